@@ -1,0 +1,203 @@
+//! Command-line definitions (clap derive) and the commands they run.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::model::Severity;
+use crate::report;
+use crate::scan::{self, ScanOptions};
+use crate::sql::SqlDialect;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dbaudit",
+    version,
+    about = "Database performance auditor for SQL Server and PostgreSQL",
+    long_about = "dbaudit lints stored procedures and functions (T-SQL and PL/pgSQL) for SELECT *, \
+row-by-row loops, non-sargable predicates and leading-wildcard LIKE, and reports the tables and \
+predicate columns of every object for index advice.",
+    after_help = "Examples:\n  dbaudit scan db/                       scan every *.sql under db/\n  \
+dbaudit scan --format json -o out.json .  machine-readable report\n  \
+dbaudit scan --fail-on medium procs/      fail CI on medium findings or worse\n  \
+dbaudit rules row-by-row-loop           explain a rule\n\n\
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Statically scan stored procedures, functions and SQL scripts.
+    #[command(after_help = "Examples:\n  dbaudit scan                                  scan the current directory\n  \
+dbaudit scan db/procs legacy.sql              files and directories\n  \
+dbaudit scan --include '*.SqlDataProvider' .   add a file pattern\n  \
+dbaudit scan --dialect postgres migrations/    force the dialect\n  \
+dbaudit scan --format markdown -o report.md .  Markdown report\n\n\
+Suppress a finding with a comment on its line or the line before:\n  \
+-- dbaudit:ignore select-star\n\
+and a whole file with -- dbaudit:ignore-file. dbaudit.toml (found by walking up from the\n\
+first path, or --config) disables rules, changes severities and adds globs.")]
+    Scan(ScanArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules(RulesArgs),
+}
+
+#[derive(Parser, Debug)]
+pub struct ScanArgs {
+    /// Files and directories to scan (directories are walked, honouring .gitignore).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// SQL dialect of every file; detected per file from its content when not given.
+    #[arg(long, value_enum)]
+    pub dialect: Option<SqlDialect>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding has this severity or a higher one (`none`: never).
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Configuration file (default: the nearest dbaudit.toml above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also scan files matching GLOB (repeatable), e.g. '*.SqlDataProvider'.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip paths matching GLOB (repeatable), e.g. 'archive/**'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also scan files that .gitignore / .ignore exclude, and hidden files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Parser, Debug)]
+pub struct RulesArgs {
+    /// A rule name or code; lists every rule when absent.
+    pub name: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Runs a command; returns the process exit code (0 or 1; errors are 2, in main).
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules(args) => run_rules(args),
+    }
+}
+
+fn run_scan(args: ScanArgs) -> Result<i32> {
+    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let config = Config::discover(args.config.as_deref(), &first)?;
+    let options = ScanOptions {
+        paths: args.paths.clone(),
+        dialect: args.dialect,
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        no_ignore: args.no_ignore,
+    };
+    let report = scan::run(&options, &config)?;
+    if report.summary.files_scanned == 0 && report.summary.files_skipped == 0 {
+        anyhow::bail!(
+            "no SQL files found under {}: dbaudit scans *.sql by default; add patterns with --include '*.ext' or scan.include in dbaudit.toml",
+            args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let rendered = match args.format {
+        Format::Text => report::text::render(&report, color),
+        Format::Json => report::json::render(&report)?,
+        Format::Markdown => report::markdown::render(&report)?,
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            if let Err(e) = stdout.write_all(rendered.as_bytes()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e).context("cannot write to standard output");
+                }
+            }
+        }
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { 1 } else { 0 })
+}
+
+fn run_rules(args: RulesArgs) -> Result<i32> {
+    let text = match args.name {
+        Some(name) => {
+            let rule = crate::rules::find(&name).with_context(|| {
+                format!("unknown rule `{name}` (known rules: {})", crate::rules::names())
+            })?;
+            format!(
+                "{} ({}) — {}, default severity {}\n\n{}\n",
+                rule.name,
+                rule.code,
+                rule.category,
+                rule.default_severity,
+                rule.doc_markdown()
+            )
+        }
+        None => report::text::rules_table(),
+    };
+    print!("{text}");
+    Ok(0)
+}

@@ -1,0 +1,158 @@
+//! `dbaudit.toml`: rule selection and severities, include / exclude globs, limits.
+//! Found by walking up from the scanned path, or given with `--config`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::model::Severity;
+
+pub const FILE_NAME: &str = "dbaudit.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub scan: ScanConfig,
+    #[serde(default)]
+    pub rules: RulesConfig,
+    /// Where the file was read from (None: defaults).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanConfig {
+    /// Extra file globs scanned as SQL, e.g. `*.SqlDataProvider`.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs of paths never scanned, e.g. `migrations/archive/**`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Files larger than this many MiB are skipped (and reported). Default 64.
+    pub max_file_size_mb: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Rule names (or codes) that do not run.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Rule name (or code) -> severity.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 64;
+
+impl Config {
+    /// Loads `explicit`, or the nearest `dbaudit.toml` above `start`, or the defaults.
+    pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        let absolute = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if absolute.is_file() {
+            absolute.parent().map(Path::to_path_buf)
+        } else {
+            Some(absolute)
+        };
+        while let Some(current) = dir {
+            let candidate = current.join(FILE_NAME);
+            if candidate.is_file() {
+                return Config::load(&candidate);
+            }
+            dir = current.parent().map(Path::to_path_buf);
+        }
+        Ok(Config::default())
+    }
+
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file `{}`", path.display()))?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let mut config: Config = toml::from_str(text)
+            .with_context(|| format!("invalid config file `{}`", path.display()))?;
+        config.source = Some(path.to_path_buf());
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let place = self
+            .source
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| FILE_NAME.to_string());
+        for name in self.rules.disable.iter().chain(self.rules.severity.keys()) {
+            if crate::rules::find(name).is_none() {
+                bail!(
+                    "{place}: unknown rule `{name}` (known rules: {}). Run `dbaudit rules` to list them.",
+                    crate::rules::names()
+                );
+            }
+        }
+        for (name, severity) in &self.rules.severity {
+            if Severity::parse(severity).is_none() {
+                bail!("{place}: rule `{name}` has unknown severity `{severity}` (use critical, high, medium, low or info)");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_enabled(&self, rule: &str) -> bool {
+        !self.rules.disable.iter().any(|d| matches_rule(d, rule))
+    }
+
+    pub fn severity_of(&self, rule: &str, default: Severity) -> Severity {
+        self.rules
+            .severity
+            .iter()
+            .find(|(name, _)| matches_rule(name, rule))
+            .and_then(|(_, s)| Severity::parse(s))
+            .unwrap_or(default)
+    }
+
+    pub fn max_file_size_bytes(&self) -> u64 {
+        self.scan.max_file_size_mb.unwrap_or(DEFAULT_MAX_FILE_SIZE_MB) * 1024 * 1024
+    }
+}
+
+fn matches_rule(configured: &str, rule: &str) -> bool {
+    crate::rules::find(configured).is_some_and(|r| r.name == rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_applies() {
+        let c = Config::parse(
+            "[scan]\ninclude = [\"*.SqlDataProvider\"]\n[rules]\ndisable = [\"select-star\"]\n[rules.severity]\nSQL004 = \"high\"\n",
+            Path::new("dbaudit.toml"),
+        )
+        .unwrap();
+        assert!(!c.is_enabled("select-star"));
+        assert!(c.is_enabled("row-by-row-loop"));
+        assert_eq!(c.severity_of("leading-wildcard-like", Severity::Medium), Severity::High);
+        assert_eq!(c.scan.include, vec!["*.SqlDataProvider"]);
+    }
+
+    #[test]
+    fn unknown_rule_and_key_are_errors() {
+        let e = Config::parse("[rules]\ndisable = [\"no-such-rule\"]\n", Path::new("x/dbaudit.toml")).unwrap_err();
+        assert!(e.to_string().contains("no-such-rule"));
+        let e = Config::parse("[rules]\ndisabled = []\n", Path::new("dbaudit.toml")).unwrap_err();
+        assert!(format!("{e:#}").contains("disabled"));
+        let e = Config::parse("[rules.severity]\nselect-star = \"urgent\"\n", Path::new("dbaudit.toml")).unwrap_err();
+        assert!(e.to_string().contains("urgent"));
+    }
+}

@@ -1,0 +1,14 @@
+//! dbaudit: a database performance auditor for SQL Server and PostgreSQL.
+//!
+//! The library holds the whole pipeline (see docs/ARCHITECTURE.md); `main.rs` is a thin
+//! command-line front end.
+
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;
+pub mod sql;
+pub mod suppress;

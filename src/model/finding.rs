@@ -1,0 +1,202 @@
+//! Findings (what a rule reports) and diagnostics (what dbaudit could not read or
+//! understand). Both serialise with stable kebab-case names: JSON consumers rely on them.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How much a finding matters. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The scored area a finding belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Indexing,
+    QueryPatterns,
+    RuntimeHotspots,
+    ConnectionManagement,
+    Security,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Indexing => "indexing",
+            Category::QueryPatterns => "query-patterns",
+            Category::RuntimeHotspots => "runtime-hotspots",
+            Category::ConnectionManagement => "connection-management",
+            Category::Security => "security",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding is: a file position (1-based line and column) and the enclosing
+/// object (`dbo.Appointment_GetByClientId`), or a database object for live findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+}
+
+impl Location {
+    pub fn in_file(file: &str, line: u32, column: u32) -> Location {
+        Location {
+            file: Some(file.to_string()),
+            line: Some(line),
+            column: Some(column),
+            end_line: None,
+            object: None,
+        }
+    }
+}
+
+/// Another place that explains a finding (the per-row statements of a loop, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedLocation {
+    pub line: u32,
+    pub column: u32,
+    pub text: String,
+}
+
+/// What triggered a finding: a code excerpt, related places, or measured numbers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedLocation>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// One problem found by one rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable kebab-case rule name, e.g. `select-star`.
+    pub rule: String,
+    /// Stable short id, e.g. `SQL001`.
+    pub code: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    pub evidence: Evidence,
+    pub recommendation: String,
+    /// Stable across line moves: rule + file + object + normalised snippet (+ occurrence).
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// Computes the line-independent fingerprint from the rule, file, enclosing object
+    /// and the whitespace- and case-normalised snippet. `occurrence` separates identical
+    /// snippets in the same object (0 for the first).
+    pub fn compute_fingerprint(&self, occurrence: usize) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.rule.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.location.file.as_deref().unwrap_or("").as_bytes());
+        hasher.update([0]);
+        hasher.update(self.location.object.as_deref().unwrap_or("").as_bytes());
+        hasher.update([0]);
+        hasher.update(normalise_snippet(self.evidence.snippet.as_deref().unwrap_or("")).as_bytes());
+        hasher.update([0]);
+        hasher.update(occurrence.to_string().as_bytes());
+        let digest = hasher.finalize();
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Lower-cases and folds white space so that re-indentation keeps a fingerprint.
+pub fn normalise_snippet(snippet: &str) -> String {
+    snippet
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The kinds of things dbaudit tells about its own reading of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticKind {
+    /// A region of a file the structure parser could not make sense of; the rest of the
+    /// file was still analysed.
+    NotUnderstood,
+    /// A file that was not analysed at all (binary, undecodable, too large, unreadable).
+    SkippedFile,
+    /// A file decoded with the Windows-1252 fallback because it was not valid UTF-8.
+    EncodingFallback,
+}
+
+/// A message about dbaudit's reading of the input, never about the code's quality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub kind: DiagnosticKind,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+}

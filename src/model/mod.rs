@@ -1,0 +1,12 @@
+//! Engine-neutral types shared by every part of dbaudit: the contract between
+//! scanning, analysis, advice, scoring and rendering (see docs/ARCHITECTURE.md).
+
+pub mod finding;
+pub mod object;
+pub mod report;
+
+pub use finding::{
+    Category, Diagnostic, DiagnosticKind, Evidence, Finding, Location, RelatedLocation, Severity,
+};
+pub use object::{ObjectFact, ObjectKind, PredicateFact, PredicateUse};
+pub use report::{ScanReport, ScanSummary, SkippedFile, SCHEMA_VERSION};

@@ -1,0 +1,36 @@
+//! The Markdown report, rendered with minijinja from `templates/scan.md.j2`.
+
+use anyhow::{Context, Result};
+use minijinja::Environment;
+
+use crate::model::ScanReport;
+
+const TEMPLATE: &str = include_str!("../../templates/scan.md.j2");
+
+pub fn render(report: &ScanReport) -> Result<String> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("cell", cell);
+    env.add_template("scan.md", TEMPLATE)
+        .context("the bundled Markdown template is invalid")?;
+    let template = env.get_template("scan.md")?;
+    let rules: Vec<_> = crate::rules::all()
+        .into_iter()
+        .map(|r| {
+            minijinja::context! {
+                name => r.name, code => r.code, category => r.category.as_str(),
+                severity => r.default_severity.as_str(), summary => r.summary,
+            }
+        })
+        .collect();
+    let text = template
+        .render(minijinja::context! { report => report, rules => rules })
+        .context("could not render the Markdown report")?;
+    Ok(text)
+}
+
+/// Makes a value safe inside a Markdown table cell.
+fn cell(value: String) -> String {
+    value.replace('|', "\\|").replace(['\n', '\r'], " ")
+}

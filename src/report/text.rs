@@ -1,0 +1,151 @@
+//! The terminal report: findings grouped by file, what was skipped or not understood,
+//! and a summary table. Colour only when asked or on a terminal (NO_COLOR honoured).
+
+use std::fmt::Write;
+
+use tabled::{settings::Style, Table, Tabled};
+
+use crate::model::{DiagnosticKind, ScanReport, Severity};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.wrap(code, &format!("{:<8}", severity.as_str()))
+    }
+}
+
+#[derive(Tabled)]
+struct SummaryRow {
+    #[tabled(rename = "")]
+    what: String,
+    #[tabled(rename = "count")]
+    count: String,
+}
+
+pub fn render(report: &ScanReport, color: bool) -> String {
+    let paint = Paint { on: color };
+    let mut out = String::new();
+    let mut current_file: Option<&str> = None;
+    for finding in &report.findings {
+        let file = finding.location.file.as_deref().unwrap_or("");
+        if current_file != Some(file) {
+            if current_file.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", paint.wrap("1;4", file));
+            current_file = Some(file);
+        }
+        let position = format!(
+            "{}:{}",
+            finding.location.line.unwrap_or(0),
+            finding.location.column.unwrap_or(0)
+        );
+        let object = finding
+            .location
+            .object
+            .as_deref()
+            .map(|o| format!(" [{o}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>9}  {} {}  {}{}",
+            position,
+            paint.severity(finding.severity),
+            paint.wrap("1", &finding.rule),
+            finding.message,
+            paint.wrap("2", &object)
+        );
+    }
+    if !report.findings.is_empty() {
+        out.push('\n');
+    }
+    if !report.summary.skipped.is_empty() {
+        let _ = writeln!(out, "{}", paint.wrap("1;33", "Not scanned:"));
+        for skipped in &report.summary.skipped {
+            let _ = writeln!(out, "  {}: {}", skipped.file, skipped.reason);
+        }
+        out.push('\n');
+    }
+    let regions: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::NotUnderstood)
+        .collect();
+    if !regions.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} (the rest of each file was analysed; --format json lists them all):",
+            paint.wrap("1", "Regions not understood")
+        );
+        for d in regions.iter().take(10) {
+            let _ = writeln!(out, "  {}:{}: {}", d.file, d.line.unwrap_or(0), d.message);
+        }
+        if regions.len() > 10 {
+            let _ = writeln!(out, "  ... and {} more", regions.len() - 10);
+        }
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let mut rows = vec![
+        SummaryRow { what: "files scanned".into(), count: s.files_scanned.to_string() },
+        SummaryRow { what: "files skipped".into(), count: s.files_skipped.to_string() },
+        SummaryRow { what: "objects".into(), count: s.objects.to_string() },
+    ];
+    for severity in Severity::ALL {
+        let n = s.by_severity.get(severity.as_str()).copied().unwrap_or(0);
+        rows.push(SummaryRow { what: format!("{severity} findings"), count: n.to_string() });
+    }
+    rows.push(SummaryRow { what: "suppressed".into(), count: s.suppressed.to_string() });
+    rows.push(SummaryRow {
+        what: "regions not understood".into(),
+        count: format!("{} ({:.2}% of lines)", s.regions_not_understood, s.not_understood_share * 100.0),
+    });
+    let mut table = Table::new(rows);
+    table.with(Style::rounded());
+    let _ = writeln!(out, "{table}");
+    out
+}
+
+#[derive(Tabled)]
+struct RuleRow {
+    code: &'static str,
+    name: &'static str,
+    category: &'static str,
+    #[tabled(rename = "default severity")]
+    severity: &'static str,
+    finds: &'static str,
+}
+
+pub fn rules_table() -> String {
+    let rows: Vec<RuleRow> = crate::rules::all()
+        .into_iter()
+        .map(|r| RuleRow {
+            code: r.code,
+            name: r.name,
+            category: r.category.as_str(),
+            severity: r.default_severity.as_str(),
+            finds: r.summary,
+        })
+        .collect();
+    let mut table = Table::new(rows);
+    table.with(Style::rounded());
+    format!("{table}\n\nRun `dbaudit rules NAME` for a rule's documentation.\n")
+}

@@ -1,0 +1,314 @@
+//! The static scan: walk, read, decode, parse, run the rules, extract facts, apply
+//! configuration and suppressions, and assemble a deterministic report. Files are
+//! processed in parallel; only one file's text per thread is in memory at a time.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::model::report::ToolInfo;
+use crate::model::{
+    Diagnostic, DiagnosticKind, Evidence, Finding, Location, ObjectFact, ScanReport, ScanSummary,
+    Severity, SkippedFile, SCHEMA_VERSION,
+};
+use crate::source::walk::WalkEntry;
+use crate::source::{decode, walk, FileSet, WalkOptions};
+use crate::sql::rules::{RawFinding, SqlContext};
+use crate::sql::{self, query, SqlDialect};
+use crate::suppress::Suppressions;
+
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    /// Forces the dialect of every file (otherwise detected per file).
+    pub dialect: Option<SqlDialect>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+}
+
+/// What one file contributed.
+#[derive(Default)]
+struct FileOutcome {
+    findings: Vec<Finding>,
+    objects: Vec<ObjectFact>,
+    diagnostics: Vec<Diagnostic>,
+    skipped: Option<String>,
+    bytes: u64,
+    lines: u64,
+    lines_not_understood: u64,
+    suppressed: usize,
+    /// A configuration error (unknown rule in a suppression comment): fails the run.
+    error: Option<String>,
+}
+
+pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
+    let mut include = config.scan.include.clone();
+    include.extend(options.include.iter().cloned());
+    let mut exclude = config.scan.exclude.clone();
+    exclude.extend(options.exclude.iter().cloned());
+    let files = FileSet::new(&include, &exclude)?;
+    let entries = walk(
+        &options.paths,
+        &WalkOptions {
+            files: &files,
+            no_ignore: options.no_ignore,
+        },
+    )?;
+    let max_size = config.max_file_size_bytes();
+    let outcomes: Vec<(String, FileOutcome)> = entries
+        .par_iter()
+        .map(|entry| match entry {
+            WalkEntry::File(path) => {
+                let name = display_path(path);
+                let outcome = scan_file(path, &name, options.dialect, config, max_size);
+                (name, outcome)
+            }
+            WalkEntry::Unreadable { path, reason } => (
+                display_path(path),
+                FileOutcome {
+                    skipped: Some(format!("could not be read: {reason}")),
+                    ..FileOutcome::default()
+                },
+            ),
+        })
+        .collect();
+    assemble(outcomes)
+}
+
+pub fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").unwrap_or(&text).to_string()
+}
+
+fn scan_file(path: &Path, name: &str, dialect: Option<SqlDialect>, config: &Config, max_size: u64) -> FileOutcome {
+    let skipped = |reason: String| FileOutcome {
+        skipped: Some(reason),
+        ..FileOutcome::default()
+    };
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return skipped(format!("could not be read: {e}")),
+    };
+    if size > max_size {
+        return skipped(format!(
+            "larger than the {} MiB limit ({:.1} MiB); raise scan.max_file_size_mb in dbaudit.toml to scan it",
+            max_size / (1024 * 1024),
+            size as f64 / (1024.0 * 1024.0)
+        ));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return skipped(format!("could not be read: {e}")),
+    };
+    let decoded = match decode(&bytes) {
+        Ok(d) => d,
+        Err(why) => return skipped(format!("not scanned: {why}")),
+    };
+    drop(bytes);
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| analyze_text(name, &decoded.text, dialect, config)));
+    let mut outcome = match result {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            return skipped(format!("internal error while analysing this file ({message}); please report it"));
+        }
+    };
+    outcome.bytes = size;
+    if decoded.encoding == crate::source::Encoding::Windows1252 {
+        outcome.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::EncodingFallback,
+            severity: Severity::Info,
+            message: "not valid UTF-8: read as Windows-1252".to_string(),
+            file: name.to_string(),
+            line: None,
+            column: None,
+            end_line: None,
+        });
+    }
+    outcome
+}
+
+/// Analyses one file's text. Public for tests, benchmarks and fuzzing.
+fn analyze_text(name: &str, text: &str, dialect: Option<SqlDialect>, config: &Config) -> FileOutcome {
+    let dialect = dialect.unwrap_or_else(|| sql::detect_dialect(text));
+    let unit = sql::parse(text, dialect);
+    let shapes: Vec<query::QueryShape> = unit
+        .statements
+        .iter()
+        .map(|s| query::analyze(unit.stmt_tokens(s)))
+        .collect();
+    let ctx = SqlContext { unit: &unit, shapes: &shapes };
+    let mut raw = Vec::new();
+    for rule in sql::rules::ALL {
+        if config.is_enabled(rule.meta().name) {
+            rule.check(&ctx, &mut raw);
+        }
+    }
+    let mut outcome = FileOutcome {
+        lines: text.lines().count() as u64,
+        ..FileOutcome::default()
+    };
+    let suppressions = match Suppressions::from_comments(name, unit.comments.iter().map(|c| (c.line, c.text.as_str()))) {
+        Ok(s) => s,
+        Err(e) => {
+            outcome.error = Some(e.to_string());
+            return outcome;
+        }
+    };
+    for finding in raw {
+        if suppressions.silences(finding.rule.name, &[finding.line, finding.statement_line]) {
+            outcome.suppressed += 1;
+            continue;
+        }
+        outcome.findings.push(to_finding(finding, name, config));
+    }
+    outcome.objects = sql::facts::object_facts(&unit, &shapes, name);
+    let mut regions = unit.not_understood.clone();
+    regions.sort_by_key(|r| (r.line, r.col));
+    let mut covered_until = 0u32;
+    for region in &regions {
+        let start = region.line.max(covered_until + 1);
+        if region.end_line >= start {
+            outcome.lines_not_understood += u64::from(region.end_line - start + 1);
+            covered_until = region.end_line;
+        }
+        outcome.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::NotUnderstood,
+            severity: Severity::Info,
+            message: region.message.clone(),
+            file: name.to_string(),
+            line: Some(region.line),
+            column: Some(region.col),
+            end_line: Some(region.end_line),
+        });
+    }
+    outcome
+}
+
+fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
+    let severity = config.severity_of(raw.rule.name, raw.rule.default_severity);
+    Finding {
+        rule: raw.rule.name.to_string(),
+        code: raw.rule.code.to_string(),
+        category: raw.rule.category,
+        severity,
+        message: raw.message,
+        location: Location {
+            file: Some(file.to_string()),
+            line: Some(raw.line),
+            column: Some(raw.column),
+            end_line: Some(raw.end_line),
+            object: raw.object,
+        },
+        evidence: Evidence {
+            snippet: Some(raw.snippet),
+            related: raw.related,
+            metrics: Default::default(),
+        },
+        recommendation: raw.recommendation,
+        fingerprint: String::new(),
+    }
+}
+
+fn assemble(outcomes: Vec<(String, FileOutcome)>) -> Result<ScanReport> {
+    let mut report = ScanReport {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::current(),
+        findings: Vec::new(),
+        objects: Vec::new(),
+        diagnostics: Vec::new(),
+        summary: ScanSummary::default(),
+    };
+    let mut errors = Vec::new();
+    for (name, outcome) in outcomes {
+        if let Some(error) = outcome.error {
+            errors.push(error);
+            continue;
+        }
+        if let Some(reason) = outcome.skipped {
+            report.summary.files_skipped += 1;
+            report.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::SkippedFile,
+                severity: Severity::Low,
+                message: reason.clone(),
+                file: name.clone(),
+                line: None,
+                column: None,
+                end_line: None,
+            });
+            report.summary.skipped.push(SkippedFile { file: name, reason });
+            continue;
+        }
+        report.summary.files_scanned += 1;
+        report.summary.bytes_scanned += outcome.bytes;
+        report.summary.lines_scanned += outcome.lines;
+        report.summary.lines_not_understood += outcome.lines_not_understood;
+        report.summary.suppressed += outcome.suppressed;
+        report.findings.extend(outcome.findings);
+        report.objects.extend(outcome.objects);
+        report.diagnostics.extend(outcome.diagnostics);
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        anyhow::bail!("{}", errors.join("\n"));
+    }
+    finish(&mut report);
+    Ok(report)
+}
+
+/// Sorts everything, assigns fingerprints and fills the summary.
+pub fn finish(report: &mut ScanReport) {
+    report.findings.sort_by(|a, b| {
+        (&a.location.file, a.location.line, a.location.column, &a.rule, &a.message)
+            .cmp(&(&b.location.file, b.location.line, b.location.column, &b.rule, &b.message))
+    });
+    let mut seen: HashMap<(String, String, String, String), usize> = HashMap::new();
+    for finding in &mut report.findings {
+        let key = (
+            finding.rule.clone(),
+            finding.location.file.clone().unwrap_or_default(),
+            finding.location.object.clone().unwrap_or_default(),
+            crate::model::finding::normalise_snippet(finding.evidence.snippet.as_deref().unwrap_or("")),
+        );
+        let occurrence = seen.entry(key).or_insert(0);
+        finding.fingerprint = finding.compute_fingerprint(*occurrence);
+        *occurrence += 1;
+    }
+    report.objects.sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
+    report.diagnostics.sort_by(|a, b| (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message)));
+    report.summary.skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    let summary = &mut report.summary;
+    summary.objects = report.objects.len();
+    summary.findings = report.findings.len();
+    summary.by_severity = Severity::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+    for finding in &report.findings {
+        *summary.by_severity.entry(finding.severity.as_str().to_string()).or_insert(0) += 1;
+    }
+    summary.regions_not_understood = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::NotUnderstood)
+        .count();
+    summary.not_understood_share = if summary.lines_scanned == 0 {
+        0.0
+    } else {
+        let share = summary.lines_not_understood as f64 / summary.lines_scanned as f64;
+        (share * 10_000.0).round() / 10_000.0
+    };
+}
+
+/// Analyses SQL text directly (no file system): for tests, benchmarks and fuzzing.
+pub fn scan_text(name: &str, text: &str, dialect: Option<SqlDialect>, config: &Config) -> Result<ScanReport> {
+    let outcome = analyze_text(name, text, dialect, config);
+    let mut outcome = outcome;
+    outcome.bytes = text.len() as u64;
+    assemble(vec![(name.to_string(), outcome)])
+}

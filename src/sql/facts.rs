@@ -1,0 +1,180 @@
+//! Per-object facts: the tables each procedure / function / trigger / view reads and
+//! writes, and its predicate columns per table with their use. The index advisor joins
+//! them with the live index metadata.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::lex::Tok;
+use super::predicate::{comparisons, read_operand, ColumnRef, CompareOp};
+use super::query::{ClauseKind, QueryShape, ScopeKind, SourceKind};
+use super::unit::SqlUnit;
+use crate::model::{ObjectFact, PredicateFact, PredicateUse};
+
+pub fn object_facts(unit: &SqlUnit, shapes: &[QueryShape], file: &str) -> Vec<ObjectFact> {
+    let mut facts: Vec<ObjectFact> = unit
+        .objects
+        .iter()
+        .map(|o| ObjectFact {
+            kind: o.kind,
+            name: o.name.clone(),
+            dialect: unit.dialect.as_str().to_string(),
+            file: file.to_string(),
+            line: o.line,
+            end_line: o.end_line,
+            language: o.language.clone(),
+            reads: Vec::new(),
+            writes: Vec::new(),
+            predicates: Vec::new(),
+        })
+        .collect();
+    let mut reads: Vec<BTreeSet<String>> = vec![BTreeSet::new(); facts.len()];
+    let mut writes: Vec<BTreeSet<String>> = vec![BTreeSet::new(); facts.len()];
+    let mut predicates: Vec<BTreeMap<(String, String, PredicateUse), u32>> = vec![BTreeMap::new(); facts.len()];
+    for (stmt, shape) in unit.statements.iter().zip(shapes) {
+        let Some(object) = stmt.object else {
+            continue;
+        };
+        let toks = unit.stmt_tokens(stmt);
+        let variables = unit.objects[object].variables.as_slice();
+        let mut written = BTreeSet::new();
+        for scope in &shape.scopes {
+            if scope.kind == ScopeKind::Select {
+                if let Some(into) = &scope.into {
+                    if !into.starts_with('#') && !variables.iter().any(|v| v.eq_ignore_ascii_case(into)) {
+                        written.insert(into.clone());
+                    }
+                }
+                continue;
+            }
+            if let Some(target) = &scope.target {
+                // UPDATE a SET ... FROM dbo.T a: the alias names the written table.
+                let resolved = scope
+                    .sources
+                    .iter()
+                    .map(|&i| &shape.sources[i])
+                    .find(|s| s.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(target)))
+                    .filter(|s| s.kind == SourceKind::Table)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| target.clone());
+                if !resolved.starts_with('#') && !resolved.starts_with('@') {
+                    written.insert(resolved);
+                }
+            }
+        }
+        for source in &shape.sources {
+            if source.is_real_table() && !written.contains(&source.name) {
+                reads[object].insert(source.name.clone());
+            }
+        }
+        writes[object].extend(written);
+        for clause in &shape.clauses {
+            collect_predicates(toks, shape, clause.kind, clause.range.clone(), clause.scope, variables, &mut predicates[object]);
+        }
+    }
+    for (i, fact) in facts.iter_mut().enumerate() {
+        fact.reads = reads[i].iter().cloned().collect();
+        fact.writes = writes[i].iter().cloned().collect();
+        fact.predicates = predicates[i]
+            .iter()
+            .map(|((table, column, usage), line)| PredicateFact {
+                table: table.clone(),
+                column: column.clone(),
+                usage: *usage,
+                line: *line,
+            })
+            .collect();
+    }
+    facts
+}
+
+fn collect_predicates(
+    toks: &[Tok],
+    shape: &QueryShape,
+    kind: ClauseKind,
+    range: std::ops::Range<usize>,
+    scope: usize,
+    variables: &[String],
+    out: &mut BTreeMap<(String, String, PredicateUse), u32>,
+) {
+    let mut record = |column: &ColumnRef, usage: PredicateUse| {
+        let Some(source) = shape.resolve(scope, column.qualifier.as_deref()) else {
+            return;
+        };
+        if source.kind != SourceKind::Table {
+            return;
+        }
+        let line = toks[column.at].line;
+        out.entry((source.name.clone(), column.column.clone(), usage))
+            .and_modify(|l| *l = (*l).min(line))
+            .or_insert(line);
+    };
+    match kind {
+        ClauseKind::OrderBy => {
+            // Each item: a bare column, optionally ASC / DESC.
+            let mut start = range.start;
+            for i in range.start..=range.end {
+                if i == range.end || toks[i].is_punct(",") {
+                    let mut end = i;
+                    while end > start && toks[end - 1].is_any_kw(&["ASC", "DESC", "NULLS", "FIRST", "LAST"]) {
+                        end -= 1;
+                    }
+                    let operand = read_operand(toks, shape, start..end, variables);
+                    if let Some(column) = &operand.bare_column {
+                        record(column, PredicateUse::OrderBy);
+                    }
+                    start = i + 1;
+                }
+            }
+        }
+        ClauseKind::Where | ClauseKind::On => {
+            for cmp in comparisons(toks, shape, range) {
+                if cmp.negated {
+                    continue;
+                }
+                let left = read_operand(toks, shape, cmp.left.clone(), variables);
+                let right = read_operand(toks, shape, cmp.right.clone(), variables);
+                match cmp.op {
+                    CompareOp::Eq => {
+                        if let Some(c) = &left.bare_column {
+                            if right.bare_column.is_some() || !right.has_column() {
+                                record(c, PredicateUse::Equality);
+                            }
+                        }
+                        if let Some(c) = &right.bare_column {
+                            if left.bare_column.is_some() || !left.has_column() {
+                                record(c, PredicateUse::Equality);
+                            }
+                        }
+                    }
+                    CompareOp::In => {
+                        if let Some(c) = &left.bare_column {
+                            record(c, PredicateUse::In);
+                        }
+                    }
+                    CompareOp::Range | CompareOp::Between => {
+                        if let Some(c) = &left.bare_column {
+                            if !right.has_column() || cmp.op == CompareOp::Between {
+                                record(c, PredicateUse::Range);
+                            }
+                        }
+                        if let Some(c) = &right.bare_column {
+                            if !left.has_column() && cmp.op == CompareOp::Range {
+                                record(c, PredicateUse::Range);
+                            }
+                        }
+                    }
+                    CompareOp::Like => {
+                        let prefix = toks[cmp.right.clone()]
+                            .first()
+                            .is_some_and(|t| t.kind == super::lex::TokKind::Str && !t.text.starts_with('%') && !t.text.starts_with('_'));
+                        if let (Some(c), true) = (&left.bare_column, prefix) {
+                            record(c, PredicateUse::LikePrefix);
+                        }
+                    }
+                    CompareOp::NotEq => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,330 @@
+//! Comparisons inside WHERE / ON / HAVING clauses, and what their operands are: a bare
+//! column, a value (literals, variables, parameters), or an expression that wraps a
+//! column (a function, arithmetic, a cast): the non-sargable case.
+
+use std::ops::Range;
+
+use super::lex::{Tok, TokKind};
+use super::query::QueryShape;
+use super::tsql::strip_placeholders;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    NotEq,
+    Range,
+    Between,
+    In,
+    Like,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub op: CompareOp,
+    /// Token index of the operator (the `LIKE`, `IN`, `=` ...).
+    pub op_at: usize,
+    pub negated: bool,
+    pub left: Range<usize>,
+    pub right: Range<usize>,
+}
+
+/// A reference to a column: optional qualifier (alias or table) and column name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRef {
+    pub qualifier: Option<String>,
+    pub column: String,
+    pub at: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Operand {
+    /// The operand is exactly one column (possibly in redundant parentheses).
+    pub bare_column: Option<ColumnRef>,
+    /// Columns referenced anywhere in the operand (outside subqueries).
+    pub columns: Vec<ColumnRef>,
+}
+
+impl Operand {
+    pub fn has_column(&self) -> bool {
+        !self.columns.is_empty()
+    }
+
+    /// A column wrapped in a function, arithmetic or a cast.
+    pub fn wraps_column(&self) -> bool {
+        self.has_column() && self.bare_column.is_none()
+    }
+}
+
+/// Words that end an operand.
+const OPERAND_STOPS: &[&str] = &[
+    "AND", "OR", "NOT", "WHERE", "ON", "HAVING", "WHEN", "THEN", "ELSE", "GROUP", "ORDER", "BY",
+    "UNION", "EXCEPT", "INTERSECT", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER",
+    "APPLY", "FROM", "SELECT", "SET", "INTO", "VALUES", "LIMIT", "OFFSET", "FETCH", "OPTION",
+    "FOR", "RETURNING", "IS", "IN", "LIKE", "ILIKE", "BETWEEN", "ESCAPE", "EXISTS", "ASC", "DESC",
+    "NULLS", "WITH", "LOOP", "USING", "OUTPUT", "WINDOW", "AS", "SIMILAR",
+];
+
+/// Words inside an expression that are never column names.
+const NOT_COLUMNS: &[&str] = &[
+    "NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_USER",
+    "SESSION_USER", "SYSTEM_USER", "USER", "LOCALTIME", "LOCALTIMESTAMP", "INTERVAL", "DEFAULT",
+    "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "IS", "AS", "DISTINCT", "ALL",
+    "ANY", "SOME", "ARRAY", "ROW", "ASC", "DESC", "NEW", "OLD", "EXCLUDED", "IN", "LIKE", "ILIKE",
+    "BETWEEN", "ESCAPE", "FROM", "FOR", "BOTH", "LEADING", "TRAILING", "COLLATE", "OVER",
+    "PARTITION", "BY", "ORDER", "ROWS", "RANGE", "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT",
+    "ZONE", "AT", "TIME", "WITHOUT", "VARYING", "PRECISION", "DOUBLE", "NULLIF", "EXISTS",
+];
+
+/// Functions whose first argument is a date part or a type, not a column.
+const FIRST_ARG_IS_KEYWORD: &[&str] = &[
+    "DATEADD", "DATEDIFF", "DATEDIFF_BIG", "DATEPART", "DATENAME", "DATETRUNC", "DATE_BUCKET",
+    "CONVERT", "TRY_CONVERT",
+];
+
+/// Finds the comparisons of a clause, outside nested subqueries.
+pub fn comparisons(toks: &[Tok], shape: &QueryShape, range: Range<usize>) -> Vec<Comparison> {
+    let mut found = Vec::new();
+    let mut i = range.start;
+    while i < range.end {
+        if let Some(sub) = shape.subqueries.iter().find(|s| s.start == i) {
+            i = sub.end;
+            continue;
+        }
+        let tok = &toks[i];
+        let op = match tok.kind {
+            TokKind::Punct => match tok.text.as_str() {
+                "=" | "==" => Some(CompareOp::Eq),
+                "<>" | "!=" => Some(CompareOp::NotEq),
+                "<" | ">" | "<=" | ">=" => Some(CompareOp::Range),
+                _ => None,
+            },
+            TokKind::Word => {
+                if tok.is_any_kw(&["LIKE", "ILIKE"]) {
+                    Some(CompareOp::Like)
+                } else if tok.is_kw("IN") {
+                    Some(CompareOp::In)
+                } else if tok.is_kw("BETWEEN") {
+                    Some(CompareOp::Between)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let Some(op) = op else {
+            i += 1;
+            continue;
+        };
+        let negated = i > range.start && toks[i - 1].is_kw("NOT");
+        let left_end = if negated { i - 1 } else { i };
+        let left = operand_before(toks, shape, range.start, left_end);
+        let mut right = operand_after(toks, shape, i + 1, range.end);
+        if op == CompareOp::Between && right.end < range.end && toks[right.end].is_kw("AND") {
+            let upper = operand_after(toks, shape, right.end + 1, range.end);
+            right = right.start..upper.end;
+        }
+        if op == CompareOp::Like && right.end < range.end && toks[right.end].is_kw("ESCAPE") {
+            right = right.start..operand_after(toks, shape, right.end + 1, range.end).end;
+        }
+        found.push(Comparison {
+            op,
+            op_at: i,
+            negated,
+            left,
+            right: right.clone(),
+        });
+        i = right.end.max(i + 1);
+    }
+    found
+}
+
+fn is_stop(tok: &Tok) -> bool {
+    match tok.kind {
+        TokKind::Word => tok.is_any_kw(OPERAND_STOPS),
+        TokKind::Punct => matches!(
+            tok.text.as_str(),
+            "," | ";" | "=" | "==" | "<>" | "!=" | "<" | ">" | "<=" | ">=" | "(" | ")"
+        ),
+        _ => false,
+    }
+}
+
+fn operand_before(toks: &[Tok], shape: &QueryShape, lo: usize, op_at: usize) -> Range<usize> {
+    let mut start = op_at;
+    let mut case_depth = 0usize;
+    while start > lo {
+        let prev = &toks[start - 1];
+        if prev.is_punct(")") {
+            match shape.matching[start - 1] {
+                Some(open) if open >= lo => {
+                    start = open;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        if prev.is_kw("END") {
+            case_depth += 1;
+            start -= 1;
+            continue;
+        }
+        if case_depth > 0 {
+            if prev.is_kw("CASE") {
+                case_depth -= 1;
+            }
+            start -= 1;
+            continue;
+        }
+        if is_stop(prev) {
+            break;
+        }
+        start -= 1;
+    }
+    start..op_at
+}
+
+fn operand_after(toks: &[Tok], shape: &QueryShape, from: usize, hi: usize) -> Range<usize> {
+    let mut end = from;
+    let mut case_depth = 0usize;
+    // A leading unary sign belongs to the operand.
+    if end < hi && (toks[end].is_punct("-") || toks[end].is_punct("+")) {
+        end += 1;
+    }
+    while end < hi {
+        let tok = &toks[end];
+        if tok.is_punct("(") {
+            end = shape.matching[end].map_or(end + 1, |c| c + 1).min(hi);
+            continue;
+        }
+        if tok.is_kw("CASE") {
+            case_depth += 1;
+            end += 1;
+            continue;
+        }
+        if case_depth > 0 {
+            if tok.is_kw("END") {
+                case_depth -= 1;
+            }
+            end += 1;
+            continue;
+        }
+        if tok.is_kw("COLLATE") {
+            end = (end + 2).min(hi);
+            continue;
+        }
+        if is_stop(tok) {
+            break;
+        }
+        end += 1;
+    }
+    from..end
+}
+
+/// Reads an operand: is it a bare column, and which columns does it mention.
+/// `variables` (lower-case) are PL/pgSQL names that look like columns but are not.
+pub fn read_operand(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variables: &[String]) -> Operand {
+    let mut operand = Operand::default();
+    if range.is_empty() {
+        return operand;
+    }
+    let mut inner = range.clone();
+    while inner.len() >= 2
+        && toks[inner.start].is_punct("(")
+        && shape.matching[inner.start] == Some(inner.end - 1)
+        && !shape.subqueries.iter().any(|s| s.start == inner.start)
+    {
+        inner = inner.start + 1..inner.end - 1;
+    }
+    collect_columns(toks, shape, inner.clone(), variables, &mut operand.columns);
+    // `col`, `a.col`, `s.t.col`: identifiers separated by dots, and one column.
+    let is_dotted_name = toks[inner.clone()].iter().enumerate().all(|(k, t)| {
+        if k % 2 == 0 {
+            t.is_identifier_like()
+        } else {
+            t.is_punct(".")
+        }
+    }) && inner.len() % 2 == 1;
+    if is_dotted_name && operand.columns.len() == 1 {
+        operand.bare_column = Some(operand.columns[0].clone());
+    }
+    operand
+}
+
+fn collect_columns(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variables: &[String], out: &mut Vec<ColumnRef>) {
+    let mut i = range.start;
+    while i < range.end {
+        if let Some(sub) = shape.subqueries.iter().find(|s| s.start == i) {
+            i = sub.end;
+            continue;
+        }
+        let tok = &toks[i];
+        let next = toks.get(i + 1).filter(|_| i + 1 < range.end);
+        // `::type`, `COLLATE name`, `AS type` (in CAST): skip the type / collation.
+        if tok.is_punct("::") || tok.is_kw("COLLATE") || tok.is_kw("AS") {
+            i += 2;
+            while i < range.end && (toks[i].is_punct(".") || toks[i].is_punct("[") || toks[i].is_punct("]")) {
+                i += 2;
+            }
+            if i < range.end && toks[i].is_punct("(") {
+                i = shape.matching[i].map_or(i + 1, |c| c + 1);
+            }
+            continue;
+        }
+        if !tok.is_identifier_like() {
+            i += 1;
+            continue;
+        }
+        // A function call: skip keyword-like first arguments (DATEADD(day, ...)).
+        if next.is_some_and(|n| n.is_punct("(")) && tok.kind == TokKind::Word {
+            let open = i + 1;
+            let close = shape.matching[open].unwrap_or(range.end.saturating_sub(1)).min(range.end);
+            let mut arg_start = open + 1;
+            if tok.is_any_kw(FIRST_ARG_IS_KEYWORD) {
+                let mut j = arg_start;
+                while j < close && !toks[j].is_punct(",") {
+                    j = if toks[j].is_punct("(") { shape.matching[j].map_or(j + 1, |c| c + 1) } else { j + 1 };
+                }
+                arg_start = (j + 1).min(close);
+            } else if tok.is_kw("EXTRACT") {
+                if let Some(from) = toks[arg_start..close].iter().position(|t| t.is_kw("FROM")) {
+                    arg_start += from + 1;
+                }
+            }
+            if arg_start < close {
+                collect_columns(toks, shape, arg_start..close, variables, out);
+            }
+            i = close + 1;
+            continue;
+        }
+        if tok.kind == TokKind::Word && tok.is_any_kw(NOT_COLUMNS) {
+            i += 1;
+            continue;
+        }
+        // A dotted name: the last part is the column, the one before it the qualifier.
+        let mut parts = vec![(i, strip_placeholders(&tok.text))];
+        let mut j = i + 1;
+        while j + 1 < range.end && toks[j].is_punct(".") && toks[j + 1].is_identifier_like() {
+            parts.push((j + 1, strip_placeholders(&toks[j + 1].text)));
+            j += 2;
+        }
+        if j < range.end && toks[j].is_punct("(") {
+            // schema.function(...)
+            let close = shape.matching[j].unwrap_or(range.end.saturating_sub(1)).min(range.end);
+            collect_columns(toks, shape, j + 1..close, variables, out);
+            i = close + 1;
+            continue;
+        }
+        let first_lower = parts[0].1.to_ascii_lowercase();
+        let is_variable = variables.iter().any(|v| *v == first_lower);
+        if !is_variable {
+            let (at, column) = parts.last().cloned().unwrap_or((i, String::new()));
+            let qualifier = if parts.len() >= 2 {
+                Some(parts[parts.len() - 2].1.clone())
+            } else {
+                None
+            };
+            out.push(ColumnRef { qualifier, column, at });
+        }
+        i = j;
+    }
+}

@@ -1,0 +1,94 @@
+//! `leading-wildcard-like`: `LIKE '%...'` and `LIKE '%' + @x` on a column.
+
+use super::{RawFinding, SqlContext, SqlRule};
+use crate::declare_rule;
+use crate::model::{Category, Severity};
+use crate::rules::RuleMeta;
+use crate::sql::lex::{Tok, TokKind};
+use crate::sql::predicate::{comparisons, read_operand, CompareOp};
+use crate::sql::query::ClauseKind;
+use crate::sql::unit::excerpt;
+
+declare_rule! {
+    /// ## What it finds
+    /// A `LIKE` (or `ILIKE`) on a column in `WHERE`, `JOIN ... ON` or `HAVING` whose
+    /// pattern starts with a wildcard: a literal `'%...'`, or a pattern built with a
+    /// leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`).
+    ///
+    /// ## Why it matters
+    /// A B-tree index is ordered by the column's leading characters; a pattern that
+    /// starts with `%` can match anywhere, so the index cannot seek and every row of the
+    /// table (or index) is read and compared. On a large table this is a full scan per
+    /// call, with CPU spent on string matching.
+    ///
+    /// ## Example
+    /// ```sql
+    /// SELECT UserId, Email FROM dbo.UserLogin WHERE Email LIKE '%' + @Search + '%';
+    /// ```
+    ///
+    /// ## How to fix
+    /// Search by prefix where the product allows it (`LIKE @Search + '%'` can seek).
+    /// For contains-search, use full-text search (SQL Server `CONTAINS`, PostgreSQL
+    /// `tsvector`) or a trigram index (`pg_trgm` with GIN) on PostgreSQL.
+    pub static LEADING_WILDCARD_LIKE = {
+        name: "leading-wildcard-like",
+        code: "SQL004",
+        category: Category::Indexing,
+        default_severity: Severity::Medium,
+        summary: "LIKE pattern starting with a wildcard: the index cannot seek",
+    };
+}
+
+pub struct LeadingWildcardLike;
+
+impl SqlRule for LeadingWildcardLike {
+    fn meta(&self) -> &'static RuleMeta {
+        &LEADING_WILDCARD_LIKE
+    }
+
+    fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>) {
+        for (stmt, shape) in ctx.statements() {
+            let toks = ctx.unit.stmt_tokens(stmt);
+            let variables = ctx.variables(stmt);
+            for clause in &shape.clauses {
+                if !matches!(clause.kind, ClauseKind::Where | ClauseKind::On | ClauseKind::Having) {
+                    continue;
+                }
+                for cmp in comparisons(toks, shape, clause.range.clone()) {
+                    if cmp.op != CompareOp::Like || !starts_with_wildcard(&toks[cmp.right.clone()]) {
+                        continue;
+                    }
+                    let left = read_operand(toks, shape, cmp.left.clone(), variables);
+                    if !left.has_column() {
+                        continue;
+                    }
+                    let column = left.columns[0].column.clone();
+                    let snippet = excerpt(&toks[cmp.left.start..cmp.right.end], 160);
+                    out.push(ctx.finding_at(
+                        &LEADING_WILDCARD_LIKE,
+                        stmt,
+                        cmp.op_at,
+                        format!("`{snippet}`: the pattern starts with a wildcard, so no index on `{column}` can be used for a seek"),
+                        snippet,
+                        "Search by prefix (LIKE @x + '%'), or use full-text search / a trigram index for contains-search".to_string(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `'%abc'`, `'%' + @x`, `'%' || x`, `CONCAT('%', x)`, `N'%'`.
+fn starts_with_wildcard(pattern: &[Tok]) -> bool {
+    let mut i = 0;
+    while pattern.get(i).is_some_and(|t| t.is_punct("(")) {
+        i += 1;
+    }
+    match pattern.get(i) {
+        Some(t) if t.kind == TokKind::Str => t.text.starts_with('%'),
+        Some(t) if t.is_kw("CONCAT") => pattern
+            .get(i + 2)
+            .is_some_and(|a| a.kind == TokKind::Str && a.text.starts_with('%')),
+        _ => false,
+    }
+}

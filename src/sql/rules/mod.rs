@@ -1,0 +1,86 @@
+//! The SQL rules: one file each, each with its documentation in its doc comment.
+
+pub mod leading_wildcard_like;
+pub mod non_sargable_predicate;
+pub mod row_by_row_loop;
+pub mod select_star;
+
+use super::query::QueryShape;
+use super::unit::{SqlUnit, Stmt};
+use crate::model::RelatedLocation;
+use crate::rules::RuleMeta;
+
+/// A finding as a rule produces it, before configuration, suppression and fingerprint.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: &'static RuleMeta,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    /// The first line of the statement, where a `dbaudit:ignore` may also stand.
+    pub statement_line: u32,
+    pub object: Option<String>,
+    pub message: String,
+    pub snippet: String,
+    pub related: Vec<RelatedLocation>,
+    pub recommendation: String,
+}
+
+/// What a rule sees: the file's structure and the shape of each statement.
+pub struct SqlContext<'a> {
+    pub unit: &'a SqlUnit,
+    /// One per statement, same order as `unit.statements`.
+    pub shapes: &'a [QueryShape],
+}
+
+impl SqlContext<'_> {
+    pub fn statements(&self) -> impl Iterator<Item = (&Stmt, &QueryShape)> {
+        self.unit.statements.iter().zip(self.shapes.iter())
+    }
+
+    /// Lower-cased variable names of the statement's object (PL/pgSQL).
+    pub fn variables(&self, stmt: &Stmt) -> &[String] {
+        stmt.object
+            .and_then(|o| self.unit.objects.get(o))
+            .map_or(&[], |o| o.variables.as_slice())
+    }
+
+    /// A finding located at token `at` of `stmt`.
+    pub fn finding_at(
+        &self,
+        rule: &'static RuleMeta,
+        stmt: &Stmt,
+        at: usize,
+        message: String,
+        snippet: String,
+        recommendation: String,
+    ) -> RawFinding {
+        let toks = self.unit.stmt_tokens(stmt);
+        let tok = &toks[at.min(toks.len().saturating_sub(1))];
+        let statement_line = toks.first().map_or(tok.line, |t| t.line);
+        RawFinding {
+            rule,
+            line: tok.line,
+            column: tok.col,
+            end_line: toks.last().map_or(tok.end_line, |t| t.end_line),
+            statement_line,
+            object: self.unit.object_name(stmt.object).map(str::to_string),
+            message,
+            snippet,
+            related: Vec::new(),
+            recommendation,
+        }
+    }
+}
+
+pub trait SqlRule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>);
+}
+
+pub static ALL: &[&dyn SqlRule] = &[
+    &select_star::SelectStar,
+    &row_by_row_loop::RowByRowLoop,
+    &non_sargable_predicate::NonSargablePredicate,
+    &leading_wildcard_like::LeadingWildcardLike,
+];

@@ -1,0 +1,120 @@
+//! `non-sargable-predicate`: a function, cast or arithmetic wrapped around a column in
+//! a WHERE or JOIN ... ON comparison.
+
+use super::{RawFinding, SqlContext, SqlRule};
+use crate::declare_rule;
+use crate::model::{Category, Severity};
+use crate::rules::RuleMeta;
+use crate::sql::lex::Tok;
+use crate::sql::predicate::{comparisons, read_operand, CompareOp, Operand};
+use crate::sql::query::ClauseKind;
+use crate::sql::unit::excerpt;
+
+declare_rule! {
+    /// ## What it finds
+    /// A comparison in `WHERE` or `JOIN ... ON` where a column is wrapped in a function,
+    /// a cast or arithmetic: `YEAR(CreatedDate) = @y`, `ISNULL(Status, 0) = @s`,
+    /// `UPPER(Email) = @e`, `CONVERT(date, StartDate) = @d`, `Amount + 1 = @x`,
+    /// `lower(email) = lower(p_email)`, `id::text = p_id`. A function applied to a value
+    /// (`CreatedDate >= DATEADD(day, -7, GETDATE())`) is fine and not reported.
+    ///
+    /// ## Why it matters
+    /// An index stores the column's values, not the function's results: the optimizer
+    /// cannot seek to `YEAR(CreatedDate) = 2025`, so it scans the whole index or table
+    /// and evaluates the function on every row. Estimates suffer too, so joins and
+    /// memory grants are planned for the wrong row counts.
+    ///
+    /// ## Example
+    /// ```sql
+    /// SELECT PaymentId, Amount FROM dbo.Payments
+    /// WHERE YEAR(CreatedDate) = @Year AND ISNULL(Status, 0) = @Status;
+    /// ```
+    ///
+    /// ## How to fix
+    /// Leave the column bare and move the work to the other side: a range for dates
+    /// (`CreatedDate >= @Start AND CreatedDate < DATEADD(year, 1, @Start)`), explicit
+    /// NULL handling (`Status = @Status OR (Status IS NULL AND @Status = 0)`), a
+    /// case-insensitive collation instead of `UPPER`. Where the expression is needed,
+    /// index it: a computed column with an index (SQL Server) or an expression index
+    /// (`CREATE INDEX ... ON users (lower(email))`, PostgreSQL).
+    pub static NON_SARGABLE_PREDICATE = {
+        name: "non-sargable-predicate",
+        code: "SQL003",
+        category: Category::Indexing,
+        default_severity: Severity::Medium,
+        summary: "A function, cast or arithmetic wrapped around a column in WHERE / ON",
+    };
+}
+
+pub struct NonSargablePredicate;
+
+impl SqlRule for NonSargablePredicate {
+    fn meta(&self) -> &'static RuleMeta {
+        &NON_SARGABLE_PREDICATE
+    }
+
+    fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>) {
+        for (stmt, shape) in ctx.statements() {
+            let toks = ctx.unit.stmt_tokens(stmt);
+            let variables = ctx.variables(stmt);
+            for clause in &shape.clauses {
+                if !matches!(clause.kind, ClauseKind::Where | ClauseKind::On) {
+                    continue;
+                }
+                for cmp in comparisons(toks, shape, clause.range.clone()) {
+                    for side in [cmp.left.clone(), cmp.right.clone()] {
+                        let operand = read_operand(toks, shape, side.clone(), variables);
+                        // `IN (...)` lists and LIKE patterns are values, not wrapped columns.
+                        let is_value_side = side.start > cmp.op_at
+                            && matches!(cmp.op, CompareOp::In | CompareOp::Like);
+                        if is_value_side || !operand.wraps_column() {
+                            continue;
+                        }
+                        let expression = excerpt(&toks[side.clone()], 120);
+                        let snippet = excerpt(&toks[cmp.left.start..cmp.right.end], 160);
+                        out.push(ctx.finding_at(
+                            &NON_SARGABLE_PREDICATE,
+                            stmt,
+                            side.start,
+                            message(&expression, &operand),
+                            snippet,
+                            advice(&toks[side]),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn message(expression: &str, operand: &Operand) -> String {
+    let columns: Vec<&str> = operand.columns.iter().map(|c| c.column.as_str()).collect();
+    format!(
+        "`{expression}` wraps column `{}` in an expression, so an index on it cannot be used for a seek",
+        columns.join("`, `")
+    )
+}
+
+/// Advice for the function at the head of the expression.
+fn advice(expression: &[Tok]) -> String {
+    let head = expression
+        .iter()
+        .find(|t| t.is_identifier_like())
+        .map(|t| t.text.to_ascii_uppercase())
+        .unwrap_or_default();
+    match head.as_str() {
+        "YEAR" | "MONTH" | "DAY" | "DATEPART" | "DATENAME" | "DATEDIFF" | "DATEADD" | "DATE_TRUNC" | "EXTRACT" | "DATE_PART" | "EOMONTH" => {
+            "Compare the bare column with a range: col >= @start AND col < @end".to_string()
+        }
+        "CONVERT" | "CAST" | "TRY_CONVERT" | "TRY_CAST" => {
+            "Convert the value, not the column (or fix the column's type) so the comparison is on the bare column".to_string()
+        }
+        "ISNULL" | "COALESCE" | "NVL" | "IFNULL" => {
+            "Handle NULL explicitly: col = @x OR (col IS NULL AND @x IS NULL)".to_string()
+        }
+        "UPPER" | "LOWER" | "LTRIM" | "RTRIM" | "TRIM" => {
+            "Use a case-insensitive collation (SQL Server) or an expression index on the same expression (PostgreSQL lower(col))".to_string()
+        }
+        _ => "Keep the column bare: move the function or arithmetic to the other side, or index the expression (computed column / expression index)".to_string(),
+    }
+}
