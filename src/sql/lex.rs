@@ -248,7 +248,7 @@ mod tests {
         assert_eq!(l.errors.len(), 1);
         assert_eq!(l.errors[0].line, 2);
         let selects: Vec<u32> = l.tokens.iter().filter(|t| t.is_kw("select")).map(|t| t.line).collect();
-        assert_eq!(selects, vec![1, 3]);
+        assert_eq!(selects, vec![1, 2, 3]);
     }
 
     #[test]

@@ -494,8 +494,9 @@ impl PlParser<'_> {
             "WHILE" => {
                 let at = self.pos;
                 self.pos += 1;
-                let cond = self.until_keyword("LOOP");
-                self.push_condition(cond);
+                let start = self.pos;
+                let end = self.until_keyword_here("LOOP");
+                self.push_condition(start..end);
                 self.loop_statement(LoopKind::While, at, None, None);
             }
             "FOR" => self.for_statement(),
@@ -504,7 +505,7 @@ impl PlParser<'_> {
                 if let Some(var) = self.tok(self.pos + 1).filter(|t| t.is_identifier_like()) {
                     self.variables.push(var.text.to_ascii_lowercase());
                 }
-                self.until_keyword("LOOP");
+                self.until_keyword_here("LOOP");
                 self.loop_statement(LoopKind::ForEach, at, None, None);
             }
             w if BLOCK_ENDS.contains(&w) => {}
@@ -608,17 +609,17 @@ impl PlParser<'_> {
             self.pos += 1;
         }
         let header_start = self.pos;
-        let header = self.until_keyword("LOOP");
+        let header = header_start..self.until_keyword_here("LOOP");
         let head = &self.toks[header.clone()];
         let is_range = head.iter().any(|t| t.is_punct(".."));
         let first = head.first();
         let (kind, source, cursor) = if first.is_some_and(|t| t.is_kw("EXECUTE")) {
-            let stmt = self.push_stmt(header.clone(), StmtKind::Exec, false);
+            let stmt = self.push_stmt(header.clone(), StmtKind::Exec);
             (LoopKind::ForQuery, Some(stmt), None)
         } else if is_range {
             (LoopKind::ForRange, None, None)
         } else if first.is_some_and(|t| t.is_any_kw(&["SELECT", "WITH", "VALUES", "TABLE"]) || t.is_punct("(")) {
-            let stmt = self.push_stmt(header.clone(), StmtKind::LoopSource, false);
+            let stmt = self.push_stmt(header.clone(), StmtKind::LoopSource);
             (LoopKind::ForQuery, Some(stmt), None)
         } else {
             let name = self.toks.get(header_start).map(|t| t.text.clone());
@@ -644,9 +645,7 @@ impl PlParser<'_> {
 
     /// At the loop keyword: reads `LOOP body END LOOP`.
     fn loop_statement(&mut self, kind: LoopKind, at: usize, source: Option<usize>, cursor: Option<String>) {
-        while self.pos < self.end && !self.at_kw("LOOP") {
-            self.pos += 1;
-        }
+        // The caller stops at the LOOP keyword.
         let tok = &self.toks[at];
         let index = self.loop_base + self.loops.len();
         self.loops.push(LoopInfo {
@@ -658,7 +657,9 @@ impl PlParser<'_> {
             cursor,
             source,
         });
-        self.pos += 1; // LOOP
+        if self.at_kw("LOOP") {
+            self.pos += 1;
+        }
         self.loop_stack.push(index);
         self.statements_until_end();
         self.loop_stack.pop();
@@ -726,20 +727,19 @@ impl PlParser<'_> {
         self.pos
     }
 
-    fn push_stmt(&mut self, range: std::ops::Range<usize>, kind: StmtKind, in_loop: bool) -> usize {
-        let loops = if in_loop { self.loop_stack.clone() } else { self.loop_stack.clone() };
+    fn push_stmt(&mut self, range: std::ops::Range<usize>, kind: StmtKind) -> usize {
         self.statements.push(Stmt {
             range,
             kind,
             object: Some(self.object),
-            loops,
+            loops: self.loop_stack.clone(),
         });
         self.statements.len() - 1
     }
 
     fn push_condition(&mut self, range: std::ops::Range<usize>) {
         if !range.is_empty() {
-            self.push_stmt(range, StmtKind::Condition, true);
+            self.push_stmt(range, StmtKind::Condition);
         }
     }
 
@@ -776,7 +776,7 @@ impl PlParser<'_> {
             kind = StmtKind::Set;
         }
         if !range.is_empty() {
-            self.push_stmt(range, kind, true);
+            self.push_stmt(range, kind);
         }
     }
 }

@@ -486,6 +486,10 @@ impl<'a> Parser<'a> {
                 end = i;
                 break;
             } else if tok.kind == TokKind::Word {
+                if depth == 0 && tok.is_kw("VALUES") {
+                    // INSERT ... VALUES has its source: a later EXEC is a new statement.
+                    state.seen_source = true;
+                }
                 if tok.is_kw("CASE") {
                     case_depth += 1;
                 } else if tok.is_kw("END") {
