@@ -34,7 +34,8 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Statically scan stored procedures, functions and SQL scripts.
-    #[command(after_help = "Examples:\n  dbaudit scan                                  scan the current directory\n  \
+    #[command(
+        after_help = "Examples:\n  dbaudit scan                                  scan the current directory\n  \
 dbaudit scan db/procs legacy.sql              files and directories\n  \
 dbaudit scan --include '*.SqlDataProvider' .   add a file pattern\n  \
 dbaudit scan --dialect postgres migrations/    force the dialect\n  \
@@ -42,7 +43,8 @@ dbaudit scan --format markdown -o report.md .  Markdown report\n\n\
 Suppress a finding with a comment on its line or the line before:\n  \
 -- dbaudit:ignore select-star\n\
 and a whole file with -- dbaudit:ignore-file. dbaudit.toml (found by walking up from the\n\
-first path, or --config) disables rules, changes severities and adds globs.")]
+first path, or --config) disables rules, changes severities and adds globs."
+    )]
     Scan(ScanArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
@@ -134,7 +136,11 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn run_scan(args: ScanArgs) -> Result<i32> {
-    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let first = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     let config = Config::discover(args.config.as_deref(), &first)?;
     let options = ScanOptions {
         paths: args.paths.clone(),
@@ -154,7 +160,9 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     let rendered = match args.format {
         Format::Text => report::text::render(&report, color),
@@ -185,7 +193,10 @@ fn run_rules(args: RulesArgs) -> Result<i32> {
     let text = match args.name {
         Some(name) => {
             let rule = crate::rules::find(&name).with_context(|| {
-                format!("unknown rule `{name}` (known rules: {})", crate::rules::names())
+                format!(
+                    "unknown rule `{name}` (known rules: {})",
+                    crate::rules::names()
+                )
             })?;
             format!(
                 "{} ({}) — {}, default severity {}\n\n{}\n",

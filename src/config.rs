@@ -121,7 +121,11 @@ impl Config {
     }
 
     pub fn max_file_size_bytes(&self) -> u64 {
-        self.scan.max_file_size_mb.unwrap_or(DEFAULT_MAX_FILE_SIZE_MB) * 1024 * 1024
+        self.scan
+            .max_file_size_mb
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE_MB)
+            * 1024
+            * 1024
     }
 }
 
@@ -142,17 +146,28 @@ mod tests {
         .unwrap();
         assert!(!c.is_enabled("select-star"));
         assert!(c.is_enabled("row-by-row-loop"));
-        assert_eq!(c.severity_of("leading-wildcard-like", Severity::Medium), Severity::High);
+        assert_eq!(
+            c.severity_of("leading-wildcard-like", Severity::Medium),
+            Severity::High
+        );
         assert_eq!(c.scan.include, vec!["*.SqlDataProvider"]);
     }
 
     #[test]
     fn unknown_rule_and_key_are_errors() {
-        let e = Config::parse("[rules]\ndisable = [\"no-such-rule\"]\n", Path::new("x/dbaudit.toml")).unwrap_err();
+        let e = Config::parse(
+            "[rules]\ndisable = [\"no-such-rule\"]\n",
+            Path::new("x/dbaudit.toml"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("no-such-rule"));
         let e = Config::parse("[rules]\ndisabled = []\n", Path::new("dbaudit.toml")).unwrap_err();
         assert!(format!("{e:#}").contains("disabled"));
-        let e = Config::parse("[rules.severity]\nselect-star = \"urgent\"\n", Path::new("dbaudit.toml")).unwrap_err();
+        let e = Config::parse(
+            "[rules.severity]\nselect-star = \"urgent\"\n",
+            Path::new("dbaudit.toml"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("urgent"));
     }
 }

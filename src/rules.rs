@@ -51,7 +51,8 @@ macro_rules! declare_rule {
 
 /// Every rule dbaudit has, in code order.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut rules: Vec<&'static RuleMeta> = crate::sql::rules::ALL.iter().map(|r| r.meta()).collect();
+    let mut rules: Vec<&'static RuleMeta> =
+        crate::sql::rules::ALL.iter().map(|r| r.meta()).collect();
     rules.sort_by_key(|r| r.code);
     rules
 }
@@ -81,10 +82,18 @@ mod tests {
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
             let doc = rule.doc_markdown();
-            for part in ["## What it finds", "## Why it matters", "## Example", "## How to fix"] {
+            for part in [
+                "## What it finds",
+                "## Why it matters",
+                "## Example",
+                "## How to fix",
+            ] {
                 assert!(doc.contains(part), "{} lacks `{part}`", rule.name);
             }
-            assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(rule
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'));
         }
     }
 }

@@ -84,7 +84,13 @@ pub fn display_path(path: &Path) -> String {
     text.strip_prefix("./").unwrap_or(&text).to_string()
 }
 
-fn scan_file(path: &Path, name: &str, dialect: Option<SqlDialect>, config: &Config, max_size: u64) -> FileOutcome {
+fn scan_file(
+    path: &Path,
+    name: &str,
+    dialect: Option<SqlDialect>,
+    config: &Config,
+    max_size: u64,
+) -> FileOutcome {
     let skipped = |reason: String| FileOutcome {
         skipped: Some(reason),
         ..FileOutcome::default()
@@ -109,7 +115,9 @@ fn scan_file(path: &Path, name: &str, dialect: Option<SqlDialect>, config: &Conf
         Err(why) => return skipped(format!("not scanned: {why}")),
     };
     drop(bytes);
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| analyze_text(name, &decoded.text, dialect, config)));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        analyze_text(name, &decoded.text, dialect, config)
+    }));
     let mut outcome = match result {
         Ok(outcome) => outcome,
         Err(panic) => {
@@ -118,7 +126,9 @@ fn scan_file(path: &Path, name: &str, dialect: Option<SqlDialect>, config: &Conf
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            return skipped(format!("internal error while analysing this file ({message}); please report it"));
+            return skipped(format!(
+                "internal error while analysing this file ({message}); please report it"
+            ));
         }
     };
     outcome.bytes = size;
@@ -137,7 +147,12 @@ fn scan_file(path: &Path, name: &str, dialect: Option<SqlDialect>, config: &Conf
 }
 
 /// Analyses one file's text. Public for tests, benchmarks and fuzzing.
-fn analyze_text(name: &str, text: &str, dialect: Option<SqlDialect>, config: &Config) -> FileOutcome {
+fn analyze_text(
+    name: &str,
+    text: &str,
+    dialect: Option<SqlDialect>,
+    config: &Config,
+) -> FileOutcome {
     let dialect = dialect.unwrap_or_else(|| sql::detect_dialect(text));
     let unit = sql::parse(text, dialect);
     let shapes: Vec<query::QueryShape> = unit
@@ -145,7 +160,10 @@ fn analyze_text(name: &str, text: &str, dialect: Option<SqlDialect>, config: &Co
         .iter()
         .map(|s| query::analyze(unit.stmt_tokens(s)))
         .collect();
-    let ctx = SqlContext { unit: &unit, shapes: &shapes };
+    let ctx = SqlContext {
+        unit: &unit,
+        shapes: &shapes,
+    };
     let mut raw = Vec::new();
     for rule in sql::rules::ALL {
         if config.is_enabled(rule.meta().name) {
@@ -156,7 +174,10 @@ fn analyze_text(name: &str, text: &str, dialect: Option<SqlDialect>, config: &Co
         lines: text.lines().count() as u64,
         ..FileOutcome::default()
     };
-    let suppressions = match Suppressions::from_comments(name, unit.comments.iter().map(|c| (c.line, c.text.as_str()))) {
+    let suppressions = match Suppressions::from_comments(
+        name,
+        unit.comments.iter().map(|c| (c.line, c.text.as_str())),
+    ) {
         Ok(s) => s,
         Err(e) => {
             outcome.error = Some(e.to_string());
@@ -244,7 +265,10 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>) -> Result<ScanReport> {
                 column: None,
                 end_line: None,
             });
-            report.summary.skipped.push(SkippedFile { file: name, reason });
+            report
+                .summary
+                .skipped
+                .push(SkippedFile { file: name, reason });
             continue;
         }
         report.summary.files_scanned += 1;
@@ -267,8 +291,20 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>) -> Result<ScanReport> {
 /// Sorts everything, assigns fingerprints and fills the summary.
 pub fn finish(report: &mut ScanReport) {
     report.findings.sort_by(|a, b| {
-        (&a.location.file, a.location.line, a.location.column, &a.rule, &a.message)
-            .cmp(&(&b.location.file, b.location.line, b.location.column, &b.rule, &b.message))
+        (
+            &a.location.file,
+            a.location.line,
+            a.location.column,
+            &a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                &b.rule,
+                &b.message,
+            ))
     });
     let mut seen: HashMap<(String, String, String, String), usize> = HashMap::new();
     for finding in &mut report.findings {
@@ -276,21 +312,33 @@ pub fn finish(report: &mut ScanReport) {
             finding.rule.clone(),
             finding.location.file.clone().unwrap_or_default(),
             finding.location.object.clone().unwrap_or_default(),
-            crate::model::finding::normalise_snippet(finding.evidence.snippet.as_deref().unwrap_or("")),
+            crate::model::finding::normalise_snippet(
+                finding.evidence.snippet.as_deref().unwrap_or(""),
+            ),
         );
         let occurrence = seen.entry(key).or_insert(0);
         finding.fingerprint = finding.compute_fingerprint(*occurrence);
         *occurrence += 1;
     }
-    report.objects.sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
-    report.diagnostics.sort_by(|a, b| (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message)));
+    report
+        .objects
+        .sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
+    report.diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
     report.summary.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     let summary = &mut report.summary;
     summary.objects = report.objects.len();
     summary.findings = report.findings.len();
-    summary.by_severity = Severity::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+    summary.by_severity = Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
     for finding in &report.findings {
-        *summary.by_severity.entry(finding.severity.as_str().to_string()).or_insert(0) += 1;
+        *summary
+            .by_severity
+            .entry(finding.severity.as_str().to_string())
+            .or_insert(0) += 1;
     }
     summary.regions_not_understood = report
         .diagnostics
@@ -306,7 +354,12 @@ pub fn finish(report: &mut ScanReport) {
 }
 
 /// Analyses SQL text directly (no file system): for tests, benchmarks and fuzzing.
-pub fn scan_text(name: &str, text: &str, dialect: Option<SqlDialect>, config: &Config) -> Result<ScanReport> {
+pub fn scan_text(
+    name: &str,
+    text: &str,
+    dialect: Option<SqlDialect>,
+    config: &Config,
+) -> Result<ScanReport> {
     let outcome = analyze_text(name, text, dialect, config);
     let mut outcome = outcome;
     outcome.bytes = text.len() as u64;

@@ -17,7 +17,10 @@ pub struct Suppressions {
 impl Suppressions {
     /// Reads suppressions from comments (`(line, text)`); an unknown rule name is an
     /// error naming the file and line.
-    pub fn from_comments<'a>(file: &str, comments: impl Iterator<Item = (u32, &'a str)>) -> Result<Suppressions> {
+    pub fn from_comments<'a>(
+        file: &str,
+        comments: impl Iterator<Item = (u32, &'a str)>,
+    ) -> Result<Suppressions> {
         let mut out = Suppressions::default();
         for (line, text) in comments {
             let Some(at) = text.find("dbaudit:ignore") else {
@@ -44,7 +47,10 @@ impl Suppressions {
                     ),
                 }
             }
-            out.by_line.entry(line).or_default().extend(rules.iter().cloned());
+            out.by_line
+                .entry(line)
+                .or_default()
+                .extend(rules.iter().cloned());
             if rules.is_empty() {
                 out.by_line.insert(line, Vec::new());
             }
@@ -73,7 +79,11 @@ mod tests {
 
     #[test]
     fn line_and_previous_line() {
-        let s = Suppressions::from_comments("f.sql", [(10u32, " dbaudit:ignore select-star, SQL004")].into_iter()).unwrap();
+        let s = Suppressions::from_comments(
+            "f.sql",
+            [(10u32, " dbaudit:ignore select-star, SQL004")].into_iter(),
+        )
+        .unwrap();
         assert!(s.silences("select-star", &[10]));
         assert!(s.silences("select-star", &[11]));
         assert!(!s.silences("select-star", &[12]));
@@ -83,16 +93,25 @@ mod tests {
 
     #[test]
     fn bare_ignore_and_file() {
-        let s = Suppressions::from_comments("f.sql", [(3u32, " dbaudit:ignore")].into_iter()).unwrap();
+        let s =
+            Suppressions::from_comments("f.sql", [(3u32, " dbaudit:ignore")].into_iter()).unwrap();
         assert!(s.silences("row-by-row-loop", &[4]));
-        let f = Suppressions::from_comments("f.sql", [(1u32, " dbaudit:ignore-file")].into_iter()).unwrap();
+        let f = Suppressions::from_comments("f.sql", [(1u32, " dbaudit:ignore-file")].into_iter())
+            .unwrap();
         assert!(f.silences("select-star", &[99]));
     }
 
     #[test]
     fn unknown_rule_is_an_error_with_location() {
-        let e = Suppressions::from_comments("p.sql", [(7u32, " dbaudit:ignore select-all")].into_iter()).unwrap_err();
+        let e = Suppressions::from_comments(
+            "p.sql",
+            [(7u32, " dbaudit:ignore select-all")].into_iter(),
+        )
+        .unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("p.sql:7") && text.contains("select-all"), "{text}");
+        assert!(
+            text.contains("p.sql:7") && text.contains("select-all"),
+            "{text}"
+        );
     }
 }

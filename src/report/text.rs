@@ -105,18 +105,37 @@ pub fn render(report: &ScanReport, color: bool) -> String {
     }
     let s = &report.summary;
     let mut rows = vec![
-        SummaryRow { what: "files scanned".into(), count: s.files_scanned.to_string() },
-        SummaryRow { what: "files skipped".into(), count: s.files_skipped.to_string() },
-        SummaryRow { what: "objects".into(), count: s.objects.to_string() },
+        SummaryRow {
+            what: "files scanned".into(),
+            count: s.files_scanned.to_string(),
+        },
+        SummaryRow {
+            what: "files skipped".into(),
+            count: s.files_skipped.to_string(),
+        },
+        SummaryRow {
+            what: "objects".into(),
+            count: s.objects.to_string(),
+        },
     ];
     for severity in Severity::ALL {
         let n = s.by_severity.get(severity.as_str()).copied().unwrap_or(0);
-        rows.push(SummaryRow { what: format!("{severity} findings"), count: n.to_string() });
+        rows.push(SummaryRow {
+            what: format!("{severity} findings"),
+            count: n.to_string(),
+        });
     }
-    rows.push(SummaryRow { what: "suppressed".into(), count: s.suppressed.to_string() });
+    rows.push(SummaryRow {
+        what: "suppressed".into(),
+        count: s.suppressed.to_string(),
+    });
     rows.push(SummaryRow {
         what: "regions not understood".into(),
-        count: format!("{} ({:.2}% of lines)", s.regions_not_understood, s.not_understood_share * 100.0),
+        count: format!(
+            "{} ({:.2}% of lines)",
+            s.regions_not_understood,
+            s.not_understood_share * 100.0
+        ),
     });
     let mut table = Table::new(rows);
     table.with(Style::rounded());

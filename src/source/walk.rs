@@ -57,7 +57,6 @@ fn build_globs(patterns: impl Iterator<Item = String>, what: &str) -> Result<Glo
         .with_context(|| format!("could not compile the {what} globs"))
 }
 
-
 pub struct WalkOptions<'a> {
     pub files: &'a FileSet,
     /// Also read files that .gitignore / .ignore exclude, and hidden files.
@@ -104,7 +103,13 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<WalkEntry>> 
                     Ok(entry) => entry,
                     Err(error) => {
                         let path = error_path(&error).unwrap_or_else(|| path.clone());
-                        push(found, WalkEntry::Unreadable { path, reason: error.to_string() });
+                        push(
+                            found,
+                            WalkEntry::Unreadable {
+                                path,
+                                reason: error.to_string(),
+                            },
+                        );
                         return ignore::WalkState::Continue;
                     }
                 };
@@ -117,7 +122,11 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<WalkEntry>> 
                 ignore::WalkState::Continue
             })
         });
-        entries.extend(found.into_inner().unwrap_or_else(|poison| poison.into_inner()));
+        entries.extend(
+            found
+                .into_inner()
+                .unwrap_or_else(|poison| poison.into_inner()),
+        );
     }
     entries.sort_by(|a, b| entry_path(a).cmp(entry_path(b)));
     entries.dedup_by(|a, b| entry_path(a) == entry_path(b));

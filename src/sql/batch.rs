@@ -57,7 +57,10 @@ pub fn split_batches(text: &str) -> Vec<Batch> {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| from + i)
 }
 
 /// `GO`, `go 5`, `GO -- done`, with surrounding white space.

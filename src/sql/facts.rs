@@ -29,7 +29,8 @@ pub fn object_facts(unit: &SqlUnit, shapes: &[QueryShape], file: &str) -> Vec<Ob
         .collect();
     let mut reads: Vec<BTreeSet<String>> = vec![BTreeSet::new(); facts.len()];
     let mut writes: Vec<BTreeSet<String>> = vec![BTreeSet::new(); facts.len()];
-    let mut predicates: Vec<BTreeMap<(String, String, PredicateUse), u32>> = vec![BTreeMap::new(); facts.len()];
+    let mut predicates: Vec<BTreeMap<(String, String, PredicateUse), u32>> =
+        vec![BTreeMap::new(); facts.len()];
     for (stmt, shape) in unit.statements.iter().zip(shapes) {
         let Some(object) = stmt.object else {
             continue;
@@ -40,7 +41,9 @@ pub fn object_facts(unit: &SqlUnit, shapes: &[QueryShape], file: &str) -> Vec<Ob
         for scope in &shape.scopes {
             if scope.kind == ScopeKind::Select {
                 if let Some(into) = &scope.into {
-                    if !into.starts_with('#') && !variables.iter().any(|v| v.eq_ignore_ascii_case(into)) {
+                    if !into.starts_with('#')
+                        && !variables.iter().any(|v| v.eq_ignore_ascii_case(into))
+                    {
                         written.insert(into.clone());
                     }
                 }
@@ -52,7 +55,11 @@ pub fn object_facts(unit: &SqlUnit, shapes: &[QueryShape], file: &str) -> Vec<Ob
                     .sources
                     .iter()
                     .map(|&i| &shape.sources[i])
-                    .find(|s| s.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(target)))
+                    .find(|s| {
+                        s.alias
+                            .as_deref()
+                            .is_some_and(|a| a.eq_ignore_ascii_case(target))
+                    })
                     .filter(|s| s.kind == SourceKind::Table)
                     .map(|s| s.name.clone())
                     .unwrap_or_else(|| target.clone());
@@ -68,7 +75,15 @@ pub fn object_facts(unit: &SqlUnit, shapes: &[QueryShape], file: &str) -> Vec<Ob
         }
         writes[object].extend(written);
         for clause in &shape.clauses {
-            collect_predicates(toks, shape, clause.kind, clause.range.clone(), clause.scope, variables, &mut predicates[object]);
+            collect_predicates(
+                toks,
+                shape,
+                clause.kind,
+                clause.range.clone(),
+                clause.scope,
+                variables,
+                &mut predicates[object],
+            );
         }
     }
     for (i, fact) in facts.iter_mut().enumerate() {
@@ -115,7 +130,9 @@ fn collect_predicates(
             for i in range.start..=range.end {
                 if i == range.end || toks[i].is_punct(",") {
                     let mut end = i;
-                    while end > start && toks[end - 1].is_any_kw(&["ASC", "DESC", "NULLS", "FIRST", "LAST"]) {
+                    while end > start
+                        && toks[end - 1].is_any_kw(&["ASC", "DESC", "NULLS", "FIRST", "LAST"])
+                    {
                         end -= 1;
                     }
                     let operand = read_operand(toks, shape, start..end, variables);
@@ -164,9 +181,11 @@ fn collect_predicates(
                         }
                     }
                     CompareOp::Like => {
-                        let prefix = toks[cmp.right.clone()]
-                            .first()
-                            .is_some_and(|t| t.kind == super::lex::TokKind::Str && !t.text.starts_with('%') && !t.text.starts_with('_'));
+                        let prefix = toks[cmp.right.clone()].first().is_some_and(|t| {
+                            t.kind == super::lex::TokKind::Str
+                                && !t.text.starts_with('%')
+                                && !t.text.starts_with('_')
+                        });
                         if let (Some(c), true) = (&left.bare_column, prefix) {
                             record(c, PredicateUse::LikePrefix);
                         }

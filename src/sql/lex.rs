@@ -225,8 +225,15 @@ mod tests {
 
     #[test]
     fn tsql_tokens_carry_positions_and_kinds() {
-        let l = lex("SELECT [Id], @p\n  FROM #t /* c */ -- x\n", SqlDialect::Tsql);
-        let kinds: Vec<_> = l.tokens.iter().map(|t| (t.kind, t.text.as_str(), t.line, t.col)).collect();
+        let l = lex(
+            "SELECT [Id], @p\n  FROM #t /* c */ -- x\n",
+            SqlDialect::Tsql,
+        );
+        let kinds: Vec<_> = l
+            .tokens
+            .iter()
+            .map(|t| (t.kind, t.text.as_str(), t.line, t.col))
+            .collect();
         assert_eq!(kinds[0], (TokKind::Word, "SELECT", 1, 1));
         assert_eq!(kinds[1], (TokKind::QuotedIdent, "Id", 1, 8));
         assert_eq!(kinds[3], (TokKind::Variable, "@p", 1, 14));
@@ -244,10 +251,18 @@ mod tests {
 
     #[test]
     fn an_error_costs_one_line_only() {
-        let l = lex("SELECT 1\nSELECT 'unterminated\nSELECT 3\n", SqlDialect::Tsql);
+        let l = lex(
+            "SELECT 1\nSELECT 'unterminated\nSELECT 3\n",
+            SqlDialect::Tsql,
+        );
         assert_eq!(l.errors.len(), 1);
         assert_eq!(l.errors[0].line, 2);
-        let selects: Vec<u32> = l.tokens.iter().filter(|t| t.is_kw("select")).map(|t| t.line).collect();
+        let selects: Vec<u32> = l
+            .tokens
+            .iter()
+            .filter(|t| t.is_kw("select"))
+            .map(|t| t.line)
+            .collect();
         assert_eq!(selects, vec![1, 2, 3]);
     }
 

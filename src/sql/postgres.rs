@@ -62,7 +62,11 @@ pub fn parse(text: &str) -> SqlUnit {
                         loops: Vec::new(),
                     });
                 } else if let Some(atomic) = header.atomic_body {
-                    for inner in split_statements(&lexed.tokens, range.start + atomic.start, range.start + atomic.end) {
+                    for inner in split_statements(
+                        &lexed.tokens,
+                        range.start + atomic.start,
+                        range.start + atomic.end,
+                    ) {
                         script.push(simple_stmt(&lexed.tokens, inner, Some(object), Vec::new()));
                     }
                 }
@@ -71,7 +75,12 @@ pub fn parse(text: &str) -> SqlUnit {
         }
     }
     for error in &lexed.errors {
-        unit.not_understood_at(error.line, error.col, error.line, format!("could not tokenize this line: {}", error.message));
+        unit.not_understood_at(
+            error.line,
+            error.col,
+            error.line,
+            format!("could not tokenize this line: {}", error.message),
+        );
     }
     unit.statements = script;
     unit.objects = objects;
@@ -88,7 +97,12 @@ pub fn parse(text: &str) -> SqlUnit {
             &mut body_lexed,
         );
         for error in &body_lexed.errors {
-            unit.not_understood_at(error.line, error.col, error.line, format!("could not tokenize this line: {}", error.message));
+            unit.not_understood_at(
+                error.line,
+                error.col,
+                error.line,
+                format!("could not tokenize this line: {}", error.message),
+            );
         }
         lexed.tokens.extend(body_lexed.tokens);
         lexed.comments.extend(body_lexed.comments);
@@ -108,7 +122,13 @@ pub fn parse(text: &str) -> SqlUnit {
                     loop_base: unit.loops.len(),
                 };
                 parser.block_or_statements();
-                let PlParser { statements, loops, variables, problems, .. } = parser;
+                let PlParser {
+                    statements,
+                    loops,
+                    variables,
+                    problems,
+                    ..
+                } = parser;
                 unit.statements.extend(statements);
                 unit.loops.extend(loops);
                 unit.objects[pending.object].variables.extend(variables);
@@ -116,11 +136,22 @@ pub fn parse(text: &str) -> SqlUnit {
                     let tok = &lexed.tokens[at.min(lexed.tokens.len() - 1)];
                     unit.not_understood_at(tok.line, tok.col, tok.end_line, message);
                 }
-                check_with_postgres_parser(text, &lines, &lexed.tokens[pending.statement.clone()], &body_tok, &mut unit);
+                check_with_postgres_parser(
+                    text,
+                    &lines,
+                    &lexed.tokens[pending.statement.clone()],
+                    &body_tok,
+                    &mut unit,
+                );
             }
             "sql" => {
                 for inner in split_statements(&lexed.tokens, start, end) {
-                    unit.statements.push(simple_stmt(&lexed.tokens, inner, Some(pending.object), Vec::new()));
+                    unit.statements.push(simple_stmt(
+                        &lexed.tokens,
+                        inner,
+                        Some(pending.object),
+                        Vec::new(),
+                    ));
                 }
             }
             // Other languages (plpython, c, ...) hold no SQL we can read.
@@ -197,13 +228,23 @@ fn kind_of_first(tok: &Tok) -> StmtKind {
     }
 }
 
-fn simple_stmt(toks: &[Tok], range: std::ops::Range<usize>, object: Option<usize>, loops: Vec<usize>) -> Stmt {
+fn simple_stmt(
+    toks: &[Tok],
+    range: std::ops::Range<usize>,
+    object: Option<usize>,
+    loops: Vec<usize>,
+) -> Stmt {
     let kind = if toks[range.start].kind == TokKind::Word {
         kind_of_first(&toks[range.start])
     } else {
         StmtKind::Other
     };
-    Stmt { range, kind, object, loops }
+    Stmt {
+        range,
+        kind,
+        object,
+        loops,
+    }
 }
 
 struct Header {
@@ -241,7 +282,15 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
     if toks.get(i).is_some_and(|t| t.is_kw("OR")) {
         i += 2;
     }
-    while toks.get(i).is_some_and(|t| t.is_any_kw(&["TEMP", "TEMPORARY", "MATERIALIZED", "RECURSIVE", "CONSTRAINT"])) {
+    while toks.get(i).is_some_and(|t| {
+        t.is_any_kw(&[
+            "TEMP",
+            "TEMPORARY",
+            "MATERIALIZED",
+            "RECURSIVE",
+            "CONSTRAINT",
+        ])
+    }) {
         i += 1;
     }
     let kind_tok = toks.get(i)?;
@@ -287,10 +336,19 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
                 } else if tok.is_punct(")") {
                     depth = depth.saturating_sub(1);
                 } else if depth == 0 && tok.is_kw("AS") {
-                    header.body = toks[k + 1..].iter().position(|t| t.is_string()).map(|p| k + 1 + p);
+                    header.body = toks[k + 1..]
+                        .iter()
+                        .position(|t| t.is_string())
+                        .map(|p| k + 1 + p);
                     break;
-                } else if depth == 0 && tok.is_kw("BEGIN") && toks.get(k + 1).is_some_and(|t| t.is_kw("ATOMIC")) {
-                    let end = toks.iter().rposition(|t| t.is_kw("END")).unwrap_or(toks.len());
+                } else if depth == 0
+                    && tok.is_kw("BEGIN")
+                    && toks.get(k + 1).is_some_and(|t| t.is_kw("ATOMIC"))
+                {
+                    let end = toks
+                        .iter()
+                        .rposition(|t| t.is_kw("END"))
+                        .unwrap_or(toks.len());
                     header.atomic_body = Some(k + 2..end.max(k + 2));
                     header.language.get_or_insert_with(|| "sql".to_string());
                     break;
@@ -326,11 +384,18 @@ fn parameter_names(toks: &[Tok], open: usize) -> Vec<String> {
         } else if tok.is_punct(")") || (tok.is_punct(",") && depth == 1) {
             if depth == 1 {
                 let mut k = param_start;
-                while toks.get(k).is_some_and(|t| t.is_any_kw(&["IN", "OUT", "INOUT", "VARIADIC"])) {
+                while toks
+                    .get(k)
+                    .is_some_and(|t| t.is_any_kw(&["IN", "OUT", "INOUT", "VARIADIC"]))
+                {
                     k += 1;
                 }
                 // A name is followed by a type; a lone type has nothing after it.
-                if k + 1 < i && toks[k].is_identifier_like() && !toks[k + 1].is_punct(".") && !toks[k + 1].is_punct("(") {
+                if k + 1 < i
+                    && toks[k].is_identifier_like()
+                    && !toks[k + 1].is_punct(".")
+                    && !toks[k + 1].is_punct("(")
+                {
                     names.push(toks[k].text.to_ascii_lowercase());
                 }
                 param_start = i + 1;
@@ -349,7 +414,13 @@ fn parameter_names(toks: &[Tok], open: usize) -> Vec<String> {
 
 /// Runs the real PostgreSQL parser over a PL/pgSQL function or DO block and records
 /// a body it rejects. Known false rejections of the bundled parser are not reported.
-fn check_with_postgres_parser(text: &str, lines: &LineIndex, statement: &[Tok], body: &Tok, unit: &mut SqlUnit) {
+fn check_with_postgres_parser(
+    text: &str,
+    lines: &LineIndex,
+    statement: &[Tok],
+    body: &Tok,
+    unit: &mut SqlUnit,
+) {
     let (Some(first), Some(last)) = (statement.first(), statement.last()) else {
         return;
     };
@@ -411,7 +482,10 @@ impl PlParser<'_> {
             self.statement();
             if self.pos == before {
                 // A stray END / ELSE at the top: report and move on.
-                self.problems.push((self.pos, format!("unexpected `{}` in PL/pgSQL body", self.toks[self.pos].text)));
+                self.problems.push((
+                    self.pos,
+                    format!("unexpected `{}` in PL/pgSQL body", self.toks[self.pos].text),
+                ));
                 self.pos += 1;
             }
         }
@@ -458,10 +532,16 @@ impl PlParser<'_> {
                 break;
             }
         } else if self.pos < self.end {
-            let message = format!("expected END{} here", what.map(|w| format!(" {w}")).unwrap_or_default());
+            let message = format!(
+                "expected END{} here",
+                what.map(|w| format!(" {w}")).unwrap_or_default()
+            );
             self.problems.push((self.pos, message));
         } else {
-            self.problems.push((self.end.saturating_sub(1), "body ends before its END".to_string()));
+            self.problems.push((
+                self.end.saturating_sub(1),
+                "body ends before its END".to_string(),
+            ));
         }
     }
 
@@ -593,7 +673,10 @@ impl PlParser<'_> {
 
     fn for_statement(&mut self) {
         let at = self.pos;
-        let var = self.tok(self.pos + 1).filter(|t| t.is_identifier_like()).map(|t| t.text.to_ascii_lowercase());
+        let var = self
+            .tok(self.pos + 1)
+            .filter(|t| t.is_identifier_like())
+            .map(|t| t.text.to_ascii_lowercase());
         if let Some(var) = var {
             self.variables.push(var);
         }
@@ -618,14 +701,19 @@ impl PlParser<'_> {
             (LoopKind::ForQuery, Some(stmt), None)
         } else if is_range {
             (LoopKind::ForRange, None, None)
-        } else if first.is_some_and(|t| t.is_any_kw(&["SELECT", "WITH", "VALUES", "TABLE"]) || t.is_punct("(")) {
+        } else if first
+            .is_some_and(|t| t.is_any_kw(&["SELECT", "WITH", "VALUES", "TABLE"]) || t.is_punct("("))
+        {
             let stmt = self.push_stmt(header.clone(), StmtKind::LoopSource);
             (LoopKind::ForQuery, Some(stmt), None)
         } else {
             let name = self.toks.get(header_start).map(|t| t.text.clone());
             let source = name.as_ref().and_then(|n| {
                 self.statements.iter().position(|s| {
-                    s.kind == StmtKind::DeclareCursor && self.cursor_name_of(s).is_some_and(|c| c.eq_ignore_ascii_case(n))
+                    s.kind == StmtKind::DeclareCursor
+                        && self
+                            .cursor_name_of(s)
+                            .is_some_and(|c| c.eq_ignore_ascii_case(n))
                 })
             });
             (LoopKind::ForCursor, source, name)
@@ -639,12 +727,22 @@ impl PlParser<'_> {
         (start.saturating_sub(8)..start)
             .rev()
             .find(|&k| self.toks[k].is_kw("CURSOR"))
-            .and_then(|k| (k.saturating_sub(3)..k).find(|&n| self.toks[n].is_identifier_like() && !self.toks[n].is_any_kw(&["NO", "SCROLL"])))
+            .and_then(|k| {
+                (k.saturating_sub(3)..k).find(|&n| {
+                    self.toks[n].is_identifier_like() && !self.toks[n].is_any_kw(&["NO", "SCROLL"])
+                })
+            })
             .map(|n| self.toks[n].text.as_str())
     }
 
     /// At the loop keyword: reads `LOOP body END LOOP`.
-    fn loop_statement(&mut self, kind: LoopKind, at: usize, source: Option<usize>, cursor: Option<String>) {
+    fn loop_statement(
+        &mut self,
+        kind: LoopKind,
+        at: usize,
+        source: Option<usize>,
+        cursor: Option<String>,
+    ) {
         // The caller stops at the LOOP keyword.
         let tok = &self.toks[at];
         let index = self.loop_base + self.loops.len();
@@ -763,7 +861,11 @@ impl PlParser<'_> {
         } else if first.is_kw("OPEN") {
             if let Some(for_at) = self.toks[start..end].iter().position(|t| t.is_kw("FOR")) {
                 let query_start = start + for_at + 1;
-                if self.toks.get(query_start).is_some_and(|t| t.is_kw("EXECUTE")) {
+                if self
+                    .toks
+                    .get(query_start)
+                    .is_some_and(|t| t.is_kw("EXECUTE"))
+                {
                     kind = StmtKind::Exec;
                 } else {
                     kind = StmtKind::DeclareCursor;
@@ -771,7 +873,10 @@ impl PlParser<'_> {
                 range = query_start..end;
             }
         } else if kind == StmtKind::Other
-            && self.toks.get(start + 1).is_some_and(|t| t.is_punct(":=") || t.is_punct("="))
+            && self
+                .toks
+                .get(start + 1)
+                .is_some_and(|t| t.is_punct(":=") || t.is_punct("="))
         {
             kind = StmtKind::Set;
         }
@@ -792,12 +897,18 @@ mod tests {
         assert_eq!(unit.objects.len(), 1);
         assert_eq!(unit.objects[0].name, "public.notify");
         assert_eq!(unit.objects[0].line, 3);
-        assert!(unit.objects[0].variables.contains(&"p_provider".to_string()));
+        assert!(unit.objects[0]
+            .variables
+            .contains(&"p_provider".to_string()));
         assert!(unit.objects[0].variables.contains(&"r".to_string()));
         assert_eq!(unit.loops.len(), 1);
         assert_eq!(unit.loops[0].kind, LoopKind::ForQuery);
         assert_eq!(unit.loops[0].line, 7);
-        let insert = unit.statements.iter().find(|s| s.kind == StmtKind::Insert).unwrap();
+        let insert = unit
+            .statements
+            .iter()
+            .find(|s| s.kind == StmtKind::Insert)
+            .unwrap();
         assert_eq!(unit.tokens[insert.range.start].line, 8);
         assert_eq!(unit.tokens[insert.range.start].col, 5);
         assert_eq!(insert.loops, vec![0]);
@@ -811,7 +922,13 @@ mod tests {
         assert_eq!(unit.objects.len(), 2);
         assert_eq!(unit.objects[0].kind, ObjectKind::AnonymousBlock);
         assert_eq!(unit.objects[1].language.as_deref(), Some("sql"));
-        assert_eq!(unit.statements.iter().filter(|s| s.object == Some(1)).count(), 2);
+        assert_eq!(
+            unit.statements
+                .iter()
+                .filter(|s| s.object == Some(1))
+                .count(),
+            2
+        );
     }
 
     #[test]

@@ -57,28 +57,139 @@ impl Operand {
 
 /// Words that end an operand.
 const OPERAND_STOPS: &[&str] = &[
-    "AND", "OR", "NOT", "WHERE", "ON", "HAVING", "WHEN", "THEN", "ELSE", "GROUP", "ORDER", "BY",
-    "UNION", "EXCEPT", "INTERSECT", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER",
-    "APPLY", "FROM", "SELECT", "SET", "INTO", "VALUES", "LIMIT", "OFFSET", "FETCH", "OPTION",
-    "FOR", "RETURNING", "IS", "IN", "LIKE", "ILIKE", "BETWEEN", "ESCAPE", "EXISTS", "ASC", "DESC",
-    "NULLS", "WITH", "LOOP", "USING", "OUTPUT", "WINDOW", "AS", "SIMILAR",
+    "AND",
+    "OR",
+    "NOT",
+    "WHERE",
+    "ON",
+    "HAVING",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "GROUP",
+    "ORDER",
+    "BY",
+    "UNION",
+    "EXCEPT",
+    "INTERSECT",
+    "JOIN",
+    "INNER",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "CROSS",
+    "OUTER",
+    "APPLY",
+    "FROM",
+    "SELECT",
+    "SET",
+    "INTO",
+    "VALUES",
+    "LIMIT",
+    "OFFSET",
+    "FETCH",
+    "OPTION",
+    "FOR",
+    "RETURNING",
+    "IS",
+    "IN",
+    "LIKE",
+    "ILIKE",
+    "BETWEEN",
+    "ESCAPE",
+    "EXISTS",
+    "ASC",
+    "DESC",
+    "NULLS",
+    "WITH",
+    "LOOP",
+    "USING",
+    "OUTPUT",
+    "WINDOW",
+    "AS",
+    "SIMILAR",
 ];
 
 /// Words inside an expression that are never column names.
 const NOT_COLUMNS: &[&str] = &[
-    "NULL", "TRUE", "FALSE", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_USER",
-    "SESSION_USER", "SYSTEM_USER", "USER", "LOCALTIME", "LOCALTIMESTAMP", "INTERVAL", "DEFAULT",
-    "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "IS", "AS", "DISTINCT", "ALL",
-    "ANY", "SOME", "ARRAY", "ROW", "ASC", "DESC", "NEW", "OLD", "EXCLUDED", "IN", "LIKE", "ILIKE",
-    "BETWEEN", "ESCAPE", "FROM", "FOR", "BOTH", "LEADING", "TRAILING", "COLLATE", "OVER",
-    "PARTITION", "BY", "ORDER", "ROWS", "RANGE", "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT",
-    "ZONE", "AT", "TIME", "WITHOUT", "VARYING", "PRECISION", "DOUBLE", "NULLIF", "EXISTS",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_USER",
+    "SESSION_USER",
+    "SYSTEM_USER",
+    "USER",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "INTERVAL",
+    "DEFAULT",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "AND",
+    "OR",
+    "NOT",
+    "IS",
+    "AS",
+    "DISTINCT",
+    "ALL",
+    "ANY",
+    "SOME",
+    "ARRAY",
+    "ROW",
+    "ASC",
+    "DESC",
+    "NEW",
+    "OLD",
+    "EXCLUDED",
+    "IN",
+    "LIKE",
+    "ILIKE",
+    "BETWEEN",
+    "ESCAPE",
+    "FROM",
+    "FOR",
+    "BOTH",
+    "LEADING",
+    "TRAILING",
+    "COLLATE",
+    "OVER",
+    "PARTITION",
+    "BY",
+    "ORDER",
+    "ROWS",
+    "RANGE",
+    "UNBOUNDED",
+    "PRECEDING",
+    "FOLLOWING",
+    "CURRENT",
+    "ZONE",
+    "AT",
+    "TIME",
+    "WITHOUT",
+    "VARYING",
+    "PRECISION",
+    "DOUBLE",
+    "NULLIF",
+    "EXISTS",
 ];
 
 /// Functions whose first argument is a date part or a type, not a column.
 const FIRST_ARG_IS_KEYWORD: &[&str] = &[
-    "DATEADD", "DATEDIFF", "DATEDIFF_BIG", "DATEPART", "DATENAME", "DATETRUNC", "DATE_BUCKET",
-    "CONVERT", "TRY_CONVERT",
+    "DATEADD",
+    "DATEDIFF",
+    "DATEDIFF_BIG",
+    "DATEPART",
+    "DATENAME",
+    "DATETRUNC",
+    "DATE_BUCKET",
+    "CONVERT",
+    "TRY_CONVERT",
 ];
 
 /// Finds the comparisons of a clause, outside nested subqueries.
@@ -222,7 +333,12 @@ fn operand_after(toks: &[Tok], shape: &QueryShape, from: usize, hi: usize) -> Ra
 
 /// Reads an operand: is it a bare column, and which columns does it mention.
 /// `variables` (lower-case) are PL/pgSQL names that look like columns but are not.
-pub fn read_operand(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variables: &[String]) -> Operand {
+pub fn read_operand(
+    toks: &[Tok],
+    shape: &QueryShape,
+    range: Range<usize>,
+    variables: &[String],
+) -> Operand {
     let mut operand = Operand::default();
     if range.is_empty() {
         return operand;
@@ -250,7 +366,13 @@ pub fn read_operand(toks: &[Tok], shape: &QueryShape, range: Range<usize>, varia
     operand
 }
 
-fn collect_columns(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variables: &[String], out: &mut Vec<ColumnRef>) {
+fn collect_columns(
+    toks: &[Tok],
+    shape: &QueryShape,
+    range: Range<usize>,
+    variables: &[String],
+    out: &mut Vec<ColumnRef>,
+) {
     let mut i = range.start;
     while i < range.end {
         if let Some(sub) = shape.subqueries.iter().find(|s| s.start == i) {
@@ -262,7 +384,9 @@ fn collect_columns(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variab
         // `::type`, `COLLATE name`, `AS type` (in CAST): skip the type / collation.
         if tok.is_punct("::") || tok.is_kw("COLLATE") || tok.is_kw("AS") {
             i += 2;
-            while i < range.end && (toks[i].is_punct(".") || toks[i].is_punct("[") || toks[i].is_punct("]")) {
+            while i < range.end
+                && (toks[i].is_punct(".") || toks[i].is_punct("[") || toks[i].is_punct("]"))
+            {
                 i += 2;
             }
             if i < range.end && toks[i].is_punct("(") {
@@ -277,12 +401,18 @@ fn collect_columns(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variab
         // A function call: skip keyword-like first arguments (DATEADD(day, ...)).
         if next.is_some_and(|n| n.is_punct("(")) && tok.kind == TokKind::Word {
             let open = i + 1;
-            let close = shape.matching[open].unwrap_or(range.end.saturating_sub(1)).min(range.end);
+            let close = shape.matching[open]
+                .unwrap_or(range.end.saturating_sub(1))
+                .min(range.end);
             let mut arg_start = open + 1;
             if tok.is_any_kw(FIRST_ARG_IS_KEYWORD) {
                 let mut j = arg_start;
                 while j < close && !toks[j].is_punct(",") {
-                    j = if toks[j].is_punct("(") { shape.matching[j].map_or(j + 1, |c| c + 1) } else { j + 1 };
+                    j = if toks[j].is_punct("(") {
+                        shape.matching[j].map_or(j + 1, |c| c + 1)
+                    } else {
+                        j + 1
+                    };
                 }
                 arg_start = (j + 1).min(close);
             } else if tok.is_kw("EXTRACT") {
@@ -309,13 +439,15 @@ fn collect_columns(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variab
         }
         if j < range.end && toks[j].is_punct("(") {
             // schema.function(...)
-            let close = shape.matching[j].unwrap_or(range.end.saturating_sub(1)).min(range.end);
+            let close = shape.matching[j]
+                .unwrap_or(range.end.saturating_sub(1))
+                .min(range.end);
             collect_columns(toks, shape, j + 1..close, variables, out);
             i = close + 1;
             continue;
         }
         let first_lower = parts[0].1.to_ascii_lowercase();
-        let is_variable = variables.iter().any(|v| *v == first_lower);
+        let is_variable = variables.contains(&first_lower);
         if !is_variable {
             let (at, column) = parts.last().cloned().unwrap_or((i, String::new()));
             let qualifier = if parts.len() >= 2 {
@@ -323,7 +455,11 @@ fn collect_columns(toks: &[Tok], shape: &QueryShape, range: Range<usize>, variab
             } else {
                 None
             };
-            out.push(ColumnRef { qualifier, column, at });
+            out.push(ColumnRef {
+                qualifier,
+                column,
+                at,
+            });
         }
         i = j;
     }

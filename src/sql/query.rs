@@ -171,23 +171,27 @@ impl QueryShape {
         let Some(projection) = &s.projection else {
             return false;
         };
-        self.star_positions(projection.clone(), toks).iter().all(|star| {
-            // A star over explicit sources is explicit too.
-            let covered: Vec<&Source> = match star.qualifier.as_deref() {
-                Some(q) => self.resolve(scope, Some(q)).into_iter().collect(),
-                None => s.sources.iter().map(|&i| &self.sources[i]).collect(),
-            };
-            !covered.is_empty()
-                && covered.iter().all(|src| match src.kind {
-                    SourceKind::Cte(c) => {
-                        let cte = &self.ctes[c];
-                        cte.has_column_list
-                            || cte.body.is_some_and(|b| self.scope_is_explicit(b, toks, depth + 1))
-                    }
-                    SourceKind::Derived(b) => self.scope_is_explicit(b, toks, depth + 1),
-                    _ => false,
-                })
-        })
+        self.star_positions(projection.clone(), toks)
+            .iter()
+            .all(|star| {
+                // A star over explicit sources is explicit too.
+                let covered: Vec<&Source> = match star.qualifier.as_deref() {
+                    Some(q) => self.resolve(scope, Some(q)).into_iter().collect(),
+                    None => s.sources.iter().map(|&i| &self.sources[i]).collect(),
+                };
+                !covered.is_empty()
+                    && covered.iter().all(|src| match src.kind {
+                        SourceKind::Cte(c) => {
+                            let cte = &self.ctes[c];
+                            cte.has_column_list
+                                || cte
+                                    .body
+                                    .is_some_and(|b| self.scope_is_explicit(b, toks, depth + 1))
+                        }
+                        SourceKind::Derived(b) => self.scope_is_explicit(b, toks, depth + 1),
+                        _ => false,
+                    })
+            })
     }
 
     /// The `*` and `alias.*` items of a select list (not `COUNT(*)`, not `a * b`).
@@ -201,10 +205,19 @@ impl QueryShape {
                 continue;
             }
             if tok.is_punct("*") {
-                let prev = i.checked_sub(1).filter(|&p| p >= projection.start).map(|p| &toks[p]);
+                let prev = i
+                    .checked_sub(1)
+                    .filter(|&p| p >= projection.start)
+                    .map(|p| &toks[p]);
                 match prev {
-                    None => stars.push(Star { at: i, qualifier: None }),
-                    Some(p) if p.is_punct(",") => stars.push(Star { at: i, qualifier: None }),
+                    None => stars.push(Star {
+                        at: i,
+                        qualifier: None,
+                    }),
+                    Some(p) if p.is_punct(",") => stars.push(Star {
+                        at: i,
+                        qualifier: None,
+                    }),
                     Some(p) if p.is_punct(".") => {
                         let qualifier = i
                             .checked_sub(2)
@@ -235,13 +248,76 @@ pub fn last_part(name: &str) -> &str {
 
 /// Words that end a table source (cannot be its alias) or start another clause.
 const NOT_AN_ALIAS: &[&str] = &[
-    "WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER", "ON", "GROUP", "ORDER",
-    "HAVING", "UNION", "EXCEPT", "INTERSECT", "WITH", "SET", "OUTPUT", "OPTION", "FOR", "WHEN",
-    "USING", "INTO", "VALUES", "SELECT", "FROM", "AS", "LIMIT", "OFFSET", "FETCH", "WINDOW",
-    "PIVOT", "UNPIVOT", "APPLY", "NATURAL", "TABLESAMPLE", "INSERT", "UPDATE", "DELETE", "EXEC",
-    "EXECUTE", "IF", "WHILE", "BEGIN", "END", "RETURN", "DECLARE", "ELSE", "LATERAL", "RETURNING",
-    "MERGE", "PRINT", "RAISERROR", "THROW", "GOTO", "OPEN", "CLOSE", "DEALLOCATE", "TRUNCATE",
-    "DROP", "CREATE", "ALTER", "COMMIT", "ROLLBACK", "DEFAULT", "LOOP", "THEN", "AND", "OR", "NOT",
+    "WHERE",
+    "JOIN",
+    "INNER",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "CROSS",
+    "OUTER",
+    "ON",
+    "GROUP",
+    "ORDER",
+    "HAVING",
+    "UNION",
+    "EXCEPT",
+    "INTERSECT",
+    "WITH",
+    "SET",
+    "OUTPUT",
+    "OPTION",
+    "FOR",
+    "WHEN",
+    "USING",
+    "INTO",
+    "VALUES",
+    "SELECT",
+    "FROM",
+    "AS",
+    "LIMIT",
+    "OFFSET",
+    "FETCH",
+    "WINDOW",
+    "PIVOT",
+    "UNPIVOT",
+    "APPLY",
+    "NATURAL",
+    "TABLESAMPLE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "EXEC",
+    "EXECUTE",
+    "IF",
+    "WHILE",
+    "BEGIN",
+    "END",
+    "RETURN",
+    "DECLARE",
+    "ELSE",
+    "LATERAL",
+    "RETURNING",
+    "MERGE",
+    "PRINT",
+    "RAISERROR",
+    "THROW",
+    "GOTO",
+    "OPEN",
+    "CLOSE",
+    "DEALLOCATE",
+    "TRUNCATE",
+    "DROP",
+    "CREATE",
+    "ALTER",
+    "COMMIT",
+    "ROLLBACK",
+    "DEFAULT",
+    "LOOP",
+    "THEN",
+    "AND",
+    "OR",
+    "NOT",
 ];
 
 const JOIN_WORDS: &[&str] = &["JOIN", "APPLY"];
@@ -253,7 +329,10 @@ pub fn analyze(toks: &[Tok]) -> QueryShape {
         matching: match_parens(toks),
         ..QueryShape::default()
     };
-    let mut reader = Reader { toks, shape: &mut shape };
+    let mut reader = Reader {
+        toks,
+        shape: &mut shape,
+    };
     reader.region(0, toks.len(), ScopeContext::Statement, None);
     shape
 }
@@ -316,7 +395,12 @@ impl Reader<'_, '_> {
         let Some(name) = self.tok(with_at + 1) else {
             return false;
         };
-        if !name.is_identifier_like() || name.is_kw("RECURSIVE") && !self.tok(with_at + 2).is_some_and(|t| t.is_identifier_like()) {
+        if !name.is_identifier_like()
+            || name.is_kw("RECURSIVE")
+                && !self
+                    .tok(with_at + 2)
+                    .is_some_and(|t| t.is_identifier_like())
+        {
             return name.is_kw("RECURSIVE");
         }
         let mut j = with_at + 2;
@@ -355,7 +439,13 @@ impl Reader<'_, '_> {
         });
     }
 
-    fn new_scope(&mut self, kind: ScopeKind, at: usize, context: ScopeContext, parent: Option<usize>) -> usize {
+    fn new_scope(
+        &mut self,
+        kind: ScopeKind,
+        at: usize,
+        context: ScopeContext,
+        parent: Option<usize>,
+    ) -> usize {
         self.shape.scopes.push(Scope {
             kind,
             keyword_at: at,
@@ -370,7 +460,13 @@ impl Reader<'_, '_> {
     }
 
     /// Reads tokens `lo..hi` at one parenthesis level. Returns the first scope created.
-    fn region(&mut self, lo: usize, hi: usize, context: ScopeContext, parent: Option<usize>) -> Option<usize> {
+    fn region(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        context: ScopeContext,
+        parent: Option<usize>,
+    ) -> Option<usize> {
         let mut i = lo;
         let mut first_scope: Option<usize> = None;
         let mut scope: Option<usize> = None;
@@ -385,7 +481,9 @@ impl Reader<'_, '_> {
         while i < hi {
             let tok = &self.toks[i];
             if tok.is_punct("(") {
-                let close = self.shape.matching[i].unwrap_or(hi.saturating_sub(1)).min(hi);
+                let close = self.shape.matching[i]
+                    .unwrap_or(hi.saturating_sub(1))
+                    .min(hi);
                 if self.holds_query(i, close) {
                     self.shape.subqueries.push(i..close + 1);
                     let prev = i.checked_sub(1).filter(|&p| p >= lo).map(|p| &self.toks[p]);
@@ -395,7 +493,9 @@ impl Reader<'_, '_> {
                         ScopeContext::Exists
                     } else if prev.is_some_and(|p| p.is_any_kw(&["IN", "ANY", "ALL", "SOME"])) {
                         ScopeContext::InSubquery
-                    } else if saw_insert && scope.is_some_and(|s| self.shape.scopes[s].kind == ScopeKind::Insert) {
+                    } else if saw_insert
+                        && scope.is_some_and(|s| self.shape.scopes[s].kind == ScopeKind::Insert)
+                    {
                         ScopeContext::InsertSource
                     } else {
                         ScopeContext::Scalar
@@ -405,7 +505,13 @@ impl Reader<'_, '_> {
                     if expect_source {
                         if let (Some(sub), Some(owner)) = (sub, scope) {
                             let (alias, next) = self.read_alias(i, hi);
-                            self.push_source(owner, SourceKind::Derived(sub), String::new(), alias, i);
+                            self.push_source(
+                                owner,
+                                SourceKind::Derived(sub),
+                                String::new(),
+                                alias,
+                                i,
+                            );
                             i = next;
                         }
                         expect_source = false;
@@ -425,7 +531,9 @@ impl Reader<'_, '_> {
                         i += 1;
                         continue;
                     }
-                    if tok.is_identifier_like() && !tok.is_any_kw(NOT_AN_ALIAS) || tok.kind == TokKind::Variable {
+                    if tok.is_identifier_like() && !tok.is_any_kw(NOT_AN_ALIAS)
+                        || tok.kind == TokKind::Variable
+                    {
                         i = self.table_source(owner, i, hi);
                         expect_source = false;
                         continue;
@@ -444,7 +552,11 @@ impl Reader<'_, '_> {
             match word.as_str() {
                 "SELECT" => {
                     self.close_clause(clause, clause_start, i, scope);
-                    let ctx = if saw_insert { ScopeContext::InsertSource } else { context };
+                    let ctx = if saw_insert {
+                        ScopeContext::InsertSource
+                    } else {
+                        context
+                    };
                     let s = self.new_scope(ScopeKind::Select, i, ctx, parent);
                     first_scope.get_or_insert(s);
                     scope = Some(s);
@@ -455,7 +567,8 @@ impl Reader<'_, '_> {
                 }
                 "INSERT" | "UPDATE" | "DELETE" | "MERGE" => {
                     // In MERGE, `WHEN MATCHED THEN UPDATE SET` is an action, not a scope.
-                    let in_merge = scope.is_some_and(|s| self.shape.scopes[s].kind == ScopeKind::Merge);
+                    let in_merge =
+                        scope.is_some_and(|s| self.shape.scopes[s].kind == ScopeKind::Merge);
                     if !in_merge {
                         self.close_clause(clause, clause_start, i, scope);
                         let kind = match word.as_str() {
@@ -469,8 +582,11 @@ impl Reader<'_, '_> {
                         scope = Some(s);
                         saw_insert = kind == ScopeKind::Insert;
                         i = self.dml_target(s, i + 1, hi);
-                        clause = if kind == ScopeKind::Merge { Clausing::From } else { Clausing::Other };
-                        expect_source = kind == ScopeKind::Merge && false;
+                        clause = if kind == ScopeKind::Merge {
+                            Clausing::From
+                        } else {
+                            Clausing::Other
+                        };
                         clause_start = i;
                         continue;
                     }
@@ -510,9 +626,15 @@ impl Reader<'_, '_> {
                     clause = Clausing::Where;
                     clause_start = i + 1;
                 }
-                "GROUP" | "ORDER" if scope.is_some() && self.tok(i + 1).is_some_and(|t| t.is_kw("BY")) => {
+                "GROUP" | "ORDER"
+                    if scope.is_some() && self.tok(i + 1).is_some_and(|t| t.is_kw("BY")) =>
+                {
                     self.close_clause(clause, clause_start, i, scope);
-                    clause = if word == "GROUP" { Clausing::GroupBy } else { Clausing::OrderBy };
+                    clause = if word == "GROUP" {
+                        Clausing::GroupBy
+                    } else {
+                        Clausing::OrderBy
+                    };
                     clause_start = i + 2;
                     i += 2;
                     continue;
@@ -530,7 +652,10 @@ impl Reader<'_, '_> {
                     clause = Clausing::Other;
                     clause_start = i + 1;
                     if word == "UNION" || word == "EXCEPT" || word == "INTERSECT" {
-                        saw_insert = saw_insert && scope.is_some_and(|s| self.shape.scopes[s].context == ScopeContext::InsertSource);
+                        saw_insert = saw_insert
+                            && scope.is_some_and(|s| {
+                                self.shape.scopes[s].context == ScopeContext::InsertSource
+                            });
                     }
                 }
                 "WITH" if self.tok(i + 1).is_some_and(|t| t.is_punct("(")) => {
@@ -561,7 +686,10 @@ impl Reader<'_, '_> {
                 } else {
                     i += 1;
                 }
-                while self.tok(i).is_some_and(|t| t.is_any_kw(&["PERCENT", "WITH", "TIES"])) {
+                while self
+                    .tok(i)
+                    .is_some_and(|t| t.is_any_kw(&["PERCENT", "WITH", "TIES"]))
+                {
                     i += 1;
                 }
             } else {
@@ -592,13 +720,18 @@ impl Reader<'_, '_> {
             }
             i += 1;
             // PostgreSQL: AS [NOT] MATERIALIZED (
-            while self.tok(i).is_some_and(|t| t.is_any_kw(&["NOT", "MATERIALIZED"])) {
+            while self
+                .tok(i)
+                .is_some_and(|t| t.is_any_kw(&["NOT", "MATERIALIZED"]))
+            {
                 i += 1;
             }
             if !self.tok(i).is_some_and(|t| t.is_punct("(")) {
                 return i;
             }
-            let close = self.shape.matching[i].unwrap_or(hi.saturating_sub(1)).min(hi);
+            let close = self.shape.matching[i]
+                .unwrap_or(hi.saturating_sub(1))
+                .min(hi);
             let index = self.shape.ctes.len();
             self.shape.ctes.push(Cte {
                 name,
@@ -617,7 +750,14 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn push_source(&mut self, scope: usize, kind: SourceKind, name: String, alias: Option<String>, at: usize) {
+    fn push_source(
+        &mut self,
+        scope: usize,
+        kind: SourceKind,
+        name: String,
+        alias: Option<String>,
+        at: usize,
+    ) {
         self.shape.sources.push(Source {
             kind,
             name,
@@ -635,7 +775,9 @@ impl Reader<'_, '_> {
         let mut kind = classify_name(&name, &self.toks[at]);
         if self.tok(i).is_some_and(|t| t.is_punct("(")) && i < hi {
             // Table-valued function: look inside its arguments for subqueries.
-            let close = self.shape.matching[i].unwrap_or(hi.saturating_sub(1)).min(hi);
+            let close = self.shape.matching[i]
+                .unwrap_or(hi.saturating_sub(1))
+                .min(hi);
             if close > i + 1 {
                 self.region(i + 1, close, ScopeContext::Scalar, Some(scope));
             }
@@ -643,7 +785,12 @@ impl Reader<'_, '_> {
             kind = SourceKind::Function;
         }
         if let SourceKind::Table = kind {
-            if let Some(c) = self.shape.ctes.iter().position(|c| c.name.eq_ignore_ascii_case(&name)) {
+            if let Some(c) = self
+                .shape
+                .ctes
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(&name))
+            {
                 kind = SourceKind::Cte(c);
             }
         }
@@ -658,7 +805,11 @@ impl Reader<'_, '_> {
             i += 1;
         }
         match self.tok(i) {
-            Some(t) if i < hi && (t.kind == TokKind::QuotedIdent || (t.kind == TokKind::Word && !t.is_any_kw(NOT_AN_ALIAS))) => {
+            Some(t)
+                if i < hi
+                    && (t.kind == TokKind::QuotedIdent
+                        || (t.kind == TokKind::Word && !t.is_any_kw(NOT_AN_ALIAS))) =>
+            {
                 let alias = strip_placeholders(&t.text);
                 i += 1;
                 // Derived-table column aliases: AS d (a, b).
@@ -682,13 +833,19 @@ impl Reader<'_, '_> {
                 i += 1;
             }
         }
-        while self.tok(i).is_some_and(|t| t.is_any_kw(&["INTO", "FROM", "ONLY"])) && i < hi {
+        while self
+            .tok(i)
+            .is_some_and(|t| t.is_any_kw(&["INTO", "FROM", "ONLY"]))
+            && i < hi
+        {
             i += 1;
         }
         let Some(tok) = self.tok(i).filter(|_| i < hi) else {
             return i;
         };
-        if !(tok.is_identifier_like() || tok.kind == TokKind::Variable) || tok.is_any_kw(NOT_AN_ALIAS) {
+        if !(tok.is_identifier_like() || tok.kind == TokKind::Variable)
+            || tok.is_any_kw(NOT_AN_ALIAS)
+        {
             return i;
         }
         let (name, next) = read_name(self.toks, i, hi);
@@ -727,15 +884,17 @@ pub fn read_name(toks: &[Tok], mut i: usize, hi: usize) -> (String, usize) {
                 }
                 None => break,
             }
-        } else if !expect && tok.is_punct(".") {
-            expect = true;
-        } else if tok.is_punct("..") {
+        } else if (!expect && tok.is_punct(".")) || tok.is_punct("..") {
             expect = true;
         } else {
             break;
         }
         i += 1;
     }
-    let name = parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(".");
+    let name = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(".");
     (name, i)
 }

@@ -15,21 +15,103 @@ use crate::model::ObjectKind;
 
 /// Keywords that begin a T-SQL statement.
 const STATEMENT_STARTS: &[&str] = &[
-    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "EXEC", "EXECUTE", "SET",
-    "DECLARE", "IF", "WHILE", "BEGIN", "END", "RETURN", "PRINT", "RAISERROR", "THROW", "OPEN",
-    "FETCH", "CLOSE", "DEALLOCATE", "CREATE", "ALTER", "DROP", "TRUNCATE", "GOTO", "BREAK",
-    "CONTINUE", "WAITFOR", "USE", "GRANT", "REVOKE", "DENY", "COMMIT", "ROLLBACK", "SAVE",
-    "BULK", "DBCC", "ELSE", "CHECKPOINT", "RECONFIGURE", "BACKUP", "RESTORE", "KILL",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "WITH",
+    "EXEC",
+    "EXECUTE",
+    "SET",
+    "DECLARE",
+    "IF",
+    "WHILE",
+    "BEGIN",
+    "END",
+    "RETURN",
+    "PRINT",
+    "RAISERROR",
+    "THROW",
+    "OPEN",
+    "FETCH",
+    "CLOSE",
+    "DEALLOCATE",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TRUNCATE",
+    "GOTO",
+    "BREAK",
+    "CONTINUE",
+    "WAITFOR",
+    "USE",
+    "GRANT",
+    "REVOKE",
+    "DENY",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVE",
+    "BULK",
+    "DBCC",
+    "ELSE",
+    "CHECKPOINT",
+    "RECONFIGURE",
+    "BACKUP",
+    "RESTORE",
+    "KILL",
 ];
 
 /// After these tokens a statement keyword is an operand or part of a clause, not the
 /// start of a new statement (`UNION SELECT`, `ON DELETE`, `FOR UPDATE`, `DROP TABLE IF`).
 const CONTINUING_PREDECESSORS: &[&str] = &[
-    "AS", "ON", "FOR", "OF", "AFTER", "INSTEAD", "FROM", "JOIN", "INTO", "UNION", "ALL",
-    "EXCEPT", "INTERSECT", "RETURN", "THEN", "BY", "ROWS", "ROW", "NEXT", "TABLE", "VIEW",
-    "PROCEDURE", "PROC", "FUNCTION", "INDEX", "TRIGGER", "SCHEMA", "SEQUENCE", "TYPE",
-    "DATABASE", "COLUMN", "CONSTRAINT", "NOT", "AND", "OR", "EXISTS", "IS", "WHEN", "DEFAULT",
-    "TO", "OUTPUT", "STATISTICS", "USER", "ROLE", "LOGIN", "SYNONYM", "ASSEMBLY",
+    "AS",
+    "ON",
+    "FOR",
+    "OF",
+    "AFTER",
+    "INSTEAD",
+    "FROM",
+    "JOIN",
+    "INTO",
+    "UNION",
+    "ALL",
+    "EXCEPT",
+    "INTERSECT",
+    "RETURN",
+    "THEN",
+    "BY",
+    "ROWS",
+    "ROW",
+    "NEXT",
+    "TABLE",
+    "VIEW",
+    "PROCEDURE",
+    "PROC",
+    "FUNCTION",
+    "INDEX",
+    "TRIGGER",
+    "SCHEMA",
+    "SEQUENCE",
+    "TYPE",
+    "DATABASE",
+    "COLUMN",
+    "CONSTRAINT",
+    "NOT",
+    "AND",
+    "OR",
+    "EXISTS",
+    "IS",
+    "WHEN",
+    "DEFAULT",
+    "TO",
+    "OUTPUT",
+    "STATISTICS",
+    "USER",
+    "ROLE",
+    "LOGIN",
+    "SYNONYM",
+    "ASSEMBLY",
 ];
 
 const OBJECT_KINDS: &[(&str, ObjectKind)] = &[
@@ -187,7 +269,11 @@ impl<'a> Parser<'a> {
             variables: Vec::new(),
         });
         if name.is_empty() {
-            self.region(start, None, format!("could not read the name of this {}", kind.as_str()));
+            self.region(
+                start,
+                None,
+                format!("could not read the name of this {}", kind.as_str()),
+            );
         }
         self.object = Some(index);
         match self.find_body_start(kind, after_name) {
@@ -293,7 +379,13 @@ impl<'a> Parser<'a> {
     fn parse_begin(&mut self) {
         let next = self.tok(self.pos + 1);
         if next.is_some_and(|t| {
-            t.is_any_kw(&["TRAN", "TRANSACTION", "DISTRIBUTED", "DIALOG", "CONVERSATION"])
+            t.is_any_kw(&[
+                "TRAN",
+                "TRANSACTION",
+                "DISTRIBUTED",
+                "DIALOG",
+                "CONVERSATION",
+            ])
         }) {
             self.simple_statement();
             return;
@@ -571,7 +663,13 @@ impl<'a> Parser<'a> {
                     || (first.is_any_kw(&["GRANT", "REVOKE", "DENY"])
                         && matches!(
                             word,
-                            "EXEC" | "EXECUTE" | "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "ALTER"
+                            "EXEC"
+                                | "EXECUTE"
+                                | "SELECT"
+                                | "INSERT"
+                                | "UPDATE"
+                                | "DELETE"
+                                | "ALTER"
                         ))
             }
             _ => false,
@@ -654,7 +752,11 @@ fn initial_kind(toks: &[Tok], start: usize, end: usize) -> StmtKind {
         let is_cursor = toks[start + 1..end.min(start + 4)]
             .iter()
             .any(|t| t.is_kw("CURSOR"));
-        if is_cursor && toks.get(start + 1).is_some_and(|t| t.kind != TokKind::Variable) {
+        if is_cursor
+            && toks
+                .get(start + 1)
+                .is_some_and(|t| t.kind != TokKind::Variable)
+        {
             return StmtKind::DeclareCursor;
         }
     }

@@ -51,11 +51,15 @@ impl SqlRule for LeadingWildcardLike {
             let toks = ctx.unit.stmt_tokens(stmt);
             let variables = ctx.variables(stmt);
             for clause in &shape.clauses {
-                if !matches!(clause.kind, ClauseKind::Where | ClauseKind::On | ClauseKind::Having) {
+                if !matches!(
+                    clause.kind,
+                    ClauseKind::Where | ClauseKind::On | ClauseKind::Having
+                ) {
                     continue;
                 }
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
-                    if cmp.op != CompareOp::Like || !starts_with_wildcard(&toks[cmp.right.clone()]) {
+                    if cmp.op != CompareOp::Like || !starts_with_wildcard(&toks[cmp.right.clone()])
+                    {
                         continue;
                     }
                     let left = read_operand(toks, shape, cmp.left.clone(), variables);

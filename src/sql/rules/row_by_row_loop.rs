@@ -67,7 +67,10 @@ impl SqlRule for RowByRowLoop {
                 .collect();
             let fetches = body.iter().any(|(s, _)| s.kind == StmtKind::Fetch);
             let applies = match info.kind {
-                LoopKind::CursorWhile | LoopKind::ForQuery | LoopKind::ForCursor | LoopKind::ForEach => true,
+                LoopKind::CursorWhile
+                | LoopKind::ForQuery
+                | LoopKind::ForCursor
+                | LoopKind::ForEach => true,
                 LoopKind::While => ctx.unit.dialect == crate::sql::SqlDialect::Tsql,
                 LoopKind::Loop => fetches,
                 LoopKind::ForRange => false,

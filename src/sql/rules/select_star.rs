@@ -75,7 +75,9 @@ impl SqlRule for SelectStar {
                         None => scope.sources.iter().map(|&i| &shape.sources[i]).collect(),
                     };
                     // Over explicit CTEs / derived tables only: the columns are known.
-                    if !covered.is_empty() && covered.iter().all(|s| shape.source_is_explicit(s, toks)) {
+                    if !covered.is_empty()
+                        && covered.iter().all(|s| shape.source_is_explicit(s, toks))
+                    {
                         continue;
                     }
                     let tables: Vec<&str> = covered
