@@ -164,22 +164,30 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let rendered = match args.format {
-        Format::Text => report::text::render(&report, color),
-        Format::Json => report::json::render(&report)?,
-        Format::Markdown => report::markdown::render(&report)?,
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .with_context(|| format!("cannot write the report to `{}`", path.display()))?,
+    let written = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write_report(&report, args.format, color, &mut out)
+                .and_then(|()| out.flush().map_err(Into::into))
+                .with_context(|| format!("cannot write the report to `{}`", path.display()))
+        }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            if let Err(e) = stdout.write_all(rendered.as_bytes()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e).context("cannot write to standard output");
-                }
-            }
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_report(&report, args.format, color, &mut out)
+                .and_then(|()| out.flush().map_err(Into::into))
+                .context("cannot write to standard output")
+        }
+    };
+    if let Err(error) = written {
+        // A closed pipe (`| head`) is not an error worth a message.
+        let broken_pipe = error
+            .chain()
+            .filter_map(|e| e.downcast_ref::<std::io::Error>())
+            .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+        if !broken_pipe {
+            return Err(error);
         }
     }
     let failing = args
@@ -187,6 +195,19 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         .threshold()
         .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if failing { 1 } else { 0 })
+}
+
+fn write_report(
+    report: &crate::model::ScanReport,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        Format::Json => report::json::write(report, out),
+        Format::Text => Ok(out.write_all(report::text::render(report, color).as_bytes())?),
+        Format::Markdown => Ok(out.write_all(report::markdown::render(report)?.as_bytes())?),
+    }
 }
 
 fn run_rules(args: RulesArgs) -> Result<i32> {

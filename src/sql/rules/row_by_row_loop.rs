@@ -60,12 +60,19 @@ impl SqlRule for RowByRowLoop {
     }
 
     fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>) {
-        for (loop_index, info) in ctx.unit.loops.iter().enumerate() {
-            let body: Vec<(&Stmt, &QueryShape)> = ctx
-                .statements()
-                .filter(|(s, _)| s.loops.last() == Some(&loop_index))
-                .collect();
-            let fetches = body.iter().any(|(s, _)| s.kind == StmtKind::Fetch);
+        // Statement indices per innermost loop, in one pass (files can hold many loops).
+        let mut bodies: Vec<Vec<usize>> = vec![Vec::new(); ctx.unit.loops.len()];
+        for (index, stmt) in ctx.unit.statements.iter().enumerate() {
+            if let Some(&innermost) = stmt.loops.last() {
+                if let Some(body) = bodies.get_mut(innermost) {
+                    body.push(index);
+                }
+            }
+        }
+        for (info, body) in ctx.unit.loops.iter().zip(&bodies) {
+            let fetches = body
+                .iter()
+                .any(|&i| ctx.unit.statements[i].kind == StmtKind::Fetch);
             let applies = match info.kind {
                 LoopKind::CursorWhile
                 | LoopKind::ForQuery
@@ -80,8 +87,9 @@ impl SqlRule for RowByRowLoop {
             }
             let per_row: Vec<&Stmt> = body
                 .iter()
-                .filter(|(s, shape)| is_per_row_work(ctx, s, shape, info))
-                .map(|(s, _)| *s)
+                .filter(|&&i| Some(i) != info.source)
+                .filter(|&&i| is_per_row_work(ctx, &ctx.unit.statements[i], &ctx.shapes[i]))
+                .map(|&i| &ctx.unit.statements[i])
                 .collect();
             if per_row.is_empty() {
                 continue;
@@ -92,15 +100,7 @@ impl SqlRule for RowByRowLoop {
 }
 
 /// A statement that reaches the database's tables (or runs code) each iteration.
-fn is_per_row_work(ctx: &SqlContext, stmt: &Stmt, shape: &QueryShape, info: &LoopInfo) -> bool {
-    let index = ctx
-        .unit
-        .statements
-        .iter()
-        .position(|s| std::ptr::eq(s, stmt));
-    if index.is_some() && index == info.source {
-        return false;
-    }
+fn is_per_row_work(ctx: &SqlContext, stmt: &Stmt, shape: &QueryShape) -> bool {
     match stmt.kind {
         StmtKind::Fetch | StmtKind::Open | StmtKind::Close | StmtKind::DeclareCursor => false,
         StmtKind::Exec => true,

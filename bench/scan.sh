@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Scan benchmark: generates a 50 MB mixed T-SQL / PL/pgSQL corpus of 200 KB files, then
+# one corpus with a single 20 MB file, scans each with the release build and prints
+# throughput and peak memory. Memory should follow the largest file, not the corpus.
+# Usage: bench/scan.sh [TOTAL_MB]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+total_mb=${1:-50}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cargo build --release --quiet
+bin=target/release/dbaudit
+
+measure() { # name dir
+  local name=$1 dir=$2
+  local bytes start end rss
+  bytes=$(du -sb "$dir" | cut -f1)
+  start=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$work/rss" "$bin" scan "$dir" --format json --fail-on none -o "$work/out.json"
+  end=$(date +%s.%N)
+  rss=$(cat "$work/rss")
+  python3 - "$name" "$bytes" "$start" "$end" "$rss" "$work/out.json" <<'PY'
+import json, sys
+name, size, start, end, rss, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+secs = end - start
+s = json.load(open(out))["summary"]
+print(f"{name}: {size/1e6:.1f} MB in {secs:.2f} s = {size/1e6/secs:.1f} MB/s, peak RSS {rss/1024:.1f} MiB, "
+      f"{s['files_scanned']} files, {s['objects']} objects, {s['findings']} findings, "
+      f"{s['regions_not_understood']} regions not understood")
+PY
+}
+
+python3 bench/gen_corpus.py "$work/many" "$total_mb" 200 >/dev/null
+measure "corpus of 200 KB files" "$work/many"
+python3 bench/gen_corpus.py "$work/one" 20 20480 >/dev/null
+measure "one 20 MB file" "$work/one"
+echo "cores: $(nproc)"

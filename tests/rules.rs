@@ -1,0 +1,517 @@
+//! Rule fixtures: every file under `fixtures/rules/<dialect>/` is scanned with
+//! `scan_text` and the findings are compared, as a set of (line, rule), with the
+//! `-- expect: <rule>[, <rule>]` markers written on the lines where findings must be
+//! reported. `<rule>.sql` holds the cases a rule must report, `<rule>_ok.sql` the
+//! look-alikes it must not (a negative file may still mark findings of other rules).
+//!
+//! Also checked for every fixture: no `not-understood` diagnostics (the fixtures are
+//! well-formed code), no skipped file, and every finding carries a message, a
+//! recommendation, a snippet and a fingerprint. Object facts (objects, reads, writes,
+//! predicates) are checked on one T-SQL and one PostgreSQL fixture.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use dbaudit::config::Config;
+use dbaudit::model::{DiagnosticKind, ObjectFact, ObjectKind, PredicateUse, ScanReport};
+use dbaudit::scan::scan_text;
+use dbaudit::sql::SqlDialect;
+
+const MARKER: &str = "-- expect:";
+
+fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("rules")
+}
+
+fn dialect_of(relative: &str) -> SqlDialect {
+    match relative.split('/').next() {
+        Some("tsql") => SqlDialect::Tsql,
+        Some("postgres") => SqlDialect::Postgres,
+        other => panic!(
+            "fixture `{relative}`: unknown dialect directory {other:?} (use tsql/ or postgres/)"
+        ),
+    }
+}
+
+fn read_fixture(relative: &str) -> String {
+    let path = fixtures_root().join(relative);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
+}
+
+fn scan_fixture(relative: &str) -> (String, ScanReport) {
+    let text = read_fixture(relative);
+    let name = format!("fixtures/rules/{relative}");
+    let report = scan_text(&name, &text, Some(dialect_of(relative)), &Config::default())
+        .unwrap_or_else(|e| panic!("scan of {name} failed: {e:#}"));
+    (text, report)
+}
+
+/// (line, rule) pairs from the `-- expect:` markers. Rule names are checked against the
+/// registry so that a typo in a marker cannot pass silently.
+fn expected_findings(relative: &str, text: &str) -> BTreeSet<(u32, String)> {
+    let mut expected = BTreeSet::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
+        let list = &line[at + MARKER.len()..];
+        let mut any = false;
+        for rule in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+            assert!(
+                dbaudit::rules::find(rule).is_some(),
+                "{relative}:{}: unknown rule `{rule}` in an expect marker (known: {})",
+                index + 1,
+                dbaudit::rules::names()
+            );
+            expected.insert((index as u32 + 1, rule.to_string()));
+            any = true;
+        }
+        assert!(any, "{relative}:{}: empty expect marker", index + 1);
+    }
+    expected
+}
+
+fn source_line(text: &str, line: u32) -> &str {
+    text.lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("<no such line>")
+        .trim()
+}
+
+/// The whole check for one fixture file.
+fn check_fixture(relative: &str) {
+    let (text, report) = scan_fixture(relative);
+    let mut problems: Vec<String> = Vec::new();
+
+    // 1. Findings against the markers.
+    let expected = expected_findings(relative, &text);
+    let actual: BTreeSet<(u32, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.location.line.unwrap_or(0), f.rule.clone()))
+        .collect();
+    for (line, rule) in expected.difference(&actual) {
+        problems.push(format!(
+            "  missing    {relative}:{line} {rule}\n             | {}",
+            source_line(&text, *line)
+        ));
+    }
+    for (line, rule) in actual.difference(&expected) {
+        let messages: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.location.line == Some(*line) && &f.rule == rule)
+            .map(|f| f.message.as_str())
+            .collect();
+        problems.push(format!(
+            "  unexpected {relative}:{line} {rule}\n             | {}\n             = {}",
+            source_line(&text, *line),
+            messages.join(" / ")
+        ));
+    }
+
+    // 2. The fixtures are well-formed code: dbaudit must understand all of it.
+    for d in &report.diagnostics {
+        match d.kind {
+            DiagnosticKind::NotUnderstood => problems.push(format!(
+                "  not-understood {relative}:{}-{}: {}\n             | {}",
+                d.line.unwrap_or(0),
+                d.end_line.unwrap_or(0),
+                d.message,
+                source_line(&text, d.line.unwrap_or(0))
+            )),
+            DiagnosticKind::SkippedFile => {
+                problems.push(format!("  skipped {relative}: {}", d.message))
+            }
+            DiagnosticKind::EncodingFallback => {}
+        }
+    }
+
+    // 3. Every finding is complete.
+    for f in &report.findings {
+        let at = format!("{relative}:{} {}", f.location.line.unwrap_or(0), f.rule);
+        if f.message.trim().is_empty() {
+            problems.push(format!("  {at}: empty message"));
+        }
+        if f.recommendation.trim().is_empty() {
+            problems.push(format!("  {at}: empty recommendation"));
+        }
+        if f.evidence
+            .snippet
+            .as_deref()
+            .map_or(true, |s| s.trim().is_empty())
+        {
+            problems.push(format!("  {at}: no snippet"));
+        }
+        if f.fingerprint.is_empty() {
+            problems.push(format!("  {at}: no fingerprint"));
+        }
+        if f.location.file.as_deref() != Some(format!("fixtures/rules/{relative}").as_str()) {
+            problems.push(format!("  {at}: location.file is {:?}", f.location.file));
+        }
+    }
+    let fingerprints: BTreeSet<&str> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    if fingerprints.len() != report.findings.len() {
+        problems.push(format!("  {relative}: two findings share a fingerprint"));
+    }
+
+    assert!(
+        problems.is_empty(),
+        "\n{relative}: {} problem(s) (expected {} finding(s), got {}):\n{}\n",
+        problems.len(),
+        expected.len(),
+        actual.len(),
+        problems.join("\n")
+    );
+}
+
+/// One #[test] per fixture file, so that each fails on its own.
+macro_rules! fixture_tests {
+    ($($test:ident => $path:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_fixture($path);
+            }
+        )*
+
+        /// Every fixture on disk has a test above, and every test's file exists.
+        #[test]
+        fn every_fixture_file_has_a_test() {
+            let listed: BTreeSet<String> = [$($path),*].iter().map(|p| p.to_string()).collect();
+            let mut on_disk = BTreeSet::new();
+            for dialect in ["tsql", "postgres"] {
+                let dir = fixtures_root().join(dialect);
+                for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+                    let path = entry.unwrap().path();
+                    if path.extension().is_some_and(|e| e == "sql") {
+                        on_disk.insert(format!("{dialect}/{}", path.file_name().unwrap().to_string_lossy()));
+                    }
+                }
+            }
+            let untested: Vec<_> = on_disk.difference(&listed).collect();
+            let missing: Vec<_> = listed.difference(&on_disk).collect();
+            assert!(untested.is_empty() && missing.is_empty(), "fixtures without a test: {untested:?}; tests without a fixture: {missing:?}");
+            for rule in dbaudit::rules::all() {
+                for dialect in ["tsql", "postgres"] {
+                    for suffix in ["", "_ok"] {
+                        let file = format!("{dialect}/{}{suffix}.sql", rule.name);
+                        assert!(listed.contains(&file), "rule `{}` has no fixture {file}", rule.name);
+                    }
+                }
+            }
+        }
+    };
+}
+
+fixture_tests! {
+    tsql_select_star => "tsql/select-star.sql",
+    tsql_select_star_ok => "tsql/select-star_ok.sql",
+    tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
+    tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
+    tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",
+    tsql_non_sargable_predicate_ok => "tsql/non-sargable-predicate_ok.sql",
+    tsql_leading_wildcard_like => "tsql/leading-wildcard-like.sql",
+    tsql_leading_wildcard_like_ok => "tsql/leading-wildcard-like_ok.sql",
+    postgres_select_star => "postgres/select-star.sql",
+    postgres_select_star_ok => "postgres/select-star_ok.sql",
+    postgres_row_by_row_loop => "postgres/row-by-row-loop.sql",
+    postgres_row_by_row_loop_ok => "postgres/row-by-row-loop_ok.sql",
+    postgres_non_sargable_predicate => "postgres/non-sargable-predicate.sql",
+    postgres_non_sargable_predicate_ok => "postgres/non-sargable-predicate_ok.sql",
+    postgres_leading_wildcard_like => "postgres/leading-wildcard-like.sql",
+    postgres_leading_wildcard_like_ok => "postgres/leading-wildcard-like_ok.sql",
+}
+
+// ---------------------------------------------------------------------------------------
+// Object facts.
+
+fn objects_of(report: &ScanReport) -> Vec<(ObjectKind, String, u32)> {
+    report
+        .objects
+        .iter()
+        .map(|o| (o.kind, o.name.clone(), o.line))
+        .collect()
+}
+
+fn object<'a>(report: &'a ScanReport, name: &str) -> &'a ObjectFact {
+    report
+        .objects
+        .iter()
+        .find(|o| o.name == name)
+        .unwrap_or_else(|| panic!("no object `{name}` in {:?}", objects_of(report)))
+}
+
+fn predicates_of(fact: &ObjectFact) -> Vec<(String, String, PredicateUse, u32)> {
+    let mut out: Vec<_> = fact
+        .predicates
+        .iter()
+        .map(|p| (p.table.clone(), p.column.clone(), p.usage, p.line))
+        .collect();
+    out.sort();
+    out
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    out.sort();
+    out
+}
+
+fn sorted(items: &[String]) -> Vec<String> {
+    let mut out = items.to_vec();
+    out.sort();
+    out
+}
+
+/// The line of the first line of `text` containing `needle`, so that the object tests
+/// do not break when a fixture is edited above the object.
+fn line_of(text: &str, needle: &str) -> u32 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u32 + 1)
+        .unwrap_or_else(|| panic!("`{needle}` not found in the fixture"))
+}
+
+#[test]
+fn tsql_object_facts() {
+    let (text, report) = scan_fixture("tsql/select-star.sql");
+    let l = |needle: &str| line_of(&text, needle);
+    use ObjectKind::*;
+    assert_eq!(
+        objects_of(&report),
+        vec![
+            (
+                Procedure,
+                "dbo.Appointment_GetByClientId".to_string(),
+                l("CREATE PROCEDURE [dbo].[Appointment_GetByClientId]")
+            ),
+            (
+                Procedure,
+                "dbo.Payment_GetByAppointmentId".to_string(),
+                l("CREATE PROCEDURE dbo.Payment_GetByAppointmentId")
+            ),
+            (
+                Procedure,
+                "dbo.Notification_ArchiveRead".to_string(),
+                l("CREATE PROCEDURE dbo.Notification_ArchiveRead")
+            ),
+            (
+                View,
+                "dbo.vw_ActiveServiceProviders".to_string(),
+                l("CREATE VIEW dbo.vw_ActiveServiceProviders")
+            ),
+            (
+                Procedure,
+                "dbo.ServiceProvider_GetRatings".to_string(),
+                l("CREATE OR ALTER PROCEDURE dbo.ServiceProvider_GetRatings")
+            ),
+            (
+                Trigger,
+                "dbo.trg_Payments_Audit".to_string(),
+                l("CREATE TRIGGER dbo.trg_Payments_Audit")
+            ),
+            (
+                Function,
+                "dbo.fn_UnreadNotifications".to_string(),
+                l("CREATE FUNCTION dbo.fn_UnreadNotifications")
+            ),
+            (
+                Procedure,
+                "dbo.UserLogin_Search".to_string(),
+                l("ALTER PROC [dbo].[UserLogin_Search]")
+            ),
+        ]
+    );
+    for o in &report.objects {
+        assert_eq!(o.dialect, "tsql", "{}", o.name);
+        assert!(
+            o.end_line >= o.line,
+            "{}: end_line {} < line {}",
+            o.name,
+            o.end_line,
+            o.line
+        );
+    }
+
+    let archive = object(&report, "dbo.Notification_ArchiveRead");
+    assert_eq!(
+        sorted(&archive.reads),
+        strings(&["dbo.Notifications"]),
+        "reads"
+    );
+    assert_eq!(
+        sorted(&archive.writes),
+        strings(&["dbo.Notifications", "dbo.NotificationsArchive"]),
+        "writes"
+    );
+    use PredicateUse::*;
+    let n = "dbo.Notifications".to_string();
+    let mut expected = vec![
+        (
+            n.clone(),
+            "UserId".to_string(),
+            Equality,
+            l("WHERE UserId = @UserId AND IsRead = 1"),
+        ),
+        (
+            n.clone(),
+            "IsRead".to_string(),
+            Equality,
+            l("WHERE UserId = @UserId AND IsRead = 1"),
+        ),
+        (
+            n.clone(),
+            "CreatedDate".to_string(),
+            Range,
+            l("AND CreatedDate < @OlderThan"),
+        ),
+        (
+            n.clone(),
+            "NotificationId".to_string(),
+            Equality,
+            l("ON r.NotificationId = n.NotificationId"),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        predicates_of(archive),
+        expected,
+        "predicates of dbo.Notification_ArchiveRead"
+    );
+
+    let by_client = object(&report, "dbo.Appointment_GetByClientId");
+    assert_eq!(sorted(&by_client.reads), strings(&["dbo.Appointments"]));
+    assert!(by_client.writes.is_empty(), "{:?}", by_client.writes);
+    let a = "dbo.Appointments".to_string();
+    let mut expected = vec![
+        (
+            a.clone(),
+            "ClientId".to_string(),
+            Equality,
+            l("WHERE [ClientId] = @ClientId"),
+        ),
+        (
+            a.clone(),
+            "StartDate".to_string(),
+            OrderBy,
+            l("ORDER BY [StartDate] DESC"),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        predicates_of(by_client),
+        expected,
+        "predicates of dbo.Appointment_GetByClientId"
+    );
+}
+
+#[test]
+fn postgres_object_facts() {
+    let (text, report) = scan_fixture("postgres/row-by-row-loop.sql");
+    let l = |needle: &str| line_of(&text, needle);
+    use ObjectKind::*;
+    let do_line = l("DO $do$");
+    assert_eq!(
+        objects_of(&report),
+        vec![
+            (
+                Function,
+                "public.appointment_send_reminders".to_string(),
+                l("FUNCTION public.appointment_send_reminders")
+            ),
+            (
+                Function,
+                "public.payment_expire_pending".to_string(),
+                l("FUNCTION public.payment_expire_pending")
+            ),
+            (
+                Function,
+                "public.notification_mark_read".to_string(),
+                l("FUNCTION public.notification_mark_read")
+            ),
+            (
+                Procedure,
+                "public.provider_close_stale_slots".to_string(),
+                l("PROCEDURE public.provider_close_stale_slots")
+            ),
+            (
+                AnonymousBlock,
+                format!("DO block at line {do_line}"),
+                do_line
+            ),
+            (
+                Function,
+                "public.provider_dashboard".to_string(),
+                l("FUNCTION public.provider_dashboard")
+            ),
+            (
+                Function,
+                "public.notify_provider_clients".to_string(),
+                l("FUNCTION public.notify_provider_clients")
+            ),
+        ]
+    );
+    for o in &report.objects {
+        assert_eq!(o.dialect, "postgresql", "{}", o.name);
+        let expected_language = if o.kind == AnonymousBlock || o.name != "public.provider_dashboard"
+        {
+            Some("plpgsql")
+        } else {
+            Some("plpgsql")
+        };
+        assert_eq!(o.language.as_deref(), expected_language, "{}", o.name);
+    }
+
+    let reminders = object(&report, "public.appointment_send_reminders");
+    assert_eq!(
+        sorted(&reminders.reads),
+        strings(&["appointments", "user_login"]),
+        "reads"
+    );
+    assert_eq!(
+        sorted(&reminders.writes),
+        strings(&["notifications"]),
+        "writes"
+    );
+    use PredicateUse::*;
+    let mut expected = vec![
+        (
+            "appointments".to_string(),
+            "status".to_string(),
+            Equality,
+            l("WHERE a.status = 'confirmed'"),
+        ),
+        (
+            "appointments".to_string(),
+            "start_date".to_string(),
+            Range,
+            l("AND a.start_date >= now()"),
+        ),
+        (
+            "appointments".to_string(),
+            "client_id".to_string(),
+            Equality,
+            l("JOIN user_login u ON u.user_id = a.client_id"),
+        ),
+        (
+            "user_login".to_string(),
+            "user_id".to_string(),
+            Equality,
+            l("JOIN user_login u ON u.user_id = a.client_id"),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        predicates_of(reminders),
+        expected,
+        "predicates of public.appointment_send_reminders"
+    );
+}
