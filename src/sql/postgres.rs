@@ -749,6 +749,7 @@ impl PlParser<'_> {
         self.loops.push(LoopInfo {
             kind,
             start: at,
+            header_end: self.pos.max(at + 1),
             line: tok.line,
             col: tok.col,
             object: Some(self.object),

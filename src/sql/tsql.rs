@@ -486,6 +486,7 @@ impl<'a> Parser<'a> {
                 LoopKind::While
             },
             start: while_at,
+            header_end: condition.end,
             line: tok.line,
             col: tok.col,
             object: self.object,

@@ -88,6 +88,8 @@ pub struct LoopInfo {
     pub kind: LoopKind,
     /// Token index of the loop keyword (`WHILE`, `FOR`, `FOREACH`, `LOOP`).
     pub start: usize,
+    /// Token index just past the loop header (the condition, or up to `LOOP`).
+    pub header_end: usize,
     pub line: u32,
     pub col: u32,
     pub object: Option<usize>,

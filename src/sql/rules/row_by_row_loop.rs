@@ -120,7 +120,7 @@ fn is_per_row_work(ctx: &SqlContext, stmt: &Stmt, shape: &QueryShape) -> bool {
 
 fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
     let toks = &ctx.unit.tokens;
-    let header_end = (info.start + 12).min(toks.len());
+    let header_end = info.header_end.clamp(info.start + 1, toks.len());
     let header = excerpt(&toks[info.start..header_end], 120);
     let walks = match (&info.cursor, info.source) {
         (Some(cursor), Some(source)) => {

@@ -99,8 +99,7 @@ impl SqlRule for SelectStar {
                     } else {
                         format!(" from {}", tables.join(", "))
                     };
-                    let snippet_end = (projection.end + 8).min(toks.len());
-                    let snippet = excerpt(&toks[scope.keyword_at..snippet_end], 160);
+                    let snippet = excerpt(&toks[scope.keyword_at..], 120);
                     out.push(ctx.finding_at(
                         &SELECT_STAR,
                         stmt,

@@ -1,0 +1,165 @@
+//! Property tests: no input, however malformed, makes the decoder, the batch splitter,
+//! the structure parsers or the rules panic.
+
+use dbaudit::config::Config;
+use dbaudit::scan::scan_text;
+use dbaudit::source::decode;
+use dbaudit::sql::batch::split_batches;
+use dbaudit::sql::SqlDialect;
+use proptest::prelude::*;
+
+/// Fragments that stress the parsers: keywords that open and close blocks, unbalanced
+/// brackets and quotes, dollar quotes, GO lines, placeholders, comments.
+const FRAGMENTS: &[&str] = &[
+    "CREATE",
+    "OR",
+    "ALTER",
+    "REPLACE",
+    "PROCEDURE",
+    "PROC",
+    "FUNCTION",
+    "TRIGGER",
+    "VIEW",
+    "AS",
+    "BEGIN",
+    "END",
+    "TRY",
+    "CATCH",
+    "IF",
+    "ELSE",
+    "WHILE",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "SELECT",
+    "*",
+    "FROM",
+    "WHERE",
+    "JOIN",
+    "ON",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "UPDATE",
+    "SET",
+    "DELETE",
+    "MERGE",
+    "USING",
+    "EXEC",
+    "DECLARE",
+    "CURSOR",
+    "FOR",
+    "OPEN",
+    "FETCH",
+    "NEXT",
+    "CLOSE",
+    "LOOP",
+    "FOREACH",
+    "IN",
+    "EXISTS",
+    "LIKE",
+    "'%x'",
+    "N'y'",
+    "'",
+    "\"",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    ";",
+    ".",
+    "=",
+    "<",
+    ">",
+    "+",
+    "||",
+    "::",
+    "$$",
+    "$fn$",
+    "$1",
+    "@x",
+    "@@FETCH_STATUS",
+    "#tmp",
+    "{databaseOwner}",
+    "{",
+    "}",
+    "/*",
+    "*/",
+    "--",
+    "\n",
+    "\nGO\n",
+    "\nGO 5\n",
+    "LANGUAGE",
+    "plpgsql",
+    "sql",
+    "DO",
+    "RETURNS",
+    "TABLE",
+    "RETURN",
+    "QUERY",
+    "WITH",
+    "cte",
+    "YEAR(",
+    "ISNULL(",
+    "a.b",
+    "t",
+    "x",
+    "1",
+    "..",
+    "<<lbl>>",
+    "ATOMIC",
+    "EXCEPTION",
+    "ELSIF",
+    "REVERSE",
+    "ARRAY",
+    "TOP",
+    "(5)",
+    "ORDER",
+    "BY",
+    "GROUP",
+    "UNION",
+];
+
+fn sqlish() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(FRAGMENTS), 0..200).prop_map(|parts| parts.join(" "))
+}
+
+fn scan_both(text: &str) {
+    let config = Config::default();
+    for dialect in [None, Some(SqlDialect::Tsql), Some(SqlDialect::Postgres)] {
+        // Errors are allowed (none are expected); panics are not.
+        let _ = scan_text("fuzz.sql", text, dialect, &config);
+    }
+}
+
+proptest! {
+    // PROPTEST_CASES raises the count for a longer local fuzzing session.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(600)
+    ))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        if let Ok(decoded) = decode(&bytes) {
+            scan_both(&decoded.text);
+        }
+    }
+
+    #[test]
+    fn sql_fragments_never_panic(text in sqlish()) {
+        scan_both(&text);
+    }
+
+    #[test]
+    fn batches_are_ordered_and_inside_the_text(text in "(\\PC|\n|GO\n|/\\*|\\*/|'){0,300}") {
+        let batches = split_batches(&text);
+        let mut previous_end = 0;
+        for batch in batches {
+            prop_assert!(batch.start >= previous_end);
+            prop_assert!(batch.start <= batch.end && batch.end <= text.len());
+            prop_assert!(text.is_char_boundary(batch.start) && text.is_char_boundary(batch.end));
+            previous_end = batch.end;
+        }
+    }
+}
