@@ -34,51 +34,75 @@ impl SqlDialect {
     }
 }
 
-/// Guesses the dialect of a file from markers only one dialect has. Ties go to T-SQL,
-/// whose structure parser also copes with semicolon-terminated plain SQL.
+/// Markers only one dialect has, with their weights.
+const TSQL_MARKERS: &[(&str, usize)] = &[
+    ("@@", 2),
+    ("set nocount", 1),
+    ("nvarchar", 1),
+    ("begin try", 2),
+    ("raiserror", 1),
+    ("[dbo]", 1),
+    ("dbo.", 1),
+    ("getdate()", 1),
+    ("(nolock)", 2),
+    ("declare @", 2),
+    (" top (", 1),
+    ("exec ", 1),
+    ("create or alter", 1),
+];
+const POSTGRES_MARKERS: &[(&str, usize)] = &[
+    ("$$", 2),
+    ("$function$", 2),
+    ("$body$", 2),
+    ("language plpgsql", 3),
+    ("language sql", 2),
+    ("::", 1),
+    ("returns setof", 2),
+    ("raise notice", 2),
+    ("raise exception", 2),
+    ("create or replace function", 2),
+    (" ilike ", 1),
+    ("jsonb", 1),
+    ("perform ", 1),
+    ("now()", 1),
+    ("serial", 1),
+    (" do $", 1),
+];
+
+fn marker_matcher() -> &'static aho_corasick::AhoCorasick {
+    static MATCHER: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    MATCHER.get_or_init(|| {
+        let patterns = TSQL_MARKERS.iter().chain(POSTGRES_MARKERS).map(|(p, _)| *p);
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(patterns)
+            .unwrap_or_else(|_| unreachable!("the marker patterns are valid"))
+    })
+}
+
+/// Guesses the dialect of a file from markers only one dialect has (one pass over the
+/// file's head). Ties go to T-SQL, whose structure parser also copes with
+/// semicolon-terminated plain SQL.
 pub fn detect_dialect(text: &str) -> SqlDialect {
-    // The head of the file is enough and keeps this cheap on huge files.
-    let head_end = (0..=text.len().min(256 * 1024))
+    let head_end = (0..=text.len().min(64 * 1024))
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
-    let head = text[..head_end].to_ascii_lowercase();
-    let count = |needle: &str| head.matches(needle).count().min(20);
-    let go_lines = head
-        .lines()
-        .filter(|l| batch::is_go_line(l))
-        .count()
-        .min(20);
-    let tsql = go_lines * 3
-        + count("@@") * 2
-        + count("set nocount")
-        + count("nvarchar")
-        + count("begin try") * 2
-        + count("raiserror")
-        + count("[dbo]")
-        + count("dbo.")
-        + count("getdate()")
-        + count("(nolock)") * 2
-        + count("declare @") * 2
-        + count(" top (")
-        + count("exec ")
-        + count("create or alter");
-    let postgres = count("$$") * 2
-        + count("$function$") * 2
-        + count("$body$") * 2
-        + count("language plpgsql") * 3
-        + count("language sql") * 2
-        + count("::")
-        + count("returns setof") * 2
-        + count("raise notice") * 2
-        + count("raise exception") * 2
-        + count("create or replace function") * 2
-        + count(" ilike ")
-        + count("jsonb")
-        + count("perform ")
-        + count("now()")
-        + count("serial")
-        + count(" do $");
+    let head = &text[..head_end];
+    let mut counts = vec![0usize; TSQL_MARKERS.len() + POSTGRES_MARKERS.len()];
+    for found in marker_matcher().find_iter(head) {
+        counts[found.pattern().as_usize()] += 1;
+    }
+    let score = |markers: &[(&str, usize)], offset: usize| -> usize {
+        markers
+            .iter()
+            .enumerate()
+            .map(|(i, (_, weight))| counts[offset + i].min(20) * weight)
+            .sum()
+    };
+    let go_lines = head.lines().filter(|l| batch::is_go_line(l)).count().min(20);
+    let tsql = go_lines * 3 + score(TSQL_MARKERS, 0);
+    let postgres = score(POSTGRES_MARKERS, TSQL_MARKERS.len());
     if postgres > tsql {
         SqlDialect::Postgres
     } else {
