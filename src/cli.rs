@@ -150,7 +150,10 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         no_ignore: args.no_ignore,
     };
     let report = scan::run(&options, &config)?;
-    if report.summary.files_scanned == 0 && report.summary.files_skipped == 0 {
+    if report.summary.files_scanned == 0
+        && report.summary.files_skipped == 0
+        && report.summary.files_ignored == 0
+    {
         anyhow::bail!(
             "no SQL files found under {}: dbaudit scans *.sql by default; add patterns with --include '*.ext' or scan.include in dbaudit.toml",
             args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")

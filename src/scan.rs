@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -51,32 +51,42 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(options.exclude.iter().cloned());
     let files = FileSet::new(&include, &exclude)?;
-    let entries = walk(
+    let walked = walk(
         &options.paths,
         &WalkOptions {
             files: &files,
             no_ignore: options.no_ignore,
         },
     )?;
+    let entries = walked.entries;
     let max_size = config.max_file_size_bytes();
-    let outcomes: Vec<(String, FileOutcome)> = entries
-        .par_iter()
-        .map(|entry| match entry {
-            WalkEntry::File(path) => {
-                let name = display_path(path);
-                let outcome = scan_file(path, &name, options.dialect, config, max_size);
-                (name, outcome)
-            }
-            WalkEntry::Unreadable { path, reason } => (
-                display_path(path),
-                FileOutcome {
-                    skipped: Some(format!("could not be read: {reason}")),
-                    ..FileOutcome::default()
-                },
-            ),
-        })
-        .collect();
-    assemble(outcomes)
+    // Worker stacks sized for the recursive parsers' nesting limits, with room to spare.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(16 * 1024 * 1024)
+        .build()
+        .context("could not start the worker threads")?;
+    let outcomes: Vec<(String, FileOutcome)> = pool.install(|| {
+        entries
+            .par_iter()
+            .map(|entry| match entry {
+                WalkEntry::File(path) => {
+                    let name = display_path(path);
+                    let outcome = scan_file(path, &name, options.dialect, config, max_size);
+                    (name, outcome)
+                }
+                WalkEntry::Unreadable { path, reason } => (
+                    display_path(path),
+                    FileOutcome {
+                        skipped: Some(format!("could not be read: {reason}")),
+                        ..FileOutcome::default()
+                    },
+                ),
+            })
+            .collect()
+    });
+    let mut report = assemble(outcomes)?;
+    report.summary.files_ignored = walked.ignored;
+    Ok(report)
 }
 
 pub fn display_path(path: &Path) -> String {
@@ -193,6 +203,22 @@ fn analyze_text(
     }
     outcome.objects = sql::facts::object_facts(&unit, &shapes, name);
     let mut regions = unit.not_understood.clone();
+    for (stmt, shape) in unit.statements.iter().zip(&shapes) {
+        if shape.truncated {
+            let toks = unit.stmt_tokens(stmt);
+            if let (Some(first), Some(last)) = (toks.first(), toks.last()) {
+                regions.push(crate::sql::unit::Region {
+                    line: first.line,
+                    col: first.col,
+                    end_line: last.end_line,
+                    message: format!(
+                        "parentheses or subqueries nested deeper than {} levels: the inner levels were not analysed",
+                        query::MAX_QUERY_NESTING
+                    ),
+                });
+            }
+        }
+    }
     regions.sort_by_key(|r| (r.line, r.col));
     let mut covered_until = 0u32;
     for region in &regions {

@@ -291,6 +291,13 @@ fn suppressions_and_unknown_rules_in_comments() {
 fn include_globs_gitignore_and_size_limit() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // .gitignore applies inside a git repository, as in git itself.
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(git.success());
     std::fs::write(root.join("Install.SqlDataProvider"), "CREATE PROCEDURE {databaseOwner}[{objectQualifier}GetPortals] AS SELECT * FROM {databaseOwner}[{objectQualifier}Portals]\nGO\n").unwrap();
     std::fs::write(root.join(".gitignore"), "generated/\n").unwrap();
     std::fs::create_dir(root.join("generated")).unwrap();

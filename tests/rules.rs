@@ -142,7 +142,7 @@ fn check_fixture(relative: &str) {
         if f.evidence
             .snippet
             .as_deref()
-            .map_or(true, |s| s.trim().is_empty())
+            .is_none_or(|s| s.trim().is_empty())
         {
             problems.push(format!("  {at}: no snippet"));
         }
@@ -280,77 +280,115 @@ fn line_of(text: &str, needle: &str) -> u32 {
         .unwrap_or_else(|| panic!("`{needle}` not found in the fixture"))
 }
 
+/// Collects mismatches so that one run shows all of them.
+#[derive(Default)]
+struct Mismatches(Vec<String>);
+
+impl Mismatches {
+    fn eq<T: std::fmt::Debug + PartialEq>(&mut self, what: &str, actual: T, expected: T) {
+        if actual != expected {
+            self.0.push(format!(
+                "  {what}:\n    expected {expected:?}\n    actual   {actual:?}"
+            ));
+        }
+    }
+
+    fn check(&mut self, what: &str, ok: bool, detail: String) {
+        if !ok {
+            self.0.push(format!("  {what}: {detail}"));
+        }
+    }
+
+    fn assert_none(self, fixture: &str) {
+        assert!(
+            self.0.is_empty(),
+            "\n{fixture}: {} mismatch(es):\n{}\n",
+            self.0.len(),
+            self.0.join("\n")
+        );
+    }
+}
+
 #[test]
 fn tsql_object_facts() {
-    let (text, report) = scan_fixture("tsql/select-star.sql");
+    let fixture = "tsql/select-star.sql";
+    let (text, report) = scan_fixture(fixture);
     let l = |needle: &str| line_of(&text, needle);
+    let mut m = Mismatches::default();
     use ObjectKind::*;
-    assert_eq!(
+    m.eq(
+        "objects (kind, name, line)",
         objects_of(&report),
         vec![
             (
                 Procedure,
                 "dbo.Appointment_GetByClientId".to_string(),
-                l("CREATE PROCEDURE [dbo].[Appointment_GetByClientId]")
+                l("CREATE PROCEDURE [dbo].[Appointment_GetByClientId]"),
             ),
             (
                 Procedure,
                 "dbo.Payment_GetByAppointmentId".to_string(),
-                l("CREATE PROCEDURE dbo.Payment_GetByAppointmentId")
+                l("CREATE PROCEDURE dbo.Payment_GetByAppointmentId"),
             ),
             (
                 Procedure,
                 "dbo.Notification_ArchiveRead".to_string(),
-                l("CREATE PROCEDURE dbo.Notification_ArchiveRead")
+                l("CREATE PROCEDURE dbo.Notification_ArchiveRead"),
             ),
             (
                 View,
                 "dbo.vw_ActiveServiceProviders".to_string(),
-                l("CREATE VIEW dbo.vw_ActiveServiceProviders")
+                l("CREATE VIEW dbo.vw_ActiveServiceProviders"),
             ),
             (
                 Procedure,
                 "dbo.ServiceProvider_GetRatings".to_string(),
-                l("CREATE OR ALTER PROCEDURE dbo.ServiceProvider_GetRatings")
+                l("CREATE OR ALTER PROCEDURE dbo.ServiceProvider_GetRatings"),
             ),
             (
                 Trigger,
                 "dbo.trg_Payments_Audit".to_string(),
-                l("CREATE TRIGGER dbo.trg_Payments_Audit")
+                l("CREATE TRIGGER dbo.trg_Payments_Audit"),
             ),
             (
                 Function,
                 "dbo.fn_UnreadNotifications".to_string(),
-                l("CREATE FUNCTION dbo.fn_UnreadNotifications")
+                l("CREATE FUNCTION dbo.fn_UnreadNotifications"),
             ),
             (
                 Procedure,
                 "dbo.UserLogin_Search".to_string(),
-                l("ALTER PROC [dbo].[UserLogin_Search]")
+                l("ALTER PROC [dbo].[UserLogin_Search]"),
             ),
-        ]
+        ],
     );
     for o in &report.objects {
-        assert_eq!(o.dialect, "tsql", "{}", o.name);
-        assert!(
+        m.eq(&format!("{}: dialect", o.name), o.dialect.as_str(), "tsql");
+        m.check(
+            &format!("{}: end_line", o.name),
             o.end_line >= o.line,
-            "{}: end_line {} < line {}",
-            o.name,
-            o.end_line,
-            o.line
+            format!("{} < line {}", o.end_line, o.line),
         );
     }
+    // Objects end where their batch ends (at the GO), not at the next object.
+    let search = object(&report, "dbo.UserLogin_Search");
+    m.eq(
+        "dbo.UserLogin_Search: end_line",
+        search.end_line,
+        l("SELECT * FROM dbo.UserLogin WHERE PhoneNumber = @PhoneNumber"),
+    );
 
+    // SELECT * INTO #temp, INSERT ... SELECT, DELETE alias FROM table alias JOIN #temp.
     let archive = object(&report, "dbo.Notification_ArchiveRead");
-    assert_eq!(
+    m.eq(
+        "dbo.Notification_ArchiveRead: reads",
         sorted(&archive.reads),
         strings(&["dbo.Notifications"]),
-        "reads"
     );
-    assert_eq!(
+    m.eq(
+        "dbo.Notification_ArchiveRead: writes",
         sorted(&archive.writes),
         strings(&["dbo.Notifications", "dbo.NotificationsArchive"]),
-        "writes"
     );
     use PredicateUse::*;
     let n = "dbo.Notifications".to_string();
@@ -381,15 +419,23 @@ fn tsql_object_facts() {
         ),
     ];
     expected.sort();
-    assert_eq!(
+    m.eq(
+        "dbo.Notification_ArchiveRead: predicates",
         predicates_of(archive),
         expected,
-        "predicates of dbo.Notification_ArchiveRead"
     );
 
     let by_client = object(&report, "dbo.Appointment_GetByClientId");
-    assert_eq!(sorted(&by_client.reads), strings(&["dbo.Appointments"]));
-    assert!(by_client.writes.is_empty(), "{:?}", by_client.writes);
+    m.eq(
+        "dbo.Appointment_GetByClientId: reads",
+        sorted(&by_client.reads),
+        strings(&["dbo.Appointments"]),
+    );
+    m.eq(
+        "dbo.Appointment_GetByClientId: writes",
+        sorted(&by_client.writes),
+        Vec::<String>::new(),
+    );
     let a = "dbo.Appointments".to_string();
     let mut expected = vec![
         (
@@ -406,80 +452,91 @@ fn tsql_object_facts() {
         ),
     ];
     expected.sort();
-    assert_eq!(
+    m.eq(
+        "dbo.Appointment_GetByClientId: predicates",
         predicates_of(by_client),
         expected,
-        "predicates of dbo.Appointment_GetByClientId"
     );
+    m.assert_none(fixture);
 }
 
 #[test]
 fn postgres_object_facts() {
-    let (text, report) = scan_fixture("postgres/row-by-row-loop.sql");
+    let fixture = "postgres/row-by-row-loop.sql";
+    let (text, report) = scan_fixture(fixture);
     let l = |needle: &str| line_of(&text, needle);
+    let mut m = Mismatches::default();
     use ObjectKind::*;
     let do_line = l("DO $do$");
-    assert_eq!(
+    m.eq(
+        "objects (kind, name, line)",
         objects_of(&report),
         vec![
             (
                 Function,
                 "public.appointment_send_reminders".to_string(),
-                l("FUNCTION public.appointment_send_reminders")
+                l("FUNCTION public.appointment_send_reminders"),
             ),
             (
                 Function,
                 "public.payment_expire_pending".to_string(),
-                l("FUNCTION public.payment_expire_pending")
+                l("FUNCTION public.payment_expire_pending"),
             ),
             (
                 Function,
                 "public.notification_mark_read".to_string(),
-                l("FUNCTION public.notification_mark_read")
+                l("FUNCTION public.notification_mark_read"),
             ),
             (
                 Procedure,
                 "public.provider_close_stale_slots".to_string(),
-                l("PROCEDURE public.provider_close_stale_slots")
+                l("PROCEDURE public.provider_close_stale_slots"),
             ),
             (
                 AnonymousBlock,
                 format!("DO block at line {do_line}"),
-                do_line
+                do_line,
             ),
             (
                 Function,
                 "public.provider_dashboard".to_string(),
-                l("FUNCTION public.provider_dashboard")
+                l("FUNCTION public.provider_dashboard"),
             ),
             (
                 Function,
                 "public.notify_provider_clients".to_string(),
-                l("FUNCTION public.notify_provider_clients")
+                l("FUNCTION public.notify_provider_clients"),
             ),
-        ]
+        ],
     );
     for o in &report.objects {
-        assert_eq!(o.dialect, "postgresql", "{}", o.name);
-        let expected_language = if o.kind == AnonymousBlock || o.name != "public.provider_dashboard"
-        {
-            Some("plpgsql")
-        } else {
-            Some("plpgsql")
-        };
-        assert_eq!(o.language.as_deref(), expected_language, "{}", o.name);
+        m.eq(
+            &format!("{}: dialect", o.name),
+            o.dialect.as_str(),
+            "postgresql",
+        );
+        m.eq(
+            &format!("{}: language", o.name),
+            o.language.as_deref(),
+            Some("plpgsql"),
+        );
     }
+    m.eq(
+        "DO block: end_line",
+        object(&report, &format!("DO block at line {do_line}")).end_line,
+        l("$do$;"),
+    );
 
     let reminders = object(&report, "public.appointment_send_reminders");
-    assert_eq!(
+    m.eq(
+        "appointment_send_reminders: reads",
         sorted(&reminders.reads),
         strings(&["appointments", "user_login"]),
-        "reads"
     );
-    assert_eq!(
+    m.eq(
+        "appointment_send_reminders: writes",
         sorted(&reminders.writes),
         strings(&["notifications"]),
-        "writes"
     );
     use PredicateUse::*;
     let mut expected = vec![
@@ -509,9 +566,71 @@ fn postgres_object_facts() {
         ),
     ];
     expected.sort();
-    assert_eq!(
+    m.eq(
+        "appointment_send_reminders: predicates",
         predicates_of(reminders),
         expected,
-        "predicates of public.appointment_send_reminders"
     );
+
+    // A cursor parameter (`c_slots CURSOR (p_before date) FOR ... slot_date < p_before`)
+    // is a value, not a column: the comparison is a range on slot_date.
+    let slots = object(&report, "public.provider_close_stale_slots");
+    m.eq(
+        "provider_close_stale_slots: reads",
+        sorted(&slots.reads),
+        strings(&["provider_slots"]),
+    );
+    m.eq(
+        "provider_close_stale_slots: predicates",
+        predicates_of(slots),
+        vec![(
+            "provider_slots".to_string(),
+            "slot_date".to_string(),
+            Range,
+            l("SELECT slot_id, provider_id FROM provider_slots WHERE slot_date < p_before"),
+        )],
+    );
+    m.assert_none(fixture);
+}
+
+/// The doc: "The evidence names the loop, the cursor or query it walks". Each PL/pgSQL
+/// finding's message must quote its own loop's query or cursor, not another loop's.
+#[test]
+fn postgres_loop_evidence_names_its_own_source() {
+    let fixture = "postgres/row-by-row-loop.sql";
+    let (text, report) = scan_fixture(fixture);
+    let l = |needle: &str| line_of(&text, needle);
+    let cases = [
+        (l("FOR r IN -- expect"), "FROM appointments a"),
+        (l("LOOP -- expect"), "c_pending"),
+        (l("FOREACH v_id IN ARRAY p_ids"), "FOREACH"),
+        (l("FOR r IN c_slots(current_date - p_days) LOOP"), "c_slots"),
+        (l("FOR r IN EXECUTE"), "last_login_date"),
+        (
+            l("FOR v_provider IN SELECT sp.provider_id"),
+            "FROM service_providers sp",
+        ),
+        (
+            l("FOR r IN SELECT appointment_id, status FROM appointments"),
+            "SELECT appointment_id, status FROM appointments",
+        ),
+    ];
+    let mut m = Mismatches::default();
+    for (line, needle) in cases {
+        match report
+            .findings
+            .iter()
+            .find(|f| f.rule == "row-by-row-loop" && f.location.line == Some(line))
+        {
+            Some(f) => m.check(
+                &format!("line {line}"),
+                f.message.contains(needle),
+                format!("message should mention `{needle}`: {}", f.message),
+            ),
+            None => {
+                m.0.push(format!("  line {line}: no row-by-row-loop finding"))
+            }
+        }
+    }
+    m.assert_none(fixture);
 }

@@ -17,6 +17,9 @@ pub struct SkippedFile {
 pub struct ScanSummary {
     pub files_scanned: usize,
     pub files_skipped: usize,
+    /// Matching files left out by .gitignore / .ignore / hidden-file rules
+    /// (`--no-ignore` scans them).
+    pub files_ignored: usize,
     pub bytes_scanned: u64,
     pub lines_scanned: u64,
     pub objects: usize,

@@ -104,39 +104,34 @@ pub fn render(report: &ScanReport, color: bool) -> String {
         out.push('\n');
     }
     let s = &report.summary;
+    let row = |what: &str, count: String| SummaryRow {
+        what: what.to_string(),
+        count,
+    };
+    let ignored = if s.files_ignored > 0 {
+        format!("{} (--no-ignore scans them)", s.files_ignored)
+    } else {
+        "0".to_string()
+    };
     let mut rows = vec![
-        SummaryRow {
-            what: "files scanned".into(),
-            count: s.files_scanned.to_string(),
-        },
-        SummaryRow {
-            what: "files skipped".into(),
-            count: s.files_skipped.to_string(),
-        },
-        SummaryRow {
-            what: "objects".into(),
-            count: s.objects.to_string(),
-        },
+        row("files scanned", s.files_scanned.to_string()),
+        row("files skipped", s.files_skipped.to_string()),
+        row("files ignored (.gitignore)", ignored),
+        row("objects", s.objects.to_string()),
     ];
     for severity in Severity::ALL {
         let n = s.by_severity.get(severity.as_str()).copied().unwrap_or(0);
-        rows.push(SummaryRow {
-            what: format!("{severity} findings"),
-            count: n.to_string(),
-        });
+        rows.push(row(&format!("{severity} findings"), n.to_string()));
     }
-    rows.push(SummaryRow {
-        what: "suppressed".into(),
-        count: s.suppressed.to_string(),
-    });
-    rows.push(SummaryRow {
-        what: "regions not understood".into(),
-        count: format!(
+    rows.push(row("suppressed", s.suppressed.to_string()));
+    rows.push(row(
+        "regions not understood",
+        format!(
             "{} ({:.2}% of lines)",
             s.regions_not_understood,
             s.not_understood_share * 100.0
         ),
-    });
+    ));
     let mut table = Table::new(rows);
     table.with(Style::rounded());
     let _ = writeln!(out, "{table}");

@@ -69,11 +69,19 @@ pub enum WalkEntry {
     Unreadable { path: PathBuf, reason: String },
 }
 
+/// What a walk found, and how many matching files .gitignore / .ignore / hidden-file
+/// rules kept out (counted, so that nothing is left out without a word).
+pub struct Walked {
+    pub entries: Vec<WalkEntry>,
+    pub ignored: usize,
+}
+
 /// Walks files and directories. Explicitly named files are always kept (unless
 /// excluded); directories are walked in parallel and filtered by the file set. The
 /// result is sorted so that output order does not depend on thread scheduling.
-pub fn walk(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<WalkEntry>> {
+pub fn walk(paths: &[PathBuf], options: &WalkOptions) -> Result<Walked> {
     let mut entries = Vec::new();
+    let mut ignored = 0usize;
     for path in paths {
         let metadata = std::fs::metadata(path).with_context(|| {
             format!(
@@ -94,7 +102,6 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<WalkEntry>> 
         let mut builder = ignore::WalkBuilder::new(path);
         builder
             .standard_filters(!options.no_ignore)
-            .require_git(false)
             .follow_links(false);
         builder.build_parallel().run(|| {
             let found = &found;
@@ -122,15 +129,36 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<WalkEntry>> 
                 ignore::WalkState::Continue
             })
         });
-        entries.extend(
-            found
-                .into_inner()
-                .unwrap_or_else(|poison| poison.into_inner()),
-        );
+        let found = found
+            .into_inner()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if !options.no_ignore {
+            let kept = found
+                .iter()
+                .filter(|e| matches!(e, WalkEntry::File(_)))
+                .count();
+            ignored += count_matching(path, options.files).saturating_sub(kept);
+        }
+        entries.extend(found);
     }
     entries.sort_by(|a, b| entry_path(a).cmp(entry_path(b)));
     entries.dedup_by(|a, b| entry_path(a) == entry_path(b));
-    Ok(entries)
+    Ok(Walked { entries, ignored })
+}
+
+/// Matching files under `root` with no ignore rules applied (`.git` itself skipped).
+fn count_matching(root: &Path, files: &FileSet) -> usize {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .standard_filters(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    builder
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| files.is_included(e.path().strip_prefix(root).unwrap_or(e.path())))
+        .count()
 }
 
 fn push(found: &Mutex<Vec<WalkEntry>>, entry: WalkEntry) {

@@ -49,27 +49,31 @@ pub fn object_facts(unit: &SqlUnit, shapes: &[QueryShape], file: &str) -> Vec<Ob
                 }
                 continue;
             }
-            if let Some(target) = &scope.target {
-                // UPDATE a SET ... FROM dbo.T a: the alias names the written table.
-                let resolved = scope
-                    .sources
-                    .iter()
-                    .map(|&i| &shape.sources[i])
-                    .find(|s| {
-                        s.alias
-                            .as_deref()
-                            .is_some_and(|a| a.eq_ignore_ascii_case(target))
+            // The target is the scope's first source; an alias names another source.
+            let Some(target) = scope.sources.first().map(|&i| &shape.sources[i]) else {
+                continue;
+            };
+            let table = match target.kind {
+                SourceKind::Table => Some(target),
+                SourceKind::TargetAlias => {
+                    scope.sources.iter().map(|&i| &shape.sources[i]).find(|s| {
+                        s.kind == SourceKind::Table
+                            && s.alias
+                                .as_deref()
+                                .is_some_and(|a| a.eq_ignore_ascii_case(&target.name))
                     })
-                    .filter(|s| s.kind == SourceKind::Table)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| target.clone());
-                if !resolved.starts_with('#') && !resolved.starts_with('@') {
-                    written.insert(resolved);
                 }
+                _ => None,
+            };
+            if let Some(table) = table {
+                written.insert(table.name.clone());
             }
         }
         for source in &shape.sources {
-            if source.is_real_table() && !written.contains(&source.name) {
+            if source.is_real_table()
+                && !is_trigger_pseudo_table(&source.name)
+                && !written.contains(&source.name)
+            {
                 reads[object].insert(source.name.clone());
             }
         }
@@ -115,7 +119,7 @@ fn collect_predicates(
         let Some(source) = shape.resolve(scope, column.qualifier.as_deref()) else {
             return;
         };
-        if source.kind != SourceKind::Table {
+        if source.kind != SourceKind::Table || is_trigger_pseudo_table(&source.name) {
             return;
         }
         let line = toks[column.at].line;
@@ -196,4 +200,9 @@ fn collect_predicates(
         }
         _ => {}
     }
+}
+
+/// T-SQL trigger pseudo-tables: not tables of the database.
+fn is_trigger_pseudo_table(name: &str) -> bool {
+    name.eq_ignore_ascii_case("inserted") || name.eq_ignore_ascii_case("deleted")
 }

@@ -182,10 +182,10 @@ fn convert(token: TokenWithSpan, base_line: u32, first_col: u32, out: &mut Lexed
             prefix_len = 3;
             (TokKind::Str, s)
         }
+        Token::HexStringLiteral(s) => (TokKind::Number, format!("0x{s}")),
         Token::NationalStringLiteral(s)
         | Token::EscapedStringLiteral(s)
-        | Token::SingleQuotedByteStringLiteral(s)
-        | Token::HexStringLiteral(s) => {
+        | Token::SingleQuotedByteStringLiteral(s) => {
             prefix_len = 2;
             (TokKind::Str, s)
         }

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod lex;
 pub mod postgres;
 pub mod predicate;
+pub mod prepare;
 pub mod query;
 pub mod rules;
 pub mod tsql;
@@ -67,6 +68,7 @@ const POSTGRES_MARKERS: &[(&str, usize)] = &[
     ("now()", 1),
     ("serial", 1),
     (" do $", 1),
+    ("@extschema@", 3),
 ];
 
 fn marker_matcher() -> &'static aho_corasick::AhoCorasick {
@@ -100,9 +102,19 @@ pub fn detect_dialect(text: &str) -> SqlDialect {
             .map(|(i, (_, weight))| counts[offset + i].min(20) * weight)
             .sum()
     };
-    let go_lines = head.lines().filter(|l| batch::is_go_line(l)).count().min(20);
+    let go_lines = head
+        .lines()
+        .filter(|l| batch::is_go_line(l))
+        .count()
+        .min(20);
+    // psql meta-commands (`\i`, `\set`) only appear in PostgreSQL scripts.
+    let psql_lines = head
+        .lines()
+        .filter(|l| l.trim_start().starts_with('\\'))
+        .count()
+        .min(20);
     let tsql = go_lines * 3 + score(TSQL_MARKERS, 0);
-    let postgres = score(POSTGRES_MARKERS, TSQL_MARKERS.len());
+    let postgres = psql_lines * 3 + score(POSTGRES_MARKERS, TSQL_MARKERS.len());
     if postgres > tsql {
         SqlDialect::Postgres
     } else {
@@ -112,10 +124,22 @@ pub fn detect_dialect(text: &str) -> SqlDialect {
 
 /// Lexes and structures a file in the given dialect.
 pub fn parse(text: &str, dialect: SqlDialect) -> SqlUnit {
-    match dialect {
-        SqlDialect::Tsql => tsql::parse(text),
-        SqlDialect::Postgres => postgres::parse(text),
+    let prepared = prepare::prepare(text, dialect);
+    let mut unit = match dialect {
+        SqlDialect::Tsql => tsql::parse(&prepared.text),
+        SqlDialect::Postgres => postgres::parse(&prepared.text),
+    };
+    if !prepared.placeholders.is_empty() {
+        for object in &mut unit.objects {
+            object.name = prepared.restore(&object.name);
+        }
+        for tok in &mut unit.tokens {
+            if tok.is_identifier_like() && tok.text.contains('_') {
+                tok.text = prepared.restore(&tok.text);
+            }
+        }
     }
+    unit
 }
 
 #[cfg(test)]

@@ -120,6 +120,9 @@ pub fn parse(text: &str) -> SqlUnit {
                     variables: Vec::new(),
                     problems: Vec::new(),
                     loop_base: unit.loops.len(),
+                    stmt_base: unit.statements.len(),
+                    cursors: Vec::new(),
+                    depth: 0,
                 };
                 parser.block_or_statements();
                 let PlParser {
@@ -214,7 +217,9 @@ fn kind_of_first(tok: &Tok) -> StmtKind {
     }
     let word = tok.text.to_ascii_uppercase();
     match word.as_str() {
-        "SELECT" | "WITH" | "VALUES" | "TABLE" | "PERFORM" => StmtKind::Select,
+        "SELECT" | "WITH" | "VALUES" | "TABLE" => StmtKind::Select,
+        // PERFORM runs a query or a function per call, like EXEC.
+        "PERFORM" => StmtKind::Exec,
         "INSERT" => StmtKind::Insert,
         "UPDATE" => StmtKind::Update,
         "DELETE" => StmtKind::Delete,
@@ -459,6 +464,11 @@ struct PlParser<'a> {
     problems: Vec<(usize, String)>,
     /// Loops already in the unit (loop indices are unit-wide).
     loop_base: usize,
+    /// Statements already in the unit (statement indices are unit-wide).
+    stmt_base: usize,
+    /// Lower-cased cursor name -> unit-wide index of the statement holding its query.
+    cursors: Vec<(String, usize)>,
+    depth: usize,
 }
 
 const BLOCK_ENDS: &[&str] = &["END", "ELSE", "ELSIF", "ELSEIF", "WHEN", "EXCEPTION"];
@@ -559,7 +569,32 @@ impl PlParser<'_> {
             return;
         }
         let word = tok.text.to_ascii_uppercase();
-        match word.as_str() {
+        let nests = matches!(
+            word.as_str(),
+            "DECLARE" | "BEGIN" | "IF" | "CASE" | "LOOP" | "WHILE" | "FOR" | "FOREACH"
+        );
+        if nests {
+            if self.depth >= super::tsql::MAX_NESTING {
+                self.problems.push((
+                    self.pos,
+                    format!("blocks nested deeper than {} levels: the rest of this body was not analysed", super::tsql::MAX_NESTING),
+                ));
+                self.pos = self.end;
+                return;
+            }
+            self.depth += 1;
+            self.nested_statement(&word);
+            self.depth -= 1;
+            return;
+        }
+        if BLOCK_ENDS.contains(&word.as_str()) {
+            return;
+        }
+        self.simple();
+    }
+
+    fn nested_statement(&mut self, word: &str) {
+        match word {
             "DECLARE" => {
                 self.pos += 1;
                 self.declarations();
@@ -588,7 +623,6 @@ impl PlParser<'_> {
                 self.until_keyword_here("LOOP");
                 self.loop_statement(LoopKind::ForEach, at, None, None);
             }
-            w if BLOCK_ENDS.contains(&w) => {}
             _ => self.simple(),
         }
     }
@@ -601,17 +635,19 @@ impl PlParser<'_> {
             let start = self.pos;
             let end = self.until_semicolon();
             if let Some(name) = self.toks.get(start).filter(|t| t.is_identifier_like()) {
-                self.variables.push(name.text.to_ascii_lowercase());
+                let name = name.text.to_ascii_lowercase();
+                self.variables.push(name.clone());
                 // name [NO] [SCROLL] CURSOR [(args)] FOR|IS query
                 let decl = &self.toks[start..end];
-                if decl.iter().take(4).any(|t| t.is_kw("CURSOR")) {
+                if let Some(cursor_at) = decl.iter().take(4).position(|t| t.is_kw("CURSOR")) {
+                    if decl.get(cursor_at + 1).is_some_and(|t| t.is_punct("(")) {
+                        let params = parameter_names(&self.toks[..end], start + cursor_at + 1);
+                        self.variables.extend(params);
+                    }
                     if let Some(for_at) = decl.iter().position(|t| t.is_any_kw(&["FOR", "IS"])) {
-                        self.statements.push(Stmt {
-                            range: start + for_at + 1..end,
-                            kind: StmtKind::DeclareCursor,
-                            object: Some(self.object),
-                            loops: self.loop_stack.clone(),
-                        });
+                        let index =
+                            self.push_stmt(start + for_at + 1..end, StmtKind::DeclareCursor);
+                        self.cursors.push((name, index));
                     }
                 }
             }
@@ -694,7 +730,13 @@ impl PlParser<'_> {
         let header_start = self.pos;
         let header = header_start..self.until_keyword_here("LOOP");
         let head = &self.toks[header.clone()];
-        let is_range = head.iter().any(|t| t.is_punct(".."));
+        // `1..10` lexes as `1.` `.10` (or `..` between names): a range, not a query.
+        let is_range = head.iter().any(|t| {
+            t.is_punct("..")
+                || (t.kind == TokKind::Number && (t.text.ends_with('.') || t.text.starts_with('.')))
+        }) || head
+            .windows(2)
+            .any(|w| w[0].is_punct(".") && w[1].is_punct("."));
         let first = head.first();
         let (kind, source, cursor) = if first.is_some_and(|t| t.is_kw("EXECUTE")) {
             let stmt = self.push_stmt(header.clone(), StmtKind::Exec);
@@ -708,31 +750,18 @@ impl PlParser<'_> {
             (LoopKind::ForQuery, Some(stmt), None)
         } else {
             let name = self.toks.get(header_start).map(|t| t.text.clone());
-            let source = name.as_ref().and_then(|n| {
-                self.statements.iter().position(|s| {
-                    s.kind == StmtKind::DeclareCursor
-                        && self
-                            .cursor_name_of(s)
-                            .is_some_and(|c| c.eq_ignore_ascii_case(n))
-                })
-            });
+            let source = name.as_ref().and_then(|n| self.cursor_source(n));
             (LoopKind::ForCursor, source, name)
         };
         self.loop_statement(kind, at, source, cursor);
     }
 
-    fn cursor_name_of(&self, stmt: &Stmt) -> Option<&str> {
-        // The declaration `name CURSOR FOR query` starts a few tokens before the query.
-        let start = stmt.range.start;
-        (start.saturating_sub(8)..start)
+    fn cursor_source(&self, name: &str) -> Option<usize> {
+        self.cursors
+            .iter()
             .rev()
-            .find(|&k| self.toks[k].is_kw("CURSOR"))
-            .and_then(|k| {
-                (k.saturating_sub(3)..k).find(|&n| {
-                    self.toks[n].is_identifier_like() && !self.toks[n].is_any_kw(&["NO", "SCROLL"])
-                })
-            })
-            .map(|n| self.toks[n].text.as_str())
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, index)| *index)
     }
 
     /// At the loop keyword: reads `LOOP body END LOOP`.
@@ -770,12 +799,11 @@ impl PlParser<'_> {
                 .statements
                 .iter()
                 .filter(|s| s.kind == StmtKind::Fetch && s.loops.last() == Some(&index))
-                .find_map(|s| {
-                    let toks = &self.toks[s.range.clone()];
-                    let from = toks.iter().position(|t| t.is_any_kw(&["FROM", "IN"]))?;
-                    toks.get(from + 1).map(|t| t.text.clone())
-                });
-            self.loops[local].cursor = fetched;
+                .find_map(|s| super::tsql::fetch_cursor_name(&self.toks[s.range.clone()]));
+            if let Some(name) = fetched {
+                self.loops[local].source = self.cursor_source(&name);
+                self.loops[local].cursor = Some(name);
+            }
         }
     }
 
@@ -833,7 +861,7 @@ impl PlParser<'_> {
             object: Some(self.object),
             loops: self.loop_stack.clone(),
         });
-        self.statements.len() - 1
+        self.stmt_base + self.statements.len() - 1
     }
 
     fn push_condition(&mut self, range: std::ops::Range<usize>) {

@@ -202,6 +202,11 @@ pub fn comparisons(toks: &[Tok], shape: &QueryShape, range: Range<usize>) -> Vec
             continue;
         }
         let tok = &toks[i];
+        // SQL Graph `MATCH(a-(e)->b<-(f)-c)` is a pattern, not arithmetic.
+        if tok.is_kw("MATCH") && toks.get(i + 1).is_some_and(|t| t.is_punct("(")) {
+            i = shape.matching[i + 1].map_or(i + 2, |c| c + 1);
+            continue;
+        }
         let op = match tok.kind {
             TokKind::Punct => match tok.text.as_str() {
                 "=" | "==" => Some(CompareOp::Eq),
@@ -351,7 +356,14 @@ pub fn read_operand(
     {
         inner = inner.start + 1..inner.end - 1;
     }
-    collect_columns(toks, shape, inner.clone(), variables, &mut operand.columns);
+    collect_columns(
+        toks,
+        shape,
+        inner.clone(),
+        variables,
+        &mut operand.columns,
+        0,
+    );
     // `col`, `a.col`, `s.t.col`: identifiers separated by dots, and one column.
     let is_dotted_name = toks[inner.clone()].iter().enumerate().all(|(k, t)| {
         if k % 2 == 0 {
@@ -372,7 +384,11 @@ fn collect_columns(
     range: Range<usize>,
     variables: &[String],
     out: &mut Vec<ColumnRef>,
+    depth: usize,
 ) {
+    if depth > super::query::MAX_QUERY_NESTING {
+        return;
+    }
     let mut i = range.start;
     while i < range.end {
         if let Some(sub) = shape.subqueries.iter().find(|s| s.start == i) {
@@ -421,7 +437,7 @@ fn collect_columns(
                 }
             }
             if arg_start < close {
-                collect_columns(toks, shape, arg_start..close, variables, out);
+                collect_columns(toks, shape, arg_start..close, variables, out, depth + 1);
             }
             i = close + 1;
             continue;
@@ -442,7 +458,7 @@ fn collect_columns(
             let close = shape.matching[j]
                 .unwrap_or(range.end.saturating_sub(1))
                 .min(range.end);
-            collect_columns(toks, shape, j + 1..close, variables, out);
+            collect_columns(toks, shape, j + 1..close, variables, out, depth + 1);
             i = close + 1;
             continue;
         }
@@ -462,5 +478,21 @@ fn collect_columns(
             });
         }
         i = j;
+    }
+}
+
+/// A LIKE pattern that starts with a wildcard: `'%abc'`, `'_abc'`, `'%' + @x`,
+/// `'%' || x`, `CONCAT('%', x)`, `N'%'`.
+pub fn pattern_starts_with_wildcard(pattern: &[Tok]) -> bool {
+    let mut i = 0;
+    while pattern.get(i).is_some_and(|t| t.is_punct("(")) {
+        i += 1;
+    }
+    let wild =
+        |t: &Tok| t.kind == TokKind::Str && (t.text.starts_with('%') || t.text.starts_with('_'));
+    match pattern.get(i) {
+        Some(t) if t.kind == TokKind::Str => wild(t),
+        Some(t) if t.is_kw("CONCAT") => pattern.get(i + 2).is_some_and(wild),
+        _ => false,
     }
 }

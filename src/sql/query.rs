@@ -64,6 +64,10 @@ pub enum SourceKind {
     Cte(usize),
     Derived(usize),
     Function,
+    /// `(VALUES (...), (...)) AS v (a, b)`: rows written in the code.
+    Values,
+    /// A DML target that is an alias of another source (`DELETE n FROM dbo.T n`).
+    TargetAlias,
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +128,12 @@ pub struct QueryShape {
     pub subqueries: Vec<Range<usize>>,
     /// Index of the matching parenthesis for every `(` and `)`.
     pub matching: Vec<Option<usize>>,
+    /// Nesting beyond `MAX_QUERY_NESTING` was not read.
+    pub truncated: bool,
 }
+
+/// Parenthesis / subquery nesting read at most (bounded stack on hostile input).
+pub const MAX_QUERY_NESTING: usize = 128;
 
 impl QueryShape {
     /// Resolves a qualifier (alias or table name) or, for an unqualified column, the
@@ -133,7 +142,11 @@ impl QueryShape {
         let mut current = Some(scope);
         while let Some(s) = current {
             let scope_ref = &self.scopes[s];
-            let sources = scope_ref.sources.iter().map(|&i| &self.sources[i]);
+            let sources = scope_ref
+                .sources
+                .iter()
+                .map(|&i| &self.sources[i])
+                .filter(|s| s.kind != SourceKind::TargetAlias);
             match qualifier {
                 Some(q) => {
                     if let Some(found) = sources.clone().find(|src| src.answers_to(q)) {
@@ -159,6 +172,8 @@ impl QueryShape {
                 cte.has_column_list || cte.body.is_some_and(|b| self.scope_is_explicit(b, toks, 0))
             }
             SourceKind::Derived(b) => self.scope_is_explicit(b, toks, 0),
+            // A function declares its result columns; VALUES rows are written out.
+            SourceKind::Function | SourceKind::Values => true,
             _ => false,
         }
     }
@@ -322,8 +337,7 @@ const NOT_AN_ALIAS: &[&str] = &[
 
 const JOIN_WORDS: &[&str] = &["JOIN", "APPLY"];
 
-/// Reads the shape of a statement's tokens. `variables` (lower-case) are names that
-/// are variables rather than tables (PL/pgSQL `SELECT ... INTO v`).
+/// Reads the shape of a statement's tokens.
 pub fn analyze(toks: &[Tok]) -> QueryShape {
     let mut shape = QueryShape {
         matching: match_parens(toks),
@@ -332,6 +346,7 @@ pub fn analyze(toks: &[Tok]) -> QueryShape {
     let mut reader = Reader {
         toks,
         shape: &mut shape,
+        depth: 0,
     };
     reader.region(0, toks.len(), ScopeContext::Statement, None);
     shape
@@ -369,6 +384,7 @@ enum Clausing {
 struct Reader<'a, 'b> {
     toks: &'a [Tok],
     shape: &'b mut QueryShape,
+    depth: usize,
 }
 
 impl Reader<'_, '_> {
@@ -467,6 +483,23 @@ impl Reader<'_, '_> {
         context: ScopeContext,
         parent: Option<usize>,
     ) -> Option<usize> {
+        if self.depth >= MAX_QUERY_NESTING {
+            self.shape.truncated = true;
+            return None;
+        }
+        self.depth += 1;
+        let first = self.region_at_level(lo, hi, context, parent);
+        self.depth -= 1;
+        first
+    }
+
+    fn region_at_level(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        context: ScopeContext,
+        parent: Option<usize>,
+    ) -> Option<usize> {
         let mut i = lo;
         let mut first_scope: Option<usize> = None;
         let mut scope: Option<usize> = None;
@@ -487,8 +520,12 @@ impl Reader<'_, '_> {
                 if self.holds_query(i, close) {
                     self.shape.subqueries.push(i..close + 1);
                     let prev = i.checked_sub(1).filter(|&p| p >= lo).map(|p| &self.toks[p]);
+                    // `RETURN (SELECT ...)` of an inline table-valued function: a result set.
+                    let is_return = prev.is_some_and(|p| p.is_kw("RETURN")) && i == lo + 1;
                     let sub_context = if expect_source {
                         ScopeContext::Derived
+                    } else if is_return {
+                        ScopeContext::Statement
                     } else if prev.is_some_and(|p| p.is_kw("EXISTS")) {
                         ScopeContext::Exists
                     } else if prev.is_some_and(|p| p.is_any_kw(&["IN", "ANY", "ALL", "SOME"])) {
@@ -522,7 +559,16 @@ impl Reader<'_, '_> {
                 if close > i + 1 {
                     self.region(i + 1, close, ScopeContext::Scalar, scope.or(parent));
                 }
+                let is_values = self.tok(i + 1).is_some_and(|t| t.is_kw("VALUES"));
                 i = close + 1;
+                if expect_source {
+                    if let (true, Some(owner)) = (is_values, scope) {
+                        let (alias, next) = self.read_alias(i, hi);
+                        self.push_source(owner, SourceKind::Values, String::new(), alias, i);
+                        i = next;
+                    }
+                    expect_source = false;
+                }
                 continue;
             }
             if expect_source {
@@ -550,7 +596,7 @@ impl Reader<'_, '_> {
             }
             let word = tok.text.to_ascii_uppercase();
             match word.as_str() {
-                "SELECT" => {
+                "SELECT" | "PERFORM" => {
                     self.close_clause(clause, clause_start, i, scope);
                     let ctx = if saw_insert {
                         ScopeContext::InsertSource
@@ -603,7 +649,12 @@ impl Reader<'_, '_> {
                 }
                 "INTO" if clause == Clausing::Projection => {
                     self.close_clause(clause, clause_start, i, scope);
-                    let (name, next) = read_name(self.toks, i + 1, hi);
+                    let mut target_at = i + 1;
+                    // PL/pgSQL `INTO STRICT v`.
+                    if self.tok(target_at).is_some_and(|t| t.is_kw("STRICT")) {
+                        target_at += 1;
+                    }
+                    let (name, next) = read_name(self.toks, target_at, hi);
                     if let Some(s) = scope {
                         self.shape.scopes[s].into = Some(name);
                     }
@@ -668,7 +719,37 @@ impl Reader<'_, '_> {
             i += 1;
         }
         self.close_clause(clause, clause_start, hi, scope);
+        self.mark_target_aliases(first_scope);
         first_scope
+    }
+
+    /// `UPDATE a SET ... FROM dbo.T a`, `DELETE n FROM dbo.T n`: the target names an alias.
+    fn mark_target_aliases(&mut self, from_scope: Option<usize>) {
+        let Some(first) = from_scope else {
+            return;
+        };
+        for s in first..self.shape.scopes.len() {
+            let scope = &self.shape.scopes[s];
+            if scope.kind == ScopeKind::Select {
+                continue;
+            }
+            let Some(target) = scope.target.clone() else {
+                continue;
+            };
+            let sources = scope.sources.clone();
+            let Some((&target_source, others)) = sources.split_first() else {
+                continue;
+            };
+            let aliased = others.iter().any(|&o| {
+                self.shape.sources[o]
+                    .alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&target))
+            });
+            if aliased && self.shape.sources[target_source].name == target {
+                self.shape.sources[target_source].kind = SourceKind::TargetAlias;
+            }
+        }
     }
 
     fn skip_select_modifiers(&self, mut i: usize, hi: usize) -> usize {

@@ -66,7 +66,6 @@ const STATEMENT_STARTS: &[&str] = &[
 /// start of a new statement (`UNION SELECT`, `ON DELETE`, `FOR UPDATE`, `DROP TABLE IF`).
 const CONTINUING_PREDECESSORS: &[&str] = &[
     "AS",
-    "ON",
     "FOR",
     "OF",
     "AFTER",
@@ -78,12 +77,21 @@ const CONTINUING_PREDECESSORS: &[&str] = &[
     "ALL",
     "EXCEPT",
     "INTERSECT",
-    "RETURN",
     "THEN",
     "BY",
     "ROWS",
     "ROW",
     "NEXT",
+    "NOT",
+    "AND",
+    "OR",
+    "EXISTS",
+    "IS",
+    "WHEN",
+];
+
+/// Object-type words after which only `IF` continues (`DROP TABLE IF EXISTS`).
+const DROP_OBJECT_WORDS: &[&str] = &[
     "TABLE",
     "VIEW",
     "PROCEDURE",
@@ -97,15 +105,6 @@ const CONTINUING_PREDECESSORS: &[&str] = &[
     "DATABASE",
     "COLUMN",
     "CONSTRAINT",
-    "NOT",
-    "AND",
-    "OR",
-    "EXISTS",
-    "IS",
-    "WHEN",
-    "DEFAULT",
-    "TO",
-    "OUTPUT",
     "STATISTICS",
     "USER",
     "ROLE",
@@ -155,6 +154,7 @@ pub fn parse(text: &str) -> SqlUnit {
             object: None,
             loop_stack: Vec::new(),
             cursors: HashMap::new(),
+            depth: 0,
         };
         parser.parse_batch();
     }
@@ -184,7 +184,13 @@ struct Parser<'a> {
     loop_stack: Vec<usize>,
     /// Lower-cased cursor name -> statement index of its `DECLARE ... CURSOR FOR`.
     cursors: HashMap<String, usize>,
+    /// Current nesting of BEGIN / IF / WHILE.
+    depth: usize,
 }
+
+/// Deeper nesting than this is not analysed (it is reported): real code stays far below,
+/// and it keeps the recursive parsers' stack bounded on hostile input.
+pub const MAX_NESTING: usize = 200;
 
 /// What a simple statement has seen so far, for deciding whether a keyword continues it.
 #[derive(Default)]
@@ -349,10 +355,27 @@ impl<'a> Parser<'a> {
         }
         if tok.kind == TokKind::Word {
             let upper = tok.text.to_ascii_uppercase();
+            if matches!(upper.as_str(), "BEGIN" | "IF" | "WHILE") {
+                if self.depth >= MAX_NESTING {
+                    let last_line = self.toks[self.end - 1].end_line;
+                    self.region(
+                        self.pos,
+                        Some(last_line),
+                        format!("blocks nested deeper than {MAX_NESTING} levels: the rest of this batch was not analysed"),
+                    );
+                    self.pos = self.end;
+                    return;
+                }
+                self.depth += 1;
+                match upper.as_str() {
+                    "BEGIN" => self.parse_begin(),
+                    "IF" => self.parse_if(),
+                    _ => self.parse_while(),
+                }
+                self.depth -= 1;
+                return;
+            }
             match upper.as_str() {
-                "BEGIN" => return self.parse_begin(),
-                "IF" => return self.parse_if(),
-                "WHILE" => return self.parse_while(),
                 "END" => {
                     self.region(self.pos, None, "END without a matching BEGIN".to_string());
                     self.pos += 1;
@@ -464,6 +487,14 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         self.condition();
         self.parse_statement();
+        // `IF ... BEGIN ... END; ELSE ...`: the semicolon does not end the IF.
+        let mut after = self.pos;
+        while self.tok(after).is_some_and(|t| t.is_punct(";")) {
+            after += 1;
+        }
+        if self.is_kw_at(after, "ELSE") {
+            self.pos = after;
+        }
         if self.is_kw_at(self.pos, "ELSE") {
             self.pos += 1;
             self.parse_statement();
@@ -531,7 +562,7 @@ impl<'a> Parser<'a> {
                         && self.tok(self.pos + 1).is_some_and(|t| t.is_punct("("));
                     if tok.is_any_kw(STATEMENT_STARTS) && !is_update_function {
                         let prev = &self.toks[self.pos - 1];
-                        if !is_continuing_predecessor(prev) {
+                        if !is_continuing_predecessor(prev) && !prev.is_kw("ON") {
                             break;
                         }
                     }
@@ -632,6 +663,13 @@ impl<'a> Parser<'a> {
         let tok = &self.toks[i];
         let prev = &self.toks[i - 1];
         if is_continuing_predecessor(prev) {
+            return true;
+        }
+        // `ON DELETE CASCADE`, `ON UPDATE` (but `SET NOCOUNT ON` ends before the next statement).
+        if prev.is_kw("ON") && tok.is_any_kw(&["DELETE", "UPDATE"]) {
+            return true;
+        }
+        if tok.is_kw("IF") && prev.is_any_kw(DROP_OBJECT_WORDS) {
             return true;
         }
         let kind = state.kind.unwrap_or(StmtKind::Other);
@@ -765,13 +803,15 @@ fn initial_kind(toks: &[Tok], start: usize, end: usize) -> StmtKind {
 }
 
 /// `FETCH NEXT FROM c INTO ...`, `FETCH c INTO ...`, `FETCH FROM GLOBAL c`.
-fn fetch_cursor_name(toks: &[Tok]) -> Option<String> {
+pub fn fetch_cursor_name(toks: &[Tok]) -> Option<String> {
     let mut i = 1;
-    if let Some(from) = toks.iter().position(|t| t.is_kw("FROM")) {
+    if let Some(from) = toks.iter().position(|t| t.is_any_kw(&["FROM", "IN"])) {
         i = from + 1;
     }
     while let Some(t) = toks.get(i) {
-        if t.is_any_kw(&["GLOBAL", "NEXT", "PRIOR", "FIRST", "LAST"]) {
+        if t.is_any_kw(&[
+            "GLOBAL", "NEXT", "PRIOR", "FIRST", "LAST", "FORWARD", "BACKWARD", "ALL",
+        ]) {
             i += 1;
             continue;
         }

@@ -200,7 +200,6 @@ pub fn excerpt(tokens: &[Tok], max_chars: usize) -> String {
 fn render_token(tok: &Tok) -> String {
     use super::lex::TokKind;
     match tok.kind {
-        TokKind::Str if tok.prefix_len == 2 => format!("N'{}'", tok.text),
         TokKind::Str => format!("'{}'", tok.text),
         TokKind::DollarStr => "$$…$$".to_string(),
         _ => tok.text.clone(),

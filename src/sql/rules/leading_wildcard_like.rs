@@ -4,16 +4,17 @@ use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
 use crate::model::{Category, Severity};
 use crate::rules::RuleMeta;
-use crate::sql::lex::{Tok, TokKind};
-use crate::sql::predicate::{comparisons, read_operand, CompareOp};
+use crate::sql::predicate::{comparisons, pattern_starts_with_wildcard, read_operand, CompareOp};
 use crate::sql::query::ClauseKind;
 use crate::sql::unit::excerpt;
 
 declare_rule! {
     /// ## What it finds
     /// A `LIKE` (or `ILIKE`) on a column in `WHERE`, `JOIN ... ON` or `HAVING` whose
-    /// pattern starts with a wildcard: a literal `'%...'`, or a pattern built with a
-    /// leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`).
+    /// pattern starts with a wildcard: a literal `'%...'` or `'_...'`, or a pattern built
+    /// with a leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`). `NOT LIKE`
+    /// is not reported: it cannot seek whatever the pattern, so the wildcard is not the
+    /// cause.
     ///
     /// ## Why it matters
     /// A B-tree index is ordered by the column's leading characters; a pattern that
@@ -58,7 +59,10 @@ impl SqlRule for LeadingWildcardLike {
                     continue;
                 }
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
-                    if cmp.op != CompareOp::Like || !starts_with_wildcard(&toks[cmp.right.clone()])
+                    // NOT LIKE cannot seek whatever its pattern: the wildcard is not the cause.
+                    if cmp.op != CompareOp::Like
+                        || cmp.negated
+                        || !pattern_starts_with_wildcard(&toks[cmp.right.clone()])
                     {
                         continue;
                     }
@@ -79,20 +83,5 @@ impl SqlRule for LeadingWildcardLike {
                 }
             }
         }
-    }
-}
-
-/// `'%abc'`, `'%' + @x`, `'%' || x`, `CONCAT('%', x)`, `N'%'`.
-fn starts_with_wildcard(pattern: &[Tok]) -> bool {
-    let mut i = 0;
-    while pattern.get(i).is_some_and(|t| t.is_punct("(")) {
-        i += 1;
-    }
-    match pattern.get(i) {
-        Some(t) if t.kind == TokKind::Str => t.text.starts_with('%'),
-        Some(t) if t.is_kw("CONCAT") => pattern
-            .get(i + 2)
-            .is_some_and(|a| a.kind == TokKind::Str && a.text.starts_with('%')),
-        _ => false,
     }
 }

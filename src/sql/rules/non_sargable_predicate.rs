@@ -6,7 +6,9 @@ use crate::declare_rule;
 use crate::model::{Category, Severity};
 use crate::rules::RuleMeta;
 use crate::sql::lex::Tok;
-use crate::sql::predicate::{comparisons, read_operand, CompareOp, Operand};
+use crate::sql::predicate::{
+    comparisons, pattern_starts_with_wildcard, read_operand, CompareOp, Operand,
+};
 use crate::sql::query::ClauseKind;
 use crate::sql::unit::excerpt;
 
@@ -15,8 +17,10 @@ declare_rule! {
     /// A comparison in `WHERE` or `JOIN ... ON` where a column is wrapped in a function,
     /// a cast or arithmetic: `YEAR(CreatedDate) = @y`, `ISNULL(Status, 0) = @s`,
     /// `UPPER(Email) = @e`, `CONVERT(date, StartDate) = @d`, `Amount + 1 = @x`,
-    /// `lower(email) = lower(p_email)`, `id::text = p_id`. A function applied to a value
-    /// (`CreatedDate >= DATEADD(day, -7, GETDATE())`) is fine and not reported.
+    /// `lower(email) = lower(p_email)`, `id::text = p_id`. Not reported: a function
+    /// applied to a value (`CreatedDate >= DATEADD(day, -7, GETDATE())`), an expression
+    /// compared with another bare column (`c.Code = UPPER(o.CustCode)`: the index on
+    /// `c.Code` can still seek), and `LIKE` with a leading wildcard (its own rule).
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -62,14 +66,30 @@ impl SqlRule for NonSargablePredicate {
                     continue;
                 }
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
-                    for side in [cmp.left.clone(), cmp.right.clone()] {
-                        let operand = read_operand(toks, shape, side.clone(), variables);
+                    // A leading-wildcard LIKE cannot seek anyway: that rule reports it.
+                    if cmp.op == CompareOp::Like
+                        && pattern_starts_with_wildcard(&toks[cmp.right.clone()])
+                    {
+                        continue;
+                    }
+                    let left = read_operand(toks, shape, cmp.left.clone(), variables);
+                    let right = read_operand(toks, shape, cmp.right.clone(), variables);
+                    for (side, operand, other) in [
+                        (cmp.left.clone(), &left, &right),
+                        (cmp.right.clone(), &right, &left),
+                    ] {
+                        // `c.Code = UPPER(o.CustCode)`: the other side is a bare column, which
+                        // an index can seek with the computed value (a join or correlation).
+                        if other.bare_column.is_some() {
+                            continue;
+                        }
                         // `IN (...)` lists and LIKE patterns are values, not wrapped columns.
                         let is_value_side = side.start > cmp.op_at
                             && matches!(cmp.op, CompareOp::In | CompareOp::Like);
                         if is_value_side || !operand.wraps_column() {
                             continue;
                         }
+                        let operand = operand.clone();
                         let expression = excerpt(&toks[side.clone()], 120);
                         let snippet = excerpt(&toks[cmp.left.start..cmp.right.end], 160);
                         out.push(ctx.finding_at(

@@ -104,7 +104,10 @@ fn is_per_row_work(ctx: &SqlContext, stmt: &Stmt, shape: &QueryShape) -> bool {
     match stmt.kind {
         StmtKind::Fetch | StmtKind::Open | StmtKind::Close | StmtKind::DeclareCursor => false,
         StmtKind::Exec => true,
-        kind if kind.is_dml() || shape.scopes.iter().any(|s| s.kind != ScopeKind::Select) => {
+        // DML on temp tables and table variables only is not database round-trip work.
+        kind if (kind.is_dml() || shape.scopes.iter().any(|s| s.kind != ScopeKind::Select))
+            && shape.sources.iter().any(|s| s.is_real_table()) =>
+        {
             let toks = ctx.unit.stmt_tokens(stmt);
             // `DELETE TOP (5000) ...` in a loop is batching, the cure, not the disease.
             let batched = shape
