@@ -616,7 +616,8 @@ impl<'a> Parser<'a> {
                 }
                 if tok.is_kw("CASE") {
                     case_depth += 1;
-                } else if tok.is_kw("END") {
+                } else if tok.is_kw("END") && !self.toks[i - 1].is_kw("ROW") {
+                    // (`GENERATED ALWAYS AS ROW END` is a column option, not a block end.)
                     if case_depth > 0 {
                         case_depth -= 1;
                     } else if depth == 0 {
@@ -718,10 +719,8 @@ impl<'a> Parser<'a> {
 
 fn is_continuing_predecessor(prev: &Tok) -> bool {
     match prev.kind {
-        TokKind::Punct => matches!(
-            prev.text.as_str(),
-            "," | "." | "=" | "(" | "<" | ">" | "<=" | ">=" | "<>" | "!=" | "+" | "-" | "*" | "/"
-        ),
+        // `a, UPDATE` (a list), `t.UPDATE`, `(SELECT`: never the start of a statement.
+        TokKind::Punct => matches!(prev.text.as_str(), "," | "." | "("),
         TokKind::Word => prev.is_any_kw(CONTINUING_PREDECESSORS),
         _ => false,
     }
@@ -839,6 +838,20 @@ pub fn read_object_name(toks: &[Tok], mut i: usize, end: usize) -> (String, usiz
             }
             continue;
         }
+        // An SSMS template parameter: `<procedure_name, sysname, ProcName>`, kept as written.
+        if expect_part && tok.is_punct("<") {
+            let close = toks[i..end]
+                .iter()
+                .take(16)
+                .position(|t| t.is_punct(">"))
+                .map(|offset| i + offset);
+            if let Some(close) = close {
+                parts.push(raw_text(&toks[i..=close]));
+                expect_part = false;
+                i = close + 1;
+                continue;
+            }
+        }
         if expect_part && tok.is_identifier_like() && !tok.is_punct(".") {
             let cleaned = strip_placeholders(&tok.text);
             if !cleaned.is_empty() {
@@ -872,6 +885,25 @@ pub fn read_object_name(toks: &[Tok], mut i: usize, end: usize) -> (String, usiz
         .collect::<Vec<_>>()
         .join(".");
     (name, i)
+}
+
+/// Tokens of one line re-joined with the spacing they had in the file.
+fn raw_text(toks: &[Tok]) -> String {
+    let mut out = String::new();
+    let mut previous: Option<&Tok> = None;
+    for tok in toks {
+        if let Some(prev) = previous {
+            let gap = if prev.end_line == tok.line {
+                tok.col.saturating_sub(prev.end_col)
+            } else {
+                1
+            };
+            out.extend(std::iter::repeat_n(' ', gap as usize));
+        }
+        out.push_str(&tok.text);
+        previous = Some(tok);
+    }
+    out
 }
 
 /// Removes `{placeholder}` groups from an identifier (`{objectQualifier}GetPortals`).
