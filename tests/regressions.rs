@@ -166,3 +166,12 @@ fn dml_target_aliases_and_trigger_pseudo_tables_in_facts() {
         object.predicates
     );
 }
+
+#[test]
+fn catalogs_and_dmvs_cannot_be_indexed_so_are_not_reported() {
+    let text = "SELECT name FROM sys.databases WHERE UPPER(name) = @n AND name LIKE '%tmp';\nSELECT relname FROM pg_class WHERE relname::text LIKE '%x';\nSELECT o.id FROM dbo.Orders o WHERE YEAR(o.Created) = 2024;\n";
+    assert_eq!(
+        rules(&scan(text, SqlDialect::Tsql)),
+        vec![(3, "non-sargable-predicate".to_string())]
+    );
+}

@@ -163,6 +163,32 @@ impl QueryShape {
         None
     }
 
+    /// Whether every table the columns could belong to is a system catalog / DMV.
+    pub fn only_system_objects(&self, scope: usize, qualifiers: &[Option<&str>]) -> bool {
+        let mut any = false;
+        for qualifier in qualifiers {
+            let tables: Vec<&Source> = match self.resolve(scope, *qualifier) {
+                Some(source) => vec![source],
+                // Unqualified in a multi-table scope: any of its tables.
+                None => self.scopes[scope]
+                    .sources
+                    .iter()
+                    .map(|&i| &self.sources[i])
+                    .filter(|s| s.kind == SourceKind::Table)
+                    .collect(),
+            };
+            if tables.is_empty()
+                || !tables
+                    .iter()
+                    .all(|s| s.kind == SourceKind::Table && is_system_object(&s.name))
+            {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+
     /// True when the source's columns are spelled out: a CTE with a column list or a
     /// star-free body, or a derived table whose select list has no star.
     pub fn source_is_explicit(&self, source: &Source, toks: &[Tok]) -> bool {
@@ -255,6 +281,56 @@ impl QueryShape {
 pub struct Star {
     pub at: usize,
     pub qualifier: Option<String>,
+}
+
+/// System catalogs and dynamic management views (`sys.*`, `INFORMATION_SCHEMA.*`,
+/// `pg_catalog.*`, `pg_*`, legacy `sysobjects`...): nobody can index them, so
+/// index-related findings on them cannot be acted on.
+pub fn is_system_object(name: &str) -> bool {
+    const LEGACY_TSQL: &[&str] = &[
+        "sysobjects",
+        "syscolumns",
+        "sysindexes",
+        "sysindexkeys",
+        "sysusers",
+        "sysdatabases",
+        "sysprocesses",
+        "sysjobs",
+        "sysjobsteps",
+        "sysjobhistory",
+        "sysjobschedules",
+        "sysschedules",
+        "sysfiles",
+        "sysfilegroups",
+        "sysforeignkeys",
+        "syscomments",
+        "systypes",
+        "sysservers",
+        "syslogins",
+        "sysmembers",
+        "sysperfinfo",
+        "sysaltfiles",
+        "syslockinfo",
+        "sysmessages",
+        "sysconfigures",
+        "syscurconfigs",
+        "sysreferences",
+        "sysdepends",
+        "sysprotects",
+        "syspermissions",
+        "sysconstraints",
+        "syscacheobjects",
+    ];
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('.').filter(|p| !p.is_empty()).collect();
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    let schema = parts.len().checked_sub(2).map(|i| parts[i]);
+    matches!(schema, Some("sys" | "information_schema" | "pg_catalog"))
+        || (parts.len() == 1 && last.starts_with("pg_"))
+        || LEGACY_TSQL.contains(last)
+        || last.starts_with("sysmail_")
 }
 
 pub fn last_part(name: &str) -> &str {

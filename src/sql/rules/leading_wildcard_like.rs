@@ -14,7 +14,7 @@ declare_rule! {
     /// pattern starts with a wildcard: a literal `'%...'` or `'_...'`, or a pattern built
     /// with a leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`). `NOT LIKE`
     /// is not reported: it cannot seek whatever the pattern, so the wildcard is not the
-    /// cause.
+    /// cause. Nor are columns of system catalogs and DMVs, which cannot be indexed.
     ///
     /// ## Why it matters
     /// A B-tree index is ordered by the column's leading characters; a pattern that
@@ -68,6 +68,15 @@ impl SqlRule for LeadingWildcardLike {
                     }
                     let left = read_operand(toks, shape, cmp.left.clone(), variables);
                     if !left.has_column() {
+                        continue;
+                    }
+                    // System catalogs and DMVs cannot be indexed: nothing to act on.
+                    let qualifiers: Vec<Option<&str>> = left
+                        .columns
+                        .iter()
+                        .map(|c| c.qualifier.as_deref())
+                        .collect();
+                    if shape.only_system_objects(clause.scope, &qualifiers) {
                         continue;
                     }
                     let column = left.columns[0].column.clone();

@@ -20,7 +20,9 @@ declare_rule! {
     /// `lower(email) = lower(p_email)`, `id::text = p_id`. Not reported: a function
     /// applied to a value (`CreatedDate >= DATEADD(day, -7, GETDATE())`), an expression
     /// compared with another bare column (`c.Code = UPPER(o.CustCode)`: the index on
-    /// `c.Code` can still seek), and `LIKE` with a leading wildcard (its own rule).
+    /// `c.Code` can still seek), `LIKE` with a leading wildcard (its own rule), and
+    /// columns of system catalogs and DMVs (`sys.*`, `INFORMATION_SCHEMA`, `pg_catalog`),
+    /// which cannot be indexed.
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -87,6 +89,14 @@ impl SqlRule for NonSargablePredicate {
                         let is_value_side = side.start > cmp.op_at
                             && matches!(cmp.op, CompareOp::In | CompareOp::Like);
                         if is_value_side || !operand.wraps_column() {
+                            continue;
+                        }
+                        let qualifiers: Vec<Option<&str>> = operand
+                            .columns
+                            .iter()
+                            .map(|c| c.qualifier.as_deref())
+                            .collect();
+                        if shape.only_system_objects(clause.scope, &qualifiers) {
                             continue;
                         }
                         let operand = operand.clone();
