@@ -175,3 +175,35 @@ fn catalogs_and_dmvs_cannot_be_indexed_so_are_not_reported() {
         vec![(3, "non-sargable-predicate".to_string())]
     );
 }
+
+#[test]
+fn precision_review_false_positives() {
+    // BETWEEN with bare column bounds can seek.
+    let between = "SELECT MIN(sd.UnitPrice) FROM Sales.SpecialDeals AS sd WHERE @d BETWEEN sd.StartDate AND sd.EndDate;\n";
+    assert!(rules(&scan(between, SqlDialect::Tsql)).is_empty());
+    // Columns computed in a derived table or CTE cannot be indexed.
+    let derived = "IF EXISTS (SELECT * FROM (SELECT REPLACE(@FileName, 'x', '') AS FileName) Temp WHERE FileName LIKE '%{%') PRINT 'bad';\nWITH x AS (SELECT p.name, UPPER(p.code) AS code FROM dbo.Plans p) SELECT name FROM x WHERE LOWER(code) = 'a';\n";
+    assert!(
+        rules(&scan(derived, SqlDialect::Tsql)).is_empty(),
+        "{:?}",
+        rules(&scan(derived, SqlDialect::Tsql))
+    );
+    // A DMV reached through CROSS APPLY.
+    let apply = "SELECT p.PlanHandle FROM dbo.Procs p CROSS APPLY sys.dm_exec_plan_attributes(p.PlanHandle) pa WHERE pa.attribute LIKE '%cursor%';\n";
+    assert!(rules(&scan(apply, SqlDialect::Tsql)).is_empty());
+    // A loop over at most one row.
+    let once = "CREATE FUNCTION f(p text) RETURNS void LANGUAGE plpgsql AS $$\nDECLARE r record;\nBEGIN\n    FOR r IN SELECT x FROM cfg WHERE parent LIKE p LIMIT 1 LOOP\n        INSERT INTO other (parent, y) VALUES (p, r.x);\n    END LOOP;\nEND $$;\n";
+    assert!(rules(&scan(once, SqlDialect::Postgres)).is_empty());
+    // LEFT(...) is a function inside an operand, and shown whole.
+    let left = "SELECT 1 FROM dbo.Backups WHERE LEFT(BackupFile, 5) = @x;\n";
+    let report = scan(left, SqlDialect::Tsql);
+    assert_eq!(
+        rules(&report),
+        vec![(1, "non-sargable-predicate".to_string())]
+    );
+    assert!(
+        report.findings[0].message.contains("LEFT(BackupFile, 5)"),
+        "{}",
+        report.findings[0].message
+    );
+}

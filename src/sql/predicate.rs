@@ -274,6 +274,17 @@ fn operand_before(toks: &[Tok], shape: &QueryShape, lo: usize, op_at: usize) -> 
             match shape.matching[start - 1] {
                 Some(open) if open >= lo => {
                     start = open;
+                    // The function name before the group belongs to the operand, even a
+                    // keyword-like one (`LEFT(x, 5)`, `RIGHT(...)`, `REPLACE(...)`).
+                    if start > lo
+                        && toks[start - 1].is_identifier_like()
+                        && !toks[start - 1].is_any_kw(&[
+                            "AND", "OR", "NOT", "WHERE", "ON", "HAVING", "WHEN", "THEN", "ELSE",
+                            "IN", "EXISTS", "BETWEEN", "LIKE", "ILIKE", "IS",
+                        ])
+                    {
+                        start -= 1;
+                    }
                     continue;
                 }
                 _ => break,
@@ -326,6 +337,11 @@ fn operand_after(toks: &[Tok], shape: &QueryShape, from: usize, hi: usize) -> Ra
         }
         if tok.is_kw("COLLATE") {
             end = (end + 2).min(hi);
+            continue;
+        }
+        // `LEFT(x, 5)`: a function, not the JOIN keyword.
+        if tok.is_any_kw(&["LEFT", "RIGHT"]) && toks.get(end + 1).is_some_and(|t| t.is_punct("(")) {
+            end += 1;
             continue;
         }
         if is_stop(tok) {

@@ -189,6 +189,31 @@ impl QueryShape {
         any
     }
 
+    /// Whether the columns can be columns of a stored table (or temp table): not of a
+    /// CTE, derived table, VALUES list or function result, where no index can exist.
+    pub fn columns_on_tables(&self, scope: usize, qualifiers: &[Option<&str>]) -> bool {
+        let stored = |s: &Source| matches!(s.kind, SourceKind::Table | SourceKind::TempTable);
+        qualifiers.iter().any(|qualifier| match qualifier {
+            Some(q) => self.resolve(scope, Some(q)).is_some_and(stored),
+            None => {
+                let mut current = Some(scope);
+                while let Some(s) = current {
+                    let sources: Vec<&Source> = self.scopes[s]
+                        .sources
+                        .iter()
+                        .map(|&i| &self.sources[i])
+                        .filter(|src| src.kind != SourceKind::TargetAlias)
+                        .collect();
+                    if !sources.is_empty() {
+                        return sources.iter().any(|src| stored(src));
+                    }
+                    current = self.scopes[s].parent;
+                }
+                false
+            }
+        })
+    }
+
     /// True when the source's columns are spelled out: a CTE with a column list or a
     /// star-free body, or a derived table whose select list has no star.
     pub fn source_is_explicit(&self, source: &Source, toks: &[Tok]) -> bool {

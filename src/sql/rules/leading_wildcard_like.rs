@@ -76,7 +76,9 @@ impl SqlRule for LeadingWildcardLike {
                         .iter()
                         .map(|c| c.qualifier.as_deref())
                         .collect();
-                    if shape.only_system_objects(clause.scope, &qualifiers) {
+                    if shape.only_system_objects(clause.scope, &qualifiers)
+                        || !shape.columns_on_tables(clause.scope, &qualifiers)
+                    {
                         continue;
                     }
                     let column = left.columns[0].column.clone();

@@ -75,11 +75,19 @@ impl SqlRule for NonSargablePredicate {
                         continue;
                     }
                     let left = read_operand(toks, shape, cmp.left.clone(), variables);
-                    let right = read_operand(toks, shape, cmp.right.clone(), variables);
-                    for (side, operand, other) in [
-                        (cmp.left.clone(), &left, &right),
-                        (cmp.right.clone(), &right, &left),
-                    ] {
+                    let mut sides = vec![cmp.left.clone()];
+                    if cmp.op == CompareOp::Between {
+                        // `@d BETWEEN a.Start AND a.End`: each bound on its own.
+                        sides.extend(between_bounds(toks, cmp.right.clone()));
+                    } else {
+                        sides.push(cmp.right.clone());
+                    }
+                    let right_whole = read_operand(toks, shape, cmp.right.clone(), variables);
+                    for side in sides {
+                        let is_left = side.start < cmp.op_at;
+                        let operand = read_operand(toks, shape, side.clone(), variables);
+                        let other = if is_left { &right_whole } else { &left };
+                        let operand = &operand;
                         // `c.Code = UPPER(o.CustCode)`: the other side is a bare column, which
                         // an index can seek with the computed value (a join or correlation).
                         if other.bare_column.is_some() {
@@ -96,7 +104,9 @@ impl SqlRule for NonSargablePredicate {
                             .iter()
                             .map(|c| c.qualifier.as_deref())
                             .collect();
-                        if shape.only_system_objects(clause.scope, &qualifiers) {
+                        if shape.only_system_objects(clause.scope, &qualifiers)
+                            || !shape.columns_on_tables(clause.scope, &qualifiers)
+                        {
                             continue;
                         }
                         let operand = operand.clone();
@@ -115,6 +125,22 @@ impl SqlRule for NonSargablePredicate {
             }
         }
     }
+}
+
+/// The two bounds of `x BETWEEN lo AND hi` (the AND at the top level).
+fn between_bounds(toks: &[Tok], range: std::ops::Range<usize>) -> Vec<std::ops::Range<usize>> {
+    let mut depth = 0usize;
+    for i in range.clone() {
+        let tok = &toks[i];
+        if tok.is_punct("(") {
+            depth += 1;
+        } else if tok.is_punct(")") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && tok.is_kw("AND") {
+            return vec![range.start..i, i + 1..range.end];
+        }
+    }
+    vec![range]
 }
 
 fn message(expression: &str, operand: &Operand) -> String {

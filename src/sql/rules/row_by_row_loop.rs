@@ -82,7 +82,7 @@ impl SqlRule for RowByRowLoop {
                 LoopKind::Loop => fetches,
                 LoopKind::ForRange => false,
             };
-            if !applies {
+            if !applies || source_returns_one_row(ctx, info) {
                 continue;
             }
             let per_row: Vec<&Stmt> = body
@@ -97,6 +97,19 @@ impl SqlRule for RowByRowLoop {
             out.push(finding(ctx, info, &per_row));
         }
     }
+}
+
+/// `FOR r IN SELECT ... LIMIT 1 LOOP` / `TOP (1)`: the loop runs at most once.
+fn source_returns_one_row(ctx: &SqlContext, info: &LoopInfo) -> bool {
+    let Some(source) = info.source.and_then(|s| ctx.unit.statements.get(s)) else {
+        return false;
+    };
+    let toks = ctx.unit.stmt_tokens(source);
+    toks.windows(2)
+        .any(|w| (w[0].is_kw("LIMIT") || w[0].is_kw("TOP")) && w[1].text == "1")
+        || toks
+            .windows(3)
+            .any(|w| w[0].is_kw("TOP") && w[1].is_punct("(") && w[2].text == "1")
 }
 
 /// A statement that reaches the database's tables (or runs code) each iteration.
