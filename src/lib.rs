@@ -9,6 +9,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod snapshot;
 pub mod source;
 pub mod sql;
 pub mod suppress;

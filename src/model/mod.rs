@@ -4,6 +4,7 @@
 pub mod finding;
 pub mod object;
 pub mod report;
+pub mod snapshot;
 
 pub use finding::{
     Category, Diagnostic, DiagnosticKind, Evidence, Finding, Location, RelatedLocation, Severity,

@@ -1,0 +1,270 @@
+//! The engine-neutral snapshot of a live database: what `collect` reads and what the
+//! analysis runs on. Saved as one CSV per kind plus `manifest.json` (see `snapshot/`),
+//! so that an audit can be repeated offline and its findings are identical.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the snapshot format (CSV columns and manifest keys).
+pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub dbaudit_version: String,
+    /// `postgresql` or `mssql`.
+    pub engine: String,
+    pub server_version: String,
+    /// `server_version_num` (PostgreSQL), e.g. 150007.
+    pub server_version_num: i64,
+    pub database: String,
+    /// The connection as given, without password.
+    pub source: String,
+    pub collected_at: String,
+    /// When the statistics were last reset (or the server started, if later).
+    pub stats_reset: Option<String>,
+    pub server_started: Option<String>,
+    /// Age of the statistics in seconds at collection time.
+    pub stats_age_seconds: Option<f64>,
+    /// Extensions that matter to the audit, with their versions.
+    pub extensions: Vec<Extension>,
+    /// Every check that could not run fully, and why.
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Note {
+    /// The check (query) concerned, e.g. `statements`.
+    pub check: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableStat {
+    pub schema: String,
+    pub name: String,
+    pub live_rows: i64,
+    pub dead_rows: i64,
+    pub seq_scan: i64,
+    pub seq_tup_read: i64,
+    /// NULL for tables without indexes.
+    pub idx_scan: Option<i64>,
+    pub idx_tup_fetch: Option<i64>,
+    pub inserts: i64,
+    pub updates: i64,
+    pub deletes: i64,
+    pub hot_updates: i64,
+    pub table_bytes: i64,
+    pub total_bytes: i64,
+    pub heap_blks_read: Option<i64>,
+    pub heap_blks_hit: Option<i64>,
+    pub idx_blks_read: Option<i64>,
+    pub idx_blks_hit: Option<i64>,
+    pub last_vacuum: Option<String>,
+    pub last_autovacuum: Option<String>,
+    pub last_analyze: Option<String>,
+    pub last_autoanalyze: Option<String>,
+    /// Seconds since the most recent (auto)vacuum, at collection time.
+    pub vacuum_age_seconds: Option<f64>,
+    /// `age(relfrozenxid)`.
+    pub frozen_xid_age: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexStat {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub access_method: String,
+    pub is_unique: bool,
+    pub is_primary: bool,
+    pub is_valid: bool,
+    /// Backs a PRIMARY KEY / UNIQUE / EXCLUDE constraint (cannot simply be dropped).
+    pub is_constraint: bool,
+    pub definition: String,
+    /// Partial index predicate, if any.
+    pub predicate: Option<String>,
+    pub idx_scan: i64,
+    pub idx_tup_read: i64,
+    pub idx_tup_fetch: i64,
+    pub bytes: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexColumn {
+    pub schema: String,
+    pub table: String,
+    pub index: String,
+    /// 1-based position in the index.
+    pub position: i32,
+    /// The column, or None for an expression.
+    pub column: Option<String>,
+    pub expression: Option<String>,
+    /// Key column (false: INCLUDE column).
+    pub is_key: bool,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub data_type: String,
+    pub not_null: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStat {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
+    pub null_frac: f64,
+    /// PostgreSQL convention: negative means a fraction of the rows.
+    pub n_distinct: f64,
+    /// Frequency of the most common value, when known.
+    pub most_common_freq: Option<f64>,
+    pub correlation: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    /// Referencing columns in key order, comma-separated.
+    pub columns: String,
+    pub referenced_schema: String,
+    pub referenced_table: String,
+    pub referenced_columns: String,
+}
+
+impl ForeignKey {
+    pub fn column_list(&self) -> Vec<String> {
+        split_list(&self.columns)
+    }
+}
+
+/// Splits a comma-separated column list.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatementStat {
+    pub queryid: String,
+    pub query: String,
+    pub calls: i64,
+    pub total_time_ms: f64,
+    pub mean_time_ms: f64,
+    pub rows: i64,
+    pub shared_blks_hit: i64,
+    pub shared_blks_read: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionStat {
+    pub schema: String,
+    pub name: String,
+    pub calls: i64,
+    pub total_time_ms: f64,
+    pub self_time_ms: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SequenceStat {
+    pub schema: String,
+    pub name: String,
+    pub data_type: String,
+    pub last_value: Option<i64>,
+    pub max_value: i64,
+    pub increment: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    pub name: String,
+    pub setting: String,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseStat {
+    pub name: String,
+    pub blks_hit: i64,
+    pub blks_read: i64,
+    pub xact_commit: i64,
+    pub size_bytes: i64,
+    /// `age(datfrozenxid)`.
+    pub frozen_xid_age: i64,
+}
+
+/// A hypothetical-index verification made at collection time (HypoPG).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub schema: String,
+    pub table: String,
+    /// Key columns, comma-separated, in order.
+    pub key_columns: String,
+    pub queryid: String,
+    pub cost_before: f64,
+    pub cost_after: f64,
+    /// The planner chose the hypothetical index.
+    pub index_used: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub manifest: Manifest,
+    pub database: Vec<DatabaseStat>,
+    pub tables: Vec<TableStat>,
+    pub indexes: Vec<IndexStat>,
+    pub index_columns: Vec<IndexColumn>,
+    pub columns: Vec<ColumnInfo>,
+    pub column_stats: Vec<ColumnStat>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub statements: Vec<StatementStat>,
+    pub functions: Vec<FunctionStat>,
+    pub sequences: Vec<SequenceStat>,
+    pub settings: Vec<Setting>,
+    pub verifications: Vec<Verification>,
+}
+
+impl Snapshot {
+    pub fn table(&self, schema: &str, name: &str) -> Option<&TableStat> {
+        self.tables
+            .iter()
+            .find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// Key columns of an index in order (None for an expression position).
+    pub fn index_keys(&self, index: &IndexStat) -> Vec<Option<String>> {
+        let mut cols: Vec<&IndexColumn> = self
+            .index_columns
+            .iter()
+            .filter(|c| {
+                c.schema == index.schema
+                    && c.table == index.table
+                    && c.index == index.name
+                    && c.is_key
+            })
+            .collect();
+        cols.sort_by_key(|c| c.position);
+        cols.iter().map(|c| c.column.clone()).collect()
+    }
+
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.setting.as_str())
+    }
+}

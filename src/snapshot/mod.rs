@@ -1,0 +1,212 @@
+//! Snapshot <-> directory of CSV files plus `manifest.json`. Reading accepts what
+//! SSMS / psql exports contain: a UTF-8 BOM, CRLF line ends, `NULL` written as text.
+//! A malformed file fails with the file, line and column named; a missing file is a
+//! note in the manifest (its checks did not run), never a silent gap.
+
+use std::fs::File;
+use std::io::{BufWriter, Read};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::model::snapshot::{Note, Snapshot, SNAPSHOT_SCHEMA_VERSION};
+
+pub const MANIFEST: &str = "manifest.json";
+
+/// Writes the snapshot into `dir` (created if needed).
+pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the snapshot directory `{}`", dir.display()))?;
+    let manifest = serde_json::to_string_pretty(&snapshot.manifest)?;
+    std::fs::write(dir.join(MANIFEST), manifest + "\n")
+        .with_context(|| format!("cannot write `{}`", dir.join(MANIFEST).display()))?;
+    write_csv(dir, "database.csv", &snapshot.database)?;
+    write_csv(dir, "tables.csv", &snapshot.tables)?;
+    write_csv(dir, "indexes.csv", &snapshot.indexes)?;
+    write_csv(dir, "index_columns.csv", &snapshot.index_columns)?;
+    write_csv(dir, "columns.csv", &snapshot.columns)?;
+    write_csv(dir, "column_stats.csv", &snapshot.column_stats)?;
+    write_csv(dir, "foreign_keys.csv", &snapshot.foreign_keys)?;
+    write_csv(dir, "statements.csv", &snapshot.statements)?;
+    write_csv(dir, "functions.csv", &snapshot.functions)?;
+    write_csv(dir, "sequences.csv", &snapshot.sequences)?;
+    write_csv(dir, "settings.csv", &snapshot.settings)?;
+    write_csv(dir, "verifications.csv", &snapshot.verifications)?;
+    Ok(())
+}
+
+/// Reads a snapshot directory written by `write` (or exported by hand).
+pub fn read(dir: &Path) -> Result<Snapshot> {
+    if !dir.is_dir() {
+        bail!(
+            "`{}` is not a snapshot directory (expected manifest.json and CSV files, as written by `dbaudit collect --out DIR`)",
+            dir.display()
+        );
+    }
+    let manifest_path = dir.join(MANIFEST);
+    let manifest_text = read_text(&manifest_path)?;
+    let mut manifest: crate::model::snapshot::Manifest = serde_json::from_str(&manifest_text)
+        .with_context(|| {
+            format!(
+                "`{}` is not a valid snapshot manifest",
+                manifest_path.display()
+            )
+        })?;
+    if manifest.schema_version > SNAPSHOT_SCHEMA_VERSION {
+        bail!(
+            "`{}` has snapshot schema version {}, newer than this dbaudit understands ({}); upgrade dbaudit",
+            manifest_path.display(),
+            manifest.schema_version,
+            SNAPSHOT_SCHEMA_VERSION
+        );
+    }
+    let mut missing = Vec::new();
+    let mut snapshot = Snapshot {
+        database: read_csv(dir, "database.csv", &mut missing)?,
+        tables: read_csv(dir, "tables.csv", &mut missing)?,
+        indexes: read_csv(dir, "indexes.csv", &mut missing)?,
+        index_columns: read_csv(dir, "index_columns.csv", &mut missing)?,
+        columns: read_csv(dir, "columns.csv", &mut missing)?,
+        column_stats: read_csv(dir, "column_stats.csv", &mut missing)?,
+        foreign_keys: read_csv(dir, "foreign_keys.csv", &mut missing)?,
+        statements: read_csv(dir, "statements.csv", &mut missing)?,
+        functions: read_csv(dir, "functions.csv", &mut missing)?,
+        sequences: read_csv(dir, "sequences.csv", &mut missing)?,
+        settings: read_csv(dir, "settings.csv", &mut missing)?,
+        verifications: read_csv(dir, "verifications.csv", &mut missing)?,
+        manifest: Default::default(),
+    };
+    for file in missing {
+        manifest.notes.push(Note {
+            check: file.trim_end_matches(".csv").to_string(),
+            message: format!(
+                "{file} is missing from the snapshot: the checks that need it did not run"
+            ),
+        });
+    }
+    manifest.notes.sort();
+    manifest.notes.dedup();
+    snapshot.manifest = manifest;
+    Ok(snapshot)
+}
+
+fn write_csv<T: Serialize + Default>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
+    let path = dir.join(name);
+    let file = File::create(&path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(true)
+        .from_writer(BufWriter::new(file));
+    if rows.is_empty() {
+        // Headers only, so that the file documents its columns.
+        write_header_only::<T>(&mut writer)?;
+    }
+    for row in rows {
+        writer
+            .serialize(row)
+            .with_context(|| format!("cannot write a row of `{}`", path.display()))?;
+    }
+    writer
+        .flush()
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}
+
+/// The csv crate writes headers with the first record only: take them from a default row.
+fn write_header_only<T: Serialize + Default>(
+    writer: &mut csv::Writer<BufWriter<File>>,
+) -> Result<()> {
+    let mut probe = csv::Writer::from_writer(Vec::new());
+    probe.serialize(T::default())?;
+    let bytes = probe.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = String::from_utf8(bytes)?;
+    let header = text.lines().next().unwrap_or_default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(header.as_bytes());
+    if let Some(record) = reader.records().next() {
+        writer.write_record(&record?)?;
+    }
+    Ok(())
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let decoded = crate::source::decode(&bytes)
+        .map_err(|why| anyhow::anyhow!("cannot read `{}`: {why}", path.display()))?;
+    Ok(decoded.text)
+}
+
+/// Reads one CSV kind. A missing file is recorded in `missing` and reads as empty.
+fn read_csv<T: DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    missing: &mut Vec<String>,
+) -> Result<Vec<T>> {
+    let path = dir.join(name);
+    if !path.exists() {
+        missing.push(name.to_string());
+        return Ok(Vec::new());
+    }
+    let text = read_text(&path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header line", path.display()))?
+        .clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&path, &headers, &e))?;
+        // SSMS writes NULL as the text NULL: read it as empty (absent).
+        let cleaned: csv::StringRecord = record
+            .iter()
+            .map(|field| if field == "NULL" { "" } else { field })
+            .collect();
+        let line = record.position().map_or(0, |p| p.line());
+        let row: T = cleaned.deserialize(Some(&headers)).map_err(|e| {
+            let column = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err
+                    .field()
+                    .and_then(|f| headers.get(f as usize))
+                    .map(|h| format!(", column `{h}`"))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            anyhow::anyhow!(
+                "{}: line {line}{column}: {}",
+                path.display(),
+                deserialize_message(&e)
+            )
+        })?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn deserialize_message(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+        _ => error.to_string(),
+    }
+}
+
+fn csv_error(path: &Path, headers: &csv::StringRecord, error: &csv::Error) -> anyhow::Error {
+    let line = error.position().map_or(0, |p| p.line());
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => anyhow::anyhow!(
+            "{}: line {line}: {len} fields where the header has {expected_len} ({})",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        ),
+        _ => anyhow::anyhow!("{}: line {line}: {error}", path.display()),
+    }
+}
