@@ -48,6 +48,93 @@ first path, or --config) disables rules, changes severities and adds globs."
     Scan(ScanArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Read a live PostgreSQL server's statistics (read-only) into a snapshot directory.
+    #[command(
+        after_help = "Examples:\n  dbaudit collect --db postgres://auditor@db:5432/app --out snap/\n  \
+PGHOST=db PGUSER=auditor PGDATABASE=app dbaudit collect --out snap/\n  \
+dbaudit collect --db 'host=db dbname=app sslmode=verify-full sslrootcert=ca.pem' --out snap/\n\n\
+The session is read-only (default_transaction_read_only, statement_timeout, lock_timeout);\n\
+dbaudit never writes. Least privilege: GRANT pg_monitor TO auditor (plus SELECT on the\n\
+tables for planner statistics and verification). Without --db, DATABASE_URL and the PG*\n\
+variables are used as psql does."
+    )]
+    Collect(CollectArgs),
+    /// Analyse a live server (--db) or a saved snapshot (--snapshot): findings and index candidates.
+    #[command(after_help = "Examples:\n  dbaudit analyze --snapshot snap/\n  \
+dbaudit analyze --db postgres://auditor@db/app --format json -o live.json")]
+    Analyze(AnalyzeArgs),
+    /// Print the exact SQL dbaudit runs against a server.
+    Queries(QueriesArgs),
+}
+
+#[derive(Parser, Debug)]
+pub struct ConnectArgs {
+    /// Connection: postgres:// URL or libpq key=value string (default: DATABASE_URL, then PG* variables).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Seconds to wait for the server to answer (default 10, or connect_timeout / PGCONNECT_TIMEOUT).
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<u64>,
+    /// Top statements read from pg_stat_statements, by total time.
+    #[arg(long, default_value_t = 5000)]
+    pub statement_limit: i64,
+    /// Do not verify index candidates with HypoPG even when it is installed.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Parser, Debug)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Directory to write the snapshot to (manifest.json and one CSV per kind).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Configuration file (thresholds used for candidate verification).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Parser, Debug)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Analyse a snapshot directory instead of a live server.
+    #[arg(long, value_name = "DIR", conflicts_with = "db")]
+    pub snapshot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = LiveFormat::Text)]
+    pub format: LiveFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding has this severity or a higher one (`none`: never).
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Configuration file (default: dbaudit.toml in the current directory or above).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveFormat {
+    Text,
+    Json,
+}
+
+#[derive(Parser, Debug)]
+pub struct QueriesArgs {
+    /// The engine whose queries to print.
+    #[arg(value_enum, default_value_t = Engine::Postgres)]
+    pub engine: Engine,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
 }
 
 #[derive(Parser, Debug)]
@@ -132,6 +219,9 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules(args) => run_rules(args),
+        Command::Collect(args) => run_collect(args),
+        Command::Analyze(args) => run_analyze(args),
+        Command::Queries(args) => run_queries(args),
     }
 }
 
@@ -234,5 +324,112 @@ fn run_rules(args: RulesArgs) -> Result<i32> {
         None => report::text::rules_table(),
     };
     print!("{text}");
+    Ok(0)
+}
+
+fn collect_options(
+    args: &ConnectArgs,
+    config: &Config,
+) -> crate::collect::postgres::CollectOptions {
+    crate::collect::postgres::CollectOptions {
+        statement_limit: args.statement_limit,
+        verify: !args.no_verify,
+        thresholds: config.thresholds.clone(),
+        ..Default::default()
+    }
+}
+
+fn resolve_target(args: &ConnectArgs) -> Result<crate::collect::connection::PgTarget> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut target = crate::collect::connection::resolve(args.db.as_deref(), &env)?;
+    if let Some(secs) = args.connect_timeout {
+        target.connect_timeout = std::time::Duration::from_secs(secs);
+        target.config.connect_timeout(target.connect_timeout);
+    }
+    Ok(target)
+}
+
+fn run_collect(args: CollectArgs) -> Result<i32> {
+    let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
+    let target = resolve_target(&args.connect)?;
+    eprintln!("dbaudit: collecting from {} (read-only)", target.display);
+    let snapshot =
+        crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?;
+    crate::snapshot::write(&snapshot, &args.out)?;
+    eprintln!(
+        "dbaudit: wrote {}: {} tables, {} indexes, {} statements, {} verifications, {} notes",
+        args.out.display(),
+        snapshot.tables.len(),
+        snapshot.indexes.len(),
+        snapshot.statements.len(),
+        snapshot.verifications.len(),
+        snapshot.manifest.notes.len()
+    );
+    for note in &snapshot.manifest.notes {
+        eprintln!("  note ({}): {}", note.check, note.message);
+    }
+    Ok(0)
+}
+
+fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
+    let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
+    let snapshot = match &args.snapshot {
+        Some(dir) => crate::snapshot::read(dir)?,
+        None => {
+            let target = resolve_target(&args.connect)?;
+            crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?
+        }
+    };
+    let analysis = crate::analyze::analyze(&snapshot, &config);
+    let report = crate::model::report::LiveReport::new(&snapshot, analysis);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let rendered = match args.format {
+        LiveFormat::Text => report::text::render_live(&report, color),
+        LiveFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    emit(&rendered, args.output.as_deref())?;
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { 1 } else { 0 })
+}
+
+fn emit(text: &str, output: Option<&std::path::Path>) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to `{}`", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(e).context("cannot write to standard output")
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn run_queries(args: QueriesArgs) -> Result<i32> {
+    let mut text = String::new();
+    match args.engine {
+        Engine::Postgres => {
+            for (name, sql) in crate::collect::POSTGRES_QUERIES {
+                text.push_str(&format!(
+                    "-- ===== {name} (queries/postgres/{name}.sql)\n{}\n",
+                    sql.trim_end()
+                ));
+            }
+        }
+    }
+    emit(&text, None)?;
     Ok(0)
 }

@@ -18,6 +18,9 @@ pub struct Config {
     pub scan: ScanConfig,
     #[serde(default)]
     pub rules: RulesConfig,
+    /// Thresholds of the live rules (PgHero's defaults).
+    #[serde(default)]
+    pub thresholds: crate::analyze::Thresholds,
     /// Where the file was read from (None: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,

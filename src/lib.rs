@@ -3,7 +3,10 @@
 //! The library holds the whole pipeline (see docs/ARCHITECTURE.md); `main.rs` is a thin
 //! command-line front end.
 
+pub mod advise;
+pub mod analyze;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod model;
 pub mod report;

@@ -30,7 +30,10 @@ impl ObjectKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PredicateUse {
+    /// `col = value` (a parameter, variable or literal).
     Equality,
+    /// `a.col = b.col`: a join key.
+    Join,
     In,
     Range,
     LikePrefix,

@@ -60,3 +60,84 @@ impl ToolInfo {
         }
     }
 }
+
+/// Where a live report's data came from (never with a password).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveSource {
+    pub engine: String,
+    pub server_version: String,
+    pub database: String,
+    pub source: String,
+    pub collected_at: String,
+    pub stats_reset: Option<String>,
+    pub stats_age_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveSummary {
+    pub tables: usize,
+    pub indexes: usize,
+    pub statements: usize,
+    pub findings: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub index_candidates: usize,
+    pub notes: usize,
+}
+
+/// The analysis of one snapshot (live or loaded): findings, index candidates, the
+/// decision taken for each statement considered, and what could not be checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveReport {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub source: LiveSource,
+    pub findings: Vec<Finding>,
+    pub index_candidates: Vec<crate::analyze::workload::IndexCandidate>,
+    pub statements: Vec<crate::analyze::workload::StatementDecision>,
+    pub notes: Vec<crate::model::snapshot::Note>,
+    pub summary: LiveSummary,
+}
+
+impl LiveReport {
+    pub fn new(
+        snapshot: &crate::model::snapshot::Snapshot,
+        analysis: crate::analyze::Analysis,
+    ) -> LiveReport {
+        let m = &snapshot.manifest;
+        let mut by_severity: BTreeMap<String, usize> = crate::model::Severity::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), 0))
+            .collect();
+        for f in &analysis.findings {
+            *by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+        LiveReport {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            source: LiveSource {
+                engine: m.engine.clone(),
+                server_version: m.server_version.clone(),
+                database: m.database.clone(),
+                source: m.source.clone(),
+                collected_at: m.collected_at.clone(),
+                stats_reset: m.stats_reset.clone(),
+                stats_age_seconds: m.stats_age_seconds,
+            },
+            summary: LiveSummary {
+                tables: snapshot.tables.len(),
+                indexes: snapshot.indexes.len(),
+                statements: snapshot.statements.len(),
+                findings: analysis.findings.len(),
+                by_severity,
+                index_candidates: analysis.candidates.len(),
+                notes: m.notes.len(),
+            },
+            findings: analysis.findings,
+            index_candidates: analysis.candidates,
+            statements: analysis.decisions,
+            notes: m.notes.clone(),
+        }
+    }
+}

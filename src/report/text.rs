@@ -163,3 +163,97 @@ pub fn rules_table() -> String {
     table.with(Style::rounded());
     format!("{table}\n\nRun `dbaudit rules NAME` for a rule's documentation.\n")
 }
+
+#[derive(Tabled)]
+struct CandidateRow {
+    table: String,
+    #[tabled(rename = "key columns")]
+    key: String,
+    calls: i64,
+    #[tabled(rename = "total ms")]
+    total_ms: String,
+    verification: String,
+}
+
+/// The terminal view of a live analysis.
+pub fn render_live(report: &crate::model::report::LiveReport, color: bool) -> String {
+    use crate::analyze::workload::Verdict;
+    let paint = Paint { on: color };
+    let mut out = String::new();
+    let s = &report.source;
+    let _ = writeln!(
+        out,
+        "{} {} — database {} ({}), collected {}",
+        paint.wrap("1", &s.engine),
+        s.server_version,
+        s.database,
+        s.source,
+        s.collected_at
+    );
+    if let Some(age) = s.stats_age_seconds {
+        let _ = writeln!(
+            out,
+            "statistics age: {:.1} days (counters since {})",
+            age / 86_400.0,
+            s.stats_reset.as_deref().unwrap_or("server start")
+        );
+    }
+    out.push('\n');
+    for finding in &report.findings {
+        let _ = writeln!(
+            out,
+            "  {} {}  {}",
+            paint.severity(finding.severity),
+            paint.wrap("1", &finding.rule),
+            finding.message
+        );
+    }
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "  no findings");
+    }
+    if !report.index_candidates.is_empty() {
+        let rows: Vec<CandidateRow> = report
+            .index_candidates
+            .iter()
+            .map(|c| CandidateRow {
+                table: format!("{}.{}", c.schema, c.table),
+                key: c.key_columns.join(", "),
+                calls: c.calls,
+                total_ms: format!("{:.0}", c.total_time_ms),
+                verification: match &c.verdict {
+                    Verdict::Verified { saving, .. } => {
+                        format!("verified, -{:.0}% cost", saving * 100.0)
+                    }
+                    Verdict::Rejected { reason } => format!("dropped: {reason}"),
+                    Verdict::Unverified => "unverified".to_string(),
+                },
+            })
+            .collect();
+        let mut table = Table::new(rows);
+        table.with(Style::rounded());
+        let _ = writeln!(out, "\n{}\n{table}", paint.wrap("1", "Index candidates"));
+    }
+    if !report.notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint.wrap("1;33", "Not checked, or checked in part:")
+        );
+        for note in &report.notes {
+            let _ = writeln!(out, "  {}: {}", note.check, note.message);
+        }
+    }
+    let sum = &report.summary;
+    let _ = writeln!(
+        out,
+        "\n{} tables, {} indexes, {} statements; {} findings ({} critical, {} high), {} index candidates",
+        sum.tables,
+        sum.indexes,
+        sum.statements,
+        sum.findings,
+        sum.by_severity.get("critical").copied().unwrap_or(0),
+        sum.by_severity.get("high").copied().unwrap_or(0),
+        sum.index_candidates
+    );
+    out
+}

@@ -115,17 +115,46 @@ fn collect_predicates(
     variables: &[String],
     out: &mut BTreeMap<(String, String, PredicateUse), u32>,
 ) {
-    let mut record = |column: &ColumnRef, usage: PredicateUse| {
-        let Some(source) = shape.resolve(scope, column.qualifier.as_deref()) else {
-            return;
-        };
-        if source.kind != SourceKind::Table || is_trigger_pseudo_table(&source.name) {
-            return;
-        }
-        let line = toks[column.at].line;
-        out.entry((source.name.clone(), column.column.clone(), usage))
+    let resolve = |scope: usize, column: &ColumnRef| -> Option<String> {
+        let source = shape.resolve(scope, column.qualifier.as_deref())?;
+        (source.kind == SourceKind::Table && !is_trigger_pseudo_table(&source.name))
+            .then(|| source.name.clone())
+    };
+    let mut record = |table: String, column: String, usage: PredicateUse, line: u32| {
+        out.entry((table, column, usage))
             .and_modify(|l| *l = (*l).min(line))
             .or_insert(line);
+    };
+    predicate_columns(
+        toks,
+        shape,
+        kind,
+        range,
+        scope,
+        variables,
+        &resolve,
+        &mut record,
+    );
+}
+
+/// The indexable uses of columns in one clause: equality (join keys included), IN,
+/// range, LIKE 'prefix%' (WHERE / ON) and ORDER BY columns. `resolve` names the table of
+/// a column (or None to skip it); `record` receives (table, column, use, line).
+#[allow(clippy::too_many_arguments)]
+pub fn predicate_columns(
+    toks: &[Tok],
+    shape: &QueryShape,
+    kind: ClauseKind,
+    range: std::ops::Range<usize>,
+    scope: usize,
+    variables: &[String],
+    resolve: &dyn Fn(usize, &ColumnRef) -> Option<String>,
+    record: &mut dyn FnMut(String, String, PredicateUse, u32),
+) {
+    let mut emit = |column: &ColumnRef, usage: PredicateUse| {
+        if let Some(table) = resolve(scope, column) {
+            record(table, column.column.clone(), usage, toks[column.at].line);
+        }
     };
     match kind {
         ClauseKind::OrderBy => {
@@ -141,7 +170,7 @@ fn collect_predicates(
                     }
                     let operand = read_operand(toks, shape, start..end, variables);
                     if let Some(column) = &operand.bare_column {
-                        record(column, PredicateUse::OrderBy);
+                        emit(column, PredicateUse::OrderBy);
                     }
                     start = i + 1;
                 }
@@ -156,31 +185,46 @@ fn collect_predicates(
                 let right = read_operand(toks, shape, cmp.right.clone(), variables);
                 match cmp.op {
                     CompareOp::Eq => {
-                        if let Some(c) = &left.bare_column {
-                            if right.bare_column.is_some() || !right.has_column() {
-                                record(c, PredicateUse::Equality);
+                        // Column = column is a join key when both sides are columns of
+                        // tables; a side that resolves to no table is a value (a
+                        // PL/pgSQL variable, an outer reference).
+                        let left_table = left.bare_column.as_ref().and_then(|c| resolve(scope, c));
+                        let right_table =
+                            right.bare_column.as_ref().and_then(|c| resolve(scope, c));
+                        match (&left.bare_column, &right.bare_column) {
+                            (Some(l), Some(r)) if left_table.is_some() && right_table.is_some() => {
+                                emit(l, PredicateUse::Join);
+                                emit(r, PredicateUse::Join);
                             }
-                        }
-                        if let Some(c) = &right.bare_column {
-                            if left.bare_column.is_some() || !left.has_column() {
-                                record(c, PredicateUse::Equality);
+                            (Some(l), _)
+                                if left_table.is_some()
+                                    && (right.bare_column.is_some() || !right.has_column()) =>
+                            {
+                                emit(l, PredicateUse::Equality);
                             }
+                            (_, Some(r))
+                                if right_table.is_some()
+                                    && (left.bare_column.is_some() || !left.has_column()) =>
+                            {
+                                emit(r, PredicateUse::Equality);
+                            }
+                            _ => {}
                         }
                     }
                     CompareOp::In => {
                         if let Some(c) = &left.bare_column {
-                            record(c, PredicateUse::In);
+                            emit(c, PredicateUse::In);
                         }
                     }
                     CompareOp::Range | CompareOp::Between => {
                         if let Some(c) = &left.bare_column {
                             if !right.has_column() || cmp.op == CompareOp::Between {
-                                record(c, PredicateUse::Range);
+                                emit(c, PredicateUse::Range);
                             }
                         }
                         if let Some(c) = &right.bare_column {
                             if !left.has_column() && cmp.op == CompareOp::Range {
-                                record(c, PredicateUse::Range);
+                                emit(c, PredicateUse::Range);
                             }
                         }
                     }
@@ -191,7 +235,7 @@ fn collect_predicates(
                                 && !t.text.starts_with('_')
                         });
                         if let (Some(c), true) = (&left.bare_column, prefix) {
-                            record(c, PredicateUse::LikePrefix);
+                            emit(c, PredicateUse::LikePrefix);
                         }
                     }
                     CompareOp::NotEq => {}

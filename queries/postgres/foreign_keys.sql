@@ -1,0 +1,19 @@
+-- Foreign keys with their referencing and referenced columns, in key order.
+SELECT n.nspname::text AS schema,
+       t.relname::text AS table,
+       k.conname::text AS name,
+       (SELECT string_agg(a.attname::text, ',' ORDER BY u.ord)
+          FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum) AS columns,
+       rn.nspname::text AS referenced_schema,
+       rt.relname::text AS referenced_table,
+       (SELECT string_agg(a.attname::text, ',' ORDER BY u.ord)
+          FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum) AS referenced_columns
+FROM pg_constraint k
+JOIN pg_class t ON t.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_class rt ON rt.oid = k.confrelid
+JOIN pg_namespace rn ON rn.oid = rt.relnamespace
+WHERE k.contype = 'f'
+ORDER BY n.nspname, t.relname, k.conname

@@ -1,0 +1,18 @@
+-- Top statements of this database from pg_stat_statements, by total time.
+-- {total_time} and {mean_time} are replaced by the columns the installed version has
+-- (total_exec_time / mean_exec_time since 1.8, total_time / mean_time before);
+-- {schema} by the extension's schema. Statements of all users are read when the role
+-- may (pg_read_all_stats); others show as '<insufficient privilege>'.
+SELECT s.queryid::text AS queryid,
+       s.query AS query,
+       s.calls::int8 AS calls,
+       s.{total_time}::float8 AS total_time_ms,
+       s.{mean_time}::float8 AS mean_time_ms,
+       s.rows::int8 AS rows,
+       s.shared_blks_hit::int8 AS shared_blks_hit,
+       s.shared_blks_read::int8 AS shared_blks_read
+FROM {schema}.pg_stat_statements s
+JOIN pg_database d ON d.oid = s.dbid
+WHERE d.datname = current_database()
+ORDER BY s.{total_time} DESC
+LIMIT {limit}

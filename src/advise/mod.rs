@@ -1,0 +1,4 @@
+//! The index advisor: DDL per dialect and planner verification (HypoPG).
+
+pub mod ddl;
+pub mod hypopg;

@@ -1,0 +1,186 @@
+//! Rules over a `Snapshot`: index health, hotspots, maintenance risks, and index
+//! candidates from the workload. Pure functions of the snapshot: the same findings
+//! come from a live collection and from its saved snapshot.
+
+pub mod rules;
+pub mod workload;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::model::snapshot::Snapshot;
+use crate::model::{Evidence, Finding, Location, Severity};
+use crate::rules::RuleMeta;
+
+/// Thresholds, defaulting to PgHero's published ones where it has them.
+/// Configurable in `dbaudit.toml` under `[thresholds]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// slow-query: mean time (ms) at or above this... (PgHero: 20 ms)
+    pub slow_query_ms: f64,
+    /// ...with at least this many calls (PgHero: 100).
+    pub slow_query_calls: i64,
+    pub slow_function_ms: f64,
+    pub slow_function_calls: i64,
+    /// scan-heavy-table: tables with at least this many rows (PgHero: 10,000)...
+    pub scan_heavy_min_rows: i64,
+    /// ...where indexes serve less than this share of scans, in % (PgHero: 95).
+    pub scan_heavy_index_use_pct: f64,
+    /// unused-index: at most this many scans since the statistics were reset.
+    pub unused_index_max_scans: i64,
+    /// unused-index: only indexes at least this large (bytes).
+    pub unused_index_min_bytes: i64,
+    /// low-cache-hit-ratio: below this ratio (PgHero: 0.99).
+    pub cache_hit_ratio_min: f64,
+    /// Only judge the cache hit ratio after this many block reads + hits.
+    pub cache_min_blocks: i64,
+    /// vacuum-overdue: dead rows over this share of live + dead rows...
+    pub vacuum_dead_ratio: f64,
+    /// ...and at least this many dead rows.
+    pub vacuum_min_dead_rows: i64,
+    /// xid-wraparound-risk: transaction-ID age at which to warn (high).
+    pub xid_age_warning: i64,
+    /// xid-wraparound-risk: transactions left before wraparound at which it is
+    /// critical (PgHero: 10,000,000).
+    pub xid_remaining_critical: i64,
+    /// sequence-exhaustion-risk: share of the range used (PgHero: 0.9).
+    pub sequence_used_ratio: f64,
+    /// unindexed-foreign-key: only referencing tables with at least this many rows.
+    pub foreign_key_min_rows: i64,
+    /// missing-index: tables smaller than this are not worth an index.
+    pub missing_index_min_rows: i64,
+    /// missing-index: statements with fewer calls are not considered.
+    pub missing_index_min_calls: i64,
+    /// missing-index: the statements considered, by total time.
+    pub missing_index_max_statements: usize,
+    /// missing-index: key columns at most.
+    pub missing_index_max_columns: usize,
+    /// HypoPG: candidates saving less than this share of the plan cost are dropped.
+    pub hypopg_min_saving: f64,
+    /// Statistics younger than this (seconds) are flagged as young.
+    pub young_stats_seconds: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            slow_query_ms: 20.0,
+            slow_query_calls: 100,
+            slow_function_ms: 20.0,
+            slow_function_calls: 100,
+            scan_heavy_min_rows: 10_000,
+            scan_heavy_index_use_pct: 95.0,
+            unused_index_max_scans: 0,
+            unused_index_min_bytes: 1024 * 1024,
+            cache_hit_ratio_min: 0.99,
+            cache_min_blocks: 10_000,
+            vacuum_dead_ratio: 0.2,
+            vacuum_min_dead_rows: 1_000,
+            xid_age_warning: 1_200_000_000,
+            xid_remaining_critical: 10_000_000,
+            sequence_used_ratio: 0.9,
+            foreign_key_min_rows: 1_000,
+            missing_index_min_rows: 10_000,
+            missing_index_min_calls: 10,
+            missing_index_max_statements: 500,
+            missing_index_max_columns: 3,
+            hypopg_min_saving: 0.3,
+            young_stats_seconds: 86_400.0,
+        }
+    }
+}
+
+/// What the analysis of a snapshot produced.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub candidates: Vec<workload::IndexCandidate>,
+    pub decisions: Vec<workload::StatementDecision>,
+}
+
+pub fn analyze(snapshot: &Snapshot, config: &Config) -> Analysis {
+    let thresholds = &config.thresholds;
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        if config.is_enabled(rule.meta.name) {
+            findings.extend((rule.check)(snapshot, thresholds));
+        }
+    }
+    let (candidates, decisions) = workload::candidates(snapshot, thresholds);
+    if config.is_enabled(rules::missing_index::MISSING_INDEX.name) {
+        findings.extend(rules::missing_index::findings(&candidates));
+    }
+    for finding in &mut findings {
+        finding.severity = config.severity_of(&finding.rule, finding.severity);
+    }
+    findings.sort_by(|a, b| {
+        (b.severity, &a.rule, &a.location.object, &a.message).cmp(&(
+            a.severity,
+            &b.rule,
+            &b.location.object,
+            &b.message,
+        ))
+    });
+    for finding in &mut findings {
+        finding.fingerprint = finding.compute_fingerprint(0);
+    }
+    Analysis {
+        findings,
+        candidates,
+        decisions,
+    }
+}
+
+/// A finding about a database object.
+pub fn live_finding(
+    rule: &'static RuleMeta,
+    severity: Severity,
+    object: String,
+    message: String,
+    metrics: Vec<(&str, f64)>,
+    recommendation: String,
+) -> Finding {
+    Finding {
+        rule: rule.name.to_string(),
+        code: rule.code.to_string(),
+        category: rule.category,
+        severity,
+        message,
+        location: Location {
+            file: None,
+            line: None,
+            column: None,
+            end_line: None,
+            object: Some(object.clone()),
+        },
+        evidence: Evidence {
+            snippet: Some(object),
+            related: Vec::new(),
+            metrics: metrics
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        },
+        recommendation,
+        fingerprint: String::new(),
+    }
+}
+
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{schema}.{name}")
+}
+
+/// Bytes as `12.3 MB`.
+pub fn human_bytes(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0))
+    } else if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else if b >= 1024.0 {
+        format!("{:.0} kB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}

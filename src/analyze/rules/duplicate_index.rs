@@ -1,0 +1,91 @@
+//! `duplicate-index`: an index whose key columns lead another index on the same table.
+
+use crate::analyze::{human_bytes, live_finding, qualified, Thresholds};
+use crate::declare_rule;
+use crate::model::snapshot::{IndexStat, Snapshot};
+use crate::model::{Category, Finding, Severity};
+
+declare_rule! {
+    /// ## What it finds
+    /// Two valid indexes on the same table with the same access method, the same
+    /// expressions and the same partial-index predicate, where the key columns of one are
+    /// a leading prefix of (or equal to) the other's. The shorter one is redundant: the
+    /// longer serves its lookups. An index backing a primary key or a unique constraint is
+    /// never the one reported, nor a unique index whose uniqueness the other does not
+    /// enforce.
+    ///
+    /// ## Why it matters
+    /// Each extra index costs every write, WAL, vacuum and cache space, and gives the
+    /// planner more choices to get wrong.
+    ///
+    /// ## Example
+    /// `ix_notifications_user (user_id)` beside `ix_notifications_user_read (user_id,
+    /// is_read)`.
+    ///
+    /// ## How to fix
+    /// `DROP INDEX CONCURRENTLY` the redundant one after checking that no query relies
+    /// on its smaller size (rare).
+    pub static DUPLICATE_INDEX = {
+        name: "duplicate-index",
+        code: "DB005",
+        category: Category::Indexing,
+        default_severity: Severity::Medium,
+        summary: "Index whose key columns lead another index on the same table",
+    };
+}
+
+pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let valid: Vec<&IndexStat> = snapshot.indexes.iter().filter(|i| i.is_valid).collect();
+    for a in &valid {
+        if a.is_primary || a.is_constraint {
+            continue;
+        }
+        let a_keys = snapshot.index_keys(a);
+        if a_keys.is_empty() || a_keys.iter().any(Option::is_none) {
+            continue;
+        }
+        let covering = valid.iter().find(|b| {
+            if b.name == a.name || b.schema != a.schema || b.table != a.table {
+                return false;
+            }
+            if b.access_method != a.access_method || b.predicate != a.predicate {
+                return false;
+            }
+            let b_keys = snapshot.index_keys(b);
+            let is_prefix = b_keys.len() >= a_keys.len() && b_keys[..a_keys.len()] == a_keys[..];
+            if !is_prefix {
+                return false;
+            }
+            // A unique index is only redundant beside a unique index on the same keys.
+            if a.is_unique && !(b.is_unique && b_keys.len() == a_keys.len()) {
+                return false;
+            }
+            // Of two identical indexes, report one (the later name).
+            b_keys.len() > a_keys.len() || b.name < a.name
+        });
+        if let Some(b) = covering {
+            let cols: Vec<String> = a_keys.iter().flatten().cloned().collect();
+            out.push(live_finding(
+                &DUPLICATE_INDEX,
+                DUPLICATE_INDEX.default_severity,
+                qualified(&a.schema, &a.name),
+                format!(
+                    "{} ({}) on {} is covered by {}: its key columns ({}) lead that index",
+                    a.name,
+                    human_bytes(a.bytes),
+                    qualified(&a.schema, &a.table),
+                    b.name,
+                    cols.join(", ")
+                ),
+                vec![("bytes", a.bytes as f64), ("idx_scan", a.idx_scan as f64)],
+                format!(
+                    "DROP INDEX CONCURRENTLY {} (kept: {})",
+                    qualified(&a.schema, &a.name),
+                    b.name
+                ),
+            ));
+        }
+    }
+    out
+}

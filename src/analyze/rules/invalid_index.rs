@@ -1,0 +1,58 @@
+//! `invalid-index`: an index left invalid by a failed CREATE INDEX CONCURRENTLY.
+
+use crate::analyze::{human_bytes, live_finding, qualified, Thresholds};
+use crate::declare_rule;
+use crate::model::snapshot::Snapshot;
+use crate::model::{Category, Finding, Severity};
+
+declare_rule! {
+    /// ## What it finds
+    /// An index marked invalid (`pg_index.indisvalid = false`), typically left behind by
+    /// a `CREATE INDEX CONCURRENTLY` or `REINDEX CONCURRENTLY` that failed (a duplicate
+    /// key, a deadlock, a cancelled session).
+    ///
+    /// ## Why it matters
+    /// The planner never uses it, yet every write still maintains it: all of an index's
+    /// cost and none of its benefit. A unique one enforces nothing reliable.
+    ///
+    /// ## Example
+    /// `appointments.ix_appointments_status` is invalid after a failed concurrent build.
+    ///
+    /// ## How to fix
+    /// `DROP INDEX CONCURRENTLY` it and build it again (after fixing the duplicates for
+    /// a unique index), or `REINDEX INDEX CONCURRENTLY` it.
+    pub static INVALID_INDEX = {
+        name: "invalid-index",
+        code: "DB006",
+        category: Category::Indexing,
+        default_severity: Severity::High,
+        summary: "Invalid index: maintained on every write, never used",
+    };
+}
+
+pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
+    snapshot
+        .indexes
+        .iter()
+        .filter(|i| !i.is_valid)
+        .map(|i| {
+            live_finding(
+                &INVALID_INDEX,
+                INVALID_INDEX.default_severity,
+                qualified(&i.schema, &i.name),
+                format!(
+                    "{} on {} ({}) is invalid: writes maintain it but the planner never uses it",
+                    i.name,
+                    qualified(&i.schema, &i.table),
+                    human_bytes(i.bytes)
+                ),
+                vec![("bytes", i.bytes as f64)],
+                format!(
+                    "DROP INDEX CONCURRENTLY {0}; then recreate it ({1}) or REINDEX INDEX CONCURRENTLY {0}",
+                    qualified(&i.schema, &i.name),
+                    i.definition
+                ),
+            )
+        })
+        .collect()
+}

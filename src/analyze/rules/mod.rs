@@ -1,0 +1,78 @@
+//! The rules over a snapshot: one file each, each with its four-part doc comment.
+
+pub mod duplicate_index;
+pub mod invalid_index;
+pub mod low_cache_hit_ratio;
+pub mod missing_index;
+pub mod scan_heavy_table;
+pub mod sequence_exhaustion_risk;
+pub mod slow_function;
+pub mod slow_query;
+pub mod unindexed_foreign_key;
+pub mod unused_index;
+pub mod vacuum_overdue;
+pub mod xid_wraparound_risk;
+
+use super::Thresholds;
+use crate::model::snapshot::Snapshot;
+use crate::model::Finding;
+use crate::rules::RuleMeta;
+
+pub struct LiveRule {
+    pub meta: &'static RuleMeta,
+    pub check: fn(&Snapshot, &Thresholds) -> Vec<Finding>,
+}
+
+pub static ALL: &[LiveRule] = &[
+    LiveRule {
+        meta: &scan_heavy_table::SCAN_HEAVY_TABLE,
+        check: scan_heavy_table::check,
+    },
+    LiveRule {
+        meta: &slow_query::SLOW_QUERY,
+        check: slow_query::check,
+    },
+    LiveRule {
+        meta: &slow_function::SLOW_FUNCTION,
+        check: slow_function::check,
+    },
+    LiveRule {
+        meta: &unused_index::UNUSED_INDEX,
+        check: unused_index::check,
+    },
+    LiveRule {
+        meta: &duplicate_index::DUPLICATE_INDEX,
+        check: duplicate_index::check,
+    },
+    LiveRule {
+        meta: &invalid_index::INVALID_INDEX,
+        check: invalid_index::check,
+    },
+    LiveRule {
+        meta: &unindexed_foreign_key::UNINDEXED_FOREIGN_KEY,
+        check: unindexed_foreign_key::check,
+    },
+    LiveRule {
+        meta: &low_cache_hit_ratio::LOW_CACHE_HIT_RATIO,
+        check: low_cache_hit_ratio::check,
+    },
+    LiveRule {
+        meta: &vacuum_overdue::VACUUM_OVERDUE,
+        check: vacuum_overdue::check,
+    },
+    LiveRule {
+        meta: &xid_wraparound_risk::XID_WRAPAROUND_RISK,
+        check: xid_wraparound_risk::check,
+    },
+    LiveRule {
+        meta: &sequence_exhaustion_risk::SEQUENCE_EXHAUSTION_RISK,
+        check: sequence_exhaustion_risk::check,
+    },
+];
+
+/// Every live rule's metadata, missing-index included.
+pub fn metas() -> Vec<&'static RuleMeta> {
+    let mut all: Vec<&'static RuleMeta> = ALL.iter().map(|r| r.meta).collect();
+    all.push(&missing_index::MISSING_INDEX);
+    all
+}

@@ -1,0 +1,428 @@
+//! Index candidates from the workload: the top statements of pg_stat_statements are
+//! parsed (pg_query validates them; dbaudit's own statement reader, shared with the
+//! static scan, takes their predicate columns), resolved against the catalog, and turned
+//! into one key per table: equality columns by selectivity, then ORDER BY columns, then
+//! one range column. Small tables and keys an existing index covers are skipped, and
+//! every statement considered that gets no index says why.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Thresholds;
+use crate::model::snapshot::{Snapshot, StatementStat, TableStat};
+use crate::model::PredicateUse;
+use crate::sql::lex::{lex_into, Lexed};
+use crate::sql::predicate::ColumnRef;
+use crate::sql::query::{self, ClauseKind, SourceKind};
+use crate::sql::SqlDialect;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Served {
+    pub queryid: String,
+    pub calls: i64,
+    pub total_time_ms: f64,
+    /// How the statement uses the key columns, e.g. `client_id =`, `start_date order-by`.
+    pub uses: Vec<String>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Verdict {
+    /// HypoPG: the planner uses the hypothetical index and saves this share of cost.
+    Verified {
+        saving: f64,
+        cost_before: f64,
+        cost_after: f64,
+    },
+    /// HypoPG: the planner ignored it or saved too little.
+    Rejected { reason: String },
+    /// No verification was possible (HypoPG absent, or the statement could not be planned).
+    Unverified,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexCandidate {
+    pub schema: String,
+    pub table: String,
+    pub key_columns: Vec<String>,
+    pub served: Vec<Served>,
+    pub calls: i64,
+    pub total_time_ms: f64,
+    pub table_rows: i64,
+    pub verdict: Verdict,
+}
+
+impl IndexCandidate {
+    pub fn key(&self) -> String {
+        self.key_columns.join(",")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementDecision {
+    pub queryid: String,
+    pub calls: i64,
+    pub total_time_ms: f64,
+    pub query: String,
+    /// `candidate: public.appointments (client_id, start_date)` or the reason none is.
+    pub outcome: String,
+}
+
+/// Columns one statement filters / sorts one table by.
+#[derive(Default)]
+struct TableUse {
+    equality: Vec<String>,
+    join: Vec<String>,
+    range: Vec<String>,
+    order: Vec<String>,
+    uses: Vec<String>,
+}
+
+pub fn candidates(
+    snapshot: &Snapshot,
+    t: &Thresholds,
+) -> (Vec<IndexCandidate>, Vec<StatementDecision>) {
+    let mut statements: Vec<&StatementStat> = snapshot
+        .statements
+        .iter()
+        .filter(|s| s.calls >= t.missing_index_min_calls)
+        .collect();
+    statements.sort_by(|a, b| {
+        b.total_time_ms
+            .total_cmp(&a.total_time_ms)
+            .then(a.queryid.cmp(&b.queryid))
+    });
+    statements.truncate(t.missing_index_max_statements);
+    let mut merged: BTreeMap<(String, String, String), IndexCandidate> = BTreeMap::new();
+    let mut decisions = Vec::new();
+    for statement in statements {
+        let mut outcomes = Vec::new();
+        match statement_uses(snapshot, statement) {
+            Err(reason) => outcomes.push(reason),
+            Ok(uses) if uses.is_empty() => outcomes.push("no indexable predicate".to_string()),
+            Ok(uses) => {
+                for (table, table_use) in uses {
+                    outcomes.push(consider(
+                        snapshot,
+                        t,
+                        statement,
+                        table,
+                        table_use,
+                        &mut merged,
+                    ));
+                }
+            }
+        }
+        decisions.push(StatementDecision {
+            queryid: statement.queryid.clone(),
+            calls: statement.calls,
+            total_time_ms: statement.total_time_ms,
+            query: one_line(&statement.query, 200),
+            outcome: outcomes.join("; "),
+        });
+    }
+    let mut candidates: Vec<IndexCandidate> = merged.into_values().collect();
+    for candidate in &mut candidates {
+        candidate.verdict = verdict(snapshot, candidate, t);
+    }
+    candidates.sort_by(|a, b| {
+        b.total_time_ms
+            .total_cmp(&a.total_time_ms)
+            .then(a.table.cmp(&b.table))
+    });
+    (candidates, decisions)
+}
+
+fn consider(
+    snapshot: &Snapshot,
+    t: &Thresholds,
+    statement: &StatementStat,
+    table: &TableStat,
+    table_use: TableUse,
+    merged: &mut BTreeMap<(String, String, String), IndexCandidate>,
+) -> String {
+    let name = format!("{}.{}", table.schema, table.name);
+    if table.live_rows < t.missing_index_min_rows {
+        return format!("{name}: table under {} rows", t.missing_index_min_rows);
+    }
+    // Join keys matter when the table is only reached through the join (the inner side
+    // of a nested loop); filters on the table itself come first otherwise.
+    let mut equality = if table_use.equality.is_empty() && table_use.range.is_empty() {
+        table_use.join.clone()
+    } else {
+        table_use.equality.clone()
+    };
+    // Most selective first: more distinct values, fewer rows per value.
+    equality.sort_by(|a, b| {
+        let da = distinct(snapshot, table, a).unwrap_or(0.0);
+        let db = distinct(snapshot, table, b).unwrap_or(0.0);
+        db.total_cmp(&da)
+    });
+    let mut key = equality.clone();
+    for column in &table_use.order {
+        if !key.contains(column) {
+            key.push(column.clone());
+        }
+    }
+    if let Some(range) = table_use.range.iter().find(|c| !key.contains(c)) {
+        key.push(range.clone());
+    }
+    key.truncate(t.missing_index_max_columns);
+    if key.is_empty() {
+        return format!("{name}: no indexable predicate");
+    }
+    if let Some(index) = covering_index(snapshot, table, &equality, &key) {
+        return format!("{name}: covered by {index} (it leads with {})", key[0]);
+    }
+    let entry = merged
+        .entry((table.schema.clone(), table.name.clone(), key.join(",")))
+        .or_insert_with(|| IndexCandidate {
+            schema: table.schema.clone(),
+            table: table.name.clone(),
+            key_columns: key.clone(),
+            served: Vec::new(),
+            calls: 0,
+            total_time_ms: 0.0,
+            table_rows: table.live_rows,
+            verdict: Verdict::Unverified,
+        });
+    entry.calls += statement.calls;
+    entry.total_time_ms += statement.total_time_ms;
+    entry.served.push(Served {
+        queryid: statement.queryid.clone(),
+        calls: statement.calls,
+        total_time_ms: statement.total_time_ms,
+        uses: table_use.uses,
+        query: one_line(&statement.query, 200),
+    });
+    format!("candidate: {name} ({})", key.join(", "))
+}
+
+/// An existing valid, non-partial index that already serves the candidate: a B-tree
+/// leading with the candidate's first (most selective) column, or a hash index on a
+/// single equality column. Widening such an index is the advisor's business, not a new
+/// near-duplicate index.
+fn covering_index(
+    snapshot: &Snapshot,
+    table: &TableStat,
+    equality: &[String],
+    key: &[String],
+) -> Option<String> {
+    let first = key.first()?;
+    snapshot
+        .indexes
+        .iter()
+        .filter(|i| {
+            i.schema == table.schema && i.table == table.name && i.is_valid && i.predicate.is_none()
+        })
+        .find(|i| {
+            let keys = snapshot.index_keys(i);
+            match i.access_method.as_str() {
+                "btree" => keys.first().and_then(|k| k.as_deref()) == Some(first.as_str()),
+                "hash" => {
+                    equality.len() == 1
+                        && keys.first().and_then(|k| k.as_deref()) == Some(first.as_str())
+                }
+                _ => false,
+            }
+        })
+        .map(|i| i.name.clone())
+}
+
+fn distinct(snapshot: &Snapshot, table: &TableStat, column: &str) -> Option<f64> {
+    let stat = snapshot
+        .column_stats
+        .iter()
+        .find(|s| s.schema == table.schema && s.table == table.name && s.column == column)?;
+    Some(if stat.n_distinct < 0.0 {
+        -stat.n_distinct * table.live_rows as f64
+    } else {
+        stat.n_distinct
+    })
+}
+
+fn verdict(snapshot: &Snapshot, candidate: &IndexCandidate, t: &Thresholds) -> Verdict {
+    let key = candidate.key();
+    let checks: Vec<_> = snapshot
+        .verifications
+        .iter()
+        .filter(|v| {
+            v.schema == candidate.schema && v.table == candidate.table && v.key_columns == key
+        })
+        .collect();
+    if checks.is_empty() {
+        return Verdict::Unverified;
+    }
+    let best = checks
+        .iter()
+        .filter(|v| v.index_used && v.cost_before > 0.0)
+        .map(|v| {
+            (
+                (v.cost_before - v.cost_after) / v.cost_before,
+                v.cost_before,
+                v.cost_after,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((saving, before, after)) if saving >= t.hypopg_min_saving => Verdict::Verified {
+            saving: (saving * 1000.0).round() / 1000.0,
+            cost_before: before,
+            cost_after: after,
+        },
+        Some((saving, _, _)) => Verdict::Rejected {
+            reason: format!(
+                "the planner saves only {:.0}% of the cost with it (threshold {:.0}%)",
+                saving * 100.0,
+                t.hypopg_min_saving * 100.0
+            ),
+        },
+        None => Verdict::Rejected {
+            reason: "the planner does not use it (HypoPG)".to_string(),
+        },
+    }
+}
+
+/// Parses a statement and collects, per catalog table, how its columns are used.
+fn statement_uses<'a>(
+    snapshot: &'a Snapshot,
+    statement: &StatementStat,
+) -> Result<Vec<(&'a TableStat, TableUse)>, String> {
+    let text = statement.query.trim();
+    if text.is_empty() || text == "<insufficient privilege>" {
+        return Err("query text hidden (insufficient privilege)".to_string());
+    }
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    if !matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE") {
+        return Err(format!("no indexable predicate ({first} statement)"));
+    }
+    if let Err(e) = pg_query::parse(text, pg_query::ParserOptions::DEFAULT) {
+        return Err(format!("parse error: {e}"));
+    }
+    let mut lexed = Lexed::default();
+    lex_into(text, SqlDialect::Postgres, 1, 1, &mut lexed);
+    let toks = lexed.tokens;
+    let shape = query::analyze(&toks);
+    let mut per_table: BTreeMap<(String, String), TableUse> = BTreeMap::new();
+    let resolve = |scope: usize, column: &ColumnRef| -> Option<String> {
+        let has_column = |name: &str| {
+            catalog_table(snapshot, name).is_some_and(|t| {
+                snapshot.columns.is_empty()
+                    || snapshot.columns.iter().any(|c| {
+                        c.schema == t.schema && c.table == t.name && c.name == column.column
+                    })
+            })
+        };
+        match shape.resolve(scope, column.qualifier.as_deref()) {
+            Some(source) if source.kind == SourceKind::Table && has_column(&source.name) => {
+                Some(source.name.clone())
+            }
+            Some(_) => None,
+            // Unqualified in a join: the one table of the scope that has the column.
+            None if column.qualifier.is_none() => {
+                let tables: Vec<&str> = shape.scopes[scope]
+                    .sources
+                    .iter()
+                    .map(|&i| &shape.sources[i])
+                    .filter(|s| s.kind == SourceKind::Table)
+                    .map(|s| s.name.as_str())
+                    .filter(|name| {
+                        catalog_table(snapshot, name).is_some_and(|t| {
+                            snapshot.columns.iter().any(|c| {
+                                c.schema == t.schema && c.table == t.name && c.name == column.column
+                            })
+                        })
+                    })
+                    .collect();
+                (tables.len() == 1).then(|| tables[0].to_string())
+            }
+            None => None,
+        }
+    };
+    for clause in &shape.clauses {
+        if !matches!(
+            clause.kind,
+            ClauseKind::Where | ClauseKind::On | ClauseKind::OrderBy
+        ) {
+            continue;
+        }
+        // ORDER BY only helps an index on a single-table scope.
+        if clause.kind == ClauseKind::OrderBy && shape.scopes[clause.scope].sources.len() != 1 {
+            continue;
+        }
+        let mut record = |table: String, column: String, usage: PredicateUse, _line: u32| {
+            let Some(catalog) = catalog_table(snapshot, &table) else {
+                return;
+            };
+            let entry = per_table
+                .entry((catalog.schema.clone(), catalog.name.clone()))
+                .or_default();
+            let list = match usage {
+                PredicateUse::Equality | PredicateUse::In => &mut entry.equality,
+                PredicateUse::Join => &mut entry.join,
+                PredicateUse::Range | PredicateUse::LikePrefix => &mut entry.range,
+                PredicateUse::OrderBy => &mut entry.order,
+            };
+            if !list.contains(&column) {
+                list.push(column.clone());
+            }
+            let label = match usage {
+                PredicateUse::Equality => format!("{column} ="),
+                PredicateUse::Join => format!("{column} join key"),
+                PredicateUse::In => format!("{column} IN"),
+                PredicateUse::Range => format!("{column} range"),
+                PredicateUse::LikePrefix => format!("{column} LIKE prefix"),
+                PredicateUse::OrderBy => format!("{column} ORDER BY"),
+            };
+            if !entry.uses.contains(&label) {
+                entry.uses.push(label);
+            }
+        };
+        crate::sql::facts::predicate_columns(
+            &toks,
+            &shape,
+            clause.kind,
+            clause.range.clone(),
+            clause.scope,
+            &[],
+            &resolve,
+            &mut record,
+        );
+    }
+    Ok(per_table
+        .into_iter()
+        .filter_map(|((schema, name), table_use)| {
+            snapshot.table(&schema, &name).map(|t| (t, table_use))
+        })
+        .collect())
+}
+
+/// The catalog table a name refers to: schema-qualified, or in `public`, or the only
+/// table of that name.
+fn catalog_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat> {
+    let unquoted = name.trim_matches('"');
+    if let Some((schema, table)) = unquoted.rsplit_once('.') {
+        return snapshot.table(schema.trim_matches('"'), table.trim_matches('"'));
+    }
+    if let Some(t) = snapshot.table("public", unquoted) {
+        return Some(t);
+    }
+    let mut matches = snapshot.tables.iter().filter(|t| t.name == unquoted);
+    let first = matches.next()?;
+    matches.next().is_none().then_some(first)
+}
+
+fn one_line(text: &str, max: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() > max {
+        format!("{}…", joined.chars().take(max).collect::<String>())
+    } else {
+        joined
+    }
+}

@@ -1,0 +1,68 @@
+//! Live collectors: read-only sessions that read a server's statistics into a
+//! `Snapshot`. Every query they run lives in `queries/<engine>/*.sql`.
+
+pub mod connection;
+pub mod postgres;
+
+/// The PostgreSQL queries, embedded so that `dbaudit queries postgres` prints exactly
+/// what runs.
+pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
+    ("server", include_str!("../../queries/postgres/server.sql")),
+    (
+        "extensions",
+        include_str!("../../queries/postgres/extensions.sql"),
+    ),
+    (
+        "database",
+        include_str!("../../queries/postgres/database.sql"),
+    ),
+    ("tables", include_str!("../../queries/postgres/tables.sql")),
+    (
+        "indexes",
+        include_str!("../../queries/postgres/indexes.sql"),
+    ),
+    (
+        "index_columns",
+        include_str!("../../queries/postgres/index_columns.sql"),
+    ),
+    (
+        "columns",
+        include_str!("../../queries/postgres/columns.sql"),
+    ),
+    (
+        "column_stats",
+        include_str!("../../queries/postgres/column_stats.sql"),
+    ),
+    (
+        "foreign_keys",
+        include_str!("../../queries/postgres/foreign_keys.sql"),
+    ),
+    (
+        "statement_columns",
+        include_str!("../../queries/postgres/statement_columns.sql"),
+    ),
+    (
+        "statements",
+        include_str!("../../queries/postgres/statements.sql"),
+    ),
+    (
+        "functions",
+        include_str!("../../queries/postgres/functions.sql"),
+    ),
+    (
+        "sequences",
+        include_str!("../../queries/postgres/sequences.sql"),
+    ),
+    (
+        "settings",
+        include_str!("../../queries/postgres/settings.sql"),
+    ),
+];
+
+pub fn postgres_query(name: &str) -> &'static str {
+    POSTGRES_QUERIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, sql)| *sql)
+        .unwrap_or("")
+}

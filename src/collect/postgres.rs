@@ -1,0 +1,482 @@
+//! The PostgreSQL collector: one read-only connection, the queries of
+//! `queries/postgres/` run one at a time, each failure a note (permission, missing
+//! extension, timeout) while the rest still runs; then, when HypoPG is installed, the
+//! index candidates are verified with hypothetical indexes (never created for real).
+
+use anyhow::{Context, Result};
+use tokio_postgres::{Client, Row};
+
+use super::connection::{connect, explain, PgTarget, SessionLimits};
+use super::postgres_query;
+use crate::model::snapshot::*;
+
+pub struct CollectOptions {
+    /// Top statements read from pg_stat_statements, by total time.
+    pub statement_limit: i64,
+    /// Verify index candidates with HypoPG when it is installed.
+    pub verify: bool,
+    pub limits: SessionLimits,
+    pub thresholds: crate::analyze::Thresholds,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            statement_limit: 5000,
+            verify: true,
+            limits: SessionLimits::default(),
+            thresholds: crate::analyze::Thresholds::default(),
+        }
+    }
+}
+
+/// Collects a snapshot. Connection failures are errors; check failures are notes.
+pub fn collect(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(collect_async(target, options))
+}
+
+async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> {
+    let client = connect(target, &options.limits).await?;
+    let mut notes: Vec<Note> = Vec::new();
+    let server = client
+        .query_one(postgres_query("server"), &[])
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the preflight query failed on {}: {}",
+                target.display,
+                explain(&e)
+            )
+        })?;
+    let mut manifest = Manifest {
+        schema_version: SNAPSHOT_SCHEMA_VERSION,
+        dbaudit_version: env!("CARGO_PKG_VERSION").to_string(),
+        engine: "postgresql".to_string(),
+        server_version: text(&server, "server_version")?,
+        server_version_num: int(&server, "server_version_num")?,
+        database: text(&server, "database")?,
+        source: target.display.clone(),
+        collected_at: text(&server, "collected_at")?,
+        stats_reset: opt_text(&server, "stats_reset")?,
+        server_started: opt_text(&server, "server_started")?,
+        stats_age_seconds: opt_float(&server, "stats_age_seconds")?,
+        extensions: Vec::new(),
+        notes: Vec::new(),
+    };
+    if let Some(age) = manifest.stats_age_seconds {
+        if age < options.thresholds.young_stats_seconds {
+            notes.push(Note {
+                check: "server".into(),
+                message: format!(
+                    "statistics are only {:.1} h old (since the last reset or restart): usage-based findings (unused indexes, scans, slow queries) may be premature",
+                    age / 3600.0
+                ),
+            });
+        }
+    }
+    let extensions = run(
+        &client,
+        "extensions",
+        postgres_query("extensions"),
+        &[],
+        &mut notes,
+    )
+    .await;
+    let mut statements_schema = None;
+    for row in &extensions {
+        let name = text(row, "name")?;
+        if name == "pg_stat_statements" {
+            statements_schema = Some(text(row, "schema")?);
+        }
+        if name == "pg_stat_statements" || name == "hypopg" {
+            manifest.extensions.push(Extension {
+                name,
+                version: text(row, "version")?,
+            });
+        }
+    }
+    let mut snapshot = Snapshot::default();
+    for row in run(
+        &client,
+        "database",
+        postgres_query("database"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.database.push(DatabaseStat {
+            name: text(&row, "name")?,
+            blks_hit: int(&row, "blks_hit")?,
+            blks_read: int(&row, "blks_read")?,
+            xact_commit: int(&row, "xact_commit")?,
+            size_bytes: int(&row, "size_bytes")?,
+            frozen_xid_age: int(&row, "frozen_xid_age")?,
+        });
+    }
+    for row in run(&client, "tables", postgres_query("tables"), &[], &mut notes).await {
+        snapshot.tables.push(TableStat {
+            schema: text(&row, "schema")?,
+            name: text(&row, "name")?,
+            live_rows: int(&row, "live_rows")?,
+            dead_rows: int(&row, "dead_rows")?,
+            seq_scan: opt_int(&row, "seq_scan")?.unwrap_or(0),
+            seq_tup_read: opt_int(&row, "seq_tup_read")?.unwrap_or(0),
+            idx_scan: opt_int(&row, "idx_scan")?,
+            idx_tup_fetch: opt_int(&row, "idx_tup_fetch")?,
+            inserts: int(&row, "inserts")?,
+            updates: int(&row, "updates")?,
+            deletes: int(&row, "deletes")?,
+            hot_updates: int(&row, "hot_updates")?,
+            table_bytes: int(&row, "table_bytes")?,
+            total_bytes: int(&row, "total_bytes")?,
+            heap_blks_read: opt_int(&row, "heap_blks_read")?,
+            heap_blks_hit: opt_int(&row, "heap_blks_hit")?,
+            idx_blks_read: opt_int(&row, "idx_blks_read")?,
+            idx_blks_hit: opt_int(&row, "idx_blks_hit")?,
+            last_vacuum: opt_text(&row, "last_vacuum")?,
+            last_autovacuum: opt_text(&row, "last_autovacuum")?,
+            last_analyze: opt_text(&row, "last_analyze")?,
+            last_autoanalyze: opt_text(&row, "last_autoanalyze")?,
+            vacuum_age_seconds: opt_float(&row, "vacuum_age_seconds")?,
+            frozen_xid_age: opt_int(&row, "frozen_xid_age")?,
+        });
+    }
+    for row in run(
+        &client,
+        "indexes",
+        postgres_query("indexes"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.indexes.push(IndexStat {
+            schema: text(&row, "schema")?,
+            table: text(&row, "table")?,
+            name: text(&row, "name")?,
+            access_method: text(&row, "access_method")?,
+            is_unique: boolean(&row, "is_unique")?,
+            is_primary: boolean(&row, "is_primary")?,
+            is_valid: boolean(&row, "is_valid")?,
+            is_constraint: boolean(&row, "is_constraint")?,
+            definition: text(&row, "definition")?,
+            predicate: opt_text(&row, "predicate")?,
+            idx_scan: int(&row, "idx_scan")?,
+            idx_tup_read: int(&row, "idx_tup_read")?,
+            idx_tup_fetch: int(&row, "idx_tup_fetch")?,
+            bytes: int(&row, "bytes")?,
+        });
+    }
+    for row in run(
+        &client,
+        "index_columns",
+        postgres_query("index_columns"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.index_columns.push(IndexColumn {
+            schema: text(&row, "schema")?,
+            table: text(&row, "table")?,
+            index: text(&row, "index")?,
+            position: row
+                .try_get::<_, i32>("position")
+                .context("index_columns.position")?,
+            column: opt_text(&row, "column")?,
+            expression: opt_text(&row, "expression")?,
+            is_key: boolean(&row, "is_key")?,
+            descending: boolean(&row, "descending")?,
+        });
+    }
+    for row in run(
+        &client,
+        "columns",
+        postgres_query("columns"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.columns.push(ColumnInfo {
+            schema: text(&row, "schema")?,
+            table: text(&row, "table")?,
+            name: text(&row, "name")?,
+            data_type: text(&row, "data_type")?,
+            not_null: boolean(&row, "not_null")?,
+        });
+    }
+    for row in run(
+        &client,
+        "column_stats",
+        postgres_query("column_stats"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.column_stats.push(ColumnStat {
+            schema: text(&row, "schema")?,
+            table: text(&row, "table")?,
+            column: text(&row, "column")?,
+            null_frac: opt_float(&row, "null_frac")?.unwrap_or(0.0),
+            n_distinct: opt_float(&row, "n_distinct")?.unwrap_or(0.0),
+            most_common_freq: opt_float(&row, "most_common_freq")?,
+            correlation: opt_float(&row, "correlation")?,
+        });
+    }
+    if snapshot.column_stats.is_empty() && !snapshot.tables.is_empty() {
+        notes.push(Note {
+            check: "column_stats".into(),
+            message: "pg_stats returned no rows: the role cannot SELECT the tables (or they were never analyzed), so index columns are ordered without selectivity".into(),
+        });
+    }
+    for row in run(
+        &client,
+        "foreign_keys",
+        postgres_query("foreign_keys"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.foreign_keys.push(ForeignKey {
+            schema: text(&row, "schema")?,
+            table: text(&row, "table")?,
+            name: text(&row, "name")?,
+            columns: opt_text(&row, "columns")?.unwrap_or_default(),
+            referenced_schema: text(&row, "referenced_schema")?,
+            referenced_table: text(&row, "referenced_table")?,
+            referenced_columns: opt_text(&row, "referenced_columns")?.unwrap_or_default(),
+        });
+    }
+    collect_statements(
+        &client,
+        statements_schema.as_deref(),
+        options,
+        &mut snapshot,
+        &mut notes,
+    )
+    .await?;
+    for row in run(
+        &client,
+        "functions",
+        postgres_query("functions"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.functions.push(FunctionStat {
+            schema: text(&row, "schema")?,
+            name: text(&row, "name")?,
+            calls: int(&row, "calls")?,
+            total_time_ms: opt_float(&row, "total_time_ms")?.unwrap_or(0.0),
+            self_time_ms: opt_float(&row, "self_time_ms")?.unwrap_or(0.0),
+        });
+    }
+    for row in run(
+        &client,
+        "sequences",
+        postgres_query("sequences"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.sequences.push(SequenceStat {
+            schema: text(&row, "schema")?,
+            name: text(&row, "name")?,
+            data_type: text(&row, "data_type")?,
+            last_value: opt_int(&row, "last_value")?,
+            max_value: int(&row, "max_value")?,
+            increment: int(&row, "increment")?,
+        });
+    }
+    for row in run(
+        &client,
+        "settings",
+        postgres_query("settings"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.settings.push(Setting {
+            name: text(&row, "name")?,
+            setting: text(&row, "setting")?,
+            unit: opt_text(&row, "unit")?,
+        });
+    }
+    if snapshot.functions.is_empty() && snapshot.setting("track_functions") == Some("none") {
+        notes.push(Note {
+            check: "functions".into(),
+            message: "track_functions is off: function timings are not collected (set track_functions = pl)".into(),
+        });
+    }
+    manifest.notes = notes;
+    snapshot.manifest = manifest;
+    let has_hypopg = snapshot
+        .manifest
+        .extensions
+        .iter()
+        .any(|e| e.name == "hypopg");
+    if options.verify && has_hypopg {
+        let mut verify_notes = Vec::new();
+        snapshot.verifications = crate::advise::hypopg::verify(
+            &client,
+            &snapshot,
+            &options.thresholds,
+            &mut verify_notes,
+        )
+        .await;
+        snapshot.manifest.notes.extend(verify_notes);
+    } else if options.verify && !snapshot.statements.is_empty() {
+        snapshot.manifest.notes.push(Note {
+            check: "verification".into(),
+            message: "hypopg is not installed in this database: index candidates are not verified by the planner (dbaudit never installs anything)".into(),
+        });
+    }
+    snapshot.manifest.notes.sort();
+    Ok(snapshot)
+}
+
+async fn collect_statements(
+    client: &Client,
+    schema: Option<&str>,
+    options: &CollectOptions,
+    snapshot: &mut Snapshot,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let Some(schema) = schema else {
+        notes.push(Note {
+            check: "statements".into(),
+            message: "pg_stat_statements is not installed in this database: slow-query and missing-index checks did not run (add it to shared_preload_libraries and CREATE EXTENSION pg_stat_statements)".into(),
+        });
+        return Ok(());
+    };
+    let view = format!("{}.pg_stat_statements", quote_ident(schema));
+    let columns: Vec<String> = run(
+        client,
+        "statement_columns",
+        postgres_query("statement_columns"),
+        &[&view],
+        notes,
+    )
+    .await
+    .iter()
+    .filter_map(|r| r.try_get::<_, String>("name").ok())
+    .collect();
+    // Version awareness from the catalog: total_exec_time since 1.8, total_time before.
+    let (total, mean) = if columns.iter().any(|c| c == "total_exec_time") {
+        ("total_exec_time", "mean_exec_time")
+    } else {
+        ("total_time", "mean_time")
+    };
+    let sql = postgres_query("statements")
+        .replace("{total_time}", total)
+        .replace("{mean_time}", mean)
+        .replace("{schema}", &quote_ident(schema))
+        .replace("{limit}", &options.statement_limit.max(1).to_string());
+    let rows = run(client, "statements", &sql, &[], notes).await;
+    let mut hidden = 0usize;
+    for row in rows {
+        let query = opt_text(&row, "query")?.unwrap_or_default();
+        if query == "<insufficient privilege>" {
+            hidden += 1;
+        }
+        snapshot.statements.push(StatementStat {
+            queryid: opt_text(&row, "queryid")?.unwrap_or_default(),
+            query,
+            calls: int(&row, "calls")?,
+            total_time_ms: opt_float(&row, "total_time_ms")?.unwrap_or(0.0),
+            mean_time_ms: opt_float(&row, "mean_time_ms")?.unwrap_or(0.0),
+            rows: int(&row, "rows")?,
+            shared_blks_hit: int(&row, "shared_blks_hit")?,
+            shared_blks_read: int(&row, "shared_blks_read")?,
+        });
+    }
+    if hidden > 0 {
+        notes.push(Note {
+            check: "statements".into(),
+            message: format!(
+                "{hidden} statement texts are hidden as <insufficient privilege> (other users' statements): grant pg_read_all_stats (or pg_monitor) to read them; they are timed but get no index advice"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Runs one check; a failure becomes a note and an empty result.
+async fn run(
+    client: &Client,
+    check: &str,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    notes: &mut Vec<Note>,
+) -> Vec<Row> {
+    match client.query(sql, params).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            let advice = match error.code().map(|c| c.code()) {
+                Some("42501") => "; grant pg_monitor to the audit role",
+                Some("57014") => "; the query hit statement_timeout",
+                Some("55P03") => "; a lock could not be taken within lock_timeout",
+                _ => "",
+            };
+            notes.push(Note {
+                check: check.to_string(),
+                message: format!("could not run: {}{advice}", explain(&error)),
+            });
+            Vec::new()
+        }
+    }
+}
+
+pub fn quote_ident(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+fn text(row: &Row, column: &str) -> Result<String> {
+    Ok(opt_text(row, column)?.unwrap_or_default())
+}
+
+fn opt_text(row: &Row, column: &str) -> Result<Option<String>> {
+    row.try_get::<_, Option<String>>(column)
+        .with_context(|| format!("unexpected type in column `{column}`"))
+}
+
+fn int(row: &Row, column: &str) -> Result<i64> {
+    Ok(opt_int(row, column)?.unwrap_or(0))
+}
+
+fn opt_int(row: &Row, column: &str) -> Result<Option<i64>> {
+    row.try_get::<_, Option<i64>>(column)
+        .with_context(|| format!("unexpected type in column `{column}`"))
+}
+
+fn opt_float(row: &Row, column: &str) -> Result<Option<f64>> {
+    row.try_get::<_, Option<f64>>(column)
+        .with_context(|| format!("unexpected type in column `{column}`"))
+}
+
+fn boolean(row: &Row, column: &str) -> Result<bool> {
+    Ok(row
+        .try_get::<_, Option<bool>>(column)
+        .with_context(|| format!("unexpected type in column `{column}`"))?
+        .unwrap_or(false))
+}
