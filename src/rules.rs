@@ -53,6 +53,7 @@ macro_rules! declare_rule {
 pub fn all() -> Vec<&'static RuleMeta> {
     let mut rules: Vec<&'static RuleMeta> =
         crate::sql::rules::ALL.iter().map(|r| r.meta()).collect();
+    rules.extend(crate::analyze::rules::metas());
     rules.sort_by_key(|r| r.code);
     rules
 }

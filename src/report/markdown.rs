@@ -15,8 +15,10 @@ pub fn render(report: &ScanReport) -> Result<String> {
     env.add_template("scan.md", TEMPLATE)
         .context("the bundled Markdown template is invalid")?;
     let template = env.get_template("scan.md")?;
-    let rules: Vec<_> = crate::rules::all()
-        .into_iter()
+    // The rules a static scan runs.
+    let rules: Vec<_> = crate::sql::rules::ALL
+        .iter()
+        .map(|rule| rule.meta())
         .map(|r| {
             minijinja::context! {
                 name => r.name, code => r.code, category => r.category.as_str(),

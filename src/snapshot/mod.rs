@@ -210,3 +210,96 @@ fn csv_error(path: &Path, headers: &csv::StringRecord, error: &csv::Error) -> an
         _ => anyhow::anyhow!("{}: line {line}: {error}", path.display()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::{Manifest, TableStat};
+
+    fn sample() -> Snapshot {
+        Snapshot {
+            manifest: Manifest {
+                schema_version: SNAPSHOT_SCHEMA_VERSION,
+                engine: "postgresql".into(),
+                database: "app".into(),
+                ..Manifest::default()
+            },
+            tables: vec![TableStat {
+                schema: "public".into(),
+                name: "appointments, \"quoted\"".into(),
+                live_rows: 200_000,
+                idx_scan: None,
+                last_vacuum: Some("2026-11-01 10:00:00+00".into()),
+                ..TableStat::default()
+            }],
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn round_trip_keeps_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = sample();
+        write(&snapshot, dir.path()).unwrap();
+        let back = read(dir.path()).unwrap();
+        assert_eq!(back.tables, snapshot.tables);
+        assert_eq!(back.manifest.database, "app");
+        assert!(back.manifest.notes.is_empty(), "{:?}", back.manifest.notes);
+        // Empty kinds still document their columns.
+        let header = std::fs::read_to_string(dir.path().join("statements.csv")).unwrap();
+        assert!(header.starts_with("queryid,query,calls"), "{header}");
+    }
+
+    #[test]
+    fn ssms_exports_bom_crlf_and_null_text() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(), dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("tables.csv")).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap().to_string();
+        let row = lines.next().unwrap().replace(",,", ",NULL,");
+        std::fs::write(
+            dir.path().join("tables.csv"),
+            format!("\u{feff}{header}\r\n{row}\r\n"),
+        )
+        .unwrap();
+        let back = read(dir.path()).unwrap();
+        assert_eq!(back.tables.len(), 1);
+        assert_eq!(back.tables[0].idx_scan, None);
+    }
+
+    #[test]
+    fn malformed_csv_names_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(), dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("tables.csv")).unwrap();
+        let broken = text.replacen(",200000,", ",lots,", 1);
+        std::fs::write(dir.path().join("tables.csv"), broken).unwrap();
+        let error = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("tables.csv") && error.contains("line 2") && error.contains("live_rows"),
+            "{error}"
+        );
+
+        std::fs::write(dir.path().join("tables.csv"), "schema,name\npublic,t\n").unwrap();
+        let error = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("tables.csv") && error.contains("missing field"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn missing_files_become_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(), dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join("statements.csv")).unwrap();
+        let back = read(dir.path()).unwrap();
+        assert!(back
+            .manifest
+            .notes
+            .iter()
+            .any(|n| n.message.contains("statements.csv is missing")));
+        assert!(read(&dir.path().join("nope")).is_err());
+    }
+}
