@@ -366,8 +366,17 @@ pub fn explain(error: &tokio_postgres::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
+        // TLS errors repeat their cause in their own text: add only what is new.
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!(": {cause_text}"));
+        }
         source = cause.source();
+    }
+    if text.contains("certificate verify failed") {
+        text.push_str(
+            ". The server certificate is not signed by the CA in sslrootcert, or (verify-full) its names do not include the host: check sslrootcert and the host name",
+        );
     }
     text
 }
