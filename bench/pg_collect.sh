@@ -68,7 +68,7 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$pgdir'
 shared_preload_libraries = 'pg_stat_statements'
-pg_stat_statements.max = 10000
+pg_stat_statements.max = $(( tables * 3 + 100 > 10000 ? tables * 3 + 100 : 10000 ))
 track_functions = all
 fsync = off
 synchronous_commit = off
@@ -184,6 +184,8 @@ timed "analyze --snapshot" "$work/snapshot.json" \
   "$bin" analyze --snapshot "$work/snap" -f json -o "$work/snapshot.json" --fail-on none
 timed "analyze --db (end to end)" "$work/live.json" \
   "$bin" analyze --db "$url" -f json -o "$work/live.json" --fail-on none
+timed "analyze --db --statement-limit 100000" "$work/live-all.json" \
+  "$bin" analyze --db "$url" -f json -o "$work/live-all.json" --fail-on none --statement-limit 100000
 
 t_end=$(now)
 python3 - "$results" "$work/snap" "$n_tables" "$n_indexes" "$n_fks" "$n_statements" \
@@ -196,8 +198,8 @@ rows = list(csv.reader(open(results), delimiter="\t"))
 
 def count_rows(name):
     try:
-        with open(os.path.join(snap, name)) as f:
-            return sum(1 for _ in f) - 1
+        with open(os.path.join(snap, name), newline="") as f:
+            return sum(1 for _ in csv.reader(f)) - 1
     except OSError:
         return None
 

@@ -5,6 +5,7 @@
 
 pub mod advise;
 pub mod analyze;
+pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod config;

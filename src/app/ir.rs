@@ -1,0 +1,267 @@
+//! The language-neutral facts of one application source file, extracted from its
+//! tree-sitter tree by a language adapter (`app/lang/*`). The rules and the cross-file
+//! resolution read only these facts, so that every language gets every rule.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    CSharp,
+    JavaScript,
+    TypeScript,
+    Python,
+    Java,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::CSharp => "csharp",
+            Language::JavaScript => "javascript",
+            Language::TypeScript => "typescript",
+            Language::Python => "python",
+            Language::Java => "java",
+        }
+    }
+
+    /// The language of a file, from its extension.
+    pub fn of_path(path: &std::path::Path) -> Option<Language> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "cs" => Language::CSharp,
+            "js" | "mjs" | "cjs" | "jsx" => Language::JavaScript,
+            "ts" | "mts" | "cts" | "tsx" => Language::TypeScript,
+            "py" => Language::Python,
+            "java" => Language::Java,
+            _ => return None,
+        })
+    }
+
+    /// The SQL dialect embedded SQL most likely uses in this language's ecosystem
+    /// (refined per call site by the driver: `pg` is PostgreSQL, `SqlClient` T-SQL).
+    pub fn default_sql_dialect(self) -> crate::sql::SqlDialect {
+        match self {
+            Language::CSharp | Language::Java => crate::sql::SqlDialect::Tsql,
+            _ => crate::sql::SqlDialect::Postgres,
+        }
+    }
+}
+
+/// A position in the source file: 1-based line and column (characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A function, method, constructor, lambda-free top-level code block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    pub name: String,
+    /// Parameter count.
+    pub arity: usize,
+    /// Enclosing class / struct / module name, when there is one.
+    pub class: Option<String>,
+    pub start: Pos,
+    pub end: Pos,
+    /// Byte range of the body in the file.
+    pub body: (usize, usize),
+    pub is_async: bool,
+}
+
+/// What a database call site does, according to the language's catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DbCall {
+    /// Runs a statement and returns rows (`ExecuteReader`, `query`, `findMany`, `fetchall`).
+    Query,
+    /// Runs a statement for its effect (`ExecuteNonQuery`, `executemany`, `save`).
+    Execute,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    /// Index of the enclosing function in `AppFile::functions` (None: top-level code).
+    pub function: Option<usize>,
+    /// The called method or function name (last member), e.g. `ExecuteReader`.
+    pub callee: String,
+    /// The receiver expression's text, e.g. `_context.Users.Where(u => u.Active)`.
+    pub receiver: Option<String>,
+    /// The receiver chain's first identifier, e.g. `_context`, `cursor`, `prisma`.
+    pub receiver_root: Option<String>,
+    /// Member names along the receiver chain, outermost first (`["_context", "Users", "Where"]`).
+    pub chain: Vec<String>,
+    /// Argument count.
+    pub arity: usize,
+    pub start: Pos,
+    pub end: Pos,
+    pub start_byte: usize,
+    pub end_byte: usize,
+    /// Enclosing loops (indices in `AppFile::loops`), outermost first, same function.
+    pub loops: Vec<usize>,
+    /// Set by the catalogue when this call reaches the database itself.
+    pub db: Option<DbCall>,
+    /// Which catalogue entry matched, for evidence (`ADO.NET ExecuteReader`, `pg query`).
+    pub db_api: Option<String>,
+    /// `await f()` / `yield from` / Python `await`.
+    pub awaited: bool,
+    /// Blocking on the call's task in C#: `.Result`, `.Wait()`, `.GetAwaiter().GetResult()`.
+    pub blocked_by: Option<String>,
+    /// Index in `AppFile::strings` of a string argument holding SQL, if any.
+    pub sql_argument: Option<usize>,
+    /// The call's own text, shortened, for evidence.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Loop {
+    pub function: Option<usize>,
+    /// `foreach`, `for`, `for...of`, `while`, `forEach callback`, `Select callback`,
+    /// `map callback`, `comprehension`, `stream`.
+    pub kind: String,
+    pub start: Pos,
+    pub end: Pos,
+    /// Byte range of the loop (header and body).
+    pub span: (usize, usize),
+    /// The iteration source expression's text (`users`, `repo.GetAll()`).
+    pub source_text: Option<String>,
+    /// Index in `AppFile::calls` of the iteration source when it is a call (awaited or not).
+    pub source_call: Option<usize>,
+    /// The iteration source when it is a plain variable.
+    pub source_var: Option<String>,
+    /// The loop variable names, when known.
+    pub variables: Vec<String>,
+}
+
+/// `var x = call(...)` / `const x = await call(...)` / `x = call(...)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assignment {
+    pub function: Option<usize>,
+    pub variable: String,
+    pub call: usize,
+    pub start: Pos,
+}
+
+/// How a created or opened connection is released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
+pub enum Disposal {
+    /// `using`, `using var`, `await using`, try-with-resources, `with`, closed in `finally`,
+    /// released in a `finally`.
+    Guaranteed(String),
+    /// Closed / disposed / released only on the normal path.
+    NormalPathOnly(String),
+    /// Ownership moves elsewhere: returned, stored in a field, passed to a constructor,
+    /// registered with a container, `CommandBehavior.CloseConnection`.
+    Escapes(String),
+    /// Never closed, disposed or released in the function.
+    Never,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionSite {
+    pub function: Option<usize>,
+    /// The variable holding it, when assigned.
+    pub variable: Option<String>,
+    /// What creates it: `new SqlConnection`, `psycopg2.connect`, `pool.connect()`.
+    pub api: String,
+    pub start: Pos,
+    pub end: Pos,
+    pub disposal: Disposal,
+    pub text: String,
+}
+
+/// A connection or pool created inside a function, where the ecosystem has a pool.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerCallConnection {
+    pub function: usize,
+    pub api: String,
+    pub start: Pos,
+    pub text: String,
+}
+
+/// A string literal (or a concatenation with literal parts) worth a look: it reaches a
+/// database call, looks like SQL, or looks like a connection string.
+#[derive(Debug, Clone, Serialize)]
+pub struct StringLit {
+    pub function: Option<usize>,
+    /// The text with non-literal parts replaced by a parameter placeholder.
+    pub text: String,
+    /// Where each run of `text` starts in the file: (offset in `text`, position).
+    pub segments: Vec<(usize, Pos)>,
+    pub start: Pos,
+    /// Passed to a database call (not just SQL-looking).
+    pub at_db_call: bool,
+}
+
+impl StringLit {
+    /// The file position of a byte offset into `text`, following the segments.
+    pub fn position_of(&self, offset: usize) -> Pos {
+        let segment = self
+            .segments
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= offset)
+            .copied()
+            .unwrap_or((0, self.start));
+        let within = &self.text[segment.0..offset.min(self.text.len()).max(segment.0)];
+        let newlines = within.matches('\n').count() as u32;
+        if newlines == 0 {
+            Pos {
+                line: segment.1.line,
+                column: segment.1.column + within.chars().count() as u32,
+            }
+        } else {
+            let last_line = within.rsplit('\n').next().unwrap_or("");
+            Pos {
+                line: segment.1.line + newlines,
+                column: last_line.chars().count() as u32 + 1,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comment {
+    pub line: u32,
+    pub text: String,
+}
+
+/// Everything the rules need to know about one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppFile {
+    pub path: String,
+    pub language: Language,
+    pub functions: Vec<Function>,
+    pub calls: Vec<Call>,
+    pub loops: Vec<Loop>,
+    pub assignments: Vec<Assignment>,
+    pub connections: Vec<ConnectionSite>,
+    pub per_call_connections: Vec<PerCallConnection>,
+    pub strings: Vec<StringLit>,
+    pub comments: Vec<Comment>,
+    /// Share of the tree's nodes that are ERROR or MISSING nodes.
+    pub error_share: f64,
+    /// Positions of the first error nodes (for not-understood diagnostics).
+    pub error_regions: Vec<(Pos, Pos)>,
+}
+
+impl AppFile {
+    pub fn new(path: &str, language: Language) -> AppFile {
+        AppFile {
+            path: path.to_string(),
+            language,
+            functions: Vec::new(),
+            calls: Vec::new(),
+            loops: Vec::new(),
+            assignments: Vec::new(),
+            connections: Vec::new(),
+            per_call_connections: Vec::new(),
+            strings: Vec::new(),
+            comments: Vec::new(),
+            error_share: 0.0,
+            error_regions: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Helpers every language adapter shares: positions, node text, error accounting, and
+//! the heuristics for SQL-looking and credential-looking strings.
+
+use tree_sitter::{Node, Point};
+
+use crate::app::ir::{AppFile, Pos};
+
+/// Line starts, to turn tree-sitter's byte columns into character columns.
+pub struct Source<'a> {
+    pub text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(text: &'a str) -> Source<'a> {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Source { text, line_starts }
+    }
+
+    /// 1-based line and character column of a tree-sitter point.
+    pub fn pos(&self, point: Point) -> Pos {
+        let start = self.line_starts.get(point.row).copied().unwrap_or(self.text.len());
+        let end = (start + point.column).min(self.text.len());
+        let mut end = end;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[start.min(end)..end].chars().count() as u32 + 1;
+        Pos {
+            line: point.row as u32 + 1,
+            column,
+        }
+    }
+
+    /// 1-based position of a byte offset.
+    pub fn pos_of_byte(&self, byte: usize) -> Pos {
+        let row = match self.line_starts.binary_search(&byte) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_starts[row];
+        let mut end = byte.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        Pos {
+            line: row as u32 + 1,
+            column: self.text[start.min(end)..end].chars().count() as u32 + 1,
+        }
+    }
+
+    pub fn text(&self, node: Node) -> &'a str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// Node text on one line, shortened for evidence.
+    pub fn short(&self, node: Node, max: usize) -> String {
+        let joined = self.text(node).split_whitespace().collect::<Vec<_>>().join(" ");
+        if joined.chars().count() > max {
+            format!("{}…", joined.chars().take(max).collect::<String>())
+        } else {
+            joined
+        }
+    }
+
+    pub fn start(&self, node: Node) -> Pos {
+        self.pos(node.start_position())
+    }
+
+    pub fn end(&self, node: Node) -> Pos {
+        self.pos(node.end_position())
+    }
+}
+
+/// Counts ERROR / MISSING nodes and records where the first ones are.
+pub fn record_errors(file: &mut AppFile, source: &Source, root: Node) {
+    let mut total = 0usize;
+    let mut errors = 0usize;
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        total += 1;
+        if node.is_error() || node.is_missing() {
+            errors += 1;
+            if file.error_regions.len() < 50 {
+                file.error_regions.push((source.start(node), source.end(node)));
+            }
+            continue;
+        }
+        if node.has_error() || node.child_count() > 0 {
+            for child in node.children(&mut cursor) {
+                stack.push(child);
+            }
+        }
+    }
+    file.error_share = if total == 0 { 0.0 } else { errors as f64 / total as f64 };
+}
+
+/// Text that plainly holds a SQL statement: a statement keyword first, and the clause
+/// that statement needs (`SELECT ... FROM`, `INSERT INTO`, `UPDATE ... SET`, `DELETE FROM`).
+pub fn looks_like_sql(text: &str) -> bool {
+    let trimmed = text.trim_start().trim_start_matches('(');
+    let upper: String = trimmed.chars().take(4000).collect::<String>().to_ascii_uppercase();
+    let first = upper.split_whitespace().next().unwrap_or("");
+    let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').filter(|w| !w.is_empty()).collect();
+    let has = |w: &str| words.contains(&w);
+    match first {
+        "SELECT" => has("FROM"),
+        "WITH" => has("AS") && has("SELECT"),
+        "INSERT" => has("INTO"),
+        "UPDATE" => has("SET"),
+        "DELETE" => has("FROM"),
+        "MERGE" => has("USING"),
+        "EXEC" | "EXECUTE" | "CALL" => words.len() >= 2 && words.len() < 40,
+        _ => false,
+    }
+}
+
+/// A connection string or URL with an inline password: returns the text with the secret
+/// masked, or None.
+pub fn masked_credentials(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    for key in ["password=", "pwd=", "password =", "pwd ="] {
+        if let Some(at) = lower.find(key) {
+            let value_start = at + key.len();
+            let rest = &text[value_start..];
+            let value_len = rest.find(';').unwrap_or(rest.len());
+            let value = rest[..value_len].trim().trim_matches(|c| c == '\'' || c == '"');
+            // `Password=;`, `Password={0}`, `Password=$(PASSWORD)`: no literal secret.
+            let placeholder = value.is_empty()
+                || value.starts_with('{')
+                || value.starts_with("$(")
+                || value.starts_with("${")
+                || value.starts_with('%')
+                || value.eq_ignore_ascii_case("password")
+                || value.contains("***");
+            let looks_like_connection = ["server=", "data source=", "host=", "database=", "initial catalog=", "user id=", "uid=", "user="]
+                .iter()
+                .any(|k| lower.contains(k));
+            if !placeholder && looks_like_connection {
+                return Some(format!("{}*****{}", &text[..value_start], &text[value_start + value_len..]));
+            }
+        }
+    }
+    for scheme in ["postgres://", "postgresql://", "mysql://", "mssql://", "sqlserver://", "mongodb://", "mongodb+srv://", "redis://", "jdbc:postgresql://", "jdbc:mysql://"] {
+        if let Some(at) = lower.find(scheme) {
+            let rest_start = at + scheme.len();
+            let rest = &text[rest_start..];
+            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let authority = &rest[..authority_end];
+            if let Some(at_sign) = authority.rfind('@') {
+                let userinfo = &authority[..at_sign];
+                if let Some(colon) = userinfo.find(':') {
+                    let secret = &userinfo[colon + 1..];
+                    let placeholder = secret.is_empty() || secret.starts_with('$') || secret.starts_with('{') || secret.starts_with('%') || secret.starts_with('<');
+                    if !placeholder {
+                        let secret_start = rest_start + colon + 1;
+                        return Some(format!("{}*****{}", &text[..secret_start], &text[secret_start + secret.len()..]));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_detection() {
+        assert!(looks_like_sql("SELECT * FROM Users WHERE Id = @id"));
+        assert!(looks_like_sql("  insert into t (a) values ($1)"));
+        assert!(!looks_like_sql("Select an option from the list"));
+        assert!(!looks_like_sql("select"));
+        assert!(!looks_like_sql("Update your profile"));
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        assert_eq!(
+            masked_credentials("Server=db;Database=app;User Id=sa;Password=Hunter2;").as_deref(),
+            Some("Server=db;Database=app;User Id=sa;Password=*****;")
+        );
+        assert_eq!(
+            masked_credentials("postgres://app:s3cret@db:5432/app").as_deref(),
+            Some("postgres://app:*****@db:5432/app")
+        );
+        assert!(masked_credentials("Server=db;Password={0};").is_none());
+        assert!(masked_credentials("postgres://app@db/app").is_none());
+        assert!(masked_credentials("Enter your password=").is_none());
+    }
+}

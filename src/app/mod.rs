@@ -1,0 +1,20 @@
+//! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
+//! trees: each language adapter (`lang/`) extracts the language-neutral facts of `ir`;
+//! `resolve` finds the repository's query methods across files; `rules/` report on them.
+
+pub mod ir;
+pub mod lang;
+
+use ir::{AppFile, Language};
+
+/// Extracts the facts of one file (None when the extension is not an application
+/// language dbaudit reads).
+pub fn extract(path: &str, text: &str) -> Option<AppFile> {
+    let language = Language::of_path(std::path::Path::new(path))?;
+    Some(match language {
+        Language::CSharp => lang::csharp::extract(path, text),
+        Language::JavaScript | Language::TypeScript => lang::javascript::extract(path, text, language),
+        Language::Python => lang::python::extract(path, text),
+        Language::Java => lang::java::extract(path, text),
+    })
+}
