@@ -13,7 +13,9 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
     let language = Language::of_path(std::path::Path::new(path))?;
     Some(match language {
         Language::CSharp => lang::csharp::extract(path, text),
-        Language::JavaScript | Language::TypeScript => lang::javascript::extract(path, text, language),
+        Language::JavaScript | Language::TypeScript => {
+            lang::javascript::extract(path, text, language)
+        }
         Language::Python => lang::python::extract(path, text),
         Language::Java => lang::java::extract(path, text),
     })

@@ -261,6 +261,25 @@ impl Snapshot {
         cols.iter().map(|c| c.column.clone()).collect()
     }
 
+    /// Key columns of every index, computed once: (schema, table, index) -> keys.
+    pub fn index_key_map(
+        &self,
+    ) -> std::collections::HashMap<(&str, &str, &str), Vec<Option<String>>> {
+        let mut map: std::collections::HashMap<(&str, &str, &str), Vec<(i32, Option<String>)>> =
+            std::collections::HashMap::new();
+        for c in self.index_columns.iter().filter(|c| c.is_key) {
+            map.entry((c.schema.as_str(), c.table.as_str(), c.index.as_str()))
+                .or_default()
+                .push((c.position, c.column.clone()));
+        }
+        map.into_iter()
+            .map(|(k, mut v)| {
+                v.sort_by_key(|(p, _)| *p);
+                (k, v.into_iter().map(|(_, c)| c).collect())
+            })
+            .collect()
+    }
+
     pub fn setting(&self, name: &str) -> Option<&str> {
         self.settings
             .iter()

@@ -36,23 +36,45 @@ declare_rule! {
 
 pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
-    let valid: Vec<&IndexStat> = snapshot.indexes.iter().filter(|i| i.is_valid).collect();
+    let keys_of = snapshot.index_key_map();
+    let no_keys = Vec::new();
+    let keys = |i: &IndexStat| -> Vec<Option<String>> {
+        keys_of
+            .get(&(i.schema.as_str(), i.table.as_str(), i.name.as_str()))
+            .unwrap_or(&no_keys)
+            .clone()
+    };
+    // Indexes grouped by table: comparisons stay within a table.
+    let mut by_table: std::collections::HashMap<(&str, &str), Vec<&IndexStat>> =
+        std::collections::HashMap::new();
+    for i in snapshot.indexes.iter().filter(|i| i.is_valid) {
+        by_table
+            .entry((i.schema.as_str(), i.table.as_str()))
+            .or_default()
+            .push(i);
+    }
+    let mut valid: Vec<&IndexStat> = snapshot.indexes.iter().filter(|i| i.is_valid).collect();
+    valid.sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
     for a in &valid {
         if a.is_primary || a.is_constraint {
             continue;
         }
-        let a_keys = snapshot.index_keys(a);
+        let a_keys = keys(a);
         if a_keys.is_empty() || a_keys.iter().any(Option::is_none) {
             continue;
         }
-        let covering = valid.iter().find(|b| {
+        let siblings = by_table
+            .get(&(a.schema.as_str(), a.table.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        let covering = siblings.iter().find(|b| {
             if b.name == a.name || b.schema != a.schema || b.table != a.table {
                 return false;
             }
             if b.access_method != a.access_method || b.predicate != a.predicate {
                 return false;
             }
-            let b_keys = snapshot.index_keys(b);
+            let b_keys = keys(b);
             let is_prefix = b_keys.len() >= a_keys.len() && b_keys[..a_keys.len()] == a_keys[..];
             if !is_prefix {
                 return false;

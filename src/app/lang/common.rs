@@ -20,7 +20,11 @@ impl<'a> Source<'a> {
 
     /// 1-based line and character column of a tree-sitter point.
     pub fn pos(&self, point: Point) -> Pos {
-        let start = self.line_starts.get(point.row).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(point.row)
+            .copied()
+            .unwrap_or(self.text.len());
         let end = (start + point.column).min(self.text.len());
         let mut end = end;
         while !self.text.is_char_boundary(end) {
@@ -56,7 +60,11 @@ impl<'a> Source<'a> {
 
     /// Node text on one line, shortened for evidence.
     pub fn short(&self, node: Node, max: usize) -> String {
-        let joined = self.text(node).split_whitespace().collect::<Vec<_>>().join(" ");
+        let joined = self
+            .text(node)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if joined.chars().count() > max {
             format!("{}…", joined.chars().take(max).collect::<String>())
         } else {
@@ -84,7 +92,8 @@ pub fn record_errors(file: &mut AppFile, source: &Source, root: Node) {
         if node.is_error() || node.is_missing() {
             errors += 1;
             if file.error_regions.len() < 50 {
-                file.error_regions.push((source.start(node), source.end(node)));
+                file.error_regions
+                    .push((source.start(node), source.end(node)));
             }
             continue;
         }
@@ -94,16 +103,27 @@ pub fn record_errors(file: &mut AppFile, source: &Source, root: Node) {
             }
         }
     }
-    file.error_share = if total == 0 { 0.0 } else { errors as f64 / total as f64 };
+    file.error_share = if total == 0 {
+        0.0
+    } else {
+        errors as f64 / total as f64
+    };
 }
 
 /// Text that plainly holds a SQL statement: a statement keyword first, and the clause
 /// that statement needs (`SELECT ... FROM`, `INSERT INTO`, `UPDATE ... SET`, `DELETE FROM`).
 pub fn looks_like_sql(text: &str) -> bool {
     let trimmed = text.trim_start().trim_start_matches('(');
-    let upper: String = trimmed.chars().take(4000).collect::<String>().to_ascii_uppercase();
+    let upper: String = trimmed
+        .chars()
+        .take(4000)
+        .collect::<String>()
+        .to_ascii_uppercase();
     let first = upper.split_whitespace().next().unwrap_or("");
-    let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .collect();
     let has = |w: &str| words.contains(&w);
     match first {
         "SELECT" => has("FROM"),
@@ -126,7 +146,9 @@ pub fn masked_credentials(text: &str) -> Option<String> {
             let value_start = at + key.len();
             let rest = &text[value_start..];
             let value_len = rest.find(';').unwrap_or(rest.len());
-            let value = rest[..value_len].trim().trim_matches(|c| c == '\'' || c == '"');
+            let value = rest[..value_len]
+                .trim()
+                .trim_matches(|c| c == '\'' || c == '"');
             // `Password=;`, `Password={0}`, `Password=$(PASSWORD)`: no literal secret.
             let placeholder = value.is_empty()
                 || value.starts_with('{')
@@ -135,15 +157,39 @@ pub fn masked_credentials(text: &str) -> Option<String> {
                 || value.starts_with('%')
                 || value.eq_ignore_ascii_case("password")
                 || value.contains("***");
-            let looks_like_connection = ["server=", "data source=", "host=", "database=", "initial catalog=", "user id=", "uid=", "user="]
-                .iter()
-                .any(|k| lower.contains(k));
+            let looks_like_connection = [
+                "server=",
+                "data source=",
+                "host=",
+                "database=",
+                "initial catalog=",
+                "user id=",
+                "uid=",
+                "user=",
+            ]
+            .iter()
+            .any(|k| lower.contains(k));
             if !placeholder && looks_like_connection {
-                return Some(format!("{}*****{}", &text[..value_start], &text[value_start + value_len..]));
+                return Some(format!(
+                    "{}*****{}",
+                    &text[..value_start],
+                    &text[value_start + value_len..]
+                ));
             }
         }
     }
-    for scheme in ["postgres://", "postgresql://", "mysql://", "mssql://", "sqlserver://", "mongodb://", "mongodb+srv://", "redis://", "jdbc:postgresql://", "jdbc:mysql://"] {
+    for scheme in [
+        "postgres://",
+        "postgresql://",
+        "mysql://",
+        "mssql://",
+        "sqlserver://",
+        "mongodb://",
+        "mongodb+srv://",
+        "redis://",
+        "jdbc:postgresql://",
+        "jdbc:mysql://",
+    ] {
         if let Some(at) = lower.find(scheme) {
             let rest_start = at + scheme.len();
             let rest = &text[rest_start..];
@@ -153,10 +199,18 @@ pub fn masked_credentials(text: &str) -> Option<String> {
                 let userinfo = &authority[..at_sign];
                 if let Some(colon) = userinfo.find(':') {
                     let secret = &userinfo[colon + 1..];
-                    let placeholder = secret.is_empty() || secret.starts_with('$') || secret.starts_with('{') || secret.starts_with('%') || secret.starts_with('<');
+                    let placeholder = secret.is_empty()
+                        || secret.starts_with('$')
+                        || secret.starts_with('{')
+                        || secret.starts_with('%')
+                        || secret.starts_with('<');
                     if !placeholder {
                         let secret_start = rest_start + colon + 1;
-                        return Some(format!("{}*****{}", &text[..secret_start], &text[secret_start + secret.len()..]));
+                        return Some(format!(
+                            "{}*****{}",
+                            &text[..secret_start],
+                            &text[secret_start + secret.len()..]
+                        ));
                     }
                 }
             }
