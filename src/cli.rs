@@ -169,6 +169,9 @@ pub struct ScanArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Only SQL files: skip application source (C#, JS/TS, Python, Java).
+    #[arg(long)]
+    pub sql_only: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -238,6 +241,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         no_ignore: args.no_ignore,
+        app: !args.sql_only,
     };
     let report = scan::run(&options, &config)?;
     if report.summary.files_scanned == 0
@@ -245,7 +249,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         && report.summary.files_ignored == 0
     {
         anyhow::bail!(
-            "no SQL files found under {}: dbaudit scans *.sql by default; add patterns with --include '*.ext' or scan.include in dbaudit.toml",
+            "no SQL or application source files found under {}: dbaudit scans *.sql and C#, JS/TS, Python and Java sources by default; add patterns with --include '*.ext' or scan.include in dbaudit.toml",
             args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
         );
     }

@@ -54,6 +54,7 @@ pub fn all() -> Vec<&'static RuleMeta> {
     let mut rules: Vec<&'static RuleMeta> =
         crate::sql::rules::ALL.iter().map(|r| r.meta()).collect();
     rules.extend(crate::analyze::rules::metas());
+    rules.extend(crate::app::rules::ALL.iter().map(|r| r.meta));
     rules.sort_by_key(|r| r.code);
     rules
 }

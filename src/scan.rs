@@ -28,6 +28,8 @@ pub struct ScanOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub no_ignore: bool,
+    /// Also read application source (C#, JS/TS, Python, Java).
+    pub app: bool,
 }
 
 /// What one file contributed.
@@ -43,6 +45,8 @@ struct FileOutcome {
     suppressed: usize,
     /// A configuration error (unknown rule in a suppression comment): fails the run.
     error: Option<String>,
+    /// The facts of an application source file, for the cross-file rules.
+    app: Option<crate::app::ir::AppFile>,
 }
 
 pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
@@ -50,7 +54,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     include.extend(options.include.iter().cloned());
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(options.exclude.iter().cloned());
-    let files = FileSet::new(&include, &exclude)?;
+    let files = FileSet::new(&include, &exclude, options.app)?;
     let walked = walk(
         &options.paths,
         &WalkOptions {
@@ -84,7 +88,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
             })
             .collect()
     });
-    let mut report = assemble(outcomes)?;
+    let mut report = assemble(outcomes, config)?;
     report.summary.files_ignored = walked.ignored;
     Ok(report)
 }
@@ -163,6 +167,9 @@ fn analyze_text(
     dialect: Option<SqlDialect>,
     config: &Config,
 ) -> FileOutcome {
+    if crate::app::ir::Language::of_path(Path::new(name)).is_some() {
+        return analyze_app_text(name, text);
+    }
     let dialect = dialect.unwrap_or_else(|| sql::detect_dialect(text));
     let unit = sql::parse(text, dialect);
     let shapes: Vec<query::QueryShape> = unit
@@ -240,8 +247,95 @@ fn analyze_text(
     outcome
 }
 
+/// Extracts an application file's facts; its findings come from the cross-file pass.
+fn analyze_app_text(name: &str, text: &str) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        lines: text.lines().count() as u64,
+        ..FileOutcome::default()
+    };
+    let Some(facts) = crate::app::extract(name, text) else {
+        return outcome;
+    };
+    if facts.error_share > 0.0 {
+        let (start, end) = facts.error_regions.first().copied().unwrap_or_default();
+        outcome.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::NotUnderstood,
+            severity: Severity::Info,
+            message: format!(
+                "{:.1}% of the syntax tree are errors ({} region(s)); the rest of the file was analysed",
+                facts.error_share * 100.0,
+                facts.error_regions.len()
+            ),
+            file: name.to_string(),
+            line: Some(start.line.max(1)),
+            column: Some(start.column.max(1)),
+            end_line: Some(end.line.max(start.line).max(1)),
+        });
+        outcome.lines_not_understood += facts
+            .error_regions
+            .iter()
+            .map(|(s, e)| u64::from(e.line.saturating_sub(s.line)) + 1)
+            .sum::<u64>();
+    }
+    outcome.app = Some(facts);
+    outcome
+}
+
+/// The cross-file application rules and the embedded SQL, with suppressions applied.
+fn app_findings(
+    files: &[crate::app::ir::AppFile],
+    config: &Config,
+) -> Result<(Vec<Finding>, usize)> {
+    let repo = crate::app::resolve::Repo::new(files);
+    let mut raw = Vec::new();
+    for rule in crate::app::rules::ALL {
+        if config.is_enabled(rule.meta.name) {
+            (rule.check)(&repo, &mut raw);
+        }
+    }
+    for (index, file) in files.iter().enumerate() {
+        crate::app::embedded_sql::check(index, file, config, &mut raw);
+    }
+    let mut suppressions = Vec::with_capacity(files.len());
+    for file in files {
+        suppressions.push(Suppressions::from_comments(
+            &file.path,
+            file.comments.iter().map(|c| (c.line, c.text.as_str())),
+        )?);
+    }
+    let mut findings = Vec::new();
+    let mut suppressed = 0;
+    for finding in raw {
+        let file = &files[finding.file];
+        if suppressions[finding.file].silences(
+            finding.raw.rule.name,
+            &[finding.raw.line, finding.raw.statement_line],
+        ) {
+            suppressed += 1;
+            continue;
+        }
+        findings.push(to_finding(finding.raw, &file.path, config));
+    }
+    Ok((findings, suppressed))
+}
+
 fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
     let severity = config.severity_of(raw.rule.name, raw.rule.default_severity);
+    // No output ever shows a password, whatever code a finding quotes.
+    let mask = |text: String| crate::app::lang::common::masked_credentials(&text).unwrap_or(text);
+    let raw = RawFinding {
+        message: mask(raw.message),
+        snippet: mask(raw.snippet),
+        related: raw
+            .related
+            .into_iter()
+            .map(|r| crate::model::RelatedLocation {
+                text: mask(r.text),
+                ..r
+            })
+            .collect(),
+        ..raw
+    };
     Finding {
         rule: raw.rule.name.to_string(),
         code: raw.rule.code.to_string(),
@@ -265,7 +359,7 @@ fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
     }
 }
 
-fn assemble(outcomes: Vec<(String, FileOutcome)>) -> Result<ScanReport> {
+fn assemble(outcomes: Vec<(String, FileOutcome)>, config: &Config) -> Result<ScanReport> {
     let mut report = ScanReport {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
@@ -275,7 +369,11 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>) -> Result<ScanReport> {
         summary: ScanSummary::default(),
     };
     let mut errors = Vec::new();
-    for (name, outcome) in outcomes {
+    let mut app_files = Vec::new();
+    for (name, mut outcome) in outcomes {
+        if let Some(facts) = outcome.app.take() {
+            app_files.push(facts);
+        }
         if let Some(error) = outcome.error {
             errors.push(error);
             continue;
@@ -305,6 +403,15 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>) -> Result<ScanReport> {
         report.findings.extend(outcome.findings);
         report.objects.extend(outcome.objects);
         report.diagnostics.extend(outcome.diagnostics);
+    }
+    if !app_files.is_empty() {
+        match app_findings(&app_files, config) {
+            Ok((findings, suppressed)) => {
+                report.findings.extend(findings);
+                report.summary.suppressed += suppressed;
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
     }
     if !errors.is_empty() {
         errors.sort();
@@ -389,5 +496,5 @@ pub fn scan_text(
     let outcome = analyze_text(name, text, dialect, config);
     let mut outcome = outcome;
     outcome.bytes = text.len() as u64;
-    assemble(vec![(name.to_string(), outcome)])
+    assemble(vec![(name.to_string(), outcome)], config)
 }

@@ -142,7 +142,11 @@ fn no_sql_files_is_an_error_not_an_all_clear() {
     std::fs::write(dir.path().join("readme.txt"), "hello").unwrap();
     let out = dbaudit(&["scan", "."], Some(dir.path()));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no SQL files"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no SQL or application source files"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

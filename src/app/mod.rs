@@ -2,8 +2,11 @@
 //! trees: each language adapter (`lang/`) extracts the language-neutral facts of `ir`;
 //! `resolve` finds the repository's query methods across files; `rules/` report on them.
 
+pub mod embedded_sql;
 pub mod ir;
 pub mod lang;
+pub mod resolve;
+pub mod rules;
 
 use ir::{AppFile, Language};
 

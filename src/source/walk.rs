@@ -8,6 +8,14 @@ use std::sync::Mutex;
 /// Default file names scanned as SQL (matched case-insensitively on the file name).
 pub const DEFAULT_SQL_GLOBS: &[&str] = &["*.sql"];
 
+/// Default application source files (C#, JavaScript / TypeScript, Python, Java).
+pub const DEFAULT_APP_GLOBS: &[&str] = &[
+    "*.cs", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts", "*.py", "*.java",
+];
+
+/// Generated or vendored application files never worth reading.
+pub const DEFAULT_APP_EXCLUDES: &[&str] = &["*.min.js", "*.bundle.js", "*.d.ts", "node_modules/**"];
+
 /// Which files a walk keeps: the default SQL set plus configured globs, minus excludes.
 pub struct FileSet {
     include: GlobSet,
@@ -18,14 +26,21 @@ impl FileSet {
     /// `include` globs add to the default set and match the file name (`*.SqlDataProvider`)
     /// or, when they contain a `/`, the path. `exclude` globs match the path relative to
     /// the scanned root, or the file name.
-    pub fn new(extra_include: &[String], exclude: &[String]) -> Result<FileSet> {
+    pub fn new(extra_include: &[String], exclude: &[String], with_app: bool) -> Result<FileSet> {
+        let app: &[&str] = if with_app { DEFAULT_APP_GLOBS } else { &[] };
         let include_patterns = DEFAULT_SQL_GLOBS
             .iter()
+            .chain(app)
             .map(|s| s.to_string())
             .chain(extra_include.iter().cloned());
+        let excludes = DEFAULT_APP_EXCLUDES
+            .iter()
+            .filter(|_| with_app)
+            .map(|s| s.to_string())
+            .chain(exclude.iter().cloned());
         Ok(FileSet {
             include: build_globs(include_patterns, "include")?,
-            exclude: build_globs(exclude.iter().cloned(), "exclude")?,
+            exclude: build_globs(excludes, "exclude")?,
         })
     }
 

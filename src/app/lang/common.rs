@@ -125,6 +125,20 @@ pub fn looks_like_sql(text: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     let has = |w: &str| words.contains(&w);
+    // Prose such as "Select an option from the list" has the keywords but not SQL's shape:
+    // an all-caps or all-lowercase keyword with SQL punctuation or clauses.
+    let raw_first = trimmed.split_whitespace().next().unwrap_or("");
+    let keyword_case =
+        raw_first == raw_first.to_ascii_uppercase() || raw_first == raw_first.to_ascii_lowercase();
+    let punctuation = trimmed.contains(['*', '=', ',', '(', '@', '$', '?', ';']);
+    let clauses = [
+        "WHERE", "JOIN", "ORDER", "GROUP", "VALUES", "SET", "INTO", "TOP", "LIMIT", "DISTINCT",
+    ]
+    .iter()
+    .any(|c| has(c));
+    if !(keyword_case && (punctuation || clauses || raw_first == raw_first.to_ascii_uppercase())) {
+        return false;
+    }
     match first {
         "SELECT" => has("FROM"),
         "WITH" => has("AS") && has("SELECT"),

@@ -84,3 +84,28 @@ pub static ALL: &[&dyn SqlRule] = &[
     &non_sargable_predicate::NonSargablePredicate,
     &leading_wildcard_like::LeadingWildcardLike,
 ];
+
+/// Runs the enabled SQL rules (all, or only the named ones) over a parsed unit.
+pub fn run(
+    unit: &super::SqlUnit,
+    config: &crate::config::Config,
+    only: Option<&[&str]>,
+) -> Vec<RawFinding> {
+    let shapes: Vec<QueryShape> = unit
+        .statements
+        .iter()
+        .map(|s| super::query::analyze(unit.stmt_tokens(s)))
+        .collect();
+    let ctx = SqlContext {
+        unit,
+        shapes: &shapes,
+    };
+    let mut raw = Vec::new();
+    for rule in ALL {
+        let name = rule.meta().name;
+        if config.is_enabled(name) && only.is_none_or(|names| names.contains(&name)) {
+            rule.check(&ctx, &mut raw);
+        }
+    }
+    raw
+}

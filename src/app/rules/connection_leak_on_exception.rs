@@ -1,0 +1,70 @@
+//! `connection-leak-on-exception`: a connection closed only on the normal path.
+
+use super::{finding, AppFinding};
+use crate::app::ir::Disposal;
+use crate::app::resolve::Repo;
+use crate::declare_rule;
+use crate::model::{Category, Severity};
+
+declare_rule! {
+    /// ## What it finds
+    /// A connection created or opened in a function and closed, disposed or released
+    /// there — but not in a `finally`, `using`, try-with-resources or `with`, so an
+    /// exception between opening and closing skips the close.
+    ///
+    /// ## Why it matters
+    /// Errors are exactly when load is high and the pool is tight: every failed request
+    /// leaks a connection until the pool is exhausted and the whole application stalls.
+    ///
+    /// ## Example
+    /// ```python
+    /// conn = psycopg2.connect(DSN)
+    /// cur = conn.cursor()
+    /// cur.execute("UPDATE payments SET status = %s WHERE id = %s", (status, pid))  # may raise
+    /// conn.commit()
+    /// conn.close()
+    /// ```
+    ///
+    /// ## How to fix
+    /// Move the close into `finally`, or better, scope it: `with psycopg2.connect(...) as
+    /// conn`, `using var connection = ...`, try-with-resources, `try/finally
+    /// client.release()`.
+    pub static CONNECTION_LEAK_ON_EXCEPTION = {
+        name: "connection-leak-on-exception",
+        code: "APP004",
+        category: Category::ConnectionManagement,
+        default_severity: Severity::Medium,
+        summary: "A connection closed only on the normal path, leaked on exceptions",
+    };
+}
+
+pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
+    for (fi, file) in repo.files.iter().enumerate() {
+        for site in &file.connections {
+            let Disposal::NormalPathOnly(how) = &site.disposal else {
+                continue;
+            };
+            let variable = site
+                .variable
+                .as_deref()
+                .map(|v| format!(" (`{v}`)"))
+                .unwrap_or_default();
+            out.push(finding(
+                &CONNECTION_LEAK_ON_EXCEPTION,
+                fi,
+                file,
+                site.function,
+                site.start,
+                site.end.line,
+                format!(
+                    "`{}`{variable} is {how}: an exception before the close leaks it",
+                    site.text
+                ),
+                site.text.clone(),
+                Vec::new(),
+                "Close it in a finally block, or scope it with using / try-with-resources / with"
+                    .into(),
+            ));
+        }
+    }
+}

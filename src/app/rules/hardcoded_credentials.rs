@@ -1,0 +1,60 @@
+//! `hardcoded-credentials`: a connection string literal holding a password.
+
+use super::{finding, AppFinding};
+use crate::app::lang::common::masked_credentials;
+use crate::app::resolve::Repo;
+use crate::declare_rule;
+use crate::model::{Category, Severity};
+
+declare_rule! {
+    /// ## What it finds
+    /// A string literal in application source that is a connection string or URL with an
+    /// inline password: `Server=...;User Id=sa;Password=...`, `postgres://user:secret@host`,
+    /// `jdbc:mysql://...`. Placeholders (`Password={0}`, `${DB_PASSWORD}`, `%(pw)s`) are not
+    /// reported. The secret is masked in every output.
+    ///
+    /// ## Why it matters
+    /// The password is in the repository's history for everyone with read access, in every
+    /// clone and backup, and cannot be rotated without a code change; it is usually the same
+    /// in every environment.
+    ///
+    /// ## Example
+    /// ```csharp
+    /// const string ConnectionString = "Server=db;Database=Psyter;User Id=app;Password=*****;";
+    /// ```
+    ///
+    /// ## How to fix
+    /// Read the connection string from configuration or a secret store (environment
+    /// variables, Azure Key Vault, AWS Secrets Manager, user secrets), rotate the exposed
+    /// password, and prefer integrated / managed-identity authentication.
+    pub static HARDCODED_CREDENTIALS = {
+        name: "hardcoded-credentials",
+        code: "APP007",
+        category: Category::Security,
+        default_severity: Severity::High,
+        summary: "A connection string literal with a password",
+    };
+}
+
+pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
+    for (fi, file) in repo.files.iter().enumerate() {
+        for literal in &file.strings {
+            let Some(masked) = masked_credentials(&literal.text) else {
+                continue;
+            };
+            let shown: String = masked.chars().take(160).collect();
+            out.push(finding(
+                &HARDCODED_CREDENTIALS,
+                fi,
+                file,
+                literal.function,
+                literal.start,
+                literal.start.line,
+                format!("connection string with an inline password: `{shown}`"),
+                shown,
+                Vec::new(),
+                "Read it from configuration or a secret store, rotate the exposed password, prefer integrated or managed-identity authentication".into(),
+            ));
+        }
+    }
+}

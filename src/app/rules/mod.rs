@@ -1,0 +1,124 @@
+//! The application-source rules: one file each, each with its doc comment.
+
+pub mod connection_leak_on_exception;
+pub mod connection_per_call;
+pub mod hardcoded_credentials;
+pub mod n_plus_one;
+pub mod query_in_loop;
+pub mod sync_over_async;
+pub mod undisposed_connection;
+
+use super::ir::{AppFile, Loop, Pos};
+use super::resolve::{Reach, Repo};
+use crate::model::RelatedLocation;
+use crate::rules::RuleMeta;
+use crate::sql::rules::RawFinding;
+
+/// A finding in one file of the repository.
+pub struct AppFinding {
+    pub file: usize,
+    pub raw: RawFinding,
+}
+
+pub struct AppRule {
+    pub meta: &'static RuleMeta,
+    pub check: fn(&Repo, &mut Vec<AppFinding>),
+}
+
+pub static ALL: &[AppRule] = &[
+    AppRule {
+        meta: &n_plus_one::N_PLUS_ONE,
+        check: n_plus_one::check,
+    },
+    AppRule {
+        meta: &query_in_loop::QUERY_IN_LOOP,
+        check: query_in_loop::check,
+    },
+    AppRule {
+        meta: &undisposed_connection::UNDISPOSED_CONNECTION,
+        check: undisposed_connection::check,
+    },
+    AppRule {
+        meta: &connection_leak_on_exception::CONNECTION_LEAK_ON_EXCEPTION,
+        check: connection_leak_on_exception::check,
+    },
+    AppRule {
+        meta: &connection_per_call::CONNECTION_PER_CALL,
+        check: connection_per_call::check,
+    },
+    AppRule {
+        meta: &sync_over_async::SYNC_OVER_ASYNC,
+        check: sync_over_async::check,
+    },
+    AppRule {
+        meta: &hardcoded_credentials::HARDCODED_CREDENTIALS,
+        check: hardcoded_credentials::check,
+    },
+];
+
+/// `Class.Method` of a function, for the finding's location.
+pub fn object_name(file: &AppFile, function: Option<usize>) -> Option<String> {
+    let f = file.functions.get(function?)?;
+    Some(match &f.class {
+        Some(class) if !class.is_empty() && class != &f.name => format!("{class}.{}", f.name),
+        _ => f.name.clone(),
+    })
+}
+
+/// A finding at a position of a file.
+#[allow(clippy::too_many_arguments)]
+pub fn finding(
+    rule: &'static RuleMeta,
+    file_index: usize,
+    file: &AppFile,
+    function: Option<usize>,
+    at: Pos,
+    end_line: u32,
+    message: String,
+    snippet: String,
+    related: Vec<RelatedLocation>,
+    recommendation: String,
+) -> AppFinding {
+    AppFinding {
+        file: file_index,
+        raw: RawFinding {
+            rule,
+            line: at.line,
+            column: at.column,
+            end_line,
+            statement_line: at.line,
+            object: object_name(file, function),
+            message,
+            snippet,
+            related,
+            recommendation,
+        },
+    }
+}
+
+/// The query a loop iterates over, when it is one: directly (`foreach (var x in
+/// repo.GetAll())`) or through a variable assigned from a query before the loop.
+pub fn loop_source_query(repo: &Repo, file: &AppFile, lp: &Loop) -> Option<(String, Pos, Reach)> {
+    if let Some(ci) = lp.source_call {
+        let call = &file.calls[ci];
+        return repo.reach(call).map(|r| (call.text.clone(), call.start, r));
+    }
+    let variable = lp.source_var.as_deref()?;
+    // The last assignment of that variable before the loop, in the same function.
+    let assignment = file
+        .assignments
+        .iter()
+        .filter(|a| a.function == lp.function && a.variable == variable && a.start < lp.start)
+        .max_by_key(|a| a.start)?;
+    let call = &file.calls[assignment.call];
+    repo.reach(call)
+        .map(|r| (format!("{variable} = {}", call.text), call.start, r))
+}
+
+/// How a call reaches the database, in words.
+pub fn describe_reach(repo: &Repo, reach: &Reach) -> String {
+    match reach {
+        Reach::Direct(api) => api.clone(),
+        Reach::Method { function, .. } => repo.chain(*function),
+    }
+}

@@ -1,0 +1,83 @@
+//! `query-in-loop`: a query call inside a loop over anything else.
+
+use super::{describe_reach, finding, loop_source_query, AppFinding};
+use crate::app::resolve::Repo;
+use crate::declare_rule;
+use crate::model::{Category, RelatedLocation, Severity};
+
+declare_rule! {
+    /// ## What it finds
+    /// A query call (a catalogued database call, or a repository method that reaches one)
+    /// inside a loop whose iteration source is not itself a query (that case is
+    /// `n-plus-one`): one INSERT per item of a request payload, one lookup per id of a
+    /// list. A loop whose body only works on data fetched before the loop is not reported,
+    /// and in-memory LINQ / collection operations are not database calls.
+    ///
+    /// ## Why it matters
+    /// Each iteration is a round trip: latency times the number of items, and as many
+    /// statements for the server to parse, plan and log.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// for (const item of order.items) {
+    ///   await pool.query('INSERT INTO order_items (order_id, sku) VALUES ($1, $2)', [order.id, item.sku]);
+    /// }
+    /// ```
+    ///
+    /// ## How to fix
+    /// Batch: one multi-row INSERT, a bulk API (`SqlBulkCopy`, `COPY`, `executemany`,
+    /// `createMany`, `saveAll`), or one query with `IN (...)` / `= ANY($1)` for the lookups.
+    pub static QUERY_IN_LOOP = {
+        name: "query-in-loop",
+        code: "APP002",
+        category: Category::QueryPatterns,
+        default_severity: Severity::Medium,
+        summary: "A query call per iteration of a loop: batch it",
+    };
+}
+
+pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
+    for (fi, file) in repo.files.iter().enumerate() {
+        for (li, lp) in file.loops.iter().enumerate() {
+            if loop_source_query(repo, file, lp).is_some() {
+                continue;
+            }
+            for (ci, call) in file.calls.iter().enumerate() {
+                // Report at the innermost loop only.
+                if call.loops.last() != Some(&li) || Some(ci) == lp.source_call {
+                    continue;
+                }
+                let Some(reach) = repo.reach(call) else {
+                    continue;
+                };
+                // An outer loop over a query makes it an n-plus-one, reported there.
+                if call
+                    .loops
+                    .iter()
+                    .any(|&outer| loop_source_query(repo, file, &file.loops[outer]).is_some())
+                {
+                    continue;
+                }
+                out.push(finding(
+                    &QUERY_IN_LOOP,
+                    fi,
+                    file,
+                    call.function,
+                    call.start,
+                    call.end.line,
+                    format!(
+                        "`{}` runs once per iteration of the {} over `{}` (line {}): {}",
+                        call.text,
+                        lp.kind,
+                        lp.source_text.clone().unwrap_or_else(|| "…".into()),
+                        lp.start.line,
+                        describe_reach(repo, &reach)
+                    ),
+                    format!("{} | {}", lp.source_text.clone().unwrap_or_default(), call.text),
+                    vec![RelatedLocation { line: lp.start.line, column: lp.start.column, text: format!("loop: {}", lp.kind) }],
+                    "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `undisposed-connection`: a connection created or opened and never released.
+
+use super::{finding, AppFinding};
+use crate::app::ir::Disposal;
+use crate::app::resolve::Repo;
+use crate::declare_rule;
+use crate::model::{Category, Severity};
+
+declare_rule! {
+    /// ## What it finds
+    /// A connection created or opened in a function (`new SqlConnection`,
+    /// `NpgsqlConnection`, `DbProviderFactory.CreateConnection`; `DriverManager.getConnection`,
+    /// `dataSource.getConnection()`; `psycopg2` / `pyodbc` / `pymssql` `connect`; a `pg`
+    /// `Client` or `pool.connect()` checkout; `new sql.ConnectionPool(...)`) that is never
+    /// disposed, closed or released there: not in `using` / `using var` / `await using`,
+    /// try-with-resources or `with`, not closed in a `finally`, not closed at all. A
+    /// connection that changes owner — returned, stored in a field, handed to a
+    /// constructor, registered with a container, or closed by a reader opened with
+    /// `CommandBehavior.CloseConnection` — is not reported.
+    ///
+    /// ## Why it matters
+    /// Until the garbage collector finalises it (if ever), the connection stays open and
+    /// checked out of the pool. Under load the pool runs dry and requests time out waiting
+    /// for a connection, and the server keeps sessions (and their locks) open.
+    ///
+    /// ## Example
+    /// ```csharp
+    /// var connection = new SqlConnection(_connectionString);
+    /// connection.Open();
+    /// return new SqlCommand("SELECT COUNT(*) FROM Users", connection).ExecuteScalar();
+    /// ```
+    ///
+    /// ## How to fix
+    /// Scope the connection: `using var connection = new SqlConnection(...)` (C#),
+    /// try-with-resources (Java), `with psycopg2.connect(...) as conn` (Python),
+    /// `try { ... } finally { client.release() }` (node-postgres).
+    pub static UNDISPOSED_CONNECTION = {
+        name: "undisposed-connection",
+        code: "APP003",
+        category: Category::ConnectionManagement,
+        default_severity: Severity::High,
+        summary: "A connection opened and never disposed, closed or released",
+    };
+}
+
+pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
+    for (fi, file) in repo.files.iter().enumerate() {
+        for site in &file.connections {
+            if site.disposal != Disposal::Never || site.function.is_none() {
+                continue;
+            }
+            let variable = site
+                .variable
+                .as_deref()
+                .map(|v| format!(" (`{v}`)"))
+                .unwrap_or_default();
+            out.push(finding(
+                &UNDISPOSED_CONNECTION,
+                fi,
+                file,
+                site.function,
+                site.start,
+                site.end.line,
+                format!(
+                    "`{}`{variable} is never disposed, closed or released in this function: every call leaks a pooled connection",
+                    site.text
+                ),
+                site.text.clone(),
+                Vec::new(),
+                "Scope the connection: using / using var (C#), try-with-resources (Java), with (Python), release() in finally (node-postgres)".into(),
+            ));
+        }
+    }
+}
