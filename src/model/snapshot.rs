@@ -265,7 +265,8 @@ impl Snapshot {
     pub fn index_key_map(
         &self,
     ) -> std::collections::HashMap<(&str, &str, &str), Vec<Option<String>>> {
-        let mut map: std::collections::HashMap<(&str, &str, &str), Vec<(i32, Option<String>)>> =
+        type Positions = Vec<(i32, Option<String>)>;
+        let mut map: std::collections::HashMap<(&str, &str, &str), Positions> =
             std::collections::HashMap::new();
         for c in self.index_columns.iter().filter(|c| c.is_key) {
             map.entry((c.schema.as_str(), c.table.as_str(), c.index.as_str()))

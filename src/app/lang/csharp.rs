@@ -331,11 +331,9 @@ impl<'a> Walker<'a, '_> {
                 self.string_lit(node, ctx, false);
                 return;
             }
-            "binary_expression" => {
-                if self.is_string_concat(node) {
-                    self.string_lit(node, ctx, false);
-                    // Still walk the non-literal parts for calls.
-                }
+            // A concatenation is recorded whole; its non-literal parts are still walked.
+            "binary_expression" if self.is_string_concat(node) => {
+                self.string_lit(node, ctx, false);
             }
             _ => {}
         }
@@ -967,13 +965,12 @@ impl<'a> Walker<'a, '_> {
                         );
                     }
                 }
-                "return_statement" | "yield_statement" => {
+                "return_statement" | "yield_statement"
                     if node
                         .named_child(0)
-                        .is_some_and(|e| self.source.text(e) == name)
-                    {
-                        escapes = Some("returned to the caller".into());
-                    }
+                        .is_some_and(|e| self.source.text(e) == name) =>
+                {
+                    escapes = Some("returned to the caller".into());
                 }
                 "assignment_expression" => {
                     let right = node
