@@ -133,6 +133,89 @@ fn scan_both(text: &str) {
     }
 }
 
+/// Application-source fragments: every adapter must survive them.
+const APP_FRAGMENTS: &[&str] = &[
+    "class",
+    "C",
+    "{",
+    "}",
+    "(",
+    ")",
+    ";",
+    "void",
+    "M",
+    "def",
+    "f",
+    ":",
+    "\n",
+    "    ",
+    "for",
+    "foreach",
+    "in",
+    "of",
+    "while",
+    "var",
+    "x",
+    "=",
+    "await",
+    "async",
+    "using",
+    "with",
+    "as",
+    "try",
+    "finally",
+    "catch",
+    "return",
+    "new",
+    "SqlConnection",
+    "conn",
+    ".",
+    "Open",
+    "ExecuteReader",
+    "query",
+    "execute",
+    "cursor",
+    "forEach",
+    "map",
+    "=>",
+    "lambda",
+    "\"SELECT * FROM t WHERE a = \"",
+    "+",
+    "`SELECT ${x} FROM t`",
+    "f\"SELECT {x} FROM t\"",
+    "'",
+    "\"",
+    "\"\"\"",
+    "/*",
+    "*/",
+    "//",
+    "#",
+    "@",
+    "[",
+    "]",
+    "<",
+    ">",
+    ",",
+    "public",
+    "static",
+    "import",
+    "from",
+    "require(\"pg\")",
+    "Pool",
+];
+
+fn appish() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(APP_FRAGMENTS), 0..200)
+        .prop_map(|parts| parts.join(" "))
+}
+
+fn scan_app(text: &str) {
+    let config = Config::default();
+    for name in ["f.cs", "f.js", "f.ts", "f.tsx", "f.py", "f.java"] {
+        let _ = scan_text(name, text, None, &config);
+    }
+}
+
 proptest! {
     // PROPTEST_CASES raises the count for a longer local fuzzing session.
     #![proptest_config(ProptestConfig::with_cases(
@@ -149,6 +232,18 @@ proptest! {
     #[test]
     fn sql_fragments_never_panic(text in sqlish()) {
         scan_both(&text);
+    }
+
+    #[test]
+    fn application_fragments_never_panic(text in appish()) {
+        scan_app(&text);
+    }
+
+    #[test]
+    fn arbitrary_bytes_in_application_files_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..1500)) {
+        if let Ok(decoded) = decode(&bytes) {
+            scan_app(&decoded.text);
+        }
     }
 
     #[test]

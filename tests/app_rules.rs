@@ -1,0 +1,139 @@
+//! Application-source rules on fixture repositories: `fixtures/app/<language>/<case>/` is
+//! a small repository (several files, so that query methods resolve across files); every
+//! expected finding is marked on its line with a comment `expect: <rule>[, <rule>]`. Each
+//! `<rule>` case has its `<rule>_ok` twin of look-alikes that must stay silent.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use dbaudit::config::Config;
+use dbaudit::scan::{run, ScanOptions};
+
+fn cases(language: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/app")
+        .join(language);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    cases.sort();
+    cases
+}
+
+fn expected(case: &Path) -> BTreeSet<(String, u32, String)> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(case).unwrap().filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(at) = line.find("expect:") {
+                for rule in line[at + 7..].split(',') {
+                    let rule = rule.trim().trim_end_matches("*/").trim();
+                    if !rule.is_empty() {
+                        out.insert((name.clone(), i as u32 + 1, rule.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_language(language: &str) {
+    let cases = cases(language);
+    if cases.is_empty() {
+        eprintln!("no fixtures for {language} yet");
+        return;
+    }
+    let mut failures = Vec::new();
+    for case in &cases {
+        let options = ScanOptions {
+            paths: vec![case.clone()],
+            dialect: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            no_ignore: true,
+            app: true,
+        };
+        let report = match run(&options, &Config::default()) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: scan failed: {e:#}", case.display()));
+                continue;
+            }
+        };
+        let actual: BTreeSet<(String, u32, String)> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let file = Path::new(f.location.file.as_deref().unwrap_or(""))
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                (file, f.location.line.unwrap_or(0), f.rule.clone())
+            })
+            .collect();
+        let want = expected(case);
+        let case_name = case.file_name().unwrap().to_string_lossy().to_string();
+        for missing in want.difference(&actual) {
+            failures.push(format!("{language}/{case_name}: missing {missing:?}"));
+        }
+        for extra in actual.difference(&want) {
+            let message = report
+                .findings
+                .iter()
+                .find(|f| f.location.line == Some(extra.1) && f.rule == extra.2)
+                .map(|f| f.message.clone())
+                .unwrap_or_default();
+            failures.push(format!(
+                "{language}/{case_name}: unexpected {extra:?}: {message}"
+            ));
+        }
+        for finding in &report.findings {
+            assert!(
+                !finding.message.is_empty()
+                    && !finding.recommendation.is_empty()
+                    && !finding.fingerprint.is_empty()
+            );
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatch(es):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn csharp() {
+    check_language("csharp");
+}
+
+#[test]
+fn javascript() {
+    check_language("javascript");
+}
+
+#[test]
+fn typescript() {
+    check_language("typescript");
+}
+
+#[test]
+fn python() {
+    check_language("python");
+}
+
+#[test]
+fn java() {
+    check_language("java");
+}
