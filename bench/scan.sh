@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Scan benchmark: generates a 50 MB mixed T-SQL / PL/pgSQL corpus of 200 KB files, then
-# one corpus with a single 20 MB file, scans each with the release build and prints
+# Scan benchmark: generates a 50 MB mixed T-SQL / PL/pgSQL corpus of 200 KB files, one
+# corpus with a single 20 MB file, and 50 MB of C# / JS / TS / Python / Java source, scans each with the release build and prints
 # throughput and peak memory. Memory should follow the largest file, not the corpus.
 # Usage: bench/scan.sh [TOTAL_MB]
 set -euo pipefail
@@ -34,4 +34,6 @@ python3 bench/gen_corpus.py "$work/many" "$total_mb" 200 >/dev/null
 measure "corpus of 200 KB files" "$work/many"
 python3 bench/gen_corpus.py "$work/one" 20 20480 >/dev/null
 measure "one 20 MB file" "$work/one"
+python3 bench/gen_app_corpus.py "$work/app" "$total_mb" 100 >/dev/null
+measure "application source, 100 KB files" "$work/app"
 echo "cores: $(nproc)"
