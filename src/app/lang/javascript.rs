@@ -1,7 +1,4666 @@
-//! Placeholder: the JavaScript / TypeScript adapter is being written.
+//! JavaScript / TypeScript adapter (`.js` `.jsx` `.mjs` `.cjs` with tree-sitter-javascript,
+//! which handles JSX; `.ts` `.mts` `.cts` with tree-sitter-typescript; `.tsx` with its TSX
+//! grammar): tree-sitter tree -> `AppFile` facts.
+//!
+//! The catalogue of database call sites, connection creations and iteration callbacks is the
+//! block of tables right below; the recognisers further down only read those tables.
 
-use crate::app::ir::{AppFile, Language};
+use std::collections::{HashMap, HashSet};
 
-pub fn extract(path: &str, _text: &str, language: Language) -> AppFile {
-    AppFile::new(path, language)
+use tree_sitter::{Node, Parser};
+
+use crate::app::ir::{
+    AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
+    PerCallConnection, Pos, StringLit,
+};
+use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
+
+// ─────────────────────────────────────────────────────────────────────────────────────────
+// Catalogue
+// ─────────────────────────────────────────────────────────────────────────────────────────
+
+/// SQL drivers' statement methods (`pg` `pool.query` / `client.query`, `mysql2`
+/// `connection.query` / `pool.execute`, `sequelize.query`, TypeORM `dataSource.query` /
+/// `queryRunner.query`, drizzle `db.execute`). A call is one only when the receiver is a
+/// database handle (see `DRIVER_RECEIVER_WORDS`) and the first argument can be SQL (a string,
+/// template, concatenation, variable, call, or a `{ text }` / `{ sql }` query config; never an
+/// object without those keys, which is Apollo's `client.query({ query })` or DynamoDB's
+/// `docClient.query(params)`). The kind is refined from the SQL text when it is literal.
+const DRIVER_METHODS: &[(&str, DbCall)] = &[("query", DbCall::Query), ("execute", DbCall::Query)];
+
+/// Words of the receiver's last name (`pool` in `this.pool.query`, `getPool` in
+/// `getPool().query`; camelCase / snake_case split, lowercased) that make it a database
+/// handle. Names assigned from a driver constructor / factory, or typed as a driver type, are
+/// handles whatever their name (see `HANDLE_TYPES` and `Extractor::handle_of_value`).
+const DRIVER_RECEIVER_WORDS: &[&str] = &[
+    "pool",
+    "client",
+    "db",
+    "database",
+    "pg",
+    "postgres",
+    "conn",
+    "con",
+    "connection",
+    "tx",
+    "trx",
+    "transaction",
+    "sql",
+    "mysql",
+    "mssql",
+    "knex",
+    "sequelize",
+];
+/// Whole lowercased receiver names (or suffixes) that are handles.
+const DRIVER_RECEIVER_SUFFIXES: &[&str] = &["datasource", "queryrunner", "entitymanager"];
+
+/// Receiver words that rule a handle out even when a hint word is present
+/// (`apolloClient`, `httpClient`, `redisClient`, `docClient`, `esClient`...).
+const NOT_SQL_RECEIVER_WORDS: &[&str] = &[
+    "apollo",
+    "graphql",
+    "gql",
+    "urql",
+    "relay",
+    "http",
+    "https",
+    "api",
+    "rest",
+    "rpc",
+    "grpc",
+    "trpc",
+    "redis",
+    "elastic",
+    "elasticsearch",
+    "es",
+    "search",
+    "mongo",
+    "mongodb",
+    "dynamo",
+    "dynamodb",
+    "doc",
+    "document",
+    "s3",
+    "cache",
+    "firestore",
+    "firebase",
+    "supabase",
+    "ws",
+    "socket",
+    "auth",
+    "oauth",
+    "stripe",
+    "slack",
+    "github",
+    "influx",
+    "algolia",
+    "cosmos",
+    "kafka",
+    "amqp",
+    "mqtt",
+    "ldap",
+    "soap",
+    "sanity",
+    "contentful",
+    "aws",
+    "sqs",
+    "sns",
+    "axios",
+];
+
+/// Modules of non-SQL clients with a `query` / `execute` method (GraphQL clients, DynamoDB,
+/// Elasticsearch...): in a file importing one of them and no SQL module (`SQL_MODULES`), a
+/// driver call needs a receiver assigned from / typed as a driver handle; its name is not enough.
+const NOT_SQL_MODULES: &[&str] = &[
+    "@apollo/client",
+    "apollo-client",
+    "apollo-boost",
+    "urql",
+    "@urql/core",
+    "graphql-request",
+    "graphql-tag",
+    "relay-runtime",
+    "react-relay",
+    "@elastic/elasticsearch",
+    "aws-sdk",
+    "@aws-sdk/lib-dynamodb",
+    "@aws-sdk/client-dynamodb",
+    "mongodb",
+    "firebase",
+    "firebase-admin",
+    "@google-cloud/firestore",
+    "@supabase/supabase-js",
+    "ioredis",
+    "redis",
+    "cassandra-driver",
+];
+const SQL_MODULES: &[&str] = &[
+    "pg",
+    "pg-pool",
+    "pg-promise",
+    "postgres",
+    "@vercel/postgres",
+    "@neondatabase/serverless",
+    "mysql",
+    "mysql2",
+    "mysql2/promise",
+    "mariadb",
+    "promise-mysql",
+    "mssql",
+    "tedious",
+    "knex",
+    "sequelize",
+    "sequelize-typescript",
+    "typeorm",
+    "@prisma/client",
+    "drizzle-orm",
+    "kysely",
+    "better-sqlite3",
+    "sqlite3",
+    "sqlite",
+    "oracledb",
+    "slonik",
+];
+
+/// Tagged templates that are not SQL: a `db.query(gql`...`)` is not a database call.
+const NOT_SQL_TAGS: &[&str] = &[
+    "gql", "graphql", "aql", "cypher", "css", "html", "md", "styled",
+];
+
+/// `mssql` requests: `request.query(...)` / `request.execute(proc)` / `request.batch(...)` where
+/// the receiver was assigned from `pool.request()` / `new sql.Request(...)`, is a
+/// `pool.request()....query(...)` chain (a member call `request()`, so supertest's
+/// `request(app).get(...).query(...)` is not one), or is named `request` / `req...` in a file
+/// importing `mssql`.
+const MSSQL_REQUEST_METHODS: &[(&str, DbCall)] = &[
+    ("query", DbCall::Query),
+    ("execute", DbCall::Query),
+    ("batch", DbCall::Query),
+    ("bulk", DbCall::Execute),
+];
+
+/// `tedious`: `connection.execSql(request)` and friends, on a handle receiver, in a file
+/// importing `tedious`.
+const TEDIOUS_METHODS: &[(&str, DbCall)] = &[
+    ("execSql", DbCall::Query),
+    ("execSqlBatch", DbCall::Query),
+    ("callProcedure", DbCall::Query),
+];
+
+/// `pg-promise`: `db.any(...)`, `t.none(...)`..., on a handle receiver (or `t` / `task`), in a
+/// file importing `pg-promise`.
+const PG_PROMISE_METHODS: &[(&str, DbCall)] = &[
+    ("any", DbCall::Query),
+    ("many", DbCall::Query),
+    ("manyOrNone", DbCall::Query),
+    ("one", DbCall::Query),
+    ("oneOrNone", DbCall::Query),
+    ("none", DbCall::Execute),
+    ("result", DbCall::Query),
+    ("multi", DbCall::Query),
+    ("multiResult", DbCall::Query),
+    ("func", DbCall::Query),
+    ("proc", DbCall::Query),
+];
+const PG_PROMISE_EXTRA_RECEIVERS: &[&str] = &["t", "task"];
+
+/// Prisma model delegates: `prisma.<model>.<method>(...)` where the name before the model is
+/// a Prisma client (`prisma`, `this.prisma`, `prismaService`, `db`, `tx`, `ctx.prisma`, or a
+/// name assigned from `new PrismaClient()` / typed `PrismaClient`) and the model name starts
+/// lowercase (Prisma's delegates do; `db.User.create` is Sequelize).
+const PRISMA_MODEL_METHODS: &[(&str, DbCall)] = &[
+    ("findMany", DbCall::Query),
+    ("findUnique", DbCall::Query),
+    ("findFirst", DbCall::Query),
+    ("findUniqueOrThrow", DbCall::Query),
+    ("findFirstOrThrow", DbCall::Query),
+    ("count", DbCall::Query),
+    ("aggregate", DbCall::Query),
+    ("groupBy", DbCall::Query),
+    ("create", DbCall::Execute),
+    ("createMany", DbCall::Execute),
+    ("createManyAndReturn", DbCall::Execute),
+    ("update", DbCall::Execute),
+    ("updateMany", DbCall::Execute),
+    ("updateManyAndReturn", DbCall::Execute),
+    ("upsert", DbCall::Execute),
+    ("delete", DbCall::Execute),
+    ("deleteMany", DbCall::Execute),
+];
+/// Prisma raw SQL on the client itself: `prisma.$queryRaw`...``, `prisma.$executeRawUnsafe(sql)`.
+const PRISMA_RAW_METHODS: &[(&str, DbCall)] = &[
+    ("$queryRaw", DbCall::Query),
+    ("$queryRawUnsafe", DbCall::Query),
+    ("$executeRaw", DbCall::Execute),
+    ("$executeRawUnsafe", DbCall::Execute),
+];
+/// Names (exact, lowercased) that are a Prisma client besides those containing `prisma`.
+const PRISMA_CLIENT_NAMES: &[&str] = &["db", "tx", "database"];
+
+/// Sequelize (and other active-record ORMs') model statics: `User.findAll(...)`. The receiver
+/// must be a model: a capitalised identifier that is not a JavaScript / framework global
+/// (`BUILTIN_GLOBALS`), or `models.User` / `db.User` / `this.User` / `this.userModel`. The
+/// bool marks names distinctive enough to accept on any capitalised receiver; the others
+/// (`create`, `update`, `count`...) also need evidence that the identifier is a model: defined
+/// in the file (`sequelize.define`, `class X extends Model`, `const { User } = db.models`), or
+/// imported from a path naming models / entities / schemas / db, or imported in a file that
+/// imports an ORM (`ORM_MODULES`). Never with a function literal first argument (`xs.find(fn)`).
+const MODEL_METHODS: &[(&str, DbCall, bool)] = &[
+    ("findAll", DbCall::Query, true),
+    ("findOne", DbCall::Query, true),
+    ("findByPk", DbCall::Query, true),
+    ("findAndCountAll", DbCall::Query, true),
+    ("bulkCreate", DbCall::Execute, true),
+    ("findOrCreate", DbCall::Execute, true),
+    ("findCreateFind", DbCall::Execute, true),
+    ("count", DbCall::Query, false),
+    ("max", DbCall::Query, false),
+    ("min", DbCall::Query, false),
+    ("sum", DbCall::Query, false),
+    ("create", DbCall::Execute, false),
+    ("update", DbCall::Execute, false),
+    ("destroy", DbCall::Execute, false),
+    ("upsert", DbCall::Execute, false),
+    ("increment", DbCall::Execute, false),
+    ("decrement", DbCall::Execute, false),
+    ("truncate", DbCall::Execute, false),
+    ("restore", DbCall::Execute, false),
+    // TypeORM BaseEntity / Mongoose statics, same evidence as the non-distinctive ones.
+    ("find", DbCall::Query, false),
+    ("findBy", DbCall::Query, false),
+    ("findOneBy", DbCall::Query, false),
+    ("findById", DbCall::Query, false),
+];
+/// Containers whose capitalised members are models: `models.User`, `db.User`.
+const MODEL_CONTAINERS: &[&str] = &["models", "model", "db", "database", "sequelize"];
+/// Modules whose import makes a capitalised receiver with a model method a model.
+const ORM_MODULES: &[&str] = &[
+    "sequelize",
+    "sequelize-typescript",
+    "typeorm",
+    "mongoose",
+    "objection",
+    "bookshelf",
+    "waterline",
+    "@mikro-orm/core",
+];
+/// Import paths (substrings, lowercased) that hold models.
+const MODEL_PATH_HINTS: &[&str] = &["model", "entit", "schema", "/db", "database"];
+/// Capitalised globals and framework namespaces that are never models.
+const BUILTIN_GLOBALS: &[&str] = &[
+    "Object",
+    "Array",
+    "Math",
+    "JSON",
+    "Promise",
+    "Date",
+    "Number",
+    "String",
+    "Boolean",
+    "Reflect",
+    "Proxy",
+    "Symbol",
+    "Intl",
+    "Buffer",
+    "Map",
+    "Set",
+    "WeakMap",
+    "WeakSet",
+    "Error",
+    "RegExp",
+    "BigInt",
+    "Atomics",
+    "URL",
+    "URLSearchParams",
+    "React",
+    "ReactDOM",
+    "Vue",
+    "Ember",
+    "Backbone",
+    "Immutable",
+    "Observable",
+    "Rx",
+    "Vuex",
+    "Redux",
+    "Sentry",
+    "Stripe",
+    "Logger",
+    "Console",
+    "Crypto",
+    "Axios",
+    "Joi",
+    "Yup",
+    "Ajv",
+    "Moment",
+    "DateTime",
+    "Duration",
+    "Chart",
+    "Highcharts",
+    "THREE",
+    "Phaser",
+    "Cypress",
+    "Sinon",
+    "Electron",
+    "StyleSheet",
+    "Animated",
+    "Dimensions",
+    "Platform",
+    "Linking",
+    "Alert",
+    "AsyncStorage",
+    "Notification",
+    "Storage",
+    "Cache",
+    "Store",
+    "Vitest",
+    "Jest",
+    "Sequelize",
+    "Prisma",
+    "DataTypes",
+    "Op",
+    "Schema",
+];
+
+/// TypeORM repositories: `userRepository.find(...)`, `getRepository(User).findOneBy(...)`,
+/// `dataSource.getRepository(User).save(...)`, `this.usersRepo.delete(...)`: the receiver's last
+/// name has a `repo` / `repository` word, ends with a repository factory call
+/// (`TYPEORM_REPOSITORY_FACTORIES`), or was typed `Repository<T>` / assigned from one.
+/// Managers (`manager`, `entityManager`, `em`, typed `EntityManager`) take the same methods.
+const TYPEORM_REPOSITORY_METHODS: &[(&str, DbCall)] = &[
+    ("find", DbCall::Query),
+    ("findOne", DbCall::Query),
+    ("findOneBy", DbCall::Query),
+    ("findBy", DbCall::Query),
+    ("findAndCount", DbCall::Query),
+    ("findAndCountBy", DbCall::Query),
+    ("findOneOrFail", DbCall::Query),
+    ("findOneByOrFail", DbCall::Query),
+    ("findByIds", DbCall::Query),
+    ("count", DbCall::Query),
+    ("countBy", DbCall::Query),
+    ("exist", DbCall::Query),
+    ("exists", DbCall::Query),
+    ("existsBy", DbCall::Query),
+    ("sum", DbCall::Query),
+    ("average", DbCall::Query),
+    ("minimum", DbCall::Query),
+    ("maximum", DbCall::Query),
+    ("query", DbCall::Query),
+    ("save", DbCall::Execute),
+    ("insert", DbCall::Execute),
+    ("update", DbCall::Execute),
+    ("upsert", DbCall::Execute),
+    ("delete", DbCall::Execute),
+    ("remove", DbCall::Execute),
+    ("softDelete", DbCall::Execute),
+    ("softRemove", DbCall::Execute),
+    ("restore", DbCall::Execute),
+    ("increment", DbCall::Execute),
+    ("decrement", DbCall::Execute),
+    ("clear", DbCall::Execute),
+];
+const TYPEORM_REPOSITORY_WORDS: &[&str] = &["repo", "repository"];
+const TYPEORM_REPOSITORY_FACTORIES: &[&str] = &[
+    "getRepository",
+    "getCustomRepository",
+    "getTreeRepository",
+    "getMongoRepository",
+    "withRepository",
+];
+/// Manager receivers (exact, lowercased; also any name ending in `entitymanager`).
+const TYPEORM_MANAGER_NAMES: &[&str] = &["manager", "entitymanager", "em"];
+/// TypeORM query builder terminals: `...createQueryBuilder('u')....getMany()`. Writes when the
+/// chain holds `TYPEORM_QB_WRITES`.
+const TYPEORM_QB_TERMINALS: &[&str] = &[
+    "getMany",
+    "getOne",
+    "getOneOrFail",
+    "getRawMany",
+    "getRawOne",
+    "getManyAndCount",
+    "getCount",
+    "getExists",
+    "execute",
+    "stream",
+];
+const TYPEORM_QB_WRITES: &[&str] = &["insert", "update", "delete", "softDelete", "restore"];
+
+/// knex / drizzle query builders: a chain rooted in `knex('users')` / `db('users')` /
+/// `trx('users')` (or a name assigned from `knex(config)` / `drizzle(...)`), or in
+/// `knex.select(...)` / `knex.from(...)` / `knex.raw(...)`... (`KNEX_ROOT_METHODS`), is a
+/// statement only when materialised: its outermost call is awaited, or ends with a
+/// materialising method (`KNEX_MATERIALISERS`) and is not the argument of another call (a
+/// subquery). Only that outermost call is marked. Writes when the chain holds `KNEX_WRITES`.
+const KNEX_ROOT_NAMES: &[&str] = &["knex", "db", "trx"];
+const KNEX_ROOT_METHODS: &[&str] = &[
+    "select",
+    "from",
+    "raw",
+    "table",
+    "with",
+    "withSchema",
+    "insert",
+    "update",
+    "delete",
+    "del",
+    "selectDistinct",
+];
+/// Root methods accepted on `knex` / `trx` / knex handles only, not on a plain `db` (Dexie's
+/// `db.table('friends')`, a wrapper's `db.with(...)`).
+const KNEX_ONLY_ROOT_METHODS: &[&str] = &["table", "with", "withSchema", "del"];
+const KNEX_MATERIALISERS: &[&str] = &[
+    "first", "then", "select", "pluck", "count", "insert", "update", "del", "delete",
+];
+const KNEX_WRITES: &[&str] = &[
+    "insert",
+    "update",
+    "del",
+    "delete",
+    "truncate",
+    "increment",
+    "decrement",
+    "upsert",
+    "merge",
+];
+
+/// `postgres` (postgres.js) and `@vercel/postgres`: the tag runs the statement,
+/// `sql`SELECT ...``, and `sql.unsafe(text)`. Only for a tag imported from / created by these.
+const SQL_TAG_MODULES: &[&str] = &["postgres", "@vercel/postgres"];
+
+/// Loop callbacks: `xs.forEach(cb)`, `xs.map(cb)`, ...: (method, index of the parameter holding
+/// the element). The callback must be the first argument and a function literal.
+/// `Promise.all(xs.map(cb))` / `Promise.allSettled(...)` make the kind `Promise.all(map) callback`
+/// (concurrent, still one round trip per element).
+const LOOP_CALLBACK_METHODS: &[(&str, usize)] = &[
+    ("forEach", 0),
+    ("map", 0),
+    ("flatMap", 0),
+    ("reduce", 1),
+    ("reduceRight", 1),
+];
+const PROMISE_COMBINATORS: &[&str] = &["all", "allSettled"];
+/// Static iteration helpers: `Promise.map(xs, cb)` (bluebird), `async.eachSeries(xs, cb)`,
+/// `_.forEach(xs, cb)`: the source is the first argument, the callback a later function literal.
+const ITERATION_HELPERS: &[(&str, &[&str])] = &[
+    ("Promise", &["map", "mapSeries", "each"]),
+    ("Bluebird", &["map", "mapSeries", "each"]),
+    (
+        "async",
+        &[
+            "each",
+            "eachSeries",
+            "eachLimit",
+            "eachOf",
+            "eachOfSeries",
+            "forEach",
+            "forEachSeries",
+            "map",
+            "mapSeries",
+            "mapLimit",
+        ],
+    ),
+    ("_", &["forEach", "each", "map", "flatMap"]),
+    ("lodash", &["forEach", "each", "map", "flatMap"]),
+];
+
+/// Database drivers, the modules that provide them, and the qualifier names
+/// (`new pg.Client`, `new sql.ConnectionPool`, `mysql.createPool`) that identify them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Driver {
+    Pg,
+    Mssql,
+    Tedious,
+    Mysql,
+}
+const DRIVER_MODULES: &[(Driver, &[&str], &[&str])] = &[
+    (
+        Driver::Pg,
+        &[
+            "pg",
+            "pg-pool",
+            "@neondatabase/serverless",
+            "@vercel/postgres",
+        ],
+        &["pg"],
+    ),
+    (
+        Driver::Mssql,
+        &["mssql", "mssql/msnodesqlv8"],
+        &["sql", "mssql"],
+    ),
+    (Driver::Tedious, &["tedious"], &["tedious"]),
+    (
+        Driver::Mysql,
+        &[
+            "mysql",
+            "mysql2",
+            "mysql2/promise",
+            "mariadb",
+            "promise-mysql",
+        ],
+        &["mysql", "mysql2", "mariadb"],
+    ),
+];
+
+/// Connection and pool creations: (constructor or factory, `new`?, driver, ConnectionSite api,
+/// PerCallConnection api). A creation counts when the name is qualified by the driver
+/// (`new pg.Client`, `new sql.ConnectionPool`, `mysql.createConnection`) or the file imports the
+/// driver. ConnectionSites are connections that must be closed; PerCallConnections are pools or
+/// physical connections created inside a function (not at module level) whose result does not
+/// escape it (not returned, stored in `this.x` / a module-level variable, exported or passed on:
+/// that is a lazily created shared pool). `sql.connect(config)` of node-mssql reuses a global
+/// pool and is neither.
+type Creation = (
+    &'static str,
+    bool,
+    Driver,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+const CONNECTION_CREATIONS: &[Creation] = &[
+    ("Client", true, Driver::Pg, Some("new Client (pg)"), None),
+    ("Pool", true, Driver::Pg, None, Some("new Pool (pg)")),
+    (
+        "ConnectionPool",
+        true,
+        Driver::Mssql,
+        Some("new sql.ConnectionPool (mssql)"),
+        Some("new sql.ConnectionPool (mssql)"),
+    ),
+    (
+        "Connection",
+        true,
+        Driver::Tedious,
+        Some("new Connection (tedious)"),
+        Some("new Connection (tedious)"),
+    ),
+    (
+        "createConnection",
+        false,
+        Driver::Mysql,
+        Some("mysql.createConnection"),
+        None,
+    ),
+    (
+        "createPool",
+        false,
+        Driver::Mysql,
+        None,
+        Some("mysql.createPool"),
+    ),
+];
+/// Pool checkouts that must be released: `await pool.connect()` (pg; the receiver is a pool
+/// handle or pool-named, in a file not using mssql / mysql, whose pools `connect()` themselves),
+/// `await pool.getConnection()` (mysql2 / mariadb).
+const CHECKOUTS: &[(&str, &str)] = &[
+    ("connect", "pool.connect()"),
+    ("getConnection", "pool.getConnection()"),
+];
+/// Calls on the connection variable that release it.
+const CLOSE_METHODS: &[&str] = &[
+    "release",
+    "end",
+    "close",
+    "destroy",
+    "disconnect",
+    "$disconnect",
+];
+/// Calls that release the connection passed as argument: `pool.releaseConnection(conn)`.
+const RELEASE_BY_ARGUMENT: &[&str] = &["releaseConnection"];
+
+/// What a name was assigned from or typed as: a database handle of some family.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Handle {
+    PgPool,
+    PgClient,
+    MssqlPool,
+    MssqlRequest,
+    MysqlPool,
+    MysqlConn,
+    Tedious,
+    Knex,
+    Prisma,
+    Sequelize,
+    DataSource,
+    Repository,
+    Manager,
+    SqlTag,
+}
+/// TypeScript types that make a variable / parameter / field a handle (`Pool`, `Client` and
+/// `Connection` only with the driver imported).
+const HANDLE_TYPES: &[(&str, Handle)] = &[
+    ("PoolClient", Handle::PgClient),
+    ("ClientBase", Handle::PgClient),
+    ("PoolConnection", Handle::MysqlConn),
+    ("ConnectionPool", Handle::MssqlPool),
+    ("Repository", Handle::Repository),
+    ("TreeRepository", Handle::Repository),
+    ("MongoRepository", Handle::Repository),
+    ("EntityManager", Handle::Manager),
+    ("DataSource", Handle::DataSource),
+    ("PrismaClient", Handle::Prisma),
+    ("PrismaService", Handle::Prisma),
+    ("Knex", Handle::Knex),
+    ("Sequelize", Handle::Sequelize),
+];
+
+// ─────────────────────────────────────────────────────────────────────────────────────────
+// Extraction
+// ─────────────────────────────────────────────────────────────────────────────────────────
+
+/// Recursion cap of the walk (deeper subtrees are not read).
+/// The walk runs on its own thread with `WALK_STACK` bytes of stack (a debug build uses about
+/// 4 KiB per level); if that thread cannot be started it runs on the caller's thread with the
+/// cap at `FALLBACK_DEPTH`.
+const MAX_DEPTH: usize = 500;
+const WALK_STACK: usize = 16 << 20;
+const FALLBACK_DEPTH: usize = 100;
+/// Placeholder for non-literal parts of SQL text.
+const PLACEHOLDER: &str = "$1";
+
+pub fn extract(path: &str, text: &str, language: Language) -> AppFile {
+    let on_thread = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("dbaudit-js".into())
+            .stack_size(WALK_STACK)
+            .spawn_scoped(scope, || {
+                extract_with_depth(path, text, language, MAX_DEPTH)
+            })
+            .ok()
+            .map(|handle| handle.join())
+    });
+    match on_thread {
+        Some(Ok(file)) => file,
+        // A panic on the walk thread (none is expected): report the file as not understood.
+        Some(Err(_)) => {
+            let mut file = AppFile::new(path, language);
+            file.error_share = 1.0;
+            file
+        }
+        None => extract_with_depth(path, text, language, FALLBACK_DEPTH),
+    }
+}
+
+fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> AppFile {
+    let mut file = AppFile::new(path, language);
+    let lower = path.to_ascii_lowercase();
+    let grammar: tree_sitter::Language = if lower.ends_with(".tsx") {
+        tree_sitter_typescript::LANGUAGE_TSX.into()
+    } else if lower.ends_with(".ts")
+        || lower.ends_with(".mts")
+        || lower.ends_with(".cts")
+        || (language == Language::TypeScript
+            && ![".js", ".jsx", ".mjs", ".cjs"]
+                .iter()
+                .any(|e| lower.ends_with(e)))
+    {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    } else {
+        tree_sitter_javascript::LANGUAGE.into()
+    };
+    let mut parser = Parser::new();
+    if parser.set_language(&grammar).is_err() {
+        file.error_share = 1.0;
+        return file;
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        file.error_share = 1.0;
+        return file;
+    };
+    let source = Source::new(text);
+    let root = tree.root_node();
+    let mut extractor = Extractor::new(&source, root, file);
+    extractor.max_depth = max_depth;
+    extractor.prepass();
+    let top = Ctx {
+        function: None,
+        scope: root,
+        loops: Vec::new(),
+        class: None,
+    };
+    extractor.walk(root, &top, 0);
+    let mut file = extractor.file;
+    record_errors(&mut file, &source, root);
+    file
+}
+
+#[derive(Clone)]
+struct Ctx<'t> {
+    function: Option<usize>,
+    /// The enclosing function's node (the program at top level): the scope searched for
+    /// releases, escapes and declarations.
+    scope: Node<'t>,
+    loops: Vec<usize>,
+    class: Option<String>,
+}
+
+struct CallInfo<'t> {
+    /// The function expression, without the TypeScript `await f<T>()` wrapping.
+    func: Node<'t>,
+    callee: String,
+    receiver: Option<Node<'t>>,
+    /// Names along the receiver chain (without `this`), outermost first.
+    chain: Vec<String>,
+    /// Names of member calls in the receiver chain (`request` in `pool.request().query`).
+    member_calls: Vec<String>,
+    /// The receiver chain's innermost call (`knex('users')` in `knex('users').where().first()`).
+    deepest_call: Option<Node<'t>>,
+    args: Vec<Node<'t>>,
+    /// `tag`...``: the template is the only argument.
+    template: Option<Node<'t>>,
+    awaited: bool,
+}
+
+struct DbMatch<'t> {
+    kind: DbCall,
+    api: String,
+    sql: Option<Node<'t>>,
+    /// Refine the kind from the SQL text when it is literal.
+    refine: bool,
+}
+
+struct Extractor<'s, 't> {
+    src: &'s Source<'s>,
+    root: Node<'t>,
+    file: AppFile,
+    modules: HashSet<String>,
+    /// Local name -> module it was imported / required from.
+    bindings: HashMap<String, String>,
+    handles: HashMap<String, Handle>,
+    /// Capitalised names defined as models in this file.
+    models: HashSet<String>,
+    /// `const NAME = <string expression>`: name -> (value node, at module level), in order.
+    string_decls: HashMap<String, Vec<(Node<'t>, bool)>>,
+    call_at: HashMap<(usize, usize), usize>,
+    string_at: HashMap<(usize, usize), usize>,
+    max_depth: usize,
+}
+
+fn range(node: Node) -> (usize, usize) {
+    (node.start_byte(), node.end_byte())
+}
+
+fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration"
+            | "function_expression"
+            | "generator_function_declaration"
+            | "generator_function"
+            | "arrow_function"
+            | "method_definition"
+    )
+}
+
+fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment" && c.kind() != "html_comment")
+        .collect()
+}
+
+fn children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// Without parentheses and TypeScript type wrappers (`as`, `!`, `satisfies`, `<T>x`).
+fn unwrap_expr(mut node: Node) -> Node {
+    for _ in 0..200 {
+        let next = match node.kind() {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression" => named_children(node).into_iter().next(),
+            "type_assertion" => named_children(node).into_iter().last(),
+            _ => None,
+        };
+        match next {
+            Some(inner) => node = inner,
+            None => return node,
+        }
+    }
+    node
+}
+
+/// Without parentheses, type wrappers and `await`.
+fn unwrap_await(mut node: Node) -> Node {
+    for _ in 0..200 {
+        node = unwrap_expr(node);
+        if node.kind() == "await_expression" {
+            match named_children(node).into_iter().next() {
+                Some(inner) => node = inner,
+                None => return node,
+            }
+        } else {
+            return node;
+        }
+    }
+    node
+}
+
+/// The parent, skipping parentheses and type wrappers.
+fn logical_parent(node: Node) -> Option<(Node, Node)> {
+    let mut child = node;
+    let mut parent = node.parent()?;
+    for _ in 0..200 {
+        match parent.kind() {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => {
+                child = parent;
+                parent = parent.parent()?;
+            }
+            _ => return Some((child, parent)),
+        }
+    }
+    Some((child, parent))
+}
+
+/// The function expression of a call, without TypeScript's `await f<T>()` misparse
+/// (`call(function: await_expression(f))`), and whether that wrapping awaited it.
+fn call_function(call: Node) -> Option<(Node, bool)> {
+    let func = call.child_by_field_name("function")?;
+    if func.kind() == "await_expression" {
+        if let Some(inner) = named_children(func).into_iter().next() {
+            return Some((inner, true));
+        }
+    }
+    Some((func, false))
+}
+
+/// camelCase / snake_case words of a name, lowercased (`DBPool` -> `db`, `pool`).
+fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn lookup(table: &[(&str, DbCall)], name: &str) -> Option<DbCall> {
+    table.iter().find(|(m, _)| *m == name).map(|(_, k)| *k)
+}
+
+fn is_capitalised(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// The statement kind of SQL text: writes for INSERT / UPDATE / DELETE / MERGE / DDL.
+fn sql_kind(text: &str) -> Option<DbCall> {
+    let first: String = text
+        .trim_start()
+        .trim_start_matches('(')
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match first.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "CREATE" | "ALTER" | "DROP"
+        | "REPLACE" | "UPSERT" | "GRANT" | "REVOKE" => Some(DbCall::Execute),
+        "SELECT" | "WITH" | "SHOW" | "EXPLAIN" | "VALUES" | "TABLE" => Some(DbCall::Query),
+        _ => None,
+    }
+}
+
+fn strip_quotes(text: &str) -> &str {
+    let t = text.trim();
+    if t.len() >= 2 && (t.starts_with('"') || t.starts_with('\'') || t.starts_with('`')) {
+        t.get(1..t.len() - 1).unwrap_or(t)
+    } else {
+        t
+    }
+}
+
+impl<'s, 't> Extractor<'s, 't> {
+    fn new(src: &'s Source<'s>, root: Node<'t>, file: AppFile) -> Self {
+        Extractor {
+            src,
+            root,
+            file,
+            modules: HashSet::new(),
+            bindings: HashMap::new(),
+            handles: HashMap::new(),
+            models: HashSet::new(),
+            string_decls: HashMap::new(),
+            call_at: HashMap::new(),
+            string_at: HashMap::new(),
+            max_depth: MAX_DEPTH,
+        }
+    }
+
+    fn text(&self, node: Node) -> &'s str {
+        self.src.text(node)
+    }
+
+    fn short(&self, node: Node, max: usize) -> String {
+        self.src.short(node, max)
+    }
+
+    /// All nodes in document order (explicit stack: no recursion).
+    fn preorder(&self, root: Node<'t>) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            out.push(node);
+            let kids = children(node);
+            for child in kids.into_iter().rev() {
+                stack.push(child);
+            }
+        }
+        out
+    }
+
+    // ── Pre-pass: comments, imports, handles, models, string declarations ──────────────
+
+    fn prepass(&mut self) {
+        let nodes = self.preorder(self.root);
+        for &node in &nodes {
+            match node.kind() {
+                "comment" | "html_comment" => {
+                    let line = self.src.start(node).line;
+                    self.file.comments.push(Comment {
+                        line,
+                        text: self.text(node).to_string(),
+                    });
+                }
+                "import_statement" => self.import(node),
+                "call_expression" => self.require(node),
+                "class_declaration" | "class" | "abstract_class_declaration" => {
+                    let heritage = children(node)
+                        .into_iter()
+                        .find(|c| c.kind() == "class_heritage");
+                    if let (Some(name), Some(heritage)) =
+                        (node.child_by_field_name("name"), heritage)
+                    {
+                        let h = self.text(heritage);
+                        if h.contains("Model") || h.contains("BaseEntity") {
+                            self.models.insert(self.text(name).to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for &node in &nodes {
+            match node.kind() {
+                "variable_declarator" => {
+                    let (Some(name), value) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    if name.kind() == "object_pattern" {
+                        // const { User, Post } = db / models / sequelize.models
+                        let from_container = value
+                            .and_then(|v| self.last_name(unwrap_await(v)))
+                            .is_some_and(|l| {
+                                let l = l.to_ascii_lowercase();
+                                l == "models" || MODEL_CONTAINERS.contains(&l.as_str())
+                            });
+                        if from_container
+                            && value.is_some_and(|v| unwrap_await(v).kind() != "call_expression")
+                        {
+                            for model in self.pattern_names(name) {
+                                if is_capitalised(&model) {
+                                    self.models.insert(model);
+                                }
+                            }
+                        }
+                    }
+                    if name.kind() != "identifier" {
+                        continue;
+                    }
+                    let name_text = self.text(name).to_string();
+                    if let Some(ty) = node.child_by_field_name("type") {
+                        self.typed_handle(&name_text, ty);
+                    }
+                    if let Some(value) = value {
+                        self.value_handle(&name_text, value);
+                        let v = unwrap_expr(value);
+                        if self.is_string_expr(v) {
+                            let module_level = !self.has_function_ancestor(node);
+                            self.string_decls
+                                .entry(name_text.clone())
+                                .or_default()
+                                .push((v, module_level));
+                        }
+                        if let Some(model) = self.model_definition(v) {
+                            if model {
+                                self.models.insert(name_text);
+                            }
+                        }
+                    }
+                }
+                "assignment_expression" => {
+                    let (Some(left), Some(right)) = (
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                    ) else {
+                        continue;
+                    };
+                    let name = match left.kind() {
+                        "identifier" => Some(self.text(left).to_string()),
+                        "member_expression" => left
+                            .child_by_field_name("property")
+                            .map(|p| self.text(p).trim_start_matches('#').to_string()),
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        self.value_handle(&name, right);
+                    }
+                }
+                "required_parameter"
+                | "optional_parameter"
+                | "public_field_definition"
+                | "field_definition" => {
+                    let name = node
+                        .child_by_field_name("pattern")
+                        .or_else(|| node.child_by_field_name("name"))
+                        .or_else(|| node.child_by_field_name("property"));
+                    let Some(name) = name else { continue };
+                    if !matches!(
+                        name.kind(),
+                        "identifier" | "property_identifier" | "private_property_identifier"
+                    ) {
+                        continue;
+                    }
+                    let name_text = self.text(name).trim_start_matches('#').to_string();
+                    if let Some(ty) = node.child_by_field_name("type") {
+                        self.typed_handle(&name_text, ty);
+                    }
+                    if let Some(value) = node.child_by_field_name("value") {
+                        self.value_handle(&name_text, value);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn has_function_ancestor(&self, node: Node) -> bool {
+        let mut current = node.parent();
+        while let Some(n) = current {
+            if is_function(n.kind()) {
+                return true;
+            }
+            current = n.parent();
+        }
+        false
+    }
+
+    fn import(&mut self, node: Node) {
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let module = strip_quotes(self.text(source)).to_string();
+        for child in named_children(node) {
+            if child.kind() != "import_clause" {
+                continue;
+            }
+            for part in named_children(child) {
+                match part.kind() {
+                    "identifier" => {
+                        self.bindings
+                            .insert(self.text(part).to_string(), module.clone());
+                    }
+                    "namespace_import" => {
+                        for id in named_children(part) {
+                            if id.kind() == "identifier" {
+                                self.bindings
+                                    .insert(self.text(id).to_string(), module.clone());
+                            }
+                        }
+                    }
+                    "named_imports" => {
+                        for spec in named_children(part) {
+                            let local = spec
+                                .child_by_field_name("alias")
+                                .or_else(|| spec.child_by_field_name("name"));
+                            if let Some(local) = local {
+                                self.bindings.insert(
+                                    strip_quotes(self.text(local)).to_string(),
+                                    module.clone(),
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.modules.insert(module);
+    }
+
+    /// `require('m')` / `import('m')`: the module, and the names it binds.
+    fn require(&mut self, node: Node) {
+        let Some((func, _)) = call_function(node) else {
+            return;
+        };
+        let fname = self.text(func);
+        if fname != "require" && func.kind() != "import" {
+            return;
+        }
+        let Some(args) = node.child_by_field_name("arguments") else {
+            return;
+        };
+        let Some(first) = named_children(args).into_iter().next() else {
+            return;
+        };
+        if first.kind() != "string" {
+            return;
+        }
+        let module = strip_quotes(self.text(first)).to_string();
+        // const x = require('m') / require('m').default / require('m')(config) / await import('m')
+        let mut holder = node;
+        for _ in 0..4 {
+            let Some((child, parent)) = logical_parent(holder) else {
+                break;
+            };
+            match parent.kind() {
+                "member_expression" | "await_expression" => holder = parent,
+                "call_expression" if parent.child_by_field_name("function") == Some(child) => {
+                    holder = parent
+                }
+                "variable_declarator" => {
+                    if let Some(name) = parent.child_by_field_name("name") {
+                        for local in self.pattern_names(name) {
+                            self.bindings.insert(local, module.clone());
+                        }
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        self.modules.insert(module);
+    }
+
+    fn imports_any(&self, modules: &[&str]) -> bool {
+        modules.iter().any(|m| self.modules.contains(*m))
+    }
+
+    fn driver_imported(&self, driver: Driver) -> bool {
+        DRIVER_MODULES
+            .iter()
+            .any(|(d, modules, _)| *d == driver && self.imports_any(modules))
+    }
+
+    /// Whether `name` (a qualifier such as `pg` or `sql`, or a bare constructor / factory
+    /// name) identifies the driver.
+    /// A name bound by an import is the driver's when imported from its module; an unbound
+    /// one when it is one of the driver's usual qualifiers (`pg`, `sql`, `mysql`).
+    fn name_is_driver(&self, name: &str, driver: Driver) -> bool {
+        DRIVER_MODULES.iter().any(|(d, modules, qualifiers)| {
+            *d == driver
+                && match self.bindings.get(name) {
+                    Some(m) => modules.contains(&m.as_str()),
+                    None => qualifiers.contains(&name),
+                }
+        })
+    }
+
+    /// A creation `new q.X(...)` / `q.X(...)` / `new X(...)` / `X(...)`: is it the driver's?
+    /// Qualified: the qualifier is the driver's. Bare: the name is imported from the driver, or
+    /// (not imported at all) the file imports the driver.
+    fn creation_is_driver(&self, qualifier: Option<Node>, name: &str, driver: Driver) -> bool {
+        match qualifier {
+            Some(q) => {
+                let q = unwrap_expr(q);
+                let qname = match q.kind() {
+                    "identifier" => self.text(q).to_string(),
+                    "member_expression" => q
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p).to_string())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                self.name_is_driver(&qname, driver)
+            }
+            None => match self.bindings.get(name) {
+                Some(m) => DRIVER_MODULES
+                    .iter()
+                    .any(|(d, modules, _)| *d == driver && modules.contains(&m.as_str())),
+                None => self.driver_imported(driver),
+            },
+        }
+    }
+
+    fn typed_handle(&mut self, name: &str, ty: Node) {
+        let text = self.text(ty).trim_start_matches(':').trim();
+        let base: String = text
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+            .collect();
+        let base = base.rsplit('.').next().unwrap_or("").to_string();
+        let handle = HANDLE_TYPES
+            .iter()
+            .find(|(t, _)| *t == base)
+            .map(|(_, h)| *h)
+            .or(match base.as_str() {
+                "Pool" if self.driver_imported(Driver::Pg) => Some(Handle::PgPool),
+                "Pool" if self.driver_imported(Driver::Mysql) => Some(Handle::MysqlPool),
+                "Client" if self.driver_imported(Driver::Pg) => Some(Handle::PgClient),
+                "Connection" if self.driver_imported(Driver::Mysql) => Some(Handle::MysqlConn),
+                "Connection" if self.driver_imported(Driver::Tedious) => Some(Handle::Tedious),
+                "Request" if self.driver_imported(Driver::Mssql) => Some(Handle::MssqlRequest),
+                _ => None,
+            });
+        if let Some(handle) = handle {
+            self.handles.insert(name.to_string(), handle);
+        }
+    }
+
+    fn value_handle(&mut self, name: &str, value: Node) {
+        if let Some(handle) = self.handle_of_value(value) {
+            self.handles.insert(name.to_string(), handle);
+        }
+    }
+
+    /// What a value makes its variable: `new Pool()`, `await pool.connect()`,
+    /// `pool.request()`, `knex(config)`, `new PrismaClient()`, `getRepository(User)`...
+    fn handle_of_value(&self, value: Node) -> Option<Handle> {
+        let v = unwrap_await(value);
+        match v.kind() {
+            "new_expression" => {
+                let ctor = v.child_by_field_name("constructor")?;
+                let (qualifier, name) = self.split_name(ctor);
+                match name.as_str() {
+                    "Pool" if self.creation_is_driver(qualifier, &name, Driver::Pg) => {
+                        Some(Handle::PgPool)
+                    }
+                    "Client" if self.creation_is_driver(qualifier, &name, Driver::Pg) => {
+                        Some(Handle::PgClient)
+                    }
+                    "ConnectionPool" => Some(Handle::MssqlPool),
+                    "Request" if self.creation_is_driver(qualifier, &name, Driver::Mssql) => {
+                        Some(Handle::MssqlRequest)
+                    }
+                    "Connection" if self.creation_is_driver(qualifier, &name, Driver::Tedious) => {
+                        Some(Handle::Tedious)
+                    }
+                    "PrismaClient" => Some(Handle::Prisma),
+                    "Sequelize" => Some(Handle::Sequelize),
+                    "DataSource" if self.imports_any(&["typeorm"]) => Some(Handle::DataSource),
+                    _ => None,
+                }
+            }
+            "call_expression" => {
+                let (func, _) = call_function(v)?;
+                let func = unwrap_expr(func);
+                let (qualifier, name) = self.split_name(func);
+                match name.as_str() {
+                    "connect" => {
+                        let q = qualifier?;
+                        let q = unwrap_await(q);
+                        if q.kind() == "new_expression" {
+                            return self.handle_of_value(q);
+                        }
+                        let qname = self.last_name(q)?;
+                        if self.name_is_driver(&qname, Driver::Mssql) {
+                            return Some(Handle::MssqlPool);
+                        }
+                        match self.handles.get(&qname) {
+                            Some(Handle::PgPool) => Some(Handle::PgClient),
+                            Some(Handle::MssqlPool) => Some(Handle::MssqlPool),
+                            _ if words(&qname).iter().any(|w| w == "pool") => {
+                                Some(Handle::PgClient)
+                            }
+                            _ => None,
+                        }
+                    }
+                    "getConnection" => Some(Handle::MysqlConn),
+                    "request" if qualifier.is_some() => Some(Handle::MssqlRequest),
+                    "createPool" if self.creation_is_driver(qualifier, &name, Driver::Mysql) => {
+                        Some(Handle::MysqlPool)
+                    }
+                    "createConnection"
+                        if self.creation_is_driver(qualifier, &name, Driver::Mysql) =>
+                    {
+                        Some(Handle::MysqlConn)
+                    }
+                    "knex" | "Knex" | "drizzle" if qualifier.is_none() => Some(Handle::Knex),
+                    _ if TYPEORM_REPOSITORY_FACTORIES.contains(&name.as_str()) => {
+                        Some(Handle::Repository)
+                    }
+                    _ if qualifier.is_none()
+                        && self
+                            .bindings
+                            .get(&name)
+                            .is_some_and(|m| SQL_TAG_MODULES.contains(&m.as_str())) =>
+                    {
+                        Some(Handle::SqlTag)
+                    }
+                    _ => {
+                        // require('knex')(config)
+                        if func.kind() == "call_expression"
+                            && self.text(func).starts_with("require")
+                            && self.text(func).contains("knex")
+                        {
+                            Some(Handle::Knex)
+                        } else {
+                            None
+                        }
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `sequelize.define(...)`, `mongoose.model(...)`, `class extends Model`: Some(true).
+    fn model_definition(&self, value: Node) -> Option<bool> {
+        let v = unwrap_await(value);
+        match v.kind() {
+            "call_expression" => {
+                let (func, _) = call_function(v)?;
+                let (qualifier, name) = self.split_name(func);
+                Some(qualifier.is_some() && (name == "define" || name == "model"))
+            }
+            "class" => {
+                let heritage = children(v)
+                    .into_iter()
+                    .find(|c| c.kind() == "class_heritage")?;
+                let h = self.text(heritage);
+                Some(h.contains("Model") || h.contains("BaseEntity"))
+            }
+            _ => None,
+        }
+    }
+
+    /// `a.b.C` -> (Some(a.b), "C"); `C` -> (None, "C").
+    fn split_name(&self, node: Node<'t>) -> (Option<Node<'t>>, String) {
+        let node = unwrap_expr(node);
+        match node.kind() {
+            "member_expression" => {
+                let name = node
+                    .child_by_field_name("property")
+                    .map(|p| self.text(p).to_string())
+                    .unwrap_or_default();
+                (node.child_by_field_name("object"), name)
+            }
+            "identifier" => (None, self.text(node).to_string()),
+            _ => (None, String::new()),
+        }
+    }
+
+    /// The last name of an expression: `pool`, `this.pool` -> `pool`, `getPool()` -> `getPool`.
+    fn last_name(&self, node: Node) -> Option<String> {
+        let (chain, _, _) = self.chain_of(node);
+        chain.last().cloned()
+    }
+
+    /// Names along a receiver chain without `this`, outermost first; member call names; the
+    /// innermost call.
+    fn chain_of(&self, node: Node<'t>) -> (Vec<String>, Vec<String>, Option<Node<'t>>) {
+        let mut names = Vec::new();
+        let mut member_calls = Vec::new();
+        let mut deepest = None;
+        let mut n = node;
+        for _ in 0..500 {
+            match n.kind() {
+                "identifier" | "property_identifier" | "private_property_identifier" => {
+                    names.push(self.text(n).trim_start_matches('#').to_string());
+                    break;
+                }
+                "member_expression" => {
+                    if let Some(p) = n.child_by_field_name("property") {
+                        names.push(self.text(p).trim_start_matches('#').to_string());
+                    }
+                    match n.child_by_field_name("object") {
+                        Some(o) => n = o,
+                        None => break,
+                    }
+                }
+                "call_expression" => {
+                    deepest = Some(n);
+                    let Some((func, _)) = call_function(n) else {
+                        break;
+                    };
+                    let func = unwrap_expr(func);
+                    if func.kind() == "member_expression" {
+                        if let Some(p) = func.child_by_field_name("property") {
+                            member_calls.push(self.text(p).to_string());
+                        }
+                    }
+                    n = func;
+                }
+                "subscript_expression" => match n.child_by_field_name("object") {
+                    Some(o) => n = o,
+                    None => break,
+                },
+                "parenthesized_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "non_null_expression"
+                | "type_assertion" => {
+                    let inner = unwrap_expr(n);
+                    if inner == n {
+                        break;
+                    }
+                    n = inner;
+                }
+                "await_expression" => match named_children(n).into_iter().next() {
+                    Some(inner) => n = inner,
+                    None => break,
+                },
+                "new_expression" => match n.child_by_field_name("constructor") {
+                    Some(c) => n = c,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        names.reverse();
+        member_calls.reverse();
+        (names, member_calls, deepest)
+    }
+
+    fn is_string_literal(node: Node) -> bool {
+        matches!(node.kind(), "string" | "template_string")
+    }
+
+    /// Operands of a `+` chain (iteratively, left to right).
+    fn plus_operands(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            let inner = unwrap_expr(n);
+            if inner.kind() == "binary_expression"
+                && inner
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "+")
+            {
+                if let (Some(l), Some(r)) = (
+                    inner.child_by_field_name("left"),
+                    inner.child_by_field_name("right"),
+                ) {
+                    stack.push(r);
+                    stack.push(l);
+                    continue;
+                }
+            }
+            out.push(n);
+        }
+        out
+    }
+
+    /// A string, template, or `+` concatenation with a literal part.
+    fn is_string_expr(&self, node: Node<'t>) -> bool {
+        match node.kind() {
+            "string" | "template_string" => true,
+            "binary_expression" => self
+                .plus_operands(node)
+                .iter()
+                .any(|o| Self::is_string_literal(unwrap_expr(*o))),
+            _ => false,
+        }
+    }
+
+    /// Text with non-literal parts as `$1`, and segments mapping literal runs to the file.
+    fn build_string(&self, node: Node<'t>) -> Option<StringLit> {
+        let operands = if node.kind() == "binary_expression" {
+            self.plus_operands(node)
+        } else {
+            vec![node]
+        };
+        if !operands
+            .iter()
+            .any(|o| Self::is_string_literal(unwrap_expr(*o)))
+        {
+            return None;
+        }
+        let mut text = String::new();
+        let mut segments = Vec::new();
+        let mut last_placeholder = false;
+        let run = |text: &mut String, segments: &mut Vec<(usize, Pos)>, from: usize, to: usize| {
+            if to > from {
+                if let Some(part) = self.src.text.get(from..to) {
+                    segments.push((text.len(), self.src.pos_of_byte(from)));
+                    text.push_str(part);
+                }
+            }
+        };
+        for op in operands {
+            let op = unwrap_expr(op);
+            match op.kind() {
+                "string" => {
+                    let (start, end) = range(op);
+                    if end >= start + 2 {
+                        run(&mut text, &mut segments, start + 1, end - 1);
+                    }
+                    last_placeholder = false;
+                }
+                "template_string" => {
+                    let (start, end) = range(op);
+                    let close = if end > start + 1 && self.src.text.get(end - 1..end) == Some("`") {
+                        end - 1
+                    } else {
+                        end
+                    };
+                    let mut cursor = start + 1;
+                    for child in children(op) {
+                        if child.kind() == "template_substitution" {
+                            run(&mut text, &mut segments, cursor, child.start_byte());
+                            text.push_str(PLACEHOLDER);
+                            cursor = child.end_byte();
+                        }
+                    }
+                    run(&mut text, &mut segments, cursor, close);
+                    last_placeholder = false;
+                }
+                _ => {
+                    if !last_placeholder {
+                        text.push_str(PLACEHOLDER);
+                    }
+                    last_placeholder = true;
+                }
+            }
+        }
+        Some(StringLit {
+            function: None,
+            text,
+            segments,
+            start: self.src.start(node),
+            at_db_call: false,
+        })
+    }
+
+    // ── Walk ───────────────────────────────────────────────────────────────────────────
+
+    fn walk_children(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        for child in children(node) {
+            self.walk(child, ctx, depth + 1);
+        }
+    }
+
+    fn walk(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        if depth > self.max_depth || !node.is_named() {
+            return;
+        }
+        match node.kind() {
+            k if is_function(k) => self.function(node, ctx, depth),
+            "class_declaration" | "class" | "abstract_class_declaration" => {
+                let mut inner = ctx.clone();
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string())
+                    .or_else(|| {
+                        let (_, parent) = logical_parent(node)?;
+                        (parent.kind() == "variable_declarator")
+                            .then(|| {
+                                parent
+                                    .child_by_field_name("name")
+                                    .map(|n| self.text(n).to_string())
+                            })
+                            .flatten()
+                    });
+                if name.is_some() {
+                    inner.class = name;
+                }
+                self.walk_children(node, &inner, depth);
+            }
+            "for_statement" => self.for_statement(node, ctx, depth),
+            "for_in_statement" => self.for_in(node, ctx, depth),
+            "while_statement" | "do_statement" => {
+                let kind = if node.kind() == "while_statement" {
+                    "while"
+                } else {
+                    "do...while"
+                };
+                let index = self.push_loop(node, ctx, kind, None, Vec::new());
+                let mut inner = ctx.clone();
+                inner.loops.push(index);
+                self.walk_children(node, &inner, depth);
+            }
+            "call_expression" => self.call(node, ctx, depth),
+            "new_expression" => {
+                self.new_expression(node, ctx);
+                self.walk_children(node, ctx, depth);
+            }
+            "string" => self.string_expr(node, ctx),
+            "template_string" => {
+                self.string_expr(node, ctx);
+                self.walk_substitutions(node, ctx, depth);
+            }
+            "binary_expression" if self.is_string_expr(node) => {
+                self.string_expr(node, ctx);
+                for op in self.plus_operands(node) {
+                    let inner = unwrap_expr(op);
+                    if inner.kind() == "template_string" {
+                        self.walk_substitutions(inner, ctx, depth);
+                    } else if inner.kind() != "string" {
+                        self.walk(op, ctx, depth + 1);
+                    }
+                }
+            }
+            "variable_declarator" => {
+                let mut inner = ctx.clone();
+                if let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) {
+                    if unwrap_expr(value).kind() == "object" && name.kind() == "identifier" {
+                        inner.class = Some(self.text(name).to_string());
+                    }
+                }
+                self.walk_children(node, &inner, depth);
+                self.assignment(node, ctx);
+            }
+            "assignment_expression" => {
+                self.walk_children(node, ctx, depth);
+                self.assignment(node, ctx);
+            }
+            "comment" | "html_comment" => {}
+            _ => self.walk_children(node, ctx, depth),
+        }
+    }
+
+    fn walk_substitutions(&mut self, template: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        for child in children(template) {
+            if child.kind() == "template_substitution" {
+                self.walk_children(child, ctx, depth + 1);
+            }
+        }
+    }
+
+    // ── Functions and loop callbacks ───────────────────────────────────────────────────
+
+    fn function(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        if let Some((kind, source, param)) = self.loop_callback(node) {
+            let (source_text, source_call, source_var) = self.loop_source(source);
+            let variables = self
+                .params(node)
+                .get(param)
+                .map(|p| self.pattern_names(*p))
+                .unwrap_or_default();
+            let index = self.file.loops.len();
+            self.file.loops.push(Loop {
+                function: ctx.function,
+                kind,
+                start: self.src.start(node),
+                end: self.src.end(node),
+                span: range(node),
+                source_text,
+                source_call,
+                source_var,
+                variables,
+            });
+            let mut inner = ctx.clone();
+            inner.loops.push(index);
+            self.walk_children(node, &inner, depth);
+            return;
+        }
+        let index = self.file.functions.len();
+        let body = node
+            .child_by_field_name("body")
+            .map(range)
+            .unwrap_or_else(|| range(node));
+        let arity = if node.child_by_field_name("parameter").is_some() {
+            1
+        } else {
+            self.params(node).len()
+        };
+        self.file.functions.push(Function {
+            name: self.function_name(node),
+            arity,
+            class: ctx.class.clone(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            body,
+            is_async: children(node).iter().any(|c| c.kind() == "async"),
+        });
+        let inner = Ctx {
+            function: Some(index),
+            scope: node,
+            loops: Vec::new(),
+            class: ctx.class.clone(),
+        };
+        self.walk_children(node, &inner, depth);
+    }
+
+    /// Parameters (patterns), without TypeScript's `this` parameter.
+    fn params(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        if let Some(p) = node.child_by_field_name("parameter") {
+            return vec![p];
+        }
+        let Some(params) = node.child_by_field_name("parameters") else {
+            return Vec::new();
+        };
+        named_children(params)
+            .into_iter()
+            .filter(|p| {
+                p.child_by_field_name("pattern")
+                    .is_none_or(|x| x.kind() != "this")
+            })
+            .collect()
+    }
+
+    /// Identifiers bound by a pattern (or TypeScript parameter).
+    fn pattern_names(&self, pattern: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![pattern];
+        let mut steps = 0;
+        while let Some(p) = stack.pop() {
+            steps += 1;
+            if steps > 10_000 {
+                break;
+            }
+            match p.kind() {
+                "identifier" | "shorthand_property_identifier_pattern" => {
+                    out.push(self.text(p).to_string())
+                }
+                "required_parameter" | "optional_parameter" => {
+                    if let Some(x) = p
+                        .child_by_field_name("pattern")
+                        .or_else(|| p.child_by_field_name("name"))
+                    {
+                        stack.push(x);
+                    }
+                }
+                "pair_pattern" => {
+                    if let Some(v) = p.child_by_field_name("value") {
+                        stack.push(v);
+                    }
+                }
+                "assignment_pattern" | "object_assignment_pattern" => {
+                    if let Some(l) = p.child_by_field_name("left") {
+                        stack.push(l);
+                    }
+                }
+                "object_pattern" | "array_pattern" | "rest_pattern" => {
+                    for c in named_children(p).into_iter().rev() {
+                        stack.push(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn function_name(&self, node: Node) -> String {
+        if let Some(name) = node.child_by_field_name("name") {
+            return strip_quotes(self.text(name)).to_string();
+        }
+        let Some((child, parent)) = logical_parent(node) else {
+            return "<anonymous>".into();
+        };
+        let named = |n: Option<Node>| {
+            n.map(|n| {
+                strip_quotes(self.text(n))
+                    .trim_start_matches('#')
+                    .to_string()
+            })
+        };
+        let name = match parent.kind() {
+            "variable_declarator" => named(
+                parent
+                    .child_by_field_name("name")
+                    .filter(|n| n.kind() == "identifier"),
+            ),
+            "assignment_expression" if parent.child_by_field_name("right") == Some(child) => {
+                let left = parent.child_by_field_name("left");
+                match left.map(|l| l.kind()) {
+                    Some("identifier") => named(left),
+                    Some("member_expression") => {
+                        let text = left.map(|l| self.text(l)).unwrap_or("");
+                        if text == "module.exports" {
+                            Some("default".to_string())
+                        } else {
+                            named(left.and_then(|l| l.child_by_field_name("property")))
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            "pair" => named(parent.child_by_field_name("key")),
+            "public_field_definition" | "field_definition" => named(
+                parent
+                    .child_by_field_name("name")
+                    .or_else(|| parent.child_by_field_name("property")),
+            ),
+            "export_statement" => Some("default".to_string()),
+            "arguments" => {
+                // const handler = asyncHandler(async (req, res) => ...): the wrapper's variable.
+                let call = parent.parent().filter(|c| c.kind() == "call_expression");
+                let bare = call
+                    .and_then(call_function)
+                    .is_some_and(|(f, _)| f.kind() == "identifier");
+                let first = named_children(parent).into_iter().next() == Some(child);
+                let wrapped = match (call, bare && first) {
+                    (Some(call), true) => match logical_parent(call) {
+                        Some((_, decl)) if decl.kind() == "variable_declarator" => named(
+                            decl.child_by_field_name("name")
+                                .filter(|n| n.kind() == "identifier"),
+                        ),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                // Otherwise `<router.get('/orders') callback>`: synthetic, never a callee.
+                wrapped.or_else(|| {
+                    let call = call?;
+                    let (func, _) = call_function(call)?;
+                    let mut label = self.short(func, 40);
+                    if let Some(route) = named_children(parent)
+                        .into_iter()
+                        .next()
+                        .filter(|a| a.kind() == "string")
+                    {
+                        label = format!("{label}({})", self.short(route, 40));
+                    }
+                    Some(format!("<{label} callback>"))
+                })
+            }
+            _ => None,
+        };
+        name.filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "<anonymous>".into())
+    }
+
+    /// A function literal passed as an iteration callback: (kind, source expression, index of
+    /// the element parameter).
+    fn loop_callback(&self, node: Node<'t>) -> Option<(String, Node<'t>, usize)> {
+        let args = node.parent()?;
+        if args.kind() != "arguments" {
+            return None;
+        }
+        let call = args.parent()?;
+        if call.kind() != "call_expression" {
+            return None;
+        }
+        let (func, _) = call_function(call)?;
+        let func = unwrap_expr(func);
+        if func.kind() != "member_expression" {
+            return None;
+        }
+        let method = self.text(func.child_by_field_name("property")?);
+        let object = func.child_by_field_name("object")?;
+        let list = named_children(args);
+        let position = list.iter().position(|a| *a == node)?;
+        if position == 0 {
+            if let Some((_, param)) = LOOP_CALLBACK_METHODS.iter().find(|(m, _)| *m == method) {
+                let mut kind = format!("{method} callback");
+                if method == "map" {
+                    if let Some(combinator) = self.promise_combinator(call) {
+                        kind = format!("Promise.{combinator}(map) callback");
+                    }
+                }
+                return Some((kind, object, *param));
+            }
+        }
+        let object_name = self.text(unwrap_expr(object));
+        if position >= 1
+            && ITERATION_HELPERS
+                .iter()
+                .any(|(r, ms)| *r == object_name && ms.contains(&method))
+        {
+            let source = *list.first()?;
+            return Some((format!("{object_name}.{method} callback"), source, 0));
+        }
+        None
+    }
+
+    /// `Promise.all(<call>)`: "all".
+    fn promise_combinator(&self, call: Node) -> Option<String> {
+        let (_, args) = logical_parent(call)?;
+        if args.kind() != "arguments" {
+            return None;
+        }
+        let outer = args.parent()?;
+        let (func, _) = call_function(outer)?;
+        let (qualifier, name) = self.split_name(func);
+        let q = qualifier?;
+        (self.text(q) == "Promise" && PROMISE_COMBINATORS.contains(&name.as_str())).then_some(name)
+    }
+
+    /// Source text, call index and variable of an iteration source.
+    fn loop_source(&self, expr: Node<'t>) -> (Option<String>, Option<usize>, Option<String>) {
+        let text = Some(self.short(expr, 120));
+        let mut e = unwrap_await(expr);
+        for _ in 0..20 {
+            let next = match e.kind() {
+                "call_expression" => {
+                    let Some((func, _)) = call_function(e) else {
+                        break;
+                    };
+                    let (qualifier, name) = self.split_name(func);
+                    let args = e
+                        .child_by_field_name("arguments")
+                        .map(named_children)
+                        .unwrap_or_default();
+                    match (qualifier, name.as_str(), args.len()) {
+                        (Some(q), "keys" | "values" | "entries", 1) if self.text(q) == "Object" => {
+                            Some(args[0])
+                        }
+                        (Some(q), "from", 1) if self.text(q) == "Array" => Some(args[0]),
+                        (Some(q), "keys" | "values" | "entries", 0) => Some(q),
+                        _ => None,
+                    }
+                }
+                "member_expression" => {
+                    let prop = e
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p))
+                        .unwrap_or("");
+                    if prop == "rows" || prop == "recordset" {
+                        e.child_by_field_name("object")
+                    } else {
+                        None
+                    }
+                }
+                "array" => {
+                    let items = named_children(e);
+                    match items.as_slice() {
+                        [one] if one.kind() == "spread_element" => {
+                            named_children(*one).into_iter().next()
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => e = unwrap_await(n),
+                None => break,
+            }
+        }
+        match e.kind() {
+            "call_expression" => (text, self.call_at.get(&range(e)).copied(), None),
+            "identifier" => (text, None, Some(self.text(e).to_string())),
+            "member_expression" => {
+                let object = e.child_by_field_name("object");
+                if object.is_some_and(|o| o.kind() == "this") {
+                    let prop = e
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p))
+                        .unwrap_or("");
+                    (text, None, Some(format!("this.{prop}")))
+                } else {
+                    (text, None, None)
+                }
+            }
+            _ => (text, None, None),
+        }
+    }
+
+    fn push_loop(
+        &mut self,
+        node: Node<'t>,
+        ctx: &Ctx<'t>,
+        kind: &str,
+        source: Option<Node<'t>>,
+        variables: Vec<String>,
+    ) -> usize {
+        let (source_text, source_call, source_var) = match source {
+            Some(s) => self.loop_source(s),
+            None => (None, None, None),
+        };
+        let index = self.file.loops.len();
+        self.file.loops.push(Loop {
+            function: ctx.function,
+            kind: kind.to_string(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            span: range(node),
+            source_text,
+            source_call,
+            source_var,
+            variables,
+        });
+        index
+    }
+
+    fn for_statement(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        let initializer = node.child_by_field_name("initializer");
+        let mut variables = Vec::new();
+        if let Some(init) = initializer {
+            for decl in named_children(init) {
+                if decl.kind() == "variable_declarator" {
+                    if let Some(name) = decl.child_by_field_name("name") {
+                        variables.extend(self.pattern_names(name));
+                    }
+                }
+            }
+            self.walk(init, ctx, depth + 1);
+        }
+        let index = self.push_loop(node, ctx, "for", None, variables);
+        let mut inner = ctx.clone();
+        inner.loops.push(index);
+        for child in children(node) {
+            if Some(child) != initializer {
+                self.walk(child, &inner, depth + 1);
+            }
+        }
+    }
+
+    fn for_in(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        let right = node.child_by_field_name("right");
+        if let Some(r) = right {
+            self.walk(r, ctx, depth + 1);
+        }
+        let of = node
+            .child_by_field_name("operator")
+            .is_some_and(|o| self.text(o) == "of");
+        let awaited = children(node).iter().any(|c| c.kind() == "await");
+        let kind = match (of, awaited) {
+            (true, true) => "for await...of",
+            (true, false) => "for...of",
+            (false, _) => "for...in",
+        };
+        let variables = node
+            .child_by_field_name("left")
+            .map(|l| self.pattern_names(l))
+            .unwrap_or_default();
+        let index = self.push_loop(node, ctx, kind, right, variables);
+        let mut inner = ctx.clone();
+        inner.loops.push(index);
+        for child in children(node) {
+            if Some(child) != right {
+                self.walk(child, &inner, depth + 1);
+            }
+        }
+    }
+
+    // ── Calls ──────────────────────────────────────────────────────────────────────────
+
+    fn call_info(&self, node: Node<'t>) -> Option<CallInfo<'t>> {
+        let (func, quirk_awaited) = call_function(node)?;
+        let func = unwrap_expr(func);
+        let callee = match func.kind() {
+            "identifier" => self.text(func).to_string(),
+            "member_expression" => func
+                .child_by_field_name("property")
+                .map(|p| self.text(p).to_string())
+                .unwrap_or_default(),
+            "import" => "import".to_string(),
+            "super" => "super".to_string(),
+            _ => self.short(func, 40),
+        };
+        let receiver = if func.kind() == "member_expression" {
+            func.child_by_field_name("object")
+        } else {
+            None
+        };
+        let (chain, member_calls, deepest_call) = match receiver {
+            Some(r) => self.chain_of(r),
+            None => (Vec::new(), Vec::new(), None),
+        };
+        let arguments = node.child_by_field_name("arguments");
+        let (args, template) = match arguments {
+            Some(a) if a.kind() == "template_string" => (vec![a], Some(a)),
+            Some(a) => (named_children(a), None),
+            None => (Vec::new(), None),
+        };
+        let awaited = quirk_awaited
+            || logical_parent(node).is_some_and(|(_, p)| p.kind() == "await_expression");
+        Some(CallInfo {
+            func,
+            callee,
+            receiver,
+            chain,
+            member_calls,
+            deepest_call,
+            args,
+            template,
+            awaited,
+        })
+    }
+
+    fn call(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        let Some(info) = self.call_info(node) else {
+            self.walk_children(node, ctx, depth);
+            return;
+        };
+        let index = self.file.calls.len();
+        self.file.calls.push(Call {
+            function: ctx.function,
+            callee: info.callee.clone(),
+            receiver: info.receiver.map(|r| self.short(r, 200)),
+            receiver_root: info.chain.first().cloned(),
+            chain: info.chain.clone(),
+            arity: info.args.len(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            start_byte: node.start_byte(),
+            end_byte: node.end_byte(),
+            loops: ctx.loops.clone(),
+            db: None,
+            db_api: None,
+            awaited: info.awaited,
+            blocked_by: None,
+            sql_argument: None,
+            text: self.short(node, 120),
+        });
+        self.call_at.insert(range(node), index);
+        if let Some(m) = self.classify(node, &info) {
+            let mut kind = m.kind;
+            let sql = m.sql.and_then(|s| self.sql_argument(s, node, ctx));
+            if let Some(s) = sql {
+                if m.refine {
+                    if let Some(k) = self.file.strings.get(s).and_then(|lit| sql_kind(&lit.text)) {
+                        kind = k;
+                    }
+                }
+            }
+            let call = &mut self.file.calls[index];
+            call.db = Some(kind);
+            call.db_api = Some(m.api);
+            call.sql_argument = sql;
+        }
+        self.call_connection(node, &info, ctx);
+        self.walk_children(node, ctx, depth);
+    }
+
+    /// The string holding a db call's SQL: a literal / template / concatenation, a tagged
+    /// template, a `{ text }` / `{ sql }` config, or a variable declared from one.
+    fn sql_argument(&mut self, arg: Node<'t>, call: Node<'t>, ctx: &Ctx<'t>) -> Option<usize> {
+        let a = unwrap_expr(arg);
+        match a.kind() {
+            "string" | "template_string" | "binary_expression" => {
+                if !self.is_string_expr(a) {
+                    return None;
+                }
+                self.push_sql_string(a, ctx.function)
+            }
+            "call_expression" => {
+                let template = a
+                    .child_by_field_name("arguments")
+                    .filter(|t| t.kind() == "template_string")?;
+                self.push_sql_string(template, ctx.function)
+            }
+            "object" => {
+                let pair = named_children(a).into_iter().find(|p| {
+                    p.kind() == "pair"
+                        && p.child_by_field_name("key")
+                            .is_some_and(|k| matches!(strip_quotes(self.text(k)), "text" | "sql"))
+                })?;
+                // One level only: `{ text: sql }`, never nested objects.
+                let value = unwrap_expr(pair.child_by_field_name("value")?);
+                if value.kind() == "object" {
+                    return None;
+                }
+                self.sql_argument(value, call, ctx)
+            }
+            "identifier" => {
+                let decls = self.string_decls.get(self.text(a))?;
+                let scope = range(ctx.scope);
+                // The latest declaration before the call in this function, else a module-level one.
+                let local = decls.iter().rfind(|(v, module_level)| {
+                    ctx.function.is_some()
+                        && !module_level
+                        && v.start_byte() >= scope.0
+                        && v.end_byte() <= scope.1
+                        && v.start_byte() < call.start_byte()
+                });
+                let &(value, module_level) =
+                    local.or_else(|| decls.iter().rfind(|(_, module_level)| *module_level))?;
+                self.push_sql_string(value, if module_level { None } else { ctx.function })
+            }
+            _ => None,
+        }
+    }
+
+    fn push_sql_string(&mut self, node: Node<'t>, function: Option<usize>) -> Option<usize> {
+        if let Some(&existing) = self.string_at.get(&range(node)) {
+            if let Some(lit) = self.file.strings.get_mut(existing) {
+                lit.at_db_call = true;
+            }
+            return Some(existing);
+        }
+        let mut lit = self.build_string(node)?;
+        lit.function = function;
+        lit.at_db_call = true;
+        let index = self.file.strings.len();
+        self.file.strings.push(lit);
+        self.string_at.insert(range(node), index);
+        Some(index)
+    }
+
+    fn string_expr(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
+        if self.string_at.contains_key(&range(node)) {
+            return;
+        }
+        let Some(mut lit) = self.build_string(node) else {
+            return;
+        };
+        if looks_like_sql(&lit.text) || masked_credentials(&lit.text).is_some() {
+            lit.function = ctx.function;
+            self.string_at.insert(range(node), self.file.strings.len());
+            self.file.strings.push(lit);
+        }
+    }
+
+    /// Whether the receiver's last name (or a handle) makes it a SQL driver handle.
+    fn driver_receiver(&self, info: &CallInfo) -> bool {
+        let Some(last) = info.chain.last() else {
+            return false;
+        };
+        if let Some(h) = self.handles.get(last) {
+            if matches!(
+                h,
+                Handle::PgPool
+                    | Handle::PgClient
+                    | Handle::MssqlPool
+                    | Handle::MysqlPool
+                    | Handle::MysqlConn
+                    | Handle::Sequelize
+                    | Handle::DataSource
+                    | Handle::Manager
+                    | Handle::Tedious
+            ) {
+                return true;
+            }
+        }
+        if self.imports_any(NOT_SQL_MODULES) && !self.imports_any(SQL_MODULES) {
+            return false;
+        }
+        // getPool().query / (await pool.connect()).query: the call's own name, or its receiver's.
+        if matches!(last.as_str(), "connect" | "getConnection") && info.chain.len() >= 2 {
+            return self.receiver_name_is_handle(&info.chain[info.chain.len() - 2]);
+        }
+        self.receiver_name_is_handle(last)
+    }
+
+    fn receiver_name_is_handle(&self, name: &str) -> bool {
+        let ws = words(name);
+        if ws
+            .iter()
+            .any(|w| NOT_SQL_RECEIVER_WORDS.contains(&w.as_str()))
+        {
+            return false;
+        }
+        let lower = name.to_ascii_lowercase();
+        ws.iter()
+            .any(|w| DRIVER_RECEIVER_WORDS.contains(&w.as_str()))
+            || DRIVER_RECEIVER_SUFFIXES.iter().any(|s| lower.ends_with(s))
+    }
+
+    /// The first argument can be SQL (not an Apollo / DynamoDB params object, a GraphQL tag...).
+    fn sql_input(&self, info: &CallInfo) -> bool {
+        let Some(first) = info.args.first() else {
+            return false;
+        };
+        let a = unwrap_await(*first);
+        match a.kind() {
+            "string"
+            | "template_string"
+            | "binary_expression"
+            | "identifier"
+            | "member_expression"
+            | "subscript_expression"
+            | "ternary_expression" => true,
+            "call_expression" => {
+                let tagged = a
+                    .child_by_field_name("arguments")
+                    .is_some_and(|t| t.kind() == "template_string");
+                if tagged {
+                    let tag = call_function(a)
+                        .map(|(f, _)| self.split_name(f).1)
+                        .unwrap_or_default();
+                    !NOT_SQL_TAGS.contains(&tag.as_str())
+                } else {
+                    true
+                }
+            }
+            "object" => named_children(a).into_iter().any(|p| {
+                p.kind() == "pair"
+                    && p.child_by_field_name("key")
+                        .is_some_and(|k| matches!(strip_quotes(self.text(k)), "text" | "sql"))
+            }),
+            _ => false,
+        }
+    }
+
+    fn driver_label(&self, method: &str) -> String {
+        let family = if self.driver_imported(Driver::Pg) {
+            "pg"
+        } else if self.imports_any(&["mysql2", "mysql2/promise"]) {
+            "mysql2"
+        } else if self.driver_imported(Driver::Mysql) {
+            "mysql"
+        } else if self.driver_imported(Driver::Mssql) {
+            "mssql"
+        } else if self.imports_any(&["sequelize", "sequelize-typescript"]) {
+            "Sequelize"
+        } else if self.imports_any(&["typeorm"]) {
+            "TypeORM"
+        } else {
+            "sql driver"
+        };
+        format!("{family} {method}")
+    }
+
+    /// The catalogue's verdict on one call.
+    fn classify(&self, node: Node<'t>, info: &CallInfo<'t>) -> Option<DbMatch<'t>> {
+        let method = info.callee.as_str();
+        let first = info.args.first().copied();
+        let last = info.chain.last().map(String::as_str);
+        // `xs.find(x => ...)`, `list.count(fn)`: array / collection methods, not ORM calls.
+        let callback_first = first.is_some_and(|a| is_function(unwrap_expr(a).kind()));
+
+        // postgres.js / @vercel/postgres: sql`...`, sql.unsafe(text).
+        if info.receiver.is_none()
+            && info.template.is_some()
+            && info.func.kind() == "identifier"
+            && self.is_sql_tag(method)
+        {
+            return Some(DbMatch {
+                kind: DbCall::Query,
+                api: "postgres.js sql``".into(),
+                sql: info.template,
+                refine: true,
+            });
+        }
+        if method == "unsafe" && info.chain.len() == 1 && last.is_some_and(|l| self.is_sql_tag(l)) {
+            return Some(DbMatch {
+                kind: DbCall::Query,
+                api: "postgres.js sql.unsafe".into(),
+                sql: first,
+                refine: true,
+            });
+        }
+
+        // Prisma.
+        if info.chain.len() >= 2 {
+            let model = &info.chain[info.chain.len() - 1];
+            let client = &info.chain[info.chain.len() - 2];
+            if let (Some(kind), false) = (lookup(PRISMA_MODEL_METHODS, method), callback_first) {
+                let receiver_is_member = info
+                    .receiver
+                    .is_some_and(|r| unwrap_expr(r).kind() == "member_expression");
+                if receiver_is_member
+                    && !is_capitalised(model)
+                    && !model.starts_with('$')
+                    && self.is_prisma_client(client)
+                {
+                    return Some(DbMatch {
+                        kind,
+                        api: format!("Prisma {method}"),
+                        sql: None,
+                        refine: false,
+                    });
+                }
+            }
+        }
+        if let Some(kind) = lookup(PRISMA_RAW_METHODS, method) {
+            if last.is_some_and(|l| self.is_prisma_client(l)) {
+                let sql = info.template.or(first);
+                return Some(DbMatch {
+                    kind,
+                    api: format!("Prisma {method}"),
+                    sql,
+                    refine: false,
+                });
+            }
+        }
+
+        // TypeORM query builder.
+        if TYPEORM_QB_TERMINALS.contains(&method)
+            && info.member_calls.iter().any(|m| m == "createQueryBuilder")
+        {
+            let write = info
+                .member_calls
+                .iter()
+                .any(|m| TYPEORM_QB_WRITES.contains(&m.as_str()));
+            let kind = if write {
+                DbCall::Execute
+            } else {
+                DbCall::Query
+            };
+            return Some(DbMatch {
+                kind,
+                api: format!("TypeORM QueryBuilder {method}"),
+                sql: None,
+                refine: false,
+            });
+        }
+
+        // TypeORM repositories and managers.
+        if let (Some(kind), Some(last), false) = (
+            lookup(TYPEORM_REPOSITORY_METHODS, method),
+            last,
+            callback_first,
+        ) {
+            let lower = last.to_ascii_lowercase();
+            let handle = self.handles.get(last).copied();
+            let repository = handle == Some(Handle::Repository)
+                || TYPEORM_REPOSITORY_FACTORIES.contains(&last)
+                || words(last)
+                    .last()
+                    .is_some_and(|w| TYPEORM_REPOSITORY_WORDS.contains(&w.as_str()));
+            let manager = handle == Some(Handle::Manager)
+                || TYPEORM_MANAGER_NAMES.contains(&lower.as_str())
+                || lower.ends_with("entitymanager");
+            if (repository || manager) && (method != "query" || self.sql_input(info)) {
+                let family = if self.imports_any(&["typeorm"]) {
+                    "TypeORM "
+                } else {
+                    ""
+                };
+                let what = if repository { "repository" } else { "manager" };
+                let sql = if method == "query" { first } else { None };
+                return Some(DbMatch {
+                    kind,
+                    api: format!("{family}{what} {method}"),
+                    sql,
+                    refine: method == "query",
+                });
+            }
+        }
+
+        // Sequelize / active-record models.
+        if let (Some((_, kind, distinctive)), false) = (
+            MODEL_METHODS.iter().find(|(m, _, _)| *m == method),
+            callback_first,
+        ) {
+            if let Some(api) = self.model_receiver(info, *distinctive) {
+                return Some(DbMatch {
+                    kind: *kind,
+                    api: format!("{api} {method}"),
+                    sql: None,
+                    refine: false,
+                });
+            }
+        }
+
+        // mssql requests and sql.query`...`.
+        if let Some(kind) = lookup(MSSQL_REQUEST_METHODS, method) {
+            if let Some(last) = last {
+                let from_pool_request =
+                    info.member_calls.iter().any(|m| m == "request") && info.chain.len() >= 2;
+                let request_handle = self.handles.get(last) == Some(&Handle::MssqlRequest);
+                let request_name = self.driver_imported(Driver::Mssql) && {
+                    let ws = words(last);
+                    ws.iter().any(|w| w == "request" || w == "req")
+                };
+                if (from_pool_request || request_handle || request_name) && !info.args.is_empty() {
+                    let sql = info.template.or(first);
+                    return Some(DbMatch {
+                        kind,
+                        api: format!("mssql request.{method}"),
+                        sql,
+                        refine: true,
+                    });
+                }
+                if method == "query"
+                    && info.chain.len() == 1
+                    && (last == "mssql"
+                        || (last == "sql" && self.driver_imported(Driver::Mssql))
+                        || self.name_is_driver(last, Driver::Mssql)
+                            && self.bindings.contains_key(last))
+                {
+                    let sql = info.template.or(first);
+                    if sql.is_some() {
+                        return Some(DbMatch {
+                            kind,
+                            api: "mssql sql.query".into(),
+                            sql,
+                            refine: true,
+                        });
+                    }
+                }
+            }
+        }
+
+        // tedious.
+        if let Some(kind) = lookup(TEDIOUS_METHODS, method) {
+            if self.driver_imported(Driver::Tedious)
+                && last.is_some_and(|l| {
+                    self.handles.get(l) == Some(&Handle::Tedious) || self.receiver_name_is_handle(l)
+                })
+            {
+                return Some(DbMatch {
+                    kind,
+                    api: format!("tedious {method}"),
+                    sql: None,
+                    refine: false,
+                });
+            }
+        }
+
+        // pg-promise.
+        if let Some(kind) = lookup(PG_PROMISE_METHODS, method) {
+            if self.imports_any(&["pg-promise"])
+                && last.is_some_and(|l| {
+                    PG_PROMISE_EXTRA_RECEIVERS.contains(&l) || self.receiver_name_is_handle(l)
+                })
+                && self.sql_input(info)
+            {
+                return Some(DbMatch {
+                    kind,
+                    api: format!("pg-promise {method}"),
+                    sql: first,
+                    refine: kind == DbCall::Query,
+                });
+            }
+        }
+
+        // SQL drivers: pool.query / client.query / connection.execute / sequelize.query.
+        if let Some(kind) = lookup(DRIVER_METHODS, method) {
+            if self.driver_receiver(info) && self.sql_input(info) {
+                let label = if last.is_some_and(|l| l.to_ascii_lowercase().contains("sequelize"))
+                    || self.handles.get(last.unwrap_or("")) == Some(&Handle::Sequelize)
+                {
+                    format!("Sequelize {method}")
+                } else {
+                    self.driver_label(method)
+                };
+                let sql = info.template.or(first);
+                return Some(DbMatch {
+                    kind,
+                    api: label,
+                    sql,
+                    refine: true,
+                });
+            }
+        }
+
+        // knex / drizzle builders.
+        self.knex(node, info)
+    }
+
+    fn is_sql_tag(&self, name: &str) -> bool {
+        self.handles.get(name) == Some(&Handle::SqlTag)
+            || self
+                .bindings
+                .get(name)
+                .is_some_and(|m| SQL_TAG_MODULES.contains(&m.as_str()))
+    }
+
+    fn is_prisma_client(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        lower.contains("prisma")
+            || PRISMA_CLIENT_NAMES.contains(&lower.as_str())
+            || self.handles.get(name) == Some(&Handle::Prisma)
+    }
+
+    /// The model receiver's label ("Sequelize", "TypeORM", "Mongoose", "ORM model"), if the
+    /// receiver is a model.
+    fn model_receiver(&self, info: &CallInfo, distinctive: bool) -> Option<String> {
+        let receiver = unwrap_expr(info.receiver?);
+        let last = info.chain.last()?;
+        if BUILTIN_GLOBALS.contains(&last.as_str()) {
+            return None;
+        }
+        let is_this_member = receiver.kind() == "member_expression"
+            && receiver
+                .child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "this");
+        let plain = receiver.kind() == "identifier";
+        let container = receiver.kind() == "member_expression"
+            && info.chain.len() >= 2
+            && MODEL_CONTAINERS.contains(
+                &info.chain[info.chain.len() - 2]
+                    .to_ascii_lowercase()
+                    .as_str(),
+            );
+        let model_named = words(last).last().is_some_and(|w| w == "model")
+            && (plain || is_this_member || container);
+        let accepted = if model_named {
+            true
+        } else if !is_capitalised(last) {
+            false
+        } else if is_this_member || container {
+            true
+        } else if plain {
+            distinctive
+                || self.models.contains(last)
+                || self.bindings.get(last).is_some_and(|m| {
+                    let m = m.to_ascii_lowercase();
+                    self.imports_any(ORM_MODULES) || MODEL_PATH_HINTS.iter().any(|h| m.contains(h))
+                })
+        } else {
+            false
+        };
+        if !accepted {
+            return None;
+        }
+        Some(
+            if self.imports_any(&["sequelize", "sequelize-typescript"]) {
+                "Sequelize"
+            } else if self.imports_any(&["typeorm"]) {
+                "TypeORM"
+            } else if self.imports_any(&["mongoose"]) {
+                "Mongoose"
+            } else {
+                "ORM model"
+            }
+            .to_string(),
+        )
+    }
+
+    /// knex / drizzle: the materialised outermost call of a builder chain.
+    fn knex(&self, node: Node<'t>, info: &CallInfo<'t>) -> Option<DbMatch<'t>> {
+        // Only the outermost call of a chain.
+        if let Some((child, parent)) = logical_parent(node) {
+            if parent.kind() == "member_expression"
+                && parent.child_by_field_name("object") == Some(child)
+                && parent
+                    .parent()
+                    .is_some_and(|g| g.kind() == "call_expression")
+            {
+                return None;
+            }
+        }
+        let root_call = info.deepest_call.unwrap_or(node);
+        let (root_func, _) = call_function(root_call)?;
+        let root_func = unwrap_expr(root_func);
+        let is_root_name =
+            |n: &str| KNEX_ROOT_NAMES.contains(&n) || self.handles.get(n) == Some(&Handle::Knex);
+        let root_args = root_call.child_by_field_name("arguments").map(|a| {
+            if a.kind() == "template_string" {
+                1
+            } else {
+                named_children(a).len()
+            }
+        });
+        let mut root_method = None;
+        let rooted = match root_func.kind() {
+            "identifier" => is_root_name(self.text(root_func)) && root_args.unwrap_or(0) >= 1,
+            "member_expression" => {
+                let object = unwrap_expr(root_func.child_by_field_name("object")?);
+                let prop = self.text(root_func.child_by_field_name("property")?);
+                if object.kind() == "this" {
+                    is_root_name(prop) && root_args.unwrap_or(0) >= 1
+                } else {
+                    let object_name = match object.kind() {
+                        "identifier" => Some(self.text(object)),
+                        "member_expression"
+                            if object
+                                .child_by_field_name("object")
+                                .is_some_and(|o| o.kind() == "this") =>
+                        {
+                            object.child_by_field_name("property").map(|p| self.text(p))
+                        }
+                        _ => None,
+                    };
+                    root_method = Some(prop);
+                    let knex_proper = object_name
+                        .is_some_and(|n| n != "db" || self.handles.get(n) == Some(&Handle::Knex));
+                    object_name.is_some_and(is_root_name)
+                        && KNEX_ROOT_METHODS.contains(&prop)
+                        && (knex_proper || !KNEX_ONLY_ROOT_METHODS.contains(&prop))
+                }
+            }
+            _ => false,
+        };
+        if !rooted {
+            return None;
+        }
+        let method = info.callee.as_str();
+        let materialised =
+            info.awaited || (KNEX_MATERIALISERS.contains(&method) && !self.is_subquery(node));
+        if !materialised {
+            return None;
+        }
+        let mut names: Vec<&str> = info.member_calls.iter().map(String::as_str).collect();
+        names.push(method);
+        if let Some(m) = root_method {
+            names.push(m);
+        }
+        let write = names.iter().any(|n| KNEX_WRITES.contains(n));
+        let kind = if write {
+            DbCall::Execute
+        } else {
+            DbCall::Query
+        };
+        let family = if self.imports_any(&["drizzle-orm"])
+            || self.modules.iter().any(|m| m.starts_with("drizzle-orm/"))
+        {
+            "drizzle"
+        } else {
+            "knex"
+        };
+        let raw = root_method == Some("raw");
+        let sql = if raw {
+            root_call
+                .child_by_field_name("arguments")
+                .and_then(|a| named_children(a).into_iter().next())
+        } else {
+            None
+        };
+        Some(DbMatch {
+            kind,
+            api: format!("{family} {method}"),
+            sql,
+            refine: raw,
+        })
+    }
+
+    /// A builder passed to another call (a subquery), except `Promise.all([...])`.
+    fn is_subquery(&self, node: Node) -> bool {
+        let mut current = node;
+        for _ in 0..50 {
+            let Some((_, parent)) = logical_parent(current) else {
+                return false;
+            };
+            match parent.kind() {
+                "array" | "spread_element" => current = parent,
+                "arguments" => {
+                    return !parent.parent().is_some_and(|call| self.promise_call(call));
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    fn promise_call(&self, call: Node) -> bool {
+        call_function(call).is_some_and(|(f, _)| {
+            let (q, name) = self.split_name(f);
+            q.is_some_and(|q| self.text(q) == "Promise")
+                && matches!(name.as_str(), "all" | "allSettled" | "race" | "any")
+        })
+    }
+
+    // ── Assignments ────────────────────────────────────────────────────────────────────
+
+    fn assignment(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
+        let (target, value) = if node.kind() == "variable_declarator" {
+            (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            )
+        } else {
+            (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            )
+        };
+        let (Some(target), Some(value)) = (target, value) else {
+            return;
+        };
+        let v = unwrap_await(value);
+        if v.kind() != "call_expression" {
+            return;
+        }
+        let Some(&call) = self.call_at.get(&range(v)) else {
+            return;
+        };
+        let names = match target.kind() {
+            "identifier" => vec![self.text(target).to_string()],
+            "member_expression" => vec![self.short(target, 80)],
+            _ => self.pattern_names(target),
+        };
+        let start = self.src.start(node);
+        for variable in names {
+            self.file.assignments.push(Assignment {
+                function: ctx.function,
+                variable,
+                call,
+                start,
+            });
+        }
+    }
+
+    // ── Connections ────────────────────────────────────────────────────────────────────
+
+    fn new_expression(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
+        let Some(ctor) = node.child_by_field_name("constructor") else {
+            return;
+        };
+        let (qualifier, name) = self.split_name(ctor);
+        for &(creation, is_new, driver, site_api, per_call_api) in CONNECTION_CREATIONS {
+            if !is_new || creation != name {
+                continue;
+            }
+            if self.creation_is_driver(qualifier, &name, driver) {
+                self.connection(node, ctx, site_api, per_call_api, None);
+            }
+            return;
+        }
+    }
+
+    fn call_connection(&mut self, node: Node<'t>, info: &CallInfo<'t>, ctx: &Ctx<'t>) {
+        let method = info.callee.as_str();
+        for &(creation, is_new, driver, site_api, per_call_api) in CONNECTION_CREATIONS {
+            if is_new || creation != method {
+                continue;
+            }
+            let (qualifier, _) = self.split_name(info.func);
+            if self.creation_is_driver(qualifier, method, driver) {
+                self.connection(node, ctx, site_api, per_call_api, None);
+            }
+            return;
+        }
+        let Some(&(_, api)) = CHECKOUTS.iter().find(|(m, _)| *m == method) else {
+            return;
+        };
+        let Some(last) = info.chain.last() else {
+            return;
+        };
+        if info.chain.len() != 1
+            && info
+                .receiver
+                .is_some_and(|r| unwrap_expr(r).kind() != "member_expression")
+        {
+            return;
+        }
+        let handle = self.handles.get(last).copied();
+        let pool_named = words(last).iter().any(|w| w == "pool");
+        let ok = match method {
+            "connect" => {
+                handle == Some(Handle::PgPool)
+                    || (pool_named
+                        && !matches!(handle, Some(Handle::MssqlPool | Handle::MysqlPool))
+                        && !self.driver_imported(Driver::Mssql)
+                        && !self.driver_imported(Driver::Mysql))
+            }
+            _ => {
+                handle == Some(Handle::MysqlPool)
+                    || (pool_named && handle.is_none_or(|h| h == Handle::MysqlPool))
+            }
+        };
+        if !ok {
+            return;
+        }
+        // Callback style: pool.connect((err, client, done) => ...), pool.getConnection((err, conn) => ...).
+        if let Some(cb) = info.args.iter().copied().find(|a| is_function(a.kind())) {
+            let params = self.params(cb);
+            let variable = params
+                .get(1)
+                .and_then(|p| self.pattern_names(*p).into_iter().next());
+            let release = params
+                .get(2)
+                .and_then(|p| self.pattern_names(*p).into_iter().next());
+            self.connection(node, ctx, Some(api), None, Some((cb, variable, release)));
+            return;
+        }
+        // pool.connect().then(client => ...)
+        if let Some((child, parent)) = logical_parent(node) {
+            if parent.kind() == "member_expression"
+                && parent.child_by_field_name("object") == Some(child)
+            {
+                let prop = parent
+                    .child_by_field_name("property")
+                    .map(|p| self.text(p))
+                    .unwrap_or("");
+                if let (true, Some(then_call)) = (
+                    prop == "then",
+                    parent.parent().filter(|g| g.kind() == "call_expression"),
+                ) {
+                    let cb = then_call.child_by_field_name("arguments").and_then(|a| {
+                        named_children(a)
+                            .into_iter()
+                            .find(|x| is_function(x.kind()))
+                    });
+                    if let Some(cb) = cb {
+                        let variable = self
+                            .params(cb)
+                            .first()
+                            .and_then(|p| self.pattern_names(*p).into_iter().next());
+                        self.connection(node, ctx, Some(api), None, Some((cb, variable, None)));
+                        return;
+                    }
+                }
+            }
+        }
+        self.connection(node, ctx, Some(api), None, None);
+    }
+
+    /// Records a creation: its variable, disposal, and (inside a function, not escaping) a
+    /// per-call connection. `callback`: (callback scope, its connection parameter, its release
+    /// parameter) for callback-style checkouts.
+    fn connection(
+        &mut self,
+        node: Node<'t>,
+        ctx: &Ctx<'t>,
+        site_api: Option<&str>,
+        per_call_api: Option<&str>,
+        callback: Option<(Node<'t>, Option<String>, Option<String>)>,
+    ) {
+        let (variable, disposal) = match callback {
+            Some((scope, variable, release)) => match &variable {
+                Some(v) => (
+                    variable.clone(),
+                    self.uses_disposal(v, scope, scope.start_byte(), release.as_deref(), false),
+                ),
+                None => (None, Disposal::Never),
+            },
+            None => self.disposal(node, ctx),
+        };
+        if let Some(api) = site_api {
+            self.file.connections.push(ConnectionSite {
+                function: ctx.function,
+                variable,
+                api: api.to_string(),
+                start: self.src.start(node),
+                end: self.src.end(node),
+                disposal: disposal.clone(),
+                text: self.short(node, 120),
+            });
+        }
+        if let (Some(api), Some(function)) = (per_call_api, ctx.function) {
+            if !matches!(disposal, Disposal::Escapes(_)) {
+                self.file.per_call_connections.push(PerCallConnection {
+                    function,
+                    api: api.to_string(),
+                    start: self.src.start(node),
+                    text: self.short(node, 120),
+                });
+            }
+        }
+    }
+
+    /// Where a creation's result goes, and how it is released.
+    fn disposal(&self, node: Node<'t>, ctx: &Ctx<'t>) -> (Option<String>, Disposal) {
+        // Climb `await`, parentheses, `new X(...).connect()`, `pool || new Pool()`,
+        // `cond ? new Pool() : other`.
+        let mut holder = node;
+        for _ in 0..10 {
+            let Some((child, parent)) = logical_parent(holder) else {
+                break;
+            };
+            match parent.kind() {
+                "await_expression" => holder = parent,
+                "binary_expression"
+                    if parent
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| matches!(self.text(o), "||" | "??")) =>
+                {
+                    holder = parent
+                }
+                "ternary_expression" if parent.child_by_field_name("condition") != Some(child) => {
+                    holder = parent
+                }
+                "member_expression" if parent.child_by_field_name("object") == Some(child) => {
+                    let prop = parent
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p))
+                        .unwrap_or("");
+                    match parent.parent() {
+                        Some(call) if call.kind() == "call_expression" && prop == "connect" => {
+                            holder = call
+                        }
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        let module_level = ctx.function.is_none();
+        let Some((child, parent)) = logical_parent(holder) else {
+            return (None, Disposal::Never);
+        };
+        let variable = match parent.kind() {
+            "variable_declarator" if parent.child_by_field_name("value") == Some(child) => {
+                let Some(name) = parent
+                    .child_by_field_name("name")
+                    .filter(|n| n.kind() == "identifier")
+                else {
+                    return (None, Disposal::Never);
+                };
+                let name = self.text(name).to_string();
+                if let Some(decl) = parent.parent() {
+                    if decl.kind() == "using_declaration" {
+                        let kind = self.short(decl, 200);
+                        let detail = if kind.starts_with("await") {
+                            "await using"
+                        } else {
+                            "using"
+                        };
+                        return (Some(name), Disposal::Guaranteed(detail.into()));
+                    }
+                    if decl
+                        .parent()
+                        .is_some_and(|e| e.kind() == "export_statement")
+                    {
+                        return (Some(name), Disposal::Escapes("exported".into()));
+                    }
+                }
+                name
+            }
+            "assignment_expression" | "augmented_assignment_expression"
+                if parent.child_by_field_name("right") == Some(child) =>
+            {
+                let Some(left) = parent.child_by_field_name("left") else {
+                    return (None, Disposal::Never);
+                };
+                match left.kind() {
+                    "identifier" => {
+                        let name = self.text(left).to_string();
+                        if !module_level && !self.declared_in(&name, ctx.scope) {
+                            let d =
+                                self.uses_disposal(&name, ctx.scope, node.end_byte(), None, true);
+                            return (Some(name.clone()), d);
+                        }
+                        name
+                    }
+                    _ => {
+                        let text = self.short(left, 80);
+                        return (
+                            Some(text.clone()),
+                            Disposal::Escapes(format!("stored in {text}")),
+                        );
+                    }
+                }
+            }
+            "return_statement" => return (None, Disposal::Escapes("returned".into())),
+            "arrow_function" => return (None, Disposal::Escapes("returned".into())),
+            "arguments" => {
+                let callee = parent
+                    .parent()
+                    .map(|c| self.callee_text(c))
+                    .unwrap_or_default();
+                return (None, Disposal::Escapes(format!("passed to {callee}()")));
+            }
+            "pair" | "array" | "spread_element" => {
+                return (None, Disposal::Escapes("stored in an object".into()))
+            }
+            "yield_expression" => return (None, Disposal::Escapes("yielded".into())),
+            _ => return (None, Disposal::Never),
+        };
+        let scope = if module_level { self.root } else { ctx.scope };
+        let disposal = self.uses_disposal(&variable, scope, node.end_byte(), None, module_level);
+        (Some(variable), disposal)
+    }
+
+    fn callee_text(&self, call: Node) -> String {
+        match call.kind() {
+            "call_expression" => call_function(call)
+                .map(|(f, _)| self.short(f, 60))
+                .unwrap_or_default(),
+            "new_expression" => call
+                .child_by_field_name("constructor")
+                .map(|c| format!("new {}", self.short(c, 60)))
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// `name` declared (variable, parameter) inside `scope`.
+    fn declared_in(&self, name: &str, scope: Node<'t>) -> bool {
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            let declares = match n.kind() {
+                "variable_declarator" => n
+                    .child_by_field_name("name")
+                    .is_some_and(|p| self.pattern_names(p).iter().any(|x| x == name)),
+                "formal_parameters" => named_children(n)
+                    .into_iter()
+                    .any(|p| self.pattern_names(p).iter().any(|x| x == name)),
+                "arrow_function" => n
+                    .child_by_field_name("parameter")
+                    .is_some_and(|p| self.text(p) == name),
+                _ => false,
+            };
+            if declares {
+                return true;
+            }
+            for c in children(n) {
+                stack.push(c);
+            }
+        }
+        false
+    }
+
+    /// Classifies the uses of `variable` in `scope` after byte `from`: released in a finally
+    /// (or a promise `.finally`) -> Guaranteed; escaping -> Escapes; released otherwise ->
+    /// NormalPathOnly; else Never (Escapes for module-level variables: they live on).
+    fn uses_disposal(
+        &self,
+        variable: &str,
+        scope: Node<'t>,
+        from: usize,
+        release_param: Option<&str>,
+        module_level: bool,
+    ) -> Disposal {
+        let mut guaranteed: Option<String> = None;
+        let mut escapes: Option<String> = None;
+        let mut normal: Option<String> = None;
+        let mut normal_releases: Vec<Node<'t>> = Vec::new();
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            if n.end_byte() <= from {
+                continue;
+            }
+            for c in children(n) {
+                stack.push(c);
+            }
+            if n.start_byte() < from {
+                continue;
+            }
+            let kind = n.kind();
+            if kind == "shorthand_property_identifier" && self.text(n) == variable {
+                escapes.get_or_insert_with(|| "stored in an object".into());
+                continue;
+            }
+            if kind != "identifier" || self.text(n) != variable {
+                continue;
+            }
+            let Some((child, parent)) = logical_parent(n) else {
+                continue;
+            };
+            // A call of the release callback parameter: done().
+            if release_param == Some(variable) {
+                continue;
+            }
+            let mut release: Option<(Node, String)> = None;
+            match parent.kind() {
+                "member_expression" if parent.child_by_field_name("object") == Some(child) => {
+                    let prop = parent
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p))
+                        .unwrap_or("");
+                    if CLOSE_METHODS.contains(&prop) {
+                        if let Some(call) =
+                            parent.parent().filter(|c| c.kind() == "call_expression")
+                        {
+                            let verb = if prop == "release" {
+                                "released"
+                            } else {
+                                "closed"
+                            };
+                            release = Some((call, format!("{verb} with {variable}.{prop}()")));
+                        }
+                    }
+                }
+                "arguments" => {
+                    if let Some(call) = parent.parent() {
+                        let callee = self.callee_text(call);
+                        let last = callee.rsplit('.').next().unwrap_or("");
+                        if CLOSE_METHODS.contains(&last) || RELEASE_BY_ARGUMENT.contains(&last) {
+                            release = Some((call, format!("released with {callee}({variable})")));
+                        } else if !callee.starts_with("console.") {
+                            escapes.get_or_insert_with(|| format!("passed to {callee}()"));
+                        }
+                    }
+                }
+                "return_statement" => {
+                    escapes.get_or_insert_with(|| "returned".into());
+                }
+                "arrow_function" if parent.child_by_field_name("body") == Some(child) => {
+                    escapes.get_or_insert_with(|| "returned".into());
+                }
+                "yield_expression" => {
+                    escapes.get_or_insert_with(|| "yielded".into());
+                }
+                "pair" | "array" | "spread_element" => {
+                    escapes.get_or_insert_with(|| "stored in an object".into());
+                }
+                "assignment_expression" if parent.child_by_field_name("right") == Some(child) => {
+                    if let Some(left) = parent.child_by_field_name("left") {
+                        if left.kind() != "identifier" || !self.declared_in(self.text(left), scope)
+                        {
+                            escapes.get_or_insert_with(|| {
+                                format!("stored in {}", self.short(left, 60))
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some((call, detail)) = release {
+                if self.in_finally(call, scope) {
+                    guaranteed.get_or_insert_with(|| format!("{detail} in finally"));
+                } else {
+                    normal.get_or_insert(detail);
+                    normal_releases.push(call);
+                }
+            }
+        }
+        // Released at the end of a try block and in its catch: every path releases.
+        if guaranteed.is_none() && self.released_in_try_and_catch(&normal_releases, scope) {
+            guaranteed = Some("released in both try and catch".into());
+        }
+        if let Some(param) = release_param {
+            // Callback-style release: done() / release() called in the callback.
+            let mut stack = vec![scope];
+            while let Some(n) = stack.pop() {
+                for c in children(n) {
+                    stack.push(c);
+                }
+                if n.kind() == "call_expression"
+                    && call_function(n)
+                        .is_some_and(|(f, _)| f.kind() == "identifier" && self.text(f) == param)
+                {
+                    if self.in_finally(n, scope) {
+                        guaranteed
+                            .get_or_insert_with(|| format!("released with {param}() in finally"));
+                    } else {
+                        normal.get_or_insert_with(|| format!("released with {param}()"));
+                    }
+                }
+            }
+        }
+        if let Some(d) = guaranteed {
+            Disposal::Guaranteed(d)
+        } else if let Some(d) = escapes {
+            Disposal::Escapes(d)
+        } else if module_level {
+            Disposal::Escapes(format!("module-level variable {variable}"))
+        } else if let Some(d) = normal {
+            Disposal::NormalPathOnly(format!("{d}, but not in a finally"))
+        } else {
+            Disposal::Never
+        }
+    }
+
+    /// Some release sits in a `catch` clause whose `try` block also holds a release.
+    fn released_in_try_and_catch(&self, releases: &[Node<'t>], scope: Node<'t>) -> bool {
+        let ancestor_of_kind = |node: Node<'t>, kind: &str| -> Option<Node<'t>> {
+            let mut current = node.parent();
+            while let Some(n) = current {
+                if n == scope || is_function(n.kind()) {
+                    return None;
+                }
+                if n.kind() == kind {
+                    return Some(n);
+                }
+                current = n.parent();
+            }
+            None
+        };
+        releases.iter().any(|&r| {
+            let Some(catch) = ancestor_of_kind(r, "catch_clause") else {
+                return false;
+            };
+            let Some(body) = catch.parent().and_then(|t| t.child_by_field_name("body")) else {
+                return false;
+            };
+            releases.iter().any(|&other| {
+                other.start_byte() >= body.start_byte() && other.end_byte() <= body.end_byte()
+            })
+        })
+    }
+
+    /// Inside a `finally` block, or a callback passed to `.finally(...)`, within `scope`.
+    fn in_finally(&self, node: Node, scope: Node) -> bool {
+        let mut current = node.parent();
+        while let Some(n) = current {
+            if n == scope {
+                return false;
+            }
+            if n.kind() == "finally_clause" {
+                return true;
+            }
+            if is_function(n.kind()) {
+                if let Some((_, args)) = logical_parent(n) {
+                    if args.kind() == "arguments" {
+                        if let Some(call) = args.parent() {
+                            if call_function(call)
+                                .is_some_and(|(f, _)| self.split_name(f).1 == "finally")
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            }
+            current = n.parent();
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn js(text: &str) -> AppFile {
+        checked(extract("app.js", text, Language::JavaScript))
+    }
+
+    fn ts(text: &str) -> AppFile {
+        checked(extract("app.ts", text, Language::TypeScript))
+    }
+
+    /// The facts' cross references hold (every test's file goes through this).
+    fn checked(f: AppFile) -> AppFile {
+        for c in &f.calls {
+            assert!(c.function.is_none_or(|x| x < f.functions.len()));
+            for &l in &c.loops {
+                let lp = &f.loops[l];
+                assert_eq!(
+                    lp.function, c.function,
+                    "loop of another function: {}",
+                    c.text
+                );
+                assert!(lp.span.0 <= c.start_byte && c.end_byte <= lp.span.1);
+            }
+            assert!(
+                c.loops
+                    .windows(2)
+                    .all(|w| f.loops[w[0]].span.0 <= f.loops[w[1]].span.0),
+                "outermost first"
+            );
+            if let Some(s) = c.sql_argument {
+                assert!(f.strings[s].at_db_call);
+            }
+        }
+        for (i, lp) in f.loops.iter().enumerate() {
+            if let Some(sc) = lp.source_call {
+                assert!(!f.calls[sc].loops.contains(&i));
+                assert_eq!(f.calls[sc].function, lp.function);
+            }
+        }
+        for a in &f.assignments {
+            assert!(a.call < f.calls.len());
+        }
+        for s in &f.strings {
+            assert!(s.segments.windows(2).all(|w| w[0].0 < w[1].0));
+            for (offset, pos) in &s.segments {
+                assert!(*offset <= s.text.len() && s.text.is_char_boundary(*offset));
+                assert!(pos.line >= s.start.line);
+            }
+        }
+        for p in &f.per_call_connections {
+            assert!(p.function < f.functions.len());
+        }
+        assert!(f.comments.windows(2).all(|w| w[0].line <= w[1].line));
+        f
+    }
+
+    fn db_calls(file: &AppFile) -> Vec<(String, DbCall, String)> {
+        file.calls
+            .iter()
+            .filter_map(|c| {
+                c.db.map(|d| (c.callee.clone(), d, c.db_api.clone().unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    fn call<'a>(file: &'a AppFile, callee: &str) -> &'a Call {
+        file.calls
+            .iter()
+            .find(|c| c.callee == callee)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no call {callee}: {:?}",
+                    file.calls.iter().map(|c| &c.callee).collect::<Vec<_>>()
+                )
+            })
+    }
+
+    #[test]
+    fn words_split() {
+        assert_eq!(words("DBPool"), vec!["db", "pool"]);
+        assert_eq!(words("apolloClient"), vec!["apollo", "client"]);
+        assert_eq!(words("user_repo2"), vec!["user", "repo2"]);
+        assert_eq!(words("#pool"), vec!["pool"]);
+    }
+
+    #[test]
+    fn pg_pool_and_client_queries() {
+        let f = js(r#"
+const { Pool } = require('pg');
+const pool = new Pool();
+async function getUser(id) {
+  const { rows } = await pool.query('SELECT * FROM users WHERE id = $1', [id]);
+  return rows[0];
+}
+async function rename(id, name) {
+  const client = await pool.connect();
+  try {
+    await client.query("UPDATE users SET name = $2 WHERE id = $1", [id, name]);
+  } finally {
+    client.release();
+  }
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 2, "{calls:?}");
+        assert_eq!(calls[0], ("query".into(), DbCall::Query, "pg query".into()));
+        assert_eq!(calls[1].1, DbCall::Execute);
+        let q = call(&f, "query");
+        assert!(q.awaited);
+        assert_eq!(q.receiver_root.as_deref(), Some("pool"));
+        assert_eq!(q.function, Some(0));
+        let s = &f.strings[q.sql_argument.unwrap()];
+        assert_eq!(s.text, "SELECT * FROM users WHERE id = $1");
+        assert!(s.at_db_call);
+        assert_eq!(
+            s.segments,
+            vec![(
+                0,
+                Pos {
+                    line: 5,
+                    column: 38
+                }
+            )]
+        );
+        // Destructured assignment binds `rows` to the query.
+        assert!(f
+            .assignments
+            .iter()
+            .any(|a| a.variable == "rows" && f.calls[a.call].callee == "query"));
+        // The checkout, released in finally.
+        assert_eq!(f.connections.len(), 1);
+        let c = &f.connections[0];
+        assert_eq!(c.api, "pool.connect()");
+        assert_eq!(c.variable.as_deref(), Some("client"));
+        assert_eq!(
+            c.disposal,
+            Disposal::Guaranteed("released with client.release() in finally".into())
+        );
+        assert_eq!(c.function, Some(1));
+        // Module-level pool: no per-call connection.
+        assert!(f.per_call_connections.is_empty());
+    }
+
+    #[test]
+    fn graphql_client_file_needs_driver_handles() {
+        let f = checked(extract(
+            "users.tsx",
+            r#"
+import { useApolloClient } from '@apollo/client';
+export function Users({ ids }: { ids: number[] }) {
+  const client = useApolloClient();
+  useEffect(() => {
+    ids.forEach(async (id) => {
+      const { data } = await client.query({ query: GET_USER, variables: { id } });
+      const r = await client.query(GET_USER_DOC);
+    });
+  }, [ids]);
+  return <div>{users.map((u) => <span key={u.id}>{u.name}</span>)}</div>;
+}
+"#,
+            Language::TypeScript,
+        ));
+        assert!(db_calls(&f).is_empty());
+        assert_eq!(f.loops.len(), 2);
+        assert_eq!(
+            f.loops[0].function,
+            Some(1),
+            "the forEach callback is a loop of the useEffect callback"
+        );
+    }
+
+    #[test]
+    fn not_db_calls() {
+        let f = js(r#"
+import { ApolloClient } from '@apollo/client';
+const client = new ApolloClient({});
+async function a() {
+  await client.query({ query: GET_DOGS });
+  await apolloClient.query(GET_DOGS);
+  await docClient.query({ TableName: 't' });
+  await router.query('x');
+  await query('SELECT * FROM t');
+  await request(app).get('/').query({ a: 1 });
+  await db.query(gql`{ a }`);
+  Object.create(null);
+  Math.max(1, 2);
+  StyleSheet.create({});
+  const x = items.count();
+  await knex('users').whereIn('id', knex('b').select('a_id')).del();
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(
+            calls,
+            vec![("del".into(), DbCall::Execute, "knex del".into())]
+        );
+    }
+
+    #[test]
+    fn query_config_object_and_concatenation() {
+        let f = js(r#"
+const db = require('./db');
+function find(name) {
+  return db.query({ text: "SELECT id FROM users WHERE name = '" + name + "' AND active", values: [] });
+}
+"#);
+        let q = call(&f, "query");
+        assert_eq!(q.db, Some(DbCall::Query));
+        assert_eq!(q.db_api.as_deref(), Some("sql driver query"));
+        let s = &f.strings[q.sql_argument.unwrap()];
+        assert_eq!(s.text, "SELECT id FROM users WHERE name = '$1' AND active");
+        assert_eq!(s.segments.len(), 2);
+        assert_eq!(
+            s.segments[0],
+            (
+                0,
+                Pos {
+                    line: 4,
+                    column: 28
+                }
+            )
+        );
+        // The second literal run starts after `" + name + "`.
+        assert_eq!(
+            s.segments[1].0,
+            "SELECT id FROM users WHERE name = '$1".len()
+        );
+        assert_eq!(
+            s.segments[1].1,
+            Pos {
+                line: 4,
+                column: 75
+            }
+        );
+        assert_eq!(
+            s.position_of(s.text.find("AND").unwrap()),
+            Pos {
+                line: 4,
+                column: 77
+            }
+        );
+    }
+
+    #[test]
+    fn template_literal_segments_map_back() {
+        let src = "const db = require('./db');\nasync function f(t, id) {\n  await db.query(`SELECT *\n    FROM ${t}\n   WHERE id = ${id} AND x`);\n}\n";
+        let f = js(src);
+        let q = call(&f, "query");
+        let s = &f.strings[q.sql_argument.unwrap()];
+        assert_eq!(s.text, "SELECT *\n    FROM $1\n   WHERE id = $1 AND x");
+        assert_eq!(
+            s.segments[0],
+            (
+                0,
+                Pos {
+                    line: 3,
+                    column: 19
+                }
+            )
+        );
+        assert_eq!(
+            s.position_of(s.text.find("FROM").unwrap()),
+            Pos { line: 4, column: 5 }
+        );
+        assert_eq!(
+            s.position_of(s.text.find("WHERE").unwrap()),
+            Pos { line: 5, column: 4 }
+        );
+        assert_eq!(
+            s.position_of(s.text.find("AND").unwrap()),
+            Pos {
+                line: 5,
+                column: 21
+            }
+        );
+        // Each literal run's position is the file position of its first character.
+        for (offset, pos) in &s.segments {
+            let line = src.lines().nth(pos.line as usize - 1).unwrap();
+            let expected: String = s.text[*offset..]
+                .chars()
+                .take_while(|c| *c != '\n')
+                .take(3)
+                .collect();
+            let at: String = line
+                .chars()
+                .skip(pos.column as usize - 1)
+                .take(expected.chars().count())
+                .collect();
+            assert_eq!(at, expected);
+        }
+    }
+
+    #[test]
+    fn sql_variable_resolves_to_declared_string() {
+        let f = js(r#"
+const mysql = require('mysql2/promise');
+const INSERT = 'INSERT INTO logs (msg) VALUES (?)';
+async function log(conn, msg) {
+  const sql = `SELECT * FROM logs WHERE msg = ?`;
+  await conn.execute(sql, [msg]);
+  await conn.query(INSERT, [msg]);
+}
+"#);
+        let calls: Vec<&Call> = f.calls.iter().filter(|c| c.db.is_some()).collect();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0].db_api.as_deref(), Some("mysql2 execute"));
+        assert_eq!(calls[0].db, Some(DbCall::Query));
+        assert_eq!(calls[1].db, Some(DbCall::Execute));
+        let s0 = &f.strings[calls[0].sql_argument.unwrap()];
+        assert_eq!(s0.text, "SELECT * FROM logs WHERE msg = ?");
+        assert!(s0.at_db_call);
+        assert_eq!(s0.function, Some(0));
+        let s1 = &f.strings[calls[1].sql_argument.unwrap()];
+        assert!(s1.text.starts_with("INSERT INTO logs"));
+        assert_eq!(s1.function, None);
+        assert!(s1.at_db_call);
+        // Recorded once each.
+        assert_eq!(f.strings.len(), 2);
+    }
+
+    #[test]
+    fn mssql_requests() {
+        let f = js(r#"
+const sql = require('mssql');
+async function get(pool, id) {
+  const result = await pool.request().input('id', sql.Int, id).query('SELECT * FROM Users WHERE Id = @id');
+  const request = new sql.Request(pool);
+  await request.execute('dbo.usp_Refresh');
+  const r2 = pool.request();
+  await r2.query`UPDATE t SET a = ${id}`;
+  await sql.query`SELECT * FROM t WHERE id = ${id}`;
+  const p = await sql.connect(config);
+  return result.recordset;
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 4, "{calls:?}");
+        assert_eq!(calls[0].2, "mssql request.query");
+        assert_eq!(calls[1].2, "mssql request.execute");
+        assert_eq!(calls[2].1, DbCall::Execute);
+        assert_eq!(calls[3].2, "mssql sql.query");
+        let tagged = f.calls.iter().filter(|c| c.db.is_some()).nth(3).unwrap();
+        assert_eq!(
+            f.strings[tagged.sql_argument.unwrap()].text,
+            "SELECT * FROM t WHERE id = $1"
+        );
+        // sql.connect reuses the global pool: no connection site, no per-call connection.
+        assert!(f.connections.is_empty());
+        assert!(f.per_call_connections.is_empty());
+    }
+
+    #[test]
+    fn mssql_per_call_pool() {
+        let f = js(r#"
+const sql = require('mssql');
+async function handler(req, res) {
+  const pool = await new sql.ConnectionPool(config).connect();
+  const r = await pool.request().query('SELECT 1 AS x FROM t');
+  res.json(r.recordset);
+}
+let shared;
+async function getPool() {
+  if (!shared) shared = await new sql.ConnectionPool(config).connect();
+  return shared;
+}
+"#);
+        assert_eq!(f.per_call_connections.len(), 1);
+        assert_eq!(f.per_call_connections[0].function, 0);
+        assert_eq!(
+            f.per_call_connections[0].api,
+            "new sql.ConnectionPool (mssql)"
+        );
+        assert_eq!(f.connections.len(), 2);
+        assert_eq!(f.connections[0].variable.as_deref(), Some("pool"));
+        assert_eq!(f.connections[0].disposal, Disposal::Never);
+        assert!(
+            matches!(f.connections[1].disposal, Disposal::Escapes(_)),
+            "{:?}",
+            f.connections[1].disposal
+        );
+    }
+
+    #[test]
+    fn knex_chains() {
+        let f = js(r#"
+const knex = require('knex')(config);
+async function f(id) {
+  const user = await knex('users').where({ id }).first();
+  const q = knex('users').where({ id });
+  const n = knex('orders').where('user_id', id).count('id');
+  await knex.raw('SELECT 1 FROM dual');
+  await trx('users').insert({ id });
+  await knex.select('id').from('users').where('a', 1);
+  await db('users').where({ id }).update({ a: 1 });
+  return knex('users').where({ id }).then(rows => rows);
+}
+"#);
+        let calls = db_calls(&f);
+        let names: Vec<&str> = calls.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["first", "count", "raw", "insert", "where", "update", "then"],
+            "{calls:?}"
+        );
+        assert_eq!(calls[0].1, DbCall::Query);
+        assert_eq!(calls[3].1, DbCall::Execute);
+        assert_eq!(calls[5].1, DbCall::Execute);
+        let raw = call(&f, "raw");
+        assert_eq!(
+            f.strings[raw.sql_argument.unwrap()].text,
+            "SELECT 1 FROM dual"
+        );
+        // Only the outermost call of a chain: where / knex('users') are not marked.
+        assert_eq!(
+            f.calls
+                .iter()
+                .filter(|c| c.callee == "knex" && c.db.is_some())
+                .count(),
+            0
+        );
+        let first = call(&f, "first");
+        assert_eq!(first.chain, vec!["knex", "where"]);
+        assert_eq!(first.receiver_root.as_deref(), Some("knex"));
+    }
+
+    #[test]
+    fn query_builders_drizzle_dexie_and_returned_chains() {
+        let f = ts(r#"
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { eq } from 'drizzle-orm';
+const db = drizzle(pool);
+export async function get(id: number) {
+  const [user] = await db.select().from(users).where(eq(users.id, id));
+  await db.insert(users).values({ id });
+  const all = await knex('users');
+  return knex('users').where({ id });
+}
+export async function dexie() {
+  return await dexieDb.table('friends').where('age').above(25).toArray();
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(
+            calls,
+            vec![
+                ("where".into(), DbCall::Query, "drizzle where".into()),
+                ("values".into(), DbCall::Execute, "drizzle values".into()),
+                ("knex".into(), DbCall::Query, "drizzle knex".into()),
+            ]
+        );
+        assert!(f
+            .assignments
+            .iter()
+            .any(|a| a.variable == "user" && f.calls[a.call].callee == "where"));
+        // Dexie (IndexedDB): `db.table(...)` is not a knex root on a plain `db`.
+        let g = js("import Dexie from 'dexie';\nconst db = new Dexie('x');\nasync function f() { await db.table('friends').toArray(); }\n");
+        assert!(db_calls(&g).is_empty());
+    }
+
+    #[test]
+    fn pg_promise_and_postgres_js() {
+        let f = js(r#"
+const pgp = require('pg-promise')();
+const db = pgp(process.env.DATABASE_URL);
+async function a(ids) {
+  await db.tx(async t => {
+    for (const id of ids) {
+      await t.none('UPDATE t SET x = 1 WHERE id = $1', [id]);
+    }
+    return t.any('SELECT * FROM t');
+  });
+}
+"#);
+        assert_eq!(
+            db_calls(&f),
+            vec![
+                ("none".into(), DbCall::Execute, "pg-promise none".into()),
+                ("any".into(), DbCall::Query, "pg-promise any".into())
+            ]
+        );
+        assert_eq!(call(&f, "none").loops.len(), 1);
+        let g = js(r#"
+import postgres from 'postgres';
+const sql = postgres(process.env.DATABASE_URL);
+export async function users(ids) {
+  const rows = await sql`SELECT * FROM users WHERE id = ANY(${ids})`;
+  await sql.unsafe('DELETE FROM sessions');
+  const frag = css`color: red`;
+  return rows;
+}
+"#);
+        assert_eq!(
+            db_calls(&g),
+            vec![
+                ("sql".into(), DbCall::Query, "postgres.js sql``".into()),
+                (
+                    "unsafe".into(),
+                    DbCall::Execute,
+                    "postgres.js sql.unsafe".into()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn sql_declared_after_use_and_shared() {
+        let f = js(r#"
+const db = require('./db');
+async function a(id) { return db.query(BY_ID, [id]); }
+async function b(id) { return db.query(BY_ID, [id]); }
+const BY_ID = 'SELECT * FROM users WHERE id = $1';
+"#);
+        let q: Vec<&Call> = f.calls.iter().filter(|c| c.db.is_some()).collect();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].sql_argument, Some(0));
+        assert_eq!(q[1].sql_argument, Some(0));
+        assert_eq!(f.strings.len(), 1);
+        assert_eq!(f.strings[0].function, None);
+        assert_eq!(
+            f.strings[0].segments,
+            vec![(
+                0,
+                Pos {
+                    line: 5,
+                    column: 16
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn mysql_callbacks_and_chained_assignment() {
+        let f = js(r#"
+const mysql = require('mysql');
+const connection = mysql.createConnection(cfg);
+function list(req, res) {
+  connection.query('SELECT * FROM x WHERE id = ' + req.params.id, function (err, rows) {
+    rows.forEach(function (row) {
+      connection.query('UPDATE x SET seen = 1 WHERE id = ?', [row.id]);
+    });
+  });
+}
+async function names(repo) {
+  const active = (await repo.find()).filter(u => u.active).map(u => u.name);
+  return active;
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 3);
+        assert_eq!(
+            calls[0],
+            ("query".into(), DbCall::Query, "mysql query".into())
+        );
+        assert_eq!(calls[1].1, DbCall::Execute);
+        assert_eq!(
+            calls[2],
+            ("find".into(), DbCall::Query, "repository find".into())
+        );
+        let outer = f.calls.iter().find(|c| c.db.is_some()).unwrap();
+        let s = &f.strings[outer.sql_argument.unwrap()];
+        assert_eq!(s.text, "SELECT * FROM x WHERE id = $1");
+        // The forEach inside the driver callback: a loop of the callback function.
+        assert_eq!(f.loops.len(), 2);
+        assert_eq!(f.loops[0].kind, "forEach callback");
+        assert_eq!(f.loops[0].function, Some(1));
+        let inner = f.calls.iter().filter(|c| c.db.is_some()).nth(1).unwrap();
+        assert_eq!(inner.loops, vec![0]);
+        assert_eq!(inner.function, Some(1));
+        // Chained calls: the assignment is to the outermost call.
+        let a = f
+            .assignments
+            .iter()
+            .find(|a| a.variable == "active")
+            .unwrap();
+        assert_eq!(f.calls[a.call].callee, "map");
+        let map = &f.calls[a.call];
+        assert_eq!(map.chain, vec!["repo", "find", "filter"]);
+        assert_eq!(map.receiver_root.as_deref(), Some("repo"));
+        // Module-level connection lives on.
+        assert_eq!(f.connections.len(), 1);
+        assert!(matches!(f.connections[0].disposal, Disposal::Escapes(_)));
+    }
+
+    #[test]
+    fn precision_guards() {
+        let f = js(r#"
+const { Client: Elastic } = require('@elastic/elasticsearch');
+const { Pool } = require('pg');
+const { Op } = require('sequelize');
+const { User } = db;
+async function f(id) {
+  const es = new Elastic({ node: 'http://localhost:9200' });
+  const repo = this.repositoryList.find(r => r.id === id);
+  const u = users.find(x => x.id === id);
+  Helper.update(id);
+  await User.create({ id });
+  await testRunner.execute('SELECT 1 FROM t');
+}
+"#);
+        assert_eq!(
+            db_calls(&f),
+            vec![("create".into(), DbCall::Execute, "Sequelize create".into())]
+        );
+        assert!(f.connections.is_empty());
+    }
+
+    #[test]
+    fn sequelize_models() {
+        let f = js(r#"
+const { User, Order } = require('../models');
+const db = require('../models');
+class Svc {
+  async run(id) {
+    const users = await User.findAll({ where: { active: true } });
+    await Order.create({ userId: id });
+    await db.Order.destroy({ where: { id } });
+    await this.userModel.findOne({ where: { id } });
+    await sequelize.query('SELECT 1 FROM t', { type: QueryTypes.SELECT });
+    Promise.all([]);
+    return Object.keys(users).count;
+  }
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 5, "{calls:?}");
+        assert_eq!(
+            calls[0],
+            ("findAll".into(), DbCall::Query, "ORM model findAll".into())
+        );
+        assert_eq!(calls[1].1, DbCall::Execute);
+        assert_eq!(calls[2].0, "destroy");
+        assert_eq!(calls[3].0, "findOne");
+        assert_eq!(calls[4].2, "Sequelize query");
+        assert_eq!(f.functions[0].class.as_deref(), Some("Svc"));
+        assert_eq!(f.functions[0].name, "run");
+    }
+
+    #[test]
+    fn sequelize_create_needs_model_evidence() {
+        let f = js("import Store from 'some-store';\nStore.create({});\nStore.update({});\nFoo.findAll();\n");
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].0, "findAll");
+    }
+
+    #[test]
+    fn prisma_calls() {
+        let f = ts(r#"
+import { PrismaClient } from '@prisma/client';
+const prisma = new PrismaClient();
+export class UserService {
+  constructor(private readonly prismaService: PrismaService) {}
+  async list(ids: number[]): Promise<User[]> {
+    const users = await prisma.user.findMany<User>({ where: { id: { in: ids } } });
+    await this.prismaService.post.deleteMany({});
+    await prisma.$queryRaw`SELECT * FROM "User" WHERE id = ${ids[0]}`;
+    await prisma.$executeRawUnsafe('DELETE FROM logs');
+    await prisma.$transaction(async (tx) => { await tx.user.update({ where: { id: 1 }, data: {} }); });
+    return users;
+  }
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 5, "{calls:?}");
+        assert_eq!(
+            calls[0],
+            ("findMany".into(), DbCall::Query, "Prisma findMany".into())
+        );
+        assert_eq!(calls[1].1, DbCall::Execute);
+        assert_eq!(calls[2].0, "$queryRaw");
+        assert_eq!(calls[4].0, "update");
+        let fm = call(&f, "findMany");
+        assert!(
+            fm.awaited,
+            "await f<T>() is awaited despite the TypeScript misparse"
+        );
+        assert_eq!(fm.chain, vec!["prisma", "user"]);
+        let raw = call(&f, "$queryRaw");
+        assert_eq!(
+            f.strings[raw.sql_argument.unwrap()].text,
+            "SELECT * FROM \"User\" WHERE id = $1"
+        );
+        assert!(f
+            .assignments
+            .iter()
+            .any(|a| a.variable == "users" && f.calls[a.call].callee == "findMany"));
+        let list = f.functions.iter().find(|x| x.name == "list").unwrap();
+        assert_eq!(list.arity, 1);
+        assert!(list.is_async);
+        assert_eq!(list.class.as_deref(), Some("UserService"));
+        // The transaction callback is its own function; its call is not in a loop.
+        assert_eq!(call(&f, "update").function, Some(f.functions.len() - 1));
+    }
+
+    #[test]
+    fn typeorm_calls() {
+        let f = ts(r#"
+import { Repository, getRepository, DataSource } from 'typeorm';
+@Injectable()
+export class S {
+  constructor(@InjectRepository(User) private users: Repository<User>, private dataSource: DataSource) {}
+  async go(id: number) {
+    await this.users.findOneBy({ id });
+    await this.userRepository.save(u);
+    await getRepository(User).find();
+    await this.dataSource.getRepository(Photo).delete(id);
+    await this.dataSource.manager.findOne(User, { where: { id } });
+    await this.dataSource.query('SELECT 1 FROM t');
+    const rows = await this.dataSource.createQueryBuilder(User, 'u').where('u.id = :id', { id }).getMany();
+    await this.dataSource.createQueryBuilder().update(User).set({ a: 1 }).execute();
+    this.cacheManager.get('x');
+  }
+}
+"#);
+        let calls = db_calls(&f);
+        assert_eq!(calls.len(), 8, "{calls:?}");
+        assert_eq!(
+            calls[0],
+            (
+                "findOneBy".into(),
+                DbCall::Query,
+                "TypeORM repository findOneBy".into()
+            )
+        );
+        assert_eq!(calls[1].1, DbCall::Execute);
+        assert_eq!(calls[2].0, "find");
+        assert_eq!(
+            calls[3],
+            (
+                "delete".into(),
+                DbCall::Execute,
+                "TypeORM repository delete".into()
+            )
+        );
+        assert_eq!(calls[4].2, "TypeORM manager findOne");
+        assert_eq!(calls[5].2, "TypeORM query");
+        assert_eq!(
+            calls[6],
+            (
+                "getMany".into(),
+                DbCall::Query,
+                "TypeORM QueryBuilder getMany".into()
+            )
+        );
+        assert_eq!(calls[7].1, DbCall::Execute);
+    }
+
+    #[test]
+    fn loops_and_sources() {
+        let f = js(r#"
+const db = require('./db');
+async function f(ids) {
+  const users = await db.query('SELECT * FROM users');
+  for (const u of users.rows) {
+    await db.query('SELECT * FROM orders WHERE user_id = $1', [u.id]);
+  }
+  for (const [k, v] of Object.entries(await getMap())) { g(k); }
+  for (let i = 0; i < ids.length; i++) { await h(ids[i]); }
+  for (const key in this.cache) {}
+  while (await cursor.next()) { await w(); }
+  do { await d(); } while (more);
+  for await (const row of stream()) { await s(row); }
+}
+"#);
+        let kinds: Vec<&str> = f.loops.iter().map(|l| l.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "for...of",
+                "for...of",
+                "for",
+                "for...in",
+                "while",
+                "do...while",
+                "for await...of"
+            ]
+        );
+        assert_eq!(f.loops[0].source_var.as_deref(), Some("users"));
+        assert_eq!(f.loops[0].source_text.as_deref(), Some("users.rows"));
+        assert_eq!(f.loops[0].variables, vec!["u"]);
+        let inner = f.calls.iter().filter(|c| c.db.is_some()).nth(1).unwrap();
+        assert_eq!(inner.loops, vec![0]);
+        let outer = f.calls.iter().find(|c| c.db.is_some()).unwrap();
+        assert!(outer.loops.is_empty());
+        // Source call recorded outside its loop.
+        let src = f.loops[1].source_call.unwrap();
+        assert_eq!(f.calls[src].callee, "getMap");
+        assert!(f.calls[src].loops.is_empty());
+        assert_eq!(f.loops[1].variables, vec!["k", "v"]);
+        assert_eq!(f.loops[2].variables, vec!["i"]);
+        assert_eq!(call(&f, "h").loops, vec![2]);
+        assert_eq!(f.loops[3].source_var.as_deref(), Some("this.cache"));
+        assert_eq!(
+            call(&f, "next").loops,
+            vec![4],
+            "while conditions run per iteration"
+        );
+        assert_eq!(call(&f, "d").loops, vec![5]);
+        let st = f.loops[6].source_call.unwrap();
+        assert_eq!(f.calls[st].callee, "stream");
+        assert_eq!(call(&f, "s").loops, vec![6]);
+    }
+
+    #[test]
+    fn callbacks_are_loops() {
+        let f = js(r#"
+const db = require('./db');
+async function f(users) {
+  users.forEach(async (u) => { await db.query('SELECT 1 FROM t WHERE id = $1', [u.id]); });
+  const rows = await Promise.all(getIds().map(async id => db.query('SELECT * FROM t WHERE id = $1', [id])));
+  const total = users.reduce((acc, u) => acc + count(u), 0);
+  setTimeout(() => { db.query('SELECT 2 FROM t'); }, 10);
+  users.filter(u => check(u));
+  await Promise.map(users, async (user) => save(user), { concurrency: 2 });
+  for (const u of users) {
+    u.items.map(i => price(i));
+    run(() => inner());
+  }
+}
+"#);
+        let kinds: Vec<&str> = f.loops.iter().map(|l| l.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "forEach callback",
+                "Promise.all(map) callback",
+                "reduce callback",
+                "Promise.map callback",
+                "for...of",
+                "map callback"
+            ]
+        );
+        assert_eq!(f.loops[0].source_var.as_deref(), Some("users"));
+        assert_eq!(f.loops[0].variables, vec!["u"]);
+        assert_eq!(f.loops[0].function, Some(0));
+        let src = f.loops[1].source_call.unwrap();
+        assert_eq!(f.calls[src].callee, "getIds");
+        assert!(f.calls[src].loops.is_empty());
+        assert_eq!(f.loops[2].variables, vec!["u"]);
+        assert_eq!(f.loops[3].source_var.as_deref(), Some("users"));
+        let queries: Vec<&Call> = f.calls.iter().filter(|c| c.db.is_some()).collect();
+        assert_eq!(queries.len(), 3);
+        assert_eq!(queries[0].loops, vec![0]);
+        assert_eq!(
+            queries[0].function,
+            Some(0),
+            "loop callbacks stay in the function"
+        );
+        assert_eq!(queries[1].loops, vec![1]);
+        // setTimeout's callback is a new function, not a loop.
+        assert!(queries[2].loops.is_empty());
+        assert_ne!(queries[2].function, Some(0));
+        assert!(
+            call(&f, "check").loops.is_empty(),
+            "filter is not a loop callback"
+        );
+        assert_eq!(call(&f, "count").loops, vec![2]);
+        assert_eq!(call(&f, "save").loops, vec![3]);
+        assert_eq!(call(&f, "price").loops, vec![4, 5]);
+        assert!(
+            call(&f, "inner").loops.is_empty(),
+            "a non-loop lambda starts a new context"
+        );
+        assert_eq!(f.loops.iter().filter(|l| l.function == Some(0)).count(), 6);
+        assert!(f
+            .assignments
+            .iter()
+            .any(|a| a.variable == "rows" && f.calls[a.call].callee == "all"));
+    }
+
+    #[test]
+    fn disposal_outcomes() {
+        let f = js(r#"
+const { Pool, Client } = require('pg');
+const pool = new Pool();
+async function guaranteed() {
+  const client = new Client();
+  await client.connect();
+  try { await client.query('SELECT 1 FROM t'); } finally { await client.end(); }
+}
+async function normal() {
+  const client = await pool.connect();
+  await client.query('SELECT 1 FROM t');
+  client.release();
+}
+async function returned() {
+  const client = await pool.connect();
+  return client;
+}
+async function stored() {
+  this.client = await pool.connect();
+}
+async function passed() {
+  const client = await pool.connect();
+  await work(client);
+}
+async function never() {
+  const client = await pool.connect();
+  await client.query('SELECT 1 FROM t');
+}
+function callbackStyle() {
+  pool.connect((err, client, done) => {
+    client.query('SELECT 1 FROM t', () => done());
+  });
+}
+function thenStyle() {
+  return pool.connect().then(client => client.query('SELECT 1 FROM t').finally(() => client.release()));
+}
+async function module() {
+  globalClient = await pool.connect();
+}
+async function tryCatch() {
+  const client = await pool.connect();
+  try { await client.query('SELECT 1 FROM t'); client.release(); } catch (e) { client.release(); throw e; }
+}
+const moduleClient = new Client();
+"#);
+        let d: Vec<(Option<&str>, &Disposal)> = f
+            .connections
+            .iter()
+            .map(|c| (c.variable.as_deref(), &c.disposal))
+            .collect();
+        assert_eq!(d.len(), 11, "{d:?}");
+        assert_eq!(
+            d[0],
+            (
+                Some("client"),
+                &Disposal::Guaranteed("closed with client.end() in finally".into())
+            )
+        );
+        assert_eq!(f.connections[0].api, "new Client (pg)");
+        assert_eq!(
+            d[1],
+            (
+                Some("client"),
+                &Disposal::NormalPathOnly(
+                    "released with client.release(), but not in a finally".into()
+                )
+            )
+        );
+        assert_eq!(
+            d[2],
+            (Some("client"), &Disposal::Escapes("returned".into()))
+        );
+        assert_eq!(
+            d[3],
+            (
+                Some("this.client"),
+                &Disposal::Escapes("stored in this.client".into())
+            )
+        );
+        assert_eq!(
+            d[4],
+            (
+                Some("client"),
+                &Disposal::Escapes("passed to work()".into())
+            )
+        );
+        assert_eq!(d[5], (Some("client"), &Disposal::Never));
+        assert_eq!(
+            d[6],
+            (
+                Some("client"),
+                &Disposal::NormalPathOnly("released with done(), but not in a finally".into())
+            )
+        );
+        assert_eq!(
+            d[7],
+            (
+                Some("client"),
+                &Disposal::Guaranteed("released with client.release() in finally".into())
+            )
+        );
+        assert_eq!(
+            d[8],
+            (
+                Some("globalClient"),
+                &Disposal::Escapes("module-level variable globalClient".into())
+            )
+        );
+        assert_eq!(
+            d[9],
+            (
+                Some("client"),
+                &Disposal::Guaranteed("released in both try and catch".into())
+            )
+        );
+        assert_eq!(
+            d[10],
+            (
+                Some("moduleClient"),
+                &Disposal::Escapes("module-level variable moduleClient".into())
+            )
+        );
+        assert!(f.per_call_connections.is_empty());
+    }
+
+    #[test]
+    fn per_call_pools() {
+        let f = js(r#"
+const pg = require('pg');
+const mysql = require('mysql2/promise');
+app.get('/users', async (req, res) => {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+  const r = await pool.query('SELECT * FROM users');
+  await pool.end();
+  res.json(r.rows);
+});
+async function m() {
+  const p = mysql.createPool(cfg);
+  const conn = await mysql.createConnection(cfg);
+  await conn.end();
+  const c2 = await p.getConnection();
+  try { await c2.query('SELECT 1 FROM t'); } finally { c2.release(); }
+}
+function factory() { return new pg.Pool(); }
+let lazy;
+function getLazy() { lazy = lazy || new pg.Pool(); lazy ??= new pg.Pool(); return lazy; }
+class Repo { constructor() { this.pool = new pg.Pool(); } }
+const shared = new pg.Pool();
+"#);
+        let apis: Vec<(&str, usize)> = f
+            .per_call_connections
+            .iter()
+            .map(|p| (p.api.as_str(), p.function))
+            .collect();
+        assert_eq!(apis, vec![("new Pool (pg)", 0), ("mysql.createPool", 1)]);
+        assert_eq!(f.functions[0].name, "<app.get('/users') callback>");
+        let sites: Vec<(&str, &Disposal)> = f
+            .connections
+            .iter()
+            .map(|c| (c.api.as_str(), &c.disposal))
+            .collect();
+        assert_eq!(sites.len(), 2, "{sites:?}");
+        assert_eq!(
+            sites[0],
+            (
+                "mysql.createConnection",
+                &Disposal::NormalPathOnly("closed with conn.end(), but not in a finally".into())
+            )
+        );
+        assert_eq!(
+            sites[1],
+            (
+                "pool.getConnection()",
+                &Disposal::Guaranteed("released with c2.release() in finally".into())
+            )
+        );
+    }
+
+    #[test]
+    fn tedious_connection() {
+        let f = js(r#"
+const { Connection, Request } = require('tedious');
+function run(config) {
+  const connection = new Connection(config);
+  connection.on('connect', () => connection.execSql(new Request('SELECT 1 FROM t', () => connection.close())));
+  connection.connect();
+}
+"#);
+        assert_eq!(f.connections.len(), 1);
+        assert_eq!(f.connections[0].api, "new Connection (tedious)");
+        assert!(matches!(
+            f.connections[0].disposal,
+            Disposal::NormalPathOnly(_)
+        ));
+        assert_eq!(f.per_call_connections.len(), 1);
+        assert_eq!(
+            call(&f, "execSql").db_api.as_deref(),
+            Some("tedious execSql")
+        );
+        // `new Connection` without tedious is not a connection.
+        let g = js("function f() { const c = new Connection(x); }");
+        assert!(g.connections.is_empty() && g.per_call_connections.is_empty());
+    }
+
+    #[test]
+    fn using_declaration_is_guaranteed() {
+        let f = js("const { Client } = require('pg');\nasync function f() {\n  await using client = new Client();\n}\n");
+        assert_eq!(f.connections.len(), 1);
+        assert!(
+            matches!(f.connections[0].disposal, Disposal::Guaranteed(_)),
+            "{:?}",
+            f.connections[0].disposal
+        );
+    }
+
+    #[test]
+    fn functions_names_and_arity() {
+        let f = js(r#"
+export default function () {}
+const o = { async m(a, b) {}, k: function () {}, 'x': (c) => c };
+module.exports.getUser = async (id) => id;
+const K = class { #p = 1; static s = () => 2; get g() {} };
+const handler = asyncHandler(async (req, res) => {});
+function* gen(a, ...rest) {}
+"#);
+        let names: Vec<(&str, usize, Option<&str>)> = f
+            .functions
+            .iter()
+            .map(|x| (x.name.as_str(), x.arity, x.class.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("default", 0, None),
+                ("m", 2, Some("o")),
+                ("k", 0, Some("o")),
+                ("x", 1, Some("o")),
+                ("getUser", 1, None),
+                ("s", 0, Some("K")),
+                ("g", 0, Some("K")),
+                ("handler", 2, None),
+                ("gen", 2, None),
+            ]
+        );
+        assert!(f.functions[1].is_async);
+    }
+
+    #[test]
+    fn tsx_component() {
+        let src = r#"
+import { sql } from '@vercel/postgres';
+export default async function Page({ params }: { params: { id: string } }) {
+  const { rows } = await sql`SELECT * FROM posts WHERE id = ${params.id}`;
+  const items = await getItems<Item>();
+  return <ul>{rows.map((r: Row) => <li key={r.id}>{r.title}</li>)}{/* dbaudit:ignore n-plus-one */}</ul>;
+}
+"#;
+        let f = checked(extract("page.tsx", src, Language::TypeScript));
+        assert!(f.error_share < 0.01, "{}", f.error_share);
+        let q = call(&f, "sql");
+        assert_eq!(q.db, Some(DbCall::Query));
+        assert_eq!(
+            f.strings[q.sql_argument.unwrap()].text,
+            "SELECT * FROM posts WHERE id = $1"
+        );
+        assert_eq!(f.loops.len(), 1);
+        assert_eq!(f.loops[0].kind, "map callback");
+        assert_eq!(f.loops[0].source_var.as_deref(), Some("rows"));
+        assert!(call(&f, "getItems").awaited);
+        assert!(f
+            .comments
+            .iter()
+            .any(|c| c.text.contains("dbaudit:ignore") && c.line == 6));
+        assert_eq!(f.functions[0].name, "Page");
+    }
+
+    #[test]
+    fn typescript_syntax() {
+        let f = ts(r#"
+import { Pool, PoolClient } from 'pg';
+interface Row { id: number }
+type Id = number;
+enum E { A }
+export abstract class Base<T extends Row> {
+  private pool!: Pool;
+  protected abstract name(): string;
+  async load(client: PoolClient, ids: readonly Id[]): Promise<T[]> {
+    const out: T[] = [];
+    for (const id of ids as Id[]) {
+      const res = await client.query<T>(`SELECT * FROM ${this.name()} WHERE id = $1`, [id]);
+      out.push(...res.rows);
+    }
+    const r2 = await (this.pool as Pool).query('SELECT 1 FROM t');
+    return out satisfies T[];
+  }
+}
+"#);
+        assert!(f.error_share < 0.01, "{}", f.error_share);
+        let q: Vec<&Call> = f.calls.iter().filter(|c| c.db.is_some()).collect();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].loops, vec![0]);
+        assert!(q[0].awaited);
+        assert_eq!(
+            f.strings[q[0].sql_argument.unwrap()].text,
+            "SELECT * FROM $1 WHERE id = $1"
+        );
+        assert_eq!(q[1].receiver_root.as_deref(), Some("pool"));
+        assert_eq!(f.loops[0].source_var.as_deref(), Some("ids"));
+        assert_eq!(
+            f.functions
+                .iter()
+                .find(|x| x.name == "load")
+                .map(|x| (x.arity, x.class.clone())),
+            Some((2, Some("Base".into())))
+        );
+        assert!(f.assignments.iter().any(|a| a.variable == "res"));
+    }
+
+    #[test]
+    fn credentials_and_sql_looking_strings() {
+        let f = js(r#"
+const url = "postgres://app:s3cret@db:5432/app";
+const notSql = "Select an option from the list";
+function f() { const q = "DELETE FROM sessions WHERE expires < now()"; return q; }
+"#);
+        assert_eq!(f.strings.len(), 2);
+        assert!(!f.strings[0].at_db_call);
+        assert_eq!(
+            f.strings[0].segments,
+            vec![(
+                0,
+                Pos {
+                    line: 2,
+                    column: 14
+                }
+            )]
+        );
+        assert_eq!(f.strings[1].function, Some(0));
+    }
+
+    #[test]
+    fn comments_are_recorded() {
+        let f = js("// dbaudit:ignore n-plus-one\nconst a = 1; /* block\n comment */\n");
+        assert_eq!(f.comments.len(), 2);
+        assert_eq!(f.comments[0].line, 1);
+        assert_eq!(f.comments[0].text, "// dbaudit:ignore n-plus-one");
+        assert_eq!(f.comments[1].line, 2);
+    }
+
+    #[test]
+    fn syntax_errors_keep_sound_parts() {
+        let f = js(r#"
+const db = require('./db');
+async function ok(ids) {
+  for (const id of ids) {
+    await db.query('SELECT * FROM t WHERE id = $1', [id]);
+  }
+}
+function broken( {
+  let x = = 3;
+"#);
+        assert!(f.error_share > 0.0);
+        assert!(!f.error_regions.is_empty());
+        let q = f
+            .calls
+            .iter()
+            .find(|c| c.db.is_some())
+            .expect("db call from the sound part");
+        assert_eq!(q.loops.len(), 1);
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        let inputs = [
+            String::new(),
+            "\u{0}\u{1}\u{fffd}ÿþ garbage {{{{ ((( `${ '".to_string(),
+            "(".repeat(5000),
+            "a.".repeat(3000) + "query('SELECT 1 FROM t')",
+            "x = ".to_string() + &"'a' + ".repeat(3000) + "'b';",
+            "[".repeat(3000) + &"]".repeat(3000),
+            "f(() => ".repeat(1500) + &")".repeat(1500),
+            "`${`${`${".repeat(500),
+            (0u8..=255).map(|b| b as char).collect::<String>(),
+        ];
+        for input in &inputs {
+            for path in ["x.js", "x.ts", "x.tsx", "x.jsx"] {
+                let lang = if path.contains(".ts") {
+                    Language::TypeScript
+                } else {
+                    Language::JavaScript
+                };
+                let f = checked(extract(path, input, lang));
+                assert!(f.error_share >= 0.0 && f.error_share <= 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn fragment_combinations_hold_invariants() {
+        let fragments = [
+            "const { Pool } = require('pg'); const pool = new Pool();",
+            "async function f(ids) {",
+            "for (const id of await repo.find()) {",
+            "ids.forEach(async (id) => {",
+            "await Promise.all(ids.map(async id => {",
+            "const client = await pool.connect(); try {",
+            "} finally { client.release(); }",
+            "await pool.query(`SELECT * FROM t WHERE id = ${id}`);",
+            "await knex('t').where({ id }).first();",
+            "prisma.user.findMany({ where: { id } })",
+            "const s = 'SELECT a FROM b WHERE c = ' + d + ' AND e';",
+            "}));",
+            "});",
+            "}",
+            "while (x) { db.query(s); }",
+            "`${`",
+            "'unterminated",
+            "/* comment",
+            "class A { async m() { return this.repo.save(x); } }",
+            "<div>{xs.map(x => <b>{x}</b>)}</div>",
+        ];
+        let mut seed: u64 = 0x9e3779b97f4a7c15;
+        for _ in 0..300 {
+            let mut text = String::new();
+            for _ in 0..6 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(fragments[(seed % fragments.len() as u64) as usize]);
+                text.push('\n');
+            }
+            let _ = js(&text);
+            let _ = ts(&text);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_within_stack() {
+        // Deep trees are cut at MAX_DEPTH without overflowing the stack, even when the caller
+        // runs on a thread with 1 MiB (half of Rust's and rayon's default), in a debug build;
+        // and the fallback depth fits in that too.
+        let run = || {
+            let src = "function f(){".repeat(2000) + &"}".repeat(2000);
+            let f = js(&src);
+            assert!(!f.functions.is_empty());
+            let src = "if (a) {".repeat(3000) + "db.query('SELECT 1 FROM t')" + &"}".repeat(3000);
+            let _ = js(&src);
+            let src = "f(async () => db.query(`SELECT ${".repeat(1000) + "x" + &"}`))".repeat(1000);
+            let _ = ts(&src);
+            let src = "x = a".to_string() + &".b(c => c".repeat(2000) + &")".repeat(2000);
+            let _ = js(&src);
+        };
+        std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+        let fallback = || {
+            let src = "f(async () => db.query(`SELECT ${".repeat(1000) + "x" + &"}`))".repeat(1000);
+            let f = extract_with_depth("x.ts", &src, Language::TypeScript, FALLBACK_DEPTH);
+            assert!(!f.functions.is_empty());
+        };
+        std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(fallback)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }
