@@ -23,8 +23,11 @@ pub struct Repo<'a> {
     pub files: &'a [AppFile],
     /// (file, function) -> why it is a query method.
     query_functions: HashMap<(usize, usize), Why>,
-    definitions: HashMap<(String, usize), Vec<(usize, usize)>>,
+    definitions: Definitions,
 }
+
+/// Function name -> arity -> (file, function) definitions.
+type Definitions = HashMap<String, HashMap<usize, Vec<(usize, usize)>>>;
 
 #[derive(Debug, Clone)]
 enum Why {
@@ -34,11 +37,13 @@ enum Why {
 
 impl<'a> Repo<'a> {
     pub fn new(files: &'a [AppFile]) -> Repo<'a> {
-        let mut definitions: HashMap<(String, usize), Vec<(usize, usize)>> = HashMap::new();
+        let mut definitions: Definitions = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             for (f, function) in file.functions.iter().enumerate() {
                 definitions
-                    .entry((function.name.clone(), function.arity))
+                    .entry(function.name.clone())
+                    .or_default()
+                    .entry(function.arity)
                     .or_default()
                     .push((fi, f));
             }
@@ -140,11 +145,11 @@ impl<'a> Repo<'a> {
 }
 
 fn resolve_all_query(
-    definitions: &HashMap<(String, usize), Vec<(usize, usize)>>,
+    definitions: &Definitions,
     query_functions: &HashMap<(usize, usize), Why>,
     call: &Call,
 ) -> Option<(usize, usize)> {
-    let defs = definitions.get(&(call.callee.clone(), call.arity))?;
+    let defs = definitions.get(call.callee.as_str())?.get(&call.arity)?;
     if defs.iter().all(|d| query_functions.contains_key(d)) {
         defs.first().copied()
     } else {

@@ -115,6 +115,61 @@ pub fn loop_source_query(repo: &Repo, file: &AppFile, lp: &Loop) -> Option<(Stri
         .map(|r| (format!("{variable} = {}", call.text), call.start, r))
 }
 
+pub type LoopSource = (String, Pos, Reach);
+
+/// Per-file loop facts computed once for the loop rules: each loop's query source, and
+/// the calls inside each loop (at any depth).
+pub struct LoopFacts {
+    pub sources: Vec<Option<LoopSource>>,
+    pub calls_within: Vec<Vec<usize>>,
+}
+
+impl LoopFacts {
+    pub fn new(repo: &Repo, file: &AppFile) -> LoopFacts {
+        use std::collections::HashMap;
+        // (function, variable) -> assignments: the last one before a loop is its source.
+        let mut assignments: HashMap<(Option<usize>, &str), Vec<&crate::app::ir::Assignment>> =
+            HashMap::new();
+        for a in &file.assignments {
+            assignments
+                .entry((a.function, a.variable.as_str()))
+                .or_default()
+                .push(a);
+        }
+        let sources = file
+            .loops
+            .iter()
+            .map(|lp| {
+                if let Some(ci) = lp.source_call {
+                    let call = &file.calls[ci];
+                    return repo.reach(call).map(|r| (call.text.clone(), call.start, r));
+                }
+                let variable = lp.source_var.as_deref()?;
+                let assignment = assignments
+                    .get(&(lp.function, variable))?
+                    .iter()
+                    .filter(|a| a.start < lp.start)
+                    .max_by_key(|a| a.start)?;
+                let call = &file.calls[assignment.call];
+                repo.reach(call)
+                    .map(|r| (format!("{variable} = {}", call.text), call.start, r))
+            })
+            .collect();
+        let mut calls_within = vec![Vec::new(); file.loops.len()];
+        for (ci, call) in file.calls.iter().enumerate() {
+            for &l in &call.loops {
+                if let Some(list) = calls_within.get_mut(l) {
+                    list.push(ci);
+                }
+            }
+        }
+        LoopFacts {
+            sources,
+            calls_within,
+        }
+    }
+}
+
 /// How a call reaches the database, in words.
 pub fn describe_reach(repo: &Repo, reach: &Reach) -> String {
     match reach {

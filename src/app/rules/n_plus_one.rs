@@ -1,6 +1,6 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
-use super::{describe_reach, finding, loop_source_query, AppFinding};
+use super::{describe_reach, finding, AppFinding, LoopFacts};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
@@ -44,13 +44,17 @@ declare_rule! {
 
 pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
     for (fi, file) in repo.files.iter().enumerate() {
+        if file.loops.is_empty() {
+            continue;
+        }
+        let facts = LoopFacts::new(repo, file);
         for (li, lp) in file.loops.iter().enumerate() {
-            let Some((source_text, source_pos, source_reach)) = loop_source_query(repo, file, lp)
-            else {
+            let Some((source_text, source_pos, source_reach)) = facts.sources[li].clone() else {
                 continue;
             };
-            for (ci, call) in file.calls.iter().enumerate() {
-                if !call.loops.contains(&li) || Some(ci) == lp.source_call {
+            for &ci in &facts.calls_within[li] {
+                let call = &file.calls[ci];
+                if Some(ci) == lp.source_call {
                     continue;
                 }
                 let Some(reach) = repo.reach(call) else {
@@ -71,8 +75,16 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                     format!("`{}` runs once per item of a loop over a query's results: {chain}", call.text),
                     format!("{} | {}", lp.source_text.clone().unwrap_or_default(), call.text),
                     vec![
-                        RelatedLocation { line: source_pos.line, column: source_pos.column, text: format!("outer query: {source_text} ({})", describe_reach(repo, &source_reach)) },
-                        RelatedLocation { line: lp.start.line, column: lp.start.column, text: format!("loop: {}", lp.kind) },
+                        RelatedLocation {
+                            line: source_pos.line,
+                            column: source_pos.column,
+                            text: format!("outer query: {source_text} ({})", describe_reach(repo, &source_reach)),
+                        },
+                        RelatedLocation {
+                            line: lp.start.line,
+                            column: lp.start.column,
+                            text: format!("loop: {}", lp.kind),
+                        },
                     ],
                     "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) before the loop".into(),
                 ));

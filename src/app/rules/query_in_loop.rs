@@ -1,6 +1,6 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
-use super::{describe_reach, finding, loop_source_query, AppFinding};
+use super::{describe_reach, finding, AppFinding, LoopFacts};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
@@ -38,26 +38,31 @@ declare_rule! {
 
 pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
     for (fi, file) in repo.files.iter().enumerate() {
+        if file.loops.is_empty() {
+            continue;
+        }
+        let facts = LoopFacts::new(repo, file);
         for (li, lp) in file.loops.iter().enumerate() {
-            if loop_source_query(repo, file, lp).is_some() {
+            if facts.sources[li].is_some() {
                 continue;
             }
-            for (ci, call) in file.calls.iter().enumerate() {
+            for &ci in &facts.calls_within[li] {
+                let call = &file.calls[ci];
                 // Report at the innermost loop only.
                 if call.loops.last() != Some(&li) || Some(ci) == lp.source_call {
+                    continue;
+                }
+                // An outer loop over a query makes it an n-plus-one, reported there.
+                if call
+                    .loops
+                    .iter()
+                    .any(|&outer| facts.sources.get(outer).is_some_and(Option::is_some))
+                {
                     continue;
                 }
                 let Some(reach) = repo.reach(call) else {
                     continue;
                 };
-                // An outer loop over a query makes it an n-plus-one, reported there.
-                if call
-                    .loops
-                    .iter()
-                    .any(|&outer| loop_source_query(repo, file, &file.loops[outer]).is_some())
-                {
-                    continue;
-                }
                 out.push(finding(
                     &QUERY_IN_LOOP,
                     fi,
@@ -74,7 +79,11 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                         describe_reach(repo, &reach)
                     ),
                     format!("{} | {}", lp.source_text.clone().unwrap_or_default(), call.text),
-                    vec![RelatedLocation { line: lp.start.line, column: lp.start.column, text: format!("loop: {}", lp.kind) }],
+                    vec![RelatedLocation {
+                        line: lp.start.line,
+                        column: lp.start.column,
+                        text: format!("loop: {}", lp.kind),
+                    }],
                     "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
                 ));
             }
