@@ -33,12 +33,17 @@ fn expected(case: &Path) -> BTreeSet<(String, u32, String)> {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         for (i, line) in text.lines().enumerate() {
-            if let Some(at) = line.find("expect:") {
-                for rule in line[at + 7..].split(',') {
-                    let rule = rule.trim().trim_end_matches("*/").trim();
-                    if !rule.is_empty() {
-                        out.insert((name.clone(), i as u32 + 1, rule.to_string()));
-                    }
+            // `expect-above:` marks the line before: a finding inside a multi-line string,
+            // where no comment can stand.
+            let (at, len, line_no) = match (line.find("expect-above:"), line.find("expect:")) {
+                (Some(at), _) => (at, 13, i as u32),
+                (None, Some(at)) => (at, 7, i as u32 + 1),
+                _ => continue,
+            };
+            for rule in line[at + len..].split(',') {
+                let rule = rule.trim().trim_end_matches("*/").trim();
+                if !rule.is_empty() {
+                    out.insert((name.clone(), line_no, rule.to_string()));
                 }
             }
         }

@@ -166,6 +166,9 @@ pub fn masked_credentials(text: &str) -> Option<String> {
             // `Password=;`, `Password={0}`, `Password=$(PASSWORD)`: no literal secret.
             let placeholder = value.is_empty()
                 || value.starts_with('{')
+                || value.starts_with('?')
+                || value.starts_with('@')
+                || value.starts_with('$')
                 || value.starts_with("$(")
                 || value.starts_with("${")
                 || value.starts_with('%')

@@ -43,13 +43,18 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                 continue;
             };
             let shown: String = masked.chars().take(160).collect();
+            // At the literal's first character (for a concatenation, its first literal).
+            let at = literal
+                .segments
+                .first()
+                .map_or(literal.start, |(_, pos)| *pos);
             out.push(finding(
                 &HARDCODED_CREDENTIALS,
                 fi,
                 file,
                 literal.function,
-                literal.start,
-                literal.start.line,
+                at,
+                at.line,
                 format!("connection string with an inline password: `{shown}`"),
                 shown,
                 Vec::new(),

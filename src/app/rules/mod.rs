@@ -170,6 +170,18 @@ impl LoopFacts {
     }
 }
 
+/// A call that reads rows of a statement already run (DB-API `fetchone` / `fetchall`,
+/// a related manager after `prefetch_related`): no new round trip of its own.
+pub fn is_follow_up_read(call: &crate::app::ir::Call, loop_source: Option<&str>) -> bool {
+    let api = call.db_api.as_deref().unwrap_or("").to_ascii_lowercase();
+    if api.contains("fetch") && !api.contains("fetch(") {
+        return true;
+    }
+    let prefetched =
+        loop_source.is_some_and(|s| s.contains("prefetch_related") || s.contains("select_related"));
+    prefetched && api.starts_with("django related manager")
+}
+
 /// How a call reaches the database, in words.
 pub fn describe_reach(repo: &Repo, reach: &Reach) -> String {
     match reach {

@@ -1,6 +1,6 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
-use super::{describe_reach, finding, AppFinding, LoopFacts};
+use super::{describe_reach, finding, is_follow_up_read, AppFinding, LoopFacts};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
@@ -54,7 +54,7 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
             };
             for &ci in &facts.calls_within[li] {
                 let call = &file.calls[ci];
-                if Some(ci) == lp.source_call {
+                if Some(ci) == lp.source_call || is_follow_up_read(call, Some(&source_text)) {
                     continue;
                 }
                 let Some(reach) = repo.reach(call) else {

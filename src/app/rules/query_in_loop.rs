@@ -1,6 +1,6 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
-use super::{describe_reach, finding, AppFinding, LoopFacts};
+use super::{describe_reach, finding, is_follow_up_read, AppFinding, LoopFacts};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
@@ -49,7 +49,10 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
             for &ci in &facts.calls_within[li] {
                 let call = &file.calls[ci];
                 // Report at the innermost loop only.
-                if call.loops.last() != Some(&li) || Some(ci) == lp.source_call {
+                if call.loops.last() != Some(&li)
+                    || Some(ci) == lp.source_call
+                    || is_follow_up_read(call, lp.source_text.as_deref())
+                {
                     continue;
                 }
                 // An outer loop over a query makes it an n-plus-one, reported there.
