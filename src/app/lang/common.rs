@@ -166,9 +166,11 @@ pub fn masked_credentials(text: &str) -> Option<String> {
             // `Password=;`, `Password={0}`, `Password=$(PASSWORD)`: no literal secret.
             let placeholder = value.is_empty()
                 || value.starts_with('{')
-                || value.starts_with('?')
-                || value.starts_with('@')
-                || value.starts_with('$')
+                || value == "?"
+                || value == "@p"
+                || value.starts_with("${")
+                || value.starts_with("$(")
+                || (value.starts_with('$') && value[1..].starts_with(|c: char| c.is_ascii_digit()))
                 || value.starts_with("$(")
                 || value.starts_with("${")
                 || value.starts_with('%')

@@ -954,7 +954,9 @@ fn name_kinds(name: &str) -> u8 {
 /// `create_connection()`, `get_cursor()`.
 fn factory_name_kinds(name: &str) -> u8 {
     let lower = name.trim_start_matches('_').to_ascii_lowercase();
-    for prefix in ["get_", "create_", "new_", "open_", "make_", "acquire_"] {
+    for prefix in [
+        "get_", "create_", "new_", "open_", "make_", "acquire_", "connect_",
+    ] {
         if let Some(rest) = lower.strip_prefix(prefix) {
             return name_kinds(rest);
         }
@@ -987,6 +989,19 @@ fn sql_verb_call(text: &str) -> Option<DbCall> {
         | "CLUSTER" | "REINDEX" => Some(DbCall::Execute),
         _ => None,
     }
+}
+
+/// `looks_like_sql` accepts any short text starting with `EXEC` / `EXECUTE` / `CALL`; in
+/// Python such literals away from a database call are prose or Python (`"exec code in
+/// ns"`, `"call gc.collect() first"`), so they are kept only when they reach a database
+/// call.
+fn is_procedure_call_prose(text: &str) -> bool {
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(first.as_str(), "EXEC" | "EXECUTE" | "CALL")
 }
 
 /// Files that run once per invocation, not per request: migrations, management
@@ -2408,6 +2423,11 @@ impl<'a> Extractor<'a> {
         if self.connection_api(call, scope, depth + 1).is_some() {
             return Some(Recv::Connection.bit());
         }
+        // `x.connect(...)` of any driver: a connection (a connection site only for the
+        // drivers of `DRIVER_CONNECT`).
+        if name == "connect" {
+            return Some(Recv::Connection.bit());
+        }
         if let Some((_, kind)) = self.pool_constructor(func) {
             return Some(kind.bit());
         }
@@ -2900,15 +2920,46 @@ impl<'a> Extractor<'a> {
                 }
                 "identifier" | "attribute" => {
                     let key = self.dotted(e)?;
-                    return match self.lookup(&key, scope, at)?.kind {
-                        BindKind::Str(c) => Some(c),
-                        _ => None,
-                    };
+                    if let Some(BindKind::Str(c)) = self.lookup(&key, scope, at).map(|b| b.kind) {
+                        return Some(c);
+                    }
+                    // `self.SQL` / `cls.SQL`: a constant of the class body.
+                    let attr = key
+                        .strip_prefix("self.")
+                        .or_else(|| key.strip_prefix("cls."))?;
+                    return self.class_constant(attr, scope);
                 }
                 _ => return None,
             }
         }
         None
+    }
+
+    /// A string constant assigned in the body of the class of function `scope`.
+    fn class_constant(&self, name: &str, scope: Option<usize>) -> Option<usize> {
+        let f = scope?;
+        let mut p = self.up(self.fn_node[f]);
+        while let Some(i) = p {
+            if self.kinds[i] == "class_definition" {
+                break;
+            }
+            if self.kinds[i] == "function_definition" {
+                return None;
+            }
+            p = self.up(i);
+        }
+        let class = self.nodes[p?];
+        self.bindings_by_key
+            .get(name)?
+            .iter()
+            .map(|&b| &self.bindings[b])
+            .filter(|b| {
+                b.scope.is_none() && b.pos > class.start_byte() && b.pos <= class.end_byte()
+            })
+            .find_map(|b| match b.kind {
+                BindKind::Str(c) => Some(c),
+                _ => None,
+            })
     }
 
     fn sql_arguments(&mut self) {
@@ -2959,7 +3010,7 @@ impl<'a> Extractor<'a> {
         let mut string_of: HashMap<usize, usize> = HashMap::new();
         for (c, cand) in self.candidates.iter().enumerate() {
             if cand.at_db_call
-                || looks_like_sql(&cand.text)
+                || (looks_like_sql(&cand.text) && !is_procedure_call_prose(&cand.text))
                 || masked_credentials(&cand.text).is_some()
             {
                 string_of.insert(c, self.file.strings.len());
@@ -3570,6 +3621,10 @@ def fastapi(db: Session = Depends(get_db)):
 def via_factory():
     db = get_db()
     db.execute("SELECT * FROM users")
+    link = vendor_driver.connect(dsn)
+    link.execute("SELECT 1 FROM t")
+    other_link = connect_db()
+    other_link.commit()
     s = Session()
     s.commit()
 "#,
@@ -3582,6 +3637,13 @@ def via_factory():
         assert_eq!(api(&f, "db.get(User, 1)"), "SQLAlchemy session.get");
         assert_eq!(db(&f, "db.execute("), Some(DbCall::Query));
         assert_eq!(api(&f, "s.commit()"), "SQLAlchemy session.commit");
+        assert_eq!(api(&f, "link.execute("), "DB-API connection.execute");
+        assert_eq!(api(&f, "other_link.commit()"), "DB-API connection.commit");
+        // An unknown driver's connect() is not a connection site (precision first).
+        assert!(f
+            .connections
+            .iter()
+            .all(|c| !c.text.starts_with("vendor_driver")));
     }
 
     #[test]
@@ -4507,6 +4569,36 @@ def threads(executor, ids, db_pool):
     }
 
     #[test]
+    fn class_constants_and_procedure_prose() {
+        let f = facts(
+            r#"
+class History:
+    _GET_ALL = "SELECT * FROM records ORDER BY id"
+
+    def all(self):
+        return self._connection.execute(self._GET_ALL).fetchall()
+
+    def proc(self, cur):
+        cur.execute("CALL refresh_stats()")
+
+HELP = "execute the given command in a shell"
+"#,
+        );
+        let c = find(&f, "self._connection.execute(self._GET_ALL)");
+        let s = &f.strings[c.sql_argument.expect("class constant")];
+        assert_eq!(s.text, "SELECT * FROM records ORDER BY id");
+        assert!(s.at_db_call);
+        assert!(f
+            .strings
+            .iter()
+            .any(|s| s.text == "CALL refresh_stats()" && s.at_db_call));
+        assert!(f
+            .strings
+            .iter()
+            .all(|s| !s.text.starts_with("execute the given")));
+    }
+
+    #[test]
     fn syntax_errors_keep_the_sound_parts() {
         let f = facts(
             r#"
@@ -4578,296 +4670,5 @@ def fine(cur):
         let _ = extract("x.py", "f\"{\" '\\");
         let _ = extract("x.py", "");
         let _ = extract("x.py", "\u{feff}é = 'ü' + \"SELECT ü FROM t\"");
-    }
-}
-
-#[cfg(test)]
-mod scratch_corpus {
-    #[test]
-    #[ignore]
-    fn corpus() {
-        let Ok(dir) = std::env::var("PYCORPUS") else {
-            return;
-        };
-        let mut files = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(dir)];
-        while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p)
-                } else if p.extension().is_some_and(|x| x == "py") {
-                    files.push(p)
-                }
-            }
-        }
-        let mut by_api: std::collections::BTreeMap<String, (usize, Vec<String>)> =
-            Default::default();
-        let mut slowest = (0u128, String::new());
-        let (mut conns, mut per, mut strings, mut panics) = (0, 0, 0, 0);
-        let mut disp: std::collections::BTreeMap<String, usize> = Default::default();
-        let mut samples_conn = Vec::new();
-        let mut samples_per = Vec::new();
-        for p in &files {
-            let Ok(text) = std::fs::read_to_string(p) else {
-                continue;
-            };
-            let path = p.display().to_string();
-            let t = std::time::Instant::now();
-            let r = std::panic::catch_unwind(|| super::extract(&path, &text));
-            let el = t.elapsed().as_millis();
-            if el > slowest.0 {
-                slowest = (el, path.clone());
-            }
-            let Ok(f) = r else {
-                panics += 1;
-                eprintln!("PANIC {path}");
-                continue;
-            };
-            if std::env::var("PYDETAIL").is_ok() {
-                for c in f.calls.iter().filter(|c| c.db.is_some()) {
-                    println!(
-                        "DB {path}:{} [{}] {:?} loops={:?} {}",
-                        c.start.line,
-                        c.db_api.clone().unwrap_or_default(),
-                        c.db,
-                        c.loops,
-                        c.text
-                    );
-                }
-                for (li, l) in f.loops.iter().enumerate() {
-                    println!(
-                        "LOOP {path}:{} #{li} {} src={:?} call={:?} var={:?} vars={:?}",
-                        l.start.line,
-                        l.kind,
-                        l.source_text,
-                        l.source_call.map(|c| f.calls[c].text.clone()),
-                        l.source_var,
-                        l.variables
-                    );
-                }
-                for s in &f.strings {
-                    println!(
-                        "STR {path}:{} db={} {:?}",
-                        s.start.line,
-                        s.at_db_call,
-                        s.text.chars().take(100).collect::<String>()
-                    );
-                }
-                for c in &f.connections {
-                    println!(
-                        "CONN {path}:{} {} {:?} {:?}",
-                        c.start.line, c.text, c.variable, c.disposal
-                    );
-                }
-            }
-            for c in &f.calls {
-                if let Some(a) = &c.db_api {
-                    let e = by_api.entry(a.clone()).or_default();
-                    e.0 += 1;
-                    if e.1.len() < 6 {
-                        e.1.push(format!(
-                            "{}:{} {}",
-                            path.rsplit('/').take(2).collect::<Vec<_>>().join("<"),
-                            c.start.line,
-                            c.text
-                        ));
-                    }
-                }
-            }
-            for c in &f.connections {
-                conns += 1;
-                let k = format!("{:?}", c.disposal)
-                    .split('(')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                *disp.entry(k).or_default() += 1;
-                if samples_conn.len() < 40 {
-                    samples_conn.push(format!(
-                        "{}:{} {} {:?} {:?}",
-                        path, c.start.line, c.text, c.variable, c.disposal
-                    ));
-                }
-            }
-            for c in &f.per_call_connections {
-                per += 1;
-                if samples_per.len() < 20 {
-                    samples_per.push(format!(
-                        "{}:{} {} in {}",
-                        path, c.start.line, c.text, f.functions[c.function].name
-                    ));
-                }
-            }
-            strings += f.strings.len();
-        }
-        println!(
-            "files {} panics {panics} slowest {:?} conns {conns} per {per} strings {strings}",
-            files.len(),
-            slowest
-        );
-        println!("disposals {disp:?}");
-        for (a, (n, s)) in &by_api {
-            println!("{n:6} {a}");
-            for x in s {
-                println!("         {x}");
-            }
-        }
-        for s in samples_conn {
-            println!("CONN {s}");
-        }
-        for s in samples_per {
-            println!("PER {s}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod scratch_timing {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn timing() {
-        let Ok(path) = std::env::var("PYFILE") else {
-            return;
-        };
-        let text = std::fs::read_to_string(&path).unwrap();
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_python::LANGUAGE.into())
-            .unwrap();
-        let t = std::time::Instant::now();
-        let tree = parser.parse(&text, None).unwrap();
-        println!("parse {:?}", t.elapsed());
-        let source = Source::new(&text);
-        let file = AppFile::new(&path, Language::Python);
-        let t = std::time::Instant::now();
-        let mut x = Extractor::new(&source, tree.root_node(), file);
-        println!("flatten {:?} nodes {}", t.elapsed(), x.nodes.len());
-        macro_rules! phase {
-            ($name:literal, $e:expr) => {{
-                let t = std::time::Instant::now();
-                $e;
-                println!("{} {:?}", $name, t.elapsed());
-            }};
-        }
-        phase!("comments", x.comments_and_imports());
-        phase!("functions", x.functions());
-        phase!("calls", x.calls());
-        phase!("loops", x.loops());
-        phase!("call_loops", x.call_loops());
-        phase!("strings", x.strings());
-        phase!("bindings", x.bindings());
-        phase!("assignments", x.assignments());
-        phase!(
-            "chain",
-            x.chain_class = (0..x.call_node.len())
-                .map(|ci| x.classify_chain(x.nodes[x.call_node[ci]]))
-                .collect()
-        );
-        phase!("db_calls", x.db_calls());
-        phase!("lazy", x.lazy_evaluations());
-        phase!("loopvar", x.loop_variable_calls());
-        phase!("sqlargs", x.sql_arguments());
-        phase!("emit", x.emit_strings());
-        phase!("connections", x.connections());
-        phase!("percall", x.per_call_connections());
-        println!("calls {}", x.file.calls.len());
-    }
-}
-#[cfg(test)]
-mod scratch_deep {
-    #[test]
-    #[ignore]
-    fn deep() {
-        for (name, code) in [
-            (
-                "connect",
-                format!("def f():\n    x = engine{}\n", ".connect()".repeat(20000)),
-            ),
-            (
-                "execute",
-                format!(
-                    "def f():\n    x = conn{}\n",
-                    ".execute('SELECT a FROM t')".repeat(20000)
-                ),
-            ),
-            (
-                "query",
-                format!(
-                    "def f():\n    x = session{}.all()\n",
-                    ".query(User)".repeat(20000)
-                ),
-            ),
-            (
-                "objects",
-                format!("x = Model.objects{}\n", ".filter(a=1)".repeat(20000)),
-            ),
-            ("parse-only", String::new()),
-        ] {
-            let t = std::time::Instant::now();
-            let mut p = tree_sitter::Parser::new();
-            p.set_language(&tree_sitter_python::LANGUAGE.into())
-                .unwrap();
-            let _tree = p.parse(&code, None);
-            let parse = t.elapsed();
-            let t = std::time::Instant::now();
-            let f = super::extract("x.py", &code);
-            println!(
-                "{name}: parse {parse:?} extract {:?} calls {}",
-                t.elapsed(),
-                f.calls.len()
-            );
-        }
-    }
-}
-#[cfg(test)]
-mod scratch_deep2 {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn pieces() {
-        let text = std::fs::read_to_string("/tmp/deep_objects.py").unwrap();
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_python::LANGUAGE.into())
-            .unwrap();
-        let tree = parser.parse(&text, None).unwrap();
-        let source = Source::new(&text);
-        let x = Extractor::new(
-            &source,
-            tree.root_node(),
-            AppFile::new("x", Language::Python),
-        );
-        let calls: Vec<Node> = (0..x.nodes.len())
-            .filter(|&i| x.kinds[i] == "call")
-            .map(|i| x.nodes[i])
-            .collect();
-        macro_rules! t {
-            ($name:literal, $e:expr) => {{
-                let t = std::time::Instant::now();
-                for &c in &calls {
-                    let _ = $e(c);
-                }
-                println!("{} {:?}", $name, t.elapsed());
-            }};
-        }
-        t!("short", |c| x.short(c, 120));
-        t!("start", |c| x.start(c));
-        t!("end", |c| x.end(c));
-        t!("callee", |c| x.callee_name(c));
-        t!("chain", |c: Node| x
-            .chain_of(Extractor::field(Extractor::field(c, "function").unwrap(), "object").unwrap())
-            .elems
-            .len());
-        t!("named", |c: Node| Extractor::named_children(
-            Extractor::field(c, "arguments").unwrap()
-        )
-        .len());
-        t!("startpos", |c: Node| c.start_position());
-        t!("endpos", |c: Node| c.end_position());
     }
 }

@@ -26,9 +26,9 @@ declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Move the close into `finally`, or better, scope it: `with psycopg2.connect(...) as
-    /// conn`, `using var connection = ...`, try-with-resources, `try/finally
-    /// client.release()`.
+    /// Move the close into `finally`, or better, scope it: `with closing(psycopg2.connect(...))`
+    /// (psycopg2's own `with` only ends the transaction), `using var connection = ...`,
+    /// try-with-resources, `try/finally client.release()`.
     pub static CONNECTION_LEAK_ON_EXCEPTION = {
         name: "connection-leak-on-exception",
         code: "APP004",

@@ -170,16 +170,29 @@ impl LoopFacts {
     }
 }
 
-/// A call that reads rows of a statement already run (DB-API `fetchone` / `fetchall`,
-/// a related manager after `prefetch_related`): no new round trip of its own.
+/// A call that reads rows of a statement already run: DB-API `fetchone` / `fetchall` on a
+/// cursor, or a related manager read from its `prefetch_related` cache (`.all()`,
+/// `.count()`, `.exists()`; `.filter()` queries again, and `select_related` does not load
+/// reverse relations). No new round trip of its own.
 pub fn is_follow_up_read(call: &crate::app::ir::Call, loop_source: Option<&str>) -> bool {
-    let api = call.db_api.as_deref().unwrap_or("").to_ascii_lowercase();
-    if api.contains("fetch") && !api.contains("fetch(") {
+    let api = call.db_api.as_deref().unwrap_or("");
+    if api == "DB-API fetch" {
         return true;
     }
-    let prefetched =
-        loop_source.is_some_and(|s| s.contains("prefetch_related") || s.contains("select_related"));
-    prefetched && api.starts_with("django related manager")
+    let prefetched = loop_source.is_some_and(|s| s.contains("prefetch_related"));
+    let requeries = call.chain.iter().any(|m| {
+        matches!(
+            m.as_str(),
+            "filter" | "exclude" | "order_by" | "annotate" | "values" | "values_list" | "get"
+        )
+    });
+    prefetched
+        && !requeries
+        && api.starts_with("Django related manager")
+        && matches!(
+            call.callee.as_str(),
+            "all" | "count" | "exists" | "first" | "last"
+        )
 }
 
 /// How a call reaches the database, in words.

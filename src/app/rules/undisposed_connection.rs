@@ -32,7 +32,8 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Scope the connection: `using var connection = new SqlConnection(...)` (C#),
-    /// try-with-resources (Java), `with psycopg2.connect(...) as conn` (Python),
+    /// try-with-resources (Java), `with closing(psycopg2.connect(...)) as conn` (psycopg2's own
+    /// `with` only ends the transaction; psycopg 3's closes),
     /// `try { ... } finally { client.release() }` (node-postgres).
     pub static UNDISPOSED_CONNECTION = {
         name: "undisposed-connection",
