@@ -142,3 +142,35 @@ fn python() {
 fn java() {
     check_language("java");
 }
+
+/// Precision findings from real repositories, reduced to snippets.
+#[test]
+fn receivers_must_plausibly_mean_the_repository_function() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("db.js"),
+        "function exec(sql) { return pool.query(sql); }\nmodule.exports = { exec };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("parse.js"),
+        "function scan(patterns, text) {\n  const out = [];\n  for (let i = 0; i < patterns.length; i++) {\n    out.push(patterns[i].exec(text));\n  }\n  return out;\n}\nasync function save(items) {\n  for (const item of items) {\n    await db.exec(item);\n  }\n}\nasync function tx(client) {\n  for (const x of [1, 2]) {\n    await client.query('BEGIN');\n  }\n}\n",
+    )
+    .unwrap();
+    let options = ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        dialect: None,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: true,
+        app: true,
+    };
+    let report = run(&options, &Config::default()).unwrap();
+    let lines: Vec<(u32, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.location.line.unwrap_or(0), f.rule.as_str()))
+        .collect();
+    // `patterns[i].exec` is a RegExp, not db.js's exec; `db.exec` is; BEGIN is session control.
+    assert_eq!(lines, vec![(10, "query-in-loop")], "{lines:?}");
+}

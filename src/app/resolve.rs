@@ -69,7 +69,9 @@ impl<'a> Repo<'a> {
                     if query_functions.contains_key(&(fi, f)) || call.db.is_some() {
                         continue;
                     }
-                    if let Some(target) = resolve_all_query(&definitions, &query_functions, call) {
+                    if let Some(target) =
+                        resolve_all_query(files, &definitions, &query_functions, call)
+                    {
                         if target != (fi, f) {
                             added.push(((fi, f), Why::Calls { target }));
                         }
@@ -97,7 +99,7 @@ impl<'a> Repo<'a> {
                 call.db_api.clone().unwrap_or_else(|| call.callee.clone()),
             ));
         }
-        let target = resolve_all_query(&self.definitions, &self.query_functions, call)?;
+        let target = resolve_all_query(self.files, &self.definitions, &self.query_functions, call)?;
         Some(Reach::Method {
             function: target,
             path: self.files[target.0].path.clone(),
@@ -145,14 +147,62 @@ impl<'a> Repo<'a> {
 }
 
 fn resolve_all_query(
+    files: &[AppFile],
     definitions: &Definitions,
     query_functions: &HashMap<(usize, usize), Why>,
     call: &Call,
 ) -> Option<(usize, usize)> {
     let defs = definitions.get(call.callee.as_str())?.get(&call.arity)?;
-    if defs.iter().all(|d| query_functions.contains_key(d)) {
-        defs.first().copied()
+    // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
+    // means a method of ProviderRepository, `userRepo.findById` a function of userRepo.js;
+    // `Paths.get(...)` or `pattern.exec(...)` mean none of the repository's functions.
+    let candidates: Vec<&(usize, usize)> = defs
+        .iter()
+        .filter(|d| plausible_target(files, call, **d))
+        .collect();
+    if !candidates.is_empty() && candidates.iter().all(|d| query_functions.contains_key(d)) {
+        candidates.first().map(|d| **d)
     } else {
         None
     }
+}
+
+/// Whether a call's receiver can refer to the definition's class or module.
+fn plausible_target(files: &[AppFile], call: &Call, (fi, f): (usize, usize)) -> bool {
+    let function = &files[fi].functions[f];
+    let receiver = match call.chain.last() {
+        None => return true,
+        Some(r) => normalise(r),
+    };
+    if matches!(
+        receiver.as_str(),
+        "this" | "self" | "base" | "super" | "cls"
+    ) {
+        return true;
+    }
+    let owner = match &function.class {
+        Some(class) if !class.is_empty() => normalise(class.trim_start_matches(|c: char| {
+            c == 'I' && class.len() > 1 && class[1..].starts_with(char::is_uppercase)
+        })),
+        // A module-level function: the receiver names its module (`userRepo.findById`).
+        _ => {
+            let stem = std::path::Path::new(&files[fi].path)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            normalise(&stem)
+        }
+    };
+    !owner.is_empty()
+        && !receiver.is_empty()
+        && (owner.contains(&receiver) || receiver.contains(&owner))
+}
+
+/// `_providerRepository` -> `providerrepository`; `user-repo` -> `userrepo`.
+fn normalise(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
 }

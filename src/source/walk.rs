@@ -14,7 +14,17 @@ pub const DEFAULT_APP_GLOBS: &[&str] = &[
 ];
 
 /// Generated or vendored application files never worth reading.
-pub const DEFAULT_APP_EXCLUDES: &[&str] = &["*.min.js", "*.bundle.js", "*.d.ts", "node_modules/**"];
+pub const DEFAULT_APP_EXCLUDES: &[&str] = &[
+    "*.min.js",
+    "*.bundle.js",
+    "*.d.ts",
+    "node_modules/**",
+    "**/node_modules/**",
+    "**/vendor/**",
+    "**/wwwroot/lib/**",
+    "**/jquery*.js",
+    "**/bootstrap*.js",
+];
 
 /// Which files a walk keeps: the default SQL set plus configured globs, minus excludes.
 pub struct FileSet {

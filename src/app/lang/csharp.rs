@@ -849,6 +849,14 @@ impl<'a> Walker<'a, '_> {
         let Some(parent) = parent else {
             return (None, Disposal::Never);
         };
+        // `services.AddTransient<IDbConnection>(_ => new SqlConnection(cs))`: the container
+        // owns it.
+        if self.registered_with_container(creation) {
+            return (
+                None,
+                Disposal::Escapes("registered with a container".into()),
+            );
+        }
         match parent.kind() {
             "return_statement" | "arrow_expression_clause" => {
                 return (None, Disposal::Escapes("returned to the caller".into()))
@@ -920,6 +928,37 @@ impl<'a> Walker<'a, '_> {
             _ => {}
         }
         (None, Disposal::Never)
+    }
+
+    fn registered_with_container(&self, creation: Node<'a>) -> bool {
+        let mut current = creation.parent();
+        for _ in 0..8 {
+            let Some(node) = current else {
+                return false;
+            };
+            if node.kind() == "invocation_expression" {
+                let name = node
+                    .child_by_field_name("function")
+                    .and_then(|f| f.child_by_field_name("name").or(Some(f)))
+                    .map(|n| self.source.text(n))
+                    .unwrap_or("");
+                let name = name.split('<').next().unwrap_or("");
+                return [
+                    "AddTransient",
+                    "AddScoped",
+                    "AddSingleton",
+                    "Register",
+                    "RegisterType",
+                    "RegisterInstance",
+                    "Bind",
+                    "TryAdd",
+                ]
+                .iter()
+                .any(|m| name.ends_with(m));
+            }
+            current = node.parent();
+        }
+        false
     }
 
     /// Follows a connection variable through its function body.

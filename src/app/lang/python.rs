@@ -33,6 +33,17 @@
 //! - `execute` is a Query unless its SQL (literal, variable assigned a literal, or a
 //!   SQLAlchemy `insert()` / `update()` / `delete()` construct) is a write without
 //!   `RETURNING`.
+//! - Django related managers (`order.items.count()`) count only on a loop variable, in a
+//!   file importing `django` or in a loop over a QuerySet; custom managers
+//!   (`Order.active...`) only with a QuerySet builder after them; `obj.save()` only on the
+//!   loop variable of a loop over a QuerySet.
+//! - Connection sites are the driver `connect` functions of `DRIVER_CONNECT` (through
+//!   import aliases), `engine.connect()` / `.begin()` / `.raw_connection()` and pool
+//!   checkouts. `with psycopg2.connect(...) as conn` counts as Guaranteed, as the brief
+//!   asks, although psycopg2's / sqlite3's / pyodbc's `with` only ends the transaction.
+//! - SQL arguments are followed through a variable or module constant assigned a literal,
+//!   `self.X` class constants, `text(...)`, `sql.SQL(...)`, `dedent(...)`. Docstrings are
+//!   never literals; `EXEC` / `CALL` prose is kept only at a database call.
 
 use std::collections::{HashMap, HashSet};
 

@@ -176,6 +176,9 @@ impl LoopFacts {
 /// reverse relations). No new round trip of its own.
 pub fn is_follow_up_read(call: &crate::app::ir::Call, loop_source: Option<&str>) -> bool {
     let api = call.db_api.as_deref().unwrap_or("");
+    if is_transaction_control(call) {
+        return true;
+    }
     if api == "DB-API fetch" {
         return true;
     }
@@ -193,6 +196,27 @@ pub fn is_follow_up_read(call: &crate::app::ir::Call, loop_source: Option<&str>)
             call.callee.as_str(),
             "all" | "count" | "exists" | "first" | "last"
         )
+}
+
+/// `BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`: session control, not per-row data work.
+/// (Recognised through the call's own text, which holds its SQL argument.)
+fn is_transaction_control(call: &crate::app::ir::Call) -> bool {
+    let text = call.text.to_ascii_uppercase();
+    let Some(open) = text.find(['\'', '"', '`']) else {
+        return false;
+    };
+    let sql = text[open + 1..].trim_start();
+    [
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "START TRANSACTION",
+        "END",
+    ]
+    .iter()
+    .any(|k| sql.starts_with(k) && sql[k.len()..].starts_with(|c: char| !c.is_ascii_alphanumeric()))
 }
 
 /// How a call reaches the database, in words.
