@@ -74,7 +74,39 @@ JAVA = """public class Dao{n} {{
 }}
 """
 
-LANGS = [(".cs", CS), (".js", JS), (".ts", TS), (".py", PY), (".java", JAVA)]
+# Ordinary code around the data access: most of a real code base has no finding.
+CS_CLEAN = """public class Model{n} {{
+    public int Id {{ get; set; }}
+    public string Name {{ get; set; }}
+    public decimal Total(IEnumerable<decimal> amounts) {{
+        decimal sum = 0;
+        foreach (var a in amounts) {{ sum += Math.Round(a, 2); }}
+        return sum > 1000 ? sum * 0.95m : sum;
+    }}
+    public override string ToString() => $"{{Id}}: {{Name}}";
+}}
+"""
+JS_CLEAN = """export function format{n}(items, locale) {{
+  const lines = items.filter((i) => i.visible).map((i) => `${{i.name}}: ${{i.price.toFixed(2)}}`);
+  if (lines.length === 0) {{ return 'empty'; }}
+  return lines.join('\\n') + ` (${{locale}})`;
+}}
+"""
+PY_CLEAN = """def summarise_{n}(values, threshold=10):
+    total = sum(v for v in values if v > threshold)
+    labels = [str(v).rjust(5) for v in values]
+    return {{"total": total, "labels": labels, "count": len(values)}}
+
+"""
+JAVA_CLEAN = """public class Money{n} {{
+    private final long cents;
+    public Money{n}(long cents) {{ this.cents = cents; }}
+    public Money{n} add(Money{n} other) {{ return new Money{n}(cents + other.cents); }}
+    public String format() {{ return String.format("%d.%02d", cents / 100, cents % 100); }}
+}}
+"""
+
+LANGS = [(".cs", CS, CS_CLEAN), (".js", JS, JS_CLEAN), (".ts", TS, JS_CLEAN), (".py", PY, PY_CLEAN), (".java", JAVA, JAVA_CLEAN)]
 
 
 def main():
@@ -85,10 +117,11 @@ def main():
     random.seed(7)
     written, index, n = 0, 0, 0
     while written < total_mb * 1024 * 1024:
-        ext, template = LANGS[index % len(LANGS)]
+        ext, template, clean = LANGS[index % len(LANGS)]
         parts, size = [], 0
         while size < file_kb * 1024:
-            text = template.format(n=n)
+            # One unit in six has the data-access problems; the rest is ordinary code.
+            text = (template if n % 6 == 0 else clean).format(n=n)
             parts.append(text)
             size += len(text)
             n += 1

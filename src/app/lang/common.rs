@@ -154,6 +154,16 @@ pub fn looks_like_sql(text: &str) -> bool {
 /// A connection string or URL with an inline password: returns the text with the secret
 /// masked, or None.
 pub fn masked_credentials(text: &str) -> Option<String> {
+    // Fast path: most texts mention neither a password key nor a URL scheme.
+    let bytes = text.as_bytes();
+    let mentions = bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"pwd"))
+        || bytes
+            .windows(8)
+            .any(|w| w.eq_ignore_ascii_case(b"password"))
+        || text.contains("://");
+    if !mentions {
+        return None;
+    }
     let lower = text.to_ascii_lowercase();
     for key in ["password=", "pwd=", "password =", "pwd ="] {
         if let Some(at) = lower.find(key) {
