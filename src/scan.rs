@@ -253,9 +253,10 @@ fn analyze_app_text(name: &str, text: &str) -> FileOutcome {
         lines: text.lines().count() as u64,
         ..FileOutcome::default()
     };
-    let Some(facts) = crate::app::extract(name, text) else {
+    let Some(mut facts) = crate::app::extract(name, text) else {
         return outcome;
     };
+    facts.compact();
     if facts.error_share > 0.0 {
         let (start, end) = facts.error_regions.first().copied().unwrap_or_default();
         outcome.diagnostics.push(Diagnostic {

@@ -248,6 +248,38 @@ pub struct AppFile {
 }
 
 impl AppFile {
+    /// Drops what the cross-file rules never read from calls that are neither database
+    /// calls, nor inside a loop, nor a loop source, nor assigned, nor blocked on: the
+    /// facts of every file stay in memory until the cross-file pass.
+    pub fn compact(&mut self) {
+        let mut keep = vec![false; self.calls.len()];
+        for l in &self.loops {
+            if let Some(c) = l.source_call {
+                if let Some(k) = keep.get_mut(c) {
+                    *k = true;
+                }
+            }
+        }
+        for a in &self.assignments {
+            if let Some(k) = keep.get_mut(a.call) {
+                *k = true;
+            }
+        }
+        for (call, keep) in self.calls.iter_mut().zip(keep) {
+            if keep || call.db.is_some() || !call.loops.is_empty() || call.blocked_by.is_some() {
+                continue;
+            }
+            call.text = String::new();
+            call.receiver = None;
+            if call.chain.len() > 1 {
+                let last = call.chain.pop();
+                call.chain = last.into_iter().collect();
+            }
+            call.chain.shrink_to_fit();
+        }
+        self.calls.shrink_to_fit();
+    }
+
     pub fn new(path: &str, language: Language) -> AppFile {
         AppFile {
             path: path.to_string(),
