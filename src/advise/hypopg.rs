@@ -70,7 +70,9 @@ pub async fn verify(
                         .get_or_insert(format!("queryid {}: {message}", statement.queryid));
                 }
             }
-            let _ = client.simple_query("SELECT hypopg_reset()").await;
+            let _ = client
+                .simple_query(crate::collect::postgres_query("hypopg_reset"))
+                .await;
         }
     }
     if candidates.len() > MAX_CANDIDATES {
@@ -104,13 +106,13 @@ async fn verify_one(
     generic_plan: bool,
 ) -> Result<(f64, f64, bool), String> {
     client
-        .simple_query("SELECT hypopg_reset()")
+        .simple_query(crate::collect::postgres_query("hypopg_reset"))
         .await
         .map_err(|e| crate::collect::connection::explain(&e))?;
     let (before, _) = plan(client, query, generic_plan).await?;
     let created = client
         .query_one(
-            "SELECT indexname::text FROM hypopg_create_index($1)",
+            crate::collect::postgres_query("hypopg_create_index"),
             &[&ddl],
         )
         .await
