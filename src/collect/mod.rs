@@ -57,6 +57,18 @@ pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
         "settings",
         include_str!("../../queries/postgres/settings.sql"),
     ),
+    (
+        "hypopg_reset",
+        include_str!("../../queries/postgres/hypopg_reset.sql"),
+    ),
+    (
+        "hypopg_create_index",
+        include_str!("../../queries/postgres/hypopg_create_index.sql"),
+    ),
+    (
+        "hypopg_explain",
+        include_str!("../../queries/postgres/hypopg_explain.sql"),
+    ),
 ];
 
 pub fn postgres_query(name: &str) -> &'static str {
@@ -65,4 +77,36 @@ pub fn postgres_query(name: &str) -> &'static str {
         .find(|(n, _)| *n == name)
         .map(|(_, sql)| *sql)
         .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_query_the_code_names_exists() {
+        for name in [
+            "server",
+            "extensions",
+            "database",
+            "tables",
+            "indexes",
+            "index_columns",
+            "columns",
+            "column_stats",
+            "foreign_keys",
+            "statement_columns",
+            "statements",
+            "functions",
+            "sequences",
+            "settings",
+            "hypopg_reset",
+            "hypopg_create_index",
+        ] {
+            assert!(
+                !postgres_query(name).trim().is_empty(),
+                "queries/postgres/{name}.sql"
+            );
+        }
+    }
 }
