@@ -83,6 +83,11 @@ impl<'a> Source<'a> {
 
 /// Counts ERROR / MISSING nodes and records where the first ones are.
 pub fn record_errors(file: &mut AppFile, source: &Source, root: Node) {
+    // A tree without errors needs no walk (most files).
+    if !root.has_error() {
+        file.error_share = 0.0;
+        return;
+    }
     let mut total = 0usize;
     let mut errors = 0usize;
     let mut cursor = root.walk();
