@@ -81,6 +81,24 @@ impl<'a> Source<'a> {
     }
 }
 
+/// Parses a file with a grammar; a grammar or parser failure marks the whole file as
+/// not understood (`error_share` 1.0) and gives None.
+pub fn parse_tree(
+    file: &mut AppFile,
+    text: &str,
+    language: &tree_sitter::Language,
+) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    let tree = parser
+        .set_language(language)
+        .ok()
+        .and_then(|()| parser.parse(text, None));
+    if tree.is_none() {
+        file.error_share = 1.0;
+    }
+    tree
+}
+
 /// Counts ERROR / MISSING nodes and records where the first ones are.
 pub fn record_errors(file: &mut AppFile, source: &Source, root: Node) {
     // A tree without errors needs no walk (most files).

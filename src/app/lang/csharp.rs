@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use crate::app::ir::*;
@@ -147,16 +147,9 @@ const ITERATION_CALLBACKS: &[&str] = &[
 
 pub fn extract(path: &str, text: &str) -> AppFile {
     let mut file = AppFile::new(path, Language::CSharp);
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_c_sharp::LANGUAGE.into())
-        .is_err()
-    {
-        file.error_share = 1.0;
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        file.error_share = 1.0;
+    let Some(tree) =
+        super::common::parse_tree(&mut file, text, &tree_sitter_c_sharp::LANGUAGE.into())
+    else {
         return file;
     };
     let source = Source::new(text);

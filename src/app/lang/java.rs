@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
@@ -984,16 +984,8 @@ const MAX_DEPTH: usize = 500;
 
 pub fn extract(path: &str, text: &str) -> AppFile {
     let mut file = AppFile::new(path, Language::Java);
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_java::LANGUAGE.into())
-        .is_err()
-    {
-        file.error_share = 1.0;
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        file.error_share = 1.0;
+    let Some(tree) = super::common::parse_tree(&mut file, text, &tree_sitter_java::LANGUAGE.into())
+    else {
         return file;
     };
     let source = Source::new(text);

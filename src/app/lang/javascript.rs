@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
@@ -698,13 +698,7 @@ fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usi
     } else {
         tree_sitter_javascript::LANGUAGE.into()
     };
-    let mut parser = Parser::new();
-    if parser.set_language(&grammar).is_err() {
-        file.error_share = 1.0;
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        file.error_share = 1.0;
+    let Some(tree) = super::common::parse_tree(&mut file, text, &grammar) else {
         return file;
     };
     let source = Source::new(text);

@@ -47,7 +47,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use crate::app::ir::{
@@ -821,16 +821,9 @@ const MAX_DEPTH: usize = 1000;
 
 pub fn extract(path: &str, text: &str) -> AppFile {
     let mut file = AppFile::new(path, Language::Python);
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        file.error_share = 1.0;
-        return file;
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        file.error_share = 1.0;
+    let Some(tree) =
+        super::common::parse_tree(&mut file, text, &tree_sitter_python::LANGUAGE.into())
+    else {
         return file;
     };
     let source = Source::new(text);
@@ -4533,7 +4526,7 @@ def threads(executor, ids, db_pool):
     #[test]
     fn positions_and_shortening_match_source() {
         let code = "x = 1\ns = ('é', \"SELECT ü FROM t WHERE a = \" + v)\n\tcur.execute(  'SELECT  *\n   FROM t' )\n";
-        let mut parser = Parser::new();
+        let mut parser = tree_sitter::Parser::new();
         parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .unwrap();
