@@ -81,6 +81,43 @@ impl<'a> Source<'a> {
     }
 }
 
+/// `node.field("name")`: `child_by_field_name` with the field id looked up once per
+/// grammar and name (tree-sitter compares the name with every field name on each call,
+/// about a tenth of the extraction time).
+pub trait FieldExt<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+type FieldIds = std::collections::HashMap<
+    (usize, usize),
+    std::collections::HashMap<Box<str>, Option<std::num::NonZeroU16>>,
+>;
+
+impl<'t> FieldExt<'t> for Node<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        use std::cell::RefCell;
+        thread_local! {
+            static IDS: RefCell<FieldIds> = RefCell::new(FieldIds::new());
+        }
+        let language = self.language();
+        // A grammar is identified by its sizes (distinct for the grammars dbaudit uses).
+        let grammar = (language.node_kind_count(), language.field_count());
+        let id = IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            let per_grammar = ids.entry(grammar).or_default();
+            match per_grammar.get(name) {
+                Some(id) => *id,
+                None => {
+                    let id = language.field_id_for_name(name);
+                    per_grammar.insert(name.into(), id);
+                    id
+                }
+            }
+        });
+        self.child_by_field_id(id?.get())
+    }
+}
+
 /// Parses a file with a grammar; a grammar or parser failure marks the whole file as
 /// not understood (`error_share` 1.0) and gives None.
 pub fn parse_tree(

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::common::FieldExt;
+
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use crate::app::ir::*;
 
@@ -199,7 +201,7 @@ impl<'a> Walker<'a, '_> {
             | "record_declaration"
             | "interface_declaration" => {
                 let name = node
-                    .child_by_field_name("name")
+                    .field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default();
                 self.classes.push(name);
@@ -218,12 +220,12 @@ impl<'a> Walker<'a, '_> {
             }
             "foreach_statement" => {
                 // The source is evaluated once, before the loop.
-                let right = node.child_by_field_name("right");
+                let right = node.field("right");
                 if let Some(r) = right {
                     self.walk(r, ctx, depth + 1);
                 }
                 let variables = node
-                    .child_by_field_name("left")
+                    .field("left")
                     .map(|l| vec![self.source.text(l).to_string()])
                     .unwrap_or_default();
                 let index = self.push_loop(node, ctx, "foreach", right, variables);
@@ -241,7 +243,7 @@ impl<'a> Walker<'a, '_> {
                 let kind = node.kind().trim_end_matches("_statement");
                 // `while (reader.Read())`: the loop walks the rows of `reader`.
                 let source = node
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .and_then(|c| self.read_loop_source(c));
                 let index = self.file.loops.len();
                 self.file.loops.push(Loop {
@@ -265,8 +267,8 @@ impl<'a> Walker<'a, '_> {
                 // is its own context (it does not run once per outer iteration).
                 if let Some((invocation, method)) = self.callback_of(node) {
                     let receiver = invocation
-                        .child_by_field_name("function")
-                        .and_then(|f| f.child_by_field_name("expression"));
+                        .field("function")
+                        .and_then(|f| f.field("expression"));
                     if !receiver.is_some_and(|r| self.is_queryable(r)) {
                         let index = self.push_loop(
                             node,
@@ -297,17 +299,13 @@ impl<'a> Walker<'a, '_> {
             }
             "variable_declarator" => {
                 self.walk_children(node, ctx, depth);
-                self.assignment_from(
-                    node.child_by_field_name("name"),
-                    last_named_child(node),
-                    ctx,
-                );
+                self.assignment_from(node.field("name"), last_named_child(node), ctx);
                 return;
             }
             "assignment_expression" => {
                 self.walk_children(node, ctx, depth);
-                let left = node.child_by_field_name("left");
-                let right = node.child_by_field_name("right");
+                let left = node.field("left");
+                let right = node.field("right");
                 self.assignment_from(left, right, ctx);
                 // cmd.CommandText = "SELECT ...": SQL that will reach the database.
                 if let (Some(l), Some(r)) = (left, right) {
@@ -343,11 +341,11 @@ impl<'a> Walker<'a, '_> {
 
     fn function(&mut self, node: Node<'a>) -> Ctx {
         let name = node
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| self.source.text(n).to_string())
             .unwrap_or_else(|| self.classes.last().cloned().unwrap_or_default());
         let arity = node
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| {
                 let mut c = p.walk();
                 let n = p
@@ -364,7 +362,7 @@ impl<'a> Walker<'a, '_> {
                 .any(|n| n.kind() == "modifier" && self.source.text(n) == "async");
             found
         };
-        let body = node.child_by_field_name("body").unwrap_or(node);
+        let body = node.field("body").unwrap_or(node);
         self.file.functions.push(Function {
             name,
             arity,
@@ -416,13 +414,13 @@ impl<'a> Walker<'a, '_> {
         if call.kind() != "invocation_expression" {
             return None;
         }
-        let function = call.child_by_field_name("function")?;
+        let function = call.field("function")?;
         if function.kind() != "member_access_expression" {
             return None;
         }
-        let name = self.source.text(function.child_by_field_name("name")?);
+        let name = self.source.text(function.field("name")?);
         if name == "Read" || name == "ReadAsync" {
-            let receiver = function.child_by_field_name("expression")?;
+            let receiver = function.field("expression")?;
             return Some(self.source.text(receiver).to_string());
         }
         None
@@ -435,12 +433,9 @@ impl<'a> Walker<'a, '_> {
             .parent()?
             .parent()
             .filter(|p| p.kind() == "invocation_expression")?;
-        let function = invocation.child_by_field_name("function")?;
+        let function = invocation.field("function")?;
         let name = match function.kind() {
-            "member_access_expression" => self
-                .source
-                .text(function.child_by_field_name("name")?)
-                .to_string(),
+            "member_access_expression" => self.source.text(function.field("name")?).to_string(),
             "identifier" => self.source.text(function).to_string(),
             _ => return None,
         };
@@ -451,7 +446,7 @@ impl<'a> Walker<'a, '_> {
 
     fn lambda_parameters(&self, lambda: Node<'a>) -> Vec<String> {
         lambda
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| {
                 vec![self
                     .source
@@ -475,7 +470,7 @@ impl<'a> Walker<'a, '_> {
         for _ in 0..64 {
             match current.kind() {
                 "member_access_expression" => {
-                    if let Some(name) = current.child_by_field_name("name") {
+                    if let Some(name) = current.field("name") {
                         names.push(
                             self.source
                                 .text(name)
@@ -485,12 +480,12 @@ impl<'a> Walker<'a, '_> {
                                 .to_string(),
                         );
                     }
-                    match current.child_by_field_name("expression") {
+                    match current.field("expression") {
                         Some(e) => current = e,
                         None => break,
                     }
                 }
-                "invocation_expression" => match current.child_by_field_name("function") {
+                "invocation_expression" => match current.field("function") {
                     Some(f) => current = f,
                     None => break,
                 },
@@ -526,26 +521,25 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn call(&mut self, node: Node<'a>, ctx: &Ctx, depth: usize) {
-        let function = node.child_by_field_name("function");
+        let function = node.field("function");
         let (callee, receiver) = match function {
             Some(f) if f.kind() == "member_access_expression" => (
-                f.child_by_field_name("name")
+                f.field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
-                f.child_by_field_name("expression"),
+                f.field("expression"),
             ),
             Some(f) if f.kind() == "member_binding_expression" => (
-                f.child_by_field_name("name")
+                f.field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
-                node.parent()
-                    .and_then(|p| p.child_by_field_name("expression")),
+                node.parent().and_then(|p| p.field("expression")),
             ),
             Some(f) => (self.source.text(f).to_string(), None),
             None => (String::new(), None),
         };
         let callee = callee.split('<').next().unwrap_or("").trim().to_string();
-        let arguments = node.child_by_field_name("arguments");
+        let arguments = node.field("arguments");
         let arity = arguments
             .map(|a| {
                 let mut c = a.walk();
@@ -625,7 +619,7 @@ impl<'a> Walker<'a, '_> {
         if parent.kind() != "member_access_expression" {
             return None;
         }
-        let name = self.source.text(parent.child_by_field_name("name")?);
+        let name = self.source.text(parent.field("name")?);
         match name {
             "Result" => Some(".Result".into()),
             "Wait" => Some(".Wait()".into()),
@@ -636,7 +630,7 @@ impl<'a> Walker<'a, '_> {
                 let outer = invocation
                     .parent()
                     .filter(|p| p.kind() == "member_access_expression")?;
-                (self.source.text(outer.child_by_field_name("name")?) == "GetResult")
+                (self.source.text(outer.field("name")?) == "GetResult")
                     .then(|| ".GetAwaiter().GetResult()".into())
             }
             _ => None,
@@ -645,7 +639,7 @@ impl<'a> Walker<'a, '_> {
 
     fn creation(&mut self, node: Node<'a>, ctx: &Ctx) {
         let type_name = node
-            .child_by_field_name("type")
+            .field("type")
             .map(|t| {
                 self.source
                     .text(t)
@@ -669,7 +663,7 @@ impl<'a> Walker<'a, '_> {
         // new SqlCommand("SELECT ...", conn): the command will run this SQL.
         if type_name.ends_with("Command") {
             if let Some(first) = node
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .and_then(|a| a.named_child(0))
                 .and_then(|a| a.named_child(a.named_child_count().saturating_sub(1)))
             {
@@ -715,15 +709,12 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn is_string_concat(&self, node: Node<'a>) -> bool {
-        node.child_by_field_name("operator")
+        node.field("operator")
             .is_some_and(|o| self.source.text(o) == "+")
-            && [
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            ]
-            .iter()
-            .flatten()
-            .any(|n| self.is_stringish(*n))
+            && [node.field("left"), node.field("right")]
+                .iter()
+                .flatten()
+                .any(|n| self.is_stringish(*n))
     }
 
     /// Records a string (or concatenation) when it is SQL or a connection string.
@@ -767,12 +758,9 @@ impl<'a> Walker<'a, '_> {
         }
         match node.kind() {
             "binary_expression" => {
-                for side in [
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ]
-                .into_iter()
-                .flatten()
+                for side in [node.field("left"), node.field("right")]
+                    .into_iter()
+                    .flatten()
                 {
                     self.collect_string(side, text, segments, depth + 1);
                 }
@@ -857,10 +845,7 @@ impl<'a> Walker<'a, '_> {
             "argument" => {
                 let owner = parent.parent().and_then(|l| l.parent());
                 if let Some(o) = owner.filter(|o| o.kind() == "object_creation_expression") {
-                    let type_name = o
-                        .child_by_field_name("type")
-                        .map(|t| self.source.text(t))
-                        .unwrap_or("");
+                    let type_name = o.field("type").map(|t| self.source.text(t)).unwrap_or("");
                     if !NON_OWNING.iter().any(|n| type_name.ends_with(n)) {
                         return (
                             None,
@@ -873,7 +858,7 @@ impl<'a> Walker<'a, '_> {
             "using_statement" => return (None, Disposal::Guaranteed("using".into())),
             "assignment_expression" => {
                 let left = parent
-                    .child_by_field_name("left")
+                    .field("left")
                     .map(|l| self.source.text(l))
                     .unwrap_or("");
                 if left.starts_with("this.")
@@ -886,7 +871,7 @@ impl<'a> Walker<'a, '_> {
             }
             "variable_declarator" => {
                 let name = parent
-                    .child_by_field_name("name")
+                    .field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default();
                 // using (var c = new ...) / using var c = ... / await using var c = ...
@@ -931,8 +916,8 @@ impl<'a> Walker<'a, '_> {
             };
             if node.kind() == "invocation_expression" {
                 let name = node
-                    .child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("name").or(Some(f)))
+                    .field("function")
+                    .and_then(|f| f.field("name").or(Some(f)))
                     .map(|n| self.source.text(n))
                     .unwrap_or("");
                 let name = name.split('<').next().unwrap_or("");
@@ -971,12 +956,12 @@ impl<'a> Walker<'a, '_> {
             }
             match node.kind() {
                 "invocation_expression" => {
-                    let function = node.child_by_field_name("function");
+                    let function = node.field("function");
                     let target = function
-                        .and_then(|f| f.child_by_field_name("expression"))
+                        .and_then(|f| f.field("expression"))
                         .map(|e| self.source.text(e));
                     let method = function
-                        .and_then(|f| f.child_by_field_name("name"))
+                        .and_then(|f| f.field("name"))
                         .map(|n| self.source.text(n))
                         .unwrap_or("");
                     if target == Some(name.as_str())
@@ -1005,11 +990,9 @@ impl<'a> Walker<'a, '_> {
                     escapes = Some("returned to the caller".into());
                 }
                 "assignment_expression" => {
-                    let right = node
-                        .child_by_field_name("right")
-                        .map(|r| self.source.text(r));
+                    let right = node.field("right").map(|r| self.source.text(r));
                     let left = node
-                        .child_by_field_name("left")
+                        .field("left")
                         .map(|l| self.source.text(l))
                         .unwrap_or("");
                     if right == Some(name.as_str())
@@ -1022,10 +1005,10 @@ impl<'a> Walker<'a, '_> {
                 }
                 "object_creation_expression" => {
                     let type_name = node
-                        .child_by_field_name("type")
+                        .field("type")
                         .map(|t| self.source.text(t))
                         .unwrap_or("");
-                    let passes = node.child_by_field_name("arguments").is_some_and(|a| {
+                    let passes = node.field("arguments").is_some_and(|a| {
                         let mut c = a.walk();
                         let found = a
                             .named_children(&mut c)
@@ -1130,7 +1113,7 @@ fn enclosing_body(node: Node) -> Option<Node> {
                 | "lambda_expression"
                 | "accessor_declaration"
         ) {
-            return n.child_by_field_name("body").or(Some(n));
+            return n.field("body").or(Some(n));
         }
         current = n.parent();
     }

@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use super::common::FieldExt;
+
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
     PerCallConnection, StringLit,
@@ -1103,16 +1105,13 @@ fn children<'a>(node: Node<'a>) -> Vec<Node<'a>> {
 }
 
 fn args_of<'a>(call: Node<'a>) -> Vec<Node<'a>> {
-    call.child_by_field_name("arguments")
+    call.field("arguments")
         .map(named_children)
         .unwrap_or_default()
 }
 
 fn is_plus(node: Node) -> bool {
-    node.kind() == "binary_expression"
-        && node
-            .child_by_field_name("operator")
-            .is_some_and(|o| o.kind() == "+")
+    node.kind() == "binary_expression" && node.field("operator").is_some_and(|o| o.kind() == "+")
 }
 
 /// `Foo<Bar>`, `java.util.List<X>`, `Foo[]`, `@NonNull Foo` → `Foo` / `List`.
@@ -1182,9 +1181,7 @@ fn climb(node: Node) -> Node {
     while let Some(p) = cur.parent() {
         let through = match p.kind() {
             "parenthesized_expression" | "cast_expression" => true,
-            "ternary_expression" => p
-                .child_by_field_name("condition")
-                .is_none_or(|c| c.id() != cur.id()),
+            "ternary_expression" => p.field("condition").is_none_or(|c| c.id() != cur.id()),
             _ => false,
         };
         if !through {
@@ -1204,7 +1201,7 @@ fn unwrap_expr(node: Node) -> Node {
                 Some(inner) => cur = *inner,
                 None => break,
             },
-            "cast_expression" => match cur.child_by_field_name("value") {
+            "cast_expression" => match cur.field("value") {
                 Some(v) => cur = v,
                 None => break,
             },
@@ -1306,13 +1303,13 @@ impl<'a> Extractor<'a> {
 
     fn visit_class(&mut self, node: Node<'a>, depth: usize) {
         let name = node
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| self.t(n).to_string())
             .unwrap_or_default();
-        let body = node.child_by_field_name("body");
+        let body = node.field("body");
         let members = body.map(Self::class_members).unwrap_or_default();
         let mut fields = self.fields_of(&members);
-        if let Some(params) = node.child_by_field_name("parameters") {
+        if let Some(params) = node.field("parameters") {
             // record components
             self.params_into(params, &mut fields);
         }
@@ -1367,15 +1364,11 @@ impl<'a> Extractor<'a> {
     }
 
     fn declaration_into(&self, decl: Node<'a>, into: &mut HashMap<String, VarInfo<'a>>) {
-        let ty = decl
-            .child_by_field_name("type")
-            .and_then(|t| simple_type(self.t(t)));
+        let ty = decl.field("type").and_then(|t| simple_type(self.t(t)));
         let mut cursor = decl.walk();
         for d in decl.children_by_field_name("declarator", &mut cursor) {
-            if let Some(n) = d.child_by_field_name("name") {
-                let value = d
-                    .child_by_field_name("value")
-                    .filter(|v| v.kind() != "null_literal");
+            if let Some(n) = d.field("name") {
+                let value = d.field("value").filter(|v| v.kind() != "null_literal");
                 into.entry(self.t(n).to_string()).or_insert(VarInfo {
                     ty: ty.clone(),
                     value,
@@ -1388,10 +1381,8 @@ impl<'a> Extractor<'a> {
         for p in named_children(params) {
             match p.kind() {
                 "formal_parameter" => {
-                    if let Some(n) = p.child_by_field_name("name") {
-                        let ty = p
-                            .child_by_field_name("type")
-                            .and_then(|t| simple_type(self.t(t)));
+                    if let Some(n) = p.field("name") {
+                        let ty = p.field("type").and_then(|t| simple_type(self.t(t)));
                         into.entry(self.t(n).to_string())
                             .or_insert(VarInfo { ty, value: None });
                     }
@@ -1399,7 +1390,7 @@ impl<'a> Extractor<'a> {
                 "spread_parameter" => {
                     for c in named_children(p) {
                         if c.kind() == "variable_declarator" {
-                            if let Some(n) = c.child_by_field_name("name") {
+                            if let Some(n) = c.field("name") {
                                 into.entry(self.t(n).to_string()).or_insert(VarInfo {
                                     ty: None,
                                     value: None,
@@ -1427,7 +1418,7 @@ impl<'a> Extractor<'a> {
             }
             for a in children(m) {
                 if matches!(a.kind(), "marker_annotation" | "annotation") {
-                    if let Some(n) = a.child_by_field_name("name") {
+                    if let Some(n) = a.field("name") {
                         out.push(self.t(n).rsplit('.').next().unwrap_or(""));
                     }
                 }
@@ -1437,18 +1428,15 @@ impl<'a> Extractor<'a> {
     }
 
     fn visit_method(&mut self, node: Node<'a>, depth: usize) {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field("body") else {
             // Abstract / interface method: only its annotations (`@Query("select ..")`).
             let mut c = Ctx::class_level(None);
             self.walk_children(node, &mut c, depth);
             return;
         };
-        let name = node
-            .child_by_field_name("name")
-            .map(|n| self.t(n))
-            .unwrap_or("");
+        let name = node.field("name").map(|n| self.t(n)).unwrap_or("");
         let annotations = self.annotations(node);
-        let params = node.child_by_field_name("parameters");
+        let params = node.field("parameters");
         let arity = params
             .map(|p| {
                 named_children(p)
@@ -1457,9 +1445,7 @@ impl<'a> Extractor<'a> {
                     .count()
             })
             .unwrap_or(0);
-        let return_type = node
-            .child_by_field_name("type")
-            .and_then(|t| simple_type(self.t(t)));
+        let return_type = node.field("type").and_then(|t| simple_type(self.t(t)));
         let is_async = annotations.contains(&"Async")
             || return_type
                 .as_deref()
@@ -1497,10 +1483,10 @@ impl<'a> Extractor<'a> {
     fn prescan(&self, method: Node<'a>) -> HashMap<String, VarInfo<'a>> {
         let mut locals: HashMap<String, VarInfo<'a>> = HashMap::new();
         let mut assigned: Vec<(String, Node<'a>)> = Vec::new();
-        if let Some(p) = method.child_by_field_name("parameters") {
+        if let Some(p) = method.field("parameters") {
             self.params_into(p, &mut locals);
         }
-        let mut stack: Vec<Node<'a>> = method.child_by_field_name("body").into_iter().collect();
+        let mut stack: Vec<Node<'a>> = method.field("body").into_iter().collect();
         while let Some(node) = stack.pop() {
             match node.kind() {
                 "class_body"
@@ -1510,28 +1496,24 @@ impl<'a> Extractor<'a> {
                 | "record_declaration" => continue,
                 "local_variable_declaration" => self.declaration_into(node, &mut locals),
                 "resource" => {
-                    if let Some(n) = node.child_by_field_name("name") {
-                        let ty = node
-                            .child_by_field_name("type")
-                            .and_then(|t| simple_type(self.t(t)));
-                        let value = node.child_by_field_name("value");
+                    if let Some(n) = node.field("name") {
+                        let ty = node.field("type").and_then(|t| simple_type(self.t(t)));
+                        let value = node.field("value");
                         locals
                             .entry(self.t(n).to_string())
                             .or_insert(VarInfo { ty, value });
                     }
                 }
                 "enhanced_for_statement" => {
-                    if let Some(n) = node.child_by_field_name("name") {
-                        let ty = node
-                            .child_by_field_name("type")
-                            .and_then(|t| simple_type(self.t(t)));
+                    if let Some(n) = node.field("name") {
+                        let ty = node.field("type").and_then(|t| simple_type(self.t(t)));
                         locals
                             .entry(self.t(n).to_string())
                             .or_insert(VarInfo { ty, value: None });
                     }
                 }
                 "lambda_expression" => {
-                    if let Some(p) = node.child_by_field_name("parameters") {
+                    if let Some(p) = node.field("parameters") {
                         if p.kind() == "identifier" {
                             locals.entry(self.t(p).to_string()).or_insert(VarInfo {
                                 ty: None,
@@ -1543,7 +1525,7 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "catch_formal_parameter" => {
-                    if let Some(n) = node.child_by_field_name("name") {
+                    if let Some(n) = node.field("name") {
                         let ty = Some("Exception".to_string());
                         locals
                             .entry(self.t(n).to_string())
@@ -1551,10 +1533,7 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "assignment_expression" => {
-                    if let (Some(l), Some(r)) = (
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ) {
+                    if let (Some(l), Some(r)) = (node.field("left"), node.field("right")) {
                         if l.kind() == "identifier" && r.kind() != "null_literal" {
                             assigned.push((self.t(l).to_string(), r));
                         }
@@ -1657,8 +1636,8 @@ impl<'a> Extractor<'a> {
                 self.kind_of_info(name, self.lookup(name), depth)
             }
             "field_access" => {
-                let field = self.t(node.child_by_field_name("field")?);
-                if node.child_by_field_name("object")?.kind() == "this" {
+                let field = self.t(node.field("field")?);
+                if node.field("object")?.kind() == "this" {
                     self.kind_of_info(field, self.lookup_field(field), depth)
                 } else {
                     self.kind_of_name(field)
@@ -1668,23 +1647,19 @@ impl<'a> Extractor<'a> {
                 self.kind_of_expr(*named_children(node).first()?, depth + 1)
             }
             "cast_expression" => {
-                let ty = node
-                    .child_by_field_name("type")
-                    .and_then(|t| simple_type(self.t(t)));
+                let ty = node.field("type").and_then(|t| simple_type(self.t(t)));
                 ty.and_then(|t| self.kind_of_type(&t)).or_else(|| {
-                    node.child_by_field_name("value")
+                    node.field("value")
                         .and_then(|v| self.kind_of_expr(v, depth + 1))
                 })
             }
             "object_creation_expression" => {
-                let ty = node
-                    .child_by_field_name("type")
-                    .and_then(|t| simple_type(self.t(t)))?;
+                let ty = node.field("type").and_then(|t| simple_type(self.t(t)))?;
                 self.kind_of_type(&ty)
             }
             "method_invocation" => {
-                let name = self.t(node.child_by_field_name("name")?);
-                let object = node.child_by_field_name("object");
+                let name = self.t(node.field("name")?);
+                let object = node.field("object");
                 let recv = object.and_then(|o| self.kind_of_expr(o, depth + 1));
                 if recv.is_some_and(|k| db_entry(k, name).is_some()) {
                     return None;
@@ -1735,20 +1710,20 @@ impl<'a> Extractor<'a> {
             match n.kind() {
                 "identifier" => rev.push(self.t(n).to_string()),
                 "field_access" => {
-                    if let Some(f) = n.child_by_field_name("field") {
+                    if let Some(f) = n.field("field") {
                         rev.push(self.t(f).to_string());
                     }
-                    cur = n.child_by_field_name("object");
+                    cur = n.field("object");
                 }
                 "method_invocation" => {
-                    if let Some(f) = n.child_by_field_name("name") {
+                    if let Some(f) = n.field("name") {
                         rev.push(self.t(f).to_string());
                     }
-                    cur = n.child_by_field_name("object");
+                    cur = n.field("object");
                 }
                 "parenthesized_expression" => cur = named_children(n).first().copied(),
-                "cast_expression" => cur = n.child_by_field_name("value"),
-                "array_access" => cur = n.child_by_field_name("array"),
+                "cast_expression" => cur = n.field("value"),
+                "array_access" => cur = n.field("array"),
                 _ => {}
             }
         }
@@ -1794,11 +1769,8 @@ impl<'a> Extractor<'a> {
     }
 
     fn visit_call(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
-        let name = node
-            .child_by_field_name("name")
-            .map(|n| self.t(n))
-            .unwrap_or("");
-        let object = node.child_by_field_name("object");
+        let name = node.field("name").map(|n| self.t(n)).unwrap_or("");
+        let object = node.field("object");
         let args = args_of(node);
         let idx = self.push_call(node, name, object, args.len(), ctx);
         let entry = self.classify(name, object);
@@ -1891,14 +1863,11 @@ impl<'a> Extractor<'a> {
             cur = None;
             match n.kind() {
                 "method_invocation" => {
-                    let name = n
-                        .child_by_field_name("name")
-                        .map(|x| self.t(x))
-                        .unwrap_or("");
+                    let name = n.field("name").map(|x| self.t(x)).unwrap_or("");
                     if STREAM_MARKERS.contains(&name) {
                         return true;
                     }
-                    cur = n.child_by_field_name("object");
+                    cur = n.field("object");
                 }
                 "identifier" => {
                     let name = self.t(n);
@@ -1920,7 +1889,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn lambda_params(&self, lambda: Node<'a>) -> Vec<String> {
-        let Some(p) = lambda.child_by_field_name("parameters") else {
+        let Some(p) = lambda.field("parameters") else {
             return Vec::new();
         };
         if p.kind() == "identifier" {
@@ -1931,7 +1900,7 @@ impl<'a> Extractor<'a> {
             match c.kind() {
                 "identifier" => out.push(self.t(c).to_string()),
                 "formal_parameter" => {
-                    if let Some(n) = c.child_by_field_name("name") {
+                    if let Some(n) = c.field("name") {
                         out.push(self.t(n).to_string());
                     }
                 }
@@ -1948,16 +1917,8 @@ impl<'a> Extractor<'a> {
         match u.kind() {
             "method_invocation" => (text, self.call_by_node.get(&u.id()).copied(), None),
             "identifier" => (text, None, Some(self.t(u).to_string())),
-            "field_access"
-                if u.child_by_field_name("object")
-                    .is_some_and(|o| o.kind() == "this") =>
-            {
-                (
-                    text,
-                    None,
-                    u.child_by_field_name("field")
-                        .map(|f| self.t(f).to_string()),
-                )
+            "field_access" if u.field("object").is_some_and(|o| o.kind() == "this") => {
+                (text, None, u.field("field").map(|f| self.t(f).to_string()))
             }
             _ => (text, None, None),
         }
@@ -1971,11 +1932,8 @@ impl<'a> Extractor<'a> {
                     Some(unwrap_expr(cur)).filter(|u| u.id() != cur.id())
                 }
                 "method_invocation" => {
-                    let name = cur
-                        .child_by_field_name("name")
-                        .map(|n| self.t(n))
-                        .unwrap_or("");
-                    let object = cur.child_by_field_name("object");
+                    let name = cur.field("name").map(|n| self.t(n)).unwrap_or("");
+                    let object = cur.field("object");
                     let args = args_of(cur);
                     let static_wrapper = object.is_some_and(|o| {
                         let o = self.t(o);
@@ -2000,9 +1958,7 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "object_creation_expression" => {
-                    let ty = cur
-                        .child_by_field_name("type")
-                        .and_then(|t| simple_type(self.t(t)));
+                    let ty = cur.field("type").and_then(|t| simple_type(self.t(t)));
                     let args = args_of(cur);
                     if ty.is_some_and(|t| COPY_CONSTRUCTORS.contains(&t.as_str()))
                         && args.len() == 1
@@ -2105,13 +2061,13 @@ impl<'a> Extractor<'a> {
     }
 
     fn visit_foreach(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
-        let value = node.child_by_field_name("value");
+        let value = node.field("value");
         if let Some(v) = value {
             self.walk(v, ctx, depth + 1);
         }
         let source = value.map(|v| self.loop_source(v)).unwrap_or_default();
         let variables = node
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| vec![self.t(n).to_string()])
             .unwrap_or_default();
         let li = self.push_loop(node, "foreach", source, variables, ctx);
@@ -2137,16 +2093,13 @@ impl<'a> Extractor<'a> {
                 "local_variable_declaration" => {
                     let mut c = n.walk();
                     for d in n.children_by_field_name("declarator", &mut c) {
-                        if let Some(name) = d.child_by_field_name("name") {
+                        if let Some(name) = d.field("name") {
                             variables.push(self.t(name).to_string());
                         }
                     }
                 }
                 "assignment_expression" => {
-                    if let Some(l) = n
-                        .child_by_field_name("left")
-                        .filter(|l| l.kind() == "identifier")
-                    {
+                    if let Some(l) = n.field("left").filter(|l| l.kind() == "identifier") {
                         variables.push(self.t(l).to_string());
                     }
                 }
@@ -2155,7 +2108,7 @@ impl<'a> Extractor<'a> {
         }
         // `i < xs.size()` / `i < arr.length`: the collection iterated by index.
         let source = node
-            .child_by_field_name("condition")
+            .field("condition")
             .and_then(|c| self.indexed_source(c))
             .unwrap_or_default();
         let li = self.push_loop(node, "for", source, variables, ctx);
@@ -2176,31 +2129,31 @@ impl<'a> Extractor<'a> {
         if cond.kind() != "binary_expression" {
             return None;
         }
-        let op = cond.child_by_field_name("operator")?.kind();
+        let op = cond.field("operator")?.kind();
         if !matches!(op, "<" | "<=" | "!=") {
             return None;
         }
-        let right = unwrap_expr(cond.child_by_field_name("right")?);
+        let right = unwrap_expr(cond.field("right")?);
         let collection = match right.kind() {
             "method_invocation" => {
-                let name = self.t(right.child_by_field_name("name")?);
+                let name = self.t(right.field("name")?);
                 if name != "size" || !args_of(right).is_empty() {
                     return None;
                 }
-                right.child_by_field_name("object")?
+                right.field("object")?
             }
             "field_access" => {
-                if self.t(right.child_by_field_name("field")?) != "length" {
+                if self.t(right.field("field")?) != "length" {
                     return None;
                 }
-                right.child_by_field_name("object")?
+                right.field("object")?
             }
             _ => return None,
         };
         let name = match collection.kind() {
             "identifier" => self.t(collection),
-            "field_access" if collection.child_by_field_name("object")?.kind() == "this" => {
-                self.t(collection.child_by_field_name("field")?)
+            "field_access" if collection.field("object")?.kind() == "this" => {
+                self.t(collection.field("field")?)
             }
             _ => return None,
         };
@@ -2214,12 +2167,12 @@ impl<'a> Extractor<'a> {
     fn visit_while(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
         // `while (rs.next())` / `while (it.hasNext())`: iterating that variable.
         let source = node
-            .child_by_field_name("condition")
+            .field("condition")
             .map(unwrap_expr)
             .filter(|c| c.kind() == "method_invocation")
             .and_then(|c| {
-                let name = self.t(c.child_by_field_name("name")?);
-                let object = c.child_by_field_name("object")?;
+                let name = self.t(c.field("name")?);
+                let object = c.field("object")?;
                 if matches!(name, "next" | "hasNext" | "hasMoreElements")
                     && object.kind() == "identifier"
                 {
@@ -2248,29 +2201,20 @@ impl<'a> Extractor<'a> {
 
     fn record_assignment(&mut self, node: Node<'a>, ctx: &Ctx<'a>) {
         let (name, value) = match node.kind() {
-            "variable_declarator" | "resource" => (
-                node.child_by_field_name("name"),
-                node.child_by_field_name("value"),
-            ),
+            "variable_declarator" | "resource" => (node.field("name"), node.field("value")),
             "assignment_expression" => {
-                if node
-                    .child_by_field_name("operator")
-                    .is_none_or(|o| o.kind() != "=")
-                {
+                if node.field("operator").is_none_or(|o| o.kind() != "=") {
                     return;
                 }
-                let left = node.child_by_field_name("left");
+                let left = node.field("left");
                 let left = left.and_then(|l| match l.kind() {
                     "identifier" => Some(l),
-                    "field_access"
-                        if l.child_by_field_name("object")
-                            .is_some_and(|o| o.kind() == "this") =>
-                    {
-                        l.child_by_field_name("field")
+                    "field_access" if l.field("object").is_some_and(|o| o.kind() == "this") => {
+                        l.field("field")
                     }
                     _ => None,
                 });
-                (left, node.child_by_field_name("right"))
+                (left, node.field("right"))
             }
             _ => return,
         };
@@ -2294,9 +2238,7 @@ impl<'a> Extractor<'a> {
     // ---------------------------------------------------------------- connections
 
     fn visit_new(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
-        let ty = node
-            .child_by_field_name("type")
-            .and_then(|t| simple_type(self.t(t)));
+        let ty = node.field("type").and_then(|t| simple_type(self.t(t)));
         if let Some(ty) = ty.as_deref().filter(|t| POOL_CONSTRUCTORS.contains(t)) {
             let api = format!("new {ty}");
             self.record_connection(node, &api, ctx, true, true);
@@ -2373,21 +2315,16 @@ impl<'a> Extractor<'a> {
         let ty = match p.kind() {
             "variable_declarator" => p
                 .parent()
-                .and_then(|d| d.child_by_field_name("type"))
+                .and_then(|d| d.field("type"))
                 .and_then(|t| simple_type(self.t(t))),
-            "resource" => p
-                .child_by_field_name("type")
-                .and_then(|t| simple_type(self.t(t))),
-            "assignment_expression"
-                if p.child_by_field_name("right")
-                    .is_some_and(|r| r.id() == cur.id()) =>
-            {
-                match p.child_by_field_name("left") {
+            "resource" => p.field("type").and_then(|t| simple_type(self.t(t))),
+            "assignment_expression" if p.field("right").is_some_and(|r| r.id() == cur.id()) => {
+                match p.field("left") {
                     Some(l) if l.kind() == "identifier" => {
                         self.lookup(self.t(l)).and_then(|i| i.ty.clone())
                     }
                     Some(l) if l.kind() == "field_access" => l
-                        .child_by_field_name("field")
+                        .field("field")
                         .and_then(|f| self.lookup_field(self.t(f)))
                         .and_then(|i| i.ty.clone()),
                     _ => None,
@@ -2433,12 +2370,12 @@ impl<'a> Extractor<'a> {
     fn callee_label(&self, call: Node<'a>) -> String {
         match call.kind() {
             "method_invocation" => call
-                .child_by_field_name("name")
+                .field("name")
                 .map(|n| self.t(n).to_string())
                 .unwrap_or_default(),
             "object_creation_expression" => format!(
                 "new {}",
-                call.child_by_field_name("type")
+                call.field("type")
                     .and_then(|t| simple_type(self.t(t)))
                     .unwrap_or_default()
             ),
@@ -2456,9 +2393,7 @@ impl<'a> Extractor<'a> {
         let escapes = |d: &str| Disposal::Escapes(d.to_string());
         match parent.kind() {
             "resource" => {
-                let name = parent
-                    .child_by_field_name("name")
-                    .map(|n| self.t(n).to_string());
+                let name = parent.field("name").map(|n| self.t(n).to_string());
                 (
                     name,
                     Disposal::Guaranteed("try-with-resources".into()),
@@ -2466,10 +2401,7 @@ impl<'a> Extractor<'a> {
                 )
             }
             "variable_declarator" => {
-                let Some(name) = parent
-                    .child_by_field_name("name")
-                    .map(|n| self.t(n).to_string())
-                else {
+                let Some(name) = parent.field("name").map(|n| self.t(n).to_string()) else {
                     return (None, Disposal::Never, false);
                 };
                 let decl = parent.parent();
@@ -2486,7 +2418,7 @@ impl<'a> Extractor<'a> {
                 (Some(name), d, false)
             }
             "assignment_expression" => {
-                let Some(left) = parent.child_by_field_name("left") else {
+                let Some(left) = parent.field("left") else {
                     return (None, Disposal::Never, false);
                 };
                 match left.kind() {
@@ -2502,7 +2434,7 @@ impl<'a> Extractor<'a> {
                     }
                     "field_access" => {
                         let name = left
-                            .child_by_field_name("field")
+                            .field("field")
                             .map(|f| self.t(f).to_string())
                             .unwrap_or_default();
                         let d = escapes(&format!("stored in field `{name}`"));
@@ -2551,17 +2483,11 @@ impl<'a> Extractor<'a> {
             let Some(p) = cur.parent() else {
                 continue;
             };
-            let is = |field: &str| {
-                p.child_by_field_name(field)
-                    .is_some_and(|f| f.id() == cur.id())
-            };
+            let is = |field: &str| p.field(field).is_some_and(|f| f.id() == cur.id());
             let mut close_at: Option<Node<'a>> = None;
             match p.kind() {
                 "method_invocation" if is("object") => {
-                    let callee = p
-                        .child_by_field_name("name")
-                        .map(|x| self.t(x))
-                        .unwrap_or("");
+                    let callee = p.field("name").map(|x| self.t(x)).unwrap_or("");
                     if CLOSE_METHODS.contains(&callee) {
                         close_at = Some(p);
                     }
@@ -2597,7 +2523,7 @@ impl<'a> Extractor<'a> {
                     strong.get_or_insert("returned from a lambda".into());
                 }
                 "assignment_expression" if is("right") => {
-                    if let Some(l) = p.child_by_field_name("left") {
+                    if let Some(l) = p.field("left") {
                         match l.kind() {
                             "identifier" if self.is_local(self.t(l)) => {
                                 weak.get_or_insert(format!("aliased to `{}`", self.t(l)));
@@ -2612,10 +2538,7 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "variable_declarator" if is("value") => {
-                    let alias = p
-                        .child_by_field_name("name")
-                        .map(|x| self.t(x))
-                        .unwrap_or("");
+                    let alias = p.field("name").map(|x| self.t(x)).unwrap_or("");
                     weak.get_or_insert(format!("aliased to `{alias}`"));
                 }
                 "resource" => {
@@ -2707,10 +2630,10 @@ impl<'a> Extractor<'a> {
                 while let Some(n) = stack.pop() {
                     if is_plus(n) {
                         ids.push(n.id());
-                        if let Some(r) = n.child_by_field_name("right") {
+                        if let Some(r) = n.field("right") {
                             stack.push(r);
                         }
-                        if let Some(l) = n.child_by_field_name("left") {
+                        if let Some(l) = n.field("left") {
                             stack.push(l);
                         }
                     } else {
@@ -2950,24 +2873,18 @@ impl<'a> Extractor<'a> {
         let cur = climb(expr);
         let p = cur.parent()?;
         match p.kind() {
-            "variable_declarator"
-                if p.child_by_field_name("value")
-                    .is_some_and(|v| v.id() == cur.id()) =>
-            {
-                Some(self.t(p.child_by_field_name("name")?).to_string())
+            "variable_declarator" if p.field("value").is_some_and(|v| v.id() == cur.id()) => {
+                Some(self.t(p.field("name")?).to_string())
             }
-            "assignment_expression"
-                if p.child_by_field_name("right")
-                    .is_some_and(|v| v.id() == cur.id()) =>
-            {
-                if p.child_by_field_name("operator")?.kind() != "=" {
+            "assignment_expression" if p.field("right").is_some_and(|v| v.id() == cur.id()) => {
+                if p.field("operator")?.kind() != "=" {
                     return None;
                 }
-                let l = p.child_by_field_name("left")?;
+                let l = p.field("left")?;
                 match l.kind() {
                     "identifier" => Some(self.t(l).to_string()),
-                    "field_access" if l.child_by_field_name("object")?.kind() == "this" => {
-                        Some(self.t(l.child_by_field_name("field")?).to_string())
+                    "field_access" if l.field("object")?.kind() == "this" => {
+                        Some(self.t(l.field("field")?).to_string())
                     }
                     _ => None,
                 }
@@ -3005,9 +2922,7 @@ impl<'a> Extractor<'a> {
         }
         let name = match arg.kind() {
             "identifier" => self.t(arg),
-            "field_access" if arg.child_by_field_name("object")?.kind() == "this" => {
-                self.t(arg.child_by_field_name("field")?)
-            }
+            "field_access" if arg.field("object")?.kind() == "this" => self.t(arg.field("field")?),
             _ => return None,
         };
         for key in [(ctx.function, name.to_string()), (None, name.to_string())] {
@@ -3044,14 +2959,11 @@ impl<'a> Extractor<'a> {
                     if let Some(&s) = self.carrier_str.get(&n.id()) {
                         return Some(s);
                     }
-                    n.child_by_field_name("object")
+                    n.field("object")
                 }
                 "identifier" => self.lookup(self.t(n)).and_then(|i| i.value),
-                "field_access"
-                    if n.child_by_field_name("object")
-                        .is_some_and(|o| o.kind() == "this") =>
-                {
-                    let field = self.t(n.child_by_field_name("field")?);
+                "field_access" if n.field("object").is_some_and(|o| o.kind() == "this") => {
+                    let field = self.t(n.field("field")?);
                     self.lookup_field(field).and_then(|i| i.value)
                 }
                 "parenthesized_expression" | "cast_expression" => {

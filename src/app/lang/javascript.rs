@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use super::common::FieldExt;
+
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
     PerCallConnection, Pos, StringLit,
@@ -856,7 +858,7 @@ fn logical_parent(node: Node) -> Option<(Node, Node)> {
 /// The function expression of a call, without TypeScript's `await f<T>()` misparse
 /// (`call(function: await_expression(f))`), and whether that wrapping awaited it.
 fn call_function(call: Node) -> Option<(Node, bool)> {
-    let func = call.child_by_field_name("function")?;
+    let func = call.field("function")?;
     if func.kind() == "await_expression" {
         if let Some(inner) = named_children(func).into_iter().next() {
             return Some((inner, true));
@@ -987,9 +989,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     let heritage = children(node)
                         .into_iter()
                         .find(|c| c.kind() == "class_heritage");
-                    if let (Some(name), Some(heritage)) =
-                        (node.child_by_field_name("name"), heritage)
-                    {
+                    if let (Some(name), Some(heritage)) = (node.field("name"), heritage) {
                         let h = self.text(heritage);
                         if h.contains("Model") || h.contains("BaseEntity") {
                             self.models.insert(self.text(name).to_string());
@@ -1002,10 +1002,7 @@ impl<'s, 't> Extractor<'s, 't> {
         for &node in &nodes {
             match node.kind() {
                 "variable_declarator" => {
-                    let (Some(name), value) = (
-                        node.child_by_field_name("name"),
-                        node.child_by_field_name("value"),
-                    ) else {
+                    let (Some(name), value) = (node.field("name"), node.field("value")) else {
                         continue;
                     };
                     if name.kind() == "object_pattern" {
@@ -1030,7 +1027,7 @@ impl<'s, 't> Extractor<'s, 't> {
                         continue;
                     }
                     let name_text = self.text(name).to_string();
-                    if let Some(ty) = node.child_by_field_name("type") {
+                    if let Some(ty) = node.field("type") {
                         self.typed_handle(&name_text, ty);
                     }
                     if let Some(value) = value {
@@ -1051,16 +1048,14 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                 }
                 "assignment_expression" => {
-                    let (Some(left), Some(right)) = (
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ) else {
+                    let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
+                    else {
                         continue;
                     };
                     let name = match left.kind() {
                         "identifier" => Some(self.text(left).to_string()),
                         "member_expression" => left
-                            .child_by_field_name("property")
+                            .field("property")
                             .map(|p| self.text(p).trim_start_matches('#').to_string()),
                         _ => None,
                     };
@@ -1073,9 +1068,9 @@ impl<'s, 't> Extractor<'s, 't> {
                 | "public_field_definition"
                 | "field_definition" => {
                     let name = node
-                        .child_by_field_name("pattern")
-                        .or_else(|| node.child_by_field_name("name"))
-                        .or_else(|| node.child_by_field_name("property"));
+                        .field("pattern")
+                        .or_else(|| node.field("name"))
+                        .or_else(|| node.field("property"));
                     let Some(name) = name else { continue };
                     if !matches!(
                         name.kind(),
@@ -1084,10 +1079,10 @@ impl<'s, 't> Extractor<'s, 't> {
                         continue;
                     }
                     let name_text = self.text(name).trim_start_matches('#').to_string();
-                    if let Some(ty) = node.child_by_field_name("type") {
+                    if let Some(ty) = node.field("type") {
                         self.typed_handle(&name_text, ty);
                     }
-                    if let Some(value) = node.child_by_field_name("value") {
+                    if let Some(value) = node.field("value") {
                         self.value_handle(&name_text, value);
                     }
                 }
@@ -1108,7 +1103,7 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn import(&mut self, node: Node) {
-        let Some(source) = node.child_by_field_name("source") else {
+        let Some(source) = node.field("source") else {
             return;
         };
         let module = strip_quotes(self.text(source)).to_string();
@@ -1132,9 +1127,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                     "named_imports" => {
                         for spec in named_children(part) {
-                            let local = spec
-                                .child_by_field_name("alias")
-                                .or_else(|| spec.child_by_field_name("name"));
+                            let local = spec.field("alias").or_else(|| spec.field("name"));
                             if let Some(local) = local {
                                 self.bindings.insert(
                                     strip_quotes(self.text(local)).to_string(),
@@ -1159,7 +1152,7 @@ impl<'s, 't> Extractor<'s, 't> {
         if fname != "require" && func.kind() != "import" {
             return;
         }
-        let Some(args) = node.child_by_field_name("arguments") else {
+        let Some(args) = node.field("arguments") else {
             return;
         };
         let Some(first) = named_children(args).into_iter().next() else {
@@ -1177,11 +1170,9 @@ impl<'s, 't> Extractor<'s, 't> {
             };
             match parent.kind() {
                 "member_expression" | "await_expression" => holder = parent,
-                "call_expression" if parent.child_by_field_name("function") == Some(child) => {
-                    holder = parent
-                }
+                "call_expression" if parent.field("function") == Some(child) => holder = parent,
                 "variable_declarator" => {
-                    if let Some(name) = parent.child_by_field_name("name") {
+                    if let Some(name) = parent.field("name") {
                         for local in self.pattern_names(name) {
                             self.bindings.insert(local, module.clone());
                         }
@@ -1228,7 +1219,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 let qname = match q.kind() {
                     "identifier" => self.text(q).to_string(),
                     "member_expression" => q
-                        .child_by_field_name("property")
+                        .field("property")
                         .map(|p| self.text(p).to_string())
                         .unwrap_or_default(),
                     _ => String::new(),
@@ -1281,7 +1272,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let v = unwrap_await(value);
         match v.kind() {
             "new_expression" => {
-                let ctor = v.child_by_field_name("constructor")?;
+                let ctor = v.field("constructor")?;
                 let (qualifier, name) = self.split_name(ctor);
                 match name.as_str() {
                     "Pool" if self.creation_is_driver(qualifier, &name, Driver::Pg) => {
@@ -1392,10 +1383,10 @@ impl<'s, 't> Extractor<'s, 't> {
         match node.kind() {
             "member_expression" => {
                 let name = node
-                    .child_by_field_name("property")
+                    .field("property")
                     .map(|p| self.text(p).to_string())
                     .unwrap_or_default();
-                (node.child_by_field_name("object"), name)
+                (node.field("object"), name)
             }
             "identifier" => (None, self.text(node).to_string()),
             _ => (None, String::new()),
@@ -1422,10 +1413,10 @@ impl<'s, 't> Extractor<'s, 't> {
                     break;
                 }
                 "member_expression" => {
-                    if let Some(p) = n.child_by_field_name("property") {
+                    if let Some(p) = n.field("property") {
                         names.push(self.text(p).trim_start_matches('#').to_string());
                     }
-                    match n.child_by_field_name("object") {
+                    match n.field("object") {
                         Some(o) => n = o,
                         None => break,
                     }
@@ -1437,13 +1428,13 @@ impl<'s, 't> Extractor<'s, 't> {
                     };
                     let func = unwrap_expr(func);
                     if func.kind() == "member_expression" {
-                        if let Some(p) = func.child_by_field_name("property") {
+                        if let Some(p) = func.field("property") {
                             member_calls.push(self.text(p).to_string());
                         }
                     }
                     n = func;
                 }
-                "subscript_expression" => match n.child_by_field_name("object") {
+                "subscript_expression" => match n.field("object") {
                     Some(o) => n = o,
                     None => break,
                 },
@@ -1462,7 +1453,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     Some(inner) => n = inner,
                     None => break,
                 },
-                "new_expression" => match n.child_by_field_name("constructor") {
+                "new_expression" => match n.field("constructor") {
                     Some(c) => n = c,
                     None => break,
                 },
@@ -1485,14 +1476,9 @@ impl<'s, 't> Extractor<'s, 't> {
         while let Some(n) = stack.pop() {
             let inner = unwrap_expr(n);
             if inner.kind() == "binary_expression"
-                && inner
-                    .child_by_field_name("operator")
-                    .is_some_and(|o| self.text(o) == "+")
+                && inner.field("operator").is_some_and(|o| self.text(o) == "+")
             {
-                if let (Some(l), Some(r)) = (
-                    inner.child_by_field_name("left"),
-                    inner.child_by_field_name("right"),
-                ) {
+                if let (Some(l), Some(r)) = (inner.field("left"), inner.field("right")) {
                     stack.push(r);
                     stack.push(l);
                     continue;
@@ -1601,16 +1587,12 @@ impl<'s, 't> Extractor<'s, 't> {
             "class_declaration" | "class" | "abstract_class_declaration" => {
                 let mut inner = ctx.clone();
                 let name = node
-                    .child_by_field_name("name")
+                    .field("name")
                     .map(|n| self.text(n).to_string())
                     .or_else(|| {
                         let (_, parent) = logical_parent(node)?;
                         (parent.kind() == "variable_declarator")
-                            .then(|| {
-                                parent
-                                    .child_by_field_name("name")
-                                    .map(|n| self.text(n).to_string())
-                            })
+                            .then(|| parent.field("name").map(|n| self.text(n).to_string()))
                             .flatten()
                     });
                 if name.is_some() {
@@ -1654,10 +1636,7 @@ impl<'s, 't> Extractor<'s, 't> {
             }
             "variable_declarator" => {
                 let mut inner = ctx.clone();
-                if let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                ) {
+                if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
                     if unwrap_expr(value).kind() == "object" && name.kind() == "identifier" {
                         inner.class = Some(self.text(name).to_string());
                     }
@@ -1710,11 +1689,8 @@ impl<'s, 't> Extractor<'s, 't> {
             return;
         }
         let index = self.file.functions.len();
-        let body = node
-            .child_by_field_name("body")
-            .map(range)
-            .unwrap_or_else(|| range(node));
-        let arity = if node.child_by_field_name("parameter").is_some() {
+        let body = node.field("body").map(range).unwrap_or_else(|| range(node));
+        let arity = if node.field("parameter").is_some() {
             1
         } else {
             self.params(node).len()
@@ -1739,18 +1715,15 @@ impl<'s, 't> Extractor<'s, 't> {
 
     /// Parameters (patterns), without TypeScript's `this` parameter.
     fn params(&self, node: Node<'t>) -> Vec<Node<'t>> {
-        if let Some(p) = node.child_by_field_name("parameter") {
+        if let Some(p) = node.field("parameter") {
             return vec![p];
         }
-        let Some(params) = node.child_by_field_name("parameters") else {
+        let Some(params) = node.field("parameters") else {
             return Vec::new();
         };
         named_children(params)
             .into_iter()
-            .filter(|p| {
-                p.child_by_field_name("pattern")
-                    .is_none_or(|x| x.kind() != "this")
-            })
+            .filter(|p| p.field("pattern").is_none_or(|x| x.kind() != "this"))
             .collect()
     }
 
@@ -1769,20 +1742,17 @@ impl<'s, 't> Extractor<'s, 't> {
                     out.push(self.text(p).to_string())
                 }
                 "required_parameter" | "optional_parameter" => {
-                    if let Some(x) = p
-                        .child_by_field_name("pattern")
-                        .or_else(|| p.child_by_field_name("name"))
-                    {
+                    if let Some(x) = p.field("pattern").or_else(|| p.field("name")) {
                         stack.push(x);
                     }
                 }
                 "pair_pattern" => {
-                    if let Some(v) = p.child_by_field_name("value") {
+                    if let Some(v) = p.field("value") {
                         stack.push(v);
                     }
                 }
                 "assignment_pattern" | "object_assignment_pattern" => {
-                    if let Some(l) = p.child_by_field_name("left") {
+                    if let Some(l) = p.field("left") {
                         stack.push(l);
                     }
                 }
@@ -1798,7 +1768,7 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn function_name(&self, node: Node) -> String {
-        if let Some(name) = node.child_by_field_name("name") {
+        if let Some(name) = node.field("name") {
             return strip_quotes(self.text(name)).to_string();
         }
         let Some((child, parent)) = logical_parent(node) else {
@@ -1812,13 +1782,11 @@ impl<'s, 't> Extractor<'s, 't> {
             })
         };
         let name = match parent.kind() {
-            "variable_declarator" => named(
-                parent
-                    .child_by_field_name("name")
-                    .filter(|n| n.kind() == "identifier"),
-            ),
-            "assignment_expression" if parent.child_by_field_name("right") == Some(child) => {
-                let left = parent.child_by_field_name("left");
+            "variable_declarator" => {
+                named(parent.field("name").filter(|n| n.kind() == "identifier"))
+            }
+            "assignment_expression" if parent.field("right") == Some(child) => {
+                let left = parent.field("left");
                 match left.map(|l| l.kind()) {
                     Some("identifier") => named(left),
                     Some("member_expression") => {
@@ -1826,18 +1794,16 @@ impl<'s, 't> Extractor<'s, 't> {
                         if text == "module.exports" {
                             Some("default".to_string())
                         } else {
-                            named(left.and_then(|l| l.child_by_field_name("property")))
+                            named(left.and_then(|l| l.field("property")))
                         }
                     }
                     _ => None,
                 }
             }
-            "pair" => named(parent.child_by_field_name("key")),
-            "public_field_definition" | "field_definition" => named(
-                parent
-                    .child_by_field_name("name")
-                    .or_else(|| parent.child_by_field_name("property")),
-            ),
+            "pair" => named(parent.field("key")),
+            "public_field_definition" | "field_definition" => {
+                named(parent.field("name").or_else(|| parent.field("property")))
+            }
             "export_statement" => Some("default".to_string()),
             "arguments" => {
                 // const handler = asyncHandler(async (req, res) => ...): the wrapper's variable.
@@ -1848,10 +1814,9 @@ impl<'s, 't> Extractor<'s, 't> {
                 let first = named_children(parent).into_iter().next() == Some(child);
                 let wrapped = match (call, bare && first) {
                     (Some(call), true) => match logical_parent(call) {
-                        Some((_, decl)) if decl.kind() == "variable_declarator" => named(
-                            decl.child_by_field_name("name")
-                                .filter(|n| n.kind() == "identifier"),
-                        ),
+                        Some((_, decl)) if decl.kind() == "variable_declarator" => {
+                            named(decl.field("name").filter(|n| n.kind() == "identifier"))
+                        }
                         _ => None,
                     },
                     _ => None,
@@ -1893,8 +1858,8 @@ impl<'s, 't> Extractor<'s, 't> {
         if func.kind() != "member_expression" {
             return None;
         }
-        let method = self.text(func.child_by_field_name("property")?);
-        let object = func.child_by_field_name("object")?;
+        let method = self.text(func.field("property")?);
+        let object = func.field("object")?;
         let list = named_children(args);
         let position = list.iter().position(|a| *a == node)?;
         if position == 0 {
@@ -1944,10 +1909,7 @@ impl<'s, 't> Extractor<'s, 't> {
                         break;
                     };
                     let (qualifier, name) = self.split_name(func);
-                    let args = e
-                        .child_by_field_name("arguments")
-                        .map(named_children)
-                        .unwrap_or_default();
+                    let args = e.field("arguments").map(named_children).unwrap_or_default();
                     match (qualifier, name.as_str(), args.len()) {
                         (Some(q), "keys" | "values" | "entries", 1) if self.text(q) == "Object" => {
                             Some(args[0])
@@ -1958,12 +1920,9 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                 }
                 "member_expression" => {
-                    let prop = e
-                        .child_by_field_name("property")
-                        .map(|p| self.text(p))
-                        .unwrap_or("");
+                    let prop = e.field("property").map(|p| self.text(p)).unwrap_or("");
                     if prop == "rows" || prop == "recordset" {
-                        e.child_by_field_name("object")
+                        e.field("object")
                     } else {
                         None
                     }
@@ -1988,12 +1947,9 @@ impl<'s, 't> Extractor<'s, 't> {
             "call_expression" => (text, self.call_at.get(&range(e)).copied(), None),
             "identifier" => (text, None, Some(self.text(e).to_string())),
             "member_expression" => {
-                let object = e.child_by_field_name("object");
+                let object = e.field("object");
                 if object.is_some_and(|o| o.kind() == "this") {
-                    let prop = e
-                        .child_by_field_name("property")
-                        .map(|p| self.text(p))
-                        .unwrap_or("");
+                    let prop = e.field("property").map(|p| self.text(p)).unwrap_or("");
                     (text, None, Some(format!("this.{prop}")))
                 } else {
                     (text, None, None)
@@ -2031,12 +1987,12 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn for_statement(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
-        let initializer = node.child_by_field_name("initializer");
+        let initializer = node.field("initializer");
         let mut variables = Vec::new();
         if let Some(init) = initializer {
             for decl in named_children(init) {
                 if decl.kind() == "variable_declarator" {
-                    if let Some(name) = decl.child_by_field_name("name") {
+                    if let Some(name) = decl.field("name") {
                         variables.extend(self.pattern_names(name));
                     }
                 }
@@ -2054,13 +2010,11 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn for_in(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
-        let right = node.child_by_field_name("right");
+        let right = node.field("right");
         if let Some(r) = right {
             self.walk(r, ctx, depth + 1);
         }
-        let of = node
-            .child_by_field_name("operator")
-            .is_some_and(|o| self.text(o) == "of");
+        let of = node.field("operator").is_some_and(|o| self.text(o) == "of");
         let awaited = children(node).iter().any(|c| c.kind() == "await");
         let kind = match (of, awaited) {
             (true, true) => "for await...of",
@@ -2068,7 +2022,7 @@ impl<'s, 't> Extractor<'s, 't> {
             (false, _) => "for...in",
         };
         let variables = node
-            .child_by_field_name("left")
+            .field("left")
             .map(|l| self.pattern_names(l))
             .unwrap_or_default();
         let index = self.push_loop(node, ctx, kind, right, variables);
@@ -2089,7 +2043,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let callee = match func.kind() {
             "identifier" => self.text(func).to_string(),
             "member_expression" => func
-                .child_by_field_name("property")
+                .field("property")
                 .map(|p| self.text(p).to_string())
                 .unwrap_or_default(),
             "import" => "import".to_string(),
@@ -2097,7 +2051,7 @@ impl<'s, 't> Extractor<'s, 't> {
             _ => self.short(func, 40),
         };
         let receiver = if func.kind() == "member_expression" {
-            func.child_by_field_name("object")
+            func.field("object")
         } else {
             None
         };
@@ -2105,7 +2059,7 @@ impl<'s, 't> Extractor<'s, 't> {
             Some(r) => self.chain_of(r),
             None => (Vec::new(), Vec::new(), None),
         };
-        let arguments = node.child_by_field_name("arguments");
+        let arguments = node.field("arguments");
         let (args, template) = match arguments {
             Some(a) if a.kind() == "template_string" => (vec![a], Some(a)),
             Some(a) => (named_children(a), None),
@@ -2184,18 +2138,18 @@ impl<'s, 't> Extractor<'s, 't> {
             }
             "call_expression" => {
                 let template = a
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .filter(|t| t.kind() == "template_string")?;
                 self.push_sql_string(template, ctx.function)
             }
             "object" => {
                 let pair = named_children(a).into_iter().find(|p| {
                     p.kind() == "pair"
-                        && p.child_by_field_name("key")
+                        && p.field("key")
                             .is_some_and(|k| matches!(strip_quotes(self.text(k)), "text" | "sql"))
                 })?;
                 // One level only: `{ text: sql }`, never nested objects.
-                let value = unwrap_expr(pair.child_by_field_name("value")?);
+                let value = unwrap_expr(pair.field("value")?);
                 if value.kind() == "object" {
                     return None;
                 }
@@ -2311,7 +2265,7 @@ impl<'s, 't> Extractor<'s, 't> {
             | "ternary_expression" => true,
             "call_expression" => {
                 let tagged = a
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .is_some_and(|t| t.kind() == "template_string");
                 if tagged {
                     let tag = call_function(a)
@@ -2324,7 +2278,7 @@ impl<'s, 't> Extractor<'s, 't> {
             }
             "object" => named_children(a).into_iter().any(|p| {
                 p.kind() == "pair"
-                    && p.child_by_field_name("key")
+                    && p.field("key")
                         .is_some_and(|k| matches!(strip_quotes(self.text(k)), "text" | "sql"))
             }),
             _ => false,
@@ -2603,9 +2557,7 @@ impl<'s, 't> Extractor<'s, 't> {
             return None;
         }
         let is_this_member = receiver.kind() == "member_expression"
-            && receiver
-                .child_by_field_name("object")
-                .is_some_and(|o| o.kind() == "this");
+            && receiver.field("object").is_some_and(|o| o.kind() == "this");
         let plain = receiver.kind() == "identifier";
         let container = receiver.kind() == "member_expression"
             && info.chain.len() >= 2
@@ -2654,7 +2606,7 @@ impl<'s, 't> Extractor<'s, 't> {
         // Only the outermost call of a chain.
         if let Some((child, parent)) = logical_parent(node) {
             if parent.kind() == "member_expression"
-                && parent.child_by_field_name("object") == Some(child)
+                && parent.field("object") == Some(child)
                 && parent
                     .parent()
                     .is_some_and(|g| g.kind() == "call_expression")
@@ -2667,7 +2619,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let root_func = unwrap_expr(root_func);
         let is_root_name =
             |n: &str| KNEX_ROOT_NAMES.contains(&n) || self.handles.get(n) == Some(&Handle::Knex);
-        let root_args = root_call.child_by_field_name("arguments").map(|a| {
+        let root_args = root_call.field("arguments").map(|a| {
             if a.kind() == "template_string" {
                 1
             } else {
@@ -2678,19 +2630,17 @@ impl<'s, 't> Extractor<'s, 't> {
         let rooted = match root_func.kind() {
             "identifier" => is_root_name(self.text(root_func)) && root_args.unwrap_or(0) >= 1,
             "member_expression" => {
-                let object = unwrap_expr(root_func.child_by_field_name("object")?);
-                let prop = self.text(root_func.child_by_field_name("property")?);
+                let object = unwrap_expr(root_func.field("object")?);
+                let prop = self.text(root_func.field("property")?);
                 if object.kind() == "this" {
                     is_root_name(prop) && root_args.unwrap_or(0) >= 1
                 } else {
                     let object_name = match object.kind() {
                         "identifier" => Some(self.text(object)),
                         "member_expression"
-                            if object
-                                .child_by_field_name("object")
-                                .is_some_and(|o| o.kind() == "this") =>
+                            if object.field("object").is_some_and(|o| o.kind() == "this") =>
                         {
-                            object.child_by_field_name("property").map(|p| self.text(p))
+                            object.field("property").map(|p| self.text(p))
                         }
                         _ => None,
                     };
@@ -2734,7 +2684,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let raw = root_method == Some("raw");
         let sql = if raw {
             root_call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .and_then(|a| named_children(a).into_iter().next())
         } else {
             None
@@ -2777,15 +2727,9 @@ impl<'s, 't> Extractor<'s, 't> {
 
     fn assignment(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
         let (target, value) = if node.kind() == "variable_declarator" {
-            (
-                node.child_by_field_name("name"),
-                node.child_by_field_name("value"),
-            )
+            (node.field("name"), node.field("value"))
         } else {
-            (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            )
+            (node.field("left"), node.field("right"))
         };
         let (Some(target), Some(value)) = (target, value) else {
             return;
@@ -2816,7 +2760,7 @@ impl<'s, 't> Extractor<'s, 't> {
     // ── Connections ────────────────────────────────────────────────────────────────────
 
     fn new_expression(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
-        let Some(ctor) = node.child_by_field_name("constructor") else {
+        let Some(ctor) = node.field("constructor") else {
             return;
         };
         let (qualifier, name) = self.split_name(ctor);
@@ -2888,18 +2832,13 @@ impl<'s, 't> Extractor<'s, 't> {
         }
         // pool.connect().then(client => ...)
         if let Some((child, parent)) = logical_parent(node) {
-            if parent.kind() == "member_expression"
-                && parent.child_by_field_name("object") == Some(child)
-            {
-                let prop = parent
-                    .child_by_field_name("property")
-                    .map(|p| self.text(p))
-                    .unwrap_or("");
+            if parent.kind() == "member_expression" && parent.field("object") == Some(child) {
+                let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
                 if let (true, Some(then_call)) = (
                     prop == "then",
                     parent.parent().filter(|g| g.kind() == "call_expression"),
                 ) {
-                    let cb = then_call.child_by_field_name("arguments").and_then(|a| {
+                    let cb = then_call.field("arguments").and_then(|a| {
                         named_children(a)
                             .into_iter()
                             .find(|x| is_function(x.kind()))
@@ -2975,19 +2914,14 @@ impl<'s, 't> Extractor<'s, 't> {
                 "await_expression" => holder = parent,
                 "binary_expression"
                     if parent
-                        .child_by_field_name("operator")
+                        .field("operator")
                         .is_some_and(|o| matches!(self.text(o), "||" | "??")) =>
                 {
                     holder = parent
                 }
-                "ternary_expression" if parent.child_by_field_name("condition") != Some(child) => {
-                    holder = parent
-                }
-                "member_expression" if parent.child_by_field_name("object") == Some(child) => {
-                    let prop = parent
-                        .child_by_field_name("property")
-                        .map(|p| self.text(p))
-                        .unwrap_or("");
+                "ternary_expression" if parent.field("condition") != Some(child) => holder = parent,
+                "member_expression" if parent.field("object") == Some(child) => {
+                    let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
                     match parent.parent() {
                         Some(call) if call.kind() == "call_expression" && prop == "connect" => {
                             holder = call
@@ -3003,11 +2937,8 @@ impl<'s, 't> Extractor<'s, 't> {
             return (None, Disposal::Never);
         };
         let variable = match parent.kind() {
-            "variable_declarator" if parent.child_by_field_name("value") == Some(child) => {
-                let Some(name) = parent
-                    .child_by_field_name("name")
-                    .filter(|n| n.kind() == "identifier")
-                else {
+            "variable_declarator" if parent.field("value") == Some(child) => {
+                let Some(name) = parent.field("name").filter(|n| n.kind() == "identifier") else {
                     return (None, Disposal::Never);
                 };
                 let name = self.text(name).to_string();
@@ -3031,9 +2962,9 @@ impl<'s, 't> Extractor<'s, 't> {
                 name
             }
             "assignment_expression" | "augmented_assignment_expression"
-                if parent.child_by_field_name("right") == Some(child) =>
+                if parent.field("right") == Some(child) =>
             {
-                let Some(left) = parent.child_by_field_name("left") else {
+                let Some(left) = parent.field("left") else {
                     return (None, Disposal::Never);
                 };
                 match left.kind() {
@@ -3081,7 +3012,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 .map(|(f, _)| self.short(f, 60))
                 .unwrap_or_default(),
             "new_expression" => call
-                .child_by_field_name("constructor")
+                .field("constructor")
                 .map(|c| format!("new {}", self.short(c, 60)))
                 .unwrap_or_default(),
             _ => String::new(),
@@ -3094,14 +3025,12 @@ impl<'s, 't> Extractor<'s, 't> {
         while let Some(n) = stack.pop() {
             let declares = match n.kind() {
                 "variable_declarator" => n
-                    .child_by_field_name("name")
+                    .field("name")
                     .is_some_and(|p| self.pattern_names(p).iter().any(|x| x == name)),
                 "formal_parameters" => named_children(n)
                     .into_iter()
                     .any(|p| self.pattern_names(p).iter().any(|x| x == name)),
-                "arrow_function" => n
-                    .child_by_field_name("parameter")
-                    .is_some_and(|p| self.text(p) == name),
+                "arrow_function" => n.field("parameter").is_some_and(|p| self.text(p) == name),
                 _ => false,
             };
             if declares {
@@ -3157,11 +3086,8 @@ impl<'s, 't> Extractor<'s, 't> {
             }
             let mut release: Option<(Node, String)> = None;
             match parent.kind() {
-                "member_expression" if parent.child_by_field_name("object") == Some(child) => {
-                    let prop = parent
-                        .child_by_field_name("property")
-                        .map(|p| self.text(p))
-                        .unwrap_or("");
+                "member_expression" if parent.field("object") == Some(child) => {
+                    let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
                     if CLOSE_METHODS.contains(&prop) {
                         if let Some(call) =
                             parent.parent().filter(|c| c.kind() == "call_expression")
@@ -3189,7 +3115,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 "return_statement" => {
                     escapes.get_or_insert_with(|| "returned".into());
                 }
-                "arrow_function" if parent.child_by_field_name("body") == Some(child) => {
+                "arrow_function" if parent.field("body") == Some(child) => {
                     escapes.get_or_insert_with(|| "returned".into());
                 }
                 "yield_expression" => {
@@ -3198,8 +3124,8 @@ impl<'s, 't> Extractor<'s, 't> {
                 "pair" | "array" | "spread_element" => {
                     escapes.get_or_insert_with(|| "stored in an object".into());
                 }
-                "assignment_expression" if parent.child_by_field_name("right") == Some(child) => {
-                    if let Some(left) = parent.child_by_field_name("left") {
+                "assignment_expression" if parent.field("right") == Some(child) => {
+                    if let Some(left) = parent.field("left") {
                         if left.kind() != "identifier" || !self.declared_in(self.text(left), scope)
                         {
                             escapes.get_or_insert_with(|| {
@@ -3275,7 +3201,7 @@ impl<'s, 't> Extractor<'s, 't> {
             let Some(catch) = ancestor_of_kind(r, "catch_clause") else {
                 return false;
             };
-            let Some(body) = catch.parent().and_then(|t| t.child_by_field_name("body")) else {
+            let Some(body) = catch.parent().and_then(|t| t.field("body")) else {
                 return false;
             };
             releases.iter().any(|&other| {

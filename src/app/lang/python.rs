@@ -49,6 +49,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use super::common::FieldExt;
+
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
@@ -1221,7 +1223,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn field(node: Node<'a>, name: &str) -> Option<Node<'a>> {
-        node.child_by_field_name(name)
+        node.field(name)
     }
 
     fn field_text(&self, node: Node<'a>, name: &str) -> String {
