@@ -174,3 +174,32 @@ fn receivers_must_plausibly_mean_the_repository_function() {
     // `patterns[i].exec` is a RegExp, not db.js's exec; `db.exec` is; BEGIN is session control.
     assert_eq!(lines, vec![(10, "query-in-loop")], "{lines:?}");
 }
+
+#[test]
+fn nested_loops_over_queries_report_the_inner_call_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("forms.js"),
+        "async function copy(pool) {\n  const { rows: forms } = await pool.query('SELECT id FROM forms');\n  for (const form of forms) {\n    const { rows: fields } = await pool.query('SELECT id FROM fields WHERE form_id = $1', [form.id]);\n    for (const field of fields) {\n      await pool.query('INSERT INTO field_copies (field_id) VALUES ($1)', [field.id]);\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let options = ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        dialect: None,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: true,
+        app: true,
+    };
+    let report = run(&options, &Config::default()).unwrap();
+    let lines: Vec<(u32, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.location.line.unwrap_or(0), f.rule.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(4, "n-plus-one"), (6, "n-plus-one")],
+        "{lines:?}"
+    );
+}

@@ -57,6 +57,16 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                 if Some(ci) == lp.source_call || is_follow_up_read(call, Some(&source_text)) {
                     continue;
                 }
+                // Nested loops over queries: report once, at the innermost one.
+                let inner_query_loop = call
+                    .loops
+                    .iter()
+                    .skip_while(|&&l| l != li)
+                    .skip(1)
+                    .any(|&l| facts.sources.get(l).is_some_and(Option::is_some));
+                if inner_query_loop {
+                    continue;
+                }
                 let Some(reach) = repo.reach(call) else {
                     continue;
                 };
