@@ -253,14 +253,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
         );
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = use_color(args.color, args.output.is_none());
     let written = match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -292,6 +285,19 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         .threshold()
         .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if failing { 1 } else { 0 })
+}
+
+/// Colour when asked, or on a terminal (standard output, not a file) without NO_COLOR.
+fn use_color(choice: ColorChoice, to_stdout: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_stdout
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 fn write_report(
@@ -386,14 +392,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
     };
     let analysis = crate::analyze::analyze(&snapshot, &config);
     let report = crate::model::report::LiveReport::new(&snapshot, analysis);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = use_color(args.color, args.output.is_none());
     let rendered = match args.format {
         LiveFormat::Text => report::text::render_live(&report, color),
         LiveFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

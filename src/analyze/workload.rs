@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Thresholds;
+use crate::model::finding::one_line;
 use crate::model::snapshot::{Snapshot, StatementStat, TableStat};
 use crate::model::PredicateUse;
 use crate::sql::lex::{lex_into, Lexed};
@@ -416,13 +417,4 @@ fn catalog_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat
     let mut matches = snapshot.tables.iter().filter(|t| t.name == unquoted);
     let first = matches.next()?;
     matches.next().is_none().then_some(first)
-}
-
-fn one_line(text: &str, max: usize) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.chars().count() > max {
-        format!("{}…", joined.chars().take(max).collect::<String>())
-    } else {
-        joined
-    }
 }

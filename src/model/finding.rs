@@ -174,6 +174,32 @@ impl Finding {
     }
 }
 
+/// Text on one line for messages and evidence: white-space runs folded to one space,
+/// shortened to `max` characters with `…`. Reads only as much of `text` as it needs.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0usize;
+    let mut pending_space = false;
+    for ch in text.chars() {
+        if ch.is_whitespace() {
+            pending_space = count > 0;
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        out.push(ch);
+        count += 1;
+        if count > max {
+            let cut: String = out.chars().take(max).collect();
+            return format!("{cut}…");
+        }
+    }
+    out
+}
+
 /// Lower-cases and folds white space so that re-indentation keeps a fingerprint.
 pub fn normalise_snippet(snippet: &str) -> String {
     snippet

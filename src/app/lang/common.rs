@@ -4,54 +4,33 @@
 use tree_sitter::{Node, Point};
 
 use crate::app::ir::{AppFile, Pos};
+use crate::source::LineIndex;
 
-/// Line starts, to turn tree-sitter's byte columns into character columns.
+/// A file's text with its line index, to turn tree-sitter's byte columns into
+/// character columns.
 pub struct Source<'a> {
     pub text: &'a str,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
 }
 
 impl<'a> Source<'a> {
     pub fn new(text: &'a str) -> Source<'a> {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Source { text, line_starts }
+        Source {
+            text,
+            lines: LineIndex::new(text),
+        }
     }
 
     /// 1-based line and character column of a tree-sitter point.
     pub fn pos(&self, point: Point) -> Pos {
-        let start = self
-            .line_starts
-            .get(point.row)
-            .copied()
-            .unwrap_or(self.text.len());
-        let end = (start + point.column).min(self.text.len());
-        let mut end = end;
-        while !self.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let column = self.text[start.min(end)..end].chars().count() as u32 + 1;
-        Pos {
-            line: point.row as u32 + 1,
-            column,
-        }
+        let start = self.lines.line_start(self.text, point.row as u32 + 1);
+        self.pos_of_byte(start + point.column)
     }
 
     /// 1-based position of a byte offset.
     pub fn pos_of_byte(&self, byte: usize) -> Pos {
-        let row = match self.line_starts.binary_search(&byte) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let start = self.line_starts[row];
-        let mut end = byte.min(self.text.len());
-        while !self.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        Pos {
-            line: row as u32 + 1,
-            column: self.text[start.min(end)..end].chars().count() as u32 + 1,
-        }
+        let (line, column) = self.lines.position(self.text, byte);
+        Pos { line, column }
     }
 
     pub fn text(&self, node: Node) -> &'a str {
@@ -60,16 +39,7 @@ impl<'a> Source<'a> {
 
     /// Node text on one line, shortened for evidence.
     pub fn short(&self, node: Node, max: usize) -> String {
-        let joined = self
-            .text(node)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if joined.chars().count() > max {
-            format!("{}…", joined.chars().take(max).collect::<String>())
-        } else {
-            joined
-        }
+        crate::model::finding::one_line(self.text(node), max)
     }
 
     pub fn start(&self, node: Node) -> Pos {

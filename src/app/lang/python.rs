@@ -1196,30 +1196,9 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// `Source::short` (whitespace runs collapsed, shortened to `max` characters and
-    /// `…`), reading only as much of the node's text as the result needs.
+    /// The node's text on one line (`one_line`), shortened to `max` characters.
     fn short(&self, node: Node<'a>, max: usize) -> String {
-        let mut out = String::new();
-        let mut count = 0usize;
-        let mut pending_space = false;
-        for ch in self.text(node).chars() {
-            if ch.is_whitespace() {
-                pending_space = count > 0;
-                continue;
-            }
-            if pending_space {
-                out.push(' ');
-                count += 1;
-                pending_space = false;
-            }
-            out.push(ch);
-            count += 1;
-            if count > max {
-                let cut: String = out.chars().take(max).collect();
-                return format!("{cut}…");
-            }
-        }
-        out
+        crate::model::finding::one_line(self.text(node), max)
     }
 
     fn field(node: Node<'a>, name: &str) -> Option<Node<'a>> {

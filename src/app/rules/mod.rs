@@ -8,7 +8,7 @@ pub mod query_in_loop;
 pub mod sync_over_async;
 pub mod undisposed_connection;
 
-use super::ir::{AppFile, Loop, Pos};
+use super::ir::{AppFile, Pos};
 use super::resolve::{Reach, Repo};
 use crate::model::RelatedLocation;
 use crate::rules::RuleMeta;
@@ -98,23 +98,6 @@ pub fn finding(
 
 /// The query a loop iterates over, when it is one: directly (`foreach (var x in
 /// repo.GetAll())`) or through a variable assigned from a query before the loop.
-pub fn loop_source_query(repo: &Repo, file: &AppFile, lp: &Loop) -> Option<(String, Pos, Reach)> {
-    if let Some(ci) = lp.source_call {
-        let call = &file.calls[ci];
-        return repo.reach(call).map(|r| (call.text.clone(), call.start, r));
-    }
-    let variable = lp.source_var.as_deref()?;
-    // The last assignment of that variable before the loop, in the same function.
-    let assignment = file
-        .assignments
-        .iter()
-        .filter(|a| a.function == lp.function && a.variable == variable && a.start < lp.start)
-        .max_by_key(|a| a.start)?;
-    let call = &file.calls[assignment.call];
-    repo.reach(call)
-        .map(|r| (format!("{variable} = {}", call.text), call.start, r))
-}
-
 pub type LoopSource = (String, Pos, Reach);
 
 /// Per-file loop facts computed once for the loop rules: each loop's query source, and

@@ -2,6 +2,7 @@
 
 use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
+use crate::model::finding::one_line;
 use crate::model::{Category, RelatedLocation, Severity};
 use crate::rules::RuleMeta;
 use crate::sql::query::{QueryShape, ScopeKind};
@@ -168,7 +169,7 @@ fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
     let listed: Vec<String> = related
         .iter()
         .take(MAX_LISTED)
-        .map(|r| format!("line {}: `{}`", r.line, shorten(&r.text, 60)))
+        .map(|r| format!("line {}: `{}`", r.line, one_line(&r.text, 60)))
         .collect();
     let more = if related.len() > MAX_LISTED {
         format!(" and {} more", related.len() - MAX_LISTED)
@@ -199,14 +200,5 @@ fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
         snippet: header,
         related,
         recommendation: "Replace the loop with one set-based statement (INSERT ... SELECT, UPDATE ... FROM ... JOIN, MERGE), or process in batches with TOP (n) instead of one row at a time".to_string(),
-    }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max).collect();
-        format!("{cut}…")
     }
 }
