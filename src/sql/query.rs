@@ -1050,12 +1050,38 @@ fn classify_name(name: &str, first: &Tok) -> SourceKind {
 }
 
 /// Reads `a.b.c` (quotes and placeholders removed). Returns the name and next index.
-pub fn read_name(toks: &[Tok], mut i: usize, hi: usize) -> (String, usize) {
+pub fn read_name(toks: &[Tok], i: usize, hi: usize) -> (String, usize) {
+    read_name_with(toks, i, hi, true, false)
+}
+
+/// The one name reader: parts separated by `.` (or `..`, the default schema), installer
+/// placeholders `{...}` skipped; `variables` accepts `@table_variable` parts, `templates`
+/// keeps SSMS template parameters `<name, type, default>` as written.
+pub fn read_name_with(
+    toks: &[Tok],
+    mut i: usize,
+    hi: usize,
+    variables: bool,
+    templates: bool,
+) -> (String, usize) {
     let mut parts: Vec<String> = Vec::new();
     let mut expect = true;
     while i < hi {
         let tok = &toks[i];
-        if expect && (tok.is_identifier_like() || tok.kind == TokKind::Variable) {
+        if expect && templates && tok.is_punct("<") {
+            let close = toks[i..hi]
+                .iter()
+                .take(16)
+                .position(|t| t.is_punct(">"))
+                .map(|o| i + o);
+            if let Some(close) = close {
+                parts.push(raw_text(&toks[i..=close]));
+                expect = false;
+                i = close + 1;
+                continue;
+            }
+        }
+        if expect && (tok.is_identifier_like() || (variables && tok.kind == TokKind::Variable)) {
             parts.push(strip_placeholders(&tok.text));
             expect = false;
         } else if tok.is_punct("{") {
@@ -1066,7 +1092,7 @@ pub fn read_name(toks: &[Tok], mut i: usize, hi: usize) -> (String, usize) {
                 }
                 None => break,
             }
-        } else if (!expect && tok.is_punct(".")) || tok.is_punct("..") {
+        } else if tok.is_punct(".") || tok.is_punct("..") {
             expect = true;
         } else {
             break;
@@ -1079,4 +1105,23 @@ pub fn read_name(toks: &[Tok], mut i: usize, hi: usize) -> (String, usize) {
         .collect::<Vec<_>>()
         .join(".");
     (name, i)
+}
+
+/// Tokens of one line re-joined with the spacing they had in the file.
+fn raw_text(toks: &[Tok]) -> String {
+    let mut out = String::new();
+    let mut previous: Option<&Tok> = None;
+    for tok in toks {
+        if let Some(prev) = previous {
+            let gap = if prev.end_line == tok.line {
+                tok.col.saturating_sub(prev.end_col)
+            } else {
+                1
+            };
+            out.extend(std::iter::repeat_n(' ', gap as usize));
+        }
+        out.push_str(&tok.text);
+        previous = Some(tok);
+    }
+    out
 }

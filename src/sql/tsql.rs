@@ -823,87 +823,11 @@ pub fn fetch_cursor_name(toks: &[Tok]) -> Option<String> {
 }
 
 /// Reads a possibly qualified object name, skipping installer placeholders such as
-/// `{databaseOwner}{objectQualifier}`. Returns the name and the index after it.
-pub fn read_object_name(toks: &[Tok], mut i: usize, end: usize) -> (String, usize) {
-    let mut parts: Vec<String> = Vec::new();
-    let mut expect_part = true;
-    while i < end {
-        let tok = &toks[i];
-        if tok.is_punct("{") {
-            // Skip `{placeholder}`.
-            let close = toks[i..end].iter().position(|t| t.is_punct("}"));
-            match close {
-                Some(offset) => i += offset + 1,
-                None => break,
-            }
-            continue;
-        }
-        // An SSMS template parameter: `<procedure_name, sysname, ProcName>`, kept as written.
-        if expect_part && tok.is_punct("<") {
-            let close = toks[i..end]
-                .iter()
-                .take(16)
-                .position(|t| t.is_punct(">"))
-                .map(|offset| i + offset);
-            if let Some(close) = close {
-                parts.push(raw_text(&toks[i..=close]));
-                expect_part = false;
-                i = close + 1;
-                continue;
-            }
-        }
-        if expect_part && tok.is_identifier_like() && !tok.is_punct(".") {
-            let cleaned = strip_placeholders(&tok.text);
-            if !cleaned.is_empty() {
-                if let Some(last) = parts.last_mut().filter(|_| !expect_part) {
-                    last.push_str(&cleaned);
-                } else {
-                    parts.push(cleaned);
-                }
-            }
-            expect_part = false;
-            i += 1;
-            continue;
-        }
-        if tok.is_punct(".") {
-            expect_part = true;
-            i += 1;
-            continue;
-        }
-        if tok.is_punct("..") {
-            // `db..name`: default schema.
-            parts.push(String::new());
-            expect_part = true;
-            i += 1;
-            continue;
-        }
-        break;
-    }
-    let name = parts
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(".");
-    (name, i)
-}
-
-/// Tokens of one line re-joined with the spacing they had in the file.
-fn raw_text(toks: &[Tok]) -> String {
-    let mut out = String::new();
-    let mut previous: Option<&Tok> = None;
-    for tok in toks {
-        if let Some(prev) = previous {
-            let gap = if prev.end_line == tok.line {
-                tok.col.saturating_sub(prev.end_col)
-            } else {
-                1
-            };
-            out.extend(std::iter::repeat_n(' ', gap as usize));
-        }
-        out.push_str(&tok.text);
-        previous = Some(tok);
-    }
-    out
+/// `{databaseOwner}{objectQualifier}` and keeping SSMS template parameters
+/// (`<procedure_name, sysname, ProcName>`) as written. Returns the name and the index
+/// after it.
+pub fn read_object_name(toks: &[Tok], i: usize, end: usize) -> (String, usize) {
+    super::query::read_name_with(toks, i, end, false, true)
 }
 
 /// Removes `{placeholder}` groups from an identifier (`{objectQualifier}GetPortals`).
