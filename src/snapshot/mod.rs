@@ -3,6 +3,8 @@
 //! A malformed file fails with the file, line and column named; a missing file is a
 //! note in the manifest (its checks did not run), never a silent gap.
 
+pub mod raw;
+
 use std::fs::File;
 use std::io::{BufWriter, Read};
 use std::path::Path;
