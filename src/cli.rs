@@ -65,6 +65,76 @@ dbaudit analyze --db postgres://auditor@db/app --format json -o live.json")]
     Analyze(AnalyzeArgs),
     /// Print the exact SQL dbaudit runs against a server.
     Queries(QueriesArgs),
+    /// The whole audit: collect or load a snapshot, scan the source, analyse, advise,
+    /// score; writes report.md, report.json and indexes.sql.
+    #[command(
+        after_help = "Examples:\n  dbaudit audit --demo                                   the bundled demo, no server needed\n  \
+dbaudit audit --db postgres://auditor@db/app --source . --out audit/\n  \
+dbaudit audit --snapshot snap/ --source db/ src/ --out audit/\n  \
+dbaudit audit --snapshot snap/ --quiet --fail-on high   for a scheduled job\n\n\
+Writes DIR/report.md (the document for the team), DIR/report.json (schemas/audit-report.schema.json)\n\
+and DIR/indexes.sql (ranked CREATE INDEX statements, never run by dbaudit), and prints a summary.\n\
+Compare two audits with `dbaudit diff OLD/report.json NEW/report.json`."
+    )]
+    Audit(AuditArgs),
+    /// Compare two reports (audit or scan JSON): new and resolved findings, score changes,
+    /// recommendations done.
+    #[command(
+        after_help = "Examples:\n  dbaudit diff march/report.json april/report.json\n  \
+dbaudit diff old.json new.json --format json --fail-on high   fail when a new high finding appears"
+    )]
+    Diff(DiffArgs),
+}
+
+#[derive(Parser, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Audit a snapshot directory (from `dbaudit collect`) instead of a live server.
+    #[arg(long, value_name = "DIR", conflicts_with = "db")]
+    pub snapshot: Option<PathBuf>,
+    /// Source trees to scan: stored procedures and application code (repeatable).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub source: Vec<PathBuf>,
+    /// Directory for report.md, report.json and indexes.sql (created if needed).
+    #[arg(long, value_name = "DIR", default_value = "dbaudit-report")]
+    pub out: PathBuf,
+    /// Audit the bundled demo (fixtures/demo: a PostgreSQL snapshot, procedures and
+    /// application source); writes to dbaudit-demo/ unless --out is given.
+    #[arg(long, conflicts_with_all = ["db", "snapshot", "source"])]
+    pub demo: bool,
+    /// Exit with 1 when a finding has this severity or a higher one (`none`: never).
+    #[arg(long, value_enum, default_value_t = FailOn::None)]
+    pub fail_on: FailOn,
+    /// Configuration file (default: dbaudit.toml in the current directory or above).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also scan files matching GLOB (repeatable), e.g. '*.SqlDataProvider'.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip source paths matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also scan files that .gitignore / .ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// No progress and no summary on the terminal (the files are still written).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Parser, Debug)]
+pub struct DiffArgs {
+    /// The earlier report (report.json of `dbaudit audit`, or `dbaudit scan --format json`).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = LiveFormat::Text)]
+    pub format: LiveFormat,
+    /// Exit with 1 when a NEW finding has this severity or a higher one (`none`: never).
+    #[arg(long, value_enum, default_value_t = FailOn::None)]
+    pub fail_on: FailOn,
 }
 
 #[derive(Parser, Debug)]
@@ -225,6 +295,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Collect(args) => run_collect(args),
         Command::Analyze(args) => run_analyze(args),
         Command::Queries(args) => run_queries(args),
+        Command::Audit(args) => run_audit(args),
+        Command::Diff(args) => run_diff(args),
     }
 }
 
@@ -435,4 +507,156 @@ fn run_queries(args: QueriesArgs) -> Result<i32> {
     }
     emit(&text, None)?;
     Ok(0)
+}
+
+/// The bundled demo, in the source tree this binary was built from.
+fn demo_dir() -> Result<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    if !dir.join("snapshot").is_dir() {
+        anyhow::bail!(
+            "the demo needs dbaudit's source tree (fixtures/demo/snapshot not found under {}): run it from a clone with `cargo run --release -- audit --demo`",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+fn run_audit(args: AuditArgs) -> Result<i32> {
+    let progress = crate::report::progress::Progress::new(args.quiet);
+    let (snapshot_dir, sources, out, display_root) = if args.demo {
+        let dir = demo_dir()?;
+        let out = if args.out == std::path::Path::new("dbaudit-report") {
+            PathBuf::from("dbaudit-demo")
+        } else {
+            args.out.clone()
+        };
+        // The demo's files are named from the repository root (`fixtures/demo/...`)
+        // whatever the current directory, so that its report reads the same everywhere.
+        let out = std::path::absolute(&out)
+            .with_context(|| format!("cannot resolve the output directory `{}`", out.display()))?;
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        std::env::set_current_dir(&root)
+            .with_context(|| format!("cannot enter the source tree `{}`", root.display()))?;
+        let relative = PathBuf::from("fixtures/demo");
+        (
+            Some(relative.join("snapshot")),
+            vec![relative],
+            out,
+            Some(dir),
+        )
+    } else {
+        (
+            args.snapshot.clone(),
+            args.source.clone(),
+            args.out.clone(),
+            None,
+        )
+    };
+    let config_start = sources
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = Config::discover(args.config.as_deref(), &config_start)?;
+    let live = snapshot_dir.is_none()
+        && (args.connect.db.is_some()
+            || std::env::var_os("DATABASE_URL").is_some()
+            || std::env::var_os("PGHOST").is_some()
+            || std::env::var_os("PGDATABASE").is_some());
+    if snapshot_dir.is_none() && !live && sources.is_empty() {
+        anyhow::bail!(
+            "nothing to audit: give a database (--db URL or --snapshot DIR), a source tree (--source PATH), or both; try `dbaudit audit --demo`"
+        );
+    }
+    let (snapshot, data_source) = match &snapshot_dir {
+        Some(dir) => {
+            progress.step(&format!("loading the snapshot {}", dir.display()));
+            let snapshot = crate::snapshot::read(dir)?;
+            let shown = match &display_root {
+                Some(_) => "fixtures/demo/snapshot".to_string(),
+                None => dir.display().to_string(),
+            };
+            let source = format!("{} (snapshot {shown})", snapshot.manifest.source);
+            (Some(snapshot), Some(source))
+        }
+        None if live => {
+            let target = resolve_target(&args.connect)?;
+            progress.step(&format!("collecting from {} (read-only)", target.display));
+            let snapshot = crate::collect::postgres::collect(
+                &target,
+                &collect_options(&args.connect, &config),
+            )?;
+            (Some(snapshot), Some(target.display.clone()))
+        }
+        None => (None, None),
+    };
+    let scan = if sources.is_empty() {
+        None
+    } else {
+        progress.step("scanning the source");
+        let options = ScanOptions {
+            paths: sources.clone(),
+            dialect: None,
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            no_ignore: args.no_ignore,
+            app: true,
+        };
+        Some(scan::run(&options, &config)?)
+    };
+    progress.step("analysing, advising, scoring");
+    let source_paths = match &display_root {
+        Some(_) => vec!["fixtures/demo".to_string()],
+        None => sources.iter().map(|p| p.display().to_string()).collect(),
+    };
+    let report = crate::audit::build(crate::audit::AuditInput {
+        snapshot: snapshot.as_ref(),
+        data_source,
+        scan: scan.as_ref(),
+        source_paths,
+        config: &config,
+    });
+    progress.step("writing the report");
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create the output directory `{}`", out.display()))?;
+    let json = serde_json::to_string_pretty(&report)? + "\n";
+    let files = [
+        ("report.md", report::audit::markdown(&report)?),
+        ("report.json", json),
+        ("indexes.sql", report::audit::indexes_sql(&report)),
+    ];
+    for (name, text) in &files {
+        let path = out.join(name);
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    progress.finish();
+    if !args.quiet {
+        let mut text = report::audit::terminal_summary(&report);
+        text.push_str(&format!(
+            "Wrote {0}/report.md, {0}/report.json and {0}/indexes.sql\n",
+            out.display()
+        ));
+        emit(&text, None)?;
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { 1 } else { 0 })
+}
+
+fn run_diff(args: DiffArgs) -> Result<i32> {
+    let old = report::diff::load(&args.old)?;
+    let new = report::diff::load(&args.new)?;
+    let diff = report::diff::compare(&old, &new);
+    let text = match args.format {
+        LiveFormat::Text => report::diff::render_text(&diff),
+        LiveFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
+    };
+    emit(&text, None)?;
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| diff.new_findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { 1 } else { 0 })
 }

@@ -21,6 +21,12 @@ pub struct Config {
     /// Thresholds of the live rules (PgHero's defaults).
     #[serde(default)]
     pub thresholds: crate::analyze::Thresholds,
+    /// The index advisor: caps and assumptions of the ranking.
+    #[serde(default)]
+    pub advisor: crate::advise::AdvisorConfig,
+    /// The scoring model: category weights, severity points, decay.
+    #[serde(default)]
+    pub score: crate::score::ScoreConfig,
     /// Where the file was read from (None: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -101,6 +107,20 @@ impl Config {
                     crate::rules::names()
                 );
             }
+        }
+        self.score.validate(&place)?;
+        let a = &self.advisor;
+        for (key, value) in [
+            ("unverified_saving", a.unverified_saving),
+            ("static_saving", a.static_saving),
+            ("write_penalty_weight", a.write_penalty_weight),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                bail!("{place}: [advisor] {key} must be between 0 and 1, not {value}");
+            }
+        }
+        if a.max_new_indexes_per_table == 0 {
+            bail!("{place}: [advisor] max_new_indexes_per_table must be at least 1");
         }
         for (name, severity) in &self.rules.severity {
             if Severity::parse(severity).is_none() {

@@ -6,6 +6,7 @@
 pub mod advise;
 pub mod analyze;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod collect;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod score;
 pub mod snapshot;
 pub mod source;
 pub mod sql;

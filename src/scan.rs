@@ -405,6 +405,7 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>, config: &Config) -> Result<Sca
         report.objects.extend(outcome.objects);
         report.diagnostics.extend(outcome.diagnostics);
     }
+    report.summary.app_files_scanned = app_files.len();
     if !app_files.is_empty() {
         match app_findings(&app_files, config) {
             Ok((findings, suppressed)) => {

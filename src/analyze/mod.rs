@@ -14,7 +14,7 @@ use crate::rules::RuleMeta;
 
 /// Thresholds, defaulting to PgHero's published ones where it has them.
 /// Configurable in `dbaudit.toml` under `[thresholds]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// slow-query: mean time (ms) at or above this... (PgHero: 20 ms)

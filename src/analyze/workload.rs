@@ -18,7 +18,7 @@ use crate::sql::predicate::ColumnRef;
 use crate::sql::query::{self, ClauseKind, SourceKind};
 use crate::sql::SqlDialect;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Served {
     pub queryid: String,
     pub calls: i64,
@@ -28,7 +28,7 @@ pub struct Served {
     pub query: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "status")]
 pub enum Verdict {
     /// HypoPG: the planner uses the hypothetical index and saves this share of cost.
@@ -43,7 +43,7 @@ pub enum Verdict {
     Unverified,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndexCandidate {
     pub schema: String,
     pub table: String,
@@ -61,7 +61,7 @@ impl IndexCandidate {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StatementDecision {
     pub queryid: String,
     pub calls: i64,
@@ -232,7 +232,7 @@ fn covering_index(
         .map(|i| i.name.clone())
 }
 
-fn distinct(snapshot: &Snapshot, table: &TableStat, column: &str) -> Option<f64> {
+pub(crate) fn distinct(snapshot: &Snapshot, table: &TableStat, column: &str) -> Option<f64> {
     let stat = snapshot
         .column_stats
         .iter()

@@ -19,6 +19,7 @@ use std::fmt;
     Serialize,
     Deserialize,
     clap::ValueEnum,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -62,7 +63,19 @@ impl fmt::Display for Severity {
 }
 
 /// The scored area a finding belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Indexing,
@@ -73,6 +86,26 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in report order.
+    pub const ALL: &'static [Category] = &[
+        Category::Indexing,
+        Category::QueryPatterns,
+        Category::RuntimeHotspots,
+        Category::ConnectionManagement,
+        Category::Security,
+    ];
+
+    /// As a heading: `Query patterns`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Indexing => "Indexing",
+            Category::QueryPatterns => "Query patterns",
+            Category::RuntimeHotspots => "Runtime hotspots",
+            Category::ConnectionManagement => "Connection management",
+            Category::Security => "Security",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Indexing => "indexing",
@@ -92,7 +125,7 @@ impl fmt::Display for Category {
 
 /// Where a finding is: a file position (1-based line and column) and the enclosing
 /// object (`dbo.Appointment_GetByClientId`), or a database object for live findings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Location {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -119,7 +152,7 @@ impl Location {
 }
 
 /// Another place that explains a finding (the per-row statements of a loop, say).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RelatedLocation {
     pub line: u32,
     pub column: u32,
@@ -127,7 +160,7 @@ pub struct RelatedLocation {
 }
 
 /// What triggered a finding: a code excerpt, related places, or measured numbers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
@@ -138,7 +171,7 @@ pub struct Evidence {
 }
 
 /// One problem found by one rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable kebab-case rule name, e.g. `select-star`.
     pub rule: String,
@@ -210,7 +243,19 @@ pub fn normalise_snippet(snippet: &str) -> String {
 }
 
 /// The kinds of things dbaudit tells about its own reading of the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DiagnosticKind {
     /// A region of a file the structure parser could not make sense of; the rest of the
@@ -223,7 +268,7 @@ pub enum DiagnosticKind {
 }
 
 /// A message about dbaudit's reading of the input, never about the code's quality.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     pub kind: DiagnosticKind,
     pub severity: Severity,

@@ -1,8 +1,10 @@
 //! Engine-neutral types shared by every part of dbaudit: the contract between
 //! scanning, analysis, advice, scoring and rendering (see docs/ARCHITECTURE.md).
 
+pub mod audit;
 pub mod finding;
 pub mod object;
+pub mod recommendation;
 pub mod report;
 pub mod snapshot;
 

@@ -3,7 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ObjectKind {
     Procedure,
@@ -27,7 +39,19 @@ impl ObjectKind {
 }
 
 /// How a predicate column is used: what kind of index access it could drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PredicateUse {
     /// `col = value` (a parameter, variable or literal).
@@ -41,7 +65,9 @@ pub enum PredicateUse {
 }
 
 /// One column of one table used in a predicate (WHERE / JOIN ... ON) or ORDER BY.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct PredicateFact {
     pub table: String,
     pub column: String,
@@ -52,7 +78,7 @@ pub struct PredicateFact {
 }
 
 /// A procedure, function, trigger or view found in the scanned source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ObjectFact {
     pub kind: ObjectKind,
     /// Name as written, brackets and quotes removed, schema kept when written.

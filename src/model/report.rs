@@ -20,6 +20,9 @@ pub struct ScanSummary {
     /// Matching files left out by .gitignore / .ignore / hidden-file rules
     /// (`--no-ignore` scans them).
     pub files_ignored: usize,
+    /// Of the files scanned, application source (C#, JS/TS, Python, Java).
+    #[serde(default)]
+    pub app_files_scanned: usize,
     pub bytes_scanned: u64,
     pub lines_scanned: u64,
     pub objects: usize,
@@ -46,7 +49,7 @@ pub struct ScanReport {
     pub summary: ScanSummary,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,

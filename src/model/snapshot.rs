@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Version of the snapshot format (CSV columns and manifest keys).
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Manifest {
     pub schema_version: u32,
     pub dbaudit_version: String,
@@ -31,20 +31,22 @@ pub struct Manifest {
     pub notes: Vec<Note>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Extension {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Note {
     /// The check (query) concerned, e.g. `statements`.
     pub check: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableStat {
     pub schema: String,
     pub name: String,
@@ -75,7 +77,7 @@ pub struct TableStat {
     pub frozen_xid_age: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndexStat {
     pub schema: String,
     pub table: String,
@@ -95,7 +97,7 @@ pub struct IndexStat {
     pub bytes: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndexColumn {
     pub schema: String,
     pub table: String,
@@ -110,7 +112,7 @@ pub struct IndexColumn {
     pub descending: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnInfo {
     pub schema: String,
     pub table: String,
@@ -119,7 +121,7 @@ pub struct ColumnInfo {
     pub not_null: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnStat {
     pub schema: String,
     pub table: String,
@@ -132,7 +134,7 @@ pub struct ColumnStat {
     pub correlation: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ForeignKey {
     pub schema: String,
     pub table: String,
@@ -158,7 +160,7 @@ pub fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatementStat {
     pub queryid: String,
     pub query: String,
@@ -170,7 +172,7 @@ pub struct StatementStat {
     pub shared_blks_read: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FunctionStat {
     pub schema: String,
     pub name: String,
@@ -179,7 +181,7 @@ pub struct FunctionStat {
     pub self_time_ms: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SequenceStat {
     pub schema: String,
     pub name: String,
@@ -189,14 +191,14 @@ pub struct SequenceStat {
     pub increment: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Setting {
     pub name: String,
     pub setting: String,
     pub unit: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DatabaseStat {
     pub name: String,
     pub blks_hit: i64,
@@ -208,7 +210,7 @@ pub struct DatabaseStat {
 }
 
 /// A hypothetical-index verification made at collection time (HypoPG).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verification {
     pub schema: String,
     pub table: String,
@@ -221,7 +223,7 @@ pub struct Verification {
     pub index_used: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     pub manifest: Manifest,
     pub database: Vec<DatabaseStat>,

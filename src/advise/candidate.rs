@@ -1,0 +1,385 @@
+//! Index candidates from every source, in one engine-neutral shape: the workload's
+//! statements (PostgreSQL, verified with HypoPG where possible), the engine's own
+//! missing-index hints (SQL Server), and the static join of the procedures in the
+//! scanned source with the snapshot's tables and indexes.
+
+use std::collections::BTreeMap;
+
+use crate::analyze::workload::{self, IndexCandidate, Verdict};
+use crate::analyze::Thresholds;
+use crate::model::recommendation::{BenefitBasis, DroppedCandidate, Served};
+use crate::model::snapshot::{Snapshot, TableStat};
+use crate::model::{ObjectFact, PredicateUse};
+
+use super::AdvisorConfig;
+
+/// One index someone asked for: the workload, the engine or a procedure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub schema: String,
+    pub table: String,
+    pub key_columns: Vec<String>,
+    pub include_columns: Vec<String>,
+    /// Per day, in the unit of the engine (see `AdvisorConfig` docs).
+    pub benefit: f64,
+    pub basis: BenefitBasis,
+    /// How `benefit` was computed, in words.
+    pub explanation: String,
+    pub served: Vec<Served>,
+    pub table_rows: i64,
+}
+
+/// Days the snapshot's counters cover (at least an hour, one day when unknown), so that
+/// benefits are per day whatever the statistics' age.
+pub fn stats_days(snapshot: &Snapshot) -> f64 {
+    snapshot
+        .manifest
+        .stats_age_seconds
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(|s| (s / 86_400.0).max(1.0 / 24.0))
+        .unwrap_or(1.0)
+}
+
+/// The workload's candidates (PostgreSQL): benefit = time of the statements served ×
+/// the share of plan cost HypoPG says the index saves (or the configured assumption
+/// when unverified), per day. Candidates HypoPG rejected are dropped with its reason.
+pub fn from_workload(
+    snapshot: &Snapshot,
+    candidates: &[IndexCandidate],
+    config: &AdvisorConfig,
+) -> (Vec<Candidate>, Vec<DroppedCandidate>) {
+    let days = stats_days(snapshot);
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for c in candidates {
+        let served: Vec<Served> = c.served.iter().map(served_statement).collect();
+        let (share, basis, how) = match &c.verdict {
+            Verdict::Rejected { reason } => {
+                dropped.push(DroppedCandidate {
+                    schema: c.schema.clone(),
+                    table: c.table.clone(),
+                    key_columns: c.key_columns.clone(),
+                    include_columns: Vec::new(),
+                    reason: format!("HypoPG: {reason}"),
+                    served,
+                });
+                continue;
+            }
+            Verdict::Verified {
+                saving,
+                cost_before,
+                cost_after,
+            } => (
+                *saving,
+                BenefitBasis::Verified {
+                    saving: *saving,
+                    cost_before: *cost_before,
+                    cost_after: *cost_after,
+                },
+                format!(
+                    "HypoPG: plan cost {cost_before:.0} -> {cost_after:.0} saves {:.0}%",
+                    saving * 100.0
+                ),
+            ),
+            Verdict::Unverified => (
+                config.unverified_saving,
+                BenefitBasis::Unverified,
+                format!(
+                    "not verified: {:.0}% assumed saved",
+                    config.unverified_saving * 100.0
+                ),
+            ),
+        };
+        let benefit = share * c.total_time_ms / days;
+        kept.push(Candidate {
+            schema: c.schema.clone(),
+            table: c.table.clone(),
+            key_columns: c.key_columns.clone(),
+            include_columns: Vec::new(),
+            benefit,
+            basis,
+            explanation: format!(
+                "{how} of {:.0} ms over {} = {benefit:.0} ms/day",
+                c.total_time_ms,
+                days_text(days)
+            ),
+            served,
+            table_rows: c.table_rows,
+        });
+    }
+    (kept, dropped)
+}
+
+fn served_statement(s: &workload::Served) -> Served {
+    Served::Statement {
+        queryid: s.queryid.clone(),
+        calls: s.calls,
+        total_time_ms: s.total_time_ms,
+        uses: s.uses.clone(),
+        query: s.query.clone(),
+    }
+}
+
+pub fn days_text(days: f64) -> String {
+    if days >= 1.0 {
+        format!("{days:.1} days")
+    } else {
+        format!("{:.1} hours", days * 24.0)
+    }
+}
+
+/// What the static join saw, for the report's "what was not checked".
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct StaticJoinSummary {
+    pub objects_considered: usize,
+    /// Objects written for the other engine (T-SQL against PostgreSQL, say).
+    pub objects_other_dialect: usize,
+    /// Table names used in predicates that the snapshot does not have.
+    pub unknown_tables: Vec<String>,
+}
+
+/// The static join: every procedure / function of the scanned source (in the snapshot's
+/// dialect) that filters, joins or sorts a large table is a candidate on the columns it
+/// uses, with the procedure and line as evidence. Whether an existing index already
+/// serves it is the advisor's next step, which says so.
+pub fn from_objects(
+    snapshot: &Snapshot,
+    objects: &[ObjectFact],
+    thresholds: &Thresholds,
+    config: &AdvisorConfig,
+) -> (Vec<Candidate>, StaticJoinSummary) {
+    let dialect = match snapshot.manifest.engine.as_str() {
+        "mssql" => "tsql",
+        _ => "postgresql",
+    };
+    let days = stats_days(snapshot);
+    let mut summary = StaticJoinSummary::default();
+    let mut out = Vec::new();
+    let mut unknown = std::collections::BTreeSet::new();
+    for object in objects {
+        if object.dialect != dialect {
+            summary.objects_other_dialect += 1;
+            continue;
+        }
+        summary.objects_considered += 1;
+        // (schema, table) -> the object's uses of that table's columns.
+        let mut per_table: BTreeMap<(String, String), Vec<ColumnUse>> = BTreeMap::new();
+        for p in &object.predicates {
+            let Some(table) = resolve_table(snapshot, &p.table) else {
+                if !p.table.starts_with('#') && !p.table.starts_with('@') {
+                    unknown.insert(p.table.clone());
+                }
+                continue;
+            };
+            let Some(column) = catalog_column(snapshot, table, &p.column) else {
+                continue;
+            };
+            per_table
+                .entry((table.schema.clone(), table.name.clone()))
+                .or_default()
+                .push((column, p.usage, p.line));
+        }
+        for ((schema, name), uses) in per_table {
+            let Some(table) = snapshot.table(&schema, &name) else {
+                continue;
+            };
+            if table.live_rows < thresholds.missing_index_min_rows {
+                continue;
+            }
+            let Some(key) = static_key(snapshot, table, &uses, thresholds) else {
+                continue;
+            };
+            let line = uses.iter().map(|u| u.2).min().unwrap_or(object.line);
+            let labels: Vec<String> = uses.iter().map(|(c, u, _)| use_label(c, *u)).collect();
+            let (benefit, explanation) = match procedure_time(snapshot, &object.name) {
+                Some(total_ms) => {
+                    let benefit = config.static_saving * total_ms / days;
+                    (
+                        benefit,
+                        format!(
+                            "static join: {:.0}% of the {total_ms:.0} ms {} ran over {} assumed saved = {benefit:.0} ms/day",
+                            config.static_saving * 100.0,
+                            object.name,
+                            days_text(days)
+                        ),
+                    )
+                }
+                None => (
+                    0.0,
+                    format!(
+                        "static join only: {} filters {} ({} rows) by these columns; no runtime statistics for it in the snapshot",
+                        object.name, table.name, table.live_rows
+                    ),
+                ),
+            };
+            out.push(Candidate {
+                schema: table.schema.clone(),
+                table: table.name.clone(),
+                key_columns: key,
+                include_columns: Vec::new(),
+                benefit,
+                basis: BenefitBasis::Static,
+                explanation,
+                served: vec![Served::Procedure {
+                    object: object.name.clone(),
+                    file: object.file.clone(),
+                    line,
+                    uses: dedup(labels),
+                }],
+                table_rows: table.live_rows,
+            });
+        }
+    }
+    summary.unknown_tables = unknown.into_iter().collect();
+    (out, summary)
+}
+
+/// A column of a table, how a procedure uses it, and the line.
+type ColumnUse<'a> = (&'a str, PredicateUse, u32);
+
+/// Equality / IN columns by selectivity, then ORDER BY columns, then one range column;
+/// join keys only when nothing else filters the table (the inner side of a join).
+fn static_key(
+    snapshot: &Snapshot,
+    table: &TableStat,
+    uses: &[ColumnUse],
+    thresholds: &Thresholds,
+) -> Option<Vec<String>> {
+    let of = |kinds: &[PredicateUse]| -> Vec<String> {
+        dedup(
+            uses.iter()
+                .filter(|u| kinds.contains(&u.1))
+                .map(|u| u.0.to_string())
+                .collect(),
+        )
+    };
+    let mut equality = of(&[PredicateUse::Equality, PredicateUse::In]);
+    let range = of(&[PredicateUse::Range, PredicateUse::LikePrefix]);
+    if equality.is_empty() && range.is_empty() {
+        equality = of(&[PredicateUse::Join]);
+    }
+    equality.sort_by(|a, b| {
+        let da = workload::distinct(snapshot, table, a).unwrap_or(0.0);
+        let db = workload::distinct(snapshot, table, b).unwrap_or(0.0);
+        db.total_cmp(&da).then(a.cmp(b))
+    });
+    let mut key = equality;
+    for column in of(&[PredicateUse::OrderBy]) {
+        if !key.contains(&column) {
+            key.push(column);
+        }
+    }
+    if let Some(column) = range.into_iter().find(|c| !key.contains(c)) {
+        key.push(column);
+    }
+    key.truncate(thresholds.missing_index_max_columns);
+    (!key.is_empty()).then_some(key)
+}
+
+fn use_label(column: &str, usage: PredicateUse) -> String {
+    match usage {
+        PredicateUse::Equality => format!("{column} ="),
+        PredicateUse::Join => format!("{column} join key"),
+        PredicateUse::In => format!("{column} IN"),
+        PredicateUse::Range => format!("{column} range"),
+        PredicateUse::LikePrefix => format!("{column} LIKE prefix"),
+        PredicateUse::OrderBy => format!("{column} ORDER BY"),
+    }
+}
+
+fn dedup(mut items: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i.clone()));
+    items
+}
+
+/// A table named in source (`dbo.Appointments`, `appointments`, `"Sales"."Order"`) in the
+/// snapshot: exact, then ignoring case (SQL Server's default collation, PostgreSQL's
+/// folding of unquoted names), in the engine's default schema when unqualified, else the
+/// only table of that name.
+pub fn resolve_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat> {
+    let clean: String = name
+        .chars()
+        .filter(|c| !matches!(c, '"' | '[' | ']'))
+        .collect();
+    let parts: Vec<&str> = clean.split('.').collect();
+    let (schema, table) = match parts.as_slice() {
+        [table] => (None, *table),
+        [.., schema, table] => (Some(*schema), *table),
+        [] => return None,
+    };
+    let default_schema = if snapshot.manifest.engine == "mssql" {
+        "dbo"
+    } else {
+        "public"
+    };
+    let find = |schema: &str| {
+        snapshot.table(schema, table).or_else(|| {
+            snapshot.tables.iter().find(|t| {
+                t.schema.eq_ignore_ascii_case(schema) && t.name.eq_ignore_ascii_case(table)
+            })
+        })
+    };
+    match schema {
+        Some(schema) => find(schema),
+        None => find(default_schema).or_else(|| {
+            let mut matches = snapshot
+                .tables
+                .iter()
+                .filter(|t| t.name.eq_ignore_ascii_case(table));
+            let first = matches.next()?;
+            matches.next().is_none().then_some(first)
+        }),
+    }
+}
+
+/// The catalog's spelling of a column of `table` (ignoring case); the name as written
+/// when the snapshot has no column list.
+fn catalog_column<'a>(
+    snapshot: &'a Snapshot,
+    table: &TableStat,
+    column: &'a str,
+) -> Option<&'a str> {
+    let clean = column.trim_matches(|c| matches!(c, '"' | '[' | ']'));
+    let mut columns = snapshot
+        .columns
+        .iter()
+        .filter(|c| c.schema == table.schema && c.table == table.name)
+        .peekable();
+    if columns.peek().is_none() {
+        return Some(clean);
+    }
+    let mut fallback = None;
+    for c in columns {
+        if c.name == clean {
+            return Some(c.name.as_str());
+        }
+        if fallback.is_none() && c.name.eq_ignore_ascii_case(clean) {
+            fallback = Some(c.name.as_str());
+        }
+    }
+    fallback
+}
+
+/// Total time (ms) of the procedure or function `name` in the snapshot's statistics.
+fn procedure_time(snapshot: &Snapshot, name: &str) -> Option<f64> {
+    let clean: String = name
+        .chars()
+        .filter(|c| !matches!(c, '"' | '[' | ']'))
+        .collect();
+    let (schema, function) = match clean.rsplit_once('.') {
+        Some((schema, function)) => (Some(schema.to_string()), function.to_string()),
+        None => (None, clean.clone()),
+    };
+    snapshot
+        .functions
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case(&function))
+        .find(|f| {
+            schema
+                .as_deref()
+                .is_none_or(|s| f.schema.eq_ignore_ascii_case(s))
+        })
+        .map(|f| f.total_time_ms)
+        .filter(|t| *t > 0.0)
+}

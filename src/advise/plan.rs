@@ -1,0 +1,472 @@
+//! From candidates to recommendations: merge per table, check against the existing
+//! indexes, rank by net benefit, cap per table, name, and render the DDL.
+//!
+//! - Merging: candidates with the same key are one (served lists and benefits add up);
+//!   a candidate whose key is a leading prefix of another's is absorbed by it (its
+//!   INCLUDE columns join the wider one's while they stay under the width cap). INCLUDE
+//!   columns never enter a key.
+//! - Existing indexes: a valid, non-partial B-tree whose key starts with the candidate's
+//!   key and holds its INCLUDE columns covers it (dropped, with the index named). One
+//!   whose key is a prefix of the candidate's is widened: the recommendation replaces it
+//!   instead of adding a near duplicate (never a primary key, constraint or unique index,
+//!   whose uniqueness a wider key would lose).
+//! - Ranking: see [`RANKING_FORMULA`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::recommendation::{
+    Action, BenefitBasis, DroppedCandidate, IndexRecommendation, Served,
+};
+use crate::model::snapshot::{IndexStat, Snapshot, TableStat};
+
+use super::candidate::Candidate;
+use super::ddl;
+use super::AdvisorConfig;
+
+/// How recommendations are ranked, shown in the report.
+pub const RANKING_FORMULA: &str = "net benefit = benefit × (1 − write penalty). \
+Benefit per day: with HypoPG, the share of plan cost the index saves × the time of the statements it serves; \
+without it, an assumed share (advisor.unverified_saving, default 50%) of that time; for SQL Server, the engine's \
+estimate (user seeks + scans) × avg total user cost × avg user impact; for a procedure of the scanned source, an \
+assumed share (advisor.static_saving) of its runtime when the snapshot has it, else 0 (listed after the measured ones, \
+largest table first). Write penalty = advisor.write_penalty_weight (default 0.5) × the table's write share \
+(rows written / (rows written + rows read)) × the index's width factor (min(1, (key columns + ½ include columns) / 4)). \
+At most advisor.max_new_indexes_per_table (default 5) new indexes per table.";
+
+/// The advisor's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Advice {
+    pub recommendations: Vec<IndexRecommendation>,
+    pub dropped: Vec<DroppedCandidate>,
+}
+
+/// A candidate being merged: what it became and what it absorbed.
+struct Working {
+    candidate: Candidate,
+    absorbed: Vec<String>,
+}
+
+pub fn plan(
+    snapshot: &Snapshot,
+    candidates: Vec<Candidate>,
+    mut dropped: Vec<DroppedCandidate>,
+    config: &AdvisorConfig,
+) -> Advice {
+    let mssql = snapshot.manifest.engine == "mssql";
+    let mut per_table: BTreeMap<(String, String), Vec<Candidate>> = BTreeMap::new();
+    for c in candidates {
+        per_table
+            .entry((c.schema.clone(), c.table.clone()))
+            .or_default()
+            .push(c);
+    }
+    let mut planned: Vec<IndexRecommendation> = Vec::new();
+    for ((schema, table), list) in per_table {
+        let merged = merge(list, config);
+        let existing: Vec<(&IndexStat, Vec<String>, Vec<String>)> = snapshot
+            .indexes
+            .iter()
+            .filter(|i| i.schema == schema && i.table == table)
+            .filter(|i| i.is_valid && i.predicate.is_none() && is_rowstore_btree(i))
+            .map(|i| {
+                let (key, include) = index_columns(snapshot, i);
+                (i, key, include)
+            })
+            .collect();
+        let table_stat = snapshot.table(&schema, &table);
+        let mut widened: BTreeSet<String> = BTreeSet::new();
+        for work in merged {
+            let c = work.candidate;
+            if let Some((index, key, _)) = existing
+                .iter()
+                .find(|(i, key, include)| covers(i, key, include, &c))
+            {
+                dropped.push(DroppedCandidate {
+                    schema: c.schema.clone(),
+                    table: c.table.clone(),
+                    key_columns: c.key_columns.clone(),
+                    include_columns: c.include_columns.clone(),
+                    reason: format!(
+                        "covered by the existing index {} ({})",
+                        index.name,
+                        key.join(", ")
+                    ),
+                    served: c.served,
+                });
+                continue;
+            }
+            let mut key_columns = c.key_columns.clone();
+            let mut include_columns = c.include_columns.clone();
+            let mut action = Action::Create;
+            let mut overlaps = Vec::new();
+            // The longest existing index whose key is a prefix of the candidate's (or
+            // equal to it, lacking INCLUDE columns) is the one to widen.
+            let mut prefixes: Vec<&(&IndexStat, Vec<String>, Vec<String>)> = existing
+                .iter()
+                .filter(|(_, key, _)| {
+                    !key.is_empty()
+                        && (is_prefix(key, &c.key_columns) || is_prefix(&c.key_columns, key))
+                })
+                .collect();
+            prefixes.sort_by_key(|(i, key, _)| (std::cmp::Reverse(key.len()), i.name.clone()));
+            for (index, key, include) in prefixes {
+                let keeps_uniqueness = index.is_primary || index.is_constraint || index.is_unique;
+                if keeps_uniqueness
+                    || widened.contains(&index.name)
+                    || !matches!(action, Action::Create)
+                {
+                    overlaps.push(format!(
+                        "{} ({}){}",
+                        index.name,
+                        key.join(", "),
+                        if keeps_uniqueness {
+                            " kept: it enforces uniqueness"
+                        } else {
+                            ""
+                        }
+                    ));
+                    continue;
+                }
+                if key.len() > key_columns.len() {
+                    key_columns = key.clone();
+                }
+                for column in include {
+                    if !key_columns.contains(column) && !include_columns.contains(column) {
+                        include_columns.push(column.clone());
+                    }
+                }
+                include_columns.retain(|c| !key_columns.contains(c));
+                widened.insert(index.name.clone());
+                action = Action::Widen {
+                    replaces: index.name.clone(),
+                    replaced_key: key.clone(),
+                    replaced_include: include.clone(),
+                };
+            }
+            for (index, key, _) in &existing {
+                let shares_lead = !key.is_empty() && key.first() == key_columns.first();
+                let named = overlaps
+                    .iter()
+                    .any(|o| o.starts_with(&format!("{} (", index.name)));
+                let replaced =
+                    matches!(&action, Action::Widen { replaces, .. } if replaces == &index.name);
+                if shares_lead && !named && !replaced {
+                    overlaps.push(format!("{} ({})", index.name, key.join(", ")));
+                }
+            }
+            let write_penalty = table_stat
+                .map(|t| write_penalty(t, key_columns.len(), include_columns.len(), config))
+                .unwrap_or(0.0);
+            planned.push(IndexRecommendation {
+                rank: 0,
+                schema: c.schema,
+                table: c.table,
+                name: String::new(),
+                key_columns,
+                include_columns,
+                action,
+                benefit: round2(c.benefit),
+                write_penalty: round3(write_penalty),
+                net_benefit: round2(c.benefit * (1.0 - write_penalty)),
+                benefit_unit: benefit_unit(mssql).to_string(),
+                basis: c.basis,
+                explanation: c.explanation,
+                served: c.served,
+                absorbed: work.absorbed,
+                overlaps,
+                table_rows: c.table_rows,
+                ddl: String::new(),
+                resolves: Vec::new(),
+            });
+        }
+    }
+    // Measured benefits first; the static-only ones (no runtime evidence) after them,
+    // largest table first.
+    planned.sort_by(|a, b| {
+        b.net_benefit
+            .total_cmp(&a.net_benefit)
+            .then(b.table_rows.cmp(&a.table_rows))
+            .then_with(|| {
+                (&a.schema, &a.table, &a.key_columns).cmp(&(&b.schema, &b.table, &b.key_columns))
+            })
+    });
+    let mut new_per_table: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut taken_names: BTreeSet<String> = snapshot
+        .indexes
+        .iter()
+        .map(|i| format!("{}.{}", i.schema, i.name).to_lowercase())
+        .collect();
+    let mut recommendations = Vec::new();
+    for mut rec in planned {
+        if matches!(rec.action, Action::Create) {
+            let count = new_per_table
+                .entry((rec.schema.clone(), rec.table.clone()))
+                .or_default();
+            if *count >= config.max_new_indexes_per_table {
+                dropped.push(DroppedCandidate {
+                    schema: rec.schema.clone(),
+                    table: rec.table.clone(),
+                    key_columns: rec.key_columns.clone(),
+                    include_columns: rec.include_columns.clone(),
+                    reason: format!(
+                        "the table already gets {} new indexes, the cap (advisor.max_new_indexes_per_table); this one ranks lower",
+                        config.max_new_indexes_per_table
+                    ),
+                    served: rec.served,
+                });
+                continue;
+            }
+            *count += 1;
+        }
+        rec.name = match (&rec.action, mssql) {
+            // SQL Server widens in place (DROP_EXISTING): the index keeps its name.
+            (Action::Widen { replaces, .. }, true) => replaces.clone(),
+            _ => unique_name(&rec, &mut taken_names, if mssql { 128 } else { 63 }),
+        };
+        rec.ddl = if mssql {
+            ddl::mssql_index(&rec)
+        } else {
+            ddl::postgres_index(&rec)
+        };
+        rec.rank = recommendations.len() + 1;
+        recommendations.push(rec);
+    }
+    dropped.sort_by(|a, b| {
+        (&a.schema, &a.table, &a.key_columns, &a.reason).cmp(&(
+            &b.schema,
+            &b.table,
+            &b.key_columns,
+            &b.reason,
+        ))
+    });
+    Advice {
+        recommendations,
+        dropped,
+    }
+}
+
+pub fn benefit_unit(mssql: bool) -> &'static str {
+    if mssql {
+        "improvement measure per day"
+    } else {
+        "ms per day"
+    }
+}
+
+/// Same key: one candidate. Prefix key: absorbed by the widest candidate that can take
+/// its INCLUDE columns under the cap.
+fn merge(list: Vec<Candidate>, config: &AdvisorConfig) -> Vec<Working> {
+    let mut by_key: BTreeMap<Vec<String>, Candidate> = BTreeMap::new();
+    for c in list {
+        match by_key.get_mut(&c.key_columns) {
+            Some(existing) => {
+                unite_includes(
+                    &mut existing.include_columns,
+                    &c.include_columns,
+                    &existing.key_columns.clone(),
+                );
+                combine(existing, c);
+            }
+            None => {
+                by_key.insert(c.key_columns.clone(), c);
+            }
+        }
+    }
+    let mut ordered: Vec<Candidate> = by_key.into_values().collect();
+    ordered.sort_by(|a, b| {
+        b.key_columns
+            .len()
+            .cmp(&a.key_columns.len())
+            .then(b.benefit.total_cmp(&a.benefit))
+            .then(a.key_columns.cmp(&b.key_columns))
+    });
+    let mut kept: Vec<Working> = Vec::new();
+    for c in ordered {
+        let target = kept
+            .iter_mut()
+            .filter(|w| {
+                w.candidate.key_columns.len() > c.key_columns.len()
+                    && is_prefix(&c.key_columns, &w.candidate.key_columns)
+                    && united_len(&w.candidate, &c) <= config.max_include_columns
+            })
+            .max_by(|a, b| a.candidate.benefit.total_cmp(&b.candidate.benefit));
+        match target {
+            Some(w) => {
+                let key = w.candidate.key_columns.clone();
+                unite_includes(&mut w.candidate.include_columns, &c.include_columns, &key);
+                w.absorbed.push(format!("({})", c.key_columns.join(", ")));
+                combine(&mut w.candidate, c);
+            }
+            None => kept.push(Working {
+                candidate: c,
+                absorbed: Vec::new(),
+            }),
+        }
+    }
+    kept
+}
+
+/// Adds `other`'s evidence and benefit to `into` (the keys are already reconciled).
+fn combine(into: &mut Candidate, other: Candidate) {
+    into.benefit += other.benefit;
+    if basis_strength(&other.basis) > basis_strength(&into.basis) {
+        into.basis = other.basis;
+    }
+    if !into.explanation.contains(&other.explanation) {
+        into.explanation = format!("{}; {}", into.explanation, other.explanation);
+    }
+    into.served.extend(other.served);
+    into.table_rows = into.table_rows.max(other.table_rows);
+}
+
+fn basis_strength(basis: &BenefitBasis) -> u8 {
+    match basis {
+        BenefitBasis::Verified { .. } => 3,
+        BenefitBasis::EngineEstimate => 2,
+        BenefitBasis::Unverified => 1,
+        BenefitBasis::Static => 0,
+    }
+}
+
+fn unite_includes(into: &mut Vec<String>, more: &[String], key: &[String]) {
+    for column in more {
+        if !key.contains(column) && !into.contains(column) {
+            into.push(column.clone());
+        }
+    }
+}
+
+fn united_len(wide: &Candidate, narrow: &Candidate) -> usize {
+    let mut all: BTreeSet<&String> = wide.include_columns.iter().collect();
+    all.extend(
+        narrow
+            .include_columns
+            .iter()
+            .filter(|c| !wide.key_columns.contains(c)),
+    );
+    all.len()
+}
+
+/// `prefix` leads `of` (equal counts).
+fn is_prefix(prefix: &[String], of: &[String]) -> bool {
+    prefix.len() <= of.len()
+        && prefix
+            .iter()
+            .zip(of)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+}
+
+fn covers(index: &IndexStat, key: &[String], include: &[String], c: &Candidate) -> bool {
+    if !is_prefix(&c.key_columns, key) {
+        return false;
+    }
+    // A clustered index holds every column of the row.
+    index.access_method.eq_ignore_ascii_case("clustered")
+        || c.include_columns.iter().all(|col| {
+            key.iter()
+                .chain(include)
+                .any(|k| k.eq_ignore_ascii_case(col))
+        })
+}
+
+/// B-tree row-store indexes (PostgreSQL `btree`; SQL Server clustered / nonclustered).
+fn is_rowstore_btree(index: &IndexStat) -> bool {
+    matches!(
+        index.access_method.to_ascii_lowercase().as_str(),
+        "btree" | "clustered" | "nonclustered"
+    )
+}
+
+/// Key columns up to the first expression, and the INCLUDE columns.
+fn index_columns(snapshot: &Snapshot, index: &IndexStat) -> (Vec<String>, Vec<String>) {
+    let key: Vec<String> = snapshot
+        .index_keys(index)
+        .into_iter()
+        .map_while(|k| k)
+        .collect();
+    let mut include: Vec<(i32, String)> = snapshot
+        .index_columns
+        .iter()
+        .filter(|c| {
+            c.schema == index.schema && c.table == index.table && c.index == index.name && !c.is_key
+        })
+        .filter_map(|c| c.column.clone().map(|col| (c.position, col)))
+        .collect();
+    include.sort();
+    (key, include.into_iter().map(|(_, c)| c).collect())
+}
+
+/// `weight × write share × width factor`, in 0..weight.
+fn write_penalty(
+    table: &TableStat,
+    key_columns: usize,
+    include_columns: usize,
+    config: &AdvisorConfig,
+) -> f64 {
+    let writes = (table.inserts + table.updates + table.deletes).max(0) as f64;
+    let reads = (table.seq_tup_read + table.idx_tup_fetch.unwrap_or(0)).max(0) as f64;
+    if writes + reads <= 0.0 {
+        return 0.0;
+    }
+    let share = writes / (writes + reads);
+    let width = key_columns as f64 + 0.5 * include_columns as f64;
+    (config.write_penalty_weight * share * (width / 4.0).min(1.0)).clamp(0.0, 1.0)
+}
+
+fn unique_name(rec: &IndexRecommendation, taken: &mut BTreeSet<String>, max_len: usize) -> String {
+    let base = ddl::index_name(&rec.table, &rec.key_columns, max_len);
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&format!("{}.{}", rec.schema, name).to_lowercase()) {
+        let suffix = format!("_{n}");
+        let cut = base.len().min(max_len - suffix.len());
+        name = format!("{}{suffix}", &base[..cut]);
+        n += 1;
+    }
+    taken.insert(format!("{}.{}", rec.schema, name).to_lowercase());
+    name
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Served entries in words, for comments and tables.
+pub fn served_text(served: &[Served]) -> String {
+    let statements: Vec<&Served> = served
+        .iter()
+        .filter(|s| matches!(s, Served::Statement { .. }))
+        .collect();
+    let mut parts = Vec::new();
+    if !statements.is_empty() {
+        let calls: i64 = statements
+            .iter()
+            .map(|s| match s {
+                Served::Statement { calls, .. } => *calls,
+                _ => 0,
+            })
+            .sum();
+        parts.push(format!("{} statement(s), {calls} calls", statements.len()));
+    }
+    for s in served {
+        match s {
+            Served::Procedure {
+                object, file, line, ..
+            } => parts.push(format!("{object} ({file}:{line})")),
+            Served::EngineHint {
+                user_seeks,
+                user_scans,
+                ..
+            } => parts.push(format!(
+                "missing-index hint ({} seeks, {} scans)",
+                user_seeks, user_scans
+            )),
+            Served::Statement { .. } => {}
+        }
+    }
+    parts.join("; ")
+}

@@ -1,0 +1,385 @@
+//! The audit pipeline after collection: analyse the snapshot, join the scanned source,
+//! advise, score; a pure function of its inputs, so a live audit and the audit of a
+//! saved snapshot give the same report.
+
+use std::collections::BTreeMap;
+
+use crate::advise::{candidate, plan};
+use crate::config::Config;
+use crate::model::audit::{
+    AuditContext, AuditReport, AuditSummary, Methodology, NotChecked, AUDIT_SCHEMA_VERSION,
+};
+use crate::model::report::ToolInfo;
+use crate::model::snapshot::Snapshot;
+use crate::model::{Category, Finding, ScanReport, Severity};
+use crate::score::{self, Assessed};
+
+/// What one audit reads.
+pub struct AuditInput<'a> {
+    pub snapshot: Option<&'a Snapshot>,
+    /// Where the snapshot came from, for the report (a URL without password, or a
+    /// directory).
+    pub data_source: Option<String>,
+    pub scan: Option<&'a ScanReport>,
+    pub source_paths: Vec<String>,
+    pub config: &'a Config,
+}
+
+pub fn build(input: AuditInput<'_>) -> AuditReport {
+    let config = input.config;
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut not_checked: Vec<NotChecked> = Vec::new();
+    let mut candidates = Vec::new();
+    let mut dropped = Vec::new();
+    if let Some(snapshot) = input.snapshot {
+        let analysis = crate::analyze::analyze(snapshot, config);
+        findings.extend(analysis.findings);
+        let (workload, rejected) =
+            candidate::from_workload(snapshot, &analysis.candidates, &config.advisor);
+        candidates.extend(workload);
+        dropped.extend(rejected);
+        for note in &snapshot.manifest.notes {
+            not_checked.push(NotChecked {
+                area: note.check.clone(),
+                reason: note.message.clone(),
+            });
+        }
+        match input.scan {
+            Some(scan) => {
+                let (from_source, summary) = candidate::from_objects(
+                    snapshot,
+                    &scan.objects,
+                    &config.thresholds,
+                    &config.advisor,
+                );
+                candidates.extend(from_source);
+                if summary.objects_other_dialect > 0 {
+                    not_checked.push(NotChecked {
+                        area: "index advice from source".to_string(),
+                        reason: format!(
+                            "{} procedure(s) or function(s) of the source are written for the other engine than the snapshot's ({}); they were linted but not joined with its indexes",
+                            summary.objects_other_dialect, snapshot.manifest.engine
+                        ),
+                    });
+                }
+                if !summary.unknown_tables.is_empty() {
+                    let shown: Vec<&str> = summary
+                        .unknown_tables
+                        .iter()
+                        .take(10)
+                        .map(String::as_str)
+                        .collect();
+                    not_checked.push(NotChecked {
+                        area: "index advice from source".to_string(),
+                        reason: format!(
+                            "{} table(s) used in procedure predicates are not in the snapshot (views, other databases or dropped tables?): {}{}",
+                            summary.unknown_tables.len(),
+                            shown.join(", "),
+                            if summary.unknown_tables.len() > shown.len() { ", …" } else { "" }
+                        ),
+                    });
+                }
+            }
+            None => not_checked.push(NotChecked {
+                area: "source".to_string(),
+                reason: "no source scanned (--source PATH): procedures and application code were not linted, and index advice comes from the workload alone".to_string(),
+            }),
+        }
+    } else {
+        not_checked.push(NotChecked {
+            area: "database".to_string(),
+            reason: "no database snapshot (--db URL or --snapshot DIR): index health, the workload and index recommendations were not assessed".to_string(),
+        });
+    }
+    if let Some(scan) = input.scan {
+        findings.extend(scan.findings.iter().cloned());
+        let s = &scan.summary;
+        if s.files_skipped > 0 {
+            let shown: Vec<String> = s
+                .skipped
+                .iter()
+                .take(10)
+                .map(|f| format!("{} ({})", f.file, f.reason))
+                .collect();
+            not_checked.push(NotChecked {
+                area: "source files".to_string(),
+                reason: format!(
+                    "{} file(s) skipped: {}{}",
+                    s.files_skipped,
+                    shown.join("; "),
+                    if s.files_skipped > shown.len() {
+                        "; …"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+        if s.regions_not_understood > 0 {
+            not_checked.push(NotChecked {
+                area: "source regions".to_string(),
+                reason: format!(
+                    "{} region(s), {} line(s) ({:.2}% of lines), were not understood by the parsers and not analysed (listed as diagnostics in `dbaudit scan`)",
+                    s.regions_not_understood,
+                    s.lines_not_understood,
+                    s.not_understood_share * 100.0
+                ),
+            });
+        }
+        if s.files_ignored > 0 {
+            not_checked.push(NotChecked {
+                area: "source files".to_string(),
+                reason: format!(
+                    "{} matching file(s) left out by .gitignore / .ignore rules",
+                    s.files_ignored
+                ),
+            });
+        }
+    }
+    let advice = match input.snapshot {
+        Some(snapshot) => plan::plan(snapshot, candidates, dropped, &config.advisor),
+        None => plan::Advice::default(),
+    };
+    let mut recommendations = advice.recommendations;
+    for rec in &mut recommendations {
+        rec.resolves = resolved_findings(&findings, &rec.schema, &rec.table, &rec.key_columns);
+    }
+    sort_findings(&mut findings);
+    let assessed = assessed(input.snapshot, input.scan);
+    for category in Category::ALL {
+        if let Some(Err(reason)) = assessed.get(category) {
+            not_checked.push(NotChecked {
+                area: category.title().to_string(),
+                reason: format!("not assessed: {reason}"),
+            });
+        }
+    }
+    let score = score::score(&findings, &assessed, &config.score);
+    let summary = summary(
+        &findings,
+        &recommendations,
+        advice.dropped.len(),
+        input.snapshot,
+        input.scan,
+    );
+    AuditReport {
+        schema_version: AUDIT_SCHEMA_VERSION,
+        kind: "audit".to_string(),
+        tool: ToolInfo::current(),
+        context: context(input.snapshot, input.data_source, input.source_paths),
+        score,
+        summary,
+        findings,
+        recommendations,
+        dropped_candidates: advice.dropped,
+        not_checked,
+        methodology: Methodology {
+            scoring: score::FORMULA.to_string(),
+            ranking: plan::RANKING_FORMULA.to_string(),
+            thresholds: config.thresholds.clone(),
+            advisor: config.advisor.clone(),
+        },
+    }
+}
+
+/// Most severe first; then category, rule, place.
+pub fn sort_findings(findings: &mut [Finding]) {
+    let category_order = |c: Category| {
+        Category::ALL
+            .iter()
+            .position(|x| *x == c)
+            .unwrap_or(usize::MAX)
+    };
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(category_order(a.category).cmp(&category_order(b.category)))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.location.file.cmp(&b.location.file))
+            .then(a.location.object.cmp(&b.location.object))
+            .then(a.location.line.cmp(&b.location.line))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
+}
+
+/// Which categories had input to judge.
+fn assessed(snapshot: Option<&Snapshot>, scan: Option<&ScanReport>) -> Assessed {
+    let mut out = Assessed::new();
+    let sql_files = scan.map_or(0, |s| {
+        s.summary.files_scanned - s.summary.app_files_scanned.min(s.summary.files_scanned)
+    });
+    let app_files = scan.map_or(0, |s| s.summary.app_files_scanned);
+    let indexing = match snapshot {
+        Some(s) if !s.tables.is_empty() => Ok(format!(
+            "{} tables and {} indexes of the snapshot{}",
+            s.tables.len(),
+            s.indexes.len(),
+            if sql_files > 0 {
+                format!(", {sql_files} SQL file(s)")
+            } else {
+                String::new()
+            }
+        )),
+        Some(_) => Err(
+            "the snapshot has no tables (was the table query denied? see the notes)".to_string(),
+        ),
+        None if sql_files > 0 => Ok(format!(
+            "static index rules on {sql_files} SQL file(s); no database snapshot"
+        )),
+        None => Err("no database snapshot and no SQL source".to_string()),
+    };
+    out.insert(Category::Indexing, indexing);
+    let files = sql_files + app_files;
+    out.insert(
+        Category::QueryPatterns,
+        if files > 0 {
+            Ok(format!("{files} source file(s) scanned"))
+        } else {
+            Err("no source scanned (--source)".to_string())
+        },
+    );
+    let runtime = match snapshot {
+        Some(s) if !s.statements.is_empty() || !s.functions.is_empty() || !s.database.is_empty() => Ok(format!(
+            "{} statements and {} functions/procedures with runtime statistics",
+            s.statements.len(),
+            s.functions.len()
+        )),
+        Some(_) => Err("the snapshot has no workload statistics (pg_stat_statements / procedure stats missing or denied; see the notes)".to_string()),
+        None => Err("no database snapshot".to_string()),
+    };
+    out.insert(Category::RuntimeHotspots, runtime);
+    let app = if app_files > 0 {
+        Ok(format!("{app_files} application source file(s)"))
+    } else {
+        Err("no application source scanned (C#, JS/TS, Python, Java under --source)".to_string())
+    };
+    out.insert(Category::ConnectionManagement, app.clone());
+    out.insert(Category::Security, app);
+    out
+}
+
+/// Live findings on the table that the recommendation answers: missing-index findings
+/// and unindexed foreign keys whose columns lead its key.
+fn resolved_findings(
+    findings: &[Finding],
+    schema: &str,
+    table: &str,
+    key: &[String],
+) -> Vec<String> {
+    let object = format!("{schema}.{table}");
+    findings
+        .iter()
+        .filter(|f| f.location.object.as_deref() == Some(object.as_str()))
+        .filter(|f| matches!(f.rule.as_str(), "missing-index" | "unindexed-foreign-key"))
+        .filter(|f| {
+            leads_with_columns(&f.message).is_some_and(|cols| {
+                !cols.is_empty()
+                    && cols.len() <= key.len()
+                    && cols.iter().zip(key).all(|(a, b)| a.eq_ignore_ascii_case(b))
+            })
+        })
+        .map(|f| f.fingerprint.clone())
+        .collect()
+}
+
+/// The columns of "no index leads with (a, b)" in a finding's message.
+fn leads_with_columns(message: &str) -> Option<Vec<String>> {
+    let start = message.find("no index leads with (")? + "no index leads with (".len();
+    let end = message[start..].find(')')? + start;
+    Some(
+        message[start..end]
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect(),
+    )
+}
+
+fn summary(
+    findings: &[Finding],
+    recommendations: &[crate::model::recommendation::IndexRecommendation],
+    dropped: usize,
+    snapshot: Option<&Snapshot>,
+    scan: Option<&ScanReport>,
+) -> AuditSummary {
+    let mut by_severity: BTreeMap<String, usize> = Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    let mut by_category: BTreeMap<String, usize> = Category::ALL
+        .iter()
+        .map(|c| (c.as_str().to_string(), 0))
+        .collect();
+    for f in findings {
+        *by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_default() += 1;
+        *by_category
+            .entry(f.category.as_str().to_string())
+            .or_default() += 1;
+    }
+    AuditSummary {
+        findings: findings.len(),
+        by_severity,
+        by_category,
+        recommendations: recommendations.len(),
+        dropped_candidates: dropped,
+        tables: snapshot.map_or(0, |s| s.tables.len()),
+        indexes: snapshot.map_or(0, |s| s.indexes.len()),
+        statements: snapshot.map_or(0, |s| s.statements.len()),
+        files_scanned: scan.map_or(0, |s| s.summary.files_scanned),
+        objects: scan.map_or(0, |s| s.objects.len()),
+    }
+}
+
+fn context(
+    snapshot: Option<&Snapshot>,
+    data_source: Option<String>,
+    source_paths: Vec<String>,
+) -> AuditContext {
+    let Some(s) = snapshot else {
+        return AuditContext {
+            engine: None,
+            server_version: None,
+            database: None,
+            data_source,
+            collected_at: None,
+            stats_reset: None,
+            stats_age_seconds: None,
+            stats_caveat: None,
+            source_paths,
+        };
+    };
+    let m = &s.manifest;
+    AuditContext {
+        engine: Some(m.engine.clone()),
+        server_version: Some(m.server_version.clone()),
+        database: Some(m.database.clone()),
+        data_source: data_source.or_else(|| Some(m.source.clone())),
+        collected_at: Some(m.collected_at.clone()),
+        stats_reset: m.stats_reset.clone(),
+        stats_age_seconds: m.stats_age_seconds,
+        stats_caveat: Some(stats_caveat(m.stats_age_seconds, &m.engine)),
+        source_paths,
+    }
+}
+
+/// What the statistics' age means for usage-based findings.
+pub fn stats_caveat(age_seconds: Option<f64>, engine: &str) -> String {
+    let reset = if engine == "mssql" {
+        "SQL Server clears the usage and missing-index DMVs at every restart, and a table's missing-index rows whenever an index is created on it"
+    } else {
+        "PostgreSQL's counters start again at pg_stat_reset() or a crash, and pg_stat_statements keeps only its top entries"
+    };
+    match age_seconds {
+        Some(age) if age < 86_400.0 => format!(
+            "The statistics cover only {:.1} hours: unused-index, scan and slow-query findings may be premature; audit again after a full business cycle (a week or a month). {reset}.",
+            age / 3600.0
+        ),
+        Some(age) => format!(
+            "The statistics cover {:.1} days: an index used only by a monthly job may still look unused. {reset}.",
+            age / 86_400.0
+        ),
+        None => format!("The statistics' age is unknown, so usage counts cannot be read as rates. {reset}."),
+    }
+}

@@ -1,0 +1,134 @@
+//! What the index advisor recommends: one `CREATE INDEX` (or the widening of an
+//! existing index) per entry, ranked, with the evidence for it; and every candidate it
+//! did not recommend, with the reason.
+
+use serde::{Deserialize, Serialize};
+
+/// How the benefit of a recommendation was estimated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum BenefitBasis {
+    /// HypoPG planned the statements with the index: the share of plan cost it saves,
+    /// applied to the time the statements took.
+    Verified {
+        saving: f64,
+        cost_before: f64,
+        cost_after: f64,
+    },
+    /// No planner verification: half of the statements' time is assumed saved.
+    Unverified,
+    /// The engine's own estimate (SQL Server's missing-index DMVs: seeks + scans ×
+    /// average cost × average impact, per day).
+    EngineEstimate,
+    /// Only the static join (a procedure in the source filters the table by the
+    /// column): weighted by the procedure's own runtime where the snapshot has it.
+    Static,
+}
+
+/// What an index serves: a statement of the workload, a procedure in the scanned
+/// source, or a missing-index hint of the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Served {
+    Statement {
+        queryid: String,
+        calls: i64,
+        total_time_ms: f64,
+        /// How the statement uses the columns, e.g. `client_id =`.
+        uses: Vec<String>,
+        query: String,
+    },
+    Procedure {
+        /// The procedure or function, as named in the source.
+        object: String,
+        file: String,
+        line: u32,
+        uses: Vec<String>,
+    },
+    EngineHint {
+        /// `equality [a], inequality [b], include [c]` as the engine wrote it.
+        hint: String,
+        user_seeks: i64,
+        user_scans: i64,
+        avg_total_user_cost: f64,
+        avg_user_impact: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        query: Option<String>,
+    },
+}
+
+/// Create a new index, or replace an existing one with a wider one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Action {
+    Create,
+    /// The existing index's key is a prefix of (or equal to) the new key: the new index
+    /// serves everything the old one did, so it replaces it instead of adding a near
+    /// duplicate.
+    Widen {
+        replaces: String,
+        /// The replaced index's key and included columns.
+        replaced_key: Vec<String>,
+        replaced_include: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IndexRecommendation {
+    /// 1 = the most net benefit.
+    pub rank: usize,
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub key_columns: Vec<String>,
+    pub include_columns: Vec<String>,
+    pub action: Action,
+    /// Estimated benefit before the write penalty, in `benefit_unit` per day.
+    pub benefit: f64,
+    /// Share of the benefit taken off for write cost (0..1): the table's write share
+    /// times the index's width factor.
+    pub write_penalty: f64,
+    /// `benefit × (1 − write_penalty)`: what the ranking sorts by.
+    pub net_benefit: f64,
+    pub benefit_unit: String,
+    pub basis: BenefitBasis,
+    /// The computation in words, e.g. `99% of 4183 ms over 7.0 days = 591 ms/day`.
+    pub explanation: String,
+    pub served: Vec<Served>,
+    /// Narrower candidates folded into this one (their keys are prefixes of its key).
+    pub absorbed: Vec<String>,
+    /// Existing indexes on the table that share its leading column (kept).
+    pub overlaps: Vec<String>,
+    pub table_rows: i64,
+    pub ddl: String,
+    /// Rule findings this recommendation resolves (by fingerprint).
+    pub resolves: Vec<String>,
+}
+
+impl IndexRecommendation {
+    /// Identity across audits: table and key (for `dbaudit diff`).
+    pub fn identity(&self) -> String {
+        format!(
+            "{}.{} ({}){}",
+            self.schema,
+            self.table,
+            self.key_columns.join(", "),
+            if self.include_columns.is_empty() {
+                String::new()
+            } else {
+                format!(" INCLUDE ({})", self.include_columns.join(", "))
+            }
+        )
+    }
+}
+
+/// A candidate the advisor considered and did not recommend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DroppedCandidate {
+    pub schema: String,
+    pub table: String,
+    pub key_columns: Vec<String>,
+    pub include_columns: Vec<String>,
+    pub reason: String,
+    pub served: Vec<Served>,
+}

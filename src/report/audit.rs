@@ -1,0 +1,355 @@
+//! The audit's outputs: `report.md` (minijinja, `templates/audit.md.j2`), `report.json`,
+//! `indexes.sql`, and the short terminal summary.
+
+use anyhow::{Context, Result};
+use minijinja::{Environment, Value};
+use tabled::{settings::Style, Table, Tabled};
+
+use crate::advise::ddl::MSSQL_ONLINE_NOTE;
+use crate::advise::plan::served_text;
+use crate::model::audit::AuditReport;
+use crate::model::recommendation::{Action, BenefitBasis, IndexRecommendation};
+use crate::model::Category;
+
+const TEMPLATE: &str = include_str!("../../templates/audit.md.j2");
+
+pub fn markdown(report: &AuditReport) -> Result<String> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("cell", cell);
+    env.add_filter("code", |v: String| {
+        crate::model::finding::one_line(&v, 160).replace('`', "'")
+    });
+    env.add_filter("num", num);
+    env.add_filter("days", |seconds: f64| {
+        crate::advise::candidate::days_text(seconds / 86_400.0)
+    });
+    env.add_filter("engine", |e: String| match e.as_str() {
+        "mssql" => "SQL Server".to_string(),
+        "postgresql" => "PostgreSQL".to_string(),
+        _ => e,
+    });
+    env.add_filter("title_of", |c: String| {
+        Category::ALL
+            .iter()
+            .find(|x| x.as_str() == c)
+            .map(|x| x.title().to_string())
+            .unwrap_or(c)
+    });
+    env.add_filter("where", where_cell);
+    env.add_filter("evidence", evidence_cell);
+    env.add_filter("served", |r: Value| -> String {
+        serde_json::to_value(&r)
+            .ok()
+            .and_then(|v| serde_json::from_value::<IndexRecommendation>(v).ok())
+            .map(|r| served_text(&r.served))
+            .unwrap_or_default()
+    });
+    env.add_template("audit.md", TEMPLATE)
+        .context("the bundled audit template is invalid")?;
+    let template = env.get_template("audit.md")?;
+    let text = template
+        .render(minijinja::context! { report => report })
+        .context("could not render the Markdown report")?;
+    // Blank-line runs left by skipped template blocks, folded.
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Makes a value safe inside a Markdown table cell.
+fn cell(value: String) -> String {
+    value.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Whole numbers with thousands separators; two decimals under 10.
+fn num(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value.abs() < 10.0 && value.fract() != 0.0 {
+        return format!("{value:.2}");
+    }
+    let rounded = value.round() as i64;
+    let digits = rounded.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if rounded < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn where_cell(location: Value) -> String {
+    let get = |key: &str| {
+        location
+            .get_attr(key)
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+    };
+    let place = match (get("file"), get("line")) {
+        (Some(file), Some(line)) => format!("`{file}:{line}`"),
+        (Some(file), None) => format!("`{file}`"),
+        _ => String::new(),
+    };
+    match (place.is_empty(), get("object")) {
+        (true, Some(object)) => format!("`{}`", object.replace('`', "'")),
+        (false, Some(object)) => format!("{place} in `{}`", object.replace('`', "'")),
+        _ => place,
+    }
+}
+
+fn evidence_cell(evidence: Value) -> String {
+    let mut parts = Vec::new();
+    if let Ok(metrics) = evidence.get_attr("metrics") {
+        if let Ok(keys) = metrics.try_iter() {
+            for key in keys {
+                if let Ok(value) = metrics.get_item(&key) {
+                    let number = f64::try_from(value.clone())
+                        .map(num)
+                        .unwrap_or_else(|_| value.to_string());
+                    parts.push(format!("{key} {number}"));
+                }
+            }
+        }
+    }
+    if parts.is_empty() {
+        if let Ok(snippet) = evidence.get_attr("snippet") {
+            if !snippet.is_undefined() && !snippet.is_none() {
+                let text = crate::model::finding::one_line(&snippet.to_string(), 80);
+                return format!("`{}`", cell(text).replace('`', "'"));
+            }
+        }
+    }
+    cell(parts.join(", "))
+}
+
+/// `indexes.sql`: every recommendation, best first, each after a comment with its rank,
+/// benefit, what it serves and replaces, and whether the planner verified it.
+pub fn indexes_sql(report: &AuditReport) -> String {
+    let ctx = &report.context;
+    let mut out = format!(
+        "-- {} {}: index recommendations for {} ({} {}), collected {}.\n\
+         -- Ranked by net benefit. Review each statement before running it: dbaudit ran none.\n",
+        report.tool.name,
+        report.tool.version,
+        ctx.database.as_deref().unwrap_or("(no database)"),
+        ctx.engine.as_deref().unwrap_or("-"),
+        ctx.server_version.as_deref().unwrap_or(""),
+        ctx.collected_at.as_deref().unwrap_or("-"),
+    );
+    let mssql = ctx.engine.as_deref() == Some("mssql");
+    if mssql {
+        out.push_str(&format!("-- {MSSQL_ONLINE_NOTE}\n"));
+    } else {
+        out.push_str("-- CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block: run the statements one by one.\n");
+    }
+    if report.recommendations.is_empty() {
+        out.push_str("\n-- No index recommendations.\n");
+        for d in &report.dropped_candidates {
+            out.push_str(&format!(
+                "-- considered {}.{} ({}): {}\n",
+                d.schema,
+                d.table,
+                d.key_columns.join(", "),
+                comment(&d.reason)
+            ));
+        }
+        return out;
+    }
+    for r in &report.recommendations {
+        out.push('\n');
+        out.push_str(&format!(
+            "-- #{} {}.{} ({}){}\n",
+            r.rank,
+            r.schema,
+            r.table,
+            r.key_columns.join(", "),
+            if r.include_columns.is_empty() {
+                String::new()
+            } else {
+                format!(" INCLUDE ({})", r.include_columns.join(", "))
+            }
+        ));
+        out.push_str(&format!(
+            "--    benefit: {}; write penalty {:.1}% -> net {} {}\n",
+            comment(&r.explanation),
+            r.write_penalty * 100.0,
+            num(r.net_benefit),
+            r.benefit_unit
+        ));
+        out.push_str(&format!(
+            "--    serves: {}\n",
+            comment(&served_text(&r.served))
+        ));
+        out.push_str(&format!(
+            "--    replaces: {}\n",
+            match &r.action {
+                Action::Widen {
+                    replaces,
+                    replaced_key,
+                    ..
+                } => format!("{replaces} ({})", replaced_key.join(", ")),
+                Action::Create => "nothing (new index)".to_string(),
+            }
+        ));
+        out.push_str(&format!(
+            "--    verified: {}\n",
+            match &r.basis {
+                BenefitBasis::Verified {
+                    cost_before,
+                    cost_after,
+                    ..
+                } => format!("yes, HypoPG plan cost {cost_before:.0} -> {cost_after:.0}"),
+                BenefitBasis::EngineEstimate =>
+                    "no (the engine's missing-index estimate)".to_string(),
+                BenefitBasis::Unverified => "no (HypoPG not available)".to_string(),
+                BenefitBasis::Static => "no (from the source's predicates)".to_string(),
+            }
+        ));
+        out.push_str(&r.ddl);
+        out.push('\n');
+    }
+    out
+}
+
+/// Text inside a `--` comment: one line.
+fn comment(text: &str) -> String {
+    crate::model::finding::one_line(text, 400)
+}
+
+#[derive(Tabled)]
+struct CategoryRow {
+    category: String,
+    score: String,
+    grade: String,
+    findings: usize,
+}
+
+#[derive(Tabled)]
+struct FindingRow {
+    severity: String,
+    rule: String,
+    points: String,
+    finding: String,
+}
+
+#[derive(Tabled)]
+struct RecommendationRow {
+    #[tabled(rename = "#")]
+    rank: usize,
+    table: String,
+    key: String,
+    action: String,
+    net: String,
+}
+
+/// The short summary printed after an audit.
+pub fn terminal_summary(report: &AuditReport) -> String {
+    let mut out = String::new();
+    match (&report.score.grade, report.score.overall) {
+        (Some(grade), Some(overall)) => {
+            out.push_str(&format!("Overall: {grade} ({overall}/100)\n"))
+        }
+        _ => out.push_str("Overall: not assessed\n"),
+    }
+    let rows: Vec<CategoryRow> = report
+        .score
+        .categories
+        .iter()
+        .map(|c| CategoryRow {
+            category: c.category.title().to_string(),
+            score: c
+                .score
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "–".to_string()),
+            grade: c
+                .grade
+                .clone()
+                .unwrap_or_else(|| "not assessed".to_string()),
+            findings: c.findings,
+        })
+        .collect();
+    out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+    out.push('\n');
+    if !report.score.costliest.is_empty() {
+        out.push_str("\nTop findings (points of the overall score they cost):\n");
+        let rows: Vec<FindingRow> = report
+            .score
+            .costliest
+            .iter()
+            .take(5)
+            .map(|c| FindingRow {
+                severity: c.severity.to_string(),
+                rule: c.rule.clone(),
+                points: format!("{:.1}", c.points),
+                finding: crate::model::finding::one_line(&c.message, 90),
+            })
+            .collect();
+        out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+        out.push('\n');
+    }
+    if !report.recommendations.is_empty() {
+        out.push_str("\nTop index recommendations:\n");
+        let rows: Vec<RecommendationRow> = report
+            .recommendations
+            .iter()
+            .take(5)
+            .map(|r| RecommendationRow {
+                rank: r.rank,
+                table: format!("{}.{}", r.schema, r.table),
+                key: r.key_columns.join(", "),
+                action: match &r.action {
+                    Action::Widen { replaces, .. } => format!("widen {replaces}"),
+                    Action::Create => "create".to_string(),
+                },
+                net: format!("{} {}", num(r.net_benefit), r.benefit_unit),
+            })
+            .collect();
+        out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "\n{} findings ({} critical, {} high), {} index recommendation(s), {} item(s) not checked\n",
+        report.summary.findings,
+        report.summary.by_severity.get("critical").copied().unwrap_or(0),
+        report.summary.by_severity.get("high").copied().unwrap_or(0),
+        report.recommendations.len(),
+        report.not_checked.len()
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(num(1234567.4), "1,234,567");
+        assert_eq!(num(999.0), "999");
+        assert_eq!(num(2.345), "2.35");
+        assert_eq!(num(-4200.0), "-4,200");
+        assert_eq!(num(0.0), "0");
+    }
+}
