@@ -470,3 +470,217 @@ pub fn served_text(served: &[Served]) -> String {
     }
     parts.join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::{IndexColumn, Manifest};
+
+    fn snapshot(engine: &str) -> Snapshot {
+        Snapshot {
+            manifest: Manifest {
+                engine: engine.to_string(),
+                ..Default::default()
+            },
+            tables: vec![TableStat {
+                schema: "public".into(),
+                name: "appointments".into(),
+                live_rows: 200_000,
+                seq_tup_read: 1_000_000,
+                inserts: 1_000,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn add_index(s: &mut Snapshot, name: &str, key: &[&str], include: &[&str], unique: bool) {
+        s.indexes.push(IndexStat {
+            schema: "public".into(),
+            table: "appointments".into(),
+            name: name.into(),
+            access_method: "btree".into(),
+            is_unique: unique,
+            is_valid: true,
+            ..Default::default()
+        });
+        for (i, c) in key.iter().chain(include).enumerate() {
+            s.index_columns.push(IndexColumn {
+                schema: "public".into(),
+                table: "appointments".into(),
+                index: name.into(),
+                position: i as i32 + 1,
+                column: Some(c.to_string()),
+                expression: None,
+                is_key: i < key.len(),
+                descending: false,
+            });
+        }
+    }
+
+    fn candidate(key: &[&str], include: &[&str], benefit: f64) -> Candidate {
+        Candidate {
+            schema: "public".into(),
+            table: "appointments".into(),
+            key_columns: key.iter().map(|c| c.to_string()).collect(),
+            include_columns: include.iter().map(|c| c.to_string()).collect(),
+            benefit,
+            basis: BenefitBasis::Unverified,
+            explanation: format!("{benefit}"),
+            served: vec![Served::Procedure {
+                object: format!("p_{}", key.join("_")),
+                file: "p.sql".into(),
+                line: 1,
+                uses: vec![],
+            }],
+            table_rows: 200_000,
+        }
+    }
+
+    fn run(s: &Snapshot, list: Vec<Candidate>) -> Advice {
+        plan(s, list, Vec::new(), &AdvisorConfig::default())
+    }
+
+    #[test]
+    fn a_prefix_candidate_is_absorbed_with_its_includes_and_never_into_the_key() {
+        let advice = run(
+            &snapshot("postgresql"),
+            vec![
+                candidate(&["client_id"], &["status"], 10.0),
+                candidate(&["client_id", "start_date"], &[], 100.0),
+            ],
+        );
+        assert_eq!(advice.recommendations.len(), 1);
+        let r = &advice.recommendations[0];
+        assert_eq!(r.key_columns, ["client_id", "start_date"]);
+        assert_eq!(r.include_columns, ["status"]);
+        assert_eq!(r.absorbed, ["(client_id)"]);
+        assert_eq!(r.benefit, 110.0);
+        assert_eq!(r.served.len(), 2);
+        assert_eq!(
+            r.ddl,
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_appointments_client_id_start_date ON public.appointments (client_id, start_date) INCLUDE (status);"
+        );
+    }
+
+    #[test]
+    fn the_include_cap_stops_absorption() {
+        let config = AdvisorConfig {
+            max_include_columns: 1,
+            ..Default::default()
+        };
+        let advice = plan(
+            &snapshot("postgresql"),
+            vec![
+                candidate(&["a"], &["x", "y"], 10.0),
+                candidate(&["a", "b"], &[], 100.0),
+            ],
+            Vec::new(),
+            &config,
+        );
+        assert_eq!(advice.recommendations.len(), 2);
+    }
+
+    #[test]
+    fn an_existing_index_covers_or_is_widened() {
+        let mut s = snapshot("postgresql");
+        add_index(
+            &mut s,
+            "ix_appt_client_start",
+            &["client_id", "start_date"],
+            &[],
+            false,
+        );
+        add_index(
+            &mut s,
+            "ix_appt_provider",
+            &["provider_id"],
+            &["notes"],
+            false,
+        );
+        add_index(&mut s, "uq_appt_ref", &["ref"], &[], true);
+        let advice = run(
+            &s,
+            vec![
+                candidate(&["client_id"], &[], 5.0),
+                candidate(&["provider_id", "start_date"], &[], 50.0),
+                candidate(&["ref", "status"], &[], 20.0),
+            ],
+        );
+        // Covered: its key leads an existing index.
+        assert_eq!(advice.dropped.len(), 1);
+        assert!(advice.dropped[0].reason.contains("ix_appt_client_start"));
+        // Widened: the existing key is a prefix; its INCLUDE columns are kept.
+        let widen = &advice.recommendations[0];
+        assert_eq!(widen.key_columns, ["provider_id", "start_date"]);
+        assert_eq!(widen.include_columns, ["notes"]);
+        assert!(
+            matches!(&widen.action, Action::Widen { replaces, .. } if replaces == "ix_appt_provider")
+        );
+        assert!(widen
+            .ddl
+            .ends_with("DROP INDEX CONCURRENTLY IF EXISTS public.ix_appt_provider;"));
+        // A unique index is never widened away: a new index, the unique one named.
+        let unique = &advice.recommendations[1];
+        assert_eq!(unique.action, Action::Create);
+        assert!(
+            unique.overlaps[0].contains("uq_appt_ref"),
+            "{:?}",
+            unique.overlaps
+        );
+    }
+
+    #[test]
+    fn the_cap_per_table_and_the_order_by_net_benefit() {
+        let config = AdvisorConfig {
+            max_new_indexes_per_table: 2,
+            ..Default::default()
+        };
+        let advice = plan(
+            &snapshot("postgresql"),
+            vec![
+                candidate(&["a"], &[], 1.0),
+                candidate(&["b"], &[], 3.0),
+                candidate(&["c"], &[], 2.0),
+            ],
+            Vec::new(),
+            &config,
+        );
+        let keys: Vec<&str> = advice
+            .recommendations
+            .iter()
+            .map(|r| r.key_columns[0].as_str())
+            .collect();
+        assert_eq!(keys, ["b", "c"]);
+        assert_eq!(advice.recommendations[0].rank, 1);
+        assert!(advice.dropped[0].reason.contains("cap"));
+        // Writes cost: the penalty is the table's write share times the width factor.
+        let r = &advice.recommendations[0];
+        let share: f64 = 1_000.0 / 1_001_000.0;
+        assert!((r.write_penalty - (0.5 * share * 0.25 * 1000.0).round() / 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn names_are_unique_and_sql_server_ddl_is_bracketed() {
+        let mut s = snapshot("mssql");
+        s.tables[0].schema = "dbo".into();
+        s.tables[0].name = "Appoint]ments".into();
+        let mut c = candidate(&["ClientId"], &["Status"], 9.0);
+        c.schema = "dbo".into();
+        c.table = "Appoint]ments".into();
+        s.indexes.push(IndexStat {
+            schema: "dbo".into(),
+            table: "Other".into(),
+            name: "ix_appoint_ments_clientid".into(),
+            ..Default::default()
+        });
+        let advice = run(&s, vec![c]);
+        let r = &advice.recommendations[0];
+        assert_eq!(r.name, "ix_appoint_ments_clientid_2");
+        assert_eq!(
+            r.ddl,
+            "CREATE NONCLUSTERED INDEX [ix_appoint_ments_clientid_2] ON [dbo].[Appoint]]ments] ([ClientId]) INCLUDE ([Status]) WITH (ONLINE = ON, SORT_IN_TEMPDB = ON);"
+        );
+        assert_eq!(r.benefit_unit, "improvement measure per day");
+    }
+}

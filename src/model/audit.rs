@@ -88,3 +88,9 @@ pub struct Methodology {
     pub thresholds: crate::analyze::Thresholds,
     pub advisor: crate::advise::AdvisorConfig,
 }
+
+/// The JSON Schema of `report.json`, as kept in `schemas/audit-report.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(AuditReport);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}

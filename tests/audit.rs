@@ -1,0 +1,350 @@
+//! `dbaudit audit` and `dbaudit diff` end to end: the demo (golden report.json and
+//! report.md, reviewed), exit codes, partial snapshots, the JSON Schema, and the
+//! generated DDL run against a throwaway PostgreSQL cluster.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "support/pg_cluster.rs"]
+mod pg_cluster;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dbaudit"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_demo(out: &Path) -> std::process::Output {
+    let output = bin()
+        .args(["audit", "--demo", "--out"])
+        .arg(out)
+        .output()
+        .expect("run dbaudit");
+    assert!(
+        output.status.success(),
+        "audit --demo failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn demo_report_json_and_markdown_are_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_demo(dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Overall: "), "{stdout}");
+    assert!(stdout.contains("Top index recommendations"), "{stdout}");
+    let json = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    insta::assert_json_snapshot!("demo_audit_report_json", value, {
+        ".tool.version" => "[version]",
+    });
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    insta::assert_snapshot!(
+        "demo_audit_report_md",
+        md.replace(env!("CARGO_PKG_VERSION"), "[version]")
+    );
+    let sql = std::fs::read_to_string(dir.path().join("indexes.sql")).unwrap();
+    insta::assert_snapshot!(
+        "demo_audit_indexes_sql",
+        sql.replace(env!("CARGO_PKG_VERSION"), "[version]")
+    );
+}
+
+#[test]
+fn demo_joins_procedures_with_the_snapshot_and_merges_candidates() {
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let recs = report["recommendations"].as_array().unwrap();
+    // The workload's slowest statement and the procedure client_history ask for the same
+    // index: one recommendation serving both, verified by HypoPG, ranked first.
+    let first = &recs[0];
+    assert_eq!(first["table"], "appointments");
+    assert_eq!(
+        first["key_columns"],
+        serde_json::json!(["client_id", "start_date"])
+    );
+    assert_eq!(first["basis"]["kind"], "verified");
+    let served = first["served"].as_array().unwrap();
+    assert!(served.iter().any(|s| s["kind"] == "statement"));
+    assert!(served.iter().any(|s| s["kind"] == "procedure"
+        && s["object"] == "public.client_history"
+        && s["file"] == "fixtures/demo/database/postgres/appointments.sql"));
+    assert!(!first["resolves"].as_array().unwrap().is_empty());
+    // An existing index whose key is a prefix is widened, not duplicated.
+    assert!(recs
+        .iter()
+        .any(|r| r["action"]["kind"] == "widen"
+            && r["action"]["replaces"] == "ix_appointments_provider"));
+    // A candidate an existing index covers is dropped, naming it.
+    let dropped = report["dropped_candidates"].as_array().unwrap();
+    assert!(dropped.iter().any(|d| d["reason"]
+        .as_str()
+        .unwrap()
+        .contains("covered by the existing index ix_payments_status_unused")));
+    // Ranks are 1..n in order of net benefit.
+    for (i, r) in recs.iter().enumerate() {
+        assert_eq!(r["rank"], i + 1);
+    }
+    let nets: Vec<f64> = recs
+        .iter()
+        .map(|r| r["net_benefit"].as_f64().unwrap())
+        .collect();
+    assert!(nets.windows(2).all(|w| w[0] >= w[1]), "{nets:?}");
+    // Every category has input in the demo; T-SQL procedures are not joined with a
+    // PostgreSQL snapshot, and the report says so.
+    for c in report["score"]["categories"].as_array().unwrap() {
+        assert_eq!(c["assessed"], true, "{c}");
+    }
+    assert!(report["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["reason"]
+            .as_str()
+            .unwrap()
+            .contains("written for the other engine")));
+}
+
+#[test]
+fn exit_codes_quiet_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = bin()
+        .args(["audit", "--demo", "--quiet", "--fail-on", "high", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(1), "the demo has high findings");
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
+    assert!(dir.path().join("report.md").is_file());
+    let critical = bin()
+        .args([
+            "audit",
+            "--demo",
+            "--quiet",
+            "--fail-on",
+            "critical",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(critical.status.code(), Some(0));
+    let nothing = bin()
+        .args(["audit"])
+        .env_remove("DATABASE_URL")
+        .env_remove("PGHOST")
+        .env_remove("PGDATABASE")
+        .output()
+        .unwrap();
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("nothing to audit"));
+    let missing = bin()
+        .args(["audit", "--snapshot", "/nonexistent/snap", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not a snapshot directory"));
+}
+
+#[test]
+fn a_partial_snapshot_says_what_is_missing_and_leaves_categories_unassessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    let demo = repo().join("fixtures/demo/snapshot");
+    for file in [
+        "manifest.json",
+        "tables.csv",
+        "indexes.csv",
+        "index_columns.csv",
+    ] {
+        std::fs::copy(demo.join(file), snap.join(file)).unwrap();
+    }
+    let out = dir.path().join("out");
+    let run = bin()
+        .args(["audit", "--quiet", "--snapshot"])
+        .arg(&snap)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let not_checked = serde_json::to_string(&report["not_checked"]).unwrap();
+    assert!(not_checked.contains("statements.csv"), "{not_checked}");
+    let runtime = report["score"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "runtime-hotspots")
+        .unwrap();
+    assert_eq!(runtime["assessed"], false);
+    assert!(
+        runtime.get("score").is_none(),
+        "never shown as 100: {runtime}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| Runtime hotspots | – | not assessed |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn source_only_audit_scores_what_it_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = bin()
+        .args(["audit", "--quiet", "--source"])
+        .arg(repo().join("fixtures/demo/app"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert!(report["context"].get("engine").is_none());
+    assert_eq!(report["recommendations"], serde_json::json!([]));
+    let assessed: Vec<&str> = report["score"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["assessed"] == true)
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        assessed,
+        ["query-patterns", "connection-management", "security"]
+    );
+    let sql = std::fs::read_to_string(dir.path().join("indexes.sql")).unwrap();
+    assert!(sql.contains("No index recommendations"));
+}
+
+#[test]
+fn diff_reports_new_and_resolved_findings_and_score_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old");
+    run_demo(&old);
+    // The later audit: one finding fixed, one new, the first recommendation done.
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(old.join("report.json")).unwrap()).unwrap();
+    let findings = report["findings"].as_array_mut().unwrap();
+    let fixed = findings.remove(0);
+    let mut added = findings[0].clone();
+    added["fingerprint"] = "feedfacefeedface".into();
+    added["severity"] = "critical".into();
+    findings.push(added);
+    report["recommendations"].as_array_mut().unwrap().remove(0);
+    report["score"]["overall"] = 90.into();
+    report["score"]["grade"] = "A-".into();
+    let new = dir.path().join("new.json");
+    std::fs::write(&new, serde_json::to_string(&report).unwrap()).unwrap();
+    let text = bin()
+        .args(["diff"])
+        .arg(old.join("report.json"))
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("New findings (1)"), "{stdout}");
+    assert!(stdout.contains("Resolved findings (1)"), "{stdout}");
+    assert!(stdout.contains("-> A- (90)"), "{stdout}");
+    assert!(stdout.contains("done or no longer needed (1)"), "{stdout}");
+    let json = bin()
+        .args(["diff", "--format", "json", "--fail-on", "critical"])
+        .arg(old.join("report.json"))
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(1), "a new critical finding fails");
+    let diff: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        diff["resolved_findings"][0]["fingerprint"],
+        fixed["fingerprint"]
+    );
+    // Not a report: a clear error, exit 2.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+    let err = bin().args(["diff"]).arg(&bad).arg(&new).output().unwrap();
+    assert_eq!(err.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("not a dbaudit report"));
+}
+
+#[test]
+fn the_json_schema_file_is_current_and_the_demo_report_validates() {
+    let path = repo().join("schemas/audit-report.schema.json");
+    let generated = dbaudit::model::audit::json_schema();
+    if std::env::var_os("DBAUDIT_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let kept = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        kept == generated,
+        "schemas/audit-report.schema.json is not current: run `DBAUDIT_UPDATE_SCHEMA=1 cargo test --test audit` and review the diff"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// Every statement of the generated indexes.sql runs on PostgreSQL: the demo's
+/// fixture schema is loaded into a throwaway cluster and indexes.sql is applied.
+#[test]
+fn generated_postgres_ddl_runs_on_a_real_server() {
+    let Some(cluster) = pg_cluster::start() else {
+        return;
+    };
+    cluster.create_database("psyter");
+    cluster.psql_file("psyter", &repo().join("fixtures/postgres/schema.sql"));
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let sql = std::fs::read_to_string(dir.path().join("indexes.sql")).unwrap();
+    assert!(sql.contains("CREATE INDEX CONCURRENTLY"));
+    // psql runs each statement in its own transaction, as CONCURRENTLY requires.
+    cluster.psql_file("psyter", &dir.path().join("indexes.sql"));
+    let indexes = cluster.psql(
+        "psyter",
+        "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'",
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    for r in report["recommendations"].as_array().unwrap() {
+        let name = r["name"].as_str().unwrap();
+        assert!(indexes.contains(name), "{name} not created: {indexes}");
+        if let Some(replaced) = r["action"]["replaces"].as_str() {
+            assert!(
+                !indexes.split(',').any(|i| i.trim() == replaced),
+                "{replaced} not dropped: {indexes}"
+            );
+        }
+    }
+}
