@@ -350,4 +350,25 @@ mod tests {
             .any(|n| n.message.contains("statements.csv is missing")));
         assert!(read(&dir.path().join("nope")).is_err());
     }
+
+    #[test]
+    fn kinds_of_the_other_engine_are_not_gaps() {
+        // A PostgreSQL snapshot written before SQL Server support has no SQL Server kinds.
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(), dir.path()).unwrap();
+        for kind in ["missing_indexes", "procedures", "statistics"] {
+            std::fs::remove_file(dir.path().join(format!("{kind}.csv"))).unwrap();
+        }
+        assert!(read(dir.path()).unwrap().manifest.notes.is_empty());
+
+        // A SQL Server snapshot has no sequences; its own kinds are checked.
+        let mut mssql = sample();
+        mssql.manifest.engine = ENGINE_MSSQL.into();
+        write(&mssql, dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join("sequences.csv")).unwrap();
+        std::fs::remove_file(dir.path().join("statistics.csv")).unwrap();
+        let notes = read(dir.path()).unwrap().manifest.notes;
+        let checks: Vec<&str> = notes.iter().map(|n| n.check.as_str()).collect();
+        assert_eq!(checks, ["statistics"]);
+    }
 }
