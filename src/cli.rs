@@ -435,7 +435,12 @@ fn read_snapshot(
     }
     match engine {
         Some(Engine::Mssql) => crate::snapshot::mssql::read_export_dir(dir),
-        _ => crate::snapshot::read(dir),
+        _ => crate::snapshot::read(dir).with_context(|| {
+            format!(
+                "`{}` has no manifest.json: if it holds SQL Server CSV exports of `dbaudit queries mssql`, add --engine mssql",
+                dir.display()
+            )
+        }),
     }
 }
 

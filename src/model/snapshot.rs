@@ -53,6 +53,10 @@ pub struct TableStat {
     pub name: String,
     pub live_rows: i64,
     pub dead_rows: i64,
+    /// SQL Server: scans of the heap or clustered index; `idx_scan` there is seeks of
+    /// any index plus scans of nonclustered ones, `updates` the heap's or clustered
+    /// index's `user_updates` (statements, not rows), `table_bytes` the used and
+    /// `total_bytes` the reserved space.
     pub seq_scan: i64,
     pub seq_tup_read: i64,
     /// NULL for tables without indexes.

@@ -761,12 +761,12 @@ fn import_indexes(
             page_lock_waits: None,
         });
     }
-    // A table only heaps and scans reach still has "no index" for the rules.
+    // A heap without nonclustered indexes has no index at all (NULL, as PostgreSQL says).
     for t in tables.iter_mut() {
-        let has_index = indexes
+        if !indexes
             .iter()
-            .any(|i| i.schema == t.schema && i.table == t.name && i.access_method != "clustered");
-        if !has_index && t.idx_scan == Some(0) {
+            .any(|i| i.schema == t.schema && i.table == t.name)
+        {
             t.idx_scan = None;
         }
     }
