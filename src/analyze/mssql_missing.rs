@@ -217,7 +217,8 @@ fn push_column(columns: &mut Vec<String>, text: &str) {
 
 /// `CREATE NONCLUSTERED INDEX [IX_Table_A_B] ON [schema].[table] ([A], [B]) INCLUDE (...);`
 pub fn create_index_ddl(schema: &str, table: &str, keys: &[String], includes: &[String]) -> String {
-    let mut name: String = format!("IX_{table}_{}", keys.join("_"))
+    // sysname is 128 characters (counted in characters: names need not be ASCII).
+    let name: String = format!("IX_{table}_{}", keys.join("_"))
         .chars()
         .map(|c| {
             if c.is_alphanumeric() || c == '_' {
@@ -226,9 +227,8 @@ pub fn create_index_ddl(schema: &str, table: &str, keys: &[String], includes: &[
                 '_'
             }
         })
+        .take(128)
         .collect();
-    // sysname is 128 characters.
-    name.truncate(128);
     let quote = |s: &str| format!("[{}]", s.replace(']', "]]"));
     let list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
     let mut ddl = format!(

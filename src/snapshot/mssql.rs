@@ -229,10 +229,17 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     let mut notes = std::mem::take(&mut snapshot.manifest.notes);
     for spec in QUERY_COLUMNS {
         if !tables.contains_key(spec.name) && !notes.iter().any(|n| n.check == spec.name) {
+            let version = crate::collect::MSSQL_QUERIES
+                .iter()
+                .find(|(name, _)| *name == spec.name)
+                .and_then(|(_, sql)| crate::collect::required_major_version(sql))
+                .map_or(String::new(), |v| {
+                    format!(" (it needs SQL Server major version {v} or later)")
+                });
             notes.push(Note {
                 check: spec.name.to_string(),
                 message: format!(
-                    "`{0}` was not collected (queries/mssql/{0}.sql, exported as {0}.csv): the checks that need it did not run",
+                    "`{0}` was not collected (queries/mssql/{0}.sql, exported as {0}.csv){version}: the checks that need it did not run",
                     spec.name
                 ),
             });
@@ -1035,4 +1042,31 @@ fn index_definition(index: &IndexStat, columns: &[IndexColumn]) -> String {
         ddl.push_str(&format!(" WHERE {filter}"));
     }
     ddl
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_ssms_sqlcmd_and_the_collector_write_them() {
+        let ssms = DateTime::parse("2026-11-20 12:00:00.0000000").unwrap();
+        assert_eq!(ssms.text, "2026-11-20T12:00:00.000");
+        let iso = DateTime::parse("2026-11-20T12:00:00").unwrap();
+        assert_eq!(iso.text, "2026-11-20T12:00:00");
+        assert_eq!(ssms.seconds, iso.seconds);
+        let offset = DateTime::parse("2026-11-20 12:00:00.5 -05:00").unwrap();
+        assert_eq!(offset.seconds - iso.seconds, 0.5, "the zone is dropped");
+        let day = DateTime::parse("2026-11-21").unwrap();
+        assert_eq!(day.seconds - iso.seconds, 12.0 * 3600.0);
+        assert_eq!(DateTime::parse("1970-01-01T00:00:00").unwrap().seconds, 0.0);
+        for bad in [
+            "yesterday",
+            "2026-13-01",
+            "2026-11-20 25:00:00",
+            "2026-11-20 12:00:00.x",
+        ] {
+            assert!(DateTime::parse(bad).is_none(), "{bad}");
+        }
+    }
 }
