@@ -553,3 +553,22 @@ fn cli_reads_exports_and_saved_snapshots() {
         assert!(text.contains(&format!("save as {name}.csv")), "{name}");
     }
 }
+
+#[test]
+fn thresholds_come_from_the_configuration() {
+    let config = Config::parse(
+        "[thresholds]\nmissing_index_min_benefit_per_day = 20000000\nunused_index_high_writes = 100000\nslow_procedure_ms = 500\nslow_procedure_logical_reads = 1000000\n",
+        Path::new("dbaudit.toml"),
+    )
+    .unwrap();
+    let all = analyze(&psyter(), &config).findings;
+    let count = |rule: &str| all.iter().filter(|f| f.rule == rule).count();
+    assert_eq!(count("missing-index"), 4);
+    assert_eq!(count("slow-procedure"), 0);
+    let unused = find(&all, "unused-index", "dbo.IX_Payments_Status_Old").unwrap();
+    assert_eq!(
+        unused.severity,
+        Severity::Medium,
+        "45,000 writes under 100,000"
+    );
+}

@@ -895,17 +895,14 @@ fn import_statistics(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<StatisticsS
 fn import_column_stats(rows: &Reader<'_>) -> Result<Vec<ColumnStat>> {
     rows.rows()
         .map(|row| {
-            let total = row.int("row_count")?.unwrap_or(0);
-            let nulls = row.int("null_rows")?.unwrap_or(0);
+            let total = row.float("row_count")?.unwrap_or(0.0);
+            // Histogram row counts are estimates (real), fractional on sampled statistics.
+            let nulls = row.float("null_rows")?.unwrap_or(0.0);
             Ok(ColumnStat {
                 schema: row.string("schema_name"),
                 table: row.string("table_name"),
                 column: row.string("column_name"),
-                null_frac: if total > 0 {
-                    nulls as f64 / total as f64
-                } else {
-                    0.0
-                },
+                null_frac: if total > 0.0 { nulls / total } else { 0.0 },
                 // Positive: an absolute count (the PostgreSQL convention the model keeps).
                 n_distinct: row.float("distinct_values")?.unwrap_or(0.0),
                 most_common_freq: None,
