@@ -52,6 +52,17 @@ fn every_query_produces_exactly_the_columns_the_importer_reads() {
         names, specs,
         "queries and importer list the same checks, in run order"
     );
+    let mut files: Vec<String> = std::fs::read_dir("queries/mssql")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut embedded: Vec<String> = names.iter().map(|n| format!("{n}.sql")).collect();
+    embedded.sort();
+    assert_eq!(
+        files, embedded,
+        "every file in queries/mssql is embedded and run"
+    );
     for (name, sql) in MSSQL_QUERIES {
         let spec = QUERY_COLUMNS.iter().find(|q| q.name == *name).unwrap();
         let produced: BTreeSet<String> = output_columns(name, sql).into_iter().collect();
