@@ -61,7 +61,8 @@ variables are used as psql does."
     Collect(CollectArgs),
     /// Analyse a live server (--db) or a saved snapshot (--snapshot): findings and index candidates.
     #[command(after_help = "Examples:\n  dbaudit analyze --snapshot snap/\n  \
-dbaudit analyze --db postgres://auditor@db/app --format json -o live.json")]
+dbaudit analyze --db postgres://auditor@db/app --format json -o live.json\n  \
+dbaudit analyze --snapshot exports/ --engine mssql   SSMS exports of `dbaudit queries mssql`")]
     Analyze(AnalyzeArgs),
     /// Print the exact SQL dbaudit runs against a server.
     Queries(QueriesArgs),
@@ -172,6 +173,10 @@ pub struct AnalyzeArgs {
     /// Analyse a snapshot directory instead of a live server.
     #[arg(long, value_name = "DIR", conflicts_with = "db")]
     pub snapshot: Option<PathBuf>,
+    /// Engine of --snapshot: `mssql` reads a directory of SSMS / sqlcmd CSV exports of
+    /// `dbaudit queries mssql`; a directory with manifest.json names its own engine.
+    #[arg(long, value_enum, requires = "snapshot")]
+    pub engine: Option<Engine>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LiveFormat::Text)]
     pub format: LiveFormat,
@@ -205,6 +210,7 @@ pub struct QueriesArgs {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Postgres,
+    Mssql,
 }
 
 #[derive(Parser, Debug)]
@@ -456,7 +462,7 @@ fn run_collect(args: CollectArgs) -> Result<i32> {
 fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
     let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
     let snapshot = match &args.snapshot {
-        Some(dir) => crate::snapshot::read(dir)?,
+        Some(dir) => read_snapshot(dir, args.engine)?,
         None => {
             let target = resolve_target(&args.connect)?;
             crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?
@@ -475,6 +481,39 @@ fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
         .threshold()
         .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if failing { 1 } else { 0 })
+}
+
+/// A saved snapshot (manifest.json: its engine must agree with --engine), or with
+/// `--engine mssql` a directory of SQL Server CSV exports.
+fn read_snapshot(
+    dir: &std::path::Path,
+    engine: Option<Engine>,
+) -> Result<crate::model::snapshot::Snapshot> {
+    if dir.join(crate::snapshot::MANIFEST).is_file() {
+        let snapshot = crate::snapshot::read(dir)?;
+        let expected = match engine {
+            Some(Engine::Mssql) => Some(crate::model::snapshot::ENGINE_MSSQL),
+            Some(Engine::Postgres) => Some("postgresql"),
+            None => None,
+        };
+        if let Some(expected) = expected.filter(|e| *e != snapshot.manifest.engine) {
+            anyhow::bail!(
+                "`{}` is a {} snapshot (manifest.json) but --engine says {expected}: drop --engine or point --snapshot at the right directory",
+                dir.display(),
+                snapshot.manifest.engine
+            );
+        }
+        return Ok(snapshot);
+    }
+    match engine {
+        Some(Engine::Mssql) => crate::snapshot::mssql::read_export_dir(dir),
+        _ => crate::snapshot::read(dir).with_context(|| {
+            format!(
+                "`{}` has no manifest.json: if it holds SQL Server CSV exports of `dbaudit queries mssql`, add --engine mssql",
+                dir.display()
+            )
+        }),
+    }
 }
 
 fn emit(text: &str, output: Option<&std::path::Path>) -> Result<()> {
@@ -500,6 +539,15 @@ fn run_queries(args: QueriesArgs) -> Result<i32> {
             for (name, sql) in crate::collect::POSTGRES_QUERIES {
                 text.push_str(&format!(
                     "-- ===== {name} (queries/postgres/{name}.sql)\n{}\n",
+                    sql.trim_end()
+                ));
+            }
+        }
+        Engine::Mssql => {
+            text.push_str("-- dbaudit: SQL Server queries. Run each against the database to audit and save its\n-- result with column headers as <name>.csv in one directory (SSMS: Results to Grid,\n-- right-click, Save Results As), then: dbaudit analyze --snapshot DIR --engine mssql\n-- A leading `-- requires: N` line: SQL Server major version N or later (15 = 2019).\n\n");
+            for (name, sql) in crate::collect::MSSQL_QUERIES {
+                text.push_str(&format!(
+                    "-- ===== {name} (queries/mssql/{name}.sql): save as {name}.csv\n{}\nGO\n\n",
                     sql.trim_end()
                 ));
             }

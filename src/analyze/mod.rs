@@ -2,6 +2,7 @@
 //! candidates from the workload. Pure functions of the snapshot: the same findings
 //! come from a live collection and from its saved snapshot.
 
+pub mod mssql_missing;
 pub mod rules;
 pub mod workload;
 
@@ -60,6 +61,36 @@ pub struct Thresholds {
     pub hypopg_min_saving: f64,
     /// Statistics younger than this (seconds) are flagged as young.
     pub young_stats_seconds: f64,
+    /// missing-index (SQL Server): report DMV requests whose benefit per day,
+    /// `(seeks + scans) × avg_total_user_cost × avg_user_impact / days`, reaches this
+    /// (sp_BlitzIndex: 100,000).
+    pub missing_index_min_benefit_per_day: f64,
+    /// missing-index (SQL Server): high severity from this benefit per day.
+    pub missing_index_high_benefit_per_day: f64,
+    /// unused-index (SQL Server): high severity when the unread index took at least this
+    /// many writes (sp_BlitzIndex: 10,000).
+    pub unused_index_high_writes: i64,
+    /// write-heavy-index: writes over this many times the reads (sp_BlitzIndex: 10)...
+    pub write_heavy_ratio: f64,
+    /// ...and at least this many writes.
+    pub write_heavy_min_writes: i64,
+    /// heap-forwarded-fetches: at least this many forwarded fetches (sp_BlitzIndex: any).
+    pub heap_forwarded_fetches_min: i64,
+    /// heap-forwarded-fetches: high severity from this many.
+    pub heap_forwarded_fetches_high: i64,
+    /// slow-procedure: average elapsed time (ms) at or above this...
+    pub slow_procedure_ms: f64,
+    /// ...or average logical reads (8 kB pages) per execution at or above this...
+    pub slow_procedure_logical_reads: f64,
+    /// ...with at least this many executions.
+    pub slow_procedure_min_executions: i64,
+    /// slow-procedure: high severity from this share (%) of all procedures' elapsed time.
+    pub slow_procedure_high_share_pct: f64,
+    /// stale-statistics: modifications since the last update over this share (%) of the
+    /// rows, plus 500 (SQL Server's classic auto-update threshold)...
+    pub stale_statistics_modified_pct: f64,
+    /// ...on tables of at least this many rows.
+    pub stale_statistics_min_rows: i64,
 }
 
 impl Default for Thresholds {
@@ -87,6 +118,19 @@ impl Default for Thresholds {
             missing_index_max_columns: 3,
             hypopg_min_saving: 0.3,
             young_stats_seconds: 86_400.0,
+            missing_index_min_benefit_per_day: 100_000.0,
+            missing_index_high_benefit_per_day: 1_000_000.0,
+            unused_index_high_writes: 10_000,
+            write_heavy_ratio: 10.0,
+            write_heavy_min_writes: 10_000,
+            heap_forwarded_fetches_min: 1,
+            heap_forwarded_fetches_high: 100_000,
+            slow_procedure_ms: 20.0,
+            slow_procedure_logical_reads: 10_000.0,
+            slow_procedure_min_executions: 100,
+            slow_procedure_high_share_pct: 25.0,
+            stale_statistics_modified_pct: 20.0,
+            stale_statistics_min_rows: 1_000,
         }
     }
 }
@@ -107,20 +151,31 @@ pub fn analyze(snapshot: &Snapshot, config: &Config) -> Analysis {
             findings.extend((rule.check)(snapshot, thresholds));
         }
     }
-    let (candidates, decisions) = workload::candidates(snapshot, thresholds);
+    // SQL Server has the optimizer's own missing-index requests; the workload reader
+    // (pg_stat_statements and PostgreSQL's planner statistics) is PostgreSQL's.
+    let (candidates, decisions) = if snapshot.is_mssql() {
+        (Vec::new(), Vec::new())
+    } else {
+        workload::candidates(snapshot, thresholds)
+    };
     if config.is_enabled(rules::missing_index::MISSING_INDEX.name) {
         findings.extend(rules::missing_index::findings(&candidates));
+        if snapshot.is_mssql() {
+            let requests = mssql_missing::missing_index_requests(snapshot, thresholds);
+            findings.extend(rules::missing_index::mssql_findings(&requests, thresholds));
+        }
     }
     for finding in &mut findings {
         finding.severity = config.severity_of(&finding.rule, finding.severity);
     }
+    // Within a rule, findings that carry a `rank` (their rule's own order, e.g. by
+    // estimated benefit) keep it; the others sort by object.
+    let rank = |f: &Finding| f.evidence.metrics.get("rank").copied().unwrap_or(f64::MAX);
     findings.sort_by(|a, b| {
-        (b.severity, &a.rule, &a.location.object, &a.message).cmp(&(
-            a.severity,
-            &b.rule,
-            &b.location.object,
-            &b.message,
-        ))
+        (b.severity, &a.rule)
+            .cmp(&(a.severity, &b.rule))
+            .then_with(|| rank(a).total_cmp(&rank(b)))
+            .then_with(|| (&a.location.object, &a.message).cmp(&(&b.location.object, &b.message)))
     });
     for finding in &mut findings {
         finding.fingerprint = finding.compute_fingerprint(0);

@@ -71,6 +71,65 @@ pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The SQL Server queries, in run order; `dbaudit queries mssql` prints them. A file
+/// whose first line is `-- requires: N` needs SQL Server major version N or later
+/// (see `required_major_version`): the collector skips it on older servers, with a note.
+pub const MSSQL_QUERIES: &[(&str, &str)] = &[
+    ("server", include_str!("../../queries/mssql/server.sql")),
+    ("tables", include_str!("../../queries/mssql/tables.sql")),
+    ("indexes", include_str!("../../queries/mssql/indexes.sql")),
+    (
+        "index_columns",
+        include_str!("../../queries/mssql/index_columns.sql"),
+    ),
+    (
+        "index_operational",
+        include_str!("../../queries/mssql/index_operational.sql"),
+    ),
+    (
+        "foreign_keys",
+        include_str!("../../queries/mssql/foreign_keys.sql"),
+    ),
+    (
+        "statistics",
+        include_str!("../../queries/mssql/statistics.sql"),
+    ),
+    (
+        "column_stats",
+        include_str!("../../queries/mssql/column_stats.sql"),
+    ),
+    (
+        "missing_indexes",
+        include_str!("../../queries/mssql/missing_indexes.sql"),
+    ),
+    (
+        "missing_index_queries",
+        include_str!("../../queries/mssql/missing_index_queries.sql"),
+    ),
+    (
+        "procedure_stats",
+        include_str!("../../queries/mssql/procedure_stats.sql"),
+    ),
+    (
+        "query_stats",
+        include_str!("../../queries/mssql/query_stats.sql"),
+    ),
+];
+
+/// The minimum SQL Server major version a query needs, from its leading
+/// `-- requires: N` comment line (13 = 2016, 14 = 2017, 15 = 2019, 16 = 2022).
+pub fn required_major_version(sql: &str) -> Option<u32> {
+    sql.lines()
+        .take_while(|line| line.trim_start().starts_with("--"))
+        .find_map(|line| {
+            line.trim_start()
+                .trim_start_matches('-')
+                .trim()
+                .strip_prefix("requires:")
+                .and_then(|v| v.trim().parse().ok())
+        })
+}
+
 pub fn postgres_query(name: &str) -> &'static str {
     POSTGRES_QUERIES
         .iter()

@@ -144,6 +144,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             last_autoanalyze: opt_text(&row, "last_autoanalyze")?,
             vacuum_age_seconds: opt_float(&row, "vacuum_age_seconds")?,
             frozen_xid_age: opt_int(&row, "frozen_xid_age")?,
+            ..TableStat::default()
         });
     }
     for row in run(
@@ -170,6 +171,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             idx_tup_read: int(&row, "idx_tup_read")?,
             idx_tup_fetch: int(&row, "idx_tup_fetch")?,
             bytes: int(&row, "bytes")?,
+            ..IndexStat::default()
         });
     }
     for row in run(
@@ -399,6 +401,7 @@ async fn collect_statements(
             rows: int(&row, "rows")?,
             shared_blks_hit: int(&row, "shared_blks_hit")?,
             shared_blks_read: int(&row, "shared_blks_read")?,
+            ..StatementStat::default()
         });
     }
     if hidden > 0 {

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `Manifest::engine` of a SQL Server snapshot.
+pub const ENGINE_MSSQL: &str = "mssql";
+
 /// Version of the snapshot format (CSV columns and manifest keys).
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
 
@@ -52,6 +55,10 @@ pub struct TableStat {
     pub name: String,
     pub live_rows: i64,
     pub dead_rows: i64,
+    /// SQL Server: scans of the heap or clustered index; `idx_scan` there is seeks of
+    /// any index plus scans of nonclustered ones, `updates` the heap's or clustered
+    /// index's `user_updates` (statements, not rows), `table_bytes` the used and
+    /// `total_bytes` the reserved space.
     pub seq_scan: i64,
     pub seq_tup_read: i64,
     /// NULL for tables without indexes.
@@ -75,6 +82,15 @@ pub struct TableStat {
     pub vacuum_age_seconds: Option<f64>,
     /// `age(relfrozenxid)`.
     pub frozen_xid_age: Option<i64>,
+    /// SQL Server: the table has no clustered index (a heap).
+    #[serde(default)]
+    pub is_heap: Option<bool>,
+    /// When the table was created (ISO 8601), where the engine records it (SQL Server).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// SQL Server heaps: reads that followed a forwarding pointer to a moved row.
+    #[serde(default)]
+    pub forwarded_fetches: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -95,6 +111,30 @@ pub struct IndexStat {
     pub idx_tup_read: i64,
     pub idx_tup_fetch: i64,
     pub bytes: i64,
+    /// SQL Server `sys.dm_db_index_usage_stats` (since the last restart). `idx_scan` is
+    /// their reads: seeks + scans + lookups.
+    #[serde(default)]
+    pub user_seeks: Option<i64>,
+    #[serde(default)]
+    pub user_scans: Option<i64>,
+    #[serde(default)]
+    pub user_lookups: Option<i64>,
+    /// Writes that maintained the index (inserts, updates of its columns, deletes).
+    #[serde(default)]
+    pub user_updates: Option<i64>,
+    #[serde(default)]
+    pub last_user_seek: Option<String>,
+    #[serde(default)]
+    pub last_user_scan: Option<String>,
+    #[serde(default)]
+    pub last_user_lookup: Option<String>,
+    #[serde(default)]
+    pub last_user_update: Option<String>,
+    /// SQL Server `sys.dm_db_index_operational_stats`.
+    #[serde(default)]
+    pub row_lock_waits: Option<i64>,
+    #[serde(default)]
+    pub page_lock_waits: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -170,6 +210,101 @@ pub struct StatementStat {
     pub rows: i64,
     pub shared_blks_hit: i64,
     pub shared_blks_read: i64,
+    /// SQL Server `sys.dm_exec_query_stats`: logical reads (8 kB pages) over all calls.
+    #[serde(default)]
+    pub logical_reads: Option<i64>,
+    /// CPU time over all calls, in ms.
+    #[serde(default)]
+    pub worker_time_ms: Option<f64>,
+    /// The procedure, function or trigger the statement belongs to, `schema.name`.
+    #[serde(default)]
+    pub object: Option<String>,
+}
+
+/// One row of SQL Server's missing-index DMVs (`sys.dm_db_missing_index_details`,
+/// `_groups`, `_group_stats`; the query text from `_group_stats_query` on 2019+).
+/// Column lists are as the DMV gives them: `[ClientId], [Status]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MissingIndex {
+    pub database: String,
+    pub schema: String,
+    pub table: String,
+    pub group_handle: i64,
+    pub equality_columns: Option<String>,
+    pub inequality_columns: Option<String>,
+    pub included_columns: Option<String>,
+    pub unique_compiles: i64,
+    pub user_seeks: i64,
+    pub user_scans: i64,
+    pub avg_total_user_cost: f64,
+    /// Estimated % of the query cost the index would save (0-100).
+    pub avg_user_impact: f64,
+    pub last_user_seek: Option<String>,
+    pub query_text: Option<String>,
+}
+
+/// A cached stored procedure's execution statistics (SQL Server
+/// `sys.dm_exec_procedure_stats`), times converted to ms.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcedureStat {
+    pub schema: String,
+    pub name: String,
+    pub execution_count: i64,
+    pub total_elapsed_ms: f64,
+    pub total_worker_ms: f64,
+    pub total_logical_reads: i64,
+    pub total_logical_writes: i64,
+    pub total_physical_reads: i64,
+    /// When the plan was cached: the counters cover cached_time..collected_at.
+    pub cached_time: Option<String>,
+    pub last_execution_time: Option<String>,
+    /// Seconds from cached_time to the collection.
+    pub cached_seconds: Option<f64>,
+}
+
+impl ProcedureStat {
+    pub fn avg_elapsed_ms(&self) -> f64 {
+        per_call(self.total_elapsed_ms, self.execution_count)
+    }
+    pub fn avg_worker_ms(&self) -> f64 {
+        per_call(self.total_worker_ms, self.execution_count)
+    }
+    pub fn avg_logical_reads(&self) -> f64 {
+        per_call(self.total_logical_reads as f64, self.execution_count)
+    }
+    /// Executions per minute while the plan was cached (None when the age is unknown).
+    pub fn executions_per_minute(&self) -> Option<f64> {
+        self.cached_seconds
+            .filter(|s| *s > 0.0)
+            .map(|s| self.execution_count as f64 / (s / 60.0))
+    }
+}
+
+fn per_call(total: f64, calls: i64) -> f64 {
+    if calls > 0 {
+        total / calls as f64
+    } else {
+        0.0
+    }
+}
+
+/// A statistics object and its age (SQL Server `sys.stats` +
+/// `sys.dm_db_stats_properties`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatisticsStat {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    /// Columns, comma-separated, the first one carrying the histogram.
+    pub columns: String,
+    pub auto_created: bool,
+    pub last_updated: Option<String>,
+    /// Seconds from last_updated to the collection.
+    pub age_seconds: Option<f64>,
+    pub rows: Option<i64>,
+    pub rows_sampled: Option<i64>,
+    /// Modifications of the leading column since the last update.
+    pub modification_counter: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -238,9 +373,17 @@ pub struct Snapshot {
     pub sequences: Vec<SequenceStat>,
     pub settings: Vec<Setting>,
     pub verifications: Vec<Verification>,
+    pub missing_indexes: Vec<MissingIndex>,
+    pub procedures: Vec<ProcedureStat>,
+    pub statistics: Vec<StatisticsStat>,
 }
 
 impl Snapshot {
+    /// The snapshot is of a SQL Server database.
+    pub fn is_mssql(&self) -> bool {
+        self.manifest.engine == ENGINE_MSSQL
+    }
+
     pub fn table(&self, schema: &str, name: &str) -> Option<&TableStat> {
         self.tables
             .iter()

@@ -3,6 +3,7 @@
 //! A malformed file fails with the file, line and column named; a missing file is a
 //! note in the manifest (its checks did not run), never a silent gap.
 
+pub mod mssql;
 pub mod raw;
 
 use std::fs::File;
@@ -13,9 +14,38 @@ use anyhow::{bail, Context, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::model::snapshot::{Note, Snapshot, SNAPSHOT_SCHEMA_VERSION};
+use crate::model::snapshot::{Note, Snapshot, ENGINE_MSSQL, SNAPSHOT_SCHEMA_VERSION};
 
 pub const MANIFEST: &str = "manifest.json";
+
+/// The kinds (CSV files without `.csv`) a PostgreSQL snapshot has.
+const POSTGRES_KINDS: [&str; 12] = [
+    "database",
+    "tables",
+    "indexes",
+    "index_columns",
+    "columns",
+    "column_stats",
+    "foreign_keys",
+    "statements",
+    "functions",
+    "sequences",
+    "settings",
+    "verifications",
+];
+
+/// The kinds a SQL Server snapshot has.
+const MSSQL_KINDS: [&str; 9] = [
+    "tables",
+    "indexes",
+    "index_columns",
+    "column_stats",
+    "foreign_keys",
+    "statements",
+    "missing_indexes",
+    "procedures",
+    "statistics",
+];
 
 /// Writes the snapshot into `dir` (created if needed).
 pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
@@ -36,6 +66,9 @@ pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
     write_csv(dir, "sequences.csv", &snapshot.sequences)?;
     write_csv(dir, "settings.csv", &snapshot.settings)?;
     write_csv(dir, "verifications.csv", &snapshot.verifications)?;
+    write_csv(dir, "missing_indexes.csv", &snapshot.missing_indexes)?;
+    write_csv(dir, "procedures.csv", &snapshot.procedures)?;
+    write_csv(dir, "statistics.csv", &snapshot.statistics)?;
     Ok(())
 }
 
@@ -78,9 +111,22 @@ pub fn read(dir: &Path) -> Result<Snapshot> {
         sequences: read_csv(dir, "sequences.csv", &mut missing)?,
         settings: read_csv(dir, "settings.csv", &mut missing)?,
         verifications: read_csv(dir, "verifications.csv", &mut missing)?,
+        missing_indexes: read_csv(dir, "missing_indexes.csv", &mut missing)?,
+        procedures: read_csv(dir, "procedures.csv", &mut missing)?,
+        statistics: read_csv(dir, "statistics.csv", &mut missing)?,
         manifest: Default::default(),
     };
-    for file in missing {
+    // Kinds one engine never has are not gaps: snapshots written before SQL Server
+    // support lack the SQL Server kinds, and SQL Server has no sequences or settings.
+    let engine_kinds: &[&str] = if manifest.engine == ENGINE_MSSQL {
+        &MSSQL_KINDS
+    } else {
+        &POSTGRES_KINDS
+    };
+    for file in missing
+        .into_iter()
+        .filter(|f| engine_kinds.contains(&f.trim_end_matches(".csv")))
+    {
         manifest.notes.push(Note {
             check: file.trim_end_matches(".csv").to_string(),
             message: format!(
@@ -303,5 +349,26 @@ mod tests {
             .iter()
             .any(|n| n.message.contains("statements.csv is missing")));
         assert!(read(&dir.path().join("nope")).is_err());
+    }
+
+    #[test]
+    fn kinds_of_the_other_engine_are_not_gaps() {
+        // A PostgreSQL snapshot written before SQL Server support has no SQL Server kinds.
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(), dir.path()).unwrap();
+        for kind in ["missing_indexes", "procedures", "statistics"] {
+            std::fs::remove_file(dir.path().join(format!("{kind}.csv"))).unwrap();
+        }
+        assert!(read(dir.path()).unwrap().manifest.notes.is_empty());
+
+        // A SQL Server snapshot has no sequences; its own kinds are checked.
+        let mut mssql = sample();
+        mssql.manifest.engine = ENGINE_MSSQL.into();
+        write(&mssql, dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join("sequences.csv")).unwrap();
+        std::fs::remove_file(dir.path().join("statistics.csv")).unwrap();
+        let notes = read(dir.path()).unwrap().manifest.notes;
+        let checks: Vec<&str> = notes.iter().map(|n| n.check.as_str()).collect();
+        assert_eq!(checks, ["statistics"]);
     }
 }

@@ -14,6 +14,10 @@ declare_rule! {
     /// never the one reported, nor a unique index whose uniqueness the other does not
     /// enforce.
     ///
+    /// SQL Server: two indexes of the same type with exactly the same key columns (in
+    /// order) and filter, as sp_BlitzIndex's "duplicate keys"; indexes sharing only a
+    /// leading key are `overlapping-index`.
+    ///
     /// ## Why it matters
     /// Each extra index costs every write, WAL, vacuum and cache space, and gives the
     /// planner more choices to get wrong.
@@ -36,6 +40,8 @@ declare_rule! {
 
 pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
+    // SQL Server compares whole keys: a prefix relation is an overlap there.
+    let exact_keys_only = snapshot.is_mssql();
     let keys_of = snapshot.index_key_map();
     let no_keys = Vec::new();
     let keys = |i: &IndexStat| -> Vec<Option<String>> {
@@ -75,7 +81,11 @@ pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
                 return false;
             }
             let b_keys = keys(b);
-            let is_prefix = b_keys.len() >= a_keys.len() && b_keys[..a_keys.len()] == a_keys[..];
+            let is_prefix = if exact_keys_only {
+                b_keys == a_keys
+            } else {
+                b_keys.len() >= a_keys.len() && b_keys[..a_keys.len()] == a_keys[..]
+            };
             if !is_prefix {
                 return false;
             }
@@ -83,7 +93,11 @@ pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
             if a.is_unique && !(b.is_unique && b_keys.len() == a_keys.len()) {
                 return false;
             }
-            // Of two identical indexes, report one (the later name).
+            // Of two identical indexes, report one: on SQL Server the less read (its
+            // reads are known), else the later name.
+            if exact_keys_only && b.idx_scan != a.idx_scan {
+                return b.idx_scan > a.idx_scan;
+            }
             b_keys.len() > a_keys.len() || b.name < a.name
         });
         if let Some(b) = covering {
@@ -101,11 +115,18 @@ pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
                     cols.join(", ")
                 ),
                 vec![("bytes", a.bytes as f64), ("idx_scan", a.idx_scan as f64)],
-                format!(
-                    "DROP INDEX CONCURRENTLY {} (kept: {})",
-                    qualified(&a.schema, &a.name),
-                    b.name
-                ),
+                if exact_keys_only {
+                    format!(
+                        "DROP INDEX [{}] ON [{}].[{}]; (kept: {}; add this index's INCLUDE columns to it first if queries need them)",
+                        a.name, a.schema, a.table, b.name
+                    )
+                } else {
+                    format!(
+                        "DROP INDEX CONCURRENTLY {} (kept: {})",
+                        qualified(&a.schema, &a.name),
+                        b.name
+                    )
+                },
             ));
         }
     }

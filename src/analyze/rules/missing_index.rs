@@ -1,14 +1,15 @@
 //! `missing-index`: the workload filters a large table by columns no index leads with.
 
 use crate::advise::ddl::postgres_create_index;
+use crate::analyze::mssql_missing::{create_index_ddl, MissingIndexRequest};
 use crate::analyze::workload::{IndexCandidate, Verdict};
-use crate::analyze::{live_finding, qualified};
+use crate::analyze::{live_finding, qualified, Thresholds};
 use crate::declare_rule;
 use crate::model::{Category, Finding, Severity};
 
 declare_rule! {
     /// ## What it finds
-    /// Statements among the top of `pg_stat_statements` that filter (equality, `IN`,
+    /// PostgreSQL: statements among the top of `pg_stat_statements` that filter (equality, `IN`,
     /// range, `LIKE 'prefix%'`, join keys) or sort a table of at least 10,000 rows by
     /// columns no existing valid index leads with. Candidates from several statements
     /// with the same key are merged; equality columns are ordered by selectivity
@@ -17,6 +18,12 @@ declare_rule! {
     /// and the statements it serves are planned before and after: candidates saving
     /// under 30% of the plan cost are dropped, with the reason. Without HypoPG the
     /// candidate stays, marked unverified.
+    ///
+    /// SQL Server: the optimizer's own requests (the missing-index DMVs), ranked as
+    /// sp_BlitzIndex ranks them: `(user_seeks + user_scans) × avg_total_user_cost ×
+    /// avg_user_impact` per day of min(uptime, table age), reported from 100,000 per day
+    /// (high from 1,000,000). Equality columns come first (most selective first where
+    /// column statistics allow), then inequality columns, then INCLUDE.
     ///
     /// ## Why it matters
     /// Without the index every call scans and filters the table (and sorts the result):
@@ -30,7 +37,10 @@ declare_rule! {
     /// ## How to fix
     /// Create the index with the DDL given (`CREATE INDEX CONCURRENTLY ...`, which does
     /// not block writes), then confirm with `EXPLAIN (ANALYZE)` and watch the table's
-    /// write rate: each index costs every insert and update.
+    /// write rate: each index costs every insert and update. On SQL Server, merge
+    /// requests on the same table and compare them with the existing indexes first: the
+    /// DMVs record each query's wish separately, forget them at restart and when any
+    /// index on the table changes, and keep at most 600.
     pub static MISSING_INDEX = {
         name: "missing-index",
         code: "DB012",
@@ -88,6 +98,66 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     text: format!("queryid {} ({} calls): {}", s.queryid, s.calls, s.query),
                 })
                 .collect();
+            finding
+        })
+        .collect()
+}
+
+/// SQL Server: one finding per missing-index request worth creating, ranked.
+pub fn mssql_findings(requests: &[MissingIndexRequest], t: &Thresholds) -> Vec<Finding> {
+    let count = requests.len();
+    requests
+        .iter()
+        .enumerate()
+        .map(|(rank, r)| {
+            let table = qualified(&r.schema, &r.table);
+            let severity = if r.benefit_per_day >= t.missing_index_high_benefit_per_day {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            let rows = r.table_rows.map_or(String::new(), |n| format!(" ({n} rows)"));
+            let mut metrics = vec![
+                ("rank", (rank + 1) as f64),
+                ("benefit_per_day", r.benefit_per_day.round()),
+                ("user_seeks", r.user_seeks as f64),
+                ("user_scans", r.user_scans as f64),
+                ("avg_total_user_cost", r.avg_total_user_cost),
+                ("avg_user_impact", r.avg_user_impact),
+                ("observed_days", (r.observed_days * 10.0).round() / 10.0),
+            ];
+            if let Some(rows) = r.table_rows {
+                metrics.push(("table_rows", rows as f64));
+            }
+            let mut finding = live_finding(
+                &MISSING_INDEX,
+                severity,
+                table.clone(),
+                format!(
+                    "#{} of {count} by estimated benefit: {:.0}/day ((seeks {} + scans {}) x cost {:.2} x impact {:.1}% over {:.1} days) for {}{rows}. The optimizer's request, not verified: the DMVs are cleared at restart and when an index on the table changes",
+                    rank + 1,
+                    r.benefit_per_day,
+                    r.user_seeks,
+                    r.user_scans,
+                    r.avg_total_user_cost,
+                    r.avg_user_impact,
+                    r.observed_days,
+                    r.describe()
+                ),
+                metrics,
+                format!(
+                    "{} (merge with the other requests on {table} and check the existing indexes first)",
+                    create_index_ddl(&r.schema, &r.table, &r.key_columns, &r.include_columns)
+                ),
+            );
+            finding.evidence.snippet = Some(r.describe());
+            if let Some(query) = &r.query_text {
+                finding.evidence.related.push(crate::model::RelatedLocation {
+                    line: 0,
+                    column: 0,
+                    text: format!("requested by: {}", crate::model::finding::one_line(query, 200)),
+                });
+            }
             finding
         })
         .collect()

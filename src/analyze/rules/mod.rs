@@ -1,16 +1,21 @@
 //! The rules over a snapshot: one file each, each with its four-part doc comment.
 
 pub mod duplicate_index;
+pub mod heap_forwarded_fetches;
 pub mod invalid_index;
 pub mod low_cache_hit_ratio;
 pub mod missing_index;
+pub mod overlapping_index;
 pub mod scan_heavy_table;
 pub mod sequence_exhaustion_risk;
 pub mod slow_function;
+pub mod slow_procedure;
 pub mod slow_query;
+pub mod stale_statistics;
 pub mod unindexed_foreign_key;
 pub mod unused_index;
 pub mod vacuum_overdue;
+pub mod write_heavy_index;
 pub mod xid_wraparound_risk;
 
 use super::Thresholds;
@@ -67,6 +72,26 @@ pub static ALL: &[LiveRule] = &[
     LiveRule {
         meta: &sequence_exhaustion_risk::SEQUENCE_EXHAUSTION_RISK,
         check: sequence_exhaustion_risk::check,
+    },
+    LiveRule {
+        meta: &overlapping_index::OVERLAPPING_INDEX,
+        check: overlapping_index::check,
+    },
+    LiveRule {
+        meta: &write_heavy_index::WRITE_HEAVY_INDEX,
+        check: write_heavy_index::check,
+    },
+    LiveRule {
+        meta: &heap_forwarded_fetches::HEAP_FORWARDED_FETCHES,
+        check: heap_forwarded_fetches::check,
+    },
+    LiveRule {
+        meta: &slow_procedure::SLOW_PROCEDURE,
+        check: slow_procedure::check,
+    },
+    LiveRule {
+        meta: &stale_statistics::STALE_STATISTICS,
+        check: stale_statistics::check,
     },
 ];
 

@@ -2,7 +2,7 @@
 
 use crate::analyze::{human_bytes, live_finding, qualified, Thresholds};
 use crate::declare_rule;
-use crate::model::snapshot::Snapshot;
+use crate::model::snapshot::{Snapshot, TableStat};
 use crate::model::{Category, Finding, Severity};
 
 declare_rule! {
@@ -10,6 +10,9 @@ declare_rule! {
     /// A table with at least 10,000 rows (configurable) where indexes serve less than
     /// 95% of the scans: most reads walk the whole table. The evidence gives the number
     /// of sequential scans, the rows read per scan and the share of index scans.
+    /// On SQL Server the scans are those of the heap or clustered index and the index
+    /// reads are seeks of any index and scans of nonclustered ones
+    /// (`sys.dm_db_index_usage_stats`, since the server started).
     ///
     /// ## Why it matters
     /// Every sequential scan reads every page of the table: on a large table each call
@@ -46,6 +49,10 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         if index_pct >= t.scan_heavy_index_use_pct {
             continue;
         }
+        if snapshot.is_mssql() {
+            out.push(mssql_finding(table, index_pct));
+            continue;
+        }
         let per_scan = table.seq_tup_read as f64 / table.seq_scan as f64;
         let indexes = if table.idx_scan.is_none() {
             " (it has no index)"
@@ -75,4 +82,33 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// SQL Server counts scans, not rows read: each scan of the base table reads up to all
+/// of its rows.
+fn mssql_finding(table: &TableStat, index_pct: f64) -> Finding {
+    let kind = if table.is_heap == Some(true) {
+        "heap"
+    } else {
+        "clustered index"
+    };
+    live_finding(
+        &SCAN_HEAVY_TABLE,
+        SCAN_HEAVY_TABLE.default_severity,
+        qualified(&table.schema, &table.name),
+        format!(
+            "{} scans of the {kind} of {} ({} rows, {}) since the server started; index seeks serve {:.1}% of reads",
+            table.seq_scan,
+            qualified(&table.schema, &table.name),
+            table.live_rows,
+            human_bytes(table.total_bytes),
+            index_pct
+        ),
+        vec![
+            ("scans", table.seq_scan as f64),
+            ("index_read_pct", (index_pct * 10.0).round() / 10.0),
+            ("live_rows", table.live_rows as f64),
+        ],
+        "Find the statements that scan it (missing-index findings, slow procedures, their plans) and add the index they need, or make their predicates sargable".into(),
+    )
 }

@@ -7,7 +7,8 @@ use crate::model::{Category, Finding, Severity};
 
 declare_rule! {
     /// ## What it finds
-    /// Statements from `pg_stat_statements` whose mean execution time is at least 20 ms
+    /// Statements from `pg_stat_statements` (SQL Server: the top of
+    /// `sys.dm_exec_query_stats`) whose mean execution time is at least 20 ms
     /// with at least 100 calls (PgHero's defaults, configurable), ranked by total time,
     /// with each one's share of the total time of all statements.
     ///
@@ -66,7 +67,11 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     ("total_time_ms", s.total_time_ms.round()),
                     ("share_of_total_pct", (share * 10.0).round() / 10.0),
                 ],
-                "EXPLAIN (ANALYZE, BUFFERS) it with typical parameters; add the index it needs (see missing-index) or make its predicates sargable".into(),
+                if snapshot.is_mssql() {
+                    "Look at its actual execution plan with typical parameters (SET STATISTICS IO, TIME ON); add the index it needs (see missing-index) or make its predicates sargable".into()
+                } else {
+                    "EXPLAIN (ANALYZE, BUFFERS) it with typical parameters; add the index it needs (see missing-index) or make its predicates sargable".into()
+                },
             );
             finding.evidence.snippet = Some(text);
             finding

@@ -11,7 +11,8 @@ declare_rule! {
     /// of a valid index on the referencing table, on a table of at least 1,000 rows.
     ///
     /// ## Why it matters
-    /// Deleting or updating a referenced row makes PostgreSQL look for referencing rows:
+    /// Deleting or updating a referenced row makes the database (PostgreSQL or SQL
+    /// Server alike) look for referencing rows:
     /// without an index that is a sequential scan of the referencing table per parent row,
     /// under a lock. Joins from the parent to its children scan too.
     ///
@@ -75,11 +76,15 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 rows
             ),
             vec![("live_rows", rows as f64)],
-            format!(
-                "CREATE INDEX CONCURRENTLY ON {} ({});",
-                qualified(&fk.schema, &fk.table),
-                columns.join(", ")
-            ),
+            if snapshot.is_mssql() {
+                crate::analyze::mssql_missing::create_index_ddl(&fk.schema, &fk.table, &columns, &[])
+            } else {
+                format!(
+                    "CREATE INDEX CONCURRENTLY ON {} ({});",
+                    qualified(&fk.schema, &fk.table),
+                    columns.join(", ")
+                )
+            },
         ));
     }
     out

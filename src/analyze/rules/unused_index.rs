@@ -12,6 +12,11 @@ declare_rule! {
     /// key, unique or exclusion constraint. The statistics age is part of the evidence:
     /// young statistics (under a day by default) are noted in the report.
     ///
+    /// SQL Server: a nonclustered index with no seeks, scans or lookups in
+    /// `sys.dm_db_index_usage_stats` since the server started (the counters reset at
+    /// restart), high severity when it still took 10,000 writes or more. Clustered
+    /// indexes, primary keys, unique indexes and unique constraints are never reported.
+    ///
     /// ## Why it matters
     /// Every insert, update of an indexed column and delete maintains the index: write
     /// amplification, WAL, vacuum work and cache space for nothing.
@@ -33,6 +38,9 @@ declare_rule! {
 }
 
 pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+    if snapshot.is_mssql() {
+        return check_mssql(snapshot, t);
+    }
     let age_days = snapshot.manifest.stats_age_seconds.map(|s| s / 86_400.0);
     snapshot
         .indexes
@@ -62,6 +70,59 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 format!(
                     "Confirm it is unused on replicas and over a full business cycle, then DROP INDEX CONCURRENTLY {}",
                     qualified(&i.schema, &i.name)
+                ),
+            )
+        })
+        .collect()
+}
+
+/// SQL Server: reads and writes are per index, since the server started.
+fn check_mssql(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+    let age_days = snapshot.manifest.stats_age_seconds.map(|s| s / 86_400.0);
+    let young = snapshot
+        .manifest
+        .stats_age_seconds
+        .is_some_and(|s| s < t.young_stats_seconds);
+    snapshot
+        .indexes
+        .iter()
+        .filter(|i| i.is_valid && i.access_method == "nonclustered")
+        .filter(|i| !i.is_unique && !i.is_primary && !i.is_constraint)
+        .filter(|i| i.idx_scan <= t.unused_index_max_scans && i.bytes >= t.unused_index_min_bytes)
+        .map(|i| {
+            let writes = i.user_updates.unwrap_or(0);
+            let severity = if writes >= t.unused_index_high_writes {
+                Severity::High
+            } else {
+                UNUSED_INDEX.default_severity
+            };
+            let since = age_days.map_or(" since the server started".to_string(), |d| {
+                format!(" in the {d:.1} days since the server started")
+            });
+            let caveat = if young {
+                " (under a day of counters: too young to judge)"
+            } else {
+                " (the counters reset at restart)"
+            };
+            live_finding(
+                &UNUSED_INDEX,
+                severity,
+                qualified(&i.schema, &i.name),
+                format!(
+                    "{} on {} ({}) has had {} reads (seeks, scans, lookups){since}, while it took {writes} writes{caveat}",
+                    i.name,
+                    qualified(&i.schema, &i.table),
+                    human_bytes(i.bytes),
+                    i.idx_scan
+                ),
+                vec![
+                    ("reads", i.idx_scan as f64),
+                    ("user_updates", writes as f64),
+                    ("bytes", i.bytes as f64),
+                ],
+                format!(
+                    "Confirm it is unused over a full business cycle (month-end, reports) and on readable secondaries, keep its definition ({}), then DROP INDEX [{}] ON [{}].[{}];",
+                    i.definition, i.name, i.schema, i.table
                 ),
             )
         })

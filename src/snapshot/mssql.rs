@@ -1,0 +1,1069 @@
+//! SQL Server query results into a `Snapshot`: one importer for a live collection (the
+//! collector's `RawSnapshot`) and for a DBA's SSMS / sqlcmd CSV exports of
+//! `queries/mssql/*.sql`, so the analysis cannot tell them apart.
+//!
+//! A query that did not run is a note (its checks did not run); a query result without a
+//! column the importer needs, or with a cell it cannot read, is an error naming the query
+//! (and file), the row and the column.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::raw::{RawSnapshot, RawTable};
+use crate::model::snapshot::{
+    ColumnStat, ForeignKey, IndexColumn, IndexStat, Manifest, MissingIndex, Note, ProcedureStat,
+    Snapshot, StatementStat, StatisticsStat, TableStat, ENGINE_MSSQL, SNAPSHOT_SCHEMA_VERSION,
+};
+
+/// The columns the importer reads from one query's result.
+pub struct QueryColumns {
+    /// The query: `queries/mssql/<name>.sql`, exported as `<name>.csv`.
+    pub name: &'static str,
+    /// Columns without which the result cannot be imported.
+    pub required: &'static [&'static str],
+    /// Columns read when present (informational, or newer additions).
+    pub optional: &'static [&'static str],
+}
+
+/// Every query's columns, in `collect::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
+/// checks that each query's SELECT list produces exactly these.
+pub const QUERY_COLUMNS: &[QueryColumns] = &[
+    QueryColumns {
+        name: "server",
+        required: &[
+            "product_version",
+            "database_name",
+            "sqlserver_start_time",
+            "collected_at",
+        ],
+        optional: &[
+            "edition",
+            "engine_edition",
+            "server_name",
+            "compatibility_level",
+            "collected_at_utc",
+        ],
+    },
+    QueryColumns {
+        name: "tables",
+        required: &[
+            "schema_name",
+            "table_name",
+            "is_heap",
+            "row_count",
+            "reserved_bytes",
+        ],
+        optional: &["create_date", "data_bytes"],
+    },
+    QueryColumns {
+        name: "indexes",
+        required: &[
+            "schema_name",
+            "table_name",
+            "index_id",
+            "index_name",
+            "type_desc",
+            "is_unique",
+            "is_primary_key",
+            "is_unique_constraint",
+            "is_disabled",
+            "user_seeks",
+            "user_scans",
+            "user_lookups",
+            "user_updates",
+        ],
+        optional: &[
+            "has_filter",
+            "filter_definition",
+            "reserved_bytes",
+            "last_user_seek",
+            "last_user_scan",
+            "last_user_lookup",
+            "last_user_update",
+        ],
+    },
+    QueryColumns {
+        name: "index_columns",
+        required: &[
+            "schema_name",
+            "table_name",
+            "index_name",
+            "key_ordinal",
+            "column_name",
+            "is_included_column",
+        ],
+        optional: &["index_column_id", "is_descending_key"],
+    },
+    QueryColumns {
+        name: "index_operational",
+        required: &[
+            "schema_name",
+            "table_name",
+            "index_id",
+            "forwarded_fetch_count",
+        ],
+        optional: &[
+            "row_lock_wait_count",
+            "row_lock_wait_ms",
+            "page_lock_wait_count",
+            "page_lock_wait_ms",
+        ],
+    },
+    QueryColumns {
+        name: "foreign_keys",
+        required: &[
+            "schema_name",
+            "table_name",
+            "constraint_name",
+            "column_names",
+            "referenced_schema",
+            "referenced_table",
+        ],
+        optional: &["referenced_columns"],
+    },
+    QueryColumns {
+        name: "statistics",
+        required: &[
+            "schema_name",
+            "table_name",
+            "stats_name",
+            "last_updated",
+            "row_count",
+            "modification_counter",
+        ],
+        optional: &["column_names", "auto_created", "rows_sampled"],
+    },
+    QueryColumns {
+        name: "column_stats",
+        required: &[
+            "schema_name",
+            "table_name",
+            "column_name",
+            "distinct_values",
+        ],
+        optional: &["null_rows", "row_count"],
+    },
+    QueryColumns {
+        name: "missing_indexes",
+        required: &[
+            "schema_name",
+            "table_name",
+            "equality_columns",
+            "inequality_columns",
+            "included_columns",
+            "user_seeks",
+            "user_scans",
+            "avg_total_user_cost",
+            "avg_user_impact",
+        ],
+        optional: &[
+            "database_name",
+            "group_handle",
+            "unique_compiles",
+            "last_user_seek",
+            "last_user_scan",
+        ],
+    },
+    QueryColumns {
+        name: "missing_index_queries",
+        required: &["group_handle", "query_text"],
+        optional: &["query_hash", "query_requests"],
+    },
+    QueryColumns {
+        name: "procedure_stats",
+        required: &[
+            "schema_name",
+            "procedure_name",
+            "execution_count",
+            "total_elapsed_time_us",
+            "total_worker_time_us",
+            "total_logical_reads",
+        ],
+        optional: &[
+            "cached_time",
+            "last_execution_time",
+            "total_logical_writes",
+            "total_physical_reads",
+        ],
+    },
+    QueryColumns {
+        name: "query_stats",
+        required: &[
+            "query_hash",
+            "statement_text",
+            "execution_count",
+            "total_elapsed_time_us",
+        ],
+        optional: &[
+            "object_schema",
+            "object_name",
+            "creation_time",
+            "last_execution_time",
+            "total_worker_time_us",
+            "total_logical_reads",
+            "total_physical_reads",
+            "total_rows",
+        ],
+    },
+];
+
+/// Statistics younger than this are too young to judge usage by (one day).
+const YOUNG_SECONDS: f64 = 86_400.0;
+/// The missing-index DMVs keep at most this many index groups, server-wide.
+const MISSING_INDEX_CAP: usize = 600;
+
+/// Turns the query results of one collection or export into a snapshot.
+pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
+    let RawSnapshot { manifest, tables } = raw;
+    let mut snapshot = Snapshot {
+        manifest: Manifest {
+            schema_version: SNAPSHOT_SCHEMA_VERSION,
+            dbaudit_version: env!("CARGO_PKG_VERSION").to_string(),
+            engine: ENGINE_MSSQL.to_string(),
+            ..manifest
+        },
+        ..Snapshot::default()
+    };
+    let mut notes = std::mem::take(&mut snapshot.manifest.notes);
+    for spec in QUERY_COLUMNS {
+        if !tables.contains_key(spec.name) && !notes.iter().any(|n| n.check == spec.name) {
+            let version = crate::collect::MSSQL_QUERIES
+                .iter()
+                .find(|(name, _)| *name == spec.name)
+                .and_then(|(_, sql)| crate::collect::required_major_version(sql))
+                .map_or(String::new(), |v| {
+                    format!(" (it needs SQL Server major version {v} or later)")
+                });
+            notes.push(Note {
+                check: spec.name.to_string(),
+                message: format!(
+                    "`{0}` was not collected (queries/mssql/{0}.sql, exported as {0}.csv){version}: the checks that need it did not run",
+                    spec.name
+                ),
+            });
+        }
+    }
+    let reader = |name: &'static str| -> Result<Option<Reader<'_>>> {
+        match tables.get(name) {
+            Some(table) => Reader::new(spec_of(name)?, table).map(Some),
+            None => Ok(None),
+        }
+    };
+
+    // The server row first: every age is measured from its collection time.
+    let mut clock = Clock::default();
+    if let Some(server) = reader("server")? {
+        import_server(&server, &mut snapshot.manifest, &mut clock, &mut notes)?;
+    }
+    if let Some(rows) = reader("tables")? {
+        snapshot.tables = import_tables(&rows)?;
+    }
+    let mut index_ids = IndexIds::new();
+    if let Some(rows) = reader("indexes")? {
+        (snapshot.indexes, index_ids) = import_indexes(&rows, &mut snapshot.tables)?;
+    }
+    if let Some(rows) = reader("index_columns")? {
+        snapshot.index_columns = import_index_columns(&rows)?;
+    }
+    if let Some(rows) = reader("index_operational")? {
+        import_operational(&rows, &index_ids, &mut snapshot)?;
+    }
+    if let Some(rows) = reader("foreign_keys")? {
+        snapshot.foreign_keys = import_foreign_keys(&rows)?;
+    }
+    if let Some(rows) = reader("statistics")? {
+        snapshot.statistics = import_statistics(&rows, &clock)?;
+    }
+    if let Some(rows) = reader("column_stats")? {
+        snapshot.column_stats = import_column_stats(&rows)?;
+    }
+    if let Some(rows) = reader("missing_indexes")? {
+        snapshot.missing_indexes = import_missing_indexes(&rows)?;
+        if snapshot.missing_indexes.len() >= MISSING_INDEX_CAP {
+            notes.push(Note {
+                check: "missing_indexes".into(),
+                message: format!(
+                    "{} missing-index rows: the DMVs keep at most {MISSING_INDEX_CAP} server-wide, so requests beyond them were not recorded",
+                    snapshot.missing_indexes.len()
+                ),
+            });
+        }
+    }
+    if let Some(rows) = reader("missing_index_queries")? {
+        attach_missing_index_queries(&rows, &mut snapshot.missing_indexes)?;
+    }
+    if let Some(rows) = reader("procedure_stats")? {
+        snapshot.procedures = import_procedures(&rows, &clock)?;
+    }
+    if let Some(rows) = reader("query_stats")? {
+        snapshot.statements = import_statements(&rows)?;
+    }
+    for index in &mut snapshot.indexes {
+        index.definition = index_definition(index, &snapshot.index_columns);
+    }
+    notes.sort();
+    notes.dedup();
+    snapshot.manifest.notes = notes;
+    Ok(snapshot)
+}
+
+/// Reads a directory of SSMS / sqlcmd CSV exports (`<query>.csv` with a header line, as
+/// SSMS's "Save Results As" writes them) and imports them.
+pub fn read_export_dir(dir: &Path) -> Result<Snapshot> {
+    let how = "run `dbaudit queries mssql`, run each query in SSMS or sqlcmd against the database, and save each result with its column headers as <query>.csv (e.g. tables.csv) in one directory";
+    if !dir.is_dir() {
+        bail!(
+            "`{}` is not a directory of SQL Server exports: {how}",
+            dir.display()
+        );
+    }
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))?;
+    // File names compared without case: Windows users save `Tables.CSV` as readily.
+    let mut files: HashMap<String, std::path::PathBuf> = HashMap::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list `{}`", dir.display()))?
+            .path();
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            files.insert(name.to_ascii_lowercase(), path);
+        }
+    }
+    let mut raw = RawSnapshot {
+        manifest: Manifest {
+            source: dir.display().to_string(),
+            ..Manifest::default()
+        },
+        tables: BTreeMap::new(),
+    };
+    for spec in QUERY_COLUMNS {
+        if let Some(path) = files.get(&format!("{}.csv", spec.name)) {
+            raw.tables
+                .insert(spec.name.to_string(), read_export_csv(path)?);
+        }
+    }
+    if raw.tables.is_empty() {
+        bail!(
+            "`{}` holds none of the expected exports ({}): {how}",
+            dir.display(),
+            QUERY_COLUMNS
+                .iter()
+                .map(|q| format!("{}.csv", q.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    from_raw(raw)
+}
+
+/// One exported result: a BOM, UTF-16, CRLF, `NULL` as text, sqlcmd's padding and its
+/// dashes line under the header are accepted.
+fn read_export_csv(path: &Path) -> Result<RawTable> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let text = crate::source::decode(&bytes)
+        .map_err(|why| anyhow!("cannot read `{}`: {why}", path.display()))?
+        .text;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let columns: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header line", path.display()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            anyhow!(
+                "{}: line {line}: {e} (expected the {} columns of the header: {})",
+                path.display(),
+                columns.len(),
+                columns.join(", ")
+            )
+        })?;
+        let is_dashes = record
+            .iter()
+            .all(|f| !f.trim().is_empty() && f.trim().chars().all(|c| c == '-'));
+        if is_dashes {
+            continue;
+        }
+        rows.push(
+            record
+                .iter()
+                .map(|f| {
+                    let f = f.trim();
+                    (!f.is_empty() && f != "NULL").then(|| f.to_string())
+                })
+                .collect(),
+        );
+    }
+    Ok(RawTable { columns, rows })
+}
+
+fn spec_of(name: &str) -> Result<&'static QueryColumns> {
+    QUERY_COLUMNS
+        .iter()
+        .find(|q| q.name == name)
+        .ok_or_else(|| anyhow!("internal: no column list for the query `{name}`"))
+}
+
+/// A query result with its columns located.
+struct Reader<'a> {
+    spec: &'static QueryColumns,
+    table: &'a RawTable,
+    positions: HashMap<&'static str, usize>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(spec: &'static QueryColumns, table: &'a RawTable) -> Result<Reader<'a>> {
+        let mut positions = HashMap::new();
+        for column in spec.required.iter().chain(spec.optional) {
+            if let Some(at) = table.column(column) {
+                positions.insert(*column, at);
+            }
+        }
+        let missing: Vec<&str> = spec
+            .required
+            .iter()
+            .copied()
+            .filter(|c| !positions.contains_key(c))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "`{0}` (queries/mssql/{0}.sql, {0}.csv) lacks the column(s) {1}; it has: {2}. Re-run the query from `dbaudit queries mssql` unchanged and save it with column headers (SSMS: Tools > Options > Query Results > Results to Grid > Include column headers)",
+                spec.name,
+                missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                table.columns.join(", ")
+            );
+        }
+        Ok(Reader {
+            spec,
+            table,
+            positions,
+        })
+    }
+
+    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.table
+            .rows
+            .iter()
+            .enumerate()
+            .map(move |(i, cells)| Row {
+                reader: self,
+                number: i + 1,
+                cells,
+            })
+    }
+}
+
+/// One row; cells are read by column name, with errors naming query, row and column.
+struct Row<'a> {
+    reader: &'a Reader<'a>,
+    number: usize,
+    cells: &'a [Option<String>],
+}
+
+impl Row<'_> {
+    fn text(&self, column: &str) -> Option<&str> {
+        let at = *self.reader.positions.get(column)?;
+        self.cells
+            .get(at)
+            .and_then(|c| c.as_deref())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != "NULL")
+    }
+
+    fn string(&self, column: &str) -> String {
+        self.text(column).unwrap_or_default().to_string()
+    }
+
+    fn error(&self, column: &str, value: &str, expected: &str) -> anyhow::Error {
+        anyhow!(
+            "`{0}` (queries/mssql/{0}.sql, {0}.csv): row {1}, column `{column}`: `{value}` is not {expected}",
+            self.reader.spec.name,
+            self.number
+        )
+    }
+
+    fn int(&self, column: &str) -> Result<Option<i64>> {
+        let Some(value) = self.text(column) else {
+            return Ok(None);
+        };
+        if let Ok(n) = value.parse::<i64>() {
+            return Ok(Some(n));
+        }
+        // Exports may write a whole number as `12.0` or `1.2E+4`.
+        match value.parse::<f64>() {
+            Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(Some(f as i64)),
+            _ => Err(self.error(column, value, "an integer")),
+        }
+    }
+
+    fn int_or_zero(&self, column: &str) -> Result<i64> {
+        Ok(self.int(column)?.unwrap_or(0))
+    }
+
+    fn float(&self, column: &str) -> Result<Option<f64>> {
+        let Some(value) = self.text(column) else {
+            return Ok(None);
+        };
+        match value.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Some(f)),
+            _ => Err(self.error(column, value, "a number")),
+        }
+    }
+
+    fn flag(&self, column: &str) -> Result<bool> {
+        match self.text(column) {
+            None => Ok(false),
+            Some(v) if v == "1" || v.eq_ignore_ascii_case("true") => Ok(true),
+            Some(v) if v == "0" || v.eq_ignore_ascii_case("false") => Ok(false),
+            Some(v) => Err(self.error(column, v, "a bit (0/1 or true/false)")),
+        }
+    }
+
+    fn datetime(&self, column: &str) -> Result<Option<DateTime>> {
+        let Some(value) = self.text(column) else {
+            return Ok(None);
+        };
+        DateTime::parse(value)
+            .map(Some)
+            .ok_or_else(|| self.error(column, value, "a date and time (YYYY-MM-DD HH:MM:SS)"))
+    }
+}
+
+/// A SQL Server date and time as ISO 8601 text, with seconds for differences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateTime {
+    /// `YYYY-MM-DDTHH:MM:SS[.fff]`.
+    pub text: String,
+    /// Seconds since 1970-01-01 (the zone as given; SQL Server's are server-local).
+    pub seconds: f64,
+}
+
+impl DateTime {
+    /// Accepts `YYYY-MM-DD`, then `T` or a space and `HH:MM[:SS[.fffffff]]`, and an
+    /// optional `Z` or `±hh:mm` zone, which is dropped.
+    pub fn parse(text: &str) -> Option<DateTime> {
+        let text = text.trim();
+        let (date, time) = match text.find(['T', ' ']) {
+            Some(at) => (&text[..at], text[at + 1..].trim()),
+            None => (text, "00:00:00"),
+        };
+        let mut d = date.split('-');
+        let year: i64 = d.next()?.parse().ok()?;
+        let month: i64 = d.next()?.parse().ok()?;
+        let day: i64 = d.next()?.parse().ok()?;
+        if d.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        let time = time
+            .trim_end_matches('Z')
+            .split(['+', ' '])
+            .next()
+            .unwrap_or_default();
+        // A negative zone offset: `12:00:00-05:00`.
+        let time = match time.rfind('-') {
+            Some(at) => &time[..at],
+            None => time,
+        };
+        let (clock, fraction) = match time.split_once('.') {
+            Some((c, f)) => (c, Some(f)),
+            None => (time, None),
+        };
+        let mut t = clock.split(':');
+        let hour: i64 = t.next()?.parse().ok()?;
+        let minute: i64 = t.next()?.parse().ok()?;
+        let second: i64 = t.next().map_or(Some(0), |s| s.parse().ok())?;
+        if t.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        let millis = match fraction {
+            Some(f) if f.chars().all(|c| c.is_ascii_digit()) && !f.is_empty() => {
+                let padded: String = f.chars().chain("000".chars()).take(3).collect();
+                Some(padded.parse::<i64>().ok()?)
+            }
+            Some(_) => return None,
+            None => None,
+        };
+        let seconds =
+            (days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second)
+                as f64
+                + millis.unwrap_or(0) as f64 / 1000.0;
+        let mut normal = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+        if let Some(ms) = millis {
+            normal.push_str(&format!(".{ms:03}"));
+        }
+        Some(DateTime {
+            text: normal,
+            seconds,
+        })
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The collection time, for ages (server-local, as the DMVs' own times are).
+#[derive(Default)]
+struct Clock {
+    now: Option<f64>,
+}
+
+impl Clock {
+    fn age(&self, then: Option<&DateTime>) -> Option<f64> {
+        Some((self.now? - then?.seconds).max(0.0))
+    }
+}
+
+fn import_server(
+    rows: &Reader<'_>,
+    manifest: &mut Manifest,
+    clock: &mut Clock,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let Some(row) = rows.rows().next() else {
+        return Ok(());
+    };
+    let version = row.string("product_version");
+    let mut parts = version.split('.').map(|p| p.parse::<i64>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let build = parts.nth(1).unwrap_or(0);
+    manifest.server_version = match row.text("edition") {
+        Some(edition) => format!("{version} ({edition})"),
+        None => version.clone(),
+    };
+    manifest.server_version_num = major * 10_000 + build;
+    if manifest.database.is_empty() {
+        manifest.database = row.string("database_name");
+    }
+    let local_now = row.datetime("collected_at")?;
+    let utc_now = row.datetime("collected_at_utc")?;
+    manifest.collected_at = match (&utc_now, &local_now) {
+        (Some(utc), _) => format!("{}Z", utc.text),
+        (None, Some(local)) => local.text.clone(),
+        (None, None) => manifest.collected_at.clone(),
+    };
+    clock.now = local_now.as_ref().or(utc_now.as_ref()).map(|d| d.seconds);
+    let started = row.datetime("sqlserver_start_time")?;
+    manifest.server_started = started.as_ref().map(|d| d.text.clone());
+    manifest.stats_reset = manifest.server_started.clone();
+    manifest.stats_age_seconds = clock.age(started.as_ref());
+    if let Some(uptime) = manifest.stats_age_seconds.filter(|s| *s < YOUNG_SECONDS) {
+        notes.push(Note {
+            check: "server".into(),
+            message: format!(
+                "the server started {:.1} hours before the collection: usage, missing-index and procedure counters reset at restart, so they are too young to judge by",
+                uptime / 3_600.0
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn import_tables(rows: &Reader<'_>) -> Result<Vec<TableStat>> {
+    rows.rows()
+        .map(|row| {
+            let created = row.datetime("create_date")?;
+            let reserved = row.int_or_zero("reserved_bytes")?;
+            Ok(TableStat {
+                schema: row.string("schema_name"),
+                name: row.string("table_name"),
+                live_rows: row.int_or_zero("row_count")?,
+                table_bytes: row.int("data_bytes")?.unwrap_or(reserved),
+                total_bytes: reserved,
+                is_heap: Some(row.flag("is_heap")?),
+                created_at: created.map(|d| d.text),
+                ..TableStat::default()
+            })
+        })
+        .collect()
+}
+
+/// Indexes, and each table's scan counts from its heap or clustered index: scans of the
+/// base table count as sequential scans, seeks of any index and scans of nonclustered
+/// indexes as index scans.
+fn import_indexes(
+    rows: &Reader<'_>,
+    tables: &mut [TableStat],
+) -> Result<(Vec<IndexStat>, IndexIds)> {
+    let mut ids = IndexIds::new();
+    let position: HashMap<(String, String), usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
+        .collect();
+    let mut indexes = Vec::new();
+    for row in rows.rows() {
+        let schema = row.string("schema_name");
+        let table = row.string("table_name");
+        let index_id = row.int_or_zero("index_id")?;
+        let seeks = row.int_or_zero("user_seeks")?;
+        let scans = row.int_or_zero("user_scans")?;
+        let lookups = row.int_or_zero("user_lookups")?;
+        let updates = row.int_or_zero("user_updates")?;
+        if let Some(&at) = position.get(&(schema.clone(), table.clone())) {
+            let t = &mut tables[at];
+            if index_id <= 1 {
+                t.seq_scan += scans;
+                t.updates += updates;
+                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks);
+            } else {
+                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks + scans);
+            }
+        }
+        if index_id == 0 {
+            continue;
+        }
+        ids.insert(
+            (schema.clone(), table.clone(), index_id),
+            row.string("index_name"),
+        );
+        let is_primary = row.flag("is_primary_key")?;
+        let has_filter = row.flag("has_filter")? || row.text("filter_definition").is_some();
+        indexes.push(IndexStat {
+            schema,
+            table,
+            name: row.string("index_name"),
+            access_method: row
+                .string("type_desc")
+                .to_ascii_lowercase()
+                .replace('_', " "),
+            is_unique: row.flag("is_unique")?,
+            is_primary,
+            is_valid: !row.flag("is_disabled")?,
+            is_constraint: is_primary || row.flag("is_unique_constraint")?,
+            definition: String::new(),
+            predicate: if has_filter {
+                row.text("filter_definition").map(str::to_string)
+            } else {
+                None
+            },
+            idx_scan: seeks + scans + lookups,
+            idx_tup_read: 0,
+            idx_tup_fetch: 0,
+            bytes: row.int_or_zero("reserved_bytes")?,
+            user_seeks: Some(seeks),
+            user_scans: Some(scans),
+            user_lookups: Some(lookups),
+            user_updates: Some(updates),
+            last_user_seek: row.datetime("last_user_seek")?.map(|d| d.text),
+            last_user_scan: row.datetime("last_user_scan")?.map(|d| d.text),
+            last_user_lookup: row.datetime("last_user_lookup")?.map(|d| d.text),
+            last_user_update: row.datetime("last_user_update")?.map(|d| d.text),
+            row_lock_waits: None,
+            page_lock_waits: None,
+        });
+    }
+    // A heap without nonclustered indexes has no index at all (NULL, as PostgreSQL says).
+    for t in tables.iter_mut() {
+        if !indexes
+            .iter()
+            .any(|i| i.schema == t.schema && i.table == t.name)
+        {
+            t.idx_scan = None;
+        }
+    }
+    Ok((indexes, ids))
+}
+
+fn import_index_columns(rows: &Reader<'_>) -> Result<Vec<IndexColumn>> {
+    // Keys by key_ordinal, then INCLUDE columns in column order.
+    let mut read = Vec::new();
+    for row in rows.rows() {
+        let included = row.flag("is_included_column")?;
+        read.push((
+            (
+                row.string("schema_name"),
+                row.string("table_name"),
+                row.string("index_name"),
+            ),
+            included,
+            row.int_or_zero("key_ordinal")?,
+            row.int_or_zero("index_column_id")?,
+            row.string("column_name"),
+            row.flag("is_descending_key")?,
+        ));
+    }
+    read.sort_by(|a, b| (&a.0, a.1, a.2, a.3).cmp(&(&b.0, b.1, b.2, b.3)));
+    let mut out: Vec<IndexColumn> = Vec::with_capacity(read.len());
+    for ((schema, table, index), included, _, _, column, descending) in read {
+        let position = match out.last() {
+            Some(prev) if prev.schema == schema && prev.table == table && prev.index == index => {
+                prev.position + 1
+            }
+            _ => 1,
+        };
+        out.push(IndexColumn {
+            schema,
+            table,
+            index,
+            position,
+            column: Some(column),
+            expression: None,
+            is_key: !included,
+            descending,
+        });
+    }
+    Ok(out)
+}
+
+/// Index names by (schema, table, index_id): operational stats carry only the id.
+type IndexIds = HashMap<(String, String, i64), String>;
+
+fn import_operational(rows: &Reader<'_>, ids: &IndexIds, snapshot: &mut Snapshot) -> Result<()> {
+    for row in rows.rows() {
+        let schema = row.string("schema_name");
+        let table = row.string("table_name");
+        let index_id = row.int_or_zero("index_id")?;
+        if index_id == 0 {
+            let fetches = row.int_or_zero("forwarded_fetch_count")?;
+            if let Some(t) = snapshot
+                .tables
+                .iter_mut()
+                .find(|t| t.schema == schema && t.name == table)
+            {
+                t.forwarded_fetches = Some(t.forwarded_fetches.unwrap_or(0) + fetches);
+            }
+            continue;
+        }
+        let Some(name) = ids.get(&(schema.clone(), table.clone(), index_id)) else {
+            continue;
+        };
+        let row_waits = row.int("row_lock_wait_count")?;
+        let page_waits = row.int("page_lock_wait_count")?;
+        if let Some(index) = snapshot
+            .indexes
+            .iter_mut()
+            .find(|i| i.schema == schema && i.table == table && &i.name == name)
+        {
+            index.row_lock_waits = row_waits;
+            index.page_lock_waits = page_waits;
+        }
+    }
+    Ok(())
+}
+
+fn import_foreign_keys(rows: &Reader<'_>) -> Result<Vec<ForeignKey>> {
+    Ok(rows
+        .rows()
+        .map(|row| ForeignKey {
+            schema: row.string("schema_name"),
+            table: row.string("table_name"),
+            name: row.string("constraint_name"),
+            columns: row.string("column_names"),
+            referenced_schema: row.string("referenced_schema"),
+            referenced_table: row.string("referenced_table"),
+            referenced_columns: row.string("referenced_columns"),
+        })
+        .collect())
+}
+
+fn import_statistics(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<StatisticsStat>> {
+    rows.rows()
+        .map(|row| {
+            let updated = row.datetime("last_updated")?;
+            Ok(StatisticsStat {
+                schema: row.string("schema_name"),
+                table: row.string("table_name"),
+                name: row.string("stats_name"),
+                columns: row.string("column_names"),
+                auto_created: row.flag("auto_created")?,
+                age_seconds: clock.age(updated.as_ref()),
+                last_updated: updated.map(|d| d.text),
+                rows: row.int("row_count")?,
+                rows_sampled: row.int("rows_sampled")?,
+                modification_counter: row.int("modification_counter")?,
+            })
+        })
+        .collect()
+}
+
+fn import_column_stats(rows: &Reader<'_>) -> Result<Vec<ColumnStat>> {
+    rows.rows()
+        .map(|row| {
+            let total = row.float("row_count")?.unwrap_or(0.0);
+            // Histogram row counts are estimates (real), fractional on sampled statistics.
+            let nulls = row.float("null_rows")?.unwrap_or(0.0);
+            Ok(ColumnStat {
+                schema: row.string("schema_name"),
+                table: row.string("table_name"),
+                column: row.string("column_name"),
+                null_frac: if total > 0.0 { nulls / total } else { 0.0 },
+                // Positive: an absolute count (the PostgreSQL convention the model keeps).
+                n_distinct: row.float("distinct_values")?.unwrap_or(0.0),
+                most_common_freq: None,
+                correlation: None,
+            })
+        })
+        .collect()
+}
+
+fn import_missing_indexes(rows: &Reader<'_>) -> Result<Vec<MissingIndex>> {
+    rows.rows()
+        .map(|row| {
+            Ok(MissingIndex {
+                database: row.string("database_name"),
+                schema: row.string("schema_name"),
+                table: row.string("table_name"),
+                group_handle: row.int_or_zero("group_handle")?,
+                equality_columns: row.text("equality_columns").map(str::to_string),
+                inequality_columns: row.text("inequality_columns").map(str::to_string),
+                included_columns: row.text("included_columns").map(str::to_string),
+                unique_compiles: row.int_or_zero("unique_compiles")?,
+                user_seeks: row.int_or_zero("user_seeks")?,
+                user_scans: row.int_or_zero("user_scans")?,
+                avg_total_user_cost: row.float("avg_total_user_cost")?.unwrap_or(0.0),
+                avg_user_impact: row.float("avg_user_impact")?.unwrap_or(0.0),
+                last_user_seek: row.datetime("last_user_seek")?.map(|d| d.text),
+                query_text: None,
+            })
+        })
+        .collect()
+}
+
+fn attach_missing_index_queries(rows: &Reader<'_>, missing: &mut [MissingIndex]) -> Result<()> {
+    for row in rows.rows() {
+        let group = row.int_or_zero("group_handle")?;
+        let Some(text) = row.text("query_text") else {
+            continue;
+        };
+        for m in missing.iter_mut().filter(|m| m.group_handle == group) {
+            m.query_text = Some(text.to_string());
+        }
+    }
+    Ok(())
+}
+
+fn import_procedures(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<ProcedureStat>> {
+    rows.rows()
+        .map(|row| {
+            let cached = row.datetime("cached_time")?;
+            Ok(ProcedureStat {
+                schema: row.string("schema_name"),
+                name: row.string("procedure_name"),
+                execution_count: row.int_or_zero("execution_count")?,
+                total_elapsed_ms: micros_to_ms(row.float("total_elapsed_time_us")?),
+                total_worker_ms: micros_to_ms(row.float("total_worker_time_us")?),
+                total_logical_reads: row.int_or_zero("total_logical_reads")?,
+                total_logical_writes: row.int_or_zero("total_logical_writes")?,
+                total_physical_reads: row.int_or_zero("total_physical_reads")?,
+                cached_seconds: clock.age(cached.as_ref()),
+                cached_time: cached.map(|d| d.text),
+                last_execution_time: row.datetime("last_execution_time")?.map(|d| d.text),
+            })
+        })
+        .collect()
+}
+
+fn import_statements(rows: &Reader<'_>) -> Result<Vec<StatementStat>> {
+    rows.rows()
+        .map(|row| {
+            let calls = row.int_or_zero("execution_count")?;
+            let total = micros_to_ms(row.float("total_elapsed_time_us")?);
+            let object = match (row.text("object_schema"), row.text("object_name")) {
+                (Some(schema), Some(name)) => Some(format!("{schema}.{name}")),
+                (None, Some(name)) => Some(name.to_string()),
+                _ => None,
+            };
+            Ok(StatementStat {
+                queryid: row.string("query_hash"),
+                query: row.string("statement_text"),
+                calls,
+                total_time_ms: total,
+                mean_time_ms: if calls > 0 { total / calls as f64 } else { 0.0 },
+                rows: row.int_or_zero("total_rows")?,
+                shared_blks_hit: 0,
+                shared_blks_read: row.int_or_zero("total_physical_reads")?,
+                logical_reads: row.int("total_logical_reads")?,
+                worker_time_ms: row
+                    .float("total_worker_time_us")?
+                    .map(|us| micros_to_ms(Some(us))),
+                object,
+            })
+        })
+        .collect()
+}
+
+fn micros_to_ms(micros: Option<f64>) -> f64 {
+    micros.unwrap_or(0.0) / 1000.0
+}
+
+/// The index as `CREATE INDEX` text, for the evidence and to restore a dropped index.
+fn index_definition(index: &IndexStat, columns: &[IndexColumn]) -> String {
+    let mut keys = Vec::new();
+    let mut includes = Vec::new();
+    let mut mine: Vec<&IndexColumn> = columns
+        .iter()
+        .filter(|c| c.schema == index.schema && c.table == index.table && c.index == index.name)
+        .collect();
+    mine.sort_by_key(|c| c.position);
+    for c in mine {
+        let name = format!("[{}]", c.column.as_deref().unwrap_or_default());
+        if c.is_key {
+            keys.push(if c.descending {
+                format!("{name} DESC")
+            } else {
+                name
+            });
+        } else {
+            includes.push(name);
+        }
+    }
+    let mut ddl = format!(
+        "CREATE {}{} INDEX [{}] ON [{}].[{}] ({})",
+        if index.is_unique { "UNIQUE " } else { "" },
+        index.access_method.to_ascii_uppercase(),
+        index.name,
+        index.schema,
+        index.table,
+        keys.join(", ")
+    );
+    if !includes.is_empty() {
+        ddl.push_str(&format!(" INCLUDE ({})", includes.join(", ")));
+    }
+    if let Some(filter) = &index.predicate {
+        ddl.push_str(&format!(" WHERE {filter}"));
+    }
+    ddl
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_ssms_sqlcmd_and_the_collector_write_them() {
+        let ssms = DateTime::parse("2026-11-20 12:00:00.0000000").unwrap();
+        assert_eq!(ssms.text, "2026-11-20T12:00:00.000");
+        let iso = DateTime::parse("2026-11-20T12:00:00").unwrap();
+        assert_eq!(iso.text, "2026-11-20T12:00:00");
+        assert_eq!(ssms.seconds, iso.seconds);
+        let offset = DateTime::parse("2026-11-20 12:00:00.5 -05:00").unwrap();
+        assert_eq!(offset.seconds - iso.seconds, 0.5, "the zone is dropped");
+        let day = DateTime::parse("2026-11-21").unwrap();
+        assert_eq!(day.seconds - iso.seconds, 12.0 * 3600.0);
+        assert_eq!(DateTime::parse("1970-01-01T00:00:00").unwrap().seconds, 0.0);
+        for bad in [
+            "yesterday",
+            "2026-13-01",
+            "2026-11-20 25:00:00",
+            "2026-11-20 12:00:00.x",
+        ] {
+            assert!(DateTime::parse(bad).is_none(), "{bad}");
+        }
+    }
+}

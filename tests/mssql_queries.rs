@@ -1,0 +1,121 @@
+//! The queries of `queries/mssql/` against what the importer expects: each file parses as
+//! T-SQL (sqlparser's MsSqlDialect) and its SELECT list names exactly the columns the
+//! importer reads for it, so a query and the importer cannot drift apart.
+
+use sqlparser::ast::{Expr, SelectItem, SetExpr, Statement};
+use sqlparser::dialect::MsSqlDialect;
+use sqlparser::parser::Parser;
+
+use std::collections::BTreeSet;
+
+use dbaudit::collect::{required_major_version, MSSQL_QUERIES};
+use dbaudit::snapshot::mssql::QUERY_COLUMNS;
+
+/// Output column names of a query's outermost SELECT.
+fn output_columns(name: &str, sql: &str) -> Vec<String> {
+    let statements = Parser::parse_sql(&MsSqlDialect {}, sql)
+        .unwrap_or_else(|e| panic!("queries/mssql/{name}.sql does not parse as T-SQL: {e}"));
+    assert_eq!(
+        statements.len(),
+        1,
+        "queries/mssql/{name}.sql: one statement"
+    );
+    let Statement::Query(query) = &statements[0] else {
+        panic!("queries/mssql/{name}.sql is not a query");
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        panic!("queries/mssql/{name}.sql: the outermost query is not a SELECT");
+    };
+    assert!(
+        select.into.is_none(),
+        "queries/mssql/{name}.sql: SELECT INTO writes"
+    );
+    select
+        .projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            SelectItem::UnnamedExpr(Expr::Identifier(id)) => id.value.clone(),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                parts.last().map(|p| p.value.clone()).unwrap_or_default()
+            }
+            other => panic!("queries/mssql/{name}.sql: unnamed output column `{other}`"),
+        })
+        .collect()
+}
+
+#[test]
+fn every_query_produces_exactly_the_columns_the_importer_reads() {
+    let names: Vec<&str> = MSSQL_QUERIES.iter().map(|(n, _)| *n).collect();
+    let specs: Vec<&str> = QUERY_COLUMNS.iter().map(|q| q.name).collect();
+    assert_eq!(
+        names, specs,
+        "queries and importer list the same checks, in run order"
+    );
+    let mut files: Vec<String> = std::fs::read_dir("queries/mssql")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let mut embedded: Vec<String> = names.iter().map(|n| format!("{n}.sql")).collect();
+    embedded.sort();
+    assert_eq!(
+        files, embedded,
+        "every file in queries/mssql is embedded and run"
+    );
+    for (name, sql) in MSSQL_QUERIES {
+        let spec = QUERY_COLUMNS.iter().find(|q| q.name == *name).unwrap();
+        let produced: BTreeSet<String> = output_columns(name, sql).into_iter().collect();
+        let read: BTreeSet<String> = spec
+            .required
+            .iter()
+            .chain(spec.optional)
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(produced, read, "queries/mssql/{name}.sql vs the importer");
+    }
+}
+
+#[test]
+fn version_requirements_are_declared() {
+    let required: Vec<(&str, Option<u32>)> = MSSQL_QUERIES
+        .iter()
+        .map(|(n, sql)| (*n, required_major_version(sql)))
+        .filter(|(_, v)| v.is_some())
+        .collect();
+    assert_eq!(
+        required,
+        [
+            ("column_stats", Some(13)),
+            ("missing_index_queries", Some(15))
+        ]
+    );
+}
+
+#[test]
+fn queries_read_only_the_current_database_and_write_nothing() {
+    for (name, sql) in MSSQL_QUERIES {
+        let upper = sql.to_ascii_uppercase();
+        // One SELECT without INTO (checked by the parse); no temp tables, no procedures.
+        for word in ["#", "EXEC "] {
+            let code: String = upper
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect();
+            assert!(
+                !code.contains(word),
+                "queries/mssql/{name}.sql contains {word}"
+            );
+        }
+        let reads_dmv = upper.contains("SYS.DM_DB_MISSING")
+            || upper.contains("SYS.DM_EXEC")
+            || upper.contains("USAGE_STATS");
+        if reads_dmv {
+            assert!(
+                upper.contains("DB_ID()"),
+                "queries/mssql/{name}.sql is scoped to DB_ID()"
+            );
+        }
+    }
+}
