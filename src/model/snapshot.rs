@@ -224,7 +224,7 @@ pub struct StatementStat {
 /// One row of SQL Server's missing-index DMVs (`sys.dm_db_missing_index_details`,
 /// `_groups`, `_group_stats`; the query text from `_group_stats_query` on 2019+).
 /// Column lists are as the DMV gives them: `[ClientId], [Status]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MissingIndex {
     pub database: String,
     pub schema: String,
@@ -245,7 +245,7 @@ pub struct MissingIndex {
 
 /// A cached stored procedure's execution statistics (SQL Server
 /// `sys.dm_exec_procedure_stats`), times converted to ms.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProcedureStat {
     pub schema: String,
     pub name: String,
@@ -290,7 +290,7 @@ fn per_call(total: f64, calls: i64) -> f64 {
 
 /// A statistics object and its age (SQL Server `sys.stats` +
 /// `sys.dm_db_stats_properties`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatisticsStat {
     pub schema: String,
     pub table: String,
