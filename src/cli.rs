@@ -48,15 +48,22 @@ first path, or --config) disables rules, changes severities and adds globs."
     Scan(ScanArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
-    /// Read a live PostgreSQL server's statistics (read-only) into a snapshot directory.
+    /// Read a live PostgreSQL or SQL Server's statistics (read-only) into a snapshot directory.
     #[command(
         after_help = "Examples:\n  dbaudit collect --db postgres://auditor@db:5432/app --out snap/\n  \
 PGHOST=db PGUSER=auditor PGDATABASE=app dbaudit collect --out snap/\n  \
-dbaudit collect --db 'host=db dbname=app sslmode=verify-full sslrootcert=ca.pem' --out snap/\n\n\
+dbaudit collect --db 'host=db dbname=app sslmode=verify-full sslrootcert=ca.pem' --out snap/\n  \
+dbaudit collect --db 'Server=tcp:sql1,1433;Database=app;User Id=auditor;Password=...;TrustServerCertificate=True' --out snap/\n  \
+MSSQL_CONNECTION_STRING='Server=sql1;Database=app;User Id=auditor;Password=...' dbaudit collect --engine mssql --out snap/\n\n\
 The session is read-only (default_transaction_read_only, statement_timeout, lock_timeout);\n\
 dbaudit never writes. Least privilege: GRANT pg_monitor TO auditor (plus SELECT on the\n\
 tables for planner statistics and verification). Without --db, DATABASE_URL and the PG*\n\
-variables are used as psql does."
+variables are used as psql does.\n\n\
+SQL Server: ADO.NET connection strings or sqlserver://user:password@host:1433/db URLs, SQL\n\
+logins, TLS unless Encrypt=False, always ApplicationIntent=ReadOnly, SET LOCK_TIMEOUT and\n\
+READ UNCOMMITTED; only SELECTs run. Least privilege: GRANT VIEW SERVER STATE (2022+: VIEW\n\
+SERVER PERFORMANCE STATE) to the login and VIEW DEFINITION in the database; what the login\n\
+cannot read becomes a note. The results are written as one CSV per query (NULL as `NULL`)."
     )]
     Collect(CollectArgs),
     /// Analyse a live server (--db) or a saved snapshot (--snapshot): findings and index candidates.
@@ -69,12 +76,20 @@ dbaudit analyze --db postgres://auditor@db/app --format json -o live.json")]
 
 #[derive(Parser, Debug)]
 pub struct ConnectArgs {
-    /// Connection: postgres:// URL or libpq key=value string (default: DATABASE_URL, then PG* variables).
+    /// Connection: postgres:// URL or libpq key=value string (default: DATABASE_URL, then PG* variables);
+    /// or SQL Server: 'Server=tcp:host,1433;Database=app;User Id=...;Password=...' or sqlserver:// URL
+    /// (default with --engine mssql: MSSQL_CONNECTION_STRING).
     #[arg(long, value_name = "URL")]
     pub db: Option<String>,
-    /// Seconds to wait for the server to answer (default 10, or connect_timeout / PGCONNECT_TIMEOUT).
+    /// The server's engine, when --db does not tell (e.g. --engine mssql reads MSSQL_CONNECTION_STRING).
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<Engine>,
+    /// Seconds to wait for the server to answer (default 10 for PostgreSQL, 15 for SQL Server, or the connection's own setting).
     #[arg(long, value_name = "SECS")]
     pub connect_timeout: Option<u64>,
+    /// Seconds each query may run before it is cancelled and noted (default 30; SQL Server: or Command Timeout).
+    #[arg(long, value_name = "SECS")]
+    pub query_timeout: Option<u64>,
     /// Top statements read from pg_stat_statements, by total time.
     #[arg(long, default_value_t = 5000)]
     pub statement_limit: i64,
@@ -135,6 +150,28 @@ pub struct QueriesArgs {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Postgres,
+    #[value(alias = "sqlserver")]
+    Mssql,
+}
+
+/// The engine a connection is for: `--engine`, else the shape of `--db` (an ADO.NET
+/// `Server=` / `Data Source=` string or a `sqlserver://` URL is SQL Server), else
+/// `MSSQL_CONNECTION_STRING` alone set means SQL Server; PostgreSQL otherwise.
+pub fn connection_engine(args: &ConnectArgs, env: &dyn Fn(&str) -> Option<String>) -> Engine {
+    use crate::collect::mssql_connection::{is_mssql_connection as is_mssql, MSSQL_ENV};
+    if let Some(engine) = args.engine {
+        return engine;
+    }
+    match &args.db {
+        Some(db) if is_mssql(db) => Engine::Mssql,
+        Some(_) => Engine::Postgres,
+        None => match env("DATABASE_URL") {
+            Some(url) if is_mssql(&url) => Engine::Mssql,
+            Some(_) => Engine::Postgres,
+            None if env(MSSQL_ENV).is_some() => Engine::Mssql,
+            None => Engine::Postgres,
+        },
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -341,17 +378,59 @@ fn collect_options(
     args: &ConnectArgs,
     config: &Config,
 ) -> crate::collect::postgres::CollectOptions {
-    crate::collect::postgres::CollectOptions {
+    let mut options = crate::collect::postgres::CollectOptions {
         statement_limit: args.statement_limit,
         verify: !args.no_verify,
         thresholds: config.thresholds.clone(),
         ..Default::default()
+    };
+    if let Some(secs) = args.query_timeout {
+        options.limits.statement_timeout = std::time::Duration::from_secs(secs);
     }
+    options
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Collects from SQL Server: `--db` (or MSSQL_CONNECTION_STRING, or an ADO.NET
+/// DATABASE_URL), the queries of `collect::MSSQL_QUERIES`.
+fn collect_mssql(args: &ConnectArgs, config: &Config) -> Result<crate::snapshot::raw::RawSnapshot> {
+    use crate::collect::mssql::{collect, CollectOptions, DEFAULT_QUERY_TIMEOUT};
+    let db = args.db.clone().or_else(|| {
+        env_var("DATABASE_URL")
+            .filter(|url| crate::collect::mssql_connection::is_mssql_connection(url))
+    });
+    let mut target = crate::collect::mssql_connection::resolve(db.as_deref(), &env_var)?;
+    if let Some(secs) = args.connect_timeout {
+        target.connect_timeout = std::time::Duration::from_secs(secs);
+    }
+    let options = CollectOptions {
+        query_timeout: args
+            .query_timeout
+            .map(std::time::Duration::from_secs)
+            .or(target.command_timeout)
+            .unwrap_or(DEFAULT_QUERY_TIMEOUT),
+        young_stats_seconds: config.thresholds.young_stats_seconds,
+        ..Default::default()
+    };
+    eprintln!("dbaudit: collecting from {} (read-only)", target.display);
+    collect(&target, crate::collect::MSSQL_QUERIES, &options)
+}
+
+/// A collected SQL Server result set as a `Snapshot`: the SQL Server importer's job
+/// (`snapshot::mssql::from_raw`), which this build does not have yet.
+fn mssql_snapshot(
+    _raw: crate::snapshot::raw::RawSnapshot,
+) -> Result<crate::model::snapshot::Snapshot> {
+    anyhow::bail!(
+        "analysing SQL Server is not available in this build yet: save the collection with `dbaudit collect --db ... --out DIR`"
+    )
 }
 
 fn resolve_target(args: &ConnectArgs) -> Result<crate::collect::connection::PgTarget> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let mut target = crate::collect::connection::resolve(args.db.as_deref(), &env)?;
+    let mut target = crate::collect::connection::resolve(args.db.as_deref(), &env_var)?;
     if let Some(secs) = args.connect_timeout {
         target.connect_timeout = std::time::Duration::from_secs(secs);
         target.config.connect_timeout(target.connect_timeout);
@@ -361,6 +440,20 @@ fn resolve_target(args: &ConnectArgs) -> Result<crate::collect::connection::PgTa
 
 fn run_collect(args: CollectArgs) -> Result<i32> {
     let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
+    if connection_engine(&args.connect, &env_var) == Engine::Mssql {
+        let raw = collect_mssql(&args.connect, &config)?;
+        crate::snapshot::raw::write_raw(&raw, &args.out)?;
+        eprintln!(
+            "dbaudit: wrote {}: {} query results, {} notes",
+            args.out.display(),
+            raw.tables.len(),
+            raw.manifest.notes.len()
+        );
+        for note in &raw.manifest.notes {
+            eprintln!("  note ({}): {}", note.check, note.message);
+        }
+        return Ok(0);
+    }
     let target = resolve_target(&args.connect)?;
     eprintln!("dbaudit: collecting from {} (read-only)", target.display);
     let snapshot =
@@ -385,6 +478,9 @@ fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
     let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
     let snapshot = match &args.snapshot {
         Some(dir) => crate::snapshot::read(dir)?,
+        None if connection_engine(&args.connect, &env_var) == Engine::Mssql => {
+            mssql_snapshot(collect_mssql(&args.connect, &config)?)?
+        }
         None => {
             let target = resolve_target(&args.connect)?;
             crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?
@@ -428,6 +524,20 @@ fn run_queries(args: QueriesArgs) -> Result<i32> {
             for (name, sql) in crate::collect::POSTGRES_QUERIES {
                 text.push_str(&format!(
                     "-- ===== {name} (queries/postgres/{name}.sql)\n{}\n",
+                    sql.trim_end()
+                ));
+            }
+        }
+        Engine::Mssql => {
+            use crate::collect::mssql::{MSSQL_PREFLIGHT, MSSQL_UPTIME, MSSQL_UPTIME_FALLBACK};
+            let preflight = [
+                ("preflight", MSSQL_PREFLIGHT),
+                ("uptime", MSSQL_UPTIME),
+                ("uptime_fallback", MSSQL_UPTIME_FALLBACK),
+            ];
+            for (name, sql) in preflight.iter().chain(crate::collect::MSSQL_QUERIES) {
+                text.push_str(&format!(
+                    "-- ===== {name} (queries/mssql/{name}.sql)\n{}\n",
                     sql.trim_end()
                 ));
             }

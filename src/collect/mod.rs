@@ -2,7 +2,18 @@
 //! `Snapshot`. Every query they run lives in `queries/<engine>/*.sql`.
 
 pub mod connection;
+pub mod mssql;
+pub mod mssql_connection;
 pub mod postgres;
+
+/// The SQL Server queries (name, SQL text), run in this order after the preflight of
+/// `mssql::MSSQL_PREFLIGHT`. A query whose first line is `-- requires: NN` runs on major
+/// version NN (2019 = 15, 2022 = 16) and later only.
+///
+/// Placeholder until the SQL Server queries of `queries/mssql/<name>.sql` are embedded
+/// here (one `include_str!` per check, like `POSTGRES_QUERIES`): the collector takes the
+/// list as a parameter and runs whatever it holds.
+pub const MSSQL_QUERIES: &[(&str, &str)] = &[];
 
 /// The PostgreSQL queries, embedded so that `dbaudit queries postgres` prints exactly
 /// what runs.
