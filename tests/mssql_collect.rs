@@ -20,6 +20,10 @@ use tds_double::{ColumnType as T, DoubleConfig, Response, TdsDouble, Value as V}
 const PASSWORD: &str = "Pa55-w0rd;Zeta!";
 
 fn preflight(version: &str, granted: &[&str]) -> Response {
+    preflight_with_access(version, granted, true)
+}
+
+fn preflight_with_access(version: &str, granted: &[&str], has_dbaccess: bool) -> Response {
     let permissions = [
         "view_server_state",
         "view_server_performance_state",
@@ -43,7 +47,7 @@ fn preflight(version: &str, granted: &[&str]) -> Response {
         V::Int(3),
         V::Text("app".into()),
         V::Text("auditor".into()),
-        V::Int(1),
+        V::Int(i64::from(has_dbaccess)),
         // 2026-11-24 15:41:03.123
         V::DateTime {
             days: 46_348,
@@ -166,6 +170,15 @@ fn login_then_every_cell_as_exact_text() {
                     V::Null,
                     V::Null,
                 ],
+                // 6,000 bytes of UTF-16: the answer spans several 4 KiB packets.
+                vec![
+                    V::Text("é".repeat(3000)),
+                    V::Int(0),
+                    V::Int(0),
+                    V::Float(0.0),
+                    V::Bit(false),
+                    V::Null,
+                ],
             ],
         ),
     ));
@@ -196,6 +209,7 @@ fn login_then_every_cell_as_exact_text() {
                 s("1900-01-01T00:00:00")
             ],
             vec![None, None, None, s("-0.00000025"), None, None],
+            vec![Some("é".repeat(3000)), s("0"), s("0"), s("0"), s("0"), None],
         ]
     );
 
@@ -576,4 +590,60 @@ fn cli_a_server_that_is_down_is_exit_2_naming_host_and_port() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn a_database_the_login_cannot_access_stops_the_collection() {
+    let double = TdsDouble::start(DoubleConfig::new("auditor", PASSWORD, "app").answer(
+        "SERVERPROPERTY('ProductVersion')",
+        preflight_with_access("15.0.4360.2", &[], false),
+    ));
+    let error = format!("{:#}", run(&double, &[], &options()).unwrap_err());
+    assert!(
+        error.contains("cannot access database `app` (HAS_DBACCESS is 0)"),
+        "{error}"
+    );
+    assert!(
+        error.contains("CREATE USER [auditor] FOR LOGIN [auditor]"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_is_an_error_within_the_connect_timeout() {
+    // Listening (the kernel completes the TCP handshake) but never answering PRELOGIN.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let target = resolve(
+        Some(&format!(
+            "Server=tcp:127.0.0.1,{port};User Id=auditor;Password='{PASSWORD}';Connect Timeout=1"
+        )),
+        &|_| None,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let error = format!("{:#}", collect(&target, &[], &options()).unwrap_err());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        error.contains(&format!("(127.0.0.1:{port}): no answer within 1 s")),
+        "{error}"
+    );
+    assert!(error.contains("Check the host and port"), "{error}");
+    drop(silent);
+}
+
+#[test]
+fn cli_prints_the_sql_server_queries() {
+    let output = dbaudit(&["queries", "mssql"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout.contains("-- ===== preflight (queries/mssql/preflight.sql)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("HAS_DBACCESS(DB_NAME())"), "{stdout}");
 }

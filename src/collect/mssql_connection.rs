@@ -76,14 +76,9 @@ impl std::fmt::Debug for MssqlTarget {
 }
 
 impl MssqlTarget {
-    /// Replaces the password wherever it appears in `text` (driver and server messages
-    /// may echo parts of the login).
+    /// Hides the password wherever `text` (a driver or server message) repeats it.
     pub fn scrub(&self, text: &str) -> String {
-        if self.password.is_empty() {
-            text.to_string()
-        } else {
-            text.replace(&self.password, "*****")
-        }
+        scrub_secret(text, &self.password)
     }
 
     /// The driver configuration: always read-only intent, application name `dbaudit`.
@@ -109,6 +104,34 @@ impl MssqlTarget {
         }
         config
     }
+}
+
+/// Replaces `secret` in `text` by `*****`: everywhere when it is 6 characters or more,
+/// and as a whole word only when shorter (a password `p` must not garble `app`).
+pub fn scrub_secret(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let anywhere = secret.chars().count() >= 6;
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    while let Some(found) = text[done..].find(secret) {
+        let start = done + found;
+        let end = start + secret.len();
+        let alone = !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+        out.push_str(&text[done..start]);
+        out.push_str(if anywhere || alone { "*****" } else { secret });
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    out
 }
 
 /// Resolves `--db` (or `MSSQL_CONNECTION_STRING`) into a target.
@@ -797,6 +820,12 @@ mod tests {
             t.scrub("Login failed: Topsecret1 Topsecret1"),
             "Login failed: ***** *****"
         );
+        assert_eq!(scrub_secret("xTopsecret1x", "Topsecret1"), "x*****x");
+        assert_eq!(
+            scrub_secret("sqlserver://u@h/app: p blocks (p)", "p"),
+            "sqlserver://u@h/app: ***** blocks (*****)"
+        );
+        assert_eq!(scrub_secret("", "p"), "");
     }
 
     #[test]
