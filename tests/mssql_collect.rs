@@ -647,3 +647,47 @@ fn cli_prints_the_sql_server_queries() {
     );
     assert!(stdout.contains("HAS_DBACCESS(DB_NAME())"), "{stdout}");
 }
+
+#[test]
+fn a_column_the_driver_cannot_read_is_a_note_and_the_rest_runs() {
+    let double = TdsDouble::start(
+        server()
+            .answer(
+                "FROM variant",
+                Response::rows(&[("value", T::SqlVariant)], vec![]),
+            )
+            .answer(
+                "FROM fast",
+                Response::rows(&[("n", T::Int)], vec![vec![V::Int(1)]]),
+            ),
+    );
+    let raw = run(
+        &double,
+        &[
+            (
+                "variant",
+                "SELECT SERVERPROPERTY('Edition') AS value FROM variant",
+            ),
+            ("fast", "SELECT n FROM fast"),
+        ],
+        &options(),
+    )
+    .unwrap();
+    let note = &notes_of(&raw, "variant")[0];
+    assert!(note.contains("CAST to nvarchar"), "{note}");
+    assert_eq!(cells(&raw, "fast"), vec![vec![s("1")]]);
+}
+
+#[test]
+fn a_read_only_routing_redirect_is_followed_once() {
+    let replica = TdsDouble::start(server());
+    let listener = TdsDouble::start(server().route_to(replica.addr.port()));
+    let raw = run(&listener, &[], &options()).unwrap();
+    assert_eq!(raw.manifest.database, "app");
+    assert_eq!(listener.log().logins.len(), 1);
+    assert!(listener.log().batches.is_empty());
+    let replica_log = replica.log();
+    assert_eq!(replica_log.logins.len(), 1);
+    assert!(replica_log.logins[0].read_only_intent);
+    assert!(replica_log.batches[0].starts_with("SET LOCK_TIMEOUT"));
+}

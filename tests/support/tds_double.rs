@@ -32,6 +32,8 @@ pub enum ColumnType {
     Float,
     Bit,
     DateTime,
+    /// Metadata only: tiberius cannot read sql_variant columns.
+    SqlVariant,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +110,9 @@ pub struct DoubleConfig {
     pub database: String,
     /// Script: the first entry whose key occurs in the batch text answers it.
     pub script: Vec<(String, Response)>,
+    /// Answer each login with a routing redirect to this port on 127.0.0.1, as an
+    /// availability group listener does for ReadOnly sessions.
+    pub route_to: Option<u16>,
 }
 
 impl DoubleConfig {
@@ -118,7 +123,13 @@ impl DoubleConfig {
             password: password.to_string(),
             database: database.to_string(),
             script: Vec::new(),
+            route_to: None,
         }
+    }
+
+    pub fn route_to(mut self, port: u16) -> DoubleConfig {
+        self.route_to = Some(port);
+        self
     }
 
     pub fn answer(mut self, key: &str, response: Response) -> DoubleConfig {
@@ -260,7 +271,11 @@ async fn serve(
                     send(&mut stream, &out).await?;
                     return Ok(());
                 }
-                send(&mut stream, &login_answer(&config.database)).await?;
+                send(
+                    &mut stream,
+                    &login_answer(&config.database, config.route_to),
+                )
+                .await?;
             }
             PACKET_SQL_BATCH => {
                 let text = batch_text(&payload);
@@ -432,7 +447,7 @@ fn parse_login(payload: &[u8]) -> Login {
     }
 }
 
-fn login_answer(database: &str) -> Vec<u8> {
+fn login_answer(database: &str, route_to: Option<u16>) -> Vec<u8> {
     let mut out = Vec::new();
     let mut body = vec![0x01];
     b_varchar(&mut body, database);
@@ -455,6 +470,17 @@ fn login_answer(database: &str) -> Vec<u8> {
     b_varchar(&mut body, &PACKET_SIZE.to_string());
     b_varchar(&mut body, &PACKET_SIZE.to_string());
     with_length(&mut out, TOKEN_ENVCHANGE, &body);
+    if let Some(port) = route_to {
+        // ENVCHANGE 20: routing data (protocol 0 = TCP, port, server), empty old value.
+        let host = "127.0.0.1";
+        let mut body = vec![20];
+        body.extend_from_slice(&((5 + 2 * host.len()) as u16).to_le_bytes());
+        body.push(0);
+        body.extend_from_slice(&port.to_le_bytes());
+        us_varchar(&mut body, host);
+        body.extend_from_slice(&0u16.to_le_bytes());
+        with_length(&mut out, TOKEN_ENVCHANGE, &body);
+    }
     done(&mut out, 0, 0);
     out
 }
@@ -513,6 +539,10 @@ fn result_set(out: &mut Vec<u8>, columns: &[(String, ColumnType)], rows: &[Vec<V
             ColumnType::Float => out.extend_from_slice(&[0x6D, 8]),
             ColumnType::Bit => out.extend_from_slice(&[0x68, 1]),
             ColumnType::DateTime => out.extend_from_slice(&[0x6F, 8]),
+            ColumnType::SqlVariant => {
+                out.push(0x62);
+                out.extend_from_slice(&8016u32.to_le_bytes());
+            }
         }
         b_varchar(out, name);
     }
