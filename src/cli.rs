@@ -518,30 +518,20 @@ fn emit(text: &str, output: Option<&std::path::Path>) -> Result<()> {
 }
 
 fn run_queries(args: QueriesArgs) -> Result<i32> {
+    use crate::collect::{mssql::MSSQL_SESSION_QUERIES, MSSQL_QUERIES, POSTGRES_QUERIES};
+    let (dir, queries): (&str, Vec<&(&str, &str)>) = match args.engine {
+        Engine::Postgres => ("postgres", POSTGRES_QUERIES.iter().collect()),
+        Engine::Mssql => (
+            "mssql",
+            MSSQL_SESSION_QUERIES.iter().chain(MSSQL_QUERIES).collect(),
+        ),
+    };
     let mut text = String::new();
-    match args.engine {
-        Engine::Postgres => {
-            for (name, sql) in crate::collect::POSTGRES_QUERIES {
-                text.push_str(&format!(
-                    "-- ===== {name} (queries/postgres/{name}.sql)\n{}\n",
-                    sql.trim_end()
-                ));
-            }
-        }
-        Engine::Mssql => {
-            use crate::collect::mssql::{MSSQL_PREFLIGHT, MSSQL_UPTIME, MSSQL_UPTIME_FALLBACK};
-            let preflight = [
-                ("preflight", MSSQL_PREFLIGHT),
-                ("uptime", MSSQL_UPTIME),
-                ("uptime_fallback", MSSQL_UPTIME_FALLBACK),
-            ];
-            for (name, sql) in preflight.iter().chain(crate::collect::MSSQL_QUERIES) {
-                text.push_str(&format!(
-                    "-- ===== {name} (queries/mssql/{name}.sql)\n{}\n",
-                    sql.trim_end()
-                ));
-            }
-        }
+    for (name, sql) in queries {
+        text.push_str(&format!(
+            "-- ===== {name} (queries/{dir}/{name}.sql)\n{}\n",
+            sql.trim_end()
+        ));
     }
     emit(&text, None)?;
     Ok(0)

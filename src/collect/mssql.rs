@@ -163,6 +163,12 @@ pub const MSSQL_PREFLIGHT: &str = include_str!("../../queries/mssql/preflight.sq
 pub const MSSQL_UPTIME: &str = include_str!("../../queries/mssql/uptime.sql");
 /// Uptime from tempdb's creation (at each start), readable by every login.
 pub const MSSQL_UPTIME_FALLBACK: &str = include_str!("../../queries/mssql/uptime_fallback.sql");
+/// The collector's own queries, run before `MSSQL_QUERIES` (for `dbaudit queries mssql`).
+pub const MSSQL_SESSION_QUERIES: &[(&str, &str)] = &[
+    ("preflight", MSSQL_PREFLIGHT),
+    ("uptime", MSSQL_UPTIME),
+    ("uptime_fallback", MSSQL_UPTIME_FALLBACK),
+];
 
 /// The preflight's answers.
 #[derive(Debug, Clone, PartialEq)]
