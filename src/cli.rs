@@ -536,3 +536,64 @@ fn run_queries(args: QueriesArgs) -> Result<i32> {
     emit(&text, None)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_of(args: &[&str], env: &[(&str, &str)]) -> Engine {
+        let mut argv = vec!["dbaudit", "collect", "--out", "x"];
+        argv.extend(args);
+        let Command::Collect(collect) = Cli::try_parse_from(argv).unwrap().command else {
+            unreachable!("a collect command")
+        };
+        connection_engine(&collect.connect, &|name| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn the_engine_follows_the_connection_unless_named() {
+        let ado = "Server=tcp:h,1433;Database=d;User Id=u;Password=p";
+        assert_eq!(engine_of(&["--db", ado], &[]), Engine::Mssql);
+        assert_eq!(
+            engine_of(&["--db", "Data Source=h;User Id=u"], &[]),
+            Engine::Mssql
+        );
+        assert_eq!(
+            engine_of(&["--db", "sqlserver://u@h/d"], &[]),
+            Engine::Mssql
+        );
+        assert_eq!(
+            engine_of(&["--db", "postgres://u@h/d"], &[]),
+            Engine::Postgres
+        );
+        assert_eq!(
+            engine_of(&["--db", "host=h dbname=d"], &[]),
+            Engine::Postgres
+        );
+        assert_eq!(
+            engine_of(&["--db", ado, "--engine", "postgres"], &[]),
+            Engine::Postgres
+        );
+        assert_eq!(engine_of(&["--engine", "sqlserver"], &[]), Engine::Mssql);
+        assert_eq!(engine_of(&[], &[]), Engine::Postgres);
+        assert_eq!(
+            engine_of(&[], &[("MSSQL_CONNECTION_STRING", ado)]),
+            Engine::Mssql
+        );
+        assert_eq!(engine_of(&[], &[("DATABASE_URL", ado)]), Engine::Mssql);
+        assert_eq!(
+            engine_of(
+                &[],
+                &[
+                    ("DATABASE_URL", "postgres://u@h/d"),
+                    ("MSSQL_CONNECTION_STRING", ado)
+                ]
+            ),
+            Engine::Postgres
+        );
+    }
+}

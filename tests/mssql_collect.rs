@@ -232,7 +232,12 @@ fn login_then_every_cell_as_exact_text() {
         .map(|n| (n.check.as_str(), n.message.as_str()))
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].1.starts_with("Encrypt=False"), "{notes:?}");
+    assert!(
+        notes[0]
+            .1
+            .starts_with("Encrypt=False: unless the server forces encryption"),
+        "{notes:?}"
+    );
     // The preflight result is kept too (version, edition, permissions).
     assert_eq!(
         raw.tables["preflight"].rows[0][1],

@@ -144,7 +144,7 @@ async fn collect_async(
 fn connection_notes(target: &MssqlTarget) -> Vec<Note> {
     let mut messages = target.remarks.clone();
     if target.encryption == Encryption::Off {
-        messages.push("Encrypt=False: the login (password included) and every result crossed the network unencrypted; use Encrypt=True outside trusted networks".to_string());
+        messages.push("Encrypt=False: unless the server forces encryption, the login (password included) and every result crossed the network unencrypted; use Encrypt=True outside trusted networks".to_string());
     } else if target.trust == CertificateTrust::Any {
         messages.push("TrustServerCertificate=True: the session was encrypted, but the server's certificate was not verified".to_string());
     }
