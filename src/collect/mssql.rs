@@ -594,16 +594,18 @@ const DAYS_0001: i64 = -719_162;
 
 /// 100 ns ticks from increments of 10^-scale seconds.
 fn ticks(increments: u64, scale: u8) -> u64 {
-    increments * 10u64.pow(7u32.saturating_sub(u32::from(scale)))
+    // Saturating: a malformed value must not overflow (a real one is under a day).
+    increments.saturating_mul(10u64.pow(7u32.saturating_sub(u32::from(scale))))
 }
 
 fn datetime2_text(value: &tiberius::time::DateTime2, offset_minutes: i64) -> String {
     let time = value.time();
     let scale = time.scale();
     let day_ticks = 86_400 * TICKS_PER_SECOND as i64;
-    let total = (i64::from(value.date().days()) + DAYS_0001) * day_ticks
-        + ticks(time.increments(), scale) as i64
-        + offset_minutes * 60 * TICKS_PER_SECOND as i64;
+    let in_day_ticks = i64::try_from(ticks(time.increments(), scale)).unwrap_or(i64::MAX);
+    let total = ((i64::from(value.date().days()) + DAYS_0001) * day_ticks)
+        .saturating_add(in_day_ticks)
+        .saturating_add(offset_minutes * 60 * TICKS_PER_SECOND as i64);
     let days = total.div_euclid(day_ticks);
     let in_day = total.rem_euclid(day_ticks) as u64;
     format!("{}T{}", days_to_date(days), time_text(in_day, scale))

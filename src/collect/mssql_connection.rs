@@ -670,6 +670,9 @@ enum Failure {
 impl Failure {
     fn explain(&self, target: &MssqlTarget, host: &str, port: u16) -> String {
         match self {
+            Failure::Tcp(e) if e.contains("lookup") => format!(
+                "{e}. Check the host name `{host}` (Server=tcp:host,port), and that this machine's DNS resolves it"
+            ),
             Failure::Tcp(e) => format!(
                 "{e}. Check that SQL Server is running and listening on TCP port {port} of {host} (SQL Server Configuration Manager: TCP/IP enabled), and that no firewall blocks it"
             ),
