@@ -2,8 +2,11 @@
 //! (tests/support/tds_double.rs): login with read-only intent, the session settings, cells
 //! of every column type as exact text, a permission error that becomes a note while the
 //! other queries run, a query timeout that becomes a note within the limit, version-gated
-//! queries, encryption negotiation, and failures (wrong password, server down, a server
-//! that cannot encrypt) that are clear, exit 2 from the CLI and never show the password.
+//! queries, encryption negotiation, TLS with the certificate trusted as the connection
+//! string says (TrustServerCertificate, TrustServerCertificateCA, the system store), a
+//! read-only routing redirect, a column type the driver cannot read, and failures (wrong
+//! password, server down or silent, a server that cannot encrypt) that are clear, exit 2
+//! from the CLI and never show the password.
 
 #[path = "support/tds_double.rs"]
 mod tds_double;
@@ -695,4 +698,89 @@ fn a_read_only_routing_redirect_is_followed_once() {
     assert_eq!(replica_log.logins.len(), 1);
     assert!(replica_log.logins[0].read_only_intent);
     assert!(replica_log.batches[0].starts_with("SET LOCK_TIMEOUT"));
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost (cert.pem, key.pem), made with
+/// the `openssl` tool; `None` when it is missing (it is present wherever the PostgreSQL TLS
+/// tests run).
+fn self_signed_certificate(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
+    let made = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .output()
+        .ok()?;
+    if !made.status.success() {
+        return None;
+    }
+    Some((
+        std::fs::read(dir.join("cert.pem")).ok()?,
+        std::fs::read(dir.join("key.pem")).ok()?,
+    ))
+}
+
+#[test]
+fn tls_by_default_with_the_certificate_checked_as_the_connection_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cert, key)) = self_signed_certificate(dir.path()) else {
+        eprintln!("skipped: no openssl tool to make a test certificate");
+        return;
+    };
+    let double = TdsDouble::start(server().tls(&cert, &key));
+
+    // TrustServerCertificate=True: encrypted, the certificate accepted as is (and noted).
+    let target = resolve(
+        Some(&connection(&double, ";TrustServerCertificate=True")),
+        &|_| None,
+    )
+    .unwrap();
+    let raw = collect(&target, &[], &options()).unwrap();
+    assert_eq!(raw.manifest.database, "app");
+    assert_eq!(
+        notes_of(&raw, "connection"),
+        ["TrustServerCertificate=True: the session was encrypted, but the server's certificate was not verified"]
+    );
+    let log = double.log();
+    assert_eq!(log.logins.len(), 1, "the login arrived inside TLS");
+    assert_eq!(log.logins[0].password, PASSWORD);
+
+    // TrustServerCertificateCA: verified against that CA (here the certificate itself).
+    let ca = dir.path().join("cert.pem");
+    let target = resolve(
+        Some(&connection(
+            &double,
+            &format!(";TrustServerCertificateCA={}", ca.display()),
+        )),
+        &|_| None,
+    )
+    .unwrap();
+    let raw = collect(&target, &[], &options()).unwrap();
+    assert!(notes_of(&raw, "connection").is_empty());
+
+    // By default the certificate must be trusted by the system: a self-signed one is not.
+    let target = resolve(Some(&connection(&double, "")), &|_| None).unwrap();
+    let error = format!("{:#}", collect(&target, &[], &options()).unwrap_err());
+    assert!(error.contains("TLS failed"), "{error}");
+    assert!(error.contains("TrustServerCertificate=True"), "{error}");
+    assert!(!error.contains(PASSWORD), "{error}");
+    assert_eq!(
+        double.log().logins.len(),
+        2,
+        "no login without a trusted certificate"
+    );
 }

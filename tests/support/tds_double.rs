@@ -5,8 +5,10 @@
 //! error 18456), and SQL batches answered from a script keyed by a substring of the
 //! query text: a result set (COLMETADATA, ROWs, DONE) with nvarchar, int, bigint, float,
 //! bit and datetime columns and NULLs; an ERROR token followed by DONE with the error
-//! flag; or a hang (no answer until the client goes away). Everything the client sent
-//! (logins, batch texts) is logged for the tests to inspect.
+//! flag; or a hang (no answer until the client goes away). With a certificate it answers
+//! ENCRYPT_ON and runs the session in TLS 1.2, the handshake framed in PRELOGIN packets as
+//! SQL Server does; it can also redirect a login (read-only routing). Everything the
+//! client sent (logins, batch texts) is logged for the tests to inspect.
 //!
 //! Written from the MS-TDS specification; test code only.
 
@@ -17,11 +19,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// PRELOGIN encryption answers.
 pub const ENCRYPT_OFF: u8 = 0x00;
+pub const ENCRYPT_ON: u8 = 0x01;
 pub const ENCRYPT_NOT_SUP: u8 = 0x02;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +105,7 @@ pub struct Log {
     pub abandoned: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DoubleConfig {
     pub encryption: u8,
     pub user: String,
@@ -113,6 +116,9 @@ pub struct DoubleConfig {
     /// Answer each login with a routing redirect to this port on 127.0.0.1, as an
     /// availability group listener does for ReadOnly sessions.
     pub route_to: Option<u16>,
+    /// With a certificate, the double answers ENCRYPT_ON and runs the session in TLS
+    /// (handshake inside PRELOGIN packets, then TLS records, as SQL Server does).
+    pub tls: Option<native_tls::Identity>,
 }
 
 impl DoubleConfig {
@@ -124,7 +130,16 @@ impl DoubleConfig {
             database: database.to_string(),
             script: Vec::new(),
             route_to: None,
+            tls: None,
         }
+    }
+
+    /// Encrypts every session with this certificate and key (PEM; the key PKCS #8).
+    pub fn tls(mut self, cert_pem: &[u8], key_pem: &[u8]) -> DoubleConfig {
+        self.tls =
+            Some(native_tls::Identity::from_pkcs8(cert_pem, key_pem).expect("test identity"));
+        self.encryption = ENCRYPT_ON;
+        self
     }
 
     pub fn route_to(mut self, port: u16) -> DoubleConfig {
@@ -247,14 +262,50 @@ const DONE_COUNT: u16 = 0x0010;
 /// SQL_Latin1_General_CP1_CI_AS: LCID 0x0409 with its flags, sort id 52.
 const COLLATION: [u8; 5] = [0x09, 0x04, 0xD0, 0x00, 0x34];
 
+/// PRELOGIN in the clear, then (with a certificate) the TLS handshake and the rest of the
+/// session inside TLS.
 async fn serve(
     mut stream: TcpStream,
     config: &DoubleConfig,
     log: &Mutex<Log>,
 ) -> std::io::Result<()> {
+    let Some((PACKET_PRELOGIN, _)) = read_message(&mut stream).await? else {
+        return Ok(());
+    };
+    send(&mut stream, &prelogin_answer(config.encryption)).await?;
+    let Some(identity) = &config.tls else {
+        return serve_session(stream, config, log).await;
+    };
+    // TLS 1.2, as SQL Server negotiates with TDS 7.x: TLS 1.3 would send session tickets
+    // after the client considers the PRELOGIN-framed handshake over.
+    let acceptor = native_tls::TlsAcceptor::builder(identity.clone())
+        .max_protocol_version(Some(native_tls::Protocol::Tlsv12))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let acceptor = tokio_native_tls::TlsAcceptor::from(acceptor);
+    let framed = PreloginFraming {
+        tcp: stream,
+        handshake: true,
+        header: [0; 8],
+        header_len: 0,
+        read_left: 0,
+        pending: Vec::new(),
+    };
+    // A client that rejects the certificate ends the handshake: not an error here.
+    let Ok(mut tls) = acceptor.accept(framed).await else {
+        return Ok(());
+    };
+    tls.get_mut().get_mut().get_mut().handshake = false;
+    serve_session(tls, config, log).await
+}
+
+async fn serve_session<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    config: &DoubleConfig,
+    log: &Mutex<Log>,
+) -> std::io::Result<()> {
     while let Some((kind, payload)) = read_message(&mut stream).await? {
         match kind {
-            PACKET_PRELOGIN => send(&mut stream, &prelogin_answer(config.encryption)).await?,
             PACKET_LOGIN7 => {
                 let login = parse_login(&payload);
                 let accepted = login.user == config.user && login.password == config.password;
@@ -325,7 +376,9 @@ async fn serve(
 }
 
 /// One message: the payloads of its packets up to the end-of-message status.
-async fn read_message(stream: &mut TcpStream) -> std::io::Result<Option<(u8, Vec<u8>)>> {
+async fn read_message<S: AsyncRead + Unpin>(
+    stream: &mut S,
+) -> std::io::Result<Option<(u8, Vec<u8>)>> {
     let mut payload = Vec::new();
     loop {
         let mut header = [0u8; 8];
@@ -347,7 +400,7 @@ async fn read_message(stream: &mut TcpStream) -> std::io::Result<Option<(u8, Vec
 }
 
 /// Sends a reply message, split into packets of the negotiated size.
-async fn send(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, payload: &[u8]) -> std::io::Result<()> {
     let chunks: Vec<&[u8]> = if payload.is_empty() {
         vec![&[][..]]
     } else {
@@ -583,5 +636,132 @@ fn encode_value(out: &mut Vec<u8>, ty: ColumnType, value: &Value) {
             out.extend_from_slice(&ticks.to_le_bytes());
         }
         (ty, value) => panic!("tds double: a {value:?} cannot be sent as {ty:?}"),
+    }
+}
+
+/// During the TLS handshake, TDS carries the TLS records inside PRELOGIN packets: this
+/// strips their headers from what the client sends and adds them to what the server
+/// sends. After the handshake, records pass through unframed.
+struct PreloginFraming {
+    tcp: TcpStream,
+    handshake: bool,
+    header: [u8; 8],
+    header_len: usize,
+    /// Payload bytes left in the current client packet.
+    read_left: usize,
+    /// Framed bytes not yet written to the socket.
+    pending: Vec<u8>,
+}
+
+impl PreloginFraming {
+    fn poll_drain(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        while !self.pending.is_empty() {
+            match std::pin::Pin::new(&mut self.tcp).poll_write(cx, &self.pending) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()))
+                }
+                Poll::Ready(Ok(n)) => {
+                    self.pending.drain(..n);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for PreloginFraming {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if let Poll::Ready(Err(e)) = this.poll_drain(cx) {
+            return Poll::Ready(Err(e));
+        }
+        if !this.handshake {
+            return std::pin::Pin::new(&mut this.tcp).poll_read(cx, buf);
+        }
+        while this.read_left == 0 {
+            while this.header_len < 8 {
+                let mut header = ReadBuf::new(&mut this.header[this.header_len..]);
+                match std::pin::Pin::new(&mut this.tcp).poll_read(cx, &mut header) {
+                    Poll::Ready(Ok(())) if header.filled().is_empty() => {
+                        return Poll::Ready(Ok(()))
+                    }
+                    Poll::Ready(Ok(())) => this.header_len += header.filled().len(),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            this.header_len = 0;
+            this.read_left =
+                usize::from(u16::from_be_bytes([this.header[2], this.header[3]])).saturating_sub(8);
+        }
+        let mut chunk = vec![0u8; this.read_left.min(buf.remaining())];
+        let mut chunk_buf = ReadBuf::new(&mut chunk);
+        match std::pin::Pin::new(&mut this.tcp).poll_read(cx, &mut chunk_buf) {
+            Poll::Ready(Ok(())) => {
+                let n = chunk_buf.filled().len();
+                buf.put_slice(&chunk[..n]);
+                this.read_left -= n;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl AsyncWrite for PreloginFraming {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if !this.handshake {
+            if let std::task::Poll::Ready(Err(e)) = this.poll_drain(cx) {
+                return std::task::Poll::Ready(Err(e));
+            }
+            if !this.pending.is_empty() {
+                return std::task::Poll::Pending;
+            }
+            return std::pin::Pin::new(&mut this.tcp).poll_write(cx, data);
+        }
+        // One PRELOGIN packet per write; sent as soon as the socket takes it.
+        let data = &data[..data.len().min(PACKET_SIZE - 8)];
+        this.pending
+            .extend_from_slice(&[PACKET_PRELOGIN, STATUS_EOM]);
+        this.pending
+            .extend_from_slice(&((data.len() + 8) as u16).to_be_bytes());
+        this.pending.extend_from_slice(&[0, 0, 1, 0]);
+        this.pending.extend_from_slice(data);
+        let _ = this.poll_drain(cx);
+        std::task::Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        match this.poll_drain(cx) {
+            std::task::Poll::Ready(Ok(())) => std::pin::Pin::new(&mut this.tcp).poll_flush(cx),
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
     }
 }
