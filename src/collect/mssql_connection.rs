@@ -570,7 +570,7 @@ fn prelogin_encryption(payload: &[u8]) -> Option<u8> {
     None
 }
 
-impl futures_io::AsyncRead for PreloginGuard {
+impl futures_util::io::AsyncRead for PreloginGuard {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut TaskContext<'_>,
@@ -587,7 +587,7 @@ impl futures_io::AsyncRead for PreloginGuard {
     }
 }
 
-impl futures_io::AsyncWrite for PreloginGuard {
+impl futures_util::io::AsyncWrite for PreloginGuard {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut TaskContext<'_>,
