@@ -38,6 +38,11 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
             candidate::from_workload(snapshot, &analysis.candidates, &config.advisor);
         candidates.extend(workload);
         dropped.extend(rejected);
+        if snapshot.is_mssql() {
+            let requests =
+                crate::analyze::mssql_missing::missing_index_requests(snapshot, &config.thresholds);
+            candidates.extend(candidate::from_missing_index(&requests));
+        }
         for note in &snapshot.manifest.notes {
             not_checked.push(NotChecked {
                 area: note.check.clone(),

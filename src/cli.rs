@@ -48,15 +48,22 @@ first path, or --config) disables rules, changes severities and adds globs."
     Scan(ScanArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
-    /// Read a live PostgreSQL server's statistics (read-only) into a snapshot directory.
+    /// Read a live PostgreSQL or SQL Server's statistics (read-only) into a snapshot directory.
     #[command(
         after_help = "Examples:\n  dbaudit collect --db postgres://auditor@db:5432/app --out snap/\n  \
 PGHOST=db PGUSER=auditor PGDATABASE=app dbaudit collect --out snap/\n  \
-dbaudit collect --db 'host=db dbname=app sslmode=verify-full sslrootcert=ca.pem' --out snap/\n\n\
+dbaudit collect --db 'host=db dbname=app sslmode=verify-full sslrootcert=ca.pem' --out snap/\n  \
+dbaudit collect --db 'Server=tcp:sql1,1433;Database=app;User Id=auditor;Password=...;TrustServerCertificate=True' --out snap/\n  \
+MSSQL_CONNECTION_STRING='Server=sql1;Database=app;User Id=auditor;Password=...' dbaudit collect --engine mssql --out snap/\n\n\
 The session is read-only (default_transaction_read_only, statement_timeout, lock_timeout);\n\
 dbaudit never writes. Least privilege: GRANT pg_monitor TO auditor (plus SELECT on the\n\
 tables for planner statistics and verification). Without --db, DATABASE_URL and the PG*\n\
-variables are used as psql does."
+variables are used as psql does.\n\n\
+SQL Server: ADO.NET connection strings or sqlserver://user:password@host:1433/db URLs, SQL\n\
+logins, TLS unless Encrypt=False, always ApplicationIntent=ReadOnly, SET LOCK_TIMEOUT and\n\
+READ UNCOMMITTED; only SELECTs run. Least privilege: GRANT VIEW SERVER STATE (2022+: VIEW\n\
+SERVER PERFORMANCE STATE) to the login and VIEW DEFINITION in the database; what the login\n\
+cannot read becomes a note. The results are written as one CSV per query (NULL as `NULL`)."
     )]
     Collect(CollectArgs),
     /// Analyse a live server (--db) or a saved snapshot (--snapshot): findings and index candidates.
@@ -140,12 +147,21 @@ pub struct DiffArgs {
 
 #[derive(Parser, Debug)]
 pub struct ConnectArgs {
-    /// Connection: postgres:// URL or libpq key=value string (default: DATABASE_URL, then PG* variables).
+    /// Connection: postgres:// URL or libpq key=value string (default: DATABASE_URL, then PG* variables);
+    /// or SQL Server: 'Server=tcp:host,1433;Database=app;User Id=...;Password=...' or sqlserver:// URL
+    /// (default with --engine mssql: MSSQL_CONNECTION_STRING).
     #[arg(long, value_name = "URL")]
     pub db: Option<String>,
-    /// Seconds to wait for the server to answer (default 10, or connect_timeout / PGCONNECT_TIMEOUT).
+    /// The engine, when --db does not tell (--engine mssql reads MSSQL_CONNECTION_STRING); with
+    /// --snapshot, `mssql` reads a directory of SSMS / sqlcmd CSV exports of `dbaudit queries mssql`.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<Engine>,
+    /// Seconds to wait for the server to answer (default 10 for PostgreSQL, 15 for SQL Server, or the connection's own setting).
     #[arg(long, value_name = "SECS")]
     pub connect_timeout: Option<u64>,
+    /// Seconds each query may run before it is cancelled and noted (default 30; SQL Server: or Command Timeout).
+    #[arg(long, value_name = "SECS")]
+    pub query_timeout: Option<u64>,
     /// Top statements read from pg_stat_statements, by total time.
     #[arg(long, default_value_t = 5000)]
     pub statement_limit: i64,
@@ -173,10 +189,6 @@ pub struct AnalyzeArgs {
     /// Analyse a snapshot directory instead of a live server.
     #[arg(long, value_name = "DIR", conflicts_with = "db")]
     pub snapshot: Option<PathBuf>,
-    /// Engine of --snapshot: `mssql` reads a directory of SSMS / sqlcmd CSV exports of
-    /// `dbaudit queries mssql`; a directory with manifest.json names its own engine.
-    #[arg(long, value_enum, requires = "snapshot")]
-    pub engine: Option<Engine>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LiveFormat::Text)]
     pub format: LiveFormat,
@@ -210,7 +222,28 @@ pub struct QueriesArgs {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Postgres,
+    #[value(alias = "sqlserver")]
     Mssql,
+}
+
+/// The engine a connection is for: `--engine`, else the shape of `--db` (an ADO.NET
+/// `Server=` / `Data Source=` string or a `sqlserver://` URL is SQL Server), else
+/// `MSSQL_CONNECTION_STRING` alone set means SQL Server; PostgreSQL otherwise.
+pub fn connection_engine(args: &ConnectArgs, env: &dyn Fn(&str) -> Option<String>) -> Engine {
+    use crate::collect::mssql_connection::{is_mssql_connection as is_mssql, MSSQL_ENV};
+    if let Some(engine) = args.engine {
+        return engine;
+    }
+    match &args.db {
+        Some(db) if is_mssql(db) => Engine::Mssql,
+        Some(_) => Engine::Postgres,
+        None => match env("DATABASE_URL") {
+            Some(url) if is_mssql(&url) => Engine::Mssql,
+            Some(_) => Engine::Postgres,
+            None if env(MSSQL_ENV).is_some() => Engine::Mssql,
+            None => Engine::Postgres,
+        },
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -419,17 +452,57 @@ fn collect_options(
     args: &ConnectArgs,
     config: &Config,
 ) -> crate::collect::postgres::CollectOptions {
-    crate::collect::postgres::CollectOptions {
+    let mut options = crate::collect::postgres::CollectOptions {
         statement_limit: args.statement_limit,
         verify: !args.no_verify,
         thresholds: config.thresholds.clone(),
         ..Default::default()
+    };
+    if let Some(secs) = args.query_timeout {
+        options.limits.statement_timeout = std::time::Duration::from_secs(secs);
     }
+    options
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Collects from SQL Server: `--db` (or MSSQL_CONNECTION_STRING, or an ADO.NET
+/// DATABASE_URL), the queries of `collect::MSSQL_QUERIES`.
+fn collect_mssql(args: &ConnectArgs, config: &Config) -> Result<crate::snapshot::raw::RawSnapshot> {
+    use crate::collect::mssql::{collect, CollectOptions, DEFAULT_QUERY_TIMEOUT};
+    let db = args.db.clone().or_else(|| {
+        env_var("DATABASE_URL")
+            .filter(|url| crate::collect::mssql_connection::is_mssql_connection(url))
+    });
+    let mut target = crate::collect::mssql_connection::resolve(db.as_deref(), &env_var)?;
+    if let Some(secs) = args.connect_timeout {
+        target.connect_timeout = std::time::Duration::from_secs(secs);
+    }
+    let options = CollectOptions {
+        query_timeout: args
+            .query_timeout
+            .map(std::time::Duration::from_secs)
+            .or(target.command_timeout)
+            .unwrap_or(DEFAULT_QUERY_TIMEOUT),
+        young_stats_seconds: config.thresholds.young_stats_seconds,
+        ..Default::default()
+    };
+    eprintln!("dbaudit: collecting from {} (read-only)", target.display);
+    collect(&target, crate::collect::MSSQL_QUERIES, &options)
+}
+
+/// A collected SQL Server result set as a `Snapshot`: the same importer as for SSMS
+/// exports, so a live collection and an export are analysed alike.
+fn mssql_snapshot(
+    raw: crate::snapshot::raw::RawSnapshot,
+) -> Result<crate::model::snapshot::Snapshot> {
+    crate::snapshot::mssql::from_raw(raw)
 }
 
 fn resolve_target(args: &ConnectArgs) -> Result<crate::collect::connection::PgTarget> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let mut target = crate::collect::connection::resolve(args.db.as_deref(), &env)?;
+    let mut target = crate::collect::connection::resolve(args.db.as_deref(), &env_var)?;
     if let Some(secs) = args.connect_timeout {
         target.connect_timeout = std::time::Duration::from_secs(secs);
         target.config.connect_timeout(target.connect_timeout);
@@ -439,14 +512,26 @@ fn resolve_target(args: &ConnectArgs) -> Result<crate::collect::connection::PgTa
 
 fn run_collect(args: CollectArgs) -> Result<i32> {
     let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
+    if connection_engine(&args.connect, &env_var) == Engine::Mssql {
+        let snapshot = mssql_snapshot(collect_mssql(&args.connect, &config)?)?;
+        return write_collected(&snapshot, &args.out);
+    }
     let target = resolve_target(&args.connect)?;
     eprintln!("dbaudit: collecting from {} (read-only)", target.display);
     let snapshot =
         crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?;
-    crate::snapshot::write(&snapshot, &args.out)?;
+    write_collected(&snapshot, &args.out)
+}
+
+/// Saves a collected snapshot (CSV + manifest.json, one format for both engines).
+fn write_collected(
+    snapshot: &crate::model::snapshot::Snapshot,
+    out: &std::path::Path,
+) -> Result<i32> {
+    crate::snapshot::write(snapshot, out)?;
     eprintln!(
         "dbaudit: wrote {}: {} tables, {} indexes, {} statements, {} verifications, {} notes",
-        args.out.display(),
+        out.display(),
         snapshot.tables.len(),
         snapshot.indexes.len(),
         snapshot.statements.len(),
@@ -462,7 +547,10 @@ fn run_collect(args: CollectArgs) -> Result<i32> {
 fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
     let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
     let snapshot = match &args.snapshot {
-        Some(dir) => read_snapshot(dir, args.engine)?,
+        Some(dir) => read_snapshot(dir, args.connect.engine)?,
+        None if connection_engine(&args.connect, &env_var) == Engine::Mssql => {
+            mssql_snapshot(collect_mssql(&args.connect, &config)?)?
+        }
         None => {
             let target = resolve_target(&args.connect)?;
             crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?
@@ -533,24 +621,29 @@ fn emit(text: &str, output: Option<&std::path::Path>) -> Result<()> {
 }
 
 fn run_queries(args: QueriesArgs) -> Result<i32> {
+    use crate::collect::{mssql::MSSQL_SESSION_QUERIES, MSSQL_QUERIES, POSTGRES_QUERIES};
+    let (dir, queries): (&str, Vec<&(&str, &str)>) = match args.engine {
+        Engine::Postgres => ("postgres", POSTGRES_QUERIES.iter().collect()),
+        Engine::Mssql => (
+            "mssql",
+            MSSQL_SESSION_QUERIES.iter().chain(MSSQL_QUERIES).collect(),
+        ),
+    };
     let mut text = String::new();
-    match args.engine {
-        Engine::Postgres => {
-            for (name, sql) in crate::collect::POSTGRES_QUERIES {
-                text.push_str(&format!(
-                    "-- ===== {name} (queries/postgres/{name}.sql)\n{}\n",
-                    sql.trim_end()
-                ));
-            }
-        }
-        Engine::Mssql => {
-            text.push_str("-- dbaudit: SQL Server queries. Run each against the database to audit and save its\n-- result with column headers as <name>.csv in one directory (SSMS: Results to Grid,\n-- right-click, Save Results As), then: dbaudit analyze --snapshot DIR --engine mssql\n-- A leading `-- requires: N` line: SQL Server major version N or later (15 = 2019).\n\n");
-            for (name, sql) in crate::collect::MSSQL_QUERIES {
-                text.push_str(&format!(
-                    "-- ===== {name} (queries/mssql/{name}.sql): save as {name}.csv\n{}\nGO\n\n",
-                    sql.trim_end()
-                ));
-            }
+    if dir == "mssql" {
+        text.push_str("-- dbaudit: SQL Server queries. Run each against the database to audit and save its\n-- result with column headers as <name>.csv in one directory (SSMS: Results to Grid,\n-- right-click, Save Results As), then: dbaudit audit --snapshot DIR --engine mssql\n-- A leading `-- requires: N` line: SQL Server major version N or later (15 = 2019).\n-- preflight and uptime are the collector's own session checks: no need to export them.\n\n");
+    }
+    for (name, sql) in queries {
+        if dir == "mssql" {
+            text.push_str(&format!(
+                "-- ===== {name} (queries/{dir}/{name}.sql): save as {name}.csv\n{}\nGO\n\n",
+                sql.trim_end()
+            ));
+        } else {
+            text.push_str(&format!(
+                "-- ===== {name} (queries/{dir}/{name}.sql)\n{}\n",
+                sql.trim_end()
+            ));
         }
     }
     emit(&text, None)?;
@@ -608,6 +701,7 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
     let live = snapshot_dir.is_none()
         && (args.connect.db.is_some()
             || std::env::var_os("DATABASE_URL").is_some()
+            || std::env::var_os(crate::collect::mssql_connection::MSSQL_ENV).is_some()
             || std::env::var_os("PGHOST").is_some()
             || std::env::var_os("PGDATABASE").is_some());
     if snapshot_dir.is_none() && !live && sources.is_empty() {
@@ -618,12 +712,18 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
     let (snapshot, data_source) = match &snapshot_dir {
         Some(dir) => {
             progress.step(&format!("loading the snapshot {}", dir.display()));
-            let snapshot = crate::snapshot::read(dir)?;
+            let snapshot = read_snapshot(dir, args.connect.engine)?;
             let shown = match &display_root {
                 Some(_) => "fixtures/demo/snapshot".to_string(),
                 None => dir.display().to_string(),
             };
             let source = format!("{} (snapshot {shown})", snapshot.manifest.source);
+            (Some(snapshot), Some(source))
+        }
+        None if live && connection_engine(&args.connect, &env_var) == Engine::Mssql => {
+            progress.step("collecting from SQL Server (read-only)");
+            let snapshot = mssql_snapshot(collect_mssql(&args.connect, &config)?)?;
+            let source = snapshot.manifest.source.clone();
             (Some(snapshot), Some(source))
         }
         None if live => {
@@ -707,4 +807,65 @@ fn run_diff(args: DiffArgs) -> Result<i32> {
         .threshold()
         .is_some_and(|t| diff.new_findings.iter().any(|f| f.severity >= t));
     Ok(if failing { 1 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_of(args: &[&str], env: &[(&str, &str)]) -> Engine {
+        let mut argv = vec!["dbaudit", "collect", "--out", "x"];
+        argv.extend(args);
+        let Command::Collect(collect) = Cli::try_parse_from(argv).unwrap().command else {
+            unreachable!("a collect command")
+        };
+        connection_engine(&collect.connect, &|name| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn the_engine_follows_the_connection_unless_named() {
+        let ado = "Server=tcp:h,1433;Database=d;User Id=u;Password=p";
+        assert_eq!(engine_of(&["--db", ado], &[]), Engine::Mssql);
+        assert_eq!(
+            engine_of(&["--db", "Data Source=h;User Id=u"], &[]),
+            Engine::Mssql
+        );
+        assert_eq!(
+            engine_of(&["--db", "sqlserver://u@h/d"], &[]),
+            Engine::Mssql
+        );
+        assert_eq!(
+            engine_of(&["--db", "postgres://u@h/d"], &[]),
+            Engine::Postgres
+        );
+        assert_eq!(
+            engine_of(&["--db", "host=h dbname=d"], &[]),
+            Engine::Postgres
+        );
+        assert_eq!(
+            engine_of(&["--db", ado, "--engine", "postgres"], &[]),
+            Engine::Postgres
+        );
+        assert_eq!(engine_of(&["--engine", "sqlserver"], &[]), Engine::Mssql);
+        assert_eq!(engine_of(&[], &[]), Engine::Postgres);
+        assert_eq!(
+            engine_of(&[], &[("MSSQL_CONNECTION_STRING", ado)]),
+            Engine::Mssql
+        );
+        assert_eq!(engine_of(&[], &[("DATABASE_URL", ado)]), Engine::Mssql);
+        assert_eq!(
+            engine_of(
+                &[],
+                &[
+                    ("DATABASE_URL", "postgres://u@h/d"),
+                    ("MSSQL_CONNECTION_STRING", ado)
+                ]
+            ),
+            Engine::Postgres
+        );
+    }
 }

@@ -348,3 +348,50 @@ fn generated_postgres_ddl_runs_on_a_real_server() {
         }
     }
 }
+
+/// SQL Server, offline: SSMS exports of `dbaudit queries mssql` plus the T-SQL
+/// procedures. The missing-index requests become ranked, merged DDL; a procedure that
+/// filters the same columns is named as served; an existing narrower index is widened
+/// in place.
+#[test]
+fn sql_server_export_audit_merges_hints_with_procedures() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = bin()
+        .args(["audit", "--quiet", "--engine", "mssql", "--snapshot"])
+        .arg(repo().join("fixtures/mssql/psyter_export"))
+        .arg("--source")
+        .arg(repo().join("fixtures/demo/database/procedures"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["context"]["engine"], "mssql");
+    let recs = report["recommendations"].as_array().unwrap();
+    let first = &recs[0];
+    assert_eq!(first["basis"]["kind"], "engine-estimate");
+    assert_eq!(first["benefit_unit"], "improvement measure per day");
+    let widened = recs
+        .iter()
+        .find(|r| r["action"]["replaces"] == "IX_Appointments_Client")
+        .expect("the narrower client index is widened");
+    assert_eq!(widened["key_columns"], serde_json::json!(["ClientId", "StartDate"]));
+    assert_eq!(
+        widened["ddl"],
+        "CREATE NONCLUSTERED INDEX [IX_Appointments_Client] ON [dbo].[Appointments] ([ClientId], [StartDate]) INCLUDE ([ProviderId], [Status]) WITH (DROP_EXISTING = ON, ONLINE = ON, SORT_IN_TEMPDB = ON);"
+    );
+    assert!(widened["served"].as_array().unwrap().iter().any(|s| s["kind"] == "procedure"
+        && s["object"] == "dbo.Appointment_GetByClientId"));
+    for r in recs {
+        let name = r["name"].as_str().unwrap();
+        assert!(name.len() <= 128 && !name.is_empty());
+        assert!(r["ddl"].as_str().unwrap().starts_with("CREATE NONCLUSTERED INDEX ["));
+    }
+    let sql = std::fs::read_to_string(dir.path().join("indexes.sql")).unwrap();
+    assert!(sql.contains("ONLINE = ON needs Enterprise"));
+    let nets: Vec<f64> = recs.iter().map(|r| r["net_benefit"].as_f64().unwrap()).collect();
+    assert!(nets.windows(2).all(|w| w[0] >= w[1]), "{nets:?}");
+}

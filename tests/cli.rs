@@ -100,7 +100,7 @@ fn json_contract_keys_and_determinism() {
     ] {
         assert!(summary.get(key).is_some(), "missing summary.{key}");
     }
-    assert_eq!(summary["files_scanned"], 6);
+    assert_eq!(summary["files_scanned"], 7);
     assert_eq!(summary["suppressed"], 1);
     let finding = &report["findings"][0];
     for key in [

@@ -128,6 +128,48 @@ pub fn days_text(days: f64) -> String {
     }
 }
 
+/// SQL Server's missing-index requests (already ordered: equality columns by
+/// selectivity, then inequality; INCLUDE apart), with the engine's own estimate as the
+/// benefit: (user seeks + scans) × avg total user cost × avg user impact per day.
+pub fn from_missing_index(
+    requests: &[crate::analyze::mssql_missing::MissingIndexRequest],
+) -> Vec<Candidate> {
+    requests
+        .iter()
+        .map(|r| Candidate {
+            schema: r.schema.clone(),
+            table: r.table.clone(),
+            key_columns: r.key_columns.clone(),
+            include_columns: r.include_columns.clone(),
+            benefit: r.benefit_per_day,
+            basis: BenefitBasis::EngineEstimate,
+            explanation: format!(
+                "missing-index DMVs: ({} seeks + {} scans) × cost {:.2} × impact {:.1}% over {} = {:.0}/day",
+                r.user_seeks,
+                r.user_scans,
+                r.avg_total_user_cost,
+                r.avg_user_impact,
+                days_text(r.observed_days),
+                r.benefit_per_day
+            ),
+            served: vec![Served::EngineHint {
+                hint: format!(
+                    "equality [{}], inequality [{}], include [{}]",
+                    r.equality_columns.join(", "),
+                    r.inequality_columns.join(", "),
+                    r.include_columns.join(", ")
+                ),
+                user_seeks: r.user_seeks,
+                user_scans: r.user_scans,
+                avg_total_user_cost: r.avg_total_user_cost,
+                avg_user_impact: r.avg_user_impact,
+                query: r.query_text.as_deref().map(|q| crate::model::finding::one_line(q, 200)),
+            }],
+            table_rows: r.table_rows.unwrap_or(0),
+        })
+        .collect()
+}
+
 /// What the static join saw, for the report's "what was not checked".
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct StaticJoinSummary {
@@ -192,6 +234,18 @@ pub fn from_objects(
             let line = uses.iter().map(|u| u.2).min().unwrap_or(object.line);
             let labels: Vec<String> = uses.iter().map(|(c, u, _)| use_label(c, *u)).collect();
             let (benefit, explanation) = match procedure_time(snapshot, &object.name) {
+                // SQL Server ranks by the DMVs' measure, not milliseconds: a procedure's
+                // time cannot be added to it, so it is told, not counted.
+                Some(total_ms) if snapshot.is_mssql() => (
+                    0.0,
+                    format!(
+                        "static join: {} filters {} ({} rows) by these columns and ran {total_ms:.0} ms over {}; no missing-index request backs it",
+                        object.name,
+                        table.name,
+                        table.live_rows,
+                        days_text(days)
+                    ),
+                ),
                 Some(total_ms) => {
                     let benefit = config.static_saving * total_ms / days;
                     (
@@ -308,11 +362,7 @@ pub fn resolve_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a Table
         [.., schema, table] => (Some(*schema), *table),
         [] => return None,
     };
-    let default_schema = if snapshot.manifest.engine == "mssql" {
-        "dbo"
-    } else {
-        "public"
-    };
+    let default_schema = if snapshot.is_mssql() { "dbo" } else { "public" };
     let find = |schema: &str| {
         snapshot.table(schema, table).or_else(|| {
             snapshot.tables.iter().find(|t| {
@@ -371,15 +421,18 @@ fn procedure_time(snapshot: &Snapshot, name: &str) -> Option<f64> {
         Some((schema, function)) => (Some(schema.to_string()), function.to_string()),
         None => (None, clean.clone()),
     };
-    snapshot
+    let schema_matches = |s: &str| schema.as_deref().is_none_or(|x| x.eq_ignore_ascii_case(s));
+    let function_time = snapshot
         .functions
         .iter()
-        .filter(|f| f.name.eq_ignore_ascii_case(&function))
-        .find(|f| {
-            schema
-                .as_deref()
-                .is_none_or(|s| f.schema.eq_ignore_ascii_case(s))
-        })
-        .map(|f| f.total_time_ms)
-        .filter(|t| *t > 0.0)
+        .find(|f| f.name.eq_ignore_ascii_case(&function) && schema_matches(&f.schema))
+        .map(|f| f.total_time_ms);
+    let procedure_time = || {
+        snapshot
+            .procedures
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(&function) && schema_matches(&p.schema))
+            .map(|p| p.total_elapsed_ms)
+    };
+    function_time.or_else(procedure_time).filter(|t| *t > 0.0)
 }

@@ -28,9 +28,9 @@ pub const RANKING_FORMULA: &str = "net benefit = benefit × (1 − write penalty
 Benefit per day: with HypoPG, the share of plan cost the index saves × the time of the statements it serves; \
 without it, an assumed share (advisor.unverified_saving, default 50%) of that time; for SQL Server, the engine's \
 estimate (user seeks + scans) × avg total user cost × avg user impact; for a procedure of the scanned source, an \
-assumed share (advisor.static_saving) of its runtime when the snapshot has it, else 0 (listed after the measured ones, \
-largest table first). Write penalty = advisor.write_penalty_weight (default 0.5) × the table's write share \
-(rows written / (rows written + rows read)) × the index's width factor (min(1, (key columns + ½ include columns) / 4)). \
+assumed share (advisor.static_saving) of its runtime when the snapshot has it (PostgreSQL; on SQL Server the \
+procedure's time cannot be added to the DMVs' measure), else 0: listed after the measured ones, largest table first. Write penalty = advisor.write_penalty_weight (default 0.5) × the table's write share \
+(PostgreSQL: rows written / (rows written + rows read); SQL Server: updates / (updates + seeks + scans)) × the index's width factor (min(1, (key columns + ½ include columns) / 4)). \
 At most advisor.max_new_indexes_per_table (default 5) new indexes per table.";
 
 /// The advisor's result.
@@ -52,7 +52,7 @@ pub fn plan(
     mut dropped: Vec<DroppedCandidate>,
     config: &AdvisorConfig,
 ) -> Advice {
-    let mssql = snapshot.manifest.engine == "mssql";
+    let mssql = snapshot.is_mssql();
     let mut per_table: BTreeMap<(String, String), Vec<Candidate>> = BTreeMap::new();
     for c in candidates {
         per_table
@@ -155,7 +155,7 @@ pub fn plan(
                 }
             }
             let write_penalty = table_stat
-                .map(|t| write_penalty(t, key_columns.len(), include_columns.len(), config))
+                .map(|t| write_penalty(t, key_columns.len(), include_columns.len(), mssql, config))
                 .unwrap_or(0.0);
             planned.push(IndexRecommendation {
                 rank: 0,
@@ -401,10 +401,17 @@ fn write_penalty(
     table: &TableStat,
     key_columns: usize,
     include_columns: usize,
+    mssql: bool,
     config: &AdvisorConfig,
 ) -> f64 {
     let writes = (table.inserts + table.updates + table.deletes).max(0) as f64;
-    let reads = (table.seq_tup_read + table.idx_tup_fetch.unwrap_or(0)).max(0) as f64;
+    // PostgreSQL counts rows read; SQL Server's usage DMVs count operations (seeks,
+    // scans, lookups against user_updates), so each engine is compared in its own kind.
+    let reads = if mssql {
+        (table.seq_scan + table.idx_scan.unwrap_or(0)).max(0) as f64
+    } else {
+        (table.seq_tup_read + table.idx_tup_fetch.unwrap_or(0)).max(0) as f64
+    };
     if writes + reads <= 0.0 {
         return 0.0;
     }

@@ -199,7 +199,7 @@ fn take_tls_params(raw: &str) -> (String, Option<String>, Option<String>) {
     (kept.join(" "), sslmode, sslrootcert)
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -2,6 +2,8 @@
 //! `Snapshot`. Every query they run lives in `queries/<engine>/*.sql`.
 
 pub mod connection;
+pub mod mssql;
+pub mod mssql_connection;
 pub mod postgres;
 
 /// The PostgreSQL queries, embedded so that `dbaudit queries postgres` prints exactly

@@ -49,11 +49,7 @@ const MSSQL_KINDS: [&str; 9] = [
 
 /// Writes the snapshot into `dir` (created if needed).
 pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the snapshot directory `{}`", dir.display()))?;
-    let manifest = serde_json::to_string_pretty(&snapshot.manifest)?;
-    std::fs::write(dir.join(MANIFEST), manifest + "\n")
-        .with_context(|| format!("cannot write `{}`", dir.join(MANIFEST).display()))?;
+    write_manifest(&snapshot.manifest, dir)?;
     write_csv(dir, "database.csv", &snapshot.database)?;
     write_csv(dir, "tables.csv", &snapshot.tables)?;
     write_csv(dir, "indexes.csv", &snapshot.indexes)?;
@@ -70,6 +66,15 @@ pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
     write_csv(dir, "procedures.csv", &snapshot.procedures)?;
     write_csv(dir, "statistics.csv", &snapshot.statistics)?;
     Ok(())
+}
+
+/// Creates `dir` if needed and writes `manifest.json` into it.
+pub fn write_manifest(manifest: &crate::model::snapshot::Manifest, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the snapshot directory `{}`", dir.display()))?;
+    let text = serde_json::to_string_pretty(manifest)?;
+    std::fs::write(dir.join(MANIFEST), text + "\n")
+        .with_context(|| format!("cannot write `{}`", dir.join(MANIFEST).display()))
 }
 
 /// Reads a snapshot directory written by `write` (or exported by hand).
