@@ -6,6 +6,7 @@
 pub mod advise;
 pub mod analyze;
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -1,5 +1,14 @@
-//! Renderers of a scan report: text (terminal), JSON (the contract), Markdown.
+//! Renderers of a scan report: text (terminal), JSON (the contract), Markdown, and the CI
+//! formats: SARIF (code scanning), GitHub workflow commands, GitLab Code Quality.
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod text;
+
+/// Makes a value safe inside a Markdown table cell.
+pub fn markdown_cell(value: &str) -> String {
+    value.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
