@@ -46,7 +46,7 @@ dbaudit scan --format markdown -o report.md .  Markdown report\n\n\
 In CI (docs/ci.md has GitHub Actions and GitLab jobs):\n  \
 dbaudit scan --format sarif -o dbaudit.sarif .          SARIF for code scanning\n  \
 dbaudit scan --format github .                          pull-request annotations\n  \
-dbaudit scan --format gitlab -o gl-code-quality.json .  GitLab Code Quality\n  \
+dbaudit scan --format gitlab -o gl-code-quality-report.json .  GitLab Code Quality\n  \
 dbaudit scan --write-baseline dbaudit-baseline.json .   accept today's findings\n  \
 dbaudit scan --baseline dbaudit-baseline.json .         fail on new findings only\n  \
 dbaudit scan --diff-base origin/main .                  only lines changed since main\n\n\
@@ -184,25 +184,30 @@ pub struct ScanArgs {
     pub sql_only: bool,
     /// With --format github: annotations to write at most, most severe first; a last
     /// line counts the rest (GitHub shows 10 errors and 10 warnings per step).
+    ///
     /// Example: --format github --max-annotations 20
     #[arg(long, value_name = "N", default_value_t = report::github::DEFAULT_MAX_ANNOTATIONS)]
     pub max_annotations: usize,
     /// Record the current findings by fingerprint in FILE (JSON, sorted) and exit 0;
     /// later scans with --baseline FILE fail only on findings not in it.
+    ///
     /// Example: --write-baseline dbaudit-baseline.json
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff_base"])]
     pub write_baseline: Option<PathBuf>,
     /// Report and fail only on findings FILE does not record (line moves keep a match);
     /// says how many it suppressed and lists its stale entries.
+    ///
     /// Example: --baseline dbaudit-baseline.json
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// With --baseline: rewrite FILE without its stale entries (findings since fixed).
+    ///
     /// Example: --baseline dbaudit-baseline.json --prune-baseline
     #[arg(long, requires = "baseline")]
     pub prune_baseline: bool,
     /// Report only findings on lines changed since the git revision REV (the working
     /// tree against REV; untracked files count as changed). Needs a git repository.
+    ///
     /// Example: --diff-base origin/main
     #[arg(long, value_name = "REV")]
     pub diff_base: Option<String>,
@@ -213,6 +218,7 @@ pub struct RulesArgs {
     /// A rule name or code; lists every rule when absent.
     pub name: Option<String>,
     /// Print every rule's documentation as Markdown (docs/rules.md is this output).
+    ///
     /// Example: dbaudit rules --markdown > docs/rules.md
     #[arg(long, conflicts_with = "name")]
     pub markdown: bool,
