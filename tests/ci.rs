@@ -216,6 +216,48 @@ fn sarif_of_the_demo_and_of_edge_cases_is_valid_sarif_2_1_0() {
 }
 
 #[test]
+fn a_finding_without_a_file_is_valid_sarif() {
+    use dbaudit::model::{Category, Evidence, Finding, Location, ScanReport, Severity};
+    let validator = sarif_validator();
+    let finding = Finding {
+        rule: "unused-index".into(),
+        code: "DB004".into(),
+        category: Category::Indexing,
+        severity: Severity::Medium,
+        message: "public.orders_old_idx was never scanned".into(),
+        location: Location {
+            file: None,
+            line: None,
+            column: None,
+            end_line: None,
+            object: Some("public.orders_old_idx".into()),
+        },
+        evidence: Evidence::default(),
+        recommendation: "DROP INDEX CONCURRENTLY public.orders_old_idx".into(),
+        fingerprint: "0123456789abcdef".into(),
+    };
+    let mut report = ScanReport {
+        schema_version: dbaudit::model::SCHEMA_VERSION,
+        tool: dbaudit::model::report::ToolInfo::current(),
+        findings: vec![finding],
+        objects: Vec::new(),
+        diagnostics: Vec::new(),
+        summary: Default::default(),
+    };
+    dbaudit::scan::finish(&mut report);
+    let mut buffer = Vec::new();
+    dbaudit::report::sarif::write(&report, None, &mut buffer).unwrap();
+    let log: Value = serde_json::from_slice(&buffer).unwrap();
+    assert_schema_valid(validator.as_ref(), &log, "finding without a file");
+    let result = &log["runs"][0]["results"][0];
+    assert!(result["locations"][0].get("physicalLocation").is_none());
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "public.orders_old_idx"
+    );
+}
+
+#[test]
 fn a_scan_that_cannot_run_still_writes_valid_sarif() {
     let validator = sarif_validator();
     let dir = tempfile::tempdir().unwrap();
