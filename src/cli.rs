@@ -206,7 +206,8 @@ pub struct ScanArgs {
     #[arg(long, requires = "baseline")]
     pub prune_baseline: bool,
     /// Report only findings on lines changed since the git revision REV (the working
-    /// tree against REV; untracked files count as changed). Needs a git repository.
+    /// tree against REV's merge base with HEAD, as in a pull request; untracked files
+    /// count as changed). Needs a git repository.
     ///
     /// Example: --diff-base origin/main
     #[arg(long, value_name = "REV")]

@@ -594,6 +594,26 @@ fn diff_base_reports_only_changed_lines() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 
+    // A branch is compared with its merge base, as its pull request is: a line the base
+    // branch changed after the branch point is not the branch's change.
+    git(repo, &["checkout", "-q", "-b", "feature"]);
+    git(repo, &["checkout", "-q", "main"]);
+    std::fs::write(
+        repo.join("db/old.sql"),
+        format!(
+            "{}{second}",
+            PROC_WITH_STAR.replace("SELECT *", "SELECT Id")
+        ),
+    )
+    .unwrap();
+    git(repo, &["commit", "-q", "-am", "fixed on main"]);
+    git(repo, &["checkout", "-q", "feature"]);
+    let out = dbaudit(
+        &["scan", "--fail-on", "medium", "--diff-base", "main", "db"],
+        Some(repo),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
     let out = dbaudit(&["scan", "--diff-base", "no-such-branch", "db"], Some(repo));
     assert_error(&out, "unknown revision `no-such-branch`");
     assert!(stderr(&out).contains("fetch"), "says what to do");

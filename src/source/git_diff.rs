@@ -1,7 +1,8 @@
 //! The lines changed since a git revision, for `--diff-base REV`: what a pull request
-//! touches. Read from `git diff --unified=0 REV` (the working tree against REV, staged or
-//! not), whose hunk headers give the new side's changed lines, plus untracked files
-//! (not ignored), which count as changed as a whole: they are new code too.
+//! touches. Read from `git diff --unified=0 BASE`, BASE being the merge base of REV and
+//! HEAD (the working tree against it, staged or not), whose hunk headers give the new
+//! side's changed lines, plus untracked files (not ignored), which count as changed as a
+//! whole: they are new code too.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,12 @@ impl ChangedLines {
                     "unknown revision `{rev}` for --diff-base: fetch it first (e.g. `git fetch origin main` and `--diff-base origin/main`; in GitHub Actions, check out with `fetch-depth: 0`)"
                 )
             })?;
+        // Against the merge base, as a pull request's diff is: lines that changed on the
+        // base branch since the branch point are not this branch's changes. Without a
+        // common ancestor (unrelated histories), against REV itself.
+        let base = git(&root, &["merge-base", rev, "HEAD"])
+            .map(|out| out.trim().to_string())
+            .unwrap_or_else(|_| rev.to_string());
         let diff = git(
             &root,
             &[
@@ -64,11 +71,11 @@ impl ChangedLines {
                 "--no-textconv",
                 "--src-prefix=a/",
                 "--dst-prefix=b/",
-                rev,
+                &base,
                 "--",
             ],
         )
-        .with_context(|| format!("`git diff {rev}` failed"))?;
+        .with_context(|| format!("`git diff {base}` failed"))?;
         let mut files: HashMap<String, Change> = parse_diff(&diff)
             .into_iter()
             .map(|(path, lines)| (path, Change::Lines(lines)))
