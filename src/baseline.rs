@@ -148,11 +148,7 @@ impl Baseline {
             new,
             suppressed,
             stale,
-            pruned: Baseline {
-                schema_version: BASELINE_SCHEMA_VERSION,
-                tool: ToolInfo::current(),
-                entries: kept,
-            },
+            pruned: Baseline::with_entries(kept),
         }
     }
 }

@@ -287,9 +287,12 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             if args.format == Format::Sarif {
                 // An upload step then shows why the scan failed instead of a missing file.
                 let message = format!("{error:#}");
-                write_output(args.output.as_deref(), |out| {
+                let written = write_output(args.output.as_deref(), |out| {
                     report::sarif::write_failure(&message, srcroot.as_deref(), out)
-                })?;
+                });
+                if let Err(write_error) = written {
+                    eprintln!("dbaudit: warning: no SARIF failure log either: {write_error:#}");
+                }
             }
             return Err(error);
         }
