@@ -69,6 +69,13 @@ fn scan_demo(args: &[&str]) -> Output {
 const PROC_WITH_STAR: &str =
     "CREATE PROCEDURE dbo.P @Id INT AS\nSELECT * FROM dbo.Appointments WHERE ClientId = @Id\nGO\n";
 
+/// A directory holding `p.sql`, one procedure with a `SELECT *`.
+fn dir_with_one_procedure() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.sql"), PROC_WITH_STAR).unwrap();
+    dir
+}
+
 /// A tree with a binary file, a region the lexer cannot read, a Windows-1252 file and a
 /// file whose name has spaces, non-ASCII letters and `#`.
 fn edge_case_tree() -> tempfile::TempDir {
@@ -470,8 +477,7 @@ fn baseline_survives_line_moves_and_fails_on_new_findings() {
 
 #[test]
 fn a_bad_baseline_is_an_error_that_says_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("p.sql"), PROC_WITH_STAR).unwrap();
+    let dir = dir_with_one_procedure();
     let out = dbaudit(
         &["scan", "--baseline", "none.json", "p.sql"],
         Some(dir.path()),
@@ -618,8 +624,7 @@ fn diff_base_reports_only_changed_lines() {
     assert_error(&out, "unknown revision `no-such-branch`");
     assert!(stderr(&out).contains("fetch"), "says what to do");
 
-    let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("p.sql"), PROC_WITH_STAR).unwrap();
+    let outside = dir_with_one_procedure();
     let out = dbaudit(
         &["scan", "--diff-base", "main", "p.sql"],
         Some(outside.path()),
