@@ -1,15 +1,18 @@
 //! Command-line definitions (clap derive) and the commands they run.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::baseline::Baseline;
 use crate::config::Config;
+use crate::model::report::{BaselineSummary, ChangedLinesSummary};
 use crate::model::Severity;
 use crate::report;
 use crate::scan::{self, ScanOptions};
+use crate::source::git_diff::ChangedLines;
 use crate::sql::SqlDialect;
 
 #[derive(Parser, Debug)]
@@ -40,6 +43,13 @@ dbaudit scan db/procs legacy.sql              files and directories\n  \
 dbaudit scan --include '*.SqlDataProvider' .   add a file pattern\n  \
 dbaudit scan --dialect postgres migrations/    force the dialect\n  \
 dbaudit scan --format markdown -o report.md .  Markdown report\n\n\
+In CI (docs/ci.md has GitHub Actions and GitLab jobs):\n  \
+dbaudit scan --format sarif -o dbaudit.sarif .          SARIF for code scanning\n  \
+dbaudit scan --format github .                          pull-request annotations\n  \
+dbaudit scan --format gitlab -o gl-code-quality-report.json .  GitLab Code Quality\n  \
+dbaudit scan --write-baseline dbaudit-baseline.json .   accept today's findings\n  \
+dbaudit scan --baseline dbaudit-baseline.json .         fail on new findings only\n  \
+dbaudit scan --diff-base origin/main .                  only lines changed since main\n\n\
 Suppress a finding with a comment on its line or the line before:\n  \
 -- dbaudit:ignore select-star\n\
 and a whole file with -- dbaudit:ignore-file. dbaudit.toml (found by walking up from the\n\
@@ -281,12 +291,47 @@ pub struct ScanArgs {
     /// Only SQL files: skip application source (C#, JS/TS, Python, Java).
     #[arg(long)]
     pub sql_only: bool,
+    /// With --format github: annotations to write at most, most severe first; a last
+    /// line counts the rest (GitHub shows 10 errors and 10 warnings per step).
+    ///
+    /// Example: --format github --max-annotations 20
+    #[arg(long, value_name = "N", default_value_t = report::github::DEFAULT_MAX_ANNOTATIONS)]
+    pub max_annotations: usize,
+    /// Record the current findings by fingerprint in FILE (JSON, sorted) and exit 0;
+    /// later scans with --baseline FILE fail only on findings not in it.
+    ///
+    /// Example: --write-baseline dbaudit-baseline.json
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff_base"])]
+    pub write_baseline: Option<PathBuf>,
+    /// Report and fail only on findings FILE does not record (line moves keep a match);
+    /// says how many it suppressed and lists its stale entries.
+    ///
+    /// Example: --baseline dbaudit-baseline.json
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: rewrite FILE without its stale entries (findings since fixed).
+    ///
+    /// Example: --baseline dbaudit-baseline.json --prune-baseline
+    #[arg(long, requires = "baseline")]
+    pub prune_baseline: bool,
+    /// Report only findings on lines changed since the git revision REV (the working
+    /// tree against REV's merge base with HEAD, as in a pull request; untracked files
+    /// count as changed). Needs a git repository.
+    ///
+    /// Example: --diff-base origin/main
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
 }
 
 #[derive(Parser, Debug)]
 pub struct RulesArgs {
     /// A rule name or code; lists every rule when absent.
     pub name: Option<String>,
+    /// Print every rule's documentation as Markdown (docs/rules.md is this output).
+    ///
+    /// Example: dbaudit rules --markdown > docs/rules.md
+    #[arg(long, conflicts_with = "name")]
+    pub markdown: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -294,6 +339,12 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// GitLab Code Quality JSON (artifacts:reports:codequality).
+    Gitlab,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,6 +391,42 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn run_scan(args: ScanArgs) -> Result<i32> {
+    let srcroot = std::env::current_dir().ok();
+    let report = match scan_report(&args, srcroot.as_deref()) {
+        Ok(report) => report,
+        Err(error) => {
+            if args.format == Format::Sarif {
+                // An upload step then shows why the scan failed instead of a missing file.
+                let message = format!("{error:#}");
+                let written = write_output(args.output.as_deref(), |out| {
+                    report::sarif::write_failure(&message, srcroot.as_deref(), out)
+                });
+                if let Err(write_error) = written {
+                    eprintln!("dbaudit: warning: no SARIF failure log either: {write_error:#}");
+                }
+            }
+            return Err(error);
+        }
+    };
+    let color = use_color(args.color, args.output.is_none());
+    write_output(args.output.as_deref(), |out| {
+        write_report(&report, &args, color, srcroot.as_deref(), out)
+    })?;
+    if args.format == Format::Github {
+        append_step_summary(&report);
+    }
+    if args.write_baseline.is_some() {
+        return Ok(0);
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { 1 } else { 0 })
+}
+
+/// The scan, with the baseline written or applied and `--diff-base` applied.
+fn scan_report(args: &ScanArgs, cwd: Option<&Path>) -> Result<crate::model::ScanReport> {
     let first = args
         .paths
         .first()
@@ -354,7 +441,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         no_ignore: args.no_ignore,
         app: !args.sql_only,
     };
-    let report = scan::run(&options, &config)?;
+    let mut report = scan::run(&options, &config)?;
     if report.summary.files_scanned == 0
         && report.summary.files_skipped == 0
         && report.summary.files_ignored == 0
@@ -364,38 +451,105 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
         );
     }
-    let color = use_color(args.color, args.output.is_none());
-    let written = match &args.output {
+    if let Some(path) = &args.write_baseline {
+        Baseline::from_findings(&report.findings).write(path)?;
+        eprintln!(
+            "dbaudit: wrote the baseline `{}` ({} findings)",
+            path.display(),
+            report.findings.len()
+        );
+    }
+    if let Some(path) = &args.baseline {
+        let applied = Baseline::read(path)?.apply(std::mem::take(&mut report.findings));
+        report.findings = applied.new;
+        if args.prune_baseline {
+            applied.pruned.write(path)?;
+            eprintln!(
+                "dbaudit: pruned {} stale entries from the baseline `{}`",
+                applied.stale.len(),
+                path.display()
+            );
+        }
+        report.summary.baseline = Some(BaselineSummary {
+            file: path.display().to_string(),
+            suppressed: applied.suppressed,
+            stale: applied.stale.len(),
+            stale_entries: applied.stale,
+        });
+    }
+    // After the baseline, which must see every finding to tell which entries are stale.
+    if let Some(rev) = &args.diff_base {
+        let dir = cwd.context("cannot read the current directory, which --diff-base needs")?;
+        let changed = ChangedLines::since(rev, dir)?;
+        let before = report.findings.len();
+        report
+            .findings
+            .retain(|f| match (&f.location.file, f.location.line) {
+                (Some(file), Some(line)) => {
+                    changed.touches(file, line, f.location.end_line.unwrap_or(line))
+                }
+                _ => false,
+            });
+        report.summary.changed_lines = Some(ChangedLinesSummary {
+            base: rev.clone(),
+            outside: before - report.findings.len(),
+        });
+    }
+    report.recount_findings();
+    Ok(report)
+}
+
+/// Writes to FILE or standard output; a closed pipe (`| head`) is not an error.
+fn write_output(
+    output: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let written = match output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
             let mut out = std::io::BufWriter::new(file);
-            write_report(&report, args.format, color, &mut out)
+            render(&mut out)
                 .and_then(|()| out.flush().map_err(Into::into))
                 .with_context(|| format!("cannot write the report to `{}`", path.display()))
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            write_report(&report, args.format, color, &mut out)
+            render(&mut out)
                 .and_then(|()| out.flush().map_err(Into::into))
                 .context("cannot write to standard output")
         }
     };
-    if let Err(error) = written {
-        // A closed pipe (`| head`) is not an error worth a message.
-        let broken_pipe = error
-            .chain()
-            .filter_map(|e| e.downcast_ref::<std::io::Error>())
-            .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
-        if !broken_pipe {
-            return Err(error);
+    match written {
+        Err(error)
+            if error
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
         }
+        other => other,
     }
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { 1 } else { 0 })
+}
+
+/// Appends the Markdown job summary to `$GITHUB_STEP_SUMMARY` when GitHub Actions sets
+/// it. A summary that cannot be written costs a warning, not the scan's result.
+fn append_step_summary(report: &crate::model::ScanReport) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(report::github::step_summary(report).as_bytes()));
+    if let Err(error) = appended {
+        eprintln!(
+            "dbaudit: warning: cannot append the job summary to `{}` ($GITHUB_STEP_SUMMARY): {error}",
+            Path::new(&path).display()
+        );
+    }
 }
 
 /// Colour when asked, or on a terminal (standard output, not a file) without NO_COLOR.
@@ -413,18 +567,28 @@ fn use_color(choice: ColorChoice, to_stdout: bool) -> bool {
 
 fn write_report(
     report: &crate::model::ScanReport,
-    format: Format,
+    args: &ScanArgs,
     color: bool,
+    srcroot: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<()> {
-    match format {
+    match args.format {
         Format::Json => report::json::write(report, out),
         Format::Text => Ok(out.write_all(report::text::render(report, color).as_bytes())?),
         Format::Markdown => Ok(out.write_all(report::markdown::render(report)?.as_bytes())?),
+        Format::Sarif => report::sarif::write(report, srcroot, out),
+        Format::Github => {
+            Ok(out.write_all(report::github::render(report, args.max_annotations).as_bytes())?)
+        }
+        Format::Gitlab => report::gitlab::write(report, out),
     }
 }
 
 fn run_rules(args: RulesArgs) -> Result<i32> {
+    if args.markdown {
+        emit(&crate::rules::reference_markdown(), None)?;
+        return Ok(0);
+    }
     let text = match args.name {
         Some(name) => {
             let rule = crate::rules::find(&name).with_context(|| {

@@ -7,6 +7,7 @@ pub mod advise;
 pub mod analyze;
 pub mod app;
 pub mod audit;
+pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;

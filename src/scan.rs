@@ -462,19 +462,9 @@ pub fn finish(report: &mut ScanReport) {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
     report.summary.skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    report.recount_findings();
     let summary = &mut report.summary;
     summary.objects = report.objects.len();
-    summary.findings = report.findings.len();
-    summary.by_severity = Severity::ALL
-        .iter()
-        .map(|s| (s.as_str().to_string(), 0))
-        .collect();
-    for finding in &report.findings {
-        *summary
-            .by_severity
-            .entry(finding.severity.as_str().to_string())
-            .or_insert(0) += 1;
-    }
     summary.regions_not_understood = report
         .diagnostics
         .iter()

@@ -365,7 +365,11 @@ fn sql_server_export_audit_merges_hints_with_procedures() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
             .unwrap();
@@ -378,20 +382,32 @@ fn sql_server_export_audit_merges_hints_with_procedures() {
         .iter()
         .find(|r| r["action"]["replaces"] == "IX_Appointments_Client")
         .expect("the narrower client index is widened");
-    assert_eq!(widened["key_columns"], serde_json::json!(["ClientId", "StartDate"]));
+    assert_eq!(
+        widened["key_columns"],
+        serde_json::json!(["ClientId", "StartDate"])
+    );
     assert_eq!(
         widened["ddl"],
         "CREATE NONCLUSTERED INDEX [IX_Appointments_Client] ON [dbo].[Appointments] ([ClientId], [StartDate]) INCLUDE ([ProviderId], [Status]) WITH (DROP_EXISTING = ON, ONLINE = ON, SORT_IN_TEMPDB = ON);"
     );
-    assert!(widened["served"].as_array().unwrap().iter().any(|s| s["kind"] == "procedure"
-        && s["object"] == "dbo.Appointment_GetByClientId"));
+    assert!(widened["served"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["kind"] == "procedure" && s["object"] == "dbo.Appointment_GetByClientId"));
     for r in recs {
         let name = r["name"].as_str().unwrap();
         assert!(name.len() <= 128 && !name.is_empty());
-        assert!(r["ddl"].as_str().unwrap().starts_with("CREATE NONCLUSTERED INDEX ["));
+        assert!(r["ddl"]
+            .as_str()
+            .unwrap()
+            .starts_with("CREATE NONCLUSTERED INDEX ["));
     }
     let sql = std::fs::read_to_string(dir.path().join("indexes.sql")).unwrap();
     assert!(sql.contains("ONLINE = ON needs Enterprise"));
-    let nets: Vec<f64> = recs.iter().map(|r| r["net_benefit"].as_f64().unwrap()).collect();
+    let nets: Vec<f64> = recs
+        .iter()
+        .map(|r| r["net_benefit"].as_f64().unwrap())
+        .collect();
     assert!(nets.windows(2).all(|w| w[0] >= w[1]), "{nets:?}");
 }

@@ -1,29 +1,10 @@
 //! End-to-end tests of the `dbaudit` binary: exit codes, formats, configuration,
 //! suppressions, encodings, skipped files, and the JSON contract.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn dbaudit(args: &[&str], cwd: Option<&Path>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbaudit"));
-    command.args(args).env_remove("NO_COLOR");
-    if let Some(dir) = cwd {
-        command.current_dir(dir);
-    }
-    command.output().expect("the dbaudit binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).expect("valid JSON on stdout")
-}
+#[path = "support/cli.rs"]
+mod support_cli;
+use std::process::Command;
+use support_cli::{dbaudit, json, stderr, stdout};
 
 const PROC_WITH_STAR: &str =
     "CREATE PROCEDURE dbo.P @Id INT AS\nSELECT * FROM dbo.Appointments WHERE ClientId = @Id\nGO\n";

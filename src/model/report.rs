@@ -37,6 +37,45 @@ pub struct ScanSummary {
     pub lines_not_understood: u64,
     pub not_understood_share: f64,
     pub skipped: Vec<SkippedFile>,
+    /// What `--baseline FILE` hid and what it no longer matches (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// What `--diff-base REV` hid (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_lines: Option<ChangedLinesSummary>,
+}
+
+/// Findings per severity, every severity present (zero when none).
+pub fn count_by_severity(findings: &[Finding]) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = crate::model::Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for finding in findings {
+        *counts
+            .entry(finding.severity.as_str().to_string())
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The effect of a baseline on a scan: findings it hid, entries it no longer matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    pub file: String,
+    /// Findings hidden because the baseline records them.
+    pub suppressed: usize,
+    /// Baseline entries no current finding matches (`--prune-baseline` removes them).
+    pub stale: usize,
+    pub stale_entries: Vec<crate::baseline::BaselineEntry>,
+}
+
+/// The effect of `--diff-base`: the revision and the findings outside the changed lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedLinesSummary {
+    pub base: String,
+    /// Findings not shown because they are on lines not changed since `base`.
+    pub outside: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +86,14 @@ pub struct ScanReport {
     pub objects: Vec<ObjectFact>,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: ScanSummary,
+}
+
+impl ScanReport {
+    /// Counts the findings again after some were taken out (baseline, changed lines).
+    pub fn recount_findings(&mut self) {
+        self.summary.findings = self.findings.len();
+        self.summary.by_severity = count_by_severity(&self.findings);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -107,15 +154,7 @@ impl LiveReport {
         analysis: crate::analyze::Analysis,
     ) -> LiveReport {
         let m = &snapshot.manifest;
-        let mut by_severity: BTreeMap<String, usize> = crate::model::Severity::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), 0))
-            .collect();
-        for f in &analysis.findings {
-            *by_severity
-                .entry(f.severity.as_str().to_string())
-                .or_insert(0) += 1;
-        }
+        let by_severity = count_by_severity(&analysis.findings);
         LiveReport {
             schema_version: SCHEMA_VERSION,
             tool: ToolInfo::current(),

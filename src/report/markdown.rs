@@ -11,7 +11,7 @@ pub fn render(report: &ScanReport) -> Result<String> {
     let mut env = Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    env.add_filter("cell", cell);
+    env.add_filter("cell", |value: String| super::markdown_cell(&value));
     env.add_template("scan.md", TEMPLATE)
         .context("the bundled Markdown template is invalid")?;
     let template = env.get_template("scan.md")?;
@@ -30,9 +30,4 @@ pub fn render(report: &ScanReport) -> Result<String> {
         .render(minijinja::context! { report => report, rules => rules })
         .context("could not render the Markdown report")?;
     Ok(text)
-}
-
-/// Makes a value safe inside a Markdown table cell.
-fn cell(value: String) -> String {
-    value.replace('|', "\\|").replace(['\n', '\r'], " ")
 }

@@ -1,8 +1,17 @@
-//! Renderers of a scan report: text (terminal), JSON (the contract), Markdown.
+//! Renderers of a scan report: text (terminal), JSON (the contract), Markdown, and the CI
+//! formats: SARIF (code scanning), GitHub workflow commands, GitLab Code Quality.
 
 pub mod audit;
 pub mod diff;
+pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod markdown;
 pub mod progress;
+pub mod sarif;
 pub mod text;
+
+/// Makes a value safe inside a Markdown table cell.
+pub fn markdown_cell(value: &str) -> String {
+    value.replace('|', "\\|").replace(['\n', '\r'], " ")
+}

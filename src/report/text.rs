@@ -95,13 +95,39 @@ pub fn render(report: &ScanReport, color: bool) -> String {
             "{} (the rest of each file was analysed; --format json lists them all):",
             paint.wrap("1", "Regions not understood")
         );
-        for d in regions.iter().take(10) {
-            let _ = writeln!(out, "  {}:{}: {}", d.file, d.line.unwrap_or(0), d.message);
-        }
-        if regions.len() > 10 {
-            let _ = writeln!(out, "  ... and {} more", regions.len() - 10);
-        }
+        write_capped(&mut out, &regions, 10, |d| {
+            format!("{}:{}: {}", d.file, d.line.unwrap_or(0), d.message)
+        });
         out.push('\n');
+    }
+    if let Some(b) = &report.summary.baseline {
+        let _ = writeln!(
+            out,
+            "{} `{}`: {} finding(s) suppressed, {} stale entr{}{}",
+            paint.wrap("1", "Baseline"),
+            b.file,
+            b.suppressed,
+            b.stale,
+            if b.stale == 1 { "y" } else { "ies" },
+            if b.stale > 0 {
+                " (fixed since; --prune-baseline removes them):"
+            } else {
+                ""
+            }
+        );
+        write_capped(&mut out, &b.stale_entries, 20, |e| {
+            format!("{}: {} {} ({})", e.file, e.rule, e.message, e.fingerprint)
+        });
+        out.push('\n');
+    }
+    if let Some(c) = &report.summary.changed_lines {
+        let _ = writeln!(
+            out,
+            "{}: {} finding(s) on lines not changed since {} not shown\n",
+            paint.wrap("1", "Changed lines only"),
+            c.outside,
+            c.base
+        );
     }
     let s = &report.summary;
     let row = |what: &str, count: String| SummaryRow {
@@ -136,6 +162,16 @@ pub fn render(report: &ScanReport, color: bool) -> String {
     table.with(Style::rounded());
     let _ = writeln!(out, "{table}");
     out
+}
+
+/// Writes the first `max` items, indented, and a line counting the rest.
+fn write_capped<T>(out: &mut String, items: &[T], max: usize, line: impl Fn(&T) -> String) {
+    for item in items.iter().take(max) {
+        let _ = writeln!(out, "  {}", line(item));
+    }
+    if items.len() > max {
+        let _ = writeln!(out, "  ... and {} more", items.len() - max);
+    }
 }
 
 #[derive(Tabled)]
