@@ -16,6 +16,11 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn run_demo(out: &Path) -> std::process::Output {
     let output = bin()
         .args(["audit", "--demo", "--out"])
@@ -58,9 +63,7 @@ fn demo_report_json_and_markdown_are_golden() {
 fn demo_joins_procedures_with_the_snapshot_and_merges_candidates() {
     let dir = tempfile::tempdir().unwrap();
     run_demo(dir.path());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = read_json(&dir.path().join("report.json"));
     let recs = report["recommendations"].as_array().unwrap();
     // The workload's slowest statement and the procedure client_history ask for the same
     // index: one recommendation serving both, verified by HypoPG, ranked first.
@@ -181,8 +184,7 @@ fn a_partial_snapshot_says_what_is_missing_and_leaves_categories_unassessed() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value = read_json(&out.join("report.json"));
     let not_checked = serde_json::to_string(&report["not_checked"]).unwrap();
     assert!(not_checked.contains("statements.csv"), "{not_checked}");
     let runtime = report["score"]["categories"]
@@ -218,9 +220,7 @@ fn source_only_audit_scores_what_it_can() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = read_json(&dir.path().join("report.json"));
     assert!(report["context"].get("engine").is_none());
     assert_eq!(report["recommendations"], serde_json::json!([]));
     let assessed: Vec<&str> = report["score"]["categories"]
@@ -244,8 +244,7 @@ fn diff_reports_new_and_resolved_findings_and_score_changes() {
     let old = dir.path().join("old");
     run_demo(&old);
     // The later audit: one finding fixed, one new, the first recommendation done.
-    let mut report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(old.join("report.json")).unwrap()).unwrap();
+    let mut report: serde_json::Value = read_json(&old.join("report.json"));
     let findings = report["findings"].as_array_mut().unwrap();
     let fixed = findings.remove(0);
     let mut added = findings[0].clone();
@@ -303,9 +302,7 @@ fn the_json_schema_file_is_current_and_the_demo_report_validates() {
     );
     let dir = tempfile::tempdir().unwrap();
     run_demo(dir.path());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = read_json(&dir.path().join("report.json"));
     let schema: serde_json::Value = serde_json::from_str(&kept).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let errors: Vec<String> = validator
@@ -334,9 +331,7 @@ fn generated_postgres_ddl_runs_on_a_real_server() {
         "psyter",
         "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'",
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = read_json(&dir.path().join("report.json"));
     for r in report["recommendations"].as_array().unwrap() {
         let name = r["name"].as_str().unwrap();
         assert!(indexes.contains(name), "{name} not created: {indexes}");
@@ -370,9 +365,7 @@ fn sql_server_export_audit_merges_hints_with_procedures() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let report: serde_json::Value = read_json(&dir.path().join("report.json"));
     assert_eq!(report["context"]["engine"], "mssql");
     let recs = report["recommendations"].as_array().unwrap();
     let first = &recs[0];
