@@ -404,3 +404,48 @@ fn sql_server_export_audit_merges_hints_with_procedures() {
         .collect();
     assert!(nets.windows(2).all(|w| w[0] >= w[1]), "{nets:?}");
 }
+
+#[test]
+fn score_weights_and_advisor_caps_come_from_dbaudit_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dbaudit.toml");
+    std::fs::write(
+        &config,
+        "[score.weights]\nindexing = 0\nquery-patterns = 0\nruntime-hotspots = 0\nconnection-management = 0\nsecurity = 1\n\n[advisor]\nmax_new_indexes_per_table = 1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = bin()
+        .args(["audit", "--demo", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report = read_json(&out.join("report.json"));
+    // Only security weighs, and it has no finding in the demo.
+    assert_eq!(report["score"]["overall"], 100);
+    let creates_on_appointments = report["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["table"] == "appointments" && r["action"]["kind"] == "create")
+        .count();
+    assert_eq!(creates_on_appointments, 1);
+    // Unknown keys are errors that name them.
+    std::fs::write(&config, "[score.weights]\nspeed = 2\n").unwrap();
+    let bad = bin()
+        .args(["audit", "--demo", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown category `speed`"));
+}
