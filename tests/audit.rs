@@ -449,3 +449,56 @@ fn score_weights_and_advisor_caps_come_from_dbaudit_toml() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown category `speed`"));
 }
+
+/// GitHub renders a table only when every row has the header's number of cells; a stray
+/// `|` in a message or a line break in a cell breaks it.
+#[test]
+fn every_markdown_table_of_the_demo_report_is_well_formed() {
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let cells = |line: &str| {
+        let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+        let mut count = 1;
+        // GitHub splits cells on every unescaped `|`, inside code spans too.
+        let mut escaped = false;
+        for ch in inner.chars() {
+            if ch == '|' && !escaped {
+                count += 1;
+            }
+            escaped = ch == '\\' && !escaped;
+        }
+        count
+    };
+    let lines: Vec<&str> = md.lines().collect();
+    let mut tables = 0;
+    let mut i = 0;
+    while i + 1 < lines.len() {
+        if lines[i].starts_with('|')
+            && (lines[i + 1].starts_with("|---") || lines[i + 1].starts_with("|:--"))
+        {
+            tables += 1;
+            let width = cells(lines[i]);
+            assert_eq!(
+                cells(lines[i + 1]),
+                width,
+                "separator of the table at line {}",
+                i + 1
+            );
+            let mut j = i + 2;
+            while j < lines.len() && lines[j].starts_with('|') {
+                assert_eq!(cells(lines[j]), width, "line {}: {}", j + 1, lines[j]);
+                j += 1;
+            }
+            assert!(
+                j == lines.len() || lines[j].trim().is_empty(),
+                "a table must end with a blank line (line {})",
+                j + 1
+            );
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    assert!(tables >= 8, "{tables} tables");
+}
