@@ -175,10 +175,32 @@ impl KindExt for Node<'_> {
     }
 }
 
+/// Nodes with at most this many children are read by index: `Node::child(i)` is O(i),
+/// but a cursor step costs hundreds of instructions and a cursor an allocation.
+const CHILDREN_BY_INDEX: usize = 8;
+
 /// Calls `visit` on each child of `node` in order (only the named ones when
-/// `named_only`), without collecting them in a `Vec`: a leaf costs no cursor.
+/// `named_only`), without collecting them in a `Vec`.
 pub fn for_each_child<'t>(node: Node<'t>, named_only: bool, mut visit: impl FnMut(Node<'t>)) {
-    if node.child_count() == 0 {
+    let count = if named_only {
+        node.named_child_count()
+    } else {
+        node.child_count()
+    };
+    if count == 0 {
+        return;
+    }
+    if count <= CHILDREN_BY_INDEX {
+        for i in 0..count {
+            let child = if named_only {
+                node.named_child(i)
+            } else {
+                node.child(i)
+            };
+            if let Some(child) = child {
+                visit(child);
+            }
+        }
         return;
     }
     let mut cursor = node.walk();
@@ -196,33 +218,37 @@ pub fn for_each_child<'t>(node: Node<'t>, named_only: bool, mut visit: impl FnMu
     }
 }
 
-/// Visits every node under `root` (itself included) in document order, in one cursor
-/// pass, with the document-order index of its parent; no deeper than `max_depth` levels.
+/// The children of `node` (only the named ones when `named_only`), in order.
+pub fn children_of(node: Node, named_only: bool) -> Vec<Node> {
+    let mut children = Vec::new();
+    for_each_child(node, named_only, |child| children.push(child));
+    children
+}
+
+/// Visits every node under `root` (itself included) in document order, with the
+/// document-order index of its parent; no deeper than `max_depth` levels.
 pub fn visit_preorder<'t>(
     root: Node<'t>,
     max_depth: usize,
     mut visit: impl FnMut(Node<'t>, Option<usize>),
 ) {
-    let mut cursor = root.walk();
-    // Indices of the open nodes.
-    let mut ancestors: Vec<usize> = Vec::new();
+    // (node, index of its parent, depth); children are pushed last first.
+    let mut stack: Vec<(Node<'t>, Option<usize>, usize)> = vec![(root, None, 0)];
+    let mut children = Vec::new();
     let mut index = 0;
-    loop {
-        visit(cursor.node(), ancestors.last().copied());
+    while let Some((node, parent, depth)) = stack.pop() {
+        visit(node, parent);
+        if depth < max_depth {
+            children.clear();
+            for_each_child(node, false, |child| children.push(child));
+            stack.extend(
+                children
+                    .iter()
+                    .rev()
+                    .map(|child| (*child, Some(index), depth + 1)),
+            );
+        }
         index += 1;
-        if ancestors.len() < max_depth && cursor.goto_first_child() {
-            ancestors.push(index - 1);
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
-            ancestors.pop();
-        }
     }
 }
 

@@ -1095,16 +1095,14 @@ fn is_comment(node: Node) -> bool {
     matches!(node.kind_name(), "line_comment" | "block_comment")
 }
 
-fn named_children<'a>(node: Node<'a>) -> Vec<Node<'a>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|c| !is_comment(*c))
-        .collect()
+fn named_children(node: Node) -> Vec<Node> {
+    let mut children = super::common::children_of(node, true);
+    children.retain(|c| !is_comment(*c));
+    children
 }
 
-fn children<'a>(node: Node<'a>) -> Vec<Node<'a>> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).collect()
+fn children(node: Node) -> Vec<Node> {
+    super::common::children_of(node, false)
 }
 
 fn args_of<'a>(call: Node<'a>) -> Vec<Node<'a>> {

@@ -793,15 +793,13 @@ fn is_function(kind: &str) -> bool {
 }
 
 fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|c| c.kind_name() != "comment" && c.kind_name() != "html_comment")
-        .collect()
+    let mut children = super::common::children_of(node, true);
+    children.retain(|c| c.kind_name() != "comment" && c.kind_name() != "html_comment");
+    children
 }
 
 fn children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).collect()
+    super::common::children_of(node, false)
 }
 
 /// Without parentheses and TypeScript type wrappers (`as`, `!`, `satisfies`, `<T>x`).
