@@ -2,7 +2,9 @@
 # Scan benchmark: generates a 50 MB mixed T-SQL / PL/pgSQL corpus of 200 KB files, one
 # corpus with a single 20 MB file, and 50 MB of C# / JS / TS / Python / Java source, scans each with the release build and prints
 # throughput and peak memory. Memory should follow the largest file, not the corpus.
-# Usage: bench/scan.sh [TOTAL_MB]
+# With SCALING=1, also scans application source of 25, 50 and 100 MB (100 KB files): peak
+# RSS there grows with the facts and findings kept for the cross-file pass, not with trees.
+# Usage: [SCALING=1] bench/scan.sh [TOTAL_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total_mb=${1:-50}
@@ -36,4 +38,11 @@ python3 bench/gen_corpus.py "$work/one" 20 20480 >/dev/null
 measure "one 20 MB file" "$work/one"
 python3 bench/gen_app_corpus.py "$work/app" "$total_mb" 100 >/dev/null
 measure "application source, 100 KB files" "$work/app"
+if [ "${SCALING:-0}" = 1 ]; then
+  for mb in 25 50 100; do
+    rm -rf "$work/scale"
+    python3 bench/gen_app_corpus.py "$work/scale" "$mb" 100 >/dev/null
+    measure "application source, $mb MB" "$work/scale"
+  done
+fi
 echo "cores: $(nproc)"

@@ -88,7 +88,8 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
             })
             .collect()
     });
-    let mut report = assemble(outcomes, config)?;
+    // On the pool too: the embedded SQL of the cross-file pass needs the large stacks.
+    let mut report = pool.install(|| assemble(outcomes, config))?;
     report.summary.files_ignored = walked.ignored;
     Ok(report)
 }
@@ -294,9 +295,17 @@ fn app_findings(
             (rule.check)(&repo, &mut raw);
         }
     }
-    for (index, file) in files.iter().enumerate() {
-        crate::app::embedded_sql::check(index, file, config, &mut raw);
-    }
+    // Per file and independent: in parallel, gathered back in file order.
+    let embedded: Vec<Vec<crate::app::rules::AppFinding>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let mut found = Vec::new();
+            crate::app::embedded_sql::check(index, file, config, &mut found);
+            found
+        })
+        .collect();
+    raw.extend(embedded.into_iter().flatten());
     let mut suppressions = Vec::with_capacity(files.len());
     for file in files {
         suppressions.push(Suppressions::from_comments(

@@ -267,6 +267,11 @@ impl AppFile {
         }
         for (call, keep) in self.calls.iter_mut().zip(keep) {
             if keep || call.db.is_some() || !call.loops.is_empty() || call.blocked_by.is_some() {
+                // Texts are built by pushing characters: up to twice their length each.
+                call.text.shrink_to_fit();
+                if let Some(receiver) = &mut call.receiver {
+                    receiver.shrink_to_fit();
+                }
                 continue;
             }
             call.text = String::new();
@@ -277,7 +282,16 @@ impl AppFile {
             }
             call.chain.shrink_to_fit();
         }
+        // Vectors grown by doubling hold up to twice their length until the cross-file pass.
+        self.functions.shrink_to_fit();
         self.calls.shrink_to_fit();
+        self.loops.shrink_to_fit();
+        self.assignments.shrink_to_fit();
+        self.connections.shrink_to_fit();
+        self.per_call_connections.shrink_to_fit();
+        self.strings.shrink_to_fit();
+        self.comments.shrink_to_fit();
+        self.error_regions.shrink_to_fit();
     }
 
     pub fn new(path: &str, language: Language) -> AppFile {

@@ -60,14 +60,15 @@ pub trait FieldExt<'t> {
 
 type FieldIds = std::collections::HashMap<
     (usize, usize),
-    std::collections::HashMap<Box<str>, Option<std::num::NonZeroU16>>,
+    std::collections::HashMap<Box<str>, Option<std::num::NonZeroU16>, FastHash>,
+    FastHash,
 >;
 
 impl<'t> FieldExt<'t> for Node<'t> {
     fn field(&self, name: &str) -> Option<Node<'t>> {
         use std::cell::RefCell;
         thread_local! {
-            static IDS: RefCell<FieldIds> = RefCell::new(FieldIds::new());
+            static IDS: RefCell<FieldIds> = RefCell::new(FieldIds::default());
         }
         let language = self.language();
         // A grammar is identified by its sizes (distinct for the grammars dbaudit uses).
@@ -89,22 +90,207 @@ impl<'t> FieldExt<'t> for Node<'t> {
 }
 
 /// Parses a file with a grammar; a grammar or parser failure marks the whole file as
-/// not understood (`error_share` 1.0) and gives None.
+/// not understood (`error_share` 1.0) and gives None. The `KindNames` returned with the
+/// tree serve `kind_name` on this thread while the file is extracted.
 pub fn parse_tree(
     file: &mut AppFile,
     text: &str,
     language: &tree_sitter::Language,
-) -> Option<tree_sitter::Tree> {
-    let mut parser = tree_sitter::Parser::new();
-    let tree = parser
-        .set_language(language)
-        .ok()
-        .and_then(|()| parser.parse(text, None));
-    if tree.is_none() {
-        file.error_share = 1.0;
+) -> Option<(tree_sitter::Tree, KindNames)> {
+    // One parser per thread, reused across files: a parser keeps its stacks and lexer
+    // buffers, which a new parser would allocate again for every file.
+    thread_local! {
+        static PARSER: std::cell::RefCell<tree_sitter::Parser> =
+            std::cell::RefCell::new(tree_sitter::Parser::new());
     }
-    tree
+    let tree = PARSER.with(|parser| {
+        let mut parser = parser.try_borrow_mut().ok()?;
+        parser.set_language(language).ok()?;
+        let tree = parser.parse(text, None);
+        if tree.is_none() {
+            // A parse that stopped part-way keeps state for a resumption that never comes.
+            parser.reset();
+        }
+        tree
+    });
+    match tree {
+        Some(tree) => Some((tree, KindNames::enter(language))),
+        None => {
+            file.error_share = 1.0;
+            None
+        }
+    }
 }
+
+thread_local! {
+    /// Node kind names by kind id, for the grammar of the file extracted on this thread.
+    static KIND_NAMES: std::cell::RefCell<Vec<Option<&'static str>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// While alive, `kind_name` reads kind names from a table of one grammar instead of
+/// `Node::kind`, which measures and validates the C string of the name on every call
+/// (7% of all instructions of an application scan). Only nodes of that grammar may be
+/// asked on this thread while it lives.
+pub struct KindNames(());
+
+impl KindNames {
+    fn enter(language: &tree_sitter::Language) -> KindNames {
+        KIND_NAMES.with(|names| {
+            if let Ok(mut names) = names.try_borrow_mut() {
+                names.clear();
+                names.extend((0..language.node_kind_count()).map(|id| {
+                    u16::try_from(id)
+                        .ok()
+                        .and_then(|id| language.node_kind_for_id(id))
+                }));
+            }
+        });
+        KindNames(())
+    }
+}
+
+impl Drop for KindNames {
+    fn drop(&mut self) {
+        KIND_NAMES.with(|names| {
+            if let Ok(mut names) = names.try_borrow_mut() {
+                names.clear();
+            }
+        });
+    }
+}
+
+/// `node.kind_name()`: `Node::kind`, from the table of the current `KindNames`.
+pub trait KindExt {
+    fn kind_name(&self) -> &'static str;
+}
+
+impl KindExt for Node<'_> {
+    fn kind_name(&self) -> &'static str {
+        // `kind_id` is the public symbol, which has the name of the node's own symbol;
+        // ERROR (65535) and anything outside the table take the slow path.
+        let id = usize::from(self.kind_id());
+        KIND_NAMES
+            .with(|names| names.try_borrow().ok()?.get(id).copied().flatten())
+            .unwrap_or_else(|| self.kind())
+    }
+}
+
+/// Nodes with at most this many children are read by index: `Node::child(i)` is O(i),
+/// but a cursor step costs hundreds of instructions and a cursor an allocation.
+const CHILDREN_BY_INDEX: usize = 8;
+
+/// Calls `visit` on each child of `node` in order (only the named ones when
+/// `named_only`), without collecting them in a `Vec`.
+pub fn for_each_child<'t>(node: Node<'t>, named_only: bool, mut visit: impl FnMut(Node<'t>)) {
+    let count = if named_only {
+        node.named_child_count()
+    } else {
+        node.child_count()
+    };
+    if count == 0 {
+        return;
+    }
+    if count <= CHILDREN_BY_INDEX {
+        for i in 0..count {
+            let child = if named_only {
+                node.named_child(i)
+            } else {
+                node.child(i)
+            };
+            if let Some(child) = child {
+                visit(child);
+            }
+        }
+        return;
+    }
+    let mut cursor = node.walk();
+    if !cursor.goto_first_child() {
+        return;
+    }
+    loop {
+        let child = cursor.node();
+        if !named_only || child.is_named() {
+            visit(child);
+        }
+        if !cursor.goto_next_sibling() {
+            break;
+        }
+    }
+}
+
+/// The children of `node` (only the named ones when `named_only`), in order.
+pub fn children_of(node: Node, named_only: bool) -> Vec<Node> {
+    let mut children = Vec::new();
+    for_each_child(node, named_only, |child| children.push(child));
+    children
+}
+
+/// Visits every node under `root` (itself included) in document order, with the
+/// document-order index of its parent; no deeper than `max_depth` levels.
+pub fn visit_preorder<'t>(
+    root: Node<'t>,
+    max_depth: usize,
+    mut visit: impl FnMut(Node<'t>, Option<usize>),
+) {
+    // (node, index of its parent, depth); children are pushed last first.
+    let mut stack: Vec<(Node<'t>, Option<usize>, usize)> = vec![(root, None, 0)];
+    let mut children = Vec::new();
+    let mut index = 0;
+    while let Some((node, parent, depth)) = stack.pop() {
+        visit(node, parent);
+        if depth < max_depth {
+            children.clear();
+            for_each_child(node, false, |child| children.push(child));
+            stack.extend(
+                children
+                    .iter()
+                    .rev()
+                    .map(|child| (*child, Some(index), depth + 1)),
+            );
+        }
+        index += 1;
+    }
+}
+
+/// Every node under `root` (itself included) in document order, and the parent of each
+/// (but `root`) by node id.
+pub fn preorder(root: Node) -> (Vec<Node>, IdMap<Node>) {
+    let count = root.descendant_count();
+    let mut nodes: Vec<Node> = Vec::with_capacity(count);
+    let mut parents = IdMap::with_capacity_and_hasher(count, FastHash::default());
+    visit_preorder(root, usize::MAX, |node, parent| {
+        if let Some(parent) = parent.and_then(|p| nodes.get(p)) {
+            parents.insert(node.id(), *parent);
+        }
+        nodes.push(node);
+    });
+    (nodes, parents)
+}
+
+/// A cheap hasher for node ids, indices and field names (SipHash is slow for 100k+
+/// lookups; these keys are not chosen by an adversary).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        // From the zero state this is `n * K`: a single id hashes as it always did.
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type FastHash = std::hash::BuildHasherDefault<IdHasher>;
+pub type IdMap<V> = std::collections::HashMap<usize, V, FastHash>;
+pub type IdSet = std::collections::HashSet<usize, FastHash>;
 
 /// Counts ERROR / MISSING nodes and records where the first ones are.
 pub fn record_errors(file: &mut AppFile, source: &Source, root: Node) {

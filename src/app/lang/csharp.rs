@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::common::KindExt;
+
 use super::common::FieldExt;
 
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
@@ -149,7 +151,7 @@ const ITERATION_CALLBACKS: &[&str] = &[
 
 pub fn extract(path: &str, text: &str) -> AppFile {
     let mut file = AppFile::new(path, Language::CSharp);
-    let Some(tree) =
+    let Some((tree, _kind_names)) =
         super::common::parse_tree(&mut file, text, &tree_sitter_c_sharp::LANGUAGE.into())
     else {
         return file;
@@ -188,7 +190,7 @@ impl<'a> Walker<'a, '_> {
         if depth > MAX_DEPTH {
             return;
         }
-        match node.kind() {
+        match node.kind_name() {
             "comment" => {
                 self.file.comments.push(Comment {
                     line: node.start_position().row as u32 + 1,
@@ -240,7 +242,7 @@ impl<'a> Walker<'a, '_> {
                 return;
             }
             "for_statement" | "while_statement" | "do_statement" => {
-                let kind = node.kind().trim_end_matches("_statement");
+                let kind = node.kind_name().trim_end_matches("_statement");
                 // `while (reader.Read())`: the loop walks the rows of `reader`.
                 let source = node
                     .field("condition")
@@ -332,11 +334,7 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn walk_children(&mut self, node: Node<'a>, ctx: &Ctx, depth: usize) {
-        let mut cursor = node.walk();
-        let children: Vec<Node<'a>> = node.named_children(&mut cursor).collect();
-        for child in children {
-            self.walk(child, ctx, depth + 1);
-        }
+        super::common::for_each_child(node, true, |child| self.walk(child, ctx, depth + 1));
     }
 
     fn function(&mut self, node: Node<'a>) -> Ctx {
@@ -350,7 +348,7 @@ impl<'a> Walker<'a, '_> {
                 let mut c = p.walk();
                 let n = p
                     .named_children(&mut c)
-                    .filter(|n| n.kind() == "parameter")
+                    .filter(|n| n.kind_name() == "parameter")
                     .count();
                 n
             })
@@ -359,7 +357,7 @@ impl<'a> Walker<'a, '_> {
             let mut c = node.walk();
             let found = node
                 .children(&mut c)
-                .any(|n| n.kind() == "modifier" && self.source.text(n) == "async");
+                .any(|n| n.kind_name() == "modifier" && self.source.text(n) == "async");
             found
         };
         let body = node.field("body").unwrap_or(node);
@@ -390,7 +388,7 @@ impl<'a> Walker<'a, '_> {
         let source_call = source.and_then(|s| self.call_of_node.get(&s.id()).copied());
         let source_var = source
             .filter(|s| {
-                matches!(s.kind(), "identifier" | "member_access_expression")
+                matches!(s.kind_name(), "identifier" | "member_access_expression")
                     && source_call.is_none()
             })
             .map(|s| self.source.text(s).trim_start_matches("this.").to_string());
@@ -411,11 +409,11 @@ impl<'a> Walker<'a, '_> {
     /// `reader.Read()` / `await reader.ReadAsync()` in a loop condition: `reader`.
     fn read_loop_source(&self, condition: Node<'a>) -> Option<String> {
         let call = unwrap_expression(condition);
-        if call.kind() != "invocation_expression" {
+        if call.kind_name() != "invocation_expression" {
             return None;
         }
         let function = call.field("function")?;
-        if function.kind() != "member_access_expression" {
+        if function.kind_name() != "member_access_expression" {
             return None;
         }
         let name = self.source.text(function.field("name")?);
@@ -428,13 +426,13 @@ impl<'a> Walker<'a, '_> {
 
     /// The invocation and method name when `lambda` is an argument of a per-element method.
     fn callback_of(&self, lambda: Node<'a>) -> Option<(Node<'a>, String)> {
-        let argument = lambda.parent().filter(|p| p.kind() == "argument")?;
+        let argument = lambda.parent().filter(|p| p.kind_name() == "argument")?;
         let invocation = argument
             .parent()?
             .parent()
-            .filter(|p| p.kind() == "invocation_expression")?;
+            .filter(|p| p.kind_name() == "invocation_expression")?;
         let function = invocation.field("function")?;
-        let name = match function.kind() {
+        let name = match function.kind_name() {
             "member_access_expression" => self.source.text(function.field("name")?).to_string(),
             "identifier" => self.source.text(function).to_string(),
             _ => return None,
@@ -468,7 +466,7 @@ impl<'a> Walker<'a, '_> {
         let mut names = Vec::new();
         let mut current = node;
         for _ in 0..64 {
-            match current.kind() {
+            match current.kind_name() {
                 "member_access_expression" => {
                     if let Some(name) = current.field("name") {
                         names.push(
@@ -523,13 +521,13 @@ impl<'a> Walker<'a, '_> {
     fn call(&mut self, node: Node<'a>, ctx: &Ctx, depth: usize) {
         let function = node.field("function");
         let (callee, receiver) = match function {
-            Some(f) if f.kind() == "member_access_expression" => (
+            Some(f) if f.kind_name() == "member_access_expression" => (
                 f.field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
                 f.field("expression"),
             ),
-            Some(f) if f.kind() == "member_binding_expression" => (
+            Some(f) if f.kind_name() == "member_binding_expression" => (
                 f.field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
@@ -545,7 +543,7 @@ impl<'a> Walker<'a, '_> {
                 let mut c = a.walk();
                 let n = a
                     .named_children(&mut c)
-                    .filter(|n| n.kind() == "argument")
+                    .filter(|n| n.kind_name() == "argument")
                     .count();
                 n
             })
@@ -555,7 +553,7 @@ impl<'a> Walker<'a, '_> {
             .unwrap_or((None, Vec::new()));
         let (db, db_api) = classify(&callee, receiver_root.as_deref(), &chain);
         let parent = node.parent();
-        let awaited = parent.is_some_and(|p| p.kind() == "await_expression");
+        let awaited = parent.is_some_and(|p| p.kind_name() == "await_expression");
         let blocked_by = self.blocking(node);
         let index = self.file.calls.len();
         self.file.calls.push(Call {
@@ -587,7 +585,7 @@ impl<'a> Walker<'a, '_> {
                 let mut c = args.walk();
                 let first = args
                     .named_children(&mut c)
-                    .find(|a| a.kind() == "argument")
+                    .find(|a| a.kind_name() == "argument")
                     .and_then(|a| a.named_child(a.named_child_count().saturating_sub(1)));
                 first
             };
@@ -616,7 +614,7 @@ impl<'a> Walker<'a, '_> {
     /// `.Result`, `.Wait()`, `.GetAwaiter().GetResult()` applied to this call.
     fn blocking(&self, call: Node<'a>) -> Option<String> {
         let parent = call.parent()?;
-        if parent.kind() != "member_access_expression" {
+        if parent.kind_name() != "member_access_expression" {
             return None;
         }
         let name = self.source.text(parent.field("name")?);
@@ -626,10 +624,10 @@ impl<'a> Walker<'a, '_> {
             "GetAwaiter" => {
                 let invocation = parent
                     .parent()
-                    .filter(|p| p.kind() == "invocation_expression")?;
+                    .filter(|p| p.kind_name() == "invocation_expression")?;
                 let outer = invocation
                     .parent()
-                    .filter(|p| p.kind() == "member_access_expression")?;
+                    .filter(|p| p.kind_name() == "member_access_expression")?;
                 (self.source.text(outer.field("name")?) == "GetResult")
                     .then(|| ".GetAwaiter().GetResult()".into())
             }
@@ -679,7 +677,7 @@ impl<'a> Walker<'a, '_> {
             return;
         };
         let value = unwrap_expression(right);
-        let value = if value.kind() == "equals_value_clause" {
+        let value = if value.kind_name() == "equals_value_clause" {
             value.named_child(0).map(unwrap_expression).unwrap_or(value)
         } else {
             value
@@ -700,12 +698,12 @@ impl<'a> Walker<'a, '_> {
 
     fn is_stringish(&self, node: Node<'a>) -> bool {
         matches!(
-            node.kind(),
+            node.kind_name(),
             "string_literal"
                 | "verbatim_string_literal"
                 | "raw_string_literal"
                 | "interpolated_string_expression"
-        ) || (node.kind() == "binary_expression" && self.is_string_concat(node))
+        ) || (node.kind_name() == "binary_expression" && self.is_string_concat(node))
     }
 
     fn is_string_concat(&self, node: Node<'a>) -> bool {
@@ -756,7 +754,7 @@ impl<'a> Walker<'a, '_> {
         if depth > 200 {
             return;
         }
-        match node.kind() {
+        match node.kind_name() {
             "binary_expression" => {
                 for side in [node.field("left"), node.field("right")]
                     .into_iter()
@@ -785,7 +783,7 @@ impl<'a> Walker<'a, '_> {
                     text.push_str(&raw[open..close]);
                 }
                 for part in parts {
-                    match part.kind() {
+                    match part.kind_name() {
                         "string_literal_content"
                         | "string_content"
                         | "verbatim_string_literal_content"
@@ -820,7 +818,7 @@ impl<'a> Walker<'a, '_> {
         let mut parent = creation.parent();
         while let Some(p) = parent {
             if !matches!(
-                p.kind(),
+                p.kind_name(),
                 "parenthesized_expression" | "cast_expression" | "equals_value_clause"
             ) {
                 break;
@@ -838,13 +836,13 @@ impl<'a> Walker<'a, '_> {
                 Disposal::Escapes("registered with a container".into()),
             );
         }
-        match parent.kind() {
+        match parent.kind_name() {
             "return_statement" | "arrow_expression_clause" => {
                 return (None, Disposal::Escapes("returned to the caller".into()))
             }
             "argument" => {
                 let owner = parent.parent().and_then(|l| l.parent());
-                if let Some(o) = owner.filter(|o| o.kind() == "object_creation_expression") {
+                if let Some(o) = owner.filter(|o| o.kind_name() == "object_creation_expression") {
                     let type_name = o.field("type").map(|t| self.source.text(t)).unwrap_or("");
                     if !NON_OWNING.iter().any(|n| type_name.ends_with(n)) {
                         return (
@@ -877,16 +875,16 @@ impl<'a> Walker<'a, '_> {
                 // using (var c = new ...) / using var c = ... / await using var c = ...
                 let mut up = parent.parent();
                 while let Some(u) = up {
-                    match u.kind() {
+                    match u.kind_name() {
                         "variable_declaration" => up = u.parent(),
                         "using_statement" => {
                             return (Some(name), Disposal::Guaranteed("using".into()))
                         }
                         "local_declaration_statement" => {
                             let mut c = u.walk();
-                            let has_using = u
-                                .children(&mut c)
-                                .any(|k| k.kind() == "using" || self.source.text(k) == "using");
+                            let has_using = u.children(&mut c).any(|k| {
+                                k.kind_name() == "using" || self.source.text(k) == "using"
+                            });
                             if has_using {
                                 return (
                                     Some(name),
@@ -914,7 +912,7 @@ impl<'a> Walker<'a, '_> {
             let Some(node) = current else {
                 return false;
             };
-            if node.kind() == "invocation_expression" {
+            if node.kind_name() == "invocation_expression" {
                 let name = node
                     .field("function")
                     .and_then(|f| f.field("name").or(Some(f)))
@@ -954,7 +952,7 @@ impl<'a> Walker<'a, '_> {
             {
                 continue;
             }
-            match node.kind() {
+            match node.kind_name() {
                 "invocation_expression" => {
                     let function = node.field("function");
                     let target = function
@@ -1082,7 +1080,7 @@ fn classify(
 fn unwrap_expression(node: Node) -> Node {
     let mut current = node;
     for _ in 0..16 {
-        match current.kind() {
+        match current.kind_name() {
             "await_expression"
             | "parenthesized_expression"
             | "cast_expression"
@@ -1106,7 +1104,7 @@ fn enclosing_body(node: Node) -> Option<Node> {
     let mut current = node.parent();
     while let Some(n) = current {
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "method_declaration"
                 | "constructor_declaration"
                 | "local_function_statement"
@@ -1123,7 +1121,7 @@ fn enclosing_body(node: Node) -> Option<Node> {
 fn has_ancestor(node: Node, kind: &str, stop: Node) -> bool {
     let mut current = node.parent();
     while let Some(n) = current {
-        if n.kind() == kind {
+        if n.kind_name() == kind {
             return true;
         }
         if n.id() == stop.id() {
@@ -1137,7 +1135,7 @@ fn has_ancestor(node: Node, kind: &str, stop: Node) -> bool {
 fn find_creation<'a>(root: Node<'a>, source: &Source, start: Pos) -> Option<Node<'a>> {
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if node.kind() == "object_creation_expression" && source.start(node) == start {
+        if node.kind_name() == "object_creation_expression" && source.start(node) == start {
             return Some(node);
         }
         let (s, e) = (source.start(node), source.end(node));

@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use super::common::KindExt;
+
 use super::common::FieldExt;
 
 use crate::app::ir::{
@@ -986,7 +988,8 @@ const MAX_DEPTH: usize = 500;
 
 pub fn extract(path: &str, text: &str) -> AppFile {
     let mut file = AppFile::new(path, Language::Java);
-    let Some(tree) = super::common::parse_tree(&mut file, text, &tree_sitter_java::LANGUAGE.into())
+    let Some((tree, _kind_names)) =
+        super::common::parse_tree(&mut file, text, &tree_sitter_java::LANGUAGE.into())
     else {
         return file;
     };
@@ -1089,19 +1092,17 @@ struct Extractor<'a> {
 }
 
 fn is_comment(node: Node) -> bool {
-    matches!(node.kind(), "line_comment" | "block_comment")
+    matches!(node.kind_name(), "line_comment" | "block_comment")
 }
 
-fn named_children<'a>(node: Node<'a>) -> Vec<Node<'a>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|c| !is_comment(*c))
-        .collect()
+fn named_children(node: Node) -> Vec<Node> {
+    let mut children = super::common::children_of(node, true);
+    children.retain(|c| !is_comment(*c));
+    children
 }
 
-fn children<'a>(node: Node<'a>) -> Vec<Node<'a>> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).collect()
+fn children(node: Node) -> Vec<Node> {
+    super::common::children_of(node, false)
 }
 
 fn args_of<'a>(call: Node<'a>) -> Vec<Node<'a>> {
@@ -1111,7 +1112,8 @@ fn args_of<'a>(call: Node<'a>) -> Vec<Node<'a>> {
 }
 
 fn is_plus(node: Node) -> bool {
-    node.kind() == "binary_expression" && node.field("operator").is_some_and(|o| o.kind() == "+")
+    node.kind_name() == "binary_expression"
+        && node.field("operator").is_some_and(|o| o.kind_name() == "+")
 }
 
 /// `Foo<Bar>`, `java.util.List<X>`, `Foo[]`, `@NonNull Foo` → `Foo` / `List`.
@@ -1179,7 +1181,7 @@ fn recv_matches(recv: Recv, kind: Option<Kind>, bare: bool) -> bool {
 fn climb(node: Node) -> Node {
     let mut cur = node;
     while let Some(p) = cur.parent() {
-        let through = match p.kind() {
+        let through = match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => true,
             "ternary_expression" => p.field("condition").is_none_or(|c| c.id() != cur.id()),
             _ => false,
@@ -1196,7 +1198,7 @@ fn climb(node: Node) -> Node {
 fn unwrap_expr(node: Node) -> Node {
     let mut cur = node;
     for _ in 0..64 {
-        match cur.kind() {
+        match cur.kind_name() {
             "parenthesized_expression" => match named_children(cur).first() {
                 Some(inner) => cur = *inner,
                 None => break,
@@ -1244,7 +1246,7 @@ impl<'a> Extractor<'a> {
         if depth > MAX_DEPTH {
             return;
         }
-        match node.kind() {
+        match node.kind_name() {
             "class_declaration"
             | "interface_declaration"
             | "enum_declaration"
@@ -1261,7 +1263,7 @@ impl<'a> Extractor<'a> {
                 let mut c = Ctx::class_level(
                     named_children(node)
                         .into_iter()
-                        .find(|b| b.kind() == "block"),
+                        .find(|b| b.kind_name() == "block"),
                 );
                 self.walk_children(node, &mut c, depth);
             }
@@ -1296,9 +1298,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn walk_children(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
-        for child in children(node) {
-            self.walk(child, ctx, depth + 1);
-        }
+        super::common::for_each_child(node, false, |child| self.walk(child, ctx, depth + 1));
     }
 
     fn visit_class(&mut self, node: Node<'a>, depth: usize) {
@@ -1330,7 +1330,7 @@ impl<'a> Extractor<'a> {
     fn class_members(body: Node<'a>) -> Vec<Node<'a>> {
         let mut out = Vec::new();
         for child in children(body) {
-            if child.kind() == "enum_body_declarations" {
+            if child.kind_name() == "enum_body_declarations" {
                 out.extend(children(child));
             } else {
                 out.push(child);
@@ -1343,11 +1343,15 @@ impl<'a> Extractor<'a> {
     fn walk_members(&mut self, members: &[Node<'a>], depth: usize) {
         for pass in 0..2 {
             for &m in members {
-                let field = matches!(m.kind(), "field_declaration" | "constant_declaration");
+                let field = matches!(m.kind_name(), "field_declaration" | "constant_declaration");
                 if field != (pass == 0) {
                     continue;
                 }
-                let mut c = Ctx::class_level(if m.kind() == "block" { Some(m) } else { None });
+                let mut c = Ctx::class_level(if m.kind_name() == "block" {
+                    Some(m)
+                } else {
+                    None
+                });
                 self.walk(m, &mut c, depth + 1);
             }
         }
@@ -1356,7 +1360,7 @@ impl<'a> Extractor<'a> {
     fn fields_of(&self, members: &[Node<'a>]) -> HashMap<String, VarInfo<'a>> {
         let mut fields = HashMap::new();
         for &m in members {
-            if matches!(m.kind(), "field_declaration" | "constant_declaration") {
+            if matches!(m.kind_name(), "field_declaration" | "constant_declaration") {
                 self.declaration_into(m, &mut fields);
             }
         }
@@ -1368,7 +1372,7 @@ impl<'a> Extractor<'a> {
         let mut cursor = decl.walk();
         for d in decl.children_by_field_name("declarator", &mut cursor) {
             if let Some(n) = d.field("name") {
-                let value = d.field("value").filter(|v| v.kind() != "null_literal");
+                let value = d.field("value").filter(|v| v.kind_name() != "null_literal");
                 into.entry(self.t(n).to_string()).or_insert(VarInfo {
                     ty: ty.clone(),
                     value,
@@ -1379,7 +1383,7 @@ impl<'a> Extractor<'a> {
 
     fn params_into(&self, params: Node<'a>, into: &mut HashMap<String, VarInfo<'a>>) {
         for p in named_children(params) {
-            match p.kind() {
+            match p.kind_name() {
                 "formal_parameter" => {
                     if let Some(n) = p.field("name") {
                         let ty = p.field("type").and_then(|t| simple_type(self.t(t)));
@@ -1389,7 +1393,7 @@ impl<'a> Extractor<'a> {
                 }
                 "spread_parameter" => {
                     for c in named_children(p) {
-                        if c.kind() == "variable_declarator" {
+                        if c.kind_name() == "variable_declarator" {
                             if let Some(n) = c.field("name") {
                                 into.entry(self.t(n).to_string()).or_insert(VarInfo {
                                     ty: None,
@@ -1413,11 +1417,11 @@ impl<'a> Extractor<'a> {
     fn annotations(&self, node: Node<'a>) -> Vec<&'a str> {
         let mut out = Vec::new();
         for m in children(node) {
-            if m.kind() != "modifiers" {
+            if m.kind_name() != "modifiers" {
                 continue;
             }
             for a in children(m) {
-                if matches!(a.kind(), "marker_annotation" | "annotation") {
+                if matches!(a.kind_name(), "marker_annotation" | "annotation") {
                     if let Some(n) = a.field("name") {
                         out.push(self.t(n).rsplit('.').next().unwrap_or(""));
                     }
@@ -1441,7 +1445,7 @@ impl<'a> Extractor<'a> {
             .map(|p| {
                 named_children(p)
                     .iter()
-                    .filter(|c| matches!(c.kind(), "formal_parameter" | "spread_parameter"))
+                    .filter(|c| matches!(c.kind_name(), "formal_parameter" | "spread_parameter"))
                     .count()
             })
             .unwrap_or(0);
@@ -1451,7 +1455,7 @@ impl<'a> Extractor<'a> {
                 .as_deref()
                 .is_some_and(|t| ASYNC_RETURN_TYPES.contains(&t));
         let lower = name.to_ascii_lowercase();
-        let per_call_ok = node.kind() == "method_declaration"
+        let per_call_ok = node.kind_name() == "method_declaration"
             && !annotations.iter().any(|a| ONCE_ANNOTATIONS.contains(a))
             && name != "main"
             && !lower.contains("datasource")
@@ -1488,7 +1492,7 @@ impl<'a> Extractor<'a> {
         }
         let mut stack: Vec<Node<'a>> = method.field("body").into_iter().collect();
         while let Some(node) = stack.pop() {
-            match node.kind() {
+            match node.kind_name() {
                 "class_body"
                 | "class_declaration"
                 | "interface_declaration"
@@ -1514,7 +1518,7 @@ impl<'a> Extractor<'a> {
                 }
                 "lambda_expression" => {
                     if let Some(p) = node.field("parameters") {
-                        if p.kind() == "identifier" {
+                        if p.kind_name() == "identifier" {
                             locals.entry(self.t(p).to_string()).or_insert(VarInfo {
                                 ty: None,
                                 value: None,
@@ -1534,7 +1538,7 @@ impl<'a> Extractor<'a> {
                 }
                 "assignment_expression" => {
                     if let (Some(l), Some(r)) = (node.field("left"), node.field("right")) {
-                        if l.kind() == "identifier" && r.kind() != "null_literal" {
+                        if l.kind_name() == "identifier" && r.kind_name() != "null_literal" {
                             assigned.push((self.t(l).to_string(), r));
                         }
                     }
@@ -1630,14 +1634,14 @@ impl<'a> Extractor<'a> {
         if depth > 24 {
             return None;
         }
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = self.t(node);
                 self.kind_of_info(name, self.lookup(name), depth)
             }
             "field_access" => {
                 let field = self.t(node.field("field")?);
-                if node.field("object")?.kind() == "this" {
+                if node.field("object")?.kind_name() == "this" {
                     self.kind_of_info(field, self.lookup_field(field), depth)
                 } else {
                     self.kind_of_name(field)
@@ -1707,7 +1711,7 @@ impl<'a> Extractor<'a> {
                 break;
             }
             cur = None;
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" => rev.push(self.t(n).to_string()),
                 "field_access" => {
                     if let Some(f) = n.field("field") {
@@ -1787,8 +1791,8 @@ impl<'a> Extractor<'a> {
         let mode = self.callback_mode(name, object, entry);
         let last = args.len().saturating_sub(1);
         for (i, &arg) in args.iter().enumerate() {
-            let lambda = arg.kind() == "lambda_expression";
-            let callback = lambda || arg.kind() == "method_reference";
+            let lambda = arg.kind_name() == "lambda_expression";
+            let callback = lambda || arg.kind_name() == "method_reference";
             match &mode {
                 Mode::Loop(kind) if callback => {
                     let source = object.map(|o| self.loop_source(o)).unwrap_or_default();
@@ -1842,7 +1846,7 @@ impl<'a> Extractor<'a> {
                 .1
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            let typed = matches!(object.kind(), "identifier")
+            let typed = matches!(object.kind_name(), "identifier")
                 && self.lookup(self.t(object)).and_then(|i| i.ty.as_deref())
                     == Some("TransactionTemplate");
             if typed || SYNC_EXECUTE_RECEIVER_HINTS.iter().any(|h| root.contains(h)) {
@@ -1861,7 +1865,7 @@ impl<'a> Extractor<'a> {
                 return false;
             }
             cur = None;
-            match n.kind() {
+            match n.kind_name() {
                 "method_invocation" => {
                     let name = n.field("name").map(|x| self.t(x)).unwrap_or("");
                     if STREAM_MARKERS.contains(&name) {
@@ -1892,12 +1896,12 @@ impl<'a> Extractor<'a> {
         let Some(p) = lambda.field("parameters") else {
             return Vec::new();
         };
-        if p.kind() == "identifier" {
+        if p.kind_name() == "identifier" {
             return vec![self.t(p).to_string()];
         }
         let mut out = Vec::new();
         for c in named_children(p) {
-            match c.kind() {
+            match c.kind_name() {
                 "identifier" => out.push(self.t(c).to_string()),
                 "formal_parameter" => {
                     if let Some(n) = c.field("name") {
@@ -1914,10 +1918,10 @@ impl<'a> Extractor<'a> {
     fn loop_source(&self, expr: Node<'a>) -> (Option<String>, Option<usize>, Option<String>) {
         let u = self.unwrap_source(expr);
         let text = Some(self.src.short(u, 200));
-        match u.kind() {
+        match u.kind_name() {
             "method_invocation" => (text, self.call_by_node.get(&u.id()).copied(), None),
             "identifier" => (text, None, Some(self.t(u).to_string())),
-            "field_access" if u.field("object").is_some_and(|o| o.kind() == "this") => {
+            "field_access" if u.field("object").is_some_and(|o| o.kind_name() == "this") => {
                 (text, None, u.field("field").map(|f| self.t(f).to_string()))
             }
             _ => (text, None, None),
@@ -1927,7 +1931,7 @@ impl<'a> Extractor<'a> {
     fn unwrap_source(&self, expr: Node<'a>) -> Node<'a> {
         let mut cur = expr;
         for _ in 0..256 {
-            let next = match cur.kind() {
+            let next = match cur.kind_name() {
                 "parenthesized_expression" | "cast_expression" => {
                     Some(unwrap_expr(cur)).filter(|u| u.id() != cur.id())
                 }
@@ -1962,7 +1966,7 @@ impl<'a> Extractor<'a> {
                     let args = args_of(cur);
                     if ty.is_some_and(|t| COPY_CONSTRUCTORS.contains(&t.as_str()))
                         && args.len() == 1
-                        && !args[0].kind().ends_with("_literal")
+                        && !args[0].kind_name().ends_with("_literal")
                     {
                         Some(args[0])
                     } else {
@@ -1987,7 +1991,7 @@ impl<'a> Extractor<'a> {
         ctx: &mut Ctx<'a>,
         depth: usize,
     ) {
-        let variables = if callback.kind() == "lambda_expression" {
+        let variables = if callback.kind_name() == "lambda_expression" {
             self.lambda_params(callback)
         } else {
             Vec::new()
@@ -2005,7 +2009,7 @@ impl<'a> Extractor<'a> {
             variables,
         });
         ctx.loops.push(li);
-        if callback.kind() == "method_reference" {
+        if callback.kind_name() == "method_reference" {
             self.method_reference_call(callback, ctx);
         } else {
             self.walk_children(callback, ctx, depth + 1);
@@ -2016,7 +2020,7 @@ impl<'a> Extractor<'a> {
     /// `repo::findById` used as a loop callback: a call per element.
     fn method_reference_call(&mut self, node: Node<'a>, ctx: &Ctx<'a>) {
         let parts = children(node);
-        let Some(sep) = parts.iter().position(|c| c.kind() == "::") else {
+        let Some(sep) = parts.iter().position(|c| c.kind_name() == "::") else {
             return;
         };
         let receiver = parts[..sep]
@@ -2026,12 +2030,12 @@ impl<'a> Extractor<'a> {
             .copied();
         let name = parts[sep + 1..]
             .iter()
-            .find(|c| matches!(c.kind(), "identifier" | "new"))
+            .find(|c| matches!(c.kind_name(), "identifier" | "new"))
             .map(|c| self.t(*c));
         let Some(name) = name else {
             return;
         };
-        let receiver = receiver.filter(|r| !matches!(r.kind(), "this" | "super"));
+        let receiver = receiver.filter(|r| !matches!(r.kind_name(), "this" | "super"));
         self.push_call(node, name, receiver, 1, ctx);
     }
 
@@ -2089,7 +2093,7 @@ impl<'a> Extractor<'a> {
         let mut variables = Vec::new();
         for &n in &init {
             self.walk(n, ctx, depth + 1);
-            match n.kind() {
+            match n.kind_name() {
                 "local_variable_declaration" => {
                     let mut c = n.walk();
                     for d in n.children_by_field_name("declarator", &mut c) {
@@ -2099,7 +2103,7 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "assignment_expression" => {
-                    if let Some(l) = n.field("left").filter(|l| l.kind() == "identifier") {
+                    if let Some(l) = n.field("left").filter(|l| l.kind_name() == "identifier") {
                         variables.push(self.t(l).to_string());
                     }
                 }
@@ -2126,15 +2130,15 @@ impl<'a> Extractor<'a> {
         &self,
         cond: Node<'a>,
     ) -> Option<(Option<String>, Option<usize>, Option<String>)> {
-        if cond.kind() != "binary_expression" {
+        if cond.kind_name() != "binary_expression" {
             return None;
         }
-        let op = cond.field("operator")?.kind();
+        let op = cond.field("operator")?.kind_name();
         if !matches!(op, "<" | "<=" | "!=") {
             return None;
         }
         let right = unwrap_expr(cond.field("right")?);
-        let collection = match right.kind() {
+        let collection = match right.kind_name() {
             "method_invocation" => {
                 let name = self.t(right.field("name")?);
                 if name != "size" || !args_of(right).is_empty() {
@@ -2150,9 +2154,9 @@ impl<'a> Extractor<'a> {
             }
             _ => return None,
         };
-        let name = match collection.kind() {
+        let name = match collection.kind_name() {
             "identifier" => self.t(collection),
-            "field_access" if collection.field("object")?.kind() == "this" => {
+            "field_access" if collection.field("object")?.kind_name() == "this" => {
                 self.t(collection.field("field")?)
             }
             _ => return None,
@@ -2169,12 +2173,12 @@ impl<'a> Extractor<'a> {
         let source = node
             .field("condition")
             .map(unwrap_expr)
-            .filter(|c| c.kind() == "method_invocation")
+            .filter(|c| c.kind_name() == "method_invocation")
             .and_then(|c| {
                 let name = self.t(c.field("name")?);
                 let object = c.field("object")?;
                 if matches!(name, "next" | "hasNext" | "hasMoreElements")
-                    && object.kind() == "identifier"
+                    && object.kind_name() == "identifier"
                 {
                     Some((
                         Some(self.t(object).to_string()),
@@ -2186,7 +2190,7 @@ impl<'a> Extractor<'a> {
                 }
             })
             .unwrap_or_default();
-        let kind = if node.kind() == "do_statement" {
+        let kind = if node.kind_name() == "do_statement" {
             "do"
         } else {
             "while"
@@ -2200,16 +2204,18 @@ impl<'a> Extractor<'a> {
     // ---------------------------------------------------------------- assignments
 
     fn record_assignment(&mut self, node: Node<'a>, ctx: &Ctx<'a>) {
-        let (name, value) = match node.kind() {
+        let (name, value) = match node.kind_name() {
             "variable_declarator" | "resource" => (node.field("name"), node.field("value")),
             "assignment_expression" => {
-                if node.field("operator").is_none_or(|o| o.kind() != "=") {
+                if node.field("operator").is_none_or(|o| o.kind_name() != "=") {
                     return;
                 }
                 let left = node.field("left");
-                let left = left.and_then(|l| match l.kind() {
+                let left = left.and_then(|l| match l.kind_name() {
                     "identifier" => Some(l),
-                    "field_access" if l.field("object").is_some_and(|o| o.kind() == "this") => {
+                    "field_access"
+                        if l.field("object").is_some_and(|o| o.kind_name() == "this") =>
+                    {
                         l.field("field")
                     }
                     _ => None,
@@ -2222,7 +2228,7 @@ impl<'a> Extractor<'a> {
             return;
         };
         let value = unwrap_expr(value);
-        if value.kind() != "method_invocation" {
+        if value.kind_name() != "method_invocation" {
             return;
         }
         if let Some(&call) = self.call_by_node.get(&value.id()) {
@@ -2245,7 +2251,7 @@ impl<'a> Extractor<'a> {
         }
         let body = named_children(node)
             .into_iter()
-            .find(|c| c.kind() == "class_body");
+            .find(|c| c.kind_name() == "class_body");
         for child in children(node) {
             if Some(child.id()) != body.map(|b| b.id()) {
                 self.walk(child, ctx, depth + 1);
@@ -2297,7 +2303,7 @@ impl<'a> Extractor<'a> {
             }
         }
         if DATASOURCE_OPEN_METHODS.contains(&name) && self.holder_is_connection(node) {
-            let api = if object.kind() == "this" {
+            let api = if object.kind_name() == "this" {
                 name.to_string()
             } else {
                 format!("{}.{name}", self.src.short(object, 60))
@@ -2312,7 +2318,7 @@ impl<'a> Extractor<'a> {
         let Some(p) = cur.parent() else {
             return false;
         };
-        let ty = match p.kind() {
+        let ty = match p.kind_name() {
             "variable_declarator" => p
                 .parent()
                 .and_then(|d| d.field("type"))
@@ -2320,10 +2326,10 @@ impl<'a> Extractor<'a> {
             "resource" => p.field("type").and_then(|t| simple_type(self.t(t))),
             "assignment_expression" if p.field("right").is_some_and(|r| r.id() == cur.id()) => {
                 match p.field("left") {
-                    Some(l) if l.kind() == "identifier" => {
+                    Some(l) if l.kind_name() == "identifier" => {
                         self.lookup(self.t(l)).and_then(|i| i.ty.clone())
                     }
-                    Some(l) if l.kind() == "field_access" => l
+                    Some(l) if l.kind_name() == "field_access" => l
                         .field("field")
                         .and_then(|f| self.lookup_field(self.t(f)))
                         .and_then(|i| i.ty.clone()),
@@ -2368,7 +2374,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn callee_label(&self, call: Node<'a>) -> String {
-        match call.kind() {
+        match call.kind_name() {
             "method_invocation" => call
                 .field("name")
                 .map(|n| self.t(n).to_string())
@@ -2391,7 +2397,7 @@ impl<'a> Extractor<'a> {
             return (None, Disposal::Never, false);
         };
         let escapes = |d: &str| Disposal::Escapes(d.to_string());
-        match parent.kind() {
+        match parent.kind_name() {
             "resource" => {
                 let name = parent.field("name").map(|n| self.t(n).to_string());
                 (
@@ -2406,7 +2412,7 @@ impl<'a> Extractor<'a> {
                 };
                 let decl = parent.parent();
                 if decl.is_some_and(|d| {
-                    matches!(d.kind(), "field_declaration" | "constant_declaration")
+                    matches!(d.kind_name(), "field_declaration" | "constant_declaration")
                 }) {
                     let d = escapes(&format!("stored in field `{name}`"));
                     return (Some(name), d, true);
@@ -2421,7 +2427,7 @@ impl<'a> Extractor<'a> {
                 let Some(left) = parent.field("left") else {
                     return (None, Disposal::Never, false);
                 };
-                match left.kind() {
+                match left.kind_name() {
                     "identifier" => {
                         let name = self.t(left).to_string();
                         if self.is_local(&name) {
@@ -2476,7 +2482,7 @@ impl<'a> Extractor<'a> {
             for c in n.children(&mut cursor) {
                 stack.push(c);
             }
-            if n.kind() != "identifier" || n.start_byte() < after || self.t(n) != name {
+            if n.kind_name() != "identifier" || n.start_byte() < after || self.t(n) != name {
                 continue;
             }
             let cur = climb(n);
@@ -2485,7 +2491,7 @@ impl<'a> Extractor<'a> {
             };
             let is = |field: &str| p.field(field).is_some_and(|f| f.id() == cur.id());
             let mut close_at: Option<Node<'a>> = None;
-            match p.kind() {
+            match p.kind_name() {
                 "method_invocation" if is("object") => {
                     let callee = p.field("name").map(|x| self.t(x)).unwrap_or("");
                     if CLOSE_METHODS.contains(&callee) {
@@ -2495,15 +2501,15 @@ impl<'a> Extractor<'a> {
                 "argument_list" => {
                     if let Some(g) = p.parent() {
                         let label = self.callee_label(g);
-                        if g.kind() == "method_invocation"
+                        if g.kind_name() == "method_invocation"
                             && RELEASE_FUNCTIONS.contains(&label.as_str())
                         {
                             close_at = Some(g);
-                        } else if g.kind() == "method_invocation"
+                        } else if g.kind_name() == "method_invocation"
                             && CONTAINER_METHODS.contains(&label.as_str())
                         {
                             strong.get_or_insert(format!("stored in a container via `{label}`"));
-                        } else if g.kind() == "object_creation_expression" {
+                        } else if g.kind_name() == "object_creation_expression" {
                             strong.get_or_insert(format!("passed to `{label}`"));
                         } else {
                             weak.get_or_insert(format!("passed to `{label}`"));
@@ -2524,7 +2530,7 @@ impl<'a> Extractor<'a> {
                 }
                 "assignment_expression" if is("right") => {
                     if let Some(l) = p.field("left") {
-                        match l.kind() {
+                        match l.kind_name() {
                             "identifier" if self.is_local(self.t(l)) => {
                                 weak.get_or_insert(format!("aliased to `{}`", self.t(l)));
                             }
@@ -2575,7 +2581,7 @@ impl<'a> Extractor<'a> {
             if p.id() == body.id() {
                 break;
             }
-            if p.kind() == "finally_clause" {
+            if p.kind_name() == "finally_clause" {
                 if let Some(t) = p.parent() {
                     if t.end_byte() > creation.start_byte() {
                         return true;
@@ -2621,7 +2627,7 @@ impl<'a> Extractor<'a> {
     /// The pieces of a string literal or a `+` concatenation holding one, and the nodes
     /// that are part of it.
     fn string_pieces(&self, node: Node<'a>) -> Option<(Vec<Piece>, Vec<usize>)> {
-        match node.kind() {
+        match node.kind_name() {
             "string_literal" => Some((vec![self.literal_piece(node)], vec![node.id()])),
             "binary_expression" if is_plus(node) => {
                 let mut operands = Vec::new();
@@ -2640,12 +2646,12 @@ impl<'a> Extractor<'a> {
                         operands.push(n);
                     }
                 }
-                if !operands.iter().any(|o| o.kind() == "string_literal") {
+                if !operands.iter().any(|o| o.kind_name() == "string_literal") {
                     return None;
                 }
                 let mut pieces = Vec::new();
                 for o in operands {
-                    if o.kind() == "string_literal" {
+                    if o.kind_name() == "string_literal" {
                         ids.push(o.id());
                         pieces.push(self.literal_piece(o));
                     } else if !matches!(pieces.last(), Some(Piece::Hole)) {
@@ -2872,18 +2878,18 @@ impl<'a> Extractor<'a> {
     fn assigned_var(&self, expr: Node<'a>) -> Option<String> {
         let cur = climb(expr);
         let p = cur.parent()?;
-        match p.kind() {
+        match p.kind_name() {
             "variable_declarator" if p.field("value").is_some_and(|v| v.id() == cur.id()) => {
                 Some(self.t(p.field("name")?).to_string())
             }
             "assignment_expression" if p.field("right").is_some_and(|v| v.id() == cur.id()) => {
-                if p.field("operator")?.kind() != "=" {
+                if p.field("operator")?.kind_name() != "=" {
                     return None;
                 }
                 let l = p.field("left")?;
-                match l.kind() {
+                match l.kind_name() {
                     "identifier" => Some(self.t(l).to_string()),
-                    "field_access" if l.field("object")?.kind() == "this" => {
+                    "field_access" if l.field("object")?.kind_name() == "this" => {
                         Some(self.t(l.field("field")?).to_string())
                     }
                     _ => None,
@@ -2897,13 +2903,16 @@ impl<'a> Extractor<'a> {
     fn is_sql_arg(&self, expr: Node<'a>) -> bool {
         let mut cur = expr;
         while let Some(p) = cur.parent() {
-            if matches!(p.kind(), "parenthesized_expression" | "cast_expression") {
+            if matches!(
+                p.kind_name(),
+                "parenthesized_expression" | "cast_expression"
+            ) {
                 cur = p;
             } else {
                 break;
             }
         }
-        let Some(list) = cur.parent().filter(|p| p.kind() == "argument_list") else {
+        let Some(list) = cur.parent().filter(|p| p.kind_name() == "argument_list") else {
             return false;
         };
         if named_children(list).first().map(|f| f.id()) != Some(cur.id()) {
@@ -2920,9 +2929,11 @@ impl<'a> Extractor<'a> {
         if let Some(&i) = self.str_by_node.get(&arg.id()) {
             return Some(i);
         }
-        let name = match arg.kind() {
+        let name = match arg.kind_name() {
             "identifier" => self.t(arg),
-            "field_access" if arg.field("object")?.kind() == "this" => self.t(arg.field("field")?),
+            "field_access" if arg.field("object")?.kind_name() == "this" => {
+                self.t(arg.field("field")?)
+            }
             _ => return None,
         };
         for key in [(ctx.function, name.to_string()), (None, name.to_string())] {
@@ -2954,7 +2965,7 @@ impl<'a> Extractor<'a> {
             if hops > 64 {
                 return None;
             }
-            cur = match n.kind() {
+            cur = match n.kind_name() {
                 "method_invocation" => {
                     if let Some(&s) = self.carrier_str.get(&n.id()) {
                         return Some(s);
@@ -2962,7 +2973,7 @@ impl<'a> Extractor<'a> {
                     n.field("object")
                 }
                 "identifier" => self.lookup(self.t(n)).and_then(|i| i.value),
-                "field_access" if n.field("object").is_some_and(|o| o.kind() == "this") => {
+                "field_access" if n.field("object").is_some_and(|o| o.kind_name() == "this") => {
                     let field = self.t(n.field("field")?);
                     self.lookup_field(field).and_then(|i| i.value)
                 }

@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use super::common::FieldExt;
+use super::common::KindExt;
+
+use super::common::{FieldExt, IdMap};
 
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
@@ -700,7 +702,7 @@ fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usi
     } else {
         tree_sitter_javascript::LANGUAGE.into()
     };
-    let Some(tree) = super::common::parse_tree(&mut file, text, &grammar) else {
+    let Some((tree, _kind_names)) = super::common::parse_tree(&mut file, text, &grammar) else {
         return file;
     };
     let source = Source::new(text);
@@ -770,6 +772,8 @@ struct Extractor<'s, 't> {
     call_at: HashMap<(usize, usize), usize>,
     string_at: HashMap<(usize, usize), usize>,
     max_depth: usize,
+    /// Node id -> parent, for every node (filled by the pre-pass).
+    parents: IdMap<Node<'t>>,
 }
 
 fn range(node: Node) -> (usize, usize) {
@@ -789,21 +793,19 @@ fn is_function(kind: &str) -> bool {
 }
 
 fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment" && c.kind() != "html_comment")
-        .collect()
+    let mut children = super::common::children_of(node, true);
+    children.retain(|c| c.kind_name() != "comment" && c.kind_name() != "html_comment");
+    children
 }
 
 fn children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).collect()
+    super::common::children_of(node, false)
 }
 
 /// Without parentheses and TypeScript type wrappers (`as`, `!`, `satisfies`, `<T>x`).
 fn unwrap_expr(mut node: Node) -> Node {
     for _ in 0..200 {
-        let next = match node.kind() {
+        let next = match node.kind_name() {
             "parenthesized_expression"
             | "as_expression"
             | "satisfies_expression"
@@ -823,7 +825,7 @@ fn unwrap_expr(mut node: Node) -> Node {
 fn unwrap_await(mut node: Node) -> Node {
     for _ in 0..200 {
         node = unwrap_expr(node);
-        if node.kind() == "await_expression" {
+        if node.kind_name() == "await_expression" {
             match named_children(node).into_iter().next() {
                 Some(inner) => node = inner,
                 None => return node,
@@ -835,31 +837,11 @@ fn unwrap_await(mut node: Node) -> Node {
     node
 }
 
-/// The parent, skipping parentheses and type wrappers.
-fn logical_parent(node: Node) -> Option<(Node, Node)> {
-    let mut child = node;
-    let mut parent = node.parent()?;
-    for _ in 0..200 {
-        match parent.kind() {
-            "parenthesized_expression"
-            | "as_expression"
-            | "satisfies_expression"
-            | "non_null_expression"
-            | "type_assertion" => {
-                child = parent;
-                parent = parent.parent()?;
-            }
-            _ => return Some((child, parent)),
-        }
-    }
-    Some((child, parent))
-}
-
 /// The function expression of a call, without TypeScript's `await f<T>()` misparse
 /// (`call(function: await_expression(f))`), and whether that wrapping awaited it.
 fn call_function(call: Node) -> Option<(Node, bool)> {
     let func = call.field("function")?;
-    if func.kind() == "await_expression" {
+    if func.kind_name() == "await_expression" {
         if let Some(inner) = named_children(func).into_iter().next() {
             return Some((inner, true));
         }
@@ -932,6 +914,34 @@ fn strip_quotes(text: &str) -> &str {
 }
 
 impl<'s, 't> Extractor<'s, 't> {
+    /// The parent, from the map of the pre-pass (`Node::parent` searches down from the
+    /// root, which costs more than the rest of the extraction on large files).
+    fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        match self.parents.get(&node.id()) {
+            Some(parent) => Some(*parent),
+            None => node.parent(),
+        }
+    }
+
+    /// The parent, skipping parentheses and type wrappers.
+    fn logical_parent(&self, node: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+        let mut child = node;
+        let mut parent = self.parent(node)?;
+        for _ in 0..200 {
+            match parent.kind_name() {
+                "parenthesized_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "non_null_expression"
+                | "type_assertion" => {
+                    child = parent;
+                    parent = self.parent(parent)?;
+                }
+                _ => return Some((child, parent)),
+            }
+        }
+        Some((child, parent))
+    }
     fn new(src: &'s Source<'s>, root: Node<'t>, file: AppFile) -> Self {
         Extractor {
             src,
@@ -945,6 +955,7 @@ impl<'s, 't> Extractor<'s, 't> {
             call_at: HashMap::new(),
             string_at: HashMap::new(),
             max_depth: MAX_DEPTH,
+            parents: IdMap::default(),
         }
     }
 
@@ -956,26 +967,13 @@ impl<'s, 't> Extractor<'s, 't> {
         self.src.short(node, max)
     }
 
-    /// All nodes in document order (explicit stack: no recursion).
-    fn preorder(&self, root: Node<'t>) -> Vec<Node<'t>> {
-        let mut out = Vec::new();
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            out.push(node);
-            let kids = children(node);
-            for child in kids.into_iter().rev() {
-                stack.push(child);
-            }
-        }
-        out
-    }
-
     // ── Pre-pass: comments, imports, handles, models, string declarations ──────────────
 
     fn prepass(&mut self) {
-        let nodes = self.preorder(self.root);
+        let (nodes, parents) = super::common::preorder(self.root);
+        self.parents = parents;
         for &node in &nodes {
-            match node.kind() {
+            match node.kind_name() {
                 "comment" | "html_comment" => {
                     let line = self.src.start(node).line;
                     self.file.comments.push(Comment {
@@ -988,7 +986,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 "class_declaration" | "class" | "abstract_class_declaration" => {
                     let heritage = children(node)
                         .into_iter()
-                        .find(|c| c.kind() == "class_heritage");
+                        .find(|c| c.kind_name() == "class_heritage");
                     if let (Some(name), Some(heritage)) = (node.field("name"), heritage) {
                         let h = self.text(heritage);
                         if h.contains("Model") || h.contains("BaseEntity") {
@@ -1000,12 +998,12 @@ impl<'s, 't> Extractor<'s, 't> {
             }
         }
         for &node in &nodes {
-            match node.kind() {
+            match node.kind_name() {
                 "variable_declarator" => {
                     let (Some(name), value) = (node.field("name"), node.field("value")) else {
                         continue;
                     };
-                    if name.kind() == "object_pattern" {
+                    if name.kind_name() == "object_pattern" {
                         // const { User, Post } = db / models / sequelize.models
                         let from_container = value
                             .and_then(|v| self.last_name(unwrap_await(v)))
@@ -1014,7 +1012,8 @@ impl<'s, 't> Extractor<'s, 't> {
                                 l == "models" || MODEL_CONTAINERS.contains(&l.as_str())
                             });
                         if from_container
-                            && value.is_some_and(|v| unwrap_await(v).kind() != "call_expression")
+                            && value
+                                .is_some_and(|v| unwrap_await(v).kind_name() != "call_expression")
                         {
                             for model in self.pattern_names(name) {
                                 if is_capitalised(&model) {
@@ -1023,7 +1022,7 @@ impl<'s, 't> Extractor<'s, 't> {
                             }
                         }
                     }
-                    if name.kind() != "identifier" {
+                    if name.kind_name() != "identifier" {
                         continue;
                     }
                     let name_text = self.text(name).to_string();
@@ -1052,7 +1051,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     else {
                         continue;
                     };
-                    let name = match left.kind() {
+                    let name = match left.kind_name() {
                         "identifier" => Some(self.text(left).to_string()),
                         "member_expression" => left
                             .field("property")
@@ -1073,7 +1072,7 @@ impl<'s, 't> Extractor<'s, 't> {
                         .or_else(|| node.field("property"));
                     let Some(name) = name else { continue };
                     if !matches!(
-                        name.kind(),
+                        name.kind_name(),
                         "identifier" | "property_identifier" | "private_property_identifier"
                     ) {
                         continue;
@@ -1092,12 +1091,12 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn has_function_ancestor(&self, node: Node) -> bool {
-        let mut current = node.parent();
+        let mut current = self.parent(node);
         while let Some(n) = current {
-            if is_function(n.kind()) {
+            if is_function(n.kind_name()) {
                 return true;
             }
-            current = n.parent();
+            current = self.parent(n);
         }
         false
     }
@@ -1108,18 +1107,18 @@ impl<'s, 't> Extractor<'s, 't> {
         };
         let module = strip_quotes(self.text(source)).to_string();
         for child in named_children(node) {
-            if child.kind() != "import_clause" {
+            if child.kind_name() != "import_clause" {
                 continue;
             }
             for part in named_children(child) {
-                match part.kind() {
+                match part.kind_name() {
                     "identifier" => {
                         self.bindings
                             .insert(self.text(part).to_string(), module.clone());
                     }
                     "namespace_import" => {
                         for id in named_children(part) {
-                            if id.kind() == "identifier" {
+                            if id.kind_name() == "identifier" {
                                 self.bindings
                                     .insert(self.text(id).to_string(), module.clone());
                             }
@@ -1149,7 +1148,7 @@ impl<'s, 't> Extractor<'s, 't> {
             return;
         };
         let fname = self.text(func);
-        if fname != "require" && func.kind() != "import" {
+        if fname != "require" && func.kind_name() != "import" {
             return;
         }
         let Some(args) = node.field("arguments") else {
@@ -1158,17 +1157,17 @@ impl<'s, 't> Extractor<'s, 't> {
         let Some(first) = named_children(args).into_iter().next() else {
             return;
         };
-        if first.kind() != "string" {
+        if first.kind_name() != "string" {
             return;
         }
         let module = strip_quotes(self.text(first)).to_string();
         // const x = require('m') / require('m').default / require('m')(config) / await import('m')
         let mut holder = node;
         for _ in 0..4 {
-            let Some((child, parent)) = logical_parent(holder) else {
+            let Some((child, parent)) = self.logical_parent(holder) else {
                 break;
             };
-            match parent.kind() {
+            match parent.kind_name() {
                 "member_expression" | "await_expression" => holder = parent,
                 "call_expression" if parent.field("function") == Some(child) => holder = parent,
                 "variable_declarator" => {
@@ -1216,7 +1215,7 @@ impl<'s, 't> Extractor<'s, 't> {
         match qualifier {
             Some(q) => {
                 let q = unwrap_expr(q);
-                let qname = match q.kind() {
+                let qname = match q.kind_name() {
                     "identifier" => self.text(q).to_string(),
                     "member_expression" => q
                         .field("property")
@@ -1270,7 +1269,7 @@ impl<'s, 't> Extractor<'s, 't> {
     /// `pool.request()`, `knex(config)`, `new PrismaClient()`, `getRepository(User)`...
     fn handle_of_value(&self, value: Node) -> Option<Handle> {
         let v = unwrap_await(value);
-        match v.kind() {
+        match v.kind_name() {
             "new_expression" => {
                 let ctor = v.field("constructor")?;
                 let (qualifier, name) = self.split_name(ctor);
@@ -1302,7 +1301,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     "connect" => {
                         let q = qualifier?;
                         let q = unwrap_await(q);
-                        if q.kind() == "new_expression" {
+                        if q.kind_name() == "new_expression" {
                             return self.handle_of_value(q);
                         }
                         let qname = self.last_name(q)?;
@@ -1342,7 +1341,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                     _ => {
                         // require('knex')(config)
-                        if func.kind() == "call_expression"
+                        if func.kind_name() == "call_expression"
                             && self.text(func).starts_with("require")
                             && self.text(func).contains("knex")
                         {
@@ -1360,7 +1359,7 @@ impl<'s, 't> Extractor<'s, 't> {
     /// `sequelize.define(...)`, `mongoose.model(...)`, `class extends Model`: Some(true).
     fn model_definition(&self, value: Node) -> Option<bool> {
         let v = unwrap_await(value);
-        match v.kind() {
+        match v.kind_name() {
             "call_expression" => {
                 let (func, _) = call_function(v)?;
                 let (qualifier, name) = self.split_name(func);
@@ -1369,7 +1368,7 @@ impl<'s, 't> Extractor<'s, 't> {
             "class" => {
                 let heritage = children(v)
                     .into_iter()
-                    .find(|c| c.kind() == "class_heritage")?;
+                    .find(|c| c.kind_name() == "class_heritage")?;
                 let h = self.text(heritage);
                 Some(h.contains("Model") || h.contains("BaseEntity"))
             }
@@ -1380,7 +1379,7 @@ impl<'s, 't> Extractor<'s, 't> {
     /// `a.b.C` -> (Some(a.b), "C"); `C` -> (None, "C").
     fn split_name(&self, node: Node<'t>) -> (Option<Node<'t>>, String) {
         let node = unwrap_expr(node);
-        match node.kind() {
+        match node.kind_name() {
             "member_expression" => {
                 let name = node
                     .field("property")
@@ -1407,7 +1406,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let mut deepest = None;
         let mut n = node;
         for _ in 0..500 {
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" | "property_identifier" | "private_property_identifier" => {
                     names.push(self.text(n).trim_start_matches('#').to_string());
                     break;
@@ -1427,7 +1426,7 @@ impl<'s, 't> Extractor<'s, 't> {
                         break;
                     };
                     let func = unwrap_expr(func);
-                    if func.kind() == "member_expression" {
+                    if func.kind_name() == "member_expression" {
                         if let Some(p) = func.field("property") {
                             member_calls.push(self.text(p).to_string());
                         }
@@ -1466,7 +1465,7 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn is_string_literal(node: Node) -> bool {
-        matches!(node.kind(), "string" | "template_string")
+        matches!(node.kind_name(), "string" | "template_string")
     }
 
     /// Operands of a `+` chain (iteratively, left to right).
@@ -1475,7 +1474,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             let inner = unwrap_expr(n);
-            if inner.kind() == "binary_expression"
+            if inner.kind_name() == "binary_expression"
                 && inner.field("operator").is_some_and(|o| self.text(o) == "+")
             {
                 if let (Some(l), Some(r)) = (inner.field("left"), inner.field("right")) {
@@ -1491,7 +1490,7 @@ impl<'s, 't> Extractor<'s, 't> {
 
     /// A string, template, or `+` concatenation with a literal part.
     fn is_string_expr(&self, node: Node<'t>) -> bool {
-        match node.kind() {
+        match node.kind_name() {
             "string" | "template_string" => true,
             "binary_expression" => self
                 .plus_operands(node)
@@ -1503,7 +1502,7 @@ impl<'s, 't> Extractor<'s, 't> {
 
     /// Text with non-literal parts as `$1`, and segments mapping literal runs to the file.
     fn build_string(&self, node: Node<'t>) -> Option<StringLit> {
-        let operands = if node.kind() == "binary_expression" {
+        let operands = if node.kind_name() == "binary_expression" {
             self.plus_operands(node)
         } else {
             vec![node]
@@ -1527,7 +1526,7 @@ impl<'s, 't> Extractor<'s, 't> {
         };
         for op in operands {
             let op = unwrap_expr(op);
-            match op.kind() {
+            match op.kind_name() {
                 "string" => {
                     let (start, end) = range(op);
                     if end >= start + 2 {
@@ -1544,7 +1543,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     };
                     let mut cursor = start + 1;
                     for child in children(op) {
-                        if child.kind() == "template_substitution" {
+                        if child.kind_name() == "template_substitution" {
                             run(&mut text, &mut segments, cursor, child.start_byte());
                             text.push_str(PLACEHOLDER);
                             cursor = child.end_byte();
@@ -1573,16 +1572,15 @@ impl<'s, 't> Extractor<'s, 't> {
     // ── Walk ───────────────────────────────────────────────────────────────────────────
 
     fn walk_children(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
-        for child in children(node) {
-            self.walk(child, ctx, depth + 1);
-        }
+        // `walk` ignores anonymous nodes.
+        super::common::for_each_child(node, true, |child| self.walk(child, ctx, depth + 1));
     }
 
     fn walk(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
         if depth > self.max_depth || !node.is_named() {
             return;
         }
-        match node.kind() {
+        match node.kind_name() {
             k if is_function(k) => self.function(node, ctx, depth),
             "class_declaration" | "class" | "abstract_class_declaration" => {
                 let mut inner = ctx.clone();
@@ -1590,8 +1588,8 @@ impl<'s, 't> Extractor<'s, 't> {
                     .field("name")
                     .map(|n| self.text(n).to_string())
                     .or_else(|| {
-                        let (_, parent) = logical_parent(node)?;
-                        (parent.kind() == "variable_declarator")
+                        let (_, parent) = self.logical_parent(node)?;
+                        (parent.kind_name() == "variable_declarator")
                             .then(|| parent.field("name").map(|n| self.text(n).to_string()))
                             .flatten()
                     });
@@ -1603,7 +1601,7 @@ impl<'s, 't> Extractor<'s, 't> {
             "for_statement" => self.for_statement(node, ctx, depth),
             "for_in_statement" => self.for_in(node, ctx, depth),
             "while_statement" | "do_statement" => {
-                let kind = if node.kind() == "while_statement" {
+                let kind = if node.kind_name() == "while_statement" {
                     "while"
                 } else {
                     "do...while"
@@ -1627,9 +1625,9 @@ impl<'s, 't> Extractor<'s, 't> {
                 self.string_expr(node, ctx);
                 for op in self.plus_operands(node) {
                     let inner = unwrap_expr(op);
-                    if inner.kind() == "template_string" {
+                    if inner.kind_name() == "template_string" {
                         self.walk_substitutions(inner, ctx, depth);
-                    } else if inner.kind() != "string" {
+                    } else if inner.kind_name() != "string" {
                         self.walk(op, ctx, depth + 1);
                     }
                 }
@@ -1637,7 +1635,9 @@ impl<'s, 't> Extractor<'s, 't> {
             "variable_declarator" => {
                 let mut inner = ctx.clone();
                 if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
-                    if unwrap_expr(value).kind() == "object" && name.kind() == "identifier" {
+                    if unwrap_expr(value).kind_name() == "object"
+                        && name.kind_name() == "identifier"
+                    {
                         inner.class = Some(self.text(name).to_string());
                     }
                 }
@@ -1655,7 +1655,7 @@ impl<'s, 't> Extractor<'s, 't> {
 
     fn walk_substitutions(&mut self, template: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
         for child in children(template) {
-            if child.kind() == "template_substitution" {
+            if child.kind_name() == "template_substitution" {
                 self.walk_children(child, ctx, depth + 1);
             }
         }
@@ -1702,7 +1702,7 @@ impl<'s, 't> Extractor<'s, 't> {
             start: self.src.start(node),
             end: self.src.end(node),
             body,
-            is_async: children(node).iter().any(|c| c.kind() == "async"),
+            is_async: children(node).iter().any(|c| c.kind_name() == "async"),
         });
         let inner = Ctx {
             function: Some(index),
@@ -1723,7 +1723,7 @@ impl<'s, 't> Extractor<'s, 't> {
         };
         named_children(params)
             .into_iter()
-            .filter(|p| p.field("pattern").is_none_or(|x| x.kind() != "this"))
+            .filter(|p| p.field("pattern").is_none_or(|x| x.kind_name() != "this"))
             .collect()
     }
 
@@ -1737,7 +1737,7 @@ impl<'s, 't> Extractor<'s, 't> {
             if steps > 10_000 {
                 break;
             }
-            match p.kind() {
+            match p.kind_name() {
                 "identifier" | "shorthand_property_identifier_pattern" => {
                     out.push(self.text(p).to_string())
                 }
@@ -1771,7 +1771,7 @@ impl<'s, 't> Extractor<'s, 't> {
         if let Some(name) = node.field("name") {
             return strip_quotes(self.text(name)).to_string();
         }
-        let Some((child, parent)) = logical_parent(node) else {
+        let Some((child, parent)) = self.logical_parent(node) else {
             return "<anonymous>".into();
         };
         let named = |n: Option<Node>| {
@@ -1781,13 +1781,15 @@ impl<'s, 't> Extractor<'s, 't> {
                     .to_string()
             })
         };
-        let name = match parent.kind() {
-            "variable_declarator" => {
-                named(parent.field("name").filter(|n| n.kind() == "identifier"))
-            }
+        let name = match parent.kind_name() {
+            "variable_declarator" => named(
+                parent
+                    .field("name")
+                    .filter(|n| n.kind_name() == "identifier"),
+            ),
             "assignment_expression" if parent.field("right") == Some(child) => {
                 let left = parent.field("left");
-                match left.map(|l| l.kind()) {
+                match left.map(|l| l.kind_name()) {
                     Some("identifier") => named(left),
                     Some("member_expression") => {
                         let text = left.map(|l| self.text(l)).unwrap_or("");
@@ -1807,15 +1809,17 @@ impl<'s, 't> Extractor<'s, 't> {
             "export_statement" => Some("default".to_string()),
             "arguments" => {
                 // const handler = asyncHandler(async (req, res) => ...): the wrapper's variable.
-                let call = parent.parent().filter(|c| c.kind() == "call_expression");
+                let call = self
+                    .parent(parent)
+                    .filter(|c| c.kind_name() == "call_expression");
                 let bare = call
                     .and_then(call_function)
-                    .is_some_and(|(f, _)| f.kind() == "identifier");
+                    .is_some_and(|(f, _)| f.kind_name() == "identifier");
                 let first = named_children(parent).into_iter().next() == Some(child);
                 let wrapped = match (call, bare && first) {
-                    (Some(call), true) => match logical_parent(call) {
-                        Some((_, decl)) if decl.kind() == "variable_declarator" => {
-                            named(decl.field("name").filter(|n| n.kind() == "identifier"))
+                    (Some(call), true) => match self.logical_parent(call) {
+                        Some((_, decl)) if decl.kind_name() == "variable_declarator" => {
+                            named(decl.field("name").filter(|n| n.kind_name() == "identifier"))
                         }
                         _ => None,
                     },
@@ -1829,7 +1833,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     if let Some(route) = named_children(parent)
                         .into_iter()
                         .next()
-                        .filter(|a| a.kind() == "string")
+                        .filter(|a| a.kind_name() == "string")
                     {
                         label = format!("{label}({})", self.short(route, 40));
                     }
@@ -1845,17 +1849,17 @@ impl<'s, 't> Extractor<'s, 't> {
     /// A function literal passed as an iteration callback: (kind, source expression, index of
     /// the element parameter).
     fn loop_callback(&self, node: Node<'t>) -> Option<(String, Node<'t>, usize)> {
-        let args = node.parent()?;
-        if args.kind() != "arguments" {
+        let args = self.parent(node)?;
+        if args.kind_name() != "arguments" {
             return None;
         }
-        let call = args.parent()?;
-        if call.kind() != "call_expression" {
+        let call = self.parent(args)?;
+        if call.kind_name() != "call_expression" {
             return None;
         }
         let (func, _) = call_function(call)?;
         let func = unwrap_expr(func);
-        if func.kind() != "member_expression" {
+        if func.kind_name() != "member_expression" {
             return None;
         }
         let method = self.text(func.field("property")?);
@@ -1887,11 +1891,11 @@ impl<'s, 't> Extractor<'s, 't> {
 
     /// `Promise.all(<call>)`: "all".
     fn promise_combinator(&self, call: Node) -> Option<String> {
-        let (_, args) = logical_parent(call)?;
-        if args.kind() != "arguments" {
+        let (_, args) = self.logical_parent(call)?;
+        if args.kind_name() != "arguments" {
             return None;
         }
-        let outer = args.parent()?;
+        let outer = self.parent(args)?;
         let (func, _) = call_function(outer)?;
         let (qualifier, name) = self.split_name(func);
         let q = qualifier?;
@@ -1903,7 +1907,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let text = Some(self.short(expr, 120));
         let mut e = unwrap_await(expr);
         for _ in 0..20 {
-            let next = match e.kind() {
+            let next = match e.kind_name() {
                 "call_expression" => {
                     let Some((func, _)) = call_function(e) else {
                         break;
@@ -1930,7 +1934,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 "array" => {
                     let items = named_children(e);
                     match items.as_slice() {
-                        [one] if one.kind() == "spread_element" => {
+                        [one] if one.kind_name() == "spread_element" => {
                             named_children(*one).into_iter().next()
                         }
                         _ => None,
@@ -1943,12 +1947,12 @@ impl<'s, 't> Extractor<'s, 't> {
                 None => break,
             }
         }
-        match e.kind() {
+        match e.kind_name() {
             "call_expression" => (text, self.call_at.get(&range(e)).copied(), None),
             "identifier" => (text, None, Some(self.text(e).to_string())),
             "member_expression" => {
                 let object = e.field("object");
-                if object.is_some_and(|o| o.kind() == "this") {
+                if object.is_some_and(|o| o.kind_name() == "this") {
                     let prop = e.field("property").map(|p| self.text(p)).unwrap_or("");
                     (text, None, Some(format!("this.{prop}")))
                 } else {
@@ -1991,7 +1995,7 @@ impl<'s, 't> Extractor<'s, 't> {
         let mut variables = Vec::new();
         if let Some(init) = initializer {
             for decl in named_children(init) {
-                if decl.kind() == "variable_declarator" {
+                if decl.kind_name() == "variable_declarator" {
                     if let Some(name) = decl.field("name") {
                         variables.extend(self.pattern_names(name));
                     }
@@ -2015,7 +2019,7 @@ impl<'s, 't> Extractor<'s, 't> {
             self.walk(r, ctx, depth + 1);
         }
         let of = node.field("operator").is_some_and(|o| self.text(o) == "of");
-        let awaited = children(node).iter().any(|c| c.kind() == "await");
+        let awaited = children(node).iter().any(|c| c.kind_name() == "await");
         let kind = match (of, awaited) {
             (true, true) => "for await...of",
             (true, false) => "for...of",
@@ -2040,7 +2044,7 @@ impl<'s, 't> Extractor<'s, 't> {
     fn call_info(&self, node: Node<'t>) -> Option<CallInfo<'t>> {
         let (func, quirk_awaited) = call_function(node)?;
         let func = unwrap_expr(func);
-        let callee = match func.kind() {
+        let callee = match func.kind_name() {
             "identifier" => self.text(func).to_string(),
             "member_expression" => func
                 .field("property")
@@ -2050,7 +2054,7 @@ impl<'s, 't> Extractor<'s, 't> {
             "super" => "super".to_string(),
             _ => self.short(func, 40),
         };
-        let receiver = if func.kind() == "member_expression" {
+        let receiver = if func.kind_name() == "member_expression" {
             func.field("object")
         } else {
             None
@@ -2061,12 +2065,14 @@ impl<'s, 't> Extractor<'s, 't> {
         };
         let arguments = node.field("arguments");
         let (args, template) = match arguments {
-            Some(a) if a.kind() == "template_string" => (vec![a], Some(a)),
+            Some(a) if a.kind_name() == "template_string" => (vec![a], Some(a)),
             Some(a) => (named_children(a), None),
             None => (Vec::new(), None),
         };
         let awaited = quirk_awaited
-            || logical_parent(node).is_some_and(|(_, p)| p.kind() == "await_expression");
+            || self
+                .logical_parent(node)
+                .is_some_and(|(_, p)| p.kind_name() == "await_expression");
         Some(CallInfo {
             func,
             callee,
@@ -2129,7 +2135,7 @@ impl<'s, 't> Extractor<'s, 't> {
     /// template, a `{ text }` / `{ sql }` config, or a variable declared from one.
     fn sql_argument(&mut self, arg: Node<'t>, call: Node<'t>, ctx: &Ctx<'t>) -> Option<usize> {
         let a = unwrap_expr(arg);
-        match a.kind() {
+        match a.kind_name() {
             "string" | "template_string" | "binary_expression" => {
                 if !self.is_string_expr(a) {
                     return None;
@@ -2139,18 +2145,18 @@ impl<'s, 't> Extractor<'s, 't> {
             "call_expression" => {
                 let template = a
                     .field("arguments")
-                    .filter(|t| t.kind() == "template_string")?;
+                    .filter(|t| t.kind_name() == "template_string")?;
                 self.push_sql_string(template, ctx.function)
             }
             "object" => {
                 let pair = named_children(a).into_iter().find(|p| {
-                    p.kind() == "pair"
+                    p.kind_name() == "pair"
                         && p.field("key")
                             .is_some_and(|k| matches!(strip_quotes(self.text(k)), "text" | "sql"))
                 })?;
                 // One level only: `{ text: sql }`, never nested objects.
                 let value = unwrap_expr(pair.field("value")?);
-                if value.kind() == "object" {
+                if value.kind_name() == "object" {
                     return None;
                 }
                 self.sql_argument(value, call, ctx)
@@ -2255,7 +2261,7 @@ impl<'s, 't> Extractor<'s, 't> {
             return false;
         };
         let a = unwrap_await(*first);
-        match a.kind() {
+        match a.kind_name() {
             "string"
             | "template_string"
             | "binary_expression"
@@ -2266,7 +2272,7 @@ impl<'s, 't> Extractor<'s, 't> {
             "call_expression" => {
                 let tagged = a
                     .field("arguments")
-                    .is_some_and(|t| t.kind() == "template_string");
+                    .is_some_and(|t| t.kind_name() == "template_string");
                 if tagged {
                     let tag = call_function(a)
                         .map(|(f, _)| self.split_name(f).1)
@@ -2277,7 +2283,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 }
             }
             "object" => named_children(a).into_iter().any(|p| {
-                p.kind() == "pair"
+                p.kind_name() == "pair"
                     && p.field("key")
                         .is_some_and(|k| matches!(strip_quotes(self.text(k)), "text" | "sql"))
             }),
@@ -2310,12 +2316,12 @@ impl<'s, 't> Extractor<'s, 't> {
         let first = info.args.first().copied();
         let last = info.chain.last().map(String::as_str);
         // `xs.find(x => ...)`, `list.count(fn)`: array / collection methods, not ORM calls.
-        let callback_first = first.is_some_and(|a| is_function(unwrap_expr(a).kind()));
+        let callback_first = first.is_some_and(|a| is_function(unwrap_expr(a).kind_name()));
 
         // postgres.js / @vercel/postgres: sql`...`, sql.unsafe(text).
         if info.receiver.is_none()
             && info.template.is_some()
-            && info.func.kind() == "identifier"
+            && info.func.kind_name() == "identifier"
             && self.is_sql_tag(method)
         {
             return Some(DbMatch {
@@ -2341,7 +2347,7 @@ impl<'s, 't> Extractor<'s, 't> {
             if let (Some(kind), false) = (lookup(PRISMA_MODEL_METHODS, method), callback_first) {
                 let receiver_is_member = info
                     .receiver
-                    .is_some_and(|r| unwrap_expr(r).kind() == "member_expression");
+                    .is_some_and(|r| unwrap_expr(r).kind_name() == "member_expression");
                 if receiver_is_member
                     && !is_capitalised(model)
                     && !model.starts_with('$')
@@ -2556,10 +2562,12 @@ impl<'s, 't> Extractor<'s, 't> {
         if BUILTIN_GLOBALS.contains(&last.as_str()) {
             return None;
         }
-        let is_this_member = receiver.kind() == "member_expression"
-            && receiver.field("object").is_some_and(|o| o.kind() == "this");
-        let plain = receiver.kind() == "identifier";
-        let container = receiver.kind() == "member_expression"
+        let is_this_member = receiver.kind_name() == "member_expression"
+            && receiver
+                .field("object")
+                .is_some_and(|o| o.kind_name() == "this");
+        let plain = receiver.kind_name() == "identifier";
+        let container = receiver.kind_name() == "member_expression"
             && info.chain.len() >= 2
             && MODEL_CONTAINERS.contains(
                 &info.chain[info.chain.len() - 2]
@@ -2604,12 +2612,12 @@ impl<'s, 't> Extractor<'s, 't> {
     /// knex / drizzle: the materialised outermost call of a builder chain.
     fn knex(&self, node: Node<'t>, info: &CallInfo<'t>) -> Option<DbMatch<'t>> {
         // Only the outermost call of a chain.
-        if let Some((child, parent)) = logical_parent(node) {
-            if parent.kind() == "member_expression"
+        if let Some((child, parent)) = self.logical_parent(node) {
+            if parent.kind_name() == "member_expression"
                 && parent.field("object") == Some(child)
                 && parent
                     .parent()
-                    .is_some_and(|g| g.kind() == "call_expression")
+                    .is_some_and(|g| g.kind_name() == "call_expression")
             {
                 return None;
             }
@@ -2620,25 +2628,27 @@ impl<'s, 't> Extractor<'s, 't> {
         let is_root_name =
             |n: &str| KNEX_ROOT_NAMES.contains(&n) || self.handles.get(n) == Some(&Handle::Knex);
         let root_args = root_call.field("arguments").map(|a| {
-            if a.kind() == "template_string" {
+            if a.kind_name() == "template_string" {
                 1
             } else {
                 named_children(a).len()
             }
         });
         let mut root_method = None;
-        let rooted = match root_func.kind() {
+        let rooted = match root_func.kind_name() {
             "identifier" => is_root_name(self.text(root_func)) && root_args.unwrap_or(0) >= 1,
             "member_expression" => {
                 let object = unwrap_expr(root_func.field("object")?);
                 let prop = self.text(root_func.field("property")?);
-                if object.kind() == "this" {
+                if object.kind_name() == "this" {
                     is_root_name(prop) && root_args.unwrap_or(0) >= 1
                 } else {
-                    let object_name = match object.kind() {
+                    let object_name = match object.kind_name() {
                         "identifier" => Some(self.text(object)),
                         "member_expression"
-                            if object.field("object").is_some_and(|o| o.kind() == "this") =>
+                            if object
+                                .field("object")
+                                .is_some_and(|o| o.kind_name() == "this") =>
                         {
                             object.field("property").map(|p| self.text(p))
                         }
@@ -2701,13 +2711,15 @@ impl<'s, 't> Extractor<'s, 't> {
     fn is_subquery(&self, node: Node) -> bool {
         let mut current = node;
         for _ in 0..50 {
-            let Some((_, parent)) = logical_parent(current) else {
+            let Some((_, parent)) = self.logical_parent(current) else {
                 return false;
             };
-            match parent.kind() {
+            match parent.kind_name() {
                 "array" | "spread_element" => current = parent,
                 "arguments" => {
-                    return !parent.parent().is_some_and(|call| self.promise_call(call));
+                    return !self
+                        .parent(parent)
+                        .is_some_and(|call| self.promise_call(call));
                 }
                 _ => return false,
             }
@@ -2726,7 +2738,7 @@ impl<'s, 't> Extractor<'s, 't> {
     // ── Assignments ────────────────────────────────────────────────────────────────────
 
     fn assignment(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
-        let (target, value) = if node.kind() == "variable_declarator" {
+        let (target, value) = if node.kind_name() == "variable_declarator" {
             (node.field("name"), node.field("value"))
         } else {
             (node.field("left"), node.field("right"))
@@ -2735,13 +2747,13 @@ impl<'s, 't> Extractor<'s, 't> {
             return;
         };
         let v = unwrap_await(value);
-        if v.kind() != "call_expression" {
+        if v.kind_name() != "call_expression" {
             return;
         }
         let Some(&call) = self.call_at.get(&range(v)) else {
             return;
         };
-        let names = match target.kind() {
+        let names = match target.kind_name() {
             "identifier" => vec![self.text(target).to_string()],
             "member_expression" => vec![self.short(target, 80)],
             _ => self.pattern_names(target),
@@ -2796,7 +2808,7 @@ impl<'s, 't> Extractor<'s, 't> {
         if info.chain.len() != 1
             && info
                 .receiver
-                .is_some_and(|r| unwrap_expr(r).kind() != "member_expression")
+                .is_some_and(|r| unwrap_expr(r).kind_name() != "member_expression")
         {
             return;
         }
@@ -2819,7 +2831,12 @@ impl<'s, 't> Extractor<'s, 't> {
             return;
         }
         // Callback style: pool.connect((err, client, done) => ...), pool.getConnection((err, conn) => ...).
-        if let Some(cb) = info.args.iter().copied().find(|a| is_function(a.kind())) {
+        if let Some(cb) = info
+            .args
+            .iter()
+            .copied()
+            .find(|a| is_function(a.kind_name()))
+        {
             let params = self.params(cb);
             let variable = params
                 .get(1)
@@ -2831,17 +2848,18 @@ impl<'s, 't> Extractor<'s, 't> {
             return;
         }
         // pool.connect().then(client => ...)
-        if let Some((child, parent)) = logical_parent(node) {
-            if parent.kind() == "member_expression" && parent.field("object") == Some(child) {
+        if let Some((child, parent)) = self.logical_parent(node) {
+            if parent.kind_name() == "member_expression" && parent.field("object") == Some(child) {
                 let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
                 if let (true, Some(then_call)) = (
                     prop == "then",
-                    parent.parent().filter(|g| g.kind() == "call_expression"),
+                    self.parent(parent)
+                        .filter(|g| g.kind_name() == "call_expression"),
                 ) {
                     let cb = then_call.field("arguments").and_then(|a| {
                         named_children(a)
                             .into_iter()
-                            .find(|x| is_function(x.kind()))
+                            .find(|x| is_function(x.kind_name()))
                     });
                     if let Some(cb) = cb {
                         let variable = self
@@ -2907,10 +2925,10 @@ impl<'s, 't> Extractor<'s, 't> {
         // `cond ? new Pool() : other`.
         let mut holder = node;
         for _ in 0..10 {
-            let Some((child, parent)) = logical_parent(holder) else {
+            let Some((child, parent)) = self.logical_parent(holder) else {
                 break;
             };
-            match parent.kind() {
+            match parent.kind_name() {
                 "await_expression" => holder = parent,
                 "binary_expression"
                     if parent
@@ -2922,8 +2940,10 @@ impl<'s, 't> Extractor<'s, 't> {
                 "ternary_expression" if parent.field("condition") != Some(child) => holder = parent,
                 "member_expression" if parent.field("object") == Some(child) => {
                     let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
-                    match parent.parent() {
-                        Some(call) if call.kind() == "call_expression" && prop == "connect" => {
+                    match self.parent(parent) {
+                        Some(call)
+                            if call.kind_name() == "call_expression" && prop == "connect" =>
+                        {
                             holder = call
                         }
                         _ => break,
@@ -2933,17 +2953,20 @@ impl<'s, 't> Extractor<'s, 't> {
             }
         }
         let module_level = ctx.function.is_none();
-        let Some((child, parent)) = logical_parent(holder) else {
+        let Some((child, parent)) = self.logical_parent(holder) else {
             return (None, Disposal::Never);
         };
-        let variable = match parent.kind() {
+        let variable = match parent.kind_name() {
             "variable_declarator" if parent.field("value") == Some(child) => {
-                let Some(name) = parent.field("name").filter(|n| n.kind() == "identifier") else {
+                let Some(name) = parent
+                    .field("name")
+                    .filter(|n| n.kind_name() == "identifier")
+                else {
                     return (None, Disposal::Never);
                 };
                 let name = self.text(name).to_string();
-                if let Some(decl) = parent.parent() {
-                    if decl.kind() == "using_declaration" {
+                if let Some(decl) = self.parent(parent) {
+                    if decl.kind_name() == "using_declaration" {
                         let kind = self.short(decl, 200);
                         let detail = if kind.starts_with("await") {
                             "await using"
@@ -2954,7 +2977,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                     if decl
                         .parent()
-                        .is_some_and(|e| e.kind() == "export_statement")
+                        .is_some_and(|e| e.kind_name() == "export_statement")
                     {
                         return (Some(name), Disposal::Escapes("exported".into()));
                     }
@@ -2967,7 +2990,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 let Some(left) = parent.field("left") else {
                     return (None, Disposal::Never);
                 };
-                match left.kind() {
+                match left.kind_name() {
                     "identifier" => {
                         let name = self.text(left).to_string();
                         if !module_level && !self.declared_in(&name, ctx.scope) {
@@ -3007,7 +3030,7 @@ impl<'s, 't> Extractor<'s, 't> {
     }
 
     fn callee_text(&self, call: Node) -> String {
-        match call.kind() {
+        match call.kind_name() {
             "call_expression" => call_function(call)
                 .map(|(f, _)| self.short(f, 60))
                 .unwrap_or_default(),
@@ -3023,7 +3046,7 @@ impl<'s, 't> Extractor<'s, 't> {
     fn declared_in(&self, name: &str, scope: Node<'t>) -> bool {
         let mut stack = vec![scope];
         while let Some(n) = stack.pop() {
-            let declares = match n.kind() {
+            let declares = match n.kind_name() {
                 "variable_declarator" => n
                     .field("name")
                     .is_some_and(|p| self.pattern_names(p).iter().any(|x| x == name)),
@@ -3069,7 +3092,7 @@ impl<'s, 't> Extractor<'s, 't> {
             if n.start_byte() < from {
                 continue;
             }
-            let kind = n.kind();
+            let kind = n.kind_name();
             if kind == "shorthand_property_identifier" && self.text(n) == variable {
                 escapes.get_or_insert_with(|| "stored in an object".into());
                 continue;
@@ -3077,7 +3100,7 @@ impl<'s, 't> Extractor<'s, 't> {
             if kind != "identifier" || self.text(n) != variable {
                 continue;
             }
-            let Some((child, parent)) = logical_parent(n) else {
+            let Some((child, parent)) = self.logical_parent(n) else {
                 continue;
             };
             // A call of the release callback parameter: done().
@@ -3085,12 +3108,13 @@ impl<'s, 't> Extractor<'s, 't> {
                 continue;
             }
             let mut release: Option<(Node, String)> = None;
-            match parent.kind() {
+            match parent.kind_name() {
                 "member_expression" if parent.field("object") == Some(child) => {
                     let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
                     if CLOSE_METHODS.contains(&prop) {
-                        if let Some(call) =
-                            parent.parent().filter(|c| c.kind() == "call_expression")
+                        if let Some(call) = self
+                            .parent(parent)
+                            .filter(|c| c.kind_name() == "call_expression")
                         {
                             let verb = if prop == "release" {
                                 "released"
@@ -3102,7 +3126,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                 }
                 "arguments" => {
-                    if let Some(call) = parent.parent() {
+                    if let Some(call) = self.parent(parent) {
                         let callee = self.callee_text(call);
                         let last = callee.rsplit('.').next().unwrap_or("");
                         if CLOSE_METHODS.contains(&last) || RELEASE_BY_ARGUMENT.contains(&last) {
@@ -3126,7 +3150,8 @@ impl<'s, 't> Extractor<'s, 't> {
                 }
                 "assignment_expression" if parent.field("right") == Some(child) => {
                     if let Some(left) = parent.field("left") {
-                        if left.kind() != "identifier" || !self.declared_in(self.text(left), scope)
+                        if left.kind_name() != "identifier"
+                            || !self.declared_in(self.text(left), scope)
                         {
                             escapes.get_or_insert_with(|| {
                                 format!("stored in {}", self.short(left, 60))
@@ -3156,9 +3181,10 @@ impl<'s, 't> Extractor<'s, 't> {
                 for c in children(n) {
                     stack.push(c);
                 }
-                if n.kind() == "call_expression"
-                    && call_function(n)
-                        .is_some_and(|(f, _)| f.kind() == "identifier" && self.text(f) == param)
+                if n.kind_name() == "call_expression"
+                    && call_function(n).is_some_and(|(f, _)| {
+                        f.kind_name() == "identifier" && self.text(f) == param
+                    })
                 {
                     if self.in_finally(n, scope) {
                         guaranteed
@@ -3185,15 +3211,15 @@ impl<'s, 't> Extractor<'s, 't> {
     /// Some release sits in a `catch` clause whose `try` block also holds a release.
     fn released_in_try_and_catch(&self, releases: &[Node<'t>], scope: Node<'t>) -> bool {
         let ancestor_of_kind = |node: Node<'t>, kind: &str| -> Option<Node<'t>> {
-            let mut current = node.parent();
+            let mut current = self.parent(node);
             while let Some(n) = current {
-                if n == scope || is_function(n.kind()) {
+                if n == scope || is_function(n.kind_name()) {
                     return None;
                 }
-                if n.kind() == kind {
+                if n.kind_name() == kind {
                     return Some(n);
                 }
-                current = n.parent();
+                current = self.parent(n);
             }
             None
         };
@@ -3201,7 +3227,7 @@ impl<'s, 't> Extractor<'s, 't> {
             let Some(catch) = ancestor_of_kind(r, "catch_clause") else {
                 return false;
             };
-            let Some(body) = catch.parent().and_then(|t| t.field("body")) else {
+            let Some(body) = self.parent(catch).and_then(|t| t.field("body")) else {
                 return false;
             };
             releases.iter().any(|&other| {
@@ -3212,18 +3238,18 @@ impl<'s, 't> Extractor<'s, 't> {
 
     /// Inside a `finally` block, or a callback passed to `.finally(...)`, within `scope`.
     fn in_finally(&self, node: Node, scope: Node) -> bool {
-        let mut current = node.parent();
+        let mut current = self.parent(node);
         while let Some(n) = current {
             if n == scope {
                 return false;
             }
-            if n.kind() == "finally_clause" {
+            if n.kind_name() == "finally_clause" {
                 return true;
             }
-            if is_function(n.kind()) {
-                if let Some((_, args)) = logical_parent(n) {
-                    if args.kind() == "arguments" {
-                        if let Some(call) = args.parent() {
+            if is_function(n.kind_name()) {
+                if let Some((_, args)) = self.logical_parent(n) {
+                    if args.kind_name() == "arguments" {
+                        if let Some(call) = self.parent(args) {
                             if call_function(call)
                                 .is_some_and(|(f, _)| self.split_name(f).1 == "finally")
                             {
@@ -3233,7 +3259,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     }
                 }
             }
-            current = n.parent();
+            current = self.parent(n);
         }
         false
     }

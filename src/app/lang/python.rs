@@ -49,6 +49,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use super::common::KindExt;
+
 use super::common::FieldExt;
 
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
@@ -797,33 +799,14 @@ const LOOP_CALLBACKS: &[(&str, &str)] = &[("map", "map callback"), ("filter", "f
 // Extraction
 // =====================================================================================
 
-/// A cheap hasher for node ids and indices (SipHash is slow for 100k+ nodes).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IdHasher>>;
-type IdSet = HashSet<usize, std::hash::BuildHasherDefault<IdHasher>>;
+use super::common::{IdMap, IdSet};
 
 /// Nodes deeper than this are not visited (pathological nesting).
 const MAX_DEPTH: usize = 1000;
 
 pub fn extract(path: &str, text: &str) -> AppFile {
     let mut file = AppFile::new(path, Language::Python);
-    let Some(tree) =
+    let Some((tree, _kind_names)) =
         super::common::parse_tree(&mut file, text, &tree_sitter_python::LANGUAGE.into())
     else {
         return file;
@@ -1044,30 +1027,12 @@ impl<'a> Extractor<'a> {
         let mut parent = Vec::with_capacity(count);
         let mut kinds = Vec::with_capacity(count);
         let mut index = IdMap::with_capacity_and_hasher(count, Default::default());
-        // Pre-order walk with a cursor; `ancestors` holds the indices of the open nodes.
-        let mut cursor = root.walk();
-        let mut ancestors: Vec<usize> = Vec::new();
-        'walk: loop {
-            let node = cursor.node();
-            let i = nodes.len();
+        super::common::visit_preorder(root, MAX_DEPTH, |node, parent_index| {
+            index.insert(node.id(), nodes.len());
             nodes.push(node);
-            kinds.push(node.kind());
-            parent.push(ancestors.last().copied());
-            index.insert(node.id(), i);
-            if ancestors.len() < MAX_DEPTH && cursor.goto_first_child() {
-                ancestors.push(i);
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-                ancestors.pop();
-            }
-        }
+            kinds.push(node.kind_name());
+            parent.push(parent_index);
+        });
         let n = nodes.len();
         Extractor {
             src,
@@ -1219,7 +1184,7 @@ impl<'a> Extractor<'a> {
     fn named_children(node: Node<'a>) -> Vec<Node<'a>> {
         let mut cursor = node.walk();
         node.named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_name() != "comment")
             .collect()
     }
 
@@ -1231,7 +1196,7 @@ impl<'a> Extractor<'a> {
     fn unwrap(node: Node<'a>) -> Node<'a> {
         let mut n = node;
         for _ in 0..64 {
-            match n.kind() {
+            match n.kind_name() {
                 "parenthesized_expression" | "await" => match Self::inner(n) {
                     Some(i) => n = i,
                     None => break,
@@ -1259,14 +1224,14 @@ impl<'a> Extractor<'a> {
         let Some(args) = Self::field(call, "arguments") else {
             return Vec::new();
         };
-        if args.kind() != "argument_list" {
+        if args.kind_name() != "argument_list" {
             return Vec::new();
         }
         Self::named_children(args)
             .into_iter()
             .filter(|a| {
                 !matches!(
-                    a.kind(),
+                    a.kind_name(),
                     "keyword_argument" | "list_splat" | "dictionary_splat"
                 )
             })
@@ -1276,7 +1241,7 @@ impl<'a> Extractor<'a> {
     fn keyword_arg(&self, call: Node<'a>, names: &[&str]) -> Option<Node<'a>> {
         let args = Self::field(call, "arguments")?;
         Self::named_children(args).into_iter().find_map(|a| {
-            if a.kind() == "keyword_argument"
+            if a.kind_name() == "keyword_argument"
                 && names.contains(&self.field_text(a, "name").as_str())
             {
                 Self::field(a, "value")
@@ -1288,8 +1253,8 @@ impl<'a> Extractor<'a> {
 
     fn callee_name(&self, call: Node<'a>) -> String {
         match Self::field(call, "function") {
-            Some(f) if f.kind() == "attribute" => self.field_text(f, "attribute"),
-            Some(f) if f.kind() == "identifier" => self.text(f).to_string(),
+            Some(f) if f.kind_name() == "attribute" => self.field_text(f, "attribute"),
+            Some(f) if f.kind_name() == "identifier" => self.text(f).to_string(),
             Some(f) => self.short(f, 60),
             None => String::new(),
         }
@@ -1300,7 +1265,7 @@ impl<'a> Extractor<'a> {
         let mut parts = Vec::new();
         let mut n = node;
         for _ in 0..64 {
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" => {
                     parts.push(self.text(n).to_string());
                     parts.reverse();
@@ -1349,11 +1314,11 @@ impl<'a> Extractor<'a> {
 
     /// A callee's resolved dotted path, and its bare name when it is not imported.
     fn callee_path(&self, func: Node<'a>) -> Option<(String, Option<&'a str>)> {
-        if !matches!(func.kind(), "identifier" | "attribute") {
+        if !matches!(func.kind_name(), "identifier" | "attribute") {
             return None;
         }
         let resolved = self.resolve_path(func)?;
-        let bare = (func.kind() == "identifier" && !self.is_imported(self.text(func)))
+        let bare = (func.kind_name() == "identifier" && !self.is_imported(self.text(func)))
             .then(|| self.text(func));
         Some((resolved, bare))
     }
@@ -1380,7 +1345,7 @@ impl<'a> Extractor<'a> {
                 break;
             }
             e = None;
-            match n.kind() {
+            match n.kind_name() {
                 "attribute" => {
                     elems.push(Elem {
                         name: self.field_text(n, "attribute"),
@@ -1392,7 +1357,7 @@ impl<'a> Extractor<'a> {
                     let Some(f) = Self::field(n, "function") else {
                         break;
                     };
-                    match f.kind() {
+                    match f.kind_name() {
                         "attribute" => {
                             elems.push(Elem {
                                 name: self.field_text(f, "attribute"),
@@ -1433,7 +1398,7 @@ impl<'a> Extractor<'a> {
                 }),
                 "import_statement" => {
                     for name in Self::named_children(node) {
-                        match name.kind() {
+                        match name.kind_name() {
                             "dotted_name" => {
                                 let full = self.text(name).split_whitespace().collect::<String>();
                                 let first = full.split('.').next().unwrap_or("").to_string();
@@ -1467,7 +1432,7 @@ impl<'a> Extractor<'a> {
                     let names: Vec<Node<'a>> =
                         node.children_by_field_name("name", &mut cursor).collect();
                     for name in names {
-                        let (imported, alias) = match name.kind() {
+                        let (imported, alias) = match name.kind_name() {
                             "aliased_import" => (
                                 self.field_text(name, "name"),
                                 self.field_text(name, "alias"),
@@ -1497,19 +1462,22 @@ impl<'a> Extractor<'a> {
             let mut arity = 0usize;
             if let Some(params) = Self::field(node, "parameters") {
                 for (k, p) in Self::named_children(params).into_iter().enumerate() {
-                    let splat =
-                        matches!(p.kind(), "list_splat_pattern" | "dictionary_splat_pattern")
-                            || (p.kind() == "typed_parameter"
-                                && Self::named_children(p).first().is_some_and(|c| {
-                                    matches!(
-                                        c.kind(),
-                                        "list_splat_pattern" | "dictionary_splat_pattern"
-                                    )
-                                }));
-                    if splat || matches!(p.kind(), "positional_separator" | "keyword_separator") {
+                    let splat = matches!(
+                        p.kind_name(),
+                        "list_splat_pattern" | "dictionary_splat_pattern"
+                    ) || (p.kind_name() == "typed_parameter"
+                        && Self::named_children(p).first().is_some_and(|c| {
+                            matches!(
+                                c.kind_name(),
+                                "list_splat_pattern" | "dictionary_splat_pattern"
+                            )
+                        }));
+                    if splat
+                        || matches!(p.kind_name(), "positional_separator" | "keyword_separator")
+                    {
                         continue;
                     }
-                    let name = match p.kind() {
+                    let name = match p.kind_name() {
                         "identifier" => self.text(p).to_string(),
                         "default_parameter" | "typed_default_parameter" => {
                             self.field_text(p, "name")
@@ -1531,7 +1499,7 @@ impl<'a> Extractor<'a> {
             if let Some(b) = body.and_then(|b| self.idx(b)) {
                 body_fn.insert(b, fi);
             }
-            let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
+            let is_async = node.child(0).is_some_and(|c| c.kind_name() == "async");
             self.file.functions.push(Function {
                 name: self.field_text(node, "name"),
                 arity,
@@ -1574,7 +1542,7 @@ impl<'a> Extractor<'a> {
             }
             let func = Self::field(node, "function");
             let receiver = func
-                .filter(|f| f.kind() == "attribute")
+                .filter(|f| f.kind_name() == "attribute")
                 .and_then(|f| Self::field(f, "object"));
             let (receiver_root, chain) = match receiver {
                 Some(r) => {
@@ -1586,14 +1554,16 @@ impl<'a> Extractor<'a> {
                 None => (None, Vec::new()),
             };
             let arity = match Self::field(node, "arguments") {
-                Some(a) if a.kind() == "argument_list" => Self::named_children(a).len(),
+                Some(a) if a.kind_name() == "argument_list" => Self::named_children(a).len(),
                 Some(_) => 1,
                 None => 0,
             };
             let awaited = self.up(i).is_some_and(|p| match self.kind(p) {
                 "await" => true,
                 // `yield from f()`
-                "yield" => self.nodes[p].child(1).is_some_and(|c| c.kind() == "from"),
+                "yield" => self.nodes[p]
+                    .child(1)
+                    .is_some_and(|c| c.kind_name() == "from"),
                 _ => false,
             });
             let ci = self.file.calls.len();
@@ -1631,7 +1601,7 @@ impl<'a> Extractor<'a> {
             if seen > 2000 {
                 break;
             }
-            if n.kind() == "identifier" {
+            if n.kind_name() == "identifier" {
                 out.push(n);
                 continue;
             }
@@ -1664,14 +1634,14 @@ impl<'a> Extractor<'a> {
     fn unwrap_source(&mut self, expr: Node<'a>) -> Node<'a> {
         let mut e = Self::unwrap(expr);
         for _ in 0..16 {
-            if e.kind() != "call" {
+            if e.kind_name() != "call" {
                 break;
             }
             let Some(func) = Self::field(e, "function") else {
                 break;
             };
             let args = Self::positional_args(e);
-            if func.kind() == "identifier" && ITER_WRAPPERS.contains(&self.text(func)) {
+            if func.kind_name() == "identifier" && ITER_WRAPPERS.contains(&self.text(func)) {
                 if let Some(first) = args.first() {
                     if let Some(i) = self.idx(e) {
                         self.source_wrappers.insert(i);
@@ -1681,12 +1651,12 @@ impl<'a> Extractor<'a> {
                 }
                 break;
             }
-            if func.kind() == "attribute" && args.is_empty() {
+            if func.kind_name() == "attribute" && args.is_empty() {
                 let method = self.field_text(func, "attribute");
                 if matches!(method.as_str(), "items" | "keys" | "values") {
                     if let Some(obj) = Self::field(func, "object") {
-                        let plain = obj.kind() == "identifier"
-                            || (obj.kind() == "attribute"
+                        let plain = obj.kind_name() == "identifier"
+                            || (obj.kind_name() == "attribute"
                                 && Self::field(obj, "object")
                                     .is_some_and(|o| matches!(self.text(o), "self" | "cls")));
                         if plain {
@@ -1713,10 +1683,10 @@ impl<'a> Extractor<'a> {
             Some(s) => {
                 let text = Some(self.short(s, 120));
                 let u = self.unwrap_source(s);
-                let call = (u.kind() == "call")
+                let call = (u.kind_name() == "call")
                     .then(|| self.idx(u).and_then(|i| self.call_of.get(&i).copied()))
                     .flatten();
-                let var = match u.kind() {
+                let var = match u.kind_name() {
                     "identifier" => Some(self.text(u).to_string()),
                     "attribute"
                         if Self::field(u, "object")
@@ -1751,7 +1721,7 @@ impl<'a> Extractor<'a> {
             let node = self.nodes[i];
             match self.kinds[i] {
                 "for_statement" => {
-                    let kind = if node.child(0).is_some_and(|c| c.kind() == "async") {
+                    let kind = if node.child(0).is_some_and(|c| c.kind_name() == "async") {
                         "async for"
                     } else {
                         "for"
@@ -1760,7 +1730,7 @@ impl<'a> Extractor<'a> {
                         .map(|l| self.variables_of(&[l]))
                         .unwrap_or_default();
                     let source =
-                        Self::field(node, "right").filter(|r| r.kind() != "expression_list");
+                        Self::field(node, "right").filter(|r| r.kind_name() != "expression_list");
                     self.push_loop(i, kind, source, vars, node);
                 }
                 "while_statement" => {
@@ -1775,7 +1745,7 @@ impl<'a> Extractor<'a> {
                 | "generator_expression" => {
                     let clauses: Vec<Node<'a>> = Self::named_children(node)
                         .into_iter()
-                        .filter(|c| c.kind() == "for_in_clause")
+                        .filter(|c| c.kind_name() == "for_in_clause")
                         .collect();
                     let lefts: Vec<Node<'a>> = clauses
                         .iter()
@@ -1789,7 +1759,7 @@ impl<'a> Extractor<'a> {
                     let Some(func) = Self::field(node, "function") else {
                         continue;
                     };
-                    let name = match func.kind() {
+                    let name = match func.kind_name() {
                         "identifier" => self.text(func).to_string(),
                         "attribute" => self.field_text(func, "attribute"),
                         _ => continue,
@@ -1797,14 +1767,14 @@ impl<'a> Extractor<'a> {
                     let Some(&(_, kind)) = LOOP_CALLBACKS.iter().find(|(n, _)| *n == name) else {
                         continue;
                     };
-                    if func.kind() == "attribute" && name != "map" {
+                    if func.kind_name() == "attribute" && name != "map" {
                         continue;
                     }
                     let args = Self::positional_args(node);
                     let Some(lambda) = args
                         .first()
                         .map(|a| Self::unwrap(*a))
-                        .filter(|a| a.kind() == "lambda")
+                        .filter(|a| a.kind_name() == "lambda")
                     else {
                         continue;
                     };
@@ -1827,7 +1797,7 @@ impl<'a> Extractor<'a> {
         };
         Self::named_children(self.nodes[comp])
             .into_iter()
-            .find(|c| c.kind() == "for_in_clause")
+            .find(|c| c.kind_name() == "for_in_clause")
             .is_some_and(|c| c.id() == self.nodes[clause].id())
     }
 
@@ -1897,8 +1867,8 @@ impl<'a> Extractor<'a> {
             if out.len() > 2000 {
                 break;
             }
-            let is_plus = n.kind() == "binary_operator"
-                && Self::field(n, "operator").is_some_and(|o| o.kind() == "+");
+            let is_plus = n.kind_name() == "binary_operator"
+                && Self::field(n, "operator").is_some_and(|o| o.kind_name() == "+");
             if is_plus {
                 visited.insert(n.id());
                 if let Some(r) = Self::field(n, "right") {
@@ -1918,12 +1888,12 @@ impl<'a> Extractor<'a> {
         if depth > 40 {
             return false;
         }
-        match node.kind() {
+        match node.kind_name() {
             "string" | "concatenated_string" => true,
             "parenthesized_expression" => {
                 Self::inner(node).is_some_and(|i| self.is_stringish(i, depth + 1, visited))
             }
-            "binary_operator" => match Self::field(node, "operator").map(|o| o.kind()) {
+            "binary_operator" => match Self::field(node, "operator").map(|o| o.kind_name()) {
                 Some("+") => self
                     .plus_operands(node, visited)
                     .into_iter()
@@ -1944,14 +1914,14 @@ impl<'a> Extractor<'a> {
         depth: usize,
         visited: &mut HashSet<usize>,
     ) -> bool {
-        Self::field(node, "operator").is_some_and(|o| o.kind() == "%")
+        Self::field(node, "operator").is_some_and(|o| o.kind_name() == "%")
             && Self::field(node, "left").is_some_and(|l| self.is_stringish(l, depth + 1, visited))
     }
 
     /// `X` of `X.format(...)`.
     fn format_object(&self, call: Node<'a>) -> Option<Node<'a>> {
         let f = Self::field(call, "function")?;
-        (f.kind() == "attribute" && self.field_text(f, "attribute") == "format")
+        (f.kind_name() == "attribute" && self.field_text(f, "attribute") == "format")
             .then(|| Self::field(f, "object"))
             .flatten()
     }
@@ -1963,7 +1933,7 @@ impl<'a> Extractor<'a> {
             return;
         }
         let mut visited = HashSet::new();
-        match node.kind() {
+        match node.kind_name() {
             "string" => {
                 let children = {
                     let mut c = node.walk();
@@ -1971,18 +1941,18 @@ impl<'a> Extractor<'a> {
                 };
                 let start = children
                     .iter()
-                    .find(|c| c.kind() == "string_start")
+                    .find(|c| c.kind_name() == "string_start")
                     .map(|c| c.end_byte())
                     .unwrap_or(node.start_byte());
                 let end = children
                     .iter()
                     .rev()
-                    .find(|c| c.kind() == "string_end" && !c.is_missing())
+                    .find(|c| c.kind_name() == "string_end" && !c.is_missing())
                     .map(|c| c.start_byte())
                     .unwrap_or(node.end_byte())
                     .max(start);
                 let mut cur = start;
-                for c in children.iter().filter(|c| c.kind() == "interpolation") {
+                for c in children.iter().filter(|c| c.kind_name() == "interpolation") {
                     if c.start_byte() >= cur && c.end_byte() <= end {
                         parts.push(Some((cur, c.start_byte())));
                         parts.push(None);
@@ -1993,7 +1963,7 @@ impl<'a> Extractor<'a> {
             }
             "concatenated_string" => {
                 for s in Self::named_children(node) {
-                    if s.kind() == "string" {
+                    if s.kind_name() == "string" {
                         self.string_parts(s, depth + 1, parts);
                     }
                 }
@@ -2004,7 +1974,7 @@ impl<'a> Extractor<'a> {
                 }
                 _ => parts.push(None),
             },
-            "binary_operator" => match Self::field(node, "operator").map(|o| o.kind()) {
+            "binary_operator" => match Self::field(node, "operator").map(|o| o.kind_name()) {
                 Some("+") => {
                     for o in self.plus_operands(node, &mut visited) {
                         if self.is_stringish(o, 0, &mut visited) {
@@ -2110,7 +2080,7 @@ impl<'a> Extractor<'a> {
     // ---- bindings (what variables hold) ----
 
     fn binding_key(&self, node: Node<'a>) -> Option<String> {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => Some(self.text(node).to_string()),
             "attribute" => self.dotted(node),
             _ => None,
@@ -2139,11 +2109,11 @@ impl<'a> Extractor<'a> {
     /// The target of `with X as target` for the with item holding `value` (index).
     fn with_target(&self, item: usize) -> Option<Node<'a>> {
         let value = Self::field(self.nodes[item], "value")?;
-        if value.kind() != "as_pattern" {
+        if value.kind_name() != "as_pattern" {
             return None;
         }
         let alias = Self::field(value, "alias")?;
-        Self::inner(alias).filter(|t| matches!(t.kind(), "identifier" | "attribute"))
+        Self::inner(alias).filter(|t| matches!(t.kind_name(), "identifier" | "attribute"))
     }
 
     fn annotation_kind(&self, annotation: &str) -> Option<BindKind> {
@@ -2179,7 +2149,7 @@ impl<'a> Extractor<'a> {
                         continue;
                     };
                     for _ in 0..16 {
-                        if right.kind() != "assignment" {
+                        if right.kind_name() != "assignment" {
                             break;
                         }
                         match Self::field(right, "right") {
@@ -2218,11 +2188,11 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "typed_parameter" | "typed_default_parameter" => {
-                    let name = if node.kind() == "typed_parameter" {
+                    let name = if node.kind_name() == "typed_parameter" {
                         Self::named_children(node)
                             .into_iter()
                             .next()
-                            .filter(|n| n.kind() == "identifier")
+                            .filter(|n| n.kind_name() == "identifier")
                     } else {
                         Self::field(node, "name")
                     };
@@ -2318,7 +2288,7 @@ impl<'a> Extractor<'a> {
         if let Some(&c) = self.cand_of.get(&i) {
             return BindKind::Str(c);
         }
-        match node.kind() {
+        match node.kind_name() {
             "call" => {
                 if let Some(c) = self.sql_wrapped_candidate(node) {
                     return BindKind::Str(c);
@@ -2416,7 +2386,7 @@ impl<'a> Extractor<'a> {
         if let Some((_, kind)) = self.pool_constructor(func) {
             return Some(kind.bit());
         }
-        let callee_text = if func.kind() == "call" {
+        let callee_text = if func.kind_name() == "call" {
             self.short(func, 80)
         } else {
             name.clone()
@@ -2424,7 +2394,7 @@ impl<'a> Extractor<'a> {
         if callee_text.to_ascii_lowercase().contains("session") {
             return Some(Recv::Session.bit());
         }
-        if VERB_SENSITIVE.contains(&name.as_str()) && func.kind() == "attribute" {
+        if VERB_SENSITIVE.contains(&name.as_str()) && func.kind_name() == "attribute" {
             if let Some(obj) = Self::field(func, "object") {
                 let k = self.receiver_kinds(obj, scope, call.start_byte(), depth + 1);
                 if k & (Recv::Cursor.bit() | Recv::Connection.bit()) != 0 {
@@ -2439,7 +2409,7 @@ impl<'a> Extractor<'a> {
     /// The kinds a receiver expression may hold.
     fn receiver_kinds(&self, expr: Node<'a>, scope: Option<usize>, at: usize, depth: usize) -> u8 {
         let e = Self::unwrap(expr);
-        match e.kind() {
+        match e.kind_name() {
             "identifier" | "attribute" => {
                 if let Some(key) = self.dotted(e) {
                     if Self::non_db_receiver(&key) {
@@ -2452,11 +2422,11 @@ impl<'a> Extractor<'a> {
                             _ => {}
                         }
                     }
-                    if e.kind() == "identifier" && self.module_of_name_is_non_db(&key) {
+                    if e.kind_name() == "identifier" && self.module_of_name_is_non_db(&key) {
                         return 0;
                     }
                 }
-                let name = if e.kind() == "identifier" {
+                let name = if e.kind_name() == "identifier" {
                     self.text(e).to_string()
                 } else {
                     self.field_text(e, "attribute")
@@ -2489,7 +2459,7 @@ impl<'a> Extractor<'a> {
                 continue;
             };
             let value = Self::unwrap(value);
-            if value.kind() != "call" {
+            if value.kind_name() != "call" {
                 continue;
             }
             let Some(&ci) = self.idx(value).and_then(|v| self.call_of.get(&v)) else {
@@ -2564,7 +2534,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn classify_chain(&self, call: Node<'a>) -> Option<ChainClass> {
-        if call.kind() != "call" {
+        if call.kind_name() != "call" {
             return None;
         }
         let chain = self.chain_of(call);
@@ -2628,7 +2598,7 @@ impl<'a> Extractor<'a> {
     fn is_model_arg(&self, call: Node<'a>) -> bool {
         let args = Self::positional_args(call);
         args.len() >= 2
-            && match args[0].kind() {
+            && match args[0].kind_name() {
                 "identifier" => is_capitalised(self.text(args[0])),
                 "attribute" => is_capitalised(&self.field_text(args[0], "attribute")),
                 _ => false,
@@ -2637,7 +2607,7 @@ impl<'a> Extractor<'a> {
 
     fn sqla_statement_arg(&self, call: Node<'a>) -> Option<(&'static str, Option<DbCall>)> {
         let first = Self::unwrap(*Self::positional_args(call).first()?);
-        if first.kind() != "call" {
+        if first.kind_name() != "call" {
             return None;
         }
         // The construct may be chained: select(User).where(...).
@@ -2668,7 +2638,7 @@ impl<'a> Extractor<'a> {
                 }
             }
         }
-        if func.kind() != "attribute" {
+        if func.kind_name() != "attribute" {
             return None;
         }
         let method = self.field_text(func, "attribute");
@@ -2759,7 +2729,8 @@ impl<'a> Extractor<'a> {
                 continue;
             }
             let node = self.nodes[i];
-            let Some(func) = Self::field(node, "function").filter(|f| f.kind() == "identifier")
+            let Some(func) =
+                Self::field(node, "function").filter(|f| f.kind_name() == "identifier")
             else {
                 continue;
             };
@@ -2773,7 +2744,7 @@ impl<'a> Extractor<'a> {
             else {
                 continue;
             };
-            let family = match arg.kind() {
+            let family = match arg.kind_name() {
                 "call" => self
                     .idx(arg)
                     .and_then(|a| self.call_of.get(&a))
@@ -2892,7 +2863,7 @@ impl<'a> Extractor<'a> {
             if let Some(&c) = self.idx(e).and_then(|i| self.cand_of.get(&i)) {
                 return Some(c);
             }
-            match e.kind() {
+            match e.kind_name() {
                 "call" => {
                     let name = self.callee_name(e);
                     if SQL_WRAPPERS.contains(&name.as_str()) {
@@ -3039,7 +3010,7 @@ impl<'a> Extractor<'a> {
                 return Some(path.to_string());
             }
         }
-        if func.kind() != "attribute" {
+        if func.kind_name() != "attribute" {
             return None;
         }
         let method = self.field_text(func, "attribute");
@@ -3149,7 +3120,7 @@ impl<'a> Extractor<'a> {
                 let Some(left) = Self::field(self.nodes[p], "left") else {
                     return (None, Disposal::Never);
                 };
-                match left.kind() {
+                match left.kind_name() {
                     "identifier" => {
                         let var = self.text(left).to_string();
                         let d = self.variable_disposal(&var, scope, end, None);
@@ -3259,9 +3230,9 @@ impl<'a> Extractor<'a> {
                 continue;
             }
             let matches = if is_attr {
-                n.kind() == "attribute" && self.dotted(n).as_deref() == Some(var)
+                n.kind_name() == "attribute" && self.dotted(n).as_deref() == Some(var)
             } else {
-                n.kind() == "identifier"
+                n.kind_name() == "identifier"
                     && self.text(n) == var
                     && !self.up(j).is_some_and(|p| {
                         (self.kind(p) == "attribute" && self.is_field(p, "attribute", j))
@@ -3356,7 +3327,7 @@ impl<'a> Extractor<'a> {
                 "lambda" => uses.escapes.push("returned by a lambda".into()),
                 "assignment" if self.is_field(p, "right", e) => {
                     let left = Self::field(self.nodes[p], "left");
-                    match left.map(|l| l.kind()) {
+                    match left.map(|l| l.kind_name()) {
                         Some("attribute") => {
                             let l = left.map(|l| self.short(l, 60)).unwrap_or_default();
                             uses.escapes.push(format!("stored in {l}"));
@@ -3388,7 +3359,7 @@ impl<'a> Extractor<'a> {
         };
         Self::named_children(self.nodes[p])
             .into_iter()
-            .filter(|d| d.kind() == "decorator")
+            .filter(|d| d.kind_name() == "decorator")
             .map(|d| self.text(d).to_ascii_lowercase())
             .collect()
     }
@@ -3432,7 +3403,7 @@ impl<'a> Extractor<'a> {
                 "assignment" if self.is_field(p, "right", e) => {
                     match Self::field(self.nodes[p], "left") {
                         // Kept when it outlives the call: returned (a factory), stored, global.
-                        Some(l) if l.kind() == "identifier" => {
+                        Some(l) if l.kind_name() == "identifier" => {
                             let var = self.text(l).to_string();
                             self.variable_uses(&var, Some(f), node.end_byte())
                                 .escapes
