@@ -58,7 +58,17 @@ fn every_query_produces_exactly_the_columns_the_importer_reads() {
         .filter(|name| name.ends_with(".sql"))
         .collect();
     files.sort();
-    let mut embedded: Vec<String> = names.iter().map(|n| format!("{n}.sql")).collect();
+    // The collector's own session checks (preflight, uptime) are embedded beside the
+    // checks the importer reads.
+    let mut embedded: Vec<String> = names
+        .iter()
+        .chain(
+            dbaudit::collect::mssql::MSSQL_SESSION_QUERIES
+                .iter()
+                .map(|(n, _)| n),
+        )
+        .map(|n| format!("{n}.sql"))
+        .collect();
     embedded.sort();
     assert_eq!(
         files, embedded,
