@@ -28,47 +28,11 @@ log "building the release binary"
 cargo build --release --quiet
 bin=$PWD/target/release/dbaudit
 
-# --- PostgreSQL binaries -----------------------------------------------------------
-pgbin=""
-if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
-  pgbin=$(pg_config --bindir)
-else
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    [ -x "$d/initdb" ] && { pgbin=$d; break; }
-  done
-fi
-[ -n "$pgbin" ] || { echo "no PostgreSQL server binaries found (initdb)" >&2; exit 1; }
-psql_bin=$pgbin/psql; [ -x "$psql_bin" ] || psql_bin=psql
+# --- throwaway cluster (bench/pg_throwaway.sh) --------------------------------------
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is required (apt-get install time)" >&2; exit 1; }
-
-# --- throwaway cluster -------------------------------------------------------------
-work=$(mktemp -d -t dbaudit-pgbench.XXXXXX)
-pgdir=$work/pg
-mkdir -p "$pgdir/data"
-as_pg=()
-if [ "$(id -u)" = 0 ]; then
-  chmod 755 "$work"
-  chown -R postgres: "$pgdir"
-  as_pg=(runuser -u postgres --)
-fi
-cleanup() {
-  if [ -f "$pgdir/data/postmaster.pid" ]; then
-    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-log "initdb in $pgdir (PostgreSQL binaries: $pgbin), port $port"
-"${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" --auth=trust -U postgres --no-sync \
-  -E UTF8 --locale=C >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
-cat >>"$pgdir/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$pgdir'
-shared_preload_libraries = 'pg_stat_statements'
+. bench/pg_throwaway.sh
+log "starting a throwaway cluster"
+pg_throwaway_start dbaudit-pgbench "shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.max = $(( tables * 3 + 100 > 10000 ? tables * 3 + 100 : 10000 ))
 track_functions = all
 fsync = off
@@ -77,10 +41,8 @@ full_page_writes = off
 max_locks_per_transaction = 1024
 shared_buffers = 256MB
 max_wal_size = 4GB
-autovacuum = off
-EOF
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 start >/dev/null \
-  || { cat "$pgdir/server.log" >&2; exit 1; }
+autovacuum = off"
+log "cluster in $pgdir (PostgreSQL binaries: $pgbin), port $port"
 
 export PGCONNECT_TIMEOUT=10
 psql_q() { "$psql_bin" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }

@@ -145,6 +145,9 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         Some(snapshot) => plan::plan(snapshot, candidates, dropped, &config.advisor),
         None => plan::Advice::default(),
     };
+    if let Some(snapshot) = input.snapshot {
+        warn_before_dropping(&mut findings, &advice.dropped, snapshot);
+    }
     let mut recommendations = advice.recommendations;
     for rec in &mut recommendations {
         rec.resolves = resolved_findings(&findings, &rec.schema, &rec.table, &rec.key_columns);
@@ -184,6 +187,56 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
             thresholds: config.thresholds.clone(),
             advisor: config.advisor.clone(),
         },
+    }
+}
+
+/// An index the statistics call unused, that a procedure of the source filters by: the
+/// counters may predate the job that runs it (a monthly report, a restart since), so the
+/// finding says so before anyone drops the index.
+fn warn_before_dropping(
+    findings: &mut [Finding],
+    dropped: &[crate::model::recommendation::DroppedCandidate],
+    snapshot: &Snapshot,
+) {
+    use crate::model::recommendation::Served;
+    for candidate in dropped {
+        let Some(index) = &candidate.covered_by else {
+            continue;
+        };
+        let users: Vec<String> = candidate
+            .served
+            .iter()
+            .filter_map(|s| match s {
+                Served::Procedure {
+                    object, file, line, ..
+                } => Some(format!("{object} ({file}:{line})")),
+                _ => None,
+            })
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        let object = format!("{}.{index}", candidate.schema);
+        for finding in findings.iter_mut().filter(|f| {
+            matches!(
+                f.rule.as_str(),
+                "unused-index" | "duplicate-index" | "overlapping-index"
+            ) && f.location.object.as_deref() == Some(object.as_str())
+        }) {
+            let note = format!(
+                " — but {} in the scanned source filter(s) by its leading columns{}: if that code runs rarely (a monthly job, say) the index may still be needed; confirm before dropping it",
+                users.join(", "),
+                snapshot
+                    .manifest
+                    .stats_reset
+                    .as_deref()
+                    .map(|r| format!(" (statistics since {r})"))
+                    .unwrap_or_default()
+            );
+            if !finding.message.contains(" in the scanned source filter(s)") {
+                finding.message.push_str(&note);
+            }
+        }
     }
 }
 

@@ -91,6 +91,21 @@ fn demo_joins_procedures_with_the_snapshot_and_merges_candidates() {
         .as_str()
         .unwrap()
         .contains("covered by the existing index ix_payments_status_unused")));
+    // The index the statistics call unused is the one a procedure of the source needs:
+    // the finding says so before anyone drops it.
+    let unused = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "unused-index"
+                && f["location"]["object"] == "public.ix_payments_status_unused"
+        })
+        .unwrap();
+    assert!(unused["message"]
+        .as_str()
+        .unwrap()
+        .contains("public.pending_payments (fixtures/demo/database/postgres/appointments.sql:25) in the scanned source"));
     // Ranks are 1..n in order of net benefit.
     for (i, r) in recs.iter().enumerate() {
         assert_eq!(r["rank"], i + 1);

@@ -61,6 +61,7 @@ pub fn from_workload(
                     key_columns: c.key_columns.clone(),
                     include_columns: Vec::new(),
                     reason: format!("HypoPG: {reason}"),
+                    covered_by: None,
                     served,
                 });
                 continue;

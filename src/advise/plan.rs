@@ -91,6 +91,7 @@ pub fn plan(
                         index.name,
                         key.join(", ")
                     ),
+                    covered_by: Some(index.name.clone()),
                     served: c.served,
                 });
                 continue;
@@ -212,6 +213,7 @@ pub fn plan(
                         "the table already gets {} new indexes, the cap (advisor.max_new_indexes_per_table); this one ranks lower",
                         config.max_new_indexes_per_table
                     ),
+                    covered_by: None,
                     served: rec.served,
                 });
                 continue;

@@ -130,5 +130,8 @@ pub struct DroppedCandidate {
     pub key_columns: Vec<String>,
     pub include_columns: Vec<String>,
     pub reason: String,
+    /// The existing index that already serves it, when that is the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<String>,
     pub served: Vec<Served>,
 }
