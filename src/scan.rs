@@ -65,8 +65,10 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     let entries = walked.entries;
     let max_size = config.max_file_size_bytes();
     // Worker stacks sized for the recursive parsers' nesting limits, with room to spare.
+    const WORKER_STACK: usize = 16 * 1024 * 1024;
     let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(16 * 1024 * 1024)
+        .stack_size(WORKER_STACK)
+        .start_handler(|_| crate::app::lang::common::declare_thread_stack(WORKER_STACK))
         .build()
         .context("could not start the worker threads")?;
     let outcomes: Vec<(String, FileOutcome)> = pool.install(|| {

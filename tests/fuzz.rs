@@ -258,3 +258,70 @@ proptest! {
         }
     }
 }
+
+/// Deeply nested application source, scanned by the binary: the walks run on the scan's
+/// worker threads (JavaScript directly, no thread of its own) and must stay within their
+/// stacks, in debug builds too.
+#[test]
+fn ten_thousand_deep_nesting_on_the_worker_pool() {
+    let n = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let open = |s: &str| s.repeat(n);
+    let files = [
+        (
+            "a.js",
+            format!(
+                "const x = {}1{};\nfunction f() {{ return {}db.query('SELECT 1 FROM t'){}; }}\n",
+                open("["),
+                open("]"),
+                open("("),
+                open(")")
+            ),
+        ),
+        (
+            "b.ts",
+            format!(
+                "let y = {}x{};\n{}db.query('SELECT * FROM t'){}\n",
+                open("f("),
+                open(")"),
+                open("if (a) {"),
+                open("}")
+            ),
+        ),
+        (
+            "c.js",
+            format!("x = a{}{};\n", open(".b(c => c"), open(")")),
+        ),
+        (
+            "d.cs",
+            format!(
+                "class A {{ void M() {{ var x = {}1{}; }} }}",
+                open("("),
+                open(")")
+            ),
+        ),
+        (
+            "e.java",
+            format!(
+                "class A {{ void m() {{ int x = {}1{}; }} }}",
+                open("("),
+                open(")")
+            ),
+        ),
+        ("f.py", format!("x = {}1{}\n", open("["), open("]"))),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dbaudit"))
+        .args(["scan", "--format", "json", "--fail-on", "none"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "status {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -89,6 +89,22 @@ impl<'t> FieldExt<'t> for Node<'t> {
     }
 }
 
+thread_local! {
+    /// Stack size this thread was started with, when its starter declared it.
+    static THREAD_STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Declares that the current thread was started with `bytes` of stack (the scan's worker
+/// pool does, in its start handler), so that recursive walks may run on it directly.
+pub fn declare_thread_stack(bytes: usize) {
+    THREAD_STACK.with(|stack| stack.set(bytes));
+}
+
+/// The stack size declared by `declare_thread_stack` for this thread (0 when undeclared).
+pub fn declared_thread_stack() -> usize {
+    THREAD_STACK.with(|stack| stack.get())
+}
+
 /// Parses a file with a grammar; a grammar or parser failure marks the whole file as
 /// not understood (`error_share` 1.0) and gives None. The `KindNames` returned with the
 /// tree serve `kind_name` on this thread while the file is extracted.

@@ -164,6 +164,7 @@ pub fn extract(path: &str, text: &str) -> AppFile {
         file: &mut file,
         call_of_node: HashMap::new(),
         classes: Vec::new(),
+        parents: Vec::new(),
     };
     walker.walk(root, &Ctx::default(), 0);
     walker.connection_lifetimes(root);
@@ -181,6 +182,10 @@ struct Walker<'a, 'f> {
     file: &'f mut AppFile,
     call_of_node: HashMap<usize, usize>,
     classes: Vec<String>,
+    /// Nodes whose children `walk_children` is walking, innermost last: the likely parent of
+    /// the node being walked (`parent_of` checks it; `Node::parent` searches down from the
+    /// root).
+    parents: Vec<Node<'a>>,
 }
 
 const MAX_DEPTH: usize = 400;
@@ -334,7 +339,24 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn walk_children(&mut self, node: Node<'a>, ctx: &Ctx, depth: usize) {
+        self.parents.push(node);
         super::common::for_each_child(node, true, |child| self.walk(child, ctx, depth + 1));
+        self.parents.pop();
+    }
+
+    /// `node.parent()`, from the walk's parent stack when its innermost entry is the parent.
+    fn parent_of(&self, node: Node<'a>) -> Option<Node<'a>> {
+        if let Some(&candidate) = self.parents.last() {
+            if candidate.start_byte() <= node.start_byte()
+                && node.end_byte() <= candidate.end_byte()
+            {
+                let mut cursor = candidate.walk();
+                if candidate.children(&mut cursor).any(|child| child == node) {
+                    return Some(candidate);
+                }
+            }
+        }
+        node.parent()
     }
 
     fn function(&mut self, node: Node<'a>) -> Ctx {
@@ -531,7 +553,7 @@ impl<'a> Walker<'a, '_> {
                 f.field("name")
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
-                node.parent().and_then(|p| p.field("expression")),
+                self.parent_of(node).and_then(|p| p.field("expression")),
             ),
             Some(f) => (self.source.text(f).to_string(), None),
             None => (String::new(), None),
@@ -552,7 +574,7 @@ impl<'a> Walker<'a, '_> {
             .map(|r| self.chain(r))
             .unwrap_or((None, Vec::new()));
         let (db, db_api) = classify(&callee, receiver_root.as_deref(), &chain);
-        let parent = node.parent();
+        let parent = self.parent_of(node);
         let awaited = parent.is_some_and(|p| p.kind_name() == "await_expression");
         let blocked_by = self.blocking(node);
         let index = self.file.calls.len();
@@ -613,7 +635,7 @@ impl<'a> Walker<'a, '_> {
 
     /// `.Result`, `.Wait()`, `.GetAwaiter().GetResult()` applied to this call.
     fn blocking(&self, call: Node<'a>) -> Option<String> {
-        let parent = call.parent()?;
+        let parent = self.parent_of(call)?;
         if parent.kind_name() != "member_access_expression" {
             return None;
         }

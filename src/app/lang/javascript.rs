@@ -653,9 +653,10 @@ const HANDLE_TYPES: &[(&str, Handle)] = &[
 // ─────────────────────────────────────────────────────────────────────────────────────────
 
 /// Recursion cap of the walk (deeper subtrees are not read).
-/// The walk runs on its own thread with `WALK_STACK` bytes of stack (a debug build uses about
-/// 4 KiB per level); if that thread cannot be started it runs on the caller's thread with the
-/// cap at `FALLBACK_DEPTH`.
+/// The walk needs `WALK_STACK` bytes of stack (a debug build uses about 4 KiB per level): it
+/// runs directly on threads declared to have that much (the scan's worker pool, whose
+/// thread-local parser is then reused), else on a thread of its own; if that thread cannot be
+/// started it runs on the caller's thread with the cap at `FALLBACK_DEPTH`.
 const MAX_DEPTH: usize = 500;
 const WALK_STACK: usize = 16 << 20;
 const FALLBACK_DEPTH: usize = 100;
@@ -663,19 +664,25 @@ const FALLBACK_DEPTH: usize = 100;
 const PLACEHOLDER: &str = "$1";
 
 pub fn extract(path: &str, text: &str, language: Language) -> AppFile {
-    let on_thread = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("dbaudit-js".into())
-            .stack_size(WALK_STACK)
-            .spawn_scoped(scope, || {
-                extract_with_depth(path, text, language, MAX_DEPTH)
-            })
-            .ok()
-            .map(|handle| handle.join())
-    });
-    match on_thread {
+    let outcome = if super::common::declared_thread_stack() >= WALK_STACK {
+        Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || extract_with_depth(path, text, language, MAX_DEPTH),
+        )))
+    } else {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("dbaudit-js".into())
+                .stack_size(WALK_STACK)
+                .spawn_scoped(scope, || {
+                    extract_with_depth(path, text, language, MAX_DEPTH)
+                })
+                .ok()
+                .map(|handle| handle.join())
+        })
+    };
+    match outcome {
         Some(Ok(file)) => file,
-        // A panic on the walk thread (none is expected): report the file as not understood.
+        // A panic in the walk (none is expected): report the file as not understood.
         Some(Err(_)) => {
             let mut file = AppFile::new(path, language);
             file.error_share = 1.0;
