@@ -11,7 +11,7 @@ use crate::model::audit::{
 };
 use crate::model::report::ToolInfo;
 use crate::model::snapshot::Snapshot;
-use crate::model::{Category, Finding, ScanReport, Severity};
+use crate::model::{Category, Finding, ScanReport};
 use crate::score::{self, Assessed};
 
 /// What one audit reads.
@@ -360,25 +360,18 @@ fn summary(
     snapshot: Option<&Snapshot>,
     scan: Option<&ScanReport>,
 ) -> AuditSummary {
-    let mut by_severity: BTreeMap<String, usize> = Severity::ALL
-        .iter()
-        .map(|s| (s.as_str().to_string(), 0))
-        .collect();
     let mut by_category: BTreeMap<String, usize> = Category::ALL
         .iter()
         .map(|c| (c.as_str().to_string(), 0))
         .collect();
     for f in findings {
-        *by_severity
-            .entry(f.severity.as_str().to_string())
-            .or_default() += 1;
         *by_category
             .entry(f.category.as_str().to_string())
             .or_default() += 1;
     }
     AuditSummary {
         findings: findings.len(),
-        by_severity,
+        by_severity: crate::model::report::count_by_severity(findings),
         by_category,
         recommendations: recommendations.len(),
         dropped_candidates: dropped,

@@ -358,6 +358,18 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// Exit code 1 when a finding reaches the threshold, else 0: the same policy for
+    /// every command and output format.
+    pub fn exit_code<'a>(
+        self,
+        findings: impl IntoIterator<Item = &'a crate::model::Finding>,
+    ) -> i32 {
+        let failing = self
+            .threshold()
+            .is_some_and(|t| findings.into_iter().any(|f| f.severity >= t));
+        i32::from(failing)
+    }
+
     pub fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Critical => Some(Severity::Critical),
@@ -418,11 +430,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
     if args.write_baseline.is_some() {
         return Ok(0);
     }
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { 1 } else { 0 })
+    Ok(args.fail_on.exit_code(&report.findings))
 }
 
 /// The scan, with the baseline written or applied and `--diff-base` applied.
@@ -728,11 +736,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
         LiveFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     emit(&rendered, args.output.as_deref())?;
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { 1 } else { 0 })
+    Ok(args.fail_on.exit_code(&report.findings))
 }
 
 /// A saved snapshot (manifest.json: its engine must agree with --engine), or with
@@ -950,11 +954,7 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
         ));
         emit(&text, None)?;
     }
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { 1 } else { 0 })
+    Ok(args.fail_on.exit_code(&report.findings))
 }
 
 fn run_diff(args: DiffArgs) -> Result<i32> {
@@ -966,11 +966,7 @@ fn run_diff(args: DiffArgs) -> Result<i32> {
         LiveFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
     };
     emit(&text, None)?;
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| diff.new_findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { 1 } else { 0 })
+    Ok(args.fail_on.exit_code(&diff.new_findings))
 }
 
 #[cfg(test)]

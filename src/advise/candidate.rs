@@ -233,7 +233,7 @@ pub fn from_objects(
                 continue;
             };
             let line = uses.iter().map(|u| u.2).min().unwrap_or(object.line);
-            let labels: Vec<String> = uses.iter().map(|(c, u, _)| use_label(c, *u)).collect();
+            let labels: Vec<String> = uses.iter().map(|(c, u, _)| u.label(c)).collect();
             let (benefit, explanation) = match procedure_time(snapshot, &object.name) {
                 // SQL Server ranks by the DMVs' measure, not milliseconds: a procedure's
                 // time cannot be added to it, so it is told, not counted.
@@ -329,17 +329,6 @@ fn static_key(
     }
     key.truncate(thresholds.missing_index_max_columns);
     (!key.is_empty()).then_some(key)
-}
-
-fn use_label(column: &str, usage: PredicateUse) -> String {
-    match usage {
-        PredicateUse::Equality => format!("{column} ="),
-        PredicateUse::Join => format!("{column} join key"),
-        PredicateUse::In => format!("{column} IN"),
-        PredicateUse::Range => format!("{column} range"),
-        PredicateUse::LikePrefix => format!("{column} LIKE prefix"),
-        PredicateUse::OrderBy => format!("{column} ORDER BY"),
-    }
 }
 
 fn dedup(mut items: Vec<String>) -> Vec<String> {

@@ -373,14 +373,7 @@ fn statement_uses<'a>(
             if !list.contains(&column) {
                 list.push(column.clone());
             }
-            let label = match usage {
-                PredicateUse::Equality => format!("{column} ="),
-                PredicateUse::Join => format!("{column} join key"),
-                PredicateUse::In => format!("{column} IN"),
-                PredicateUse::Range => format!("{column} range"),
-                PredicateUse::LikePrefix => format!("{column} LIKE prefix"),
-                PredicateUse::OrderBy => format!("{column} ORDER BY"),
-            };
+            let label = usage.label(&column);
             if !entry.uses.contains(&label) {
                 entry.uses.push(label);
             }

@@ -122,13 +122,15 @@ pub const MSSQL_QUERIES: &[(&str, &str)] = &[
 /// `-- requires: N` comment line (13 = 2016, 14 = 2017, 15 = 2019, 16 = 2022).
 pub fn required_major_version(sql: &str) -> Option<u32> {
     sql.lines()
-        .take_while(|line| line.trim_start().starts_with("--"))
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| line.starts_with("--"))
         .find_map(|line| {
-            line.trim_start()
-                .trim_start_matches('-')
-                .trim()
-                .strip_prefix("requires:")
-                .and_then(|v| v.trim().parse().ok())
+            let (key, value) = line.trim_start_matches('-').split_once(':')?;
+            if !key.trim().eq_ignore_ascii_case("requires") {
+                return None;
+            }
+            value.trim().parse().ok()
         })
 }
 

@@ -95,7 +95,9 @@ async fn collect_async(
     let mut raw = RawSnapshot::default();
     raw.tables.insert("preflight".to_string(), preflight);
     for (name, sql) in queries {
-        if let Some(required) = required_major(sql).filter(|r| server.major < *r) {
+        if let Some(required) =
+            crate::collect::required_major_version(sql).filter(|r| server.major < *r)
+        {
             notes.push(Note {
                 check: name.to_string(),
                 message: format!(
@@ -305,17 +307,6 @@ fn parse_product_version(text: &str) -> Option<(u32, i64)> {
         u32::try_from(major).ok()?,
         major * 1_000_000 + minor * 10_000 + build,
     ))
-}
-
-/// `-- requires: 15` on a query's first line: the major version it needs.
-pub fn required_major(sql: &str) -> Option<u32> {
-    let first = sql.trim_start().lines().next()?.trim();
-    let rest = first.strip_prefix("--")?.trim();
-    let (key, value) = rest.split_once(':')?;
-    if !key.trim().eq_ignore_ascii_case("requires") {
-        return None;
-    }
-    value.trim().parse().ok()
 }
 
 /// What became of one query.
@@ -783,10 +774,22 @@ mod tests {
             Some((10, 10_506_000))
         );
         assert_eq!(parse_product_version(""), None);
-        assert_eq!(required_major("-- requires: 15\nSELECT 1"), Some(15));
-        assert_eq!(required_major("\n  --Requires:16\nSELECT 1"), Some(16));
-        assert_eq!(required_major("-- top statements\nSELECT 1"), None);
-        assert_eq!(required_major("SELECT 1 -- requires: 15"), None);
+        assert_eq!(
+            crate::collect::required_major_version("-- requires: 15\nSELECT 1"),
+            Some(15)
+        );
+        assert_eq!(
+            crate::collect::required_major_version("\n  --Requires:16\nSELECT 1"),
+            Some(16)
+        );
+        assert_eq!(
+            crate::collect::required_major_version("-- top statements\nSELECT 1"),
+            None
+        );
+        assert_eq!(
+            crate::collect::required_major_version("SELECT 1 -- requires: 15"),
+            None
+        );
     }
 
     fn preflight(major: &str, granted: &[&str], engine_edition: &str) -> Preflight {

@@ -64,6 +64,20 @@ pub enum PredicateUse {
     OrderBy,
 }
 
+impl PredicateUse {
+    /// How a column is used, in the words of the reports: `client_id =`, `start_date ORDER BY`.
+    pub fn label(self, column: &str) -> String {
+        match self {
+            PredicateUse::Equality => format!("{column} ="),
+            PredicateUse::Join => format!("{column} join key"),
+            PredicateUse::In => format!("{column} IN"),
+            PredicateUse::Range => format!("{column} range"),
+            PredicateUse::LikePrefix => format!("{column} LIKE prefix"),
+            PredicateUse::OrderBy => format!("{column} ORDER BY"),
+        }
+    }
+}
+
 /// One column of one table used in a predicate (WHERE / JOIN ... ON) or ORDER BY.
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
