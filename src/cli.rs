@@ -424,6 +424,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
     write_output(args.output.as_deref(), |out| {
         write_report(&report, &args, color, srcroot.as_deref(), out)
     })?;
+    crate::timing::phase("report written");
     if args.format == Format::Github {
         append_step_summary(&report);
     }

@@ -20,3 +20,4 @@ pub mod snapshot;
 pub mod source;
 pub mod sql;
 pub mod suppress;
+pub mod timing;

@@ -50,6 +50,7 @@ struct FileOutcome {
 }
 
 pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
+    crate::timing::begin();
     let mut include = config.scan.include.clone();
     include.extend(options.include.iter().cloned());
     let mut exclude = config.scan.exclude.clone();
@@ -63,6 +64,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
         },
     )?;
     let entries = walked.entries;
+    crate::timing::phase("walk");
     let max_size = config.max_file_size_bytes();
     // Worker stacks sized for the recursive parsers' nesting limits, with room to spare.
     const WORKER_STACK: usize = 16 * 1024 * 1024;
@@ -90,6 +92,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
             })
             .collect()
     });
+    crate::timing::phase("files read, parsed and analysed");
     // On the pool too: the embedded SQL of the cross-file pass needs the large stacks.
     let mut report = pool.install(|| assemble(outcomes, config))?;
     report.summary.files_ignored = walked.ignored;
@@ -290,7 +293,9 @@ fn app_findings(
     files: &[crate::app::ir::AppFile],
     config: &Config,
 ) -> Result<(Vec<Finding>, usize)> {
+    crate::timing::phase("outcomes gathered");
     let repo = crate::app::resolve::Repo::new(files);
+    crate::timing::phase("query methods resolved");
     let mut raw = Vec::new();
     for rule in crate::app::rules::ALL {
         if config.is_enabled(rule.meta.name) {
@@ -307,7 +312,9 @@ fn app_findings(
             found
         })
         .collect();
+    crate::timing::phase("application rules");
     raw.extend(embedded.into_iter().flatten());
+    crate::timing::phase("embedded SQL");
     let mut suppressions = Vec::with_capacity(files.len());
     for file in files {
         suppressions.push(Suppressions::from_comments(
@@ -430,7 +437,9 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>, config: &Config) -> Result<Sca
         errors.sort();
         anyhow::bail!("{}", errors.join("\n"));
     }
+    crate::timing::phase("application findings");
     finish(&mut report);
+    crate::timing::phase("sorted and fingerprinted");
     Ok(report)
 }
 

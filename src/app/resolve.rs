@@ -24,6 +24,8 @@ pub struct Repo<'a> {
     /// (file, function) -> why it is a query method.
     query_functions: HashMap<(usize, usize), Why>,
     definitions: Definitions,
+    /// Each function's class or module name, normalised, as calls' receivers are compared with it.
+    owners: Vec<Vec<String>>,
 }
 
 /// Function name -> arity -> (file, function) definitions.
@@ -33,6 +35,16 @@ type Definitions = HashMap<String, HashMap<usize, Vec<(usize, usize)>>>;
 enum Why {
     Direct { call: usize },
     Calls { target: (usize, usize) },
+}
+
+/// A call of a function of the repository, waiting for all the definitions it can mean to
+/// become query methods.
+struct PendingCall {
+    caller: (usize, usize),
+    call: usize,
+    first_candidate: (usize, usize),
+    /// Candidates not yet known to be query methods.
+    remaining: usize,
 }
 
 impl<'a> Repo<'a> {
@@ -48,6 +60,10 @@ impl<'a> Repo<'a> {
                     .push((fi, f));
             }
         }
+        let owners: Vec<Vec<String>> = files
+            .iter()
+            .map(|file| file.functions.iter().map(|f| owner(file, f)).collect())
+            .collect();
         let mut query_functions: HashMap<(usize, usize), Why> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             for (ci, call) in file.calls.iter().enumerate() {
@@ -58,37 +74,77 @@ impl<'a> Repo<'a> {
                 }
             }
         }
-        // Fixed point: callers of query methods are query methods.
-        loop {
-            let mut added = Vec::new();
-            for (fi, file) in files.iter().enumerate() {
-                for call in &file.calls {
-                    let Some(f) = call.function else {
-                        continue;
-                    };
-                    if query_functions.contains_key(&(fi, f)) || call.db.is_some() {
-                        continue;
-                    }
-                    if let Some(target) =
-                        resolve_all_query(files, &definitions, &query_functions, call)
-                    {
-                        if target != (fi, f) {
-                            added.push(((fi, f), Why::Calls { target }));
-                        }
+        // Fixed point, in rounds: callers of query methods are query methods. Each call
+        // counts down the definitions it can mean that are not query methods yet; a round
+        // adds the functions whose first call (in file order) reached zero in the round
+        // before, naming that call's first definition as the reason.
+        let mut pending: Vec<PendingCall> = Vec::new();
+        let mut watchers: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        let mut ready: Vec<usize> = Vec::new();
+        for (fi, file) in files.iter().enumerate() {
+            for (ci, call) in file.calls.iter().enumerate() {
+                let Some(f) = call.function else {
+                    continue;
+                };
+                if call.db.is_some() || query_functions.contains_key(&(fi, f)) {
+                    continue;
+                }
+                let candidates = candidates(&definitions, &owners, call);
+                let Some(&first_candidate) = candidates.first() else {
+                    continue;
+                };
+                let id = pending.len();
+                let mut remaining = 0;
+                for candidate in candidates {
+                    if !query_functions.contains_key(&candidate) {
+                        remaining += 1;
+                        watchers.entry(candidate).or_default().push(id);
                     }
                 }
+                if remaining == 0 {
+                    ready.push(id);
+                }
+                pending.push(PendingCall {
+                    caller: (fi, f),
+                    call: ci,
+                    first_candidate,
+                    remaining,
+                });
             }
-            if added.is_empty() {
-                break;
+        }
+        while !ready.is_empty() {
+            // File order, then call order: the first ready call of a function is its reason.
+            ready.sort_unstable_by_key(|&id| (pending[id].caller.0, pending[id].call));
+            let mut added = Vec::new();
+            for &id in &ready {
+                let p = &pending[id];
+                if p.first_candidate == p.caller || query_functions.contains_key(&p.caller) {
+                    continue;
+                }
+                query_functions.insert(
+                    p.caller,
+                    Why::Calls {
+                        target: p.first_candidate,
+                    },
+                );
+                added.push(p.caller);
             }
-            for (key, why) in added {
-                query_functions.entry(key).or_insert(why);
+            ready.clear();
+            for function in added {
+                for &id in watchers.get(&function).map(Vec::as_slice).unwrap_or(&[]) {
+                    let p = &mut pending[id];
+                    p.remaining -= 1;
+                    if p.remaining == 0 && !query_functions.contains_key(&p.caller) {
+                        ready.push(id);
+                    }
+                }
             }
         }
         Repo {
             files,
             query_functions,
             definitions,
+            owners,
         }
     }
 
@@ -99,7 +155,12 @@ impl<'a> Repo<'a> {
                 call.db_api.clone().unwrap_or_else(|| call.callee.clone()),
             ));
         }
-        let target = resolve_all_query(self.files, &self.definitions, &self.query_functions, call)?;
+        let candidates = candidates(&self.definitions, &self.owners, call);
+        let all_query = !candidates.is_empty()
+            && candidates
+                .iter()
+                .all(|d| self.query_functions.contains_key(d));
+        let target = *candidates.first().filter(|_| all_query)?;
         Some(Reach::Method {
             function: target,
             path: self.files[target.0].path.clone(),
@@ -146,57 +207,57 @@ impl<'a> Repo<'a> {
     }
 }
 
-fn resolve_all_query(
-    files: &[AppFile],
+/// The definitions a call can mean: same name and arity, and a plausible receiver.
+fn candidates(
     definitions: &Definitions,
-    query_functions: &HashMap<(usize, usize), Why>,
+    owners: &[Vec<String>],
     call: &Call,
-) -> Option<(usize, usize)> {
-    let defs = definitions.get(call.callee.as_str())?.get(&call.arity)?;
+) -> Vec<(usize, usize)> {
+    let Some(defs) = definitions
+        .get(call.callee.as_str())
+        .and_then(|by_arity| by_arity.get(&call.arity))
+    else {
+        return Vec::new();
+    };
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
     // means a method of ProviderRepository, `userRepo.findById` a function of userRepo.js;
     // `Paths.get(...)` or `pattern.exec(...)` mean none of the repository's functions.
-    let candidates: Vec<&(usize, usize)> = defs
-        .iter()
-        .filter(|d| plausible_target(files, call, **d))
-        .collect();
-    if !candidates.is_empty() && candidates.iter().all(|d| query_functions.contains_key(d)) {
-        candidates.first().map(|d| **d)
-    } else {
-        None
-    }
+    let receiver = call.chain.last().map(|r| normalise(r));
+    defs.iter()
+        .copied()
+        .filter(|&(fi, f)| plausible_target(receiver.as_deref(), &owners[fi][f]))
+        .collect()
 }
 
-/// Whether a call's receiver can refer to the definition's class or module.
-fn plausible_target(files: &[AppFile], call: &Call, (fi, f): (usize, usize)) -> bool {
-    let function = &files[fi].functions[f];
-    let receiver = match call.chain.last() {
-        None => return true,
-        Some(r) => normalise(r),
+/// Whether a call's (normalised) receiver can refer to the definition's (normalised)
+/// class or module.
+fn plausible_target(receiver: Option<&str>, owner: &str) -> bool {
+    let Some(receiver) = receiver else {
+        return true;
     };
-    if matches!(
-        receiver.as_str(),
-        "this" | "self" | "base" | "super" | "cls"
-    ) {
+    if matches!(receiver, "this" | "self" | "base" | "super" | "cls") {
         return true;
     }
-    let owner = match &function.class {
+    !owner.is_empty()
+        && !receiver.is_empty()
+        && (owner.contains(receiver) || receiver.contains(owner))
+}
+
+/// The class of a method (without an interface's `I`), or the module of a module-level
+/// function (`userRepo.findById` names userRepo.js), normalised.
+fn owner(file: &AppFile, function: &super::ir::Function) -> String {
+    match &function.class {
         Some(class) if !class.is_empty() => normalise(class.trim_start_matches(|c: char| {
             c == 'I' && class.len() > 1 && class[1..].starts_with(char::is_uppercase)
         })),
-        // A module-level function: the receiver names its module (`userRepo.findById`).
         _ => {
-            let stem = std::path::Path::new(&files[fi].path)
+            let stem = std::path::Path::new(&file.path)
                 .file_stem()
                 .and_then(|s| s.to_str())
-                .unwrap_or("")
-                .to_string();
-            normalise(&stem)
+                .unwrap_or("");
+            normalise(stem)
         }
-    };
-    !owner.is_empty()
-        && !receiver.is_empty()
-        && (owner.contains(&receiver) || receiver.contains(&owner))
+    }
 }
 
 /// `_providerRepository` -> `providerrepository`; `user-repo` -> `userrepo`.
