@@ -425,6 +425,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         write_report(&report, &args, color, srcroot.as_deref(), out)
     })?;
     crate::timing::phase("report written");
+    crate::timing::totals_report();
     if args.format == Format::Github {
         append_step_summary(&report);
     }

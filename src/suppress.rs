@@ -7,6 +7,9 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 
+/// What every suppression comment holds, in any comment syntax.
+pub const SUPPRESSION_MARKER: &str = "dbaudit:ignore";
+
 #[derive(Debug, Default)]
 pub struct Suppressions {
     pub whole_file: bool,
@@ -23,10 +26,10 @@ impl Suppressions {
     ) -> Result<Suppressions> {
         let mut out = Suppressions::default();
         for (line, text) in comments {
-            let Some(at) = text.find("dbaudit:ignore") else {
+            let Some(at) = text.find(SUPPRESSION_MARKER) else {
                 continue;
             };
-            let rest = &text[at + "dbaudit:ignore".len()..];
+            let rest = &text[at + SUPPRESSION_MARKER.len()..];
             if rest.starts_with("-file") {
                 out.whole_file = true;
                 continue;

@@ -35,3 +35,48 @@ fn peak_rss_mib() -> u64 {
         })
         .map_or(0, |kib| kib / 1024)
 }
+
+/// Whether timings are on.
+pub fn enabled() -> bool {
+    start().is_some()
+}
+
+type Totals = std::collections::BTreeMap<&'static str, (f64, u64)>;
+
+fn totals() -> &'static std::sync::Mutex<Totals> {
+    static TOTALS: OnceLock<std::sync::Mutex<Totals>> = OnceLock::new();
+    TOTALS.get_or_init(Default::default)
+}
+
+/// Runs `work` and adds its thread time and `bytes` to the total of `name` (when timings
+/// are on): summed over worker threads, printed by `totals_report`.
+pub fn measure<T>(name: &'static str, bytes: usize, work: impl FnOnce() -> T) -> T {
+    if !enabled() {
+        return work();
+    }
+    let t0 = Instant::now();
+    let result = work();
+    let seconds = t0.elapsed().as_secs_f64();
+    if let Ok(mut totals) = totals().lock() {
+        let entry = totals.entry(name).or_default();
+        entry.0 += seconds;
+        entry.1 += bytes as u64;
+    }
+    result
+}
+
+/// Prints the totals of `measure` (when timings are on).
+pub fn totals_report() {
+    if !enabled() {
+        return;
+    }
+    if let Ok(totals) = totals().lock() {
+        for (name, (seconds, bytes)) in totals.iter() {
+            eprintln!(
+                "dbaudit: timing: {seconds:>8.3} s  {:>6.1} MB  {:>5.1} MB/s per thread  {name}",
+                *bytes as f64 / 1e6,
+                *bytes as f64 / 1e6 / seconds.max(1e-9)
+            );
+        }
+    }
+}

@@ -2,6 +2,9 @@
 //! tree-sitter tree by a language adapter (`app/lang/*`). The rules and the cross-file
 //! resolution read only these facts, so that every language gets every rule.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -241,10 +244,39 @@ pub struct AppFile {
     pub per_call_connections: Vec<PerCallConnection>,
     pub strings: Vec<StringLit>,
     pub comments: Vec<Comment>,
+    /// After `compact`: the calls no rule reads, for the cross-file resolution only.
+    pub edges: Vec<Edge>,
+    /// After `compact`: each call's index before it (empty: calls were not compacted).
+    pub call_order: Vec<u32>,
     /// Share of the tree's nodes that are ERROR or MISSING nodes.
     pub error_share: f64,
     /// Positions of the first error nodes (for not-understood diagnostics).
     pub error_regions: Vec<(Pos, Pos)>,
+}
+
+/// A call that matters only to the cross-file resolution of query methods (what `compact`
+/// keeps of a call that no rule reads).
+#[derive(Debug, Clone, Serialize)]
+pub struct Edge {
+    /// Index of the calling function in `AppFile::functions`.
+    pub function: u32,
+    /// The call's index among all the file's calls before `compact` (resolution picks
+    /// the first call in file order as a function's reason).
+    pub order: u32,
+    pub arity: u32,
+    pub callee: Arc<str>,
+    /// The receiver chain's last member (`_providerRepository`), as `Call::chain.last()`.
+    pub receiver: Option<Arc<str>>,
+}
+
+/// One shared copy of a name per file.
+fn intern_name(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(shared) = names.get(name) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = Arc::from(name);
+    names.insert(shared.clone());
+    shared
 }
 
 impl AppFile {
@@ -252,6 +284,20 @@ impl AppFile {
     /// calls, nor inside a loop, nor a loop source, nor assigned, nor blocked on: the
     /// facts of every file stay in memory until the cross-file pass.
     pub fn compact(&mut self) {
+        // Only an assignment to a variable some loop of the same function iterates can be
+        // a loop's source; only a comment holding `dbaudit:ignore` can suppress a finding.
+        let loop_variables: HashSet<(Option<usize>, &str)> = self
+            .loops
+            .iter()
+            .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
+            .collect();
+        let assignments = std::mem::take(&mut self.assignments);
+        self.assignments = assignments
+            .into_iter()
+            .filter(|a| loop_variables.contains(&(a.function, a.variable.as_str())))
+            .collect();
+        self.comments
+            .retain(|c| c.text.contains(crate::suppress::SUPPRESSION_MARKER));
         let mut keep = vec![false; self.calls.len()];
         for l in &self.loops {
             if let Some(c) = l.source_call {
@@ -265,26 +311,51 @@ impl AppFile {
                 *k = true;
             }
         }
-        for (call, keep) in self.calls.iter_mut().zip(keep) {
+        // The other calls matter only to the cross-file resolution: they become edges,
+        // one per function, name, arity and receiver, with names shared within the file.
+        let mut names: HashSet<Arc<str>> = HashSet::new();
+        let mut seen_edges: HashSet<(usize, Arc<str>, usize, Option<Arc<str>>)> = HashSet::new();
+        let calls = std::mem::take(&mut self.calls);
+        let mut new_index = vec![usize::MAX; calls.len()];
+        for (old, (mut call, keep)) in calls.into_iter().zip(keep).enumerate() {
             if keep || call.db.is_some() || !call.loops.is_empty() || call.blocked_by.is_some() {
                 // Texts are built by pushing characters: up to twice their length each.
                 call.text.shrink_to_fit();
                 if let Some(receiver) = &mut call.receiver {
                     receiver.shrink_to_fit();
                 }
+                new_index[old] = self.calls.len();
+                self.call_order.push(old as u32);
+                self.calls.push(call);
                 continue;
             }
-            call.text = String::new();
-            call.receiver = None;
-            if call.chain.len() > 1 {
-                let last = call.chain.pop();
-                call.chain = last.into_iter().collect();
+            // Top-level code is no function: its calls make nothing a query method.
+            let Some(function) = call.function else {
+                continue;
+            };
+            let callee = intern_name(&mut names, &call.callee);
+            let receiver = call.chain.last().map(|r| intern_name(&mut names, r));
+            if seen_edges.insert((function, callee.clone(), call.arity, receiver.clone())) {
+                self.edges.push(Edge {
+                    function: function as u32,
+                    order: old as u32,
+                    arity: call.arity as u32,
+                    callee,
+                    receiver,
+                });
             }
-            call.chain.shrink_to_fit();
+        }
+        for l in &mut self.loops {
+            l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
+        }
+        for a in &mut self.assignments {
+            a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
         }
         // Vectors grown by doubling hold up to twice their length until the cross-file pass.
         self.functions.shrink_to_fit();
         self.calls.shrink_to_fit();
+        self.call_order.shrink_to_fit();
+        self.edges.shrink_to_fit();
         self.loops.shrink_to_fit();
         self.assignments.shrink_to_fit();
         self.connections.shrink_to_fit();
@@ -306,6 +377,8 @@ impl AppFile {
             per_call_connections: Vec::new(),
             strings: Vec::new(),
             comments: Vec::new(),
+            edges: Vec::new(),
+            call_order: Vec::new(),
             error_share: 0.0,
             error_regions: Vec::new(),
         }

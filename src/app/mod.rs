@@ -14,12 +14,23 @@ use ir::{AppFile, Language};
 /// language dbaudit reads).
 pub fn extract(path: &str, text: &str) -> Option<AppFile> {
     let language = Language::of_path(std::path::Path::new(path))?;
-    Some(match language {
-        Language::CSharp => lang::csharp::extract(path, text),
-        Language::JavaScript | Language::TypeScript => {
-            lang::javascript::extract(path, text, language)
-        }
-        Language::Python => lang::python::extract(path, text),
-        Language::Java => lang::java::extract(path, text),
-    })
+    let name = match language {
+        Language::CSharp => "parse + extract csharp",
+        Language::JavaScript => "parse + extract javascript",
+        Language::TypeScript => "parse + extract typescript",
+        Language::Python => "parse + extract python",
+        Language::Java => "parse + extract java",
+    };
+    Some(crate::timing::measure(
+        name,
+        text.len(),
+        || match language {
+            Language::CSharp => lang::csharp::extract(path, text),
+            Language::JavaScript | Language::TypeScript => {
+                lang::javascript::extract(path, text, language)
+            }
+            Language::Python => lang::python::extract(path, text),
+            Language::Java => lang::java::extract(path, text),
+        },
+    ))
 }

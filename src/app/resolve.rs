@@ -41,7 +41,8 @@ enum Why {
 /// become query methods.
 struct PendingCall {
     caller: (usize, usize),
-    call: usize,
+    /// The call's place among its file's calls.
+    order: usize,
     first_candidate: (usize, usize),
     /// Candidates not yet known to be query methods.
     remaining: usize,
@@ -82,14 +83,28 @@ impl<'a> Repo<'a> {
         let mut watchers: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
         let mut ready: Vec<usize> = Vec::new();
         for (fi, file) in files.iter().enumerate() {
-            for (ci, call) in file.calls.iter().enumerate() {
-                let Some(f) = call.function else {
-                    continue;
-                };
-                if call.db.is_some() || query_functions.contains_key(&(fi, f)) {
+            // The calls rules read, and the edges `compact` made of the others.
+            let calls = file.calls.iter().enumerate().filter_map(|(ci, call)| {
+                let order = file.call_order.get(ci).map_or(ci, |&o| o as usize);
+                let receiver = call.chain.last().map(String::as_str);
+                let f = call.function.filter(|_| call.db.is_none())?;
+                Some((f, order, call.callee.as_str(), call.arity, receiver))
+            });
+            let edges = file.edges.iter().map(|e| {
+                let receiver = e.receiver.as_deref();
+                (
+                    e.function as usize,
+                    e.order as usize,
+                    &*e.callee,
+                    e.arity as usize,
+                    receiver,
+                )
+            });
+            for (f, order, callee, arity, receiver) in calls.chain(edges) {
+                if query_functions.contains_key(&(fi, f)) {
                     continue;
                 }
-                let candidates = candidates(&definitions, &owners, call);
+                let candidates = candidates(&definitions, &owners, callee, arity, receiver);
                 let Some(&first_candidate) = candidates.first() else {
                     continue;
                 };
@@ -106,7 +121,7 @@ impl<'a> Repo<'a> {
                 }
                 pending.push(PendingCall {
                     caller: (fi, f),
-                    call: ci,
+                    order,
                     first_candidate,
                     remaining,
                 });
@@ -114,7 +129,7 @@ impl<'a> Repo<'a> {
         }
         while !ready.is_empty() {
             // File order, then call order: the first ready call of a function is its reason.
-            ready.sort_unstable_by_key(|&id| (pending[id].caller.0, pending[id].call));
+            ready.sort_unstable_by_key(|&id| (pending[id].caller.0, pending[id].order));
             let mut added = Vec::new();
             for &id in &ready {
                 let p = &pending[id];
@@ -155,7 +170,14 @@ impl<'a> Repo<'a> {
                 call.db_api.clone().unwrap_or_else(|| call.callee.clone()),
             ));
         }
-        let candidates = candidates(&self.definitions, &self.owners, call);
+        let receiver = call.chain.last().map(String::as_str);
+        let candidates = candidates(
+            &self.definitions,
+            &self.owners,
+            &call.callee,
+            call.arity,
+            receiver,
+        );
         let all_query = !candidates.is_empty()
             && candidates
                 .iter()
@@ -211,18 +233,20 @@ impl<'a> Repo<'a> {
 fn candidates(
     definitions: &Definitions,
     owners: &[Vec<String>],
-    call: &Call,
+    callee: &str,
+    arity: usize,
+    receiver: Option<&str>,
 ) -> Vec<(usize, usize)> {
     let Some(defs) = definitions
-        .get(call.callee.as_str())
-        .and_then(|by_arity| by_arity.get(&call.arity))
+        .get(callee)
+        .and_then(|by_arity| by_arity.get(&arity))
     else {
         return Vec::new();
     };
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
     // means a method of ProviderRepository, `userRepo.findById` a function of userRepo.js;
     // `Paths.get(...)` or `pattern.exec(...)` mean none of the repository's functions.
-    let receiver = call.chain.last().map(|r| normalise(r));
+    let receiver = receiver.map(normalise);
     defs.iter()
         .copied()
         .filter(|&(fi, f)| plausible_target(receiver.as_deref(), &owners[fi][f]))

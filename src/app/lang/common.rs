@@ -122,7 +122,8 @@ pub fn parse_tree(
     let tree = PARSER.with(|parser| {
         let mut parser = parser.try_borrow_mut().ok()?;
         parser.set_language(language).ok()?;
-        let tree = parser.parse(text, None);
+        let tree =
+            crate::timing::measure("tree-sitter parse", text.len(), || parser.parse(text, None));
         if tree.is_none() {
             // A parse that stopped part-way keeps state for a resumption that never comes.
             parser.reset();
@@ -249,23 +250,26 @@ pub fn visit_preorder<'t>(
     max_depth: usize,
     mut visit: impl FnMut(Node<'t>, Option<usize>),
 ) {
-    // (node, index of its parent, depth); children are pushed last first.
-    let mut stack: Vec<(Node<'t>, Option<usize>, usize)> = vec![(root, None, 0)];
-    let mut children = Vec::new();
+    // A tree cursor moves to a first child, sibling or parent in constant time, where
+    // `Node::child(i)` walks the parent's children from the first one.
+    let mut cursor = root.walk();
+    // Document-order indices of the ancestors of the cursor's node.
+    let mut ancestors: Vec<usize> = Vec::new();
     let mut index = 0;
-    while let Some((node, parent, depth)) = stack.pop() {
-        visit(node, parent);
-        if depth < max_depth {
-            children.clear();
-            for_each_child(node, false, |child| children.push(child));
-            stack.extend(
-                children
-                    .iter()
-                    .rev()
-                    .map(|child| (*child, Some(index), depth + 1)),
-            );
+    loop {
+        visit(cursor.node(), ancestors.last().copied());
+        if ancestors.len() < max_depth && cursor.goto_first_child() {
+            ancestors.push(index);
+            index += 1;
+            continue;
         }
         index += 1;
+        // The next sibling of the node or of its nearest ancestor that has one.
+        while !cursor.goto_next_sibling() {
+            if ancestors.pop().is_none() || !cursor.goto_parent() {
+                return;
+            }
+        }
     }
 }
 
