@@ -76,10 +76,15 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     let outcomes: Vec<(String, FileOutcome)> = pool.install(|| {
         entries
             .par_iter()
+            // One task per file: files differ in size by orders of magnitude, and rayon's
+            // even splits otherwise leave one worker idle behind the other's large files.
+            .with_max_len(1)
             .map(|entry| match entry {
                 WalkEntry::File(path) => {
                     let name = display_path(path);
-                    let outcome = scan_file(path, &name, options.dialect, config, max_size);
+                    let outcome = crate::timing::measure("files (all work)", 0, || {
+                        scan_file(path, &name, options.dialect, config, max_size)
+                    });
                     (name, outcome)
                 }
                 WalkEntry::Unreadable { path, reason } => (

@@ -321,9 +321,9 @@ impl AppFile {
             if keep || call.db.is_some() || !call.loops.is_empty() || call.blocked_by.is_some() {
                 // Texts are built by pushing characters: up to twice their length each.
                 call.text.shrink_to_fit();
-                if let Some(receiver) = &mut call.receiver {
-                    receiver.shrink_to_fit();
-                }
+                // The rules read the chain, never the receiver's text or root.
+                call.receiver = None;
+                call.receiver_root = None;
                 new_index[old] = self.calls.len();
                 self.call_order.push(old as u32);
                 self.calls.push(call);
