@@ -248,22 +248,39 @@ pub fn children_of(node: Node, named_only: bool) -> Vec<Node> {
 pub fn visit_preorder<'t>(
     root: Node<'t>,
     max_depth: usize,
+    visit: impl FnMut(Node<'t>, Option<usize>),
+) {
+    visit_preorder_where(root, max_depth, false, visit)
+}
+
+/// `visit_preorder`, optionally over named nodes only: anonymous ones (punctuation,
+/// keywords) take no index, and a node's parent is then its nearest named ancestor.
+pub fn visit_preorder_where<'t>(
+    root: Node<'t>,
+    max_depth: usize,
+    named_only: bool,
     mut visit: impl FnMut(Node<'t>, Option<usize>),
 ) {
     // A tree cursor moves to a first child, sibling or parent in constant time, where
     // `Node::child(i)` walks the parent's children from the first one.
     let mut cursor = root.walk();
-    // Document-order indices of the ancestors of the cursor's node.
-    let mut ancestors: Vec<usize> = Vec::new();
+    // For each level above the cursor: the index its children take as their parent's.
+    let mut ancestors: Vec<Option<usize>> = Vec::new();
     let mut index = 0;
     loop {
-        visit(cursor.node(), ancestors.last().copied());
-        if ancestors.len() < max_depth && cursor.goto_first_child() {
-            ancestors.push(index);
+        let node = cursor.node();
+        let parent = ancestors.last().copied().flatten();
+        let own = if named_only && !node.is_named() {
+            parent
+        } else {
+            visit(node, parent);
             index += 1;
+            Some(index - 1)
+        };
+        if ancestors.len() < max_depth && cursor.goto_first_child() {
+            ancestors.push(own);
             continue;
         }
-        index += 1;
         // The next sibling of the node or of its nearest ancestor that has one.
         while !cursor.goto_next_sibling() {
             if ancestors.pop().is_none() || !cursor.goto_parent() {

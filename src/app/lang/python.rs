@@ -1027,7 +1027,8 @@ impl<'a> Extractor<'a> {
         let mut parent = Vec::with_capacity(count);
         let mut kinds = Vec::with_capacity(count);
         let mut index = IdMap::with_capacity_and_hasher(count, Default::default());
-        super::common::visit_preorder(root, MAX_DEPTH, |node, parent_index| {
+        // Anonymous nodes (punctuation, keywords) are read through their parents only.
+        super::common::visit_preorder_where(root, MAX_DEPTH, true, |node, parent_index| {
             index.insert(node.id(), nodes.len());
             nodes.push(node);
             kinds.push(node.kind_name());
