@@ -290,13 +290,13 @@ pub fn visit_preorder_where<'t>(
     }
 }
 
-/// Every node under `root` (itself included) in document order, and the parent of each
-/// (but `root`) by node id.
-pub fn preorder(root: Node) -> (Vec<Node>, IdMap<Node>) {
+/// Every named node under `root` (itself included) in document order, and the parent of
+/// each (but `root`) by node id: its nearest named ancestor.
+pub fn preorder_named(root: Node) -> (Vec<Node>, IdMap<Node>) {
     let count = root.descendant_count();
     let mut nodes: Vec<Node> = Vec::with_capacity(count);
     let mut parents = IdMap::with_capacity_and_hasher(count, FastHash::default());
-    visit_preorder(root, usize::MAX, |node, parent| {
+    visit_preorder_where(root, usize::MAX, true, |node, parent| {
         if let Some(parent) = parent.and_then(|p| nodes.get(p)) {
             parents.insert(node.id(), *parent);
         }

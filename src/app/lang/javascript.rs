@@ -977,7 +977,8 @@ impl<'s, 't> Extractor<'s, 't> {
     // ── Pre-pass: comments, imports, handles, models, string declarations ──────────────
 
     fn prepass(&mut self) {
-        let (nodes, parents) = super::common::preorder(self.root);
+        // Named nodes only: anonymous tokens' parents, rarely asked, come from `Node::parent`.
+        let (nodes, parents) = super::common::preorder_named(self.root);
         self.parents = parents;
         for &node in &nodes {
             match node.kind_name() {
