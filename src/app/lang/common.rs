@@ -67,24 +67,43 @@ type FieldIds = std::collections::HashMap<
 impl<'t> FieldExt<'t> for Node<'t> {
     fn field(&self, name: &str) -> Option<Node<'t>> {
         use std::cell::RefCell;
+        /// Recent lookups by the name's address and length (callers pass literals, so
+        /// one name is one address): a hit costs no hashing of the name.
+        type Recent = [(usize, usize, (usize, usize), Option<std::num::NonZeroU16>); 64];
         thread_local! {
             static IDS: RefCell<FieldIds> = RefCell::new(FieldIds::default());
+            static RECENT: RefCell<Recent> = const { RefCell::new([(0, 0, (0, 0), None); 64]) };
         }
         let language = self.language();
         // A grammar is identified by its sizes (distinct for the grammars dbaudit uses).
         let grammar = (language.node_kind_count(), language.field_count());
-        let id = IDS.with(|ids| {
-            let mut ids = ids.borrow_mut();
-            let per_grammar = ids.entry(grammar).or_default();
-            match per_grammar.get(name) {
-                Some(id) => *id,
-                None => {
-                    let id = language.field_id_for_name(name);
-                    per_grammar.insert(name.into(), id);
-                    id
-                }
-            }
+        let address = name.as_ptr() as usize;
+        let slot = (address >> 3) % 64;
+        let recent = RECENT.with(|recent| {
+            let recent = recent.borrow();
+            let (a, len, g, id) = recent[slot];
+            (a == address && len == name.len() && g == grammar).then_some(id)
         });
+        let id = match recent {
+            Some(id) => id,
+            None => {
+                let id = IDS.with(|ids| {
+                    let mut ids = ids.borrow_mut();
+                    let per_grammar = ids.entry(grammar).or_default();
+                    match per_grammar.get(name) {
+                        Some(id) => *id,
+                        None => {
+                            let id = language.field_id_for_name(name);
+                            per_grammar.insert(name.into(), id);
+                            id
+                        }
+                    }
+                });
+                RECENT
+                    .with(|recent| recent.borrow_mut()[slot] = (address, name.len(), grammar, id));
+                id
+            }
+        };
         self.child_by_field_id(id?.get())
     }
 }
