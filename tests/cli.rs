@@ -430,3 +430,45 @@ fn fingerprints_survive_line_moves() {
         after["findings"][0]["fingerprint"]
     );
 }
+
+/// `DBAUDIT_TIMINGS` prints where a scan's time went on standard error, and changes
+/// nothing else: the report is byte for byte the same.
+#[test]
+fn timings_go_to_stderr_and_leave_the_report_alone() {
+    let args = [
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "fixtures/app",
+    ];
+    let plain = dbaudit(&args, None);
+    let timed = support_cli::dbaudit_with_env(
+        &args,
+        None,
+        &[("DBAUDIT_TIMINGS", std::path::Path::new("1"))],
+    );
+    assert_eq!(timed.status.code(), Some(0), "{}", stderr(&timed));
+    let err = stderr(&timed);
+    for phase in [
+        "walk",
+        "files read, parsed and analysed",
+        "query methods resolved",
+        "report written",
+        "tree-sitter parse",
+        "parse + extract csharp",
+    ] {
+        assert!(err.contains(phase), "no `{phase}` timing in:\n{err}");
+    }
+    assert!(
+        err.lines().all(|l| l.starts_with("dbaudit: timing:")),
+        "{err}"
+    );
+    assert!(!stderr(&plain).contains("timing"), "{}", stderr(&plain));
+    // Versions and paths aside, the JSON is the same: compare everything but `tool`.
+    let (mut a, mut b) = (json(&plain), json(&timed));
+    a["tool"] = serde_json::Value::Null;
+    b["tool"] = serde_json::Value::Null;
+    assert_eq!(a, b);
+}

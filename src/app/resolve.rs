@@ -291,3 +291,118 @@ fn normalise(name: &str) -> String {
         .collect::<String>()
         .to_lowercase()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::rules::{AppFinding, ALL};
+
+    /// Every rule's findings on `files`, as comparable text.
+    fn findings(files: &[AppFile]) -> Vec<String> {
+        let repo = Repo::new(files);
+        let mut found: Vec<AppFinding> = Vec::new();
+        for rule in ALL {
+            (rule.check)(&repo, &mut found);
+        }
+        found
+            .iter()
+            .map(|f| {
+                let related: Vec<&str> = f.raw.related.iter().map(|r| r.text.as_str()).collect();
+                format!(
+                    "{} {}:{}:{} {} {:?}",
+                    f.raw.rule.name,
+                    files[f.file].path,
+                    f.raw.line,
+                    f.raw.column,
+                    f.raw.message,
+                    related
+                )
+            })
+            .collect()
+    }
+
+    fn extract_dir(dir: &std::path::Path) -> Vec<AppFile> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+            .iter()
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(p).ok()?;
+                crate::app::extract(&p.to_string_lossy(), &text)
+            })
+            .collect()
+    }
+
+    /// `compact` turns the calls no rule reads into edges: the rules must find exactly
+    /// what they find on the full facts, reasons and chains included, on every fixture.
+    #[test]
+    fn compacted_facts_give_the_same_findings_on_every_fixture() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app");
+        let mut dirs = Vec::new();
+        for language in std::fs::read_dir(&root).expect("fixtures/app exists") {
+            let language = language.expect("readable fixtures").path();
+            for case in std::fs::read_dir(&language).expect("readable fixtures") {
+                dirs.push(case.expect("readable fixtures").path());
+            }
+        }
+        dirs.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/app"));
+        let mut compared = 0;
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            let full = extract_dir(dir);
+            let mut compacted = full.clone();
+            for file in &mut compacted {
+                file.compact();
+            }
+            let expected = findings(&full);
+            assert_eq!(findings(&compacted), expected, "{}", dir.display());
+            compared += expected.len();
+        }
+        assert!(
+            compared > 20,
+            "the fixtures produce findings to compare ({compared})"
+        );
+    }
+
+    /// A query method reached only through calls outside loops (edges after `compact`)
+    /// still makes the loop's call an n-plus-one, with the whole chain as its reason.
+    #[test]
+    fn query_methods_resolve_through_edges() {
+        let repository = r#"
+public class ProviderRepository {
+    private readonly IDbConnection _db;
+    public Provider Load(int id) { return _db.QueryFirst<Provider>("SELECT Id FROM Providers WHERE Id = @id", new { id }); }
+    public Provider GetProvider(int id) { Log(id); return Load(id); }
+    private void Log(int id) { }
+}"#;
+        let service = r#"
+public class AppointmentService {
+    public void Run() {
+        var appointments = _context.Appointments.ToList();
+        foreach (var a in appointments) { _providerRepository.GetProvider(a.ProviderId); }
+    }
+}"#;
+        let mut files = vec![
+            crate::app::extract("ProviderRepository.cs", repository).expect("C#"),
+            crate::app::extract("AppointmentService.cs", service).expect("C#"),
+        ];
+        let expected = findings(&files);
+        for file in &mut files {
+            file.compact();
+        }
+        assert!(
+            !files[0].edges.is_empty(),
+            "calls outside loops became edges"
+        );
+        let found = findings(&files);
+        assert_eq!(found, expected);
+        assert!(
+            found.iter().any(|f| f.starts_with("n-plus-one")
+                && f.contains("GetProvider")
+                && f.contains("Load")
+                && f.contains("QueryFirst")),
+            "{found:#?}"
+        );
+    }
+}
