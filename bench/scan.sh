@@ -4,10 +4,15 @@
 # throughput and peak memory. Memory should follow the largest file, not the corpus.
 # With SCALING=1, also scans application source of 25, 50 and 100 MB (100 KB files): peak
 # RSS there grows with the facts and findings kept for the cross-file pass, not with trees.
-# Usage: [SCALING=1] bench/scan.sh [TOTAL_MB]
+# Any DIR given after TOTAL_MB is scanned as well, with the time per phase and per language
+# (DBAUDIT_TIMINGS): point it at public repositories fetched for the purpose (never
+# committed), the measure of real application code; the generated corpus is the dense worst
+# case (a database call, a loop and a finding every few lines).
+# Usage: [SCALING=1] bench/scan.sh [TOTAL_MB] [DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total_mb=${1:-50}
+shift || true
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo build --release --quiet
@@ -26,6 +31,7 @@ import json, sys
 name, size, start, end, rss, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 secs = end - start
 s = json.load(open(out))["summary"]
+size = s["bytes_scanned"]  # what was read as source, not the directory's other files
 print(f"{name}: {size/1e6:.1f} MB in {secs:.2f} s = {size/1e6/secs:.1f} MB/s, peak RSS {rss/1024:.1f} MiB, "
       f"{s['files_scanned']} files, {s['objects']} objects, {s['findings']} findings, "
       f"{s['regions_not_understood']} regions not understood")
@@ -45,4 +51,8 @@ if [ "${SCALING:-0}" = 1 ]; then
     measure "application source, $mb MB" "$work/scale"
   done
 fi
+for dir in "$@"; do
+  measure "$dir" "$dir"
+  DBAUDIT_TIMINGS=1 "$bin" scan "$dir" --format json --fail-on none -o "$work/out.json" 2>&1 | sed 's/^dbaudit: timing: /  /'
+done
 echo "cores: $(nproc)"
