@@ -269,6 +269,9 @@ pub struct Edge {
     pub receiver: Option<Arc<str>>,
 }
 
+/// What makes two edges of a file the same: function, callee, arity, receiver.
+type EdgeKey = (usize, Arc<str>, usize, Option<Arc<str>>);
+
 /// One shared copy of a name per file.
 fn intern_name(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
     if let Some(shared) = names.get(name) {
@@ -314,7 +317,7 @@ impl AppFile {
         // The other calls matter only to the cross-file resolution: they become edges,
         // one per function, name, arity and receiver, with names shared within the file.
         let mut names: HashSet<Arc<str>> = HashSet::new();
-        let mut seen_edges: HashSet<(usize, Arc<str>, usize, Option<Arc<str>>)> = HashSet::new();
+        let mut seen_edges: HashSet<EdgeKey> = HashSet::new();
         let calls = std::mem::take(&mut self.calls);
         let mut new_index = vec![usize::MAX; calls.len()];
         for (old, (mut call, keep)) in calls.into_iter().zip(keep).enumerate() {
