@@ -72,11 +72,17 @@ pub fn totals_report() {
     }
     if let Ok(totals) = totals().lock() {
         for (name, (seconds, bytes)) in totals.iter() {
-            eprintln!(
-                "dbaudit: timing: {seconds:>8.3} s  {:>6.1} MB  {:>5.1} MB/s per thread  {name}",
-                *bytes as f64 / 1e6,
-                *bytes as f64 / 1e6 / seconds.max(1e-9)
-            );
+            // A total measured without a size (all the work on files) shows only its time.
+            let rate = if *bytes == 0 {
+                String::new()
+            } else {
+                format!(
+                    "{:>6.1} MB  {:>5.1} MB/s per thread  ",
+                    *bytes as f64 / 1e6,
+                    *bytes as f64 / 1e6 / seconds.max(1e-9)
+                )
+            };
+            eprintln!("dbaudit: timing: {seconds:>8.3} s  {rate}{name}");
         }
     }
 }
