@@ -38,7 +38,21 @@ unsafe extern "C" fn ts_free(ptr: *mut c_void) {
     libmimalloc_sys::mi_free(ptr)
 }
 
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_t` of the bundled mimalloc 3;
+/// the crate names no constant for it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() {
+    // Keep freed memory for reuse instead of returning it to the OS after a second: every file's
+    // parse tree and facts are freed and allocated again, and the kernel zeroes each page it
+    // hands back (4-6% of a scan's time, for about 10% more peak memory).
+    // SAFETY: called before any other thread exists; `-1` means "never purge". A value set in
+    // the environment (`MIMALLOC_PURGE_DELAY`) still wins.
+    unsafe {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        }
+    }
     // SAFETY: first thing in main, before any thread starts and before tree-sitter allocates
     // anything, so no object allocated by the previous allocator is ever freed by this one
     // (grammars' external scanners allocate and free with their own malloc, consistently).
@@ -56,6 +70,22 @@ fn main() {
         Err(error) => {
             eprintln!("dbaudit: error: {error:#}");
             std::process::exit(2);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A mimalloc upgrade that renumbers its options would silently set another one.
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // SAFETY: reads an option; mimalloc initialises it from its default (1000 ms).
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            assert_eq!(
+                delay, 1000,
+                "mi_option_purge_delay's default in mimalloc 3 is 1000 ms"
+            );
         }
     }
 }

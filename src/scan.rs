@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use crate::app::ir::FileIndex;
+use crate::app::rules::Check;
+use crate::app::store::{FactStore, Stored};
 use crate::config::Config;
 use crate::model::report::ToolInfo;
 use crate::model::{
@@ -45,8 +48,15 @@ struct FileOutcome {
     suppressed: usize,
     /// A configuration error (unknown rule in a suppression comment): fails the run.
     error: Option<String>,
-    /// The facts of an application source file, for the cross-file rules.
-    app: Option<crate::app::ir::AppFile>,
+    /// What the cross-file pass needs of an application source file.
+    app: Option<AppOutcome>,
+}
+
+/// An application file's index for the cross-file resolution, and where the facts the
+/// repository rules read are stored (None: they can find nothing in it).
+struct AppOutcome {
+    index: FileIndex,
+    facts: Option<Stored>,
 }
 
 pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
@@ -66,6 +76,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     let entries = walked.entries;
     crate::timing::phase("walk");
     let max_size = config.max_file_size_bytes();
+    let store = FactStore::temporary();
     // Worker stacks sized for the recursive parsers' nesting limits, with room to spare.
     const WORKER_STACK: usize = 16 * 1024 * 1024;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -83,7 +94,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
                 WalkEntry::File(path) => {
                     let name = display_path(path);
                     let outcome = crate::timing::measure("files (all work)", 0, || {
-                        scan_file(path, &name, options.dialect, config, max_size)
+                        scan_file(path, &name, options.dialect, config, max_size, &store)
                     });
                     (name, outcome)
                 }
@@ -99,7 +110,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     });
     crate::timing::phase("files read, parsed and analysed");
     // On the pool too: the embedded SQL of the cross-file pass needs the large stacks.
-    let mut report = pool.install(|| assemble(outcomes, config))?;
+    let mut report = pool.install(|| assemble(outcomes, config, &store))?;
     report.summary.files_ignored = walked.ignored;
     Ok(report)
 }
@@ -115,6 +126,7 @@ fn scan_file(
     dialect: Option<SqlDialect>,
     config: &Config,
     max_size: u64,
+    store: &FactStore,
 ) -> FileOutcome {
     let skipped = |reason: String| FileOutcome {
         skipped: Some(reason),
@@ -141,7 +153,7 @@ fn scan_file(
     };
     drop(bytes);
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        analyze_text(name, &decoded.text, dialect, config)
+        analyze_text(name, &decoded.text, dialect, config, store)
     }));
     let mut outcome = match result {
         Ok(outcome) => outcome,
@@ -177,9 +189,10 @@ fn analyze_text(
     text: &str,
     dialect: Option<SqlDialect>,
     config: &Config,
+    store: &FactStore,
 ) -> FileOutcome {
     if crate::app::ir::Language::of_path(Path::new(name)).is_some() {
-        return analyze_app_text(name, text);
+        return analyze_app_text(name, text, config, store);
     }
     let dialect = dialect.unwrap_or_else(|| sql::detect_dialect(text));
     let unit = sql::parse(text, dialect);
@@ -258,16 +271,16 @@ fn analyze_text(
     outcome
 }
 
-/// Extracts an application file's facts; its findings come from the cross-file pass.
-fn analyze_app_text(name: &str, text: &str) -> FileOutcome {
+/// Extracts an application file's facts and runs the rules that read one file (and the
+/// embedded SQL) on them; the repository rules run in the cross-file pass.
+fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) -> FileOutcome {
     let mut outcome = FileOutcome {
         lines: text.lines().count() as u64,
         ..FileOutcome::default()
     };
-    let Some(mut facts) = crate::app::extract(name, text) else {
+    let Some(facts) = crate::app::extract(name, text) else {
         return outcome;
     };
-    facts.compact();
     if facts.error_share > 0.0 {
         let (start, end) = facts.error_regions.first().copied().unwrap_or_default();
         outcome.diagnostics.push(Diagnostic {
@@ -289,58 +302,96 @@ fn analyze_app_text(name: &str, text: &str) -> FileOutcome {
             .map(|(s, e)| u64::from(e.line.saturating_sub(s.line)) + 1)
             .sum::<u64>();
     }
-    outcome.app = Some(facts);
+    let mut raw = Vec::new();
+    for rule in crate::app::rules::ALL {
+        if let Check::File(check) = rule.check {
+            if config.is_enabled(rule.meta.name) {
+                check(&facts, &mut raw);
+            }
+        }
+    }
+    crate::app::embedded_sql::check(&facts, config, &mut raw);
+    if let Err(e) = keep_unsuppressed(raw, name, &facts.comments, config, &mut outcome) {
+        outcome.error = Some(e.to_string());
+        return outcome;
+    }
+    let (index, rule_facts) = facts.split();
+    outcome.app = Some(AppOutcome {
+        index,
+        facts: rule_facts.map(|f| store.put(f)),
+    });
     outcome
 }
 
-/// The cross-file application rules and the embedded SQL, with suppressions applied.
-fn app_findings(
-    files: &[crate::app::ir::AppFile],
+/// Adds to `outcome` the findings no suppression comment of the file silences, and counts
+/// the others; an unknown rule in a suppression comment is an error.
+fn keep_unsuppressed(
+    raw: Vec<RawFinding>,
+    file: &str,
+    comments: &[crate::app::ir::Comment],
     config: &Config,
-) -> Result<(Vec<Finding>, usize)> {
-    crate::timing::phase("outcomes gathered");
-    let repo = crate::app::resolve::Repo::new(files);
-    crate::timing::phase("query methods resolved");
-    let mut raw = Vec::new();
-    for rule in crate::app::rules::ALL {
-        if config.is_enabled(rule.meta.name) {
-            (rule.check)(&repo, &mut raw);
+    outcome: &mut FileOutcome,
+) -> Result<()> {
+    let suppressions =
+        Suppressions::from_comments(file, comments.iter().map(|c| (c.line, c.text.as_str())))?;
+    for finding in raw {
+        if suppressions.silences(finding.rule.name, &[finding.line, finding.statement_line]) {
+            outcome.suppressed += 1;
+        } else {
+            outcome.findings.push(to_finding(finding, file, config));
         }
     }
+    Ok(())
+}
+
+/// The repository rules, on every file's stored facts, with suppressions applied.
+fn app_findings(
+    indexes: &[FileIndex],
+    stored: Vec<(usize, Stored)>,
+    config: &Config,
+    store: &FactStore,
+) -> Result<FileOutcome> {
+    crate::timing::phase("outcomes gathered");
+    crate::timing::note(|| {
+        let functions: usize = indexes.iter().map(|i| i.functions.len()).sum();
+        let edges: usize = indexes.iter().map(|i| i.edges.len()).sum();
+        format!(
+            "application index: {} files, {functions} functions, {edges} edges; rule facts of {} files, {:.1} MiB on disk",
+            indexes.len(),
+            stored.len(),
+            store.bytes_on_disk() as f64 / (1024.0 * 1024.0)
+        )
+    });
+    let repo = crate::app::resolve::Repo::new(indexes);
+    crate::timing::phase("query methods resolved");
     // Per file and independent: in parallel, gathered back in file order.
-    let embedded: Vec<Vec<crate::app::rules::AppFinding>> = files
-        .par_iter()
-        .enumerate()
-        .map(|(index, file)| {
-            let mut found = Vec::new();
-            crate::app::embedded_sql::check(index, file, config, &mut found);
-            found
+    let per_file: Vec<Result<FileOutcome>> = stored
+        .into_par_iter()
+        .map(|(fi, stored)| {
+            let index = &indexes[fi];
+            let facts = store.take(stored, &index.path)?;
+            let file = crate::app::ir::AppFile::for_repository_rules(index, facts);
+            let mut raw = Vec::new();
+            for rule in crate::app::rules::ALL {
+                if let Check::Repository(check) = rule.check {
+                    if config.is_enabled(rule.meta.name) {
+                        check(&repo, &file, &mut raw);
+                    }
+                }
+            }
+            let mut outcome = FileOutcome::default();
+            keep_unsuppressed(raw, &file.path, &file.comments, config, &mut outcome)?;
+            Ok(outcome)
         })
         .collect();
     crate::timing::phase("application rules");
-    raw.extend(embedded.into_iter().flatten());
-    crate::timing::phase("embedded SQL");
-    let mut suppressions = Vec::with_capacity(files.len());
-    for file in files {
-        suppressions.push(Suppressions::from_comments(
-            &file.path,
-            file.comments.iter().map(|c| (c.line, c.text.as_str())),
-        )?);
+    let mut all = FileOutcome::default();
+    for outcome in per_file {
+        let outcome = outcome?;
+        all.findings.extend(outcome.findings);
+        all.suppressed += outcome.suppressed;
     }
-    let mut findings = Vec::new();
-    let mut suppressed = 0;
-    for finding in raw {
-        let file = &files[finding.file];
-        if suppressions[finding.file].silences(
-            finding.raw.rule.name,
-            &[finding.raw.line, finding.raw.statement_line],
-        ) {
-            suppressed += 1;
-            continue;
-        }
-        findings.push(to_finding(finding.raw, &file.path, config));
-    }
-    Ok((findings, suppressed))
+    Ok(all)
 }
 
 fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
@@ -383,7 +434,11 @@ fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
     }
 }
 
-fn assemble(outcomes: Vec<(String, FileOutcome)>, config: &Config) -> Result<ScanReport> {
+fn assemble(
+    outcomes: Vec<(String, FileOutcome)>,
+    config: &Config,
+    store: &FactStore,
+) -> Result<ScanReport> {
     let mut report = ScanReport {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
@@ -393,10 +448,14 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>, config: &Config) -> Result<Sca
         summary: ScanSummary::default(),
     };
     let mut errors = Vec::new();
-    let mut app_files = Vec::new();
+    let mut app_indexes = Vec::new();
+    let mut app_facts = Vec::new();
     for (name, mut outcome) in outcomes {
-        if let Some(facts) = outcome.app.take() {
-            app_files.push(facts);
+        if let Some(app) = outcome.app.take() {
+            if let Some(facts) = app.facts {
+                app_facts.push((app_indexes.len(), facts));
+            }
+            app_indexes.push(app.index);
         }
         if let Some(error) = outcome.error {
             errors.push(error);
@@ -428,18 +487,19 @@ fn assemble(outcomes: Vec<(String, FileOutcome)>, config: &Config) -> Result<Sca
         report.objects.extend(outcome.objects);
         report.diagnostics.extend(outcome.diagnostics);
     }
-    report.summary.app_files_scanned = app_files.len();
-    if !app_files.is_empty() {
-        match app_findings(&app_files, config) {
-            Ok((findings, suppressed)) => {
-                report.findings.extend(findings);
-                report.summary.suppressed += suppressed;
+    report.summary.app_files_scanned = app_indexes.len();
+    if !app_indexes.is_empty() {
+        match app_findings(&app_indexes, app_facts, config, store) {
+            Ok(outcome) => {
+                report.findings.extend(outcome.findings);
+                report.summary.suppressed += outcome.suppressed;
             }
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(format!("{e:#}")),
         }
     }
     if !errors.is_empty() {
         errors.sort();
+        errors.dedup();
         anyhow::bail!("{}", errors.join("\n"));
     }
     crate::timing::phase("application findings");
@@ -510,8 +570,8 @@ pub fn scan_text(
     dialect: Option<SqlDialect>,
     config: &Config,
 ) -> Result<ScanReport> {
-    let outcome = analyze_text(name, text, dialect, config);
-    let mut outcome = outcome;
+    let store = FactStore::in_memory();
+    let mut outcome = analyze_text(name, text, dialect, config, &store);
     outcome.bytes = text.len() as u64;
-    assemble(vec![(name.to_string(), outcome)], config)
+    assemble(vec![(name.to_string(), outcome)], config, &store)
 }

@@ -25,6 +25,13 @@ pub fn phase(name: &str) {
     }
 }
 
+/// Prints a line of figures (when timings are on); `what` is only called then.
+pub fn note(what: impl FnOnce() -> String) {
+    if enabled() {
+        eprintln!("dbaudit: timing: {}", what());
+    }
+}
+
 /// The process's peak resident memory so far (Linux; 0 elsewhere).
 fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")

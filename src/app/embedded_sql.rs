@@ -6,7 +6,6 @@
 
 use super::ir::{AppFile, Language};
 use super::lang::common::looks_like_sql;
-use super::rules::AppFinding;
 use crate::config::Config;
 use crate::source::LineIndex;
 use crate::sql::SqlDialect;
@@ -18,7 +17,7 @@ const EMBEDDED_RULES: &[&str] = &[
     "leading-wildcard-like",
 ];
 
-pub fn check(file_index: usize, file: &AppFile, config: &Config, out: &mut Vec<AppFinding>) {
+pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::RawFinding>) {
     for literal in &file.strings {
         if !(literal.at_db_call || looks_like_sql(&literal.text)) {
             continue;
@@ -37,10 +36,7 @@ pub fn check(file_index: usize, file: &AppFile, config: &Config, out: &mut Vec<A
             raw.end_line = at.line.max(raw.line);
             raw.object = super::rules::object_name(file, literal.function);
             raw.message = format!("embedded SQL: {}", raw.message);
-            out.push(AppFinding {
-                file: file_index,
-                raw,
-            });
+            out.push(raw);
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,7 +52,7 @@ impl Language {
 }
 
 /// A position in the source file: 1-based line and column (characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub struct Pos {
     pub line: u32,
     pub column: u32,
@@ -74,7 +74,7 @@ pub struct Function {
 }
 
 /// What a database call site does, according to the language's catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DbCall {
     /// Runs a statement and returns rows (`ExecuteReader`, `query`, `findMany`, `fetchall`).
@@ -83,7 +83,7 @@ pub enum DbCall {
     Execute,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Call {
     /// Index of the enclosing function in `AppFile::functions` (None: top-level code).
     pub function: Option<usize>,
@@ -117,7 +117,7 @@ pub struct Call {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Loop {
     pub function: Option<usize>,
     /// `foreach`, `for`, `for...of`, `while`, `forEach callback`, `Select callback`,
@@ -138,7 +138,7 @@ pub struct Loop {
 }
 
 /// `var x = call(...)` / `const x = await call(...)` / `x = call(...)`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assignment {
     pub function: Option<usize>,
     pub variable: String,
@@ -225,7 +225,7 @@ impl StringLit {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comment {
     pub line: u32,
     pub text: String,
@@ -244,24 +244,20 @@ pub struct AppFile {
     pub per_call_connections: Vec<PerCallConnection>,
     pub strings: Vec<StringLit>,
     pub comments: Vec<Comment>,
-    /// After `compact`: the calls no rule reads, for the cross-file resolution only.
-    pub edges: Vec<Edge>,
-    /// After `compact`: each call's index before it (empty: calls were not compacted).
-    pub call_order: Vec<u32>,
     /// Share of the tree's nodes that are ERROR or MISSING nodes.
     pub error_share: f64,
     /// Positions of the first error nodes (for not-understood diagnostics).
     pub error_regions: Vec<(Pos, Pos)>,
 }
 
-/// A call that matters only to the cross-file resolution of query methods (what `compact`
-/// keeps of a call that no rule reads).
-#[derive(Debug, Clone, Serialize)]
+/// A call of a function of the repository's (not a database call), as the cross-file
+/// resolution of query methods reads it.
+#[derive(Debug, Clone)]
 pub struct Edge {
-    /// Index of the calling function in `AppFile::functions`.
+    /// Index of the calling function in `FileIndex::functions`.
     pub function: u32,
-    /// The call's index among all the file's calls before `compact` (resolution picks
-    /// the first call in file order as a function's reason).
+    /// The call's index among all the file's calls (resolution picks the first call in
+    /// file order as a function's reason).
     pub order: u32,
     pub arity: u32,
     pub callee: Arc<str>,
@@ -271,6 +267,51 @@ pub struct Edge {
 
 /// What makes two edges of a file the same: function, callee, arity, receiver.
 type EdgeKey = (usize, Arc<str>, usize, Option<Arc<str>>);
+
+/// A function as the resolution matches calls with it and findings name it.
+#[derive(Debug, Clone)]
+pub struct IndexedFunction {
+    pub name: Arc<str>,
+    pub class: Option<Arc<str>>,
+    pub arity: u32,
+    pub line: u32,
+    /// The class (without an interface's `I`) or module the function belongs to,
+    /// normalised as call receivers are (`crate::app::resolve::owner`).
+    pub owner: Arc<str>,
+}
+
+/// A function's first database call: why it is a query method.
+#[derive(Debug, Clone)]
+pub struct DirectCall {
+    pub function: u32,
+    /// The catalogue entry (`ADO.NET ExecuteReader`), or the callee's name.
+    pub api: Arc<str>,
+    pub line: u32,
+}
+
+/// What the cross-file resolution needs of one file: its functions, their first database
+/// calls and the calls between them. This is all a scan keeps in memory of a file until
+/// the end (names shared within the file).
+#[derive(Debug, Clone)]
+pub struct FileIndex {
+    pub path: String,
+    pub language: Language,
+    pub functions: Vec<IndexedFunction>,
+    pub direct: Vec<DirectCall>,
+    pub edges: Vec<Edge>,
+}
+
+/// What the repository rules (`n-plus-one`, `query-in-loop`, `sync-over-async`) read of
+/// one file besides its index: the loops, the calls in them or feeding them, the blocked
+/// calls, and the suppression comments. Stored on disk between the per-file pass and the
+/// rules (`crate::app::store`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RuleFacts {
+    pub calls: Vec<Call>,
+    pub loops: Vec<Loop>,
+    pub assignments: Vec<Assignment>,
+    pub comments: Vec<Comment>,
+}
 
 /// One shared copy of a name per file.
 fn intern_name(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
@@ -283,10 +324,89 @@ fn intern_name(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
 }
 
 impl AppFile {
-    /// Drops what the cross-file rules never read from calls that are neither database
-    /// calls, nor inside a loop, nor a loop source, nor assigned, nor blocked on: the
-    /// facts of every file stay in memory until the cross-file pass.
-    pub fn compact(&mut self) {
+    /// Splits what the cross-file pass needs of a file (once the file rules and the
+    /// embedded SQL have run on it) into its index, kept in memory, and the facts the
+    /// repository rules read, when they can find anything in it (it has loops or blocked
+    /// calls). Calls no rule reads are dropped, and calls between functions become edges,
+    /// one per function, callee, arity and receiver.
+    pub fn split(self) -> (FileIndex, Option<RuleFacts>) {
+        self.split_pruning(true)
+    }
+
+    /// `split`, keeping every call, assignment and comment and every repeated edge when
+    /// `prune` is false: the reference the pruning is tested against.
+    pub(crate) fn split_pruning(self, prune: bool) -> (FileIndex, Option<RuleFacts>) {
+        let mut names: HashSet<Arc<str>> = HashSet::new();
+        let functions: Vec<IndexedFunction> = self
+            .functions
+            .iter()
+            .map(|f| IndexedFunction {
+                name: intern_name(&mut names, &f.name),
+                class: f.class.as_deref().map(|c| intern_name(&mut names, c)),
+                arity: f.arity as u32,
+                line: f.start.line,
+                owner: intern_name(
+                    &mut names,
+                    &super::resolve::owner(&self.path, f.class.as_deref()),
+                ),
+            })
+            .collect();
+        let mut direct = Vec::new();
+        let mut has_direct = vec![false; functions.len()];
+        let mut edges = Vec::new();
+        let mut seen_edges: HashSet<EdgeKey> = HashSet::new();
+        for (order, call) in self.calls.iter().enumerate() {
+            // Top-level code is no function: its calls make nothing a query method.
+            let Some(function) = call.function else {
+                continue;
+            };
+            if call.db.is_some() {
+                if let Some(seen) = has_direct.get_mut(function).filter(|seen| !**seen) {
+                    *seen = true;
+                    let api = call.db_api.as_deref().unwrap_or(&call.callee);
+                    direct.push(DirectCall {
+                        function: function as u32,
+                        api: intern_name(&mut names, api),
+                        line: call.start.line,
+                    });
+                }
+                continue;
+            }
+            let callee = intern_name(&mut names, &call.callee);
+            let receiver = call.chain.last().map(|r| intern_name(&mut names, r));
+            let key = (function, callee.clone(), call.arity, receiver.clone());
+            if !prune || seen_edges.insert(key) {
+                edges.push(Edge {
+                    function: function as u32,
+                    order: order as u32,
+                    arity: call.arity as u32,
+                    callee,
+                    receiver,
+                });
+            }
+        }
+        edges.shrink_to_fit();
+        let index = FileIndex {
+            path: self.path,
+            language: self.language,
+            functions,
+            direct,
+            edges,
+        };
+        let read_by_rules =
+            !self.loops.is_empty() || self.calls.iter().any(|c| c.blocked_by.is_some());
+        if !prune {
+            let facts = RuleFacts {
+                calls: self.calls,
+                loops: self.loops,
+                assignments: self.assignments,
+                comments: self.comments,
+            };
+            return (index, Some(facts));
+        }
+        if !read_by_rules {
+            return (index, None);
+        }
         // Only an assignment to a variable some loop of the same function iterates can be
         // a loop's source; only a comment holding `dbaudit:ignore` can suppress a finding.
         let loop_variables: HashSet<(Option<usize>, &str)> = self
@@ -294,78 +414,78 @@ impl AppFile {
             .iter()
             .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
             .collect();
-        let assignments = std::mem::take(&mut self.assignments);
-        self.assignments = assignments
-            .into_iter()
+        let assignments: Vec<Assignment> = self
+            .assignments
+            .iter()
             .filter(|a| loop_variables.contains(&(a.function, a.variable.as_str())))
+            .cloned()
             .collect();
-        self.comments
-            .retain(|c| c.text.contains(crate::suppress::SUPPRESSION_MARKER));
+        let comments: Vec<Comment> = self
+            .comments
+            .into_iter()
+            .filter(|c| c.text.contains(crate::suppress::SUPPRESSION_MARKER))
+            .collect();
         let mut keep = vec![false; self.calls.len()];
-        for l in &self.loops {
-            if let Some(c) = l.source_call {
-                if let Some(k) = keep.get_mut(c) {
-                    *k = true;
-                }
-            }
-        }
-        for a in &self.assignments {
-            if let Some(k) = keep.get_mut(a.call) {
+        let loop_sources = self.loops.iter().filter_map(|l| l.source_call);
+        for c in loop_sources.chain(assignments.iter().map(|a| a.call)) {
+            if let Some(k) = keep.get_mut(c) {
                 *k = true;
             }
         }
-        // The other calls matter only to the cross-file resolution: they become edges,
-        // one per function, name, arity and receiver, with names shared within the file.
-        let mut names: HashSet<Arc<str>> = HashSet::new();
-        let mut seen_edges: HashSet<EdgeKey> = HashSet::new();
-        let calls = std::mem::take(&mut self.calls);
-        let mut new_index = vec![usize::MAX; calls.len()];
-        for (old, (mut call, keep)) in calls.into_iter().zip(keep).enumerate() {
-            if keep || call.db.is_some() || !call.loops.is_empty() || call.blocked_by.is_some() {
-                // Texts are built by pushing characters: up to twice their length each.
-                call.text.shrink_to_fit();
+        let mut calls = Vec::new();
+        let mut new_index = vec![usize::MAX; self.calls.len()];
+        for (old, (mut call, keep)) in self.calls.into_iter().zip(keep).enumerate() {
+            if keep || !call.loops.is_empty() || call.blocked_by.is_some() {
                 // The rules read the chain, never the receiver's text or root.
                 call.receiver = None;
                 call.receiver_root = None;
-                new_index[old] = self.calls.len();
-                self.call_order.push(old as u32);
-                self.calls.push(call);
-                continue;
-            }
-            // Top-level code is no function: its calls make nothing a query method.
-            let Some(function) = call.function else {
-                continue;
-            };
-            let callee = intern_name(&mut names, &call.callee);
-            let receiver = call.chain.last().map(|r| intern_name(&mut names, r));
-            if seen_edges.insert((function, callee.clone(), call.arity, receiver.clone())) {
-                self.edges.push(Edge {
-                    function: function as u32,
-                    order: old as u32,
-                    arity: call.arity as u32,
-                    callee,
-                    receiver,
-                });
+                new_index[old] = calls.len();
+                calls.push(call);
             }
         }
-        for l in &mut self.loops {
+        let mut loops = self.loops;
+        for l in &mut loops {
             l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
         }
-        for a in &mut self.assignments {
+        let mut assignments = assignments;
+        for a in &mut assignments {
             a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
         }
-        // Vectors grown by doubling hold up to twice their length until the cross-file pass.
-        self.functions.shrink_to_fit();
-        self.calls.shrink_to_fit();
-        self.call_order.shrink_to_fit();
-        self.edges.shrink_to_fit();
-        self.loops.shrink_to_fit();
-        self.assignments.shrink_to_fit();
-        self.connections.shrink_to_fit();
-        self.per_call_connections.shrink_to_fit();
-        self.strings.shrink_to_fit();
-        self.comments.shrink_to_fit();
-        self.error_regions.shrink_to_fit();
+        let facts = RuleFacts {
+            calls,
+            loops,
+            assignments,
+            comments,
+        };
+        (index, Some(facts))
+    }
+
+    /// The facts the repository rules read, as the file they came from: the functions
+    /// are known by name, class, arity and line only.
+    pub fn for_repository_rules(index: &FileIndex, facts: RuleFacts) -> AppFile {
+        let functions = index
+            .functions
+            .iter()
+            .map(|f| Function {
+                name: f.name.to_string(),
+                arity: f.arity as usize,
+                class: f.class.as_deref().map(str::to_string),
+                start: Pos {
+                    line: f.line,
+                    column: 0,
+                },
+                end: Pos::default(),
+                body: (0, 0),
+                is_async: false,
+            })
+            .collect();
+        let mut file = AppFile::new(&index.path, index.language);
+        file.functions = functions;
+        file.calls = facts.calls;
+        file.loops = facts.loops;
+        file.assignments = facts.assignments;
+        file.comments = facts.comments;
+        file
     }
 
     pub fn new(path: &str, language: Language) -> AppFile {
@@ -380,8 +500,6 @@ impl AppFile {
             per_call_connections: Vec::new(),
             strings: Vec::new(),
             comments: Vec::new(),
-            edges: Vec::new(),
-            call_order: Vec::new(),
             error_share: 0.0,
             error_regions: Vec::new(),
         }

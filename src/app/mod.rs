@@ -1,12 +1,14 @@
 //! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
 //! trees: each language adapter (`lang/`) extracts the language-neutral facts of `ir`;
-//! `resolve` finds the repository's query methods across files; `rules/` report on them.
+//! `resolve` finds the repository's query methods across files; `rules/` report on them;
+//! `store` keeps the repository rules' facts on disk between the two passes.
 
 pub mod embedded_sql;
 pub mod ir;
 pub mod lang;
 pub mod resolve;
 pub mod rules;
+pub mod store;
 
 use ir::{AppFile, Language};
 

@@ -4,36 +4,33 @@
 //! every function of the repository with that name and arity is a query method.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use super::ir::{AppFile, Call};
+use super::ir::{Call, FileIndex};
 
 /// How a call reaches the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
     /// The call is itself a catalogued database call (`ADO.NET ExecuteReader`).
     Direct(String),
-    /// The call resolves to query methods of the repository; the first one is named.
-    Method {
-        function: (usize, usize),
-        path: String,
-    },
+    /// The call resolves to query methods of the repository; the first one is named
+    /// (file, function).
+    Method { function: (usize, usize) },
 }
 
 pub struct Repo<'a> {
-    pub files: &'a [AppFile],
+    pub files: &'a [FileIndex],
     /// (file, function) -> why it is a query method.
     query_functions: HashMap<(usize, usize), Why>,
     definitions: Definitions,
-    /// Each function's class or module name, normalised, as calls' receivers are compared with it.
-    owners: Vec<Vec<String>>,
 }
 
 /// Function name -> arity -> (file, function) definitions.
-type Definitions = HashMap<String, HashMap<usize, Vec<(usize, usize)>>>;
+type Definitions = HashMap<Arc<str>, HashMap<u32, Vec<(usize, usize)>>>;
 
 #[derive(Debug, Clone)]
 enum Why {
-    Direct { call: usize },
+    Direct { api: Arc<str>, line: u32 },
     Calls { target: (usize, usize) },
 }
 
@@ -42,14 +39,14 @@ enum Why {
 struct PendingCall {
     caller: (usize, usize),
     /// The call's place among its file's calls.
-    order: usize,
+    order: u32,
     first_candidate: (usize, usize),
     /// Candidates not yet known to be query methods.
     remaining: usize,
 }
 
 impl<'a> Repo<'a> {
-    pub fn new(files: &'a [AppFile]) -> Repo<'a> {
+    pub fn new(files: &'a [FileIndex]) -> Repo<'a> {
         let mut definitions: Definitions = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             for (f, function) in file.functions.iter().enumerate() {
@@ -61,18 +58,16 @@ impl<'a> Repo<'a> {
                     .push((fi, f));
             }
         }
-        let owners: Vec<Vec<String>> = files
-            .iter()
-            .map(|file| file.functions.iter().map(|f| owner(file, f)).collect())
-            .collect();
         let mut query_functions: HashMap<(usize, usize), Why> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
-            for (ci, call) in file.calls.iter().enumerate() {
-                if let (Some(f), Some(_)) = (call.function, call.db) {
-                    query_functions
-                        .entry((fi, f))
-                        .or_insert(Why::Direct { call: ci });
-                }
+            for direct in &file.direct {
+                query_functions.insert(
+                    (fi, direct.function as usize),
+                    Why::Direct {
+                        api: direct.api.clone(),
+                        line: direct.line,
+                    },
+                );
             }
         }
         // Fixed point, in rounds: callers of query methods are query methods. Each call
@@ -83,28 +78,18 @@ impl<'a> Repo<'a> {
         let mut watchers: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
         let mut ready: Vec<usize> = Vec::new();
         for (fi, file) in files.iter().enumerate() {
-            // The calls rules read, and the edges `compact` made of the others.
-            let calls = file.calls.iter().enumerate().filter_map(|(ci, call)| {
-                let order = file.call_order.get(ci).map_or(ci, |&o| o as usize);
-                let receiver = call.chain.last().map(String::as_str);
-                let f = call.function.filter(|_| call.db.is_none())?;
-                Some((f, order, call.callee.as_str(), call.arity, receiver))
-            });
-            let edges = file.edges.iter().map(|e| {
-                let receiver = e.receiver.as_deref();
-                (
-                    e.function as usize,
-                    e.order as usize,
-                    &*e.callee,
-                    e.arity as usize,
-                    receiver,
-                )
-            });
-            for (f, order, callee, arity, receiver) in calls.chain(edges) {
-                if query_functions.contains_key(&(fi, f)) {
+            for edge in &file.edges {
+                let caller = (fi, edge.function as usize);
+                if query_functions.contains_key(&caller) {
                     continue;
                 }
-                let candidates = candidates(&definitions, &owners, callee, arity, receiver);
+                let candidates = candidates(
+                    &definitions,
+                    files,
+                    &edge.callee,
+                    edge.arity,
+                    edge.receiver.as_deref(),
+                );
                 let Some(&first_candidate) = candidates.first() else {
                     continue;
                 };
@@ -120,8 +105,8 @@ impl<'a> Repo<'a> {
                     ready.push(id);
                 }
                 pending.push(PendingCall {
-                    caller: (fi, f),
-                    order,
+                    caller,
+                    order: edge.order,
                     first_candidate,
                     remaining,
                 });
@@ -159,7 +144,6 @@ impl<'a> Repo<'a> {
             files,
             query_functions,
             definitions,
-            owners,
         }
     }
 
@@ -173,9 +157,9 @@ impl<'a> Repo<'a> {
         let receiver = call.chain.last().map(String::as_str);
         let candidates = candidates(
             &self.definitions,
-            &self.owners,
+            self.files,
             &call.callee,
-            call.arity,
+            call.arity as u32,
             receiver,
         );
         let all_query = !candidates.is_empty()
@@ -183,10 +167,7 @@ impl<'a> Repo<'a> {
                 .iter()
                 .all(|d| self.query_functions.contains_key(d));
         let target = *candidates.first().filter(|_| all_query)?;
-        Some(Reach::Method {
-            function: target,
-            path: self.files[target.0].path.clone(),
-        })
+        Some(Reach::Method { function: target })
     }
 
     /// `GetProvider (ProviderRepository.cs:12) → Dapper QueryFirstOrDefault (ProviderRepository.cs:15)`.
@@ -204,17 +185,11 @@ impl<'a> Repo<'a> {
                 .unwrap_or_default();
             parts.push(format!(
                 "{owner}{} ({}:{})",
-                function.name, file.path, function.start.line
+                function.name, file.path, function.line
             ));
             match self.query_functions.get(&current) {
-                Some(Why::Direct { call }) => {
-                    let c = &file.calls[*call];
-                    parts.push(format!(
-                        "{} ({}:{})",
-                        c.db_api.clone().unwrap_or_else(|| c.callee.clone()),
-                        file.path,
-                        c.start.line
-                    ));
+                Some(Why::Direct { api, line }) => {
+                    parts.push(format!("{api} ({}:{line})", file.path));
                     break;
                 }
                 Some(Why::Calls { target, .. }) => current = *target,
@@ -232,9 +207,9 @@ impl<'a> Repo<'a> {
 /// The definitions a call can mean: same name and arity, and a plausible receiver.
 fn candidates(
     definitions: &Definitions,
-    owners: &[Vec<String>],
+    files: &[FileIndex],
     callee: &str,
-    arity: usize,
+    arity: u32,
     receiver: Option<&str>,
 ) -> Vec<(usize, usize)> {
     let Some(defs) = definitions
@@ -249,7 +224,7 @@ fn candidates(
     let receiver = receiver.map(normalise);
     defs.iter()
         .copied()
-        .filter(|&(fi, f)| plausible_target(receiver.as_deref(), &owners[fi][f]))
+        .filter(|&(fi, f)| plausible_target(receiver.as_deref(), &files[fi].functions[f].owner))
         .collect()
 }
 
@@ -269,13 +244,13 @@ fn plausible_target(receiver: Option<&str>, owner: &str) -> bool {
 
 /// The class of a method (without an interface's `I`), or the module of a module-level
 /// function (`userRepo.findById` names userRepo.js), normalised.
-fn owner(file: &AppFile, function: &super::ir::Function) -> String {
-    match &function.class {
+pub fn owner(path: &str, class: Option<&str>) -> String {
+    match class {
         Some(class) if !class.is_empty() => normalise(class.trim_start_matches(|c: char| {
             c == 'I' && class.len() > 1 && class[1..].starts_with(char::is_uppercase)
         })),
         _ => {
-            let stem = std::path::Path::new(&file.path)
+            let stem = std::path::Path::new(path)
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("");
@@ -295,27 +270,47 @@ fn normalise(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::rules::{AppFinding, ALL};
+    use crate::app::ir::AppFile;
+    use crate::app::rules::{Check, ALL};
 
-    /// Every rule's findings on `files`, as comparable text.
-    fn findings(files: &[AppFile]) -> Vec<String> {
-        let repo = Repo::new(files);
-        let mut found: Vec<AppFinding> = Vec::new();
-        for rule in ALL {
-            (rule.check)(&repo, &mut found);
+    /// Every rule's findings on `files`, as comparable text: the file rules on the full
+    /// facts, the repository rules on the index and rule facts `split` leaves (pruned or
+    /// not).
+    fn findings(files: &[AppFile], prune: bool) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut indexes = Vec::new();
+        let mut rule_facts = Vec::new();
+        for file in files {
+            for rule in ALL {
+                if let Check::File(check) = rule.check {
+                    let mut raw = Vec::new();
+                    check(file, &mut raw);
+                    found.extend(raw.into_iter().map(|r| (file.path.clone(), r)));
+                }
+            }
+            let (index, facts) = file.clone().split_pruning(prune);
+            indexes.push(index);
+            rule_facts.push(facts);
+        }
+        let repo = Repo::new(&indexes);
+        for (index, facts) in indexes.iter().zip(rule_facts) {
+            let Some(facts) = facts else { continue };
+            let file = AppFile::for_repository_rules(index, facts);
+            for rule in ALL {
+                if let Check::Repository(check) = rule.check {
+                    let mut raw = Vec::new();
+                    check(&repo, &file, &mut raw);
+                    found.extend(raw.into_iter().map(|r| (file.path.clone(), r)));
+                }
+            }
         }
         found
             .iter()
-            .map(|f| {
-                let related: Vec<&str> = f.raw.related.iter().map(|r| r.text.as_str()).collect();
+            .map(|(path, f)| {
+                let related: Vec<&str> = f.related.iter().map(|r| r.text.as_str()).collect();
                 format!(
-                    "{} {}:{}:{} {} {:?}",
-                    f.raw.rule.name,
-                    files[f.file].path,
-                    f.raw.line,
-                    f.raw.column,
-                    f.raw.message,
-                    related
+                    "{} {}:{}:{} {:?} {} {:?}",
+                    f.rule.name, path, f.line, f.column, f.object, f.message, related
                 )
             })
             .collect()
@@ -335,10 +330,11 @@ mod tests {
             .collect()
     }
 
-    /// `compact` turns the calls no rule reads into edges: the rules must find exactly
-    /// what they find on the full facts, reasons and chains included, on every fixture.
+    /// `split` drops the calls no rule reads and merges repeated edges: the rules must find
+    /// exactly what they find on the full facts, reasons and chains included, on every
+    /// fixture.
     #[test]
-    fn compacted_facts_give_the_same_findings_on_every_fixture() {
+    fn pruned_facts_give_the_same_findings_on_every_fixture() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app");
         let mut dirs = Vec::new();
         for language in std::fs::read_dir(&root).expect("fixtures/app exists") {
@@ -350,13 +346,9 @@ mod tests {
         dirs.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/app"));
         let mut compared = 0;
         for dir in dirs.iter().filter(|d| d.is_dir()) {
-            let full = extract_dir(dir);
-            let mut compacted = full.clone();
-            for file in &mut compacted {
-                file.compact();
-            }
-            let expected = findings(&full);
-            assert_eq!(findings(&compacted), expected, "{}", dir.display());
+            let files = extract_dir(dir);
+            let expected = findings(&files, false);
+            assert_eq!(findings(&files, true), expected, "{}", dir.display());
             compared += expected.len();
         }
         assert!(
@@ -365,8 +357,9 @@ mod tests {
         );
     }
 
-    /// A query method reached only through calls outside loops (edges after `compact`)
-    /// still makes the loop's call an n-plus-one, with the whole chain as its reason.
+    /// A query method reached only through calls outside loops (edges only, after
+    /// `split`) still makes the loop's call an n-plus-one, with the whole chain as its
+    /// reason.
     #[test]
     fn query_methods_resolve_through_edges() {
         let repository = r#"
@@ -383,19 +376,17 @@ public class AppointmentService {
         foreach (var a in appointments) { _providerRepository.GetProvider(a.ProviderId); }
     }
 }"#;
-        let mut files = vec![
+        let files = vec![
             crate::app::extract("ProviderRepository.cs", repository).expect("C#"),
             crate::app::extract("AppointmentService.cs", service).expect("C#"),
         ];
-        let expected = findings(&files);
-        for file in &mut files {
-            file.compact();
-        }
+        let (index, facts) = files[0].clone().split();
         assert!(
-            !files[0].edges.is_empty(),
-            "calls outside loops became edges"
+            !index.edges.is_empty() && facts.is_none(),
+            "calls outside loops became edges, and the repository keeps no rule facts"
         );
-        let found = findings(&files);
+        let expected = findings(&files, false);
+        let found = findings(&files, true);
         assert_eq!(found, expected);
         assert!(
             found.iter().any(|f| f.starts_with("n-plus-one")

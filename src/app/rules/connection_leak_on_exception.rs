@@ -1,10 +1,11 @@
 //! `connection-leak-on-exception`: a connection closed only on the normal path.
 
-use super::{finding, AppFinding};
+use super::{finding, variable_note};
+use crate::app::ir::AppFile;
 use crate::app::ir::Disposal;
-use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -38,33 +39,26 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        for site in &file.connections {
-            let Disposal::NormalPathOnly(how) = &site.disposal else {
-                continue;
-            };
-            let variable = site
-                .variable
-                .as_deref()
-                .map(|v| format!(" (`{v}`)"))
-                .unwrap_or_default();
-            out.push(finding(
-                &CONNECTION_LEAK_ON_EXCEPTION,
-                fi,
-                file,
-                site.function,
-                site.start,
-                site.end.line,
-                format!(
-                    "`{}`{variable} is {how}: an exception before the close leaks it",
-                    site.text
-                ),
-                site.text.clone(),
-                Vec::new(),
-                "Close it in a finally block, or scope it with using / try-with-resources / with"
-                    .into(),
-            ));
-        }
+pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
+    for site in &file.connections {
+        let Disposal::NormalPathOnly(how) = &site.disposal else {
+            continue;
+        };
+        let variable = variable_note(site);
+        out.push(finding(
+            &CONNECTION_LEAK_ON_EXCEPTION,
+            file,
+            site.function,
+            site.start,
+            site.end.line,
+            format!(
+                "`{}`{variable} is {how}: an exception before the close leaks it",
+                site.text
+            ),
+            site.text.clone(),
+            Vec::new(),
+            "Close it in a finally block, or scope it with using / try-with-resources / with"
+                .into(),
+        ));
     }
 }

@@ -1,9 +1,10 @@
 //! `connection-per-call`: a new pool or physical connection per call.
 
-use super::{finding, AppFinding};
-use crate::app::resolve::Repo;
+use super::finding;
+use crate::app::ir::AppFile;
 use crate::declare_rule;
 use crate::model::{Category, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -39,31 +40,32 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        for site in &file.per_call_connections {
-            // A physical connection per call is the norm in one-shot JDBC code (tools,
-            // tests, setup); only pools created per call are reported.
-            if site.api.contains("DriverManager") {
-                continue;
-            }
-            let function = file
-                .functions
-                .get(site.function)
-                .map(|f| f.name.clone())
-                .unwrap_or_default();
-            out.push(finding(
-                &CONNECTION_PER_CALL,
-                fi,
-                file,
-                Some(site.function),
-                site.start,
-                site.start.line,
-                format!("`{}` creates a new {} on every call of `{function}`: pooling is defeated", site.text, site.api),
-                site.text.clone(),
-                Vec::new(),
-                "Create the pool once at start-up and share it; take a connection from it per request".into(),
-            ));
+pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
+    for site in &file.per_call_connections {
+        // A physical connection per call is the norm in one-shot JDBC code (tools,
+        // tests, setup); only pools created per call are reported.
+        if site.api.contains("DriverManager") {
+            continue;
         }
+        let function = file
+            .functions
+            .get(site.function)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        out.push(finding(
+            &CONNECTION_PER_CALL,
+            file,
+            Some(site.function),
+            site.start,
+            site.start.line,
+            format!(
+                "`{}` creates a new {} on every call of `{function}`: pooling is defeated",
+                site.text, site.api
+            ),
+            site.text.clone(),
+            Vec::new(),
+            "Create the pool once at start-up and share it; take a connection from it per request"
+                .into(),
+        ));
     }
 }

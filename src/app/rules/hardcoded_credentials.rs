@@ -1,10 +1,11 @@
 //! `hardcoded-credentials`: a connection string literal holding a password.
 
-use super::{finding, AppFinding};
+use super::finding;
+use crate::app::ir::AppFile;
 use crate::app::lang::common::masked_credentials;
-use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -36,21 +37,19 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        for literal in &file.strings {
-            let Some(masked) = masked_credentials(&literal.text) else {
-                continue;
-            };
-            let shown: String = masked.chars().take(160).collect();
-            // At the literal's first character (for a concatenation, its first literal).
-            let at = literal
-                .segments
-                .first()
-                .map_or(literal.start, |(_, pos)| *pos);
-            out.push(finding(
+pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
+    for literal in &file.strings {
+        let Some(masked) = masked_credentials(&literal.text) else {
+            continue;
+        };
+        let shown: String = masked.chars().take(160).collect();
+        // At the literal's first character (for a concatenation, its first literal).
+        let at = literal
+            .segments
+            .first()
+            .map_or(literal.start, |(_, pos)| *pos);
+        out.push(finding(
                 &HARDCODED_CREDENTIALS,
-                fi,
                 file,
                 literal.function,
                 at,
@@ -60,6 +59,5 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                 Vec::new(),
                 "Read it from configuration or a secret store, rotate the exposed password, prefer integrated or managed-identity authentication".into(),
             ));
-        }
     }
 }

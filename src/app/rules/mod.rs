@@ -14,45 +14,48 @@ use crate::model::RelatedLocation;
 use crate::rules::RuleMeta;
 use crate::sql::rules::RawFinding;
 
-/// A finding in one file of the repository.
-pub struct AppFinding {
-    pub file: usize,
-    pub raw: RawFinding,
+/// How a rule reads the facts.
+pub enum Check {
+    /// One file's facts alone: runs in the worker, right after extraction, so that the
+    /// facts it reads (connections, strings) need not be kept for the cross-file pass.
+    File(fn(&AppFile, &mut Vec<RawFinding>)),
+    /// One file's facts and the repository's query methods: runs after the resolution.
+    Repository(fn(&Repo, &AppFile, &mut Vec<RawFinding>)),
 }
 
 pub struct AppRule {
     pub meta: &'static RuleMeta,
-    pub check: fn(&Repo, &mut Vec<AppFinding>),
+    pub check: Check,
 }
 
 pub static ALL: &[AppRule] = &[
     AppRule {
         meta: &n_plus_one::N_PLUS_ONE,
-        check: n_plus_one::check,
+        check: Check::Repository(n_plus_one::check),
     },
     AppRule {
         meta: &query_in_loop::QUERY_IN_LOOP,
-        check: query_in_loop::check,
+        check: Check::Repository(query_in_loop::check),
     },
     AppRule {
         meta: &undisposed_connection::UNDISPOSED_CONNECTION,
-        check: undisposed_connection::check,
+        check: Check::File(undisposed_connection::check),
     },
     AppRule {
         meta: &connection_leak_on_exception::CONNECTION_LEAK_ON_EXCEPTION,
-        check: connection_leak_on_exception::check,
+        check: Check::File(connection_leak_on_exception::check),
     },
     AppRule {
         meta: &connection_per_call::CONNECTION_PER_CALL,
-        check: connection_per_call::check,
+        check: Check::File(connection_per_call::check),
     },
     AppRule {
         meta: &sync_over_async::SYNC_OVER_ASYNC,
-        check: sync_over_async::check,
+        check: Check::Repository(sync_over_async::check),
     },
     AppRule {
         meta: &hardcoded_credentials::HARDCODED_CREDENTIALS,
-        check: hardcoded_credentials::check,
+        check: Check::File(hardcoded_credentials::check),
     },
 ];
 
@@ -65,11 +68,18 @@ pub fn object_name(file: &AppFile, function: Option<usize>) -> Option<String> {
     })
 }
 
+/// ` (`conn`)`: the variable a connection is held in, for a finding's message.
+pub fn variable_note(site: &crate::app::ir::ConnectionSite) -> String {
+    site.variable
+        .as_deref()
+        .map(|v| format!(" (`{v}`)"))
+        .unwrap_or_default()
+}
+
 /// A finding at a position of a file.
 #[allow(clippy::too_many_arguments)]
 pub fn finding(
     rule: &'static RuleMeta,
-    file_index: usize,
     file: &AppFile,
     function: Option<usize>,
     at: Pos,
@@ -78,21 +88,18 @@ pub fn finding(
     snippet: String,
     related: Vec<RelatedLocation>,
     recommendation: String,
-) -> AppFinding {
-    AppFinding {
-        file: file_index,
-        raw: RawFinding {
-            rule,
-            line: at.line,
-            column: at.column,
-            end_line,
-            statement_line: at.line,
-            object: object_name(file, function),
-            message,
-            snippet,
-            related,
-            recommendation,
-        },
+) -> RawFinding {
+    RawFinding {
+        rule,
+        line: at.line,
+        column: at.column,
+        end_line,
+        statement_line: at.line,
+        object: object_name(file, function),
+        message,
+        snippet,
+        related,
+        recommendation,
     }
 }
 

@@ -1,9 +1,11 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
-use super::{describe_reach, finding, is_follow_up_read, AppFinding, LoopFacts};
+use super::{describe_reach, finding, is_follow_up_read, LoopFacts};
+use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -42,42 +44,40 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        if file.loops.is_empty() {
+pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
+    if file.loops.is_empty() {
+        return;
+    }
+    let facts = LoopFacts::new(repo, file);
+    for (li, lp) in file.loops.iter().enumerate() {
+        let Some((source_text, source_pos, source_reach)) = facts.sources[li].clone() else {
             continue;
-        }
-        let facts = LoopFacts::new(repo, file);
-        for (li, lp) in file.loops.iter().enumerate() {
-            let Some((source_text, source_pos, source_reach)) = facts.sources[li].clone() else {
+        };
+        for &ci in &facts.calls_within[li] {
+            let call = &file.calls[ci];
+            if Some(ci) == lp.source_call || is_follow_up_read(call, Some(&source_text)) {
+                continue;
+            }
+            // Nested loops over queries: report once, at the innermost one.
+            let inner_query_loop = call
+                .loops
+                .iter()
+                .skip_while(|&&l| l != li)
+                .skip(1)
+                .any(|&l| facts.sources.get(l).is_some_and(Option::is_some));
+            if inner_query_loop {
+                continue;
+            }
+            let Some(reach) = repo.reach(call) else {
                 continue;
             };
-            for &ci in &facts.calls_within[li] {
-                let call = &file.calls[ci];
-                if Some(ci) == lp.source_call || is_follow_up_read(call, Some(&source_text)) {
-                    continue;
-                }
-                // Nested loops over queries: report once, at the innermost one.
-                let inner_query_loop = call
-                    .loops
-                    .iter()
-                    .skip_while(|&&l| l != li)
-                    .skip(1)
-                    .any(|&l| facts.sources.get(l).is_some_and(Option::is_some));
-                if inner_query_loop {
-                    continue;
-                }
-                let Some(reach) = repo.reach(call) else {
-                    continue;
-                };
-                let where_it_goes = describe_reach(repo, &reach);
-                let chain = format!(
+            let where_it_goes = describe_reach(repo, &reach);
+            let chain = format!(
                     "outer query `{source_text}` (line {}) → {} (line {}) → `{}` (line {}) → {where_it_goes}",
                     source_pos.line, lp.kind, lp.start.line, call.text, call.start.line
                 );
-                out.push(finding(
+            out.push(finding(
                     &N_PLUS_ONE,
-                    fi,
                     file,
                     call.function,
                     call.start,
@@ -98,7 +98,6 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                     ],
                     "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) before the loop".into(),
                 ));
-            }
         }
     }
 }

@@ -1,9 +1,11 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
-use super::{describe_reach, finding, is_follow_up_read, AppFinding, LoopFacts};
+use super::{describe_reach, finding, is_follow_up_read, LoopFacts};
+use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -36,39 +38,37 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        if file.loops.is_empty() {
+pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
+    if file.loops.is_empty() {
+        return;
+    }
+    let facts = LoopFacts::new(repo, file);
+    for (li, lp) in file.loops.iter().enumerate() {
+        if facts.sources[li].is_some() {
             continue;
         }
-        let facts = LoopFacts::new(repo, file);
-        for (li, lp) in file.loops.iter().enumerate() {
-            if facts.sources[li].is_some() {
+        for &ci in &facts.calls_within[li] {
+            let call = &file.calls[ci];
+            // Report at the innermost loop only.
+            if call.loops.last() != Some(&li)
+                || Some(ci) == lp.source_call
+                || is_follow_up_read(call, lp.source_text.as_deref())
+            {
                 continue;
             }
-            for &ci in &facts.calls_within[li] {
-                let call = &file.calls[ci];
-                // Report at the innermost loop only.
-                if call.loops.last() != Some(&li)
-                    || Some(ci) == lp.source_call
-                    || is_follow_up_read(call, lp.source_text.as_deref())
-                {
-                    continue;
-                }
-                // An outer loop over a query makes it an n-plus-one, reported there.
-                if call
-                    .loops
-                    .iter()
-                    .any(|&outer| facts.sources.get(outer).is_some_and(Option::is_some))
-                {
-                    continue;
-                }
-                let Some(reach) = repo.reach(call) else {
-                    continue;
-                };
-                out.push(finding(
+            // An outer loop over a query makes it an n-plus-one, reported there.
+            if call
+                .loops
+                .iter()
+                .any(|&outer| facts.sources.get(outer).is_some_and(Option::is_some))
+            {
+                continue;
+            }
+            let Some(reach) = repo.reach(call) else {
+                continue;
+            };
+            out.push(finding(
                     &QUERY_IN_LOOP,
-                    fi,
                     file,
                     call.function,
                     call.start,
@@ -89,7 +89,6 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                     }],
                     "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
                 ));
-            }
         }
     }
 }

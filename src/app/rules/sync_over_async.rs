@@ -1,9 +1,11 @@
 //! `sync-over-async`: blocking on a database task in C#.
 
-use super::{describe_reach, finding, AppFinding};
+use super::{describe_reach, finding};
+use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -33,31 +35,28 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        for call in &file.calls {
-            let Some(blocking) = &call.blocked_by else {
-                continue;
-            };
-            let Some(reach) = repo.reach(call) else {
-                continue;
-            };
-            out.push(finding(
-                &SYNC_OVER_ASYNC,
-                fi,
-                file,
-                call.function,
-                call.start,
-                call.end.line,
-                format!(
-                    "`{}{blocking}` blocks a thread until the database answers ({})",
-                    call.text,
-                    describe_reach(repo, &reach)
-                ),
-                format!("{}{blocking}", call.text),
-                Vec::new(),
-                "await the call and make the callers async, instead of blocking on it".into(),
-            ));
-        }
+pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
+    for call in &file.calls {
+        let Some(blocking) = &call.blocked_by else {
+            continue;
+        };
+        let Some(reach) = repo.reach(call) else {
+            continue;
+        };
+        out.push(finding(
+            &SYNC_OVER_ASYNC,
+            file,
+            call.function,
+            call.start,
+            call.end.line,
+            format!(
+                "`{}{blocking}` blocks a thread until the database answers ({})",
+                call.text,
+                describe_reach(repo, &reach)
+            ),
+            format!("{}{blocking}", call.text),
+            Vec::new(),
+            "await the call and make the callers async, instead of blocking on it".into(),
+        ));
     }
 }

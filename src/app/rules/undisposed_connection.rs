@@ -1,10 +1,11 @@
 //! `undisposed-connection`: a connection created or opened and never released.
 
-use super::{finding, AppFinding};
+use super::{finding, variable_note};
+use crate::app::ir::AppFile;
 use crate::app::ir::Disposal;
-use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, Severity};
+use crate::sql::rules::RawFinding;
 
 declare_rule! {
     /// ## What it finds
@@ -44,20 +45,14 @@ declare_rule! {
     };
 }
 
-pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
-    for (fi, file) in repo.files.iter().enumerate() {
-        for site in &file.connections {
-            if site.disposal != Disposal::Never || site.function.is_none() {
-                continue;
-            }
-            let variable = site
-                .variable
-                .as_deref()
-                .map(|v| format!(" (`{v}`)"))
-                .unwrap_or_default();
-            out.push(finding(
+pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
+    for site in &file.connections {
+        if site.disposal != Disposal::Never || site.function.is_none() {
+            continue;
+        }
+        let variable = variable_note(site);
+        out.push(finding(
                 &UNDISPOSED_CONNECTION,
-                fi,
                 file,
                 site.function,
                 site.start,
@@ -70,6 +65,5 @@ pub fn check(repo: &Repo, out: &mut Vec<AppFinding>) {
                 Vec::new(),
                 "Scope the connection: using / using var (C#), try-with-resources (Java), with (Python), release() in finally (node-postgres)".into(),
             ));
-        }
     }
 }

@@ -1,0 +1,156 @@
+//! Where the repository rules' facts of each file wait between the per-file pass and the
+//! cross-file pass: an anonymous temporary file, so that a scan's memory is bounded by the
+//! files being parsed and the repository's index (`FileIndex`), not by the size of the
+//! repository. Where no temporary file can be made or written (a read-only or full
+//! temporary directory), the facts stay in memory instead: nothing is lost, the scan only
+//! uses more memory.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+
+use super::ir::RuleFacts;
+
+/// A store of facts, shared by the worker threads.
+pub struct FactStore {
+    /// The temporary file (deleted by the OS when closed) and its length.
+    disk: Option<Mutex<(File, u64)>>,
+}
+
+/// Where one file's facts are.
+pub enum Stored {
+    Disk { offset: u64, len: u64 },
+    Memory(Box<RuleFacts>),
+}
+
+impl FactStore {
+    /// A store on a temporary file in the system's temporary directory (`TMPDIR`), or in
+    /// memory when none can be made.
+    pub fn temporary() -> FactStore {
+        FactStore {
+            disk: tempfile::tempfile().ok().map(|file| Mutex::new((file, 0))),
+        }
+    }
+
+    /// A store that keeps everything in memory (single-file scans, tests).
+    pub fn in_memory() -> FactStore {
+        FactStore { disk: None }
+    }
+
+    /// Whether facts go to disk.
+    pub fn is_on_disk(&self) -> bool {
+        self.disk.is_some()
+    }
+
+    /// How many bytes of facts are on disk.
+    pub fn bytes_on_disk(&self) -> u64 {
+        self.disk
+            .as_ref()
+            .and_then(|disk| disk.lock().ok().map(|guard| guard.1))
+            .unwrap_or(0)
+    }
+
+    pub fn put(&self, facts: RuleFacts) -> Stored {
+        let Some(disk) = &self.disk else {
+            return Stored::Memory(Box::new(facts));
+        };
+        let Ok(bytes) = postcard::to_stdvec(&facts) else {
+            return Stored::Memory(Box::new(facts));
+        };
+        let Ok(mut guard) = disk.lock() else {
+            return Stored::Memory(Box::new(facts));
+        };
+        let (file, end) = &mut *guard;
+        let offset = *end;
+        // Appends at the end; on a failed or partial write, the next write starts at the
+        // same offset again, and these facts stay in memory.
+        let written = file
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| file.write_all(&bytes));
+        if written.is_err() {
+            return Stored::Memory(Box::new(facts));
+        }
+        let len = bytes.len() as u64;
+        *end += len;
+        Stored::Disk { offset, len }
+    }
+
+    pub fn take(&self, stored: Stored, path: &str) -> Result<RuleFacts> {
+        let (offset, len) = match stored {
+            Stored::Memory(facts) => return Ok(*facts),
+            Stored::Disk { offset, len } => (offset, len),
+        };
+        let what = || {
+            format!(
+                "could not read back the facts of {path} from the scan's temporary file; check the temporary directory (TMPDIR) and run the scan again"
+            )
+        };
+        let disk = self.disk.as_ref().with_context(what)?;
+        let mut bytes = vec![0; usize::try_from(len).with_context(what)?];
+        {
+            let mut guard = disk
+                .lock()
+                .map_err(|_| anyhow::anyhow!("a worker thread failed"))
+                .with_context(what)?;
+            let (file, _) = &mut *guard;
+            file.seek(SeekFrom::Start(offset)).with_context(what)?;
+            file.read_exact(&mut bytes).with_context(what)?;
+        }
+        postcard::from_bytes(&bytes).with_context(what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ir::{Comment, Loop, Pos};
+
+    fn facts(n: u32) -> RuleFacts {
+        RuleFacts {
+            loops: vec![Loop {
+                function: Some(n as usize),
+                kind: "foreach".into(),
+                start: Pos { line: n, column: 1 },
+                end: Pos {
+                    line: n + 1,
+                    column: 2,
+                },
+                span: (0, 10),
+                source_text: Some(format!("users{n}")),
+                source_call: None,
+                source_var: Some("users".into()),
+                variables: vec!["u".into()],
+            }],
+            comments: vec![Comment {
+                line: n,
+                text: "// dbaudit:ignore n-plus-one".into(),
+            }],
+            ..RuleFacts::default()
+        }
+    }
+
+    /// Facts come back as they went in, whichever order they are read in, on disk and in
+    /// memory.
+    #[test]
+    fn facts_come_back_as_stored() {
+        for store in [FactStore::temporary(), FactStore::in_memory()] {
+            let stored: Vec<Stored> = (1..=3).map(|n| store.put(facts(n))).collect();
+            let mut back = Vec::new();
+            for (n, s) in stored.into_iter().enumerate().rev() {
+                back.push((n, store.take(s, "a.cs").expect("read back")));
+            }
+            for (n, f) in back {
+                let expected = facts(n as u32 + 1);
+                assert_eq!(f.loops[0].source_text, expected.loops[0].source_text);
+                assert_eq!(f.loops[0].start, expected.loops[0].start);
+                assert_eq!(f.comments[0].text, expected.comments[0].text);
+            }
+        }
+        assert!(
+            FactStore::temporary().is_on_disk(),
+            "the temporary directory is writable here"
+        );
+    }
+}
