@@ -315,7 +315,7 @@ fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) 
         outcome.error = Some(e.to_string());
         return outcome;
     }
-    let (index, rule_facts) = facts.split();
+    let (index, rule_facts) = facts.split(&store.names);
     outcome.app = Some(AppOutcome {
         index,
         facts: rule_facts.map(|f| store.put(f)),
@@ -362,7 +362,8 @@ fn app_findings(
             store.bytes_on_disk() as f64 / (1024.0 * 1024.0)
         )
     });
-    let repo = crate::app::resolve::Repo::new(indexes);
+    let names = store.names.take();
+    let repo = crate::app::resolve::Repo::new(indexes, &names);
     crate::timing::phase("query methods resolved");
     // Per file and independent: in parallel, gathered back in file order.
     let per_file: Vec<Result<FileOutcome>> = stored
@@ -370,7 +371,7 @@ fn app_findings(
         .map(|(fi, stored)| {
             let index = &indexes[fi];
             let facts = store.take(stored, &index.path)?;
-            let file = crate::app::ir::AppFile::for_repository_rules(index, facts);
+            let file = crate::app::ir::AppFile::for_repository_rules(index, facts, &names);
             let mut raw = Vec::new();
             for rule in crate::app::rules::ALL {
                 if let Check::Repository(check) = rule.check {

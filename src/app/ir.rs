@@ -2,8 +2,8 @@
 //! tree-sitter tree by a language adapter (`app/lang/*`). The rules and the cross-file
 //! resolution read only these facts, so that every language gets every rule.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -250,9 +250,88 @@ pub struct AppFile {
     pub error_regions: Vec<(Pos, Pos)>,
 }
 
+/// A name of the repository's index (function, class, owner, callee, receiver, database
+/// API), by its number in `Names`.
+pub type Name = u32;
+
+/// No name (a function without a class, a call without a receiver).
+pub const NO_NAME: Name = Name::MAX;
+
+/// The names of the repository's index, each stored once (the same few thousand names
+/// recur across thousands of files), shared by the worker threads.
+#[derive(Default)]
+pub struct Names {
+    table: Mutex<NameTable>,
+}
+
+/// Names and their numbers.
+#[derive(Default)]
+pub struct NameTable {
+    ids: HashMap<Arc<str>, Name>,
+    names: Vec<Arc<str>>,
+}
+
+impl NameTable {
+    fn intern(&mut self, name: &str) -> Name {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as Name;
+        let shared: Arc<str> = Arc::from(name);
+        self.names.push(shared.clone());
+        self.ids.insert(shared, id);
+        id
+    }
+
+    /// The name of a number (`""` for `NO_NAME`).
+    pub fn get(&self, id: Name) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
+    }
+
+    /// The number of a name, if the index has it.
+    pub fn id(&self, name: &str) -> Option<Name> {
+        self.ids.get(name).copied()
+    }
+}
+
+impl Names {
+    /// The table, once the workers are done with it (it leaves this one empty).
+    pub fn take(&self) -> NameTable {
+        match self.table.lock() {
+            Ok(mut table) => std::mem::take(&mut *table),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+}
+
+/// One file's view of `Names`: each distinct name of the file takes the shared table's
+/// lock once.
+struct FileNames<'a> {
+    shared: &'a Names,
+    local: HashMap<String, Name>,
+}
+
+impl FileNames<'_> {
+    fn id(&mut self, name: &str) -> Name {
+        if let Some(&id) = self.local.get(name) {
+            return id;
+        }
+        let id = match self.shared.table.lock() {
+            Ok(mut table) => table.intern(name),
+            Err(poisoned) => poisoned.into_inner().intern(name),
+        };
+        self.local.insert(name.to_string(), id);
+        id
+    }
+
+    fn id_of(&mut self, name: Option<&str>) -> Name {
+        name.map_or(NO_NAME, |n| self.id(n))
+    }
+}
+
 /// A call of a function of the repository's (not a database call), as the cross-file
 /// resolution of query methods reads it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Edge {
     /// Index of the calling function in `FileIndex::functions`.
     pub function: u32,
@@ -260,38 +339,35 @@ pub struct Edge {
     /// file order as a function's reason).
     pub order: u32,
     pub arity: u32,
-    pub callee: Arc<str>,
+    pub callee: Name,
     /// The receiver chain's last member (`_providerRepository`), as `Call::chain.last()`.
-    pub receiver: Option<Arc<str>>,
+    pub receiver: Name,
 }
 
-/// What makes two edges of a file the same: function, callee, arity, receiver.
-type EdgeKey = (usize, Arc<str>, usize, Option<Arc<str>>);
-
 /// A function as the resolution matches calls with it and findings name it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct IndexedFunction {
-    pub name: Arc<str>,
-    pub class: Option<Arc<str>>,
+    pub name: Name,
+    pub class: Name,
     pub arity: u32,
     pub line: u32,
     /// The class (without an interface's `I`) or module the function belongs to,
     /// normalised as call receivers are (`crate::app::resolve::owner`).
-    pub owner: Arc<str>,
+    pub owner: Name,
 }
 
 /// A function's first database call: why it is a query method.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct DirectCall {
     pub function: u32,
     /// The catalogue entry (`ADO.NET ExecuteReader`), or the callee's name.
-    pub api: Arc<str>,
+    pub api: Name,
     pub line: u32,
 }
 
 /// What the cross-file resolution needs of one file: its functions, their first database
 /// calls and the calls between them. This is all a scan keeps in memory of a file until
-/// the end (names shared within the file).
+/// the end: a few numbers per function and per distinct call.
 #[derive(Debug, Clone)]
 pub struct FileIndex {
     pub path: String,
@@ -313,48 +389,42 @@ pub struct RuleFacts {
     pub comments: Vec<Comment>,
 }
 
-/// One shared copy of a name per file.
-fn intern_name(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
-    if let Some(shared) = names.get(name) {
-        return shared.clone();
-    }
-    let shared: Arc<str> = Arc::from(name);
-    names.insert(shared.clone());
-    shared
-}
-
 impl AppFile {
     /// Splits what the cross-file pass needs of a file (once the file rules and the
     /// embedded SQL have run on it) into its index, kept in memory, and the facts the
     /// repository rules read, when they can find anything in it (it has loops or blocked
     /// calls). Calls no rule reads are dropped, and calls between functions become edges,
     /// one per function, callee, arity and receiver.
-    pub fn split(self) -> (FileIndex, Option<RuleFacts>) {
-        self.split_pruning(true)
+    pub fn split(self, names: &Names) -> (FileIndex, Option<RuleFacts>) {
+        self.split_pruning(names, true)
     }
 
     /// `split`, keeping every call, assignment and comment and every repeated edge when
     /// `prune` is false: the reference the pruning is tested against.
-    pub(crate) fn split_pruning(self, prune: bool) -> (FileIndex, Option<RuleFacts>) {
-        let mut names: HashSet<Arc<str>> = HashSet::new();
+    pub(crate) fn split_pruning(
+        self,
+        shared: &Names,
+        prune: bool,
+    ) -> (FileIndex, Option<RuleFacts>) {
+        let mut names = FileNames {
+            shared,
+            local: HashMap::new(),
+        };
         let functions: Vec<IndexedFunction> = self
             .functions
             .iter()
             .map(|f| IndexedFunction {
-                name: intern_name(&mut names, &f.name),
-                class: f.class.as_deref().map(|c| intern_name(&mut names, c)),
+                name: names.id(&f.name),
+                class: names.id_of(f.class.as_deref()),
                 arity: f.arity as u32,
                 line: f.start.line,
-                owner: intern_name(
-                    &mut names,
-                    &super::resolve::owner(&self.path, f.class.as_deref()),
-                ),
+                owner: names.id(&super::resolve::owner(&self.path, f.class.as_deref())),
             })
             .collect();
         let mut direct = Vec::new();
         let mut has_direct = vec![false; functions.len()];
         let mut edges = Vec::new();
-        let mut seen_edges: HashSet<EdgeKey> = HashSet::new();
+        let mut seen_edges: HashSet<(u32, Name, u32, Name)> = HashSet::new();
         for (order, call) in self.calls.iter().enumerate() {
             // Top-level code is no function: its calls make nothing a query method.
             let Some(function) = call.function else {
@@ -366,23 +436,22 @@ impl AppFile {
                     let api = call.db_api.as_deref().unwrap_or(&call.callee);
                     direct.push(DirectCall {
                         function: function as u32,
-                        api: intern_name(&mut names, api),
+                        api: names.id(api),
                         line: call.start.line,
                     });
                 }
                 continue;
             }
-            let callee = intern_name(&mut names, &call.callee);
-            let receiver = call.chain.last().map(|r| intern_name(&mut names, r));
-            let key = (function, callee.clone(), call.arity, receiver.clone());
+            let edge = Edge {
+                function: function as u32,
+                order: order as u32,
+                arity: call.arity as u32,
+                callee: names.id(&call.callee),
+                receiver: names.id_of(call.chain.last().map(String::as_str)),
+            };
+            let key = (edge.function, edge.callee, edge.arity, edge.receiver);
             if !prune || seen_edges.insert(key) {
-                edges.push(Edge {
-                    function: function as u32,
-                    order: order as u32,
-                    arity: call.arity as u32,
-                    callee,
-                    receiver,
-                });
+                edges.push(edge);
             }
         }
         edges.shrink_to_fit();
@@ -462,14 +531,14 @@ impl AppFile {
 
     /// The facts the repository rules read, as the file they came from: the functions
     /// are known by name, class, arity and line only.
-    pub fn for_repository_rules(index: &FileIndex, facts: RuleFacts) -> AppFile {
+    pub fn for_repository_rules(index: &FileIndex, facts: RuleFacts, names: &NameTable) -> AppFile {
         let functions = index
             .functions
             .iter()
             .map(|f| Function {
-                name: f.name.to_string(),
+                name: names.get(f.name).to_string(),
                 arity: f.arity as usize,
-                class: f.class.as_deref().map(str::to_string),
+                class: (f.class != NO_NAME).then(|| names.get(f.class).to_string()),
                 start: Pos {
                     line: f.line,
                     column: 0,

@@ -3,10 +3,8 @@
 //! and arity, as far as static analysis without types allows: a call counts only when
 //! every function of the repository with that name and arity is a query method.
 
+use super::ir::{Call, FileIndex, Name, NameTable, NO_NAME};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-
-use super::ir::{Call, FileIndex};
 
 /// How a call reaches the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,40 +18,44 @@ pub enum Reach {
 
 pub struct Repo<'a> {
     pub files: &'a [FileIndex],
+    pub names: &'a NameTable,
     /// (file, function) -> why it is a query method.
     query_functions: HashMap<(usize, usize), Why>,
     definitions: Definitions,
 }
 
-/// Function name -> arity -> (file, function) definitions.
-type Definitions = HashMap<Arc<str>, HashMap<u32, Vec<(usize, usize)>>>;
+/// (function name, arity) -> (file, function) definitions.
+type Definitions = HashMap<(Name, u32), Vec<(usize, usize)>>;
 
 #[derive(Debug, Clone)]
 enum Why {
-    Direct { api: Arc<str>, line: u32 },
+    Direct { api: Name, line: u32 },
     Calls { target: (usize, usize) },
 }
 
-/// A call of a function of the repository, waiting for all the definitions it can mean to
-/// become query methods.
+/// A call of a function of the repository, waiting for its group's definitions to become
+/// query methods.
 struct PendingCall {
-    caller: (usize, usize),
+    caller: (u32, u32),
     /// The call's place among its file's calls.
     order: u32,
-    first_candidate: (usize, usize),
+    group: u32,
+}
+
+/// The calls of one callee, arity and receiver, which can mean the same definitions.
+struct CallGroup {
+    first_candidate: (u32, u32),
     /// Candidates not yet known to be query methods.
-    remaining: usize,
+    remaining: u32,
 }
 
 impl<'a> Repo<'a> {
-    pub fn new(files: &'a [FileIndex]) -> Repo<'a> {
+    pub fn new(files: &'a [FileIndex], names: &'a NameTable) -> Repo<'a> {
         let mut definitions: Definitions = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             for (f, function) in file.functions.iter().enumerate() {
                 definitions
-                    .entry(function.name.clone())
-                    .or_default()
-                    .entry(function.arity)
+                    .entry((function.name, function.arity))
                     .or_default()
                     .push((fi, f));
             }
@@ -64,7 +66,7 @@ impl<'a> Repo<'a> {
                 query_functions.insert(
                     (fi, direct.function as usize),
                     Why::Direct {
-                        api: direct.api.clone(),
+                        api: direct.api,
                         line: direct.line,
                     },
                 );
@@ -75,73 +77,115 @@ impl<'a> Repo<'a> {
         // adds the functions whose first call (in file order) reached zero in the round
         // before, naming that call's first definition as the reason.
         let mut pending: Vec<PendingCall> = Vec::new();
-        let mut watchers: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-        let mut ready: Vec<usize> = Vec::new();
+        let mut groups: Vec<CallGroup> = Vec::new();
+        let mut group_of: HashMap<(Name, u32, Name), Option<u32>> = HashMap::new();
+        // (candidate, group) pairs, sorted by candidate once all are known: a flat table
+        // rather than a list per function, and one entry per group, not per call, for memory.
+        let mut watchers: Vec<((u32, u32), u32)> = Vec::new();
+        let is_query = |query_functions: &HashMap<(usize, usize), Why>, f: (u32, u32)| {
+            query_functions.contains_key(&(f.0 as usize, f.1 as usize))
+        };
         for (fi, file) in files.iter().enumerate() {
             for edge in &file.edges {
-                let caller = (fi, edge.function as usize);
-                if query_functions.contains_key(&caller) {
+                let caller = (fi as u32, edge.function);
+                if is_query(&query_functions, caller) {
                     continue;
                 }
-                let candidates = candidates(
-                    &definitions,
-                    files,
-                    &edge.callee,
-                    edge.arity,
-                    edge.receiver.as_deref(),
-                );
-                let Some(&first_candidate) = candidates.first() else {
+                let key = (edge.callee, edge.arity, edge.receiver);
+                let group = *group_of.entry(key).or_insert_with(|| {
+                    let receiver = (edge.receiver != NO_NAME).then(|| names.get(edge.receiver));
+                    let candidates = candidates(
+                        &definitions,
+                        files,
+                        names,
+                        edge.callee,
+                        edge.arity,
+                        receiver,
+                    );
+                    let &(first_file, first_function) = candidates.first()?;
+                    let id = groups.len() as u32;
+                    let mut remaining = 0;
+                    for (cf, cfn) in candidates {
+                        if !query_functions.contains_key(&(cf, cfn)) {
+                            remaining += 1;
+                            watchers.push(((cf as u32, cfn as u32), id));
+                        }
+                    }
+                    groups.push(CallGroup {
+                        first_candidate: (first_file as u32, first_function as u32),
+                        remaining,
+                    });
+                    Some(id)
+                });
+                let Some(group) = group else {
                     continue;
                 };
-                let id = pending.len();
-                let mut remaining = 0;
-                for candidate in candidates {
-                    if !query_functions.contains_key(&candidate) {
-                        remaining += 1;
-                        watchers.entry(candidate).or_default().push(id);
-                    }
-                }
-                if remaining == 0 {
-                    ready.push(id);
-                }
                 pending.push(PendingCall {
                     caller,
                     order: edge.order,
-                    first_candidate,
-                    remaining,
+                    group,
                 });
             }
         }
+        drop(group_of);
+        watchers.sort_unstable();
+        // Each group's calls, by group (a flat table again).
+        let mut members: Vec<(u32, u32)> = pending
+            .iter()
+            .enumerate()
+            .map(|(id, p)| (p.group, id as u32))
+            .collect();
+        members.sort_unstable();
+        let calls_of = |group: u32| {
+            let first = members.partition_point(|(g, _)| *g < group);
+            members[first..]
+                .iter()
+                .take_while(move |(g, _)| *g == group)
+                .map(|&(_, id)| id as usize)
+        };
+        let mut ready: Vec<usize> = (0..pending.len())
+            .filter(|&id| groups[pending[id].group as usize].remaining == 0)
+            .collect();
         while !ready.is_empty() {
             // File order, then call order: the first ready call of a function is its reason.
             ready.sort_unstable_by_key(|&id| (pending[id].caller.0, pending[id].order));
             let mut added = Vec::new();
             for &id in &ready {
                 let p = &pending[id];
-                if p.first_candidate == p.caller || query_functions.contains_key(&p.caller) {
+                let target = groups[p.group as usize].first_candidate;
+                if target == p.caller || is_query(&query_functions, p.caller) {
                     continue;
                 }
+                let caller = (p.caller.0 as usize, p.caller.1 as usize);
                 query_functions.insert(
-                    p.caller,
+                    caller,
                     Why::Calls {
-                        target: p.first_candidate,
+                        target: (target.0 as usize, target.1 as usize),
                     },
                 );
                 added.push(p.caller);
             }
             ready.clear();
             for function in added {
-                for &id in watchers.get(&function).map(Vec::as_slice).unwrap_or(&[]) {
-                    let p = &mut pending[id];
-                    p.remaining -= 1;
-                    if p.remaining == 0 && !query_functions.contains_key(&p.caller) {
-                        ready.push(id);
+                let first = watchers.partition_point(|(candidate, _)| *candidate < function);
+                let watching = watchers[first..]
+                    .iter()
+                    .take_while(|(candidate, _)| *candidate == function);
+                for &(_, group) in watching {
+                    let g = &mut groups[group as usize];
+                    g.remaining -= 1;
+                    if g.remaining == 0 {
+                        ready.extend(
+                            calls_of(group)
+                                .filter(|&id| !is_query(&query_functions, pending[id].caller)),
+                        );
                     }
                 }
             }
         }
         Repo {
             files,
+            names,
             query_functions,
             definitions,
         }
@@ -155,10 +199,13 @@ impl<'a> Repo<'a> {
             ));
         }
         let receiver = call.chain.last().map(String::as_str);
+        // A name the index lacks is no function of the repository.
+        let callee = self.names.id(&call.callee)?;
         let candidates = candidates(
             &self.definitions,
             self.files,
-            &call.callee,
+            self.names,
+            callee,
             call.arity as u32,
             receiver,
         );
@@ -178,18 +225,20 @@ impl<'a> Repo<'a> {
         while seen.insert(current) && parts.len() < 6 {
             let file = &self.files[current.0];
             let function = &file.functions[current.1];
-            let owner = function
-                .class
-                .as_deref()
-                .map(|c| format!("{c}."))
-                .unwrap_or_default();
+            let owner = if function.class == NO_NAME {
+                String::new()
+            } else {
+                format!("{}.", self.names.get(function.class))
+            };
             parts.push(format!(
                 "{owner}{} ({}:{})",
-                function.name, file.path, function.line
+                self.names.get(function.name),
+                file.path,
+                function.line
             ));
             match self.query_functions.get(&current) {
                 Some(Why::Direct { api, line }) => {
-                    parts.push(format!("{api} ({}:{line})", file.path));
+                    parts.push(format!("{} ({}:{line})", self.names.get(*api), file.path));
                     break;
                 }
                 Some(Why::Calls { target, .. }) => current = *target,
@@ -208,14 +257,12 @@ impl<'a> Repo<'a> {
 fn candidates(
     definitions: &Definitions,
     files: &[FileIndex],
-    callee: &str,
+    names: &NameTable,
+    callee: Name,
     arity: u32,
     receiver: Option<&str>,
 ) -> Vec<(usize, usize)> {
-    let Some(defs) = definitions
-        .get(callee)
-        .and_then(|by_arity| by_arity.get(&arity))
-    else {
+    let Some(defs) = definitions.get(&(callee, arity)) else {
         return Vec::new();
     };
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
@@ -224,7 +271,9 @@ fn candidates(
     let receiver = receiver.map(normalise);
     defs.iter()
         .copied()
-        .filter(|&(fi, f)| plausible_target(receiver.as_deref(), &files[fi].functions[f].owner))
+        .filter(|&(fi, f)| {
+            plausible_target(receiver.as_deref(), names.get(files[fi].functions[f].owner))
+        })
         .collect()
 }
 
@@ -278,6 +327,7 @@ mod tests {
     /// not).
     fn findings(files: &[AppFile], prune: bool) -> Vec<String> {
         let mut found = Vec::new();
+        let names = crate::app::ir::Names::default();
         let mut indexes = Vec::new();
         let mut rule_facts = Vec::new();
         for file in files {
@@ -288,14 +338,15 @@ mod tests {
                     found.extend(raw.into_iter().map(|r| (file.path.clone(), r)));
                 }
             }
-            let (index, facts) = file.clone().split_pruning(prune);
+            let (index, facts) = file.clone().split_pruning(&names, prune);
             indexes.push(index);
             rule_facts.push(facts);
         }
-        let repo = Repo::new(&indexes);
+        let names = names.take();
+        let repo = Repo::new(&indexes, &names);
         for (index, facts) in indexes.iter().zip(rule_facts) {
             let Some(facts) = facts else { continue };
-            let file = AppFile::for_repository_rules(index, facts);
+            let file = AppFile::for_repository_rules(index, facts, &names);
             for rule in ALL {
                 if let Check::Repository(check) = rule.check {
                     let mut raw = Vec::new();
@@ -380,7 +431,7 @@ public class AppointmentService {
             crate::app::extract("ProviderRepository.cs", repository).expect("C#"),
             crate::app::extract("AppointmentService.cs", service).expect("C#"),
         ];
-        let (index, facts) = files[0].clone().split();
+        let (index, facts) = files[0].clone().split(&crate::app::ir::Names::default());
         assert!(
             !index.edges.is_empty() && facts.is_none(),
             "calls outside loops became edges, and the repository keeps no rule facts"

@@ -13,8 +13,10 @@ use anyhow::{Context, Result};
 
 use super::ir::RuleFacts;
 
-/// A store of facts, shared by the worker threads.
+/// What the worker threads hand over to the cross-file pass: the names of the index, and
+/// the repository rules' facts.
 pub struct FactStore {
+    pub names: super::ir::Names,
     /// The temporary file (deleted by the OS when closed) and its length.
     disk: Option<Mutex<(File, u64)>>,
 }
@@ -30,13 +32,17 @@ impl FactStore {
     /// memory when none can be made.
     pub fn temporary() -> FactStore {
         FactStore {
+            names: Default::default(),
             disk: tempfile::tempfile().ok().map(|file| Mutex::new((file, 0))),
         }
     }
 
     /// A store that keeps everything in memory (single-file scans, tests).
     pub fn in_memory() -> FactStore {
-        FactStore { disk: None }
+        FactStore {
+            names: Default::default(),
+            disk: None,
+        }
     }
 
     /// Whether facts go to disk.
