@@ -109,7 +109,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
             .collect()
     });
     crate::timing::phase("files read, parsed and analysed");
-    // On the pool too: the embedded SQL of the cross-file pass needs the large stacks.
+    // On the pool too: the repository rules run per file on its workers.
     let mut report = pool.install(|| assemble(outcomes, config, &store))?;
     report.summary.files_ignored = walked.ignored;
     Ok(report)
@@ -215,22 +215,10 @@ fn analyze_text(
         lines: text.lines().count() as u64,
         ..FileOutcome::default()
     };
-    let suppressions = match Suppressions::from_comments(
-        name,
-        unit.comments.iter().map(|c| (c.line, c.text.as_str())),
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            outcome.error = Some(e.to_string());
-            return outcome;
-        }
-    };
-    for finding in raw {
-        if suppressions.silences(finding.rule.name, &[finding.line, finding.statement_line]) {
-            outcome.suppressed += 1;
-            continue;
-        }
-        outcome.findings.push(to_finding(finding, name, config));
+    let comments = unit.comments.iter().map(|c| (c.line, c.text.as_str()));
+    if let Err(e) = keep_unsuppressed(raw, name, comments, config, &mut outcome) {
+        outcome.error = Some(e.to_string());
+        return outcome;
     }
     outcome.objects = sql::facts::object_facts(&unit, &shapes, name);
     let mut regions = unit.not_understood.clone();
@@ -311,7 +299,8 @@ fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) 
         }
     }
     crate::app::embedded_sql::check(&facts, config, &mut raw);
-    if let Err(e) = keep_unsuppressed(raw, name, &facts.comments, config, &mut outcome) {
+    let comments = facts.comments.iter().map(|c| (c.line, c.text.as_str()));
+    if let Err(e) = keep_unsuppressed(raw, name, comments, config, &mut outcome) {
         outcome.error = Some(e.to_string());
         return outcome;
     }
@@ -324,16 +313,16 @@ fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) 
 }
 
 /// Adds to `outcome` the findings no suppression comment of the file silences, and counts
-/// the others; an unknown rule in a suppression comment is an error.
-fn keep_unsuppressed(
+/// the others; an unknown rule in a suppression comment is an error (and then no finding
+/// is added).
+fn keep_unsuppressed<'c>(
     raw: Vec<RawFinding>,
     file: &str,
-    comments: &[crate::app::ir::Comment],
+    comments: impl Iterator<Item = (u32, &'c str)>,
     config: &Config,
     outcome: &mut FileOutcome,
 ) -> Result<()> {
-    let suppressions =
-        Suppressions::from_comments(file, comments.iter().map(|c| (c.line, c.text.as_str())))?;
+    let suppressions = Suppressions::from_comments(file, comments)?;
     for finding in raw {
         if suppressions.silences(finding.rule.name, &[finding.line, finding.statement_line]) {
             outcome.suppressed += 1;
@@ -381,7 +370,8 @@ fn app_findings(
                 }
             }
             let mut outcome = FileOutcome::default();
-            keep_unsuppressed(raw, &file.path, &file.comments, config, &mut outcome)?;
+            let comments = file.comments.iter().map(|c| (c.line, c.text.as_str()));
+            keep_unsuppressed(raw, &file.path, comments, config, &mut outcome)?;
             Ok(outcome)
         })
         .collect();

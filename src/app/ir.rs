@@ -3,7 +3,7 @@
 //! resolution read only these facts, so that every language gets every rule.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -295,12 +295,15 @@ impl NameTable {
 }
 
 impl Names {
+    /// The table (a worker that panicked while holding it left it whole: `intern` adds a
+    /// name in one step).
+    fn lock(&self) -> MutexGuard<'_, NameTable> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The table, once the workers are done with it (it leaves this one empty).
     pub fn take(&self) -> NameTable {
-        match self.table.lock() {
-            Ok(mut table) => std::mem::take(&mut *table),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        }
+        std::mem::take(&mut *self.lock())
     }
 }
 
@@ -316,10 +319,7 @@ impl FileNames<'_> {
         if let Some(&id) = self.local.get(name) {
             return id;
         }
-        let id = match self.shared.table.lock() {
-            Ok(mut table) => table.intern(name),
-            Err(poisoned) => poisoned.into_inner().intern(name),
-        };
+        let id = self.shared.lock().intern(name);
         self.local.insert(name.to_string(), id);
         id
     }
@@ -483,11 +483,10 @@ impl AppFile {
             .iter()
             .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
             .collect();
-        let assignments: Vec<Assignment> = self
+        let mut assignments: Vec<Assignment> = self
             .assignments
-            .iter()
+            .into_iter()
             .filter(|a| loop_variables.contains(&(a.function, a.variable.as_str())))
-            .cloned()
             .collect();
         let comments: Vec<Comment> = self
             .comments
@@ -516,7 +515,6 @@ impl AppFile {
         for l in &mut loops {
             l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
         }
-        let mut assignments = assignments;
         for a in &mut assignments {
             a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
         }

@@ -6,37 +6,39 @@
 use super::ir::{Call, FileIndex, Name, NameTable, NO_NAME};
 use std::collections::{HashMap, HashSet};
 
+/// A function of the repository: (file, function) indices into the `FileIndex`es.
+pub type FunctionRef = (u32, u32);
+
 /// How a call reaches the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
     /// The call is itself a catalogued database call (`ADO.NET ExecuteReader`).
     Direct(String),
-    /// The call resolves to query methods of the repository; the first one is named
-    /// (file, function).
-    Method { function: (usize, usize) },
+    /// The call resolves to query methods of the repository; the first one is named.
+    Method { function: FunctionRef },
 }
 
 pub struct Repo<'a> {
     pub files: &'a [FileIndex],
-    pub names: &'a NameTable,
-    /// (file, function) -> why it is a query method.
-    query_functions: HashMap<(usize, usize), Why>,
+    names: &'a NameTable,
+    /// Why each query method is one.
+    query_functions: HashMap<FunctionRef, Why>,
     definitions: Definitions,
 }
 
-/// (function name, arity) -> (file, function) definitions.
-type Definitions = HashMap<(Name, u32), Vec<(usize, usize)>>;
+/// (function name, arity) -> definitions.
+type Definitions = HashMap<(Name, u32), Vec<FunctionRef>>;
 
 #[derive(Debug, Clone)]
 enum Why {
     Direct { api: Name, line: u32 },
-    Calls { target: (usize, usize) },
+    Calls { target: FunctionRef },
 }
 
 /// A call of a function of the repository, waiting for its group's definitions to become
 /// query methods.
 struct PendingCall {
-    caller: (u32, u32),
+    caller: FunctionRef,
     /// The call's place among its file's calls.
     order: u32,
     group: u32,
@@ -44,27 +46,34 @@ struct PendingCall {
 
 /// The calls of one callee, arity and receiver, which can mean the same definitions.
 struct CallGroup {
-    first_candidate: (u32, u32),
+    first_candidate: FunctionRef,
     /// Candidates not yet known to be query methods.
     remaining: u32,
+}
+
+/// The values of `key` in a table of (key, value) pairs sorted by key.
+fn values_of<K: Ord + Copy, V: Copy>(table: &[(K, V)], key: K) -> impl Iterator<Item = V> + '_ {
+    let first = table.partition_point(|(k, _)| *k < key);
+    table[first..]
+        .iter()
+        .take_while(move |(k, _)| *k == key)
+        .map(|&(_, v)| v)
 }
 
 impl<'a> Repo<'a> {
     pub fn new(files: &'a [FileIndex], names: &'a NameTable) -> Repo<'a> {
         let mut definitions: Definitions = HashMap::new();
-        for (fi, file) in files.iter().enumerate() {
-            for (f, function) in file.functions.iter().enumerate() {
+        let mut query_functions: HashMap<FunctionRef, Why> = HashMap::new();
+        for (fi, file) in (0u32..).zip(files) {
+            for (f, function) in (0u32..).zip(&file.functions) {
                 definitions
                     .entry((function.name, function.arity))
                     .or_default()
                     .push((fi, f));
             }
-        }
-        let mut query_functions: HashMap<(usize, usize), Why> = HashMap::new();
-        for (fi, file) in files.iter().enumerate() {
             for direct in &file.direct {
                 query_functions.insert(
-                    (fi, direct.function as usize),
+                    (fi, direct.function),
                     Why::Direct {
                         api: direct.api,
                         line: direct.line,
@@ -72,23 +81,21 @@ impl<'a> Repo<'a> {
                 );
             }
         }
-        // Fixed point, in rounds: callers of query methods are query methods. Each call
-        // counts down the definitions it can mean that are not query methods yet; a round
-        // adds the functions whose first call (in file order) reached zero in the round
-        // before, naming that call's first definition as the reason.
+        // Fixed point, in rounds: callers of query methods are query methods. Calls that
+        // can mean the same definitions (same callee, arity and receiver) form a group,
+        // which counts down its definitions that are not query methods yet; a round adds
+        // the functions whose first call (in file order) had its group reach zero in the
+        // round before, naming the group's first definition as the reason.
         let mut pending: Vec<PendingCall> = Vec::new();
         let mut groups: Vec<CallGroup> = Vec::new();
         let mut group_of: HashMap<(Name, u32, Name), Option<u32>> = HashMap::new();
         // (candidate, group) pairs, sorted by candidate once all are known: a flat table
         // rather than a list per function, and one entry per group, not per call, for memory.
-        let mut watchers: Vec<((u32, u32), u32)> = Vec::new();
-        let is_query = |query_functions: &HashMap<(usize, usize), Why>, f: (u32, u32)| {
-            query_functions.contains_key(&(f.0 as usize, f.1 as usize))
-        };
-        for (fi, file) in files.iter().enumerate() {
+        let mut watchers: Vec<(FunctionRef, u32)> = Vec::new();
+        for (fi, file) in (0u32..).zip(files) {
             for edge in &file.edges {
-                let caller = (fi as u32, edge.function);
-                if is_query(&query_functions, caller) {
+                let caller = (fi, edge.function);
+                if query_functions.contains_key(&caller) {
                     continue;
                 }
                 let key = (edge.callee, edge.arity, edge.receiver);
@@ -102,17 +109,17 @@ impl<'a> Repo<'a> {
                         edge.arity,
                         receiver,
                     );
-                    let &(first_file, first_function) = candidates.first()?;
+                    let &first_candidate = candidates.first()?;
                     let id = groups.len() as u32;
                     let mut remaining = 0;
-                    for (cf, cfn) in candidates {
-                        if !query_functions.contains_key(&(cf, cfn)) {
+                    for candidate in candidates {
+                        if !query_functions.contains_key(&candidate) {
                             remaining += 1;
-                            watchers.push(((cf as u32, cfn as u32), id));
+                            watchers.push((candidate, id));
                         }
                     }
                     groups.push(CallGroup {
-                        first_candidate: (first_file as u32, first_function as u32),
+                        first_candidate,
                         remaining,
                     });
                     Some(id)
@@ -130,19 +137,12 @@ impl<'a> Repo<'a> {
         drop(group_of);
         watchers.sort_unstable();
         // Each group's calls, by group (a flat table again).
-        let mut members: Vec<(u32, u32)> = pending
+        let mut members: Vec<(u32, usize)> = pending
             .iter()
             .enumerate()
-            .map(|(id, p)| (p.group, id as u32))
+            .map(|(id, p)| (p.group, id))
             .collect();
         members.sort_unstable();
-        let calls_of = |group: u32| {
-            let first = members.partition_point(|(g, _)| *g < group);
-            members[first..]
-                .iter()
-                .take_while(move |(g, _)| *g == group)
-                .map(|&(_, id)| id as usize)
-        };
         let mut ready: Vec<usize> = (0..pending.len())
             .filter(|&id| groups[pending[id].group as usize].remaining == 0)
             .collect();
@@ -153,31 +153,21 @@ impl<'a> Repo<'a> {
             for &id in &ready {
                 let p = &pending[id];
                 let target = groups[p.group as usize].first_candidate;
-                if target == p.caller || is_query(&query_functions, p.caller) {
+                if target == p.caller || query_functions.contains_key(&p.caller) {
                     continue;
                 }
-                let caller = (p.caller.0 as usize, p.caller.1 as usize);
-                query_functions.insert(
-                    caller,
-                    Why::Calls {
-                        target: (target.0 as usize, target.1 as usize),
-                    },
-                );
+                query_functions.insert(p.caller, Why::Calls { target });
                 added.push(p.caller);
             }
             ready.clear();
             for function in added {
-                let first = watchers.partition_point(|(candidate, _)| *candidate < function);
-                let watching = watchers[first..]
-                    .iter()
-                    .take_while(|(candidate, _)| *candidate == function);
-                for &(_, group) in watching {
+                for group in values_of(&watchers, function) {
                     let g = &mut groups[group as usize];
                     g.remaining -= 1;
                     if g.remaining == 0 {
                         ready.extend(
-                            calls_of(group)
-                                .filter(|&id| !is_query(&query_functions, pending[id].caller)),
+                            values_of(&members, group)
+                                .filter(|&id| !query_functions.contains_key(&pending[id].caller)),
                         );
                     }
                 }
@@ -218,13 +208,13 @@ impl<'a> Repo<'a> {
     }
 
     /// `GetProvider (ProviderRepository.cs:12) → Dapper QueryFirstOrDefault (ProviderRepository.cs:15)`.
-    pub fn chain(&self, start: (usize, usize)) -> String {
+    pub fn chain(&self, start: FunctionRef) -> String {
         let mut parts = Vec::new();
         let mut current = start;
         let mut seen = HashSet::new();
         while seen.insert(current) && parts.len() < 6 {
-            let file = &self.files[current.0];
-            let function = &file.functions[current.1];
+            let file = &self.files[current.0 as usize];
+            let function = &file.functions[current.1 as usize];
             let owner = if function.class == NO_NAME {
                 String::new()
             } else {
@@ -261,7 +251,7 @@ fn candidates(
     callee: Name,
     arity: u32,
     receiver: Option<&str>,
-) -> Vec<(usize, usize)> {
+) -> Vec<FunctionRef> {
     let Some(defs) = definitions.get(&(callee, arity)) else {
         return Vec::new();
     };
@@ -272,7 +262,10 @@ fn candidates(
     defs.iter()
         .copied()
         .filter(|&(fi, f)| {
-            plausible_target(receiver.as_deref(), names.get(files[fi].functions[f].owner))
+            plausible_target(
+                receiver.as_deref(),
+                names.get(files[fi as usize].functions[f as usize].owner),
+            )
         })
         .collect()
 }
