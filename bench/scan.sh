@@ -3,7 +3,11 @@
 # corpus with a single 20 MB file, and 50 MB of C# / JS / TS / Python / Java source, scans each with the release build and prints
 # throughput and peak memory. Memory should follow the largest file, not the corpus.
 # With SCALING=1, also scans application source of 25, 50 and 100 MB (100 KB files): peak
-# RSS there grows with the facts and findings kept for the cross-file pass, not with trees.
+# RSS there grows with the findings (the report) and the index kept for the cross-file pass
+# (about 20 bytes per function and 150 per file), not with trees; and each DIR given is also
+# scanned as 2 and 4 hard-linked copies (same largest file, 2x and 4x the repository), with
+# all rules on and with every rule off (the index alone), which prints how peak memory grows
+# with the repository rather than with its largest file.
 # Any DIR given after TOTAL_MB is scanned as well, with the time per phase and per language
 # (DBAUDIT_TIMINGS): point it at public repositories fetched for the purpose (never
 # committed), the measure of real application code; the generated corpus is the dense worst
@@ -23,7 +27,8 @@ measure() { # name dir
   local bytes start end rss
   bytes=$(du -sb "$dir" | cut -f1)
   start=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$bin" scan "$dir" --format json --fail-on none -o "$work/out.json"
+  # shellcheck disable=SC2086 # EXTRA_ARGS: more options, split on spaces
+  /usr/bin/time -f '%M' -o "$work/rss" "$bin" scan "$dir" --format json --fail-on none -o "$work/out.json" ${EXTRA_ARGS:-}
   end=$(date +%s.%N)
   rss=$(cat "$work/rss")
   python3 - "$name" "$bytes" "$start" "$end" "$rss" "$work/out.json" <<'PY'
@@ -51,8 +56,23 @@ if [ "${SCALING:-0}" = 1 ]; then
     measure "application source, $mb MB" "$work/scale"
   done
 fi
+# Every rule off: what stays is the index of the cross-file pass.
+# shellcheck disable=SC2016 # awk's own $3
+"$bin" rules | awk -F '│' 'NF > 3 { gsub(/ /, "", $3); if ($3 ~ /^[a-z-]+$/ && $3 != "name") printf "%s\"%s\"", (n++ ? ", " : ""), $3 }
+  BEGIN { printf "[rules]\ndisable = [" } END { print "]" }' >"$work/no-rules.toml"
 for dir in "$@"; do
   measure "$dir" "$dir"
   DBAUDIT_TIMINGS=1 "$bin" scan "$dir" --format json --fail-on none -o "$work/out.json" 2>&1 | sed 's/^dbaudit: timing: /  /'
+  if [ "${SCALING:-0}" = 1 ]; then
+    for copies in 1 2 4; do
+      rm -rf "$work/copies" && mkdir "$work/copies"
+      for i in $(seq "$copies"); do
+        cp -al "$dir" "$work/copies/$i" 2>/dev/null || cp -a "$dir" "$work/copies/$i"
+      done
+      measure "$dir x$copies, all rules" "$work/copies"
+      EXTRA_ARGS="--config $work/no-rules.toml" measure "$dir x$copies, every rule off" "$work/copies"
+    done
+    rm -rf "$work/copies"
+  fi
 done
 echo "cores: $(nproc)"

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::app::ir::FileIndex;
+use crate::app::ir::{Edge, FileIndex, RuleFacts};
 use crate::app::rules::Check;
 use crate::app::store::{FactStore, Stored};
 use crate::config::Config;
@@ -52,11 +52,103 @@ struct FileOutcome {
     app: Option<AppOutcome>,
 }
 
-/// An application file's index for the cross-file resolution, and where the facts the
-/// repository rules read are stored (None: they can find nothing in it).
+/// An application file's index for the cross-file resolution, and where its edges and the
+/// facts the repository rules read are stored (None: they can find nothing in it).
 struct AppOutcome {
     index: FileIndex,
-    facts: Option<Stored>,
+    edges: Stored<Vec<Edge>>,
+    facts: Option<Stored<RuleFacts>>,
+}
+
+/// What files contributed, in file order. Each file's outcome becomes one as soon as it is
+/// done and is merged with its neighbours', so no file's outcome is kept beyond what the
+/// report and the cross-file pass need.
+#[derive(Default)]
+struct Gathered {
+    findings: Vec<Finding>,
+    objects: Vec<ObjectFact>,
+    diagnostics: Vec<Diagnostic>,
+    /// The counts of the summary, and the skipped files.
+    summary: ScanSummary,
+    errors: Vec<String>,
+    app_indexes: Vec<FileIndex>,
+    app_edges: Vec<Stored<Vec<Edge>>>,
+    /// (index in `app_indexes`, stored facts).
+    app_facts: Vec<(usize, Stored<RuleFacts>)>,
+}
+
+impl Gathered {
+    /// What one file contributes.
+    fn of_file(name: String, mut outcome: FileOutcome) -> Gathered {
+        let mut gathered = Gathered::default();
+        if let Some(app) = outcome.app.take() {
+            gathered.app_facts.extend(app.facts.map(|facts| (0, facts)));
+            gathered.app_indexes.push(app.index);
+            gathered.app_edges.push(app.edges);
+        }
+        if let Some(error) = outcome.error {
+            gathered.errors.push(error);
+            return gathered;
+        }
+        if let Some(reason) = outcome.skipped {
+            gathered.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::SkippedFile,
+                severity: Severity::Low,
+                message: reason.clone(),
+                file: name.clone(),
+                line: None,
+                column: None,
+                end_line: None,
+            });
+            gathered.summary.files_skipped = 1;
+            gathered
+                .summary
+                .skipped
+                .push(SkippedFile { file: name, reason });
+            return gathered;
+        }
+        gathered.summary = ScanSummary {
+            files_scanned: 1,
+            bytes_scanned: outcome.bytes,
+            lines_scanned: outcome.lines,
+            lines_not_understood: outcome.lines_not_understood,
+            suppressed: outcome.suppressed,
+            ..ScanSummary::default()
+        };
+        gathered.findings = outcome.findings;
+        gathered.objects = outcome.objects;
+        gathered.diagnostics = outcome.diagnostics;
+        gathered
+    }
+
+    /// `self` followed by `later` (the files after `self`'s).
+    fn merge(mut self, later: Gathered) -> Gathered {
+        let offset = self.app_indexes.len();
+        self.findings.extend(later.findings);
+        self.objects.extend(later.objects);
+        self.diagnostics.extend(later.diagnostics);
+        let (summary, more) = (&mut self.summary, later.summary);
+        summary.files_skipped += more.files_skipped;
+        summary.files_scanned += more.files_scanned;
+        summary.bytes_scanned += more.bytes_scanned;
+        summary.lines_scanned += more.lines_scanned;
+        summary.lines_not_understood += more.lines_not_understood;
+        summary.suppressed += more.suppressed;
+        summary.skipped.extend(more.skipped);
+        self.errors.extend(later.errors);
+        // Exactly the room needed: these hold an entry per file until the end.
+        self.app_indexes.reserve_exact(later.app_indexes.len());
+        self.app_indexes.extend(later.app_indexes);
+        self.app_edges.reserve_exact(later.app_edges.len());
+        self.app_edges.extend(later.app_edges);
+        self.app_facts.extend(
+            later
+                .app_facts
+                .into_iter()
+                .map(|(index, facts)| (index + offset, facts)),
+        );
+        self
+    }
 }
 
 pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
@@ -84,7 +176,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
         .start_handler(|_| crate::app::lang::common::declare_thread_stack(WORKER_STACK))
         .build()
         .context("could not start the worker threads")?;
-    let outcomes: Vec<(String, FileOutcome)> = pool.install(|| {
+    let gathered = pool.install(|| {
         entries
             .par_iter()
             // One task per file: files differ in size by orders of magnitude, and rayon's
@@ -106,11 +198,15 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
                     },
                 ),
             })
-            .collect()
+            .map(|(name, outcome)| Gathered::of_file(name, outcome))
+            // Merged in file order (rayon keeps the order of an indexed iterator's
+            // reduction), so the report and the resolution do not depend on which worker
+            // finished first.
+            .reduce(Gathered::default, Gathered::merge)
     });
     crate::timing::phase("files read, parsed and analysed");
     // On the pool too: the repository rules run per file on its workers.
-    let mut report = pool.install(|| assemble(outcomes, config, &store))?;
+    let mut report = pool.install(|| assemble(gathered, config, &store))?;
     report.summary.files_ignored = walked.ignored;
     Ok(report)
 }
@@ -304,10 +400,11 @@ fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) 
         outcome.error = Some(e.to_string());
         return outcome;
     }
-    let (index, rule_facts) = facts.split(&store.names);
+    let split = facts.split(&store.names);
     outcome.app = Some(AppOutcome {
-        index,
-        facts: rule_facts.map(|f| store.put(f)),
+        index: split.index,
+        edges: store.put(split.edges),
+        facts: split.facts.map(|f| store.put(f)),
     });
     outcome
 }
@@ -336,23 +433,32 @@ fn keep_unsuppressed<'c>(
 /// The repository rules, on every file's stored facts, with suppressions applied.
 fn app_findings(
     indexes: &[FileIndex],
-    stored: Vec<(usize, Stored)>,
+    edges: Vec<Stored<Vec<Edge>>>,
+    stored: Vec<(usize, Stored<RuleFacts>)>,
     config: &Config,
     store: &FactStore,
 ) -> Result<FileOutcome> {
     crate::timing::phase("outcomes gathered");
+    let names = store.names.take();
+    let mut edges = edges.into_iter();
+    let repo = crate::app::resolve::Repo::new(indexes, &names, |fi| {
+        let path = &indexes[fi].path;
+        let stored = edges
+            .next()
+            .with_context(|| format!("the calls of {path} were not stored; please report it"))?;
+        store.take(stored, path)
+    })?;
     crate::timing::note(|| {
         let functions: usize = indexes.iter().map(|i| i.functions.len()).sum();
-        let edges: usize = indexes.iter().map(|i| i.edges.len()).sum();
         format!(
-            "application index: {} files, {functions} functions, {edges} edges; rule facts of {} files, {:.1} MiB on disk",
+            "application index: {} files, {functions} functions, {} edges; {} query methods; edges and rule facts of {} files, {:.1} MiB on disk",
             indexes.len(),
+            repo.edge_count,
+            repo.query_method_count(),
             stored.len(),
             store.bytes_on_disk() as f64 / (1024.0 * 1024.0)
         )
     });
-    let names = store.names.take();
-    let repo = crate::app::resolve::Repo::new(indexes, &names);
     crate::timing::phase("query methods resolved");
     // Per file and independent: in parallel, gathered back in file order.
     let per_file: Vec<Result<FileOutcome>> = stored
@@ -425,62 +531,28 @@ fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
     }
 }
 
-fn assemble(
-    outcomes: Vec<(String, FileOutcome)>,
-    config: &Config,
-    store: &FactStore,
-) -> Result<ScanReport> {
+fn assemble(gathered: Gathered, config: &Config, store: &FactStore) -> Result<ScanReport> {
+    let Gathered {
+        findings,
+        objects,
+        diagnostics,
+        summary,
+        mut errors,
+        app_indexes,
+        app_edges,
+        app_facts,
+    } = gathered;
     let mut report = ScanReport {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
-        findings: Vec::new(),
-        objects: Vec::new(),
-        diagnostics: Vec::new(),
-        summary: ScanSummary::default(),
+        findings,
+        objects,
+        diagnostics,
+        summary,
     };
-    let mut errors = Vec::new();
-    let mut app_indexes = Vec::new();
-    let mut app_facts = Vec::new();
-    for (name, mut outcome) in outcomes {
-        if let Some(app) = outcome.app.take() {
-            if let Some(facts) = app.facts {
-                app_facts.push((app_indexes.len(), facts));
-            }
-            app_indexes.push(app.index);
-        }
-        if let Some(error) = outcome.error {
-            errors.push(error);
-            continue;
-        }
-        if let Some(reason) = outcome.skipped {
-            report.summary.files_skipped += 1;
-            report.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::SkippedFile,
-                severity: Severity::Low,
-                message: reason.clone(),
-                file: name.clone(),
-                line: None,
-                column: None,
-                end_line: None,
-            });
-            report
-                .summary
-                .skipped
-                .push(SkippedFile { file: name, reason });
-            continue;
-        }
-        report.summary.files_scanned += 1;
-        report.summary.bytes_scanned += outcome.bytes;
-        report.summary.lines_scanned += outcome.lines;
-        report.summary.lines_not_understood += outcome.lines_not_understood;
-        report.summary.suppressed += outcome.suppressed;
-        report.findings.extend(outcome.findings);
-        report.objects.extend(outcome.objects);
-        report.diagnostics.extend(outcome.diagnostics);
-    }
     report.summary.app_files_scanned = app_indexes.len();
     if !app_indexes.is_empty() {
-        match app_findings(&app_indexes, app_facts, config, store) {
+        match app_findings(&app_indexes, app_edges, app_facts, config, store) {
             Ok(outcome) => {
                 report.findings.extend(outcome.findings);
                 report.summary.suppressed += outcome.suppressed;
@@ -564,5 +636,110 @@ pub fn scan_text(
     let store = FactStore::in_memory();
     let mut outcome = analyze_text(name, text, dialect, config, &store);
     outcome.bytes = text.len() as u64;
-    assemble(vec![(name.to_string(), outcome)], config, &store)
+    assemble(Gathered::of_file(name.to_string(), outcome), config, &store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Five files: SQL, an application file with loops (rule facts), one without, one
+    /// skipped, and another with loops.
+    fn outcomes(store: &FactStore) -> Vec<(String, FileOutcome)> {
+        let config = Config::default();
+        let sources = [
+            ("a.sql", "SELECT * FROM Orders;"),
+            (
+                "b.cs",
+                "class B { void M() { foreach (var o in _db.Orders.ToList()) { _db.Save(o); } } }",
+            ),
+            ("c.py", "def f(x):\n    return g(x)\n"),
+            ("d.java", ""),
+            (
+                "e.ts",
+                "async function f(ids) { for (const id of ids) { await pool.query('SELECT 1', [id]); } }",
+            ),
+        ];
+        sources
+            .iter()
+            .map(|&(name, text)| {
+                let outcome = if name == "d.java" {
+                    FileOutcome {
+                        skipped: Some("could not be read: denied".into()),
+                        ..FileOutcome::default()
+                    }
+                } else {
+                    analyze_text(name, text, None, &config, store)
+                };
+                (name.to_string(), outcome)
+            })
+            .collect()
+    }
+
+    /// The files merged one after the other.
+    fn gathered_in(outcomes: Vec<(String, FileOutcome)>) -> Gathered {
+        outcomes
+            .into_iter()
+            .map(|(name, outcome)| Gathered::of_file(name, outcome))
+            .fold(Gathered::default(), Gathered::merge)
+    }
+
+    /// What the cross-file pass and the report see of a `Gathered`, comparably.
+    fn shape(gathered: &Gathered) -> Vec<String> {
+        let mut shape: Vec<String> = gathered
+            .app_indexes
+            .iter()
+            .map(|i| format!("index {}", i.path))
+            .collect();
+        shape.push(format!("edges {}", gathered.app_edges.len()));
+        shape.extend(
+            gathered
+                .app_facts
+                .iter()
+                .map(|(i, _)| format!("facts of {i}")),
+        );
+        shape.extend(
+            gathered
+                .findings
+                .iter()
+                .map(|f| format!("{} {:?}", f.rule, f.location.file)),
+        );
+        shape.extend(gathered.diagnostics.iter().map(|d| d.file.clone()));
+        let s = &gathered.summary;
+        shape.push(format!(
+            "{} scanned, {} skipped ({:?}), {} bytes, {} lines",
+            s.files_scanned,
+            s.files_skipped,
+            s.skipped.iter().map(|k| &k.file).collect::<Vec<_>>(),
+            s.bytes_scanned,
+            s.lines_scanned
+        ));
+        shape
+    }
+
+    /// Workers merge the files' results in any tree shape: the result is what merging
+    /// them one after the other in file order gives (file indices of the rule facts
+    /// included).
+    #[test]
+    fn merging_keeps_file_order() {
+        let store = FactStore::in_memory();
+        let expected = shape(&gathered_in(outcomes(&store)));
+        assert!(
+            expected.iter().any(|s| s == "facts of 0") && expected.iter().any(|s| s == "facts of 2"),
+            "both files with loops keep rule facts, numbered by their place among the application files: {expected:#?}"
+        );
+        for split in 1..5 {
+            let mut files = outcomes(&store);
+            let later = files.split_off(split);
+            let (middle, last) = {
+                let mut later = later;
+                let last = later.split_off(later.len() / 2);
+                (later, last)
+            };
+            let merged = gathered_in(files)
+                .merge(gathered_in(middle).merge(gathered_in(last)))
+                .merge(Gathered::default());
+            assert_eq!(shape(&merged), expected, "split at {split}");
+        }
+    }
 }

@@ -330,8 +330,10 @@ impl FileNames<'_> {
 }
 
 /// A call of a function of the repository's (not a database call), as the cross-file
-/// resolution of query methods reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// resolution of query methods reads it. Stored on disk between the per-file pass and the
+/// resolution (`crate::app::store`): a repository has several times more of these than
+/// functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Edge {
     /// Index of the calling function in `FileIndex::functions`.
     pub function: u32,
@@ -365,16 +367,26 @@ pub struct DirectCall {
     pub line: u32,
 }
 
-/// What the cross-file resolution needs of one file: its functions, their first database
-/// calls and the calls between them. This is all a scan keeps in memory of a file until
-/// the end: a few numbers per function and per distinct call.
+/// What the cross-file resolution needs of one file in memory: its functions and their
+/// first database calls. This is all a scan keeps in memory of a file until the end: a
+/// few numbers per function. Its calls between functions (`Edge`s) and its `RuleFacts`
+/// wait on disk.
 #[derive(Debug, Clone)]
 pub struct FileIndex {
-    pub path: String,
+    pub path: Box<str>,
     pub language: Language,
-    pub functions: Vec<IndexedFunction>,
-    pub direct: Vec<DirectCall>,
+    pub functions: Box<[IndexedFunction]>,
+    pub direct: Box<[DirectCall]>,
+}
+
+/// A file as the cross-file pass takes it: its index, its calls between functions (one
+/// per function, callee, arity and receiver), and the facts the repository rules read,
+/// when they can find anything in it.
+#[derive(Debug, Clone)]
+pub struct SplitFile {
+    pub index: FileIndex,
     pub edges: Vec<Edge>,
+    pub facts: Option<RuleFacts>,
 }
 
 /// What the repository rules (`n-plus-one`, `query-in-loop`, `sync-over-async`) read of
@@ -391,21 +403,17 @@ pub struct RuleFacts {
 
 impl AppFile {
     /// Splits what the cross-file pass needs of a file (once the file rules and the
-    /// embedded SQL have run on it) into its index, kept in memory, and the facts the
+    /// embedded SQL have run on it) into its index, its edges, and the facts the
     /// repository rules read, when they can find anything in it (it has loops or blocked
     /// calls). Calls no rule reads are dropped, and calls between functions become edges,
     /// one per function, callee, arity and receiver.
-    pub fn split(self, names: &Names) -> (FileIndex, Option<RuleFacts>) {
+    pub fn split(self, names: &Names) -> SplitFile {
         self.split_pruning(names, true)
     }
 
     /// `split`, keeping every call, assignment and comment and every repeated edge when
     /// `prune` is false: the reference the pruning is tested against.
-    pub(crate) fn split_pruning(
-        self,
-        shared: &Names,
-        prune: bool,
-    ) -> (FileIndex, Option<RuleFacts>) {
+    pub(crate) fn split_pruning(self, shared: &Names, prune: bool) -> SplitFile {
         let mut names = FileNames {
             shared,
             local: HashMap::new(),
@@ -454,13 +462,11 @@ impl AppFile {
                 edges.push(edge);
             }
         }
-        edges.shrink_to_fit();
         let index = FileIndex {
-            path: self.path,
+            path: self.path.into(),
             language: self.language,
-            functions,
-            direct,
-            edges,
+            functions: functions.into(),
+            direct: direct.into(),
         };
         let read_by_rules =
             !self.loops.is_empty() || self.calls.iter().any(|c| c.blocked_by.is_some());
@@ -471,10 +477,18 @@ impl AppFile {
                 assignments: self.assignments,
                 comments: self.comments,
             };
-            return (index, Some(facts));
+            return SplitFile {
+                index,
+                edges,
+                facts: Some(facts),
+            };
         }
         if !read_by_rules {
-            return (index, None);
+            return SplitFile {
+                index,
+                edges,
+                facts: None,
+            };
         }
         // Only an assignment to a variable some loop of the same function iterates can be
         // a loop's source; only a comment holding `dbaudit:ignore` can suppress a finding.
@@ -524,7 +538,11 @@ impl AppFile {
             assignments,
             comments,
         };
-        (index, Some(facts))
+        SplitFile {
+            index,
+            edges,
+            facts: Some(facts),
+        }
     }
 
     /// The facts the repository rules read, as the file they came from: the functions

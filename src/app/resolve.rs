@@ -3,7 +3,8 @@
 //! and arity, as far as static analysis without types allows: a call counts only when
 //! every function of the repository with that name and arity is a query method.
 
-use super::ir::{Call, FileIndex, Name, NameTable, NO_NAME};
+use super::ir::{Call, Edge, FileIndex, Name, NameTable, NO_NAME};
+use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 
 /// A function of the repository: (file, function) indices into the `FileIndex`es.
@@ -24,6 +25,8 @@ pub struct Repo<'a> {
     /// Why each query method is one.
     query_functions: HashMap<FunctionRef, Why>,
     definitions: Definitions,
+    /// How many edges the resolution read.
+    pub edge_count: usize,
 }
 
 /// (function name, arity) -> definitions.
@@ -61,7 +64,14 @@ fn values_of<K: Ord + Copy, V: Copy>(table: &[(K, V)], key: K) -> impl Iterator<
 }
 
 impl<'a> Repo<'a> {
-    pub fn new(files: &'a [FileIndex], names: &'a NameTable) -> Repo<'a> {
+    /// Resolves the query methods of `files`, reading each file's edges once, in file
+    /// order, from `edges_of` (the file's index in `files`): only the calls that can mean
+    /// a function of the repository are kept.
+    pub fn new(
+        files: &'a [FileIndex],
+        names: &'a NameTable,
+        mut edges_of: impl FnMut(usize) -> Result<Vec<Edge>>,
+    ) -> Result<Repo<'a>> {
         let mut definitions: Definitions = HashMap::new();
         let mut query_functions: HashMap<FunctionRef, Why> = HashMap::new();
         for (fi, file) in (0u32..).zip(files) {
@@ -92,10 +102,19 @@ impl<'a> Repo<'a> {
         // (candidate, group) pairs, sorted by candidate once all are known: a flat table
         // rather than a list per function, and one entry per group, not per call, for memory.
         let mut watchers: Vec<(FunctionRef, u32)> = Vec::new();
-        for (fi, file) in (0u32..).zip(files) {
-            for edge in &file.edges {
+        let mut edge_count = 0;
+        for fi in 0..files.len() {
+            let edges = edges_of(fi)?;
+            edge_count += edges.len();
+            let fi = fi as u32;
+            for edge in &edges {
                 let caller = (fi, edge.function);
                 if query_functions.contains_key(&caller) {
+                    continue;
+                }
+                // Most calls are of libraries: no function of the repository has their
+                // name and arity, and they are not remembered.
+                if !definitions.contains_key(&(edge.callee, edge.arity)) {
                     continue;
                 }
                 let key = (edge.callee, edge.arity, edge.receiver);
@@ -173,12 +192,13 @@ impl<'a> Repo<'a> {
                 }
             }
         }
-        Repo {
+        Ok(Repo {
             files,
             names,
             query_functions,
             definitions,
-        }
+            edge_count,
+        })
     }
 
     /// Whether (and how) a call reaches the database.
@@ -322,6 +342,7 @@ mod tests {
         let mut found = Vec::new();
         let names = crate::app::ir::Names::default();
         let mut indexes = Vec::new();
+        let mut edges = Vec::new();
         let mut rule_facts = Vec::new();
         for file in files {
             for rule in ALL {
@@ -331,12 +352,14 @@ mod tests {
                     found.extend(raw.into_iter().map(|r| (file.path.clone(), r)));
                 }
             }
-            let (index, facts) = file.clone().split_pruning(&names, prune);
-            indexes.push(index);
-            rule_facts.push(facts);
+            let split = file.clone().split_pruning(&names, prune);
+            indexes.push(split.index);
+            edges.push(split.edges);
+            rule_facts.push(split.facts);
         }
         let names = names.take();
-        let repo = Repo::new(&indexes, &names);
+        let repo =
+            Repo::new(&indexes, &names, |fi| Ok(edges[fi].clone())).expect("edges in memory");
         for (index, facts) in indexes.iter().zip(rule_facts) {
             let Some(facts) = facts else { continue };
             let file = AppFile::for_repository_rules(index, facts, &names);
@@ -424,9 +447,9 @@ public class AppointmentService {
             crate::app::extract("ProviderRepository.cs", repository).expect("C#"),
             crate::app::extract("AppointmentService.cs", service).expect("C#"),
         ];
-        let (index, facts) = files[0].clone().split(&crate::app::ir::Names::default());
+        let split = files[0].clone().split(&crate::app::ir::Names::default());
         assert!(
-            !index.edges.is_empty() && facts.is_none(),
+            !split.edges.is_empty() && split.facts.is_none(),
             "calls outside loops became edges, and the repository keeps no rule facts"
         );
         let expected = findings(&files, false);

@@ -1,30 +1,35 @@
-//! Where the repository rules' facts of each file wait between the per-file pass and the
-//! cross-file pass: an anonymous temporary file, so that a scan's memory is bounded by the
-//! files being parsed and the repository's index (`FileIndex`), not by the size of the
-//! repository. Where no temporary file can be made or written (a read-only or full
-//! temporary directory), the facts stay in memory instead: nothing is lost, the scan only
-//! uses more memory.
+//! Where each file's calls between functions (`Edge`s) and the repository rules' facts wait
+//! between the per-file pass and the cross-file pass: an anonymous temporary file, so that
+//! a scan's memory is bounded by the files being parsed and a few numbers per function
+//! (`FileIndex`), not by the size of the repository. Where no temporary file can be made
+//! or written (a read-only or full temporary directory), they stay in memory instead:
+//! nothing is lost, the scan only uses more memory.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-
-use super::ir::RuleFacts;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// What the worker threads hand over to the cross-file pass: the names of the index, and
-/// the repository rules' facts.
+/// the facts each file stored.
 pub struct FactStore {
     pub names: super::ir::Names,
     /// The temporary file (deleted by the OS when closed) and its length.
     disk: Option<Mutex<(File, u64)>>,
 }
 
-/// Where one file's facts are.
-pub enum Stored {
-    Disk { offset: u64, len: u64 },
-    Memory(Box<RuleFacts>),
+/// Where one stored value is.
+pub enum Stored<T> {
+    Disk {
+        offset: u64,
+        len: u64,
+        of: PhantomData<fn() -> T>,
+    },
+    Memory(Box<T>),
 }
 
 impl FactStore {
@@ -58,35 +63,40 @@ impl FactStore {
             .unwrap_or(0)
     }
 
-    pub fn put(&self, facts: RuleFacts) -> Stored {
+    pub fn put<T: Serialize>(&self, value: T) -> Stored<T> {
         let Some(disk) = &self.disk else {
-            return Stored::Memory(Box::new(facts));
+            return Stored::Memory(Box::new(value));
         };
-        let Ok(bytes) = postcard::to_stdvec(&facts) else {
-            return Stored::Memory(Box::new(facts));
+        let Ok(bytes) = postcard::to_stdvec(&value) else {
+            return Stored::Memory(Box::new(value));
         };
         let Ok(mut guard) = disk.lock() else {
-            return Stored::Memory(Box::new(facts));
+            return Stored::Memory(Box::new(value));
         };
         let (file, end) = &mut *guard;
         let offset = *end;
         // Appends at the end; on a failed or partial write, the next write starts at the
-        // same offset again, and these facts stay in memory.
+        // same offset again, and this value stays in memory.
         let written = file
             .seek(SeekFrom::Start(offset))
             .and_then(|_| file.write_all(&bytes));
         if written.is_err() {
-            return Stored::Memory(Box::new(facts));
+            return Stored::Memory(Box::new(value));
         }
         let len = bytes.len() as u64;
         *end += len;
-        Stored::Disk { offset, len }
+        Stored::Disk {
+            offset,
+            len,
+            of: PhantomData,
+        }
     }
 
-    pub fn take(&self, stored: Stored, path: &str) -> Result<RuleFacts> {
+    /// A stored value back (`path`: the file it is of, for the error message).
+    pub fn take<T: DeserializeOwned>(&self, stored: Stored<T>, path: &str) -> Result<T> {
         let (offset, len) = match stored {
-            Stored::Memory(facts) => return Ok(*facts),
-            Stored::Disk { offset, len } => (offset, len),
+            Stored::Memory(value) => return Ok(*value),
+            Stored::Disk { offset, len, .. } => (offset, len),
         };
         let what = || {
             format!(
@@ -111,7 +121,7 @@ impl FactStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ir::{Comment, Loop, Pos};
+    use crate::app::ir::{Comment, Edge, Loop, Pos, RuleFacts};
 
     fn facts(n: u32) -> RuleFacts {
         RuleFacts {
@@ -142,7 +152,7 @@ mod tests {
     #[test]
     fn facts_come_back_as_stored() {
         for store in [FactStore::temporary(), FactStore::in_memory()] {
-            let stored: Vec<Stored> = (1..=3).map(|n| store.put(facts(n))).collect();
+            let stored: Vec<Stored<RuleFacts>> = (1..=3).map(|n| store.put(facts(n))).collect();
             let mut back = Vec::new();
             for (n, s) in stored.into_iter().enumerate().rev() {
                 back.push((n, store.take(s, "a.cs").expect("read back")));
@@ -153,6 +163,15 @@ mod tests {
                 assert_eq!(f.loops[0].start, expected.loops[0].start);
                 assert_eq!(f.comments[0].text, expected.comments[0].text);
             }
+            let edges = vec![Edge {
+                function: 1,
+                order: 7,
+                arity: 2,
+                callee: 40_000,
+                receiver: crate::app::ir::NO_NAME,
+            }];
+            let stored = store.put(edges.clone());
+            assert_eq!(store.take(stored, "a.cs").expect("read back"), edges);
         }
         assert!(
             FactStore::temporary().is_on_disk(),
