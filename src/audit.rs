@@ -131,6 +131,15 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
                 ),
             });
         }
+        if s.app_test_files > 0 {
+            not_checked.push(NotChecked {
+                area: "application test code".to_string(),
+                reason: format!(
+                    "{} test file(s) (tests/, test_*.py, *.spec.ts, *Tests.cs...) were checked by the security rules only: test code does not run in production (`--test-code all` or scan.test_code = \"all\" runs every rule)",
+                    s.app_test_files
+                ),
+            });
+        }
         if s.files_ignored > 0 {
             not_checked.push(NotChecked {
                 area: "source files".to_string(),

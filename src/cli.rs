@@ -139,6 +139,14 @@ pub struct AuditArgs {
     /// No progress and no summary on the terminal (the files are still written).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Which rules run on application test code (`tests/`, `test_*.py`, `*.spec.ts`,
+    /// `*Tests.cs`, `src/test/java/`...): `security` (the default: only
+    /// hardcoded-credentials, as test code does not run in production) or `all`. Overrides
+    /// `scan.test_code` in dbaudit.toml.
+    ///
+    /// Example: --test-code all
+    #[arg(long, value_enum, value_name = "RULES")]
+    pub test_code: Option<crate::config::TestCode>,
 }
 
 #[derive(Parser, Debug)]
@@ -291,6 +299,14 @@ pub struct ScanArgs {
     /// Only SQL files: skip application source (C#, JS/TS, Python, Java).
     #[arg(long)]
     pub sql_only: bool,
+    /// Which rules run on application test code (`tests/`, `test_*.py`, `*.spec.ts`,
+    /// `*Tests.cs`, `src/test/java/`...): `security` (the default: only
+    /// hardcoded-credentials, as test code does not run in production) or `all`. Overrides
+    /// `scan.test_code` in dbaudit.toml.
+    ///
+    /// Example: --test-code all
+    #[arg(long, value_enum, value_name = "RULES")]
+    pub test_code: Option<crate::config::TestCode>,
     /// With --format github: annotations to write at most, most severe first; a last
     /// line counts the rest (GitHub shows 10 errors and 10 warnings per step).
     ///
@@ -442,7 +458,10 @@ fn scan_report(args: &ScanArgs, cwd: Option<&Path>) -> Result<crate::model::Scan
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = Config::discover(args.config.as_deref(), &first)?;
+    let mut config = Config::discover(args.config.as_deref(), &first)?;
+    if let Some(test_code) = args.test_code {
+        config.scan.test_code = test_code;
+    }
     let options = ScanOptions {
         paths: args.paths.clone(),
         dialect: args.dialect,
@@ -867,7 +886,10 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = Config::discover(args.config.as_deref(), &config_start)?;
+    let mut config = Config::discover(args.config.as_deref(), &config_start)?;
+    if let Some(test_code) = args.test_code {
+        config.scan.test_code = test_code;
+    }
     let live = snapshot_dir.is_none()
         && (args.connect.db.is_some()
             || std::env::var_os("DATABASE_URL").is_some()

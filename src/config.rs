@@ -43,6 +43,23 @@ pub struct ScanConfig {
     pub exclude: Vec<String>,
     /// Files larger than this many MiB are skipped (and reported). Default 64.
     pub max_file_size_mb: Option<u64>,
+    /// Which rules run on application test code (`tests/`, `test_*.py`, `*.spec.ts`,
+    /// `*Tests.cs`, `src/test/java/`...): `security` (the default) or `all`.
+    #[serde(default)]
+    pub test_code: TestCode,
+}
+
+/// Which rules run on application test code (`crate::source::test_code`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestCode {
+    /// Only the security rules (`hardcoded-credentials`): test code does not run in
+    /// production, so its loops and connections cost the database nothing, but a password
+    /// committed in it is still committed.
+    #[default]
+    Security,
+    /// Every rule, as on production code.
+    All,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -12,11 +12,11 @@ use rayon::prelude::*;
 use crate::app::ir::{Edge, FileIndex, RuleFacts};
 use crate::app::rules::Check;
 use crate::app::store::{FactStore, Stored};
-use crate::config::Config;
+use crate::config::{Config, TestCode};
 use crate::model::report::ToolInfo;
 use crate::model::{
-    Diagnostic, DiagnosticKind, Evidence, Finding, Location, ObjectFact, ScanReport, ScanSummary,
-    Severity, SkippedFile, SCHEMA_VERSION,
+    Category, Diagnostic, DiagnosticKind, Evidence, Finding, Location, ObjectFact, ScanReport,
+    ScanSummary, Severity, SkippedFile, SCHEMA_VERSION,
 };
 use crate::source::walk::WalkEntry;
 use crate::source::{decode, walk, FileSet, WalkOptions};
@@ -50,6 +50,10 @@ struct FileOutcome {
     error: Option<String>,
     /// What the cross-file pass needs of an application source file.
     app: Option<AppOutcome>,
+    /// Application source (C#, JS/TS, Python, Java).
+    app_file: bool,
+    /// Application test code: only the security rules ran.
+    test_code: bool,
 }
 
 /// An application file's index for the cross-file resolution, and where its edges and the
@@ -109,6 +113,8 @@ impl Gathered {
         }
         gathered.summary = ScanSummary {
             files_scanned: 1,
+            app_files_scanned: usize::from(outcome.app_file),
+            app_test_files: usize::from(outcome.test_code),
             bytes_scanned: outcome.bytes,
             lines_scanned: outcome.lines,
             lines_not_understood: outcome.lines_not_understood,
@@ -130,6 +136,8 @@ impl Gathered {
         let (summary, more) = (&mut self.summary, later.summary);
         summary.files_skipped += more.files_skipped;
         summary.files_scanned += more.files_scanned;
+        summary.app_files_scanned += more.app_files_scanned;
+        summary.app_test_files += more.app_test_files;
         summary.bytes_scanned += more.bytes_scanned;
         summary.lines_scanned += more.lines_scanned;
         summary.lines_not_understood += more.lines_not_understood;
@@ -168,6 +176,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
     let entries = walked.entries;
     crate::timing::phase("walk");
     let max_size = config.max_file_size_bytes();
+    let tests_security_only = config.scan.test_code == TestCode::Security;
     let store = FactStore::temporary();
     // Worker stacks sized for the recursive parsers' nesting limits, with room to spare.
     const WORKER_STACK: usize = 16 * 1024 * 1024;
@@ -185,8 +194,15 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
             .map(|entry| match entry {
                 WalkEntry::File(path) => {
                     let name = display_path(path);
+                    let test_code = tests_security_only && is_test_code(path, &options.paths);
                     let outcome = crate::timing::measure("files (all work)", 0, || {
-                        scan_file(path, &name, options.dialect, config, max_size, &store)
+                        let file = FileToScan {
+                            path,
+                            name: &name,
+                            dialect: options.dialect,
+                            test_code,
+                        };
+                        scan_file(&file, config, max_size, &store)
                     });
                     (name, outcome)
                 }
@@ -216,14 +232,33 @@ pub fn display_path(path: &Path) -> String {
     text.strip_prefix("./").unwrap_or(&text).to_string()
 }
 
-fn scan_file(
-    path: &Path,
-    name: &str,
+/// Whether `path`, found under one of the scanned `roots`, is application test code by its
+/// path below that root.
+fn is_test_code(path: &Path, roots: &[PathBuf]) -> bool {
+    roots
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())
+        .is_some_and(crate::source::test_code::is_test_path)
+}
+
+/// A file the walk found, and how to read it.
+struct FileToScan<'a> {
+    path: &'a Path,
+    /// As the report shows it.
+    name: &'a str,
+    /// Forces the dialect of SQL (otherwise detected).
     dialect: Option<SqlDialect>,
-    config: &Config,
-    max_size: u64,
-    store: &FactStore,
-) -> FileOutcome {
+    /// Application test code, on which only the security rules run (`scan.test_code`).
+    test_code: bool,
+}
+
+fn scan_file(file: &FileToScan, config: &Config, max_size: u64, store: &FactStore) -> FileOutcome {
+    let FileToScan {
+        path,
+        name,
+        dialect,
+        test_code,
+    } = *file;
     let skipped = |reason: String| FileOutcome {
         skipped: Some(reason),
         ..FileOutcome::default()
@@ -249,7 +284,7 @@ fn scan_file(
     };
     drop(bytes);
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        analyze_text(name, &decoded.text, dialect, config, store)
+        analyze_text(name, &decoded.text, dialect, test_code, config, store)
     }));
     let mut outcome = match result {
         Ok(outcome) => outcome,
@@ -284,11 +319,12 @@ fn analyze_text(
     name: &str,
     text: &str,
     dialect: Option<SqlDialect>,
+    test_code: bool,
     config: &Config,
     store: &FactStore,
 ) -> FileOutcome {
     if crate::app::ir::Language::of_path(Path::new(name)).is_some() {
-        return analyze_app_text(name, text, config, store);
+        return analyze_app_text(name, text, test_code, config, store);
     }
     let dialect = dialect.unwrap_or_else(|| sql::detect_dialect(text));
     let unit = sql::parse(text, dialect);
@@ -356,10 +392,20 @@ fn analyze_text(
 }
 
 /// Extracts an application file's facts and runs the rules that read one file (and the
-/// embedded SQL) on them; the repository rules run in the cross-file pass.
-fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) -> FileOutcome {
+/// embedded SQL) on them; the repository rules run in the cross-file pass. On test code
+/// only the security rules run, and the file stays out of the cross-file pass: its mocks
+/// and fakes are not the repository's query methods.
+fn analyze_app_text(
+    name: &str,
+    text: &str,
+    test_code: bool,
+    config: &Config,
+    store: &FactStore,
+) -> FileOutcome {
     let mut outcome = FileOutcome {
         lines: text.lines().count() as u64,
+        app_file: true,
+        test_code,
         ..FileOutcome::default()
     };
     let Some(facts) = crate::app::extract(name, text) else {
@@ -388,16 +434,24 @@ fn analyze_app_text(name: &str, text: &str, config: &Config, store: &FactStore) 
     }
     let mut raw = Vec::new();
     for rule in crate::app::rules::ALL {
+        if test_code && rule.meta.category != Category::Security {
+            continue;
+        }
         if let Check::File(check) = rule.check {
             if config.is_enabled(rule.meta.name) {
                 check(&facts, &mut raw);
             }
         }
     }
-    crate::app::embedded_sql::check(&facts, config, &mut raw);
+    if !test_code {
+        crate::app::embedded_sql::check(&facts, config, &mut raw);
+    }
     let comments = facts.comments.iter().map(|c| (c.line, c.text.as_str()));
     if let Err(e) = keep_unsuppressed(raw, name, comments, config, &mut outcome) {
         outcome.error = Some(e.to_string());
+        return outcome;
+    }
+    if test_code {
         return outcome;
     }
     let split = facts.split(&store.names);
@@ -550,7 +604,6 @@ fn assemble(gathered: Gathered, config: &Config, store: &FactStore) -> Result<Sc
         diagnostics,
         summary,
     };
-    report.summary.app_files_scanned = app_indexes.len();
     if !app_indexes.is_empty() {
         match app_findings(&app_indexes, app_edges, app_facts, config, store) {
             Ok(outcome) => {
@@ -634,7 +687,7 @@ pub fn scan_text(
     config: &Config,
 ) -> Result<ScanReport> {
     let store = FactStore::in_memory();
-    let mut outcome = analyze_text(name, text, dialect, config, &store);
+    let mut outcome = analyze_text(name, text, dialect, false, config, &store);
     outcome.bytes = text.len() as u64;
     assemble(Gathered::of_file(name.to_string(), outcome), config, &store)
 }
@@ -669,7 +722,7 @@ mod tests {
                         ..FileOutcome::default()
                     }
                 } else {
-                    analyze_text(name, text, None, &config, store)
+                    analyze_text(name, text, None, false, &config, store)
                 };
                 (name.to_string(), outcome)
             })

@@ -203,3 +203,74 @@ fn nested_loops_over_queries_report_the_inner_call_once() {
         "{lines:?}"
     );
 }
+
+/// What a scan of `path` finds: (file below `fixtures/test-code/`, line, rule), and the
+/// count of application files scanned and of those that were test code.
+fn findings_and_test_files(
+    path: PathBuf,
+    test_code: dbaudit::config::TestCode,
+) -> (BTreeSet<(String, u32, String)>, usize, usize) {
+    let mut config = Config::default();
+    config.scan.test_code = test_code;
+    let options = ScanOptions {
+        paths: vec![path],
+        dialect: None,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: true,
+        app: true,
+    };
+    let report = run(&options, &config).expect("the fixture scans");
+    let found = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = f.location.file.clone().unwrap_or_default();
+            let file = file
+                .split_once("fixtures/test-code/")
+                .map_or(file.clone(), |(_, below)| below.to_string());
+            (file, f.location.line.unwrap_or(0), f.rule.clone())
+        })
+        .collect();
+    let summary = &report.summary;
+    (found, summary.app_files_scanned, summary.app_test_files)
+}
+
+/// Test code (`tests/`, `*.spec.ts`, `Orders.UnitTests/`) gets the security rules only by
+/// default, and is counted; `test_code = "all"` runs every rule on it.
+#[test]
+fn test_code_gets_the_security_rules_only() {
+    use dbaudit::config::TestCode;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/test-code");
+    let finding = |file: &str, line: u32, rule: &str| (file.to_string(), line, rule.to_string());
+    let production_and_secret = BTreeSet::from([
+        finding("orders.py", 4, "query-in-loop"),
+        finding("tests/test_orders.py", 3, "hardcoded-credentials"),
+    ]);
+    let (found, app_files, test_files) = findings_and_test_files(root.clone(), TestCode::Security);
+    assert_eq!(found, production_and_secret);
+    assert_eq!((app_files, test_files), (4, 3));
+
+    let (found, app_files, test_files) = findings_and_test_files(root.clone(), TestCode::All);
+    let mut everything = production_and_secret.clone();
+    everything.extend([
+        finding("tests/test_orders.py", 9, "query-in-loop"),
+        finding("web/orders.spec.ts", 7, "query-in-loop"),
+        finding(
+            "Orders.UnitTests/OrderQueriesTest.cs",
+            7,
+            "undisposed-connection",
+        ),
+    ]);
+    assert_eq!(found, everything);
+    assert_eq!((app_files, test_files), (4, 0));
+
+    // One file named on the command line is scanned as code, whatever its name.
+    let one = root.join("tests/test_orders.py");
+    let (found, _, test_files) = findings_and_test_files(one, TestCode::Security);
+    assert!(
+        found.iter().any(|f| f.2 == "query-in-loop"),
+        "the named file gets every rule: {found:?}"
+    );
+    assert_eq!(test_files, 0);
+}

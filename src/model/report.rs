@@ -23,6 +23,9 @@ pub struct ScanSummary {
     /// Of the files scanned, application source (C#, JS/TS, Python, Java).
     #[serde(default)]
     pub app_files_scanned: usize,
+    /// Of those, test code, on which only the security rules ran (`scan.test_code`).
+    #[serde(default)]
+    pub app_test_files: usize,
     pub bytes_scanned: u64,
     pub lines_scanned: u64,
     pub objects: usize,

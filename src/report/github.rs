@@ -142,11 +142,12 @@ pub fn step_summary(report: &ScanReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} files scanned, {} skipped, {} regions not understood, {} suppressed by comments{}.\n",
+        "\n{} files scanned, {} skipped, {} regions not understood, {} suppressed by comments{}{}.\n",
         s.files_scanned,
         s.files_skipped,
         s.regions_not_understood,
         s.suppressed,
+        test_code_note(s.app_test_files),
         baseline_note(report)
     );
     let findings = by_severity(report);
@@ -174,6 +175,14 @@ pub fn step_summary(report: &ScanReport) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `, 120 test files checked for security only` (nothing when there are none).
+fn test_code_note(test_files: usize) -> String {
+    if test_files == 0 {
+        return String::new();
+    }
+    format!(", {test_files} application test files checked by the security rules only (`--test-code all` runs every rule)")
 }
 
 #[cfg(test)]

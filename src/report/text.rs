@@ -143,8 +143,17 @@ pub fn render(report: &ScanReport, color: bool) -> String {
         row("files scanned", s.files_scanned.to_string()),
         row("files skipped", s.files_skipped.to_string()),
         row("files ignored (.gitignore)", ignored),
-        row("objects", s.objects.to_string()),
     ];
+    if s.app_test_files > 0 {
+        rows.push(row(
+            "application test files",
+            format!(
+                "{} (security rules only; --test-code all runs every rule)",
+                s.app_test_files
+            ),
+        ));
+    }
+    rows.push(row("objects", s.objects.to_string()));
     for severity in Severity::ALL {
         let n = s.by_severity.get(severity.as_str()).copied().unwrap_or(0);
         rows.push(row(&format!("{severity} findings"), n.to_string()));

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod git_diff;
 pub mod lines;
+pub mod test_code;
 pub mod walk;
 
 pub use decode::{decode, Decoded, Encoding, Undecodable};
