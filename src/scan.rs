@@ -411,6 +411,10 @@ fn analyze_app_text(
     let Some(facts) = crate::app::extract(name, text) else {
         return outcome;
     };
+    if let Some(reason) = facts.not_parsed {
+        outcome.skipped = Some(reason);
+        return outcome;
+    }
     if facts.error_share > 0.0 {
         let (start, end) = facts.error_regions.first().copied().unwrap_or_default();
         outcome.diagnostics.push(Diagnostic {

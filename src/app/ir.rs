@@ -248,6 +248,8 @@ pub struct AppFile {
     pub error_share: f64,
     /// Positions of the first error nodes (for not-understood diagnostics).
     pub error_regions: Vec<(Pos, Pos)>,
+    /// Why the file could not be parsed at all (the scan reports it as not scanned).
+    pub not_parsed: Option<String>,
 }
 
 /// A name of the repository's index (function, class, owner, callee, receiver, database
@@ -587,6 +589,7 @@ impl AppFile {
             comments: Vec::new(),
             error_share: 0.0,
             error_regions: Vec::new(),
+            not_parsed: None,
         }
     }
 }

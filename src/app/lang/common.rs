@@ -124,13 +124,34 @@ pub fn declared_thread_stack() -> usize {
     THREAD_STACK.with(|stack| stack.get())
 }
 
+/// How long a file's parse may take: tree-sitter parses 5-10 MB/s, but its error recovery
+/// can take minutes on a few hundred bytes of pathological syntax (seen with the TSX
+/// grammar on fuzzed input); past this budget the parse stops and the file is reported as
+/// not scanned instead of stalling the scan.
+pub fn parse_budget(bytes: usize) -> std::time::Duration {
+    // 5 s, and 10 ms per KB (10 s per MB, 50-100 times a normal parse; debug builds are
+    // about 20 times slower than release ones).
+    std::time::Duration::from_secs(5) + std::time::Duration::from_millis(bytes as u64 / 100)
+}
+
 /// Parses a file with a grammar; a grammar or parser failure marks the whole file as
-/// not understood (`error_share` 1.0) and gives None. The `KindNames` returned with the
-/// tree serve `kind_name` on this thread while the file is extracted.
+/// not understood (`error_share` 1.0) and gives None, and a parse past `parse_budget` also
+/// says why in `not_parsed`. The `KindNames` returned with the tree serve `kind_name` on
+/// this thread while the file is extracted.
 pub fn parse_tree(
     file: &mut AppFile,
     text: &str,
     language: &tree_sitter::Language,
+) -> Option<(tree_sitter::Tree, KindNames)> {
+    parse_tree_within(file, text, language, parse_budget(text.len()))
+}
+
+/// `parse_tree` with a given time budget.
+fn parse_tree_within(
+    file: &mut AppFile,
+    text: &str,
+    language: &tree_sitter::Language,
+    budget: std::time::Duration,
 ) -> Option<(tree_sitter::Tree, KindNames)> {
     // One parser per thread, reused across files: a parser keeps its stacks and lexer
     // buffers, which a new parser would allocate again for every file.
@@ -138,11 +159,25 @@ pub fn parse_tree(
         static PARSER: std::cell::RefCell<tree_sitter::Parser> =
             std::cell::RefCell::new(tree_sitter::Parser::new());
     }
+    let started = std::time::Instant::now();
+    let mut over_budget = false;
     let tree = PARSER.with(|parser| {
         let mut parser = parser.try_borrow_mut().ok()?;
         parser.set_language(language).ok()?;
-        let tree =
-            crate::timing::measure("tree-sitter parse", text.len(), || parser.parse(text, None));
+        // Called every few hundred parser operations; `true` stops the parse.
+        let mut stop = |_: &tree_sitter::ParseState| {
+            over_budget = started.elapsed() > budget;
+            over_budget
+        };
+        let bytes = text.as_bytes();
+        let mut read = |offset: usize, _: tree_sitter::Point| bytes.get(offset..).unwrap_or(&[]);
+        let tree = crate::timing::measure("tree-sitter parse", text.len(), || {
+            parser.parse_with_options(
+                &mut read,
+                None,
+                Some(tree_sitter::ParseOptions::new().progress_callback(&mut stop)),
+            )
+        });
         if tree.is_none() {
             // A parse that stopped part-way keeps state for a resumption that never comes.
             parser.reset();
@@ -153,6 +188,13 @@ pub fn parse_tree(
         Some(tree) => Some((tree, KindNames::enter(language))),
         None => {
             file.error_share = 1.0;
+            if over_budget {
+                file.not_parsed = Some(format!(
+                    "not scanned: the parser gave up after {:.0} s on this file's syntax (its grammar's error recovery, on {} bytes); the rest of the scan is complete",
+                    budget.as_secs_f64(),
+                    text.len()
+                ));
+            }
             None
         }
     }
@@ -523,6 +565,27 @@ pub fn masked_credentials(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A parse past its budget stops, and says so; the same file within its budget parses,
+    /// on the same thread's parser (left clean by the stopped parse).
+    #[test]
+    fn a_parse_past_its_budget_stops_and_says_why() {
+        let text =
+            "function f(ids) { for (const id of ids) { pool.query('SELECT 1'); } }\n".repeat(50);
+        let grammar: tree_sitter::Language = tree_sitter_javascript::LANGUAGE.into();
+        let mut file = AppFile::new("a.js", crate::app::ir::Language::JavaScript);
+        let parsed = parse_tree_within(&mut file, &text, &grammar, std::time::Duration::ZERO);
+        assert!(parsed.is_none());
+        let reason = file.not_parsed.as_deref().unwrap_or_default();
+        assert!(
+            reason.starts_with("not scanned: the parser gave up after 0 s"),
+            "{reason}"
+        );
+        let mut file = AppFile::new("a.js", crate::app::ir::Language::JavaScript);
+        assert!(parse_tree(&mut file, &text, &grammar).is_some());
+        assert_eq!(file.not_parsed, None);
+        assert!(parse_budget(1_000_000) >= std::time::Duration::from_secs(15));
+    }
 
     #[test]
     fn sql_detection() {
