@@ -42,7 +42,8 @@ pub enum Command {
 dbaudit scan db/procs legacy.sql              files and directories\n  \
 dbaudit scan --include '*.SqlDataProvider' .   add a file pattern\n  \
 dbaudit scan --dialect postgres migrations/    force the dialect\n  \
-dbaudit scan --format markdown -o report.md .  Markdown report\n\n\
+dbaudit scan --format markdown -o report.md .  Markdown report\n  \
+dbaudit scan --test-code all .                every rule on test code too (default: security only)\n\n\
 In CI (docs/ci.md has GitHub Actions and GitLab jobs):\n  \
 dbaudit scan --format sarif -o dbaudit.sarif .          SARIF for code scanning\n  \
 dbaudit scan --format github .                          pull-request annotations\n  \
