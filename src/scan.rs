@@ -194,7 +194,8 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
             .map(|entry| match entry {
                 WalkEntry::File(path) => {
                     let name = display_path(path);
-                    let test_code = tests_security_only && is_test_code(path, &options.paths);
+                    let test_code = tests_security_only
+                        && crate::source::test_code::is_test_code_under(path, &options.paths);
                     let outcome = crate::timing::measure("files (all work)", 0, || {
                         let file = FileToScan {
                             path,
@@ -230,15 +231,6 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
 pub fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").unwrap_or(&text).to_string()
-}
-
-/// Whether `path`, found under one of the scanned `roots`, is application test code by its
-/// path below that root.
-fn is_test_code(path: &Path, roots: &[PathBuf]) -> bool {
-    roots
-        .iter()
-        .find_map(|root| path.strip_prefix(root).ok())
-        .is_some_and(crate::source::test_code::is_test_path)
 }
 
 /// A file the walk found, and how to read it.

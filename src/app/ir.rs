@@ -403,6 +403,61 @@ pub struct RuleFacts {
     pub comments: Vec<Comment>,
 }
 
+impl RuleFacts {
+    /// Only what the repository rules read: the calls in loops, feeding loops or blocked,
+    /// the assignments that can be a loop's source, and the suppression comments.
+    fn pruned(self) -> RuleFacts {
+        // Only an assignment to a variable some loop of the same function iterates can be
+        // a loop's source; only a comment holding `dbaudit:ignore` can suppress a finding.
+        let loop_variables: HashSet<(Option<usize>, &str)> = self
+            .loops
+            .iter()
+            .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
+            .collect();
+        let mut assignments: Vec<Assignment> = self
+            .assignments
+            .into_iter()
+            .filter(|a| loop_variables.contains(&(a.function, a.variable.as_str())))
+            .collect();
+        let comments: Vec<Comment> = self
+            .comments
+            .into_iter()
+            .filter(|c| c.text.contains(crate::suppress::SUPPRESSION_MARKER))
+            .collect();
+        let mut keep = vec![false; self.calls.len()];
+        let loop_sources = self.loops.iter().filter_map(|l| l.source_call);
+        for c in loop_sources.chain(assignments.iter().map(|a| a.call)) {
+            if let Some(k) = keep.get_mut(c) {
+                *k = true;
+            }
+        }
+        let mut calls = Vec::new();
+        let mut new_index = vec![usize::MAX; self.calls.len()];
+        for (old, (mut call, keep)) in self.calls.into_iter().zip(keep).enumerate() {
+            if keep || !call.loops.is_empty() || call.blocked_by.is_some() {
+                // The rules read the chain, never the receiver's text or root.
+                call.receiver = None;
+                call.receiver_root = None;
+                new_index[old] = calls.len();
+                calls.push(call);
+            }
+        }
+        let mut loops = self.loops;
+        for l in &mut loops {
+            l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
+        }
+        for a in &mut assignments {
+            a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
+        }
+        RuleFacts {
+            calls,
+            loops,
+            assignments,
+            comments,
+        }
+    }
+}
+
 impl AppFile {
     /// Splits what the cross-file pass needs of a file (once the file rules and the
     /// embedded SQL have run on it) into its index, its edges, and the facts the
@@ -472,78 +527,21 @@ impl AppFile {
         };
         let read_by_rules =
             !self.loops.is_empty() || self.calls.iter().any(|c| c.blocked_by.is_some());
-        if !prune {
-            let facts = RuleFacts {
-                calls: self.calls,
-                loops: self.loops,
-                assignments: self.assignments,
-                comments: self.comments,
-            };
-            return SplitFile {
-                index,
-                edges,
-                facts: Some(facts),
-            };
-        }
-        if !read_by_rules {
-            return SplitFile {
-                index,
-                edges,
-                facts: None,
-            };
-        }
-        // Only an assignment to a variable some loop of the same function iterates can be
-        // a loop's source; only a comment holding `dbaudit:ignore` can suppress a finding.
-        let loop_variables: HashSet<(Option<usize>, &str)> = self
-            .loops
-            .iter()
-            .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
-            .collect();
-        let mut assignments: Vec<Assignment> = self
-            .assignments
-            .into_iter()
-            .filter(|a| loop_variables.contains(&(a.function, a.variable.as_str())))
-            .collect();
-        let comments: Vec<Comment> = self
-            .comments
-            .into_iter()
-            .filter(|c| c.text.contains(crate::suppress::SUPPRESSION_MARKER))
-            .collect();
-        let mut keep = vec![false; self.calls.len()];
-        let loop_sources = self.loops.iter().filter_map(|l| l.source_call);
-        for c in loop_sources.chain(assignments.iter().map(|a| a.call)) {
-            if let Some(k) = keep.get_mut(c) {
-                *k = true;
-            }
-        }
-        let mut calls = Vec::new();
-        let mut new_index = vec![usize::MAX; self.calls.len()];
-        for (old, (mut call, keep)) in self.calls.into_iter().zip(keep).enumerate() {
-            if keep || !call.loops.is_empty() || call.blocked_by.is_some() {
-                // The rules read the chain, never the receiver's text or root.
-                call.receiver = None;
-                call.receiver_root = None;
-                new_index[old] = calls.len();
-                calls.push(call);
-            }
-        }
-        let mut loops = self.loops;
-        for l in &mut loops {
-            l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
-        }
-        for a in &mut assignments {
-            a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
-        }
         let facts = RuleFacts {
-            calls,
-            loops,
-            assignments,
-            comments,
+            calls: self.calls,
+            loops: self.loops,
+            assignments: self.assignments,
+            comments: self.comments,
+        };
+        let facts = match (prune, read_by_rules) {
+            (false, _) => Some(facts),
+            (true, false) => None,
+            (true, true) => Some(facts.pruned()),
         };
         SplitFile {
             index,
             edges,
-            facts: Some(facts),
+            facts,
         }
     }
 

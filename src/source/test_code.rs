@@ -8,7 +8,7 @@
 //! corpus the rules were measured on). So by default only the security rules run on it
 //! (`scan.test_code` in `dbaudit.toml`, `--test-code` on the command line).
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// Directory names that hold tests, compared case-insensitively.
 const TEST_DIRECTORIES: &[&str] = &[
@@ -24,6 +24,15 @@ const TEST_DIRECTORIES: &[&str] = &[
     "integrationtest",
     "androidtest",
 ];
+
+/// Whether `path`, found under one of the scanned `roots`, is test code by its path below
+/// that root (`is_test_path`).
+pub fn is_test_code_under(path: &Path, roots: &[PathBuf]) -> bool {
+    roots
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())
+        .is_some_and(is_test_path)
+}
 
 /// Whether `relative`, a path below the scanned root, is test code. Only the path below the
 /// root counts, so that a repository checked out under `~/tests/` is not all test code, and
