@@ -1,7 +1,7 @@
 //! Connecting to PostgreSQL the way psql users expect: `postgres://` URLs and libpq
 //! `key=value` strings, `DATABASE_URL` and the `PG*` environment variables as defaults,
 //! every `sslmode` (disable, allow, prefer, require, verify-ca, verify-full) with
-//! `sslrootcert`, a connect timeout, and a bounded read-only session. The password is
+//! `sslrootcert` (TLS with rustls: `collect/tls.rs`), a connect timeout, and a bounded read-only session. The password is
 //! never part of any message: `display` is the connection without it.
 
 use std::path::PathBuf;
@@ -10,6 +10,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::{Client, Config};
+
+use super::tls::Verification;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsMode {
@@ -286,7 +288,7 @@ pub async fn connect(target: &PgTarget, limits: &SessionLimits) -> Result<Client
             Some(connector) => {
                 let (client, connection) = target
                     .config
-                    .connect(postgres_native_tls::MakeTlsConnector::new(connector))
+                    .connect(tokio_postgres_rustls::MakeRustlsConnect::new(connector))
                     .await?;
                 tokio::spawn(async move {
                     let _ = connection.await;
@@ -320,38 +322,20 @@ pub async fn connect(target: &PgTarget, limits: &SessionLimits) -> Result<Client
     Ok(client)
 }
 
+/// The rustls configuration for an sslmode, as libpq does it: prefer / require encrypt
+/// without verifying the server, unless a root certificate is given (then, like verify-ca,
+/// the chain is verified); verify-ca verifies the chain, verify-full the host name too.
+/// Roots: sslrootcert's certificates only, or the system's trust store without it.
 fn tls_connector(
     mode: TlsMode,
     root_cert: Option<&std::path::Path>,
-) -> std::result::Result<native_tls::TlsConnector, String> {
-    let mut builder = native_tls::TlsConnector::builder();
-    if let Some(path) = root_cert {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read sslrootcert `{}`: {e}", path.display()))?;
-        let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-            format!(
-                "sslrootcert `{}` is not a PEM certificate: {e}",
-                path.display()
-            )
-        })?;
-        builder.add_root_certificate(cert);
-    }
-    match mode {
-        // libpq's require / prefer encrypt without verifying the server (unless a root
-        // certificate is given, where require verifies the chain like verify-ca).
-        TlsMode::Prefer | TlsMode::Require if root_cert.is_none() => {
-            builder
-                .danger_accept_invalid_certs(true)
-                .danger_accept_invalid_hostnames(true);
-        }
-        TlsMode::Prefer | TlsMode::Require | TlsMode::VerifyCa => {
-            builder.danger_accept_invalid_hostnames(true);
-        }
-        TlsMode::VerifyFull | TlsMode::Disable => {}
-    }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up TLS: {e}"))
+) -> std::result::Result<rustls::ClientConfig, String> {
+    let verification = match mode {
+        TlsMode::Prefer | TlsMode::Require if root_cert.is_none() => Verification::None,
+        TlsMode::Prefer | TlsMode::Require | TlsMode::VerifyCa => Verification::Chain,
+        TlsMode::VerifyFull | TlsMode::Disable => Verification::ChainAndHost,
+    };
+    super::tls::client_config(verification, root_cert)
 }
 
 /// A database error's own message (and hint), or the I/O cause: never the password.
@@ -373,10 +357,8 @@ pub fn explain(error: &tokio_postgres::Error) -> String {
         }
         source = cause.source();
     }
-    if text.contains("certificate verify failed") {
-        text.push_str(
-            ". The server certificate is not signed by the CA in sslrootcert, or (verify-full) its names do not include the host: check sslrootcert and the host name",
-        );
+    if let Some(why) = super::tls::explain_certificate_error(&text) {
+        text.push_str(&format!(". {why}"));
     }
     text
 }

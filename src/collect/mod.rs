@@ -5,6 +5,7 @@ pub mod connection;
 pub mod mssql;
 pub mod mssql_connection;
 pub mod postgres;
+pub mod tls;
 
 /// The PostgreSQL queries, embedded so that `dbaudit queries postgres` prints exactly
 /// what runs.

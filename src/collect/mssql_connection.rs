@@ -40,7 +40,8 @@ pub enum CertificateTrust {
     System,
     /// Accepted as is (`TrustServerCertificate=True`): encrypted, not authenticated.
     Any,
-    /// Against this CA certificate too (`TrustServerCertificateCA=path`).
+    /// Against this CA certificate only (`TrustServerCertificateCA=path`: one certificate,
+    /// PEM in a `.pem` / `.crt` file or DER in a `.der` file), host name included.
     Ca(PathBuf),
 }
 
@@ -611,6 +612,16 @@ pub type MssqlClient = Client<PreloginGuard>;
 /// read-only routing redirect (an availability group listener sends ReadOnly sessions to
 /// a secondary). Errors name the server and say what to check, never the password.
 pub async fn connect(target: &MssqlTarget) -> Result<MssqlClient> {
+    // The driver (tiberius with rustls) asserts that the system's trust store is not
+    // empty: say so, and what to do, before it panics.
+    if target.encryption == Encryption::Required && target.trust == CertificateTrust::System {
+        if let Err(why) = super::tls::system_roots() {
+            bail!(
+                "cannot connect to {}: {why}, or name the CA with TrustServerCertificateCA=path",
+                target.display
+            );
+        }
+    }
     let mut host = target.host.clone();
     let mut port = target.port;
     for _ in 0..2 {
@@ -704,20 +715,30 @@ pub fn explain(error: &tiberius::error::Error, target: &MssqlTarget) -> String {
         Error::Io { message, .. } if message.contains(SERVER_CANNOT_ENCRYPT) => format!(
             "{SERVER_CANNOT_ENCRYPT}: enable TLS on the server (Force Encryption with a certificate), or, on a trusted network only, connect with Encrypt=False"
         ),
+        // The driver's own check of TrustServerCertificateCA's file, not a lost connection.
+        Error::Io { message, .. } if message.contains("CA certificate") || message.contains("Certificate file") => format!(
+            "{message}. TrustServerCertificateCA names one CA certificate: PEM in a .pem or .crt file, or DER in a .der file"
+        ),
+        // rustls's verdict on the certificate reaches tiberius as an I/O error.
+        Error::Io { message, .. } if message.contains("invalid peer certificate") => {
+            tls_failed(message, target)
+        }
         Error::Io { message, .. } => format!(
             "{message}. The connection was lost: check that the server is reachable and running"
         ),
-        Error::Tls(message) => {
-            let advice = match target.trust {
-                CertificateTrust::System => ": the server certificate is not trusted by this machine. Add its CA to the system trust store, name it with TrustServerCertificateCA=path, or (encrypted but unauthenticated) TrustServerCertificate=True",
-                CertificateTrust::Ca(_) => ": the server certificate is not signed by the CA in TrustServerCertificateCA, or names another host",
-                CertificateTrust::Any => "",
-            };
-            format!("TLS failed: {message}{advice}")
-        }
+        Error::Tls(message) => tls_failed(message, target),
         other => other.to_string(),
     };
     target.scrub(&text)
+}
+
+fn tls_failed(message: &str, target: &MssqlTarget) -> String {
+    let advice = match target.trust {
+        CertificateTrust::System => ": the server certificate is not trusted by this machine. Add its CA to the system trust store, name it with TrustServerCertificateCA=path, or (encrypted but unauthenticated) TrustServerCertificate=True",
+        CertificateTrust::Ca(_) => ": the server certificate is not signed by the CA in TrustServerCertificateCA, or names another host",
+        CertificateTrust::Any => "",
+    };
+    format!("TLS failed: {message}{advice}")
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ pub struct DoubleConfig {
     pub route_to: Option<u16>,
     /// With a certificate, the double answers ENCRYPT_ON and runs the session in TLS
     /// (handshake inside PRELOGIN packets, then TLS records, as SQL Server does).
-    pub tls: Option<native_tls::Identity>,
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl DoubleConfig {
@@ -136,8 +136,24 @@ impl DoubleConfig {
 
     /// Encrypts every session with this certificate and key (PEM; the key PKCS #8).
     pub fn tls(mut self, cert_pem: &[u8], key_pem: &[u8]) -> DoubleConfig {
-        self.tls =
-            Some(native_tls::Identity::from_pkcs8(cert_pem, key_pem).expect("test identity"));
+        use tokio_rustls::rustls;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("test certificate");
+        let key = PrivateKeyDer::from_pem_slice(key_pem).expect("test key");
+        // TLS 1.2, as SQL Server negotiates with TDS 7.x: TLS 1.3 would send session tickets
+        // after the client considers the PRELOGIN-framed handshake over.
+        #[allow(deprecated)] // only to steer towards aws-lc-rs, which needs cmake
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .expect("TLS 1.2 with ring")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("test identity");
+        self.tls = Some(Arc::new(server));
         self.encryption = ENCRYPT_ON;
         self
     }
@@ -273,16 +289,10 @@ async fn serve(
         return Ok(());
     };
     send(&mut stream, &prelogin_answer(config.encryption)).await?;
-    let Some(identity) = &config.tls else {
+    let Some(server_config) = &config.tls else {
         return serve_session(stream, config, log).await;
     };
-    // TLS 1.2, as SQL Server negotiates with TDS 7.x: TLS 1.3 would send session tickets
-    // after the client considers the PRELOGIN-framed handshake over.
-    let acceptor = native_tls::TlsAcceptor::builder(identity.clone())
-        .max_protocol_version(Some(native_tls::Protocol::Tlsv12))
-        .build()
-        .map_err(std::io::Error::other)?;
-    let acceptor = tokio_native_tls::TlsAcceptor::from(acceptor);
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_config.clone());
     let framed = PreloginFraming {
         tcp: stream,
         handshake: true,
@@ -295,7 +305,7 @@ async fn serve(
     let Ok(mut tls) = acceptor.accept(framed).await else {
         return Ok(());
     };
-    tls.get_mut().get_mut().get_mut().handshake = false;
+    tls.get_mut().0.handshake = false;
     serve_session(tls, config, log).await
 }
 
