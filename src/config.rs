@@ -125,6 +125,7 @@ impl Config {
                 );
             }
         }
+        self.thresholds.validate(&place)?;
         self.score.validate(&place)?;
         let a = &self.advisor;
         for (key, value) in [
@@ -191,6 +192,66 @@ mod tests {
             Severity::High
         );
         assert_eq!(c.scan.include, vec!["*.SqlDataProvider"]);
+    }
+
+    #[test]
+    fn thresholds_are_range_checked_with_the_key_and_range_named() {
+        for (toml, key, range) in [
+            ("slow_query_ms = nan", "slow_query_ms", "≥ 0"),
+            ("slow_query_ms = inf", "slow_query_ms", "≥ 0"),
+            ("slow_query_ms = -1.0", "slow_query_ms", "≥ 0"),
+            ("slow_query_calls = -5", "slow_query_calls", "≥ 0"),
+            ("cache_hit_ratio_min = 1.5", "cache_hit_ratio_min", "0 to 1"),
+            ("hypopg_min_saving = nan", "hypopg_min_saving", "0 to 1"),
+            (
+                "scan_heavy_index_use_pct = 101.0",
+                "scan_heavy_index_use_pct",
+                "0 to 100",
+            ),
+            (
+                "missing_index_max_columns = 0",
+                "missing_index_max_columns",
+                "≥ 1",
+            ),
+        ] {
+            let error = Config::parse(
+                &format!("[thresholds]\n{toml}\n"),
+                Path::new("x/dbaudit.toml"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains("x/dbaudit.toml") && error.contains(key) && error.contains(range),
+                "{toml}: {error}"
+            );
+        }
+        // An integer key given a fraction is refused by its type.
+        let error = Config::parse(
+            "[thresholds]\nslow_query_calls = 1.5\n",
+            Path::new("dbaudit.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("slow_query_calls"),
+            "{error:#}"
+        );
+        for toml in [
+            "[score]\ndecay = nan",
+            "[score.weights]\nindexes = -1.0",
+            "[score.points]\nhigh = inf",
+            "[advisor]\nstatic_saving = nan",
+            "[advisor]\nunverified_saving = 1.5",
+        ] {
+            assert!(
+                Config::parse(toml, Path::new("dbaudit.toml")).is_err(),
+                "{toml}"
+            );
+        }
+        Config::parse(
+            "[thresholds]\nslow_query_ms = 0.0\ncache_hit_ratio_min = 1.0\n",
+            Path::new("dbaudit.toml"),
+        )
+        .unwrap();
     }
 
     #[test]

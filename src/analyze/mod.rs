@@ -135,6 +135,49 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Every threshold finite and in its range: an error names the key and the range. A
+    /// NaN would compare false everywhere and silently turn its rule off; a negative count
+    /// or a fraction above 1 would make a rule fire on everything or on nothing.
+    /// (Integer keys are integers already: TOML refuses `1.5` for them.)
+    pub fn validate(&self, place: &str) -> anyhow::Result<()> {
+        // Serialized, so that a key added later is checked too: non-finite floats
+        // serialize to null.
+        let serde_json::Value::Object(keys) = serde_json::to_value(self)? else {
+            anyhow::bail!("internal: thresholds are not a table");
+        };
+        for (key, value) in &keys {
+            let (low, high, what) = threshold_range(key);
+            let admitted = value
+                .as_f64()
+                .is_some_and(|v| v.is_finite() && v >= low && v <= high);
+            if !admitted {
+                let shown = match value {
+                    serde_json::Value::Null => "NaN or infinite".to_string(),
+                    other => other.to_string(),
+                };
+                anyhow::bail!("{place}: [thresholds] {key} must be {what}, not {shown}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The allowed range of a `[thresholds]` key: (lowest, highest, how to say it).
+fn threshold_range(key: &str) -> (f64, f64, &'static str) {
+    match key {
+        "cache_hit_ratio_min"
+        | "vacuum_dead_ratio"
+        | "sequence_used_ratio"
+        | "hypopg_min_saving" => (0.0, 1.0, "a fraction from 0 to 1"),
+        "scan_heavy_index_use_pct" | "slow_procedure_high_share_pct" => {
+            (0.0, 100.0, "a percentage from 0 to 100")
+        }
+        "missing_index_max_columns" => (1.0, f64::MAX, "a whole number ≥ 1"),
+        _ => (0.0, f64::MAX, "a finite number ≥ 0"),
+    }
+}
+
 /// What the analysis of a snapshot produced.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Analysis {

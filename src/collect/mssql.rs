@@ -108,7 +108,9 @@ async fn collect_async(
             continue;
         }
         match session.query(sql, options.query_timeout).await {
-            Outcome::Table(table) => {
+            Outcome::Table(mut table) => {
+                // Plan-cache texts can hold passwords (CREATE LOGIN … WITH PASSWORD).
+                table.scrub_secrets();
                 raw.tables.insert(name.to_string(), table);
             }
             other => notes.push(Note {

@@ -388,7 +388,9 @@ async fn collect_statements(
     let rows = run(client, "statements", &sql, &[], notes).await;
     let mut hidden = 0usize;
     for row in rows {
-        let query = opt_text(&row, "query")?.unwrap_or_default();
+        let mut query = opt_text(&row, "query")?.unwrap_or_default();
+        // Anyone who can run a statement can put a password into its text.
+        crate::model::secrets::scrub_in_place(&mut query);
         if query == "<insufficient privilege>" {
             hidden += 1;
         }

@@ -6,6 +6,7 @@ pub mod finding;
 pub mod object;
 pub mod recommendation;
 pub mod report;
+pub mod secrets;
 pub mod snapshot;
 
 pub use finding::{

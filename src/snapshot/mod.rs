@@ -1,7 +1,10 @@
 //! Snapshot <-> directory of CSV files plus `manifest.json`. Reading accepts what
 //! SSMS / psql exports contain: a UTF-8 BOM, CRLF line ends, `NULL` written as text.
-//! A malformed file fails with the file, line and column named; a missing file is a
-//! note in the manifest (its checks did not run), never a silent gap.
+//! A malformed file fails with the file, line and column named; a missing or empty (0-byte)
+//! file is a note in the manifest (its checks did not run), never a silent gap. Numbers
+//! must be finite and within what the column can hold (`allowed_range`), the engine one
+//! dbaudit knows, and statement texts are scrubbed of secrets (`model::secrets`) as they
+//! are read, so an old or hand-made snapshot carries no password further.
 
 pub mod mssql;
 pub mod raw;
@@ -33,6 +36,9 @@ const POSTGRES_KINDS: [&str; 12] = [
     "settings",
     "verifications",
 ];
+
+/// The engines a manifest may name.
+const KNOWN_ENGINES: [&str; 2] = ["postgresql", ENGINE_MSSQL];
 
 /// The kinds a SQL Server snapshot has.
 const MSSQL_KINDS: [&str; 9] = [
@@ -102,6 +108,18 @@ pub fn read(dir: &Path) -> Result<Snapshot> {
             SNAPSHOT_SCHEMA_VERSION
         );
     }
+    if !KNOWN_ENGINES.contains(&manifest.engine.as_str()) {
+        bail!(
+            "`{}`: unknown engine `{}` (allowed: {})",
+            manifest_path.display(),
+            manifest.engine.escape_debug(),
+            KNOWN_ENGINES
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mut missing = Vec::new();
     let mut snapshot = Snapshot {
         database: read_csv(dir, "database.csv", &mut missing)?,
@@ -130,15 +148,25 @@ pub fn read(dir: &Path) -> Result<Snapshot> {
     };
     for file in missing
         .into_iter()
-        .filter(|f| engine_kinds.contains(&f.trim_end_matches(".csv")))
+        .filter(|f| engine_kinds.contains(&f.trim_end_matches(EMPTY_MARK).trim_end_matches(".csv")))
     {
-        manifest.notes.push(Note {
-            check: file.trim_end_matches(".csv").to_string(),
-            message: format!(
-                "{file} is missing from the snapshot: the checks that need it did not run"
+        let message = match file.strip_suffix(EMPTY_MARK) {
+            Some(file) => format!(
+                "{file} is empty (0 bytes, not even its header line): the checks that need it did not run"
             ),
+            None => {
+                format!("{file} is missing from the snapshot: the checks that need it did not run")
+            }
+        };
+        manifest.notes.push(Note {
+            check: file
+                .trim_end_matches(EMPTY_MARK)
+                .trim_end_matches(".csv")
+                .to_string(),
+            message,
         });
     }
+    crate::model::secrets::scrub_snapshot(&mut snapshot);
     manifest.notes.sort();
     manifest.notes.dedup();
     snapshot.manifest = manifest;
@@ -194,8 +222,13 @@ fn read_text(path: &Path) -> Result<String> {
     Ok(decoded.text)
 }
 
-/// Reads one CSV kind. A missing file is recorded in `missing` and reads as empty.
-fn read_csv<T: DeserializeOwned>(
+/// Marks an entry of `missing` as a file that exists but is empty.
+const EMPTY_MARK: &str = " (empty)";
+
+/// Reads one CSV kind. A missing file is recorded in `missing` and reads as empty; so is
+/// an empty one (0 bytes or blank: not even a header line), marked with `EMPTY_MARK`. A
+/// header line without rows is a kind with no rows (dbaudit writes it so).
+fn read_csv<T: DeserializeOwned + Serialize>(
     dir: &Path,
     name: &str,
     missing: &mut Vec<String>,
@@ -206,6 +239,10 @@ fn read_csv<T: DeserializeOwned>(
         return Ok(Vec::new());
     }
     let text = read_text(&path)?;
+    if text.trim().is_empty() {
+        missing.push(format!("{name}{EMPTY_MARK}"));
+        return Ok(Vec::new());
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -238,9 +275,105 @@ fn read_csv<T: DeserializeOwned>(
                 deserialize_message(&e)
             )
         })?;
+        check_numbers(&path, name, line, &headers, &cleaned, &row)?;
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// What a numeric column of a snapshot may hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Allowed {
+    /// Counts, sizes, times, costs, ids, positions.
+    NonNegative,
+    /// A share of the rows, 0 to 1.
+    Fraction,
+    /// A correlation, -1 to 1.
+    Correlation,
+    /// PostgreSQL's `n_distinct`: a count, or -1 to 0 for a fraction of the rows.
+    NDistinct,
+    /// A percentage, 0 to 100.
+    Percent,
+    /// Any finite number: sequence values and increments (negative sequences exist), and
+    /// ages (a clock difference: an autovacuum that ends during the collection reads a
+    /// little in the future).
+    Finite,
+}
+
+impl Allowed {
+    fn admits(self, value: f64) -> bool {
+        value.is_finite()
+            && match self {
+                Allowed::NonNegative => value >= 0.0,
+                Allowed::Fraction => (0.0..=1.0).contains(&value),
+                Allowed::Correlation => (-1.0..=1.0).contains(&value),
+                Allowed::NDistinct => value >= -1.0,
+                Allowed::Percent => (0.0..=100.0).contains(&value),
+                Allowed::Finite => true,
+            }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Allowed::NonNegative => "a finite number ≥ 0 (a count, size, time or position)",
+            Allowed::Fraction => "a fraction from 0 to 1",
+            Allowed::Correlation => "a correlation from -1 to 1",
+            Allowed::NDistinct => "a distinct count ≥ 0, or -1 to 0 for a fraction of the rows",
+            Allowed::Percent => "a percentage from 0 to 100",
+            Allowed::Finite => "a finite number",
+        }
+    }
+}
+
+/// The range of one numeric column of one kind (file name).
+fn allowed_range(file: &str, column: &str) -> Allowed {
+    match (file.trim_end_matches(".csv"), column) {
+        ("column_stats", "null_frac" | "most_common_freq") => Allowed::Fraction,
+        ("column_stats", "correlation") => Allowed::Correlation,
+        ("column_stats", "n_distinct") => Allowed::NDistinct,
+        ("missing_indexes", "avg_user_impact") => Allowed::Percent,
+        ("sequences", "last_value" | "max_value" | "increment") => Allowed::Finite,
+        (_, column) if column.ends_with("age_seconds") || column == "cached_seconds" => {
+            Allowed::Finite
+        }
+        _ => Allowed::NonNegative,
+    }
+}
+
+/// Checks every number of a deserialized row against its column's range. The row is
+/// serialized back to find its numbers: a float cell that serializes to null was NaN or
+/// infinite (text columns stay strings, so a table named `NaN` is fine).
+fn check_numbers<T: Serialize>(
+    path: &Path,
+    file: &str,
+    line: u64,
+    headers: &csv::StringRecord,
+    cells: &csv::StringRecord,
+    row: &T,
+) -> Result<()> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(row) else {
+        return Ok(());
+    };
+    for (header, cell) in headers.iter().zip(cells.iter()) {
+        if cell.trim().is_empty() {
+            continue;
+        }
+        let allowed = allowed_range(file, header);
+        let admitted = match fields.get(header) {
+            Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|v| allowed.admits(v)),
+            Some(serde_json::Value::Null) => false,
+            _ => true,
+        };
+        if !admitted {
+            bail!(
+                "{}: line {line}, column `{header}`: `{}` is not allowed here: expected {}",
+                path.display(),
+                cell.escape_debug(),
+                allowed.describe()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn deserialize_message(error: &csv::Error) -> String {
@@ -354,6 +487,143 @@ mod tests {
             .iter()
             .any(|n| n.message.contains("statements.csv is missing")));
         assert!(read(&dir.path().join("nope")).is_err());
+    }
+
+    #[test]
+    fn non_finite_and_out_of_range_numbers_name_file_line_and_column() {
+        use crate::model::snapshot::{ColumnStat, StatementStat};
+        let dir = tempfile::tempdir().unwrap();
+        let mut snapshot = sample();
+        snapshot.statements = vec![StatementStat {
+            queryid: "1".into(),
+            query: "SELECT 1".into(),
+            calls: 5,
+            total_time_ms: 12.5,
+            mean_time_ms: 2.5,
+            ..StatementStat::default()
+        }];
+        snapshot.column_stats = vec![ColumnStat {
+            schema: "public".into(),
+            table: "t".into(),
+            column: "NaN".into(),
+            null_frac: 0.25,
+            n_distinct: -0.5,
+            ..ColumnStat::default()
+        }];
+        write(&snapshot, dir.path()).unwrap();
+        // A text column holding `NaN` and a negative n_distinct (a fraction) are fine.
+        read(dir.path()).unwrap();
+        let original = |file: &str| std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let statements = original("statements.csv");
+        let tables = original("tables.csv");
+        let column_stats = original("column_stats.csv");
+        for (file, text, column, allowed) in [
+            (
+                "statements.csv",
+                statements.replacen(",12.5,", ",NaN,", 1),
+                "total_time_ms",
+                "finite",
+            ),
+            (
+                "statements.csv",
+                statements.replacen(",12.5,", ",inf,", 1),
+                "total_time_ms",
+                "finite",
+            ),
+            (
+                "statements.csv",
+                statements.replacen(",2.5,", ",-infinity,", 1),
+                "mean_time_ms",
+                "finite",
+            ),
+            (
+                "statements.csv",
+                statements.replacen(",12.5,", ",-3,", 1),
+                "total_time_ms",
+                "≥ 0",
+            ),
+            (
+                "tables.csv",
+                tables.replacen(",200000,", ",-5,", 1),
+                "live_rows",
+                "≥ 0",
+            ),
+            (
+                "column_stats.csv",
+                column_stats.replacen(",0.25,", ",1.5,", 1),
+                "null_frac",
+                "0 to 1",
+            ),
+            (
+                "column_stats.csv",
+                column_stats.replacen(",-0.5,", ",-2,", 1),
+                "n_distinct",
+                "-1 to 0",
+            ),
+        ] {
+            std::fs::write(dir.path().join(file), &text).unwrap();
+            let error = read(dir.path()).unwrap_err().to_string();
+            assert!(
+                error.contains(file)
+                    && error.contains("line 2")
+                    && error.contains(&format!("`{column}`"))
+                    && error.contains(allowed),
+                "{error}"
+            );
+            write(&snapshot, dir.path()).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_a_note_like_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(), dir.path()).unwrap();
+        std::fs::write(dir.path().join("tables.csv"), "").unwrap();
+        let back = read(dir.path()).unwrap();
+        assert!(back.tables.is_empty());
+        let notes: Vec<&Note> = back.manifest.notes.iter().collect();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.check == "tables" && n.message.contains("tables.csv is empty")),
+            "{notes:?}"
+        );
+        // A header line without rows is a kind without rows: no note.
+        write(&sample(), dir.path()).unwrap();
+        let back = read(dir.path()).unwrap();
+        assert!(back.manifest.notes.is_empty(), "{:?}", back.manifest.notes);
+    }
+
+    #[test]
+    fn an_unknown_engine_is_an_error_naming_the_allowed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut snapshot = sample();
+        snapshot.manifest.engine = "oracle".into();
+        write(&snapshot, dir.path()).unwrap();
+        let error = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("manifest.json")
+                && error.contains("`oracle`")
+                && error.contains("`postgresql`")
+                && error.contains("`mssql`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn statement_texts_are_scrubbed_when_read() {
+        use crate::model::snapshot::StatementStat;
+        let dir = tempfile::tempdir().unwrap();
+        let mut snapshot = sample();
+        snapshot.statements = vec![StatementStat {
+            queryid: "1".into(),
+            query: "CREATE ROLE x PASSWORD 'S3cr3t'".into(),
+            ..StatementStat::default()
+        }];
+        // A hand-made or old snapshot: written without scrubbing.
+        write(&snapshot, dir.path()).unwrap();
+        let back = read(dir.path()).unwrap();
+        assert_eq!(back.statements[0].query, "CREATE ROLE x PASSWORD '*****'");
     }
 
     #[test]

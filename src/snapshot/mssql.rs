@@ -216,7 +216,15 @@ const MISSING_INDEX_CAP: usize = 600;
 
 /// Turns the query results of one collection or export into a snapshot.
 pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
-    let RawSnapshot { manifest, tables } = raw;
+    let RawSnapshot {
+        manifest,
+        mut tables,
+    } = raw;
+    // Statement texts are scrubbed here too, so a hand-made export or an old collection
+    // never carries a password further.
+    for table in tables.values_mut() {
+        table.scrub_secrets();
+    }
     let mut snapshot = Snapshot {
         manifest: Manifest {
             schema_version: SNAPSHOT_SCHEMA_VERSION,
@@ -338,13 +346,30 @@ pub fn read_export_dir(dir: &Path) -> Result<Snapshot> {
         },
         tables: BTreeMap::new(),
     };
+    let mut empty = 0;
     for spec in QUERY_COLUMNS {
         if let Some(path) = files.get(&format!("{}.csv", spec.name)) {
-            raw.tables
-                .insert(spec.name.to_string(), read_export_csv(path)?);
+            match read_export_csv(path)? {
+                Some(table) => {
+                    raw.tables.insert(spec.name.to_string(), table);
+                }
+                // A 0-byte file is a query that was not exported, like a missing one.
+                None => {
+                    empty += 1;
+                    raw.manifest.notes.push(Note {
+                        check: spec.name.to_string(),
+                        message: format!(
+                            "{} is empty (not even a header line): `{}` was not collected (queries/mssql/{}.sql), so the checks that need it did not run",
+                            path.display(),
+                            spec.name,
+                            spec.name
+                        ),
+                    });
+                }
+            }
         }
     }
-    if raw.tables.is_empty() {
+    if raw.tables.is_empty() && empty == 0 {
         bail!(
             "`{}` holds none of the expected exports ({}): {how}",
             dir.display(),
@@ -359,12 +384,15 @@ pub fn read_export_dir(dir: &Path) -> Result<Snapshot> {
 }
 
 /// One exported result: a BOM, UTF-16, CRLF, `NULL` as text, sqlcmd's padding and its
-/// dashes line under the header are accepted.
-fn read_export_csv(path: &Path) -> Result<RawTable> {
+/// dashes line under the header are accepted. None for an empty file (no header line).
+fn read_export_csv(path: &Path) -> Result<Option<RawTable>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let text = crate::source::decode(&bytes)
         .map_err(|why| anyhow!("cannot read `{}`: {why}", path.display()))?
         .text;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -402,7 +430,7 @@ fn read_export_csv(path: &Path) -> Result<RawTable> {
                 .collect(),
         );
     }
-    Ok(RawTable { columns, rows })
+    Ok(Some(RawTable { columns, rows }))
 }
 
 fn spec_of(name: &str) -> Result<&'static QueryColumns> {
@@ -494,13 +522,21 @@ impl Row<'_> {
         let Some(value) = self.text(column) else {
             return Ok(None);
         };
+        // Every integer the queries return is a count, a size, an id or an ordinal.
+        let expected = "an integer ≥ 0 (a count, size, id or ordinal)";
         if let Ok(n) = value.parse::<i64>() {
-            return Ok(Some(n));
+            return if n >= 0 {
+                Ok(Some(n))
+            } else {
+                Err(self.error(column, value, expected))
+            };
         }
         // Exports may write a whole number as `12.0` or `1.2E+4`.
         match value.parse::<f64>() {
-            Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(Some(f as i64)),
-            _ => Err(self.error(column, value, "an integer")),
+            Ok(f) if f.is_finite() && f.fract() == 0.0 && (0.0..9.0e18).contains(&f) => {
+                Ok(Some(f as i64))
+            }
+            _ => Err(self.error(column, value, expected)),
         }
     }
 
@@ -512,9 +548,20 @@ impl Row<'_> {
         let Some(value) = self.text(column) else {
             return Ok(None);
         };
+        // Times, costs, impacts and row counts: none can be negative, NaN or infinite.
         match value.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Some(f)),
-            _ => Err(self.error(column, value, "a number")),
+            Ok(f) if f.is_finite() && f >= 0.0 => Ok(Some(f)),
+            _ => Err(self.error(column, value, "a finite number ≥ 0")),
+        }
+    }
+
+    /// A percentage (0-100), e.g. `avg_user_impact`.
+    fn percent(&self, column: &str) -> Result<Option<f64>> {
+        match self.float(column)? {
+            Some(p) if p > 100.0 => {
+                Err(self.error(column, &p.to_string(), "a percentage from 0 to 100"))
+            }
+            other => Ok(other),
         }
     }
 
@@ -927,7 +974,7 @@ fn import_missing_indexes(rows: &Reader<'_>) -> Result<Vec<MissingIndex>> {
                 user_seeks: row.int_or_zero("user_seeks")?,
                 user_scans: row.int_or_zero("user_scans")?,
                 avg_total_user_cost: row.float("avg_total_user_cost")?.unwrap_or(0.0),
-                avg_user_impact: row.float("avg_user_impact")?.unwrap_or(0.0),
+                avg_user_impact: row.percent("avg_user_impact")?.unwrap_or(0.0),
                 last_user_seek: row.datetime("last_user_seek")?.map(|d| d.text),
                 query_text: None,
             })

@@ -23,7 +23,29 @@ impl RawTable {
             .iter()
             .position(|c| c.trim().eq_ignore_ascii_case(name))
     }
+
+    /// Masks secrets (`model::secrets`) in the cells of the columns that hold statement
+    /// texts or definitions taken from the server; true when something was masked.
+    pub fn scrub_secrets(&mut self) -> bool {
+        let text_columns: Vec<usize> = TEXT_COLUMNS
+            .iter()
+            .filter_map(|name| self.column(name))
+            .collect();
+        let mut changed = false;
+        for row in &mut self.rows {
+            for &at in &text_columns {
+                if let Some(Some(cell)) = row.get_mut(at) {
+                    changed |= crate::model::secrets::scrub_in_place(cell);
+                }
+            }
+        }
+        changed
+    }
 }
+
+/// The SQL Server result columns that hold statement texts or definitions
+/// (`query_stats`, `missing_index_queries`, `indexes`).
+const TEXT_COLUMNS: &[&str] = &["statement_text", "query_text", "filter_definition"];
 
 /// Every query result of one collection or export, by query name (the file name of
 /// `queries/mssql/<name>.sql` without `.sql`), plus what the collector knows of the
