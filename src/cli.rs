@@ -68,7 +68,10 @@ dbaudit collect --db 'Server=tcp:sql1,1433;Database=app;User Id=auditor;Password
 MSSQL_CONNECTION_STRING='Server=sql1;Database=app;User Id=auditor;Password=...' dbaudit collect --engine mssql --out snap/\n\n\
 The session is read-only (default_transaction_read_only, statement_timeout, lock_timeout);\n\
 dbaudit never writes. Least privilege: GRANT pg_monitor TO auditor (plus SELECT on the\n\
-tables for planner statistics and verification). Without --db, DATABASE_URL and the PG*\n\
+tables for planner statistics and verification); a superuser connection works but is\n\
+noted in the snapshot and the report. HypoPG verification plans a statement only as the\n\
+role that ran it (SET LOCAL ROLE, when the auditor may), or as the auditor when it calls\n\
+no user code; otherwise not, with the reason. Without --db, DATABASE_URL and the PG*\n\
 variables are used as psql does.\n\n\
 SQL Server: ADO.NET connection strings or sqlserver://user:password@host:1433/db URLs, SQL\n\
 logins, TLS unless Encrypt=False, always ApplicationIntent=ReadOnly, SET LOCK_TIMEOUT and\n\
@@ -93,6 +96,9 @@ dbaudit audit --snapshot snap/ --source db/ src/ --out audit/\n  \
 dbaudit audit --snapshot snap/ --quiet --fail-on high   for a scheduled job\n\n\
 Writes DIR/report.md (the document for the team), DIR/report.json (schemas/audit-report.schema.json)\n\
 and DIR/indexes.sql (ranked CREATE INDEX statements, never run by dbaudit), and prints a summary.\n\
+With --db, connect as a role with pg_monitor (+ SELECT on the tables), not a superuser: a\n\
+superuser connection is noted in the report. Statements are planned for HypoPG only as the\n\
+role that ran them, or as the auditor when they call no user code.\n\
 Compare two audits with `dbaudit diff OLD/report.json NEW/report.json`."
     )]
     Audit(AuditArgs),

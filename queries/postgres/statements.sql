@@ -2,7 +2,10 @@
 -- {total_time} and {mean_time} are replaced by the columns the installed version has
 -- (total_exec_time / mean_exec_time since 1.8, total_time / mean_time before);
 -- {schema} by the extension's schema. Statements of all users are read when the role
--- may (pg_read_all_stats); others show as '<insufficient privilege>'.
+-- may (pg_read_all_stats); others show as '<insufficient privilege>'. `role` is the role
+-- that ran the statement (NULL when it was dropped): verification plans a statement only
+-- as that role. dbaudit's own statements (marked with a leading /* dbaudit */) are left
+-- out, so an audit never analyses the previous one.
 SELECT s.queryid::text AS queryid,
        s.query AS query,
        s.calls::int8 AS calls,
@@ -10,9 +13,12 @@ SELECT s.queryid::text AS queryid,
        s.{mean_time}::float8 AS mean_time_ms,
        s.rows::int8 AS rows,
        s.shared_blks_hit::int8 AS shared_blks_hit,
-       s.shared_blks_read::int8 AS shared_blks_read
+       s.shared_blks_read::int8 AS shared_blks_read,
+       r.rolname::text AS role
 FROM {schema}.pg_stat_statements s
 JOIN pg_database d ON d.oid = s.dbid
+LEFT JOIN pg_roles r ON r.oid = s.userid
 WHERE d.datname = current_database()
+  AND s.query NOT LIKE '/* dbaudit */%'
 ORDER BY s.{total_time} DESC
 LIMIT {limit}

@@ -82,11 +82,13 @@ pub fn from_workload(
                     saving * 100.0
                 ),
             ),
-            Verdict::Unverified => (
+            Verdict::Unverified { reason } => (
                 config.unverified_saving,
-                BenefitBasis::Unverified,
+                BenefitBasis::Unverified {
+                    reason: reason.clone(),
+                },
                 format!(
-                    "not verified: {:.0}% assumed saved",
+                    "not verified ({reason}): {:.0}% assumed saved",
                     config.unverified_saving * 100.0
                 ),
             ),

@@ -1,18 +1,37 @@
 //! Planner verification with HypoPG: each candidate is created as a hypothetical index
 //! (session-local, nothing is written), the statements it serves are planned before and
 //! after with a generic plan, and the costs are recorded. Only SELECT statements are
-//! planned, and EXPLAIN never runs them.
+//! planned, and EXPLAIN never runs them; but planning evaluates stable functions, so a
+//! statement is planned only with the rights of the role that ran it: inside a READ ONLY
+//! transaction after `SET LOCAL ROLE` to that role, rolled back after. When the auditor
+//! cannot take that role, the statement is planned as the auditor only if it names
+//! nothing but PostgreSQL's own code (`foreign_code::check`); otherwise it is not planned,
+//! and its candidate says why. Every statement sent starts with the `/* dbaudit */`
+//! marker; a prepared statement is deallocated only when it was prepared.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::analyze::workload::candidates;
 use crate::analyze::Thresholds;
+use crate::collect::postgres::marked;
+use crate::collect::postgres_query;
 use crate::model::snapshot::{Note, Snapshot, Verification};
 
 /// Candidates verified at most, and statements planned per candidate.
 const MAX_CANDIDATES: usize = 50;
 const MAX_STATEMENTS: usize = 3;
+
+/// With whose rights a statement is planned.
+#[derive(Debug, Clone, PartialEq)]
+enum PlanAs {
+    /// The role that ran it (`SET LOCAL ROLE`).
+    Role(String),
+    /// The auditor: the statement names only PostgreSQL's own code.
+    Auditor,
+}
 
 pub async fn verify(
     client: &Client,
@@ -21,10 +40,12 @@ pub async fn verify(
     notes: &mut Vec<Note>,
 ) -> Vec<Verification> {
     let (candidates, _) = candidates(snapshot, t);
-    let generic_plan = snapshot.manifest.server_version_num >= 160_000;
+    let version = snapshot.manifest.server_version_num;
+    let generic_plan = version >= 160_000;
     let mut out = Vec::new();
     let mut failures = 0usize;
     let mut first_failure = None;
+    let mut can_set_role: BTreeMap<String, Result<bool, String>> = BTreeMap::new();
     for candidate in candidates.iter().take(MAX_CANDIDATES) {
         let ddl = format!(
             "CREATE INDEX ON {}.{} ({})",
@@ -45,6 +66,22 @@ pub async fn verify(
             else {
                 continue;
             };
+            let record = |cost: Result<(f64, f64, bool), String>| {
+                let (cost_before, cost_after, index_used, not_verified) = match cost {
+                    Ok((before, after, used)) => (before, after, used, None),
+                    Err(reason) => (0.0, 0.0, false, Some(reason)),
+                };
+                Verification {
+                    schema: candidate.schema.clone(),
+                    table: candidate.table.clone(),
+                    key_columns: candidate.key(),
+                    queryid: statement.queryid.clone(),
+                    cost_before,
+                    cost_after,
+                    index_used,
+                    not_verified,
+                }
+            };
             let first = statement
                 .query
                 .split_whitespace()
@@ -52,27 +89,33 @@ pub async fn verify(
                 .unwrap_or("")
                 .to_ascii_uppercase();
             if !matches!(first.as_str(), "SELECT" | "WITH") {
+                out.push(record(Err(format!(
+                    "not planned: only SELECT statements are planned (this one starts with {})",
+                    crate::model::finding::one_line(&first, 20)
+                ))));
                 continue;
             }
-            match verify_one(client, &statement.query, &ddl, generic_plan).await {
-                Ok((before, after, used)) => out.push(Verification {
-                    schema: candidate.schema.clone(),
-                    table: candidate.table.clone(),
-                    key_columns: candidate.key(),
-                    queryid: statement.queryid.clone(),
-                    cost_before: before,
-                    cost_after: after,
-                    index_used: used,
-                }),
-                Err(message) => {
-                    failures += 1;
-                    first_failure
-                        .get_or_insert(format!("queryid {}: {message}", statement.queryid));
+            let plan_as = match plan_as(
+                client,
+                statement.role.as_deref(),
+                &statement.query,
+                version,
+                &mut can_set_role,
+            )
+            .await
+            {
+                Ok(plan_as) => plan_as,
+                Err(reason) => {
+                    out.push(record(Err(reason)));
+                    continue;
                 }
+            };
+            let result = verify_one(client, &statement.query, &ddl, generic_plan, &plan_as).await;
+            if let Err(message) = &result {
+                failures += 1;
+                first_failure.get_or_insert(format!("queryid {}: {message}", statement.queryid));
             }
-            let _ = client
-                .simple_query(crate::collect::postgres_query("hypopg_reset"))
-                .await;
+            out.push(record(result));
         }
     }
     if candidates.len() > MAX_CANDIDATES {
@@ -93,68 +136,156 @@ pub async fn verify(
             ),
         });
     }
-    if !generic_plan {
-        let _ = client.simple_query("RESET plan_cache_mode").await;
-    }
     out
 }
 
+/// Decides with whose rights a statement may be planned, or why it may not be.
+async fn plan_as(
+    client: &Client,
+    role: Option<&str>,
+    query: &str,
+    version: i64,
+    cache: &mut BTreeMap<String, Result<bool, String>>,
+) -> Result<PlanAs, String> {
+    let why_not_role = match role {
+        None => "its role is unknown (dropped, or an older snapshot)".to_string(),
+        Some(role) => {
+            let answer = match cache.get(role) {
+                Some(answer) => answer.clone(),
+                None => {
+                    let answer = role_can_plan(client, role, version).await;
+                    cache.insert(role.to_string(), answer.clone());
+                    answer
+                }
+            };
+            match answer {
+                Ok(true) => return Ok(PlanAs::Role(role.to_string())),
+                Ok(false) => format!("the auditor cannot SET ROLE to {role}"),
+                Err(reason) => reason,
+            }
+        }
+    };
+    match crate::advise::foreign_code::check(client, query).await {
+        Ok(()) => Ok(PlanAs::Auditor),
+        Err(reason) => Err(format!("not planned: {reason}, and {why_not_role}")),
+    }
+}
+
+/// Whether the auditor may `SET ROLE` to `role`; `Err` when the role no longer exists or
+/// the catalog could not say.
+async fn role_can_plan(client: &Client, role: &str, version: i64) -> Result<bool, String> {
+    // Since PostgreSQL 16 a membership may lack the SET option.
+    let privilege = if version >= 160_000 { "SET" } else { "MEMBER" };
+    let rows = client
+        .query(
+            &marked(postgres_query("role_can_plan")),
+            &[&role, &privilege],
+        )
+        .await
+        .map_err(|e| {
+            format!(
+                "whether the auditor may take the role {role} could not be read: {}",
+                crate::collect::connection::explain(&e)
+            )
+        })?;
+    match rows.first() {
+        None => Err(format!("the role {role} that ran it no longer exists")),
+        Some(row) => row
+            .try_get::<_, Option<bool>>("can_set_role")
+            .map(|b| b.unwrap_or(false))
+            .map_err(|e| format!("unexpected answer on role {role}: {e}")),
+    }
+}
+
+/// Plans the statement without and with the hypothetical index, inside one READ ONLY
+/// transaction that is rolled back; as the statement's role when `plan_as` says so (the
+/// hypothetical index is created as the auditor: HypoPG's functions need not be granted
+/// to the application's roles, and the index is visible to the whole backend).
 async fn verify_one(
     client: &Client,
     query: &str,
     ddl: &str,
     generic_plan: bool,
+    plan_as: &PlanAs,
 ) -> Result<(f64, f64, bool), String> {
-    client
-        .simple_query(crate::collect::postgres_query("hypopg_reset"))
-        .await
-        .map_err(|e| crate::collect::connection::explain(&e))?;
-    let (before, _) = plan(client, query, generic_plan).await?;
-    let created = client
-        .query_one(
-            crate::collect::postgres_query("hypopg_create_index"),
-            &[&ddl],
-        )
-        .await
-        .map_err(|e| crate::collect::connection::explain(&e))?;
-    let name: String = created.try_get(0).map_err(|e| e.to_string())?;
-    let (after, plan_text) = plan(client, query, generic_plan).await?;
-    Ok((before, after, plan_text.contains(&name)))
+    let mut prepared = false;
+    let result = async {
+        send(client, "BEGIN READ ONLY").await?;
+        send(client, postgres_query("hypopg_reset")).await?;
+        let (before, _) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
+        let created = client
+            .query_one(&marked(postgres_query("hypopg_create_index")), &[&ddl])
+            .await
+            .map_err(|e| cause(&e))?;
+        let name: String = created.try_get(0).map_err(|e| e.to_string())?;
+        let (after, plan_text) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
+        Ok((before, after, plan_text.contains(&name)))
+    }
+    .await;
+    // The reset path: whatever failed above, the role, the settings and the transaction
+    // end here; the prepared statement (not transactional) is dropped only if it exists.
+    let _ = send(client, "ROLLBACK").await;
+    if prepared {
+        let _ = send(client, "DEALLOCATE dbaudit_verify").await;
+    }
+    let _ = send(client, postgres_query("hypopg_reset")).await;
+    result
 }
 
-/// The generic plan's total cost and its JSON text.
-async fn plan(client: &Client, query: &str, generic_plan: bool) -> Result<(f64, String), String> {
+/// The generic plan's total cost and its JSON text, planned with `plan_as`'s rights.
+async fn plan(
+    client: &Client,
+    query: &str,
+    generic_plan: bool,
+    plan_as: &PlanAs,
+    prepared: &mut bool,
+) -> Result<(f64, String), String> {
+    if let PlanAs::Role(role) = plan_as {
+        send(
+            client,
+            &format!("SET LOCAL ROLE {}", crate::advise::ddl::pg_ident(role)),
+        )
+        .await?;
+    }
     let text = if generic_plan {
         explain_text(
             client,
             &format!("EXPLAIN (FORMAT JSON, GENERIC_PLAN) {query}"),
         )
-        .await?
+        .await
     } else {
         // Before PostgreSQL 16: a prepared statement planned generically.
-        let params = max_parameter(query);
-        let _ = client.simple_query("DEALLOCATE dbaudit_verify").await;
-        client
-            .simple_query(&format!("PREPARE dbaudit_verify AS {query}"))
-            .await
-            .map_err(|e| crate::collect::connection::explain(&e))?;
-        client
-            .simple_query("SET plan_cache_mode = force_generic_plan")
-            .await
-            .map_err(|e| crate::collect::connection::explain(&e))?;
-        let args = if params == 0 {
-            String::new()
-        } else {
-            format!("({})", vec!["NULL"; params].join(", "))
-        };
-        let result = explain_text(
-            client,
-            &format!("EXPLAIN (FORMAT JSON) EXECUTE dbaudit_verify{args}"),
-        )
-        .await;
-        let _ = client.simple_query("DEALLOCATE dbaudit_verify").await;
-        result?
+        // Prepared anew for each plan: a cached generic plan would not see the
+        // hypothetical index created between the two.
+        async {
+            send(client, &format!("PREPARE dbaudit_verify AS {query}")).await?;
+            *prepared = true;
+            send(client, "SET LOCAL plan_cache_mode = force_generic_plan").await?;
+            let params = max_parameter(query);
+            let args = if params == 0 {
+                String::new()
+            } else {
+                format!("({})", vec!["NULL"; params].join(", "))
+            };
+            let text = explain_text(
+                client,
+                &format!("EXPLAIN (FORMAT JSON) EXECUTE dbaudit_verify{args}"),
+            )
+            .await?;
+            send(client, "DEALLOCATE dbaudit_verify").await?;
+            *prepared = false;
+            Ok(text)
+        }
+        .await
     };
+    if matches!(plan_as, PlanAs::Role(_)) {
+        // Back to the auditor before anything else runs (an error above aborted the
+        // transaction instead, and the ROLLBACK resets the role).
+        if text.is_ok() {
+            send(client, "RESET ROLE").await?;
+        }
+    }
+    let text = text?;
     let json: Value =
         serde_json::from_str(&text).map_err(|e| format!("unexpected EXPLAIN output: {e}"))?;
     let cost = json[0]["Plan"]["Total Cost"]
@@ -163,11 +294,20 @@ async fn plan(client: &Client, query: &str, generic_plan: bool) -> Result<(f64, 
     Ok((cost, text))
 }
 
+/// Sends one marked statement, its error as its cause.
+async fn send(client: &Client, sql: &str) -> Result<(), String> {
+    client
+        .simple_query(&marked(sql))
+        .await
+        .map(|_| ())
+        .map_err(|e| cause(&e))
+}
+
 async fn explain_text(client: &Client, sql: &str) -> Result<String, String> {
     let messages = client
-        .simple_query(sql)
+        .simple_query(&marked(sql))
         .await
-        .map_err(|e| crate::collect::connection::explain(&e))?;
+        .map_err(|e| cause(&e))?;
     let mut text = String::new();
     for message in messages {
         if let SimpleQueryMessage::Row(row) = message {
@@ -175,6 +315,27 @@ async fn explain_text(client: &Client, sql: &str) -> Result<String, String> {
         }
     }
     Ok(text)
+}
+
+/// A planning error as the real cause, with what fixes it.
+fn cause(error: &tokio_postgres::Error) -> String {
+    let text = crate::collect::connection::explain(error);
+    match error.code().map(|c| c.code()) {
+        Some("42601") => format!(
+            "the statement does not parse after normalisation (pg_stat_statements replaced its constants with $n): {text}"
+        ),
+        Some("42501") => format!(
+            "permission denied: {text}; GRANT SELECT on the statement's tables to the audit role (or GRANT the statement's role to it) to verify"
+        ),
+        Some("57014") => format!(
+            "timeout: planning took longer than statement_timeout ({text}); raise it with --query-timeout"
+        ),
+        Some("55P03") => format!("a lock could not be taken within lock_timeout: {text}"),
+        Some("42883") | Some("58P01") => format!(
+            "an extension's function is missing (is hypopg installed in this database and on the search_path?): {text}"
+        ),
+        _ => text,
+    }
 }
 
 /// The highest `$n` in a statement.

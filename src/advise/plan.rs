@@ -325,7 +325,7 @@ fn basis_strength(basis: &BenefitBasis) -> u8 {
     match basis {
         BenefitBasis::Verified { .. } => 3,
         BenefitBasis::EngineEstimate => 2,
-        BenefitBasis::Unverified => 1,
+        BenefitBasis::Unverified { .. } => 1,
         BenefitBasis::Static => 0,
     }
 }
@@ -534,7 +534,9 @@ mod tests {
             key_columns: key.iter().map(|c| c.to_string()).collect(),
             include_columns: include.iter().map(|c| c.to_string()).collect(),
             benefit,
-            basis: BenefitBasis::Unverified,
+            basis: BenefitBasis::Unverified {
+                reason: String::new(),
+            },
             explanation: format!("{benefit}"),
             served: vec![Served::Procedure {
                 object: format!("p_{}", key.join("_")),

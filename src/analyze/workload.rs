@@ -39,8 +39,9 @@ pub enum Verdict {
     },
     /// HypoPG: the planner ignored it or saved too little.
     Rejected { reason: String },
-    /// No verification was possible (HypoPG absent, or the statement could not be planned).
-    Unverified,
+    /// No verification was possible; `reason` is the real cause (HypoPG absent, the
+    /// statement not planned because it may run user code, parse failure, timeout, ...).
+    Unverified { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -187,7 +188,9 @@ fn consider(
             calls: 0,
             total_time_ms: 0.0,
             table_rows: table.live_rows,
-            verdict: Verdict::Unverified,
+            verdict: Verdict::Unverified {
+                reason: String::new(),
+            },
         });
     entry.calls += statement.calls;
     entry.total_time_ms += statement.total_time_ms;
@@ -253,10 +256,13 @@ fn verdict(snapshot: &Snapshot, candidate: &IndexCandidate, t: &Thresholds) -> V
             v.schema == candidate.schema && v.table == candidate.table && v.key_columns == key
         })
         .collect();
-    if checks.is_empty() {
-        return Verdict::Unverified;
+    let planned: Vec<_> = checks.iter().filter(|v| v.not_verified.is_none()).collect();
+    if planned.is_empty() {
+        return Verdict::Unverified {
+            reason: unverified_reason(snapshot, &checks),
+        };
     }
-    let best = checks
+    let best = planned
         .iter()
         .filter(|v| v.index_used && v.cost_before > 0.0)
         .map(|v| {
@@ -283,6 +289,35 @@ fn verdict(snapshot: &Snapshot, candidate: &IndexCandidate, t: &Thresholds) -> V
         None => Verdict::Rejected {
             reason: "the planner does not use it (HypoPG)".to_string(),
         },
+    }
+}
+
+/// Why a candidate has no plan: the causes recorded at collection (distinct, in order),
+/// or, when none was recorded, what the snapshot says about HypoPG.
+fn unverified_reason(
+    snapshot: &Snapshot,
+    checks: &[&crate::model::snapshot::Verification],
+) -> String {
+    let mut causes: Vec<&str> = Vec::new();
+    for cause in checks.iter().filter_map(|v| v.not_verified.as_deref()) {
+        if !causes.contains(&cause) {
+            causes.push(cause);
+        }
+    }
+    if !causes.is_empty() {
+        return causes.join("; ");
+    }
+    if snapshot.is_mssql() {
+        "SQL Server has no hypothetical indexes".to_string()
+    } else if !snapshot
+        .manifest
+        .extensions
+        .iter()
+        .any(|e| e.name == "hypopg")
+    {
+        "HypoPG is not installed in the audited database (CREATE EXTENSION hypopg to verify candidates)".to_string()
+    } else {
+        "HypoPG is installed but this candidate was not planned at collection (collected with --no-verify, beyond the first 50 candidates, or with other thresholds)".to_string()
     }
 }
 

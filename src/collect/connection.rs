@@ -308,7 +308,7 @@ pub async fn connect(target: &PgTarget, limits: &SessionLimits) -> Result<Client
         Ok(Ok(client)) => client,
     };
     let setup = format!(
-        "SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = 60000",
+        "/* dbaudit */ SET default_transaction_read_only = on; /* dbaudit */ SET statement_timeout = {}; /* dbaudit */ SET lock_timeout = {}; /* dbaudit */ SET idle_in_transaction_session_timeout = 60000",
         limits.statement_timeout.as_millis(),
         limits.lock_timeout.as_millis()
     );

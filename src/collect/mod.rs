@@ -72,6 +72,22 @@ pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
         "hypopg_explain",
         include_str!("../../queries/postgres/hypopg_explain.sql"),
     ),
+    (
+        "auditor",
+        include_str!("../../queries/postgres/auditor.sql"),
+    ),
+    (
+        "role_can_plan",
+        include_str!("../../queries/postgres/role_can_plan.sql"),
+    ),
+    (
+        "plan_safety_names",
+        include_str!("../../queries/postgres/plan_safety_names.sql"),
+    ),
+    (
+        "plan_safety_relations",
+        include_str!("../../queries/postgres/plan_safety_relations.sql"),
+    ),
 ];
 
 /// The SQL Server queries, in run order; `dbaudit queries mssql` prints them. A file
@@ -166,6 +182,10 @@ mod tests {
             "settings",
             "hypopg_reset",
             "hypopg_create_index",
+            "auditor",
+            "role_can_plan",
+            "plan_safety_names",
+            "plan_safety_relations",
         ] {
             assert!(
                 !postgres_query(name).trim().is_empty(),

@@ -43,7 +43,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
     let client = connect(target, &options.limits).await?;
     let mut notes: Vec<Note> = Vec::new();
     let server = client
-        .query_one(postgres_query("server"), &[])
+        .query_one(&marked(postgres_query("server")), &[])
         .await
         .map_err(|e| {
             anyhow::anyhow!(
@@ -74,6 +74,25 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
                 message: format!(
                     "statistics are only {:.1} h old (since the last reset or restart): usage-based findings (unused indexes, scans, slow queries) may be premature",
                     age / 3600.0
+                ),
+            });
+        }
+    }
+    for row in run(
+        &client,
+        "auditor",
+        postgres_query("auditor"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
+        if boolean(&row, "superuser")? {
+            notes.push(Note {
+                check: "connection".into(),
+                message: format!(
+                    "connected as superuser {}: dbaudit only reads, but a role with pg_monitor (+ pg_read_all_stats, and SELECT on the tables for planner statistics) gives a complete audit without superuser rights (README, \"Least privilege\")",
+                    text(&row, "role")?
                 ),
             });
         }
@@ -403,6 +422,7 @@ async fn collect_statements(
             rows: int(&row, "rows")?,
             shared_blks_hit: int(&row, "shared_blks_hit")?,
             shared_blks_read: int(&row, "shared_blks_read")?,
+            role: opt_text(&row, "role")?,
             ..StatementStat::default()
         });
     }
@@ -417,6 +437,16 @@ async fn collect_statements(
     Ok(())
 }
 
+/// The comment that starts every statement dbaudit sends: the statements query leaves
+/// marked statements out, so an audit never analyses its own (or a previous audit's)
+/// statements, and a DBA can tell them apart in logs and pg_stat_statements.
+pub const MARKER: &str = "/* dbaudit */";
+
+/// `sql` with the marker in front.
+pub fn marked(sql: &str) -> String {
+    format!("{MARKER} {sql}")
+}
+
 /// Runs one check; a failure becomes a note and an empty result.
 async fn run(
     client: &Client,
@@ -425,7 +455,7 @@ async fn run(
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     notes: &mut Vec<Note>,
 ) -> Vec<Row> {
-    match client.query(sql, params).await {
+    match client.query(&marked(sql), params).await {
         Ok(rows) => rows,
         Err(error) => {
             let advice = match error.code().map(|c| c.code()) {

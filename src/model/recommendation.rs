@@ -16,7 +16,11 @@ pub enum BenefitBasis {
         cost_after: f64,
     },
     /// No planner verification: half of the statements' time is assumed saved.
-    Unverified,
+    /// `reason` is the real cause (empty in reports written before it was recorded).
+    Unverified {
+        #[serde(default)]
+        reason: String,
+    },
     /// The engine's own estimate (SQL Server's missing-index DMVs: seeks + scans ×
     /// average cost × average impact, per day).
     EngineEstimate,

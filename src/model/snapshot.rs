@@ -219,6 +219,11 @@ pub struct StatementStat {
     /// The procedure, function or trigger the statement belongs to, `schema.name`.
     #[serde(default)]
     pub object: Option<String>,
+    /// PostgreSQL: the role that ran it (`pg_stat_statements.userid`), `None` when the
+    /// role was dropped or the snapshot predates this field. Verification plans the
+    /// statement only as this role (or not at all when it may run user code).
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// One row of SQL Server's missing-index DMVs (`sys.dm_db_missing_index_details`,
@@ -356,6 +361,10 @@ pub struct Verification {
     pub cost_after: f64,
     /// The planner chose the hypothetical index.
     pub index_used: bool,
+    /// Set when the statement was not planned: the real cause (not planned because it
+    /// calls user code, parse failure, timeout, permission, ...). The costs are then 0.
+    #[serde(default)]
+    pub not_verified: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

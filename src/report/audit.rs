@@ -223,7 +223,7 @@ pub fn indexes_sql(report: &AuditReport) -> String {
                 } => format!("yes, HypoPG plan cost {cost_before:.0} -> {cost_after:.0}"),
                 BenefitBasis::EngineEstimate =>
                     "no (the engine's missing-index estimate)".to_string(),
-                BenefitBasis::Unverified => "no (HypoPG not available)".to_string(),
+                BenefitBasis::Unverified { reason } => format!("no ({})", comment(reason)),
                 BenefitBasis::Static => "no (from the source's predicates)".to_string(),
             }
         ));

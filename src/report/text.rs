@@ -270,7 +270,7 @@ pub fn render_live(report: &crate::model::report::LiveReport, color: bool) -> St
                         format!("verified, -{:.0}% cost", saving * 100.0)
                     }
                     Verdict::Rejected { reason } => format!("dropped: {reason}"),
-                    Verdict::Unverified => "unverified".to_string(),
+                    Verdict::Unverified { reason } => format!("unverified: {reason}"),
                 },
             })
             .collect();

@@ -1040,6 +1040,7 @@ fn import_statements(rows: &Reader<'_>) -> Result<Vec<StatementStat>> {
                     .float("total_worker_time_us")?
                     .map(|us| micros_to_ms(Some(us))),
                 object,
+                role: None,
             })
         })
         .collect()

@@ -51,3 +51,5 @@ fn hostile_names_are_distinct_and_within_postgres_limits() {
     sorted.dedup();
     assert_eq!(sorted.len(), HOSTILE_NAMES.len());
 }
+
+mod verification;

@@ -67,7 +67,8 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     format!("; verified with HypoPG: plan cost {cost_before:.0} -> {cost_after:.0} (-{:.0}%)", saving * 100.0),
                     vec![("cost_before", *cost_before), ("cost_after", *cost_after), ("saving", *saving)],
                 ),
-                _ => ("; not verified (HypoPG not available)".to_string(), Vec::new()),
+                Verdict::Unverified { reason } => (format!("; not verified ({reason})"), Vec::new()),
+                Verdict::Rejected { reason } => (format!("; rejected by HypoPG ({reason})"), Vec::new()),
             };
             metrics.push(("calls", c.calls as f64));
             metrics.push(("total_time_ms", c.total_time_ms.round()));
