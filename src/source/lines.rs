@@ -49,6 +49,41 @@ impl LineIndex {
     }
 }
 
+/// The file position of a byte offset into a text assembled from runs of a file (a string
+/// literal's parts, a literal's content with its doubled quotes undone): `runs` holds
+/// where each run starts, as (offset in `text`, 1-based (line, character column) in the
+/// file), in increasing offsets; `start` is the text's position when `runs` is empty.
+/// Inside a run the text is the file's own, so lines and columns are counted on it.
+pub fn position_in_runs(
+    text: &str,
+    runs: &[(usize, (u32, u32))],
+    start: (u32, u32),
+    offset: usize,
+) -> (u32, u32) {
+    let at = runs.partition_point(|(run_start, _)| *run_start <= offset);
+    let (run_start, (line, column)) = at
+        .checked_sub(1)
+        .and_then(|i| runs.get(i))
+        .copied()
+        .unwrap_or((0, start));
+    let mut end = offset.min(text.len()).max(run_start.min(text.len()));
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut begin = run_start.min(end);
+    while !text.is_char_boundary(begin) {
+        begin -= 1;
+    }
+    let within = &text[begin..end];
+    match within.rfind('\n') {
+        None => (line, column + within.chars().count() as u32),
+        Some(last) => (
+            line + within.matches('\n').count() as u32,
+            within[last + 1..].chars().count() as u32 + 1,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +98,17 @@ mod tests {
         assert_eq!(index.position(text, off), (2, 2));
         assert_eq!(index.position(text, text.len()), (4, 2));
         assert_eq!(index.offset(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn positions_follow_the_runs() {
+        // "it's\nok" assembled from `it''s` + newline + `ok` at (3, 10) in a file.
+        let text = "it's\nok";
+        let runs = [(0, (3, 10)), (3, (3, 14))];
+        assert_eq!(position_in_runs(text, &runs, (3, 10), 0), (3, 10));
+        assert_eq!(position_in_runs(text, &runs, (3, 10), 2), (3, 12));
+        assert_eq!(position_in_runs(text, &runs, (3, 10), 3), (3, 14));
+        assert_eq!(position_in_runs(text, &runs, (3, 10), 6), (4, 2));
+        assert_eq!(position_in_runs(text, &[], (1, 1), 99), (2, 3));
     }
 }
