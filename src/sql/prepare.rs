@@ -142,6 +142,14 @@ fn blank_templates(source: &[u8]) -> Option<Vec<u8>> {
     let mut i = 0;
     let len = source.len();
     while i < len {
+        // Most bytes are none of these: skip to the next one that is.
+        match source[i..]
+            .iter()
+            .position(|&c| matches!(c, b'-' | b'/' | b'\'' | b'"' | b'{' | b'<' | b':'))
+        {
+            Some(p) => i += p,
+            None => break,
+        }
         let b = source[i];
         let next = source.get(i + 1).copied();
         match b {
@@ -165,7 +173,7 @@ fn blank_templates(source: &[u8]) -> Option<Vec<u8>> {
                 continue;
             }
             b'{' if matches!(next, Some(b'{' | b'%' | b'#')) => {
-                let close: &[u8] = match next {
+                let close: &[u8; 2] = match next {
                     Some(b'{') => b"}}",
                     Some(b'%') => b"%}",
                     _ => b"#}",
@@ -275,12 +283,16 @@ fn previous_word(source: &[u8], at: usize) -> Option<&[u8]> {
     (start < end).then(|| &source[start..end])
 }
 
-fn find(source: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    source
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+/// Where a two-byte `needle` starts at or after `from`.
+fn find(source: &[u8], from: usize, needle: &[u8; 2]) -> Option<usize> {
+    let mut at = from;
+    loop {
+        at += source.get(at..)?.iter().position(|&c| c == needle[0])?;
+        if source.get(at + 1) == Some(&needle[1]) {
+            return Some(at);
+        }
+        at += 1;
+    }
 }
 
 /// Spaces, line ends kept.
