@@ -49,6 +49,18 @@ fn not_understood(report: &ScanReport) -> Vec<(u32, String)> {
         .collect()
 }
 
+/// The report's only not-understood region is a statement built at run time, at `line`.
+fn assert_one_runtime_region_at(report: &ScanReport, line: u32) {
+    let regions = not_understood(report);
+    assert_eq!(regions.len(), 1, "{regions:?}");
+    assert_eq!(regions[0].0, line);
+    assert!(
+        regions[0].1.contains("built at run time"),
+        "{}",
+        regions[0].1
+    );
+}
+
 /// The objects the SSMS fixture defines, in the order written.
 const SSMS_OBJECTS: &[(&str, &str)] = &[
     ("procedure", "dbo.Orders_ByCustomer"),
@@ -218,14 +230,7 @@ fn dynamic_sql_inside_a_procedure_belongs_to_it_and_a_runtime_tail_is_reported()
         ]
     );
     assert!(text_at(text, 4, 88).starts_with("LIKE"));
-    let regions = not_understood(&report);
-    assert_eq!(regions.len(), 1, "{regions:?}");
-    assert_eq!(regions[0].0, 3);
-    assert!(
-        regions[0].1.contains("built at run time"),
-        "{}",
-        regions[0].1
-    );
+    assert_one_runtime_region_at(&report, 3);
 }
 
 #[test]
@@ -306,4 +311,11 @@ fn an_empty_stub_before_its_alter_is_one_object() {
         vec![("dbo.P".to_string(), 6), ("dbo.Q".to_string(), 11)]
     );
     assert_eq!(not_understood(&report), Vec::<(u32, String)>::new());
+}
+
+#[test]
+fn a_prefix_that_stops_inside_a_string_is_one_runtime_region() {
+    let text = "CREATE FUNCTION f(p text) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n    EXECUTE format('SELECT %I.add_step(%s, ''failed for '||p||' now'')', 's', 1);\nEND\n$$;\n";
+    let report = scan("prefix.sql", text, Some(SqlDialect::Postgres));
+    assert_one_runtime_region_at(&report, 3);
 }
