@@ -319,3 +319,111 @@ fn a_prefix_that_stops_inside_a_string_is_one_runtime_region() {
     let report = scan("prefix.sql", text, Some(SqlDialect::Postgres));
     assert_one_runtime_region_at(&report, 3);
 }
+
+/// Every T-SQL rule fixture, rewritten the way SSMS scripts it (each batch that defines an
+/// object wrapped in `IF NOT EXISTS … EXEC dbo.sp_executesql @statement = N'…'` with its
+/// quotes doubled, on the same lines), gives the same objects, facts and findings at the
+/// same lines and columns as the plain file.
+#[test]
+fn ssms_wrapping_changes_nothing_on_the_rule_fixtures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/tsql");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    let mut wrapped_objects = 0;
+    for path in entries {
+        let plain = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let (wrapped, first_lines) = wrap_like_ssms(&plain);
+        let name = path.display().to_string();
+        let a = scan(&name, &plain, Some(SqlDialect::Tsql));
+        let b = scan(&name, &wrapped, Some(SqlDialect::Tsql));
+        let objects = |r: &ScanReport| -> Vec<String> {
+            r.objects
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{} {} {}-{} r{:?} w{:?}",
+                        o.kind.as_str(),
+                        o.name,
+                        o.line,
+                        o.end_line,
+                        o.reads,
+                        o.writes
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(objects(&a), objects(&b), "{name}");
+        let findings = |r: &ScanReport| -> Vec<String> {
+            r.findings
+                .iter()
+                .map(|f| {
+                    let line = line_of(f);
+                    let column = if first_lines.contains(&line) {
+                        0
+                    } else {
+                        column_of(f)
+                    };
+                    format!("{} {line}:{column} {:?}", f.rule, f.location.object)
+                })
+                .collect()
+        };
+        assert_eq!(findings(&a), findings(&b), "{name}");
+        assert_eq!(not_understood(&a), not_understood(&b), "{name}");
+        wrapped_objects += b.objects.len();
+    }
+    assert!(
+        wrapped_objects > 20,
+        "only {wrapped_objects} objects wrapped"
+    );
+}
+
+/// The SSMS shape of a script, on the same lines, and the lines where a wrapper starts.
+fn wrap_like_ssms(plain: &str) -> (String, Vec<u32>) {
+    let mut out = String::new();
+    let mut first_lines = Vec::new();
+    let mut batch: Vec<&str> = Vec::new();
+    let mut batch_line = 1u32;
+    let flush = |batch: &mut Vec<&str>, out: &mut String, first_lines: &mut Vec<u32>, at: u32| {
+        let text = batch.join("\n");
+        let defines = text.lines().any(|l| {
+            let upper = l.trim_start().to_ascii_uppercase();
+            [
+                "CREATE PROC",
+                "CREATE FUNCTION",
+                "CREATE TRIGGER",
+                "CREATE VIEW",
+                "CREATE OR ALTER",
+                "ALTER PROC",
+            ]
+            .iter()
+            .any(|k| upper.starts_with(k))
+        });
+        if defines && !text.trim().is_empty() {
+            first_lines.push(at);
+            out.push_str("IF NOT EXISTS (SELECT * FROM sys.objects WHERE object_id = OBJECT_ID(N'x')) BEGIN EXEC dbo.sp_executesql @statement = N'");
+            out.push_str(&text.replace('\'', "''"));
+            out.push_str("' END\n");
+        } else if !batch.is_empty() {
+            out.push_str(&text);
+            out.push('\n');
+        }
+        batch.clear();
+    };
+    for (index, line) in plain.lines().enumerate() {
+        if line.trim().eq_ignore_ascii_case("GO") {
+            flush(&mut batch, &mut out, &mut first_lines, batch_line);
+            out.push_str(line);
+            out.push('\n');
+            batch_line = index as u32 + 2;
+        } else {
+            batch.push(line);
+        }
+    }
+    flush(&mut batch, &mut out, &mut first_lines, batch_line);
+    (out, first_lines)
+}

@@ -7,7 +7,7 @@
 //! The literal's content is un-doubled (`''` → `'`; dollar-quoted strings as they are),
 //! parsed like a file (nested literals in turn, up to `MAX_DEPTH`), and every position of
 //! the result is mapped back into the file through the runs of file text the content is
-//! made of (`source::lines::position_in_runs`, the mapping the application side uses for
+//! made of (`source::lines::RunMap`, the mapping the application side uses for
 //! its string literals). A concatenation is read up to its first part that is not a
 //! literal; the rest is reported as not understood. `format` specifiers (`%I`, `%L`,
 //! `%s`) become placeholders of the same length.
@@ -19,7 +19,7 @@
 use super::lex::{Tok, TokKind};
 use super::unit::{Region, SqlUnit};
 use super::SqlDialect;
-use crate::source::lines::position_in_runs;
+use crate::source::lines::RunMap;
 use crate::source::LineIndex;
 
 /// Literals inside literals deeper than this are not analysed (reported): real scripts
@@ -305,10 +305,9 @@ impl Body {
 /// Appends a body's unit to the file's, its positions mapped into the file. Statements
 /// outside the body's own objects belong to the object that executes the literal.
 fn merge(unit: &mut SqlUnit, sub: SqlUnit, body: &Body) {
-    let body_lines = LineIndex::new(&body.text);
+    let runs = RunMap::new(&body.text, &body.runs, body.start);
     let map = |line: u32, col: u32| -> (u32, u32) {
-        let offset = body_lines.offset(&body.text, line, col);
-        position_in_runs(&body.text, &body.runs, body.start, offset)
+        runs.position(runs.text_lines().offset(&body.text, line, col))
     };
     let map_line = |line: u32| map(line, 1).0;
     let tok_base = unit.tokens.len();
@@ -332,11 +331,12 @@ fn merge(unit: &mut SqlUnit, sub: SqlUnit, body: &Body) {
     let mut kept = 0;
     for (index, object) in sub.objects.iter().enumerate() {
         let empty = !sub.statements.iter().any(|s| s.object == Some(index));
-        let defined_again = unit
-            .objects
-            .iter()
-            .any(|o| o.kind == object.kind && same_name(&o.name, &object.name));
-        if empty && defined_again {
+        let defined_again = || {
+            unit.objects
+                .iter()
+                .any(|o| o.kind == object.kind && same_name(&o.name, &object.name))
+        };
+        if empty && defined_again() {
             new_index.push(None);
         } else {
             new_index.push(Some(obj_base + kept));
