@@ -201,27 +201,18 @@ pub struct StringLit {
 impl StringLit {
     /// The file position of a byte offset into `text`, following the segments.
     pub fn position_of(&self, offset: usize) -> Pos {
-        let segment = self
+        let runs: Vec<(usize, (u32, u32))> = self
             .segments
             .iter()
-            .rev()
-            .find(|(start, _)| *start <= offset)
-            .copied()
-            .unwrap_or((0, self.start));
-        let within = &self.text[segment.0..offset.min(self.text.len()).max(segment.0)];
-        let newlines = within.matches('\n').count() as u32;
-        if newlines == 0 {
-            Pos {
-                line: segment.1.line,
-                column: segment.1.column + within.chars().count() as u32,
-            }
-        } else {
-            let last_line = within.rsplit('\n').next().unwrap_or("");
-            Pos {
-                line: segment.1.line + newlines,
-                column: last_line.chars().count() as u32 + 1,
-            }
-        }
+            .map(|(at, pos)| (*at, (pos.line, pos.column)))
+            .collect();
+        let (line, column) = crate::source::lines::position_in_runs(
+            &self.text,
+            &runs,
+            (self.start.line, self.start.column),
+            offset,
+        );
+        Pos { line, column }
     }
 }
 

@@ -3,8 +3,10 @@
 //! the per-object facts.
 
 pub mod batch;
+pub mod catalogue;
 pub mod facts;
 pub mod lex;
+pub mod literal_body;
 pub mod postgres;
 pub mod predicate;
 pub mod prepare;
@@ -122,8 +124,17 @@ pub fn detect_dialect(text: &str) -> SqlDialect {
     }
 }
 
-/// Lexes and structures a file in the given dialect.
+/// Lexes and structures a file in the given dialect: its own code and the code in the
+/// string literals it executes (`literal_body`); definitions that did not become objects
+/// are reported.
 pub fn parse(text: &str, dialect: SqlDialect) -> SqlUnit {
+    let mut unit = parse_nested(text, dialect, 0);
+    literal_body::report_unread_definitions(&mut unit);
+    unit
+}
+
+/// `parse` of a file (`depth` 0) or of a literal's content (`depth` literals deep).
+fn parse_nested(text: &str, dialect: SqlDialect, depth: usize) -> SqlUnit {
     let prepared = prepare::prepare(text, dialect);
     let mut unit = match dialect {
         SqlDialect::Tsql => tsql::parse(&prepared.text),
@@ -139,6 +150,7 @@ pub fn parse(text: &str, dialect: SqlDialect) -> SqlUnit {
             }
         }
     }
+    literal_body::expand(&mut unit, &prepared.text, depth);
     unit
 }
 

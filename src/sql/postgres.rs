@@ -265,6 +265,15 @@ struct Header {
 
 /// Recognises `CREATE [OR REPLACE] FUNCTION | PROCEDURE | [MATERIALIZED] VIEW |
 /// [CONSTRAINT] TRIGGER` and `DO`.
+/// Words between `CREATE [OR REPLACE]` and the kind of object it defines.
+pub(super) const DEFINITION_MODIFIERS: &[&str] = &[
+    "TEMP",
+    "TEMPORARY",
+    "MATERIALIZED",
+    "RECURSIVE",
+    "CONSTRAINT",
+];
+
 fn read_header(toks: &[Tok]) -> Option<Header> {
     let first = toks.first()?;
     if first.is_kw("DO") {
@@ -287,15 +296,10 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
     if toks.get(i).is_some_and(|t| t.is_kw("OR")) {
         i += 2;
     }
-    while toks.get(i).is_some_and(|t| {
-        t.is_any_kw(&[
-            "TEMP",
-            "TEMPORARY",
-            "MATERIALIZED",
-            "RECURSIVE",
-            "CONSTRAINT",
-        ])
-    }) {
+    while toks
+        .get(i)
+        .is_some_and(|t| t.is_any_kw(DEFINITION_MODIFIERS))
+    {
         i += 1;
     }
     let kind_tok = toks.get(i)?;
