@@ -19,13 +19,17 @@ pub async fn verify(
     snapshot: &Snapshot,
     t: &Thresholds,
     notes: &mut Vec<Note>,
+    progress: &dyn crate::model::progress::Progress,
 ) -> Vec<Verification> {
     let (candidates, _) = candidates(snapshot, t);
+    let checked = candidates.len().min(MAX_CANDIDATES);
+    progress.start("verifying index candidates (HypoPG)", Some(checked as u64));
     let generic_plan = snapshot.manifest.server_version_num >= 160_000;
     let mut out = Vec::new();
     let mut failures = 0usize;
     let mut first_failure = None;
     for candidate in candidates.iter().take(MAX_CANDIDATES) {
+        progress.advance(&format!("{}.{}", candidate.schema, candidate.table));
         let ddl = format!(
             "CREATE INDEX ON {}.{} ({})",
             crate::advise::ddl::pg_ident(&candidate.schema),

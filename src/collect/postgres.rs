@@ -17,6 +17,8 @@ pub struct CollectOptions {
     pub verify: bool,
     pub limits: SessionLimits,
     pub thresholds: crate::analyze::Thresholds,
+    /// Told of each check and each verified candidate.
+    pub progress: std::sync::Arc<dyn crate::model::progress::Progress>,
 }
 
 impl Default for CollectOptions {
@@ -26,6 +28,7 @@ impl Default for CollectOptions {
             verify: true,
             limits: SessionLimits::default(),
             thresholds: crate::analyze::Thresholds::default(),
+            progress: std::sync::Arc::new(crate::model::progress::Silent),
         }
     }
 }
@@ -41,6 +44,7 @@ pub fn collect(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> 
 
 async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> {
     let client = connect(target, &options.limits).await?;
+    options.progress.start("collecting", None);
     let mut notes: Vec<Note> = Vec::new();
     let server = client
         .query_one(postgres_query("server"), &[])
@@ -79,6 +83,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         }
     }
     let extensions = run(
+        &*options.progress,
         &client,
         "extensions",
         postgres_query("extensions"),
@@ -101,6 +106,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
     }
     let mut snapshot = Snapshot::default();
     for row in run(
+        &*options.progress,
         &client,
         "database",
         postgres_query("database"),
@@ -118,7 +124,16 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             frozen_xid_age: int(&row, "frozen_xid_age")?,
         });
     }
-    for row in run(&client, "tables", postgres_query("tables"), &[], &mut notes).await {
+    for row in run(
+        &*options.progress,
+        &client,
+        "tables",
+        postgres_query("tables"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
         snapshot.tables.push(TableStat {
             schema: text(&row, "schema")?,
             name: text(&row, "name")?,
@@ -148,6 +163,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "indexes",
         postgres_query("indexes"),
@@ -175,6 +191,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "index_columns",
         postgres_query("index_columns"),
@@ -197,6 +214,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "columns",
         postgres_query("columns"),
@@ -214,6 +232,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "column_stats",
         postgres_query("column_stats"),
@@ -239,6 +258,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "foreign_keys",
         postgres_query("foreign_keys"),
@@ -266,6 +286,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
     )
     .await?;
     for row in run(
+        &*options.progress,
         &client,
         "functions",
         postgres_query("functions"),
@@ -283,6 +304,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "sequences",
         postgres_query("sequences"),
@@ -301,6 +323,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "settings",
         postgres_query("settings"),
@@ -335,6 +358,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             &snapshot,
             &options.thresholds,
             &mut verify_notes,
+            &*options.progress,
         )
         .await;
         snapshot.manifest.notes.extend(verify_notes);
@@ -364,6 +388,7 @@ async fn collect_statements(
     };
     let view = format!("{}.pg_stat_statements", quote_ident(schema));
     let columns: Vec<String> = run(
+        &*options.progress,
         client,
         "statement_columns",
         postgres_query("statement_columns"),
@@ -385,7 +410,7 @@ async fn collect_statements(
         .replace("{mean_time}", mean)
         .replace("{schema}", &quote_ident(schema))
         .replace("{limit}", &options.statement_limit.max(1).to_string());
-    let rows = run(client, "statements", &sql, &[], notes).await;
+    let rows = run(&*options.progress, client, "statements", &sql, &[], notes).await;
     let mut hidden = 0usize;
     for row in rows {
         let query = opt_text(&row, "query")?.unwrap_or_default();
@@ -417,12 +442,14 @@ async fn collect_statements(
 
 /// Runs one check; a failure becomes a note and an empty result.
 async fn run(
+    progress: &dyn crate::model::progress::Progress,
     client: &Client,
     check: &str,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     notes: &mut Vec<Note>,
 ) -> Vec<Row> {
+    progress.advance(check);
     match client.query(sql, params).await {
         Ok(rows) => rows,
         Err(error) => {
