@@ -20,18 +20,54 @@ use crate::sql::SqlDialect;
     name = "dbaudit",
     version,
     about = "Database performance auditor for SQL Server and PostgreSQL",
-    long_about = "dbaudit lints stored procedures and functions (T-SQL and PL/pgSQL) for SELECT *, \
-row-by-row loops, non-sargable predicates and leading-wildcard LIKE, and reports the tables and \
-predicate columns of every object for index advice.",
-    after_help = "Examples:\n  dbaudit scan db/                       scan every *.sql under db/\n  \
-dbaudit scan --format json -o out.json .  machine-readable report\n  \
-dbaudit scan --fail-on medium procs/      fail CI on medium findings or worse\n  \
-dbaudit rules row-by-row-loop           explain a rule\n\n\
+    long_about = "dbaudit audits a database's performance: it lints stored procedures, SQL scripts and \
+application code (C#, JS/TS, Python, Java) for slow patterns, reads a live PostgreSQL or SQL \
+Server's statistics (read-only) into a snapshot, analyses it, proposes ranked indexes and scores \
+the whole.",
+    after_help = "Commands, with an example each:\n\
+  scan     lint stored procedures, SQL scripts and application code\n\
+             dbaudit scan db/ src/\n\
+  rules    list the rules, or explain one\n\
+             dbaudit rules row-by-row-loop\n\
+  collect  save a live server's statistics (read-only) to a snapshot\n\
+             dbaudit collect --db postgres://auditor@db/app --out snap/\n\
+  analyze  findings and index candidates of a server or a snapshot\n\
+             dbaudit analyze --snapshot snap/\n\
+  queries  print the exact SQL dbaudit runs on a server\n\
+             dbaudit queries mssql\n\
+  audit    the whole audit: report.md, report.json and indexes.sql\n\
+             dbaudit audit --demo\n\
+  diff     what changed between two audits\n\
+             dbaudit diff old/report.json new/report.json\n\
+\n\
+Connections: --db URL or libpq key=value string, DATABASE_URL, or psql's PG* variables,\n\
+services (PGSERVICE) and password file (~/.pgpass); SQL Server: --db 'Server=...' or\n\
+MSSQL_CONNECTION_STRING. `dbaudit COMMAND --help` has more examples.\n\n\
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 error."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
+}
+
+/// What dbaudit prints on the terminal besides its output, for every command.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct TerminalArgs {
+    /// No progress and no messages on the terminal but warnings and errors (audit: no
+    /// summary either; files and the requested output are still written).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// No progress display (it is shown only when standard error is a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+impl TerminalArgs {
+    fn progress(self) -> crate::report::progress::Progress {
+        crate::report::progress::Progress::new(self.quiet || self.no_progress)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -143,9 +179,6 @@ pub struct AuditArgs {
     /// Also scan files that .gitignore / .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
-    /// No progress and no summary on the terminal (the files are still written).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Which rules run on application test code (`tests/`, `test_*.py`, `*.spec.ts`,
     /// `*Tests.cs`, `src/test/java/`...): `security` (the default: only
     /// hardcoded-credentials, as test code does not run in production) or `all`. Overrides
@@ -414,20 +447,24 @@ pub enum ColorChoice {
 
 /// Runs a command; returns the process exit code (0 or 1; errors are 2, in main).
 pub fn run(cli: Cli) -> Result<i32> {
+    let terminal = cli.terminal;
     match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(args, terminal),
         Command::Rules(args) => run_rules(args),
-        Command::Collect(args) => run_collect(args),
-        Command::Analyze(args) => run_analyze(args),
+        Command::Collect(args) => run_collect(args, terminal),
+        Command::Analyze(args) => run_analyze(args, terminal),
         Command::Queries(args) => run_queries(args),
-        Command::Audit(args) => run_audit(args),
+        Command::Audit(args) => run_audit(args, terminal),
         Command::Diff(args) => run_diff(args),
     }
 }
 
-fn run_scan(args: ScanArgs) -> Result<i32> {
+fn run_scan(args: ScanArgs, terminal: TerminalArgs) -> Result<i32> {
     let srcroot = std::env::current_dir().ok();
-    let report = match scan_report(&args, srcroot.as_deref()) {
+    let progress = terminal.progress();
+    let scanned = scan_report(&args, srcroot.as_deref(), &progress, terminal.quiet);
+    progress.finish();
+    let report = match scanned {
         Ok(report) => report,
         Err(error) => {
             if args.format == Format::Sarif {
@@ -459,7 +496,12 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
 }
 
 /// The scan, with the baseline written or applied and `--diff-base` applied.
-fn scan_report(args: &ScanArgs, cwd: Option<&Path>) -> Result<crate::model::ScanReport> {
+fn scan_report(
+    args: &ScanArgs,
+    cwd: Option<&Path>,
+    progress: &report::progress::Progress,
+    quiet: bool,
+) -> Result<crate::model::ScanReport> {
     let first = args
         .paths
         .first()
@@ -477,7 +519,7 @@ fn scan_report(args: &ScanArgs, cwd: Option<&Path>) -> Result<crate::model::Scan
         no_ignore: args.no_ignore,
         app: !args.sql_only,
     };
-    let mut report = scan::run(&options, &config)?;
+    let mut report = scan::run_with_progress(&options, &config, progress)?;
     if report.summary.files_scanned == 0
         && report.summary.files_skipped == 0
         && report.summary.files_ignored == 0
@@ -489,22 +531,26 @@ fn scan_report(args: &ScanArgs, cwd: Option<&Path>) -> Result<crate::model::Scan
     }
     if let Some(path) = &args.write_baseline {
         Baseline::from_findings(&report.findings).write(path)?;
-        eprintln!(
-            "dbaudit: wrote the baseline `{}` ({} findings)",
-            path.display(),
-            report.findings.len()
-        );
+        if !quiet {
+            eprintln!(
+                "dbaudit: wrote the baseline `{}` ({} findings)",
+                path.display(),
+                report.findings.len()
+            );
+        }
     }
     if let Some(path) = &args.baseline {
         let applied = Baseline::read(path)?.apply(std::mem::take(&mut report.findings));
         report.findings = applied.new;
         if args.prune_baseline {
             applied.pruned.write(path)?;
-            eprintln!(
-                "dbaudit: pruned {} stale entries from the baseline `{}`",
-                applied.stale.len(),
-                path.display()
-            );
+            if !quiet {
+                eprintln!(
+                    "dbaudit: pruned {} stale entries from the baseline `{}`",
+                    applied.stale.len(),
+                    path.display()
+                );
+            }
         }
         report.summary.baseline = Some(BaselineSummary {
             file: path.display().to_string(),
@@ -610,7 +656,15 @@ fn write_report(
 ) -> Result<()> {
     match args.format {
         Format::Json => report::json::write(report, out),
-        Format::Text => Ok(out.write_all(report::text::render(report, color).as_bytes())?),
+        Format::Text => {
+            let width = args
+                .output
+                .is_none()
+                .then(report::width::terminal_width)
+                .flatten();
+            let text = report::text::render_fitted(report, color, width);
+            Ok(out.write_all(text.as_bytes())?)
+        }
         Format::Markdown => Ok(out.write_all(report::markdown::render(report)?.as_bytes())?),
         Format::Sarif => report::sarif::write(report, srcroot, out),
         Format::Github => {
@@ -642,7 +696,7 @@ fn run_rules(args: RulesArgs) -> Result<i32> {
                 rule.doc_markdown()
             )
         }
-        None => report::text::rules_table(),
+        None => report::text::rules_table(report::width::terminal_width()),
     };
     print!("{text}");
     Ok(0)
@@ -670,7 +724,11 @@ fn env_var(name: &str) -> Option<String> {
 
 /// Collects from SQL Server: `--db` (or MSSQL_CONNECTION_STRING, or an ADO.NET
 /// DATABASE_URL), the queries of `collect::MSSQL_QUERIES`.
-fn collect_mssql(args: &ConnectArgs, config: &Config) -> Result<crate::snapshot::raw::RawSnapshot> {
+fn collect_mssql(
+    args: &ConnectArgs,
+    config: &Config,
+    quiet: bool,
+) -> Result<crate::snapshot::raw::RawSnapshot> {
     use crate::collect::mssql::{collect, CollectOptions, DEFAULT_QUERY_TIMEOUT};
     let db = args.db.clone().or_else(|| {
         env_var("DATABASE_URL")
@@ -689,7 +747,9 @@ fn collect_mssql(args: &ConnectArgs, config: &Config) -> Result<crate::snapshot:
         young_stats_seconds: config.thresholds.young_stats_seconds,
         ..Default::default()
     };
-    eprintln!("dbaudit: collecting from {} (read-only)", target.display);
+    if !quiet {
+        eprintln!("dbaudit: collecting from {} (read-only)", target.display);
+    }
     collect(&target, crate::collect::MSSQL_QUERIES, &options)
 }
 
@@ -707,28 +767,66 @@ fn resolve_target(args: &ConnectArgs) -> Result<crate::collect::connection::PgTa
         target.connect_timeout = std::time::Duration::from_secs(secs);
         target.config.connect_timeout(target.connect_timeout);
     }
+    // Files set up for psql that were not used (a password file others can read).
+    for warning in &target.warnings {
+        eprintln!("dbaudit: warning: {warning}");
+    }
     Ok(target)
 }
 
-fn run_collect(args: CollectArgs) -> Result<i32> {
-    let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
-    if connection_engine(&args.connect, &env_var) == Engine::Mssql {
-        let snapshot = mssql_snapshot(collect_mssql(&args.connect, &config)?)?;
-        return write_collected(&snapshot, &args.out);
+/// Collects from PostgreSQL, with progress; when nothing named a server and psql's
+/// defaults fail, the error says how to name one (`snapshot_too`: and --snapshot).
+fn collect_postgres(
+    args: &ConnectArgs,
+    config: &Config,
+    progress: &std::sync::Arc<report::progress::Progress>,
+    quiet: bool,
+    snapshot_too: bool,
+) -> Result<(crate::model::snapshot::Snapshot, String)> {
+    let target = resolve_target(args)?;
+    if !quiet {
+        progress.suspend(|| eprintln!("dbaudit: collecting from {} (read-only)", target.display));
     }
-    let target = resolve_target(&args.connect)?;
-    eprintln!("dbaudit: collecting from {} (read-only)", target.display);
-    let snapshot =
-        crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?;
-    write_collected(&snapshot, &args.out)
+    progress.step(&format!("connecting to {}", target.display));
+    let mut options = collect_options(args, config);
+    options.progress = progress.clone();
+    let snapshot = crate::collect::postgres::collect(&target, &options).map_err(|error| {
+        if target.from_defaults {
+            anyhow::anyhow!(
+                "{error:#}\nNo server was named, so dbaudit tried psql's defaults ({}). To audit a server, {}",
+                target.display,
+                crate::collect::connection::how_to_connect(snapshot_too)
+            )
+        } else {
+            error
+        }
+    })?;
+    Ok((snapshot, target.display))
 }
 
-/// Saves a collected snapshot (CSV + manifest.json, one format for both engines).
+fn run_collect(args: CollectArgs, terminal: TerminalArgs) -> Result<i32> {
+    let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
+    if connection_engine(&args.connect, &env_var) == Engine::Mssql {
+        let snapshot = mssql_snapshot(collect_mssql(&args.connect, &config, terminal.quiet)?)?;
+        return write_collected(&snapshot, &args.out, terminal.quiet);
+    }
+    let progress = std::sync::Arc::new(terminal.progress());
+    let (snapshot, _) = collect_postgres(&args.connect, &config, &progress, terminal.quiet, false)?;
+    progress.finish();
+    write_collected(&snapshot, &args.out, terminal.quiet)
+}
+
+/// Saves a collected snapshot (CSV + manifest.json, one format for both engines); says
+/// what it holds and its notes (also in manifest.json) unless `quiet`.
 fn write_collected(
     snapshot: &crate::model::snapshot::Snapshot,
     out: &std::path::Path,
+    quiet: bool,
 ) -> Result<i32> {
     crate::snapshot::write(snapshot, out)?;
+    if quiet {
+        return Ok(0);
+    }
     eprintln!(
         "dbaudit: wrote {}: {} tables, {} indexes, {} statements, {} verifications, {} notes",
         out.display(),
@@ -744,23 +842,29 @@ fn write_collected(
     Ok(0)
 }
 
-fn run_analyze(args: AnalyzeArgs) -> Result<i32> {
+fn run_analyze(args: AnalyzeArgs, terminal: TerminalArgs) -> Result<i32> {
     let config = Config::discover(args.config.as_deref(), std::path::Path::new("."))?;
+    let progress = std::sync::Arc::new(terminal.progress());
     let snapshot = match &args.snapshot {
         Some(dir) => read_snapshot(dir, args.connect.engine)?,
         None if connection_engine(&args.connect, &env_var) == Engine::Mssql => {
-            mssql_snapshot(collect_mssql(&args.connect, &config)?)?
+            mssql_snapshot(collect_mssql(&args.connect, &config, terminal.quiet)?)?
         }
-        None => {
-            let target = resolve_target(&args.connect)?;
-            crate::collect::postgres::collect(&target, &collect_options(&args.connect, &config))?
-        }
+        None => collect_postgres(&args.connect, &config, &progress, terminal.quiet, true)?.0,
     };
+    progress.finish();
     let analysis = crate::analyze::analyze(&snapshot, &config);
     let report = crate::model::report::LiveReport::new(&snapshot, analysis);
     let color = use_color(args.color, args.output.is_none());
     let rendered = match args.format {
-        LiveFormat::Text => report::text::render_live(&report, color),
+        LiveFormat::Text => {
+            let width = args
+                .output
+                .is_none()
+                .then(report::width::terminal_width)
+                .flatten();
+            report::text::render_live(&report, color, width)
+        }
         LiveFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     emit(&rendered, args.output.as_deref())?;
@@ -858,8 +962,8 @@ fn demo_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn run_audit(args: AuditArgs) -> Result<i32> {
-    let progress = crate::report::progress::Progress::new(args.quiet);
+fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
+    let progress = std::sync::Arc::new(terminal.progress());
     let (snapshot_dir, sources, out, display_root) = if args.demo {
         let dir = demo_dir()?;
         let out = if args.out == std::path::Path::new("dbaudit-report") {
@@ -901,11 +1005,12 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
         && (args.connect.db.is_some()
             || std::env::var_os("DATABASE_URL").is_some()
             || std::env::var_os(crate::collect::mssql_connection::MSSQL_ENV).is_some()
-            || std::env::var_os("PGHOST").is_some()
-            || std::env::var_os("PGDATABASE").is_some());
+            || ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some()));
     if snapshot_dir.is_none() && !live && sources.is_empty() {
         anyhow::bail!(
-            "nothing to audit: give a database (--db URL or --snapshot DIR), a source tree (--source PATH), or both; try `dbaudit audit --demo`"
+            "nothing to audit: give a database (--db URL, DATABASE_URL, the PG* variables psql uses such as PGHOST or PGSERVICE, or --snapshot DIR), a source tree (--source PATH), or both; try `dbaudit audit --demo`"
         );
     }
     let (snapshot, data_source) = match &snapshot_dir {
@@ -921,18 +1026,15 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
         }
         None if live && connection_engine(&args.connect, &env_var) == Engine::Mssql => {
             progress.step("collecting from SQL Server (read-only)");
-            let snapshot = mssql_snapshot(collect_mssql(&args.connect, &config)?)?;
+            let raw = progress.suspend(|| collect_mssql(&args.connect, &config, true))?;
+            let snapshot = mssql_snapshot(raw)?;
             let source = snapshot.manifest.source.clone();
             (Some(snapshot), Some(source))
         }
         None if live => {
-            let target = resolve_target(&args.connect)?;
-            progress.step(&format!("collecting from {} (read-only)", target.display));
-            let snapshot = crate::collect::postgres::collect(
-                &target,
-                &collect_options(&args.connect, &config),
-            )?;
-            (Some(snapshot), Some(target.display.clone()))
+            let (snapshot, display) =
+                collect_postgres(&args.connect, &config, &progress, true, true)?;
+            (Some(snapshot), Some(display))
         }
         None => (None, None),
     };
@@ -948,7 +1050,7 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
             no_ignore: args.no_ignore,
             app: true,
         };
-        Some(scan::run(&options, &config)?)
+        Some(scan::run_with_progress(&options, &config, &*progress)?)
     };
     progress.step("analysing, advising, scoring");
     let source_paths = match &display_root {
@@ -977,11 +1079,16 @@ fn run_audit(args: AuditArgs) -> Result<i32> {
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     progress.finish();
-    if !args.quiet {
-        let mut text = report::audit::terminal_summary(&report);
-        text.push_str(&format!(
-            "Wrote {0}/report.md, {0}/report.json and {0}/indexes.sql\n",
-            out.display()
+    if !terminal.quiet {
+        let width = report::width::terminal_width();
+        let mut text = report::audit::terminal_summary(&report, width);
+        text.push_str(&report::width::wrap_lines(
+            &format!(
+                "Wrote {0}/report.md, {0}/report.json and {0}/indexes.sql\n",
+                out.display()
+            ),
+            width,
+            4,
         ));
         emit(&text, None)?;
     }

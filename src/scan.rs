@@ -160,6 +160,15 @@ impl Gathered {
 }
 
 pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
+    run_with_progress(options, config, &crate::model::progress::Silent)
+}
+
+/// [`run`], telling `progress` of each file scanned.
+pub fn run_with_progress(
+    options: &ScanOptions,
+    config: &Config,
+    progress: &dyn crate::model::progress::Progress,
+) -> Result<ScanReport> {
     crate::timing::begin();
     let mut include = config.scan.include.clone();
     include.extend(options.include.iter().cloned());
@@ -185,6 +194,7 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
         .start_handler(|_| crate::app::lang::common::declare_thread_stack(WORKER_STACK))
         .build()
         .context("could not start the worker threads")?;
+    progress.start("scanning files", Some(entries.len() as u64));
     let gathered = pool.install(|| {
         entries
             .par_iter()
@@ -215,7 +225,10 @@ pub fn run(options: &ScanOptions, config: &Config) -> Result<ScanReport> {
                     },
                 ),
             })
-            .map(|(name, outcome)| Gathered::of_file(name, outcome))
+            .map(|(name, outcome)| {
+                progress.advance("");
+                Gathered::of_file(name, outcome)
+            })
             // Merged in file order (rayon keeps the order of an indexed iterator's
             // reduction), so the report and the resolution do not depend on which worker
             // finished first.

@@ -38,15 +38,19 @@ pub async fn verify(
     snapshot: &Snapshot,
     t: &Thresholds,
     notes: &mut Vec<Note>,
+    progress: &dyn crate::model::progress::Progress,
 ) -> Vec<Verification> {
     let (candidates, _) = candidates(snapshot, t);
     let version = snapshot.manifest.server_version_num;
     let generic_plan = version >= 160_000;
+    let checked = candidates.len().min(MAX_CANDIDATES);
+    progress.start("verifying index candidates (HypoPG)", Some(checked as u64));
     let mut out = Vec::new();
     let mut failures = 0usize;
     let mut first_failure = None;
     let mut can_set_role: BTreeMap<String, Result<bool, String>> = BTreeMap::new();
     for candidate in candidates.iter().take(MAX_CANDIDATES) {
+        progress.advance(&format!("{}.{}", candidate.schema, candidate.table));
         let ddl = format!(
             "CREATE INDEX ON {}.{} ({})",
             crate::advise::ddl::pg_ident(&candidate.schema),

@@ -2,6 +2,7 @@
 //! `Snapshot`. Every query they run lives in `queries/<engine>/*.sql`.
 
 pub mod connection;
+pub mod libpq_files;
 pub mod mssql;
 pub mod mssql_connection;
 pub mod postgres;

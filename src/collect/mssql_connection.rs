@@ -393,13 +393,7 @@ fn from_pairs(pairs: Vec<(String, String)>) -> Result<MssqlTarget> {
                     );
                 }
             }
-            "authentication" => {
-                if !value.eq_ignore_ascii_case("sqlpassword") {
-                    bail!(
-                        "Authentication={value} is not supported: dbaudit connects with a SQL login (User Id=...;Password=...)"
-                    );
-                }
-            }
+            "authentication" => check_authentication(&value)?,
             k if IGNORED_KEYS.contains(&k) => {}
             other => bail!(
                 "unknown keyword `{other}` in the SQL Server connection string (known: Server, Database, User Id, Password, Encrypt, TrustServerCertificate, ApplicationIntent, Connect Timeout, Command Timeout)"
@@ -439,6 +433,38 @@ fn from_pairs(pairs: Vec<(String, String)>) -> Result<MssqlTarget> {
     })
 }
 
+/// `Authentication=`: only `SqlPassword` (a SQL login) is possible; the others (the
+/// Microsoft Entra ID / Active Directory methods of Microsoft.Data.SqlClient) need token
+/// flows or Kerberos that dbaudit's driver (tiberius) does not do: each gets an error
+/// that says so and what works instead.
+fn check_authentication(value: &str) -> Result<()> {
+    const SUPPORTED: &str = "dbaudit signs in with a SQL login only: Authentication=SqlPassword (or no Authentication=) with User Id=...;Password=...";
+    let normalised: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match normalised.as_str() {
+        "sqlpassword" => Ok(()),
+        "activedirectoryintegrated" | "activedirectorykerberos" => bail!(
+            "Authentication={value} (Windows / Kerberos sign-in) is not supported by dbaudit's SQL Server driver. {SUPPORTED}"
+        ),
+        "activedirectorypassword"
+        | "activedirectoryinteractive"
+        | "activedirectoryserviceprincipal"
+        | "activedirectorydevicecodeflow"
+        | "activedirectorymanagedidentity"
+        | "activedirectorymsi"
+        | "activedirectorydefault"
+        | "activedirectoryworkloadidentity" => bail!(
+            "Authentication={value} (Microsoft Entra ID, formerly Azure AD) is not supported by dbaudit's SQL Server driver, which cannot run Entra sign-in flows. {SUPPORTED}; on Azure SQL, create a contained database user with a password for the audit (CREATE USER auditor WITH PASSWORD = '...')"
+        ),
+        _ => bail!(
+            "Authentication=`{value}` is not a value dbaudit knows (SQL Server's are SqlPassword and the ActiveDirectory* methods). {SUPPORTED}"
+        ),
+    }
+}
+
 /// `tcp:host,port`, `host,port`, `host` (port 1433), `(local)`, `.`; a named instance
 /// needs its port (dbaudit does not ask the SQL Browser service for it).
 fn parse_server(server: &str) -> Result<(String, u16)> {
@@ -470,7 +496,7 @@ fn parse_server(server: &str) -> Result<(String, u16)> {
     };
     if let (Some(instance), None) = (instance, port) {
         bail!(
-            "Server={server}: the named instance `{instance}` needs its TCP port (Server=tcp:{host},PORT); dbaudit does not query the SQL Browser service. The port is in SQL Server Configuration Manager, or in the instance's error log (\"Server is listening on\")"
+            "Server={server}: the named instance `{instance}` needs its TCP port: give Server=tcp:{host},PORT (or sqlserver://{host}:PORT). dbaudit's driver does not ask the SQL Browser service for it. The port is in SQL Server Configuration Manager (TCP/IP properties, IPAll), in the instance's error log (\"Server is listening on\"), or from SELECT local_tcp_port FROM sys.dm_exec_connections WHERE session_id = @@SPID"
         );
     }
     let host = match host.to_ascii_lowercase().as_str() {
@@ -824,6 +850,22 @@ mod tests {
                 "Server=h;Integrated Security=SSPI",
                 "Windows integrated authentication",
             ),
+            (
+                "Server=h;User Id=u;Password=Topsecret1;Authentication=ActiveDirectoryInteractive",
+                "Microsoft Entra ID",
+            ),
+            (
+                "Server=h;User Id=u;Password=Topsecret1;Authentication=Active Directory Integrated",
+                "Windows / Kerberos",
+            ),
+            (
+                "Server=h;User Id=u;Password=Topsecret1;Authentication=Magic",
+                "Authentication=SqlPassword",
+            ),
+            (
+                "Server=h\\SQLEXPRESS;User Id=u;Password=Topsecret1",
+                "Server=tcp:h,PORT",
+            ),
             ("Server=h;User Id=u;Password=\"Topsecret1", "never closes"),
             (
                 "Server=h;User Id=u;Password=Topsecret1;Encrypt=maybe",
@@ -839,7 +881,11 @@ mod tests {
             assert!(error.contains(expected), "{raw}: {error}");
             assert!(!error.contains("secret1"), "{raw}: {error}");
         }
-        let t = resolve(Some("Server=h;User Id=u;Password=Topsecret1"), &no_env).unwrap();
+        let t = resolve(
+            Some("Server=h;User Id=u;Password=Topsecret1;Authentication=Sql Password"),
+            &no_env,
+        )
+        .unwrap();
         assert_eq!(
             t.scrub("Login failed: Topsecret1 Topsecret1"),
             "Login failed: ***** *****"

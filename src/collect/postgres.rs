@@ -17,6 +17,8 @@ pub struct CollectOptions {
     pub verify: bool,
     pub limits: SessionLimits,
     pub thresholds: crate::analyze::Thresholds,
+    /// Told of each check and each verified candidate.
+    pub progress: std::sync::Arc<dyn crate::model::progress::Progress>,
 }
 
 impl Default for CollectOptions {
@@ -26,6 +28,7 @@ impl Default for CollectOptions {
             verify: true,
             limits: SessionLimits::default(),
             thresholds: crate::analyze::Thresholds::default(),
+            progress: std::sync::Arc::new(crate::model::progress::Silent),
         }
     }
 }
@@ -41,6 +44,7 @@ pub fn collect(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> 
 
 async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> {
     let client = connect(target, &options.limits).await?;
+    options.progress.start("collecting", None);
     let mut notes: Vec<Note> = Vec::new();
     let server = client
         .query_one(&marked(postgres_query("server")), &[])
@@ -79,6 +83,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         }
     }
     for row in run(
+        &*options.progress,
         &client,
         "auditor",
         postgres_query("auditor"),
@@ -98,6 +103,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         }
     }
     let extensions = run(
+        &*options.progress,
         &client,
         "extensions",
         postgres_query("extensions"),
@@ -120,6 +126,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
     }
     let mut snapshot = Snapshot::default();
     for row in run(
+        &*options.progress,
         &client,
         "database",
         postgres_query("database"),
@@ -137,7 +144,16 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             frozen_xid_age: int(&row, "frozen_xid_age")?,
         });
     }
-    for row in run(&client, "tables", postgres_query("tables"), &[], &mut notes).await {
+    for row in run(
+        &*options.progress,
+        &client,
+        "tables",
+        postgres_query("tables"),
+        &[],
+        &mut notes,
+    )
+    .await
+    {
         snapshot.tables.push(TableStat {
             schema: text(&row, "schema")?,
             name: text(&row, "name")?,
@@ -167,6 +183,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "indexes",
         postgres_query("indexes"),
@@ -194,6 +211,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "index_columns",
         postgres_query("index_columns"),
@@ -216,6 +234,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "columns",
         postgres_query("columns"),
@@ -233,6 +252,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "column_stats",
         postgres_query("column_stats"),
@@ -258,6 +278,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "foreign_keys",
         postgres_query("foreign_keys"),
@@ -285,6 +306,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
     )
     .await?;
     for row in run(
+        &*options.progress,
         &client,
         "functions",
         postgres_query("functions"),
@@ -302,6 +324,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "sequences",
         postgres_query("sequences"),
@@ -320,6 +343,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
         });
     }
     for row in run(
+        &*options.progress,
         &client,
         "settings",
         postgres_query("settings"),
@@ -354,6 +378,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             &snapshot,
             &options.thresholds,
             &mut verify_notes,
+            &*options.progress,
         )
         .await;
         snapshot.manifest.notes.extend(verify_notes);
@@ -383,6 +408,7 @@ async fn collect_statements(
     };
     let view = format!("{}.pg_stat_statements", quote_ident(schema));
     let columns: Vec<String> = run(
+        &*options.progress,
         client,
         "statement_columns",
         postgres_query("statement_columns"),
@@ -404,7 +430,7 @@ async fn collect_statements(
         .replace("{mean_time}", mean)
         .replace("{schema}", &quote_ident(schema))
         .replace("{limit}", &options.statement_limit.max(1).to_string());
-    let rows = run(client, "statements", &sql, &[], notes).await;
+    let rows = run(&*options.progress, client, "statements", &sql, &[], notes).await;
     let mut hidden = 0usize;
     for row in rows {
         let mut query = opt_text(&row, "query")?.unwrap_or_default();
@@ -449,12 +475,14 @@ pub fn marked(sql: &str) -> String {
 
 /// Runs one check; a failure becomes a note and an empty result.
 async fn run(
+    progress: &dyn crate::model::progress::Progress,
     client: &Client,
     check: &str,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     notes: &mut Vec<Note>,
 ) -> Vec<Row> {
+    progress.advance(check);
     match client.query(&marked(sql), params).await {
         Ok(rows) => rows,
         Err(error) => {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod finding;
 pub mod object;
+pub mod progress;
 pub mod recommendation;
 pub mod report;
 pub mod secrets;

@@ -265,7 +265,9 @@ struct RecommendationRow {
 }
 
 /// The short summary printed after an audit.
-pub fn terminal_summary(report: &AuditReport) -> String {
+/// The summary printed after an audit, fitted to `width` columns when given.
+pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
+    use super::width::{fit_table, wrap_lines};
     let mut out = String::new();
     match (&report.score.grade, report.score.overall) {
         (Some(grade), Some(overall)) => {
@@ -290,7 +292,10 @@ pub fn terminal_summary(report: &AuditReport) -> String {
             findings: c.findings,
         })
         .collect();
-    out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+    let mut table = Table::new(rows);
+    table.with(Style::rounded());
+    fit_table(&mut table, width);
+    out.push_str(&table.to_string());
     out.push('\n');
     if !report.score.costliest.is_empty() {
         out.push_str("\nTop findings (points of the overall score they cost):\n");
@@ -306,7 +311,10 @@ pub fn terminal_summary(report: &AuditReport) -> String {
                 finding: crate::model::finding::one_line(&c.message, 90),
             })
             .collect();
-        out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+        let mut table = Table::new(rows);
+        table.with(Style::rounded());
+        fit_table(&mut table, width);
+        out.push_str(&table.to_string());
         out.push('\n');
     }
     if !report.recommendations.is_empty() {
@@ -326,7 +334,10 @@ pub fn terminal_summary(report: &AuditReport) -> String {
                 net: format!("{} {}", num(r.net_benefit), r.benefit_unit),
             })
             .collect();
-        out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+        let mut table = Table::new(rows);
+        table.with(Style::rounded());
+        fit_table(&mut table, width);
+        out.push_str(&table.to_string());
         out.push('\n');
     }
     out.push_str(&format!(
@@ -337,7 +348,8 @@ pub fn terminal_summary(report: &AuditReport) -> String {
         report.recommendations.len(),
         report.not_checked.len()
     ));
-    out
+    // The tables already fit: this wraps the other lines.
+    wrap_lines(&out, width, 4)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod progress;
 pub mod sarif;
 pub mod text;
+pub mod width;
 
 /// Makes a value safe inside a Markdown table cell.
 pub fn markdown_cell(value: &str) -> String {

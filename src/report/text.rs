@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use tabled::{settings::Style, Table, Tabled};
 
+use super::width::{fit_table, wrap_lines};
 use crate::model::{DiagnosticKind, ScanReport, Severity};
 
 struct Paint {
@@ -41,6 +42,11 @@ struct SummaryRow {
 }
 
 pub fn render(report: &ScanReport, color: bool) -> String {
+    render_fitted(report, color, None)
+}
+
+/// [`render`] fitted to `width` columns (`report::width`), when given.
+pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> String {
     let paint = Paint { on: color };
     let mut out = String::new();
     let mut current_file: Option<&str> = None;
@@ -64,15 +70,15 @@ pub fn render(report: &ScanReport, color: bool) -> String {
             .as_deref()
             .map(|o| format!(" [{o}]"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:>9}  {} {}  {}{}",
+        let line = format!(
+            "  {:>9}  {} {}  {}{}\n",
             position,
             paint.severity(finding.severity),
             paint.wrap("1", &finding.rule),
             finding.message,
             paint.wrap("2", &object)
         );
+        out.push_str(&wrap_lines(&line, width, FINDING_INDENT));
     }
     if !report.findings.is_empty() {
         out.push('\n');
@@ -167,11 +173,18 @@ pub fn render(report: &ScanReport, color: bool) -> String {
             s.not_understood_share * 100.0
         ),
     ));
+    let mut out = wrap_lines(&out, width, NOTE_INDENT);
     let mut table = Table::new(rows);
     table.with(Style::rounded());
+    fit_table(&mut table, width);
     let _ = writeln!(out, "{table}");
     out
 }
+
+/// Where a wrapped finding line continues: under its severity.
+const FINDING_INDENT: usize = 13;
+/// Where other wrapped lines continue.
+const NOTE_INDENT: usize = 4;
 
 /// Writes the first `max` items, indented, and a line counting the rest.
 fn write_capped<T>(out: &mut String, items: &[T], max: usize, line: impl Fn(&T) -> String) {
@@ -193,7 +206,7 @@ struct RuleRow {
     finds: &'static str,
 }
 
-pub fn rules_table() -> String {
+pub fn rules_table(width: Option<usize>) -> String {
     let rows: Vec<RuleRow> = crate::rules::all()
         .into_iter()
         .map(|r| RuleRow {
@@ -206,6 +219,7 @@ pub fn rules_table() -> String {
         .collect();
     let mut table = Table::new(rows);
     table.with(Style::rounded());
+    fit_table(&mut table, width);
     format!("{table}\n\nRun `dbaudit rules NAME` for a rule's documentation.\n")
 }
 
@@ -221,7 +235,11 @@ struct CandidateRow {
 }
 
 /// The terminal view of a live analysis.
-pub fn render_live(report: &crate::model::report::LiveReport, color: bool) -> String {
+pub fn render_live(
+    report: &crate::model::report::LiveReport,
+    color: bool,
+    width: Option<usize>,
+) -> String {
     use crate::analyze::workload::Verdict;
     let paint = Paint { on: color };
     let mut out = String::new();
@@ -245,13 +263,13 @@ pub fn render_live(report: &crate::model::report::LiveReport, color: bool) -> St
     }
     out.push('\n');
     for finding in &report.findings {
-        let _ = writeln!(
-            out,
-            "  {} {}  {}",
+        let line = format!(
+            "  {} {}  {}\n",
             paint.severity(finding.severity),
             paint.wrap("1", &finding.rule),
             finding.message
         );
+        out.push_str(&wrap_lines(&line, width, LIVE_FINDING_INDENT));
     }
     if report.findings.is_empty() {
         let _ = writeln!(out, "  no findings");
@@ -276,6 +294,7 @@ pub fn render_live(report: &crate::model::report::LiveReport, color: bool) -> St
             .collect();
         let mut table = Table::new(rows);
         table.with(Style::rounded());
+        fit_table(&mut table, width);
         let _ = writeln!(out, "\n{}\n{table}", paint.wrap("1", "Index candidates"));
     }
     if !report.notes.is_empty() {
@@ -300,5 +319,9 @@ pub fn render_live(report: &crate::model::report::LiveReport, color: bool) -> St
         sum.by_severity.get("high").copied().unwrap_or(0),
         sum.index_candidates
     );
-    out
+    // Tables already fit: this wraps the other lines (header, notes, summary).
+    wrap_lines(&out, width, NOTE_INDENT)
 }
+
+/// Where a wrapped finding line of a live analysis continues: under its rule.
+const LIVE_FINDING_INDENT: usize = 11;

@@ -22,6 +22,7 @@
 //! PostgreSQL refuses to run as root: when the tests run as root, the directory is handed
 //! to the `postgres` OS user and `initdb`/`pg_ctl` run as that user (`runuser`, else `su`).
 //! Dropping the cluster stops the server (`-m immediate`) and removes the directory.
+//! `require_password` makes one role log in with a password (scram-sha-256 or md5).
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
@@ -174,6 +175,68 @@ impl PgCluster {
             "postgres",
             &format!("CREATE DATABASE {}", quote_ident(name)),
         );
+    }
+
+    /// Makes `role` (created when missing, with LOGIN) log in with `password` over TCP,
+    /// checked with `method` (`scram-sha-256` or `md5`): its password is set (stored in
+    /// that method's form), a `pg_hba.conf` line for it goes before the harness's trust
+    /// lines, and the server reloads. Every other role stays trusted.
+    pub fn require_password(&self, role: &str, password: &str, method: &str) {
+        assert!(
+            matches!(method, "scram-sha-256" | "md5"),
+            "require_password: method `{method}` is neither scram-sha-256 nor md5"
+        );
+        let exists = self.psql(
+            "postgres",
+            &format!(
+                "SELECT count(*) FROM pg_roles WHERE rolname = {}",
+                quote_literal(role)
+            ),
+        );
+        if exists.trim() == "0" {
+            self.psql(
+                "postgres",
+                &format!("CREATE ROLE {} LOGIN", quote_ident(role)),
+            );
+        }
+        self.psql(
+            "postgres",
+            &format!(
+                "SET password_encryption = {}; ALTER ROLE {} LOGIN PASSWORD {}",
+                quote_literal(method),
+                quote_ident(role),
+                quote_literal(password)
+            ),
+        );
+        let hba = self.data_dir.join("pg_hba.conf");
+        let original =
+            std::fs::read_to_string(&hba).unwrap_or_else(|e| panic!("read {}: {e}", hba.display()));
+        // Role names in pg_hba.conf are quoted like identifiers.
+        let line = format!(
+            "host all \"{}\" 127.0.0.1/32 {method}\n",
+            role.replace('"', "\"\"")
+        );
+        std::fs::write(&hba, format!("{line}{original}"))
+            .unwrap_or_else(|e| panic!("write {}: {e}", hba.display()));
+        self.psql("postgres", "SELECT pg_reload_conf()");
+        // The postmaster rereads pg_hba.conf on SIGHUP, asynchronously: wait until a new
+        // connection of `role` without its password is refused.
+        for _ in 0..50 {
+            let mut cmd = Command::new(self.client_binary("psql"));
+            cmd.args(["-X", "-q", "-w", "-c", "SELECT 1"])
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+                .args(["-U", role, "-d", "postgres"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            clean_libpq_env(&mut cmd);
+            cmd.env("PGPASSFILE", "/nonexistent");
+            if cmd.status().map(|s| !s.success()).unwrap_or(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the server still lets `{role}` in without a password after reloading pg_hba.conf");
     }
 
     /// The server log so far (`log_statement = 'all'`, so every statement is in it).
