@@ -803,3 +803,50 @@ fn tls_by_default_with_the_certificate_checked_as_the_connection_says() {
         "no login without a trusted certificate"
     );
 }
+
+/// Issue #14, SQL Server side: no statement text taken from the plan cache is ever sent
+/// back to the server. `query_stats` and `missing_index_queries` answer with hostile
+/// statement texts; everything the collector sent afterwards is read from the double's
+/// log: the probe text is in no batch (the collector runs only its own constant queries).
+#[test]
+fn no_statement_text_from_the_plan_cache_is_ever_executed() {
+    const PROBE: &str = "EXEC xp_cmdshell 'whoami' -- dbaudit-plan-cache-probe";
+    let double = TdsDouble::start(
+        server()
+            .answer(
+                "sys.dm_exec_query_stats",
+                Response::rows(
+                    &[("query_hash", T::NVarChar), ("statement_text", T::NVarChar)],
+                    vec![
+                        vec![V::Text("0x01".into()), V::Text(PROBE.into())],
+                        vec![
+                            V::Text("0x02".into()),
+                            V::Text(format!("SELECT 1; {PROBE}")),
+                        ],
+                    ],
+                ),
+            )
+            .answer(
+                "dm_db_missing_index_group_stats_query",
+                Response::rows(
+                    &[("query_text", T::NVarChar)],
+                    vec![vec![V::Text(PROBE.into())]],
+                ),
+            ),
+    );
+    let raw = run(&double, dbaudit::collect::MSSQL_QUERIES, &options()).unwrap();
+    let collected = raw.tables.get("query_stats").map(|t| t.rows.len());
+    assert_eq!(collected, Some(2), "the hostile texts were read as data");
+    let log = double.log();
+    assert!(
+        log.batches.len() >= dbaudit::collect::MSSQL_QUERIES.len(),
+        "every query was sent: {:?}",
+        log.batches
+    );
+    for batch in &log.batches {
+        assert!(
+            !batch.contains("dbaudit-plan-cache-probe"),
+            "a statement text from the plan cache was sent back: {batch}"
+        );
+    }
+}
