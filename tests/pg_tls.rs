@@ -412,7 +412,7 @@ impl Checks {
     }
 }
 
-/// Words that an OpenSSL certificate-verification error carries.
+/// Words of a certificate-verification error: OpenSSL's, or dbaudit's explanation of rustls' verdict.
 const CERT_VERIFY: &str = "certificate verify failed|certificate verification";
 
 #[test]
