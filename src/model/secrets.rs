@@ -507,13 +507,15 @@ fn scrub_at(text: &str, depth: usize) -> Cow<'_, str> {
                 _ => None,
             }
         };
-        match replacement {
-            Some(r) => {
-                changed |= r != raw;
-                out.push_str(&r);
-            }
-            None => out.push_str(raw),
+        let piece = replacement.as_deref().unwrap_or(raw);
+        // Two literals side by side would read as one with a doubled quote.
+        if out.ends_with('\'') && piece.starts_with('\'') {
+            out.push(' ');
         }
+        if let Some(r) = &replacement {
+            changed |= r != raw;
+        }
+        out.push_str(piece);
     }
     if changed {
         Cow::Owned(out)

@@ -217,9 +217,21 @@ fn read_text(path: &Path) -> Result<String> {
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let decoded = crate::source::decode(&bytes)
-        .map_err(|why| anyhow::anyhow!("cannot read `{}`: {why}", path.display()))?;
+    let decoded = crate::source::decode(&bytes).map_err(|why| undecodable(path, &bytes, why))?;
     Ok(decoded.text)
+}
+
+/// The error for a file that does not decode as text, with the line of its first NUL
+/// byte (the usual cause) so that the bad row can be found.
+pub(crate) fn undecodable(path: &Path, bytes: &[u8], why: impl std::fmt::Display) -> anyhow::Error {
+    let place = bytes
+        .iter()
+        .position(|&b| b == 0)
+        .map_or(String::new(), |at| {
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            format!(" (the first NUL byte is on line {line})")
+        });
+    anyhow::anyhow!("cannot read `{}`: {why}{place}", path.display())
 }
 
 /// Marks an entry of `missing` as a file that exists but is empty.
@@ -252,14 +264,20 @@ fn read_csv<T: DeserializeOwned + Serialize>(
         .with_context(|| format!("{}: cannot read the header line", path.display()))?
         .clone();
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(&text);
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(&path, &headers, &e))?;
+        let record = record.map_err(|e| csv_error(&path, &text, &headers, &e))?;
         // SSMS writes NULL as the text NULL: read it as empty (absent).
         let cleaned: csv::StringRecord = record
             .iter()
             .map(|field| if field == "NULL" { "" } else { field })
             .collect();
-        let line = record.position().map_or(0, |p| p.line());
+        // Lines counted from the record's byte offset: the csv crate's own line count is
+        // off after CRLF line ends (SSMS and Windows exports).
+        let line = match record.position() {
+            Some(p) => lines.line_at(p.byte() as usize),
+            None => 0,
+        };
         let row: T = cleaned.deserialize(Some(&headers)).map_err(|e| {
             let column = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => err
@@ -279,6 +297,42 @@ fn read_csv<T: DeserializeOwned + Serialize>(
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// 1-based line numbers of increasing byte offsets, counted incrementally.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record at `offset`. After a CRLF the csv crate places the next
+    /// record at the `\n`: line ends at the offset belong before the record.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let mut offset = offset.min(self.text.len());
+        while offset < self.text.len() && matches!(self.text[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// What a numeric column of a snapshot may hold.
@@ -383,8 +437,15 @@ fn deserialize_message(error: &csv::Error) -> String {
     }
 }
 
-fn csv_error(path: &Path, headers: &csv::StringRecord, error: &csv::Error) -> anyhow::Error {
-    let line = error.position().map_or(0, |p| p.line());
+fn csv_error(
+    path: &Path,
+    text: &str,
+    headers: &csv::StringRecord,
+    error: &csv::Error,
+) -> anyhow::Error {
+    let line = error
+        .position()
+        .map_or(0, |p| LineCounter::new(text).line_at(p.byte() as usize));
     match error.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -572,6 +633,14 @@ mod tests {
             );
             write(&snapshot, dir.path()).unwrap();
         }
+        // CRLF line ends (SSMS, Windows) count lines alike.
+        std::fs::write(
+            dir.path().join("tables.csv"),
+            tables.replacen(",200000,", ",-5,", 1).replace('\n', "\r\n"),
+        )
+        .unwrap();
+        let error = read(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("line 2, column `live_rows`"), "{error}");
     }
 
     #[test]

@@ -388,7 +388,7 @@ pub fn read_export_dir(dir: &Path) -> Result<Snapshot> {
 fn read_export_csv(path: &Path) -> Result<Option<RawTable>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let text = crate::source::decode(&bytes)
-        .map_err(|why| anyhow!("cannot read `{}`: {why}", path.display()))?
+        .map_err(|why| super::undecodable(path, &bytes, why))?
         .text;
     if text.trim().is_empty() {
         return Ok(None);
