@@ -255,7 +255,7 @@ def cmd_sample(manifest, env, per, seed, repo_filter):
         for f in sorted(chosen, key=lambda f: (f["file"], f["line"])):
             if (f["repo"], f["file"], f["line"], f["rule"]) in labels:
                 continue
-            print(f'{f["repo"]}\t{f["file"]}\t{f["line"]}\t{f["rule"]}\t{f["message"][:200]}')
+            print(f'{f["repo"]}\t{f["file"]}\t{f["line"]}\t{f["rule"]}\t{" ".join(f["message"].split())[:200]}')
     return 0
 
 
