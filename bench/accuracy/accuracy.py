@@ -231,6 +231,15 @@ def cmd_report(manifest, env):
     for key in sorted(recall):
         found, total = recall[key]
         print(f"| {key[0]} | {key[1]} | {key[2]} | {total} | {found} | {pct(found, total)} |")
+    print()
+    print("True labels still reported (a rule change must keep these; issue #16 asks >= 90% on dev):")
+    print()
+    print("| half | true labels | still reported |")
+    print("|---|---|---|")
+    for half in ("dev", "check"):
+        trues = [k for k, v in labels.items() if v == "true" and halves.get(k[0]) == half]
+        kept = [k for k in trues if k in known]
+        print(f"| {half} | {len(trues)} | {len(kept)} ({pct(len(kept), len(trues))}) |")
     if stale:
         print()
         print(f"{len(stale)} label(s) match no finding of this scan (rule fixed, line moved, or typo):")
