@@ -164,6 +164,8 @@ def read_csv(name):
 def load_labels():
     labels = {}
     for n, row in enumerate(read_csv("labels.csv"), start=2):
+        if None in row or None in row.values():
+            raise SystemExit(f"labels.csv line {n}: expected 6 fields (quote a `why` that holds a comma)")
         if row["verdict"] not in VERDICTS:
             raise SystemExit(f"labels.csv line {n}: verdict must be one of {VERDICTS}, got {row['verdict']!r}")
         labels[(row["repo"], row["file"], int(row["line"]), row["rule"])] = row["verdict"]
