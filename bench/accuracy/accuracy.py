@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""SQL accuracy benchmark for dbaudit (issue #16 item 4).
+
+Scans the public repositories of manifest.toml at their fixed commits, joins the findings with
+the hand-written verdicts of labels.csv, and prints precision per rule, dialect and half, plus
+recall on the real problems of misses.csv that dbaudit did not report when they were written.
+
+Usage (from the repository root; python3 >= 3.11, standard library only):
+    python3 bench/accuracy/accuracy.py split            # check the dev/check split
+    python3 bench/accuracy/accuracy.py run              # scan every repo, print the tables
+    python3 bench/accuracy/accuracy.py report           # print the tables from the last scan
+    python3 bench/accuracy/accuracy.py sample --per 8   # unlabelled findings to read next
+
+Environment:
+    MIRRORS  directory holding the mirrors, one per repo as <owner>+<name>/repo (a bare git
+             directory, or a checkout with .git inside)   [default /work/.mirror]
+    DBAUDIT  the dbaudit binary to measure                 [default target/release/dbaudit]
+    OUT      where scan results are cached                 [default /tmp/dbaudit-accuracy]
+
+Nothing fetched is written inside this repository: each repo is `git archive`d into a
+temporary directory that is removed after its scan.
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import tempfile
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VERDICTS = ("true", "false", "debatable")
+NEAR_LINES = 2  # a labelled miss counts as found when a finding of its rule is this close
+
+
+def load_manifest():
+    with open(HERE / "manifest.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def expected_split(manifest):
+    """The split rule written in manifest.toml: per dialect, order by sha256(seed:repo), alternate."""
+    seed = manifest["split_seed"]
+    halves = {}
+    for dialect in sorted({r["dialect"] for r in manifest["repo"]}):
+        repos = [r["name"] for r in manifest["repo"] if r["dialect"] == dialect]
+        repos.sort(key=lambda n: hashlib.sha256(f"{seed}:{n}".encode()).hexdigest())
+        for i, name in enumerate(repos):
+            halves[name] = "dev" if i % 2 == 0 else "check"
+    return halves
+
+
+def cmd_split(manifest):
+    want = expected_split(manifest)
+    bad = [r["name"] for r in manifest["repo"] if want[r["name"]] != r["half"]]
+    for r in manifest["repo"]:
+        print(f'{r["half"]:6} {r["dialect"]:9} {r["name"]}')
+    if bad:
+        print("manifest half disagrees with the split rule for: " + ", ".join(bad), file=sys.stderr)
+        return 2
+    return 0
+
+
+def git_dir(mirrors, name):
+    base = Path(mirrors) / name.replace("/", "+") / "repo"
+    return base / ".git" if (base / ".git").is_dir() else base
+
+
+def scan_repo(repo, mirrors, dbaudit, out):
+    gdir = git_dir(mirrors, repo["name"])
+    if not gdir.is_dir():
+        raise SystemExit(
+            f'mirror of {repo["name"]} not found at {gdir}: fetch it (github:{repo["name"]}) '
+            "or set MIRRORS"
+        )
+    with tempfile.TemporaryDirectory(prefix="dbaudit-acc-") as tmp:
+        archive = subprocess.run(
+            ["git", f"--git-dir={gdir}", "archive", "--format=tar", repo["commit"], "--", *repo["paths"]],
+            capture_output=True,
+            check=False,
+        )
+        if archive.returncode != 0:
+            raise SystemExit(f'git archive failed for {repo["name"]}: {archive.stderr.decode(errors="replace")}')
+        tar_path = Path(tmp) / "src.tar"
+        tar_path.write_bytes(archive.stdout)
+        src = Path(tmp) / "src"
+        src.mkdir()
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(src, filter="data")
+        scan = subprocess.run(
+            [dbaudit, "scan", "--sql-only", "--format", "json", "--fail-on", "none", "."],
+            cwd=src,
+            capture_output=True,
+            check=False,
+        )
+    result = {"repo": repo["name"], "exit_code": scan.returncode, "stderr": scan.stderr.decode(errors="replace")}
+    try:
+        result["report"] = json.loads(scan.stdout)
+    except json.JSONDecodeError:
+        result["report"] = None
+    (out / (repo["name"].replace("/", "+") + ".json")).write_text(json.dumps(result))
+    return result
+
+
+def cmd_scan(manifest, env):
+    out = Path(env["OUT"])
+    out.mkdir(parents=True, exist_ok=True)
+    version = subprocess.run([env["DBAUDIT"], "--version"], capture_output=True, text=True, check=False)
+    (out / "dbaudit-version.txt").write_text(version.stdout)
+    for repo in manifest["repo"]:
+        res = scan_repo(repo, env["MIRRORS"], env["DBAUDIT"], out)
+        rep = res["report"]
+        if rep is None:
+            print(f'{repo["name"]}: dbaudit exit {res["exit_code"]}, no JSON: {res["stderr"][:300]}', file=sys.stderr)
+            continue
+        s = rep["summary"]
+        print(
+            f'{repo["name"]:40} exit={res["exit_code"]} files={s["files_scanned"]} '
+            f'objects={s["objects"]} findings={s["findings"]} '
+            f'not_understood_regions={s["regions_not_understood"]}',
+            file=sys.stderr,
+        )
+
+
+def load_findings(manifest, out):
+    findings = []
+    for repo in manifest["repo"]:
+        path = Path(out) / (repo["name"].replace("/", "+") + ".json")
+        if not path.exists():
+            raise SystemExit(f"no scan result {path}: run `accuracy.py run` (or `scan`) first")
+        rep = json.loads(path.read_text())["report"] or {"findings": []}
+        for f in rep["findings"]:
+            loc = f["location"]
+            findings.append(
+                {
+                    "repo": repo["name"],
+                    "dialect": repo["dialect"],
+                    "half": repo["half"],
+                    "file": loc["file"],
+                    "line": int(loc["line"]),
+                    "rule": f["rule"],
+                    "severity": f["severity"],
+                    "message": f["message"],
+                }
+            )
+    return findings
+
+
+def read_csv(name):
+    path = HERE / name
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        return [row for row in csv.DictReader(fh)]
+
+
+def load_labels():
+    labels = {}
+    for n, row in enumerate(read_csv("labels.csv"), start=2):
+        if None in row or None in row.values():
+            raise SystemExit(f"labels.csv line {n}: expected 6 fields (quote a `why` that holds a comma)")
+        if row["verdict"] not in VERDICTS:
+            raise SystemExit(f"labels.csv line {n}: verdict must be one of {VERDICTS}, got {row['verdict']!r}")
+        labels[(row["repo"], row["file"], int(row["line"]), row["rule"])] = row["verdict"]
+    return labels
+
+
+def pct(num, den):
+    return f"{100.0 * num / den:.0f}%" if den else "-"
+
+
+def cmd_report(manifest, env):
+    findings = load_findings(manifest, env["OUT"])
+    labels = load_labels()
+    known = {(f["repo"], f["file"], f["line"], f["rule"]) for f in findings}
+    stale = [k for k in labels if k not in known]
+    groups = defaultdict(lambda: defaultdict(int))
+    for f in findings:
+        key = (f["rule"], f["dialect"], f["half"])
+        g = groups[key]
+        g["findings"] += 1
+        verdict = labels.get((f["repo"], f["file"], f["line"], f["rule"]))
+        if verdict:
+            g["labelled"] += 1
+            g[verdict] += 1
+        else:
+            g["unlabelled"] += 1
+    version = (Path(env["OUT"]) / "dbaudit-version.txt")
+    print(f"dbaudit: {version.read_text().strip() if version.exists() else '?'}")
+    print()
+    print("| rule | dialect | half | findings | labelled | true | false | debatable | precision | unlabelled |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    totals = defaultdict(lambda: defaultdict(int))
+    for key in sorted(groups):
+        g = groups[key]
+        for k, v in g.items():
+            totals[key[2]][k] += v
+        print(
+            f"| {key[0]} | {key[1]} | {key[2]} | {g['findings']} | {g['labelled']} | {g['true']} | "
+            f"{g['false']} | {g['debatable']} | {pct(g['true'], g['true'] + g['false'])} | {g['unlabelled']} |"
+        )
+    for half in ("dev", "check"):
+        g = totals[half]
+        print(
+            f"| **all** | all | {half} | {g['findings']} | {g['labelled']} | {g['true']} | {g['false']} | "
+            f"{g['debatable']} | {pct(g['true'], g['true'] + g['false'])} | {g['unlabelled']} |"
+        )
+    print()
+    halves = {r["name"]: r["half"] for r in manifest["repo"]}
+    dialects = {r["name"]: r["dialect"] for r in manifest["repo"]}
+    misses = read_csv("misses.csv")
+    recall = defaultdict(lambda: [0, 0])
+    for m in misses:
+        line = int(m["line"])
+        hit = any(
+            f["repo"] == m["repo"] and f["file"] == m["file"] and f["rule"] == m["rule"] and abs(f["line"] - line) <= NEAR_LINES
+            for f in findings
+        )
+        key = (m["rule"], dialects.get(m["repo"], "?"), halves.get(m["repo"], "?"))
+        recall[key][0] += hit
+        recall[key][1] += 1
+    print(f"Recall on labelled misses (found = a finding of that rule in that file within ±{NEAR_LINES} lines):")
+    print()
+    print("| rule | dialect | half | misses | found | recall |")
+    print("|---|---|---|---|---|---|")
+    for key in sorted(recall):
+        found, total = recall[key]
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {total} | {found} | {pct(found, total)} |")
+    print()
+    print("True labels still reported (a rule change must keep these; issue #16 asks >= 90% on dev):")
+    print()
+    print("| half | true labels | still reported |")
+    print("|---|---|---|")
+    for half in ("dev", "check"):
+        trues = [k for k, v in labels.items() if v == "true" and halves.get(k[0]) == half]
+        kept = [k for k in trues if k in known]
+        print(f"| {half} | {len(trues)} | {len(kept)} ({pct(len(kept), len(trues))}) |")
+    if stale:
+        print()
+        print(f"{len(stale)} label(s) match no finding of this scan (rule fixed, line moved, or typo):")
+        for k in sorted(stale):
+            print("  " + ",".join(str(x) for x in k))
+    return 0
+
+
+def cmd_sample(manifest, env, per, seed, repo_filter):
+    """Unlabelled findings to read next: up to `per` per (repo, rule), chosen with a fixed seed."""
+    findings = load_findings(manifest, env["OUT"])
+    labels = load_labels()
+    by_group = defaultdict(list)
+    for f in findings:
+        if repo_filter and f["repo"] != repo_filter:
+            continue
+        by_group[(f["repo"], f["rule"])].append(f)
+    for key in sorted(by_group):
+        group = sorted(by_group[key], key=lambda f: (f["file"], f["line"]))
+        rng = random.Random(f"{seed}:{key[0]}:{key[1]}")
+        chosen = rng.sample(group, min(per, len(group)))
+        for f in sorted(chosen, key=lambda f: (f["file"], f["line"])):
+            if (f["repo"], f["file"], f["line"], f["rule"]) in labels:
+                continue
+            print(f'{f["repo"]}\t{f["file"]}\t{f["line"]}\t{f["rule"]}\t{" ".join(f["message"].split())[:200]}')
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["split", "scan", "report", "run", "sample"])
+    parser.add_argument("--per", type=int, default=8, help="sample: findings per repo and rule")
+    parser.add_argument("--seed", default="labels-2026-12-07", help="sample: random seed")
+    parser.add_argument("--repo", default=None, help="sample: only this repo")
+    args = parser.parse_args()
+    env = {
+        "MIRRORS": os.environ.get("MIRRORS", "/work/.mirror"),
+        "DBAUDIT": os.environ.get("DBAUDIT", "target/release/dbaudit"),
+        "OUT": os.environ.get("OUT", "/tmp/dbaudit-accuracy"),
+    }
+    manifest = load_manifest()
+    if args.command == "split":
+        return cmd_split(manifest)
+    if cmd_split_quiet(manifest):
+        return 2
+    if args.command in ("scan", "run"):
+        cmd_scan(manifest, env)
+    if args.command in ("report", "run"):
+        return cmd_report(manifest, env)
+    if args.command == "sample":
+        return cmd_sample(manifest, env, args.per, args.seed, args.repo)
+    return 0
+
+
+def cmd_split_quiet(manifest):
+    want = expected_split(manifest)
+    bad = [r["name"] for r in manifest["repo"] if want[r["name"]] != r["half"]]
+    if bad:
+        print("manifest half disagrees with the split rule for: " + ", ".join(bad), file=sys.stderr)
+    return bool(bad)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
