@@ -12,7 +12,7 @@ use crate::model::audit::{
 use crate::model::report::ToolInfo;
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, ScanReport};
-use crate::score::{self, Assessed};
+use crate::score::{self, Assessed, Gaps};
 
 /// What one audit reads.
 pub struct AuditInput<'a> {
@@ -161,8 +161,27 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
     for rec in &mut recommendations {
         rec.resolves = resolved_findings(&findings, &rec.schema, &rec.table, &rec.key_columns);
     }
+    point_fixes_at_recommendations(&mut findings, &recommendations);
     sort_findings(&mut findings);
     let assessed = assessed(input.snapshot, input.scan);
+    let mut gaps = gaps(input.snapshot, input.scan, &assessed);
+    if let Some(snapshot) = input.snapshot {
+        let unused = &crate::analyze::rules::unused_index::UNUSED_INDEX;
+        if let Some(reason) =
+            crate::analyze::rules::unused_index::window_too_short(snapshot, &config.thresholds)
+                .filter(|_| config.is_enabled(unused.name))
+        {
+            not_checked.push(NotChecked {
+                area: unused.name.to_string(),
+                reason: format!("not run: {reason}"),
+            });
+            if matches!(assessed.get(&unused.category), Some(Ok(_))) {
+                gaps.entry(unused.category)
+                    .or_default()
+                    .push(format!("{}: not run, {reason}", unused.name));
+            }
+        }
+    }
     for category in Category::ALL {
         if let Some(Err(reason)) = assessed.get(category) {
             not_checked.push(NotChecked {
@@ -171,7 +190,7 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
             });
         }
     }
-    let score = score::score(&findings, &assessed, &config.score);
+    let score = score::score(&findings, &assessed, &gaps, &config.score);
     let summary = summary(
         &findings,
         &recommendations,
@@ -249,6 +268,30 @@ fn warn_before_dropping(
     }
 }
 
+/// An unindexed foreign key that a recommended index covers gets that recommendation as
+/// its fix, instead of its own CREATE INDEX: two copies of one index would be proposed
+/// otherwise.
+fn point_fixes_at_recommendations(
+    findings: &mut [Finding],
+    recommendations: &[crate::model::recommendation::IndexRecommendation],
+) {
+    for rec in recommendations {
+        for finding in findings
+            .iter_mut()
+            .filter(|f| f.rule == "unindexed-foreign-key" && rec.resolves.contains(&f.fingerprint))
+        {
+            finding.recommendation = format!(
+                "Covered by index recommendation #{} ({} on {}.{} ({})), whose key leads with these columns: create that one (indexes.sql), not a second index for this key",
+                rec.rank,
+                rec.name,
+                rec.schema,
+                rec.table,
+                rec.key_columns.join(", ")
+            );
+        }
+    }
+}
+
 /// Most severe first; then category, rule, place.
 pub fn sort_findings(findings: &mut [Finding]) {
     let category_order = |c: Category| {
@@ -322,6 +365,61 @@ fn assessed(snapshot: Option<&Snapshot>, scan: Option<&ScanReport>) -> Assessed 
     };
     out.insert(Category::ConnectionManagement, app.clone());
     out.insert(Category::Security, app);
+    out
+}
+
+/// The category a collector check (a query, or a snapshot file of the same name) feeds,
+/// when its failure means findings of that category may be missing. Notes of the other
+/// checks (server age, settings, column statistics for ordering, verification) change
+/// the advice, not which findings can be seen.
+fn category_fed_by(check: &str) -> Option<Category> {
+    match check {
+        // PostgreSQL and SQL Server catalog checks (and the tables left out under a lock).
+        "tables" | "indexes" | "index_columns" | "foreign_keys" | "index_operational"
+        | "missing_indexes" => Some(Category::Indexing),
+        // Workload statistics.
+        "statements"
+        | "statement_columns"
+        | "functions"
+        | "database"
+        | "query_stats"
+        | "procedure_stats"
+        | "missing_index_queries" => Some(Category::RuntimeHotspots),
+        _ => None,
+    }
+}
+
+/// What each assessed category did not see: the snapshot's notes of the checks that feed
+/// it, and source files the scan skipped. A category with gaps is partially assessed.
+fn gaps(snapshot: Option<&Snapshot>, scan: Option<&ScanReport>, assessed: &Assessed) -> Gaps {
+    let mut out = Gaps::new();
+    let mut add = |category: Category, gap: String| {
+        if matches!(assessed.get(&category), Some(Ok(_))) {
+            out.entry(category).or_default().push(gap);
+        }
+    };
+    if let Some(snapshot) = snapshot {
+        for note in &snapshot.manifest.notes {
+            if let Some(category) = category_fed_by(&note.check) {
+                add(category, format!("{}: {}", note.check, note.message));
+            }
+        }
+    }
+    if let Some(scan) = scan {
+        if scan.summary.files_skipped > 0 {
+            let gap = format!(
+                "{} source file(s) skipped (see what was not checked)",
+                scan.summary.files_skipped
+            );
+            for category in [
+                Category::QueryPatterns,
+                Category::ConnectionManagement,
+                Category::Security,
+            ] {
+                add(category, gap.clone());
+            }
+        }
+    }
     out
 }
 

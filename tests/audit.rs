@@ -349,6 +349,11 @@ fn generated_postgres_ddl_runs_on_a_real_server() {
     let report: serde_json::Value = read_json(&dir.path().join("report.json"));
     for r in report["recommendations"].as_array().unwrap() {
         let name = r["name"].as_str().unwrap();
+        // A "consider" recommendation (no measurable benefit) is commented out.
+        if r["advice"] == "consider" {
+            assert!(!indexes.contains(name), "{name} created: {indexes}");
+            continue;
+        }
         assert!(indexes.contains(name), "{name} not created: {indexes}");
         if let Some(replaced) = r["action"]["replaces"].as_str() {
             assert!(
@@ -516,4 +521,167 @@ fn every_markdown_table_of_the_demo_report_is_well_formed() {
         }
     }
     assert!(tables >= 8, "{tables} tables");
+}
+
+/// Issue 15, statistics window honesty: the demo's snapshot with 5 hours of statistics
+/// instead of 7 days gives totals over those hours (never extrapolated to a day), skips
+/// unused-index with a note, and marks indexing partial for it.
+#[test]
+fn a_window_under_a_day_is_not_extrapolated_and_unused_index_waits_for_a_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    std::fs::create_dir(&snapshot).unwrap();
+    for entry in std::fs::read_dir(repo().join("fixtures/demo/snapshot")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), snapshot.join(entry.file_name())).unwrap();
+    }
+    let mut manifest = read_json(&snapshot.join("manifest.json"));
+    manifest["stats_age_seconds"] = 18_000.0.into();
+    std::fs::write(
+        snapshot.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let run_on = |snapshot: &Path, out: &Path| {
+        let run = bin()
+            .args(["audit", "--quiet", "--snapshot"])
+            .arg(snapshot)
+            .args([
+                "--source",
+                "fixtures/demo/app",
+                "--source",
+                "fixtures/demo/database",
+                "--out",
+            ])
+            .arg(out)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        read_json(&out.join("report.json"))
+    };
+    let young = run_on(&snapshot, &dir.path().join("young"));
+    let week = run_on(
+        &repo().join("fixtures/demo/snapshot"),
+        &dir.path().join("week"),
+    );
+
+    let recs = young["recommendations"].as_array().unwrap();
+    assert!(!recs.is_empty());
+    for r in recs {
+        assert_eq!(r["benefit_unit"], "ms over 5.0 hours", "{r}");
+        assert!(
+            !r["explanation"].as_str().unwrap().contains("ms/day"),
+            "{r}"
+        );
+    }
+    let first = &recs[0];
+    assert!(
+        first["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("ms in those 5.0 hours (not extrapolated to a day)"),
+        "{first}"
+    );
+    // The 7-day snapshot divides the same milliseconds by 7: the 5-hour one by 1, not by
+    // 5/24 (which would multiply them by 4.8).
+    let week_first = week["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == first["name"])
+        .unwrap();
+    let ratio = first["benefit"].as_f64().unwrap() / week_first["benefit"].as_f64().unwrap();
+    assert!((ratio - 7.0).abs() < 0.05, "ratio {ratio}");
+    assert_eq!(week_first["benefit_unit"], "ms per day");
+
+    // unused-index: skipped with a note under a week, run at a week.
+    let rules = |report: &serde_json::Value, rule: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .count()
+    };
+    assert!(rules(&week, "unused-index") > 0);
+    assert_eq!(rules(&young, "unused-index"), 0);
+    let note = young["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["area"] == "unused-index")
+        .expect("a note for the skipped unused-index");
+    assert!(note["reason"]
+        .as_str()
+        .unwrap()
+        .contains("unused_index_min_stats_days"));
+    let indexing = young["score"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "indexing")
+        .unwrap();
+    assert_eq!(indexing["assessment"], "partial");
+    assert!(young["score"]["overall"].as_u64() <= week["score"]["overall"].as_u64());
+}
+
+/// Issue 15: a recommendation without a measurable benefit is "consider" (its DDL
+/// commented out), and an unindexed foreign key a recommendation covers points at it.
+#[test]
+fn unmeasured_recommendations_are_considered_and_fk_fixes_point_at_the_covering_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = run_demo(&out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report = read_json(&out.join("report.json"));
+    let recs = report["recommendations"].as_array().unwrap();
+    let sql = std::fs::read_to_string(out.join("indexes.sql")).unwrap();
+    for r in recs {
+        let ddl = r["ddl"].as_str().unwrap();
+        let first_line = ddl.lines().next().unwrap();
+        if r["net_benefit"].as_f64().unwrap() > 0.0 {
+            assert_eq!(r["advice"], "recommended", "{r}");
+            assert!(sql.contains(&format!("\n{first_line}")), "{sql}");
+        } else {
+            assert_eq!(r["advice"], "consider", "{r}");
+            assert!(sql.contains(&format!("\n-- {first_line}")), "{sql}");
+        }
+    }
+    assert!(recs.iter().any(|r| r["advice"] == "consider"));
+    let fks: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unindexed-foreign-key")
+        .collect();
+    let covered: Vec<&&serde_json::Value> = fks
+        .iter()
+        .filter(|f| {
+            recs.iter().any(|r| {
+                r["resolves"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| *x == f["fingerprint"])
+            })
+        })
+        .collect();
+    assert!(!covered.is_empty());
+    for f in covered {
+        let fix = f["recommendation"].as_str().unwrap();
+        assert!(
+            fix.starts_with("Covered by index recommendation #"),
+            "{fix}"
+        );
+        assert!(!fix.contains("CREATE INDEX"), "{fix}");
+    }
 }

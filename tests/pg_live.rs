@@ -77,6 +77,15 @@ fn live_audit_of_a_planted_database() {
     let full_url = pg.url("auditor_full", Some("another-Secr3t"), "app");
     let monitor_url = pg.url("auditor", Some("Secr3t-pw-for-test"), "app");
     let work = tempfile::tempdir().unwrap();
+    // The fixture's statistics are seconds old; unused-index normally waits for a week
+    // of them (thresholds.unused_index_min_stats_days): let it run here.
+    let config_path = work.path().join("dbaudit.toml");
+    std::fs::write(
+        &config_path,
+        "[thresholds]\nunused_index_min_stats_days = 0\n",
+    )
+    .unwrap();
+    let config_path = config_path.to_str().unwrap().to_string();
 
     // 1. collect + analyze --snapshot: the planted problems.
     let snap = work.path().join("snap");
@@ -109,6 +118,8 @@ fn live_audit_of_a_planted_database() {
         "analyze",
         "--snapshot",
         snap.to_str().unwrap(),
+        "--config",
+        &config_path,
         "-f",
         "json",
         "--fail-on",
@@ -250,6 +261,8 @@ fn live_audit_of_a_planted_database() {
         "analyze",
         "--snapshot",
         monitor_snap.to_str().unwrap(),
+        "--config",
+        &config_path,
         "-f",
         "json",
         "--fail-on",

@@ -1,4 +1,6 @@
--- Index columns in order: key or INCLUDE, column or expression, direction.
+-- Index columns in order: key or INCLUDE, column or expression, direction. The tables
+-- of $1 (locked by another session, from locked_tables) are left out: pg_get_indexdef
+-- would wait for the lock.
 SELECT n.nspname::text AS schema,
        t.relname::text AS table,
        i.relname::text AS index,
@@ -14,4 +16,5 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
 LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  AND NOT (t.oid = ANY ($1::oid[]))
 ORDER BY n.nspname, t.relname, i.relname, k.ordinality

@@ -1,4 +1,6 @@
--- Indexes of user tables: definition, validity, usage and size.
+-- Indexes of user tables: definition, validity, usage and size. The tables of $1 (held in
+-- ACCESS EXCLUSIVE mode by another session, from locked_tables) are left out:
+-- pg_get_indexdef, pg_get_expr and pg_relation_size would wait for the lock.
 SELECT n.nspname::text AS schema,
        t.relname::text AS table,
        i.relname::text AS name,
@@ -20,4 +22,5 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = x.indexrelid
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  AND NOT (t.oid = ANY ($1::oid[]))
 ORDER BY n.nspname, t.relname, i.relname

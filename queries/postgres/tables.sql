@@ -1,4 +1,6 @@
--- User tables with their scan, write, vacuum and cache statistics.
+-- User tables with their scan, write, vacuum and cache statistics. Tables another
+-- session holds in ACCESS EXCLUSIVE mode ($1, from locked_tables) are left out: their
+-- size would wait for the lock.
 SELECT s.schemaname::text AS schema,
        s.relname::text AS name,
        s.n_live_tup::int8 AS live_rows,
@@ -26,4 +28,5 @@ SELECT s.schemaname::text AS schema,
 FROM pg_stat_user_tables s
 JOIN pg_class c ON c.oid = s.relid
 LEFT JOIN pg_statio_user_tables io ON io.relid = s.relid
+WHERE NOT (s.relid = ANY ($1::oid[]))
 ORDER BY s.schemaname, s.relname

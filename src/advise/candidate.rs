@@ -29,15 +29,39 @@ pub struct Candidate {
     pub table_rows: i64,
 }
 
-/// Days the snapshot's counters cover (at least an hour, one day when unknown), so that
-/// benefits are per day whatever the statistics' age.
+/// What the benefits are divided by: the days the snapshot's counters cover when they
+/// cover at least one (a rate per day), else 1, so that a window of a few hours gives its
+/// total, never an extrapolation to a day (one day when unknown).
 pub fn stats_days(snapshot: &Snapshot) -> f64 {
+    window_days(snapshot).max(1.0)
+}
+
+/// Days the snapshot's counters cover (1 when unknown), for the explanations.
+fn window_days(snapshot: &Snapshot) -> f64 {
     snapshot
         .manifest
         .stats_age_seconds
         .filter(|s| s.is_finite() && *s > 0.0)
-        .map(|s| (s / 86_400.0).max(1.0 / 24.0))
+        .map(|s| s / 86_400.0)
         .unwrap_or(1.0)
+}
+
+/// Hours the counters cover when that is under a day: the benefits are then totals over
+/// the window, not rates per day.
+pub fn short_window_hours(snapshot: &Snapshot) -> Option<f64> {
+    snapshot
+        .manifest
+        .stats_age_seconds
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map(|s| s / 3600.0)
+}
+
+/// "ms/day", or "ms in those 5.2 hours (not extrapolated to a day)".
+fn per(snapshot: &Snapshot) -> String {
+    match short_window_hours(snapshot) {
+        Some(hours) => format!("ms in those {hours:.1} hours (not extrapolated to a day)"),
+        None => "ms/day".to_string(),
+    }
 }
 
 /// The workload's candidates (PostgreSQL): benefit = time of the statements served ×
@@ -102,9 +126,10 @@ pub fn from_workload(
             benefit,
             basis,
             explanation: format!(
-                "{how} of {:.0} ms over {} = {benefit:.0} ms/day",
+                "{how} of {:.0} ms over {} = {benefit:.0} {}",
                 c.total_time_ms,
-                days_text(days)
+                days_text(window_days(snapshot)),
+                per(snapshot)
             ),
             served,
             table_rows: c.table_rows,
@@ -246,7 +271,7 @@ pub fn from_objects(
                         object.name,
                         table.name,
                         table.live_rows,
-                        days_text(days)
+                        days_text(window_days(snapshot))
                     ),
                 ),
                 Some(total_ms) => {
@@ -254,10 +279,11 @@ pub fn from_objects(
                     (
                         benefit,
                         format!(
-                            "static join: {:.0}% of the {total_ms:.0} ms {} ran over {} assumed saved = {benefit:.0} ms/day",
+                            "static join: {:.0}% of the {total_ms:.0} ms {} ran over {} assumed saved = {benefit:.0} {}",
                             config.static_saving * 100.0,
                             object.name,
-                            days_text(days)
+                            days_text(window_days(snapshot)),
+                            per(snapshot)
                         ),
                     )
                 }

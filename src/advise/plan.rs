@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::recommendation::{
-    Action, BenefitBasis, DroppedCandidate, IndexRecommendation, Served,
+    Action, AdviceLevel, BenefitBasis, DroppedCandidate, IndexRecommendation, Served,
 };
 use crate::model::snapshot::{IndexStat, Snapshot, TableStat};
 
@@ -25,7 +25,7 @@ use super::AdvisorConfig;
 
 /// How recommendations are ranked, shown in the report.
 pub const RANKING_FORMULA: &str = "net benefit = benefit × (1 − write penalty). \
-Benefit per day: with HypoPG, the share of plan cost the index saves × the time of the statements it serves; \
+Benefit per day (when the statistics cover less than a day: the total over that window, never extrapolated): with HypoPG, the share of plan cost the index saves × the time of the statements it serves; \
 without it, an assumed share (advisor.unverified_saving, default 50%) of that time; for SQL Server, the engine's \
 estimate (user seeks + scans) × avg total user cost × avg user impact; for a procedure of the scanned source, an \
 assumed share (advisor.static_saving) of its runtime when the snapshot has it (PostgreSQL; on SQL Server the \
@@ -166,10 +166,15 @@ pub fn plan(
                 key_columns,
                 include_columns,
                 action,
+                advice: if c.benefit * (1.0 - write_penalty) > 0.0 {
+                    AdviceLevel::Recommended
+                } else {
+                    AdviceLevel::Consider
+                },
                 benefit: round2(c.benefit),
                 write_penalty: round3(write_penalty),
                 net_benefit: round2(c.benefit * (1.0 - write_penalty)),
-                benefit_unit: benefit_unit(mssql).to_string(),
+                benefit_unit: benefit_unit(snapshot),
                 basis: c.basis,
                 explanation: c.explanation,
                 served: c.served,
@@ -247,11 +252,17 @@ pub fn plan(
     }
 }
 
-pub fn benefit_unit(mssql: bool) -> &'static str {
-    if mssql {
-        "improvement measure per day"
+/// The unit of the benefits: per day, or over the window when the statistics cover less
+/// than a day (then the benefits are its totals, not extrapolated).
+pub fn benefit_unit(snapshot: &Snapshot) -> String {
+    let measure = if snapshot.is_mssql() {
+        "improvement measure"
     } else {
-        "ms per day"
+        "ms"
+    };
+    match super::candidate::short_window_hours(snapshot) {
+        Some(hours) => format!("{measure} over {hours:.1} hours"),
+        None => format!("{measure} per day"),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Thresholds {
     pub unused_index_max_scans: i64,
     /// unused-index: only indexes at least this large (bytes).
     pub unused_index_min_bytes: i64,
+    /// unused-index: only when the statistics cover at least this many days (PgHero and
+    /// sp_BlitzIndex practice: a week); younger counters skip the rule, with a note.
+    pub unused_index_min_stats_days: f64,
     /// low-cache-hit-ratio: below this ratio (PgHero: 0.99).
     pub cache_hit_ratio_min: f64,
     /// Only judge the cache hit ratio after this many block reads + hits.
@@ -104,6 +107,7 @@ impl Default for Thresholds {
             scan_heavy_index_use_pct: 95.0,
             unused_index_max_scans: 0,
             unused_index_min_bytes: 1024 * 1024,
+            unused_index_min_stats_days: 7.0,
             cache_hit_ratio_min: 0.99,
             cache_min_blocks: 10_000,
             vacuum_dead_ratio: 0.2,

@@ -20,6 +20,10 @@ pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
         "database",
         include_str!("../../queries/postgres/database.sql"),
     ),
+    (
+        "locked_tables",
+        include_str!("../../queries/postgres/locked_tables.sql"),
+    ),
     ("tables", include_str!("../../queries/postgres/tables.sql")),
     (
         "indexes",
@@ -170,6 +174,7 @@ mod tests {
             "server",
             "extensions",
             "database",
+            "locked_tables",
             "tables",
             "indexes",
             "index_columns",

@@ -144,12 +144,14 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             frozen_xid_age: int(&row, "frozen_xid_age")?,
         });
     }
-    for row in run(
+    // Tables another session holds in ACCESS EXCLUSIVE mode are left out of the catalog
+    // queries instead of waited for, and named in a note.
+    let mut locked = locked_tables(&*options.progress, &client, &mut notes).await;
+    for row in run_unlocked(
         &*options.progress,
         &client,
         "tables",
-        postgres_query("tables"),
-        &[],
+        &mut locked,
         &mut notes,
     )
     .await
@@ -182,12 +184,11 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             ..TableStat::default()
         });
     }
-    for row in run(
+    for row in run_unlocked(
         &*options.progress,
         &client,
         "indexes",
-        postgres_query("indexes"),
-        &[],
+        &mut locked,
         &mut notes,
     )
     .await
@@ -210,12 +211,11 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             ..IndexStat::default()
         });
     }
-    for row in run(
+    for row in run_unlocked(
         &*options.progress,
         &client,
         "index_columns",
-        postgres_query("index_columns"),
-        &[],
+        &mut locked,
         &mut notes,
     )
     .await
@@ -277,12 +277,11 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             message: "pg_stats returned no rows: the role cannot SELECT the tables (or they were never analyzed), so index columns are ordered without selectivity".into(),
         });
     }
-    for row in run(
+    for row in run_unlocked(
         &*options.progress,
         &client,
         "foreign_keys",
-        postgres_query("foreign_keys"),
-        &[],
+        &mut locked,
         &mut notes,
     )
     .await
@@ -296,6 +295,10 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             referenced_table: text(&row, "referenced_table")?,
             referenced_columns: opt_text(&row, "referenced_columns")?.unwrap_or_default(),
         });
+    }
+    locked.remove_from(&mut snapshot);
+    if let Some(note) = locked.note() {
+        notes.push(note);
     }
     collect_statements(
         &client,
@@ -473,6 +476,158 @@ pub fn marked(sql: &str) -> String {
     format!("{MARKER} {sql}")
 }
 
+/// User tables another session holds (or waits for) in ACCESS EXCLUSIVE mode: the
+/// catalog queries that would wait for them (sizes, index definitions) leave them out.
+#[derive(Default)]
+struct LockedTables {
+    oids: Vec<u32>,
+    /// (schema, table) of each, to drop what an earlier query read before a late lock.
+    tables: Vec<(String, String)>,
+    /// Shown names with who holds the lock, in query order.
+    shown: Vec<String>,
+}
+
+impl LockedTables {
+    fn contains(&self, schema: &str, table: &str) -> bool {
+        self.tables.iter().any(|(s, t)| s == schema && t == table)
+    }
+
+    /// Drops what the queries that ran before a late lock read of its table, so the
+    /// snapshot never has a table without its indexes.
+    fn remove_from(&self, snapshot: &mut Snapshot) {
+        snapshot
+            .tables
+            .retain(|t| !self.contains(&t.schema, &t.name));
+        snapshot
+            .indexes
+            .retain(|i| !self.contains(&i.schema, &i.table));
+        snapshot
+            .index_columns
+            .retain(|c| !self.contains(&c.schema, &c.table));
+        snapshot
+            .foreign_keys
+            .retain(|k| !self.contains(&k.schema, &k.table));
+    }
+
+    /// The note naming the tables left out, if any.
+    fn note(&self) -> Option<Note> {
+        if self.oids.is_empty() {
+            return None;
+        }
+        Some(Note {
+            check: "tables".into(),
+            message: format!(
+                "{} table(s) left out because another session holds them in ACCESS EXCLUSIVE mode (reading their size or index definitions would wait for the lock until lock_timeout): {}. Their statistics, indexes and foreign keys are not in this snapshot, so the indexing category is partially assessed; audit again when the lock is released",
+                self.oids.len(),
+                self.shown.join(", ")
+            ),
+        })
+    }
+}
+
+/// Reads pg_locks (which takes no relation lock) into `into`; a failure is a note and
+/// leaves the set as it was (the catalog queries then rely on lock_timeout).
+async fn read_locked_tables(
+    progress: &dyn crate::model::progress::Progress,
+    client: &Client,
+    into: &mut LockedTables,
+    notes: &mut Vec<Note>,
+) {
+    for row in run(
+        progress,
+        client,
+        "locked_tables",
+        postgres_query("locked_tables"),
+        &[],
+        notes,
+    )
+    .await
+    {
+        let (Ok(oid), Ok(schema), Ok(name)) = (
+            row.try_get::<_, u32>("oid"),
+            row.try_get::<_, String>("schema"),
+            row.try_get::<_, String>("name"),
+        ) else {
+            continue;
+        };
+        let pid = row.try_get::<_, i32>("pid").unwrap_or(0);
+        let granted = row.try_get::<_, bool>("granted").unwrap_or(true);
+        let who = if granted { "held by" } else { "requested by" };
+        let shown = format!(
+            "{} ({who} pid {pid})",
+            shown_name(&format!("{}.{}", quote_ident(&schema), quote_ident(&name)))
+        );
+        if !into.oids.contains(&oid) {
+            into.oids.push(oid);
+            into.tables.push((schema, name));
+        }
+        if !into.shown.contains(&shown) {
+            into.shown.push(shown);
+        }
+    }
+}
+
+async fn locked_tables(
+    progress: &dyn crate::model::progress::Progress,
+    client: &Client,
+    notes: &mut Vec<Note>,
+) -> LockedTables {
+    let mut locked = LockedTables::default();
+    read_locked_tables(progress, client, &mut locked, notes).await;
+    locked
+}
+
+/// Runs a catalog query that leaves the locked tables out (`$1`). A lock taken after
+/// pg_locks was read makes it hit lock_timeout: then pg_locks is read again and the
+/// query retried once, so one late lock costs a table, not the whole check.
+async fn run_unlocked(
+    progress: &dyn crate::model::progress::Progress,
+    client: &Client,
+    check: &str,
+    locked: &mut LockedTables,
+    notes: &mut Vec<Note>,
+) -> Vec<Row> {
+    let sql = postgres_query(check);
+    progress.advance(check);
+    match client.query(&marked(sql), &[&locked.oids]).await {
+        Ok(rows) => rows,
+        Err(error) if error.code().map(|c| c.code()) == Some("55P03") => {
+            read_locked_tables(progress, client, locked, notes).await;
+            run(progress, client, check, sql, &[&locked.oids], notes).await
+        }
+        Err(error) => {
+            notes.push(failure_note(check, &error));
+            Vec::new()
+        }
+    }
+}
+
+/// A name from the server, safe to show: quotes kept, control characters escaped.
+fn shown_name(name: &str) -> String {
+    name.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn failure_note(check: &str, error: &tokio_postgres::Error) -> Note {
+    let advice = match error.code().map(|c| c.code()) {
+        Some("42501") => "; grant pg_monitor to the audit role",
+        Some("57014") => "; the query hit statement_timeout",
+        Some("55P03") => "; a lock could not be taken within lock_timeout (another session holds a table in ACCESS EXCLUSIVE mode)",
+        _ => "",
+    };
+    Note {
+        check: check.to_string(),
+        message: format!("could not run: {}{advice}", explain(error)),
+    }
+}
+
 /// Runs one check; a failure becomes a note and an empty result.
 async fn run(
     progress: &dyn crate::model::progress::Progress,
@@ -486,16 +641,7 @@ async fn run(
     match client.query(&marked(sql), params).await {
         Ok(rows) => rows,
         Err(error) => {
-            let advice = match error.code().map(|c| c.code()) {
-                Some("42501") => "; grant pg_monitor to the audit role",
-                Some("57014") => "; the query hit statement_timeout",
-                Some("55P03") => "; a lock could not be taken within lock_timeout",
-                _ => "",
-            };
-            notes.push(Note {
-                check: check.to_string(),
-                message: format!("could not run: {}{advice}", explain(&error)),
-            });
+            notes.push(failure_note(check, &error));
             Vec::new()
         }
     }

@@ -12,7 +12,7 @@ use super::Finding;
 use crate::score::Score;
 
 /// Version of the audit report's JSON contract. Bump on any incompatible change.
-pub const AUDIT_SCHEMA_VERSION: u32 = 1;
+pub const AUDIT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditReport {

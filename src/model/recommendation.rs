@@ -61,6 +61,21 @@ pub enum Served {
     },
 }
 
+/// How firmly the advisor stands behind a recommendation.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdviceLevel {
+    /// A measured benefit (the planner's, the engine's or the workload's): make it.
+    #[default]
+    Recommended,
+    /// No measurable benefit (a procedure of the source without runtime statistics, or
+    /// a net benefit of 0): worth a look, not a change to make on dbaudit's word;
+    /// `indexes.sql` comments its statements out.
+    Consider,
+}
+
 /// Create a new index, or replace an existing one with a wider one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
@@ -87,6 +102,9 @@ pub struct IndexRecommendation {
     pub key_columns: Vec<String>,
     pub include_columns: Vec<String>,
     pub action: Action,
+    /// `recommended`, or `consider` when no benefit could be measured.
+    #[serde(default)]
+    pub advice: AdviceLevel,
     /// Estimated benefit before the write penalty, in `benefit_unit` per day.
     pub benefit: f64,
     /// Share of the benefit taken off for write cost (0..1): the table's write share

@@ -8,7 +8,7 @@ use tabled::{settings::Style, Table, Tabled};
 use crate::advise::ddl::MSSQL_ONLINE_NOTE;
 use crate::advise::plan::served_text;
 use crate::model::audit::AuditReport;
-use crate::model::recommendation::{Action, BenefitBasis, IndexRecommendation};
+use crate::model::recommendation::{Action, AdviceLevel, BenefitBasis, IndexRecommendation};
 use crate::model::Category;
 
 const TEMPLATE: &str = include_str!("../../templates/audit.md.j2");
@@ -227,8 +227,18 @@ pub fn indexes_sql(report: &AuditReport) -> String {
                 BenefitBasis::Static => "no (from the source's predicates)".to_string(),
             }
         ));
-        out.push_str(&r.ddl);
-        out.push('\n');
+        if r.advice == AdviceLevel::Consider {
+            // No measured benefit: shown for review, not to be run as it stands.
+            out.push_str("--    consider: no measurable benefit, so the statement is commented out; uncomment it only if the workload it serves matters\n");
+            for line in r.ddl.lines() {
+                out.push_str("-- ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        } else {
+            out.push_str(&r.ddl);
+            out.push('\n');
+        }
     }
     out
 }
@@ -270,9 +280,14 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
     use super::width::{fit_table, wrap_lines};
     let mut out = String::new();
     match (&report.score.grade, report.score.overall) {
-        (Some(grade), Some(overall)) => {
-            out.push_str(&format!("Overall: {grade} ({overall}/100)\n"))
-        }
+        (Some(grade), Some(overall)) => out.push_str(&format!(
+            "Overall: {grade} ({overall}/100){}\n",
+            report
+                .score
+                .coverage_label()
+                .map(|l| format!(" — {l}"))
+                .unwrap_or_default()
+        )),
         _ => out.push_str("Overall: not assessed\n"),
     }
     let rows: Vec<CategoryRow> = report
@@ -285,10 +300,11 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
                 .score
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "–".to_string()),
-            grade: c
-                .grade
-                .clone()
-                .unwrap_or_else(|| "not assessed".to_string()),
+            grade: match (&c.grade, c.assessment) {
+                (Some(g), crate::score::Assessment::Partial) => format!("{g} (partial)"),
+                (Some(g), _) => g.clone(),
+                (None, _) => "not assessed".to_string(),
+            },
             findings: c.findings,
         })
         .collect();
@@ -328,7 +344,11 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
                 table: format!("{}.{}", r.schema, r.table),
                 key: r.key_columns.join(", "),
                 action: match &r.action {
+                    Action::Widen { replaces, .. } if r.advice == AdviceLevel::Consider => {
+                        format!("consider widening {replaces}")
+                    }
                     Action::Widen { replaces, .. } => format!("widen {replaces}"),
+                    Action::Create if r.advice == AdviceLevel::Consider => "consider".to_string(),
                     Action::Create => "create".to_string(),
                 },
                 net: format!("{} {}", num(r.net_benefit), r.benefit_unit),

@@ -7,6 +7,7 @@
 #[allow(unused)] // used by the probe modules as they are added
 mod pg_cluster;
 
+mod partial;
 mod secrets;
 
 use std::process::{Command, Output};

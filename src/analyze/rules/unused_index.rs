@@ -9,8 +9,10 @@ declare_rule! {
     /// ## What it finds
     /// A valid index with no scans (at most `unused_index_max_scans`) since the
     /// statistics were last reset, at least 1 MB in size, that does not back a primary
-    /// key, unique or exclusion constraint. The statistics age is part of the evidence:
-    /// young statistics (under a day by default) are noted in the report.
+    /// key, unique or exclusion constraint. The statistics age is part of the evidence,
+    /// and the rule needs a window of at least `unused_index_min_stats_days` (7 by
+    /// default, PgHero and sp_BlitzIndex practice): with younger counters it does not
+    /// run, and the audit says so (an index used weekly is not unused after a day).
     ///
     /// SQL Server: a nonclustered index with no seeks, scans or lookups in
     /// `sys.dm_db_index_usage_stats` since the server started (the counters reset at
@@ -37,7 +39,26 @@ declare_rule! {
     };
 }
 
+/// Why the statistics window is too short to call an index unused, if it is.
+pub fn window_too_short(snapshot: &Snapshot, t: &Thresholds) -> Option<String> {
+    let age = snapshot
+        .manifest
+        .stats_age_seconds
+        .filter(|a| a.is_finite())?;
+    let needed = t.unused_index_min_stats_days * 86_400.0;
+    (age < needed).then(|| {
+        format!(
+            "the statistics cover {}, less than the {} days the rule needs ([thresholds] unused_index_min_stats_days; PgHero and sp_BlitzIndex wait a week): no index is called unused until then",
+            crate::advise::candidate::days_text(age / 86_400.0),
+            t.unused_index_min_stats_days
+        )
+    })
+}
+
 pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+    if window_too_short(snapshot, t).is_some() {
+        return Vec::new();
+    }
     if snapshot.is_mssql() {
         return check_mssql(snapshot, t);
     }
