@@ -26,16 +26,10 @@ pub async fn verify(
     let mut failures = 0usize;
     let mut first_failure = None;
     for candidate in candidates.iter().take(MAX_CANDIDATES) {
-        let ddl = format!(
-            "CREATE INDEX ON {}.{} ({})",
-            crate::advise::ddl::pg_ident(&candidate.schema),
-            crate::advise::ddl::pg_ident(&candidate.table),
-            candidate
-                .key_columns
-                .iter()
-                .map(|c| crate::advise::ddl::pg_ident(c))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let ddl = crate::engine::postgres::hypothetical_create_index(
+            &candidate.schema,
+            &candidate.table,
+            &candidate.key_columns,
         );
         for served in candidate.served.iter().take(MAX_STATEMENTS) {
             let Some(statement) = snapshot

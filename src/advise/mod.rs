@@ -1,9 +1,9 @@
 //! The index advisor: candidates from every source (`candidate`), merged, checked
-//! against the existing indexes and ranked by net benefit (`plan`), rendered as DDL per
-//! dialect (`ddl`); and planner verification with HypoPG (`hypopg`).
+//! against the existing indexes, ranked by net benefit and named (`plan`), rendered as
+//! DDL by each engine's module (`crate::engine`); and planner verification with HypoPG
+//! (`hypopg`).
 
 pub mod candidate;
-pub mod ddl;
 pub mod hypopg;
 pub mod plan;
 
