@@ -7,6 +7,8 @@
 #[allow(unused)] // used by the probe modules as they are added
 mod pg_cluster;
 
+mod sql_text;
+
 use std::process::{Command, Output};
 
 /// Runs the dbaudit binary with no connection settings inherited from the environment.
