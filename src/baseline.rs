@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::report::BaselineEntry;
 use crate::model::report::ToolInfo;
 use crate::model::Finding;
 
@@ -21,16 +22,6 @@ pub struct Baseline {
     pub schema_version: u32,
     pub tool: ToolInfo,
     pub entries: Vec<BaselineEntry>,
-}
-
-/// One accepted finding. Only `fingerprint` is matched; the rest is for the humans who
-/// review a baseline change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaselineEntry {
-    pub fingerprint: String,
-    pub rule: String,
-    pub file: String,
-    pub message: String,
 }
 
 /// A scan's findings split by a baseline.

@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod engine;
 pub mod model;
 pub mod report;
 pub mod rules;

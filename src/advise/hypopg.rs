@@ -51,16 +51,10 @@ pub async fn verify(
     let mut can_set_role: BTreeMap<String, Result<bool, String>> = BTreeMap::new();
     for candidate in candidates.iter().take(MAX_CANDIDATES) {
         progress.advance(&format!("{}.{}", candidate.schema, candidate.table));
-        let ddl = format!(
-            "CREATE INDEX ON {}.{} ({})",
-            crate::advise::ddl::pg_ident(&candidate.schema),
-            crate::advise::ddl::pg_ident(&candidate.table),
-            candidate
-                .key_columns
-                .iter()
-                .map(|c| crate::advise::ddl::pg_ident(c))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let ddl = crate::engine::postgres::hypothetical_create_index(
+            &candidate.schema,
+            &candidate.table,
+            &candidate.key_columns,
         );
         for served in candidate.served.iter().take(MAX_STATEMENTS) {
             let Some(statement) = snapshot
@@ -245,11 +239,7 @@ async fn plan(
     prepared: &mut bool,
 ) -> Result<(f64, String), String> {
     if let PlanAs::Role(role) = plan_as {
-        send(
-            client,
-            &format!("SET LOCAL ROLE {}", crate::advise::ddl::pg_ident(role)),
-        )
-        .await?;
+        send(client, &crate::engine::postgres::set_local_role(role)).await?;
     }
     let text = if generic_plan {
         explain_text(

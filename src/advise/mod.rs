@@ -1,11 +1,10 @@
 //! The index advisor: candidates from every source (`candidate`), merged, checked
-//! against the existing indexes and ranked by net benefit (`plan`), rendered as DDL per
-//! dialect (`ddl`); and planner verification with HypoPG (`hypopg`), which plans a
-//! statement only as its own role or, when it names nothing but PostgreSQL's own code
-//! (`foreign_code`), as the auditor.
+//! against the existing indexes, ranked by net benefit and named (`plan`), rendered as
+//! DDL by each engine's module (`crate::engine`); and planner verification with HypoPG
+//! (`hypopg`), which plans a statement only as its own role or, when it names nothing but
+//! PostgreSQL's own code (`foreign_code`), as the auditor.
 
 pub mod candidate;
-pub mod ddl;
 pub mod foreign_code;
 pub mod hypopg;
 pub mod plan;

@@ -20,8 +20,8 @@ use crate::model::recommendation::{
 use crate::model::snapshot::{IndexStat, Snapshot, TableStat};
 
 use super::candidate::Candidate;
-use super::ddl;
 use super::AdvisorConfig;
+use crate::engine;
 
 /// How recommendations are ranked, shown in the report.
 pub const RANKING_FORMULA: &str = "net benefit = benefit × (1 − write penalty). \
@@ -231,9 +231,9 @@ pub fn plan(
             _ => unique_name(&rec, &mut taken_names, if mssql { 128 } else { 63 }),
         };
         rec.ddl = if mssql {
-            ddl::mssql_index(&rec)
+            engine::mssql::recommendation_ddl(&rec)
         } else {
-            ddl::postgres_index(&rec)
+            engine::postgres::recommendation_ddl(&rec)
         };
         rec.rank = recommendations.len() + 1;
         recommendations.push(rec);
@@ -434,7 +434,7 @@ fn write_penalty(
 }
 
 fn unique_name(rec: &IndexRecommendation, taken: &mut BTreeSet<String>, max_len: usize) -> String {
-    let base = ddl::index_name(&rec.table, &rec.key_columns, max_len);
+    let base = engine::index_name(&rec.table, &rec.key_columns, max_len);
     let mut name = base.clone();
     let mut n = 2;
     while taken.contains(&format!("{}.{}", rec.schema, name).to_lowercase()) {

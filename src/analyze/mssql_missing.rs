@@ -215,36 +215,6 @@ fn push_column(columns: &mut Vec<String>, text: &str) {
     }
 }
 
-/// `CREATE NONCLUSTERED INDEX [IX_Table_A_B] ON [schema].[table] ([A], [B]) INCLUDE (...);`
-pub fn create_index_ddl(schema: &str, table: &str, keys: &[String], includes: &[String]) -> String {
-    // sysname is 128 characters (counted in characters: names need not be ASCII).
-    let name: String = format!("IX_{table}_{}", keys.join("_"))
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(128)
-        .collect();
-    let quote = |s: &str| format!("[{}]", s.replace(']', "]]"));
-    let list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
-    let mut ddl = format!(
-        "CREATE NONCLUSTERED INDEX {} ON {}.{} ({})",
-        quote(&name),
-        quote(schema),
-        quote(table),
-        list(keys)
-    );
-    if !includes.is_empty() {
-        ddl.push_str(&format!(" INCLUDE ({})", list(includes)));
-    }
-    ddl.push(';');
-    ddl
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,13 +225,5 @@ mod tests {
         assert_eq!(column_list("[Odd, Name], [a]]b]"), ["Odd, Name", "a]b"]);
         assert_eq!(column_list(""), Vec::<String>::new());
         assert_eq!(column_list("Plain"), ["Plain"]);
-    }
-
-    #[test]
-    fn ddl_quotes_names() {
-        assert_eq!(
-            create_index_ddl("dbo", "UserLogin", &["Email".into()], &["UserId".into()]),
-            "CREATE NONCLUSTERED INDEX [IX_UserLogin_Email] ON [dbo].[UserLogin] ([Email]) INCLUDE ([UserId]);"
-        );
     }
 }

@@ -14,6 +14,7 @@ use tiberius::{ColumnData, QueryItem};
 use super::mssql_connection::{
     connect, explain, CertificateTrust, Encryption, MssqlClient, MssqlTarget,
 };
+use crate::engine::mssql;
 use crate::model::snapshot::{Manifest, Note, SNAPSHOT_SCHEMA_VERSION};
 use crate::snapshot::raw::{RawSnapshot, RawTable};
 
@@ -75,8 +76,11 @@ async fn collect_async(
     let server = Preflight::read(&preflight)?;
     if server.has_dbaccess == Some(false) {
         bail!(
-            "the login `{}` cannot access database `{}` (HAS_DBACCESS is 0): create its user there (USE [{}]; CREATE USER [{}] FOR LOGIN [{}];) or name another database with Database=",
-            target.user, server.database, server.database, target.user, target.user
+            "the login `{}` cannot access database `{}` (HAS_DBACCESS is 0): create its user there ({} {}) or name another database with Database=",
+            target.user,
+            server.database,
+            mssql::use_database(&server.database),
+            mssql::create_user_for_login(&target.user)
         );
     }
     notes.extend(server.notes(&target.user));
@@ -265,12 +269,20 @@ impl Preflight {
             let (permission, grant) = if self.major >= 16 {
                 (
                     "VIEW SERVER PERFORMANCE STATE",
-                    format!("USE [master]; GRANT VIEW SERVER PERFORMANCE STATE TO [{login}];"),
+                    format!(
+                        "{} {}",
+                        mssql::use_database("master"),
+                        mssql::grant("VIEW SERVER PERFORMANCE STATE", login)
+                    ),
                 )
             } else {
                 (
                     "VIEW SERVER STATE",
-                    format!("USE [master]; GRANT VIEW SERVER STATE TO [{login}];"),
+                    format!(
+                        "{} {}",
+                        mssql::use_database("master"),
+                        mssql::grant("VIEW SERVER STATE", login)
+                    ),
                 )
             };
             note(format!(
@@ -287,12 +299,16 @@ impl Preflight {
                 "VIEW DATABASE STATE"
             };
             note(format!(
-                "the user lacks {permission} in `{db}`: database statistics (index operational stats, partition sizes) cannot be read. Fix: USE [{db}]; GRANT {permission} TO [{user}];"
+                "the user lacks {permission} in `{db}`: database statistics (index operational stats, partition sizes) cannot be read. Fix: {} {}",
+                mssql::use_database(db),
+                mssql::grant(permission, user)
             ));
         }
         if !self.has("view_definition") {
             note(format!(
-                "the user lacks VIEW DEFINITION in `{db}`: tables, indexes and procedures it has no other permission on are invisible. Fix: USE [{db}]; GRANT VIEW DEFINITION TO [{user}];"
+                "the user lacks VIEW DEFINITION in `{db}`: tables, indexes and procedures it has no other permission on are invisible. Fix: {} {}",
+                mssql::use_database(db),
+                mssql::grant("VIEW DEFINITION", user)
             ));
         }
         notes

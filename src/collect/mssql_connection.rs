@@ -730,8 +730,8 @@ pub fn explain(error: &tiberius::error::Error, target: &MssqlTarget) -> String {
                     target.user
                 ),
                 4060 => format!(
-                    "; check Database=, and that the login has a user in that database (CREATE USER [{}] FOR LOGIN [{}])",
-                    target.user, target.user
+                    "; check Database=, and that the login has a user in that database ({})",
+                    crate::engine::mssql::create_user_for_login(&target.user)
                 ),
                 18452 => "; the server accepts Windows logins only: enable SQL Server authentication (mixed mode)".to_string(),
                 _ => String::new(),

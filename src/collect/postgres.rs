@@ -8,6 +8,7 @@ use tokio_postgres::{Client, Row};
 
 use super::connection::{connect, explain, PgTarget, SessionLimits};
 use super::postgres_query;
+use crate::engine::postgres::{qualified, quote_ident};
 use crate::model::snapshot::*;
 
 pub struct CollectOptions {
@@ -409,7 +410,7 @@ async fn collect_statements(
         });
         return Ok(());
     };
-    let view = format!("{}.pg_stat_statements", quote_ident(schema));
+    let view = qualified(schema, "pg_stat_statements");
     let columns: Vec<String> = run(
         &*options.progress,
         client,
@@ -644,19 +645,6 @@ async fn run(
             notes.push(failure_note(check, &error));
             Vec::new()
         }
-    }
-}
-
-pub fn quote_ident(name: &str) -> String {
-    if !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-    {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 

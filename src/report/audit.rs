@@ -5,8 +5,8 @@ use anyhow::{Context, Result};
 use minijinja::{Environment, Value};
 use tabled::{settings::Style, Table, Tabled};
 
-use crate::advise::ddl::MSSQL_ONLINE_NOTE;
 use crate::advise::plan::served_text;
+use crate::engine::mssql::ONLINE_NOTE as MSSQL_ONLINE_NOTE;
 use crate::model::audit::AuditReport;
 use crate::model::recommendation::{Action, AdviceLevel, BenefitBasis, IndexRecommendation};
 use crate::model::Category;
@@ -148,15 +148,20 @@ fn evidence_cell(evidence: Value) -> String {
 /// benefit, what it serves and replaces, and whether the planner verified it.
 pub fn indexes_sql(report: &AuditReport) -> String {
     let ctx = &report.context;
+    // Names and texts inside `--` comments go through `comment` (one line): a newline in
+    // a name would otherwise end the comment and turn the rest of the name into SQL.
     let mut out = format!(
-        "-- {} {}: index recommendations for {} ({} {}), collected {}.\n\
+        "-- {}\n\
          -- Ranked by net benefit. Review each statement before running it: dbaudit ran none.\n",
-        report.tool.name,
-        report.tool.version,
-        ctx.database.as_deref().unwrap_or("(no database)"),
-        ctx.engine.as_deref().unwrap_or("-"),
-        ctx.server_version.as_deref().unwrap_or(""),
-        ctx.collected_at.as_deref().unwrap_or("-"),
+        comment(&format!(
+            "{} {}: index recommendations for {} ({} {}), collected {}.",
+            report.tool.name,
+            report.tool.version,
+            ctx.database.as_deref().unwrap_or("(no database)"),
+            ctx.engine.as_deref().unwrap_or("-"),
+            ctx.server_version.as_deref().unwrap_or(""),
+            ctx.collected_at.as_deref().unwrap_or("-"),
+        ))
     );
     let mssql = ctx.engine.as_deref() == Some("mssql");
     if mssql {
@@ -168,11 +173,14 @@ pub fn indexes_sql(report: &AuditReport) -> String {
         out.push_str("\n-- No index recommendations.\n");
         for d in &report.dropped_candidates {
             out.push_str(&format!(
-                "-- considered {}.{} ({}): {}\n",
-                d.schema,
-                d.table,
-                d.key_columns.join(", "),
-                comment(&d.reason)
+                "-- {}\n",
+                comment(&format!(
+                    "considered {}.{} ({}): {}",
+                    d.schema,
+                    d.table,
+                    d.key_columns.join(", "),
+                    d.reason
+                ))
             ));
         }
         return out;
@@ -180,16 +188,19 @@ pub fn indexes_sql(report: &AuditReport) -> String {
     for r in &report.recommendations {
         out.push('\n');
         out.push_str(&format!(
-            "-- #{} {}.{} ({}){}\n",
-            r.rank,
-            r.schema,
-            r.table,
-            r.key_columns.join(", "),
-            if r.include_columns.is_empty() {
-                String::new()
-            } else {
-                format!(" INCLUDE ({})", r.include_columns.join(", "))
-            }
+            "-- {}\n",
+            comment(&format!(
+                "#{} {}.{} ({}){}",
+                r.rank,
+                r.schema,
+                r.table,
+                r.key_columns.join(", "),
+                if r.include_columns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" INCLUDE ({})", r.include_columns.join(", "))
+                }
+            ))
         ));
         out.push_str(&format!(
             "--    benefit: {}; write penalty {:.1}% -> net {} {}\n",
@@ -204,14 +215,14 @@ pub fn indexes_sql(report: &AuditReport) -> String {
         ));
         out.push_str(&format!(
             "--    replaces: {}\n",
-            match &r.action {
+            comment(&match &r.action {
                 Action::Widen {
                     replaces,
                     replaced_key,
                     ..
                 } => format!("{replaces} ({})", replaced_key.join(", ")),
                 Action::Create => "nothing (new index)".to_string(),
-            }
+            })
         ));
         out.push_str(&format!(
             "--    verified: {}\n",

@@ -1052,41 +1052,34 @@ fn micros_to_ms(micros: Option<f64>) -> f64 {
 
 /// The index as `CREATE INDEX` text, for the evidence and to restore a dropped index.
 fn index_definition(index: &IndexStat, columns: &[IndexColumn]) -> String {
-    let mut keys = Vec::new();
-    let mut includes = Vec::new();
     let mut mine: Vec<&IndexColumn> = columns
         .iter()
         .filter(|c| c.schema == index.schema && c.table == index.table && c.index == index.name)
         .collect();
     mine.sort_by_key(|c| c.position);
+    let mut key = Vec::new();
+    let mut include = Vec::new();
     for c in mine {
-        let name = format!("[{}]", c.column.as_deref().unwrap_or_default());
+        let name = c.column.as_deref().unwrap_or_default();
         if c.is_key {
-            keys.push(if c.descending {
-                format!("{name} DESC")
-            } else {
-                name
+            key.push(crate::engine::mssql::KeyColumn {
+                name,
+                descending: c.descending,
             });
         } else {
-            includes.push(name);
+            include.push(name.to_string());
         }
     }
-    let mut ddl = format!(
-        "CREATE {}{} INDEX [{}] ON [{}].[{}] ({})",
-        if index.is_unique { "UNIQUE " } else { "" },
-        index.access_method.to_ascii_uppercase(),
-        index.name,
-        index.schema,
-        index.table,
-        keys.join(", ")
-    );
-    if !includes.is_empty() {
-        ddl.push_str(&format!(" INCLUDE ({})", includes.join(", ")));
-    }
-    if let Some(filter) = &index.predicate {
-        ddl.push_str(&format!(" WHERE {filter}"));
-    }
-    ddl
+    crate::engine::mssql::index_definition(&crate::engine::mssql::ExistingIndex {
+        unique: index.is_unique,
+        kind: &index.access_method,
+        name: &index.name,
+        schema: &index.schema,
+        table: &index.table,
+        key,
+        include,
+        filter: index.predicate.as_deref(),
+    })
 }
 
 #[cfg(test)]

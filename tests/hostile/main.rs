@@ -9,6 +9,7 @@ mod pg_cluster;
 
 mod partial;
 mod secrets;
+mod sql_text;
 
 use std::process::{Command, Output};
 

@@ -2,6 +2,7 @@
 
 use crate::analyze::{human_bytes, live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::{mssql, postgres};
 use crate::model::snapshot::{IndexStat, Snapshot};
 use crate::model::{Category, Finding, Severity};
 
@@ -117,14 +118,15 @@ pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
                 vec![("bytes", a.bytes as f64), ("idx_scan", a.idx_scan as f64)],
                 if exact_keys_only {
                     format!(
-                        "DROP INDEX [{}] ON [{}].[{}]; (kept: {}; add this index's INCLUDE columns to it first if queries need them)",
-                        a.name, a.schema, a.table, b.name
+                        "Keep {} (add this index's INCLUDE columns to it first if queries need them), then: {}",
+                        mssql::quote_ident(&b.name),
+                        mssql::drop_index(&a.schema, &a.table, &a.name)
                     )
                 } else {
                     format!(
-                        "DROP INDEX CONCURRENTLY {} (kept: {})",
-                        qualified(&a.schema, &a.name),
-                        b.name
+                        "Keep {}, then: {}",
+                        postgres::qualified(&b.schema, &b.name),
+                        postgres::drop_index_concurrently(&a.schema, &a.name, false)
                     )
                 },
             ));

@@ -61,8 +61,8 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     ("live_rows", table.live_rows as f64),
                 ],
                 format!(
-                    "Create a clustered index on [{}].[{}] (its identity or the key it is read by); ALTER TABLE ... REBUILD only removes the pointers until rows grow again",
-                    table.schema, table.name
+                    "Create a clustered index on {} (its identity or the key it is read by); ALTER TABLE ... REBUILD only removes the pointers until rows grow again",
+                    crate::engine::mssql::qualified(&table.schema, &table.name)
                 ),
             )
         })

@@ -2,6 +2,7 @@
 
 use crate::analyze::{human_bytes, live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::postgres;
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, Severity};
 
@@ -52,9 +53,14 @@ pub fn check(snapshot: &Snapshot, _t: &Thresholds) -> Vec<Finding> {
                 ),
                 vec![("bytes", i.bytes as f64)],
                 format!(
-                    "DROP INDEX CONCURRENTLY {0}; then recreate it ({1}) or REINDEX INDEX CONCURRENTLY {0}",
-                    qualified(&i.schema, &i.name),
-                    i.definition
+                    "{} then recreate it ({}) or rebuild it in place: {}",
+                    postgres::drop_index_concurrently(&i.schema, &i.name, false),
+                    if postgres::is_single_create_index(&i.definition) {
+                        i.definition.as_str()
+                    } else {
+                        "its definition in the snapshot is not one CREATE INDEX statement, so it is not repeated here"
+                    },
+                    postgres::reindex_index_concurrently(&i.schema, &i.name)
                 ),
             )
         })

@@ -1,10 +1,10 @@
 //! `missing-index`: the workload filters a large table by columns no index leads with.
 
-use crate::advise::ddl::postgres_create_index;
-use crate::analyze::mssql_missing::{create_index_ddl, MissingIndexRequest};
+use crate::analyze::mssql_missing::MissingIndexRequest;
 use crate::analyze::workload::{IndexCandidate, Verdict};
 use crate::analyze::{live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::{self, mssql, postgres};
 use crate::model::{Category, Finding, Severity};
 
 declare_rule! {
@@ -87,7 +87,13 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     c.key_columns.join(", ")
                 ),
                 metrics,
-                postgres_create_index(&c.schema, &c.table, &c.key_columns, &[]),
+                postgres::create_index_concurrently(
+                    &engine::index_name(&c.table, &c.key_columns, postgres::MAX_IDENTIFIER_BYTES),
+                    &c.schema,
+                    &c.table,
+                    &c.key_columns,
+                    &[],
+                ),
             );
             finding.evidence.snippet = Some(format!("{table} ({})", c.key_columns.join(", ")));
             finding.evidence.related = c
@@ -147,8 +153,9 @@ pub fn mssql_findings(requests: &[MissingIndexRequest], t: &Thresholds) -> Vec<F
                 ),
                 metrics,
                 format!(
-                    "{} (merge with the other requests on {table} and check the existing indexes first)",
-                    create_index_ddl(&r.schema, &r.table, &r.key_columns, &r.include_columns)
+                    "Merge with the other requests on {} and check the existing indexes first, then: {}",
+                    mssql::qualified(&r.schema, &r.table),
+                    mssql::create_requested_index(&r.schema, &r.table, &r.key_columns, &r.include_columns)
                 ),
             );
             finding.evidence.snippet = Some(r.describe());

@@ -2,6 +2,7 @@
 
 use crate::analyze::{live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::mssql;
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, Severity};
 
@@ -79,8 +80,8 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 ),
                 metrics,
                 format!(
-                    "UPDATE STATISTICS [{}].[{}] [{}]; then schedule statistics maintenance and check AUTO_UPDATE_STATISTICS",
-                    s.schema, s.table, s.name
+                    "{} then schedule statistics maintenance and check AUTO_UPDATE_STATISTICS",
+                    mssql::update_statistics(&s.schema, &s.table, &s.name)
                 ),
             )
         })

@@ -2,6 +2,7 @@
 
 use crate::analyze::{live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::{self, mssql, postgres};
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, Severity};
 
@@ -77,12 +78,14 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
             ),
             vec![("live_rows", rows as f64)],
             if snapshot.is_mssql() {
-                crate::analyze::mssql_missing::create_index_ddl(&fk.schema, &fk.table, &columns, &[])
+                mssql::create_requested_index(&fk.schema, &fk.table, &columns, &[])
             } else {
-                format!(
-                    "CREATE INDEX CONCURRENTLY ON {} ({});",
-                    qualified(&fk.schema, &fk.table),
-                    columns.join(", ")
+                postgres::create_index_concurrently(
+                    &engine::index_name(&fk.table, &columns, postgres::MAX_IDENTIFIER_BYTES),
+                    &fk.schema,
+                    &fk.table,
+                    &columns,
+                    &[],
                 )
             },
         ));

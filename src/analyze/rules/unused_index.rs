@@ -2,6 +2,7 @@
 
 use crate::analyze::{human_bytes, live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::{mssql, postgres};
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, Severity};
 
@@ -71,7 +72,8 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         .map(|i| {
             let table = snapshot.table(&i.schema, &i.table);
             let writes = table.map_or(0, |t| t.inserts + t.updates + t.deletes);
-            let since = age_days.map_or(String::new(), |d| format!(" in {d:.1} days of statistics"));
+            let since =
+                age_days.map_or(String::new(), |d| format!(" in {d:.1} days of statistics"));
             live_finding(
                 &UNUSED_INDEX,
                 UNUSED_INDEX.default_severity,
@@ -89,8 +91,8 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     ("table_writes", writes as f64),
                 ],
                 format!(
-                    "Confirm it is unused on replicas and over a full business cycle, then DROP INDEX CONCURRENTLY {}",
-                    qualified(&i.schema, &i.name)
+                    "Confirm it is unused on replicas and over a full business cycle, then {}",
+                    postgres::drop_index_concurrently(&i.schema, &i.name, false)
                 ),
             )
         })
@@ -142,8 +144,9 @@ fn check_mssql(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     ("bytes", i.bytes as f64),
                 ],
                 format!(
-                    "Confirm it is unused over a full business cycle (month-end, reports) and on readable secondaries, keep its definition ({}), then DROP INDEX [{}] ON [{}].[{}];",
-                    i.definition, i.name, i.schema, i.table
+                    "Confirm it is unused over a full business cycle (month-end, reports) and on readable secondaries, keep its definition ({}), then {}",
+                    i.definition,
+                    mssql::drop_index(&i.schema, &i.table, &i.name)
                 ),
             )
         })

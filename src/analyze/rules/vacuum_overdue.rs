@@ -2,6 +2,7 @@
 
 use crate::analyze::{live_finding, qualified, Thresholds};
 use crate::declare_rule;
+use crate::engine::postgres;
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, Severity};
 
@@ -54,8 +55,8 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     ),
                     vec![("dead_rows", table.dead_rows as f64), ("dead_ratio", (ratio * 1000.0).round() / 1000.0)],
                     format!(
-                        "VACUUM (ANALYZE) {}; then tune its autovacuum_vacuum_scale_factor and check for long transactions",
-                        qualified(&table.schema, &table.name)
+                        "{} then tune its autovacuum_vacuum_scale_factor and check for long transactions",
+                        postgres::vacuum_analyze(&table.schema, &table.name)
                     ),
                 )
             })

@@ -1,0 +1,379 @@
+//! PostgreSQL SQL text: `quote_ident` semantics (reserved words included), qualified
+//! names, string literals, and the DDL of every recommendation and fix.
+
+use crate::model::recommendation::{Action, IndexRecommendation};
+
+/// PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// The keywords that cannot stand bare as a column name: every keyword that is not
+/// `UNRESERVED_KEYWORD` (reserved, column-name and type/function-name keywords) in
+/// PostgreSQL 18's `kwlist.h`. The newest list holds the older ones' (`system_user` came
+/// in 16, `json_*` in 16-17, `merge_action` in 17; none became unreserved since 13), and
+/// quoting a word an older server would take bare is harmless; tests/hostile/sql_text.rs
+/// checks it against the live server's `pg_get_keywords()`. Sorted, for the binary search.
+const NON_UNRESERVED_KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "json",
+    "json_array",
+    "json_arrayagg",
+    "json_exists",
+    "json_object",
+    "json_objectagg",
+    "json_query",
+    "json_scalar",
+    "json_serialize",
+    "json_table",
+    "json_value",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "merge_action",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// An identifier as PostgreSQL's `quote_ident` writes it: bare only when it is lower-case
+/// ASCII letters, digits and `_`, does not start with a digit and is not a keyword that
+/// needs quoting; otherwise in double quotes with `"` doubled.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain && NON_UNRESERVED_KEYWORDS.binary_search(&name).is_err() {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// `schema.name`, each part quoted.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+/// A string literal: `'` doubled. dbaudit's sessions keep `standard_conforming_strings`
+/// on (the default since 9.1), so a backslash is an ordinary character and `E''` is never
+/// needed.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn column_list(columns: &[String]) -> String {
+    super::name_list(columns, quote_ident)
+}
+
+/// `CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON schema.table (key) [INCLUDE (...)];`
+/// (the index lands in the table's schema). CONCURRENTLY builds without blocking writes
+/// and cannot run inside a transaction block.
+pub fn create_index_concurrently(
+    name: &str,
+    schema: &str,
+    table: &str,
+    key: &[String],
+    include: &[String],
+) -> String {
+    let mut ddl = format!(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
+        quote_ident(name),
+        qualified(schema, table),
+        column_list(key)
+    );
+    if !include.is_empty() {
+        ddl.push_str(&format!(" INCLUDE ({})", column_list(include)));
+    }
+    ddl.push(';');
+    ddl
+}
+
+/// The statement given to `hypopg_create_index`: a plain `CREATE INDEX ON schema.table
+/// (key)`, no name and no terminator (HypoPG names it and takes one statement).
+pub fn hypothetical_create_index(schema: &str, table: &str, key: &[String]) -> String {
+    format!(
+        "CREATE INDEX ON {} ({})",
+        qualified(schema, table),
+        column_list(key)
+    )
+}
+
+/// `DROP INDEX CONCURRENTLY [IF EXISTS] schema.name;`
+pub fn drop_index_concurrently(schema: &str, name: &str, if_exists: bool) -> String {
+    format!(
+        "DROP INDEX CONCURRENTLY {}{};",
+        if if_exists { "IF EXISTS " } else { "" },
+        qualified(schema, name)
+    )
+}
+
+/// `REINDEX INDEX CONCURRENTLY schema.name;` (PostgreSQL 12 and later).
+pub fn reindex_index_concurrently(schema: &str, name: &str) -> String {
+    format!("REINDEX INDEX CONCURRENTLY {};", qualified(schema, name))
+}
+
+/// `SET LOCAL ROLE role`: verification plans a statement as the role that ran it.
+pub fn set_local_role(role: &str) -> String {
+    format!("SET LOCAL ROLE {}", quote_ident(role))
+}
+
+/// `VACUUM (ANALYZE) schema.table;`
+pub fn vacuum_analyze(schema: &str, table: &str) -> String {
+    format!("VACUUM (ANALYZE) {};", qualified(schema, table))
+}
+
+/// A recommendation as DDL: the new index, then (when it widens one) the old index
+/// dropped, both without blocking writes.
+pub fn recommendation_ddl(rec: &IndexRecommendation) -> String {
+    let mut ddl = create_index_concurrently(
+        &rec.name,
+        &rec.schema,
+        &rec.table,
+        &rec.key_columns,
+        &rec.include_columns,
+    );
+    if let Action::Widen { replaces, .. } = &rec.action {
+        ddl.push('\n');
+        ddl.push_str(&drop_index_concurrently(&rec.schema, replaces, true));
+    }
+    ddl
+}
+
+/// Whether `definition` (an index definition read from a snapshot, normally
+/// `pg_get_indexdef` output) is exactly one `CREATE INDEX` statement, so that it can be
+/// repeated in a fix text. A snapshot is a file anyone can edit.
+pub fn is_single_create_index(definition: &str) -> bool {
+    use pg_query::NodeEnum;
+    let Ok(parsed) = pg_query::parse(definition, pg_query::ParserOptions::DEFAULT) else {
+        return false;
+    };
+    let stmts = &parsed.protobuf.stmts;
+    stmts.len() == 1
+        && matches!(
+            stmts[0].stmt.as_ref().and_then(|s| s.node.as_ref()),
+            Some(NodeEnum::IndexStmt(_))
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted_for_the_binary_search() {
+        assert!(NON_UNRESERVED_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(NON_UNRESERVED_KEYWORDS.len(), 164);
+    }
+
+    #[test]
+    fn quote_ident_follows_postgres() {
+        assert_eq!(quote_ident("orders"), "orders");
+        assert_eq!(quote_ident("_x1"), "_x1");
+        assert_eq!(quote_ident("1x"), "\"1x\"");
+        assert_eq!(quote_ident(""), "\"\"");
+        assert_eq!(quote_ident("MixedCase"), "\"MixedCase\"");
+        assert_eq!(quote_ident("quote\"inside"), "\"quote\"\"inside\"");
+        for word in [
+            "order",
+            "user",
+            "group",
+            "select",
+            "between",
+            "authorization",
+            "int",
+        ] {
+            assert_eq!(quote_ident(word), format!("\"{word}\""));
+        }
+        // Unreserved keywords stand bare, as in PostgreSQL's quote_ident.
+        for word in ["name", "status", "type", "key", "data"] {
+            assert_eq!(quote_ident(word), word);
+        }
+        assert_eq!(qualified("public", "user"), "public.\"user\"");
+        assert_eq!(literal("it's \\ here"), "'it''s \\ here'");
+    }
+
+    #[test]
+    fn create_index_quotes_every_name() {
+        assert_eq!(
+            create_index_concurrently(
+                "ix_appointments_client_id_start_date",
+                "public",
+                "appointments",
+                &["client_id".into(), "start_date".into()],
+                &[]
+            ),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_appointments_client_id_start_date ON public.appointments (client_id, start_date);"
+        );
+        let ddl = create_index_concurrently(
+            "ix",
+            "Sales",
+            "Order Lines",
+            &["order".into()],
+            &["Qty".into()],
+        );
+        assert!(
+            ddl.ends_with("ON \"Sales\".\"Order Lines\" (\"order\") INCLUDE (\"Qty\");"),
+            "{ddl}"
+        );
+    }
+
+    #[test]
+    fn only_one_create_index_is_repeated() {
+        assert!(is_single_create_index(
+            "CREATE UNIQUE INDEX inv ON public.t USING btree (k)"
+        ));
+        assert!(!is_single_create_index(
+            "CREATE INDEX inv ON public.t (k); DROP TABLE public.victim"
+        ));
+        assert!(!is_single_create_index("DROP TABLE public.victim"));
+        assert!(!is_single_create_index("CREATE INDEX ("));
+    }
+}
