@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::analyze::workload::{self, IndexCandidate, Verdict};
 use crate::analyze::Thresholds;
 use crate::model::recommendation::{BenefitBasis, DroppedCandidate, Served};
-use crate::model::snapshot::{Snapshot, TableStat};
+use crate::model::snapshot::{days_text, Snapshot, TableStat};
 use crate::model::{ObjectFact, PredicateUse};
 
 use super::AdvisorConfig;
@@ -145,14 +145,6 @@ fn served_statement(s: &workload::Served) -> Served {
         total_time_ms: s.total_time_ms,
         uses: s.uses.clone(),
         query: s.query.clone(),
-    }
-}
-
-pub fn days_text(days: f64) -> String {
-    if days >= 1.0 {
-        format!("{days:.1} days")
-    } else {
-        format!("{:.1} hours", days * 24.0)
     }
 }
 

@@ -442,3 +442,12 @@ impl Snapshot {
             .map(|s| s.setting.as_str())
     }
 }
+
+/// A statistics window in words: days from one day on, hours below (never extrapolated).
+pub fn days_text(days: f64) -> String {
+    if days >= 1.0 {
+        format!("{days:.1} days")
+    } else {
+        format!("{:.1} hours", days * 24.0)
+    }
+}

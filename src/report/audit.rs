@@ -23,7 +23,7 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
     });
     env.add_filter("num", num);
     env.add_filter("days", |seconds: f64| {
-        crate::advise::candidate::days_text(seconds / 86_400.0)
+        crate::model::snapshot::days_text(seconds / 86_400.0)
     });
     env.add_filter("engine", |e: String| match e.as_str() {
         "mssql" => "SQL Server".to_string(),

@@ -50,7 +50,7 @@ pub fn window_too_short(snapshot: &Snapshot, t: &Thresholds) -> Option<String> {
     (age < needed).then(|| {
         format!(
             "the statistics cover {}, less than the {} days the rule needs ([thresholds] unused_index_min_stats_days; PgHero and sp_BlitzIndex wait a week): no index is called unused until then",
-            crate::advise::candidate::days_text(age / 86_400.0),
+            crate::model::snapshot::days_text(age / 86_400.0),
             t.unused_index_min_stats_days
         )
     })
