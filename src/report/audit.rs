@@ -2,9 +2,10 @@
 //! `indexes.sql`, and the short terminal summary.
 
 use anyhow::{Context, Result};
-use minijinja::{Environment, Value};
+use minijinja::Value;
 use tabled::{settings::Style, Table, Tabled};
 
+use super::escape::{md_code, md_text, terminal};
 use crate::advise::ddl::MSSQL_ONLINE_NOTE;
 use crate::advise::plan::served_text;
 use crate::model::audit::AuditReport;
@@ -14,13 +15,7 @@ use crate::model::Category;
 const TEMPLATE: &str = include_str!("../../templates/audit.md.j2");
 
 pub fn markdown(report: &AuditReport) -> Result<String> {
-    let mut env = Environment::new();
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.add_filter("cell", cell);
-    env.add_filter("code", |v: String| {
-        crate::model::finding::one_line(&v, 160).replace('`', "'")
-    });
+    let mut env = super::escape::markdown_environment();
     env.add_filter("num", num);
     env.add_filter("days", |seconds: f64| {
         crate::advise::candidate::days_text(seconds / 86_400.0)
@@ -37,8 +32,12 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
             .map(|x| x.title().to_string())
             .unwrap_or(c)
     });
-    env.add_filter("where", where_cell);
-    env.add_filter("evidence", evidence_cell);
+    env.add_filter("where", |location: Value| {
+        Value::from_safe_string(where_cell(&location))
+    });
+    env.add_filter("evidence", |evidence: Value| {
+        Value::from_safe_string(evidence_cell(&evidence))
+    });
     env.add_filter("served", |r: Value| -> String {
         serde_json::to_value(&r)
             .ok()
@@ -70,11 +69,6 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
     Ok(out)
 }
 
-/// Makes a value safe inside a Markdown table cell.
-fn cell(value: String) -> String {
-    value.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
 /// Whole numbers with thousands separators; two decimals under 10.
 fn num(value: f64) -> String {
     if !value.is_finite() {
@@ -99,7 +93,9 @@ fn num(value: f64) -> String {
     }
 }
 
-fn where_cell(location: Value) -> String {
+/// Where a finding is, as Markdown for a table cell: `file:line` and the object, each a
+/// code span.
+fn where_cell(location: &Value) -> String {
     let get = |key: &str| {
         location
             .get_attr(key)
@@ -108,18 +104,20 @@ fn where_cell(location: Value) -> String {
             .map(|v| v.to_string())
     };
     let place = match (get("file"), get("line")) {
-        (Some(file), Some(line)) => format!("`{file}:{line}`"),
-        (Some(file), None) => format!("`{file}`"),
+        (Some(file), Some(line)) => md_code(&format!("{file}:{line}"), true),
+        (Some(file), None) => md_code(&file, true),
         _ => String::new(),
     };
     match (place.is_empty(), get("object")) {
-        (true, Some(object)) => format!("`{}`", object.replace('`', "'")),
-        (false, Some(object)) => format!("{place} in `{}`", object.replace('`', "'")),
+        (true, Some(object)) => md_code(&object, true),
+        (false, Some(object)) => format!("{place} in {}", md_code(&object, true)),
         _ => place,
     }
 }
 
-fn evidence_cell(evidence: Value) -> String {
+/// A finding's evidence, as Markdown for a table cell: its metrics, else its snippet (one
+/// line, a code span).
+fn evidence_cell(evidence: &Value) -> String {
     let mut parts = Vec::new();
     if let Ok(metrics) = evidence.get_attr("metrics") {
         if let Ok(keys) = metrics.try_iter() {
@@ -137,11 +135,11 @@ fn evidence_cell(evidence: Value) -> String {
         if let Ok(snippet) = evidence.get_attr("snippet") {
             if !snippet.is_undefined() && !snippet.is_none() {
                 let text = crate::model::finding::one_line(&snippet.to_string(), 80);
-                return format!("`{}`", cell(text).replace('`', "'"));
+                return md_code(&text, true);
             }
         }
     }
-    cell(parts.join(", "))
+    md_text(&parts.join(", "))
 }
 
 /// `indexes.sql`: every recommendation, best first, each after a comment with its rank,
@@ -264,7 +262,8 @@ struct RecommendationRow {
     net: String,
 }
 
-/// The short summary printed after an audit.
+/// The short summary printed after an audit; names and messages from the input go through
+/// `escape::terminal`.
 pub fn terminal_summary(report: &AuditReport) -> String {
     let mut out = String::new();
     match (&report.score.grade, report.score.overall) {
@@ -303,7 +302,7 @@ pub fn terminal_summary(report: &AuditReport) -> String {
                 severity: c.severity.to_string(),
                 rule: c.rule.clone(),
                 points: format!("{:.1}", c.points),
-                finding: crate::model::finding::one_line(&c.message, 90),
+                finding: terminal(&crate::model::finding::one_line(&c.message, 90)).into_owned(),
             })
             .collect();
         out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
@@ -317,10 +316,10 @@ pub fn terminal_summary(report: &AuditReport) -> String {
             .take(5)
             .map(|r| RecommendationRow {
                 rank: r.rank,
-                table: format!("{}.{}", r.schema, r.table),
-                key: r.key_columns.join(", "),
+                table: terminal(&format!("{}.{}", r.schema, r.table)).into_owned(),
+                key: terminal(&r.key_columns.join(", ")).into_owned(),
                 action: match &r.action {
-                    Action::Widen { replaces, .. } => format!("widen {replaces}"),
+                    Action::Widen { replaces, .. } => format!("widen {}", terminal(replaces)),
                     Action::Create => "create".to_string(),
                 },
                 net: format!("{} {}", num(r.net_benefit), r.benefit_unit),
