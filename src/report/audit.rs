@@ -10,7 +10,7 @@ use crate::advise::ddl::MSSQL_ONLINE_NOTE;
 use crate::advise::plan::served_text;
 use crate::model::audit::AuditReport;
 use crate::model::recommendation::{Action, BenefitBasis, IndexRecommendation};
-use crate::model::Category;
+use crate::model::{Category, Finding, Severity};
 
 const TEMPLATE: &str = include_str!("../../templates/audit.md.j2");
 
@@ -33,10 +33,10 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
             .unwrap_or(c)
     });
     env.add_filter("where", |location: Value| {
-        Value::from_safe_string(where_cell(&location))
+        Value::from_safe_string(place(&location, false))
     });
     env.add_filter("evidence", |evidence: Value| {
-        Value::from_safe_string(evidence_cell(&evidence))
+        Value::from_safe_string(evidence_text(&evidence))
     });
     env.add_filter("served", |r: Value| -> String {
         serde_json::to_value(&r)
@@ -49,7 +49,11 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
         .context("the bundled audit template is invalid")?;
     let template = env.get_template("audit.md")?;
     let text = template
-        .render(minijinja::context! { report => report })
+        .render(minijinja::context! {
+            report => report,
+            areas => areas(report),
+            fix_first => fix_first(report),
+        })
         .context("could not render the Markdown report")?;
     // Blank-line runs left by skipped template blocks, folded.
     let mut out = String::with_capacity(text.len());
@@ -93,9 +97,76 @@ fn num(value: f64) -> String {
     }
 }
 
-/// Where a finding is, as Markdown for a table cell: `file:line` and the object, each a
-/// code span.
-fn where_cell(location: &Value) -> String {
+/// Each category's findings, for the report's "Findings by area": one summary row per
+/// rule (how many, the severity and place of its most severe finding; the findings come
+/// most severe first) and the findings themselves.
+fn areas(report: &AuditReport) -> Vec<Value> {
+    report
+        .score
+        .categories
+        .iter()
+        .map(|c| {
+            let findings: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.category == c.category)
+                .collect();
+            let mut rules: Vec<(&str, Severity, usize, String)> = Vec::new();
+            for f in &findings {
+                match rules.iter_mut().find(|r| r.0 == f.rule) {
+                    Some(rule) => rule.2 += 1,
+                    None => rules.push((
+                        &f.rule,
+                        f.severity,
+                        1,
+                        place(&Value::from_serialize(&f.location), true),
+                    )),
+                }
+            }
+            let rules: Vec<Value> = rules
+                .into_iter()
+                .map(|(rule, severity, count, worst)| {
+                    minijinja::context! {
+                        rule, severity => severity.as_str(), count,
+                        worst => Value::from_safe_string(worst),
+                    }
+                })
+                .collect();
+            minijinja::context! {
+                title => c.category.title(), assessed => c.assessed, score => c.score,
+                grade => c.grade, basis => c.basis, rules, findings,
+            }
+        })
+        .collect()
+}
+
+/// The findings that cost the most points (five at most), with their place and fix.
+fn fix_first(report: &AuditReport) -> Vec<Value> {
+    report
+        .score
+        .costliest
+        .iter()
+        .take(5)
+        .map(|cost| {
+            let finding = report
+                .findings
+                .iter()
+                .find(|f| f.fingerprint == cost.fingerprint);
+            let place = finding
+                .map(|f| format!("at {}", place(&Value::from_serialize(&f.location), false)))
+                .unwrap_or_default();
+            minijinja::context! {
+                rule => cost.rule, severity => cost.severity.as_str(), points => cost.points,
+                place => Value::from_safe_string(place),
+                fix => finding.map_or(cost.message.as_str(), |f| f.recommendation.as_str()),
+            }
+        })
+        .collect()
+}
+
+/// Where a finding is, as Markdown (for a table cell when `in_table`): `file:line` and
+/// the object, each a code span.
+fn place(location: &Value, in_table: bool) -> String {
     let get = |key: &str| {
         location
             .get_attr(key)
@@ -104,20 +175,20 @@ fn where_cell(location: &Value) -> String {
             .map(|v| v.to_string())
     };
     let place = match (get("file"), get("line")) {
-        (Some(file), Some(line)) => md_code(&format!("{file}:{line}"), true),
-        (Some(file), None) => md_code(&file, true),
+        (Some(file), Some(line)) => md_code(&format!("{file}:{line}"), in_table),
+        (Some(file), None) => md_code(&file, in_table),
         _ => String::new(),
     };
     match (place.is_empty(), get("object")) {
-        (true, Some(object)) => md_code(&object, true),
-        (false, Some(object)) => format!("{place} in {}", md_code(&object, true)),
+        (true, Some(object)) => md_code(&object, in_table),
+        (false, Some(object)) => format!("{place} in {}", md_code(&object, in_table)),
         _ => place,
     }
 }
 
-/// A finding's evidence, as Markdown for a table cell: its metrics, else its snippet (one
-/// line, a code span).
-fn evidence_cell(evidence: &Value) -> String {
+/// A finding's evidence, as Markdown: its metrics, else its snippet (one line, a code
+/// span); empty when it has neither.
+fn evidence_text(evidence: &Value) -> String {
     let mut parts = Vec::new();
     if let Ok(metrics) = evidence.get_attr("metrics") {
         if let Ok(keys) = metrics.try_iter() {
@@ -135,7 +206,7 @@ fn evidence_cell(evidence: &Value) -> String {
         if let Ok(snippet) = evidence.get_attr("snippet") {
             if !snippet.is_undefined() && !snippet.is_none() {
                 let text = crate::model::finding::one_line(&snippet.to_string(), 80);
-                return md_code(&text, true);
+                return md_code(&text, false);
             }
         }
     }
