@@ -69,12 +69,12 @@ fn the_demo_report_leads_with_the_scorecard_and_summarises_findings_by_area() {
                 }
             }
             Event::Start(Tag::Item) => in_item = true,
-            Event::Start(Tag::Strong) if in_item => {}
             Event::Text(text) | Event::Code(text) => {
-                if in_item && sections.last().map(String::as_str) == Some("Findings by area") {
-                    if text.as_ref() == "What:" {
-                        what_items += 1;
-                    }
+                if in_item
+                    && sections.last().map(String::as_str) == Some("Findings by area")
+                    && text.as_ref() == "What:"
+                {
+                    what_items += 1;
                 }
                 if let Some(open) = cell.as_mut() {
                     open.push_str(&text);

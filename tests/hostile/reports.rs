@@ -129,10 +129,11 @@ fn render(markdown: &str) -> Rendered {
             }
             Event::Html(html) | Event::InlineHtml(html) => rendered.html.push(html.to_string()),
             Event::Text(text) | Event::Code(text) => {
-                for open in [&mut heading.as_mut().map(|h| &mut h.1), &mut cell.as_mut()] {
-                    if let Some(open) = open {
-                        open.push_str(&text);
-                    }
+                if let Some((_, open)) = heading.as_mut() {
+                    open.push_str(&text);
+                }
+                if let Some(open) = cell.as_mut() {
+                    open.push_str(&text);
                 }
                 rendered.text.push_str(&text);
             }
