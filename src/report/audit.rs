@@ -222,10 +222,10 @@ pub fn indexes_sql(report: &AuditReport) -> String {
          -- Ranked by net benefit. Review each statement before running it: dbaudit ran none.\n",
         report.tool.name,
         report.tool.version,
-        ctx.database.as_deref().unwrap_or("(no database)"),
-        ctx.engine.as_deref().unwrap_or("-"),
-        ctx.server_version.as_deref().unwrap_or(""),
-        ctx.collected_at.as_deref().unwrap_or("-"),
+        comment(ctx.database.as_deref().unwrap_or("(no database)")),
+        comment(ctx.engine.as_deref().unwrap_or("-")),
+        comment(ctx.server_version.as_deref().unwrap_or("")),
+        comment(ctx.collected_at.as_deref().unwrap_or("-")),
     );
     let mssql = ctx.engine.as_deref() == Some("mssql");
     if mssql {
@@ -237,10 +237,13 @@ pub fn indexes_sql(report: &AuditReport) -> String {
         out.push_str("\n-- No index recommendations.\n");
         for d in &report.dropped_candidates {
             out.push_str(&format!(
-                "-- considered {}.{} ({}): {}\n",
-                d.schema,
-                d.table,
-                d.key_columns.join(", "),
+                "-- considered {}: {}\n",
+                comment(&format!(
+                    "{}.{} ({})",
+                    d.schema,
+                    d.table,
+                    d.key_columns.join(", ")
+                )),
                 comment(&d.reason)
             ));
         }
@@ -249,16 +252,19 @@ pub fn indexes_sql(report: &AuditReport) -> String {
     for r in &report.recommendations {
         out.push('\n');
         out.push_str(&format!(
-            "-- #{} {}.{} ({}){}\n",
+            "-- #{} {}\n",
             r.rank,
-            r.schema,
-            r.table,
-            r.key_columns.join(", "),
-            if r.include_columns.is_empty() {
-                String::new()
-            } else {
-                format!(" INCLUDE ({})", r.include_columns.join(", "))
-            }
+            comment(&format!(
+                "{}.{} ({}){}",
+                r.schema,
+                r.table,
+                r.key_columns.join(", "),
+                if r.include_columns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" INCLUDE ({})", r.include_columns.join(", "))
+                }
+            ))
         ));
         out.push_str(&format!(
             "--    benefit: {}; write penalty {:.1}% -> net {} {}\n",
@@ -278,7 +284,7 @@ pub fn indexes_sql(report: &AuditReport) -> String {
                     replaces,
                     replaced_key,
                     ..
-                } => format!("{replaces} ({})", replaced_key.join(", ")),
+                } => comment(&format!("{replaces} ({})", replaced_key.join(", "))),
                 Action::Create => "nothing (new index)".to_string(),
             }
         ));
@@ -302,7 +308,8 @@ pub fn indexes_sql(report: &AuditReport) -> String {
     out
 }
 
-/// Text inside a `--` comment: one line.
+/// Text inside a `--` comment: one line (white space folded), so a name with a line
+/// break cannot end the comment and put the rest of itself into the SQL.
 fn comment(text: &str) -> String {
     crate::model::finding::one_line(text, 400)
 }
