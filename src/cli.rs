@@ -837,7 +837,11 @@ fn write_collected(
         snapshot.manifest.notes.len()
     );
     for note in &snapshot.manifest.notes {
-        eprintln!("  note ({}): {}", note.check, note.message);
+        eprintln!(
+            "  note ({}): {}",
+            report::escape::terminal(&note.check),
+            report::escape::terminal(&note.message)
+        );
     }
     Ok(0)
 }

@@ -57,7 +57,8 @@ pub fn reference_markdown() -> String {
             rule.code.to_lowercase() + "-" + rule.name,
             rule.category,
             rule.default_severity,
-            crate::report::markdown_cell(rule.summary)
+            // The summaries are dbaudit's own Markdown, on one line: only `|` needs care.
+            rule.summary.replace('|', "\\|")
         ));
     }
     for rule in &rules {

@@ -2,25 +2,20 @@
 //! `indexes.sql`, and the short terminal summary.
 
 use anyhow::{Context, Result};
-use minijinja::{Environment, Value};
+use minijinja::Value;
 use tabled::{settings::Style, Table, Tabled};
 
+use super::escape::{md_code, md_text, terminal};
 use crate::advise::plan::served_text;
 use crate::engine::mssql::ONLINE_NOTE as MSSQL_ONLINE_NOTE;
 use crate::model::audit::AuditReport;
 use crate::model::recommendation::{Action, AdviceLevel, BenefitBasis, IndexRecommendation};
-use crate::model::Category;
+use crate::model::{Category, Finding, Severity};
 
 const TEMPLATE: &str = include_str!("../../templates/audit.md.j2");
 
 pub fn markdown(report: &AuditReport) -> Result<String> {
-    let mut env = Environment::new();
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.add_filter("cell", cell);
-    env.add_filter("code", |v: String| {
-        crate::model::finding::one_line(&v, 160).replace('`', "'")
-    });
+    let mut env = super::escape::markdown_environment();
     env.add_filter("num", num);
     env.add_filter("days", |seconds: f64| {
         crate::model::snapshot::days_text(seconds / 86_400.0)
@@ -37,8 +32,12 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
             .map(|x| x.title().to_string())
             .unwrap_or(c)
     });
-    env.add_filter("where", where_cell);
-    env.add_filter("evidence", evidence_cell);
+    env.add_filter("where", |location: Value| {
+        Value::from_safe_string(place(&location, false))
+    });
+    env.add_filter("evidence", |evidence: Value| {
+        Value::from_safe_string(evidence_text(&evidence))
+    });
     env.add_filter("served", |r: Value| -> String {
         serde_json::to_value(&r)
             .ok()
@@ -50,7 +49,11 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
         .context("the bundled audit template is invalid")?;
     let template = env.get_template("audit.md")?;
     let text = template
-        .render(minijinja::context! { report => report })
+        .render(minijinja::context! {
+            report => report,
+            areas => areas(report),
+            fix_first => fix_first(report),
+        })
         .context("could not render the Markdown report")?;
     // Blank-line runs left by skipped template blocks, folded.
     let mut out = String::with_capacity(text.len());
@@ -68,11 +71,6 @@ pub fn markdown(report: &AuditReport) -> Result<String> {
         out.push('\n');
     }
     Ok(out)
-}
-
-/// Makes a value safe inside a Markdown table cell.
-fn cell(value: String) -> String {
-    value.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// Whole numbers with thousands separators; two decimals under 10.
@@ -99,7 +97,77 @@ fn num(value: f64) -> String {
     }
 }
 
-fn where_cell(location: Value) -> String {
+/// Each category's findings, for the report's "Findings by area": one summary row per
+/// rule (how many, the severity and place of its most severe finding; the findings come
+/// most severe first) and the findings themselves.
+fn areas(report: &AuditReport) -> Vec<Value> {
+    report
+        .score
+        .categories
+        .iter()
+        .map(|c| {
+            let findings: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.category == c.category)
+                .collect();
+            let mut rules: Vec<(&str, Severity, usize, String)> = Vec::new();
+            for f in &findings {
+                match rules.iter_mut().find(|r| r.0 == f.rule) {
+                    Some(rule) => rule.2 += 1,
+                    None => rules.push((
+                        &f.rule,
+                        f.severity,
+                        1,
+                        place(&Value::from_serialize(&f.location), true),
+                    )),
+                }
+            }
+            let rules: Vec<Value> = rules
+                .into_iter()
+                .map(|(rule, severity, count, worst)| {
+                    minijinja::context! {
+                        rule, severity => severity.as_str(), count,
+                        worst => Value::from_safe_string(worst),
+                    }
+                })
+                .collect();
+            minijinja::context! {
+                title => c.category.title(), assessed => c.assessed, score => c.score,
+                grade => c.grade, basis => c.basis, rules, findings,
+                partial => c.assessment == crate::score::Assessment::Partial, gaps => c.gaps,
+            }
+        })
+        .collect()
+}
+
+/// The findings that cost the most points (five at most), with their place and fix.
+fn fix_first(report: &AuditReport) -> Vec<Value> {
+    report
+        .score
+        .costliest
+        .iter()
+        .take(5)
+        .map(|cost| {
+            let finding = report
+                .findings
+                .iter()
+                .find(|f| f.fingerprint == cost.fingerprint);
+            let place = finding
+                .map(|f| format!("at {}", place(&Value::from_serialize(&f.location), false)))
+                .unwrap_or_default();
+            minijinja::context! {
+                rule => cost.rule, severity => cost.severity.as_str(), points => cost.points,
+                place => Value::from_safe_string(place),
+                fix => finding.map_or(cost.message.as_str(), |f| f.recommendation.as_str()),
+            }
+        })
+        .collect()
+}
+
+/// Where a finding is, as Markdown (for a table cell when `in_table`): `file:line` and
+/// the object, each a code span.
+fn place(location: &Value, in_table: bool) -> String {
     let get = |key: &str| {
         location
             .get_attr(key)
@@ -108,18 +176,20 @@ fn where_cell(location: Value) -> String {
             .map(|v| v.to_string())
     };
     let place = match (get("file"), get("line")) {
-        (Some(file), Some(line)) => format!("`{file}:{line}`"),
-        (Some(file), None) => format!("`{file}`"),
+        (Some(file), Some(line)) => md_code(&format!("{file}:{line}"), in_table),
+        (Some(file), None) => md_code(&file, in_table),
         _ => String::new(),
     };
     match (place.is_empty(), get("object")) {
-        (true, Some(object)) => format!("`{}`", object.replace('`', "'")),
-        (false, Some(object)) => format!("{place} in `{}`", object.replace('`', "'")),
+        (true, Some(object)) => md_code(&object, in_table),
+        (false, Some(object)) => format!("{place} in {}", md_code(&object, in_table)),
         _ => place,
     }
 }
 
-fn evidence_cell(evidence: Value) -> String {
+/// A finding's evidence, as Markdown: its metrics, else its snippet (one line, a code
+/// span); empty when it has neither.
+fn evidence_text(evidence: &Value) -> String {
     let mut parts = Vec::new();
     if let Ok(metrics) = evidence.get_attr("metrics") {
         if let Ok(keys) = metrics.try_iter() {
@@ -137,11 +207,11 @@ fn evidence_cell(evidence: Value) -> String {
         if let Ok(snippet) = evidence.get_attr("snippet") {
             if !snippet.is_undefined() && !snippet.is_none() {
                 let text = crate::model::finding::one_line(&snippet.to_string(), 80);
-                return format!("`{}`", cell(text).replace('`', "'"));
+                return md_code(&text, false);
             }
         }
     }
-    cell(parts.join(", "))
+    md_text(&parts.join(", "))
 }
 
 /// `indexes.sql`: every recommendation, best first, each after a comment with its rank,
@@ -220,7 +290,7 @@ pub fn indexes_sql(report: &AuditReport) -> String {
                     replaces,
                     replaced_key,
                     ..
-                } => format!("{replaces} ({})", replaced_key.join(", ")),
+                } => comment(&format!("{replaces} ({})", replaced_key.join(", "))),
                 Action::Create => "nothing (new index)".to_string(),
             })
         ));
@@ -254,7 +324,8 @@ pub fn indexes_sql(report: &AuditReport) -> String {
     out
 }
 
-/// Text inside a `--` comment: one line.
+/// Text inside a `--` comment: one line (white space folded), so a name with a line
+/// break cannot end the comment and put the rest of itself into the SQL.
 fn comment(text: &str) -> String {
     crate::model::finding::one_line(text, 400)
 }
@@ -285,8 +356,8 @@ struct RecommendationRow {
     net: String,
 }
 
-/// The short summary printed after an audit.
-/// The summary printed after an audit, fitted to `width` columns when given.
+/// The summary printed after an audit, fitted to `width` columns when given; names and
+/// messages from the input go through `escape::terminal`.
 pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
     use super::width::{fit_table, wrap_lines};
     let mut out = String::new();
@@ -335,7 +406,7 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
                 severity: c.severity.to_string(),
                 rule: c.rule.clone(),
                 points: format!("{:.1}", c.points),
-                finding: crate::model::finding::one_line(&c.message, 90),
+                finding: terminal(&crate::model::finding::one_line(&c.message, 90)).into_owned(),
             })
             .collect();
         let mut table = Table::new(rows);
@@ -352,13 +423,13 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
             .take(5)
             .map(|r| RecommendationRow {
                 rank: r.rank,
-                table: format!("{}.{}", r.schema, r.table),
-                key: r.key_columns.join(", "),
+                table: terminal(&format!("{}.{}", r.schema, r.table)).into_owned(),
+                key: terminal(&r.key_columns.join(", ")).into_owned(),
                 action: match &r.action {
                     Action::Widen { replaces, .. } if r.advice == AdviceLevel::Consider => {
-                        format!("consider widening {replaces}")
+                        format!("consider widening {}", terminal(replaces))
                     }
-                    Action::Widen { replaces, .. } => format!("widen {replaces}"),
+                    Action::Widen { replaces, .. } => format!("widen {}", terminal(replaces)),
                     Action::Create if r.advice == AdviceLevel::Consider => "consider".to_string(),
                     Action::Create => "create".to_string(),
                 },

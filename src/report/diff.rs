@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use super::escape::terminal;
 use crate::model::audit::AuditReport;
 use crate::model::{Finding, ScanReport};
 
@@ -176,8 +177,14 @@ fn by_fingerprint(old: &[Finding], new: &[Finding]) -> (Vec<Finding>, Vec<Findin
     (added, resolved, unchanged)
 }
 
+/// The terminal view; names, paths and messages from the reports through
+/// `escape::terminal`.
 pub fn render_text(diff: &Diff) -> String {
-    let mut out = format!("dbaudit diff {} -> {}\n", diff.old, diff.new);
+    let mut out = format!(
+        "dbaudit diff {} -> {}\n",
+        terminal(&diff.old),
+        terminal(&diff.new)
+    );
     if !diff.scores.is_empty() {
         out.push_str("\nScores:\n");
         for s in &diff.scores {
@@ -201,16 +208,16 @@ pub fn render_text(diff: &Diff) -> String {
         out.push_str(&format!("\n{title} ({}):\n", findings.len()));
         for f in findings {
             let place = match (&f.location.file, f.location.line, &f.location.object) {
-                (Some(file), Some(line), _) => format!("{file}:{line}"),
-                (_, _, Some(object)) => object.clone(),
-                (Some(file), None, None) => file.clone(),
+                (Some(file), Some(line), _) => format!("{}:{line}", terminal(file)),
+                (_, _, Some(object)) => terminal(object).into_owned(),
+                (Some(file), None, None) => terminal(file).into_owned(),
                 _ => String::new(),
             };
             out.push_str(&format!(
                 "  {:<8} {:<24} {place}  {}\n",
                 f.severity.as_str(),
                 f.rule,
-                crate::model::finding::one_line(&f.message, 100)
+                terminal(&crate::model::finding::one_line(&f.message, 100))
             ));
         }
     };
@@ -226,14 +233,14 @@ pub fn render_text(diff: &Diff) -> String {
             diff.recommendations_done.len()
         ));
         for r in &diff.recommendations_done {
-            out.push_str(&format!("  {r}\n"));
+            out.push_str(&format!("  {}\n", terminal(r)));
         }
         out.push_str(&format!(
             "New index recommendations ({}):\n",
             diff.recommendations_new.len()
         ));
         for r in &diff.recommendations_new {
-            out.push_str(&format!("  {r}\n"));
+            out.push_str(&format!("  {}\n", terminal(r)));
         }
     }
     out

@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use super::escape::{md_code, md_message};
 use crate::model::{DiagnosticKind, Finding, ScanReport, Severity};
 
 /// Annotations written when `--max-annotations` is not given. GitHub displays at most
@@ -104,20 +105,24 @@ pub fn render(report: &ScanReport, max: usize) -> String {
             "; {hidden} not shown as annotations (--max-annotations {max}; the SARIF upload or --format text lists them all)"
         );
     }
-    out.push_str(&baseline_note(report));
+    // A plain log line: a newline in a path must not start a workflow command.
+    out.push_str(&baseline_note(report, |text| {
+        super::escape::terminal(text).into_owned()
+    }));
     out.push('\n');
     out
 }
 
-/// What a baseline or `--diff-base` hid, as a sentence tail (empty without them).
-fn baseline_note(report: &ScanReport) -> String {
+/// What a baseline or `--diff-base` hid, as a sentence tail (empty without them); `show`
+/// escapes the baseline's path and the base revision for the output at hand.
+fn baseline_note(report: &ScanReport, show: impl Fn(&str) -> String) -> String {
     let mut note = String::new();
     if let Some(b) = &report.summary.baseline {
         let _ = write!(
             note,
             "; {} suppressed by the baseline {}, {} stale baseline entr{}",
             b.suppressed,
-            b.file,
+            show(&b.file),
             b.stale,
             if b.stale == 1 { "y" } else { "ies" }
         );
@@ -126,13 +131,15 @@ fn baseline_note(report: &ScanReport) -> String {
         let _ = write!(
             note,
             "; {} outside the lines changed since {}",
-            c.outside, c.base
+            c.outside,
+            show(&c.base)
         );
     }
     note
 }
 
-/// The Markdown job summary: counts by severity and the most severe findings.
+/// The Markdown job summary: counts by severity and the most severe findings, file names
+/// and messages escaped (`report::escape`).
 pub fn step_summary(report: &ScanReport) -> String {
     let s = &report.summary;
     let mut out = String::from("## dbaudit scan\n\n| Severity | Findings |\n|---|---|\n");
@@ -148,21 +155,25 @@ pub fn step_summary(report: &ScanReport) -> String {
         s.regions_not_understood,
         s.suppressed,
         test_code_note(s.app_test_files),
-        baseline_note(report)
+        baseline_note(report, |text| md_code(text, false))
     );
     let findings = by_severity(report);
     if !findings.is_empty() {
         out.push_str("| Severity | Rule | Location | Message |\n|---|---|---|---|\n");
         for f in findings.iter().take(SUMMARY_ROWS) {
+            let place = format!(
+                "{}:{}",
+                f.location.file.as_deref().unwrap_or(""),
+                f.location.line.unwrap_or(0)
+            );
             let _ = writeln!(
                 out,
-                "| {} | `{}` {} | `{}:{}` | {} |",
+                "| {} | `{}` {} | {} | {} |",
                 f.severity,
                 f.code,
                 f.rule,
-                super::markdown_cell(f.location.file.as_deref().unwrap_or("")),
-                f.location.line.unwrap_or(0),
-                super::markdown_cell(&f.message)
+                md_code(&place, true),
+                md_message(&f.message, true)
             );
         }
         if findings.len() > SUMMARY_ROWS {

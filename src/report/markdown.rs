@@ -1,17 +1,15 @@
-//! The Markdown report, rendered with minijinja from `templates/scan.md.j2`.
+//! The Markdown report, rendered with minijinja from `templates/scan.md.j2`; every value
+//! from the scanned files is escaped (`report::escape`).
 
 use anyhow::{Context, Result};
-use minijinja::Environment;
+use minijinja::Value;
 
 use crate::model::ScanReport;
 
 const TEMPLATE: &str = include_str!("../../templates/scan.md.j2");
 
 pub fn render(report: &ScanReport) -> Result<String> {
-    let mut env = Environment::new();
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.add_filter("cell", |value: String| super::markdown_cell(&value));
+    let mut env = super::escape::markdown_environment();
     env.add_template("scan.md", TEMPLATE)
         .context("the bundled Markdown template is invalid")?;
     let template = env.get_template("scan.md")?;
@@ -22,7 +20,9 @@ pub fn render(report: &ScanReport) -> Result<String> {
         .map(|r| {
             minijinja::context! {
                 name => r.name, code => r.code, category => r.category.as_str(),
-                severity => r.default_severity.as_str(), summary => r.summary,
+                severity => r.default_severity.as_str(),
+                // dbaudit's own Markdown, one line: shown as written but for `|`.
+                summary => Value::from_safe_string(r.summary.replace('|', "\\|")),
             }
         })
         .collect();

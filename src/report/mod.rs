@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod diff;
+pub mod escape;
 pub mod github;
 pub mod gitlab;
 pub mod json;
@@ -11,8 +12,3 @@ pub mod progress;
 pub mod sarif;
 pub mod text;
 pub mod width;
-
-/// Makes a value safe inside a Markdown table cell.
-pub fn markdown_cell(value: &str) -> String {
-    value.replace('|', "\\|").replace(['\n', '\r'], " ")
-}

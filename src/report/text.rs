@@ -1,10 +1,13 @@
 //! The terminal report: findings grouped by file, what was skipped or not understood,
-//! and a summary table. Colour only when asked or on a terminal (NO_COLOR honoured).
+//! and a summary table. Colour only when asked or on a terminal (NO_COLOR honoured). Every
+//! name, file name and message from the input goes through `escape::terminal` (control
+//! characters as visible escapes) before it is written or put in a table.
 
 use std::fmt::Write;
 
 use tabled::{settings::Style, Table, Tabled};
 
+use super::escape::terminal;
 use super::width::{fit_table, wrap_lines};
 use crate::model::{DiagnosticKind, ScanReport, Severity};
 
@@ -56,7 +59,7 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             if current_file.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", paint.wrap("1;4", file));
+            let _ = writeln!(out, "{}", paint.wrap("1;4", &terminal(file)));
             current_file = Some(file);
         }
         let position = format!(
@@ -68,14 +71,14 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             .location
             .object
             .as_deref()
-            .map(|o| format!(" [{o}]"))
+            .map(|o| format!(" [{}]", terminal(o)))
             .unwrap_or_default();
         let line = format!(
             "  {:>9}  {} {}  {}{}\n",
             position,
             paint.severity(finding.severity),
             paint.wrap("1", &finding.rule),
-            finding.message,
+            terminal(&finding.message),
             paint.wrap("2", &object)
         );
         out.push_str(&wrap_lines(&line, width, FINDING_INDENT));
@@ -86,7 +89,12 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
     if !report.summary.skipped.is_empty() {
         let _ = writeln!(out, "{}", paint.wrap("1;33", "Not scanned:"));
         for skipped in &report.summary.skipped {
-            let _ = writeln!(out, "  {}: {}", skipped.file, skipped.reason);
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                terminal(&skipped.file),
+                terminal(&skipped.reason)
+            );
         }
         out.push('\n');
     }
@@ -102,7 +110,12 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             paint.wrap("1", "Regions not understood")
         );
         write_capped(&mut out, &regions, 10, |d| {
-            format!("{}:{}: {}", d.file, d.line.unwrap_or(0), d.message)
+            format!(
+                "{}:{}: {}",
+                terminal(&d.file),
+                d.line.unwrap_or(0),
+                terminal(&d.message)
+            )
         });
         out.push('\n');
     }
@@ -111,7 +124,7 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             out,
             "{} `{}`: {} finding(s) suppressed, {} stale entr{}{}",
             paint.wrap("1", "Baseline"),
-            b.file,
+            terminal(&b.file),
             b.suppressed,
             b.stale,
             if b.stale == 1 { "y" } else { "ies" },
@@ -122,7 +135,13 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             }
         );
         write_capped(&mut out, &b.stale_entries, 20, |e| {
-            format!("{}: {} {} ({})", e.file, e.rule, e.message, e.fingerprint)
+            format!(
+                "{}: {} {} ({})",
+                terminal(&e.file),
+                e.rule,
+                terminal(&e.message),
+                e.fingerprint
+            )
         });
         out.push('\n');
     }
@@ -132,7 +151,7 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             "{}: {} finding(s) on lines not changed since {} not shown\n",
             paint.wrap("1", "Changed lines only"),
             c.outside,
-            c.base
+            terminal(&c.base)
         );
     }
     let s = &report.summary;
@@ -247,18 +266,18 @@ pub fn render_live(
     let _ = writeln!(
         out,
         "{} {} — database {} ({}), collected {}",
-        paint.wrap("1", &s.engine),
-        s.server_version,
-        s.database,
-        s.source,
-        s.collected_at
+        paint.wrap("1", &terminal(&s.engine)),
+        terminal(&s.server_version),
+        terminal(&s.database),
+        terminal(&s.source),
+        terminal(&s.collected_at)
     );
     if let Some(age) = s.stats_age_seconds {
         let _ = writeln!(
             out,
             "statistics age: {:.1} days (counters since {})",
             age / 86_400.0,
-            s.stats_reset.as_deref().unwrap_or("server start")
+            terminal(s.stats_reset.as_deref().unwrap_or("server start"))
         );
     }
     out.push('\n');
@@ -267,7 +286,7 @@ pub fn render_live(
             "  {} {}  {}\n",
             paint.severity(finding.severity),
             paint.wrap("1", &finding.rule),
-            finding.message
+            terminal(&finding.message)
         );
         out.push_str(&wrap_lines(&line, width, LIVE_FINDING_INDENT));
     }
@@ -279,16 +298,16 @@ pub fn render_live(
             .index_candidates
             .iter()
             .map(|c| CandidateRow {
-                table: format!("{}.{}", c.schema, c.table),
-                key: c.key_columns.join(", "),
+                table: terminal(&format!("{}.{}", c.schema, c.table)).into_owned(),
+                key: terminal(&c.key_columns.join(", ")).into_owned(),
                 calls: c.calls,
                 total_ms: format!("{:.0}", c.total_time_ms),
                 verification: match &c.verdict {
                     Verdict::Verified { saving, .. } => {
                         format!("verified, -{:.0}% cost", saving * 100.0)
                     }
-                    Verdict::Rejected { reason } => format!("dropped: {reason}"),
-                    Verdict::Unverified { reason } => format!("unverified: {reason}"),
+                    Verdict::Rejected { reason } => format!("dropped: {}", terminal(reason)),
+                    Verdict::Unverified { reason } => format!("unverified: {}", terminal(reason)),
                 },
             })
             .collect();
@@ -304,7 +323,12 @@ pub fn render_live(
             paint.wrap("1;33", "Not checked, or checked in part:")
         );
         for note in &report.notes {
-            let _ = writeln!(out, "  {}: {}", note.check, note.message);
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                terminal(&note.check),
+                terminal(&note.message)
+            );
         }
     }
     let sum = &report.summary;

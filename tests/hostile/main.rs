@@ -6,6 +6,7 @@
 #[path = "../support/pg_cluster.rs"]
 #[allow(unused)] // used by the probe modules as they are added
 mod pg_cluster;
+mod reports;
 
 mod partial;
 mod secrets;
