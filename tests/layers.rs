@@ -47,11 +47,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     ("rules", "app", "the registry lists the application rules"),
     ("rules", "analyze", "the registry lists the live rules"),
     (
-        "rules",
-        "report",
-        "`dbaudit rules --markdown` escapes cells with report::markdown_cell",
-    ),
-    (
         "snapshot",
         "collect",
         "the SQL Server importer reads collect::MSSQL_QUERIES for each query's minimum version",
