@@ -635,3 +635,26 @@ fn postgres_loop_evidence_names_its_own_source() {
     }
     m.assert_none(fixture);
 }
+
+/// The batching advice of `row-by-row-loop` is in the code's own dialect: PostgreSQL has no
+/// `TOP (n)`.
+#[test]
+fn row_by_row_loop_advice_is_in_the_code_s_dialect() {
+    for (relative, top) in [
+        ("tsql/row-by-row-loop.sql", true),
+        ("postgres/row-by-row-loop.sql", false),
+    ] {
+        let (_, report) = scan_fixture(relative);
+        let fixes: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "row-by-row-loop")
+            .map(|f| f.recommendation.as_str())
+            .collect();
+        assert!(!fixes.is_empty(), "{relative} has row-by-row-loop findings");
+        for fix in fixes {
+            assert_eq!(fix.contains("TOP (n)"), top, "{relative}: {fix}");
+            assert_eq!(fix.contains("LIMIT n"), !top, "{relative}: {fix}");
+        }
+    }
+}

@@ -199,6 +199,12 @@ fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
         message,
         snippet: header,
         related,
-        recommendation: "Replace the loop with one set-based statement (INSERT ... SELECT, UPDATE ... FROM ... JOIN, MERGE), or process in batches with TOP (n) instead of one row at a time".to_string(),
+        // The batching advice in the code's own dialect: PostgreSQL has no TOP.
+        recommendation: if ctx.unit.dialect == crate::sql::SqlDialect::Tsql {
+            "Replace the loop with one set-based statement (INSERT ... SELECT, UPDATE ... FROM ... JOIN, MERGE), or process in batches with TOP (n) instead of one row at a time"
+        } else {
+            "Replace the loop with one set-based statement (INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING, or a data-modifying CTE), or process in batches (a key range or LIMIT n per round) instead of one row at a time"
+        }
+        .to_string(),
     }
 }
