@@ -11,25 +11,9 @@ mod pg_cluster;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// The libpq variables cleared for every run, so the machine's own settings never leak in.
-const LIBPQ_VARIABLES: &[&str] = &[
-    "DATABASE_URL",
-    "MSSQL_CONNECTION_STRING",
-    "PGHOST",
-    "PGHOSTADDR",
-    "PGPORT",
-    "PGDATABASE",
-    "PGUSER",
-    "PGPASSWORD",
-    "PGPASSFILE",
-    "PGSERVICE",
-    "PGSERVICEFILE",
-    "PGSYSCONFDIR",
-    "PGAPPNAME",
-    "PGSSLMODE",
-    "PGTARGETSESSIONATTRS",
-    "COLUMNS",
-];
+/// Cleared for every run besides libpq's (`pg_cluster::LIBPQ_ENV`), so the machine's own
+/// settings never leak in: the other connection sources and the terminal width.
+const OTHER_VARIABLES: &[&str] = &["DATABASE_URL", "MSSQL_CONNECTION_STRING", "COLUMNS"];
 
 /// Runs dbaudit in the crate root with a clean libpq environment, `HOME` at `home`, and `env`.
 fn dbaudit(args: &[&str], home: &Path, env: &[(&str, &str)]) -> Output {
@@ -39,7 +23,7 @@ fn dbaudit(args: &[&str], home: &Path, env: &[(&str, &str)]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("HOME", home)
         .env_remove("NO_COLOR");
-    for var in LIBPQ_VARIABLES {
+    for var in pg_cluster::LIBPQ_ENV.iter().chain(OTHER_VARIABLES) {
         command.env_remove(var);
     }
     for (key, value) in env {

@@ -17,26 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Environment variables that must not leak from the caller into dbaudit or psql.
-const LIBPQ_ENV: &[&str] = &[
-    "DATABASE_URL",
-    "PGHOST",
-    "PGHOSTADDR",
-    "PGPORT",
-    "PGDATABASE",
-    "PGUSER",
-    "PGPASSWORD",
-    "PGPASSFILE",
-    "PGSERVICE",
-    "PGSERVICEFILE",
-    "PGOPTIONS",
-    "PGSSLMODE",
-    "PGSSLROOTCERT",
-    "PGSSLCERT",
-    "PGSSLKEY",
-    "PGSSLCRL",
-    "PGREQUIRESSL",
-    "PGCONNECT_TIMEOUT",
-];
+const LIBPQ_ENV: &[&str] = pg_cluster::LIBPQ_ENV;
 
 // ---------------------------------------------------------------------------------------
 // Certificates
@@ -287,7 +268,7 @@ fn libpq_connect(pg: &pg_cluster::PgCluster, conninfo: &str) -> Output {
     cmd.args(["-X", "-q", "-A", "-t", "-c", "SELECT 1", "-d", conninfo])
         .stdin(Stdio::null())
         .env("PGCONNECT_TIMEOUT", "10");
-    for var in LIBPQ_ENV {
+    for var in LIBPQ_ENV.iter().chain(&["DATABASE_URL"]) {
         if *var != "PGCONNECT_TIMEOUT" {
             cmd.env_remove(var);
         }
@@ -341,7 +322,7 @@ fn dbaudit_collect(url: &str, env: &[(&str, &str)], work: &Path) -> Run {
         .args(["--no-verify", "--connect-timeout", "10"])
         .current_dir(work)
         .stdin(Stdio::null());
-    for var in LIBPQ_ENV {
+    for var in LIBPQ_ENV.iter().chain(&["DATABASE_URL"]) {
         cmd.env_remove(var);
     }
     for (k, v) in env {

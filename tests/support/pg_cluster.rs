@@ -527,25 +527,38 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
+/// The libpq environment variables: none may leak from the caller into psql, the server
+/// tools or dbaudit in a test.
+pub const LIBPQ_ENV: &[&str] = &[
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGOPTIONS",
+    "PGSSLMODE",
+    "PGDATA",
+    "PGTZ",
+    "PGCLIENTENCODING",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLCRL",
+    "PGREQUIRESSL",
+    "PGCONNECT_TIMEOUT",
+    "PGSYSCONFDIR",
+    "PGAPPNAME",
+    "PGTARGETSESSIONATTRS",
+];
+
 /// Keeps the caller's libpq settings (PGHOST, PGDATABASE, ...) from leaking into psql and
 /// the server tools.
 fn clean_libpq_env(cmd: &mut Command) {
-    for var in [
-        "PGHOST",
-        "PGHOSTADDR",
-        "PGPORT",
-        "PGDATABASE",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGPASSFILE",
-        "PGSERVICE",
-        "PGSERVICEFILE",
-        "PGOPTIONS",
-        "PGSSLMODE",
-        "PGDATA",
-        "PGTZ",
-        "PGCLIENTENCODING",
-    ] {
+    for var in LIBPQ_ENV {
         cmd.env_remove(var);
     }
     cmd.env("PGCONNECT_TIMEOUT", "10");
