@@ -52,6 +52,7 @@ fn main() -> anyhow::Result<()> {
                     ..Default::default()
                 },
                 recommendation: "Name the columns the caller needs.".to_string(),
+                confidence: Default::default(),
                 fingerprint: format!("{i:016x}"),
             }
         })

@@ -159,6 +159,7 @@ mod tests {
             location: Location::in_file("a.sql", line, 1),
             evidence: Evidence::default(),
             recommendation: String::new(),
+            confidence: Default::default(),
             fingerprint: fingerprint.into(),
         }
     }

@@ -590,6 +590,7 @@ fn to_finding(raw: RawFinding, file: &str, config: &Config) -> Finding {
             metrics: Default::default(),
         },
         recommendation: raw.recommendation,
+        confidence: raw.confidence,
         fingerprint: String::new(),
     }
 }

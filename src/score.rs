@@ -391,6 +391,7 @@ mod tests {
             location: Location::in_file("f.sql", 1, 1),
             evidence: Evidence::default(),
             recommendation: String::new(),
+            confidence: Default::default(),
             fingerprint: format!("{rule}-{n}"),
         }
     }

@@ -241,6 +241,7 @@ fn a_finding_without_a_file_is_valid_sarif() {
         },
         evidence: Evidence::default(),
         recommendation: "DROP INDEX CONCURRENTLY public.orders_old_idx".into(),
+        confidence: Default::default(),
         fingerprint: "0123456789abcdef".into(),
     };
     let mut report = ScanReport {

@@ -265,6 +265,7 @@ pub fn live_finding(
                 .collect(),
         },
         recommendation,
+        confidence: crate::model::Confidence::high(),
         fingerprint: String::new(),
     }
 }

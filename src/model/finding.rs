@@ -159,6 +159,89 @@ pub struct RelatedLocation {
     pub text: String,
 }
 
+/// How sure a rule is that a finding is worth fixing. Ordered `Low < Medium < High`.
+///
+/// A rule lowers it when it had to guess: the table's kind is unknown, a call was
+/// resolved by name alone, the loop body runs dynamic SQL. Default output and
+/// `--fail-on` count only findings at or above `--min-confidence` (default `high`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfidenceLevel {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl ConfidenceLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfidenceLevel::Low => "low",
+            ConfidenceLevel::Medium => "medium",
+            ConfidenceLevel::High => "high",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ConfidenceLevel> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "low" => Some(ConfidenceLevel::Low),
+            "medium" => Some(ConfidenceLevel::Medium),
+            "high" => Some(ConfidenceLevel::High),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ConfidenceLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A finding's confidence and, when below `high`, the reasons that lowered it
+/// ("unknown table kind", "call resolved by name only", ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Confidence {
+    pub level: ConfidenceLevel,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+impl Confidence {
+    pub fn high() -> Confidence {
+        Confidence::default()
+    }
+
+    /// Lowers the confidence to at most `level`, recording why.
+    pub fn lower(&mut self, level: ConfidenceLevel, reason: impl Into<String>) {
+        self.level = self.level.min(level);
+        let reason = reason.into();
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+    }
+
+    /// `self` lowered to at most `level` for `reason`.
+    pub fn lowered(mut self, level: ConfidenceLevel, reason: impl Into<String>) -> Confidence {
+        self.lower(level, reason);
+        self
+    }
+}
+
 /// What triggered a finding: a code excerpt, related places, or measured numbers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
@@ -183,6 +266,9 @@ pub struct Finding {
     pub location: Location,
     pub evidence: Evidence,
     pub recommendation: String,
+    /// How sure the rule is; live checks read measured numbers and are `high`.
+    #[serde(default)]
+    pub confidence: Confidence,
     /// Stable across line moves: rule + file + object + normalised snippet (+ occurrence).
     pub fingerprint: String,
 }

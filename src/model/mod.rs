@@ -11,7 +11,8 @@ pub mod secrets;
 pub mod snapshot;
 
 pub use finding::{
-    Category, Diagnostic, DiagnosticKind, Evidence, Finding, Location, RelatedLocation, Severity,
+    Category, Confidence, ConfidenceLevel, Diagnostic, DiagnosticKind, Evidence, Finding, Location,
+    RelatedLocation, Severity,
 };
 pub use object::{ObjectFact, ObjectKind, PredicateFact, PredicateUse};
 pub use report::{ScanReport, ScanSummary, SkippedFile, SCHEMA_VERSION};

@@ -100,6 +100,7 @@ pub fn finding(
         snippet,
         related,
         recommendation,
+        confidence: crate::model::Confidence::high(),
     }
 }
 

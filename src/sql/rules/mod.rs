@@ -7,7 +7,7 @@ pub mod select_star;
 
 use super::query::QueryShape;
 use super::unit::{SqlUnit, Stmt};
-use crate::model::RelatedLocation;
+use crate::model::{Confidence, RelatedLocation};
 use crate::rules::RuleMeta;
 
 /// A finding as a rule produces it, before configuration, suppression and fingerprint.
@@ -24,6 +24,8 @@ pub struct RawFinding {
     pub snippet: String,
     pub related: Vec<RelatedLocation>,
     pub recommendation: String,
+    /// How sure the rule is, and why not fully (see `model::Confidence`).
+    pub confidence: Confidence,
 }
 
 /// What a rule sees: the file's structure and the shape of each statement.
@@ -69,6 +71,7 @@ impl SqlContext<'_> {
             snippet,
             related: Vec::new(),
             recommendation,
+            confidence: Confidence::high(),
         }
     }
 }

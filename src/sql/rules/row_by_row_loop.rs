@@ -206,5 +206,6 @@ fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
             "Replace the loop with one set-based statement (INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING, or a data-modifying CTE), or process in batches (a key range or LIMIT n per round) instead of one row at a time"
         }
         .to_string(),
+        confidence: crate::model::Confidence::high(),
     }
 }
