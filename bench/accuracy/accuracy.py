@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""SQL accuracy benchmark for dbaudit (issue #16 item 4).
+"""Accuracy benchmark for dbaudit: SQL rules (issue #16 item 4) and application rules (issue #17 item 5).
 
-Scans the public repositories of manifest.toml at their fixed commits, joins the findings with
+Scans the public repositories of manifest.toml at their fixed commits (SQL repositories with
+--sql-only, application repositories, `scan = "app"`, with every rule), joins the findings with
 the hand-written verdicts of labels.csv, and prints precision per rule, dialect and half, plus
 recall on the real problems of misses.csv that dbaudit did not report when they were written.
 
@@ -73,6 +74,26 @@ def git_dir(mirrors, name):
     return base / ".git" if (base / ".git").is_dir() else base
 
 
+def scan_kind(repo):
+    """`sql` (stored-procedure repositories, the default) or `app` (application repositories)."""
+    return repo.get("scan", "sql")
+
+
+_HELP_CACHE = {}
+
+
+def scan_flags(repo, dbaudit):
+    """How a user scans this kind of repository: SQL repositories with --sql-only; application
+    repositories with every rule, and with every confidence level when the binary can filter
+    on confidence (the flag may not exist in older binaries, so it is detected from --help)."""
+    if scan_kind(repo) == "sql":
+        return ["--sql-only"]
+    if dbaudit not in _HELP_CACHE:
+        helptext = subprocess.run([dbaudit, "scan", "--help"], capture_output=True, text=True, check=False)
+        _HELP_CACHE[dbaudit] = helptext.stdout
+    return ["--min-confidence", "low"] if "--min-confidence" in _HELP_CACHE[dbaudit] else []
+
+
 def scan_repo(repo, mirrors, dbaudit, out):
     gdir = git_dir(mirrors, repo["name"])
     if not gdir.is_dir():
@@ -95,7 +116,7 @@ def scan_repo(repo, mirrors, dbaudit, out):
         with tarfile.open(tar_path) as tar:
             tar.extractall(src, filter="data")
         scan = subprocess.run(
-            [dbaudit, "scan", "--sql-only", "--format", "json", "--fail-on", "none", "."],
+            [dbaudit, "scan", *scan_flags(repo, dbaudit), "--format", "json", "--fail-on", "none", "."],
             cwd=src,
             capture_output=True,
             check=False,
