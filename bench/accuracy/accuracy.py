@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import tomllib
 from collections import defaultdict
 from pathlib import Path
@@ -134,9 +135,12 @@ def cmd_scan(manifest, env):
     out = Path(env["OUT"])
     out.mkdir(parents=True, exist_ok=True)
     version = subprocess.run([env["DBAUDIT"], "--version"], capture_output=True, text=True, check=False)
-    (out / "dbaudit-version.txt").write_text(version.stdout)
+    digest = hashlib.sha256(Path(env["DBAUDIT"]).read_bytes()).hexdigest()
+    (out / "dbaudit-version.txt").write_text(f"{version.stdout.strip()} (binary sha256 {digest})\n")
     for repo in manifest["repo"]:
+        started = time.monotonic()
         res = scan_repo(repo, env["MIRRORS"], env["DBAUDIT"], out)
+        elapsed = time.monotonic() - started
         rep = res["report"]
         if rep is None:
             print(f'{repo["name"]}: dbaudit exit {res["exit_code"]}, no JSON: {res["stderr"][:300]}', file=sys.stderr)
@@ -145,9 +149,40 @@ def cmd_scan(manifest, env):
         print(
             f'{repo["name"]:40} exit={res["exit_code"]} files={s["files_scanned"]} '
             f'objects={s["objects"]} findings={s["findings"]} '
-            f'not_understood_regions={s["regions_not_understood"]}',
+            f'not_understood_regions={s["regions_not_understood"]} seconds={elapsed:.1f}',
             file=sys.stderr,
         )
+
+
+LANGUAGE_OF_EXTENSION = {
+    ".cs": "csharp",
+    ".java": "java",
+    ".js": "javascript",
+    ".jsx": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".ts": "javascript",
+    ".tsx": "javascript",
+    ".mts": "javascript",
+    ".cts": "javascript",
+    ".py": "python",
+    ".sql": "sql",
+}
+
+
+def language_of(repo, file):
+    """The row a finding is counted in: a SQL repository's dialect; for an application
+    repository the language of the file itself (a .sql migration in a Java repository is
+    counted as sql, not java), so the table is per rule x language, not per repository."""
+    if scan_kind(repo) == "sql":
+        return repo["dialect"]
+    ext = os.path.splitext(file)[1].lower()
+    return LANGUAGE_OF_EXTENSION.get(ext, ext.lstrip(".") or "other")
+
+
+def selected(manifest, kind):
+    """The repositories of one kind (`sql`, `app`) or all of them."""
+    return [r for r in manifest["repo"] if kind == "all" or scan_kind(r) == kind]
 
 
 def load_findings(manifest, out):
@@ -162,13 +197,15 @@ def load_findings(manifest, out):
             findings.append(
                 {
                     "repo": repo["name"],
-                    "dialect": repo["dialect"],
+                    "dialect": language_of(repo, loc["file"]),
+                    "kind": scan_kind(repo),
                     "half": repo["half"],
                     "file": loc["file"],
                     "line": int(loc["line"]),
                     "rule": f["rule"],
                     "severity": f["severity"],
                     "message": f["message"],
+                    "confidence": (f.get("confidence") or {}).get("level", "high"),
                 }
             )
     return findings
@@ -201,6 +238,8 @@ def cmd_report(manifest, env):
     findings = load_findings(manifest, env["OUT"])
     labels = load_labels()
     known = {(f["repo"], f["file"], f["line"], f["rule"]) for f in findings}
+    in_scope = {r["name"] for r in manifest["repo"]}
+    labels = {k: v for k, v in labels.items() if k[0] in in_scope}
     stale = [k for k in labels if k not in known]
     groups = defaultdict(lambda: defaultdict(int))
     for f in findings:
@@ -216,7 +255,7 @@ def cmd_report(manifest, env):
     version = (Path(env["OUT"]) / "dbaudit-version.txt")
     print(f"dbaudit: {version.read_text().strip() if version.exists() else '?'}")
     print()
-    print("| rule | dialect | half | findings | labelled | true | false | debatable | precision | unlabelled |")
+    print("| rule | language | half | findings | labelled | true | false | debatable | precision | unlabelled |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     totals = defaultdict(lambda: defaultdict(int))
     for key in sorted(groups):
@@ -235,8 +274,8 @@ def cmd_report(manifest, env):
         )
     print()
     halves = {r["name"]: r["half"] for r in manifest["repo"]}
-    dialects = {r["name"]: r["dialect"] for r in manifest["repo"]}
-    misses = read_csv("misses.csv")
+    repos = {r["name"]: r for r in manifest["repo"]}
+    misses = [m for m in read_csv("misses.csv") if m["repo"] in in_scope]
     recall = defaultdict(lambda: [0, 0])
     for m in misses:
         line = int(m["line"])
@@ -244,12 +283,13 @@ def cmd_report(manifest, env):
             f["repo"] == m["repo"] and f["file"] == m["file"] and f["rule"] == m["rule"] and abs(f["line"] - line) <= NEAR_LINES
             for f in findings
         )
-        key = (m["rule"], dialects.get(m["repo"], "?"), halves.get(m["repo"], "?"))
+        repo = repos.get(m["repo"])
+        key = (m["rule"], language_of(repo, m["file"]) if repo else "?", halves.get(m["repo"], "?"))
         recall[key][0] += hit
         recall[key][1] += 1
     print(f"Recall on labelled misses (found = a finding of that rule in that file within ±{NEAR_LINES} lines):")
     print()
-    print("| rule | dialect | half | misses | found | recall |")
+    print("| rule | language | half | misses | found | recall |")
     print("|---|---|---|---|---|---|")
     for key in sorted(recall):
         found, total = recall[key]
@@ -297,6 +337,12 @@ def main():
     parser.add_argument("--per", type=int, default=8, help="sample: findings per repo and rule")
     parser.add_argument("--seed", default="labels-2026-12-07", help="sample: random seed")
     parser.add_argument("--repo", default=None, help="sample: only this repo")
+    parser.add_argument(
+        "--kind",
+        choices=["all", "sql", "app"],
+        default="all",
+        help="scan / report / sample only the SQL repositories or only the application ones",
+    )
     args = parser.parse_args()
     env = {
         "MIRRORS": os.environ.get("MIRRORS", "/work/.mirror"),
@@ -308,6 +354,7 @@ def main():
         return cmd_split(manifest)
     if cmd_split_quiet(manifest):
         return 2
+    manifest = dict(manifest, repo=selected(manifest, args.kind))
     if args.command in ("scan", "run"):
         cmd_scan(manifest, env)
     if args.command in ("report", "run"):
