@@ -47,12 +47,21 @@ def load_manifest():
         return tomllib.load(fh)
 
 
+def split_seed(manifest, repo):
+    """A repository's split seed: its own `split_seed` (a batch added after others were
+    measured gets its own, so the halves already measured never move), else the manifest's."""
+    return repo.get("split_seed", manifest["split_seed"])
+
+
 def expected_split(manifest):
-    """The split rule written in manifest.toml: per dialect, order by sha256(seed:repo), alternate."""
-    seed = manifest["split_seed"]
+    """The split rule written in manifest.toml: per seed and dialect, order by
+    sha256(seed:repo), alternate dev, check, ... starting with dev."""
     halves = {}
-    for dialect in sorted({r["dialect"] for r in manifest["repo"]}):
-        repos = [r["name"] for r in manifest["repo"] if r["dialect"] == dialect]
+    groups = sorted({(split_seed(manifest, r), r["dialect"]) for r in manifest["repo"]})
+    for seed, dialect in groups:
+        repos = [
+            r["name"] for r in manifest["repo"] if r["dialect"] == dialect and split_seed(manifest, r) == seed
+        ]
         repos.sort(key=lambda n: hashlib.sha256(f"{seed}:{n}".encode()).hexdigest())
         for i, name in enumerate(repos):
             halves[name] = "dev" if i % 2 == 0 else "check"
