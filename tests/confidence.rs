@@ -141,8 +141,9 @@ fn text_markdown_and_github_say_what_was_left_out_and_how_to_see_it() {
         Some(dir.path()),
     ));
     assert!(
-        markdown.contains("**Confidence:** medium — a call matched to a query method"),
-        "{markdown}"
+        markdown.contains("\n\n**Confidence:** medium — a call matched to a query method")
+            && markdown.contains("receiver's type is not known)\n\n```sql"),
+        "the confidence is a paragraph of its own: {markdown}"
     );
 
     let github = stdout(&dbaudit(
@@ -272,6 +273,11 @@ fn the_audit_says_what_it_left_out_of_the_findings_and_the_score() {
     );
 
     let all = audit(dir.path(), &["--min-confidence", "low"]);
+    let markdown = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        markdown.contains("receiver's type is not known)\n- **Fix:**"),
+        "the confidence is an item of its own in each finding: {markdown}"
+    );
     assert_eq!(all["summary"]["below_min_confidence"], 0);
     assert_eq!(
         all["findings"]
