@@ -159,6 +159,26 @@ fn text_markdown_and_github_say_what_was_left_out_and_how_to_see_it() {
 }
 
 #[test]
+fn gitlab_and_sarif_say_it_in_the_job_log() {
+    let dir = fixture();
+    for format in ["gitlab", "sarif"] {
+        let out = dbaudit(&["scan", "--format", format, "."], Some(dir.path()));
+        assert!(
+            stderr(&out).contains(
+                "dbaudit: 2 finding(s) with a confidence below high not shown (--min-confidence low shows them)"
+            ),
+            "{format}: {}",
+            stderr(&out)
+        );
+        let quiet = dbaudit(
+            &["scan", "--quiet", "--format", format, "."],
+            Some(dir.path()),
+        );
+        assert!(!stderr(&quiet).contains("not shown"), "{}", stderr(&quiet));
+    }
+}
+
+#[test]
 fn the_config_key_sets_it_and_the_flag_overrides_it() {
     let dir = fixture();
     std::fs::write(

@@ -47,6 +47,12 @@ fn run_scan(args: ScanArgs, terminal: TerminalArgs) -> Result<i32> {
     if args.format == Format::Github {
         append_step_summary(&report);
     }
+    // GitLab Code Quality and SARIF have no summary a reader sees in the job log.
+    if matches!(args.format, Format::Gitlab | Format::Sarif) && !terminal.quiet {
+        if let Some(note) = crate::model::report::below_min_confidence_note(&report.summary) {
+            eprintln!("dbaudit: {note}");
+        }
+    }
     if args.write_baseline.is_some() {
         return Ok(0);
     }
