@@ -211,9 +211,11 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// CodeQL's `precision` (very-high / high / medium / low) of a confidence. Ours tops out
-/// at `high`: `very-high` is CodeQL's claim of a query measured almost never wrong, and
-/// no rule here has a measured precision that backs it (bench/accuracy is the measure).
+/// CodeQL's `precision` (very-high / high / medium / low) of a confidence, set on each
+/// result. Ours tops out at `high`: `very-high` is CodeQL's claim of a query measured
+/// almost never wrong, and no rule here has a measured precision that backs it
+/// (bench/accuracy is the measure). GitHub sorts alerts by the precision of the rule
+/// descriptor, which is left unset until each rule's precision is measured.
 pub fn precision(level: ConfidenceLevel) -> &'static str {
     match level {
         ConfidenceLevel::High => "high",
