@@ -230,3 +230,58 @@ impl LiveReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, Confidence, Evidence, Location, Severity};
+
+    fn finding(severity: Severity, confidence: Confidence) -> Finding {
+        Finding {
+            rule: "n-plus-one".to_string(),
+            code: "APP001".to_string(),
+            category: Category::QueryPatterns,
+            severity,
+            message: String::new(),
+            location: Location::in_file("a.js", 1, 1),
+            evidence: Evidence::default(),
+            recommendation: String::new(),
+            confidence,
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn findings_below_the_minimum_are_counted_not_dropped_silently() {
+        let medium = Confidence::high().lowered(ConfidenceLevel::Medium, "a guess");
+        let low = Confidence::high().lowered(ConfidenceLevel::Low, "a wild guess");
+        let mut report = ScanReport {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            findings: vec![
+                finding(Severity::High, Confidence::high()),
+                finding(Severity::High, medium),
+                finding(Severity::Critical, low),
+            ],
+            objects: Vec::new(),
+            diagnostics: Vec::new(),
+            summary: ScanSummary::default(),
+        };
+        report.recount_findings();
+        report.apply_min_confidence(ConfidenceLevel::Medium);
+        assert_eq!(report.findings.len(), 2);
+        assert_eq!(report.summary.findings, 2);
+        assert_eq!(report.summary.by_severity["critical"], 0);
+        assert_eq!(report.summary.below_min_confidence, 1);
+        report.apply_min_confidence(ConfidenceLevel::High);
+        assert_eq!(report.summary.findings, 1);
+        assert_eq!(report.summary.below_min_confidence, 2);
+        assert_eq!(report.summary.min_confidence, ConfidenceLevel::High);
+        assert_eq!(
+            below_min_confidence_note(&report.summary).as_deref(),
+            Some("2 finding(s) with a confidence below high not shown (--min-confidence low shows them)")
+        );
+        report.summary.below_min_confidence = 0;
+        assert_eq!(below_min_confidence_note(&report.summary), None);
+    }
+}
