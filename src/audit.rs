@@ -140,6 +140,16 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
                 ),
             });
         }
+        if s.below_min_confidence > 0 {
+            // Scored only when shown: said here, so that the grade is read knowing it.
+            not_checked.push(NotChecked {
+                area: "lower-confidence findings".to_string(),
+                reason: format!(
+                    "{} static finding(s) with a confidence below {} (they rest on a guess, such as a call resolved by name only) are not listed and not scored (`--min-confidence low` or scan.min_confidence = \"low\" lists and scores them)",
+                    s.below_min_confidence, s.min_confidence
+                ),
+            });
+        }
         if s.files_ignored > 0 {
             not_checked.push(NotChecked {
                 area: "source files".to_string(),
@@ -487,6 +497,8 @@ fn summary(
         statements: snapshot.map_or(0, |s| s.statements.len()),
         files_scanned: scan.map_or(0, |s| s.summary.files_scanned),
         objects: scan.map_or(0, |s| s.objects.len()),
+        min_confidence: scan.map_or_else(Default::default, |s| s.summary.min_confidence),
+        below_min_confidence: scan.map_or(0, |s| s.summary.below_min_confidence),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::model::Severity;
+use crate::model::{ConfidenceLevel, Severity};
 
 pub const FILE_NAME: &str = "dbaudit.toml";
 
@@ -47,6 +47,19 @@ pub struct ScanConfig {
     /// `*Tests.cs`, `src/test/java/`...): `security` (the default) or `all`.
     #[serde(default)]
     pub test_code: TestCode,
+    /// The confidence a finding needs to be shown and to count for `--fail-on` and the
+    /// score: `high` (the default), `medium` or `low`. `--min-confidence` overrides it.
+    pub min_confidence: Option<String>,
+}
+
+impl ScanConfig {
+    /// `min_confidence`, `high` when not set (`Config::validate` refuses other values).
+    pub fn min_confidence(&self) -> ConfidenceLevel {
+        self.min_confidence
+            .as_deref()
+            .and_then(ConfidenceLevel::parse)
+            .unwrap_or_default()
+    }
 }
 
 /// Which rules run on application test code (`crate::source::test_code`).
@@ -139,6 +152,11 @@ impl Config {
         }
         if a.max_new_indexes_per_table == 0 {
             bail!("{place}: [advisor] max_new_indexes_per_table must be at least 1");
+        }
+        if let Some(level) = &self.scan.min_confidence {
+            if ConfidenceLevel::parse(level).is_none() {
+                bail!("{place}: [scan] min_confidence is {level:?}; use \"high\" (the default), \"medium\" or \"low\"");
+            }
         }
         for (name, severity) in &self.rules.severity {
             if Severity::parse(severity).is_none() {
@@ -252,6 +270,42 @@ mod tests {
             Path::new("dbaudit.toml"),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn min_confidence_is_one_of_three_levels_high_by_default() {
+        assert_eq!(
+            Config::default().scan.min_confidence(),
+            ConfidenceLevel::High
+        );
+        for (value, level) in [
+            ("low", ConfidenceLevel::Low),
+            ("Medium", ConfidenceLevel::Medium),
+            ("high", ConfidenceLevel::High),
+        ] {
+            let c = Config::parse(
+                &format!("[scan]\nmin_confidence = \"{value}\"\n"),
+                Path::new("dbaudit.toml"),
+            )
+            .unwrap();
+            assert_eq!(c.scan.min_confidence(), level);
+        }
+        let error = Config::parse(
+            "[scan]\nmin_confidence = \"sure\"\n",
+            Path::new("x/dbaudit.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "x/dbaudit.toml",
+            "[scan] min_confidence",
+            "\"sure\"",
+            "\"high\"",
+            "\"medium\"",
+            "\"low\"",
+        ] {
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
     }
 
     #[test]

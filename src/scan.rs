@@ -675,6 +675,9 @@ pub fn finish(report: &mut ScanReport) {
     report.summary.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     report.recount_findings();
     let summary = &mut report.summary;
+    // Every finding is here, whatever its confidence, until a command applies
+    // `--min-confidence` (`ScanReport::apply_min_confidence`).
+    summary.min_confidence = crate::model::ConfidenceLevel::Low;
     summary.objects = report.objects.len();
     summary.regions_not_understood = report
         .diagnostics

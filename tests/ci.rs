@@ -656,3 +656,47 @@ fn rules_reference_is_current() {
         }
     }
 }
+
+/// Each result's `properties.precision` follows CodeQL's scale from the finding's
+/// confidence (with its reasons when lowered), and the run says what `--min-confidence`
+/// left out; the log stays valid SARIF 2.1.0 either way.
+#[test]
+fn sarif_results_carry_the_precision_of_their_confidence() {
+    let validator = sarif_validator();
+    let dir = tempfile::tempdir().unwrap();
+    support_cli::copy_lower_confidence_fixture(dir.path());
+    let default = dbaudit(&["scan", "--format", "sarif", "."], Some(dir.path()));
+    assert_eq!(default.status.code(), Some(0), "{}", stderr(&default));
+    let log = json(&default);
+    assert_schema_valid(
+        validator.as_ref(),
+        &log,
+        "lower-confidence findings left out",
+    );
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 0);
+    assert_eq!(log["runs"][0]["properties"]["belowMinConfidence"], 2);
+    assert_eq!(log["runs"][0]["properties"]["minConfidence"], "high");
+
+    let all = dbaudit(
+        &["scan", "--format", "sarif", "--min-confidence", "low", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(all.status.code(), Some(1), "{}", stderr(&all));
+    let log = json(&all);
+    assert_schema_valid(validator.as_ref(), &log, "lower-confidence findings shown");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for result in results {
+        assert_eq!(result["properties"]["precision"], "medium", "{result}");
+        assert!(result["properties"]["confidenceReasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("by name and argument count only"));
+    }
+    // High-confidence results say so too, and carry no reasons.
+    let demo = json(&scan_demo(&["--format", "sarif", "--fail-on", "none"]));
+    for result in demo["runs"][0]["results"].as_array().unwrap() {
+        assert_eq!(result["properties"]["precision"], "high", "{result}");
+        assert!(result["properties"].get("confidenceReasons").is_none());
+    }
+}

@@ -66,7 +66,7 @@ fn json_contract_keys_and_determinism() {
     );
     assert_eq!(first.stdout, second.stdout, "output is deterministic");
     let report = json(&first);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     for key in ["findings", "objects", "diagnostics", "summary", "tool"] {
         assert!(report.get(key).is_some(), "missing {key}");
     }

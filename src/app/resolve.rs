@@ -3,7 +3,7 @@
 //! and arity, as far as static analysis without types allows: a call counts only when
 //! every function of the repository with that name and arity is a query method.
 
-use super::ir::{Call, Edge, FileIndex, Name, NameTable, NO_NAME};
+use super::ir::{AppFile, Call, Edge, FileIndex, Name, NameTable, NO_NAME};
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 
@@ -16,7 +16,29 @@ pub enum Reach {
     /// The call is itself a catalogued database call (`ADO.NET ExecuteReader`).
     Direct(String),
     /// The call resolves to query methods of the repository; the first one is named.
-    Method { function: FunctionRef },
+    /// `by_name_only`: nothing but the callee's name and argument count chose them (no
+    /// receiver, or `this` / `self`, and none of them in the caller's own class or
+    /// module): a library function of the same name would be taken for them.
+    Method {
+        function: FunctionRef,
+        by_name_only: bool,
+    },
+}
+
+impl Reach {
+    /// The confidence of a finding resting on this call reaching the database: lowered
+    /// to medium when the call was matched by name and argument count only.
+    pub fn lower(&self, confidence: &mut crate::model::Confidence) {
+        if let Reach::Method {
+            by_name_only: true, ..
+        } = self
+        {
+            confidence.lower(
+                crate::model::ConfidenceLevel::Medium,
+                "a call matched to a query method of the repository by name and argument count only (its receiver's type is not known)",
+            );
+        }
+    }
 }
 
 pub struct Repo<'a> {
@@ -201,8 +223,8 @@ impl<'a> Repo<'a> {
         })
     }
 
-    /// Whether (and how) a call reaches the database.
-    pub fn reach(&self, call: &Call) -> Option<Reach> {
+    /// Whether (and how) a call of `file` reaches the database.
+    pub fn reach(&self, file: &AppFile, call: &Call) -> Option<Reach> {
         if call.db.is_some() {
             return Some(Reach::Direct(
                 call.db_api.clone().unwrap_or_else(|| call.callee.clone()),
@@ -224,7 +246,25 @@ impl<'a> Repo<'a> {
                 .iter()
                 .all(|d| self.query_functions.contains_key(d));
         let target = *candidates.first().filter(|_| all_query)?;
-        Some(Reach::Method { function: target })
+        let narrowed_by_receiver = receiver.is_some_and(|r| !is_self(&normalise(r)));
+        let by_name_only = !narrowed_by_receiver && {
+            // A bare or `this.` call means the caller's own class (or module) when it has
+            // a function of that name; only when none does is the match a guess.
+            let class = call
+                .function
+                .and_then(|f| file.functions.get(f))
+                .and_then(|f| f.class.as_deref());
+            let caller_owner = owner(&file.path, class);
+            !candidates.iter().any(|&(fi, f)| {
+                self.names
+                    .get(self.files[fi as usize].functions[f as usize].owner)
+                    == caller_owner
+            })
+        };
+        Some(Reach::Method {
+            function: target,
+            by_name_only,
+        })
     }
 
     /// `GetProvider (ProviderRepository.cs:12) → Dapper QueryFirstOrDefault (ProviderRepository.cs:15)`.
@@ -296,12 +336,17 @@ fn plausible_target(receiver: Option<&str>, owner: &str) -> bool {
     let Some(receiver) = receiver else {
         return true;
     };
-    if matches!(receiver, "this" | "self" | "base" | "super" | "cls") {
+    if is_self(receiver) {
         return true;
     }
     !owner.is_empty()
         && !receiver.is_empty()
         && (owner.contains(receiver) || receiver.contains(owner))
+}
+
+/// A receiver that names the caller's own object or class.
+fn is_self(receiver: &str) -> bool {
+    matches!(receiver, "this" | "self" | "base" | "super" | "cls")
 }
 
 /// The class of a method (without an interface's `I`), or the module of a module-level
@@ -376,8 +421,8 @@ mod tests {
             .map(|(path, f)| {
                 let related: Vec<&str> = f.related.iter().map(|r| r.text.as_str()).collect();
                 format!(
-                    "{} {}:{}:{} {:?} {} {:?}",
-                    f.rule.name, path, f.line, f.column, f.object, f.message, related
+                    "{} {}:{}:{} {:?} {} {:?} {:?}",
+                    f.rule.name, path, f.line, f.column, f.object, f.message, related, f.confidence
                 )
             })
             .collect()

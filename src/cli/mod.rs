@@ -80,7 +80,8 @@ dbaudit scan db/procs legacy.sql              files and directories\n  \
 dbaudit scan --include '*.SqlDataProvider' .   add a file pattern\n  \
 dbaudit scan --dialect postgres migrations/    force the dialect\n  \
 dbaudit scan --format markdown -o report.md .  Markdown report\n  \
-dbaudit scan --test-code all .                every rule on test code too (default: security only)\n\n\
+dbaudit scan --test-code all .                every rule on test code too (default: security only)\n  \
+dbaudit scan --min-confidence low .           also findings that rest on a guess (default: high)\n\n\
 In CI (docs/ci.md has GitHub Actions and GitLab jobs):\n  \
 dbaudit scan --format sarif -o dbaudit.sarif .          SARIF for code scanning\n  \
 dbaudit scan --format github .                          pull-request annotations\n  \
@@ -188,6 +189,15 @@ pub struct AuditArgs {
     /// Example: --test-code all
     #[arg(long, value_enum, value_name = "RULES")]
     pub test_code: Option<crate::config::TestCode>,
+    /// Show and count only findings whose confidence is at least LEVEL: `high` (the
+    /// default: findings the rule is sure of), `medium`, or `low` (every finding, also
+    /// those that rest on a guess, each with the reason). The summary counts the findings
+    /// left out; --fail-on and the score counts only those shown. Overrides `scan.min_confidence` in
+    /// dbaudit.toml.
+    ///
+    /// Example: --min-confidence low
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<crate::model::ConfidenceLevel>,
 }
 
 #[derive(Parser, Debug)]
@@ -348,6 +358,15 @@ pub struct ScanArgs {
     /// Example: --test-code all
     #[arg(long, value_enum, value_name = "RULES")]
     pub test_code: Option<crate::config::TestCode>,
+    /// Show and count only findings whose confidence is at least LEVEL: `high` (the
+    /// default: findings the rule is sure of), `medium`, or `low` (every finding, also
+    /// those that rest on a guess, each with the reason). The summary counts the findings
+    /// left out; --fail-on counts only those shown. Overrides `scan.min_confidence` in
+    /// dbaudit.toml.
+    ///
+    /// Example: --min-confidence low
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<crate::model::ConfidenceLevel>,
     /// With --format github: annotations to write at most, most severe first; a last
     /// line counts the rest (GitHub shows 10 errors and 10 warnings per step).
     ///

@@ -47,6 +47,12 @@ fn run_scan(args: ScanArgs, terminal: TerminalArgs) -> Result<i32> {
     if args.format == Format::Github {
         append_step_summary(&report);
     }
+    // GitLab Code Quality and SARIF have no summary a reader sees in the job log.
+    if matches!(args.format, Format::Gitlab | Format::Sarif) && !terminal.quiet {
+        if let Some(note) = crate::model::report::below_min_confidence_note(&report.summary) {
+            eprintln!("dbaudit: {note}");
+        }
+    }
     if args.write_baseline.is_some() {
         return Ok(0);
     }
@@ -135,7 +141,9 @@ fn scan_report(
             outside: before - report.findings.len(),
         });
     }
-    report.recount_findings();
+    // Last, so that the baseline (written or applied) sees every finding, and the count
+    // left out is of findings that would otherwise have been shown.
+    report.apply_min_confidence(args.min_confidence.unwrap_or(config.scan.min_confidence()));
     Ok(report)
 }
 
@@ -612,7 +620,11 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
             no_ignore: args.no_ignore,
             app: true,
         };
-        Some(scan::run_with_progress(&options, &config, &*progress)?)
+        let mut scan = scan::run_with_progress(&options, &config, &*progress)?;
+        // Static findings below it are neither reported nor scored; the report says how
+        // many (audit::build), so that seeing less never passes for a better score.
+        scan.apply_min_confidence(args.min_confidence.unwrap_or(config.scan.min_confidence()));
+        Some(scan)
     };
     progress.step("analysing, advising, scoring");
     let source_paths = match &display_root {

@@ -12,7 +12,9 @@ use super::Finding;
 use crate::score::Score;
 
 /// Version of the audit report's JSON contract. Bump on any incompatible change.
-pub const AUDIT_SCHEMA_VERSION: u32 = 2;
+/// 3: every finding has a `confidence`; the summary has `min_confidence` and
+/// `below_min_confidence`.
+pub const AUDIT_SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditReport {
@@ -72,6 +74,13 @@ pub struct AuditSummary {
     pub statements: usize,
     pub files_scanned: usize,
     pub objects: usize,
+    /// The confidence a static finding needed to be listed and scored
+    /// (`--min-confidence`; `high` in reports before schema version 3).
+    #[serde(default)]
+    pub min_confidence: super::ConfidenceLevel,
+    /// Static findings below it: neither listed nor scored (also in `not_checked`).
+    #[serde(default)]
+    pub below_min_confidence: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

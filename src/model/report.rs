@@ -1,11 +1,13 @@
 //! The result of a static scan, as rendered by every output format.
 
-use super::{Diagnostic, Finding, ObjectFact};
+use super::{ConfidenceLevel, Diagnostic, Finding, ObjectFact};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON contract. Bump on any incompatible change of key names or shapes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: every finding has a `confidence`; the summary says which findings
+/// `--min-confidence` left out (`min_confidence`, `below_min_confidence`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedFile {
@@ -46,6 +48,14 @@ pub struct ScanSummary {
     /// What `--diff-base REV` hid (absent without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_lines: Option<ChangedLinesSummary>,
+    /// The confidence a finding needs to be shown and counted (`--min-confidence`,
+    /// `scan.min_confidence`; `high` in a report of schema version 1, which had no other).
+    #[serde(default)]
+    pub min_confidence: ConfidenceLevel,
+    /// Findings left out because their confidence is below `min_confidence`
+    /// (`--min-confidence low` shows them).
+    #[serde(default)]
+    pub below_min_confidence: usize,
 }
 
 /// Findings per severity, every severity present (zero when none).
@@ -108,6 +118,29 @@ impl ScanReport {
         self.summary.findings = self.findings.len();
         self.summary.by_severity = count_by_severity(&self.findings);
     }
+
+    /// Takes out the findings whose confidence is below `min` and records how many in
+    /// the summary (added to any left out before), so that no output passes them off as
+    /// absent. Counts are recomputed.
+    pub fn apply_min_confidence(&mut self, min: ConfidenceLevel) {
+        let before = self.findings.len();
+        self.findings.retain(|f| f.confidence.level >= min);
+        self.summary.min_confidence = min;
+        self.summary.below_min_confidence += before - self.findings.len();
+        self.recount_findings();
+    }
+}
+
+/// The sentence every renderer uses for findings left out by `--min-confidence`
+/// (None when none were): how many, and how to see them.
+pub fn below_min_confidence_note(summary: &ScanSummary) -> Option<String> {
+    let n = summary.below_min_confidence;
+    (n > 0).then(|| {
+        format!(
+            "{n} finding(s) with a confidence below {} not shown (--min-confidence low shows them)",
+            summary.min_confidence
+        )
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -195,5 +228,60 @@ impl LiveReport {
             statements: analysis.decisions,
             notes: m.notes.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, Confidence, Evidence, Location, Severity};
+
+    fn finding(severity: Severity, confidence: Confidence) -> Finding {
+        Finding {
+            rule: "n-plus-one".to_string(),
+            code: "APP001".to_string(),
+            category: Category::QueryPatterns,
+            severity,
+            message: String::new(),
+            location: Location::in_file("a.js", 1, 1),
+            evidence: Evidence::default(),
+            recommendation: String::new(),
+            confidence,
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn findings_below_the_minimum_are_counted_not_dropped_silently() {
+        let medium = Confidence::high().lowered(ConfidenceLevel::Medium, "a guess");
+        let low = Confidence::high().lowered(ConfidenceLevel::Low, "a wild guess");
+        let mut report = ScanReport {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            findings: vec![
+                finding(Severity::High, Confidence::high()),
+                finding(Severity::High, medium),
+                finding(Severity::Critical, low),
+            ],
+            objects: Vec::new(),
+            diagnostics: Vec::new(),
+            summary: ScanSummary::default(),
+        };
+        report.recount_findings();
+        report.apply_min_confidence(ConfidenceLevel::Medium);
+        assert_eq!(report.findings.len(), 2);
+        assert_eq!(report.summary.findings, 2);
+        assert_eq!(report.summary.by_severity["critical"], 0);
+        assert_eq!(report.summary.below_min_confidence, 1);
+        report.apply_min_confidence(ConfidenceLevel::High);
+        assert_eq!(report.summary.findings, 1);
+        assert_eq!(report.summary.below_min_confidence, 2);
+        assert_eq!(report.summary.min_confidence, ConfidenceLevel::High);
+        assert_eq!(
+            below_min_confidence_note(&report.summary).as_deref(),
+            Some("2 finding(s) with a confidence below high not shown (--min-confidence low shows them)")
+        );
+        report.summary.below_min_confidence = 0;
+        assert_eq!(below_min_confidence_note(&report.summary), None);
     }
 }

@@ -450,6 +450,12 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
         report.recommendations.len(),
         report.not_checked.len()
     ));
+    if report.summary.below_min_confidence > 0 {
+        out.push_str(&format!(
+            "{} lower-confidence finding(s) (below {}) neither listed nor scored: --min-confidence low lists and scores them\n",
+            report.summary.below_min_confidence, report.summary.min_confidence
+        ));
+    }
     // The tables already fit: this wraps the other lines.
     wrap_lines(&out, width, 4)
 }

@@ -72,6 +72,9 @@ pub fn render(report: &ScanReport, max: usize) -> String {
             ))
         ));
         let mut message = finding.message.clone();
+        if let Some(note) = super::text::confidence_note(&finding.confidence) {
+            message.push_str(&format!(" ({note})"));
+        }
         if !finding.recommendation.is_empty() {
             message.push_str("\n\n");
             message.push_str(&finding.recommendation);
@@ -134,6 +137,9 @@ fn baseline_note(report: &ScanReport, show: impl Fn(&str) -> String) -> String {
             c.outside,
             show(&c.base)
         );
+    }
+    if let Some(text) = crate::model::report::below_min_confidence_note(&report.summary) {
+        let _ = write!(note, "; {text}");
     }
     note
 }

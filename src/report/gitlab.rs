@@ -43,7 +43,13 @@ fn severity(severity: Severity) -> &'static str {
 fn issue(finding: &Finding) -> Issue<'_> {
     let loc = &finding.location;
     Issue {
-        description: format!("{} ({}): {}", finding.code, finding.rule, finding.message),
+        description: match super::text::confidence_note(&finding.confidence) {
+            Some(note) => format!(
+                "{} ({}): {} ({note})",
+                finding.code, finding.rule, finding.message
+            ),
+            None => format!("{} ({}): {}", finding.code, finding.rule, finding.message),
+        },
         check_name: &finding.rule,
         fingerprint: &finding.fingerprint,
         severity: severity(finding.severity),

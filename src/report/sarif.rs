@@ -14,7 +14,9 @@ use anyhow::Result;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
-use crate::model::{Category, Diagnostic, DiagnosticKind, Finding, ScanReport, Severity};
+use crate::model::{
+    Category, ConfidenceLevel, Diagnostic, DiagnosticKind, Finding, ScanReport, Severity,
+};
 use crate::rules::RuleMeta;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -58,7 +60,12 @@ pub fn write(report: &ScanReport, srcroot: Option<&Path>, out: &mut dyn Write) -
         .map(|finding| result(finding, rule_index.get(finding.code.as_str()).copied()))
         .collect();
     let notifications: Vec<Value> = report.diagnostics.iter().map(notification).collect();
-    let log = sarif_log(&rules, results, true, notifications, srcroot);
+    let mut log = sarif_log(&rules, results, true, notifications, srcroot);
+    // What --min-confidence left out, so that an absent result is not read as clean.
+    log["runs"][0]["properties"] = json!({
+        "minConfidence": report.summary.min_confidence.as_str(),
+        "belowMinConfidence": report.summary.below_min_confidence,
+    });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     out.write_all(b"\n")?;
     Ok(())
@@ -204,6 +211,19 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
+/// CodeQL's `precision` (very-high / high / medium / low) of a confidence, set on each
+/// result. Ours tops out at `high`: `very-high` is CodeQL's claim of a query measured
+/// almost never wrong, and no rule here has a measured precision that backs it
+/// (bench/accuracy is the measure). GitHub sorts alerts by the precision of the rule
+/// descriptor, which is left unset until each rule's precision is measured.
+pub fn precision(level: ConfidenceLevel) -> &'static str {
+    match level {
+        ConfidenceLevel::High => "high",
+        ConfidenceLevel::Medium => "medium",
+        ConfidenceLevel::Low => "low",
+    }
+}
+
 fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut result = json!({
         "ruleId": finding.code,
@@ -215,8 +235,12 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
             "severity": finding.severity.as_str(),
             "category": finding.category.as_str(),
             "recommendation": finding.recommendation,
+            "precision": precision(finding.confidence.level),
         },
     });
+    if !finding.confidence.reasons.is_empty() {
+        result["properties"]["confidenceReasons"] = json!(finding.confidence.reasons);
+    }
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);
     }

@@ -9,7 +9,8 @@ use tabled::{settings::Style, Table, Tabled};
 
 use super::escape::terminal;
 use super::width::{fit_table, wrap_lines};
-use crate::model::{DiagnosticKind, ScanReport, Severity};
+use crate::model::report::below_min_confidence_note;
+use crate::model::{Confidence, ConfidenceLevel, DiagnosticKind, ScanReport, Severity};
 
 struct Paint {
     on: bool,
@@ -82,6 +83,10 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             paint.wrap("2", &object)
         );
         out.push_str(&wrap_lines(&line, width, FINDING_INDENT));
+        if let Some(note) = confidence_note(&finding.confidence) {
+            let line = format!("{:FINDING_INDENT$}{}\n", "", paint.wrap("2", &note));
+            out.push_str(&wrap_lines(&line, width, FINDING_INDENT));
+        }
     }
     if !report.findings.is_empty() {
         out.push('\n');
@@ -154,6 +159,9 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
             terminal(&c.base)
         );
     }
+    if let Some(note) = below_min_confidence_note(&report.summary) {
+        let _ = writeln!(out, "{}: {note}\n", paint.wrap("1", "Lower confidence"));
+    }
     let s = &report.summary;
     let row = |what: &str, count: String| SummaryRow {
         what: what.to_string(),
@@ -198,6 +206,20 @@ pub fn render_fitted(report: &ScanReport, color: bool, width: Option<usize>) -> 
     fit_table(&mut table, width);
     let _ = writeln!(out, "{table}");
     out
+}
+
+/// `confidence medium: reason; reason` for a finding below `high` (None at `high`), the
+/// reasons escaped: a rule may quote a name from the input in them.
+pub fn confidence_note(confidence: &Confidence) -> Option<String> {
+    if confidence.level == ConfidenceLevel::High {
+        return None;
+    }
+    let mut note = format!("confidence {}", confidence.level);
+    if !confidence.reasons.is_empty() {
+        note.push_str(": ");
+        note.push_str(&terminal(&confidence.reasons.join("; ")));
+    }
+    Some(note)
 }
 
 /// Where a wrapped finding line continues: under its severity.
@@ -349,3 +371,20 @@ pub fn render_live(
 
 /// Where a wrapped finding line of a live analysis continues: under its rule.
 const LIVE_FINDING_INDENT: usize = 11;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confidence_shows_below_high_with_its_reasons_escaped() {
+        assert_eq!(confidence_note(&Confidence::high()), None);
+        let lowered = Confidence::high()
+            .lowered(ConfidenceLevel::Medium, "table `#t\x1b[31m` is scratch")
+            .lowered(ConfidenceLevel::Low, "loop body runs dynamic SQL");
+        let note = confidence_note(&lowered).expect("shown below high");
+        assert!(note.starts_with("confidence low: table `#t"), "{note}");
+        assert!(note.ends_with("; loop body runs dynamic SQL"), "{note}");
+        assert!(!note.contains('\x1b'), "{note}");
+    }
+}

@@ -47,3 +47,13 @@ pub fn assert_error(output: &Output, needle: &str) {
         stderr(output)
     );
 }
+
+/// Copies into `dir` two files of `fixtures/app/javascript/n-plus-one` whose two
+/// n-plus-one findings (severity high) rest on calls matched to the repository's query
+/// methods by name and argument count only: confidence medium, left out by default.
+pub fn copy_lower_confidence_fixture(dir: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app/javascript/n-plus-one");
+    for name in ["payoutService.js", "billingRepository.js"] {
+        std::fs::copy(from.join(name), dir.join(name)).expect("the fixture copies");
+    }
+}

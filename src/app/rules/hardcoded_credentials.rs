@@ -4,7 +4,7 @@ use super::finding;
 use crate::app::ir::AppFile;
 use crate::app::lang::common::masked_credentials;
 use crate::declare_rule;
-use crate::model::{Category, Severity};
+use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::sql::rules::RawFinding;
 
 declare_rule! {
@@ -48,7 +48,7 @@ pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
             .segments
             .first()
             .map_or(literal.start, |(_, pos)| *pos);
-        out.push(finding(
+        let mut raw = finding(
                 &HARDCODED_CREDENTIALS,
                 file,
                 literal.function,
@@ -58,6 +58,94 @@ pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
                 shown,
                 Vec::new(),
                 "Read it from configuration or a secret store, rotate the exposed password, prefer integrated or managed-identity authentication".into(),
-            ));
+            );
+        if looks_like_placeholder(masked_value(&literal.text, &masked)) {
+            raw.confidence.lower(
+                ConfidenceLevel::Low,
+                "the password looks like a placeholder or an example (`changeme`, `<password>`, `xxxx`), not a real secret",
+            );
+        }
+        out.push(raw);
+    }
+}
+
+/// The part of `text` that `masked` replaced with `*****`: what is left between their
+/// common beginning and end.
+fn masked_value<'t>(text: &'t str, masked: &str) -> &'t str {
+    let prefix: usize = text
+        .char_indices()
+        .zip(masked.chars())
+        .take_while(|((_, a), b)| a == b)
+        .map(|((_, a), _)| a.len_utf8())
+        .sum();
+    let suffix: usize = text[prefix..]
+        .chars()
+        .rev()
+        .zip(masked[prefix.min(masked.len())..].chars().rev())
+        .take_while(|(a, b)| a == b && *b != '*')
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    &text[prefix..text.len() - suffix]
+}
+
+/// A password that documentation or a sample would hold rather than a real one: a
+/// well-known example word, `<...>` / `[...]`, or one character repeated (`xxxx`).
+fn looks_like_placeholder(value: &str) -> bool {
+    let value = value.trim().trim_matches(|c| c == '\'' || c == '"');
+    if value.starts_with('<') && value.ends_with('>')
+        || value.starts_with('[') && value.ends_with(']')
+    {
+        return true;
+    }
+    let word: String = value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    let mut chars = word.chars();
+    if let Some(first) = chars.next() {
+        if word.len() >= 3 && chars.all(|c| c == first) {
+            return true;
+        }
+    }
+    matches!(
+        word.as_str(),
+        "changeme"
+            | "changeit"
+            | "changethis"
+            | "secret"
+            | "example"
+            | "sample"
+            | "dummy"
+            | "placeholder"
+            | "redacted"
+            | "yourpassword"
+            | "mypassword"
+            | "enterpasswordhere"
+            | "passwordhere"
+            | "pass"
+            | "passwd"
+            | "pwd"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_masked_value_is_found_and_placeholders_are_told_apart() {
+        let text = "Server=db;User Id=app;Password=changeme;Database=x";
+        let masked = masked_credentials(text).expect("a password");
+        assert_eq!(masked_value(text, &masked), "changeme");
+        assert!(looks_like_placeholder("changeme"));
+        assert!(looks_like_placeholder("<your-password>"));
+        assert!(looks_like_placeholder("xxxxxx"));
+        assert!(looks_like_placeholder("Your_Password"));
+        assert!(!looks_like_placeholder("Tr0ub4dor&3"));
+        assert!(!looks_like_placeholder("s3cr3t-prod-2024"));
+        let url = "postgres://app:hunter2@db/app";
+        let masked = masked_credentials(url).expect("a password");
+        assert_eq!(masked_value(url, &masked), "hunter2");
     }
 }

@@ -133,7 +133,9 @@ impl LoopFacts {
             .map(|lp| {
                 if let Some(ci) = lp.source_call {
                     let call = &file.calls[ci];
-                    return repo.reach(call).map(|r| (call.text.clone(), call.start, r));
+                    return repo
+                        .reach(file, call)
+                        .map(|r| (call.text.clone(), call.start, r));
                 }
                 let variable = lp.source_var.as_deref()?;
                 let assignment = assignments
@@ -142,7 +144,7 @@ impl LoopFacts {
                     .filter(|a| a.start < lp.start)
                     .max_by_key(|a| a.start)?;
                 let call = &file.calls[assignment.call];
-                repo.reach(call)
+                repo.reach(file, call)
                     .map(|r| (format!("{variable} = {}", call.text), call.start, r))
             })
             .collect();

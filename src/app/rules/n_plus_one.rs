@@ -68,7 +68,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             if inner_query_loop {
                 continue;
             }
-            let Some(reach) = repo.reach(call) else {
+            let Some(reach) = repo.reach(file, call) else {
                 continue;
             };
             let where_it_goes = describe_reach(repo, &reach);
@@ -76,7 +76,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     "outer query `{source_text}` (line {}) → {} (line {}) → `{}` (line {}) → {where_it_goes}",
                     source_pos.line, lp.kind, lp.start.line, call.text, call.start.line
                 );
-            out.push(finding(
+            let mut raw = finding(
                     &N_PLUS_ONE,
                     file,
                     call.function,
@@ -97,7 +97,10 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                         },
                     ],
                     "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) before the loop".into(),
-                ));
+                );
+            reach.lower(&mut raw.confidence);
+            source_reach.lower(&mut raw.confidence);
+            out.push(raw);
         }
     }
 }

@@ -64,10 +64,10 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             {
                 continue;
             }
-            let Some(reach) = repo.reach(call) else {
+            let Some(reach) = repo.reach(file, call) else {
                 continue;
             };
-            out.push(finding(
+            let mut raw = finding(
                     &QUERY_IN_LOOP,
                     file,
                     call.function,
@@ -88,7 +88,9 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                         text: format!("loop: {}", lp.kind),
                     }],
                     "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
-                ));
+                );
+            reach.lower(&mut raw.confidence);
+            out.push(raw);
         }
     }
 }

@@ -40,10 +40,10 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
         let Some(blocking) = &call.blocked_by else {
             continue;
         };
-        let Some(reach) = repo.reach(call) else {
+        let Some(reach) = repo.reach(file, call) else {
             continue;
         };
-        out.push(finding(
+        let mut raw = finding(
             &SYNC_OVER_ASYNC,
             file,
             call.function,
@@ -57,6 +57,8 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             format!("{}{blocking}", call.text),
             Vec::new(),
             "await the call and make the callers async, instead of blocking on it".into(),
-        ));
+        );
+        reach.lower(&mut raw.confidence);
+        out.push(raw);
     }
 }
