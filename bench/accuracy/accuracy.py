@@ -94,14 +94,16 @@ _HELP_CACHE = {}
 
 def scan_flags(repo, dbaudit):
     """How a user scans this kind of repository: SQL repositories with --sql-only; application
-    repositories with every rule, and with every confidence level when the binary can filter
-    on confidence (the flag may not exist in older binaries, so it is detected from --help)."""
-    if scan_kind(repo) == "sql":
-        return ["--sql-only"]
+    repositories with every rule. Both with every confidence level when the binary can filter
+    on confidence (the flag may not exist in older binaries, so it is detected from --help):
+    `report --min-confidence` then shows what a user sees at each level."""
     if dbaudit not in _HELP_CACHE:
         helptext = subprocess.run([dbaudit, "scan", "--help"], capture_output=True, text=True, check=False)
         _HELP_CACHE[dbaudit] = helptext.stdout
-    return ["--min-confidence", "low"] if "--min-confidence" in _HELP_CACHE[dbaudit] else []
+    levels = ["--min-confidence", "low"] if "--min-confidence" in _HELP_CACHE[dbaudit] else []
+    if scan_kind(repo) == "sql":
+        return ["--sql-only", *levels]
+    return levels
 
 
 def scan_repo(repo, mirrors, dbaudit, out):
@@ -243,8 +245,17 @@ def pct(num, den):
     return f"{100.0 * num / den:.0f}%" if den else "-"
 
 
-def cmd_report(manifest, env):
-    findings = load_findings(manifest, env["OUT"])
+CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def cmd_report(manifest, env, min_confidence="low"):
+    """Tables for the findings at or above `min_confidence`: `high` is what `dbaudit scan`
+    shows by default, `low` every finding."""
+    findings = [
+        f
+        for f in load_findings(manifest, env["OUT"])
+        if CONFIDENCE_RANK.get(f["confidence"], 2) >= CONFIDENCE_RANK[min_confidence]
+    ]
     labels = load_labels()
     known = {(f["repo"], f["file"], f["line"], f["rule"]) for f in findings}
     in_scope = {r["name"] for r in manifest["repo"]}
@@ -263,6 +274,7 @@ def cmd_report(manifest, env):
             g["unlabelled"] += 1
     version = (Path(env["OUT"]) / "dbaudit-version.txt")
     print(f"dbaudit: {version.read_text().strip() if version.exists() else '?'}")
+    print(f"findings at confidence >= {min_confidence}" + (" (what `dbaudit scan` shows by default)" if min_confidence == "high" else ""))
     print()
     print("| rule | language | half | findings | labelled | true | false | debatable | precision | unlabelled |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -347,6 +359,12 @@ def main():
     parser.add_argument("--seed", default="labels-2026-12-07", help="sample: random seed")
     parser.add_argument("--repo", default=None, help="sample: only this repo")
     parser.add_argument(
+        "--min-confidence",
+        choices=["low", "medium", "high"],
+        default="low",
+        help="report: count only findings at or above this confidence (high = dbaudit's default output)",
+    )
+    parser.add_argument(
         "--kind",
         choices=["all", "sql", "app"],
         default="all",
@@ -367,7 +385,7 @@ def main():
     if args.command in ("scan", "run"):
         cmd_scan(manifest, env)
     if args.command in ("report", "run"):
-        return cmd_report(manifest, env)
+        return cmd_report(manifest, env, args.min_confidence)
     if args.command == "sample":
         return cmd_sample(manifest, env, args.per, args.seed, args.repo)
     return 0
