@@ -215,6 +215,11 @@ macro_rules! fixture_tests {
 fixture_tests! {
     tsql_select_star => "tsql/select-star.sql",
     tsql_select_star_ok => "tsql/select-star_ok.sql",
+    tsql_select_star_scratch => "tsql/select-star_scratch.sql",
+    tsql_leading_wildcard_like_scratch => "tsql/leading-wildcard-like_scratch.sql",
+    postgres_select_star_signature => "postgres/select-star_signature.sql",
+    postgres_leading_wildcard_like_scratch => "postgres/leading-wildcard-like_scratch.sql",
+    tsql_non_sargable_predicate_scratch => "tsql/non-sargable-predicate_scratch.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
     tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",

@@ -14,7 +14,9 @@ declare_rule! {
     /// pattern starts with a wildcard: a literal `'%...'` or `'_...'`, or a pattern built
     /// with a leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`). `NOT LIKE`
     /// is not reported: it cannot seek whatever the pattern, so the wildcard is not the
-    /// cause. Nor are columns of system catalogs and DMVs, which cannot be indexed.
+    /// cause. Nor are columns of scratch data (`#temp` tables, table variables,
+    /// temporary tables the file creates, CTEs, derived tables) or of system catalogs and
+    /// DMVs, which nobody indexes, nor searches that run only under a debug flag.
     ///
     /// ## Why it matters
     /// A B-tree index is ordered by the column's leading characters; a pattern that
@@ -49,6 +51,10 @@ impl SqlRule for LeadingWildcardLike {
 
     fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>) {
         for (stmt, shape) in ctx.statements() {
+            // Diagnostic output under a debug flag is not the object's work.
+            if ctx.unit.is_debug_only(stmt) {
+                continue;
+            }
             let toks = ctx.unit.stmt_tokens(stmt);
             let variables = ctx.variables(stmt);
             for clause in &shape.clauses {
@@ -70,15 +76,18 @@ impl SqlRule for LeadingWildcardLike {
                     if !left.has_column() {
                         continue;
                     }
-                    // System catalogs and DMVs cannot be indexed: nothing to act on.
+                    // Scratch data (#temp, table variables, CTEs), system catalogs and
+                    // DMVs: no index to build, nothing to act on.
                     let qualifiers: Vec<Option<&str>> = left
                         .columns
                         .iter()
                         .map(|c| c.qualifier.as_deref())
                         .collect();
-                    if shape.only_system_objects(clause.scope, &qualifiers)
-                        || !shape.columns_on_tables(clause.scope, &qualifiers)
-                    {
+                    if !shape.columns_on_business_tables(
+                        clause.scope,
+                        &qualifiers,
+                        &ctx.unit.scratch_tables,
+                    ) {
                         continue;
                     }
                     let column = left.columns[0].column.clone();
