@@ -101,13 +101,13 @@ impl SqlRule for SelectStar {
                     // unless rows whose columns are out of sight land in a stored table, by
                     // position (`INSERT INTO dbo.Archive SELECT * FROM #batch`): a drift
                     // between the two breaks it.
-                    if !covered.is_empty()
-                        && !covered
-                            .iter()
-                            .any(|s| shape.star_reaches_business_table(s, toks, scratch))
-                        && !(inserts_into_business_table(shape, scope_index, scratch)
-                            && covered.iter().any(|s| columns_out_of_sight(s)))
-                    {
+                    let reads_business_table = covered
+                        .iter()
+                        .any(|s| shape.star_reaches_business_table(s, toks, scratch));
+                    let lands_by_position =
+                        inserts_into_business_table(shape, scope_index, scratch)
+                            && covered.iter().any(|s| columns_out_of_sight(s));
+                    if !covered.is_empty() && !reads_business_table && !lands_by_position {
                         continue;
                     }
                     // `format('... SELECT * FROM %I', tbl)`: code generic over tables, whose
