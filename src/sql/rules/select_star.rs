@@ -6,7 +6,7 @@ use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
 use crate::sql::lex::{Tok, TokKind};
 use crate::sql::query::{last_part, QueryShape, ScopeContext, ScopeKind, Source, SourceKind};
-use crate::sql::unit::{excerpt, Stmt, StmtKind};
+use crate::sql::unit::{excerpt, StmtKind};
 use crate::sql::SqlDialect;
 
 declare_rule! {
@@ -156,8 +156,10 @@ impl SqlRule for SelectStar {
                             "could not tell which table the star reads (it may be a temporary table or a system view)",
                         );
                     }
-                    if !ctx.unit.from_application
-                        && is_ad_hoc_query(stmt, scope.context, scope.into.is_some(), toks)
+                    // A script's own result set: often someone looking at the data.
+                    if ctx.is_script_statement(stmt)
+                        && scope.context == ScopeContext::Statement
+                        && scope.into.is_none()
                     {
                         finding.confidence.lower(
                             ConfidenceLevel::Medium,
@@ -199,16 +201,6 @@ fn columns_out_of_sight(source: &Source) -> bool {
 /// (`%I`, `%s`) in dynamic SQL.
 fn named_at_run_time(source: &Source) -> bool {
     source.kind == SourceKind::Table && source.name.contains('%')
-}
-
-/// A result set of a script's statement outside any object, with no bind parameter
-/// (`$1`, `?`, `:name`): someone looking at the data, not code that runs. (Not asked of
-/// SQL embedded in application code, which is what the application runs.)
-fn is_ad_hoc_query(stmt: &Stmt, context: ScopeContext, has_into: bool, toks: &[Tok]) -> bool {
-    stmt.object.is_none()
-        && context == ScopeContext::Statement
-        && !has_into
-        && !toks.iter().any(|t| t.kind == TokKind::Placeholder)
 }
 
 /// Every source is a table whose name (last part) is `table`'s.
