@@ -95,12 +95,20 @@ impl Source {
 
     /// Whether the source is a stored table of the application: a table (not a `#temp`
     /// table, table variable, CTE, derived table, function result or VALUES list), not a
-    /// system catalog or DMV, and not a temporary table the file creates (`scratch`,
+    /// system catalog or DMV, not in PostgreSQL's `pg_temp` schema, and not a temporary
+    /// table the file creates (`scratch`,
     /// lower-cased names from `SqlUnit::scratch_tables`). Only there can a rule's advice
     /// (an index, a column list) pay off; on scratch and system data it is noise.
     pub fn is_business_table(&self, scratch: &[String]) -> bool {
+        let in_temp_schema = self
+            .name
+            .split('.')
+            .rev()
+            .nth(1)
+            .is_some_and(|schema| schema.eq_ignore_ascii_case("pg_temp"));
         self.kind == SourceKind::Table
             && !is_system_object(&self.name)
+            && !in_temp_schema
             && !scratch
                 .iter()
                 .any(|t| t.eq_ignore_ascii_case(last_part(&self.name)))
