@@ -215,6 +215,11 @@ macro_rules! fixture_tests {
 fixture_tests! {
     tsql_select_star => "tsql/select-star.sql",
     tsql_select_star_ok => "tsql/select-star_ok.sql",
+    tsql_select_star_scratch => "tsql/select-star_scratch.sql",
+    tsql_leading_wildcard_like_scratch => "tsql/leading-wildcard-like_scratch.sql",
+    postgres_select_star_signature => "postgres/select-star_signature.sql",
+    postgres_leading_wildcard_like_scratch => "postgres/leading-wildcard-like_scratch.sql",
+    tsql_non_sargable_predicate_scratch => "tsql/non-sargable-predicate_scratch.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
     tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",
@@ -657,4 +662,34 @@ fn row_by_row_loop_advice_is_in_the_code_s_dialect() {
             assert_eq!(fix.contains("LIMIT n"), !top, "{relative}: {fix}");
         }
     }
+}
+
+/// Issue #16: a rule that had to guess says so. A script's own top-level statements (no
+/// object, no bind parameter) may run once, by hand: medium. Inside a procedure: high.
+#[test]
+fn script_statements_are_reported_with_medium_confidence() {
+    use dbaudit::model::ConfidenceLevel;
+    let text = "SELECT * FROM dbo.Orders;\nSELECT OrderId FROM dbo.Orders WHERE Note LIKE '%late%';\nGO\nCREATE PROCEDURE dbo.P AS\nSELECT * FROM dbo.Orders;\nSELECT OrderId FROM dbo.Orders WHERE Note LIKE '%late%';\nGO\n";
+    let report = scan_text(
+        "script.sql",
+        text,
+        Some(SqlDialect::Tsql),
+        &Config::default(),
+    )
+    .unwrap_or_else(|e| panic!("scan failed: {e:#}"));
+    let levels: Vec<(Option<u32>, &str, ConfidenceLevel)> = report
+        .findings
+        .iter()
+        .map(|f| (f.location.line, f.rule.as_str(), f.confidence.level))
+        .collect();
+    assert_eq!(
+        levels,
+        vec![
+            (Some(1), "select-star", ConfidenceLevel::Medium),
+            (Some(2), "leading-wildcard-like", ConfidenceLevel::Medium),
+            (Some(5), "select-star", ConfidenceLevel::High),
+            (Some(6), "leading-wildcard-like", ConfidenceLevel::High),
+        ]
+    );
+    assert!(report.findings[0].confidence.reasons[0].contains("top level of a script"));
 }

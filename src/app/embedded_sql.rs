@@ -24,7 +24,8 @@ pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::R
         }
         let dialect = dialect_of(file.language, &literal.text);
         let text = normalise_placeholders(&literal.text);
-        let unit = crate::sql::parse(&text, dialect);
+        let mut unit = crate::sql::parse(&text, dialect);
+        unit.from_application = true;
         let lines = LineIndex::new(&text);
         for raw in crate::sql::rules::run(&unit, config, Some(EMBEDDED_RULES)) {
             let offset = lines.offset(&text, raw.line, raw.column);

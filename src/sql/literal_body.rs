@@ -360,6 +360,10 @@ fn merge(unit: &mut SqlUnit, sub: SqlUnit, body: &Body) {
         info.source = info.source.map(|s| s + stmt_base);
         unit.loops.push(info);
     }
+    for range in sub.debug_only {
+        unit.debug_only
+            .push(range.start + tok_base..range.end + tok_base);
+    }
     for mut stmt in sub.statements {
         stmt.range = stmt.range.start + tok_base..stmt.range.end + tok_base;
         stmt.object = renumber(stmt.object).or(outer_object);

@@ -130,6 +130,7 @@ pub fn detect_dialect(text: &str) -> SqlDialect {
 pub fn parse(text: &str, dialect: SqlDialect) -> SqlUnit {
     let mut unit = parse_nested(text, dialect, 0);
     literal_body::report_unread_definitions(&mut unit);
+    unit.collect_scratch_tables();
     unit
 }
 

@@ -46,6 +46,7 @@ pub fn parse(text: &str) -> SqlUnit {
                     end_line: last.end_line,
                     language: header.language.clone(),
                     variables: header.params.clone(),
+                    returns_rows_of: header.returns_rows_of.clone(),
                 });
                 if let Some(body_at) = header.body {
                     bodies.push(PendingBody {
@@ -123,6 +124,7 @@ pub fn parse(text: &str) -> SqlUnit {
                     stmt_base: unit.statements.len(),
                     cursors: Vec::new(),
                     depth: 0,
+                    debug_only: Vec::new(),
                 };
                 parser.block_or_statements();
                 let PlParser {
@@ -130,8 +132,10 @@ pub fn parse(text: &str) -> SqlUnit {
                     loops,
                     variables,
                     problems,
+                    debug_only,
                     ..
                 } = parser;
+                unit.debug_only.extend(debug_only);
                 unit.statements.extend(statements);
                 unit.loops.extend(loops);
                 unit.objects[pending.object].variables.extend(variables);
@@ -261,6 +265,8 @@ struct Header {
     body: Option<usize>,
     view_query: Option<usize>,
     atomic_body: Option<std::ops::Range<usize>>,
+    /// `RETURNS SETOF t` / `RETURNS t` / `RETURNS TABLE (LIKE t)`: `t`.
+    returns_rows_of: Option<String>,
 }
 
 /// Recognises `CREATE [OR REPLACE] FUNCTION | PROCEDURE | [MATERIALIZED] VIEW |
@@ -287,6 +293,7 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
             body: Some(body),
             view_query: None,
             atomic_body: None,
+            returns_rows_of: None,
         });
     }
     if !first.is_kw("CREATE") {
@@ -324,6 +331,7 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
         body: None,
         view_query: None,
         atomic_body: None,
+        returns_rows_of: None,
     };
     match kind {
         ObjectKind::View => {
@@ -338,6 +346,7 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
                 header.params = parameter_names(toks, after);
             }
             header.language = language_of(toks);
+            header.returns_rows_of = returned_row_type(toks, after);
             let mut depth = 0usize;
             for (k, tok) in toks.iter().enumerate().skip(after) {
                 if tok.is_punct("(") {
@@ -371,6 +380,41 @@ fn read_header(toks: &[Tok]) -> Option<Header> {
         _ => {}
     }
     Some(header)
+}
+
+/// The row type a function's `RETURNS` clause names (`SETOF t`, `t`, `TABLE (LIKE t)`),
+/// read at the top level after the parameter list that starts at `after`.
+fn returned_row_type(toks: &[Tok], after: usize) -> Option<String> {
+    let mut depth = 0usize;
+    let mut at = None;
+    for (k, tok) in toks.iter().enumerate().skip(after) {
+        if tok.is_punct("(") {
+            depth += 1;
+        } else if tok.is_punct(")") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && tok.is_kw("RETURNS") {
+            at = Some(k + 1);
+            break;
+        } else if depth == 0 && (tok.is_kw("AS") || tok.is_string()) {
+            return None;
+        }
+    }
+    let mut i = at?;
+    if toks.get(i).is_some_and(|t| t.is_kw("SETOF")) {
+        i += 1;
+    } else if toks.get(i).is_some_and(|t| t.is_kw("TABLE"))
+        && toks.get(i + 1).is_some_and(|t| t.is_punct("("))
+        && toks.get(i + 2).is_some_and(|t| t.is_kw("LIKE"))
+    {
+        i += 3;
+    }
+    let (name, next) = super::query::read_name(toks, i, toks.len());
+    // `RETURNS t[]`, `RETURNS TABLE (a int)`, `RETURNS varchar(10)`: no row type.
+    let followed_by_bracket = toks
+        .get(next)
+        .is_some_and(|t| t.is_punct("[") || t.is_punct("("));
+    (!name.is_empty() && !followed_by_bracket && !name.eq_ignore_ascii_case("TABLE"))
+        .then_some(name)
 }
 
 fn language_of(toks: &[Tok]) -> Option<String> {
@@ -473,6 +517,8 @@ struct PlParser<'a> {
     /// Lower-cased cursor name -> unit-wide index of the statement holding its query.
     cursors: Vec<(String, usize)>,
     depth: usize,
+    /// Token ranges of `IF <debug flag> THEN ...` branches (`SqlUnit::debug_only`).
+    debug_only: Vec<std::ops::Range<usize>>,
 }
 
 const BLOCK_ENDS: &[&str] = &["END", "ELSE", "ELSIF", "ELSEIF", "WHEN", "EXCEPTION"];
@@ -677,8 +723,13 @@ impl PlParser<'_> {
     fn if_statement(&mut self) {
         self.pos += 1;
         let cond = self.until_keyword("THEN");
+        let debug = super::unit::tests_debug_flag(&self.toks[cond.clone()]);
         self.push_condition(cond);
+        let body_start = self.pos;
         self.statements_until_end();
+        if debug {
+            self.debug_only.push(body_start..self.pos);
+        }
         loop {
             if self.at_kw("ELSIF") || self.at_kw("ELSEIF") {
                 self.pos += 1;
@@ -922,6 +973,44 @@ impl PlParser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn returned_row_types() {
+        let cases = [
+            (
+                "CREATE FUNCTION f() RETURNS SETOF app.orders LANGUAGE sql AS $$ SELECT 1 $$;",
+                Some("app.orders"),
+            ),
+            (
+                "CREATE FUNCTION f(a int) RETURNS orders AS $$ SELECT 1 $$ LANGUAGE sql;",
+                Some("orders"),
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS TABLE (LIKE orders) AS $$ SELECT 1 $$ LANGUAGE sql;",
+                Some("orders"),
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS TABLE (id int) AS $$ SELECT 1 $$ LANGUAGE sql;",
+                None,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int[] AS $$ SELECT 1 $$ LANGUAGE sql;",
+                None,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS varchar(10) AS $$ SELECT 1 $$ LANGUAGE sql;",
+                None,
+            ),
+        ];
+        for (text, expected) in cases {
+            let unit = parse(text);
+            assert_eq!(
+                unit.objects[0].returns_rows_of.as_deref(),
+                expected,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn function_body_positions_point_into_the_file() {

@@ -92,6 +92,27 @@ impl Source {
     pub fn is_real_table(&self) -> bool {
         self.kind == SourceKind::Table
     }
+
+    /// Whether the source is a stored table of the application: a table (not a `#temp`
+    /// table, table variable, CTE, derived table, function result or VALUES list), not a
+    /// system catalog or DMV, not in PostgreSQL's `pg_temp` schema, and not a temporary
+    /// table the file creates (`scratch`,
+    /// lower-cased names from `SqlUnit::scratch_tables`). Only there can a rule's advice
+    /// (an index, a column list) pay off; on scratch and system data it is noise.
+    pub fn is_business_table(&self, scratch: &[String]) -> bool {
+        let in_temp_schema = self
+            .name
+            .split('.')
+            .rev()
+            .nth(1)
+            .is_some_and(|schema| schema.eq_ignore_ascii_case("pg_temp"));
+        self.kind == SourceKind::Table
+            && !is_system_object(&self.name)
+            && !in_temp_schema
+            && !scratch
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(last_part(&self.name)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -163,38 +184,18 @@ impl QueryShape {
         None
     }
 
-    /// Whether every table the columns could belong to is a system catalog / DMV.
-    pub fn only_system_objects(&self, scope: usize, qualifiers: &[Option<&str>]) -> bool {
-        let mut any = false;
-        for qualifier in qualifiers {
-            let tables: Vec<&Source> = match self.resolve(scope, *qualifier) {
-                Some(source) => vec![source],
-                // Unqualified in a multi-table scope: any of its tables.
-                None => self.scopes[scope]
-                    .sources
-                    .iter()
-                    .map(|&i| &self.sources[i])
-                    .filter(|s| s.kind == SourceKind::Table)
-                    .collect(),
-            };
-            if tables.is_empty()
-                || !tables
-                    .iter()
-                    .all(|s| s.kind == SourceKind::Table && is_system_object(&s.name))
-            {
-                return false;
-            }
-            any = true;
-        }
-        any
-    }
-
-    /// Whether the columns can be columns of a stored table (or temp table): not of a
-    /// CTE, derived table, VALUES list or function result, where no index can exist.
-    pub fn columns_on_tables(&self, scope: usize, qualifiers: &[Option<&str>]) -> bool {
-        let stored = |s: &Source| matches!(s.kind, SourceKind::Table | SourceKind::TempTable);
+    /// Whether any of the columns (by qualifier, `None` for unqualified) can belong to a
+    /// business table (`Source::is_business_table`) of the scope or its parents: the
+    /// one source-kind test of the predicate rules.
+    pub fn columns_on_business_tables(
+        &self,
+        scope: usize,
+        qualifiers: &[Option<&str>],
+        scratch: &[String],
+    ) -> bool {
+        let business = |s: &Source| s.is_business_table(scratch);
         qualifiers.iter().any(|qualifier| match qualifier {
-            Some(q) => self.resolve(scope, Some(q)).is_some_and(stored),
+            Some(q) => self.resolve(scope, Some(q)).is_some_and(business),
             None => {
                 let mut current = Some(scope);
                 while let Some(s) = current {
@@ -205,7 +206,7 @@ impl QueryShape {
                         .filter(|src| src.kind != SourceKind::TargetAlias)
                         .collect();
                     if !sources.is_empty() {
-                        return sources.iter().any(|src| stored(src));
+                        return sources.iter().any(|src| business(src));
                     }
                     current = self.scopes[s].parent;
                 }
@@ -214,50 +215,49 @@ impl QueryShape {
         })
     }
 
-    /// True when the source's columns are spelled out: a CTE with a column list or a
-    /// star-free body, or a derived table whose select list has no star.
-    pub fn source_is_explicit(&self, source: &Source, toks: &[Tok]) -> bool {
-        match source.kind {
-            SourceKind::Cte(c) => {
-                let cte = &self.ctes[c];
-                cte.has_column_list || cte.body.is_some_and(|b| self.scope_is_explicit(b, toks, 0))
-            }
-            SourceKind::Derived(b) => self.scope_is_explicit(b, toks, 0),
-            // A function declares its result columns; VALUES rows are written out.
-            SourceKind::Function | SourceKind::Values => true,
-            _ => false,
-        }
+    /// Whether a star over `source` reads columns of a business table: the table itself,
+    /// or a CTE / derived table whose own select list reaches one through a star.
+    pub fn star_reaches_business_table(
+        &self,
+        source: &Source,
+        toks: &[Tok],
+        scratch: &[String],
+    ) -> bool {
+        self.reaches_business(source, toks, scratch, 0)
     }
 
-    fn scope_is_explicit(&self, scope: usize, toks: &[Tok], depth: usize) -> bool {
+    fn reaches_business(
+        &self,
+        source: &Source,
+        toks: &[Tok],
+        scratch: &[String],
+        depth: usize,
+    ) -> bool {
         if depth > 16 {
             return false;
         }
-        let s = &self.scopes[scope];
-        let Some(projection) = &s.projection else {
+        let body = match source.kind {
+            SourceKind::Table => return source.is_business_table(scratch),
+            SourceKind::Cte(c) if !self.ctes[c].has_column_list => self.ctes[c].body,
+            SourceKind::Derived(b) => Some(b),
+            _ => None,
+        };
+        let Some(body) = body else {
             return false;
         };
-        self.star_positions(projection.clone(), toks)
-            .iter()
-            .all(|star| {
-                // A star over explicit sources is explicit too.
-                let covered: Vec<&Source> = match star.qualifier.as_deref() {
-                    Some(q) => self.resolve(scope, Some(q)).into_iter().collect(),
-                    None => s.sources.iter().map(|&i| &self.sources[i]).collect(),
-                };
-                !covered.is_empty()
-                    && covered.iter().all(|src| match src.kind {
-                        SourceKind::Cte(c) => {
-                            let cte = &self.ctes[c];
-                            cte.has_column_list
-                                || cte
-                                    .body
-                                    .is_some_and(|b| self.scope_is_explicit(b, toks, depth + 1))
-                        }
-                        SourceKind::Derived(b) => self.scope_is_explicit(b, toks, depth + 1),
-                        _ => false,
-                    })
-            })
+        let scope = &self.scopes[body];
+        let Some(projection) = scope.projection.clone() else {
+            return false;
+        };
+        self.star_positions(projection, toks).iter().any(|star| {
+            let covered: Vec<&Source> = match star.qualifier.as_deref() {
+                Some(q) => self.resolve(body, Some(q)).into_iter().collect(),
+                None => scope.sources.iter().map(|&i| &self.sources[i]).collect(),
+            };
+            covered
+                .iter()
+                .any(|s| self.reaches_business(s, toks, scratch, depth + 1))
+        })
     }
 
     /// The `*` and `alias.*` items of a select list (not `COUNT(*)`, not `a * b`).
@@ -284,6 +284,13 @@ impl QueryShape {
                         at: i,
                         qualifier: None,
                     }),
+                    // `(rec).*`, `(f(x)).*`: the fields of one composite value, whose
+                    // type fixes them; not every column of a table.
+                    Some(p)
+                        if p.is_punct(".")
+                            && i.checked_sub(2)
+                                .filter(|&q| q >= projection.start)
+                                .is_some_and(|q| toks[q].is_punct(")")) => {}
                     Some(p) if p.is_punct(".") => {
                         let qualifier = i
                             .checked_sub(2)
@@ -352,7 +359,11 @@ pub fn is_system_object(name: &str) -> bool {
         return false;
     };
     let schema = parts.len().checked_sub(2).map(|i| parts[i]);
+    // `msdb.dbo.backupset`, `master..spt_values` (read as `master.spt_values`): the
+    // server's own databases.
+    let database = matches!(parts.len(), 2 | 3).then(|| parts[0]);
     matches!(schema, Some("sys" | "information_schema" | "pg_catalog"))
+        || matches!(database, Some("msdb" | "master"))
         || (parts.len() == 1 && last.starts_with("pg_"))
         || LEGACY_TSQL.contains(last)
         || last.starts_with("sysmail_")
@@ -760,6 +771,27 @@ impl Reader<'_, '_> {
                         self.shape.scopes[s].into = Some(name);
                     }
                     clause = Clausing::Other;
+                    i = next;
+                    continue;
+                }
+                // PL/pgSQL `SELECT * FROM f(x) INTO a, b`: INTO may follow the FROM list;
+                // its variables are not tables.
+                "INTO" if scope.is_some_and(|s| self.shape.scopes[s].kind == ScopeKind::Select) => {
+                    self.close_clause(clause, clause_start, i, scope);
+                    let mut target_at = i + 1;
+                    if self.tok(target_at).is_some_and(|t| t.is_kw("STRICT")) {
+                        target_at += 1;
+                    }
+                    let (name, mut next) = read_name(self.toks, target_at, hi);
+                    if let Some(s) = scope {
+                        self.shape.scopes[s].into.get_or_insert(name);
+                    }
+                    while self.tok(next).is_some_and(|t| t.is_punct(",")) && next < hi {
+                        next = read_name(self.toks, next + 1, hi).1.max(next + 1);
+                    }
+                    clause = Clausing::Other;
+                    clause_start = next;
+                    expect_source = false;
                     i = next;
                     continue;
                 }

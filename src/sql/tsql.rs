@@ -164,6 +164,7 @@ pub fn parse(text: &str) -> SqlUnit {
     unit.objects = out.objects;
     unit.loops = out.loops;
     unit.not_understood.extend(out.regions);
+    unit.debug_only = out.debug_only;
     unit
 }
 
@@ -173,6 +174,7 @@ struct Output {
     objects: Vec<SqlObject>,
     loops: Vec<LoopInfo>,
     regions: Vec<Region>,
+    debug_only: Vec<std::ops::Range<usize>>,
 }
 
 struct Parser<'a> {
@@ -273,6 +275,7 @@ impl<'a> Parser<'a> {
             end_line: header_tok.end_line,
             language: None,
             variables: Vec::new(),
+            returns_rows_of: None,
         });
         if name.is_empty() {
             self.region(
@@ -485,8 +488,12 @@ impl<'a> Parser<'a> {
 
     fn parse_if(&mut self) {
         self.pos += 1;
-        self.condition();
+        let condition = self.condition();
+        let body_start = self.pos;
         self.parse_statement();
+        if crate::sql::unit::tests_debug_flag(&self.toks[condition]) {
+            self.out.debug_only.push(body_start..self.pos);
+        }
         // `IF ... BEGIN ... END; ELSE ...`: the semicolon does not end the IF.
         let mut after = self.pos;
         while self.tok(after).is_some_and(|t| t.is_punct(";")) {

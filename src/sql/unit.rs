@@ -111,6 +111,10 @@ pub struct SqlObject {
     /// Lower-cased names of parameters and declared variables (PostgreSQL, where they
     /// are bare words that would otherwise look like columns).
     pub variables: Vec<String>,
+    /// The table whose rows a PostgreSQL function declares it returns: `RETURNS SETOF t`,
+    /// `RETURNS t`, `RETURNS TABLE (LIKE t)` (a base type's name lands here too and then
+    /// matches no table). A `SELECT *` over that table is the shape the signature forces.
+    pub returns_rows_of: Option<String>,
 }
 
 /// A region the structure parser could not make sense of.
@@ -131,6 +135,15 @@ pub struct SqlUnit {
     pub objects: Vec<SqlObject>,
     pub loops: Vec<LoopInfo>,
     pub not_understood: Vec<Region>,
+    /// Token ranges that run only under a debug / verbose flag (`IF @debug = 1 ...`,
+    /// PL/pgSQL `IF p_debug THEN ...`): diagnostic output, not the object's work.
+    pub debug_only: Vec<Range<usize>>,
+    /// Lower-cased names of the temporary tables the file creates (PostgreSQL
+    /// `CREATE TEMP TABLE x`; T-SQL `#x` and `@t` are scratch by their spelling).
+    pub scratch_tables: Vec<String>,
+    /// The text is a statement of application code (a string in a source file), not a
+    /// script: its top-level queries are what the application runs.
+    pub from_application: bool,
 }
 
 impl SqlUnit {
@@ -143,7 +156,66 @@ impl SqlUnit {
             objects: Vec::new(),
             loops: Vec::new(),
             not_understood: Vec::new(),
+            debug_only: Vec::new(),
+            scratch_tables: Vec::new(),
+            from_application: false,
         }
+    }
+
+    /// Whether the statement runs only under a debug / verbose flag.
+    pub fn is_debug_only(&self, stmt: &Stmt) -> bool {
+        self.debug_only
+            .iter()
+            .any(|r| r.start <= stmt.range.start && stmt.range.end <= r.end)
+    }
+
+    /// Records the temporary tables created anywhere in the file (`CREATE [GLOBAL |
+    /// LOCAL] TEMP | TEMPORARY TABLE [IF NOT EXISTS] name`), literal bodies included.
+    pub fn collect_scratch_tables(&mut self) {
+        let toks = &self.tokens;
+        let mut names = Vec::new();
+        for (i, tok) in toks.iter().enumerate() {
+            if !tok.is_kw("CREATE") {
+                continue;
+            }
+            let mut j = i + 1;
+            if toks
+                .get(j)
+                .is_some_and(|t| t.is_any_kw(&["GLOBAL", "LOCAL"]))
+            {
+                j += 1;
+            }
+            if !toks
+                .get(j)
+                .is_some_and(|t| t.is_any_kw(&["TEMP", "TEMPORARY"]))
+            {
+                continue;
+            }
+            j += 1;
+            if toks.get(j).is_some_and(|t| t.is_kw("UNLOGGED")) {
+                j += 1;
+            }
+            if !toks.get(j).is_some_and(|t| t.is_kw("TABLE")) {
+                continue;
+            }
+            j += 1;
+            if toks.get(j).is_some_and(|t| t.is_kw("IF"))
+                && toks.get(j + 1).is_some_and(|t| t.is_kw("NOT"))
+                && toks.get(j + 2).is_some_and(|t| t.is_kw("EXISTS"))
+            {
+                j += 3;
+            }
+            let (name, _) = super::query::read_name(toks, j, toks.len().min(j + 8));
+            let last = super::query::last_part(&name).to_ascii_lowercase();
+            // `CREATE TEMP TABLE %I`: named at run time, no name to remember.
+            let plain = last
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+            if !last.is_empty() && plain && !names.contains(&last) {
+                names.push(last);
+            }
+        }
+        self.scratch_tables = names;
     }
 
     pub fn stmt_tokens(&self, stmt: &Stmt) -> &[Tok] {
@@ -203,5 +275,106 @@ fn render_token(tok: &Tok) -> String {
         TokKind::Str => format!("'{}'", tok.text),
         TokKind::DollarStr => "$$…$$".to_string(),
         _ => tok.text.clone(),
+    }
+}
+
+/// Whether an `IF` condition holds only when a debug or verbose flag is on: `@debug = 1`,
+/// `@Debug > 0`, `@verbose <> 0`, PL/pgSQL `p_debug` / `v_debug IS TRUE`, possibly with
+/// other terms joined by `AND`. A condition with `OR` or `NOT`, or one testing that the
+/// flag is off (`@debug = 0`), is not: its branch also runs in normal use.
+pub fn tests_debug_flag(condition: &[Tok]) -> bool {
+    use super::lex::TokKind;
+    if condition.iter().any(|t| t.is_any_kw(&["OR", "NOT"])) {
+        return false;
+    }
+    let is_flag = |t: &Tok| {
+        matches!(t.kind, TokKind::Variable | TokKind::Word) && {
+            let name = t.text.trim_start_matches('@').to_ascii_lowercase();
+            name.contains("debug") || name.contains("verbose")
+        }
+    };
+    let Some(at) = condition.iter().position(is_flag) else {
+        return false;
+    };
+    let rest = &condition[at + 1..];
+    let value = rest.get(1);
+    let is_zero = value.is_some_and(|v| {
+        matches!(
+            v.text.to_ascii_lowercase().as_str(),
+            "0" | "n" | "no" | "false" | "off"
+        )
+    });
+    let is_constant = value.is_some_and(|v| {
+        matches!(v.kind, TokKind::Number | TokKind::Str) || v.is_any_kw(&["TRUE", "FALSE"])
+    });
+    match rest.first() {
+        // A bare boolean flag: `IF p_debug THEN`, `IF p_debug AND ...`.
+        None => true,
+        Some(t) if t.is_any_kw(&["AND", "THEN"]) || t.is_punct(")") => true,
+        Some(t) if t.is_kw("IS") => value.is_some_and(|v| v.is_kw("TRUE")),
+        Some(t) if t.is_punct("=") || t.is_punct(">=") => is_constant && !is_zero,
+        Some(t) if t.is_punct(">") => is_constant,
+        Some(t) if t.is_punct("<>") || t.is_punct("!=") => is_constant && is_zero,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::lex::{lex_into, Lexed};
+
+    fn condition(text: &str, dialect: SqlDialect) -> Vec<Tok> {
+        let mut lexed = Lexed::default();
+        lex_into(text, dialect, 1, 1, &mut lexed);
+        lexed.tokens
+    }
+
+    #[test]
+    fn debug_flag_conditions() {
+        for on in [
+            "@debug = 1",
+            "@Debug > 0",
+            "(@debug = 1)",
+            "@verbose <> 0",
+            "@debug = 1 AND @x > 2",
+            "@DebugLevel >= 2",
+        ] {
+            assert!(tests_debug_flag(&condition(on, SqlDialect::Tsql)), "{on}");
+        }
+        for on in ["p_debug", "v_debug IS TRUE", "p_debug AND v_count > 0"] {
+            assert!(
+                tests_debug_flag(&condition(on, SqlDialect::Postgres)),
+                "{on}"
+            );
+        }
+        // Off, negated, OR-ed, or not a flag: the branch runs in normal use.
+        for off in [
+            "@debug = 0",
+            "@debug <> 1",
+            "NOT @debug = 1",
+            "@debug = 1 OR @x = 1",
+            "@x = 1",
+            "@debug = @level",
+            "@debug IS NULL",
+        ] {
+            assert!(
+                !tests_debug_flag(&condition(off, SqlDialect::Tsql)),
+                "{off}"
+            );
+        }
+    }
+
+    #[test]
+    fn scratch_tables_are_the_temporary_tables_created() {
+        let mut unit = crate::sql::parse(
+            "CREATE TEMP TABLE tmp_a (id int);\nCREATE GLOBAL TEMPORARY TABLE IF NOT EXISTS s.tmp_b AS SELECT 1;\nCREATE TABLE kept (id int);\nCREATE TEMP TABLE %I (id int);\n",
+            SqlDialect::Postgres,
+        );
+        unit.collect_scratch_tables();
+        assert_eq!(
+            unit.scratch_tables,
+            vec!["tmp_a".to_string(), "tmp_b".to_string()]
+        );
     }
 }

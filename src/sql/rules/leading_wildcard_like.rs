@@ -2,7 +2,7 @@
 
 use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
-use crate::model::{Category, Severity};
+use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
 use crate::sql::predicate::{comparisons, pattern_starts_with_wildcard, read_operand, CompareOp};
 use crate::sql::query::ClauseKind;
@@ -14,7 +14,11 @@ declare_rule! {
     /// pattern starts with a wildcard: a literal `'%...'` or `'_...'`, or a pattern built
     /// with a leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`). `NOT LIKE`
     /// is not reported: it cannot seek whatever the pattern, so the wildcard is not the
-    /// cause. Nor are columns of system catalogs and DMVs, which cannot be indexed.
+    /// cause. Nor are columns of scratch data (`#temp` tables, table variables,
+    /// temporary tables the file creates, CTEs, derived tables) or of system catalogs and
+    /// DMVs, which nobody indexes, nor searches that run only under a debug flag. A
+    /// statement at the top level of a script (outside any object, without bind
+    /// parameters) is reported with medium confidence: it may run once, by hand.
     ///
     /// ## Why it matters
     /// A B-tree index is ordered by the column's leading characters; a pattern that
@@ -49,6 +53,10 @@ impl SqlRule for LeadingWildcardLike {
 
     fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>) {
         for (stmt, shape) in ctx.statements() {
+            // Diagnostic output under a debug flag is not the object's work.
+            if ctx.unit.is_debug_only(stmt) {
+                continue;
+            }
             let toks = ctx.unit.stmt_tokens(stmt);
             let variables = ctx.variables(stmt);
             for clause in &shape.clauses {
@@ -70,27 +78,38 @@ impl SqlRule for LeadingWildcardLike {
                     if !left.has_column() {
                         continue;
                     }
-                    // System catalogs and DMVs cannot be indexed: nothing to act on.
+                    // Scratch data (#temp, table variables, CTEs), system catalogs and
+                    // DMVs: no index to build, nothing to act on.
                     let qualifiers: Vec<Option<&str>> = left
                         .columns
                         .iter()
                         .map(|c| c.qualifier.as_deref())
                         .collect();
-                    if shape.only_system_objects(clause.scope, &qualifiers)
-                        || !shape.columns_on_tables(clause.scope, &qualifiers)
-                    {
+                    if !shape.columns_on_business_tables(
+                        clause.scope,
+                        &qualifiers,
+                        &ctx.unit.scratch_tables,
+                    ) {
                         continue;
                     }
                     let column = left.columns[0].column.clone();
                     let snippet = excerpt(&toks[cmp.left.start..cmp.right.end], 160);
-                    out.push(ctx.finding_at(
+                    let mut finding = ctx.finding_at(
                         &LEADING_WILDCARD_LIKE,
                         stmt,
                         cmp.op_at,
                         format!("`{snippet}`: the pattern starts with a wildcard, so no index on `{column}` can be used for a seek"),
                         snippet,
                         "Search by prefix (LIKE @x + '%'), or use full-text search / a trigram index for contains-search".to_string(),
-                    ));
+                    );
+                    // One scan by hand or in a migration step costs once, not per call.
+                    if ctx.is_script_statement(stmt) {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Medium,
+                            "a statement at the top level of a script, outside any procedure, function or view: it may run once, by hand",
+                        );
+                    }
+                    out.push(finding);
                 }
             }
         }

@@ -47,6 +47,20 @@ impl SqlContext<'_> {
             .map_or(&[], |o| o.variables.as_slice())
     }
 
+    /// A statement of a script outside any procedure, function, view or trigger, with no
+    /// bind parameter (`$1`, `?`, `:name`): run by hand or once (a look at the data, a
+    /// migration step), not code the application runs again and again. Never true for
+    /// SQL embedded in application code, which is exactly what the application runs.
+    pub fn is_script_statement(&self, stmt: &Stmt) -> bool {
+        !self.unit.from_application
+            && stmt.object.is_none()
+            && !self
+                .unit
+                .stmt_tokens(stmt)
+                .iter()
+                .any(|t| t.kind == super::lex::TokKind::Placeholder)
+    }
+
     /// A finding located at token `at` of `stmt`.
     pub fn finding_at(
         &self,

@@ -21,8 +21,9 @@ declare_rule! {
     /// applied to a value (`CreatedDate >= DATEADD(day, -7, GETDATE())`), an expression
     /// compared with another bare column (`c.Code = UPPER(o.CustCode)`: the index on
     /// `c.Code` can still seek), `LIKE` with a leading wildcard (its own rule), and
-    /// columns of system catalogs and DMVs (`sys.*`, `INFORMATION_SCHEMA`, `pg_catalog`),
-    /// which cannot be indexed.
+    /// columns of scratch data (`#temp` tables, table variables, temporary tables the file
+    /// creates, CTEs) and of system catalogs and DMVs (`sys.*`, `INFORMATION_SCHEMA`,
+    /// `pg_catalog`, `msdb`), which nobody indexes.
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -104,9 +105,11 @@ impl SqlRule for NonSargablePredicate {
                             .iter()
                             .map(|c| c.qualifier.as_deref())
                             .collect();
-                        if shape.only_system_objects(clause.scope, &qualifiers)
-                            || !shape.columns_on_tables(clause.scope, &qualifiers)
-                        {
+                        if !shape.columns_on_business_tables(
+                            clause.scope,
+                            &qualifiers,
+                            &ctx.unit.scratch_tables,
+                        ) {
                             continue;
                         }
                         let operand = operand.clone();

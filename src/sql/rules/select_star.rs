@@ -2,9 +2,10 @@
 
 use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
-use crate::model::{Category, Severity};
+use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
-use crate::sql::query::{ScopeContext, ScopeKind, SourceKind};
+use crate::sql::lex::{Tok, TokKind};
+use crate::sql::query::{last_part, QueryShape, ScopeContext, ScopeKind, Source, SourceKind};
 use crate::sql::unit::{excerpt, StmtKind};
 use crate::sql::SqlDialect;
 
@@ -12,10 +13,20 @@ declare_rule! {
     /// ## What it finds
     /// `SELECT *` and `alias.*` in a select list whose rows leave the statement: a
     /// result set, the source of `INSERT ... SELECT *`, `SELECT * INTO #t` (T-SQL), a
-    /// view body, a cursor declaration. Not reported: `EXISTS (SELECT * ...)`,
-    /// `COUNT(*)`, `IN (SELECT * ...)`, a star over a CTE or derived table whose own
-    /// column list is explicit, and PL/pgSQL `SELECT * INTO row_variable` or
-    /// `FOR r IN SELECT *`, which fill a row variable read by column name.
+    /// view body, a cursor declaration, when the star reads a stored table of the
+    /// application. Not reported: `EXISTS (SELECT * ...)`, `COUNT(*)`,
+    /// `IN (SELECT * ...)`; a star over scratch or system data (`#temp` tables, table
+    /// variables, temporary tables the file creates, CTEs and derived tables that do not
+    /// star a stored table, function results, `sys.*` / DMVs, `INFORMATION_SCHEMA`,
+    /// `pg_catalog`, `msdb` / `master`); result sets only under a debug flag
+    /// (`IF @debug = 1`); `SELECT TOP (0) * INTO` and `WHERE 1 = 0` (a shape, no rows);
+    /// and the star a PL/pgSQL signature forces: `SELECT * INTO row_variable`,
+    /// `FOR r IN SELECT *`, `(rec).*`, and `RETURN QUERY SELECT * FROM t` in a function
+    /// that `RETURNS SETOF t` / `t` / `TABLE (LIKE t)`; a star over a table named at run
+    /// time (`format('SELECT * FROM %I', t)`: generic code cannot list columns). Reported
+    /// with medium confidence: a star whose table cannot be told (an alias the scan
+    /// cannot resolve), and a result set at the top level of a script, outside any
+    /// object and without bind parameters (often an ad-hoc look at the data).
     ///
     /// ## Why it matters
     /// Every column is read and sent, including wide ones nobody uses, so covering
@@ -54,8 +65,17 @@ impl SqlRule for SelectStar {
             if stmt.kind == StmtKind::LoopSource && ctx.unit.dialect == SqlDialect::Postgres {
                 continue;
             }
+            // Diagnostic output under a debug flag is not the object's work.
+            if ctx.unit.is_debug_only(stmt) {
+                continue;
+            }
             let toks = ctx.unit.stmt_tokens(stmt);
             let variables = ctx.variables(stmt);
+            let scratch = ctx.unit.scratch_tables.as_slice();
+            let returns_rows_of = stmt
+                .object
+                .and_then(|o| ctx.unit.objects.get(o))
+                .and_then(|o| o.returns_rows_of.as_deref());
             for (scope_index, scope) in shape.scopes.iter().enumerate() {
                 if scope.kind != ScopeKind::Select || !scope.context.rows_leave() {
                     continue;
@@ -69,14 +89,36 @@ impl SqlRule for SelectStar {
                 let Some(projection) = scope.projection.clone() else {
                     continue;
                 };
+                if selects_no_rows(shape, scope_index, toks) {
+                    continue;
+                }
                 for star in shape.star_positions(projection.clone(), toks) {
                     let covered: Vec<_> = match star.qualifier.as_deref() {
                         Some(q) => shape.resolve(scope_index, Some(q)).into_iter().collect(),
                         None => scope.sources.iter().map(|&i| &shape.sources[i]).collect(),
                     };
-                    // Over explicit CTEs / derived tables only: the columns are known.
-                    if !covered.is_empty()
-                        && covered.iter().all(|s| shape.source_is_explicit(s, toks))
+                    // Scratch and system data, explicit CTEs / derived tables: nothing to fix,
+                    // unless rows whose columns are out of sight land in a stored table, by
+                    // position (`INSERT INTO dbo.Archive SELECT * FROM #batch`): a drift
+                    // between the two breaks it.
+                    let reads_business_table = covered
+                        .iter()
+                        .any(|s| shape.star_reaches_business_table(s, toks, scratch));
+                    let lands_by_position =
+                        inserts_into_business_table(shape, scope_index, scratch)
+                            && covered.iter().any(|s| columns_out_of_sight(s));
+                    if !covered.is_empty() && !reads_business_table && !lands_by_position {
+                        continue;
+                    }
+                    // `format('... SELECT * FROM %I', tbl)`: code generic over tables, whose
+                    // columns it cannot know; there is no column list to write.
+                    if !covered.is_empty() && covered.iter().all(|s| named_at_run_time(s)) {
+                        continue;
+                    }
+                    // `RETURNS SETOF t ... RETURN QUERY SELECT * FROM t`: the signature
+                    // fixes the columns, and the star is exactly them.
+                    if scope.context == ScopeContext::Statement
+                        && returns_rows_of.is_some_and(|t| all_named(&covered, t))
                     {
                         continue;
                     }
@@ -100,16 +142,98 @@ impl SqlRule for SelectStar {
                         format!(" from {}", tables.join(", "))
                     };
                     let snippet = excerpt(&toks[scope.keyword_at..], 120);
-                    out.push(ctx.finding_at(
+                    let mut finding = ctx.finding_at(
                         &SELECT_STAR,
                         stmt,
                         star.at,
                         format!("`SELECT {item}`{from}: every column is read and {target}"),
                         snippet,
                         "List the columns the caller needs, so that an index can cover the query and schema changes do not break callers".to_string(),
-                    ));
+                    );
+                    if covered.is_empty() {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Medium,
+                            "could not tell which table the star reads (it may be a temporary table or a system view)",
+                        );
+                    }
+                    // A script's own result set: often someone looking at the data.
+                    if ctx.is_script_statement(stmt)
+                        && scope.context == ScopeContext::Statement
+                        && scope.into.is_none()
+                    {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Medium,
+                            "a query at the top level of a script, outside any procedure, function or view: it may be an ad-hoc look at the data",
+                        );
+                    }
+                    out.push(finding);
                 }
             }
         }
     }
+}
+
+/// The scope is the source of an `INSERT` whose target is a business table.
+fn inserts_into_business_table(shape: &QueryShape, scope: usize, scratch: &[String]) -> bool {
+    let select = &shape.scopes[scope];
+    if select.context != ScopeContext::InsertSource {
+        return false;
+    }
+    shape.scopes[..scope]
+        .iter()
+        .rev()
+        .find(|s| s.kind == ScopeKind::Insert && s.keyword_at < select.keyword_at)
+        .and_then(|insert| insert.sources.first())
+        .is_some_and(|&target| shape.sources[target].is_business_table(scratch))
+}
+
+/// A stored source whose columns the statement does not show (a `#temp` table, a table
+/// variable, a DMV): unlike a CTE, derived table, function or VALUES list, which spell
+/// theirs out in the code.
+fn columns_out_of_sight(source: &Source) -> bool {
+    matches!(
+        source.kind,
+        SourceKind::Table | SourceKind::TempTable | SourceKind::TableVariable
+    )
+}
+
+/// A table whose name is filled in at run time: a `format()` / `sprintf` placeholder
+/// (`%I`, `%s`) in dynamic SQL.
+fn named_at_run_time(source: &Source) -> bool {
+    source.kind == SourceKind::Table && source.name.contains('%')
+}
+
+/// Every source is a table whose name (last part) is `table`'s.
+fn all_named(sources: &[&Source], table: &str) -> bool {
+    !sources.is_empty()
+        && sources.iter().all(|s| {
+            s.kind == SourceKind::Table && last_part(&s.name).eq_ignore_ascii_case(last_part(table))
+        })
+}
+
+/// `SELECT TOP (0) ...` or `... WHERE 1 = 0`: the statement copies a shape, it reads no
+/// rows (`SELECT TOP (0) * INTO #t FROM dbo.T` makes an empty table like `dbo.T`).
+fn selects_no_rows(shape: &QueryShape, scope: usize, toks: &[Tok]) -> bool {
+    let number = |i: usize| {
+        toks.get(i)
+            .filter(|t| t.kind == TokKind::Number)
+            .map(|t| t.text.as_str())
+    };
+    let at = shape.scopes[scope].keyword_at + 1;
+    let top_zero = toks.get(at).is_some_and(|t| t.is_kw("TOP"))
+        && (number(at + 1) == Some("0")
+            || (toks.get(at + 1).is_some_and(|t| t.is_punct("("))
+                && number(at + 2) == Some("0")
+                && toks.get(at + 3).is_some_and(|t| t.is_punct(")"))));
+    let false_where = shape.clauses.iter().any(|c| {
+        c.scope == scope
+            && c.kind == crate::sql::query::ClauseKind::Where
+            && c.range.len() == 3
+            && toks[c.range.start + 1].is_punct("=")
+            && matches!(
+                (number(c.range.start), number(c.range.start + 2)),
+                (Some(a), Some(b)) if a != b
+            )
+    });
+    top_zero || false_where
 }
