@@ -125,11 +125,29 @@ pub fn classify_loops(unit: &SqlUnit, shapes: &[QueryShape]) -> Vec<LoopClass> {
             }
         }
     }
+    if unit.loops.is_empty() {
+        return Vec::new();
+    }
+    // Only statements inside a loop need a role; the conditions of `WHILE` loops are
+    // found by their first token.
     let roles: Vec<StatementRole> = unit
         .statements
         .iter()
         .zip(shapes)
-        .map(|(stmt, shape)| statement_role(unit, stmt, shape))
+        .map(|(stmt, shape)| {
+            if stmt.loops.is_empty() {
+                StatementRole::None
+            } else {
+                statement_role(unit, stmt, shape)
+            }
+        })
+        .collect();
+    let conditions: std::collections::HashMap<usize, usize> = unit
+        .statements
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == StmtKind::Condition)
+        .map(|(i, s)| (s.range.start, i))
         .collect();
     unit.loops
         .iter()
@@ -151,7 +169,7 @@ pub fn classify_loops(unit: &SqlUnit, shapes: &[QueryShape]) -> Vec<LoopClass> {
                 })
                 .collect();
             LoopClass {
-                iterates: iterates(unit, shapes, info, &own[index]),
+                iterates: iterates(unit, shapes, info, &own[index], &conditions),
                 admin,
                 per_row,
             }
@@ -159,7 +177,13 @@ pub fn classify_loops(unit: &SqlUnit, shapes: &[QueryShape]) -> Vec<LoopClass> {
         .collect()
 }
 
-fn iterates(unit: &SqlUnit, shapes: &[QueryShape], info: &LoopInfo, body: &[usize]) -> Iterates {
+fn iterates(
+    unit: &SqlUnit,
+    shapes: &[QueryShape],
+    info: &LoopInfo,
+    body: &[usize],
+    conditions: &std::collections::HashMap<usize, usize>,
+) -> Iterates {
     match info.kind {
         LoopKind::ForEach => Iterates::Values,
         LoopKind::ForRange => Iterates::Counter,
@@ -179,10 +203,7 @@ fn iterates(unit: &SqlUnit, shapes: &[QueryShape], info: &LoopInfo, body: &[usiz
         LoopKind::While => {
             // The condition (`WHILE EXISTS (SELECT ... FROM t)`), then the rows the body
             // reads into variables each round (`SELECT TOP (1) @id = id FROM t ...`).
-            let condition = unit
-                .statements
-                .iter()
-                .position(|s| s.kind == StmtKind::Condition && s.range.start == info.start + 1);
+            let condition = conditions.get(&(info.start + 1)).copied();
             if let Some(rows) = condition.and_then(|c| rows_of(&shapes[c])) {
                 return rows;
             }
