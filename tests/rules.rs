@@ -693,3 +693,92 @@ fn script_statements_are_reported_with_medium_confidence() {
     );
     assert!(report.findings[0].confidence.reasons[0].contains("top level of a script"));
 }
+
+/// `row-by-row-loop` is high only when it sees per-row DML or queries on tables; a loop
+/// whose only per-row work is a call, a counter that writes, a loop over dynamic SQL's
+/// rows are medium, each with the reason a DBA reads.
+#[test]
+fn row_by_row_loop_confidence_says_why() {
+    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    let cases = [
+        (
+            "tsql/row-by-row-loop.sql",
+            "WHILE @@FETCH_STATUS = 0 -- expect",
+            High,
+            "",
+        ),
+        (
+            "tsql/row-by-row-loop.sql",
+            "WHILE @Row <= @Count",
+            Medium,
+            "call",
+        ),
+        (
+            "tsql/row-by-row-loop.sql",
+            "WHILE EXISTS (SELECT 1 FROM dbo.NotificationOutbox",
+            Medium,
+            "call",
+        ),
+        (
+            "tsql/row-by-row-loop.sql",
+            "WHILE @Day < 7",
+            Medium,
+            "counts with a variable",
+        ),
+        (
+            "tsql/row-by-row-loop.sql",
+            "WHILE @AppointmentId IS NOT NULL",
+            High,
+            "",
+        ),
+        (
+            "postgres/row-by-row-loop.sql",
+            "FOR r IN EXECUTE",
+            Medium,
+            "dynamic SQL",
+        ),
+        (
+            "postgres/row-by-row-loop.sql",
+            "FOR r IN c_slots(current_date - p_days) LOOP",
+            Medium,
+            "call",
+        ),
+        (
+            "postgres/row-by-row-loop.sql",
+            "FOREACH v_id IN ARRAY p_ids",
+            High,
+            "",
+        ),
+    ];
+    let mut m = Mismatches::default();
+    for (fixture, needle, level, reason) in cases {
+        let (text, report) = scan_fixture(fixture);
+        let line = line_of(&text, needle);
+        match report
+            .findings
+            .iter()
+            .find(|f| f.rule == "row-by-row-loop" && f.location.line == Some(line))
+        {
+            Some(f) => {
+                m.check(
+                    &format!("{fixture}:{line}"),
+                    f.confidence.level == level,
+                    format!("level {:?}, expected {level:?}", f.confidence.level),
+                );
+                m.check(
+                    &format!("{fixture}:{line}"),
+                    f.confidence.reasons.iter().any(|r| r.contains(reason))
+                        || (reason.is_empty() && f.confidence.reasons.is_empty()),
+                    format!(
+                        "reasons {:?} should mention `{reason}`",
+                        f.confidence.reasons
+                    ),
+                );
+            }
+            None => {
+                m.0.push(format!("  {fixture}:{line}: no row-by-row-loop finding"))
+            }
+        }
+    }
+    m.assert_none("row-by-row-loop confidence");
+}

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod facts;
 pub mod lex;
 pub mod literal_body;
+pub mod loop_kind;
 pub mod postgres;
 pub mod predicate;
 pub mod prepare;

@@ -118,7 +118,10 @@ pub fn parse(text: &str) -> SqlUnit {
                     loop_stack: Vec::new(),
                     statements: Vec::new(),
                     loops: Vec::new(),
-                    variables: Vec::new(),
+                    variables: PLPGSQL_SPECIAL_VARIABLES
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect(),
                     problems: Vec::new(),
                     loop_base: unit.loops.len(),
                     stmt_base: unit.statements.len(),
@@ -180,6 +183,26 @@ struct PendingBody {
 }
 
 /// Splits `lo..hi` on top-level semicolons (`BEGIN ATOMIC ... END` kept whole).
+/// Variables every PL/pgSQL function has without declaring them (the trigger's context,
+/// `FOUND`, the error fields in a handler): values, never columns.
+const PLPGSQL_SPECIAL_VARIABLES: &[&str] = &[
+    "found",
+    "tg_op",
+    "tg_name",
+    "tg_when",
+    "tg_level",
+    "tg_event",
+    "tg_tag",
+    "tg_relid",
+    "tg_relname",
+    "tg_table_name",
+    "tg_table_schema",
+    "tg_nargs",
+    "tg_argv",
+    "sqlstate",
+    "sqlerrm",
+];
+
 fn split_statements(toks: &[Tok], lo: usize, hi: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = lo;

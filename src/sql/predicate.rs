@@ -426,8 +426,37 @@ fn collect_columns(
             }
             continue;
         }
+        // `$2[i]`, `v_ids[k]`, `t.tags[1]`: a subscript is a value, not a column.
+        if tok.is_punct("[") {
+            i = after_subscript(toks, i, range.end);
+            continue;
+        }
         if !tok.is_identifier_like() {
             i += 1;
+            continue;
+        }
+        // `(NEW).id`, `(f(x)).total`, `(rec).ts`: a field of a composite value; the value
+        // itself (a column, a variable, a function result) was read inside the parentheses.
+        if i > range.start && toks[i - 1].is_punct(".") && i >= 2 && toks[i - 2].is_punct(")") {
+            i += 1;
+            continue;
+        }
+        // `NEW.status`, `OLD.id`, `EXCLUDED.total`: fields of the trigger's or the
+        // conflicting row, values here; `"%I"`, `"%1$s"`: a `format()` specifier of an
+        // executed literal, whatever name it becomes at run time.
+        // `DATE '2024-01-01'`, `timestamptz '...'`: the type of a literal, not a column.
+        if tok.kind == TokKind::Word && next.is_some_and(|n| n.kind == TokKind::Str) {
+            i += 2;
+            continue;
+        }
+        let is_row_value = tok.kind == TokKind::Word
+            && tok.is_any_kw(&["NEW", "OLD", "EXCLUDED"])
+            && toks.get(i + 1).is_some_and(|t| t.is_punct("."));
+        if is_row_value || tok.text.starts_with('%') {
+            i += 1;
+            while i + 1 < range.end && toks[i].is_punct(".") && toks[i + 1].is_identifier_like() {
+                i += 2;
+            }
             continue;
         }
         // A function call: skip keyword-like first arguments (DATEADD(day, ...)).
@@ -497,6 +526,22 @@ fn collect_columns(
     }
 }
 
+/// The index just past the `]` that closes the subscript opened at `open`.
+fn after_subscript(toks: &[Tok], open: usize, end: usize) -> usize {
+    let mut depth = 0usize;
+    for (k, tok) in toks.iter().enumerate().take(end).skip(open) {
+        if tok.is_punct("[") {
+            depth += 1;
+        } else if tok.is_punct("]") {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return k + 1;
+            }
+        }
+    }
+    end
+}
+
 /// A LIKE pattern that starts with a wildcard: `'%abc'`, `'_abc'`, `'%' + @x`,
 /// `'%' || x`, `CONCAT('%', x)`, `N'%'`.
 pub fn pattern_starts_with_wildcard(pattern: &[Tok]) -> bool {
@@ -510,5 +555,48 @@ pub fn pattern_starts_with_wildcard(pattern: &[Tok]) -> bool {
         Some(t) if t.kind == TokKind::Str => wild(t),
         Some(t) if t.is_kw("CONCAT") => pattern.get(i + 2).is_some_and(wild),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::lex::{lex_into, Lexed};
+    use crate::sql::SqlDialect;
+
+    /// The columns an operand mentions, for the whole text as one operand.
+    fn columns(text: &str, variables: &[&str]) -> Vec<String> {
+        let mut lexed = Lexed::default();
+        lex_into(text, SqlDialect::Postgres, 1, 1, &mut lexed);
+        let toks = lexed.tokens;
+        let shape = crate::sql::query::analyze(&toks);
+        let variables: Vec<String> = variables.iter().map(|v| v.to_string()).collect();
+        read_operand(&toks, &shape, 0..toks.len(), &variables)
+            .columns
+            .into_iter()
+            .map(|c| c.column)
+            .collect()
+    }
+
+    #[test]
+    fn values_that_look_like_columns() {
+        assert!(columns("coalesce(NEW.status, OLD.status)", &[]).is_empty());
+        assert!(columns("lower(EXCLUDED.email)", &[]).is_empty());
+        assert!(columns("abs($2[i]) + p_ids[k + 1]", &["p_ids"]).is_empty());
+        assert!(columns("(rec).total + (f(p_x)).n", &["rec", "p_x"]).is_empty());
+        assert!(columns("DATE '2024-01-01' + interval '1 day'", &[]).is_empty());
+        assert!(columns("md5(ROW(\"%s\")::text) || \"%1$s\".x", &[]).is_empty());
+        assert!(columns("lower(r.name)", &["r"]).is_empty());
+    }
+
+    #[test]
+    fn columns_are_still_columns() {
+        assert_eq!(columns("lower(a.email)", &[]), vec!["email"]);
+        assert_eq!(columns("t.tags[1]", &[]), vec!["tags"]);
+        assert_eq!(columns("(payload).ts", &[]), vec!["payload"]);
+        assert_eq!(
+            columns("created_date::date", &["p_day"]),
+            vec!["created_date"]
+        );
     }
 }

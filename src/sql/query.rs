@@ -619,6 +619,7 @@ impl Reader<'_, '_> {
         let mut clause_start = lo;
         let mut expect_source = false;
         let mut saw_insert = false;
+        let mut case_depth = 0usize;
         // A WITH list first.
         if self.tok(i).is_some_and(|t| t.is_kw("WITH")) && self.is_cte_list(i) {
             i = self.cte_list(i + 1, hi, parent);
@@ -707,6 +708,12 @@ impl Reader<'_, '_> {
                 continue;
             }
             let word = tok.text.to_ascii_uppercase();
+            // `WHERE x >= CASE WHEN ... END`: a CASE's WHEN / FOR do not end the clause.
+            if word == "CASE" {
+                case_depth += 1;
+            } else if word == "END" && case_depth > 0 {
+                case_depth -= 1;
+            }
             match word.as_str() {
                 "SELECT" | "PERFORM" => {
                     self.close_clause(clause, clause_start, i, scope);
@@ -830,7 +837,7 @@ impl Reader<'_, '_> {
                 }
                 "UNION" | "EXCEPT" | "INTERSECT" | "OPTION" | "LIMIT" | "OFFSET" | "RETURNING"
                 | "OUTPUT" | "WINDOW" | "VALUES" | "SET" | "WHEN" | "FOR"
-                    if scope.is_some() =>
+                    if scope.is_some() && case_depth == 0 =>
                 {
                     self.close_clause(clause, clause_start, i, scope);
                     clause = Clausing::Other;

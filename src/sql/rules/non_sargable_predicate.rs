@@ -9,7 +9,7 @@ use crate::sql::lex::Tok;
 use crate::sql::predicate::{
     comparisons, pattern_starts_with_wildcard, read_operand, CompareOp, Operand,
 };
-use crate::sql::query::ClauseKind;
+use crate::sql::query::{ClauseKind, QueryShape};
 use crate::sql::unit::excerpt;
 
 declare_rule! {
@@ -20,10 +20,17 @@ declare_rule! {
     /// `lower(email) = lower(p_email)`, `id::text = p_id`. Not reported: a function
     /// applied to a value (`CreatedDate >= DATEADD(day, -7, GETDATE())`), an expression
     /// compared with another bare column (`c.Code = UPPER(o.CustCode)`: the index on
-    /// `c.Code` can still seek), `LIKE` with a leading wildcard (its own rule), and
-    /// columns of scratch data (`#temp` tables, table variables, temporary tables the file
-    /// creates, CTEs) and of system catalogs and DMVs (`sys.*`, `INFORMATION_SCHEMA`,
-    /// `pg_catalog`, `msdb`), which nobody indexes.
+    /// `c.Code` can still seek), an expression compared with columns of the same row
+    /// (`DATEDIFF(minute, s.LastRun, GETDATE()) >= s.IntervalMinutes`: no value exists
+    /// before the row is read, whatever the form), `LIKE` with a leading wildcard (its own
+    /// rule), negations (`<>`, `NOT IN`, `NOT LIKE`, `NOT BETWEEN`), which no index seeks
+    /// whatever the form, columns of scratch data (`#temp` tables, table variables,
+    /// temporary tables the file creates, CTEs) and of system catalogs and DMVs (`sys.*`,
+    /// `INFORMATION_SCHEMA`, `pg_catalog`, `msdb`), which nobody indexes. Operands that are
+    /// not columns are values: `@variables`, PL/pgSQL variables, parameters and `FOUND` /
+    /// `TG_*`, record fields (`r.total`, `NEW.status`, `OLD.id`, `EXCLUDED.x`,
+    /// `(rec).field`), array elements (`$2[i]`), typed literals (`DATE '2024-01-01'`),
+    /// `format()` specifiers of dynamic SQL (`%I`, `%s`) and template placeholders.
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -69,6 +76,11 @@ impl SqlRule for NonSargablePredicate {
                     continue;
                 }
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
+                    // `<>`, `NOT IN`, `NOT LIKE`, `NOT BETWEEN`: no index seeks a negation,
+                    // whatever the operands, so unwrapping the column would gain nothing.
+                    if cmp.op == CompareOp::NotEq || cmp.negated {
+                        continue;
+                    }
                     // A leading-wildcard LIKE cannot seek anyway: that rule reports it.
                     if cmp.op == CompareOp::Like
                         && pattern_starts_with_wildcard(&toks[cmp.right.clone()])
@@ -92,6 +104,12 @@ impl SqlRule for NonSargablePredicate {
                         // `c.Code = UPPER(o.CustCode)`: the other side is a bare column, which
                         // an index can seek with the computed value (a join or correlation).
                         if other.bare_column.is_some() {
+                            continue;
+                        }
+                        // `DATEDIFF(minute, c.LastRun, GETDATE()) >= c.IntervalMinutes`:
+                        // both sides read the same row, so there is no value to seek
+                        // with before the row is read, whatever the form.
+                        if reads_same_row(shape, clause.scope, operand, other) {
                             continue;
                         }
                         // `IN (...)` lists and LIKE patterns are values, not wrapped columns.
@@ -128,6 +146,19 @@ impl SqlRule for NonSargablePredicate {
             }
         }
     }
+}
+
+/// Whether a column of `operand` and a column of `other` belong to the same source.
+fn reads_same_row(shape: &QueryShape, scope: usize, operand: &Operand, other: &Operand) -> bool {
+    let sources = |o: &Operand| -> Vec<usize> {
+        o.columns
+            .iter()
+            .filter_map(|c| shape.resolve(scope, c.qualifier.as_deref()))
+            .map(|s| s.at)
+            .collect()
+    };
+    let mine = sources(operand);
+    !mine.is_empty() && sources(other).iter().any(|at| mine.contains(at))
 }
 
 /// The two bounds of `x BETWEEN lo AND hi` (the AND at the top level).

@@ -1,22 +1,41 @@
-//! `row-by-row-loop`: a loop that runs a query, DML or EXEC per iteration.
+//! `row-by-row-loop`: a loop over table rows that runs a query, DML or a call per row.
+//! What a loop walks and what its body does is read by `sql::loop_kind`.
 
 use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
 use crate::model::finding::one_line;
-use crate::model::{Category, RelatedLocation, Severity};
+use crate::model::{Category, Confidence, ConfidenceLevel, RelatedLocation, Severity};
 use crate::rules::RuleMeta;
-use crate::sql::query::{QueryShape, ScopeKind};
-use crate::sql::unit::{excerpt, LoopInfo, LoopKind, Stmt, StmtKind};
+use crate::sql::loop_kind::{classify_loops, Iterates, LoopClass, Work};
+use crate::sql::unit::{excerpt, LoopInfo, LoopKind, Stmt};
 
 declare_rule! {
     /// ## What it finds
-    /// A loop whose body sends work to the database on every iteration: the SQL-side
-    /// N+1. In T-SQL, a cursor loop (`WHILE @@FETCH_STATUS = 0`) or a `WHILE` loop whose
-    /// body runs a query on a table, DML or `EXEC`; in PL/pgSQL, `FOR r IN <query> LOOP`,
-    /// `FOR r IN cursor LOOP`, `FOREACH ... LOOP`, or `LOOP ... FETCH ... END LOOP`, with
-    /// such a statement inside. The evidence names the loop, the cursor or query it walks,
-    /// and the statements that run per row. Not reported: loops whose only data access is
-    /// to temp tables or table variables, and batching loops whose DML uses `TOP (n)`.
+    /// A loop over table rows whose body sends work to the database on every
+    /// iteration: the SQL-side N+1. In T-SQL, a cursor loop (`WHILE @@FETCH_STATUS = 0`)
+    /// or a `WHILE` loop that walks a table (its condition reads one, or its body fetches
+    /// the next key into variables); in PL/pgSQL, `FOR r IN <query> LOOP`, `FOR r IN
+    /// cursor LOOP`, `FOREACH ... LOOP`, or `LOOP ... FETCH ... END LOOP`; with per-row
+    /// DML or a query on a persistent table inside. The evidence names the loop, the
+    /// cursor or query it walks, and the statements that run per row.
+    ///
+    /// Reported with medium confidence, with the reason: a body whose only per-row work
+    /// is a procedure or function call (`EXEC dbo.p`, `PERFORM f()`, `CALL p()`: whether
+    /// a set-based statement can replace it depends on the callee), a `WHILE` counter
+    /// that writes a table each round, a loop over rows of dynamic SQL (`FOR r IN
+    /// EXECUTE`) or of a cursor whose query is not visible.
+    ///
+    /// Not reported: maintenance and administration loops, one command per object,
+    /// which no set-based statement replaces: loops over system catalogs and DMVs
+    /// (`sys.*`, `msdb` jobs, `INFORMATION_SCHEMA`, `pg_catalog`, `pg_*`), and loops whose
+    /// body runs DDL or permissions (`CREATE` / `ALTER` / `DROP` / `TRUNCATE` / `GRANT`),
+    /// `BACKUP`, `RESTORE`, `DBCC`, `UPDATE STATISTICS`, `VACUUM` / `ANALYZE`, system
+    /// procedures (`sp_*`, `xp_*`), dynamic SQL (`EXEC (@sql)`, `sp_executesql`, PL/pgSQL
+    /// `EXECUTE`) or `dblink`; retry, wait and polling loops (`WAITFOR`, `pg_sleep`,
+    /// Service Broker `RECEIVE`); counters that run the same queries each round;
+    /// batching loops whose DML is bounded (`DELETE TOP (1000)`, a CTE with `TOP
+    /// (@batch)`, `WHERE id IN (SELECT ... LIMIT n)`); loops whose only DML touches
+    /// `#temp` tables or table variables, or that only build output.
     ///
     /// ## Why it matters
     /// Each iteration is a separate statement execution: 10,000 rows become 10,000
@@ -61,42 +80,69 @@ impl SqlRule for RowByRowLoop {
     }
 
     fn check(&self, ctx: &SqlContext, out: &mut Vec<RawFinding>) {
-        // Statement indices per innermost loop, in one pass (files can hold many loops).
-        let mut bodies: Vec<Vec<usize>> = vec![Vec::new(); ctx.unit.loops.len()];
-        for (index, stmt) in ctx.unit.statements.iter().enumerate() {
-            if let Some(&innermost) = stmt.loops.last() {
-                if let Some(body) = bodies.get_mut(innermost) {
-                    body.push(index);
-                }
-            }
-        }
-        for (info, body) in ctx.unit.loops.iter().zip(&bodies) {
-            let fetches = body
-                .iter()
-                .any(|&i| ctx.unit.statements[i].kind == StmtKind::Fetch);
-            let applies = match info.kind {
+        let classes = classify_loops(ctx.unit, ctx.shapes);
+        for (info, class) in ctx.unit.loops.iter().zip(&classes) {
+            let walks_rows = match info.kind {
                 LoopKind::CursorWhile
                 | LoopKind::ForQuery
                 | LoopKind::ForCursor
                 | LoopKind::ForEach => true,
                 LoopKind::While => ctx.unit.dialect == crate::sql::SqlDialect::Tsql,
-                LoopKind::Loop => fetches,
+                LoopKind::Loop => info.cursor.is_some(),
                 LoopKind::ForRange => false,
             };
-            if !applies || source_returns_one_row(ctx, info) {
+            if !walks_rows || source_returns_one_row(ctx, info) {
                 continue;
             }
-            let per_row: Vec<&Stmt> = body
+            let Some(confidence) = confidence(class) else {
+                continue;
+            };
+            let per_row: Vec<&Stmt> = class
+                .per_row
                 .iter()
-                .filter(|&&i| Some(i) != info.source)
-                .filter(|&&i| is_per_row_work(ctx, &ctx.unit.statements[i], &ctx.shapes[i]))
-                .map(|&i| &ctx.unit.statements[i])
+                .map(|&(i, _)| &ctx.unit.statements[i])
                 .collect();
             if per_row.is_empty() {
                 continue;
             }
-            out.push(finding(ctx, info, &per_row));
+            out.push(finding(ctx, info, &per_row, confidence));
         }
+    }
+}
+
+/// Whether the loop is row-by-row processing of table rows, and how sure that is.
+/// None: a maintenance, administration, wait or dynamic-SQL loop, a loop over catalog
+/// rows, a counter that only reads, or a body without per-row work.
+fn confidence(class: &LoopClass) -> Option<Confidence> {
+    if class.admin.is_some() || class.iterates == Iterates::CatalogRows {
+        return None;
+    }
+    let high = Confidence::high();
+    let data = class.has_data_work();
+    let calls = class.per_row.iter().any(|(_, w)| *w == Work::Call);
+    match class.iterates {
+        Iterates::TableRows | Iterates::ScratchRows | Iterates::Values if data => Some(high),
+        Iterates::TableRows | Iterates::ScratchRows | Iterates::Values if calls => {
+            Some(high.lowered(
+                ConfidenceLevel::Medium,
+                "the per-row work is a procedure or function call: whether one set-based statement can replace it depends on what the callee does",
+            ))
+        }
+        // `WHILE @i < @n` writing a table each round: maybe rows generated one at a
+        // time, maybe a job per round; the loop does not walk a table.
+        Iterates::Counter if class.has_dml() => Some(high.lowered(
+            ConfidenceLevel::Medium,
+            "the loop counts with a variable instead of walking table rows",
+        )),
+        Iterates::DynamicQuery if data => Some(high.lowered(
+            ConfidenceLevel::Medium,
+            "the loop's rows come from dynamic SQL, so what it walks is not visible",
+        )),
+        Iterates::Unknown if data => Some(high.lowered(
+            ConfidenceLevel::Medium,
+            "the cursor's query is not visible here (a cursor variable or parameter)",
+        )),
+        _ => None,
     }
 }
 
@@ -113,29 +159,12 @@ fn source_returns_one_row(ctx: &SqlContext, info: &LoopInfo) -> bool {
             .any(|w| w[0].is_kw("TOP") && w[1].is_punct("(") && w[2].text == "1")
 }
 
-/// A statement that reaches the database's tables (or runs code) each iteration.
-fn is_per_row_work(ctx: &SqlContext, stmt: &Stmt, shape: &QueryShape) -> bool {
-    match stmt.kind {
-        StmtKind::Fetch | StmtKind::Open | StmtKind::Close | StmtKind::DeclareCursor => false,
-        StmtKind::Exec => true,
-        // DML on temp tables and table variables only is not database round-trip work.
-        kind if (kind.is_dml() || shape.scopes.iter().any(|s| s.kind != ScopeKind::Select))
-            && shape.sources.iter().any(|s| s.is_real_table()) =>
-        {
-            let toks = ctx.unit.stmt_tokens(stmt);
-            // `DELETE TOP (5000) ...` in a loop is batching, the cure, not the disease.
-            let batched = shape
-                .scopes
-                .iter()
-                .filter(|s| s.kind != ScopeKind::Select)
-                .all(|s| toks.get(s.keyword_at + 1).is_some_and(|t| t.is_kw("TOP")));
-            !batched
-        }
-        _ => shape.sources.iter().any(|s| s.is_real_table()),
-    }
-}
-
-fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
+fn finding(
+    ctx: &SqlContext,
+    info: &LoopInfo,
+    per_row: &[&Stmt],
+    confidence: Confidence,
+) -> RawFinding {
     let toks = &ctx.unit.tokens;
     let header_end = info.header_end.clamp(info.start + 1, toks.len());
     let header = excerpt(&toks[info.start..header_end], 120);
@@ -206,6 +235,6 @@ fn finding(ctx: &SqlContext, info: &LoopInfo, per_row: &[&Stmt]) -> RawFinding {
             "Replace the loop with one set-based statement (INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING, or a data-modifying CTE), or process in batches (a key range or LIMIT n per round) instead of one row at a time"
         }
         .to_string(),
-        confidence: crate::model::Confidence::high(),
+        confidence,
     }
 }
