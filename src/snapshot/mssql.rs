@@ -283,6 +283,10 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     }
     if let Some(rows) = reader("statistics")? {
         snapshot.statistics = import_statistics(&rows, &clock)?;
+        notes.extend(statistics_without_properties(
+            &snapshot.statistics,
+            &snapshot.tables,
+        ));
     }
     if let Some(rows) = reader("column_stats")? {
         snapshot.column_stats = import_column_stats(&rows)?;
@@ -303,7 +307,7 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
         attach_missing_index_queries(&rows, &mut snapshot.missing_indexes)?;
     }
     if let Some(rows) = reader("procedure_stats")? {
-        snapshot.procedures = import_procedures(&rows, &clock)?;
+        snapshot.procedures = merge_cached_plans(import_procedures(&rows, &clock)?);
     }
     if let Some(rows) = reader("query_stats")? {
         snapshot.statements = import_statements(&rows)?;
@@ -706,9 +710,18 @@ fn import_server(
     };
     clock.now = local_now.as_ref().or(utc_now.as_ref()).map(|d| d.seconds);
     let started = row.datetime("sqlserver_start_time")?;
-    manifest.server_started = started.as_ref().map(|d| d.text.clone());
-    manifest.stats_reset = manifest.server_started.clone();
-    manifest.stats_age_seconds = clock.age(started.as_ref());
+    if started.is_some() {
+        manifest.server_started = started.as_ref().map(|d| d.text.clone());
+        manifest.stats_reset = manifest.server_started.clone();
+        manifest.stats_age_seconds = clock.age(started.as_ref());
+    } else if manifest.stats_age_seconds.is_none() {
+        // tempdb's creation is the start time; a user database of Azure SQL Database
+        // does not see tempdb (and the collector's sys.dm_os_sys_info was not read).
+        notes.push(Note {
+            check: "server".into(),
+            message: "the server's start time is unknown (sqlserver_start_time is empty: on Azure SQL Database a user database does not see tempdb): usage, missing-index and procedure counters cannot be dated, so missing-index benefits per day take the counters as one day's (overstated on a server up for longer); collect live with VIEW DATABASE STATE to read sys.dm_os_sys_info".into(),
+        });
+    }
     if let Some(uptime) = manifest.stats_age_seconds.filter(|s| *s < YOUNG_SECONDS) {
         notes.push(Note {
             check: "server".into(),
@@ -832,6 +845,13 @@ fn import_index_columns(rows: &Reader<'_>) -> Result<Vec<IndexColumn>> {
     let mut read = Vec::new();
     for row in rows.rows() {
         let included = row.flag("is_included_column")?;
+        // The partitioning column the engine adds to an index of a partitioned table
+        // (key_ordinal 0, not included): not a key the DBA wrote, so not the first key.
+        // queries/mssql/index_columns.sql filters it; exports of older versions of the
+        // query still have it.
+        if !included && row.int_or_zero("key_ordinal")? <= 0 {
+            continue;
+        }
         read.push((
             (
                 row.string("schema_name"),
@@ -993,6 +1013,96 @@ fn attach_missing_index_queries(rows: &Reader<'_>, missing: &mut [MissingIndex])
         }
     }
     Ok(())
+}
+
+/// Statistics whose properties came back NULL (`sys.dm_db_stats_properties` returns
+/// nothing without SELECT on the table's columns, ownership, db_owner or db_ddladmin) on
+/// tables that have rows: stale-statistics cannot judge them, which the note says (it
+/// makes the indexing category partial instead of silently clean). Statistics of empty
+/// tables have no properties either and are not counted.
+fn statistics_without_properties(
+    statistics: &[StatisticsStat],
+    tables: &[TableStat],
+) -> Option<Note> {
+    let blind: Vec<&StatisticsStat> = statistics
+        .iter()
+        .filter(|s| {
+            s.last_updated.is_none() && s.rows.is_none() && s.modification_counter.is_none()
+        })
+        .filter(|s| {
+            tables
+                .iter()
+                .find(|t| t.schema == s.schema && t.name == s.table)
+                .is_none_or(|t| t.live_rows > 0)
+        })
+        .collect();
+    if blind.is_empty() {
+        return None;
+    }
+    let mut tables_named: Vec<String> = blind
+        .iter()
+        .map(|s| crate::engine::mssql::qualified(&s.schema, &s.table))
+        .collect();
+    tables_named.dedup();
+    let mut grants: Vec<String> = blind
+        .iter()
+        .map(|s| {
+            format!(
+                "GRANT SELECT ON SCHEMA::{} TO [audit user];",
+                crate::engine::mssql::quote_ident(&s.schema)
+            )
+        })
+        .collect();
+    grants.sort();
+    grants.dedup();
+    let shown = tables_named.len().min(5);
+    let more = if tables_named.len() > shown {
+        format!(" and {} more", tables_named.len() - shown)
+    } else {
+        String::new()
+    };
+    Some(Note {
+        check: "statistics".into(),
+        message: format!(
+            "{} of {} statistics returned no properties (sys.dm_db_stats_properties gave NULL last update, rows and modifications), on {}{more}: the audit user needs SELECT on those tables' columns (or ownership, db_owner or db_ddladmin) to read them, so stale-statistics could not judge them and column selectivity is missing for them. Fix: {}",
+            blind.len(),
+            statistics.len(),
+            tables_named[..shown].join(", "),
+            grants.join(" ")
+        ),
+    })
+}
+
+/// One row per procedure: `sys.dm_exec_procedure_stats` has one per cached plan, and
+/// queries/mssql/procedure_stats.sql sums them, but exports of older versions of the query
+/// still have a row per plan. Counts and times add up; the oldest cached time and the
+/// latest execution are kept.
+fn merge_cached_plans(rows: Vec<ProcedureStat>) -> Vec<ProcedureStat> {
+    let mut merged: Vec<ProcedureStat> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(into) = merged
+            .iter_mut()
+            .find(|p| p.schema == row.schema && p.name == row.name)
+        else {
+            merged.push(row);
+            continue;
+        };
+        into.execution_count += row.execution_count;
+        into.total_elapsed_ms += row.total_elapsed_ms;
+        into.total_worker_ms += row.total_worker_ms;
+        into.total_logical_reads += row.total_logical_reads;
+        into.total_logical_writes += row.total_logical_writes;
+        into.total_physical_reads += row.total_physical_reads;
+        // The oldest plan: the counters of the sum span from its cached time.
+        if row.cached_seconds > into.cached_seconds {
+            into.cached_seconds = row.cached_seconds;
+            into.cached_time = row.cached_time;
+        }
+        if row.last_execution_time > into.last_execution_time {
+            into.last_execution_time = row.last_execution_time;
+        }
+    }
+    merged
 }
 
 fn import_procedures(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<ProcedureStat>> {
