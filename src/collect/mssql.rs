@@ -319,7 +319,7 @@ impl Preflight {
                 )
             };
             note(format!(
-                "the login lacks {permission}: index usage, missing-index, procedure and query statistics and the uptime cannot be read. Fix: {grant}"
+                "the login lacks {permission}: the index list (indexes reads sys.dm_db_index_usage_stats, so every index check is lost, not only usage), missing-index, procedure and query statistics and the uptime from sys.dm_os_sys_info cannot be read. Fix: {grant}"
             ));
         }
         let database_state = self.has("view_database_state")
@@ -332,7 +332,7 @@ impl Preflight {
                 "VIEW DATABASE STATE"
             };
             note(format!(
-                "the user lacks {permission} in `{db}`: database statistics (index operational stats, partition sizes) cannot be read. Fix: {} {}",
+                "the user lacks {permission} in `{db}`: the table and index lists (their row counts and sizes come from sys.dm_db_partition_stats) and the index operational stats (lock waits, forwarded fetches) cannot be read. Fix: {} {}",
                 mssql::use_database(db),
                 mssql::grant(permission, user)
             ));
