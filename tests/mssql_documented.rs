@@ -82,7 +82,8 @@ fn uptime() -> Response {
                 days: 46_344,
                 ticks: 0,
             },
-            V::Int(380_463),
+            // 12 days: past unused-index's one-week window.
+            V::Int(1_036_800),
         ]],
     )
 }
@@ -708,5 +709,108 @@ fn an_export_with_the_documented_cases_imports_as_documented() {
                 && n.contains("[dbo].[Payments]")
         ),
         "{notes:?}"
+    );
+}
+
+/// Without VIEW SERVER STATE, sys.dm_db_index_usage_stats fails with error 300: in its own
+/// query it costs the usage, not the index list; unused-index then judges nothing (it
+/// never calls an index unused for want of its counters), and the note says so.
+#[test]
+fn without_view_server_state_the_index_list_survives_and_nothing_is_called_unused() {
+    let denied = "VIEW SERVER STATE permission was denied on object 'server', database 'master'.";
+    let indexes = Response::rows(
+        &[
+            ("schema_name", T::NVarChar),
+            ("table_name", T::NVarChar),
+            ("index_id", T::Int),
+            ("index_name", T::NVarChar),
+            ("type_desc", T::NVarChar),
+            ("is_unique", T::Bit),
+            ("is_primary_key", T::Bit),
+            ("is_unique_constraint", T::Bit),
+            ("is_disabled", T::Bit),
+            ("reserved_bytes", T::BigInt),
+        ],
+        vec![vec![
+            text("dbo"),
+            text("Orders"),
+            V::Int(2),
+            text("IX_Orders_Status"),
+            text("NONCLUSTERED"),
+            V::Bit(false),
+            V::Bit(false),
+            V::Bit(false),
+            V::Bit(false),
+            V::Int(512 * 1024 * 1024),
+        ]],
+    );
+    let usage = Response::rows(
+        &[
+            ("schema_name", T::NVarChar),
+            ("table_name", T::NVarChar),
+            ("index_id", T::Int),
+            ("user_seeks", T::BigInt),
+            ("user_scans", T::BigInt),
+            ("user_lookups", T::BigInt),
+            ("user_updates", T::BigInt),
+        ],
+        vec![vec![
+            text("dbo"),
+            text("Orders"),
+            V::Int(2),
+            V::Int(0),
+            V::Int(0),
+            V::Int(0),
+            V::Int(90_000),
+        ]],
+    );
+    let unused = |snapshot: &Snapshot| -> usize {
+        dbaudit::analyze::analyze(snapshot, &dbaudit::config::Config::default())
+            .findings
+            .iter()
+            .filter(|f| f.rule == "unused-index")
+            .count()
+    };
+
+    let denied_double = TdsDouble::start(
+        sql_server_2019()
+            .answer("AS is_heap", tables_answer(&[("Orders", 1_000_000)]))
+            .answer("i.type_desc AS type_desc", indexes.clone())
+            .answer("dm_db_index_usage_stats", Response::error(300, denied)),
+    );
+    let snapshot = import(collect_all(&denied_double));
+    assert_eq!(snapshot.indexes.len(), 1, "the index list survives");
+    assert_eq!(snapshot.indexes[0].user_seeks, None);
+    let notes = notes_of(&snapshot.manifest.notes, "index_usage");
+    assert!(
+        notes.iter().any(|n| n.contains("error 300")),
+        "the collector's note names the error: {notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n
+                .contains("unused-index, write-heavy-index and scan-heavy-table did not judge")),
+        "the importer's note says what is missing: {notes:?}"
+    );
+    assert_eq!(
+        unused(&snapshot),
+        0,
+        "nothing is called unused without usage"
+    );
+
+    let granted_double = TdsDouble::start(
+        sql_server_2019()
+            .answer("AS is_heap", tables_answer(&[("Orders", 1_000_000)]))
+            .answer("i.type_desc AS type_desc", indexes)
+            .answer("dm_db_index_usage_stats", usage),
+    );
+    let snapshot = import(collect_all(&granted_double));
+    assert_eq!(snapshot.indexes[0].user_updates, Some(90_000));
+    assert!(notes_of(&snapshot.manifest.notes, "index_usage").is_empty());
+    assert_eq!(
+        unused(&snapshot),
+        1,
+        "with its counters the unused index is found"
     );
 }

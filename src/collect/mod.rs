@@ -103,6 +103,10 @@ pub const MSSQL_QUERIES: &[(&str, &str)] = &[
     ("tables", include_str!("../../queries/mssql/tables.sql")),
     ("indexes", include_str!("../../queries/mssql/indexes.sql")),
     (
+        "index_usage",
+        include_str!("../../queries/mssql/index_usage.sql"),
+    ),
+    (
         "index_columns",
         include_str!("../../queries/mssql/index_columns.sql"),
     ),

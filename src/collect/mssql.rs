@@ -319,7 +319,7 @@ impl Preflight {
                 )
             };
             note(format!(
-                "the login lacks {permission}: the index list (indexes reads sys.dm_db_index_usage_stats, so every index check is lost, not only usage), missing-index, procedure and query statistics and the uptime from sys.dm_os_sys_info cannot be read. Fix: {grant}"
+                "the login lacks {permission}: index usage (so unused-index, write-heavy-index and scan-heavy-table judge nothing; the index list itself is read), missing-index, procedure and query statistics and the uptime from sys.dm_os_sys_info cannot be read. Fix: {grant}"
             ));
         }
         let database_state = self.has("view_database_state")

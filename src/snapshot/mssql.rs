@@ -27,6 +27,29 @@ pub struct QueryColumns {
     pub optional: &'static [&'static str],
 }
 
+const INDEX_USAGE_REQUIRED: &[&str] = &[
+    "schema_name",
+    "table_name",
+    "index_id",
+    "user_seeks",
+    "user_scans",
+    "user_lookups",
+    "user_updates",
+];
+const INDEX_USAGE_OPTIONAL: &[&str] = &[
+    "last_user_seek",
+    "last_user_scan",
+    "last_user_lookup",
+    "last_user_update",
+];
+
+/// The usage columns as exports of indexes.sql had them before index_usage.sql.
+static LEGACY_INDEX_USAGE: QueryColumns = QueryColumns {
+    name: "indexes",
+    required: INDEX_USAGE_REQUIRED,
+    optional: INDEX_USAGE_OPTIONAL,
+};
+
 /// Every query's columns, in `collect::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
 /// checks that each query's SELECT list produces exactly these.
 pub const QUERY_COLUMNS: &[QueryColumns] = &[
@@ -69,20 +92,13 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "is_primary_key",
             "is_unique_constraint",
             "is_disabled",
-            "user_seeks",
-            "user_scans",
-            "user_lookups",
-            "user_updates",
         ],
-        optional: &[
-            "has_filter",
-            "filter_definition",
-            "reserved_bytes",
-            "last_user_seek",
-            "last_user_scan",
-            "last_user_lookup",
-            "last_user_update",
-        ],
+        optional: &["has_filter", "filter_definition", "reserved_bytes"],
+    },
+    QueryColumns {
+        name: "index_usage",
+        required: INDEX_USAGE_REQUIRED,
+        optional: INDEX_USAGE_OPTIONAL,
     },
     QueryColumns {
         name: "index_columns",
@@ -235,8 +251,18 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
         ..Snapshot::default()
     };
     let mut notes = std::mem::take(&mut snapshot.manifest.notes);
+    // Exports of indexes.sql from before index_usage.sql was split out have the usage
+    // columns in indexes.csv: they are read from there (errors name indexes.csv).
+    let legacy_usage = !tables.contains_key("index_usage")
+        && tables
+            .get("indexes")
+            .is_some_and(|t| t.column("user_seeks").is_some());
     for spec in QUERY_COLUMNS {
-        if !tables.contains_key(spec.name) && !notes.iter().any(|n| n.check == spec.name) {
+        let read_elsewhere = spec.name == "index_usage" && legacy_usage;
+        if !tables.contains_key(spec.name)
+            && !read_elsewhere
+            && !notes.iter().any(|n| n.check == spec.name)
+        {
             let version = crate::collect::MSSQL_QUERIES
                 .iter()
                 .find(|(name, _)| *name == spec.name)
@@ -270,7 +296,20 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     }
     let mut index_ids = IndexIds::new();
     if let Some(rows) = reader("indexes")? {
-        (snapshot.indexes, index_ids) = import_indexes(&rows, &mut snapshot.tables)?;
+        (snapshot.indexes, index_ids) = import_indexes(&rows)?;
+    }
+    let usage = match (reader("index_usage")?, tables.get("indexes")) {
+        (Some(rows), _) => Some(rows),
+        (None, Some(indexes)) if legacy_usage => Some(Reader::new(&LEGACY_INDEX_USAGE, indexes)?),
+        _ => None,
+    };
+    if let Some(rows) = usage {
+        import_index_usage(&rows, &index_ids, &mut snapshot)?;
+    } else if !snapshot.indexes.is_empty() {
+        notes.push(Note {
+            check: "index_usage".into(),
+            message: "index usage (sys.dm_db_index_usage_stats, VIEW SERVER STATE) was not read: the index list is complete, but unused-index, write-heavy-index and scan-heavy-table did not judge any index or table".into(),
+        });
     }
     if let Some(rows) = reader("index_columns")? {
         snapshot.index_columns = import_index_columns(&rows)?;
@@ -753,38 +792,16 @@ fn import_tables(rows: &Reader<'_>) -> Result<Vec<TableStat>> {
         .collect()
 }
 
-/// Indexes, and each table's scan counts from its heap or clustered index: scans of the
-/// base table count as sequential scans, seeks of any index and scans of nonclustered
-/// indexes as index scans.
-fn import_indexes(
-    rows: &Reader<'_>,
-    tables: &mut [TableStat],
-) -> Result<(Vec<IndexStat>, IndexIds)> {
+/// Indexes (heaps, index_id 0, are a table property). Their usage comes from index_usage:
+/// until it is read, an index's `user_*` counters are unknown (None), and the rules that
+/// judge usage leave it alone.
+fn import_indexes(rows: &Reader<'_>) -> Result<(Vec<IndexStat>, IndexIds)> {
     let mut ids = IndexIds::new();
-    let position: HashMap<(String, String), usize> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
-        .collect();
     let mut indexes = Vec::new();
     for row in rows.rows() {
         let schema = row.string("schema_name");
         let table = row.string("table_name");
         let index_id = row.int_or_zero("index_id")?;
-        let seeks = row.int_or_zero("user_seeks")?;
-        let scans = row.int_or_zero("user_scans")?;
-        let lookups = row.int_or_zero("user_lookups")?;
-        let updates = row.int_or_zero("user_updates")?;
-        if let Some(&at) = position.get(&(schema.clone(), table.clone())) {
-            let t = &mut tables[at];
-            if index_id <= 1 {
-                t.seq_scan += scans;
-                t.updates += updates;
-                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks);
-            } else {
-                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks + scans);
-            }
-        }
         if index_id == 0 {
             continue;
         }
@@ -812,32 +829,84 @@ fn import_indexes(
             } else {
                 None
             },
-            idx_scan: seeks + scans + lookups,
+            idx_scan: 0,
             idx_tup_read: 0,
             idx_tup_fetch: 0,
             bytes: row.int_or_zero("reserved_bytes")?,
-            user_seeks: Some(seeks),
-            user_scans: Some(scans),
-            user_lookups: Some(lookups),
-            user_updates: Some(updates),
-            last_user_seek: row.datetime("last_user_seek")?.map(|d| d.text),
-            last_user_scan: row.datetime("last_user_scan")?.map(|d| d.text),
-            last_user_lookup: row.datetime("last_user_lookup")?.map(|d| d.text),
-            last_user_update: row.datetime("last_user_update")?.map(|d| d.text),
+            user_seeks: None,
+            user_scans: None,
+            user_lookups: None,
+            user_updates: None,
+            last_user_seek: None,
+            last_user_scan: None,
+            last_user_lookup: None,
+            last_user_update: None,
             row_lock_waits: None,
             page_lock_waits: None,
         });
     }
+    Ok((indexes, ids))
+}
+
+/// Index usage, and each table's scan counts from its heap or clustered index: scans of
+/// the base table count as sequential scans, seeks of any index and scans of nonclustered
+/// indexes as index scans.
+fn import_index_usage(rows: &Reader<'_>, ids: &IndexIds, snapshot: &mut Snapshot) -> Result<()> {
+    let position: HashMap<(String, String), usize> = snapshot
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
+        .collect();
+    for row in rows.rows() {
+        let schema = row.string("schema_name");
+        let table = row.string("table_name");
+        let index_id = row.int_or_zero("index_id")?;
+        let seeks = row.int_or_zero("user_seeks")?;
+        let scans = row.int_or_zero("user_scans")?;
+        let lookups = row.int_or_zero("user_lookups")?;
+        let updates = row.int_or_zero("user_updates")?;
+        if let Some(&at) = position.get(&(schema.clone(), table.clone())) {
+            let t = &mut snapshot.tables[at];
+            if index_id <= 1 {
+                t.seq_scan += scans;
+                t.updates += updates;
+                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks);
+            } else {
+                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks + scans);
+            }
+        }
+        let Some(name) = ids.get(&(schema.clone(), table.clone(), index_id)) else {
+            continue;
+        };
+        let Some(index) = snapshot
+            .indexes
+            .iter_mut()
+            .find(|i| i.schema == schema && i.table == table && &i.name == name)
+        else {
+            continue;
+        };
+        index.idx_scan = seeks + scans + lookups;
+        index.user_seeks = Some(seeks);
+        index.user_scans = Some(scans);
+        index.user_lookups = Some(lookups);
+        index.user_updates = Some(updates);
+        index.last_user_seek = row.datetime("last_user_seek")?.map(|d| d.text);
+        index.last_user_scan = row.datetime("last_user_scan")?.map(|d| d.text);
+        index.last_user_lookup = row.datetime("last_user_lookup")?.map(|d| d.text);
+        index.last_user_update = row.datetime("last_user_update")?.map(|d| d.text);
+    }
     // A heap without nonclustered indexes has no index at all (NULL, as PostgreSQL says).
-    for t in tables.iter_mut() {
-        if !indexes
+    for t in snapshot.tables.iter_mut() {
+        if !snapshot
+            .indexes
             .iter()
             .any(|i| i.schema == t.schema && i.table == t.name)
         {
             t.idx_scan = None;
         }
     }
-    Ok((indexes, ids))
+    Ok(())
 }
 
 fn import_index_columns(rows: &Reader<'_>) -> Result<Vec<IndexColumn>> {
