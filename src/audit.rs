@@ -386,7 +386,7 @@ fn category_fed_by(check: &str) -> Option<Category> {
     match check {
         // PostgreSQL and SQL Server catalog checks (and the tables left out under a lock).
         "tables" | "indexes" | "index_columns" | "foreign_keys" | "index_operational"
-        | "missing_indexes" => Some(Category::Indexing),
+        | "missing_indexes" | "statistics" | "index_usage" => Some(Category::Indexing),
         // Workload statistics.
         "statements"
         | "statement_columns"

@@ -101,6 +101,31 @@ fn version_requirements_are_declared() {
             ("missing_index_queries", Some(15))
         ]
     );
+    // Azure SQL Database reports version 12 yet has both DMVs: the collector gates on
+    // their existence, which the preflight reads from sys.all_objects.
+    let objects: Vec<(&str, Option<&str>)> = MSSQL_QUERIES
+        .iter()
+        .map(|(n, sql)| (*n, dbaudit::collect::required_object(sql)))
+        .filter(|(_, o)| o.is_some())
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            ("column_stats", Some("sys.dm_db_stats_histogram")),
+            (
+                "missing_index_queries",
+                Some("sys.dm_db_missing_index_group_stats_query")
+            )
+        ]
+    );
+    let preflight = dbaudit::collect::mssql::MSSQL_PREFLIGHT;
+    for (name, object) in objects {
+        let object = object.unwrap_or_default().trim_start_matches("sys.");
+        assert!(
+            preflight.contains(&format!("N'{object}'")),
+            "the preflight asks whether {object} (needed by {name}) exists"
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,6 @@
--- Every index and heap (index_id 0) of the user tables, with usage since the last restart
--- (sys.dm_db_index_usage_stats is cleared at restart, and when the database goes offline).
+-- Every index and heap (index_id 0) of the user tables. Their usage is a query of its own
+-- (index_usage.sql): the usage DMV needs VIEW SERVER STATE, and joined here it would cost
+-- the whole index list (error 300) to a login without it.
 SELECT s.name AS schema_name,
        t.name AS table_name,
        i.index_id AS index_id,
@@ -11,19 +12,9 @@ SELECT s.name AS schema_name,
        i.is_disabled AS is_disabled,
        i.has_filter AS has_filter,
        i.filter_definition AS filter_definition,
-       (SELECT SUM(p.reserved_page_count) * 8192 FROM sys.dm_db_partition_stats AS p WHERE p.object_id = i.object_id AND p.index_id = i.index_id) AS reserved_bytes,
-       ISNULL(u.user_seeks, 0) AS user_seeks,
-       ISNULL(u.user_scans, 0) AS user_scans,
-       ISNULL(u.user_lookups, 0) AS user_lookups,
-       ISNULL(u.user_updates, 0) AS user_updates,
-       u.last_user_seek AS last_user_seek,
-       u.last_user_scan AS last_user_scan,
-       u.last_user_lookup AS last_user_lookup,
-       u.last_user_update AS last_user_update
+       (SELECT SUM(p.reserved_page_count) * 8192 FROM sys.dm_db_partition_stats AS p WHERE p.object_id = i.object_id AND p.index_id = i.index_id) AS reserved_bytes
 FROM sys.indexes AS i
 JOIN sys.tables AS t ON t.object_id = i.object_id
 JOIN sys.schemas AS s ON s.schema_id = t.schema_id
-LEFT JOIN sys.dm_db_index_usage_stats AS u
-       ON u.database_id = DB_ID() AND u.object_id = i.object_id AND u.index_id = i.index_id
 WHERE t.is_ms_shipped = 0 AND i.is_hypothetical = 0
 ORDER BY s.name, t.name, i.index_id

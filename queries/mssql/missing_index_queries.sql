@@ -1,6 +1,8 @@
 -- requires: 15
--- The statement that asked most for each missing index (SQL Server 2019 and later:
--- sys.dm_db_missing_index_group_stats_query). The collector skips it on older versions.
+-- requires-object: sys.dm_db_missing_index_group_stats_query
+-- The statement that asked most for each missing index (SQL Server 2019 and later, and
+-- Azure SQL Database: sys.dm_db_missing_index_group_stats_query). The collector skips it
+-- where that view does not exist (or, when that is unknown, before version 15).
 SELECT q.group_handle AS group_handle,
        q.query_hash AS query_hash,
        q.user_seeks + q.user_scans AS query_requests,

@@ -1,5 +1,8 @@
 -- Statistics of the user tables: when last updated, on how many rows, and how many
 -- modifications since (sys.dm_db_stats_properties, 2008 R2 SP2 / 2012 SP1 and later).
+-- Without SELECT on the table's columns (or ownership, db_owner, db_ddladmin) the
+-- properties come back NULL: the importer counts those rows and says so in a note.
+-- Column names: FOR XML PATH(''), TYPE).value(...) keeps & < > as written.
 SELECT s.name AS schema_name,
        t.name AS table_name,
        st.name AS stats_name,
@@ -8,7 +11,7 @@ SELECT s.name AS schema_name,
               JOIN sys.columns AS c ON c.object_id = sc.object_id AND c.column_id = sc.column_id
               WHERE sc.object_id = st.object_id AND sc.stats_id = st.stats_id
               ORDER BY sc.stats_column_id
-              FOR XML PATH('')), 1, 2, N'') AS column_names,
+              FOR XML PATH(''), TYPE).value(N'.', N'nvarchar(max)'), 1, 2, N'') AS column_names,
        st.auto_created AS auto_created,
        sp.last_updated AS last_updated,
        sp.rows AS row_count,

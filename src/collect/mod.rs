@@ -103,6 +103,10 @@ pub const MSSQL_QUERIES: &[(&str, &str)] = &[
     ("tables", include_str!("../../queries/mssql/tables.sql")),
     ("indexes", include_str!("../../queries/mssql/indexes.sql")),
     (
+        "index_usage",
+        include_str!("../../queries/mssql/index_usage.sql"),
+    ),
+    (
         "index_columns",
         include_str!("../../queries/mssql/index_columns.sql"),
     ),
@@ -143,16 +147,27 @@ pub const MSSQL_QUERIES: &[(&str, &str)] = &[
 /// The minimum SQL Server major version a query needs, from its leading
 /// `-- requires: N` comment line (13 = 2016, 14 = 2017, 15 = 2019, 16 = 2022).
 pub fn required_major_version(sql: &str) -> Option<u32> {
+    header_value(sql, "requires")?.parse().ok()
+}
+
+/// The system object a query reads that not every server has, from its leading
+/// `-- requires-object: sys.name` comment line: the collector runs the query only where
+/// the object exists (Azure SQL Database reports version 12 yet has the 2019 DMVs).
+pub fn required_object(sql: &str) -> Option<&str> {
+    header_value(sql, "requires-object")
+}
+
+/// The value of a `-- key: value` line in a query's leading comment block.
+fn header_value<'a>(sql: &'a str, wanted: &str) -> Option<&'a str> {
     sql.lines()
         .map(str::trim)
         .skip_while(|line| line.is_empty())
         .take_while(|line| line.starts_with("--"))
         .find_map(|line| {
             let (key, value) = line.trim_start_matches('-').split_once(':')?;
-            if !key.trim().eq_ignore_ascii_case("requires") {
-                return None;
-            }
-            value.trim().parse().ok()
+            key.trim()
+                .eq_ignore_ascii_case(wanted)
+                .then(|| value.trim())
         })
 }
 

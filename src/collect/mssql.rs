@@ -99,15 +99,10 @@ async fn collect_async(
     let mut raw = RawSnapshot::default();
     raw.tables.insert("preflight".to_string(), preflight);
     for (name, sql) in queries {
-        if let Some(required) =
-            crate::collect::required_major_version(sql).filter(|r| server.major < *r)
-        {
+        if let Some(why) = server.cannot_run(sql) {
             notes.push(Note {
                 check: name.to_string(),
-                message: format!(
-                    "skipped: needs SQL Server major version {required} or later; this server is {} ({})",
-                    server.major, server.product_version
-                ),
+                message: why,
             });
             continue;
         }
@@ -191,6 +186,9 @@ struct Preflight {
     has_dbaccess: Option<bool>,
     collected_at: String,
     permissions: Vec<(String, Option<bool>)>,
+    /// The version-dependent system objects that exist (`sys.` names); `None` when the
+    /// preflight did not say (then the version number decides).
+    present_objects: Option<Vec<String>>,
 }
 
 /// The permissions the preflight asks `HAS_PERMS_BY_NAME` about (column names).
@@ -233,6 +231,41 @@ impl Preflight {
                 .iter()
                 .map(|p| (p.to_string(), flag(p)))
                 .collect(),
+            present_objects: table.column("present_objects").map(|_| {
+                cell("present_objects")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty())
+                    .map(|name| format!("sys.{name}"))
+                    .collect()
+            }),
+        })
+    }
+
+    /// Why a query cannot run on this server, if it cannot: the system object it reads
+    /// does not exist here (as the preflight found in sys.all_objects), or, when the
+    /// preflight could not tell, the server is older than the version it needs.
+    fn cannot_run(&self, sql: &str) -> Option<String> {
+        if let (Some(object), Some(present)) =
+            (crate::collect::required_object(sql), &self.present_objects)
+        {
+            return (!present.iter().any(|p| p.eq_ignore_ascii_case(object))).then(|| {
+                format!(
+                    "skipped: {object} does not exist on this server ({} {}, EngineEdition {})",
+                    self.product_version,
+                    self.edition,
+                    self.engine_edition
+                        .map_or("unknown".to_string(), |e| e.to_string())
+                )
+            });
+        }
+        let required = crate::collect::required_major_version(sql)?;
+        (self.major < required).then(|| {
+            format!(
+                "skipped: needs SQL Server major version {required} or later; this server is {} ({})",
+                self.major, self.product_version
+            )
         })
     }
 
@@ -286,7 +319,7 @@ impl Preflight {
                 )
             };
             note(format!(
-                "the login lacks {permission}: index usage, missing-index, procedure and query statistics and the uptime cannot be read. Fix: {grant}"
+                "the login lacks {permission}: index usage (so unused-index, write-heavy-index and scan-heavy-table judge nothing; the index list itself is read), missing-index, procedure and query statistics and the uptime from sys.dm_os_sys_info cannot be read. Fix: {grant}"
             ));
         }
         let database_state = self.has("view_database_state")
@@ -299,7 +332,7 @@ impl Preflight {
                 "VIEW DATABASE STATE"
             };
             note(format!(
-                "the user lacks {permission} in `{db}`: database statistics (index operational stats, partition sizes) cannot be read. Fix: {} {}",
+                "the user lacks {permission} in `{db}`: the table and index lists (their row counts and sizes come from sys.dm_db_partition_stats) and the index operational stats (lock waits, forwarded fetches) cannot be read. Fix: {} {}",
                 mssql::use_database(db),
                 mssql::grant(permission, user)
             ));
@@ -429,16 +462,32 @@ impl<'a> Session<'a> {
                 let fallback = self
                     .query(MSSQL_UPTIME_FALLBACK, options.query_timeout)
                     .await;
+                let failed = failed.describe(options.query_timeout);
+                let (table, message) = match fallback {
+                    Outcome::Table(table) if !table.rows.is_empty() => (
+                        Some(table),
+                        format!("sys.dm_os_sys_info {failed}; the uptime is taken from tempdb's creation date instead"),
+                    ),
+                    // Azure SQL Database: a user database sees no tempdb in sys.databases.
+                    Outcome::Table(_) => (
+                        None,
+                        format!("sys.dm_os_sys_info {failed}, and tempdb is not visible from this database (Azure SQL Database shows only the current database and master): the uptime is unknown, so the usage counters cannot be dated. Fix: grant VIEW DATABASE STATE (Azure SQL Database) or VIEW SERVER STATE"),
+                    ),
+                    other => (
+                        None,
+                        format!(
+                            "sys.dm_os_sys_info {failed}, and tempdb's creation date {}: the uptime is unknown",
+                            other.describe(options.query_timeout)
+                        ),
+                    ),
+                };
                 notes.push(Note {
                     check: "uptime".into(),
-                    message: format!(
-                        "sys.dm_os_sys_info {}; the uptime is taken from tempdb's creation date instead",
-                        failed.describe(options.query_timeout)
-                    ),
+                    message,
                 });
-                match fallback {
-                    Outcome::Table(table) => table,
-                    _ => return (None, None),
+                match table {
+                    Some(table) => table,
+                    None => return (None, None),
                 }
             }
         };

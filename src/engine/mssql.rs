@@ -186,26 +186,40 @@ pub fn index_definition(index: &ExistingIndex) -> String {
         "nonclustered columnstore" => "NONCLUSTERED COLUMNSTORE ",
         _ => "",
     };
-    let key: Vec<String> = key
-        .iter()
-        .map(|k| {
-            let name = quote_ident(k.name);
-            if k.descending {
-                format!("{name} DESC")
-            } else {
-                name
-            }
-        })
-        .collect();
     let mut ddl = format!(
-        "CREATE {}{kind}INDEX {} ON {} ({})",
+        "CREATE {}{kind}INDEX {} ON {}",
         if *unique { "UNIQUE " } else { "" },
         quote_ident(name),
         qualified(schema, table),
-        key.join(", ")
     );
-    if !include.is_empty() {
-        ddl.push_str(&format!(" INCLUDE ({})", column_list(include)));
+    if kind.ends_with("COLUMNSTORE ") {
+        // A columnstore index has no keys and no INCLUDE: the clustered one takes every
+        // column (no list), the nonclustered one lists its columns (which the catalog
+        // reports as included).
+        if kind.starts_with("NONCLUSTERED") {
+            let columns: Vec<String> = key
+                .iter()
+                .map(|k| k.name.to_string())
+                .chain(include.iter().cloned())
+                .collect();
+            ddl.push_str(&format!(" ({})", column_list(&columns)));
+        }
+    } else {
+        let key: Vec<String> = key
+            .iter()
+            .map(|k| {
+                let name = quote_ident(k.name);
+                if k.descending {
+                    format!("{name} DESC")
+                } else {
+                    name
+                }
+            })
+            .collect();
+        ddl.push_str(&format!(" ({})", key.join(", ")));
+        if !include.is_empty() {
+            ddl.push_str(&format!(" INCLUDE ({})", column_list(include)));
+        }
     }
     match *filter {
         Some(filter) if is_plain_predicate(filter) => {

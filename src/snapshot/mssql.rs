@@ -27,6 +27,29 @@ pub struct QueryColumns {
     pub optional: &'static [&'static str],
 }
 
+const INDEX_USAGE_REQUIRED: &[&str] = &[
+    "schema_name",
+    "table_name",
+    "index_id",
+    "user_seeks",
+    "user_scans",
+    "user_lookups",
+    "user_updates",
+];
+const INDEX_USAGE_OPTIONAL: &[&str] = &[
+    "last_user_seek",
+    "last_user_scan",
+    "last_user_lookup",
+    "last_user_update",
+];
+
+/// The usage columns as exports of indexes.sql had them before index_usage.sql.
+static LEGACY_INDEX_USAGE: QueryColumns = QueryColumns {
+    name: "indexes",
+    required: INDEX_USAGE_REQUIRED,
+    optional: INDEX_USAGE_OPTIONAL,
+};
+
 /// Every query's columns, in `collect::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
 /// checks that each query's SELECT list produces exactly these.
 pub const QUERY_COLUMNS: &[QueryColumns] = &[
@@ -69,20 +92,13 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "is_primary_key",
             "is_unique_constraint",
             "is_disabled",
-            "user_seeks",
-            "user_scans",
-            "user_lookups",
-            "user_updates",
         ],
-        optional: &[
-            "has_filter",
-            "filter_definition",
-            "reserved_bytes",
-            "last_user_seek",
-            "last_user_scan",
-            "last_user_lookup",
-            "last_user_update",
-        ],
+        optional: &["has_filter", "filter_definition", "reserved_bytes"],
+    },
+    QueryColumns {
+        name: "index_usage",
+        required: INDEX_USAGE_REQUIRED,
+        optional: INDEX_USAGE_OPTIONAL,
     },
     QueryColumns {
         name: "index_columns",
@@ -235,8 +251,18 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
         ..Snapshot::default()
     };
     let mut notes = std::mem::take(&mut snapshot.manifest.notes);
+    // Exports of indexes.sql from before index_usage.sql was split out have the usage
+    // columns in indexes.csv: they are read from there (errors name indexes.csv).
+    let legacy_usage = !tables.contains_key("index_usage")
+        && tables
+            .get("indexes")
+            .is_some_and(|t| t.column("user_seeks").is_some());
     for spec in QUERY_COLUMNS {
-        if !tables.contains_key(spec.name) && !notes.iter().any(|n| n.check == spec.name) {
+        let read_elsewhere = spec.name == "index_usage" && legacy_usage;
+        if !tables.contains_key(spec.name)
+            && !read_elsewhere
+            && !notes.iter().any(|n| n.check == spec.name)
+        {
             let version = crate::collect::MSSQL_QUERIES
                 .iter()
                 .find(|(name, _)| *name == spec.name)
@@ -270,7 +296,20 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     }
     let mut index_ids = IndexIds::new();
     if let Some(rows) = reader("indexes")? {
-        (snapshot.indexes, index_ids) = import_indexes(&rows, &mut snapshot.tables)?;
+        (snapshot.indexes, index_ids) = import_indexes(&rows)?;
+    }
+    let usage = match (reader("index_usage")?, tables.get("indexes")) {
+        (Some(rows), _) => Some(rows),
+        (None, Some(indexes)) if legacy_usage => Some(Reader::new(&LEGACY_INDEX_USAGE, indexes)?),
+        _ => None,
+    };
+    if let Some(rows) = usage {
+        import_index_usage(&rows, &index_ids, &mut snapshot)?;
+    } else if !snapshot.indexes.is_empty() {
+        notes.push(Note {
+            check: "index_usage".into(),
+            message: "index usage (sys.dm_db_index_usage_stats, VIEW SERVER STATE) was not read: the index list is complete, but unused-index, write-heavy-index and scan-heavy-table did not judge any index or table".into(),
+        });
     }
     if let Some(rows) = reader("index_columns")? {
         snapshot.index_columns = import_index_columns(&rows)?;
@@ -283,6 +322,10 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     }
     if let Some(rows) = reader("statistics")? {
         snapshot.statistics = import_statistics(&rows, &clock)?;
+        notes.extend(statistics_without_properties(
+            &snapshot.statistics,
+            &snapshot.tables,
+        ));
     }
     if let Some(rows) = reader("column_stats")? {
         snapshot.column_stats = import_column_stats(&rows)?;
@@ -303,7 +346,7 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
         attach_missing_index_queries(&rows, &mut snapshot.missing_indexes)?;
     }
     if let Some(rows) = reader("procedure_stats")? {
-        snapshot.procedures = import_procedures(&rows, &clock)?;
+        snapshot.procedures = merge_cached_plans(import_procedures(&rows, &clock)?);
     }
     if let Some(rows) = reader("query_stats")? {
         snapshot.statements = import_statements(&rows)?;
@@ -706,9 +749,18 @@ fn import_server(
     };
     clock.now = local_now.as_ref().or(utc_now.as_ref()).map(|d| d.seconds);
     let started = row.datetime("sqlserver_start_time")?;
-    manifest.server_started = started.as_ref().map(|d| d.text.clone());
-    manifest.stats_reset = manifest.server_started.clone();
-    manifest.stats_age_seconds = clock.age(started.as_ref());
+    if started.is_some() {
+        manifest.server_started = started.as_ref().map(|d| d.text.clone());
+        manifest.stats_reset = manifest.server_started.clone();
+        manifest.stats_age_seconds = clock.age(started.as_ref());
+    } else if manifest.stats_age_seconds.is_none() {
+        // tempdb's creation is the start time; a user database of Azure SQL Database
+        // does not see tempdb (and the collector's sys.dm_os_sys_info was not read).
+        notes.push(Note {
+            check: "server".into(),
+            message: "the server's start time is unknown (sqlserver_start_time is empty: on Azure SQL Database a user database does not see tempdb): usage, missing-index and procedure counters cannot be dated, so missing-index benefits per day take the counters as one day's (overstated on a server up for longer); collect live with VIEW DATABASE STATE to read sys.dm_os_sys_info".into(),
+        });
+    }
     if let Some(uptime) = manifest.stats_age_seconds.filter(|s| *s < YOUNG_SECONDS) {
         notes.push(Note {
             check: "server".into(),
@@ -740,38 +792,16 @@ fn import_tables(rows: &Reader<'_>) -> Result<Vec<TableStat>> {
         .collect()
 }
 
-/// Indexes, and each table's scan counts from its heap or clustered index: scans of the
-/// base table count as sequential scans, seeks of any index and scans of nonclustered
-/// indexes as index scans.
-fn import_indexes(
-    rows: &Reader<'_>,
-    tables: &mut [TableStat],
-) -> Result<(Vec<IndexStat>, IndexIds)> {
+/// Indexes (heaps, index_id 0, are a table property). Their usage comes from index_usage:
+/// until it is read, an index's `user_*` counters are unknown (None), and the rules that
+/// judge usage leave it alone.
+fn import_indexes(rows: &Reader<'_>) -> Result<(Vec<IndexStat>, IndexIds)> {
     let mut ids = IndexIds::new();
-    let position: HashMap<(String, String), usize> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
-        .collect();
     let mut indexes = Vec::new();
     for row in rows.rows() {
         let schema = row.string("schema_name");
         let table = row.string("table_name");
         let index_id = row.int_or_zero("index_id")?;
-        let seeks = row.int_or_zero("user_seeks")?;
-        let scans = row.int_or_zero("user_scans")?;
-        let lookups = row.int_or_zero("user_lookups")?;
-        let updates = row.int_or_zero("user_updates")?;
-        if let Some(&at) = position.get(&(schema.clone(), table.clone())) {
-            let t = &mut tables[at];
-            if index_id <= 1 {
-                t.seq_scan += scans;
-                t.updates += updates;
-                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks);
-            } else {
-                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks + scans);
-            }
-        }
         if index_id == 0 {
             continue;
         }
@@ -799,32 +829,84 @@ fn import_indexes(
             } else {
                 None
             },
-            idx_scan: seeks + scans + lookups,
+            idx_scan: 0,
             idx_tup_read: 0,
             idx_tup_fetch: 0,
             bytes: row.int_or_zero("reserved_bytes")?,
-            user_seeks: Some(seeks),
-            user_scans: Some(scans),
-            user_lookups: Some(lookups),
-            user_updates: Some(updates),
-            last_user_seek: row.datetime("last_user_seek")?.map(|d| d.text),
-            last_user_scan: row.datetime("last_user_scan")?.map(|d| d.text),
-            last_user_lookup: row.datetime("last_user_lookup")?.map(|d| d.text),
-            last_user_update: row.datetime("last_user_update")?.map(|d| d.text),
+            user_seeks: None,
+            user_scans: None,
+            user_lookups: None,
+            user_updates: None,
+            last_user_seek: None,
+            last_user_scan: None,
+            last_user_lookup: None,
+            last_user_update: None,
             row_lock_waits: None,
             page_lock_waits: None,
         });
     }
+    Ok((indexes, ids))
+}
+
+/// Index usage, and each table's scan counts from its heap or clustered index: scans of
+/// the base table count as sequential scans, seeks of any index and scans of nonclustered
+/// indexes as index scans.
+fn import_index_usage(rows: &Reader<'_>, ids: &IndexIds, snapshot: &mut Snapshot) -> Result<()> {
+    let position: HashMap<(String, String), usize> = snapshot
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
+        .collect();
+    for row in rows.rows() {
+        let schema = row.string("schema_name");
+        let table = row.string("table_name");
+        let index_id = row.int_or_zero("index_id")?;
+        let seeks = row.int_or_zero("user_seeks")?;
+        let scans = row.int_or_zero("user_scans")?;
+        let lookups = row.int_or_zero("user_lookups")?;
+        let updates = row.int_or_zero("user_updates")?;
+        if let Some(&at) = position.get(&(schema.clone(), table.clone())) {
+            let t = &mut snapshot.tables[at];
+            if index_id <= 1 {
+                t.seq_scan += scans;
+                t.updates += updates;
+                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks);
+            } else {
+                t.idx_scan = Some(t.idx_scan.unwrap_or(0) + seeks + scans);
+            }
+        }
+        let Some(name) = ids.get(&(schema.clone(), table.clone(), index_id)) else {
+            continue;
+        };
+        let Some(index) = snapshot
+            .indexes
+            .iter_mut()
+            .find(|i| i.schema == schema && i.table == table && &i.name == name)
+        else {
+            continue;
+        };
+        index.idx_scan = seeks + scans + lookups;
+        index.user_seeks = Some(seeks);
+        index.user_scans = Some(scans);
+        index.user_lookups = Some(lookups);
+        index.user_updates = Some(updates);
+        index.last_user_seek = row.datetime("last_user_seek")?.map(|d| d.text);
+        index.last_user_scan = row.datetime("last_user_scan")?.map(|d| d.text);
+        index.last_user_lookup = row.datetime("last_user_lookup")?.map(|d| d.text);
+        index.last_user_update = row.datetime("last_user_update")?.map(|d| d.text);
+    }
     // A heap without nonclustered indexes has no index at all (NULL, as PostgreSQL says).
-    for t in tables.iter_mut() {
-        if !indexes
+    for t in snapshot.tables.iter_mut() {
+        if !snapshot
+            .indexes
             .iter()
             .any(|i| i.schema == t.schema && i.table == t.name)
         {
             t.idx_scan = None;
         }
     }
-    Ok((indexes, ids))
+    Ok(())
 }
 
 fn import_index_columns(rows: &Reader<'_>) -> Result<Vec<IndexColumn>> {
@@ -832,6 +914,13 @@ fn import_index_columns(rows: &Reader<'_>) -> Result<Vec<IndexColumn>> {
     let mut read = Vec::new();
     for row in rows.rows() {
         let included = row.flag("is_included_column")?;
+        // The partitioning column the engine adds to an index of a partitioned table
+        // (key_ordinal 0, not included): not a key the DBA wrote, so not the first key.
+        // queries/mssql/index_columns.sql filters it; exports of older versions of the
+        // query still have it.
+        if !included && row.int_or_zero("key_ordinal")? <= 0 {
+            continue;
+        }
         read.push((
             (
                 row.string("schema_name"),
@@ -993,6 +1082,96 @@ fn attach_missing_index_queries(rows: &Reader<'_>, missing: &mut [MissingIndex])
         }
     }
     Ok(())
+}
+
+/// Statistics whose properties came back NULL (`sys.dm_db_stats_properties` returns
+/// nothing without SELECT on the table's columns, ownership, db_owner or db_ddladmin) on
+/// tables that have rows: stale-statistics cannot judge them, which the note says (it
+/// makes the indexing category partial instead of silently clean). Statistics of empty
+/// tables have no properties either and are not counted.
+fn statistics_without_properties(
+    statistics: &[StatisticsStat],
+    tables: &[TableStat],
+) -> Option<Note> {
+    let blind: Vec<&StatisticsStat> = statistics
+        .iter()
+        .filter(|s| {
+            s.last_updated.is_none() && s.rows.is_none() && s.modification_counter.is_none()
+        })
+        .filter(|s| {
+            tables
+                .iter()
+                .find(|t| t.schema == s.schema && t.name == s.table)
+                .is_none_or(|t| t.live_rows > 0)
+        })
+        .collect();
+    if blind.is_empty() {
+        return None;
+    }
+    let mut tables_named: Vec<String> = blind
+        .iter()
+        .map(|s| crate::engine::mssql::qualified(&s.schema, &s.table))
+        .collect();
+    tables_named.dedup();
+    let mut grants: Vec<String> = blind
+        .iter()
+        .map(|s| {
+            format!(
+                "GRANT SELECT ON SCHEMA::{} TO [audit user];",
+                crate::engine::mssql::quote_ident(&s.schema)
+            )
+        })
+        .collect();
+    grants.sort();
+    grants.dedup();
+    let shown = tables_named.len().min(5);
+    let more = if tables_named.len() > shown {
+        format!(" and {} more", tables_named.len() - shown)
+    } else {
+        String::new()
+    };
+    Some(Note {
+        check: "statistics".into(),
+        message: format!(
+            "{} of {} statistics returned no properties (sys.dm_db_stats_properties gave NULL last update, rows and modifications), on {}{more}: the audit user needs SELECT on those tables' columns (or ownership, db_owner or db_ddladmin) to read them, so stale-statistics could not judge them and column selectivity is missing for them. Fix: {}",
+            blind.len(),
+            statistics.len(),
+            tables_named[..shown].join(", "),
+            grants.join(" ")
+        ),
+    })
+}
+
+/// One row per procedure: `sys.dm_exec_procedure_stats` has one per cached plan, and
+/// queries/mssql/procedure_stats.sql sums them, but exports of older versions of the query
+/// still have a row per plan. Counts and times add up; the oldest cached time and the
+/// latest execution are kept.
+fn merge_cached_plans(rows: Vec<ProcedureStat>) -> Vec<ProcedureStat> {
+    let mut merged: Vec<ProcedureStat> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(into) = merged
+            .iter_mut()
+            .find(|p| p.schema == row.schema && p.name == row.name)
+        else {
+            merged.push(row);
+            continue;
+        };
+        into.execution_count += row.execution_count;
+        into.total_elapsed_ms += row.total_elapsed_ms;
+        into.total_worker_ms += row.total_worker_ms;
+        into.total_logical_reads += row.total_logical_reads;
+        into.total_logical_writes += row.total_logical_writes;
+        into.total_physical_reads += row.total_physical_reads;
+        // The oldest plan: the counters of the sum span from its cached time.
+        if row.cached_seconds > into.cached_seconds {
+            into.cached_seconds = row.cached_seconds;
+            into.cached_time = row.cached_time;
+        }
+        if row.last_execution_time > into.last_execution_time {
+            into.last_execution_time = row.last_execution_time;
+        }
+    }
+    merged
 }
 
 fn import_procedures(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<ProcedureStat>> {

@@ -13,14 +13,16 @@
 //! ```
 //!
 //! `start()` finds the server binaries (`$DBAUDIT_PG_BINDIR`, then `pg_config --bindir`,
-//! then the highest `/usr/lib/postgresql/*/bin`), runs `initdb` into a fresh temporary
+//! then the highest `/usr/lib/postgresql/*/bin`; `start_with(bindir)` takes a given one, as
+//! `tests/pg_versions.rs` does for each PostgreSQL version), runs `initdb` into a fresh temporary
 //! directory, configures the server for auditing (pg_stat_statements preloaded, function
 //! and I/O timing tracked, durability off for speed) and starts it on a free port of
 //! 127.0.0.1 with trust authentication for every user. Without server binaries it returns
 //! `None`, except under CI (`CI=true`), where `.ci/run` installs them and it panics.
 //!
 //! PostgreSQL refuses to run as root: when the tests run as root, the directory is handed
-//! to the `postgres` OS user and `initdb`/`pg_ctl` run as that user (`runuser`, else `su`).
+//! to the `postgres` OS user and `initdb`/`pg_ctl` run as that user (`runuser`, else `su`);
+//! a bindir that user cannot reach (a directory above it without o+x) is a clear panic.
 //! Dropping the cluster stops the server (`-m immediate`) and removes the directory.
 //! `require_password` makes one role log in with a password (scram-sha-256 or md5).
 #![allow(dead_code)]
@@ -69,7 +71,14 @@ impl PgCluster {
             }
             return None;
         };
+        PgCluster::start_with(bindir)
+    }
 
+    /// Starts a throwaway cluster with the server binaries of `bindir` (which must hold
+    /// `initdb`, `pg_ctl` and `postgres`; the caller checked, see [`has_server`]); `None`
+    /// (outside CI) when we are root and there is no `postgres` OS user to run it as.
+    /// Panics when that user cannot run the binaries (a directory above them without o+x).
+    pub fn start_with(bindir: PathBuf) -> Option<PgCluster> {
         let as_service_user = running_as_root();
         if as_service_user && !user_exists(SERVICE_USER) {
             if std::env::var("CI").as_deref() == Ok("true") {
@@ -79,6 +88,9 @@ impl PgCluster {
                 );
             }
             return None;
+        }
+        if as_service_user {
+            check_service_user_can_run(&bindir);
         }
 
         // Under root, make the directory somewhere the postgres user can traverse.
@@ -454,13 +466,55 @@ impl Drop for PgCluster {
     }
 }
 
+/// Whether `dir` holds the server binaries `initdb`, `pg_ctl` and `postgres`.
+pub fn has_server(dir: &Path) -> bool {
+    ["initdb", "pg_ctl", "postgres"]
+        .iter()
+        .all(|b| dir.join(b).is_file())
+}
+
+/// Panics with what to fix when the `postgres` OS user cannot run `bindir/postgres`
+/// (binaries unpacked under a directory only root may enter, e.g. a home directory).
+fn check_service_user_can_run(bindir: &Path) {
+    let postgres = bindir.join("postgres");
+    let mut cmd = match find_program("runuser", &["/usr/sbin", "/sbin"]) {
+        Some(runuser) => {
+            let mut cmd = Command::new(runuser);
+            cmd.args(["-u", SERVICE_USER, "--"])
+                .arg(&postgres)
+                .arg("--version");
+            cmd
+        }
+        None => {
+            let mut cmd = Command::new("su");
+            cmd.args([SERVICE_USER, "-s", "/bin/sh", "-c"])
+                .arg(format!("{} --version", shell_quote(postgres.as_os_str())));
+            cmd
+        }
+    };
+    let out = cmd
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not run {} as {SERVICE_USER}: {e}",
+                postgres.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "the `{SERVICE_USER}` OS user cannot run {} (we are root, and PostgreSQL refuses to \
+         run as root): every directory above it needs o+x and the files o+rx \
+         (check with `namei -l {}`)\n--- stderr ---\n{}",
+        postgres.display(),
+        postgres.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The directory holding `initdb`, `pg_ctl` and `postgres`, if any.
 fn find_bindir() -> Option<PathBuf> {
-    let has_server = |dir: &Path| {
-        ["initdb", "pg_ctl", "postgres"]
-            .iter()
-            .all(|b| dir.join(b).is_file())
-    };
     if let Some(dir) = std::env::var_os("DBAUDIT_PG_BINDIR") {
         let dir = PathBuf::from(dir);
         if has_server(&dir) {

@@ -111,6 +111,8 @@ fn check_mssql(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         .iter()
         .filter(|i| i.is_valid && i.access_method == "nonclustered")
         .filter(|i| !i.is_unique && !i.is_primary && !i.is_constraint)
+        // Usage not read (index_usage denied or not exported): not judged, not "unused".
+        .filter(|i| i.user_seeks.is_some())
         .filter(|i| i.idx_scan <= t.unused_index_max_scans && i.bytes >= t.unused_index_min_bytes)
         .map(|i| {
             let writes = i.user_updates.unwrap_or(0);
