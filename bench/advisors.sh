@@ -14,7 +14,8 @@
 # Needs: PostgreSQL 15 server binaries, pg_stat_statements, hypopg (postgresql-15-hypopg),
 # pg_qualstats (installed with apt-get here when missing: needs root or sudo, as .ci/run),
 # postgres_fdw (optional: the foreign-table case is left out, and said so, without it),
-# python3, curl. Takes about 2 minutes on 2 shared cores (setup ~40 s, dbaudit, evaluation).
+# python3, curl. Takes about 2 minutes on 2 shared cores (schema + workload ~1.5 min, the
+# advisors and the evaluation seconds), plus `cargo build` when DBAUDIT is not set.
 #
 # index_advisor is pure SQL (it needs hypopg). Its file is downloaded at a pinned commit into
 # target/ci-tools/ (never committed) and checked against its SHA-256; without network, put
@@ -89,7 +90,7 @@ synchronous_commit = off
 full_page_writes = off
 autovacuum = off"
 log "cluster in $pgdir (PostgreSQL binaries: $pgbin), port $port"
-export PGCONNECT_TIMEOUT=10
+export PGCONNECT_TIMEOUT=10 PYTHONDONTWRITEBYTECODE=1
 python3 bench/advisors/run.py --psql "$psql_bin" --port "$port" --dbaudit "$DBAUDIT" \
   --out "$out" --index-advisor-sql "$ia_patched"
 log "written: $out/advisors.md, $out/advisors.json"
