@@ -55,22 +55,11 @@ fn window(snapshot: &Snapshot, s: &StatementStat) -> Option<(f64, bool)> {
 
 /// Why the rule could not judge this snapshot, if it could not.
 pub fn unchecked(snapshot: &Snapshot) -> Option<String> {
-    let timed = snapshot.statements.iter().filter(|s| s.calls > 0).count();
-    let without = snapshot
-        .statements
-        .iter()
-        .filter(|s| s.calls > 0 && window(snapshot, s).is_none())
-        .count();
-    let extent = if without == timed {
-        "not run"
-    } else {
-        "partly"
-    };
-    (without > 0).then(|| {
-        format!(
-            "{extent}: {without} of {timed} statement(s) have no statistics window (neither their counters' age nor the statistics' age is in the snapshot): their calls per minute are unknown"
-        )
-    })
+    super::statements_lacking(
+        snapshot,
+        |s| window(snapshot, s).is_none(),
+        "have no statistics window (neither their counters' age nor the statistics' age is in the snapshot): their calls per minute are unknown",
+    )
 }
 
 pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {

@@ -40,22 +40,11 @@ declare_rule! {
 
 /// Why the rule could not judge this snapshot, if it could not.
 pub fn unchecked(snapshot: &Snapshot) -> Option<String> {
-    let timed = snapshot.statements.iter().filter(|s| s.calls > 0).count();
-    let without = snapshot
-        .statements
-        .iter()
-        .filter(|s| s.calls > 0 && s.max_time_ms.is_none())
-        .count();
-    let extent = if without == timed {
-        "not run"
-    } else {
-        "partly"
-    };
-    (without > 0).then(|| {
-        format!(
-            "{extent}: {without} of {timed} statement(s) carry no min / max execution times (a snapshot or export from before this check, or a query_stats export without min/max_elapsed_time): their spread was not judged"
-        )
-    })
+    super::statements_lacking(
+        snapshot,
+        |s| s.max_time_ms.is_none(),
+        "carry no min / max execution times (a snapshot or export from before this check, or a query_stats export without min/max_elapsed_time): their spread was not judged",
+    )
 }
 
 fn spread(s: &StatementStat, t: &Thresholds) -> Option<(f64, Option<f64>)> {

@@ -149,6 +149,27 @@ pub fn unchecked(snapshot: &Snapshot) -> Vec<(&'static RuleMeta, String)> {
         .collect()
 }
 
+/// `not run: N of M statement(s) {what}` (`partly: …` when only some), when timed
+/// statements lack what a rule needs (`lacks`); None when none does.
+pub fn statements_lacking(
+    snapshot: &Snapshot,
+    lacks: impl Fn(&crate::model::snapshot::StatementStat) -> bool,
+    what: &str,
+) -> Option<String> {
+    let timed = snapshot.statements.iter().filter(|s| s.calls > 0).count();
+    let without = snapshot
+        .statements
+        .iter()
+        .filter(|s| s.calls > 0 && lacks(s))
+        .count();
+    let extent = if without == timed {
+        "not run"
+    } else {
+        "partly"
+    };
+    (without > 0).then(|| format!("{extent}: {without} of {timed} statement(s) {what}"))
+}
+
 /// Every live rule's metadata, missing-index included.
 pub fn metas() -> Vec<&'static RuleMeta> {
     let mut all: Vec<&'static RuleMeta> = ALL.iter().map(|r| r.meta).collect();
