@@ -176,20 +176,33 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
     let assessed = assessed(input.snapshot, input.scan);
     let mut gaps = gaps(input.snapshot, input.scan, &assessed);
     if let Some(snapshot) = input.snapshot {
-        let unused = &crate::analyze::rules::unused_index::UNUSED_INDEX;
+        // The live rules that did not run, or not on all their data: not checked, and a
+        // gap in their category.
+        let mut not_run = crate::analyze::rules::unchecked(snapshot);
         if let Some(reason) =
             crate::analyze::rules::unused_index::window_too_short(snapshot, &config.thresholds)
-                .filter(|_| config.is_enabled(unused.name))
         {
-            not_checked.push(NotChecked {
-                area: unused.name.to_string(),
-                reason: format!("not run: {reason}"),
-            });
-            if matches!(assessed.get(&unused.category), Some(Ok(_))) {
-                gaps.entry(unused.category)
+            not_run.insert(
+                0,
+                (
+                    &crate::analyze::rules::unused_index::UNUSED_INDEX,
+                    format!("not run: {reason}"),
+                ),
+            );
+        }
+        for (rule, reason) in not_run
+            .into_iter()
+            .filter(|(rule, _)| config.is_enabled(rule.name))
+        {
+            if matches!(assessed.get(&rule.category), Some(Ok(_))) {
+                gaps.entry(rule.category)
                     .or_default()
-                    .push(format!("{}: not run, {reason}", unused.name));
+                    .push(format!("{}: {reason}", rule.name));
             }
+            not_checked.push(NotChecked {
+                area: rule.name.to_string(),
+                reason,
+            });
         }
     }
     for category in Category::ALL {
@@ -373,7 +386,19 @@ fn assessed(snapshot: Option<&Snapshot>, scan: Option<&ScanReport>) -> Assessed 
     } else {
         Err("no application source scanned (C#, JS/TS, Python, Java under --source)".to_string())
     };
-    out.insert(Category::ConnectionManagement, app.clone());
+    // Connections are judged from the application's code and from the server's sessions.
+    let connections = match (snapshot.filter(|s| !s.sessions.is_empty()), &app) {
+        (Some(s), Ok(from_app)) => Ok(format!(
+            "{from_app}; {} session(s) of the server",
+            s.sessions.iter().map(|g| g.sessions).sum::<i64>()
+        )),
+        (Some(s), Err(_)) => Ok(format!(
+            "{} session(s) of the server (no application source scanned)",
+            s.sessions.iter().map(|g| g.sessions).sum::<i64>()
+        )),
+        (None, _) => app.clone(),
+    };
+    out.insert(Category::ConnectionManagement, connections);
     out.insert(Category::Security, app);
     out
 }
@@ -395,6 +420,8 @@ fn category_fed_by(check: &str) -> Option<Category> {
         | "query_stats"
         | "procedure_stats"
         | "missing_index_queries" => Some(Category::RuntimeHotspots),
+        // Sessions (connection-saturation, idle-in-transaction).
+        "sessions" => Some(Category::ConnectionManagement),
         _ => None,
     }
 }
@@ -414,6 +441,13 @@ fn gaps(snapshot: Option<&Snapshot>, scan: Option<&ScanReport>, assessed: &Asses
                 add(category, format!("{}: {}", note.check, note.message));
             }
         }
+    }
+    let app_files = scan.map_or(0, |s| s.summary.app_files_scanned);
+    if app_files == 0 && snapshot.is_some_and(|s| !s.sessions.is_empty()) {
+        add(
+            Category::ConnectionManagement,
+            "no application source scanned (--source): connection handling in the code (leaks, pools per call) was not checked, only the server's sessions".to_string(),
+        );
     }
     if let Some(scan) = scan {
         if scan.summary.files_skipped > 0 {

@@ -682,3 +682,70 @@ fn unmeasured_recommendations_are_considered_and_fk_fixes_point_at_the_covering_
         assert!(!fix.contains("CREATE INDEX"), "{fix}");
     }
 }
+
+/// Issue #19: a snapshot without the data of the new live checks (one collected before
+/// them: no sessions, no min / max times) never reads as a clean bill: the rules are
+/// listed as not checked, their categories are partial, and the grade is not better.
+#[test]
+fn missing_session_and_spread_data_is_not_checked_never_a_free_pass() {
+    use dbaudit::model::Category;
+    use dbaudit::score::Assessment;
+    let full = dbaudit::snapshot::read(&repo().join("fixtures/demo/snapshot")).unwrap();
+    let config = dbaudit::config::Config::default();
+    let audit = |snapshot: &dbaudit::model::snapshot::Snapshot| {
+        dbaudit::audit::build(dbaudit::audit::AuditInput {
+            snapshot: Some(snapshot),
+            data_source: None,
+            scan: None,
+            source_paths: Vec::new(),
+            config: &config,
+        })
+    };
+    let assessment = |report: &dbaudit::model::audit::AuditReport, category: Category| {
+        report
+            .score
+            .categories
+            .iter()
+            .find(|c| c.category == category)
+            .map(|c| c.assessment)
+    };
+    let complete = audit(&full);
+    assert_eq!(
+        assessment(&complete, Category::RuntimeHotspots),
+        Some(Assessment::Assessed)
+    );
+    // Assessed from the sessions alone: partial, the application code was not read.
+    assert_eq!(
+        assessment(&complete, Category::ConnectionManagement),
+        Some(Assessment::Partial)
+    );
+    assert!(complete
+        .findings
+        .iter()
+        .any(|f| f.rule == "connection-saturation"));
+
+    let mut older = full.clone();
+    older.sessions.clear();
+    for s in &mut older.statements {
+        (s.min_time_ms, s.max_time_ms, s.stddev_time_ms) = (None, None, None);
+    }
+    let report = audit(&older);
+    let areas: Vec<&str> = report.not_checked.iter().map(|n| n.area.as_str()).collect();
+    for rule in [
+        "connection-saturation",
+        "idle-in-transaction",
+        "latency-spread",
+    ] {
+        assert!(areas.contains(&rule), "{rule} not checked: {areas:?}");
+    }
+    assert_eq!(
+        assessment(&report, Category::RuntimeHotspots),
+        Some(Assessment::Partial)
+    );
+    assert_eq!(
+        assessment(&report, Category::ConnectionManagement),
+        Some(Assessment::NotAssessed)
+    );
+    assert!(report.score.overall <= complete.score.overall);
+    assert!(report.score.coverage < complete.score.coverage);
+}

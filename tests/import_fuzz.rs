@@ -329,6 +329,9 @@ fn nan_inf_and_negative_cells_in_a_sql_server_export_are_errors() {
         ("missing_indexes.csv", "avg_user_impact", "150"),
         ("missing_indexes.csv", "avg_total_user_cost", "inf"),
         ("tables.csv", "row_count", "-1"),
+        ("sessions.csv", "sessions", "-3"),
+        ("sessions.csv", "oldest_state_seconds", "NaN"),
+        ("query_stats.csv", "max_elapsed_time_us", "inf"),
     ] {
         let dir = copy_dir(MSSQL_EXPORT);
         let path = dir.path().join(file);

@@ -116,6 +116,32 @@ fn the_export_imports_with_its_context() {
 fn findings_and_their_severities() {
     let all = findings(&psyter());
     let expect = [
+        // Issue #19: the sessions and the plan cache of the export.
+        (
+            "connection-saturation",
+            "application 'Psyter.Web'",
+            Severity::High,
+        ),
+        (
+            "idle-in-transaction",
+            "application 'Psyter.Web'",
+            Severity::Medium,
+        ),
+        (
+            "latency-spread",
+            "queryid 0x1A2B3C4D5E6F7081",
+            Severity::Medium,
+        ),
+        (
+            "over-fetching",
+            "queryid 0x6B6B6B6B00000002",
+            Severity::Medium,
+        ),
+        (
+            "caching-candidate",
+            "queryid 0x5A5A5A5A00000001",
+            Severity::Low,
+        ),
         (
             "heap-forwarded-fetches",
             "dbo.Notifications",
@@ -184,7 +210,7 @@ fn findings_and_their_severities() {
     assert_eq!(count("invalid-index"), 0);
     assert_eq!(
         all.len(),
-        24,
+        29,
         "{:#?}",
         all.iter()
             .map(|f| (&f.rule, &f.location.object))
@@ -541,7 +567,7 @@ fn cli_reads_exports_and_saved_snapshots() {
     assert_eq!(out.status.code(), Some(1), "high findings fail by default");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["source"]["engine"], "mssql");
-    assert_eq!(report["summary"]["findings"], 24);
+    assert_eq!(report["summary"]["findings"], 29);
 
     let dir = tempfile::tempdir().unwrap();
     dbaudit::snapshot::write(&psyter(), dir.path()).unwrap();

@@ -851,3 +851,292 @@ fn no_statement_text_from_the_plan_cache_is_ever_executed() {
         );
     }
 }
+
+/// The server row: 2026-11-20 06:00 start, collected 2026-11-24 15:41:03 (the preflight's
+/// clock), so the importer can age plans.
+fn server_row() -> Response {
+    let collected = V::DateTime {
+        days: 46_348,
+        ticks: (15 * 3600 + 41 * 60 + 3) * 300,
+    };
+    Response::rows(
+        &[
+            ("product_version", T::NVarChar),
+            ("database_name", T::NVarChar),
+            ("sqlserver_start_time", T::DateTime),
+            ("collected_at", T::DateTime),
+        ],
+        vec![vec![
+            V::Text("15.0.4360.2".into()),
+            V::Text("app".into()),
+            V::DateTime {
+                days: 46_344,
+                ticks: 6 * 3600 * 300,
+            },
+            collected,
+        ]],
+    )
+}
+
+/// Sessions grouped as `sessions.sql` returns them: (program, state, count, oldest
+/// transaction, oldest in state).
+type SessionRow<'a> = (&'a str, &'a str, i64, Option<i64>, Option<i64>);
+
+fn sessions(groups: &[SessionRow<'_>]) -> Response {
+    Response::rows(
+        &[
+            ("application_name", T::NVarChar),
+            ("state", T::NVarChar),
+            ("sessions", T::Int),
+            ("oldest_xact_seconds", T::Int),
+            ("oldest_state_seconds", T::Int),
+            ("max_connections", T::Int),
+        ],
+        groups
+            .iter()
+            .map(|(app, state, n, xact, idle)| {
+                vec![
+                    V::Text(app.to_string()),
+                    V::Text(state.to_string()),
+                    V::Int(*n),
+                    xact.map_or(V::Null, V::Int),
+                    idle.map_or(V::Null, V::Int),
+                    V::Int(32_767),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// `query_stats` rows with the columns latency-spread, over-fetching and
+/// caching-candidate read: (hash, text, plan created (hours before the collection),
+/// executions, total µs, max µs, total rows, min rows, max rows).
+type QueryStat = (
+    &'static str,
+    &'static str,
+    u32,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+fn query_stats(rows: &[QueryStat]) -> Response {
+    Response::rows(
+        &[
+            ("query_hash", T::NVarChar),
+            ("statement_text", T::NVarChar),
+            ("creation_time", T::DateTime),
+            ("execution_count", T::BigInt),
+            ("total_elapsed_time_us", T::BigInt),
+            ("min_elapsed_time_us", T::BigInt),
+            ("max_elapsed_time_us", T::BigInt),
+            ("total_rows", T::BigInt),
+            ("min_rows", T::BigInt),
+            ("max_rows", T::BigInt),
+        ],
+        rows.iter()
+            .map(
+                |(hash, text, hours, calls, total, max, rows, min_rows, max_rows)| {
+                    vec![
+                        V::Text(hash.to_string()),
+                        V::Text(text.to_string()),
+                        V::DateTime {
+                            days: 46_348,
+                            ticks: ((15 - hours) * 3600 + 41 * 60 + 3) * 300,
+                        },
+                        V::Int(*calls),
+                        V::Int(*total),
+                        V::Int(total / calls / 4),
+                        V::Int(*max),
+                        V::Int(*rows),
+                        V::Int(*min_rows),
+                        V::Int(*max_rows),
+                    ]
+                },
+            )
+            .collect(),
+    )
+}
+
+fn audit_of(double: &TdsDouble) -> Vec<dbaudit::model::Finding> {
+    let raw = run(double, dbaudit::collect::MSSQL_QUERIES, &options()).unwrap();
+    let snapshot = dbaudit::snapshot::mssql::from_raw(raw).unwrap();
+    let mut config = dbaudit::config::Config::default();
+    config.thresholds.idle_in_transaction_seconds = 60.0;
+    dbaudit::analyze::analyze(&snapshot, &config).findings
+}
+
+fn of_rule(findings: &[dbaudit::model::Finding], rule: &str) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f.location.object.as_deref().unwrap_or(""),
+                f.message
+            )
+        })
+        .collect()
+}
+
+/// Issue #19 on SQL Server: sessions and the plan cache through the collector, the
+/// importer and the rules: a pool near its size, a session sleeping in a transaction,
+/// a statement with a skewed elapsed time, a wide read and a hot stable read; and a
+/// healthy server where none fires.
+#[test]
+fn connection_latency_fetching_and_caching_checks_through_the_collector() {
+    let busy = TdsDouble::start(
+        server()
+            .answer("sqlserver_start_time", server_row())
+            .answer(
+                "sys.dm_exec_sessions",
+                sessions(&[
+                    ("Billing.Api", "idle", 90, None, Some(1_200)),
+                    ("Billing.Api", "active", 6, None, None),
+                    ("Reports", "idle in transaction", 2, Some(905), Some(900)),
+                ]),
+            )
+            .answer(
+                "sys.dm_exec_query_stats",
+                query_stats(&[
+                    // 1,000 executions, 5 ms mean, one of 3 s.
+                    (
+                        "0x01",
+                        "SELECT Id FROM dbo.Orders WHERE CustomerId = @c",
+                        2,
+                        1_000,
+                        5_000_000,
+                        3_000_000,
+                        1_000,
+                        1,
+                        1,
+                    ),
+                    // 200 executions of 20,000 rows.
+                    (
+                        "0x02",
+                        "SELECT * FROM dbo.AuditLog WHERE TenantId = @t",
+                        2,
+                        200,
+                        2_000_000,
+                        20_000,
+                        4_000_000,
+                        19_000,
+                        21_000,
+                    ),
+                    // 360,000 executions in 2 hours (3,000 a minute), one row each.
+                    (
+                        "0x03",
+                        "SELECT Value FROM dbo.Settings WHERE Name = @n",
+                        2,
+                        360_000,
+                        36_000_000,
+                        400,
+                        360_000,
+                        1,
+                        1,
+                    ),
+                ]),
+            ),
+    );
+    let findings = audit_of(&busy);
+    let pool = of_rule(&findings, "connection-saturation");
+    assert_eq!(pool.len(), 1, "{pool:?}");
+    assert!(
+        pool[0].starts_with("application 'Billing.Api': application 'Billing.Api' holds 96 sessions: 96% of a client pool of 100"),
+        "{pool:?}"
+    );
+    let idle = of_rule(&findings, "idle-in-transaction");
+    assert_eq!(
+        idle,
+        ["application 'Reports': 2 session(s) of application 'Reports' idle in transaction, the longest for 15.0 min (its transaction open 15.1 min) (threshold 60 s)"]
+    );
+    let spread = of_rule(&findings, "latency-spread");
+    assert_eq!(spread.len(), 1, "{spread:?}");
+    assert!(
+        spread[0].starts_with(
+            "queryid 0x01: 1000 calls, mean 5.0 ms, max 3000.0 ms (600 times the mean)"
+        ),
+        "{spread:?}"
+    );
+    let wide = of_rule(&findings, "over-fetching");
+    assert_eq!(wide.len(), 1, "{wide:?}");
+    assert!(
+        wide[0].starts_with("queryid 0x02: 20000 rows per call over 200 calls"),
+        "{wide:?}"
+    );
+    let cached = of_rule(&findings, "caching-candidate");
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    assert!(
+        cached[0].starts_with("queryid 0x03: 3000 calls a minute, 1.0 rows each"),
+        "{cached:?}"
+    );
+
+    let calm = TdsDouble::start(
+        server()
+            .answer("sqlserver_start_time", server_row())
+            .answer(
+                "sys.dm_exec_sessions",
+                sessions(&[
+                    ("Billing.Api", "idle", 12, None, Some(30)),
+                    ("Reports", "idle in transaction", 1, Some(3), Some(2)),
+                ]),
+            )
+            .answer(
+                "sys.dm_exec_query_stats",
+                query_stats(&[
+                    (
+                        "0x01",
+                        "SELECT Id FROM dbo.Orders WHERE CustomerId = @c",
+                        2,
+                        1_000,
+                        5_000_000,
+                        9_000,
+                        1_000,
+                        1,
+                        1,
+                    ),
+                    (
+                        "0x02",
+                        "SELECT * FROM dbo.AuditLog WHERE TenantId = @t",
+                        2,
+                        200,
+                        2_000_000,
+                        20_000,
+                        4_000,
+                        19,
+                        21,
+                    ),
+                    // Hot, but its row count varies: not a stable result.
+                    (
+                        "0x03",
+                        "SELECT Value FROM dbo.Settings WHERE Name LIKE @n",
+                        2,
+                        360_000,
+                        36_000_000,
+                        400,
+                        720_000,
+                        1,
+                        3,
+                    ),
+                ]),
+            ),
+    );
+    let findings = audit_of(&calm);
+    for rule in [
+        "connection-saturation",
+        "idle-in-transaction",
+        "latency-spread",
+        "over-fetching",
+        "caching-candidate",
+    ] {
+        assert!(
+            of_rule(&findings, rule).is_empty(),
+            "{rule}: {:?}",
+            of_rule(&findings, rule)
+        );
+    }
+}

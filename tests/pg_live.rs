@@ -328,3 +328,208 @@ fn live_audit_of_a_planted_database() {
     assert!(stderr.contains("cannot connect"), "{stderr}");
     assert!(!stderr.contains("unreachable-pw"), "{stderr}");
 }
+
+/// Sessions held open by the test: `pool` idle connections of one application, and one
+/// session of another left idle inside a transaction. Dropped, they close.
+struct HeldSessions {
+    runtime: tokio::runtime::Runtime,
+    clients: Vec<tokio_postgres::Client>,
+}
+
+fn hold_sessions(url: &str, pool: usize, idle_in_transaction: bool) -> HeldSessions {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let clients = runtime.block_on(async {
+        let mut clients = Vec::new();
+        let connect = |app: &str| {
+            let url = format!("{url}?application_name={app}");
+            async move {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                client
+            }
+        };
+        for _ in 0..pool {
+            let client = connect("pool-test").await;
+            client.simple_query("SELECT 1").await.unwrap();
+            clients.push(client);
+        }
+        if idle_in_transaction {
+            // A connection string pasted into application_name: its password must not
+            // reach the snapshot or the report.
+            let client = connect("billing%20Password%3DHunter2-pw").await;
+            client
+                .simple_query("BEGIN; SELECT count(*) FROM settings")
+                .await
+                .unwrap();
+            clients.push(client);
+        }
+        clients
+    });
+    HeldSessions { runtime, clients }
+}
+
+impl HeldSessions {
+    fn close(self) {
+        let HeldSessions { runtime, clients } = self;
+        drop(clients);
+        // Let the connection tasks see their clients gone and close the sockets.
+        runtime.block_on(async { tokio::time::sleep(Duration::from_millis(200)).await });
+    }
+}
+
+/// Collects with the CLI and analyzes the snapshot with `config`: the report as JSON
+/// and the snapshot directory.
+fn collect_and_analyze(url: &str, dir: &Path, config: &str) -> (Value, String) {
+    let out = dbaudit(&["collect", "--db", url, "--out", dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dbaudit(&[
+        "analyze",
+        "--snapshot",
+        dir.to_str().unwrap(),
+        "--config",
+        config,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    (serde_json::from_str(&text).unwrap(), text)
+}
+
+fn messages(report: &Value, rule: &str) -> Vec<String> {
+    findings_of(report, rule)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn live_connection_latency_fetching_and_caching_checks() {
+    let Some(pg) = pg_cluster::start() else {
+        eprintln!("skipped: no PostgreSQL server");
+        return;
+    };
+    pg.create_database("app");
+    let work = tempfile::tempdir().unwrap();
+    // The workload: a hot repeated read of a small table, the same read made volatile
+    // (now()) and locking (FOR UPDATE), a wide read and a narrow one of a larger table,
+    // and a statement whose few calls sleep.
+    let mut sql = String::from(
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;\n\
+         CREATE TABLE settings (key text PRIMARY KEY, value text);\n\
+         INSERT INTO settings SELECT 'k' || i, 'v' || i FROM generate_series(1, 20) i;\n\
+         INSERT INTO settings VALUES ('slow', 'x');\n\
+         CREATE TABLE events (id int PRIMARY KEY, payload text);\n\
+         INSERT INTO events SELECT i, repeat('x', 20) FROM generate_series(1, 3000) i;\n\
+         ANALYZE;\n\
+         SELECT pg_stat_statements_reset();\n",
+    );
+    for i in 0..300 {
+        sql.push_str(&format!(
+            "SELECT value FROM settings WHERE key = 'k{}';\n",
+            i % 20 + 1
+        ));
+        sql.push_str(&format!(
+            "SELECT value, now() FROM settings WHERE key = 'k{}';\n",
+            i % 20 + 1
+        ));
+    }
+    for i in 0..150 {
+        sql.push_str("SELECT * FROM events ORDER BY id;\n");
+        sql.push_str(&format!("SELECT * FROM events WHERE id = {};\n", i + 1));
+        sql.push_str("BEGIN; SELECT value FROM settings WHERE key = 'k1' FOR UPDATE; COMMIT;\n");
+    }
+    for i in 0..120 {
+        let key = if i % 40 == 0 { "slow" } else { "k2" };
+        sql.push_str(&format!(
+            "SELECT s.value FROM settings s, pg_sleep(CASE WHEN s.key = 'slow' THEN 0.15 ELSE 0 END) WHERE s.key = '{key}';\n"
+        ));
+    }
+    let workload = work.path().join("workload.sql");
+    std::fs::write(&workload, sql).unwrap();
+    pg.psql_file("app", &workload);
+
+    let config = work.path().join("dbaudit.toml");
+    std::fs::write(&config, "[thresholds]\nidle_in_transaction_seconds = 1\n").unwrap();
+    let config = config.to_str().unwrap().to_string();
+    let url = pg.url("postgres", None, "app");
+
+    // Positive: 40 pooled connections of 47 (max_connections 50 minus 3 reserved) and a
+    // session idle in a transaction for more than a second.
+    let held = hold_sessions(&url, 40, true);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (report, text) = collect_and_analyze(&url, &work.path().join("busy"), &config);
+    held.close();
+
+    let saturation = messages(&report, "connection-saturation");
+    assert_eq!(saturation.len(), 1, "{text}");
+    assert!(
+        saturation[0].contains(" of 47 connections in use"),
+        "{saturation:?}"
+    );
+    assert!(saturation[0].contains("'pool-test' 40"), "{saturation:?}");
+    let idle = messages(&report, "idle-in-transaction");
+    assert_eq!(idle.len(), 1, "{text}");
+    assert!(
+        idle[0].starts_with("1 session(s) of application '*****' idle in transaction"),
+        "{idle:?}"
+    );
+    assert!(
+        !text.contains("Hunter2"),
+        "the application name is scrubbed"
+    );
+    let sessions_csv =
+        std::fs::read_to_string(work.path().join("busy").join("sessions.csv")).unwrap();
+    assert!(!sessions_csv.contains("Hunter2"), "{sessions_csv}");
+
+    let spread = messages(&report, "latency-spread");
+    assert_eq!(spread.len(), 1, "only the sleeping statement: {text}");
+    assert!(spread[0].contains("pg_sleep"), "{spread:?}");
+    let wide = messages(&report, "over-fetching");
+    assert_eq!(wide.len(), 1, "only the full read of events: {text}");
+    assert!(
+        wide[0].starts_with("3000 rows per call over 150 calls"),
+        "{wide:?}"
+    );
+    let cached = messages(&report, "caching-candidate");
+    assert!(
+        cached
+            .iter()
+            .any(|m| m.contains("SELECT value FROM settings WHERE key = $1")),
+        "the hot read: {text}"
+    );
+    for m in &cached {
+        assert!(
+            !m.contains("now()") && !m.contains("FOR UPDATE") && !m.contains("ORDER BY id"),
+            "volatile, locking and wide reads are no caching candidates: {m}"
+        );
+    }
+
+    // Healthy: the pool closed and the transaction ended; the same statements.
+    let (report, text) = collect_and_analyze(&url, &work.path().join("calm"), &config);
+    assert!(
+        messages(&report, "connection-saturation").is_empty(),
+        "{text}"
+    );
+    assert!(
+        messages(&report, "idle-in-transaction").is_empty(),
+        "{text}"
+    );
+}

@@ -1,5 +1,6 @@
 -- The 100 statements of the current database with the most elapsed time since their
 -- plans were cached (times in microseconds). The database is the plan's dbid attribute.
+-- min/max elapsed time and rows per execution feed latency-spread and caching-candidate.
 SELECT TOP (100)
        CONVERT(nvarchar(64), qs.query_hash, 1) AS query_hash,
        OBJECT_SCHEMA_NAME(st.objectid, st.dbid) AS object_schema,
@@ -14,7 +15,11 @@ SELECT TOP (100)
        qs.total_worker_time AS total_worker_time_us,
        qs.total_logical_reads AS total_logical_reads,
        qs.total_physical_reads AS total_physical_reads,
-       qs.total_rows AS total_rows
+       qs.total_rows AS total_rows,
+       qs.min_elapsed_time AS min_elapsed_time_us,
+       qs.max_elapsed_time AS max_elapsed_time_us,
+       qs.min_rows AS min_rows,
+       qs.max_rows AS max_rows
 FROM sys.dm_exec_query_stats AS qs
 CROSS APPLY sys.dm_exec_sql_text(qs.sql_handle) AS st
 CROSS APPLY (SELECT CONVERT(int, pa.value) AS dbid

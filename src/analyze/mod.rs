@@ -3,6 +3,7 @@
 //! come from a live collection and from its saved snapshot.
 
 pub mod mssql_missing;
+pub mod read_only;
 pub mod rules;
 pub mod workload;
 
@@ -94,6 +95,31 @@ pub struct Thresholds {
     pub stale_statistics_modified_pct: f64,
     /// ...on tables of at least this many rows.
     pub stale_statistics_min_rows: i64,
+    /// connection-saturation: client connections in use at or above this share (%) of
+    /// the connections the server allows (PostgreSQL: max_connections minus the reserved
+    /// ones; SQL Server: @@MAX_CONNECTIONS)...
+    pub connection_saturation_pct: f64,
+    /// ...and, SQL Server, one application holding this share (%) of its pool's size.
+    pub connection_pool_size: i64,
+    /// idle-in-transaction: sessions idle inside an open transaction for at least this
+    /// many seconds.
+    pub idle_in_transaction_seconds: f64,
+    /// latency-spread: statements with at least this many calls...
+    pub latency_spread_min_calls: i64,
+    /// ...whose slowest call took at least this long (ms)...
+    pub latency_spread_min_max_ms: f64,
+    /// ...and at least this many times the mean...
+    pub latency_spread_max_ratio: f64,
+    /// ...or whose standard deviation is at least this many times the mean (PostgreSQL).
+    pub latency_spread_stddev_ratio: f64,
+    /// over-fetching: SELECTs returning at least this many rows per call on average...
+    pub over_fetching_rows_per_call: f64,
+    /// ...with at least this many calls.
+    pub over_fetching_min_calls: i64,
+    /// caching-candidate: read-only statements called at least this many times a minute...
+    pub caching_min_calls_per_minute: f64,
+    /// ...returning at most this many rows per call.
+    pub caching_max_rows_per_call: f64,
 }
 
 impl Default for Thresholds {
@@ -135,6 +161,17 @@ impl Default for Thresholds {
             slow_procedure_high_share_pct: 25.0,
             stale_statistics_modified_pct: 20.0,
             stale_statistics_min_rows: 1_000,
+            connection_saturation_pct: 80.0,
+            connection_pool_size: 100,
+            idle_in_transaction_seconds: 60.0,
+            latency_spread_min_calls: 100,
+            latency_spread_min_max_ms: 100.0,
+            latency_spread_max_ratio: 10.0,
+            latency_spread_stddev_ratio: 2.0,
+            over_fetching_rows_per_call: 1_000.0,
+            over_fetching_min_calls: 100,
+            caching_min_calls_per_minute: 60.0,
+            caching_max_rows_per_call: 10.0,
         }
     }
 }
@@ -177,7 +214,19 @@ fn threshold_range(key: &str) -> (f64, f64, &'static str) {
         "scan_heavy_index_use_pct" | "slow_procedure_high_share_pct" => {
             (0.0, 100.0, "a percentage from 0 to 100")
         }
-        "missing_index_max_columns" => (1.0, f64::MAX, "a whole number ≥ 1"),
+        // 0% would call every server saturated.
+        "connection_saturation_pct" => (1.0, 100.0, "a percentage from 1 to 100"),
+        "missing_index_max_columns" | "connection_pool_size" => {
+            (1.0, f64::MAX, "a whole number ≥ 1")
+        }
+        // Below 1 the slowest call is not slower than the mean: every statement would fire.
+        "latency_spread_max_ratio" | "over_fetching_rows_per_call" => {
+            (1.0, f64::MAX, "a finite number ≥ 1")
+        }
+        // A zero rate would make every read-only statement a caching candidate.
+        "latency_spread_stddev_ratio" | "caching_min_calls_per_minute" => {
+            (0.01, f64::MAX, "a finite number ≥ 0.01")
+        }
         _ => (0.0, f64::MAX, "a finite number ≥ 0"),
     }
 }
@@ -267,6 +316,27 @@ pub fn live_finding(
         recommendation,
         confidence: crate::model::Confidence::high(),
         fingerprint: String::new(),
+    }
+}
+
+/// A statement text on one line (whitespace runs as one space), and its first 160
+/// characters for a message.
+pub fn statement_excerpt(query: &str) -> (String, String) {
+    let text: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = text.chars().take(160).collect();
+    (text, short)
+}
+
+/// `12 s`, `4.5 min`, `2.1 h`, `3.0 days`: an age in words.
+pub fn duration_text(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7_200.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3_600.0)
+    } else {
+        format!("{:.1} days", seconds / 86_400.0)
     }
 }
 

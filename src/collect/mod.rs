@@ -93,6 +93,10 @@ pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
         "plan_safety_relations",
         include_str!("../../queries/postgres/plan_safety_relations.sql"),
     ),
+    (
+        "sessions",
+        include_str!("../../queries/postgres/sessions.sql"),
+    ),
 ];
 
 /// The SQL Server queries, in run order; `dbaudit queries mssql` prints them. A file
@@ -142,6 +146,7 @@ pub const MSSQL_QUERIES: &[(&str, &str)] = &[
         "query_stats",
         include_str!("../../queries/mssql/query_stats.sql"),
     ),
+    ("sessions", include_str!("../../queries/mssql/sessions.sql")),
 ];
 
 /// The minimum SQL Server major version a query needs, from its leading

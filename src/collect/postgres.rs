@@ -362,6 +362,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             unit: opt_text(&row, "unit")?,
         });
     }
+    collect_sessions(&client, options, &mut snapshot, &mut notes).await?;
     if snapshot.functions.is_empty() && snapshot.setting("track_functions") == Some("none") {
         notes.push(Note {
             check: "functions".into(),
@@ -429,9 +430,19 @@ async fn collect_statements(
     } else {
         ("total_time", "mean_time")
     };
+    let (min, max, stddev) = if columns.iter().any(|c| c == "max_exec_time") {
+        ("min_exec_time", "max_exec_time", "stddev_exec_time")
+    } else {
+        ("min_time", "max_time", "stddev_time")
+    };
+    let window = statements_window(client, schema, &columns, options, notes).await;
     let sql = postgres_query("statements")
         .replace("{total_time}", total)
         .replace("{mean_time}", mean)
+        .replace("{min_time}", min)
+        .replace("{max_time}", max)
+        .replace("{stddev_time}", stddev)
+        .replace("{window}", &window)
         .replace("{schema}", &quote_ident(schema))
         .replace("{limit}", &options.statement_limit.max(1).to_string());
     let rows = run(&*options.progress, client, "statements", &sql, &[], notes).await;
@@ -453,6 +464,10 @@ async fn collect_statements(
             shared_blks_hit: int(&row, "shared_blks_hit")?,
             shared_blks_read: int(&row, "shared_blks_read")?,
             role: opt_text(&row, "role")?,
+            min_time_ms: opt_float(&row, "min_time_ms")?,
+            max_time_ms: opt_float(&row, "max_time_ms")?,
+            stddev_time_ms: opt_float(&row, "stddev_time_ms")?,
+            window_seconds: opt_float(&row, "window_seconds")?,
             ..StatementStat::default()
         });
     }
@@ -462,6 +477,76 @@ async fn collect_statements(
             message: format!(
                 "{hidden} statement texts are hidden as <insufficient privilege> (other users' statements): grant pg_read_all_stats (or pg_monitor) to read them; they are timed but get no index advice"
             ),
+        });
+    }
+    Ok(())
+}
+
+/// The SQL expression for the seconds a statement's counters cover: its own
+/// `stats_since` (1.11+), else the last reset in `pg_stat_statements_info` (1.9+), else
+/// NULL (the rules then fall back to the database statistics' age, saying so).
+async fn statements_window(
+    client: &Client,
+    schema: &str,
+    columns: &[String],
+    options: &CollectOptions,
+    notes: &mut Vec<Note>,
+) -> String {
+    if columns.iter().any(|c| c == "stats_since") {
+        return "extract(epoch FROM now() - s.stats_since)".to_string();
+    }
+    let info = qualified(schema, "pg_stat_statements_info");
+    let has_reset = run(
+        &*options.progress,
+        client,
+        "statement_columns",
+        postgres_query("statement_columns"),
+        &[&info],
+        notes,
+    )
+    .await
+    .iter()
+    .any(|r| {
+        r.try_get::<_, String>("name")
+            .is_ok_and(|n| n == "stats_reset")
+    });
+    if has_reset {
+        format!(
+            "SELECT extract(epoch FROM now() - i.stats_reset) FROM {}.pg_stat_statements_info i",
+            quote_ident(schema)
+        )
+    } else {
+        "NULL".to_string()
+    }
+}
+
+/// Client sessions by application and state; their application names scrubbed. Sessions
+/// whose state the role may not see are counted as `unknown` (idle-in-transaction says so).
+async fn collect_sessions(
+    client: &Client,
+    options: &CollectOptions,
+    snapshot: &mut Snapshot,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    for row in run(
+        &*options.progress,
+        client,
+        "sessions",
+        postgres_query("sessions"),
+        &[],
+        notes,
+    )
+    .await
+    {
+        let mut application = text(&row, "application")?;
+        // Set by the client: a connection string pasted there would carry its password.
+        crate::model::secrets::scrub_value_in_place(&mut application);
+        snapshot.sessions.push(SessionGroup {
+            application,
+            state: text(&row, "state")?,
+            sessions: int(&row, "sessions")?,
+            oldest_xact_seconds: opt_float(&row, "oldest_xact_seconds")?,
+            oldest_state_seconds: opt_float(&row, "oldest_state_seconds")?,
         });
     }
     Ok(())

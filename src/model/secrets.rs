@@ -104,9 +104,21 @@ pub fn scrub_in_place(text: &mut String) -> bool {
     }
 }
 
+/// Scrubs a plain value that is not SQL (an application name the client set): when it
+/// holds a connection-string password or a URL with one, the whole value is masked, as
+/// a literal would be. True when something was masked.
+pub fn scrub_value_in_place(value: &mut String) -> bool {
+    if has_credential(value) {
+        *value = MASK.trim_matches('\'').to_string();
+        true
+    } else {
+        false
+    }
+}
+
 /// Scrubs every statement text a snapshot holds (statements, missing-index query texts,
-/// index definitions, partial-index predicates and index expressions). Returns how many
-/// texts changed.
+/// index definitions, partial-index predicates, index expressions, application names).
+/// Returns how many texts changed.
 pub fn scrub_snapshot(snapshot: &mut super::snapshot::Snapshot) -> usize {
     let mut changed = 0;
     let mut scrub = |text: &mut String| changed += usize::from(scrub_in_place(text));
@@ -128,6 +140,11 @@ pub fn scrub_snapshot(snapshot: &mut super::snapshot::Snapshot) -> usize {
         if let Some(text) = c.expression.as_mut() {
             scrub(text);
         }
+    }
+    // Application names are set by the client: a connection string pasted there would
+    // carry its password.
+    for g in &mut snapshot.sessions {
+        changed += usize::from(scrub_value_in_place(&mut g.application));
     }
     changed
 }
@@ -607,6 +624,19 @@ mod tests {
 
     fn scrubbed(text: &str) -> String {
         scrub_secrets(text).into_owned()
+    }
+
+    #[test]
+    fn an_application_name_holding_a_password_is_masked_whole() {
+        let mut name = "Server=db;User Id=app;Password=Hunter2;".to_string();
+        assert!(scrub_value_in_place(&mut name));
+        assert_eq!(name, "*****");
+        let mut url = "postgres://app:Hunter2@db/app".to_string();
+        assert!(scrub_value_in_place(&mut url));
+        assert!(!url.contains("Hunter2"));
+        let mut plain = "billing-api (password reset worker)".to_string();
+        assert!(!scrub_value_in_place(&mut plain));
+        assert_eq!(plain, "billing-api (password reset worker)");
     }
 
     #[test]

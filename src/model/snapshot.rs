@@ -224,6 +224,51 @@ pub struct StatementStat {
     /// statement only as this role (or not at all when it may run user code).
     #[serde(default)]
     pub role: Option<String>,
+    /// Fastest, slowest and standard deviation of one call, in ms (pg_stat_statements
+    /// `min/max/stddev_exec_time`, `min/max/stddev_time` before 1.8; SQL Server
+    /// `min/max_elapsed_time`, no deviation). `None` when the source had no such column
+    /// (older snapshots and exports): latency-spread then reports itself unchecked.
+    #[serde(default)]
+    pub min_time_ms: Option<f64>,
+    #[serde(default)]
+    pub max_time_ms: Option<f64>,
+    #[serde(default)]
+    pub stddev_time_ms: Option<f64>,
+    /// Seconds the counters cover: pg_stat_statements `stats_since` (1.11+), else its
+    /// last reset (`pg_stat_statements_info`, 1.9+); SQL Server the plan's age
+    /// (`creation_time`). `None` when unknown.
+    #[serde(default)]
+    pub window_seconds: Option<f64>,
+    /// SQL Server (2008 R2+): fewest and most rows one execution returned.
+    #[serde(default)]
+    pub min_rows: Option<i64>,
+    #[serde(default)]
+    pub max_rows: Option<i64>,
+}
+
+impl StatementStat {
+    /// Rows per call (0 without calls).
+    pub fn rows_per_call(&self) -> f64 {
+        per_call(self.rows as f64, self.calls)
+    }
+}
+
+/// Client sessions of one application in one state, server-wide (PostgreSQL
+/// `pg_stat_activity` client backends; SQL Server `sys.dm_exec_sessions` user
+/// processes, a sleeping session with an open transaction being `idle in transaction`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SessionGroup {
+    /// `application_name` / `program_name` as the client set it (empty when unset).
+    /// Written by the client: hostile, and scrubbed of secrets.
+    pub application: String,
+    /// `active`, `idle`, `idle in transaction`, `idle in transaction (aborted)`, ...;
+    /// `unknown` when the role may not see the session's state.
+    pub state: String,
+    pub sessions: i64,
+    /// Age in seconds of the oldest open transaction among them.
+    pub oldest_xact_seconds: Option<f64>,
+    /// The longest any of them has been in this state, in seconds.
+    pub oldest_state_seconds: Option<f64>,
 }
 
 /// One row of SQL Server's missing-index DMVs (`sys.dm_db_missing_index_details`,
@@ -385,6 +430,10 @@ pub struct Snapshot {
     pub missing_indexes: Vec<MissingIndex>,
     pub procedures: Vec<ProcedureStat>,
     pub statistics: Vec<StatisticsStat>,
+    /// Client sessions by application and state (connection-saturation,
+    /// idle-in-transaction). Empty in snapshots written before they were collected.
+    #[serde(default)]
+    pub sessions: Vec<SessionGroup>,
 }
 
 impl Snapshot {

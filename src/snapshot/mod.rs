@@ -22,7 +22,7 @@ use crate::model::snapshot::{Note, Snapshot, ENGINE_MSSQL, SNAPSHOT_SCHEMA_VERSI
 pub const MANIFEST: &str = "manifest.json";
 
 /// The kinds (CSV files without `.csv`) a PostgreSQL snapshot has.
-const POSTGRES_KINDS: [&str; 12] = [
+const POSTGRES_KINDS: [&str; 13] = [
     "database",
     "tables",
     "indexes",
@@ -35,13 +35,14 @@ const POSTGRES_KINDS: [&str; 12] = [
     "sequences",
     "settings",
     "verifications",
+    "sessions",
 ];
 
 /// The engines a manifest may name.
 const KNOWN_ENGINES: [&str; 2] = ["postgresql", ENGINE_MSSQL];
 
 /// The kinds a SQL Server snapshot has.
-const MSSQL_KINDS: [&str; 9] = [
+const MSSQL_KINDS: [&str; 10] = [
     "tables",
     "indexes",
     "index_columns",
@@ -51,6 +52,7 @@ const MSSQL_KINDS: [&str; 9] = [
     "missing_indexes",
     "procedures",
     "statistics",
+    "sessions",
 ];
 
 /// Writes the snapshot into `dir` (created if needed).
@@ -71,6 +73,7 @@ pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
     write_csv(dir, "missing_indexes.csv", &snapshot.missing_indexes)?;
     write_csv(dir, "procedures.csv", &snapshot.procedures)?;
     write_csv(dir, "statistics.csv", &snapshot.statistics)?;
+    write_csv(dir, "sessions.csv", &snapshot.sessions)?;
     Ok(())
 }
 
@@ -137,6 +140,7 @@ pub fn read(dir: &Path) -> Result<Snapshot> {
         missing_indexes: read_csv(dir, "missing_indexes.csv", &mut missing)?,
         procedures: read_csv(dir, "procedures.csv", &mut missing)?,
         statistics: read_csv(dir, "statistics.csv", &mut missing)?,
+        sessions: read_csv(dir, "sessions.csv", &mut missing)?,
         manifest: Default::default(),
     };
     // Kinds one engine never has are not gaps: snapshots written before SQL Server

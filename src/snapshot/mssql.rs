@@ -14,7 +14,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::raw::{RawSnapshot, RawTable};
 use crate::model::snapshot::{
     ColumnStat, ForeignKey, IndexColumn, IndexStat, Manifest, MissingIndex, Note, ProcedureStat,
-    Snapshot, StatementStat, StatisticsStat, TableStat, ENGINE_MSSQL, SNAPSHOT_SCHEMA_VERSION,
+    SessionGroup, Setting, Snapshot, StatementStat, StatisticsStat, TableStat, ENGINE_MSSQL,
+    SNAPSHOT_SCHEMA_VERSION,
 };
 
 /// The columns the importer reads from one query's result.
@@ -221,7 +222,16 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "total_logical_reads",
             "total_physical_reads",
             "total_rows",
+            "min_elapsed_time_us",
+            "max_elapsed_time_us",
+            "min_rows",
+            "max_rows",
         ],
+    },
+    QueryColumns {
+        name: "sessions",
+        required: &["application_name", "state", "sessions", "max_connections"],
+        optional: &["oldest_xact_seconds", "oldest_state_seconds"],
     },
 ];
 
@@ -349,7 +359,24 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
         snapshot.procedures = merge_cached_plans(import_procedures(&rows, &clock)?);
     }
     if let Some(rows) = reader("query_stats")? {
-        snapshot.statements = import_statements(&rows)?;
+        snapshot.statements = import_statements(&rows, &clock)?;
+        if !rows.has_column("total_rows") {
+            notes.push(Note {
+                check: "query_stats".into(),
+                message: "query_stats has no total_rows column (SQL Server before 2008 R2, or an older export): over-fetching and caching-candidate did not run".into(),
+            });
+        }
+    }
+    if let Some(rows) = reader("sessions")? {
+        let (sessions, limit) = import_sessions(&rows)?;
+        snapshot.sessions = sessions;
+        if let Some(limit) = limit {
+            snapshot.settings.push(Setting {
+                name: "max_connections".into(),
+                setting: limit.to_string(),
+                unit: None,
+            });
+        }
     }
     for index in &mut snapshot.indexes {
         index.definition = index_definition(index, &snapshot.index_columns);
@@ -517,6 +544,11 @@ impl<'a> Reader<'a> {
             table,
             positions,
         })
+    }
+
+    /// The result has this column (an optional one may be absent from older exports).
+    fn has_column(&self, column: &str) -> bool {
+        self.positions.contains_key(column)
     }
 
     fn rows(&self) -> impl Iterator<Item = Row<'_>> {
@@ -1195,7 +1227,27 @@ fn import_procedures(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<ProcedureSt
         .collect()
 }
 
-fn import_statements(rows: &Reader<'_>) -> Result<Vec<StatementStat>> {
+/// Session groups, and the server's connection limit (the same on every row).
+fn import_sessions(rows: &Reader<'_>) -> Result<(Vec<SessionGroup>, Option<i64>)> {
+    let mut limit = None;
+    let mut groups = Vec::new();
+    for row in rows.rows() {
+        limit = limit.or(row.int("max_connections")?);
+        let mut application = row.string("application_name");
+        // Set by the client: a connection string pasted there would carry its password.
+        crate::model::secrets::scrub_value_in_place(&mut application);
+        groups.push(SessionGroup {
+            application,
+            state: row.string("state"),
+            sessions: row.int_or_zero("sessions")?,
+            oldest_xact_seconds: row.float("oldest_xact_seconds")?,
+            oldest_state_seconds: row.float("oldest_state_seconds")?,
+        });
+    }
+    Ok((groups, limit))
+}
+
+fn import_statements(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<StatementStat>> {
     rows.rows()
         .map(|row| {
             let calls = row.int_or_zero("execution_count")?;
@@ -1220,6 +1272,12 @@ fn import_statements(rows: &Reader<'_>) -> Result<Vec<StatementStat>> {
                     .map(|us| micros_to_ms(Some(us))),
                 object,
                 role: None,
+                min_time_ms: row.float("min_elapsed_time_us")?.map(|us| us / 1000.0),
+                max_time_ms: row.float("max_elapsed_time_us")?.map(|us| us / 1000.0),
+                stddev_time_ms: None,
+                window_seconds: clock.age(row.datetime("creation_time")?.as_ref()),
+                min_rows: row.int("min_rows")?,
+                max_rows: row.int("max_rows")?,
             })
         })
         .collect()

@@ -240,9 +240,19 @@ fn an_audit_without_source_is_marked_and_never_better_than_with_it() {
         with["score"]
     );
     assert_eq!(with["score"]["coverage"], 100);
-    for name in ["query-patterns", "connection-management", "security"] {
+    for name in ["query-patterns", "security"] {
         assert_eq!(category(&without, name)["assessment"], "not-assessed");
     }
+    // Connections are also judged from the snapshot's sessions (issue #19): without the
+    // application's code that is a partial assessment, never a full one.
+    let connections = category(&without, "connection-management");
+    assert_eq!(connections["assessment"], "partial", "{connections}");
+    assert!(
+        connections["gaps"]
+            .to_string()
+            .contains("no application source scanned"),
+        "{connections}"
+    );
     assert!(without["score"]["partial"].as_bool().unwrap());
     assert!(without["score"]["coverage"].as_u64().unwrap() < 100);
     assert!(

@@ -27,6 +27,8 @@ const RENAMES: &[(&str, &str)] = &[
         "ix_notifications_user_read",
         "a\\|b ``` <img src=x onerror=alert(1)>",
     ),
+    // An application_name is the client's text (sessions.csv).
+    ("Psyter.Api", "app\u{1b}[31m<b>x</b>|`y\n# INJECTED app"),
 ];
 
 /// A statement text appended to one of the demo's statements (a comment, so the
@@ -230,6 +232,8 @@ fn audit_report_with_hostile_names_renders_them_as_text() {
         "a\\|b ``` <img src=x onerror=alert(1)>",
         // The finding's message folds the statement's white space to one line.
         "</td><script>alert(2)</script> | ``` `x` # INJECTED statement \\u{1b}[2J",
+        // The application of connection-saturation and idle-in-transaction.
+        "<b>x</b>|`y",
     ] {
         assert!(
             rendered.text.contains(shown),
