@@ -3,7 +3,12 @@
 //! static scan, takes their predicate columns), resolved against the catalog, and turned
 //! into one key per table: equality columns by selectivity, then ORDER BY columns, then
 //! one range column. Small tables and keys an existing index covers are skipped, and
-//! every statement considered that gets no index says why.
+//! every statement considered that gets no index says why (statements with too few
+//! calls that rank among the considered ones by time included).
+//!
+//! A table's size is `n_live_tup`; when that is 0 (statistics reset, or never gathered)
+//! the planner's `reltuples`, said so; a partitioned table's is the sum of its
+//! partitions' (an index on it reaches every partition).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +16,7 @@ use serde::Serialize;
 
 use super::Thresholds;
 use crate::model::finding::one_line;
+pub use crate::model::recommendation::StatementDecision;
 use crate::model::snapshot::{Snapshot, StatementStat, TableStat};
 use crate::model::PredicateUse;
 use crate::sql::lex::{lex_into, Lexed};
@@ -53,6 +59,10 @@ pub struct IndexCandidate {
     pub calls: i64,
     pub total_time_ms: f64,
     pub table_rows: i64,
+    /// How `table_rows` was known when not from `n_live_tup` (the planner's estimate
+    /// after a statistics reset, or a partitioned table's partitions summed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_note: Option<String>,
     pub verdict: Verdict,
 }
 
@@ -60,16 +70,6 @@ impl IndexCandidate {
     pub fn key(&self) -> String {
         self.key_columns.join(",")
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct StatementDecision {
-    pub queryid: String,
-    pub calls: i64,
-    pub total_time_ms: f64,
-    pub query: String,
-    /// `candidate: public.appointments (client_id, start_date)` or the reason none is.
-    pub outcome: String,
 }
 
 /// Columns one statement filters / sorts one table by.
@@ -86,20 +86,45 @@ pub fn candidates(
     snapshot: &Snapshot,
     t: &Thresholds,
 ) -> (Vec<IndexCandidate>, Vec<StatementDecision>) {
-    let mut statements: Vec<&StatementStat> = snapshot
-        .statements
-        .iter()
-        .filter(|s| s.calls >= t.missing_index_min_calls)
-        .collect();
-    statements.sort_by(|a, b| {
+    let mut ranked: Vec<&StatementStat> = snapshot.statements.iter().collect();
+    ranked.sort_by(|a, b| {
         b.total_time_ms
             .total_cmp(&a.total_time_ms)
             .then(a.queryid.cmp(&b.queryid))
     });
-    statements.truncate(t.missing_index_max_statements);
     let mut merged: BTreeMap<(String, String, String), IndexCandidate> = BTreeMap::new();
     let mut decisions = Vec::new();
-    for statement in statements {
+    let (mut considered, mut too_few) = (0usize, 0usize);
+    for statement in ranked {
+        if considered >= t.missing_index_max_statements {
+            break;
+        }
+        let decision = |outcome: String| StatementDecision {
+            queryid: statement.queryid.clone(),
+            calls: statement.calls,
+            total_time_ms: statement.total_time_ms,
+            query: one_line(&statement.query, 200),
+            outcome,
+            advice: Vec::new(),
+        };
+        // A statement run too rarely is named with its reason while it ranks among the
+        // considered ones by time (bounded like them), so a slow rare one is not silent.
+        // A statement of a kind no index serves (SET, DO, INSERT, ...) says that first.
+        if statement.calls < t.missing_index_min_calls {
+            if too_few < t.missing_index_max_statements {
+                too_few += 1;
+                decisions.push(decision(not_indexable(&statement.query).unwrap_or_else(
+                    || {
+                        format!(
+                            "not considered: too few calls ({} < thresholds.missing_index_min_calls = {})",
+                            statement.calls, t.missing_index_min_calls
+                        )
+                    },
+                )));
+            }
+            continue;
+        }
+        considered += 1;
         let mut outcomes = Vec::new();
         match statement_uses(snapshot, statement) {
             Err(reason) => outcomes.push(reason),
@@ -117,13 +142,7 @@ pub fn candidates(
                 }
             }
         }
-        decisions.push(StatementDecision {
-            queryid: statement.queryid.clone(),
-            calls: statement.calls,
-            total_time_ms: statement.total_time_ms,
-            query: one_line(&statement.query, 200),
-            outcome: outcomes.join("; "),
-        });
+        decisions.push(decision(outcomes.join("; ")));
     }
     let mut candidates: Vec<IndexCandidate> = merged.into_values().collect();
     for candidate in &mut candidates {
@@ -146,8 +165,16 @@ fn consider(
     merged: &mut BTreeMap<(String, String, String), IndexCandidate>,
 ) -> String {
     let name = format!("{}.{}", table.schema, table.name);
-    if table.live_rows < t.missing_index_min_rows {
-        return format!("{name}: table under {} rows", t.missing_index_min_rows);
+    let (rows, size_note) = table_rows(snapshot, table);
+    if rows < t.missing_index_min_rows {
+        return format!(
+            "{name}: table too small for an index to pay ({rows} rows{}, under thresholds.missing_index_min_rows = {})",
+            size_note
+                .as_deref()
+                .map(|n| format!(", {n}"))
+                .unwrap_or_default(),
+            t.missing_index_min_rows
+        );
     }
     // Join keys matter when the table is only reached through the join (the inner side
     // of a nested loop); filters on the table itself come first otherwise.
@@ -187,7 +214,8 @@ fn consider(
             served: Vec::new(),
             calls: 0,
             total_time_ms: 0.0,
-            table_rows: table.live_rows,
+            table_rows: rows,
+            size_note: size_note.clone(),
             verdict: Verdict::Unverified {
                 reason: String::new(),
             },
@@ -235,13 +263,63 @@ fn covering_index(
         .map(|i| i.name.clone())
 }
 
+/// A table's rows for the advisor, and how they were known when not from `n_live_tup`:
+/// a partitioned table's partitions summed (its own counters are 0; an index on it
+/// reaches every partition); the planner's `reltuples` when `n_live_tup` is 0 (the
+/// statistics were reset, or never gathered) but the planner knows the table's size.
+pub fn table_rows(snapshot: &Snapshot, table: &TableStat) -> (i64, Option<String>) {
+    let own = |t: &TableStat| -> (i64, bool) {
+        match t.estimated_rows {
+            Some(estimate) if t.live_rows <= 0 && estimate > 0 => (estimate, true),
+            _ => (t.live_rows.max(0), false),
+        }
+    };
+    if table.is_partitioned == Some(true) {
+        let partitions: Vec<(i64, bool)> = snapshot
+            .tables
+            .iter()
+            .filter(|p| {
+                p.partition_root_schema.as_deref() == Some(table.schema.as_str())
+                    && p.partition_root_name.as_deref() == Some(table.name.as_str())
+                    && p.is_partitioned != Some(true)
+            })
+            .map(own)
+            .collect();
+        let rows = partitions
+            .iter()
+            .fold(0i64, |sum, (r, _)| sum.saturating_add(*r));
+        let estimated = partitions.iter().filter(|(_, e)| *e).count();
+        return (
+            rows,
+            Some(format!(
+                "partitioned table: the rows of its {} partition(s) summed{}",
+                partitions.len(),
+                if estimated > 0 {
+                    format!(", {estimated} of them by pg_class.reltuples (n_live_tup is 0: statistics reset or not yet gathered)")
+                } else {
+                    String::new()
+                }
+            )),
+        );
+    }
+    match own(table) {
+        (rows, true) => (
+            rows,
+            Some(format!(
+                "{rows} rows by pg_class.reltuples: n_live_tup is 0 (statistics reset or not yet gathered)"
+            )),
+        ),
+        (rows, false) => (rows, None),
+    }
+}
+
 pub(crate) fn distinct(snapshot: &Snapshot, table: &TableStat, column: &str) -> Option<f64> {
     let stat = snapshot
         .column_stats
         .iter()
         .find(|s| s.schema == table.schema && s.table == table.name && s.column == column)?;
     Some(if stat.n_distinct < 0.0 {
-        -stat.n_distinct * table.live_rows as f64
+        -stat.n_distinct * table_rows(snapshot, table).0 as f64
     } else {
         stat.n_distinct
     })
@@ -321,6 +399,22 @@ fn unverified_reason(
     }
 }
 
+/// Why a statement cannot use an index by its kind (not a SELECT, WITH, UPDATE or
+/// DELETE), or `None`.
+fn not_indexable(text: &str) -> Option<String> {
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    (!matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE")).then(|| {
+        format!(
+            "no indexable predicate ({} statement)",
+            one_line(&first, 20)
+        )
+    })
+}
+
 /// Parses a statement and collects, per catalog table, how its columns are used.
 fn statement_uses<'a>(
     snapshot: &'a Snapshot,
@@ -330,13 +424,8 @@ fn statement_uses<'a>(
     if text.is_empty() || text == "<insufficient privilege>" {
         return Err("query text hidden (insufficient privilege)".to_string());
     }
-    let first = text
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    if !matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE") {
-        return Err(format!("no indexable predicate ({first} statement)"));
+    if let Some(reason) = not_indexable(text) {
+        return Err(reason);
     }
     if let Err(e) = pg_query::parse(text, pg_query::ParserOptions::DEFAULT) {
         return Err(format!("parse error: {e}"));
