@@ -1,6 +1,7 @@
 //! The index advisor reads the workload as PostgreSQL does (issue 18), each case on a
 //! real throwaway cluster through `dbaudit audit --db`: a partitioned table raises no
-//! false transaction-ID alarm for its parent; every statement considered and every
+//! false transaction-ID alarm for its parent and gets its index there (its partitions'
+//! rows summed, no CONCURRENTLY, a reserved-word column quoted); every statement considered and every
 //! candidate not recommended comes with its reason, in report.json and report.md; after
 //! `pg_stat_reset()` the planner's `reltuples` sizes the tables (and the report says so).
 //! Where an index is recommended, its DDL is run on the cluster and the planner is shown
@@ -105,7 +106,7 @@ fn apply_and_plan(pg: &pg_cluster::PgCluster, rec: &Value, query: &str) {
 }
 
 #[test]
-fn a_partitioned_parent_raises_no_transaction_id_alarm() {
+fn a_partitioned_table_gets_its_index_on_the_parent_and_no_transaction_id_alarm() {
     let Some(pg) = start() else { return };
     pg.psql(
         "app",
@@ -131,6 +132,55 @@ fn a_partitioned_parent_raises_no_transaction_id_alarm() {
         xid.is_empty(),
         "no relation here is old; a partitioned parent has no relfrozenxid: {xid:?}"
     );
+    // The index goes on the parent, which reaches every partition, sized by their rows
+    // summed; without CONCURRENTLY (PostgreSQL refuses it there), which the DDL says; the
+    // reserved-word column quoted.
+    let rec = recommendation(&report, "measurements").unwrap_or_else(|| {
+        panic!(
+            "an index for the partitioned table: {}",
+            report["statement_decisions"]
+        )
+    });
+    assert_eq!(rec["key_columns"], serde_json::json!(["order"]));
+    assert_eq!(rec["table_rows"], 60000);
+    assert_eq!(
+        rec["basis"]["kind"], "verified",
+        "HypoPG verifies it: {rec}"
+    );
+    assert!(
+        rec["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("partitioned table: the rows of its 2 partition(s) summed"),
+        "{rec}"
+    );
+    let ddl = rec["ddl"].as_str().unwrap();
+    assert!(
+        ddl.starts_with("-- A partitioned table: PostgreSQL refuses CREATE INDEX CONCURRENTLY"),
+        "{ddl}"
+    );
+    assert_eq!(
+        ddl.lines().last(),
+        Some(
+            "CREATE INDEX IF NOT EXISTS ix_measurements_order ON public.measurements (\"order\");"
+        ),
+        "{ddl}"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), ddl).unwrap();
+    pg.psql_file("app", file.path());
+    let partition_indexes = pg.psql(
+        "app",
+        "SELECT relid::regclass FROM pg_partition_tree('public.ix_measurements_order') WHERE isleaf",
+    );
+    assert_eq!(partition_indexes.lines().count(), 2, "{partition_indexes}");
+    let plan = pg.psql(
+        "app",
+        "EXPLAIN SELECT v FROM measurements WHERE \"order\" = 4242",
+    );
+    for index in partition_indexes.lines() {
+        assert!(plan.contains(index.trim()), "{index} used:\n{plan}");
+    }
 }
 
 #[test]

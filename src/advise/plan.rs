@@ -233,7 +233,10 @@ pub fn plan(
         rec.ddl = if mssql {
             engine::mssql::recommendation_ddl(&rec)
         } else {
-            engine::postgres::recommendation_ddl(&rec)
+            let partitioned = snapshot
+                .table(&rec.schema, &rec.table)
+                .is_some_and(|t| t.is_partitioned == Some(true));
+            engine::postgres::recommendation_ddl(&rec, partitioned)
         };
         rec.rank = recommendations.len() + 1;
         recommendations.push(rec);

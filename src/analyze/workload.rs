@@ -63,6 +63,9 @@ pub struct IndexCandidate {
     /// after a statistics reset, or a partitioned table's partitions summed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_note: Option<String>,
+    /// A partitioned table (its index reaches every partition; no CONCURRENTLY).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partitioned: bool,
     pub verdict: Verdict,
 }
 
@@ -216,6 +219,7 @@ fn consider(
             total_time_ms: 0.0,
             table_rows: rows,
             size_note: size_note.clone(),
+            partitioned: table.is_partitioned == Some(true),
             verdict: Verdict::Unverified {
                 reason: String::new(),
             },

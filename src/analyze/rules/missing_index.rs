@@ -87,12 +87,13 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     c.key_columns.join(", ")
                 ),
                 metrics,
-                postgres::create_index_concurrently(
+                postgres::create_index_for(
                     &engine::index_name(&c.table, &c.key_columns, postgres::MAX_IDENTIFIER_BYTES),
                     &c.schema,
                     &c.table,
                     &c.key_columns,
                     &[],
+                    c.partitioned,
                 ),
             );
             finding.evidence.snippet = Some(format!("{table} ({})", c.key_columns.join(", ")));
