@@ -301,3 +301,52 @@ fn after_a_statistics_reset_the_planner_estimate_sizes_the_table() {
     );
     apply_and_plan(&pg, rec, "SELECT at FROM visits WHERE patient = 12");
 }
+
+#[test]
+fn update_and_delete_candidates_are_verified_and_nothing_is_written() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE accounts (id int PRIMARY KEY, account_no int, balance int); \
+         INSERT INTO accounts SELECT g, g, 100 FROM generate_series(1, 60000) g; \
+         CREATE TABLE ledger (id int PRIMARY KEY, batch int, amount int); \
+         INSERT INTO ledger SELECT g, g % 3000, 1 FROM generate_series(1, 60000) g; \
+         ANALYZE accounts; ANALYZE ledger;",
+    );
+    run_workload(
+        &pg,
+        &[
+            (
+                "UPDATE accounts SET balance = balance + 1 WHERE account_no = 77",
+                40,
+            ),
+            ("DELETE FROM ledger WHERE batch = -5", 40),
+        ],
+    );
+    let state = "SELECT sum(balance), count(*), (SELECT count(*) FROM ledger) FROM accounts";
+    let before = pg.psql("app", state);
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    assert_eq!(
+        pg.psql("app", state),
+        before,
+        "planning UPDATE and DELETE wrote nothing"
+    );
+    for (table, key, query) in [
+        (
+            "accounts",
+            "account_no",
+            "UPDATE accounts SET balance = balance + 1 WHERE account_no = 77",
+        ),
+        ("ledger", "batch", "DELETE FROM ledger WHERE batch = -5"),
+    ] {
+        let rec = recommendation(&report, table)
+            .unwrap_or_else(|| panic!("an index for {table}: {}", report["statement_decisions"]));
+        assert_eq!(rec["key_columns"], serde_json::json!([key]));
+        assert_eq!(
+            rec["basis"]["kind"], "verified",
+            "HypoPG plans the {table} statement like a SELECT: {rec}"
+        );
+        apply_and_plan(&pg, rec, query);
+    }
+}
