@@ -350,3 +350,39 @@ fn update_and_delete_candidates_are_verified_and_nothing_is_written() {
         apply_and_plan(&pg, rec, query);
     }
 }
+
+#[test]
+fn a_materialized_view_is_indexed_like_a_table() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE sales (id int, client int, amount int); \
+         INSERT INTO sales SELECT g, g % 30000, g % 97 FROM generate_series(1, 90000) g; \
+         CREATE MATERIALIZED VIEW client_totals AS \
+           SELECT client, sum(amount) AS total, count(*) AS n FROM sales GROUP BY client; \
+         ANALYZE sales; ANALYZE client_totals;",
+    );
+    run_workload(
+        &pg,
+        &[("SELECT total FROM client_totals WHERE client = 77", 40)],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    let rec = recommendation(&report, "client_totals").unwrap_or_else(|| {
+        panic!(
+            "an index for the materialized view: {}",
+            report["statement_decisions"]
+        )
+    });
+    assert_eq!(rec["key_columns"], serde_json::json!(["client"]));
+    assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_client_totals_client ON public.client_totals (client);"
+    );
+    apply_and_plan(
+        &pg,
+        rec,
+        "SELECT total FROM client_totals WHERE client = 77",
+    );
+}
