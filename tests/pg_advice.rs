@@ -3,7 +3,10 @@
 //! false transaction-ID alarm for its parent and gets its index there (its partitions'
 //! rows summed, no CONCURRENTLY, a reserved-word column quoted); every statement considered and every
 //! candidate not recommended comes with its reason, in report.json and report.md; after
-//! `pg_stat_reset()` the planner's `reltuples` sizes the tables (and the report says so).
+//! `pg_stat_reset()` the planner's `reltuples` sizes the tables (and the report says so);
+//! UPDATE and DELETE are verified with HypoPG and nothing is written; a materialized view
+//! is indexed like a table; CTEs and ORDER BY positions / aliases reach the base table's
+//! columns (a MATERIALIZED CTE's candidate is refused by the planner, with that reason).
 //! Where an index is recommended, its DDL is run on the cluster and the planner is shown
 //! to use it.
 
@@ -384,5 +387,69 @@ fn a_materialized_view_is_indexed_like_a_table() {
         &pg,
         rec,
         "SELECT total FROM client_totals WHERE client = 77",
+    );
+}
+
+#[test]
+fn ctes_and_order_by_positions_and_aliases_reach_the_base_table() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE tickets (id int, owner int, body text); \
+         INSERT INTO tickets SELECT g, g % 5000, 'b' FROM generate_series(1, 60000) g; \
+         CREATE TABLE parcels (id int, dest int); \
+         INSERT INTO parcels SELECT g, g % 5000 FROM generate_series(1, 60000) g; \
+         CREATE TABLE orders_log (id int, region int, \"order\" int); \
+         INSERT INTO orders_log SELECT g, g % 3000, g FROM generate_series(1, 60000) g; \
+         CREATE TABLE notes (id int, author int, created int); \
+         INSERT INTO notes SELECT g, g % 3000, g FROM generate_series(1, 60000) g; \
+         ANALYZE tickets; ANALYZE parcels; ANALYZE orders_log; ANALYZE notes;",
+    );
+    let cte = "WITH t AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE owner = 42";
+    let materialized =
+        "WITH m AS MATERIALIZED (SELECT * FROM parcels) SELECT id FROM m WHERE dest = 9";
+    let position = "SELECT \"order\", id FROM orders_log WHERE region = 3 ORDER BY 1 DESC LIMIT 10";
+    let alias = "SELECT id, created AS c FROM notes WHERE author = 5 ORDER BY c LIMIT 10";
+    run_workload(
+        &pg,
+        &[(cte, 40), (materialized, 40), (position, 40), (alias, 40)],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    let decisions = report["statement_decisions"].to_string();
+    for (table, key, query) in [
+        ("tickets", serde_json::json!(["owner"]), cte),
+        (
+            "orders_log",
+            serde_json::json!(["region", "order"]),
+            position,
+        ),
+        ("notes", serde_json::json!(["author", "created"]), alias),
+    ] {
+        let rec = recommendation(&report, table)
+            .unwrap_or_else(|| panic!("an index for {table}: {decisions}"));
+        assert_eq!(rec["key_columns"], key, "{rec}");
+        assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+        apply_and_plan(&pg, rec, query);
+    }
+    let rec = recommendation(&report, "orders_log").unwrap();
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_orders_log_region_order ON public.orders_log (region, \"order\");"
+    );
+    // A MATERIALIZED CTE is a fence: the planner cannot use an index on the table for
+    // the outer filter, and the decision says so rather than recommending one.
+    assert!(recommendation(&report, "parcels").is_none(), "{decisions}");
+    let fenced = report["statement_decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["query"].as_str().unwrap().contains("MATERIALIZED"))
+        .unwrap_or_else(|| panic!("a decision for the materialized CTE: {decisions}"));
+    assert!(
+        fenced
+            .to_string()
+            .contains("not recommended: public.parcels (dest): HypoPG"),
+        "{fenced}"
     );
 }

@@ -82,12 +82,7 @@ pub async fn verify(
                     not_verified,
                 }
             };
-            let first = statement
-                .query
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_uppercase();
+            let first = crate::analyze::workload::first_keyword(&statement.query);
             if !matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE") {
                 out.push(record(Err(format!(
                     "not planned: only SELECT, UPDATE and DELETE statements are planned (this one starts with {})",

@@ -19,9 +19,9 @@ use crate::model::finding::one_line;
 pub use crate::model::recommendation::StatementDecision;
 use crate::model::snapshot::{Snapshot, StatementStat, TableStat};
 use crate::model::PredicateUse;
-use crate::sql::lex::{lex_into, Lexed};
+use crate::sql::lex::{lex_into, Lexed, Tok};
 use crate::sql::predicate::ColumnRef;
-use crate::sql::query::{self, ClauseKind, SourceKind};
+use crate::sql::query::{self, ClauseKind, QueryShape, Source, SourceKind};
 use crate::sql::SqlDialect;
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -406,17 +406,32 @@ fn unverified_reason(
 /// Why a statement cannot use an index by its kind (not a SELECT, WITH, UPDATE or
 /// DELETE), or `None`.
 fn not_indexable(text: &str) -> Option<String> {
-    let first = text
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
+    let first = first_keyword(text);
     (!matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE")).then(|| {
         format!(
             "no indexable predicate ({} statement)",
             one_line(&first, 20)
         )
     })
+}
+
+/// A statement's first word, upper-cased, after any leading comments (`-- …` lines and
+/// `/* … */` blocks, as scripts and ORMs put before statements).
+pub fn first_keyword(text: &str) -> String {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 /// Parses a statement and collects, per catalog table, how its columns are used.
@@ -449,10 +464,12 @@ fn statement_uses<'a>(
             })
         };
         match shape.resolve(scope, column.qualifier.as_deref()) {
-            Some(source) if source.kind == SourceKind::Table && has_column(&source.name) => {
-                Some(source.name.clone())
-            }
-            Some(_) => None,
+            // A table, or a CTE / derived table that passes the column through from its
+            // one table (PostgreSQL pushes the predicate down into it unless the CTE is
+            // MATERIALIZED, which HypoPG then shows).
+            Some(source) => base_table(&shape, &toks, source, &column.column, 0)
+                .filter(|name| has_column(name))
+                .map(str::to_string),
             // Unqualified in a join: the one table of the scope that has the column.
             None if column.qualifier.is_none() => {
                 let tables: Vec<&str> = shape.scopes[scope]
@@ -516,6 +533,13 @@ fn statement_uses<'a>(
             &resolve,
             &mut record,
         );
+        if clause.kind == ClauseKind::OrderBy {
+            for column in order_by_references(&shape, &toks, clause.scope, clause.range.clone()) {
+                if let Some(table) = resolve(clause.scope, &column) {
+                    record(table, column.column.clone(), PredicateUse::OrderBy, 0);
+                }
+            }
+        }
     }
     Ok(per_table
         .into_iter()
@@ -523,6 +547,144 @@ fn statement_uses<'a>(
             snapshot.table(&schema, &name).map(|t| (t, table_use))
         })
         .collect())
+}
+
+/// The table a source reads a column from: the source itself when it is a table; for a
+/// CTE (without a column list) or a derived table over exactly one source, whose select
+/// list has a star or the bare column, that source's table, recursively.
+fn base_table<'s>(
+    shape: &'s QueryShape,
+    toks: &[Tok],
+    source: &'s Source,
+    column: &str,
+    depth: usize,
+) -> Option<&'s str> {
+    if depth > 8 {
+        return None;
+    }
+    let body = match source.kind {
+        SourceKind::Table => return Some(source.name.as_str()),
+        SourceKind::Cte(c) => {
+            let cte = shape.ctes.get(c)?;
+            if cte.has_column_list {
+                return None;
+            }
+            cte.body?
+        }
+        SourceKind::Derived(scope) => scope,
+        _ => return None,
+    };
+    let scope = shape.scopes.get(body)?;
+    let [only] = scope.sources.as_slice() else {
+        return None;
+    };
+    let projection = scope.projection.clone()?;
+    let passes = !shape.star_positions(projection.clone(), toks).is_empty()
+        || select_items(shape, toks, projection).iter().any(|item| {
+            bare_column(&toks[item.clone()]).is_some_and(|(_, c)| names_match(c, column))
+        });
+    if !passes {
+        return None;
+    }
+    base_table(shape, toks, shape.sources.get(*only)?, column, depth + 1)
+}
+
+/// The items of a select list (or an ORDER BY), split at the commas outside parentheses.
+fn select_items(
+    shape: &QueryShape,
+    toks: &[Tok],
+    range: std::ops::Range<usize>,
+) -> Vec<std::ops::Range<usize>> {
+    let mut items = Vec::new();
+    let mut start = range.start;
+    let mut i = range.start;
+    while i < range.end {
+        if toks[i].is_punct("(") {
+            i = shape.matching[i].map_or(i + 1, |c| c + 1);
+            continue;
+        }
+        if toks[i].is_punct(",") {
+            items.push(start..i);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < range.end {
+        items.push(start..range.end);
+    }
+    items
+}
+
+/// `column` or `qualifier.column`: (qualifier, the column's token).
+fn bare_column(item: &[Tok]) -> Option<(Option<&Tok>, &Tok)> {
+    match item {
+        [c] if c.is_identifier_like() => Some((None, c)),
+        [q, dot, c] if q.is_identifier_like() && dot.is_punct(".") && c.is_identifier_like() => {
+            Some((Some(q), c))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a name token spells `column` (unquoted names fold to lower case).
+fn names_match(token: &Tok, column: &str) -> bool {
+    match token.kind {
+        crate::sql::lex::TokKind::Word => token.text.eq_ignore_ascii_case(column),
+        _ => token.text == column,
+    }
+}
+
+/// ORDER BY items written as a position (`ORDER BY 1 DESC`) or an output alias
+/// (`ORDER BY total`), resolved through the select list to the bare column they name.
+fn order_by_references(
+    shape: &QueryShape,
+    toks: &[Tok],
+    scope: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<ColumnRef> {
+    let Some(projection) = shape.scopes.get(scope).and_then(|s| s.projection.clone()) else {
+        return Vec::new();
+    };
+    let outputs = select_items(shape, toks, projection);
+    let mut out = Vec::new();
+    for item in select_items(shape, toks, range) {
+        let mut end = item.end;
+        while end > item.start
+            && toks[end - 1].is_any_kw(&["ASC", "DESC", "NULLS", "FIRST", "LAST"])
+        {
+            end -= 1;
+        }
+        let target = match &toks[item.start..end] {
+            [n] if n.kind == crate::sql::lex::TokKind::Number => n
+                .text
+                .parse::<usize>()
+                .ok()
+                .and_then(|p| p.checked_sub(1))
+                .and_then(|p| outputs.get(p))
+                .cloned(),
+            [alias] if alias.is_identifier_like() => outputs.iter().find_map(|o| {
+                let tokens = &toks[o.clone()];
+                // `expr AS alias` or `expr alias`, the expression a bare column.
+                let (expr, last) = match tokens {
+                    [rest @ .., as_kw, last] if as_kw.is_kw("AS") => (rest, last),
+                    [rest @ .., last] if rest.len() == 1 || rest.len() == 3 => (rest, last),
+                    _ => return None,
+                };
+                (names_match(alias, &last.text) || names_match(last, &alias.text))
+                    .then(|| o.start..o.start + expr.len())
+            }),
+            _ => None,
+        };
+        let Some(target) = target else { continue };
+        if let Some((qualifier, column)) = bare_column(&toks[target.clone()]) {
+            out.push(ColumnRef {
+                qualifier: qualifier.map(|q| q.text.clone()),
+                column: column.text.clone(),
+                at: target.end - 1,
+            });
+        }
+    }
+    out
 }
 
 /// The catalog table a name refers to: schema-qualified, or in `public`, or the only
@@ -538,4 +700,94 @@ fn catalog_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat
     let mut matches = snapshot.tables.iter().filter(|t| t.name == unquoted);
     let first = matches.next()?;
     matches.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::ColumnInfo;
+
+    fn snapshot(table: &str, columns: &[&str]) -> Snapshot {
+        Snapshot {
+            tables: vec![TableStat {
+                schema: "public".into(),
+                name: table.into(),
+                live_rows: 60_000,
+                ..Default::default()
+            }],
+            columns: columns
+                .iter()
+                .map(|c| ColumnInfo {
+                    schema: "public".into(),
+                    table: table.into(),
+                    name: c.to_string(),
+                    data_type: "integer".into(),
+                    not_null: false,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn uses(s: &Snapshot, query: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+        let statement = StatementStat {
+            queryid: "1".into(),
+            query: query.into(),
+            calls: 100,
+            ..Default::default()
+        };
+        statement_uses(s, &statement)
+            .unwrap()
+            .into_iter()
+            .map(|(t, u)| (t.name.clone(), u.equality, u.order))
+            .collect()
+    }
+
+    #[test]
+    fn ctes_and_derived_tables_pass_columns_through_to_their_table() {
+        let s = snapshot("tickets", &["id", "owner"]);
+        let expected = vec![("tickets".to_string(), vec!["owner".to_string()], vec![])];
+        for query in [
+            "WITH t AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE owner = $1",
+            "WITH t AS MATERIALIZED (SELECT * FROM tickets) SELECT id FROM t WHERE owner = $1",
+            "SELECT id FROM (SELECT * FROM tickets) d WHERE d.owner = $1",
+        ] {
+            assert_eq!(uses(&s, query), expected, "{query}");
+        }
+        // Renamed by a column list, or not in the CTE's select list: not passed through.
+        for query in [
+            "WITH t (id, o) AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE o = $1",
+            "WITH t AS (SELECT id, owner + 1 AS owner FROM tickets) SELECT id FROM t WHERE owner = $1",
+        ] {
+            assert_eq!(uses(&s, query), vec![], "{query}");
+        }
+    }
+
+    #[test]
+    fn the_first_keyword_comes_after_leading_comments() {
+        assert_eq!(first_keyword("/* app */ -- x\n  select 1"), "SELECT");
+        assert_eq!(first_keyword("-- only a comment"), "");
+        assert_eq!(first_keyword("WITH(x) AS"), "WITH");
+        assert_eq!(
+            not_indexable("/* load */ INSERT INTO t VALUES ($1)").as_deref(),
+            Some("no indexable predicate (INSERT statement)")
+        );
+    }
+
+    #[test]
+    fn order_by_positions_and_aliases_name_their_column() {
+        let s = snapshot("orders_log", &["id", "region", "order"]);
+        let expected = vec![(
+            "orders_log".to_string(),
+            vec!["region".to_string()],
+            vec!["order".to_string()],
+        )];
+        for query in [
+            "SELECT \"order\", id FROM orders_log WHERE region = $1 ORDER BY 1 DESC LIMIT $2",
+            "SELECT id, \"order\" AS o FROM orders_log WHERE region = $1 ORDER BY o",
+            "SELECT id, l.\"order\" o FROM orders_log l WHERE region = $1 ORDER BY o DESC",
+        ] {
+            assert_eq!(uses(&s, query), expected, "{query}");
+        }
+    }
 }
