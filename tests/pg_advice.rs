@@ -298,6 +298,21 @@ fn after_a_statistics_reset_the_planner_estimate_sizes_the_table() {
         "the report says where the size came from: {explanation}"
     );
     assert!(markdown.contains("pg_class.reltuples"), "{markdown}");
+    // The missing-index finding had to take the planner's estimate: it says so.
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "missing-index" && f["location"]["object"] == "public.visits")
+        .unwrap_or_else(|| panic!("a missing-index finding: {}", report["findings"]));
+    assert_eq!(finding["confidence"]["level"], "medium", "{finding}");
+    assert!(
+        finding["confidence"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("pg_class.reltuples"),
+        "{finding}"
+    );
     assert_eq!(
         rec["basis"]["kind"], "verified",
         "HypoPG still verifies it: {rec}"

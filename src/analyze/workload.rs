@@ -63,6 +63,9 @@ pub struct IndexCandidate {
     /// after a statistics reset, or a partitioned table's partitions summed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_note: Option<String>,
+    /// `table_rows` is (or includes) the planner's `reltuples`: `n_live_tup` read 0.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rows_estimated: bool,
     /// A partitioned table (its index reaches every partition; no CONCURRENTLY).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partitioned: bool,
@@ -220,6 +223,9 @@ fn consider(
             table_rows: rows,
             size_note: size_note.clone(),
             partitioned: table.is_partitioned == Some(true),
+            rows_estimated: size_note
+                .as_deref()
+                .is_some_and(|n| n.contains("pg_class.reltuples")),
             verdict: Verdict::Unverified {
                 reason: String::new(),
             },

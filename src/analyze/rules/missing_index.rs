@@ -96,6 +96,12 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     c.partitioned,
                 ),
             );
+            if c.rows_estimated {
+                finding.confidence.lower(
+                    crate::model::ConfidenceLevel::Medium,
+                    "the table's size is the planner's estimate (pg_class.reltuples): its statistics counters read 0, reset or never gathered",
+                );
+            }
             finding.evidence.snippet = Some(format!("{table} ({})", c.key_columns.join(", ")));
             finding.evidence.related = c
                 .served
