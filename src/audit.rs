@@ -9,6 +9,9 @@ use crate::config::Config;
 use crate::model::audit::{
     AuditContext, AuditReport, AuditSummary, Methodology, NotChecked, AUDIT_SCHEMA_VERSION,
 };
+use crate::model::recommendation::{
+    DroppedCandidate, IndexRecommendation, Served, StatementDecision,
+};
 use crate::model::report::ToolInfo;
 use crate::model::snapshot::Snapshot;
 use crate::model::{Category, Finding, ScanReport};
@@ -31,9 +34,22 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
     let mut not_checked: Vec<NotChecked> = Vec::new();
     let mut candidates = Vec::new();
     let mut dropped = Vec::new();
+    let mut decisions = Vec::new();
     if let Some(snapshot) = input.snapshot {
         let analysis = crate::analyze::analyze(snapshot, config);
         findings.extend(analysis.findings);
+        decisions = analysis.decisions;
+        let unconsidered = snapshot.statements.len().saturating_sub(decisions.len());
+        if !snapshot.is_mssql() && unconsidered > 0 {
+            not_checked.push(NotChecked {
+                area: "index advice from the workload".to_string(),
+                reason: format!(
+                    "{unconsidered} statement(s) of pg_stat_statements were not considered: the advisor reads the top {} by total time with at least {} calls (thresholds.missing_index_max_statements, thresholds.missing_index_min_calls)",
+                    config.thresholds.missing_index_max_statements,
+                    config.thresholds.missing_index_min_calls
+                ),
+            });
+        }
         let (workload, rejected) =
             candidate::from_workload(snapshot, &analysis.candidates, &config.advisor);
         candidates.extend(workload);
@@ -172,6 +188,7 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         rec.resolves = resolved_findings(&findings, &rec.schema, &rec.table, &rec.key_columns);
     }
     point_fixes_at_recommendations(&mut findings, &recommendations);
+    let statement_decisions = decide(decisions, &recommendations, &advice.dropped);
     sort_findings(&mut findings);
     let assessed = assessed(input.snapshot, input.scan);
     let mut gaps = gaps(input.snapshot, input.scan, &assessed);
@@ -231,6 +248,7 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         findings,
         recommendations,
         dropped_candidates: advice.dropped,
+        statement_decisions,
         not_checked,
         methodology: Methodology {
             scoring: score::FORMULA.to_string(),
@@ -289,6 +307,49 @@ fn warn_before_dropping(
             }
         }
     }
+}
+
+/// Each statement's decision completed with what the advisor did with the candidates it
+/// produced: the recommendation(s) serving it, and every candidate for it that was not
+/// recommended, with the reason.
+fn decide(
+    mut decisions: Vec<StatementDecision>,
+    recommendations: &[IndexRecommendation],
+    dropped: &[DroppedCandidate],
+) -> Vec<StatementDecision> {
+    let serves = |served: &[Served], queryid: &str| {
+        served
+            .iter()
+            .any(|s| matches!(s, Served::Statement { queryid: q, .. } if q == queryid))
+    };
+    for decision in &mut decisions {
+        for r in recommendations
+            .iter()
+            .filter(|r| serves(&r.served, &decision.queryid))
+        {
+            decision.advice.push(format!(
+                "recommended #{} {} on {}.{} ({})",
+                r.rank,
+                r.name,
+                r.schema,
+                r.table,
+                r.key_columns.join(", ")
+            ));
+        }
+        for d in dropped
+            .iter()
+            .filter(|d| serves(&d.served, &decision.queryid))
+        {
+            decision.advice.push(format!(
+                "not recommended: {}.{} ({}): {}",
+                d.schema,
+                d.table,
+                d.key_columns.join(", "),
+                d.reason
+            ));
+        }
+    }
+    decisions
 }
 
 /// An unindexed foreign key that a recommended index covers gets that recommendation as

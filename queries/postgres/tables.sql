@@ -1,6 +1,10 @@
 -- User tables with their scan, write, vacuum and cache statistics. Tables another
 -- session holds in ACCESS EXCLUSIVE mode ($1, from locked_tables) are left out: their
--- size would wait for the lock.
+-- size would wait for the lock. Only tables, TOAST tables and materialized views have a
+-- relfrozenxid: a partitioned parent's is 0, whose age() reads 2147483647, so it gets
+-- none. estimated_rows is the planner's reltuples (-1, never estimated, is NULL): the
+-- size when the counters were reset. partition_root: the top partitioned table of a
+-- partition, which an index on that table reaches.
 SELECT s.schemaname::text AS schema,
        s.relname::text AS name,
        s.n_live_tup::int8 AS live_rows,
@@ -24,9 +28,15 @@ SELECT s.schemaname::text AS schema,
        s.last_analyze::text AS last_analyze,
        s.last_autoanalyze::text AS last_autoanalyze,
        extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8 AS vacuum_age_seconds,
-       age(c.relfrozenxid)::int8 AS frozen_xid_age
+       CASE WHEN c.relkind IN ('r', 't', 'm') THEN age(c.relfrozenxid)::int8 END AS frozen_xid_age,
+       CASE WHEN c.reltuples >= 0 THEN c.reltuples::int8 END AS estimated_rows,
+       c.relkind = 'p' AS is_partitioned,
+       rn.nspname::text AS partition_root_schema,
+       root.relname::text AS partition_root_name
 FROM pg_stat_user_tables s
 JOIN pg_class c ON c.oid = s.relid
+LEFT JOIN pg_class root ON c.relispartition AND root.oid = pg_partition_root(c.oid)
+LEFT JOIN pg_namespace rn ON rn.oid = root.relnamespace
 LEFT JOIN pg_statio_user_tables io ON io.relid = s.relid
 WHERE NOT (s.relid = ANY ($1::oid[]))
 ORDER BY s.schemaname, s.relname

@@ -126,10 +126,14 @@ pub fn from_workload(
             benefit,
             basis,
             explanation: format!(
-                "{how} of {:.0} ms over {} = {benefit:.0} {}",
+                "{how} of {:.0} ms over {} = {benefit:.0} {}{}",
                 c.total_time_ms,
                 days_text(window_days(snapshot)),
-                per(snapshot)
+                per(snapshot),
+                c.size_note
+                    .as_deref()
+                    .map(|note| format!(" (table size: {note})"))
+                    .unwrap_or_default()
             ),
             served,
             table_rows: c.table_rows,
@@ -245,7 +249,8 @@ pub fn from_objects(
             let Some(table) = snapshot.table(&schema, &name) else {
                 continue;
             };
-            if table.live_rows < thresholds.missing_index_min_rows {
+            let (rows, _) = workload::table_rows(snapshot, table);
+            if rows < thresholds.missing_index_min_rows {
                 continue;
             }
             let Some(key) = static_key(snapshot, table, &uses, thresholds) else {
@@ -262,7 +267,7 @@ pub fn from_objects(
                         "static join: {} filters {} ({} rows) by these columns and ran {total_ms:.0} ms over {}; no missing-index request backs it",
                         object.name,
                         table.name,
-                        table.live_rows,
+                        rows,
                         days_text(window_days(snapshot))
                     ),
                 ),
@@ -283,7 +288,7 @@ pub fn from_objects(
                     0.0,
                     format!(
                         "static join only: {} filters {} ({} rows) by these columns; no runtime statistics for it in the snapshot",
-                        object.name, table.name, table.live_rows
+                        object.name, table.name, rows
                     ),
                 ),
             };
@@ -301,7 +306,7 @@ pub fn from_objects(
                     line,
                     uses: dedup(labels),
                 }],
-                table_rows: table.live_rows,
+                table_rows: rows,
             });
         }
     }

@@ -8,6 +8,9 @@
 //! user-defined column types and without views or foreign tables among their children.
 //! The check is conservative: a name that also exists in an extension's schema, or that
 //! is unknown, refuses the plan. It never executes the statement: pg_query parses it.
+//! UPDATE and DELETE are judged like SELECT (EXPLAIN without ANALYZE fires no trigger
+//! and writes nothing); `SET column = DEFAULT` is refused, as the default is code the
+//! statement does not show.
 
 use std::collections::BTreeSet;
 
@@ -70,11 +73,13 @@ pub struct NamesUsed {
     pub operators: BTreeSet<QualifiedName>,
     pub types: BTreeSet<QualifiedName>,
     pub relations: BTreeSet<QualifiedName>,
+    /// `SET column = DEFAULT` (UPDATE): the default's expression is not in the text.
+    pub sets_default: bool,
 }
 
 /// Parses one statement (as pg_stat_statements keeps it, constants as `$n`) and collects
 /// the names it uses. `Err` says why it cannot be judged (parse failure, not a single
-/// SELECT, a tree too deep to read).
+/// SELECT, UPDATE or DELETE, a column set to its DEFAULT, a tree too deep to read).
 pub fn names_used(query: &str) -> Result<NamesUsed, String> {
     let parsed = pg_query::parse(query, pg_query::ParserOptions::DEFAULT).map_err(|e| {
         format!("the statement does not parse after normalisation (pg_stat_statements replaced its constants with $n): {e}")
@@ -87,15 +92,25 @@ pub fn names_used(query: &str) -> Result<NamesUsed, String> {
     }
     let tree = serde_json::to_value(&parsed.protobuf)
         .map_err(|e| format!("its parse tree could not be read: {e}"))?;
-    let is_select = tree["stmts"][0]["stmt"]["node"]
+    let plannable = tree["stmts"][0]["stmt"]["node"]
         .as_object()
-        .is_some_and(|node| node.contains_key("SelectStmt"));
-    if !is_select {
-        return Err("it is not a plain SELECT".to_string());
+        .is_some_and(|node| {
+            ["SelectStmt", "UpdateStmt", "DeleteStmt"]
+                .iter()
+                .any(|kind| node.contains_key(*kind))
+        });
+    if !plannable {
+        return Err("it is not a plain SELECT, UPDATE or DELETE".to_string());
     }
     let mut names = NamesUsed::default();
     let mut ctes = BTreeSet::new();
     collect(&tree, 0, &mut names, &mut ctes)?;
+    if names.sets_default {
+        return Err(
+            "it sets a column to its DEFAULT, whose expression the statement does not show"
+                .to_string(),
+        );
+    }
     // A CTE's name read as a relation is the CTE, not a table.
     names
         .relations
@@ -157,6 +172,9 @@ fn collect(
                     schema,
                     name: relname.clone(),
                 });
+            }
+            if map.contains_key("SetToDefault") {
+                names.sets_default = true;
             }
             if let Some(Value::String(cte)) = map.get("ctename") {
                 ctes.insert(cte.clone());
@@ -414,13 +432,31 @@ mod tests {
     }
 
     #[test]
+    fn update_and_delete_are_judged_like_select() {
+        let names =
+            names_used("UPDATE s.t SET v = v + $1 WHERE k = s.f() RETURNING lower(w)").unwrap();
+        assert!(names.relations.contains(&q(Some("s"), "t")));
+        assert!(names.functions.contains(&q(None, "lower")));
+        assert_eq!(
+            refusal_by_name(&names).as_deref(),
+            Some("calls s.f(), a function outside pg_catalog")
+        );
+        let names = names_used("DELETE FROM t USING u WHERE t.k = u.k AND u.v = $1").unwrap();
+        assert!(names.relations.contains(&q(None, "u")));
+        assert_eq!(refusal_by_name(&names), None);
+    }
+
+    #[test]
     fn what_cannot_be_judged_is_said() {
         assert!(names_used("SELECT FROM WHERE")
             .unwrap_err()
             .contains("does not parse after normalisation"));
-        assert!(names_used("UPDATE t SET a = 1")
+        assert!(names_used("INSERT INTO t VALUES (1)")
             .unwrap_err()
-            .contains("not a plain SELECT"));
+            .contains("not a plain SELECT, UPDATE or DELETE"));
+        assert!(names_used("UPDATE t SET a = DEFAULT WHERE k = $1")
+            .unwrap_err()
+            .contains("DEFAULT"));
         assert!(names_used("SELECT 1; SELECT 2")
             .unwrap_err()
             .contains("2 statements"));

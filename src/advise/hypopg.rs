@@ -1,7 +1,9 @@
 //! Planner verification with HypoPG: each candidate is created as a hypothetical index
 //! (session-local, nothing is written), the statements it serves are planned before and
-//! after with a generic plan, and the costs are recorded. Only SELECT statements are
-//! planned, and EXPLAIN never runs them; but planning evaluates stable functions, so a
+//! after with a generic plan, and the costs are recorded. SELECT, UPDATE and DELETE
+//! statements are planned, and EXPLAIN without ANALYZE never runs them (no row is
+//! written, no trigger fires; PostgreSQL allows it in a READ ONLY transaction for that
+//! reason); but planning evaluates stable functions, so a
 //! statement is planned only with the rights of the role that ran it: inside a READ ONLY
 //! transaction after `SET LOCAL ROLE` to that role, rolled back after. When the auditor
 //! cannot take that role, the statement is planned as the auditor only if it names
@@ -80,15 +82,10 @@ pub async fn verify(
                     not_verified,
                 }
             };
-            let first = statement
-                .query
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            if !matches!(first.as_str(), "SELECT" | "WITH") {
+            let first = crate::analyze::workload::first_keyword(&statement.query);
+            if !matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE") {
                 out.push(record(Err(format!(
-                    "not planned: only SELECT statements are planned (this one starts with {})",
+                    "not planned: only SELECT, UPDATE and DELETE statements are planned (this one starts with {})",
                     crate::model::finding::one_line(&first, 20)
                 ))));
                 continue;

@@ -10,7 +10,8 @@
 //!   whose key is a prefix of the candidate's is widened: the recommendation replaces it
 //!   instead of adding a near duplicate (never a primary key, constraint or unique index,
 //!   whose uniqueness a wider key would lose).
-//! - Ranking: see [`RANKING_FORMULA`].
+//! - Ranking: see [`RANKING_FORMULA`]; a partitioned table's write share is its partitions'
+//!   (its own counters are 0).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,7 +74,10 @@ pub fn plan(
                 (i, key, include)
             })
             .collect();
-        let table_stat = snapshot.table(&schema, &table);
+        let table_stat = snapshot
+            .table(&schema, &table)
+            .map(|t| with_partitions(snapshot, t));
+        let table_stat = table_stat.as_ref();
         let mut widened: BTreeSet<String> = BTreeSet::new();
         for work in merged {
             let c = work.candidate;
@@ -233,7 +237,10 @@ pub fn plan(
         rec.ddl = if mssql {
             engine::mssql::recommendation_ddl(&rec)
         } else {
-            engine::postgres::recommendation_ddl(&rec)
+            let partitioned = snapshot
+                .table(&rec.schema, &rec.table)
+                .is_some_and(|t| t.is_partitioned == Some(true));
+            engine::postgres::recommendation_ddl(&rec, partitioned)
         };
         rec.rank = recommendations.len() + 1;
         recommendations.push(rec);
@@ -407,6 +414,31 @@ fn index_columns(snapshot: &Snapshot, index: &IndexStat) -> (Vec<String>, Vec<St
         .collect();
     include.sort();
     (key, include.into_iter().map(|(_, c)| c).collect())
+}
+
+/// A partitioned table's own counters are 0: its partitions' reads and writes (summed)
+/// are what an index on it pays for. Any other table as it is.
+fn with_partitions(snapshot: &Snapshot, table: &TableStat) -> TableStat {
+    let mut total = table.clone();
+    if table.is_partitioned != Some(true) {
+        return total;
+    }
+    for p in snapshot.tables.iter().filter(|p| {
+        p.partition_root_schema.as_deref() == Some(table.schema.as_str())
+            && p.partition_root_name.as_deref() == Some(table.name.as_str())
+    }) {
+        total.inserts = total.inserts.saturating_add(p.inserts.max(0));
+        total.updates = total.updates.saturating_add(p.updates.max(0));
+        total.deletes = total.deletes.saturating_add(p.deletes.max(0));
+        total.seq_tup_read = total.seq_tup_read.saturating_add(p.seq_tup_read.max(0));
+        total.idx_tup_fetch = Some(
+            total
+                .idx_tup_fetch
+                .unwrap_or(0)
+                .saturating_add(p.idx_tup_fetch.unwrap_or(0).max(0)),
+        );
+    }
+    total
 }
 
 /// `weight × write share × width factor`, in 0..weight.
@@ -680,6 +712,32 @@ mod tests {
         let r = &advice.recommendations[0];
         let share: f64 = 1_000.0 / 1_001_000.0;
         assert!((r.write_penalty - (0.5 * share * 0.25 * 1000.0).round() / 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_partitioned_table_pays_for_its_partitions_writes() {
+        let mut s = snapshot("postgresql");
+        s.tables[0].is_partitioned = Some(true);
+        s.tables[0].seq_tup_read = 0;
+        s.tables[0].inserts = 0;
+        for name in ["appointments_2020", "appointments_2021"] {
+            s.tables.push(TableStat {
+                schema: "public".into(),
+                name: name.into(),
+                seq_tup_read: 500,
+                inserts: 500,
+                partition_root_schema: Some("public".into()),
+                partition_root_name: Some("appointments".into()),
+                ..Default::default()
+            });
+        }
+        let advice = run(&s, vec![candidate(&["a"], &[], 100.0)]);
+        let r = &advice.recommendations[0];
+        // Write share 1000 / 2000, weight 0.5, width 1/4; the DDL without CONCURRENTLY.
+        assert_eq!(r.write_penalty, 0.063);
+        assert!(r
+            .ddl
+            .ends_with("CREATE INDEX IF NOT EXISTS ix_appointments_a ON public.appointments (a);"));
     }
 
     #[test]

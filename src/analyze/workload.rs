@@ -3,7 +3,12 @@
 //! static scan, takes their predicate columns), resolved against the catalog, and turned
 //! into one key per table: equality columns by selectivity, then ORDER BY columns, then
 //! one range column. Small tables and keys an existing index covers are skipped, and
-//! every statement considered that gets no index says why.
+//! every statement considered that gets no index says why (statements with too few
+//! calls that rank among the considered ones by time included).
+//!
+//! A table's size is `n_live_tup`; when that is 0 (statistics reset, or never gathered)
+//! the planner's `reltuples`, said so; a partitioned table's is the sum of its
+//! partitions' (an index on it reaches every partition).
 
 use std::collections::BTreeMap;
 
@@ -11,11 +16,12 @@ use serde::Serialize;
 
 use super::Thresholds;
 use crate::model::finding::one_line;
+pub use crate::model::recommendation::StatementDecision;
 use crate::model::snapshot::{Snapshot, StatementStat, TableStat};
 use crate::model::PredicateUse;
-use crate::sql::lex::{lex_into, Lexed};
+use crate::sql::lex::{lex_into, Lexed, Tok};
 use crate::sql::predicate::ColumnRef;
-use crate::sql::query::{self, ClauseKind, SourceKind};
+use crate::sql::query::{self, ClauseKind, QueryShape, Source, SourceKind};
 use crate::sql::SqlDialect;
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -53,6 +59,16 @@ pub struct IndexCandidate {
     pub calls: i64,
     pub total_time_ms: f64,
     pub table_rows: i64,
+    /// How `table_rows` was known when not from `n_live_tup` (the planner's estimate
+    /// after a statistics reset, or a partitioned table's partitions summed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_note: Option<String>,
+    /// `table_rows` is (or includes) the planner's `reltuples`: `n_live_tup` read 0.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rows_estimated: bool,
+    /// A partitioned table (its index reaches every partition; no CONCURRENTLY).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partitioned: bool,
     pub verdict: Verdict,
 }
 
@@ -60,16 +76,6 @@ impl IndexCandidate {
     pub fn key(&self) -> String {
         self.key_columns.join(",")
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct StatementDecision {
-    pub queryid: String,
-    pub calls: i64,
-    pub total_time_ms: f64,
-    pub query: String,
-    /// `candidate: public.appointments (client_id, start_date)` or the reason none is.
-    pub outcome: String,
 }
 
 /// Columns one statement filters / sorts one table by.
@@ -86,20 +92,45 @@ pub fn candidates(
     snapshot: &Snapshot,
     t: &Thresholds,
 ) -> (Vec<IndexCandidate>, Vec<StatementDecision>) {
-    let mut statements: Vec<&StatementStat> = snapshot
-        .statements
-        .iter()
-        .filter(|s| s.calls >= t.missing_index_min_calls)
-        .collect();
-    statements.sort_by(|a, b| {
+    let mut ranked: Vec<&StatementStat> = snapshot.statements.iter().collect();
+    ranked.sort_by(|a, b| {
         b.total_time_ms
             .total_cmp(&a.total_time_ms)
             .then(a.queryid.cmp(&b.queryid))
     });
-    statements.truncate(t.missing_index_max_statements);
     let mut merged: BTreeMap<(String, String, String), IndexCandidate> = BTreeMap::new();
     let mut decisions = Vec::new();
-    for statement in statements {
+    let (mut considered, mut too_few) = (0usize, 0usize);
+    for statement in ranked {
+        if considered >= t.missing_index_max_statements {
+            break;
+        }
+        let decision = |outcome: String| StatementDecision {
+            queryid: statement.queryid.clone(),
+            calls: statement.calls,
+            total_time_ms: statement.total_time_ms,
+            query: one_line(&statement.query, 200),
+            outcome,
+            advice: Vec::new(),
+        };
+        // A statement run too rarely is named with its reason while it ranks among the
+        // considered ones by time (bounded like them), so a slow rare one is not silent.
+        // A statement of a kind no index serves (SET, DO, INSERT, ...) says that first.
+        if statement.calls < t.missing_index_min_calls {
+            if too_few < t.missing_index_max_statements {
+                too_few += 1;
+                decisions.push(decision(not_indexable(&statement.query).unwrap_or_else(
+                    || {
+                        format!(
+                            "not considered: too few calls ({} < thresholds.missing_index_min_calls = {})",
+                            statement.calls, t.missing_index_min_calls
+                        )
+                    },
+                )));
+            }
+            continue;
+        }
+        considered += 1;
         let mut outcomes = Vec::new();
         match statement_uses(snapshot, statement) {
             Err(reason) => outcomes.push(reason),
@@ -117,13 +148,7 @@ pub fn candidates(
                 }
             }
         }
-        decisions.push(StatementDecision {
-            queryid: statement.queryid.clone(),
-            calls: statement.calls,
-            total_time_ms: statement.total_time_ms,
-            query: one_line(&statement.query, 200),
-            outcome: outcomes.join("; "),
-        });
+        decisions.push(decision(outcomes.join("; ")));
     }
     let mut candidates: Vec<IndexCandidate> = merged.into_values().collect();
     for candidate in &mut candidates {
@@ -146,8 +171,16 @@ fn consider(
     merged: &mut BTreeMap<(String, String, String), IndexCandidate>,
 ) -> String {
     let name = format!("{}.{}", table.schema, table.name);
-    if table.live_rows < t.missing_index_min_rows {
-        return format!("{name}: table under {} rows", t.missing_index_min_rows);
+    let (rows, size_note) = table_rows(snapshot, table);
+    if rows < t.missing_index_min_rows {
+        return format!(
+            "{name}: table too small for an index to pay ({rows} rows{}, under thresholds.missing_index_min_rows = {})",
+            size_note
+                .as_deref()
+                .map(|n| format!(", {n}"))
+                .unwrap_or_default(),
+            t.missing_index_min_rows
+        );
     }
     // Join keys matter when the table is only reached through the join (the inner side
     // of a nested loop); filters on the table itself come first otherwise.
@@ -187,7 +220,12 @@ fn consider(
             served: Vec::new(),
             calls: 0,
             total_time_ms: 0.0,
-            table_rows: table.live_rows,
+            table_rows: rows,
+            size_note: size_note.clone(),
+            partitioned: table.is_partitioned == Some(true),
+            rows_estimated: size_note
+                .as_deref()
+                .is_some_and(|n| n.contains("pg_class.reltuples")),
             verdict: Verdict::Unverified {
                 reason: String::new(),
             },
@@ -235,13 +273,63 @@ fn covering_index(
         .map(|i| i.name.clone())
 }
 
+/// A table's rows for the advisor, and how they were known when not from `n_live_tup`:
+/// a partitioned table's partitions summed (its own counters are 0; an index on it
+/// reaches every partition); the planner's `reltuples` when `n_live_tup` is 0 (the
+/// statistics were reset, or never gathered) but the planner knows the table's size.
+pub fn table_rows(snapshot: &Snapshot, table: &TableStat) -> (i64, Option<String>) {
+    let own = |t: &TableStat| -> (i64, bool) {
+        match t.estimated_rows {
+            Some(estimate) if t.live_rows <= 0 && estimate > 0 => (estimate, true),
+            _ => (t.live_rows.max(0), false),
+        }
+    };
+    if table.is_partitioned == Some(true) {
+        let partitions: Vec<(i64, bool)> = snapshot
+            .tables
+            .iter()
+            .filter(|p| {
+                p.partition_root_schema.as_deref() == Some(table.schema.as_str())
+                    && p.partition_root_name.as_deref() == Some(table.name.as_str())
+                    && p.is_partitioned != Some(true)
+            })
+            .map(own)
+            .collect();
+        let rows = partitions
+            .iter()
+            .fold(0i64, |sum, (r, _)| sum.saturating_add(*r));
+        let estimated = partitions.iter().filter(|(_, e)| *e).count();
+        return (
+            rows,
+            Some(format!(
+                "partitioned table: the rows of its {} partition(s) summed{}",
+                partitions.len(),
+                if estimated > 0 {
+                    format!(", {estimated} of them by pg_class.reltuples (n_live_tup is 0: statistics reset or not yet gathered)")
+                } else {
+                    String::new()
+                }
+            )),
+        );
+    }
+    match own(table) {
+        (rows, true) => (
+            rows,
+            Some(format!(
+                "{rows} rows by pg_class.reltuples: n_live_tup is 0 (statistics reset or not yet gathered)"
+            )),
+        ),
+        (rows, false) => (rows, None),
+    }
+}
+
 pub(crate) fn distinct(snapshot: &Snapshot, table: &TableStat, column: &str) -> Option<f64> {
     let stat = snapshot
         .column_stats
         .iter()
         .find(|s| s.schema == table.schema && s.table == table.name && s.column == column)?;
     Some(if stat.n_distinct < 0.0 {
-        -stat.n_distinct * table.live_rows as f64
+        -stat.n_distinct * table_rows(snapshot, table).0 as f64
     } else {
         stat.n_distinct
     })
@@ -321,6 +409,37 @@ fn unverified_reason(
     }
 }
 
+/// Why a statement cannot use an index by its kind (not a SELECT, WITH, UPDATE or
+/// DELETE), or `None`.
+fn not_indexable(text: &str) -> Option<String> {
+    let first = first_keyword(text);
+    (!matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE")).then(|| {
+        format!(
+            "no indexable predicate ({} statement)",
+            one_line(&first, 20)
+        )
+    })
+}
+
+/// A statement's first word, upper-cased, after any leading comments (`-- …` lines and
+/// `/* … */` blocks, as scripts and ORMs put before statements).
+pub fn first_keyword(text: &str) -> String {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
 /// Parses a statement and collects, per catalog table, how its columns are used.
 fn statement_uses<'a>(
     snapshot: &'a Snapshot,
@@ -330,13 +449,8 @@ fn statement_uses<'a>(
     if text.is_empty() || text == "<insufficient privilege>" {
         return Err("query text hidden (insufficient privilege)".to_string());
     }
-    let first = text
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    if !matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE") {
-        return Err(format!("no indexable predicate ({first} statement)"));
+    if let Some(reason) = not_indexable(text) {
+        return Err(reason);
     }
     if let Err(e) = pg_query::parse(text, pg_query::ParserOptions::DEFAULT) {
         return Err(format!("parse error: {e}"));
@@ -356,10 +470,12 @@ fn statement_uses<'a>(
             })
         };
         match shape.resolve(scope, column.qualifier.as_deref()) {
-            Some(source) if source.kind == SourceKind::Table && has_column(&source.name) => {
-                Some(source.name.clone())
-            }
-            Some(_) => None,
+            // A table, or a CTE / derived table that passes the column through from its
+            // one table (PostgreSQL pushes the predicate down into it unless the CTE is
+            // MATERIALIZED, which HypoPG then shows).
+            Some(source) => base_table(&shape, &toks, source, &column.column, 0)
+                .filter(|name| has_column(name))
+                .map(str::to_string),
             // Unqualified in a join: the one table of the scope that has the column.
             None if column.qualifier.is_none() => {
                 let tables: Vec<&str> = shape.scopes[scope]
@@ -423,6 +539,13 @@ fn statement_uses<'a>(
             &resolve,
             &mut record,
         );
+        if clause.kind == ClauseKind::OrderBy {
+            for column in order_by_references(&shape, &toks, clause.scope, clause.range.clone()) {
+                if let Some(table) = resolve(clause.scope, &column) {
+                    record(table, column.column.clone(), PredicateUse::OrderBy, 0);
+                }
+            }
+        }
     }
     Ok(per_table
         .into_iter()
@@ -430,6 +553,144 @@ fn statement_uses<'a>(
             snapshot.table(&schema, &name).map(|t| (t, table_use))
         })
         .collect())
+}
+
+/// The table a source reads a column from: the source itself when it is a table; for a
+/// CTE (without a column list) or a derived table over exactly one source, whose select
+/// list has a star or the bare column, that source's table, recursively.
+fn base_table<'s>(
+    shape: &'s QueryShape,
+    toks: &[Tok],
+    source: &'s Source,
+    column: &str,
+    depth: usize,
+) -> Option<&'s str> {
+    if depth > 8 {
+        return None;
+    }
+    let body = match source.kind {
+        SourceKind::Table => return Some(source.name.as_str()),
+        SourceKind::Cte(c) => {
+            let cte = shape.ctes.get(c)?;
+            if cte.has_column_list {
+                return None;
+            }
+            cte.body?
+        }
+        SourceKind::Derived(scope) => scope,
+        _ => return None,
+    };
+    let scope = shape.scopes.get(body)?;
+    let [only] = scope.sources.as_slice() else {
+        return None;
+    };
+    let projection = scope.projection.clone()?;
+    let passes = !shape.star_positions(projection.clone(), toks).is_empty()
+        || select_items(shape, toks, projection).iter().any(|item| {
+            bare_column(&toks[item.clone()]).is_some_and(|(_, c)| names_match(c, column))
+        });
+    if !passes {
+        return None;
+    }
+    base_table(shape, toks, shape.sources.get(*only)?, column, depth + 1)
+}
+
+/// The items of a select list (or an ORDER BY), split at the commas outside parentheses.
+fn select_items(
+    shape: &QueryShape,
+    toks: &[Tok],
+    range: std::ops::Range<usize>,
+) -> Vec<std::ops::Range<usize>> {
+    let mut items = Vec::new();
+    let mut start = range.start;
+    let mut i = range.start;
+    while i < range.end {
+        if toks[i].is_punct("(") {
+            i = shape.matching[i].map_or(i + 1, |c| c + 1);
+            continue;
+        }
+        if toks[i].is_punct(",") {
+            items.push(start..i);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < range.end {
+        items.push(start..range.end);
+    }
+    items
+}
+
+/// `column` or `qualifier.column`: (qualifier, the column's token).
+fn bare_column(item: &[Tok]) -> Option<(Option<&Tok>, &Tok)> {
+    match item {
+        [c] if c.is_identifier_like() => Some((None, c)),
+        [q, dot, c] if q.is_identifier_like() && dot.is_punct(".") && c.is_identifier_like() => {
+            Some((Some(q), c))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a name token spells `column` (unquoted names fold to lower case).
+fn names_match(token: &Tok, column: &str) -> bool {
+    match token.kind {
+        crate::sql::lex::TokKind::Word => token.text.eq_ignore_ascii_case(column),
+        _ => token.text == column,
+    }
+}
+
+/// ORDER BY items written as a position (`ORDER BY 1 DESC`) or an output alias
+/// (`ORDER BY total`), resolved through the select list to the bare column they name.
+fn order_by_references(
+    shape: &QueryShape,
+    toks: &[Tok],
+    scope: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<ColumnRef> {
+    let Some(projection) = shape.scopes.get(scope).and_then(|s| s.projection.clone()) else {
+        return Vec::new();
+    };
+    let outputs = select_items(shape, toks, projection);
+    let mut out = Vec::new();
+    for item in select_items(shape, toks, range) {
+        let mut end = item.end;
+        while end > item.start
+            && toks[end - 1].is_any_kw(&["ASC", "DESC", "NULLS", "FIRST", "LAST"])
+        {
+            end -= 1;
+        }
+        let target = match &toks[item.start..end] {
+            [n] if n.kind == crate::sql::lex::TokKind::Number => n
+                .text
+                .parse::<usize>()
+                .ok()
+                .and_then(|p| p.checked_sub(1))
+                .and_then(|p| outputs.get(p))
+                .cloned(),
+            [alias] if alias.is_identifier_like() => outputs.iter().find_map(|o| {
+                let tokens = &toks[o.clone()];
+                // `expr AS alias` or `expr alias`, the expression a bare column.
+                let (expr, last) = match tokens {
+                    [rest @ .., as_kw, last] if as_kw.is_kw("AS") => (rest, last),
+                    [rest @ .., last] if rest.len() == 1 || rest.len() == 3 => (rest, last),
+                    _ => return None,
+                };
+                (names_match(alias, &last.text) || names_match(last, &alias.text))
+                    .then(|| o.start..o.start + expr.len())
+            }),
+            _ => None,
+        };
+        let Some(target) = target else { continue };
+        if let Some((qualifier, column)) = bare_column(&toks[target.clone()]) {
+            out.push(ColumnRef {
+                qualifier: qualifier.map(|q| q.text.clone()),
+                column: column.text.clone(),
+                at: target.end - 1,
+            });
+        }
+    }
+    out
 }
 
 /// The catalog table a name refers to: schema-qualified, or in `public`, or the only
@@ -445,4 +706,94 @@ fn catalog_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat
     let mut matches = snapshot.tables.iter().filter(|t| t.name == unquoted);
     let first = matches.next()?;
     matches.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::ColumnInfo;
+
+    fn snapshot(table: &str, columns: &[&str]) -> Snapshot {
+        Snapshot {
+            tables: vec![TableStat {
+                schema: "public".into(),
+                name: table.into(),
+                live_rows: 60_000,
+                ..Default::default()
+            }],
+            columns: columns
+                .iter()
+                .map(|c| ColumnInfo {
+                    schema: "public".into(),
+                    table: table.into(),
+                    name: c.to_string(),
+                    data_type: "integer".into(),
+                    not_null: false,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn uses(s: &Snapshot, query: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+        let statement = StatementStat {
+            queryid: "1".into(),
+            query: query.into(),
+            calls: 100,
+            ..Default::default()
+        };
+        statement_uses(s, &statement)
+            .unwrap()
+            .into_iter()
+            .map(|(t, u)| (t.name.clone(), u.equality, u.order))
+            .collect()
+    }
+
+    #[test]
+    fn ctes_and_derived_tables_pass_columns_through_to_their_table() {
+        let s = snapshot("tickets", &["id", "owner"]);
+        let expected = vec![("tickets".to_string(), vec!["owner".to_string()], vec![])];
+        for query in [
+            "WITH t AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE owner = $1",
+            "WITH t AS MATERIALIZED (SELECT * FROM tickets) SELECT id FROM t WHERE owner = $1",
+            "SELECT id FROM (SELECT * FROM tickets) d WHERE d.owner = $1",
+        ] {
+            assert_eq!(uses(&s, query), expected, "{query}");
+        }
+        // Renamed by a column list, or not in the CTE's select list: not passed through.
+        for query in [
+            "WITH t (id, o) AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE o = $1",
+            "WITH t AS (SELECT id, owner + 1 AS owner FROM tickets) SELECT id FROM t WHERE owner = $1",
+        ] {
+            assert_eq!(uses(&s, query), vec![], "{query}");
+        }
+    }
+
+    #[test]
+    fn the_first_keyword_comes_after_leading_comments() {
+        assert_eq!(first_keyword("/* app */ -- x\n  select 1"), "SELECT");
+        assert_eq!(first_keyword("-- only a comment"), "");
+        assert_eq!(first_keyword("WITH(x) AS"), "WITH");
+        assert_eq!(
+            not_indexable("/* load */ INSERT INTO t VALUES ($1)").as_deref(),
+            Some("no indexable predicate (INSERT statement)")
+        );
+    }
+
+    #[test]
+    fn order_by_positions_and_aliases_name_their_column() {
+        let s = snapshot("orders_log", &["id", "region", "order"]);
+        let expected = vec![(
+            "orders_log".to_string(),
+            vec!["region".to_string()],
+            vec!["order".to_string()],
+        )];
+        for query in [
+            "SELECT \"order\", id FROM orders_log WHERE region = $1 ORDER BY 1 DESC LIMIT $2",
+            "SELECT id, \"order\" AS o FROM orders_log WHERE region = $1 ORDER BY o",
+            "SELECT id, l.\"order\" o FROM orders_log l WHERE region = $1 ORDER BY o DESC",
+        ] {
+            assert_eq!(uses(&s, query), expected, "{query}");
+        }
+    }
 }

@@ -182,6 +182,10 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             last_autoanalyze: opt_text(&row, "last_autoanalyze")?,
             vacuum_age_seconds: opt_float(&row, "vacuum_age_seconds")?,
             frozen_xid_age: opt_int(&row, "frozen_xid_age")?,
+            estimated_rows: opt_int(&row, "estimated_rows")?,
+            is_partitioned: Some(boolean(&row, "is_partitioned")?),
+            partition_root_schema: opt_text(&row, "partition_root_schema")?,
+            partition_root_name: opt_text(&row, "partition_root_name")?,
             ..TableStat::default()
         });
     }

@@ -236,6 +236,38 @@ pub fn create_index_concurrently(
     ddl
 }
 
+/// What the index statement on a partitioned table says before it, in SQL comments
+/// (no name in it: a name could end the comment).
+pub const PARTITIONED_NOTE: &str =
+    "-- A partitioned table: PostgreSQL refuses CREATE INDEX CONCURRENTLY on it. This statement\n\
+-- builds the index on every partition and blocks writes to them until it is done: run it in a\n\
+-- quiet window. To build without blocking writes instead: CREATE INDEX ... ON ONLY the table\n\
+-- (instant, invalid until complete), CREATE INDEX CONCURRENTLY on each partition, then\n\
+-- ALTER INDEX (the parent's) ATTACH PARTITION (each partition's): the index becomes valid\n\
+-- when every partition has one.\n";
+
+/// The index for a table: [`create_index_concurrently`], or on a partitioned table
+/// (where PostgreSQL refuses CONCURRENTLY) a plain `CREATE INDEX IF NOT EXISTS`, which
+/// reaches every partition, after [`PARTITIONED_NOTE`].
+pub fn create_index_for(
+    name: &str,
+    schema: &str,
+    table: &str,
+    key: &[String],
+    include: &[String],
+    partitioned: bool,
+) -> String {
+    let concurrent = create_index_concurrently(name, schema, table, key, include);
+    if partitioned {
+        format!(
+            "{PARTITIONED_NOTE}{}",
+            concurrent.replacen("CREATE INDEX CONCURRENTLY ", "CREATE INDEX ", 1)
+        )
+    } else {
+        concurrent
+    }
+}
+
 /// The statement given to `hypopg_create_index`: a plain `CREATE INDEX ON schema.table
 /// (key)`, no name and no terminator (HypoPG names it and takes one statement).
 pub fn hypothetical_create_index(schema: &str, table: &str, key: &[String]) -> String {
@@ -272,17 +304,25 @@ pub fn vacuum_analyze(schema: &str, table: &str) -> String {
 
 /// A recommendation as DDL: the new index, then (when it widens one) the old index
 /// dropped, both without blocking writes.
-pub fn recommendation_ddl(rec: &IndexRecommendation) -> String {
-    let mut ddl = create_index_concurrently(
+/// A recommendation's statements; `partitioned`: on a partitioned table, whose indexes
+/// PostgreSQL builds and drops only without CONCURRENTLY.
+pub fn recommendation_ddl(rec: &IndexRecommendation, partitioned: bool) -> String {
+    let mut ddl = create_index_for(
         &rec.name,
         &rec.schema,
         &rec.table,
         &rec.key_columns,
         &rec.include_columns,
+        partitioned,
     );
     if let Action::Widen { replaces, .. } = &rec.action {
         ddl.push('\n');
-        ddl.push_str(&drop_index_concurrently(&rec.schema, replaces, true));
+        let drop = drop_index_concurrently(&rec.schema, replaces, true);
+        if partitioned {
+            ddl.push_str(&drop.replacen("DROP INDEX CONCURRENTLY ", "DROP INDEX ", 1));
+        } else {
+            ddl.push_str(&drop);
+        }
     }
     ddl
 }
@@ -375,5 +415,47 @@ mod tests {
         ));
         assert!(!is_single_create_index("DROP TABLE public.victim"));
         assert!(!is_single_create_index("CREATE INDEX ("));
+    }
+
+    #[test]
+    fn a_partitioned_table_gets_no_concurrently_and_says_why() {
+        let rec = IndexRecommendation {
+            rank: 1,
+            schema: "public".into(),
+            table: "measurements".into(),
+            name: "ix_measurements_order_v".into(),
+            key_columns: vec!["order".into(), "v".into()],
+            include_columns: vec![],
+            action: Action::Widen {
+                replaces: "ix_measurements_order".into(),
+                replaced_key: vec!["order".into()],
+                replaced_include: vec![],
+            },
+            advice: Default::default(),
+            benefit: 1.0,
+            write_penalty: 0.0,
+            net_benefit: 1.0,
+            benefit_unit: "ms per day".into(),
+            basis: crate::model::recommendation::BenefitBasis::Static,
+            explanation: String::new(),
+            served: vec![],
+            absorbed: vec![],
+            overlaps: vec![],
+            table_rows: 1,
+            ddl: String::new(),
+            resolves: vec![],
+        };
+        let ddl = recommendation_ddl(&rec, true);
+        let statements: Vec<&str> = ddl.lines().filter(|l| !l.starts_with("--")).collect();
+        assert_eq!(
+            statements,
+            [
+                "CREATE INDEX IF NOT EXISTS ix_measurements_order_v ON public.measurements (\"order\", v);",
+                "DROP INDEX IF EXISTS public.ix_measurements_order;"
+            ]
+        );
+        assert!(ddl.starts_with(PARTITIONED_NOTE));
+        assert!(recommendation_ddl(&rec, false)
+            .starts_with("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_measurements_order_v"));
     }
 }

@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::recommendation::{DroppedCandidate, IndexRecommendation};
+use super::recommendation::{DroppedCandidate, IndexRecommendation, StatementDecision};
 use super::report::ToolInfo;
 use super::Finding;
 use crate::score::Score;
 
 /// Version of the audit report's JSON contract. Bump on any incompatible change.
 /// 3: every finding has a `confidence`; the summary has `min_confidence` and
-/// `below_min_confidence`.
+/// `below_min_confidence`; `statement_decisions` (every statement the advisor considered
+/// and what became of it).
 pub const AUDIT_SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -31,6 +32,11 @@ pub struct AuditReport {
     pub recommendations: Vec<IndexRecommendation>,
     /// Candidates considered and not recommended, with the reason.
     pub dropped_candidates: Vec<DroppedCandidate>,
+    /// Every statement of the workload the advisor considered (the top ones by total
+    /// time), with what became of it: the recommendation it led to, or why none did.
+    /// Empty only when no statement was considered (no workload, or SQL Server).
+    #[serde(default)]
+    pub statement_decisions: Vec<StatementDecision>,
     /// What was not checked, or checked only in part, and why.
     pub not_checked: Vec<NotChecked>,
     pub methodology: Methodology,

@@ -157,3 +157,22 @@ pub struct DroppedCandidate {
     pub covered_by: Option<String>,
     pub served: Vec<Served>,
 }
+
+/// One statement of the workload the advisor considered, and what became of it: the
+/// candidate it produced, or why none; in an audit, also whether that candidate was
+/// recommended and, when not, why. Every "no" has its reason here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StatementDecision {
+    pub queryid: String,
+    pub calls: i64,
+    pub total_time_ms: f64,
+    pub query: String,
+    /// `candidate: public.appointments (client_id, start_date)` or the reason none is
+    /// (too few calls, table too small, covered by an existing index, parse error, ...).
+    pub outcome: String,
+    /// In an audit: what the advisor did with the candidate(s) it produced, e.g.
+    /// `recommended #1 ix_appointments_client_id (client_id)` or `not recommended:
+    /// public.t (k): HypoPG: the planner does not use it`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advice: Vec<String>,
+}

@@ -190,7 +190,7 @@ pub struct LiveReport {
     pub source: LiveSource,
     pub findings: Vec<Finding>,
     pub index_candidates: Vec<crate::analyze::workload::IndexCandidate>,
-    pub statements: Vec<crate::analyze::workload::StatementDecision>,
+    pub statements: Vec<super::recommendation::StatementDecision>,
     pub notes: Vec<crate::model::snapshot::Note>,
     pub summary: LiveSummary,
 }

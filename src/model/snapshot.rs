@@ -80,8 +80,21 @@ pub struct TableStat {
     pub last_autoanalyze: Option<String>,
     /// Seconds since the most recent (auto)vacuum, at collection time.
     pub vacuum_age_seconds: Option<f64>,
-    /// `age(relfrozenxid)`.
+    /// `age(relfrozenxid)`; NULL for a relation without one (a partitioned parent).
     pub frozen_xid_age: Option<i64>,
+    /// PostgreSQL: the planner's row estimate (`pg_class.reltuples`, from the last
+    /// VACUUM / ANALYZE), which survives `pg_stat_reset()`; NULL when never estimated.
+    #[serde(default)]
+    pub estimated_rows: Option<i64>,
+    /// PostgreSQL: a partitioned table (`relkind = 'p'`): its rows are its partitions'.
+    #[serde(default)]
+    pub is_partitioned: Option<bool>,
+    /// PostgreSQL: for a partition, the top partitioned table it belongs to (an index on
+    /// that table reaches every partition).
+    #[serde(default)]
+    pub partition_root_schema: Option<String>,
+    #[serde(default)]
+    pub partition_root_name: Option<String>,
     /// SQL Server: the table has no clustered index (a heap).
     #[serde(default)]
     pub is_heap: Option<bool>,

@@ -212,6 +212,7 @@ const AUDIT_HEADINGS: &[&str] = &[
     "Security — ",
     "Index recommendations",
     "Candidates not recommended",
+    "Statements considered and what became of them",
     "What was not checked and why",
     "About this audit",
     "Methodology",

@@ -87,14 +87,21 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     c.key_columns.join(", ")
                 ),
                 metrics,
-                postgres::create_index_concurrently(
+                postgres::create_index_for(
                     &engine::index_name(&c.table, &c.key_columns, postgres::MAX_IDENTIFIER_BYTES),
                     &c.schema,
                     &c.table,
                     &c.key_columns,
                     &[],
+                    c.partitioned,
                 ),
             );
+            if c.rows_estimated {
+                finding.confidence.lower(
+                    crate::model::ConfidenceLevel::Medium,
+                    "the table's size is the planner's estimate (pg_class.reltuples): its statistics counters read 0, reset or never gathered",
+                );
+            }
             finding.evidence.snippet = Some(format!("{table} ({})", c.key_columns.join(", ")));
             finding.evidence.related = c
                 .served

@@ -39,10 +39,20 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         .iter()
         .map(|d| (format!("database {}", d.name), d.frozen_xid_age))
         .collect();
-    subjects.extend(snapshot.tables.iter().filter_map(|t| {
-        t.frozen_xid_age
-            .map(|age| (qualified(&t.schema, &t.name), age))
-    }));
+    // A relation without a relfrozenxid (a partitioned parent: its partitions hold the
+    // rows and are checked themselves) has none to age; older snapshots recorded its
+    // age() as 2^31 - 1, which no real age reaches (PostgreSQL stops well before).
+    subjects.extend(
+        snapshot
+            .tables
+            .iter()
+            .filter(|t| t.is_partitioned != Some(true))
+            .filter_map(|t| {
+                t.frozen_xid_age
+                    .filter(|age| *age < WRAPAROUND)
+                    .map(|age| (qualified(&t.schema, &t.name), age))
+            }),
+    );
     subjects
         .into_iter()
         .filter_map(|(object, age)| {
@@ -67,4 +77,41 @@ pub fn check(snapshot: &Snapshot, t: &Thresholds) -> Vec<Finding> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::TableStat;
+
+    fn table(name: &str, age: Option<i64>, partitioned: Option<bool>) -> TableStat {
+        TableStat {
+            schema: "public".into(),
+            name: name.into(),
+            frozen_xid_age: age,
+            is_partitioned: partitioned,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_relation_without_relfrozenxid_is_no_risk() {
+        let snapshot = Snapshot {
+            tables: vec![
+                // A partitioned parent as older snapshots recorded it: age(0) = 2^31 - 1.
+                table("measurements", Some(WRAPAROUND), None),
+                table("measurements_p", Some(2_140_000_000), Some(true)),
+                table("measurements_2020", None, Some(false)),
+                table("orders", Some(2_140_000_000), Some(false)),
+            ],
+            ..Default::default()
+        };
+        let findings = check(&snapshot, &Thresholds::default());
+        let objects: Vec<_> = findings
+            .iter()
+            .map(|f| f.location.object.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(objects, ["public.orders"]);
+        assert_eq!(findings[0].severity, Severity::Critical);
+    }
 }

@@ -1,0 +1,470 @@
+//! The index advisor reads the workload as PostgreSQL does (issue 18), each case on a
+//! real throwaway cluster through `dbaudit audit --db`: a partitioned table raises no
+//! false transaction-ID alarm for its parent and gets its index there (its partitions'
+//! rows summed, no CONCURRENTLY, a reserved-word column quoted); every statement considered and every
+//! candidate not recommended comes with its reason, in report.json and report.md; after
+//! `pg_stat_reset()` the planner's `reltuples` sizes the tables (and the report says so);
+//! UPDATE and DELETE are verified with HypoPG and nothing is written; a materialized view
+//! is indexed like a table; CTEs and ORDER BY positions / aliases reach the base table's
+//! columns (a MATERIALIZED CTE's candidate is refused by the planner, with that reason).
+//! Where an index is recommended, its DDL is run on the cluster and the planner is shown
+//! to use it.
+
+#[path = "support/pg_cluster.rs"]
+mod pg_cluster;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn dbaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dbaudit"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("PGPASSWORD")
+        .env_remove("PGUSER")
+        .env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env_remove("PGDATABASE")
+        .output()
+        .expect("the dbaudit binary runs")
+}
+
+/// A cluster with database `app`, pg_stat_statements and HypoPG; `None` (skip) when no
+/// server or no HypoPG is installed, except under CI.
+fn start() -> Option<pg_cluster::PgCluster> {
+    let pg = pg_cluster::start()?;
+    if !pg.has_extension_available("hypopg") {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("HypoPG is not installed: .ci/run installs it (postgresql-15-hypopg)");
+        }
+        eprintln!("skipped: HypoPG is not installed");
+        return None;
+    }
+    pg.create_database("app");
+    pg.psql(
+        "app",
+        "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION hypopg;",
+    );
+    Some(pg)
+}
+
+/// `statement` run `times` times (pg_stat_statements folds the literals into `$n`).
+fn run_workload(pg: &pg_cluster::PgCluster, statements: &[(&str, usize)]) {
+    let mut workload = String::new();
+    for (statement, times) in statements {
+        for _ in 0..*times {
+            workload.push_str(statement);
+            workload.push_str("; ");
+        }
+    }
+    pg.psql("app", &workload);
+}
+
+/// `dbaudit audit --db` as the superuser into `out`: report.json, and report.md's text.
+fn audit(pg: &pg_cluster::PgCluster, out: &Path) -> (Value, String) {
+    let output = dbaudit(&[
+        "audit",
+        "--db",
+        &pg.url("postgres", None, "app"),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    (serde_json::from_str(&json).unwrap(), markdown)
+}
+
+fn recommendation<'a>(report: &'a Value, table: &str) -> Option<&'a Value> {
+    report["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["table"] == table)
+}
+
+/// Runs a recommendation's DDL on the cluster (statement by statement: CONCURRENTLY
+/// refuses a transaction block), then shows that the planner uses the index for `query`.
+fn apply_and_plan(pg: &pg_cluster::PgCluster, rec: &Value, query: &str) {
+    let ddl = rec["ddl"].as_str().unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), ddl).unwrap();
+    pg.psql_file("app", file.path());
+    let name = rec["name"].as_str().unwrap();
+    let plan = pg.psql("app", &format!("EXPLAIN {query}"));
+    assert!(
+        plan.contains(name),
+        "the planner uses {name} after `{ddl}`:\n{plan}"
+    );
+}
+
+#[test]
+fn a_partitioned_table_gets_its_index_on_the_parent_and_no_transaction_id_alarm() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE measurements (id int, taken date, \"order\" int, v int) PARTITION BY RANGE (taken); \
+         CREATE TABLE measurements_2020 PARTITION OF measurements FOR VALUES FROM ('2020-01-01') TO ('2021-01-01'); \
+         CREATE TABLE measurements_2021 PARTITION OF measurements FOR VALUES FROM ('2021-01-01') TO ('2022-01-01'); \
+         INSERT INTO measurements SELECT g, date '2020-01-01' + (g % 700), g, g FROM generate_series(1, 60000) g; \
+         ANALYZE measurements;",
+    );
+    run_workload(
+        &pg,
+        &[("SELECT v FROM measurements WHERE \"order\" = 4242", 40)],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    let xid: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "xid-wraparound-risk")
+        .collect();
+    assert!(
+        xid.is_empty(),
+        "no relation here is old; a partitioned parent has no relfrozenxid: {xid:?}"
+    );
+    // The index goes on the parent, which reaches every partition, sized by their rows
+    // summed; without CONCURRENTLY (PostgreSQL refuses it there), which the DDL says; the
+    // reserved-word column quoted.
+    let rec = recommendation(&report, "measurements").unwrap_or_else(|| {
+        panic!(
+            "an index for the partitioned table: {}",
+            report["statement_decisions"]
+        )
+    });
+    assert_eq!(rec["key_columns"], serde_json::json!(["order"]));
+    assert_eq!(rec["table_rows"], 60000);
+    assert_eq!(
+        rec["basis"]["kind"], "verified",
+        "HypoPG verifies it: {rec}"
+    );
+    assert!(
+        rec["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("partitioned table: the rows of its 2 partition(s) summed"),
+        "{rec}"
+    );
+    let ddl = rec["ddl"].as_str().unwrap();
+    assert!(
+        ddl.starts_with("-- A partitioned table: PostgreSQL refuses CREATE INDEX CONCURRENTLY"),
+        "{ddl}"
+    );
+    assert_eq!(
+        ddl.lines().last(),
+        Some(
+            "CREATE INDEX IF NOT EXISTS ix_measurements_order ON public.measurements (\"order\");"
+        ),
+        "{ddl}"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), ddl).unwrap();
+    pg.psql_file("app", file.path());
+    let partition_indexes = pg.psql(
+        "app",
+        "SELECT relid::regclass FROM pg_partition_tree('public.ix_measurements_order') WHERE isleaf",
+    );
+    assert_eq!(partition_indexes.lines().count(), 2, "{partition_indexes}");
+    let plan = pg.psql(
+        "app",
+        "EXPLAIN SELECT v FROM measurements WHERE \"order\" = 4242",
+    );
+    for index in partition_indexes.lines() {
+        assert!(plan.contains(index.trim()), "{index} used:\n{plan}");
+    }
+}
+
+#[test]
+fn every_statement_considered_and_every_no_has_its_reason() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE orders (id int PRIMARY KEY, client int, placed date, note text); \
+         INSERT INTO orders SELECT g, g % 5000, date '2020-01-01' + (g % 900), 'n' FROM generate_series(1, 60000) g; \
+         CREATE TABLE tiny (id int, k int); INSERT INTO tiny SELECT g, g FROM generate_series(1, 50) g; \
+         ANALYZE orders; ANALYZE tiny;",
+    );
+    run_workload(
+        &pg,
+        &[
+            ("SELECT note FROM orders WHERE client = 77", 60),
+            ("SELECT note FROM orders WHERE id = 9", 60),
+            ("SELECT id FROM tiny WHERE k = 3", 60),
+            ("SELECT note FROM orders WHERE placed = '2020-03-03'", 2),
+        ],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    assert_eq!(report["schema_version"], 3);
+    let decisions = report["statement_decisions"].as_array().unwrap();
+    assert!(!decisions.is_empty(), "statements were considered");
+    let of = |needle: &str| -> &Value {
+        decisions
+            .iter()
+            .find(|d| d["query"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("a decision for `{needle}`: {decisions:?}"))
+    };
+    let outcome = |needle: &str| of(needle)["outcome"].as_str().unwrap().to_string();
+    assert!(
+        outcome("WHERE client =").starts_with("candidate: public.orders (client)"),
+        "{}",
+        of("WHERE client =")
+    );
+    assert!(
+        of("WHERE client =")["advice"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("recommended #1 ix_orders_client"),
+        "{}",
+        of("WHERE client =")
+    );
+    assert!(
+        outcome("WHERE id =").contains("covered by orders_pkey"),
+        "{}",
+        outcome("WHERE id =")
+    );
+    assert!(
+        outcome("FROM tiny").contains("table too small")
+            && outcome("FROM tiny").contains("50 rows"),
+        "{}",
+        outcome("FROM tiny")
+    );
+    assert!(
+        outcome("WHERE placed =").contains("too few calls (2 < "),
+        "{}",
+        outcome("WHERE placed =")
+    );
+    for d in decisions {
+        assert!(!d["outcome"].as_str().unwrap().is_empty(), "{d}");
+    }
+    // The Markdown report gives the same reasons.
+    assert!(
+        markdown.contains("### Statements considered and what became of them"),
+        "{markdown}"
+    );
+    for reason in [
+        "covered by orders_pkey",
+        "table too small",
+        "too few calls",
+        "recommended #1",
+    ] {
+        assert!(markdown.contains(reason), "{reason} in:\n{markdown}");
+    }
+    let rec = recommendation(&report, "orders").expect("an index for orders.client");
+    apply_and_plan(&pg, rec, "SELECT note FROM orders WHERE client = 77");
+}
+
+#[test]
+fn after_a_statistics_reset_the_planner_estimate_sizes_the_table() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE visits (id int, patient int, at date); \
+         INSERT INTO visits SELECT g, g % 4000, date '2020-01-01' + (g % 900) FROM generate_series(1, 60000) g; \
+         ANALYZE visits;",
+    );
+    run_workload(&pg, &[("SELECT at FROM visits WHERE patient = 12", 50)]);
+    pg.psql("app", "SELECT pg_stat_reset()");
+    let live = pg.psql(
+        "app",
+        "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'visits'",
+    );
+    assert_eq!(live.trim(), "0", "the counters were reset");
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    let rec = recommendation(&report, "visits").unwrap_or_else(|| {
+        panic!(
+            "still a recommendation after the reset: {}",
+            report["statement_decisions"]
+        )
+    });
+    assert_eq!(rec["key_columns"], serde_json::json!(["patient"]));
+    assert_eq!(rec["table_rows"], 60000);
+    let explanation = rec["explanation"].as_str().unwrap();
+    assert!(
+        explanation.contains("60000 rows by pg_class.reltuples: n_live_tup is 0"),
+        "the report says where the size came from: {explanation}"
+    );
+    assert!(markdown.contains("pg_class.reltuples"), "{markdown}");
+    // The missing-index finding had to take the planner's estimate: it says so.
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "missing-index" && f["location"]["object"] == "public.visits")
+        .unwrap_or_else(|| panic!("a missing-index finding: {}", report["findings"]));
+    assert_eq!(finding["confidence"]["level"], "medium", "{finding}");
+    assert!(
+        finding["confidence"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("pg_class.reltuples"),
+        "{finding}"
+    );
+    assert_eq!(
+        rec["basis"]["kind"], "verified",
+        "HypoPG still verifies it: {rec}"
+    );
+    apply_and_plan(&pg, rec, "SELECT at FROM visits WHERE patient = 12");
+}
+
+#[test]
+fn update_and_delete_candidates_are_verified_and_nothing_is_written() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE accounts (id int PRIMARY KEY, account_no int, balance int); \
+         INSERT INTO accounts SELECT g, g, 100 FROM generate_series(1, 60000) g; \
+         CREATE TABLE ledger (id int PRIMARY KEY, batch int, amount int); \
+         INSERT INTO ledger SELECT g, g % 3000, 1 FROM generate_series(1, 60000) g; \
+         ANALYZE accounts; ANALYZE ledger;",
+    );
+    run_workload(
+        &pg,
+        &[
+            (
+                "UPDATE accounts SET balance = balance + 1 WHERE account_no = 77",
+                40,
+            ),
+            ("DELETE FROM ledger WHERE batch = -5", 40),
+        ],
+    );
+    let state = "SELECT sum(balance), count(*), (SELECT count(*) FROM ledger) FROM accounts";
+    let before = pg.psql("app", state);
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    assert_eq!(
+        pg.psql("app", state),
+        before,
+        "planning UPDATE and DELETE wrote nothing"
+    );
+    for (table, key, query) in [
+        (
+            "accounts",
+            "account_no",
+            "UPDATE accounts SET balance = balance + 1 WHERE account_no = 77",
+        ),
+        ("ledger", "batch", "DELETE FROM ledger WHERE batch = -5"),
+    ] {
+        let rec = recommendation(&report, table)
+            .unwrap_or_else(|| panic!("an index for {table}: {}", report["statement_decisions"]));
+        assert_eq!(rec["key_columns"], serde_json::json!([key]));
+        assert_eq!(
+            rec["basis"]["kind"], "verified",
+            "HypoPG plans the {table} statement like a SELECT: {rec}"
+        );
+        apply_and_plan(&pg, rec, query);
+    }
+}
+
+#[test]
+fn a_materialized_view_is_indexed_like_a_table() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE sales (id int, client int, amount int); \
+         INSERT INTO sales SELECT g, g % 30000, g % 97 FROM generate_series(1, 90000) g; \
+         CREATE MATERIALIZED VIEW client_totals AS \
+           SELECT client, sum(amount) AS total, count(*) AS n FROM sales GROUP BY client; \
+         ANALYZE sales; ANALYZE client_totals;",
+    );
+    run_workload(
+        &pg,
+        &[("SELECT total FROM client_totals WHERE client = 77", 40)],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    let rec = recommendation(&report, "client_totals").unwrap_or_else(|| {
+        panic!(
+            "an index for the materialized view: {}",
+            report["statement_decisions"]
+        )
+    });
+    assert_eq!(rec["key_columns"], serde_json::json!(["client"]));
+    assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_client_totals_client ON public.client_totals (client);"
+    );
+    apply_and_plan(
+        &pg,
+        rec,
+        "SELECT total FROM client_totals WHERE client = 77",
+    );
+}
+
+#[test]
+fn ctes_and_order_by_positions_and_aliases_reach_the_base_table() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE tickets (id int, owner int, body text); \
+         INSERT INTO tickets SELECT g, g % 5000, 'b' FROM generate_series(1, 60000) g; \
+         CREATE TABLE parcels (id int, dest int); \
+         INSERT INTO parcels SELECT g, g % 5000 FROM generate_series(1, 60000) g; \
+         CREATE TABLE orders_log (id int, region int, \"order\" int); \
+         INSERT INTO orders_log SELECT g, g % 3000, g FROM generate_series(1, 60000) g; \
+         CREATE TABLE notes (id int, author int, created int); \
+         INSERT INTO notes SELECT g, g % 3000, g FROM generate_series(1, 60000) g; \
+         ANALYZE tickets; ANALYZE parcels; ANALYZE orders_log; ANALYZE notes;",
+    );
+    let cte = "WITH t AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE owner = 42";
+    let materialized =
+        "WITH m AS MATERIALIZED (SELECT * FROM parcels) SELECT id FROM m WHERE dest = 9";
+    let position = "SELECT \"order\", id FROM orders_log WHERE region = 3 ORDER BY 1 DESC LIMIT 10";
+    let alias = "SELECT id, created AS c FROM notes WHERE author = 5 ORDER BY c LIMIT 10";
+    run_workload(
+        &pg,
+        &[(cte, 40), (materialized, 40), (position, 40), (alias, 40)],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    let decisions = report["statement_decisions"].to_string();
+    for (table, key, query) in [
+        ("tickets", serde_json::json!(["owner"]), cte),
+        (
+            "orders_log",
+            serde_json::json!(["region", "order"]),
+            position,
+        ),
+        ("notes", serde_json::json!(["author", "created"]), alias),
+    ] {
+        let rec = recommendation(&report, table)
+            .unwrap_or_else(|| panic!("an index for {table}: {decisions}"));
+        assert_eq!(rec["key_columns"], key, "{rec}");
+        assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+        apply_and_plan(&pg, rec, query);
+    }
+    let rec = recommendation(&report, "orders_log").unwrap();
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_orders_log_region_order ON public.orders_log (region, \"order\");"
+    );
+    // A MATERIALIZED CTE is a fence: the planner cannot use an index on the table for
+    // the outer filter, and the decision says so rather than recommending one.
+    assert!(recommendation(&report, "parcels").is_none(), "{decisions}");
+    let fenced = report["statement_decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["query"].as_str().unwrap().contains("MATERIALIZED"))
+        .unwrap_or_else(|| panic!("a decision for the materialized CTE: {decisions}"));
+    assert!(
+        fenced
+            .to_string()
+            .contains("not recommended: public.parcels (dest): HypoPG"),
+        "{fenced}"
+    );
+}
