@@ -237,7 +237,24 @@ fn normalise(text: &str) -> (String, Vec<(String, String)>) {
                     }
                 }
             }
+            // A hole of a concatenation (`"FROM " + table`: Java's `?`, C#'s `@p`) where a
+            // name stands is a name.
+            b'?' if in_name_position(bytes, i, i + 1) => {
+                out[i] = b'_';
+                name(i, i + 1, &out);
+            }
             b'?' => out[i] = b'0',
+            b'@' if bytes.get(i + 1) == Some(&b'p')
+                && !bytes
+                    .get(i + 2)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && in_name_position(bytes, i, i + 2) =>
+            {
+                out[i] = b'_';
+                name(i, i + 2, &out);
+                i += 2;
+                continue;
+            }
             b':' if bytes.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic())
                 && i > 0
                 && matches!(
@@ -311,6 +328,11 @@ mod tests {
         assert_eq!(
             restore_names("`lower(e._1)` wraps column `_1`; _10 x_1", &names),
             "`lower(e.$1)` wraps column `$1`; _10 x_1"
+        );
+        let (text, _) = normalise("SELECT a FROM @p WHERE b = @p AND lower(@p.c) = ? AND d.? = 1");
+        assert_eq!(
+            text,
+            "SELECT a FROM _p WHERE b = @p AND lower(_p.c) = 0 AND d._ = 1"
         );
         let (text, names) = normalise("SELECT id FROM members m WHERE lower(m.{0}) = %s");
         assert_eq!(text, "SELECT id FROM members m WHERE lower(m.___) = 00");
