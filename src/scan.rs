@@ -413,6 +413,10 @@ fn analyze_app_text(
         test_code,
         ..FileOutcome::default()
     };
+    if let Some(reason) = crate::source::generated::generated_reason(name, text) {
+        outcome.skipped = Some(reason);
+        return outcome;
+    }
     let Some(facts) = crate::app::extract(name, text) else {
         return outcome;
     };

@@ -1,12 +1,19 @@
 //! SQL embedded in application source: string literals (and concatenations) that reach a
 //! database call or plainly hold a statement are read by the stored-procedure scanner's
 //! rules (`select-star`, `non-sargable-predicate`, `leading-wildcard-like`), with every
-//! location mapped back into the source file. Driver placeholders (`@p`, `$1`, `%s`,
-//! `%(name)s`, `?`, `:name`) become values of the same length, so positions still line up.
+//! location mapped back into the source file. The literal's escapes are undone first
+//! (`literal_text`: C# doubled quotes, backslash escapes), then placeholders become values
+//! of the same length, so positions still line up: driver placeholders (`@p`, `$1`, `%s`,
+//! `%(name)s`, `?`, `:name`), format holes (`{0}`, `{name}`, `{}`) and ClickHouse
+//! parameters (`{name:Type}`); a placeholder where a name stands (`t.${column}`,
+//! `FROM {table}`) becomes an identifier instead, never a value around a column. MySQL's
+//! back-quoted names become double-quoted ones. WMI queries (`SELECT * FROM Win32_…`) look
+//! like SQL but are not, and are not read.
 
 use super::ir::{AppFile, Language};
 use super::lang::common::looks_like_sql;
 use crate::config::Config;
+use crate::model::ConfidenceLevel;
 use crate::source::LineIndex;
 use crate::sql::SqlDialect;
 
@@ -19,11 +26,12 @@ const EMBEDDED_RULES: &[&str] = &[
 
 pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::RawFinding>) {
     for literal in &file.strings {
-        if !(literal.at_db_call || looks_like_sql(&literal.text)) {
+        if !(literal.at_db_call || looks_like_sql(&literal.text)) || is_wmi_query(&literal.text) {
             continue;
         }
+        let literal = &super::literal_text::decoded(file.language, literal);
         let dialect = dialect_of(file.language, &literal.text);
-        let text = normalise_placeholders(&literal.text);
+        let (text, names) = normalise(&literal.text);
         let mut unit = crate::sql::parse(&text, dialect);
         unit.from_application = true;
         let lines = LineIndex::new(&text);
@@ -36,7 +44,15 @@ pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::R
             raw.statement_line = literal.start.line;
             raw.end_line = at.line.max(raw.line);
             raw.object = super::rules::object_name(file, literal.function);
-            raw.message = format!("embedded SQL: {}", raw.message);
+            let message = restore_names(&raw.message, &names);
+            if message != raw.message {
+                raw.snippet = restore_names(&raw.snippet, &names);
+                raw.confidence.lower(
+                    ConfidenceLevel::Medium,
+                    "part of the statement is a name filled in at run time; which column it is is not known",
+                );
+            }
+            raw.message = format!("embedded SQL: {message}");
             out.push(raw);
         }
     }
@@ -56,9 +72,99 @@ fn dialect_of(language: Language, text: &str) -> SqlDialect {
     }
 }
 
-/// `%s`, `%(name)s`, `?` and `:name` become numbers of the same length (values to the SQL
-/// reader); quoted text is left alone.
+/// A WMI query (WQL): its classes are `Win32_…`, `CIM_…`, `Msvm_…`, `MSFT_…` or system
+/// classes `__…`; no database table is named so.
+fn is_wmi_query(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    let Some(at) = upper.find("FROM") else {
+        return false;
+    };
+    let class = upper[at + 4..].trim_start();
+    (upper[at + 4..].starts_with(char::is_whitespace))
+        && ["WIN32_", "CIM_", "MSVM_", "MSFT_", "__"]
+            .iter()
+            .any(|prefix| class.starts_with(prefix))
+}
+
+/// Whether a placeholder at `start..end` stands where a name does: after `.` or before
+/// it, or after `FROM`, `JOIN`, `INTO`, `UPDATE`, `TABLE`.
+fn in_name_position(bytes: &[u8], start: usize, end: usize) -> bool {
+    if bytes.get(end) == Some(&b'.') {
+        return true;
+    }
+    let before = &bytes[..start];
+    let Some(last) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    if bytes[last] == b'.' {
+        return true;
+    }
+    let word_start = before[..=last]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .map_or(0, |p| p + 1);
+    let word = &before[word_start..=last];
+    [&b"FROM"[..], b"JOIN", b"INTO", b"UPDATE", b"TABLE"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// The end of a format hole or ClickHouse parameter starting at `{` (`{0}`, `{}`,
+/// `{name}`, `{name:String}`, `{0:d}`), on one line; not `{{` (template syntax, which
+/// the SQL reader blanks itself).
+fn brace_hole_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if bytes.get(start + 1) == Some(&b'{') || (start > 0 && bytes[start - 1] == b'{') {
+        return None;
+    }
+    let close = bytes[start + 1..]
+        .iter()
+        .take(80)
+        .position(|&c| {
+            !(c.is_ascii_alphanumeric()
+                || matches!(c, b'_' | b':' | b'.' | b',' | b' ' | b'(' | b')'))
+        })
+        .map(|p| start + 1 + p)?;
+    (bytes[close] == b'}' && bytes.get(close + 1) != Some(&b'}')).then_some(close + 1)
+}
+
+/// `text` with each placeholder that stands for a name shown as written (`e.$1` for the
+/// reader's `e._1`), whole words only.
+fn restore_names(text: &str, names: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (written, original) in names {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(written.as_str()).map(|p| from + p) {
+            let end = at + written.len();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            if word(out[..at].chars().next_back()) || word(out[end..].chars().next()) {
+                from = end;
+                continue;
+            }
+            out.replace_range(at..end, original);
+            from = at + original.len();
+        }
+    }
+    out
+}
+
+/// Placeholders become numbers of the same length (values to the SQL reader), or
+/// identifiers where a name stands; back-quoted names become double-quoted ones; quoted
+/// text is left alone.
 pub fn normalise_placeholders(text: &str) -> String {
+    normalise(text).0
+}
+
+/// `normalise_placeholders`, and the placeholders that became names: (as the reader sees
+/// it, as written).
+fn normalise(text: &str) -> (String, Vec<(String, String)>) {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut name = |start: usize, end: usize, out: &[u8]| {
+        let written = String::from_utf8_lossy(&out[start..end]).into_owned();
+        let original = text.get(start..end).unwrap_or_default().to_string();
+        if !names.iter().any(|(w, _)| *w == written) {
+            names.push((written, original));
+        }
+    };
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
     let mut i = 0;
@@ -74,6 +180,46 @@ pub fn normalise_placeholders(text: &str) -> String {
         }
         match b {
             b'\'' => quote = Some(b'\''),
+            b'`' => {
+                if let Some(close) = bytes[i + 1..].iter().position(|&c| c == b'`' || c == b'\n') {
+                    let end = i + 1 + close;
+                    if bytes[end] == b'`' {
+                        out[i] = b'"';
+                        out[end] = b'"';
+                        i = end + 1;
+                        continue;
+                    }
+                }
+            }
+            b'{' => {
+                if let Some(end) = brace_hole_end(bytes, i) {
+                    let is_name = in_name_position(bytes, i, end);
+                    for o in &mut out[i..end] {
+                        *o = if is_name { b'_' } else { b'0' };
+                    }
+                    if is_name {
+                        name(i, end, &out);
+                    }
+                    i = end;
+                    continue;
+                }
+            }
+            b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                let end = bytes[i + 1..]
+                    .iter()
+                    .position(|c| !c.is_ascii_digit())
+                    .map_or(bytes.len(), |p| i + 1 + p);
+                // `$1` follows no word character (`a$1` is a name) and is a name where
+                // a name stands (`t.${column}` written as `t.$1`).
+                let after_word =
+                    i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+                if !after_word && in_name_position(bytes, i, end) {
+                    out[i] = b'_';
+                    name(i, end, &out);
+                }
+                i = end;
+                continue;
+            }
             b'%' if bytes.get(i + 1) == Some(&b's') => {
                 out[i] = b'0';
                 out[i + 1] = b'0';
@@ -92,7 +238,24 @@ pub fn normalise_placeholders(text: &str) -> String {
                     }
                 }
             }
+            // A hole of a concatenation (`"FROM " + table`: Java's `?`, C#'s `@p`) where a
+            // name stands is a name.
+            b'?' if in_name_position(bytes, i, i + 1) => {
+                out[i] = b'_';
+                name(i, i + 1, &out);
+            }
             b'?' => out[i] = b'0',
+            b'@' if bytes.get(i + 1) == Some(&b'p')
+                && !bytes
+                    .get(i + 2)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && in_name_position(bytes, i, i + 2) =>
+            {
+                out[i] = b'_';
+                name(i, i + 2, &out);
+                i += 2;
+                continue;
+            }
             b':' if bytes.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic())
                 && i > 0
                 && matches!(
@@ -114,7 +277,8 @@ pub fn normalise_placeholders(text: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+    let normalised = String::from_utf8(out).unwrap_or_else(|_| text.to_string());
+    (normalised, names)
 }
 
 #[cfg(test)]
@@ -132,5 +296,63 @@ mod tests {
             "a = 0 AND c = ':x' AND d = 000"
         );
         assert_eq!(normalise_placeholders("x::int = $1"), "x::int = $1");
+    }
+
+    #[test]
+    fn holes_are_values_or_names_by_where_they_stand() {
+        // ClickHouse parameters and format holes are values.
+        assert_eq!(
+            normalise_placeholders("upper(currency) = {currency:String} AND id = {0}"),
+            "upper(currency) = 00000000000000000 AND id = 000"
+        );
+        // Where a name stands they are names.
+        assert_eq!(
+            normalise_placeholders("SELECT * FROM {table} WHERE we.$1 != '' AND {} = 1"),
+            "SELECT * FROM _______ WHERE we._1 != '' AND 00 = 1"
+        );
+        // `{{x}}` is left to the SQL reader's template blanking; quoted text is left alone.
+        assert_eq!(
+            normalise_placeholders("a = {{x}} AND b = '{0}'"),
+            "a = {{x}} AND b = '{0}'"
+        );
+        // MySQL back-quoted names become double-quoted ones.
+        assert_eq!(
+            normalise_placeholders("SELECT `name` FROM `users` WHERE `id` = ?"),
+            "SELECT \"name\" FROM \"users\" WHERE \"id\" = 0"
+        );
+    }
+
+    #[test]
+    fn names_filled_at_run_time_are_shown_as_written() {
+        let (text, names) = normalise("SELECT 1 FROM t e WHERE lower(e.$1) = $2 AND {x} = 1");
+        assert_eq!(text, "SELECT 1 FROM t e WHERE lower(e._1) = $2 AND 000 = 1");
+        assert_eq!(
+            restore_names("`lower(e._1)` wraps column `_1`; _10 x_1", &names),
+            "`lower(e.$1)` wraps column `$1`; _10 x_1"
+        );
+        let (text, _) = normalise("SELECT a FROM @p WHERE b = @p AND lower(@p.c) = ? AND d.? = 1");
+        assert_eq!(
+            text,
+            "SELECT a FROM _p WHERE b = @p AND lower(_p.c) = 0 AND d._ = 1"
+        );
+        let (text, names) = normalise("SELECT id FROM members m WHERE lower(m.{0}) = %s");
+        assert_eq!(text, "SELECT id FROM members m WHERE lower(m.___) = 00");
+        assert_eq!(
+            restore_names("`lower(m.___)` wraps column `___`", &names),
+            "`lower(m.{0})` wraps column `{0}`"
+        );
+    }
+
+    #[test]
+    fn wmi_queries_are_not_sql() {
+        assert!(is_wmi_query("SELECT * FROM Win32_OperatingSystem"));
+        assert!(is_wmi_query(
+            "select * from Msvm_ComputerSystem where ElementName = 'x'"
+        ));
+        assert!(is_wmi_query(
+            "SELECT * FROM __InstanceCreationEvent WITHIN 1"
+        ));
+        assert!(!is_wmi_query("SELECT * FROM Win32Users"));
+        assert!(!is_wmi_query("SELECT * FROM Users"));
     }
 }

@@ -6,6 +6,7 @@
 pub mod embedded_sql;
 pub mod ir;
 pub mod lang;
+pub mod literal_text;
 pub mod resolve;
 pub mod rules;
 pub mod store;

@@ -2,6 +2,7 @@
 //! real-world encodings (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252).
 
 pub mod decode;
+pub mod generated;
 pub mod git_diff;
 pub mod lines;
 pub mod test_code;

@@ -13,10 +13,10 @@ pub const DEFAULT_APP_GLOBS: &[&str] = &[
     "*.cs", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts", "*.py", "*.java",
 ];
 
-/// Generated or vendored application files never worth reading.
+/// Generated or vendored application files never worth reading. Minified and bundled
+/// files are not here: `source::generated` recognises them by name and by content and the
+/// scan lists them as skipped, with the reason.
 pub const DEFAULT_APP_EXCLUDES: &[&str] = &[
-    "*.min.js",
-    "*.bundle.js",
     "*.d.ts",
     "node_modules/**",
     "**/node_modules/**",

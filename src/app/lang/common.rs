@@ -475,7 +475,7 @@ pub fn masked_credentials(text: &str) -> Option<String> {
             .windows(8)
             .any(|w| w.eq_ignore_ascii_case(b"password"))
         || text.contains("://");
-    if !mentions {
+    if !mentions || is_help_text(text) {
         return None;
     }
     let lower = text.to_ascii_lowercase();
@@ -488,18 +488,7 @@ pub fn masked_credentials(text: &str) -> Option<String> {
                 .trim()
                 .trim_matches(|c| c == '\'' || c == '"');
             // `Password=;`, `Password={0}`, `Password=$(PASSWORD)`: no literal secret.
-            let placeholder = value.is_empty()
-                || value.starts_with('{')
-                || value == "?"
-                || value == "@p"
-                || value.starts_with("${")
-                || value.starts_with("$(")
-                || (value.starts_with('$') && value[1..].starts_with(|c: char| c.is_ascii_digit()))
-                || value.starts_with("$(")
-                || value.starts_with("${")
-                || value.starts_with('%')
-                || value.eq_ignore_ascii_case("password")
-                || value.contains("***");
+            let placeholder = placeholder_secret(value);
             let looks_like_connection = [
                 "server=",
                 "data source=",
@@ -542,11 +531,7 @@ pub fn masked_credentials(text: &str) -> Option<String> {
                 let userinfo = &authority[..at_sign];
                 if let Some(colon) = userinfo.find(':') {
                     let secret = &userinfo[colon + 1..];
-                    let placeholder = secret.is_empty()
-                        || secret.starts_with('$')
-                        || secret.starts_with('{')
-                        || secret.starts_with('%')
-                        || secret.starts_with('<');
+                    let placeholder = placeholder_secret(secret);
                     if !placeholder {
                         let secret_start = rest_start + colon + 1;
                         return Some(format!(
@@ -560,6 +545,55 @@ pub fn masked_credentials(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A password value that is not a secret: empty, a parameter or variable (`{0}`, `${PW}`,
+/// `$(PW)`, `$1`, `%s`, `%(pw)s`, `?`, `@p`, `<password>`, `[password]`), masked already
+/// (`***`), or a word of documentation (`your_password`, `password`, `changeme`, `xxx`,
+/// `pass`, `example`).
+fn placeholder_secret(value: &str) -> bool {
+    let value = value.trim();
+    let lower = value.to_ascii_lowercase();
+    let same_char = value.chars().next().is_some_and(|first| {
+        value.chars().all(|c| c == first) && matches!(first, 'x' | 'X' | '*' | '.' | '#' | '?')
+    });
+    let enclosed = |open: char, close: char| value.starts_with(open) && value.ends_with(close);
+    value.is_empty()
+        || value.starts_with('{')
+        || value.starts_with("${")
+        || value.starts_with("$(")
+        || (value.starts_with('$') && value[1..].starts_with(|c: char| c.is_ascii_digit()))
+        || value.starts_with('%')
+        || enclosed('<', '>')
+        || enclosed('[', ']')
+        || value == "?"
+        || value == "@p"
+        || value.contains("***")
+        || same_char
+        || [
+            "password",
+            "passwd",
+            "your",
+            "changeme",
+            "change_me",
+            "change-me",
+            "placeholder",
+            "example",
+            "xxx",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
+        || ["pass", "pwd", "pw", "..."].contains(&lower.as_str())
+}
+
+/// Documentation rather than configuration: HTML markup (`Password=<i>password</i>`) or
+/// prose of many lines (a command's help text listing an example connection URL).
+fn is_help_text(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["<i>", "<b>", "<br", "</", "<code>", "<p>", "<li>", "<em>"]
+        .iter()
+        .any(|tag| lower.contains(tag))
+        || text.lines().filter(|l| !l.trim().is_empty()).count() > 6
 }
 
 #[cfg(test)]
@@ -609,5 +643,28 @@ mod tests {
         assert!(masked_credentials("Server=db;Password={0};").is_none());
         assert!(masked_credentials("postgres://app@db/app").is_none());
         assert!(masked_credentials("Enter your password=").is_none());
+    }
+
+    #[test]
+    fn placeholders_and_help_text_are_not_credentials() {
+        for text in [
+            "Server=db;User Id=sa;Password=your_password;",
+            "Server=db;User Id=sa;Password=<password>;",
+            "Server=db;User Id=sa;Password=<i>password</i>;",
+            "Server=db;User Id=sa;Password=changeme;",
+            "Server=db;User Id=sa;Password=xxxx;",
+            "Server=db;User Id=sa;Password=***;",
+            "Server=db;User Id=sa;Password=%s;",
+            "Server=db;User Id=sa;Password=${DB_PASSWORD};",
+            "host=db user=app password=",
+            "postgres://user:pass@localhost/db",
+            "postgres://app:your-password@db/app",
+            "postgres://app:<password>@db/app",
+            "Usage: tool [options]\n  --host <host>\n  --user <user>\n  --password <pw>\n  --db <name>\n\nExamples:\n  tool --url postgres://app:hunter2@localhost/db\n",
+        ] {
+            assert!(masked_credentials(text).is_none(), "{text}");
+        }
+        assert!(masked_credentials("Server=db;User Id=sa;Password=Tr0ub4dor&3;").is_some());
+        assert!(masked_credentials("postgresql://app:Tr0ub4dor@db:5432/app").is_some());
     }
 }

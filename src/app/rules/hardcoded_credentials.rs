@@ -11,8 +11,11 @@ declare_rule! {
     /// ## What it finds
     /// A string literal in application source that is a connection string or URL with an
     /// inline password: `Server=...;User Id=sa;Password=...`, `postgres://user:secret@host`,
-    /// `jdbc:mysql://...`. Placeholders (`Password={0}`, `${DB_PASSWORD}`, `%(pw)s`) are not
-    /// reported. The secret is masked in every output.
+    /// `jdbc:mysql://...`. Placeholders (`Password={0}`, `${DB_PASSWORD}`, `%(pw)s`,
+    /// `<password>`, `your_password`, `changeme`, `xxx`, `***`, an empty value) and
+    /// documentation (HTML markup such as `Password=<i>password</i>`, a command's help text
+    /// of many lines with an example URL) are not reported. The secret is masked in every
+    /// output.
     ///
     /// ## Why it matters
     /// The password is in the repository's history for everyone with read access, in every
