@@ -1,8 +1,11 @@
 //! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
-//! trees: each language adapter (`lang/`) extracts the language-neutral facts of `ir`;
+//! trees: C#'s front end lowers its tree to the typed IR (`ir::typed`), which the one core
+//! (`core`) turns into the language-neutral facts of `ir`; the other adapters (`lang/`)
+//! still extract those facts directly;
 //! `resolve` finds the repository's query methods across files; `rules/` report on them;
 //! `store` keeps the repository rules' facts on disk between the two passes.
 
+pub mod core;
 pub mod embedded_sql;
 pub mod ir;
 pub mod lang;

@@ -1,6 +1,6 @@
 //! `sync-over-async`: blocking on a database task in C#.
 
-use super::{describe_reach, finding};
+use super::{describe_reach, finding, lower_if_resolved_by_name};
 use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
@@ -43,7 +43,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
         let Some(reach) = repo.reach(call) else {
             continue;
         };
-        out.push(finding(
+        let mut found = finding(
             &SYNC_OVER_ASYNC,
             file,
             call.function,
@@ -57,6 +57,8 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             format!("{}{blocking}", call.text),
             Vec::new(),
             "await the call and make the callers async, instead of blocking on it".into(),
-        ));
+        );
+        lower_if_resolved_by_name(&mut found, &[&reach]);
+        out.push(found);
     }
 }
