@@ -5,17 +5,34 @@
 //! these is a class (a static call). A library type (the front end's catalogue) never means
 //! the repository's code. Anything else is unknown, and resolves by name.
 
-use crate::app::ir::typed::{Call, FnId, LanguageFrontEnd, Receiver, TypeName, Unit};
+use std::collections::HashMap;
+
+use crate::app::ir::typed::{Call, FnId, LanguageFrontEnd, Local, Receiver, TypeName, Unit};
 use crate::app::ir::ReceiverType;
 
 pub struct Typing<'u> {
     front_end: &'u dyn LanguageFrontEnd,
     unit: &'u Unit,
+    /// The locals of each (function, name), in file order.
+    locals: HashMap<(FnId, &'u str), Vec<&'u Local>>,
 }
 
 impl<'u> Typing<'u> {
     pub fn new(front_end: &'u dyn LanguageFrontEnd, unit: &'u Unit) -> Typing<'u> {
-        Typing { front_end, unit }
+        let mut locals: HashMap<(FnId, &'u str), Vec<&'u Local>> = HashMap::new();
+        for local in &unit.locals {
+            if let Some(function) = local.function {
+                locals
+                    .entry((function, local.name.as_str()))
+                    .or_default()
+                    .push(local);
+            }
+        }
+        Typing {
+            front_end,
+            unit,
+            locals,
+        }
     }
 
     pub fn receiver_type(&self, call: &Call) -> ReceiverType {
@@ -58,10 +75,11 @@ impl<'u> Typing<'u> {
         // has one.
         for &f in &scopes {
             let local = self
-                .unit
                 .locals
-                .iter()
-                .filter(|l| l.function == Some(f) && l.name == name && l.at < call.span.0)
+                .get(&(f, name))
+                .into_iter()
+                .flatten()
+                .filter(|l| l.at < call.span.0)
                 .max_by_key(|l| l.at);
             if let Some(local) = local {
                 // A declared type holds for every later assignment; `var x = new T()` is T.

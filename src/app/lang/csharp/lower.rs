@@ -731,12 +731,13 @@ impl<'a> Lowering<'a, '_> {
                     .map(|t| t.name)
                     .unwrap_or_default(),
             ),
-            _ => self
+            _ if self.is_stringish(value) => self
                 .unit
                 .strings
                 .iter()
                 .rposition(|s| s.start == start)
                 .map_or(Arg::Other, Arg::Str),
+            _ => Arg::Other,
         }
     }
 
