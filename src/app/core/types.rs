@@ -89,8 +89,8 @@ impl<'u> Typing<'u> {
                     .filter(|t| !self.front_end.is_untyped(&t.name));
                 return self.of(declared.or(local.constructed.as_ref()));
             }
-            let function = &self.unit.functions[f];
-            if let Some(param) = function.params.iter().find(|p| p.name == name) {
+            let params = self.unit.functions.get(f).map(|f| f.params.as_slice());
+            if let Some(param) = params.unwrap_or(&[]).iter().find(|p| p.name == name) {
                 return self.of(param.ty.as_ref());
             }
         }

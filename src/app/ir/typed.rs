@@ -91,7 +91,7 @@ pub enum LambdaBinding {
     /// An argument of a call: `xs.ForEach(x => ...)`, `q.Select(...)`, `p.then(...)`.
     /// `per_element`: the callee runs it once per element of its receiver (a loop).
     Argument {
-        call: CallId,
+        call: Option<CallId>,
         method: String,
         per_element: bool,
     },

@@ -387,22 +387,24 @@ impl<'a> Lowering<'a, '_> {
         let binding = match &callback {
             Some((invocation, method, per_element)) => LambdaBinding::Argument {
                 // The invocation is lowered before its arguments.
-                call: self
-                    .call_of_node
-                    .get(&invocation.id())
-                    .copied()
-                    .unwrap_or(usize::MAX),
+                call: self.call_of_node.get(&invocation.id()).copied(),
                 method: method.clone(),
                 per_element: *per_element,
             },
-            None => match self.parent_of(node) {
-                Some(p) if p.kind_name() == "assignment_expression" => LambdaBinding::Assigned(
-                    p.field("left")
-                        .map(|l| self.source.text(l).to_string())
-                        .unwrap_or_default(),
-                ),
-                _ => LambdaBinding::Other,
-            },
+            None => {
+                let mut parent = self.parent_of(node);
+                if parent.is_some_and(|p| p.kind_name() == "equals_value_clause") {
+                    parent = parent.and_then(|p| p.parent());
+                }
+                let target = match parent {
+                    Some(p) if p.kind_name() == "assignment_expression" => p.field("left"),
+                    Some(p) if p.kind_name() == "variable_declarator" => p.field("name"),
+                    _ => None,
+                };
+                target.map_or(LambdaBinding::Other, |t| {
+                    LambdaBinding::Assigned(self.source.text(t).to_string())
+                })
+            }
         };
         let params = match node.field("parameters") {
             Some(p) if p.kind_name() == "parameter_list" => self.parameters(p),

@@ -266,6 +266,23 @@ fn lambdas_are_functions_of_the_ir_and_their_calls_belong_to_the_method() {
         .filter(|f| f.kind == crate::app::ir::typed::FunctionKind::Lambda)
         .count();
     assert_eq!(lambdas, 2);
+    let bindings: Vec<_> = unit
+        .functions
+        .iter()
+        .filter_map(|f| f.binding.clone())
+        .collect();
+    let for_each = unit.calls.iter().position(|c| c.callee == "ForEach");
+    assert_eq!(
+        bindings,
+        vec![
+            crate::app::ir::typed::LambdaBinding::Argument {
+                call: for_each,
+                method: "ForEach".into(),
+                per_element: true
+            },
+            crate::app::ir::typed::LambdaBinding::Assigned("a".into()),
+        ]
+    );
     let f = facts(
         "class R { void M(List<int> ids) { ids.ForEach(id => Load(id)); Action a = () => Save(); } void Load(int id) {} void Save() {} }",
     );
