@@ -26,16 +26,26 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
         Language::Python => "parse + extract python",
         Language::Java => "parse + extract java",
     };
-    Some(crate::timing::measure(
-        name,
-        text.len(),
-        || match language {
+    Some(crate::timing::measure(name, text.len(), || {
+        if let Some(front_end) = front_end(language) {
+            return core::extract(front_end, path, text);
+        }
+        match language {
             Language::CSharp => lang::csharp::extract(path, text),
             Language::JavaScript | Language::TypeScript => {
                 lang::javascript::extract(path, text, language)
             }
             Language::Python => lang::python::extract(path, text),
             Language::Java => lang::java::extract(path, text),
-        },
-    ))
+        }
+    }))
+}
+
+/// The front end of a language lowered to the typed IR and analysed by `core` (C#); the
+/// other languages still extract their facts directly.
+pub fn front_end(language: Language) -> Option<&'static dyn ir::typed::LanguageFrontEnd> {
+    match language {
+        Language::CSharp => Some(&lang::csharp::CSharp),
+        Language::JavaScript | Language::TypeScript | Language::Python | Language::Java => None,
+    }
 }

@@ -348,3 +348,23 @@ fn type_names_as_written() {
     assert_eq!(t("int?"), Some(("int".into(), vec![])));
     assert_eq!(t("  "), None);
 }
+
+#[test]
+fn the_front_end_is_the_one_the_scan_takes_for_its_extensions() {
+    let front_end = crate::app::front_end(Language::CSharp).expect("C# is lowered to the IR");
+    assert_eq!(front_end.language(), Language::CSharp);
+    for extension in front_end.extensions() {
+        let path = format!("Orders.{extension}");
+        assert_eq!(
+            Language::of_path(std::path::Path::new(&path)),
+            Some(Language::CSharp)
+        );
+    }
+    assert!(front_end.grammar().node_kind_count() > 100);
+    assert!(front_end.is_test_file("Orders.UnitTests/OrderTests.cs"));
+    assert!(!front_end.is_test_file("Orders/OrderService.cs"));
+    assert!(front_end.is_library_type("List") && !front_end.is_library_type("MailRepository"));
+    assert!(front_end.is_untyped("var"));
+    let unit = front_end.lower("Broken.cs", "class { void ( { ");
+    assert!(unit.error_share > 0.0);
+}
