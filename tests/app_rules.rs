@@ -315,27 +315,11 @@ fn reference(language: &str) -> String {
     lines.join("\n")
 }
 
+/// One snapshot per language (`reference_<language>`); the first language that differs
+/// fails the test with its diff.
 #[test]
-fn reference_findings_csharp() {
-    insta::assert_snapshot!("reference_csharp", reference("csharp"));
-}
-
-#[test]
-fn reference_findings_java() {
-    insta::assert_snapshot!("reference_java", reference("java"));
-}
-
-#[test]
-fn reference_findings_javascript() {
-    insta::assert_snapshot!("reference_javascript", reference("javascript"));
-}
-
-#[test]
-fn reference_findings_typescript() {
-    insta::assert_snapshot!("reference_typescript", reference("typescript"));
-}
-
-#[test]
-fn reference_findings_python() {
-    insta::assert_snapshot!("reference_python", reference("python"));
+fn reference_findings_of_every_language() {
+    for language in ["csharp", "java", "javascript", "typescript", "python"] {
+        insta::assert_snapshot!(format!("reference_{language}"), reference(language));
+    }
 }
