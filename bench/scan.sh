@@ -4,7 +4,7 @@
 # throughput and peak memory. Memory should follow the largest file, not the corpus.
 # With SCALING=1, also scans application source of 25, 50 and 100 MB (100 KB files): peak
 # RSS there grows with the findings (the report) and the index kept for the cross-file pass
-# (about 20 bytes per function and 150 per file), not with trees; and each DIR given is also
+# (about 24 bytes per function and 150 per file), not with trees; and each DIR given is also
 # scanned as 2 and 4 hard-linked copies (same largest file, 2x and 4x the repository), with
 # all rules on and with every rule off (the index alone), which prints how peak memory grows
 # with the repository rather than with its largest file.

@@ -274,3 +274,52 @@ fn test_code_gets_the_security_rules_only() {
     );
     assert_eq!(test_files, 0);
 }
+
+/// The reference for moving the languages onto one analysis core (issue #17): every
+/// finding of every fixture case of one language, as `case/file:line:column rule
+/// [confidence] message`, with the fixture root taken out of the messages. Each step of the
+/// move shows in this snapshot's diff exactly which findings changed, and the commit says
+/// why each change is intended.
+fn reference(language: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/app")
+        .join(language);
+    let root_text = format!("{}/", root.display());
+    let mut lines = Vec::new();
+    for case in cases(language) {
+        let options = ScanOptions {
+            paths: vec![case.clone()],
+            dialect: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            no_ignore: true,
+            app: true,
+        };
+        let report = run(&options, &Config::default()).expect("the fixture scans");
+        for f in &report.findings {
+            let file = f.location.file.as_deref().unwrap_or("");
+            let file = file.split_once(&root_text).map_or(file, |(_, below)| below);
+            let mut confidence = format!("{:?}", f.confidence.level).to_lowercase();
+            if !f.confidence.reasons.is_empty() {
+                confidence = format!("{confidence}: {}", f.confidence.reasons.join("; "));
+            }
+            lines.push(format!(
+                "{file}:{}:{} {} [{confidence}] {}",
+                f.location.line.unwrap_or(0),
+                f.location.column.unwrap_or(0),
+                f.rule,
+                f.message.replace(&root_text, "")
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+/// One snapshot per language (`reference_<language>`); the first language that differs
+/// fails the test with its diff.
+#[test]
+fn reference_findings_of_every_language() {
+    for language in ["csharp", "java", "javascript", "typescript", "python"] {
+        insta::assert_snapshot!(format!("reference_{language}"), reference(language));
+    }
+}

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
+pub mod typed;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
@@ -71,6 +73,35 @@ pub struct Function {
     /// Byte range of the body in the file.
     pub body: (usize, usize),
     pub is_async: bool,
+    /// No body (an interface or abstract method): it runs nothing of its own, and a call
+    /// on a typed receiver means an implementation, never it. Only typed front ends set it.
+    pub is_abstract: bool,
+}
+
+/// A class of the file and the classes and interfaces it derives from, as the typed
+/// resolution reads them (only typed front ends record them).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassFacts {
+    pub name: String,
+    pub bases: Vec<String>,
+}
+
+/// What the receiver of a call is known to be, from the types the source states
+/// (`app::core` computes it for the languages lowered to the typed IR).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum ReceiverType {
+    /// The language's adapter states no types (it still extracts facts directly): calls
+    /// resolve by name and arity, as they always have.
+    #[default]
+    Untyped,
+    /// A typed front end could not tell the receiver's type: resolved by name and arity,
+    /// and a finding that rests on it says so in its confidence.
+    Unknown,
+    /// A library type (`List`, `Dictionary`, `StringBuilder`): never the repository's code.
+    Library,
+    /// An instance of this class or of one deriving from it (`this`, a declared,
+    /// constructed, field or parameter type), or the class itself for a static call.
+    Class(String),
 }
 
 /// What a database call site does, according to the language's catalogue.
@@ -95,6 +126,8 @@ pub struct Call {
     pub receiver_root: Option<String>,
     /// Member names along the receiver chain, outermost first (`["_context", "Users", "Where"]`).
     pub chain: Vec<String>,
+    /// The receiver's type, when the language's front end is typed.
+    pub receiver_type: ReceiverType,
     /// Argument count.
     pub arity: usize,
     pub start: Pos,
@@ -160,6 +193,9 @@ pub enum Disposal {
     Escapes(String),
     /// Never closed, disposed or released in the function.
     Never,
+    /// Created and never opened, used or handed on (`new SqlConnection(cs).DataSource`):
+    /// it holds no pooled connection, so there is nothing to leak.
+    NeverOpened,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -228,6 +264,7 @@ pub struct AppFile {
     pub path: String,
     pub language: Language,
     pub functions: Vec<Function>,
+    pub classes: Vec<ClassFacts>,
     pub calls: Vec<Call>,
     pub loops: Vec<Loop>,
     pub assignments: Vec<Assignment>,
@@ -320,6 +357,15 @@ impl FileNames<'_> {
     fn id_of(&mut self, name: Option<&str>) -> Name {
         name.map_or(NO_NAME, |n| self.id(n))
     }
+
+    fn type_key(&mut self, ty: &ReceiverType) -> TypeKey {
+        match ty {
+            ReceiverType::Untyped => TypeKey::Untyped,
+            ReceiverType::Unknown => TypeKey::Unknown,
+            ReceiverType::Library => TypeKey::Library,
+            ReceiverType::Class(class) => TypeKey::Class(self.id(class)),
+        }
+    }
 }
 
 /// A call of a function of the repository's (not a database call), as the cross-file
@@ -337,6 +383,23 @@ pub struct Edge {
     pub callee: Name,
     /// The receiver chain's last member (`_providerRepository`), as `Call::chain.last()`.
     pub receiver: Name,
+    pub receiver_type: TypeKey,
+}
+
+/// `ReceiverType` with the class as a number of `Names`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TypeKey {
+    Untyped,
+    Unknown,
+    Library,
+    Class(Name),
+}
+
+/// A class of the repository and what it derives from, for the typed resolution.
+#[derive(Debug, Clone)]
+pub struct IndexedClass {
+    pub name: Name,
+    pub bases: Box<[Name]>,
 }
 
 /// A function as the resolution matches calls with it and findings name it.
@@ -349,6 +412,8 @@ pub struct IndexedFunction {
     /// The class (without an interface's `I`) or module the function belongs to,
     /// normalised as call receivers are (`crate::app::resolve::owner`).
     pub owner: Name,
+    /// No body: an interface or abstract method (typed front ends only).
+    pub is_abstract: bool,
 }
 
 /// A function's first database call: why it is a query method.
@@ -370,6 +435,8 @@ pub struct FileIndex {
     pub language: Language,
     pub functions: Box<[IndexedFunction]>,
     pub direct: Box<[DirectCall]>,
+    /// Classes with their bases (typed front ends only).
+    pub classes: Box<[IndexedClass]>,
 }
 
 /// A file as the cross-file pass takes it: its index, its calls between functions (one
@@ -475,12 +542,13 @@ impl AppFile {
                 arity: f.arity as u32,
                 line: f.start.line,
                 owner: names.id(&super::resolve::owner(&self.path, f.class.as_deref())),
+                is_abstract: f.is_abstract,
             })
             .collect();
         let mut direct = Vec::new();
         let mut has_direct = vec![false; functions.len()];
         let mut edges = Vec::new();
-        let mut seen_edges: HashSet<(u32, Name, u32, Name)> = HashSet::new();
+        let mut seen_edges: HashSet<(u32, Name, u32, Name, TypeKey)> = HashSet::new();
         for (order, call) in self.calls.iter().enumerate() {
             // Top-level code is no function: its calls make nothing a query method.
             let Some(function) = call.function else {
@@ -504,17 +572,33 @@ impl AppFile {
                 arity: call.arity as u32,
                 callee: names.id(&call.callee),
                 receiver: names.id_of(call.chain.last().map(String::as_str)),
+                receiver_type: names.type_key(&call.receiver_type),
             };
-            let key = (edge.function, edge.callee, edge.arity, edge.receiver);
+            let key = (
+                edge.function,
+                edge.callee,
+                edge.arity,
+                edge.receiver,
+                edge.receiver_type,
+            );
             if !prune || seen_edges.insert(key) {
                 edges.push(edge);
             }
         }
+        let classes: Vec<IndexedClass> = self
+            .classes
+            .iter()
+            .map(|c| IndexedClass {
+                name: names.id(&c.name),
+                bases: c.bases.iter().map(|b| names.id(b)).collect(),
+            })
+            .collect();
         let index = FileIndex {
             path: self.path.into(),
             language: self.language,
             functions: functions.into(),
             direct: direct.into(),
+            classes: classes.into(),
         };
         let read_by_rules =
             !self.loops.is_empty() || self.calls.iter().any(|c| c.blocked_by.is_some());
@@ -553,6 +637,7 @@ impl AppFile {
                 end: Pos::default(),
                 body: (0, 0),
                 is_async: false,
+                is_abstract: f.is_abstract,
             })
             .collect();
         let mut file = AppFile::new(&index.path, index.language);
@@ -569,6 +654,7 @@ impl AppFile {
             path: path.to_string(),
             language,
             functions: Vec::new(),
+            classes: Vec::new(),
             calls: Vec::new(),
             loops: Vec::new(),
             assignments: Vec::new(),

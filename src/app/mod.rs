@@ -1,8 +1,11 @@
 //! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
-//! trees: each language adapter (`lang/`) extracts the language-neutral facts of `ir`;
+//! trees: C#'s front end lowers its tree to the typed IR (`ir::typed`), which the one core
+//! (`core`) turns into the language-neutral facts of `ir`; the other adapters (`lang/`)
+//! still extract those facts directly;
 //! `resolve` finds the repository's query methods across files; `rules/` report on them;
 //! `store` keeps the repository rules' facts on disk between the two passes.
 
+pub mod core;
 pub mod embedded_sql;
 pub mod ir;
 pub mod lang;
@@ -24,16 +27,26 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
         Language::Python => "parse + extract python",
         Language::Java => "parse + extract java",
     };
-    Some(crate::timing::measure(
-        name,
-        text.len(),
-        || match language {
+    Some(crate::timing::measure(name, text.len(), || {
+        if let Some(front_end) = front_end(language) {
+            return core::extract(front_end, path, text);
+        }
+        match language {
             Language::CSharp => lang::csharp::extract(path, text),
             Language::JavaScript | Language::TypeScript => {
                 lang::javascript::extract(path, text, language)
             }
             Language::Python => lang::python::extract(path, text),
             Language::Java => lang::java::extract(path, text),
-        },
-    ))
+        }
+    }))
+}
+
+/// The front end of a language lowered to the typed IR and analysed by `core` (C#); the
+/// other languages still extract their facts directly.
+pub fn front_end(language: Language) -> Option<&'static dyn ir::typed::LanguageFrontEnd> {
+    match language {
+        Language::CSharp => Some(&lang::csharp::CSharp),
+        Language::JavaScript | Language::TypeScript | Language::Python | Language::Java => None,
+    }
 }

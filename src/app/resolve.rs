@@ -1,9 +1,15 @@
 //! Query methods across the repository: a function that runs a database call, directly
-//! or through other such functions, is itself a query method. Calls are resolved by name
-//! and arity, as far as static analysis without types allows: a call counts only when
-//! every function of the repository with that name and arity is a query method.
+//! or through other such functions, is itself a query method. A call counts only when
+//! every function of the repository it can mean is a query method. What it can mean: for
+//! a receiver whose type the typed core knows (`ReceiverType::Class`), the methods of that
+//! name and arity in that class, the classes deriving from it (an interface's
+//! implementations) and the classes it derives from (inherited methods), bodiless
+//! declarations left out; for a library type, nothing; for an unknown type (and for the
+//! languages not yet lowered to the typed IR), every function of that name and arity whose
+//! owner the receiver's name plausibly means — a guess, which the typed languages' findings
+//! show in their confidence.
 
-use super::ir::{AppFile, Call, Edge, FileIndex, Name, NameTable, NO_NAME};
+use super::ir::{AppFile, Call, Edge, FileIndex, Name, NameTable, ReceiverType, TypeKey, NO_NAME};
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 
@@ -16,28 +22,67 @@ pub enum Reach {
     /// The call is itself a catalogued database call (`ADO.NET ExecuteReader`).
     Direct(String),
     /// The call resolves to query methods of the repository; the first one is named.
-    /// `by_name_only`: nothing but the callee's name and argument count chose them (no
-    /// receiver, or `this` / `self`, and none of them in the caller's own class or
-    /// module): a library function of the same name would be taken for them.
+    /// `by_name`: nothing but the callee's name and argument count chose the query method,
+    /// for this call or a call along the chain to the database. From a typed language: the
+    /// receiver's type was unknown. From a language not yet lowered to the typed IR: no
+    /// receiver (or `this` / `self`) narrowed it and none of the candidates is in the
+    /// caller's own class or module, so a library function of that name would be taken
+    /// for it.
     Method {
         function: FunctionRef,
-        by_name_only: bool,
+        by_name: bool,
     },
 }
 
 impl Reach {
-    /// The confidence of a finding resting on this call reaching the database: lowered
-    /// to medium when the call was matched by name and argument count only.
-    pub fn lower(&self, confidence: &mut crate::model::Confidence) {
-        if let Reach::Method {
-            by_name_only: true, ..
-        } = self
-        {
-            confidence.lower(
-                crate::model::ConfidenceLevel::Medium,
-                "a call matched to a query method of the repository by name and argument count only (its receiver's type is not known)",
-            );
+    /// Whether the resolution behind it guessed by name.
+    pub fn by_name(&self) -> bool {
+        matches!(self, Reach::Method { by_name: true, .. })
+    }
+}
+
+/// Each class of the repository and what it derives from (the union over files that
+/// declare a class of that name).
+#[derive(Default)]
+struct Hierarchy {
+    bases: HashMap<Name, Vec<Name>>,
+}
+
+impl Hierarchy {
+    fn new(files: &[FileIndex]) -> Hierarchy {
+        let mut bases: HashMap<Name, Vec<Name>> = HashMap::new();
+        for class in files.iter().flat_map(|f| f.classes.iter()) {
+            let entry = bases.entry(class.name).or_default();
+            for &base in class.bases.iter() {
+                if base != class.name && !entry.contains(&base) {
+                    entry.push(base);
+                }
+            }
         }
+        Hierarchy { bases }
+    }
+
+    fn is_class(&self, name: Name) -> bool {
+        self.bases.contains_key(&name)
+    }
+
+    /// Whether `class` derives from `ancestor`, directly or not (bounded: a cycle in
+    /// broken code ends the search).
+    fn derives(&self, class: Name, ancestor: Name) -> bool {
+        let mut stack = vec![class];
+        let mut seen = HashSet::new();
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current) || seen.len() > 64 {
+                continue;
+            }
+            for &base in self.bases.get(&current).into_iter().flatten() {
+                if base == ancestor {
+                    return true;
+                }
+                stack.push(base);
+            }
+        }
+        false
     }
 }
 
@@ -47,6 +92,7 @@ pub struct Repo<'a> {
     /// Why each query method is one.
     query_functions: HashMap<FunctionRef, Why>,
     definitions: Definitions,
+    hierarchy: Hierarchy,
     /// How many edges the resolution read.
     pub edge_count: usize,
 }
@@ -57,7 +103,7 @@ type Definitions = HashMap<(Name, u32), Vec<FunctionRef>>;
 #[derive(Debug, Clone)]
 enum Why {
     Direct { api: Name, line: u32 },
-    Calls { target: FunctionRef },
+    Calls { target: FunctionRef, by_name: bool },
 }
 
 /// A call of a function of the repository, waiting for its group's definitions to become
@@ -72,6 +118,8 @@ struct PendingCall {
 /// The calls of one callee, arity and receiver, which can mean the same definitions.
 struct CallGroup {
     first_candidate: FunctionRef,
+    /// Resolved by name from a typed language.
+    by_name: bool,
     /// Candidates not yet known to be query methods.
     remaining: u32,
 }
@@ -94,6 +142,7 @@ impl<'a> Repo<'a> {
         names: &'a NameTable,
         mut edges_of: impl FnMut(usize) -> Result<Vec<Edge>>,
     ) -> Result<Repo<'a>> {
+        let hierarchy = Hierarchy::new(files);
         let mut definitions: Definitions = HashMap::new();
         let mut query_functions: HashMap<FunctionRef, Why> = HashMap::new();
         for (fi, file) in (0u32..).zip(files) {
@@ -120,7 +169,7 @@ impl<'a> Repo<'a> {
         // round before, naming the group's first definition as the reason.
         let mut pending: Vec<PendingCall> = Vec::new();
         let mut groups: Vec<CallGroup> = Vec::new();
-        let mut group_of: HashMap<(Name, u32, Name), Option<u32>> = HashMap::new();
+        let mut group_of: HashMap<(Name, u32, Name, TypeKey), Option<u32>> = HashMap::new();
         // (candidate, group) pairs, sorted by candidate once all are known: a flat table
         // rather than a list per function, and one entry per group, not per call, for memory.
         let mut watchers: Vec<(FunctionRef, u32)> = Vec::new();
@@ -139,16 +188,20 @@ impl<'a> Repo<'a> {
                 if !definitions.contains_key(&(edge.callee, edge.arity)) {
                     continue;
                 }
-                let key = (edge.callee, edge.arity, edge.receiver);
+                let key = (edge.callee, edge.arity, edge.receiver, edge.receiver_type);
                 let group = *group_of.entry(key).or_insert_with(|| {
                     let receiver = (edge.receiver != NO_NAME).then(|| names.get(edge.receiver));
                     let candidates = candidates(
-                        &definitions,
-                        files,
-                        names,
+                        &Lookup {
+                            definitions: &definitions,
+                            files,
+                            names,
+                            hierarchy: &hierarchy,
+                        },
                         edge.callee,
                         edge.arity,
                         receiver,
+                        edge.receiver_type,
                     );
                     let &first_candidate = candidates.first()?;
                     let id = groups.len() as u32;
@@ -161,6 +214,7 @@ impl<'a> Repo<'a> {
                     }
                     groups.push(CallGroup {
                         first_candidate,
+                        by_name: edge.receiver_type == TypeKey::Unknown,
                         remaining,
                     });
                     Some(id)
@@ -193,11 +247,18 @@ impl<'a> Repo<'a> {
             let mut added = Vec::new();
             for &id in &ready {
                 let p = &pending[id];
-                let target = groups[p.group as usize].first_candidate;
+                let group = &groups[p.group as usize];
+                let target = group.first_candidate;
                 if target == p.caller || query_functions.contains_key(&p.caller) {
                     continue;
                 }
-                query_functions.insert(p.caller, Why::Calls { target });
+                query_functions.insert(
+                    p.caller,
+                    Why::Calls {
+                        target,
+                        by_name: group.by_name,
+                    },
+                );
                 added.push(p.caller);
             }
             ready.clear();
@@ -219,6 +280,7 @@ impl<'a> Repo<'a> {
             names,
             query_functions,
             definitions,
+            hierarchy,
             edge_count,
         })
     }
@@ -233,38 +295,72 @@ impl<'a> Repo<'a> {
         let receiver = call.chain.last().map(String::as_str);
         // A name the index lacks is no function of the repository.
         let callee = self.names.id(&call.callee)?;
+        let ty = match &call.receiver_type {
+            ReceiverType::Untyped => TypeKey::Untyped,
+            ReceiverType::Unknown => TypeKey::Unknown,
+            ReceiverType::Library => TypeKey::Library,
+            // A class the index lacks is no class of the repository.
+            ReceiverType::Class(class) => TypeKey::Class(self.names.id(class)?),
+        };
         let candidates = candidates(
-            &self.definitions,
-            self.files,
-            self.names,
+            &Lookup {
+                definitions: &self.definitions,
+                files: self.files,
+                names: self.names,
+                hierarchy: &self.hierarchy,
+            },
             callee,
             call.arity as u32,
             receiver,
+            ty,
         );
         let all_query = !candidates.is_empty()
             && candidates
                 .iter()
                 .all(|d| self.query_functions.contains_key(d));
         let target = *candidates.first().filter(|_| all_query)?;
-        let narrowed_by_receiver = receiver.is_some_and(|r| !is_self(&normalise(r)));
-        let by_name_only = !narrowed_by_receiver && {
-            // A bare or `this.` call means the caller's own class (or module) when it has
-            // a function of that name; only when none does is the match a guess.
-            let class = call
-                .function
-                .and_then(|f| file.functions.get(f))
-                .and_then(|f| f.class.as_deref());
-            let caller_owner = owner(&file.path, class);
-            !candidates.iter().any(|&(fi, f)| {
-                self.names
-                    .get(self.files[fi as usize].functions[f as usize].owner)
-                    == caller_owner
-            })
+        let by_name = if ty == TypeKey::Untyped {
+            let narrowed_by_receiver = receiver.is_some_and(|r| !is_self(&normalise(r)));
+            !narrowed_by_receiver && {
+                // A bare or `this.` call means the caller's own class (or module) when it
+                // has a function of that name; only when none does is the match a guess.
+                let class = call
+                    .function
+                    .and_then(|f| file.functions.get(f))
+                    .and_then(|f| f.class.as_deref());
+                let caller_owner = owner(&file.path, class);
+                !candidates.iter().any(|&(fi, f)| {
+                    self.names
+                        .get(self.files[fi as usize].functions[f as usize].owner)
+                        == caller_owner
+                })
+            }
+        } else {
+            ty == TypeKey::Unknown || self.rests_on_names(target)
         };
         Some(Reach::Method {
             function: target,
-            by_name_only,
+            by_name,
         })
+    }
+
+    /// Whether a query method is one through a call resolved by name from a typed
+    /// language, anywhere along its chain.
+    fn rests_on_names(&self, start: FunctionRef) -> bool {
+        let mut current = start;
+        let mut seen = HashSet::new();
+        while seen.insert(current) {
+            match self.query_functions.get(&current) {
+                Some(Why::Calls { target, by_name }) => {
+                    if *by_name {
+                        return true;
+                    }
+                    current = *target;
+                }
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// `GetProvider (ProviderRepository.cs:12) → Dapper QueryFirstOrDefault (ProviderRepository.cs:15)`.
@@ -303,18 +399,54 @@ impl<'a> Repo<'a> {
     }
 }
 
-/// The definitions a call can mean: same name and arity, and a plausible receiver.
+/// What `candidates` looks definitions up in.
+struct Lookup<'l> {
+    definitions: &'l Definitions,
+    files: &'l [FileIndex],
+    names: &'l NameTable,
+    hierarchy: &'l Hierarchy,
+}
+
+/// The definitions a call can mean: same name and arity, and a receiver that can be an
+/// instance of the definition's class (by its type when known, else by its name).
 fn candidates(
-    definitions: &Definitions,
-    files: &[FileIndex],
-    names: &NameTable,
+    lookup: &Lookup,
     callee: Name,
     arity: u32,
     receiver: Option<&str>,
+    ty: TypeKey,
 ) -> Vec<FunctionRef> {
+    let Lookup {
+        definitions,
+        files,
+        names,
+        hierarchy,
+    } = lookup;
     let Some(defs) = definitions.get(&(callee, arity)) else {
         return Vec::new();
     };
+    match ty {
+        TypeKey::Library => return Vec::new(),
+        TypeKey::Class(class) => {
+            // A type that is no class of the repository is a library's.
+            if !hierarchy.is_class(class) {
+                return Vec::new();
+            }
+            return defs
+                .iter()
+                .copied()
+                .filter(|&(fi, f)| {
+                    let def = &files[fi as usize].functions[f as usize];
+                    !def.is_abstract
+                        && def.class != NO_NAME
+                        && (def.class == class
+                            || hierarchy.derives(def.class, class)
+                            || hierarchy.derives(class, def.class))
+                })
+                .collect();
+        }
+        TypeKey::Untyped | TypeKey::Unknown => {}
+    }
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
     // means a method of ProviderRepository, `userRepo.findById` a function of userRepo.js;
     // `Paths.get(...)` or `pattern.exec(...)` mean none of the repository's functions.

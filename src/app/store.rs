@@ -169,6 +169,7 @@ mod tests {
                 arity: 2,
                 callee: 40_000,
                 receiver: crate::app::ir::NO_NAME,
+                receiver_type: crate::app::ir::TypeKey::Class(12),
             }];
             let stored = store.put(edges.clone());
             assert_eq!(store.take(stored, "a.cs").expect("read back"), edges);

@@ -19,7 +19,7 @@ use super::common::FieldExt;
 
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
-    PerCallConnection, StringLit,
+    PerCallConnection, ReceiverType, StringLit,
 };
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 
@@ -1091,15 +1091,7 @@ struct Extractor<'a> {
     string_vars: HashMap<(Option<usize>, String), StrRef>,
 }
 
-fn is_comment(node: Node) -> bool {
-    matches!(node.kind_name(), "line_comment" | "block_comment")
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut children = super::common::children_of(node, true);
-    children.retain(|c| !is_comment(*c));
-    children
-}
+use super::tree::{is_comment, named_children};
 
 fn children(node: Node) -> Vec<Node> {
     super::common::children_of(node, false)
@@ -1469,6 +1461,7 @@ impl<'a> Extractor<'a> {
             end: self.src.end(node),
             body: (body.start_byte(), body.end_byte()),
             is_async,
+            is_abstract: false,
         });
         let locals = self.prescan(node);
         self.frames.push(Frame::Function(locals));
@@ -1755,6 +1748,7 @@ impl<'a> Extractor<'a> {
             receiver: object.map(|o| self.src.short(o, 200)),
             receiver_root: root,
             chain,
+            receiver_type: ReceiverType::Untyped,
             arity,
             start: self.src.start(node),
             end: self.src.end(node),

@@ -15,7 +15,7 @@ use super::common::{FieldExt, IdMap};
 
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
-    PerCallConnection, Pos, StringLit,
+    PerCallConnection, Pos, ReceiverType, StringLit,
 };
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 
@@ -799,11 +799,7 @@ fn is_function(kind: &str) -> bool {
     )
 }
 
-fn named_children(node: Node) -> Vec<Node> {
-    let mut children = super::common::children_of(node, true);
-    children.retain(|c| c.kind_name() != "comment" && c.kind_name() != "html_comment");
-    children
-}
+use super::tree::named_children;
 
 fn children(node: Node) -> Vec<Node> {
     super::common::children_of(node, false)
@@ -1711,6 +1707,7 @@ impl<'s, 't> Extractor<'s, 't> {
             end: self.src.end(node),
             body,
             is_async: children(node).iter().any(|c| c.kind_name() == "async"),
+            is_abstract: false,
         });
         let inner = Ctx {
             function: Some(index),
@@ -2105,6 +2102,7 @@ impl<'s, 't> Extractor<'s, 't> {
             callee: info.callee.clone(),
             receiver: info.receiver.map(|r| self.short(r, 200)),
             receiver_root: info.chain.first().cloned(),
+            receiver_type: ReceiverType::Untyped,
             chain: info.chain.clone(),
             arity: info.args.len(),
             start: self.src.start(node),

@@ -1,8 +1,11 @@
-//! One adapter per language: tree-sitter tree -> `AppFile` facts, with the language's
-//! catalogue of database call sites kept in one place per language.
+//! One front end per language. C# is lowered to the typed IR (`csharp/`: its catalogue as
+//! data, the lowering, tests) and analysed by the one core (`app::core`); Java, JavaScript /
+//! TypeScript and Python still extract `AppFile` facts directly, each with its catalogue
+//! of database call sites in one place. `tree` holds the tree helpers they all share.
 
 pub mod common;
 pub mod csharp;
 pub mod java;
 pub mod javascript;
 pub mod python;
+pub mod tree;

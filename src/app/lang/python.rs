@@ -56,7 +56,7 @@ use super::common::FieldExt;
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
-    PerCallConnection, Pos, StringLit,
+    PerCallConnection, Pos, ReceiverType, StringLit,
 };
 
 // =====================================================================================
@@ -1183,10 +1183,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn named_children(node: Node<'a>) -> Vec<Node<'a>> {
-        let mut cursor = node.walk();
-        node.named_children(&mut cursor)
-            .filter(|c| c.kind_name() != "comment")
-            .collect()
+        super::tree::named_children(node)
     }
 
     fn inner(node: Node<'a>) -> Option<Node<'a>> {
@@ -1511,6 +1508,7 @@ impl<'a> Extractor<'a> {
                     .map(|b| (b.start_byte(), b.end_byte()))
                     .unwrap_or((node.end_byte(), node.end_byte())),
                 is_async,
+                is_abstract: false,
             });
             self.fn_node.push(i);
         }
@@ -1576,6 +1574,7 @@ impl<'a> Extractor<'a> {
                 receiver: receiver.map(|r| self.short(r, 200)),
                 receiver_root,
                 chain,
+                receiver_type: ReceiverType::Untyped,
                 arity,
                 start: self.start(node),
                 end: self.end(node),

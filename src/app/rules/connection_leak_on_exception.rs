@@ -11,7 +11,9 @@ declare_rule! {
     /// ## What it finds
     /// A connection created or opened in a function and closed, disposed or released
     /// there — but not in a `finally`, `using`, try-with-resources or `with`, so an
-    /// exception between opening and closing skips the close.
+    /// exception between opening and closing skips the close. In C#, a close that comes
+    /// right after the open, with no call or construction in between (nothing there can
+    /// throw), is not reported.
     ///
     /// ## Why it matters
     /// Errors are exactly when load is high and the pool is tight: every failed request

@@ -212,6 +212,18 @@ fn is_transaction_control(call: &crate::app::ir::Call) -> bool {
     .any(|k| sql.starts_with(k) && sql[k.len()..].starts_with(|c: char| !c.is_ascii_alphanumeric()))
 }
 
+/// Lowers a finding's confidence when a call it rests on was resolved by name alone
+/// (issue #17): the receiver's type was unknown, so the call may mean another method of
+/// that name.
+pub fn lower_if_resolved_by_name(finding: &mut RawFinding, reaches: &[&Reach]) {
+    if reaches.iter().any(|r| r.by_name()) {
+        finding.confidence.lower(
+            crate::model::ConfidenceLevel::Medium,
+            "a call matched to a query method of the repository by name and argument count only (its receiver's type is not known)",
+        );
+    }
+}
+
 /// How a call reaches the database, in words.
 pub fn describe_reach(repo: &Repo, reach: &Reach) -> String {
     match reach {

@@ -1,6 +1,6 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
-use super::{describe_reach, finding, is_follow_up_read, LoopFacts};
+use super::{describe_reach, finding, is_follow_up_read, lower_if_resolved_by_name, LoopFacts};
 use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
@@ -76,7 +76,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     "outer query `{source_text}` (line {}) → {} (line {}) → `{}` (line {}) → {where_it_goes}",
                     source_pos.line, lp.kind, lp.start.line, call.text, call.start.line
                 );
-            let mut raw = finding(
+            let mut found = finding(
                     &N_PLUS_ONE,
                     file,
                     call.function,
@@ -98,9 +98,8 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     ],
                     "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) before the loop".into(),
                 );
-            reach.lower(&mut raw.confidence);
-            source_reach.lower(&mut raw.confidence);
-            out.push(raw);
+            lower_if_resolved_by_name(&mut found, &[&reach, &source_reach]);
+            out.push(found);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
-use super::{describe_reach, finding, is_follow_up_read, LoopFacts};
+use super::{describe_reach, finding, is_follow_up_read, lower_if_resolved_by_name, LoopFacts};
 use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
@@ -67,7 +67,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             let Some(reach) = repo.reach(file, call) else {
                 continue;
             };
-            let mut raw = finding(
+            let mut found = finding(
                     &QUERY_IN_LOOP,
                     file,
                     call.function,
@@ -89,8 +89,8 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     }],
                     "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
                 );
-            reach.lower(&mut raw.confidence);
-            out.push(raw);
+            lower_if_resolved_by_name(&mut found, &[&reach]);
+            out.push(found);
         }
     }
 }

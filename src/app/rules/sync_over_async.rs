@@ -1,6 +1,6 @@
 //! `sync-over-async`: blocking on a database task in C#.
 
-use super::{describe_reach, finding};
+use super::{describe_reach, finding, lower_if_resolved_by_name};
 use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
@@ -43,7 +43,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
         let Some(reach) = repo.reach(file, call) else {
             continue;
         };
-        let mut raw = finding(
+        let mut found = finding(
             &SYNC_OVER_ASYNC,
             file,
             call.function,
@@ -58,7 +58,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             Vec::new(),
             "await the call and make the callers async, instead of blocking on it".into(),
         );
-        reach.lower(&mut raw.confidence);
-        out.push(raw);
+        lower_if_resolved_by_name(&mut found, &[&reach]);
+        out.push(found);
     }
 }

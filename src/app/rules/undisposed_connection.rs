@@ -17,7 +17,8 @@ declare_rule! {
     /// try-with-resources or `with`, not closed in a `finally`, not closed at all. A
     /// connection that changes owner — returned, stored in a field, handed to a
     /// constructor, registered with a container, or closed by a reader opened with
-    /// `CommandBehavior.CloseConnection` — is not reported.
+    /// `CommandBehavior.CloseConnection` — is not reported, nor (in C#) a connection
+    /// created and never opened, used or handed on (only to read its settings).
     ///
     /// ## Why it matters
     /// Until the garbage collector finalises it (if ever), the connection stays open and

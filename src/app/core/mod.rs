@@ -1,0 +1,159 @@
+//! The one analysis core over the typed IR (issue #17), written once for every language a
+//! front end lowers: it turns a `typed::Unit` into the facts the rules and the cross-file
+//! resolution read (`ir::AppFile`). Lambdas' calls belong to the function that holds them;
+//! each call's receiver gets its type (`types`); each connection's events decide how it is
+//! released (`resources`); loops carry their typed kind and source.
+
+pub mod resources;
+pub mod types;
+
+use super::ir::typed::{CallRole, FunctionKind, IterSource, LanguageFrontEnd, LoopKind, Unit};
+use super::ir::{
+    AppFile, Assignment, Call, ClassFacts, ConnectionSite, Function, Loop, PerCallConnection,
+};
+
+/// Parses, lowers and analyses one file with its front end.
+pub fn extract(front_end: &dyn LanguageFrontEnd, path: &str, text: &str) -> AppFile {
+    facts(front_end, front_end.lower(path, text))
+}
+
+/// The facts of a lowered file.
+pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
+    let mut file = AppFile::new(&unit.path, unit.language);
+    // The functions the index knows: lambdas are not, their calls are their holder's.
+    let mut index_of = vec![None; unit.functions.len()];
+    for (i, f) in unit.functions.iter().enumerate() {
+        if f.kind == FunctionKind::Lambda {
+            continue;
+        }
+        index_of[i] = Some(file.functions.len());
+        file.functions.push(Function {
+            name: f.name.clone(),
+            arity: f.params.len(),
+            class: f
+                .class
+                .and_then(|c| unit.classes.get(c))
+                .map(|c| c.name.clone()),
+            start: f.start,
+            end: f.end,
+            body: f.body,
+            is_async: f.is_async,
+            is_abstract: f.is_abstract,
+        });
+    }
+    let holder = |function: Option<usize>| -> Option<usize> {
+        let mut current = function?;
+        for _ in 0..unit.functions.len() {
+            if let Some(index) = index_of.get(current).copied().flatten() {
+                return Some(index);
+            }
+            current = unit.functions.get(current)?.parent?;
+        }
+        None
+    };
+    file.classes = unit
+        .classes
+        .iter()
+        .map(|c| ClassFacts {
+            name: c.name.clone(),
+            bases: c.bases.clone(),
+        })
+        .collect();
+    let typing = types::Typing::new(front_end, &unit);
+    for call in &unit.calls {
+        let (db, db_api) = match &call.role {
+            CallRole::Database { kind, api } => (Some(*kind), Some(api.clone())),
+            CallRole::Plain => (None, None),
+        };
+        file.calls.push(Call {
+            function: holder(call.function),
+            callee: call.callee.clone(),
+            receiver: call.receiver_text.clone(),
+            receiver_root: call.chain.first().cloned(),
+            chain: call.chain.clone(),
+            receiver_type: typing.receiver_type(call),
+            arity: call.args.len(),
+            start: call.start,
+            end: call.end,
+            start_byte: call.span.0,
+            end_byte: call.span.1,
+            loops: call.loops.clone(),
+            db,
+            db_api,
+            awaited: call.awaited,
+            blocked_by: call.blocked_by.clone(),
+            sql_argument: call.sql_argument,
+            text: call.text.clone(),
+        });
+    }
+    for lp in &unit.loops {
+        let kind = match (lp.kind, &lp.method) {
+            (LoopKind::ForEach, _) => "foreach".to_string(),
+            (LoopKind::For, _) => "for".to_string(),
+            (LoopKind::While, _) => "while".to_string(),
+            (LoopKind::DoWhile, _) => "do".to_string(),
+            (LoopKind::Callback, Some(method)) => format!("{method} callback"),
+            (LoopKind::Callback, None) => "callback".to_string(),
+        };
+        let (source_call, source_var) = match &lp.source {
+            IterSource::Call(call) => (Some(*call), None),
+            IterSource::Name(name) => (None, Some(name.clone())),
+            IterSource::Other | IterSource::None => (None, None),
+        };
+        file.loops.push(Loop {
+            function: holder(lp.function),
+            kind,
+            start: lp.start,
+            end: lp.end,
+            span: lp.span,
+            source_text: lp.source_text.clone(),
+            source_call,
+            source_var,
+            variables: lp.variables.clone(),
+        });
+    }
+    for local in &unit.locals {
+        if let Some(call) = local.init_call {
+            file.assignments.push(Assignment {
+                function: holder(local.function),
+                variable: local.name.clone(),
+                call,
+                start: local.start,
+            });
+        }
+    }
+    for resource in &unit.resources {
+        file.connections.push(ConnectionSite {
+            function: holder(resource.function),
+            variable: resource.variable.clone(),
+            api: resource.api.clone(),
+            start: resource.start,
+            end: resource.end,
+            disposal: resources::disposal(&unit, resource),
+            text: resource.text.clone(),
+        });
+    }
+    for per_call in &unit.per_call {
+        if let Some(function) = holder(Some(per_call.function)) {
+            file.per_call_connections.push(PerCallConnection {
+                function,
+                api: per_call.api.clone(),
+                start: per_call.start,
+                text: per_call.text.clone(),
+            });
+        }
+    }
+    file.strings = unit
+        .strings
+        .into_iter()
+        .map(|mut s| {
+            s.function = holder(s.function);
+            s
+        })
+        .collect();
+    file.comments = unit.comments;
+    file.error_share = unit.error_share;
+    file.error_regions = unit.error_regions;
+    file.not_parsed = unit.not_parsed;
+    file
+}

@@ -1,0 +1,105 @@
+//! How a connection is released, from where it was created and what happens to it
+//! afterwards (its events), the same for every language lowered to the typed IR:
+//! - scoped (`using`, `using var`, `with`): released on every path;
+//! - closed inside a `finally`: released on every path;
+//! - returned, stored in a field, handed to a constructor that owns it, registered with a
+//!   container, closed by a reader opened to close it: its owner changes;
+//! - closed, and every close comes right after the open with no call or construction in
+//!   between (nothing there can throw): released on every path;
+//! - closed otherwise: released on the normal path only;
+//! - never opened, used, or handed on: it holds no pooled connection;
+//! - else never released.
+
+use crate::app::ir::typed::{
+    Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, ScopeKind, Unit,
+};
+use crate::app::ir::Disposal;
+
+pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
+    match &resource.origin {
+        ResourceOrigin::Scoped(words) => return Disposal::Guaranteed(words.clone()),
+        ResourceOrigin::Field => return Disposal::Escapes("stored in a field".into()),
+        ResourceOrigin::Returned => return Disposal::Escapes("returned to the caller".into()),
+        ResourceOrigin::Argument {
+            owner: Some(owner),
+            owning: true,
+        } => return Disposal::Escapes(format!("handed to new {owner}")),
+        ResourceOrigin::Argument { .. } => return Disposal::Escapes("passed to a method".into()),
+        ResourceOrigin::Registered => {
+            return Disposal::Escapes("registered with a container".into())
+        }
+        ResourceOrigin::Other => return Disposal::Never,
+        ResourceOrigin::Local => {}
+    }
+    let events = &resource.events;
+    let closes: Vec<&ResourceEvent> = events
+        .iter()
+        .filter(|e| e.kind == ResourceEventKind::Close)
+        .collect();
+    if closes
+        .iter()
+        .any(|c| in_scope(unit, ScopeKind::Finally, c.at))
+    {
+        return Disposal::Guaranteed("closed in finally".into());
+    }
+    if let Some(reason) = events.iter().find_map(escape) {
+        return Disposal::Escapes(reason);
+    }
+    if !closes.is_empty() {
+        if closes.iter().all(|c| right_after_open(unit, events, c)) {
+            return Disposal::Guaranteed(
+                "closed right after it is opened, with nothing in between that can throw".into(),
+            );
+        }
+        return Disposal::NormalPathOnly("closed, but not in a finally".into());
+    }
+    let touched = events.iter().any(|e| {
+        matches!(
+            e.kind,
+            ResourceEventKind::Open
+                | ResourceEventKind::Use
+                | ResourceEventKind::PassToCall { .. }
+                | ResourceEventKind::PassToConstructor { .. }
+        )
+    });
+    if touched {
+        Disposal::Never
+    } else {
+        Disposal::NeverOpened
+    }
+}
+
+/// Where an event hands the connection to another owner.
+fn escape(event: &ResourceEvent) -> Option<String> {
+    match &event.kind {
+        ResourceEventKind::Return => Some("returned to the caller".into()),
+        ResourceEventKind::StoreInField => Some("stored in a field".into()),
+        ResourceEventKind::PassToConstructor { ty, owning: true } => {
+            Some(format!("handed to new {ty}"))
+        }
+        ResourceEventKind::ClosedByReader => {
+            Some("a reader opened with CommandBehavior.CloseConnection closes it".into())
+        }
+        _ => None,
+    }
+}
+
+fn in_scope(unit: &Unit, kind: ScopeKind, at: usize) -> bool {
+    unit.scopes
+        .iter()
+        .any(|s| s.kind == kind && s.span.0 <= at && at < s.span.1)
+}
+
+/// Whether a close follows an open of the same connection with no call or construction in
+/// between: nothing between them can throw.
+fn right_after_open(unit: &Unit, events: &[ResourceEvent], close: &ResourceEvent) -> bool {
+    let Some(open) = events
+        .iter()
+        .filter(|e| e.kind == ResourceEventKind::Open && e.end <= close.at)
+        .max_by_key(|e| e.end)
+    else {
+        return false;
+    };
+    let between = |at: usize| open.end <= at && at < close.at;
+    !unit.calls.iter().any(|c| between(c.span.0)) && !unit.creations.iter().any(|&at| between(at))
+}

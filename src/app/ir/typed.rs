@@ -1,0 +1,381 @@
+//! The typed, language-neutral IR of one source file (issue #17): what a language's front
+//! end (`app/lang/<language>/`, behind `LanguageFrontEnd`) lowers its tree-sitter tree to,
+//! and what the one analysis core (`app/core/`) reads. It holds what the source states and
+//! nothing the core decides: classes with their bases and typed fields; functions (methods,
+//! constructors, local functions, lambdas) with typed parameters and where a lambda is
+//! bound; locals with their declared or constructed type; calls with their receiver and
+//! arguments; loops with their kind and iteration source; `try` / `catch` / `finally` /
+//! `using` scopes; and each resource (a connection) with its events (opened, closed,
+//! returned, stored in a field, passed on). The core turns it into the facts the rules read
+//! (`ir::AppFile`): receiver types, query-method resolution keys, loop membership and how
+//! each connection is released.
+//!
+//! Which languages are lowered to it and which still extract `AppFile` facts directly is
+//! said in docs/ARCHITECTURE.md.
+
+use super::{Comment, DbCall, Language, Pos, StringLit};
+
+/// Index of a function in `Unit::functions`.
+pub type FnId = usize;
+/// Index of a call in `Unit::calls`.
+pub type CallId = usize;
+/// Index of a loop in `Unit::loops`.
+pub type LoopId = usize;
+
+/// A language's front end: which files it reads and how it lowers one to the IR.
+pub trait LanguageFrontEnd: Sync {
+    fn language(&self) -> Language;
+    /// File extensions, lower case, without the dot.
+    fn extensions(&self) -> &'static [&'static str];
+    fn grammar(&self) -> tree_sitter::Language;
+    /// Whether a path (below the scanned root) is test code by this ecosystem's
+    /// conventions (`source::test_code` holds them).
+    fn is_test_file(&self, path: &str) -> bool;
+    /// Whether a type is the language's library's (`List`, `StringBuilder`, `dict`): a
+    /// receiver of that type never means the repository's code.
+    fn is_library_type(&self, name: &str) -> bool;
+    /// Whether a declared type says nothing of the value's class (`var`, `dynamic`).
+    fn is_untyped(&self, name: &str) -> bool;
+    /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
+    /// `not_parsed` reason and error share set, never a panic.
+    fn lower(&self, path: &str, text: &str) -> Unit;
+}
+
+/// A type named by the source: its last segment without generic arguments
+/// (`System.Collections.Generic.List<Mail>` -> `List`). Generic arguments are kept apart,
+/// for element types.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TypeName {
+    pub name: String,
+    pub arguments: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub ty: Option<TypeName>,
+}
+
+/// A class, struct, record or interface.
+#[derive(Debug, Clone)]
+pub struct Class {
+    pub name: String,
+    /// Base class and interfaces as written (last segment, no generics).
+    pub bases: Vec<String>,
+    /// Fields and properties with their declared types.
+    pub fields: Vec<Field>,
+    pub is_interface: bool,
+    pub start: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    Method,
+    Constructor,
+    LocalFunction,
+    /// A lambda, arrow function or anonymous method: its calls belong to the function that
+    /// holds it (for resolution and findings), and it runs when whatever it is bound to
+    /// runs it.
+    Lambda,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub ty: Option<TypeName>,
+}
+
+/// Where a lambda is bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LambdaBinding {
+    /// An argument of a call: `xs.ForEach(x => ...)`, `q.Select(...)`, `p.then(...)`.
+    /// `per_element`: the callee runs it once per element of its receiver (a loop).
+    Argument {
+        call: Option<CallId>,
+        method: String,
+        per_element: bool,
+    },
+    /// Assigned to a variable, field, delegate or event.
+    Assigned(String),
+    /// Anywhere else (returned, in an initializer, ...).
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub kind: FunctionKind,
+    pub name: String,
+    /// Index in `Unit::classes` of the enclosing class.
+    pub class: Option<usize>,
+    /// The function this one is written in (lambdas and local functions).
+    pub parent: Option<FnId>,
+    pub params: Vec<Param>,
+    /// The declared return type, when the language states it.
+    pub returns: Option<TypeName>,
+    pub start: Pos,
+    pub end: Pos,
+    /// Byte range of the body.
+    pub body: (usize, usize),
+    pub is_async: bool,
+    /// No body: an interface or abstract method, which runs nothing of its own.
+    pub is_abstract: bool,
+    pub binding: Option<LambdaBinding>,
+}
+
+/// A local variable with its type: declared (`List<Mail> list`), or the type it is
+/// constructed as (`var repo = new MailRepository()`), and the call it is assigned from.
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub function: Option<FnId>,
+    pub name: String,
+    pub declared: Option<TypeName>,
+    pub constructed: Option<TypeName>,
+    /// The call whose value it takes (`var xs = repo.GetAll()`), awaits and casts removed.
+    pub init_call: Option<CallId>,
+    /// Where it is declared or assigned.
+    pub start: Pos,
+    pub at: usize,
+}
+
+/// What a call is called on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receiver {
+    /// An unqualified call: `Load(id)` (this class, a local function, a static import).
+    None,
+    /// `this.M()` / `self.m()`.
+    This,
+    /// `base.M()` / `super.m()`.
+    Base,
+    /// A name: a local, parameter, field, or a class for a static call (`Repo.Get()`),
+    /// `this.` removed.
+    Name(String),
+    /// Any other expression: a member chain (`_context.Users.Where(...)`), a call's
+    /// result, an indexer (`patterns[i]`).
+    Expression,
+}
+
+/// One argument of a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// A string (or concatenation) recorded in `Unit::strings`.
+    Str(usize),
+    /// A plain name.
+    Name(String),
+    Lambda(FnId),
+    Call(CallId),
+    /// `new T(...)`.
+    New(String),
+    Other,
+}
+
+/// What a call is, by the language's catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallRole {
+    /// Reaches the database itself (`ExecuteReader`, Dapper `Query`, EF `ToList`); `api`
+    /// names the catalogue entry for evidence.
+    Database { kind: DbCall, api: String },
+    /// Anything else: a call of the repository's own code or of a library.
+    Plain,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The innermost function it is written in (a lambda's calls are the lambda's).
+    pub function: Option<FnId>,
+    pub callee: String,
+    pub receiver: Receiver,
+    /// The receiver expression's text, shortened.
+    pub receiver_text: Option<String>,
+    /// Member names along the receiver chain, outermost first, `this` removed.
+    pub chain: Vec<String>,
+    pub args: Vec<Arg>,
+    pub role: CallRole,
+    /// Enclosing loops, outermost first, up to the innermost function boundary that is
+    /// not a per-element callback.
+    pub loops: Vec<LoopId>,
+    pub start: Pos,
+    pub end: Pos,
+    pub span: (usize, usize),
+    pub awaited: bool,
+    /// Blocking on the call's task (`.Result`, `.Wait()`, `.GetAwaiter().GetResult()`).
+    pub blocked_by: Option<String>,
+    /// Index in `Unit::strings` of the SQL argument, if any.
+    pub sql_argument: Option<usize>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    ForEach,
+    For,
+    While,
+    DoWhile,
+    /// A lambda a per-element method runs (`ForEach`, `Select`, `forEach`, `map`).
+    Callback,
+}
+
+/// What a loop iterates over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IterSource {
+    /// A call's result (`foreach (var x in repo.GetAll())`).
+    Call(CallId),
+    /// A variable or member (`foreach (var x in xs)`, `while (reader.Read())`).
+    Name(String),
+    /// An expression the core does not follow.
+    Other,
+    /// A counting loop (`for (i = 0; ...)`, `while (flag)`).
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loop {
+    pub function: Option<FnId>,
+    pub kind: LoopKind,
+    /// The per-element method of a callback loop (`ForEach`, `Select`).
+    pub method: Option<String>,
+    pub source: IterSource,
+    /// The iteration source's text, shortened, for evidence.
+    pub source_text: Option<String>,
+    pub variables: Vec<String>,
+    pub start: Pos,
+    pub end: Pos,
+    pub span: (usize, usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Try,
+    Catch,
+    Finally,
+    /// `using (...) { }`, `with`, try-with-resources: disposes what it holds on every path.
+    Using,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    pub span: (usize, usize),
+}
+
+/// How a resource came to be, from where its creation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceOrigin {
+    /// Held by a scope that disposes it on every path (`using`, `using var`, `with`):
+    /// the words say which.
+    Scoped(String),
+    /// Assigned to a local variable, whose events decide.
+    Local,
+    /// Stored in a field or a static.
+    Field,
+    /// Returned as it is created.
+    Returned,
+    /// Created as an argument: of a constructor (`owner`, and whether it owns what it is
+    /// given), or of a method call.
+    Argument { owner: Option<String>, owning: bool },
+    /// Registered with a dependency-injection container, which owns it.
+    Registered,
+    /// Anywhere else (a discarded expression).
+    Other,
+}
+
+/// Something done to a resource held in a local variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceEventKind {
+    Open,
+    /// Closed, disposed or released.
+    Close,
+    Return,
+    StoreInField,
+    /// Passed to a constructor: `owning` unless the type only uses it (a command, an
+    /// adapter, a transaction).
+    PassToConstructor {
+        ty: String,
+        owning: bool,
+    },
+    /// Passed to a method.
+    PassToCall {
+        callee: String,
+    },
+    /// A reader opened with `CommandBehavior.CloseConnection` closes it.
+    ClosedByReader,
+    /// Any other call on it (`conn.Query(...)`, `conn.BeginTransaction()`).
+    Use,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceEvent {
+    pub kind: ResourceEventKind,
+    /// Byte offset where it happens.
+    pub at: usize,
+    pub end: usize,
+}
+
+/// A connection created in the file.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub function: Option<FnId>,
+    /// What creates it (`new SqlConnection`).
+    pub api: String,
+    pub variable: Option<String>,
+    pub origin: ResourceOrigin,
+    pub events: Vec<ResourceEvent>,
+    pub start: Pos,
+    pub end: Pos,
+    pub span: (usize, usize),
+    pub text: String,
+}
+
+/// A connection or pool created per call where the ecosystem has a pool.
+#[derive(Debug, Clone)]
+pub struct PerCall {
+    pub function: FnId,
+    pub api: String,
+    pub start: Pos,
+    pub text: String,
+}
+
+/// One lowered file.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub path: String,
+    pub language: Language,
+    pub classes: Vec<Class>,
+    pub functions: Vec<Function>,
+    pub locals: Vec<Local>,
+    pub calls: Vec<Call>,
+    pub loops: Vec<Loop>,
+    pub scopes: Vec<Scope>,
+    pub resources: Vec<Resource>,
+    pub per_call: Vec<PerCall>,
+    /// Byte offsets of object creations (`new T(...)`): points that can throw, besides
+    /// the calls.
+    pub creations: Vec<usize>,
+    pub strings: Vec<StringLit>,
+    pub comments: Vec<Comment>,
+    pub error_share: f64,
+    pub error_regions: Vec<(Pos, Pos)>,
+    pub not_parsed: Option<String>,
+}
+
+impl Unit {
+    pub fn new(path: &str, language: Language) -> Unit {
+        Unit {
+            path: path.to_string(),
+            language,
+            classes: Vec::new(),
+            functions: Vec::new(),
+            locals: Vec::new(),
+            calls: Vec::new(),
+            loops: Vec::new(),
+            scopes: Vec::new(),
+            resources: Vec::new(),
+            per_call: Vec::new(),
+            creations: Vec::new(),
+            strings: Vec::new(),
+            comments: Vec::new(),
+            error_share: 0.0,
+            error_regions: Vec::new(),
+            not_parsed: None,
+        }
+    }
+}
