@@ -88,7 +88,7 @@ impl SqlRule for LeadingWildcardLike {
                     if !shape.columns_on_business_tables(
                         clause.scope,
                         &qualifiers,
-                        &ctx.unit.scratch_tables,
+                        &ctx.scratch_tables(stmt),
                     ) {
                         continue;
                     }

@@ -61,6 +61,23 @@ impl SqlContext<'_> {
                 .any(|t| t.kind == super::lex::TokKind::Placeholder)
     }
 
+    /// The names that are scratch data for `stmt`: the temporary tables the file creates,
+    /// and in a T-SQL trigger its pseudo-tables `inserted` and `deleted` (the rows the
+    /// triggering statement changed, held in memory: no index to build on them).
+    pub fn scratch_tables(&self, stmt: &Stmt) -> std::borrow::Cow<'_, [String]> {
+        let in_tsql_trigger = self.unit.dialect == crate::sql::SqlDialect::Tsql
+            && stmt
+                .object
+                .and_then(|o| self.unit.objects.get(o))
+                .is_some_and(|o| o.kind == crate::model::ObjectKind::Trigger);
+        if !in_tsql_trigger {
+            return std::borrow::Cow::Borrowed(self.unit.scratch_tables.as_slice());
+        }
+        let mut names = self.unit.scratch_tables.clone();
+        names.extend(["inserted".to_string(), "deleted".to_string()]);
+        std::borrow::Cow::Owned(names)
+    }
+
     /// A finding located at token `at` of `stmt`.
     pub fn finding_at(
         &self,

@@ -25,8 +25,9 @@ declare_rule! {
     /// before the row is read, whatever the form), `LIKE` with a leading wildcard (its own
     /// rule), negations (`<>`, `NOT IN`, `NOT LIKE`, `NOT BETWEEN`), which no index seeks
     /// whatever the form, columns of scratch data (`#temp` tables, table variables,
-    /// temporary tables the file creates, CTEs) and of system catalogs and DMVs (`sys.*`,
-    /// `INFORMATION_SCHEMA`, `pg_catalog`, `msdb`), which nobody indexes. Operands that are
+    /// temporary tables the file creates, CTEs, a T-SQL trigger's `inserted` / `deleted`)
+    /// and of system catalogs and DMVs (`sys.*`, `INFORMATION_SCHEMA`, `pg_catalog`,
+    /// `msdb`), which nobody indexes. Operands that are
     /// not columns are values: `@variables`, PL/pgSQL variables, parameters and `FOUND` /
     /// `TG_*`, record fields (`r.total`, `NEW.status`, `OLD.id`, `EXCLUDED.x`,
     /// `(rec).field`), array elements (`$2[i]`), typed literals (`DATE '2024-01-01'`),
@@ -126,7 +127,7 @@ impl SqlRule for NonSargablePredicate {
                         if !shape.columns_on_business_tables(
                             clause.scope,
                             &qualifiers,
-                            &ctx.unit.scratch_tables,
+                            &ctx.scratch_tables(stmt),
                         ) {
                             continue;
                         }

@@ -71,7 +71,8 @@ impl SqlRule for SelectStar {
             }
             let toks = ctx.unit.stmt_tokens(stmt);
             let variables = ctx.variables(stmt);
-            let scratch = ctx.unit.scratch_tables.as_slice();
+            let scratch_names = ctx.scratch_tables(stmt);
+            let scratch = scratch_names.as_ref();
             let returns_rows_of = stmt
                 .object
                 .and_then(|o| ctx.unit.objects.get(o))
