@@ -14,22 +14,10 @@
 mod pg_cluster;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn dbaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dbaudit"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("PGPASSWORD")
-        .env_remove("PGUSER")
-        .env_remove("PGHOST")
-        .env_remove("PGPORT")
-        .env_remove("PGDATABASE")
-        .output()
-        .expect("the dbaudit binary runs")
-}
+use pg_cluster::dbaudit;
 
 /// A cluster with database `app`, pg_stat_statements and HypoPG; `None` (skip) when no
 /// server or no HypoPG is installed, except under CI.

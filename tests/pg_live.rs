@@ -8,7 +8,6 @@
 mod pg_cluster;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use dbaudit::collect::connection::resolve;
@@ -22,14 +21,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn dbaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dbaudit"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("PGPASSWORD")
-        .output()
-        .expect("the dbaudit binary runs")
-}
+use pg_cluster::dbaudit;
 
 fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
     report["findings"]

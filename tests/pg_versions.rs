@@ -16,7 +16,6 @@
 mod pg_cluster;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -29,16 +28,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn dbaudit(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbaudit"));
-    cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("MSSQL_CONNECTION_STRING");
-    for var in pg_cluster::LIBPQ_ENV {
-        cmd.env_remove(var);
-    }
-    cmd.output().expect("the dbaudit binary runs")
-}
+use pg_cluster::dbaudit;
 
 fn under_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")

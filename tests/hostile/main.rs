@@ -12,22 +12,8 @@ mod partial;
 mod secrets;
 mod sql_text;
 
-use std::process::{Command, Output};
-
-/// Runs the dbaudit binary with no connection settings inherited from the environment.
-#[allow(dead_code)] // used by the probe modules as they are added
-pub fn dbaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dbaudit"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("PGPASSWORD")
-        .env_remove("PGUSER")
-        .env_remove("PGHOST")
-        .env_remove("PGPORT")
-        .env_remove("PGDATABASE")
-        .output()
-        .expect("the dbaudit binary runs")
-}
+/// The dbaudit binary with no connection settings inherited from the environment.
+pub use pg_cluster::dbaudit;
 
 /// The names a hostile database user can give a table, an index or a column.
 pub const HOSTILE_NAMES: &[&str] = &[

@@ -618,6 +618,19 @@ fn clean_libpq_env(cmd: &mut Command) {
     cmd.env("PGCONNECT_TIMEOUT", "10");
 }
 
+/// Runs the dbaudit binary as a live test does: no connection string and no libpq
+/// variable of the caller's shell may point it at another server than the test's.
+pub fn dbaudit(args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbaudit"));
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("MSSQL_CONNECTION_STRING");
+    for var in LIBPQ_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.output().expect("the dbaudit binary runs")
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
