@@ -181,6 +181,13 @@ pub struct AuditArgs {
     /// Also scan files that .gitignore / .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    #[command(flatten)]
+    pub rules: SourceRuleArgs,
+}
+
+/// Which static findings a command reports: the options `scan` and `audit` share.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SourceRuleArgs {
     /// Which rules run on application test code (`tests/`, `test_*.py`, `*.spec.ts`,
     /// `*Tests.cs`, `src/test/java/`...): `security` (the default: only
     /// hardcoded-credentials, as test code does not run in production) or `all`. Overrides
@@ -192,12 +199,26 @@ pub struct AuditArgs {
     /// Show and count only findings whose confidence is at least LEVEL: `high` (the
     /// default: findings the rule is sure of), `medium`, or `low` (every finding, also
     /// those that rest on a guess, each with the reason). The summary counts the findings
-    /// left out; --fail-on and the score counts only those shown. Overrides `scan.min_confidence` in
-    /// dbaudit.toml.
+    /// left out; --fail-on (and an audit's score) counts only those shown. Overrides
+    /// `scan.min_confidence` in dbaudit.toml.
     ///
     /// Example: --min-confidence low
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_confidence: Option<crate::model::ConfidenceLevel>,
+}
+
+impl SourceRuleArgs {
+    /// `--test-code` over the configuration's `scan.test_code`.
+    pub fn apply_to(&self, config: &mut crate::config::Config) {
+        if let Some(test_code) = self.test_code {
+            config.scan.test_code = test_code;
+        }
+    }
+
+    /// `--min-confidence`, else the configuration's `scan.min_confidence`.
+    pub fn min_confidence(&self, config: &crate::config::Config) -> crate::model::ConfidenceLevel {
+        self.min_confidence.unwrap_or(config.scan.min_confidence())
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -350,23 +371,8 @@ pub struct ScanArgs {
     /// Only SQL files: skip application source (C#, JS/TS, Python, Java).
     #[arg(long)]
     pub sql_only: bool,
-    /// Which rules run on application test code (`tests/`, `test_*.py`, `*.spec.ts`,
-    /// `*Tests.cs`, `src/test/java/`...): `security` (the default: only
-    /// hardcoded-credentials, as test code does not run in production) or `all`. Overrides
-    /// `scan.test_code` in dbaudit.toml.
-    ///
-    /// Example: --test-code all
-    #[arg(long, value_enum, value_name = "RULES")]
-    pub test_code: Option<crate::config::TestCode>,
-    /// Show and count only findings whose confidence is at least LEVEL: `high` (the
-    /// default: findings the rule is sure of), `medium`, or `low` (every finding, also
-    /// those that rest on a guess, each with the reason). The summary counts the findings
-    /// left out; --fail-on counts only those shown. Overrides `scan.min_confidence` in
-    /// dbaudit.toml.
-    ///
-    /// Example: --min-confidence low
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub min_confidence: Option<crate::model::ConfidenceLevel>,
+    #[command(flatten)]
+    pub rules: SourceRuleArgs,
     /// With --format github: annotations to write at most, most severe first; a last
     /// line counts the rest (GitHub shows 10 errors and 10 warnings per step).
     ///

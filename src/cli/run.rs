@@ -72,9 +72,7 @@ fn scan_report(
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     let mut config = Config::discover(args.config.as_deref(), &first)?;
-    if let Some(test_code) = args.test_code {
-        config.scan.test_code = test_code;
-    }
+    args.rules.apply_to(&mut config);
     let options = ScanOptions {
         paths: args.paths.clone(),
         dialect: args.dialect,
@@ -143,7 +141,7 @@ fn scan_report(
     }
     // Last, so that the baseline (written or applied) sees every finding, and the count
     // left out is of findings that would otherwise have been shown.
-    report.apply_min_confidence(args.min_confidence.unwrap_or(config.scan.min_confidence()));
+    report.apply_min_confidence(args.rules.min_confidence(&config));
     Ok(report)
 }
 
@@ -568,9 +566,7 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     let mut config = Config::discover(args.config.as_deref(), &config_start)?;
-    if let Some(test_code) = args.test_code {
-        config.scan.test_code = test_code;
-    }
+    args.rules.apply_to(&mut config);
     let live = snapshot_dir.is_none()
         && (args.connect.db.is_some()
             || std::env::var_os("DATABASE_URL").is_some()
@@ -623,7 +619,7 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
         let mut scan = scan::run_with_progress(&options, &config, &*progress)?;
         // Static findings below it are neither reported nor scored; the report says how
         // many (audit::build), so that seeing less never passes for a better score.
-        scan.apply_min_confidence(args.min_confidence.unwrap_or(config.scan.min_confidence()));
+        scan.apply_min_confidence(args.rules.min_confidence(&config));
         Some(scan)
     };
     progress.step("analysing, advising, scoring");
