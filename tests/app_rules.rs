@@ -51,6 +51,28 @@ fn expected(case: &Path) -> BTreeSet<(String, u32, String)> {
     out
 }
 
+/// Scans one directory as application code, every finding kept.
+fn scan_dir(path: &Path) -> anyhow::Result<dbaudit::model::ScanReport> {
+    let options = ScanOptions {
+        paths: vec![path.to_path_buf()],
+        dialect: None,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: true,
+        app: true,
+    };
+    run(&options, &Config::default())
+}
+
+/// The file name of a finding's location.
+fn file_name(finding: &dbaudit::model::Finding) -> String {
+    Path::new(finding.location.file.as_deref().unwrap_or(""))
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string()
+}
+
 fn check_language(language: &str) {
     let cases = cases(language);
     if cases.is_empty() {
@@ -59,15 +81,7 @@ fn check_language(language: &str) {
     }
     let mut failures = Vec::new();
     for case in &cases {
-        let options = ScanOptions {
-            paths: vec![case.clone()],
-            dialect: None,
-            include: Vec::new(),
-            exclude: Vec::new(),
-            no_ignore: true,
-            app: true,
-        };
-        let report = match run(&options, &Config::default()) {
+        let report = match scan_dir(case) {
             Ok(r) => r,
             Err(e) => {
                 failures.push(format!("{}: scan failed: {e:#}", case.display()));
@@ -77,14 +91,7 @@ fn check_language(language: &str) {
         let actual: BTreeSet<(String, u32, String)> = report
             .findings
             .iter()
-            .map(|f| {
-                let file = Path::new(f.location.file.as_deref().unwrap_or(""))
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .to_string();
-                (file, f.location.line.unwrap_or(0), f.rule.clone())
-            })
+            .map(|f| (file_name(f), f.location.line.unwrap_or(0), f.rule.clone()))
             .collect();
         let want = expected(case);
         let case_name = case.file_name().unwrap().to_string_lossy().to_string();
@@ -141,6 +148,52 @@ fn python() {
 #[test]
 fn java() {
     check_language("java");
+}
+
+/// `query-in-loop`'s confidence follows what the loop walks: in
+/// `fixtures/app/<language>/query-in-loop-shapes/`, each finding's line says `shape:
+/// <level>` (high: per element of a collection; low: polling, a fixed set, chunks; medium:
+/// a condition loop, a call that uses no loop variable).
+#[test]
+fn query_in_loop_confidence_follows_what_the_loop_walks() {
+    let mut failures = Vec::new();
+    for language in ["csharp", "java", "python", "javascript"] {
+        let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/app")
+            .join(language)
+            .join("query-in-loop-shapes");
+        let mut want = BTreeSet::new();
+        for entry in std::fs::read_dir(&case).unwrap().filter_map(|e| e.ok()) {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                if let Some(at) = line.find("shape: ") {
+                    let level: String = line[at + 7..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphabetic())
+                        .collect();
+                    want.insert((name.clone(), i as u32 + 1, level));
+                }
+            }
+        }
+        let report = scan_dir(&case).unwrap();
+        let got: BTreeSet<(String, u32, String)> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "query-in-loop")
+            .map(|f| {
+                let level = f.confidence.level.as_str().to_string();
+                (file_name(f), f.location.line.unwrap_or(0), level)
+            })
+            .collect();
+        for missing in want.difference(&got) {
+            failures.push(format!("{language}: expected {missing:?}"));
+        }
+        for extra in got.difference(&want) {
+            failures.push(format!("{language}: got {extra:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Precision findings from real repositories, reduced to snippets.

@@ -10,6 +10,7 @@ pub mod embedded_sql;
 pub mod ir;
 pub mod lang;
 pub mod literal_text;
+pub mod loop_shape;
 pub mod resolve;
 pub mod rules;
 pub mod store;

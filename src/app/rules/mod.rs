@@ -108,11 +108,12 @@ pub fn finding(
 /// repo.GetAll())`) or through a variable assigned from a query before the loop.
 pub type LoopSource = (String, Pos, Reach);
 
-/// Per-file loop facts computed once for the loop rules: each loop's query source, and
-/// the calls inside each loop (at any depth).
+/// Per-file loop facts computed once for the loop rules: each loop's query source, the
+/// calls inside each loop (at any depth), and what each loop walks.
 pub struct LoopFacts {
     pub sources: Vec<Option<LoopSource>>,
     pub calls_within: Vec<Vec<usize>>,
+    pub iterates: Vec<crate::app::loop_shape::Iterates>,
 }
 
 impl LoopFacts {
@@ -156,9 +157,22 @@ impl LoopFacts {
                 }
             }
         }
+        let iterates = file
+            .loops
+            .iter()
+            .zip(&calls_within)
+            .map(|(lp, calls)| {
+                crate::app::loop_shape::iterates(
+                    lp,
+                    calls.iter().filter_map(|&c| file.calls.get(c)),
+                    file.language,
+                )
+            })
+            .collect();
         LoopFacts {
             sources,
             calls_within,
+            iterates,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
 use super::{describe_reach, finding, is_follow_up_read, lower_if_resolved_by_name, LoopFacts};
-use crate::app::ir::AppFile;
+use crate::app::ir::{AppFile, Call};
+use crate::app::loop_shape::{uses_element, Iterates};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
-use crate::model::{Category, RelatedLocation, Severity};
+use crate::model::{Category, ConfidenceLevel, RelatedLocation, Severity};
 use crate::sql::rules::RawFinding;
 
 declare_rule! {
@@ -13,7 +14,11 @@ declare_rule! {
     /// inside a loop whose iteration source is not itself a query (that case is
     /// `n-plus-one`): one INSERT per item of a request payload, one lookup per id of a
     /// list. A loop whose body only works on data fetched before the loop is not reported,
-    /// and in-memory LINQ / collection operations are not database calls.
+    /// and in-memory LINQ / collection operations are not database calls. What the loop
+    /// walks sets the confidence: a loop that waits on every pass (polling, retry), walks
+    /// a fixed set written in the code (a literal list, an enum's values, a constant) or
+    /// chunks of a list (batched already) is low; a `while` / `do` loop over no
+    /// collection, or a call that names none of the loop's variables, is medium.
     ///
     /// ## Why it matters
     /// Each iteration is a round trip: latency times the number of items, and as many
@@ -90,7 +95,46 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
                 );
             lower_if_resolved_by_name(&mut found, &[&reach]);
+            lower_for_loop_shape(&mut found, file, call, &facts.iterates[li]);
             out.push(found);
         }
+    }
+}
+
+/// Lowers the confidence where the loop is not one a developer batches: it waits on every
+/// pass (polling, retry), walks a fixed set written in the code or chunks of a collection
+/// (low: shown with `--min-confidence low`); or it is a condition loop over no collection,
+/// or the call names none of the loop's variables (medium: a guess either way).
+fn lower_for_loop_shape(found: &mut RawFinding, file: &AppFile, call: &Call, iterates: &Iterates) {
+    let confidence = &mut found.confidence;
+    match iterates {
+        Iterates::Waits(wait) => confidence.lower(
+            ConfidenceLevel::Low,
+            format!(
+                "the loop waits on every pass (`{wait}`): a polling or retry loop runs one query per poll by design"
+            ),
+        ),
+        Iterates::FixedSet(source) => confidence.lower(
+            ConfidenceLevel::Low,
+            format!(
+                "the loop walks a fixed set written in the code (`{source}`): a handful of items, not rows that grow with use"
+            ),
+        ),
+        Iterates::Chunks(what) => confidence.lower(
+            ConfidenceLevel::Low,
+            format!("the loop walks chunks of a collection (`{what}`): the work is batched already"),
+        ),
+        Iterates::Condition => confidence.lower(
+            ConfidenceLevel::Medium,
+            "a `while` / `do` loop over no collection (its condition is a flag, a counter or `true`): polling, retry or paging rather than a query per item of a list",
+        ),
+        Iterates::Collection => {}
+    }
+    let enclosing = call.loops.iter().filter_map(|&l| file.loops.get(l));
+    if uses_element(call, enclosing, file.language) == Some(false) {
+        confidence.lower(
+            ConfidenceLevel::Medium,
+            "the call names none of the loop's variables: it may repeat the same work on each pass rather than query per element",
+        );
     }
 }

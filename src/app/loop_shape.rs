@@ -1,0 +1,482 @@
+//! What a loop of an application file walks, and whether a call in it works on the
+//! loop's element: language-neutral facts over `ir::Loop` and `ir::Call`, computed once
+//! for every language (those lowered to the typed IR and those still on an adapter), for
+//! the loop rules to weigh a per-iteration query.
+//!
+//! Why: a query per pass is a problem a developer should batch only when the loop walks
+//! a collection that grows with use (rows, ids, a request's list) and the query is per
+//! element. Polling and retry loops, loops over a fixed handful (a literal list, an enum's
+//! values, a constant), loops over chunks (already batched) and condition loops with no
+//! collection are the false shapes the benchmark's dev half shows
+//! (`bench/accuracy/README.md`, second reader on `query-in-loop`).
+
+use super::ir::{Call, Language, Loop};
+
+/// What a loop walks, as far as the facts tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Iterates {
+    /// A collection or a counter the facts cannot size: the default, nothing to say.
+    Collection,
+    /// A fixed set written in the code: a literal list or tuple, an enum's values, a
+    /// constant (`ALL_CAPS`), a `range` of literal bounds. The text is the source.
+    FixedSet(String),
+    /// Chunks of a collection (`Chunk(n)`, `chunked`, `partition`, `splice(0, n)`): the
+    /// work is batched already. The text names what shows it.
+    Chunks(String),
+    /// The loop waits on every pass (`Thread.sleep`, `Task.Delay`, `time.sleep`, a
+    /// condition's `wait`, `setTimeout`): polling or retrying. The text is the wait call.
+    Waits(String),
+    /// A `while` / `do` loop with no collection: its condition is a flag, a counter or
+    /// `true` (polling, retry, paging, reading a stream), and it takes no element off a
+    /// collection (`shift`, `pop`, `Dequeue`).
+    Condition,
+}
+
+/// Calls that wait for time or a signal: a loop holding one polls or retries.
+const WAIT_CALLS: &[&str] = &[
+    "sleep",
+    "Sleep",
+    "usleep",
+    "Delay",
+    "delay",
+    "wait",
+    "WaitOne",
+    "WaitAsync",
+    "WaitForNextTickAsync",
+    "setTimeout",
+    "parkNanos",
+];
+
+/// Calls that take the next element off a collection: a condition loop holding one
+/// drains that collection, one element per pass (`while (q.length) { x = q.shift(); … }`).
+const DRAIN_CALLS: &[&str] = &[
+    "shift",
+    "pop",
+    "popleft",
+    "Dequeue",
+    "TryDequeue",
+    "removeFirst",
+];
+
+/// Calls that cut a collection into chunks inside a loop's body.
+const CHUNK_CALLS: &[&str] = &["splice", "Chunk", "chunk", "partition", "Partition"];
+
+/// Words in a loop's source that mean it walks chunks of a collection.
+const CHUNK_SOURCES: &[&str] = &[
+    "Chunk(",
+    "chunk(",
+    "chunks(",
+    "chunked(",
+    "batched(",
+    "partition(",
+    "Partition(",
+];
+
+/// Enum values and fixed-collection factories, as a loop's source starts (or holds).
+const FIXED_SOURCES: &[&str] = &[
+    "Enum.GetValues",
+    "Enum.GetNames",
+    "Arrays.asList(",
+    "List.of(",
+    "Set.of(",
+    "Stream.of(",
+    "EnumSet.allOf(",
+    "EnumSet.of(",
+    "ImmutableList.of(",
+];
+
+/// What `lp` walks; `calls_in_loop` are the file's calls inside it (any depth).
+pub fn iterates<'a>(
+    lp: &Loop,
+    calls_in_loop: impl IntoIterator<Item = &'a Call>,
+    language: Language,
+) -> Iterates {
+    let mut chunk_call = None;
+    let mut drains = false;
+    for call in calls_in_loop {
+        let callee = call.callee.as_str();
+        let waits = WAIT_CALLS.contains(&callee)
+            // C#'s `task.Wait()` blocks on a task (maybe the query itself); a wait with a
+            // timeout or a monitor (`Monitor.Wait(o)`) is a wait.
+            || (callee == "Wait" && call.arity >= 1);
+        if waits {
+            return Iterates::Waits(call.text.clone());
+        }
+        if chunk_call.is_none() && CHUNK_CALLS.contains(&callee) {
+            chunk_call = Some(call.text.clone());
+        }
+        drains |= DRAIN_CALLS.contains(&callee);
+    }
+    // A `while` / `do` loop walks a collection only when the front end saw one in its
+    // condition (`while (reader.Read())`, `while (it.hasNext())`); the source text of the
+    // others is their condition.
+    let condition_loop = (lp.kind.starts_with("while") || lp.kind.starts_with("do"))
+        && lp.source_call.is_none()
+        && lp.source_var.is_none();
+    if condition_loop {
+        return match (chunk_call, drains) {
+            (Some(call), _) => Iterates::Chunks(call),
+            (None, true) => Iterates::Collection,
+            (None, false) => Iterates::Condition,
+        };
+    }
+    if let Some(source) = lp.source_text.as_deref().map(str::trim) {
+        if CHUNK_SOURCES.iter().any(|c| source.contains(c)) {
+            return Iterates::Chunks(source.to_string());
+        }
+        if is_fixed_set(source, language) {
+            return Iterates::FixedSet(source.to_string());
+        }
+    }
+    if let Some(call) = chunk_call {
+        return Iterates::Chunks(call);
+    }
+    Iterates::Collection
+}
+
+/// A source written out in the code: a literal list / tuple / set / array, an enum's
+/// values (`Kind.values()`; a bare type outside C#), a constant name, a `range` of literals.
+fn is_fixed_set(source: &str, language: Language) -> bool {
+    let source = source.strip_prefix("await ").unwrap_or(source).trim();
+    if FIXED_SOURCES.iter().any(|f| source.starts_with(f)) {
+        return true;
+    }
+    // `[a, b]`, `(a, b)`, `{a, b}`, `new[] { … }`, `new string[] { … }`, `new List<T> { … }`;
+    // not a comprehension (`[x for x in rows]`) nor a spread of variables (`[...rows]`).
+    let literal = match source.chars().next() {
+        Some('[' | '{') => whole_group(source).is_some(),
+        // A tuple, not a parenthesised expression (`((T) node).Items()`, `(await f()).x`).
+        Some('(') => whole_group(source).is_some_and(has_top_level_comma),
+        _ => {
+            (source.starts_with("new ") || source.starts_with("new["))
+                && source.ends_with('}')
+                && source.contains('{')
+        }
+    };
+    if literal && !source.contains(" for ") && !source.contains("...") {
+        return true;
+    }
+    // `Status.values()` (a Java enum), `Color` / `Object.values(COLORS)`: a capitalised
+    // type's values or an ALL_CAPS constant.
+    if let Some(receiver) = source.strip_suffix(".values()") {
+        return is_type_name(receiver);
+    }
+    // A bare type as the source: a Python `Enum` class, or a Java enum whose `values()`
+    // the adapter unwrapped. (A capitalised name in C# is as often a property.)
+    if language != Language::CSharp && !source.contains('.') && is_type_name(source) {
+        return true;
+    }
+    let inner = ["Object.values(", "Object.keys(", "Object.entries("]
+        .iter()
+        .find_map(|f| source.strip_prefix(f)?.strip_suffix(')'))
+        .unwrap_or(source);
+    if is_constant_name(inner) {
+        return true;
+    }
+    if let Some(args) = source
+        .strip_prefix("range(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return args
+            .split(',')
+            .all(|a| !a.trim().is_empty() && a.trim().chars().all(|c| c.is_ascii_digit()));
+    }
+    false
+}
+
+/// The inside of `text` when its first bracket closes at its very end (`[a, b]`, not
+/// `[a].concat(b)`); brackets inside strings are not told apart (a list of literals that
+/// holds one is rare, and then it is not taken for a fixed set).
+fn whole_group(text: &str) -> Option<&str> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return (i + c.len_utf8() == text.len()).then(|| &text[1..i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn has_top_level_comma(text: &str) -> bool {
+    let mut depth = 0i32;
+    text.chars().any(|c| {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+        c == ',' && depth == 0
+    })
+}
+
+/// `Status`, `OrderState.Kind`: a dotted path whose last part is capitalised and holds a
+/// lower-case letter (a type, not a constant and not a variable).
+fn is_type_name(text: &str) -> bool {
+    let last = text.rsplit('.').next().unwrap_or(text);
+    is_path(text)
+        && last.starts_with(|c: char| c.is_ascii_uppercase())
+        && last.chars().any(|c| c.is_ascii_lowercase())
+}
+
+/// `SETTINGS_KEYS`, `Config.ALL_TYPES`: a dotted path whose last part is upper case (with
+/// digits or underscores), two characters or more.
+fn is_constant_name(text: &str) -> bool {
+    let last = text.rsplit('.').next().unwrap_or(text);
+    is_path(text)
+        && last.len() >= 2
+        && last.starts_with(|c: char| c.is_ascii_uppercase())
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_path(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// Whether `call` mentions a variable of the loops around it (`loops`: their variables'
+/// texts): `Some(true)` it works on an element, `Some(false)` it names none of them,
+/// `None` the facts cannot tell (no loop variable known, a loop with no source, or the
+/// call's text was cut).
+pub fn uses_element<'a>(
+    call: &Call,
+    loops: impl IntoIterator<Item = &'a Loop>,
+    language: Language,
+) -> Option<bool> {
+    let loops: Vec<&Loop> = loops.into_iter().collect();
+    // A counting or iterator loop (`for (i = 0; i < ids.length; …)`, `for (Iterator it =
+    // …; it.hasNext();)`) reaches its element through a local of the body (`ids[i]`,
+    // `x = (T) it.next()`), which the facts do not follow. Its kind is `for` in the
+    // C-family languages, whose element loops are `foreach` / `for...of`; Python's `for`
+    // walks elements.
+    let counting =
+        |lp: &Loop| lp.source_text.is_none() || (lp.kind == "for" && language != Language::Python);
+    if loops.iter().any(|lp| counting(lp)) {
+        return None;
+    }
+    let variables: Vec<&str> = loops
+        .iter()
+        .flat_map(|lp| lp.variables.iter())
+        .flat_map(|v| identifiers(v))
+        .filter(|v| !matches!(*v, "var" | "let" | "const" | "final" | "auto" | "_"))
+        .collect();
+    if variables.is_empty() {
+        return None;
+    }
+    let mentioned = identifiers(&call.text).any(|i| variables.contains(&i));
+    if mentioned {
+        return Some(true);
+    }
+    if call.text.ends_with('…') {
+        return None;
+    }
+    Some(false)
+}
+
+/// The identifiers of a piece of code, in order (no keywords removed).
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| w.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '$'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ir::{Pos, ReceiverType};
+
+    fn lp(kind: &str, source: Option<&str>, variables: &[&str]) -> Loop {
+        Loop {
+            function: None,
+            kind: kind.into(),
+            start: Pos::default(),
+            end: Pos::default(),
+            span: (0, 0),
+            source_text: source.map(str::to_string),
+            source_call: None,
+            source_var: source.map(str::to_string),
+            variables: variables.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    fn call(callee: &str, text: &str, arity: usize) -> Call {
+        Call {
+            function: None,
+            callee: callee.into(),
+            receiver: None,
+            receiver_root: None,
+            chain: Vec::new(),
+            receiver_type: ReceiverType::Untyped,
+            arity,
+            start: Pos::default(),
+            end: Pos::default(),
+            start_byte: 0,
+            end_byte: 0,
+            loops: vec![0],
+            db: None,
+            db_api: None,
+            awaited: false,
+            blocked_by: None,
+            sql_argument: None,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn fixed_sets_are_literals_enums_constants_and_literal_ranges() {
+        for source in [
+            "new[] { \"a\", \"b\" }",
+            "new string[] { A, B }",
+            "[\"users\", \"posts\"]",
+            "(self.a, self.b)",
+            "Enum.GetValues(typeof(Kind))",
+            "Arrays.asList(\"x\", \"y\")",
+            "Status.values()",
+            "SETTINGS_KEYS",
+            "Config.ALL_TYPES",
+            "Object.keys(DEFAULTS)",
+            "range(3)",
+            "range(1, 10)",
+        ] {
+            assert!(
+                matches!(
+                    iterates(&lp("foreach", Some(source), &["x"]), [], Language::Java),
+                    Iterates::FixedSet(_)
+                ),
+                "{source}"
+            );
+        }
+        for source in [
+            "users",
+            "[u for u in users]",
+            "[...a, ...b]",
+            "map.values()",
+            "range(len(rows))",
+            "range(n)",
+            "Users",
+            "repo.GetAll()",
+            "((CollectionNode) node).getAssociationTrusted()",
+            "(await db.GetMissingAsync(a, b)).ConfigureAwait(false)",
+            "[a, b].concat(rows)",
+        ] {
+            assert_eq!(
+                iterates(&lp("foreach", Some(source), &["x"]), [], Language::CSharp),
+                Iterates::Collection,
+                "{source}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_type_is_an_enum_outside_csharp() {
+        // Python `for s in Status`, Java `Status.values()` unwrapped by its adapter; a
+        // capitalised C# name is as often a property.
+        let status = lp("for", Some("Status"), &["s"]);
+        assert!(matches!(
+            iterates(&status, [], Language::Python),
+            Iterates::FixedSet(_)
+        ));
+        assert_eq!(
+            iterates(&status, [], Language::CSharp),
+            Iterates::Collection
+        );
+    }
+
+    #[test]
+    fn waits_chunks_and_condition_loops() {
+        let sleep = call("sleep", "Thread.sleep(1000)", 1);
+        assert!(matches!(
+            iterates(&lp("while", None, &[]), [&sleep], Language::Java),
+            Iterates::Waits(_)
+        ));
+        // `task.Wait()` blocks on a task: not a wait for time.
+        let blocked = call("Wait", "SaveAsync(x).Wait()", 0);
+        assert_eq!(
+            iterates(
+                &lp("foreach", Some("items"), &["x"]),
+                [&blocked],
+                Language::Java
+            ),
+            Iterates::Collection
+        );
+        assert!(matches!(
+            iterates(
+                &lp("foreach", Some("ids.Chunk(500)"), &["c"]),
+                [],
+                Language::Java
+            ),
+            Iterates::Chunks(_)
+        ));
+        let splice = call("splice", "names.splice(0, 100)", 2);
+        assert!(matches!(
+            iterates(&lp("while", None, &[]), [&splice], Language::Java),
+            Iterates::Chunks(_)
+        ));
+        assert_eq!(
+            iterates(&lp("while", None, &[]), [], Language::Java),
+            Iterates::Condition
+        );
+        let shift = call("shift", "queue.shift()", 0);
+        assert_eq!(
+            iterates(&lp("while", None, &[]), [&shift], Language::Java),
+            Iterates::Collection
+        );
+        // Python's `while` keeps its condition as the source text.
+        let mut endless = lp("while", None, &[]);
+        endless.source_text = Some("True".into());
+        assert_eq!(iterates(&endless, [], Language::Java), Iterates::Condition);
+        assert_eq!(
+            iterates(&lp("while", Some("reader"), &[]), [], Language::Java),
+            Iterates::Collection
+        );
+    }
+
+    #[test]
+    fn element_use_reads_the_loop_variables() {
+        let each = lp("foreach", Some("users"), &["user"]);
+        let per_element = call("Find", "repo.Find(user.Id)", 1);
+        let same_every_time = call("Flush", "db.Flush()", 0);
+        assert_eq!(
+            uses_element(&per_element, [&each], Language::CSharp),
+            Some(true)
+        );
+        assert_eq!(
+            uses_element(&same_every_time, [&each], Language::CSharp),
+            Some(false)
+        );
+        // A tuple of variables, a destructuring pattern.
+        let pairs = lp("for", Some("enumerate(rows)"), &["i, row"]);
+        assert_eq!(
+            uses_element(&call("get", "db.get(row)", 1), [&pairs], Language::Python),
+            Some(true)
+        );
+        // No variable known, or a cut text: cannot tell.
+        let counter = lp("for", None, &["it"]);
+        assert_eq!(
+            uses_element(&same_every_time, [&counter], Language::Java),
+            None
+        );
+        // `for (int i = 0; i < ids.length; i++)`: the element is `ids[i]` or a local of it.
+        let indexed = lp("for", Some("ids"), &["i"]);
+        assert_eq!(
+            uses_element(&same_every_time, [&indexed], Language::Java),
+            None
+        );
+        let python_for = lp("for", Some("ids"), &["i"]);
+        assert_eq!(
+            uses_element(&same_every_time, [&python_for], Language::Python),
+            Some(false)
+        );
+        let cut = call("Run", "repo.Run(a, b, c…", 3);
+        assert_eq!(uses_element(&cut, [&each], Language::CSharp), None);
+    }
+}
