@@ -51,6 +51,45 @@ static LEGACY_INDEX_USAGE: QueryColumns = QueryColumns {
     optional: INDEX_USAGE_OPTIONAL,
 };
 
+/// Foreign keys as exports of foreign_keys.sql had them before it returned one row per
+/// column: the columns joined with `, ` on the server.
+static LEGACY_FOREIGN_KEYS: QueryColumns = QueryColumns {
+    name: "foreign_keys",
+    required: &[
+        "schema_name",
+        "table_name",
+        "constraint_name",
+        "column_names",
+        "referenced_schema",
+        "referenced_table",
+    ],
+    optional: &["referenced_columns"],
+};
+
+/// Statistics as exports of statistics.sql had them before it returned one row per
+/// column: the columns joined with `, ` on the server.
+static LEGACY_STATISTICS: QueryColumns = QueryColumns {
+    name: "statistics",
+    required: &[
+        "schema_name",
+        "table_name",
+        "stats_name",
+        "last_updated",
+        "row_count",
+        "modification_counter",
+    ],
+    optional: &["column_names", "auto_created", "rows_sampled"],
+};
+
+/// queries/mssql/uptime.sql (`sys.dm_os_sys_info`), the collector's own uptime query: an
+/// export that has it (it needs VIEW SERVER STATE, or VIEW DATABASE STATE on Azure SQL
+/// Database, which has no tempdb to date the start by) is dated by it, as the collector is.
+pub static UPTIME_COLUMNS: QueryColumns = QueryColumns {
+    name: "uptime",
+    required: &["server_started", "uptime_seconds"],
+    optional: &[],
+};
+
 /// Every query's columns, in `collect::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
 /// checks that each query's SELECT list produces exactly these.
 pub const QUERY_COLUMNS: &[QueryColumns] = &[
@@ -134,11 +173,12 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "schema_name",
             "table_name",
             "constraint_name",
-            "column_names",
+            "constraint_column_id",
+            "column_name",
             "referenced_schema",
             "referenced_table",
         ],
-        optional: &["referenced_columns"],
+        optional: &["referenced_column"],
     },
     QueryColumns {
         name: "statistics",
@@ -146,11 +186,13 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "schema_name",
             "table_name",
             "stats_name",
+            "stats_column_id",
+            "column_name",
             "last_updated",
             "row_count",
             "modification_counter",
         ],
-        optional: &["column_names", "auto_created", "rows_sampled"],
+        optional: &["auto_created", "rows_sampled"],
     },
     QueryColumns {
         name: "column_stats",
@@ -299,7 +341,17 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     // The server row first: every age is measured from its collection time.
     let mut clock = Clock::default();
     if let Some(server) = reader("server")? {
-        import_server(&server, &mut snapshot.manifest, &mut clock, &mut notes)?;
+        let uptime = match tables.get("uptime") {
+            Some(table) => Some(Reader::new(&UPTIME_COLUMNS, table)?),
+            None => None,
+        };
+        import_server(
+            &server,
+            uptime.as_ref(),
+            &mut snapshot.manifest,
+            &mut clock,
+            &mut notes,
+        )?;
     }
     if let Some(rows) = reader("tables")? {
         snapshot.tables = import_tables(&rows)?;
@@ -327,11 +379,25 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     if let Some(rows) = reader("index_operational")? {
         import_operational(&rows, &index_ids, &mut snapshot)?;
     }
-    if let Some(rows) = reader("foreign_keys")? {
-        snapshot.foreign_keys = import_foreign_keys(&rows)?;
+    if let Some(table) = tables.get("foreign_keys") {
+        snapshot.foreign_keys = if is_joined_format(table) {
+            notes.push(joined_names_note("foreign_keys", "a key"));
+            import_joined_foreign_keys(&Reader::new(&LEGACY_FOREIGN_KEYS, table)?)
+        } else {
+            import_foreign_keys(&Reader::new(spec_of("foreign_keys")?, table)?, &mut notes)?
+        };
     }
-    if let Some(rows) = reader("statistics")? {
-        snapshot.statistics = import_statistics(&rows, &clock)?;
+    if let Some(table) = tables.get("statistics") {
+        snapshot.statistics = if is_joined_format(table) {
+            notes.push(joined_names_note("statistics", "a statistic"));
+            import_joined_statistics(&Reader::new(&LEGACY_STATISTICS, table)?, &clock)?
+        } else {
+            import_statistics(
+                &Reader::new(spec_of("statistics")?, table)?,
+                &clock,
+                &mut notes,
+            )?
+        };
         notes.extend(statistics_without_properties(
             &snapshot.statistics,
             &snapshot.tables,
@@ -449,6 +515,13 @@ pub fn read_export_dir(dir: &Path) -> Result<Snapshot> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+    // The start time from sys.dm_os_sys_info, when the DBA could export it (an empty
+    // file is the same as none: the start time then comes from server.csv, or a note).
+    if let Some(path) = files.get(&format!("{}.csv", UPTIME_COLUMNS.name)) {
+        if let Some(table) = read_export_csv(path)? {
+            raw.tables.insert(UPTIME_COLUMNS.name.to_string(), table);
+        }
     }
     from_raw(raw)
 }
@@ -728,6 +801,39 @@ impl DateTime {
     }
 }
 
+impl DateTime {
+    /// The date and time `seconds` after 1970-01-01 (to the millisecond).
+    fn from_seconds(seconds: f64) -> DateTime {
+        let millis = (seconds * 1000.0).round() as i64;
+        let (days, in_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+        let (year, month, day) = civil_from_days(days);
+        let second = in_day / 1000;
+        DateTime {
+            text: format!(
+                "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}",
+                second / 3600,
+                second / 60 % 60,
+                second % 60,
+                in_day % 1000
+            ),
+            seconds: millis as f64 / 1000.0,
+        }
+    }
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -751,8 +857,14 @@ impl Clock {
     }
 }
 
+/// The server row (server.csv), and the start time: from `sys.dm_os_sys_info` when the
+/// export has uptime.csv (queries/mssql/uptime.sql), else tempdb's creation date from the
+/// server row (tempdb is rebuilt at every start), else what the collector found; the
+/// collector tries them in the same order. Without any, a note says the counters cannot be
+/// dated (unused-index then does not run, and missing-index benefits are a guess).
 fn import_server(
     rows: &Reader<'_>,
+    uptime: Option<&Reader<'_>>,
     manifest: &mut Manifest,
     clock: &mut Clock,
     notes: &mut Vec<Note>,
@@ -780,17 +892,40 @@ fn import_server(
         (None, None) => manifest.collected_at.clone(),
     };
     clock.now = local_now.as_ref().or(utc_now.as_ref()).map(|d| d.seconds);
-    let started = row.datetime("sqlserver_start_time")?;
-    if started.is_some() {
-        manifest.server_started = started.as_ref().map(|d| d.text.clone());
+    // Ages are kept on the server's local clock, as its other dates are.
+    let from_sys_info = match uptime.and_then(|u| u.rows().next()) {
+        Some(up) => {
+            let started_utc = up.datetime("server_started")?;
+            let age = match (&utc_now, &started_utc) {
+                (Some(now), Some(started)) => Some((now.seconds - started.seconds).max(0.0)),
+                _ => up.float("uptime_seconds")?,
+            };
+            age.zip(clock.now)
+                .map(|(age, now)| (DateTime::from_seconds(now - age), age))
+        }
+        None => None,
+    };
+    let from_tempdb = row
+        .datetime("sqlserver_start_time")?
+        .and_then(|started| Some((started.clone(), clock.age(Some(&started))?)));
+    if let Some((started, age)) = from_sys_info.or(from_tempdb) {
+        manifest.server_started = Some(started.text);
         manifest.stats_reset = manifest.server_started.clone();
-        manifest.stats_age_seconds = clock.age(started.as_ref());
+        manifest.stats_age_seconds = Some(age);
     } else if manifest.stats_age_seconds.is_none() {
-        // tempdb's creation is the start time; a user database of Azure SQL Database
-        // does not see tempdb (and the collector's sys.dm_os_sys_info was not read).
+        // A user database of Azure SQL Database does not see tempdb, and uptime.csv
+        // (sys.dm_os_sys_info) was not exported or could not be read.
+        let azure = row.int("engine_edition")? == Some(5);
+        let cause = if azure {
+            "this is Azure SQL Database (EngineEdition 5), where a user database does not see tempdb, and uptime.csv (queries/mssql/uptime.sql, sys.dm_os_sys_info) is not in the export"
+        } else {
+            "sqlserver_start_time is empty and uptime.csv (queries/mssql/uptime.sql, sys.dm_os_sys_info) is not in the export"
+        };
         notes.push(Note {
             check: "server".into(),
-            message: "the server's start time is unknown (sqlserver_start_time is empty: on Azure SQL Database a user database does not see tempdb): usage, missing-index and procedure counters cannot be dated, so missing-index benefits per day take the counters as one day's (overstated on a server up for longer); collect live with VIEW DATABASE STATE to read sys.dm_os_sys_info".into(),
+            message: format!(
+                "the server's start time is unknown ({cause}): usage, missing-index and procedure counters cannot be dated, so unused-index was not run and missing-index benefits per day are a guess (the counters taken as one day's, or the table's age). Export uptime.csv too: it needs VIEW DATABASE STATE on Azure SQL Database (VIEW SERVER STATE elsewhere)"
+            ),
         });
     }
     if let Some(uptime) = manifest.stats_age_seconds.filter(|s| *s < YOUNG_SECONDS) {
@@ -1025,38 +1160,206 @@ fn import_operational(rows: &Reader<'_>, ids: &IndexIds, snapshot: &mut Snapshot
     Ok(())
 }
 
-fn import_foreign_keys(rows: &Reader<'_>) -> Result<Vec<ForeignKey>> {
-    Ok(rows
-        .rows()
+/// An export of foreign_keys.sql or statistics.sql from before they returned one row per
+/// column: a `column_names` column holding the names joined on the server.
+fn is_joined_format(table: &RawTable) -> bool {
+    table.column("column_names").is_some() && table.column("column_name").is_none()
+}
+
+/// What the older, joined format cannot say.
+fn joined_names_note(query: &str, what: &str) -> Note {
+    Note {
+        check: "export_format".into(),
+        message: format!(
+            "{query}.csv is in the older format, with each row's column names joined by \", \" on the server: a name that itself holds \", \" cannot be told apart from two names there, so {what} with such a name reads as having more columns than it has. Export queries/mssql/{query}.sql again from `dbaudit queries mssql` (one row per column) to read every name exactly"
+        ),
+    }
+}
+
+/// Names joined by `, ` on the server (the older exports), as a model name list.
+fn joined_names(text: &str) -> String {
+    let names: Vec<String> = text
+        .split(", ")
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    crate::model::snapshot::join_list(&names)
+}
+
+/// Rows that belong together (one foreign key's or one statistic's columns), by schema,
+/// table and `name_column`, in the order first seen; an export edited by hand may have
+/// them apart.
+fn grouped<'r>(
+    rows: &'r Reader<'r>,
+    name_column: &str,
+) -> Vec<((String, String, String), Vec<Row<'r>>)> {
+    let mut groups: Vec<((String, String, String), Vec<Row<'r>>)> = Vec::new();
+    let mut at: HashMap<(String, String, String), usize> = HashMap::new();
+    for row in rows.rows() {
+        let key = (
+            row.string("schema_name"),
+            row.string("table_name"),
+            row.string(name_column),
+        );
+        match at.get(&key) {
+            Some(&i) => groups[i].1.push(row),
+            None => {
+                at.insert(key.clone(), groups.len());
+                groups.push((key, vec![row]));
+            }
+        }
+    }
+    groups
+}
+
+/// The columns of one group of rows, ordered by `ordinal_column`, each with the index of
+/// its row in `rows`; Err with the reason when the ordinals are not exactly 1 to n (a row
+/// lost or repeated) or a name is empty: then which columns the object has is unknown.
+fn ordered_columns(
+    rows: &[Row<'_>],
+    ordinal_column: &str,
+    name_column: &str,
+) -> Result<std::result::Result<Vec<(String, usize)>, String>> {
+    let mut columns = Vec::with_capacity(rows.len());
+    for (at, row) in rows.iter().enumerate() {
+        let Some(ordinal) = row.int(ordinal_column)? else {
+            return Ok(Err(format!("row {} has no {ordinal_column}", row.number)));
+        };
+        let Some(name) = row.text(name_column) else {
+            return Ok(Err(format!("row {} has no {name_column}", row.number)));
+        };
+        columns.push((ordinal, name.to_string(), at));
+    }
+    columns.sort_by_key(|c| c.0);
+    let ordinals: Vec<i64> = columns.iter().map(|c| c.0).collect();
+    if ordinals.iter().copied().ne(1..=columns.len() as i64) {
+        return Ok(Err(format!(
+            "its {ordinal_column} values are {} where 1 to {} were expected (a row is missing or repeated)",
+            ordinals
+                .iter()
+                .map(|o| o.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            columns.len()
+        )));
+    }
+    Ok(Ok(columns
+        .into_iter()
+        .map(|(_, name, at)| (name, at))
+        .collect()))
+}
+
+/// One row per column (queries/mssql/foreign_keys.sql): each key's columns put together
+/// in `constraint_column_id` order. A key whose rows do not add up is left out, with a
+/// note (its columns are unknown, so whether an index covers them cannot be judged).
+fn import_foreign_keys(rows: &Reader<'_>, notes: &mut Vec<Note>) -> Result<Vec<ForeignKey>> {
+    let mut keys = Vec::new();
+    for ((schema, table, name), group) in grouped(rows, "constraint_name") {
+        let columns = match ordered_columns(&group, "constraint_column_id", "column_name")? {
+            Ok(columns) => columns,
+            Err(why) => {
+                notes.push(Note {
+                    check: "foreign_keys".into(),
+                    message: format!(
+                        "foreign key {} on {} was left out: {why} in foreign_keys.csv, so its columns are unknown and unindexed-foreign-key did not judge it",
+                        crate::engine::mssql::quote_ident(&name),
+                        crate::engine::mssql::qualified(&schema, &table)
+                    ),
+                });
+                continue;
+            }
+        };
+        let first = &group[0];
+        let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+        let referenced: Vec<String> = columns
+            .iter()
+            .map(|(_, at)| group[*at].string("referenced_column"))
+            .collect();
+        keys.push(ForeignKey {
+            schema,
+            table,
+            name,
+            columns: crate::model::snapshot::join_list(&names),
+            referenced_schema: first.string("referenced_schema"),
+            referenced_table: first.string("referenced_table"),
+            referenced_columns: if referenced.iter().all(String::is_empty) {
+                String::new()
+            } else {
+                crate::model::snapshot::join_list(&referenced)
+            },
+        });
+    }
+    Ok(keys)
+}
+
+/// The older export: one row per key, its columns joined with `, `.
+fn import_joined_foreign_keys(rows: &Reader<'_>) -> Vec<ForeignKey> {
+    rows.rows()
         .map(|row| ForeignKey {
             schema: row.string("schema_name"),
             table: row.string("table_name"),
             name: row.string("constraint_name"),
-            columns: row.string("column_names"),
+            columns: joined_names(&row.string("column_names")),
             referenced_schema: row.string("referenced_schema"),
             referenced_table: row.string("referenced_table"),
-            referenced_columns: row.string("referenced_columns"),
+            referenced_columns: joined_names(&row.string("referenced_columns")),
         })
-        .collect())
+        .collect()
 }
 
-fn import_statistics(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<StatisticsStat>> {
+/// A statistic's properties from one of its rows, with its columns.
+fn statistic(row: &Row<'_>, columns: String, clock: &Clock) -> Result<StatisticsStat> {
+    let updated = row.datetime("last_updated")?;
+    Ok(StatisticsStat {
+        schema: row.string("schema_name"),
+        table: row.string("table_name"),
+        name: row.string("stats_name"),
+        columns,
+        auto_created: row.flag("auto_created")?,
+        age_seconds: clock.age(updated.as_ref()),
+        last_updated: updated.map(|d| d.text),
+        rows: row.int("row_count")?,
+        rows_sampled: row.int("rows_sampled")?,
+        modification_counter: row.int("modification_counter")?,
+    })
+}
+
+/// One row per column (queries/mssql/statistics.sql): each statistic's columns put
+/// together in `stats_column_id` order, its properties from its first row. A statistic
+/// whose rows do not add up is left out, with a note.
+fn import_statistics(
+    rows: &Reader<'_>,
+    clock: &Clock,
+    notes: &mut Vec<Note>,
+) -> Result<Vec<StatisticsStat>> {
+    let mut statistics = Vec::new();
+    for ((schema, table, name), group) in grouped(rows, "stats_name") {
+        match ordered_columns(&group, "stats_column_id", "column_name")? {
+            Ok(columns) => {
+                let names: Vec<String> = columns.into_iter().map(|(n, _)| n).collect();
+                statistics.push(statistic(
+                    &group[0],
+                    crate::model::snapshot::join_list(&names),
+                    clock,
+                )?);
+            }
+            Err(why) => notes.push(Note {
+                check: "statistics".into(),
+                message: format!(
+                    "statistics {} on {} were left out: {why} in statistics.csv, so stale-statistics did not judge them",
+                    crate::engine::mssql::quote_ident(&name),
+                    crate::engine::mssql::qualified(&schema, &table)
+                ),
+            }),
+        }
+    }
+    Ok(statistics)
+}
+
+/// The older export: one row per statistic, its columns joined with `, `.
+fn import_joined_statistics(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<StatisticsStat>> {
     rows.rows()
-        .map(|row| {
-            let updated = row.datetime("last_updated")?;
-            Ok(StatisticsStat {
-                schema: row.string("schema_name"),
-                table: row.string("table_name"),
-                name: row.string("stats_name"),
-                columns: row.string("column_names"),
-                auto_created: row.flag("auto_created")?,
-                age_seconds: clock.age(updated.as_ref()),
-                last_updated: updated.map(|d| d.text),
-                rows: row.int("row_count")?,
-                rows_sampled: row.int("rows_sampled")?,
-                modification_counter: row.int("modification_counter")?,
-            })
-        })
+        .map(|row| statistic(&row, joined_names(&row.string("column_names")), clock))
         .collect()
 }
 
