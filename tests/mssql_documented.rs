@@ -430,6 +430,17 @@ fn azure_sql_database_runs_the_dmvs_it_has_and_says_the_uptime_is_unknown() {
     let snapshot = import(raw);
     assert_eq!(snapshot.column_stats.len(), 1);
     assert_eq!(snapshot.manifest.stats_age_seconds, None);
+    // Undated counters: unused-index does not run (not checked, never a pass).
+    let not_run = dbaudit::analyze::rules::unused_index::window_too_short(
+        &snapshot,
+        &dbaudit::analyze::Thresholds::default(),
+    );
+    assert!(
+        not_run
+            .as_deref()
+            .is_some_and(|why| why.starts_with("the server's start time is unknown")),
+        "{not_run:?}"
+    );
     let server = notes_of(&snapshot.manifest.notes, "server");
     assert!(
         server

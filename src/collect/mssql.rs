@@ -331,8 +331,14 @@ impl Preflight {
             } else {
                 "VIEW DATABASE STATE"
             };
+            // On Azure SQL Database it also stands for VIEW SERVER STATE: every DMV.
+            let also = if azure_database {
+                ", nor index usage (unused-index, write-heavy-index and scan-heavy-table judge nothing), missing-index, procedure and query statistics, other logins' sessions and the uptime (sys.dm_os_sys_info: a user database does not see tempdb, so the counters cannot be dated and unused-index is not run)"
+            } else {
+                ""
+            };
             note(format!(
-                "the user lacks {permission} in `{db}`: the table and index lists (their row counts and sizes come from sys.dm_db_partition_stats) and the index operational stats (lock waits, forwarded fetches) cannot be read. Fix: {} {}",
+                "the user lacks {permission} in `{db}`: the table and index lists (their row counts and sizes come from sys.dm_db_partition_stats) and the index operational stats (lock waits, forwarded fetches) cannot be read{also}. Fix: {} {}",
                 mssql::use_database(db),
                 mssql::grant(permission, user)
             ));
@@ -924,7 +930,9 @@ mod tests {
         assert!(
             azure[0]
                 .message
-                .contains("GRANT VIEW DATABASE STATE TO [auditor_user];"),
+                .contains("GRANT VIEW DATABASE STATE TO [auditor_user];")
+                && azure[0].message.contains("index usage")
+                && azure[0].message.contains("the uptime (sys.dm_os_sys_info"),
             "{azure:?}"
         );
     }
