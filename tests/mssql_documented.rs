@@ -1203,3 +1203,27 @@ fn indexing_of(report: &serde_json::Value) -> serde_json::Value {
         .expect("the indexing category")
         .clone()
 }
+
+/// SSMS saves a result without quotes unless told to: a name holding ", " then gives its
+/// row one cell too many. That is an error naming the file and line and the SSMS option
+/// that quotes such values, never a row read with its cells shifted.
+#[test]
+fn an_unquoted_comma_in_a_name_is_an_error_that_says_how_to_export_it() {
+    let dir = copy_of(Path::new("fixtures/mssql/hostile_names_export"));
+    std::fs::write(
+        dir.path().join("foreign_keys.csv"),
+        "schema_name,table_name,constraint_name,constraint_column_id,column_name,referenced_schema,referenced_table,referenced_column\r\n\
+         dbo,Orders,FK_Orders,1,Cost, Centre,dbo,Centres,C1\r\n",
+    )
+    .expect("write foreign_keys.csv");
+    let error = format!(
+        "{:#}",
+        dbaudit::snapshot::mssql::read_export_dir(dir.path()).expect_err("an error")
+    );
+    assert!(
+        // Line 2 of a CRLF file (the CSV reader alone would say line 1).
+        error.contains("foreign_keys.csv: line 2: 9 cells where the header has 8 columns")
+            && error.contains("Quote strings containing list separators"),
+        "{error}"
+    );
+}

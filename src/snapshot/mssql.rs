@@ -549,9 +549,25 @@ fn read_export_csv(path: &Path) -> Result<Option<RawTable>> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            // From the byte offset: after a CRLF line end (SSMS writes them) the reader
+            // places a record at the end's `\n` and counts its lines one short.
+            let line = e.position().map_or(0, |p| {
+                let bytes = text.as_bytes();
+                let mut at = usize::try_from(p.byte()).unwrap_or(usize::MAX).min(bytes.len());
+                if bytes.get(at) == Some(&b'\n') {
+                    at += 1;
+                }
+                bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+            });
+            // The reader's own text repeats its (CRLF-short) line number.
+            let what = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("{len} cells where the header has {expected_len} columns"),
+                _ => e.to_string(),
+            };
             anyhow!(
-                "{}: line {line}: {e} (expected the {} columns of the header: {})",
+                "{}: line {line}: {what} (expected the {} columns of the header: {}). A value holding a comma or a line break must be in double quotes: in SSMS, tick Tools > Options > Query Results > SQL Server > Results to Grid > \"Quote strings containing list separators when saving .csv results\" and save the result again",
                 path.display(),
                 columns.len(),
                 columns.join(", ")
