@@ -423,7 +423,8 @@ pub struct StatisticsStat {
     pub schema: String,
     pub table: String,
     pub name: String,
-    /// Columns, comma-separated, the first one carrying the histogram.
+    /// Columns in order, a name list (`join_list` / `split_list`), the first one
+    /// carrying the histogram.
     pub columns: String,
     pub auto_created: bool,
     pub last_updated: Option<String>,
