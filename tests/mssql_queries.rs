@@ -156,3 +156,28 @@ fn queries_read_only_the_current_database_and_write_nothing() {
         }
     }
 }
+
+/// No query joins names on the server (issue #19): FOR XML cannot carry a control
+/// character such as CHAR(1) (the whole query fails) and a list joined with ", " cannot
+/// be split back when a name holds ", ". Lists come one row per name, put together by the
+/// importer; STRING_AGG would need 2017 and has the same splitting problem.
+#[test]
+fn no_names_are_aggregated_on_the_server() {
+    for (name, sql) in MSSQL_QUERIES
+        .iter()
+        .chain(dbaudit::collect::mssql::MSSQL_SESSION_QUERIES)
+    {
+        let code: String = sql
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_ascii_uppercase();
+        for aggregation in ["FOR XML", "STRING_AGG", "STUFF("] {
+            assert!(
+                !code.contains(aggregation),
+                "queries/mssql/{name}.sql aggregates with {aggregation}"
+            );
+        }
+    }
+}

@@ -4,8 +4,9 @@
 -- there the SERVER-class HAS_PERMS_BY_NAME is not called, and the database-level
 -- VIEW DATABASE PERFORMANCE STATE is asked about whatever the reported version (12).
 -- present_objects names the version-dependent DMVs that exist here (sys.all_objects, as
--- the First Responder Kit checks): the collector gates the queries that read them on
--- that, not on the version number, which Azure SQL Database reports as 12.
+-- the First Responder Kit checks), each a literal of its own (CONCAT drops the NULL of an
+-- absent one; no names are aggregated with FOR XML): the collector gates the queries that
+-- read them on that, not on the version number, which Azure SQL Database reports as 12.
 SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS product_version,
        CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition,
        CAST(SERVERPROPERTY('EngineEdition') AS int) AS engine_edition,
@@ -24,9 +25,7 @@ SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS product_versio
               OR CAST(SERVERPROPERTY('EngineEdition') AS int) = 5
             THEN HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE PERFORMANCE STATE') END AS view_database_performance_state,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS view_definition,
-       ISNULL(STUFF((SELECT N',' + o.name
-                     FROM sys.all_objects AS o
-                     WHERE o.schema_id = SCHEMA_ID(N'sys')
-                       AND o.name IN (N'dm_db_stats_histogram', N'dm_db_missing_index_group_stats_query')
-                     ORDER BY o.name
-                     FOR XML PATH(''), TYPE).value(N'.', N'nvarchar(max)'), 1, 1, N''), N'') AS present_objects;
+       CONCAT((SELECT N'dm_db_missing_index_group_stats_query,' FROM sys.all_objects AS o
+               WHERE o.schema_id = SCHEMA_ID(N'sys') AND o.name = N'dm_db_missing_index_group_stats_query'),
+              (SELECT N'dm_db_stats_histogram' FROM sys.all_objects AS o
+               WHERE o.schema_id = SCHEMA_ID(N'sys') AND o.name = N'dm_db_stats_histogram')) AS present_objects;

@@ -26,6 +26,9 @@ pub struct MissingIndexRequest {
     pub benefit_per_day: f64,
     /// Days the DMVs had to accumulate: min(uptime, table age), at least one day.
     pub observed_days: f64,
+    /// The server's start time was known: without it `observed_days` is the table's age
+    /// or one day, a guess.
+    pub uptime_known: bool,
     /// The equality columns were ordered by column statistics (not as the DMV gave them).
     pub ordered_by_selectivity: bool,
     pub user_seeks: i64,
@@ -102,6 +105,7 @@ fn request(snapshot: &Snapshot, m: &MissingIndex) -> MissingIndexRequest {
         include_columns,
         benefit_per_day: raw_benefit / observed_days,
         observed_days,
+        uptime_known: snapshot.manifest.stats_age_seconds.is_some(),
         ordered_by_selectivity,
         user_seeks: m.user_seeks,
         user_scans: m.user_scans,

@@ -499,7 +499,7 @@ fn run_queries(args: QueriesArgs) -> Result<i32> {
     };
     let mut text = String::new();
     if dir == "mssql" {
-        text.push_str("-- dbaudit: SQL Server queries. Run each against the database to audit and save its\n-- result with column headers as <name>.csv in one directory (SSMS: Results to Grid,\n-- right-click, Save Results As), then: dbaudit audit --snapshot DIR --engine mssql\n-- A leading `-- requires: N` line: SQL Server major version N or later (15 = 2019).\n-- preflight and uptime are the collector's own session checks: no need to export them.\n\n");
+        text.push_str("-- dbaudit: SQL Server queries. Run each against the database to audit and save its\n-- result with column headers as <name>.csv in one directory (SSMS: Results to Grid,\n-- right-click, Save Results As), then: dbaudit audit --snapshot DIR --engine mssql\n-- A leading `-- requires: N` line: SQL Server major version N or later (15 = 2019).\n-- preflight and uptime_fallback are the collector's own session checks: no need to export\n-- them. Export uptime too where it runs (VIEW SERVER STATE; VIEW DATABASE STATE on Azure SQL\n-- Database, where the server row has no tempdb date): it dates the usage counters; where it\n-- fails, server.csv's tempdb date serves, and without either unused-index is not run.\n\n");
     }
     for (name, sql) in queries {
         if dir == "mssql" {

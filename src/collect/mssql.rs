@@ -331,8 +331,14 @@ impl Preflight {
             } else {
                 "VIEW DATABASE STATE"
             };
+            // On Azure SQL Database it also stands for VIEW SERVER STATE: every DMV.
+            let also = if azure_database {
+                ", nor index usage (unused-index, write-heavy-index and scan-heavy-table judge nothing), missing-index, procedure and query statistics, other logins' sessions and the uptime (sys.dm_os_sys_info: a user database does not see tempdb, so the counters cannot be dated and unused-index is not run)"
+            } else {
+                ""
+            };
             note(format!(
-                "the user lacks {permission} in `{db}`: the table and index lists (their row counts and sizes come from sys.dm_db_partition_stats) and the index operational stats (lock waits, forwarded fetches) cannot be read. Fix: {} {}",
+                "the user lacks {permission} in `{db}`: the table and index lists (their row counts and sizes come from sys.dm_db_partition_stats) and the index operational stats (lock waits, forwarded fetches) cannot be read{also}. Fix: {} {}",
                 mssql::use_database(db),
                 mssql::grant(permission, user)
             ));
@@ -690,16 +696,7 @@ fn time_text(ticks: u64, digits: u8) -> String {
 
 /// `YYYY-MM-DD` from days since 1970-01-01 (proleptic Gregorian).
 fn days_to_date(days: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::snapshot::mssql::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 
@@ -933,7 +930,9 @@ mod tests {
         assert!(
             azure[0]
                 .message
-                .contains("GRANT VIEW DATABASE STATE TO [auditor_user];"),
+                .contains("GRANT VIEW DATABASE STATE TO [auditor_user];")
+                && azure[0].message.contains("index usage")
+                && azure[0].message.contains("the uptime (sys.dm_os_sys_info"),
             "{azure:?}"
         );
     }

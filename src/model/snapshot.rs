@@ -192,10 +192,11 @@ pub struct ForeignKey {
     pub schema: String,
     pub table: String,
     pub name: String,
-    /// Referencing columns in key order, comma-separated.
+    /// Referencing columns in key order, a name list (`join_list` / `split_list`).
     pub columns: String,
     pub referenced_schema: String,
     pub referenced_table: String,
+    /// Referenced columns in key order, a name list like `columns`.
     pub referenced_columns: String,
 }
 
@@ -205,12 +206,76 @@ impl ForeignKey {
     }
 }
 
-/// Splits a comma-separated column list.
+/// Joins names into one list text that `split_list` reads back exactly: names are
+/// separated by `, `, and a name that holds a comma, a double quote, a line break or
+/// another control character, or white space at either end is written in double quotes
+/// (a quote inside doubled). Names are written by other people and may hold any of them.
+pub fn join_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| {
+            let plain = !name.is_empty()
+                && name.trim() == name
+                && !name.chars().any(|c| c == ',' || c == '"' || c.is_control());
+            if plain {
+                name.clone()
+            } else {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Splits a name list: `join_list`'s text, or a plain comma-separated list as the
+/// PostgreSQL queries and older snapshots have it (names trimmed, empty ones dropped). A
+/// quoted text that is not well formed is read the plain way.
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    split_quoted(text).unwrap_or_else(|| {
+        text.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+/// `join_list`'s text; None when a quoted name is not closed or is followed by anything
+/// but white space and a comma.
+fn split_quoted(text: &str) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| *c == ' ').is_some() {}
+        let Some(&first) = chars.peek() else {
+            return Some(names);
+        };
+        if first == '"' {
+            chars.next();
+            let mut name = String::new();
+            loop {
+                match chars.next()? {
+                    '"' if chars.next_if_eq(&'"').is_some() => name.push('"'),
+                    '"' => break,
+                    c => name.push(c),
+                }
+            }
+            while chars.next_if(|c| *c == ' ').is_some() {}
+            match chars.next() {
+                None | Some(',') => names.push(name),
+                Some(_) => return None,
+            }
+        } else {
+            let mut name = String::new();
+            while let Some(c) = chars.next_if(|c| *c != ',') {
+                name.push(c);
+            }
+            chars.next();
+            let name = name.trim();
+            if !name.is_empty() {
+                names.push(name.to_string());
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -358,7 +423,8 @@ pub struct StatisticsStat {
     pub schema: String,
     pub table: String,
     pub name: String,
-    /// Columns, comma-separated, the first one carrying the histogram.
+    /// Columns in order, a name list (`join_list` / `split_list`), the first one
+    /// carrying the histogram.
     pub columns: String,
     pub auto_created: bool,
     pub last_updated: Option<String>,
@@ -511,5 +577,45 @@ pub fn days_text(days: f64) -> String {
         format!("{days:.1} days")
     } else {
         format!("{:.1} hours", days * 24.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_lists_read_back_exactly() {
+        let names: Vec<String> = [
+            "Id",
+            "Cost, Centre",
+            "R&D <x>",
+            "say \"hi\"",
+            "bell\u{1}",
+            "two\nlines",
+            " padded ",
+            "",
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        let text = join_list(&names);
+        assert_eq!(
+            text,
+            "Id, \"Cost, Centre\", R&D <x>, \"say \"\"hi\"\"\", \"bell\u{1}\", \"two\nlines\", \" padded \", \"\""
+        );
+        assert_eq!(split_list(&text), names);
+    }
+
+    #[test]
+    fn plain_lists_read_as_before() {
+        assert_eq!(split_list("a,b"), ["a", "b"]);
+        assert_eq!(split_list(" a , b ,"), ["a", "b"]);
+        assert_eq!(split_list("Cost&Centre, Id"), ["Cost&Centre", "Id"]);
+        assert_eq!(split_list("a\"b,c"), ["a\"b", "c"]);
+        // Not well-formed quoting: read the plain way.
+        assert_eq!(split_list("\"a,b"), ["\"a", "b"]);
+        assert_eq!(split_list("\"a\"x,b"), ["\"a\"x", "b"]);
+        assert!(split_list("").is_empty());
     }
 }

@@ -5,6 +5,10 @@
 //! A query that did not run is a note (its checks did not run); a query result without a
 //! column the importer needs, or with a cell it cannot read, is an error naming the query
 //! (and file), the row and the column.
+//!
+//! Past 1,000 lines: every query's import sits beside the cell reader it shares (`Reader`,
+//! `Row`, `DateTime`), so that one query's reading is found in one place; the lists of
+//! names put together from one row per name are in `lists.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -12,10 +16,16 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::raw::{RawSnapshot, RawTable};
+
+mod lists;
 use crate::model::snapshot::{
-    ColumnStat, ForeignKey, IndexColumn, IndexStat, Manifest, MissingIndex, Note, ProcedureStat,
-    SessionGroup, Setting, Snapshot, StatementStat, StatisticsStat, TableStat, ENGINE_MSSQL,
+    ColumnStat, IndexColumn, IndexStat, Manifest, MissingIndex, Note, ProcedureStat, SessionGroup,
+    Setting, Snapshot, StatementStat, StatisticsStat, TableStat, ENGINE_MSSQL,
     SNAPSHOT_SCHEMA_VERSION,
+};
+use lists::{
+    import_foreign_keys, import_joined_foreign_keys, import_joined_statistics, import_statistics,
+    is_joined_format, joined_names_note, LEGACY_FOREIGN_KEYS, LEGACY_STATISTICS,
 };
 
 /// The columns the importer reads from one query's result.
@@ -49,6 +59,15 @@ static LEGACY_INDEX_USAGE: QueryColumns = QueryColumns {
     name: "indexes",
     required: INDEX_USAGE_REQUIRED,
     optional: INDEX_USAGE_OPTIONAL,
+};
+
+/// queries/mssql/uptime.sql (`sys.dm_os_sys_info`), the collector's own uptime query: an
+/// export that has it (it needs VIEW SERVER STATE, or VIEW DATABASE STATE on Azure SQL
+/// Database, which has no tempdb to date the start by) is dated by it, as the collector is.
+pub static UPTIME_COLUMNS: QueryColumns = QueryColumns {
+    name: "uptime",
+    required: &["server_started", "uptime_seconds"],
+    optional: &[],
 };
 
 /// Every query's columns, in `collect::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
@@ -134,11 +153,12 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "schema_name",
             "table_name",
             "constraint_name",
-            "column_names",
+            "constraint_column_id",
+            "column_name",
             "referenced_schema",
             "referenced_table",
         ],
-        optional: &["referenced_columns"],
+        optional: &["referenced_column"],
     },
     QueryColumns {
         name: "statistics",
@@ -146,11 +166,13 @@ pub const QUERY_COLUMNS: &[QueryColumns] = &[
             "schema_name",
             "table_name",
             "stats_name",
+            "stats_column_id",
+            "column_name",
             "last_updated",
             "row_count",
             "modification_counter",
         ],
-        optional: &["column_names", "auto_created", "rows_sampled"],
+        optional: &["auto_created", "rows_sampled"],
     },
     QueryColumns {
         name: "column_stats",
@@ -299,7 +321,17 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     // The server row first: every age is measured from its collection time.
     let mut clock = Clock::default();
     if let Some(server) = reader("server")? {
-        import_server(&server, &mut snapshot.manifest, &mut clock, &mut notes)?;
+        let uptime = match tables.get("uptime") {
+            Some(table) => Some(Reader::new(&UPTIME_COLUMNS, table)?),
+            None => None,
+        };
+        import_server(
+            &server,
+            uptime.as_ref(),
+            &mut snapshot.manifest,
+            &mut clock,
+            &mut notes,
+        )?;
     }
     if let Some(rows) = reader("tables")? {
         snapshot.tables = import_tables(&rows)?;
@@ -327,11 +359,25 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
     if let Some(rows) = reader("index_operational")? {
         import_operational(&rows, &index_ids, &mut snapshot)?;
     }
-    if let Some(rows) = reader("foreign_keys")? {
-        snapshot.foreign_keys = import_foreign_keys(&rows)?;
+    if let Some(table) = tables.get("foreign_keys") {
+        snapshot.foreign_keys = if is_joined_format(table) {
+            notes.push(joined_names_note("foreign_keys", "a key"));
+            import_joined_foreign_keys(&Reader::new(&LEGACY_FOREIGN_KEYS, table)?)
+        } else {
+            import_foreign_keys(&Reader::new(spec_of("foreign_keys")?, table)?, &mut notes)?
+        };
     }
-    if let Some(rows) = reader("statistics")? {
-        snapshot.statistics = import_statistics(&rows, &clock)?;
+    if let Some(table) = tables.get("statistics") {
+        snapshot.statistics = if is_joined_format(table) {
+            notes.push(joined_names_note("statistics", "a statistic"));
+            import_joined_statistics(&Reader::new(&LEGACY_STATISTICS, table)?, &clock)?
+        } else {
+            import_statistics(
+                &Reader::new(spec_of("statistics")?, table)?,
+                &clock,
+                &mut notes,
+            )?
+        };
         notes.extend(statistics_without_properties(
             &snapshot.statistics,
             &snapshot.tables,
@@ -450,6 +496,13 @@ pub fn read_export_dir(dir: &Path) -> Result<Snapshot> {
                 .join(", ")
         );
     }
+    // The start time from sys.dm_os_sys_info, when the DBA could export it (an empty
+    // file is the same as none: the start time then comes from server.csv, or a note).
+    if let Some(path) = files.get(&format!("{}.csv", UPTIME_COLUMNS.name)) {
+        if let Some(table) = read_export_csv(path)? {
+            raw.tables.insert(UPTIME_COLUMNS.name.to_string(), table);
+        }
+    }
     from_raw(raw)
 }
 
@@ -476,9 +529,25 @@ fn read_export_csv(path: &Path) -> Result<Option<RawTable>> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            // From the byte offset: after a CRLF line end (SSMS writes them) the reader
+            // places a record at the end's `\n` and counts its lines one short.
+            let line = e.position().map_or(0, |p| {
+                let bytes = text.as_bytes();
+                let mut at = usize::try_from(p.byte()).unwrap_or(usize::MAX).min(bytes.len());
+                if bytes.get(at) == Some(&b'\n') {
+                    at += 1;
+                }
+                bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+            });
+            // The reader's own text repeats its (CRLF-short) line number.
+            let what = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("{len} cells where the header has {expected_len} columns"),
+                _ => e.to_string(),
+            };
             anyhow!(
-                "{}: line {line}: {e} (expected the {} columns of the header: {})",
+                "{}: line {line}: {what} (expected the {} columns of the header: {}). A value holding a comma or a line break must be in double quotes: in SSMS, tick Tools > Options > Query Results > SQL Server > Results to Grid > \"Quote strings containing list separators when saving .csv results\" and save the result again",
                 path.display(),
                 columns.len(),
                 columns.join(", ")
@@ -728,6 +797,39 @@ impl DateTime {
     }
 }
 
+impl DateTime {
+    /// The date and time `seconds` after 1970-01-01 (to the millisecond).
+    fn from_seconds(seconds: f64) -> DateTime {
+        let millis = (seconds * 1000.0).round() as i64;
+        let (days, in_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+        let (year, month, day) = civil_from_days(days);
+        let second = in_day / 1000;
+        DateTime {
+            text: format!(
+                "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}",
+                second / 3600,
+                second / 60 % 60,
+                second % 60,
+                in_day % 1000
+            ),
+            seconds: millis as f64 / 1000.0,
+        }
+    }
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -751,8 +853,14 @@ impl Clock {
     }
 }
 
+/// The server row (server.csv), and the start time: from `sys.dm_os_sys_info` when the
+/// export has uptime.csv (queries/mssql/uptime.sql), else tempdb's creation date from the
+/// server row (tempdb is rebuilt at every start), else what the collector found; the
+/// collector tries them in the same order. Without any, a note says the counters cannot be
+/// dated (unused-index then does not run, and missing-index benefits are a guess).
 fn import_server(
     rows: &Reader<'_>,
+    uptime: Option<&Reader<'_>>,
     manifest: &mut Manifest,
     clock: &mut Clock,
     notes: &mut Vec<Note>,
@@ -780,17 +888,40 @@ fn import_server(
         (None, None) => manifest.collected_at.clone(),
     };
     clock.now = local_now.as_ref().or(utc_now.as_ref()).map(|d| d.seconds);
-    let started = row.datetime("sqlserver_start_time")?;
-    if started.is_some() {
-        manifest.server_started = started.as_ref().map(|d| d.text.clone());
+    // Ages are kept on the server's local clock, as its other dates are.
+    let from_sys_info = match uptime.and_then(|u| u.rows().next()) {
+        Some(up) => {
+            let started_utc = up.datetime("server_started")?;
+            let age = match (&utc_now, &started_utc) {
+                (Some(now), Some(started)) => Some((now.seconds - started.seconds).max(0.0)),
+                _ => up.float("uptime_seconds")?,
+            };
+            age.zip(clock.now)
+                .map(|(age, now)| (DateTime::from_seconds(now - age), age))
+        }
+        None => None,
+    };
+    let from_tempdb = row
+        .datetime("sqlserver_start_time")?
+        .and_then(|started| Some((started.clone(), clock.age(Some(&started))?)));
+    if let Some((started, age)) = from_sys_info.or(from_tempdb) {
+        manifest.server_started = Some(started.text);
         manifest.stats_reset = manifest.server_started.clone();
-        manifest.stats_age_seconds = clock.age(started.as_ref());
+        manifest.stats_age_seconds = Some(age);
     } else if manifest.stats_age_seconds.is_none() {
-        // tempdb's creation is the start time; a user database of Azure SQL Database
-        // does not see tempdb (and the collector's sys.dm_os_sys_info was not read).
+        // A user database of Azure SQL Database does not see tempdb, and uptime.csv
+        // (sys.dm_os_sys_info) was not exported or could not be read.
+        let azure = row.int("engine_edition")? == Some(5);
+        let cause = if azure {
+            "this is Azure SQL Database (EngineEdition 5), where a user database does not see tempdb, and uptime.csv (queries/mssql/uptime.sql, sys.dm_os_sys_info) is not in the export"
+        } else {
+            "sqlserver_start_time is empty and uptime.csv (queries/mssql/uptime.sql, sys.dm_os_sys_info) is not in the export"
+        };
         notes.push(Note {
             check: "server".into(),
-            message: "the server's start time is unknown (sqlserver_start_time is empty: on Azure SQL Database a user database does not see tempdb): usage, missing-index and procedure counters cannot be dated, so missing-index benefits per day take the counters as one day's (overstated on a server up for longer); collect live with VIEW DATABASE STATE to read sys.dm_os_sys_info".into(),
+            message: format!(
+                "the server's start time is unknown ({cause}): usage, missing-index and procedure counters cannot be dated, so unused-index was not run and missing-index benefits per day are a guess (the counters taken as one day's, or the table's age). Export uptime.csv too: it needs VIEW DATABASE STATE on Azure SQL Database (VIEW SERVER STATE elsewhere)"
+            ),
         });
     }
     if let Some(uptime) = manifest.stats_age_seconds.filter(|s| *s < YOUNG_SECONDS) {
@@ -1023,41 +1154,6 @@ fn import_operational(rows: &Reader<'_>, ids: &IndexIds, snapshot: &mut Snapshot
         }
     }
     Ok(())
-}
-
-fn import_foreign_keys(rows: &Reader<'_>) -> Result<Vec<ForeignKey>> {
-    Ok(rows
-        .rows()
-        .map(|row| ForeignKey {
-            schema: row.string("schema_name"),
-            table: row.string("table_name"),
-            name: row.string("constraint_name"),
-            columns: row.string("column_names"),
-            referenced_schema: row.string("referenced_schema"),
-            referenced_table: row.string("referenced_table"),
-            referenced_columns: row.string("referenced_columns"),
-        })
-        .collect())
-}
-
-fn import_statistics(rows: &Reader<'_>, clock: &Clock) -> Result<Vec<StatisticsStat>> {
-    rows.rows()
-        .map(|row| {
-            let updated = row.datetime("last_updated")?;
-            Ok(StatisticsStat {
-                schema: row.string("schema_name"),
-                table: row.string("table_name"),
-                name: row.string("stats_name"),
-                columns: row.string("column_names"),
-                auto_created: row.flag("auto_created")?,
-                age_seconds: clock.age(updated.as_ref()),
-                last_updated: updated.map(|d| d.text),
-                rows: row.int("row_count")?,
-                rows_sampled: row.int("rows_sampled")?,
-                modification_counter: row.int("modification_counter")?,
-            })
-        })
-        .collect()
 }
 
 fn import_column_stats(rows: &Reader<'_>) -> Result<Vec<ColumnStat>> {

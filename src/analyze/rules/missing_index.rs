@@ -166,6 +166,12 @@ pub fn mssql_findings(requests: &[MissingIndexRequest], t: &Thresholds) -> Vec<F
                 ),
             );
             finding.evidence.snippet = Some(r.describe());
+            if !r.uptime_known {
+                finding.confidence.lower(
+                    crate::model::ConfidenceLevel::Medium,
+                    "the server's start time is unknown: the benefit per day takes the counters as covering the table's age or one day, which overstates it on a server up for longer",
+                );
+            }
             if let Some(query) = &r.query_text {
                 finding.evidence.related.push(crate::model::RelatedLocation {
                     line: 0,

@@ -40,12 +40,22 @@ declare_rule! {
     };
 }
 
-/// Why the statistics window is too short to call an index unused, if it is.
+/// Why the statistics window is too short to call an index unused, if it is. On SQL
+/// Server the counters start at the server's start: when that is unknown (an Azure SQL
+/// Database export without sys.dm_os_sys_info), so is the window, and nothing is called
+/// unused either.
 pub fn window_too_short(snapshot: &Snapshot, t: &Thresholds) -> Option<String> {
-    let age = snapshot
+    let known = snapshot
         .manifest
         .stats_age_seconds
-        .filter(|a| a.is_finite())?;
+        .filter(|a| a.is_finite());
+    if known.is_none() && snapshot.is_mssql() {
+        return Some(format!(
+            "the server's start time is unknown, so how long the index usage counters cover is unknown too (the rule needs {} days; see the `server` note): no index is called unused",
+            t.unused_index_min_stats_days
+        ));
+    }
+    let age = known?;
     let needed = t.unused_index_min_stats_days * 86_400.0;
     (age < needed).then(|| {
         format!(
