@@ -220,6 +220,7 @@ fixture_tests! {
     postgres_select_star_signature => "postgres/select-star_signature.sql",
     postgres_leading_wildcard_like_scratch => "postgres/leading-wildcard-like_scratch.sql",
     tsql_non_sargable_predicate_scratch => "tsql/non-sargable-predicate_scratch.sql",
+    tsql_non_sargable_predicate_residual => "tsql/non-sargable-predicate_residual.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
     tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",
@@ -232,6 +233,7 @@ fixture_tests! {
     postgres_row_by_row_loop_ok => "postgres/row-by-row-loop_ok.sql",
     postgres_non_sargable_predicate => "postgres/non-sargable-predicate.sql",
     postgres_non_sargable_predicate_ok => "postgres/non-sargable-predicate_ok.sql",
+    postgres_non_sargable_predicate_catalog => "postgres/non-sargable-predicate_catalog.sql",
     postgres_leading_wildcard_like => "postgres/leading-wildcard-like.sql",
     postgres_leading_wildcard_like_ok => "postgres/leading-wildcard-like_ok.sql",
 }
@@ -303,6 +305,31 @@ impl Mismatches {
         if !ok {
             self.0.push(format!("  {what}: {detail}"));
         }
+    }
+
+    /// The finding's confidence is `level`, and one of its reasons mentions `reason`
+    /// (an empty `reason`: no reason at all).
+    fn confidence(
+        &mut self,
+        what: &str,
+        f: &dbaudit::model::Finding,
+        level: dbaudit::model::ConfidenceLevel,
+        reason: &str,
+    ) {
+        self.check(
+            what,
+            f.confidence.level == level,
+            format!("level {:?}, expected {level:?}", f.confidence.level),
+        );
+        self.check(
+            what,
+            f.confidence.reasons.iter().any(|r| r.contains(reason))
+                || (reason.is_empty() && f.confidence.reasons.is_empty()),
+            format!(
+                "reasons {:?} should mention `{reason}`",
+                f.confidence.reasons
+            ),
+        );
     }
 
     fn assert_none(self, fixture: &str) {
@@ -694,6 +721,58 @@ fn script_statements_are_reported_with_medium_confidence() {
     assert!(report.findings[0].confidence.reasons[0].contains("top level of a script"));
 }
 
+/// `non-sargable-predicate` lowers to medium, saying why, where the rewrite would not give
+/// a seek for sure: a collation of its own, a join already matched on a key, NULL mapped
+/// to a default on both sides, a settings table, object ids, a script's own statement.
+/// Where the expression is how the rows are found, it stays high.
+#[test]
+fn non_sargable_confidence_says_why() {
+    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    let fixture = "tsql/non-sargable-predicate_residual.sql";
+    let cases = [
+        ("WHERE s.Weight + 10 > 100", High, ""),
+        ("COLLATE Latin1_General_BIN", Medium, "COLLATE"),
+        (
+            "AND ISNULL(t.Region",
+            Medium,
+            "already matches this table on `",
+        ),
+        ("AND ISNULL(t.Region", Medium, "ISNULL on both sides"),
+        ("ON CONVERT(DATE, t.LoadedAt)", High, ""),
+        (
+            "UPPER(v.SettingName)",
+            Medium,
+            "`CarrierSettings` reads like a configuration",
+        ),
+        (
+            "OBJECT_SCHEMA_NAME(r.ObjectId)",
+            Medium,
+            "OBJECT_SCHEMA_NAME",
+        ),
+        ("UPPER(c.Name)", High, ""),
+        ("YEAR(s.ShippedOn) = 2024", Medium, "top level of a script"),
+    ];
+    let (text, report) = scan_fixture(fixture);
+    let mut m = Mismatches::default();
+    for (needle, level, reason) in cases {
+        let line = line_of(&text, needle);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "non-sargable-predicate" && f.location.line == Some(line))
+            .collect();
+        if found.is_empty() {
+            m.0.push(format!(
+                "  {fixture}:{line}: no non-sargable-predicate finding"
+            ));
+        }
+        for f in found {
+            m.confidence(&format!("{fixture}:{line}"), f, level, reason);
+        }
+    }
+    m.assert_none("non-sargable-predicate confidence");
+}
+
 /// `row-by-row-loop` is high only when it sees per-row DML or queries on tables; a loop
 /// whose only per-row work is a call, a counter that writes, a loop over dynamic SQL's
 /// rows are medium, each with the reason a DBA reads.
@@ -759,22 +838,7 @@ fn row_by_row_loop_confidence_says_why() {
             .iter()
             .find(|f| f.rule == "row-by-row-loop" && f.location.line == Some(line))
         {
-            Some(f) => {
-                m.check(
-                    &format!("{fixture}:{line}"),
-                    f.confidence.level == level,
-                    format!("level {:?}, expected {level:?}", f.confidence.level),
-                );
-                m.check(
-                    &format!("{fixture}:{line}"),
-                    f.confidence.reasons.iter().any(|r| r.contains(reason))
-                        || (reason.is_empty() && f.confidence.reasons.is_empty()),
-                    format!(
-                        "reasons {:?} should mention `{reason}`",
-                        f.confidence.reasons
-                    ),
-                );
-            }
+            Some(f) => m.confidence(&format!("{fixture}:{line}"), f, level, reason),
             None => {
                 m.0.push(format!("  {fixture}:{line}: no row-by-row-loop finding"))
             }
