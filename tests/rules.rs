@@ -216,6 +216,8 @@ fixture_tests! {
     tsql_select_star => "tsql/select-star.sql",
     tsql_select_star_ok => "tsql/select-star_ok.sql",
     tsql_select_star_scratch => "tsql/select-star_scratch.sql",
+    tsql_select_star_diagnostic => "tsql/select-star_diagnostic.sql",
+    postgres_select_star_view => "postgres/select-star_view.sql",
     tsql_leading_wildcard_like_scratch => "tsql/leading-wildcard-like_scratch.sql",
     postgres_select_star_signature => "postgres/select-star_signature.sql",
     postgres_leading_wildcard_like_scratch => "postgres/leading-wildcard-like_scratch.sql",
@@ -721,6 +723,25 @@ fn script_statements_are_reported_with_medium_confidence() {
     assert!(report.findings[0].confidence.reasons[0].contains("top level of a script"));
 }
 
+/// For each (fixture, text on the line, level, words of a reason): the first finding of
+/// `rule` on that line has that confidence and a reason with those words.
+fn assert_confidences(rule: &str, cases: &[(&str, &str, dbaudit::model::ConfidenceLevel, &str)]) {
+    let mut m = Mismatches::default();
+    for &(fixture, needle, level, reason) in cases {
+        let (text, report) = scan_fixture(fixture);
+        let line = line_of(&text, needle);
+        match report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.location.line == Some(line))
+        {
+            Some(f) => m.confidence(&format!("{fixture}:{line}"), f, level, reason),
+            None => m.0.push(format!("  {fixture}:{line}: no {rule} finding")),
+        }
+    }
+    m.assert_none(&format!("{rule} confidence"));
+}
+
 /// `non-sargable-predicate` lowers to medium, saying why, where the rewrite would not give
 /// a seek for sure: a collation of its own, a join already matched on a key, NULL mapped
 /// to a default on both sides, a settings table, object ids, a script's own statement.
@@ -771,6 +792,40 @@ fn non_sargable_confidence_says_why() {
         }
     }
     m.assert_none("non-sargable-predicate confidence");
+}
+
+/// `select-star` in a PostgreSQL view is low (the star is expanded when the view is
+/// created); in a procedure named for diagnosis, medium; the look-alikes stay high.
+#[test]
+fn select_star_confidence_says_why() {
+    use dbaudit::model::ConfidenceLevel::{High, Low, Medium};
+    let cases = [
+        (
+            "postgres/select-star_view.sql",
+            "SELECT * -- expect",
+            Low,
+            "PostgreSQL view",
+        ),
+        (
+            "postgres/select-star_view.sql",
+            "RETURN QUERY SELECT *",
+            High,
+            "",
+        ),
+        (
+            "tsql/select-star_diagnostic.sql",
+            "SELECT *, CAST",
+            Medium,
+            "`usp_queue_diagnostics` is named for diagnosis",
+        ),
+        (
+            "tsql/select-star_diagnostic.sql",
+            "SELECT TOP (1) *",
+            High,
+            "",
+        ),
+    ];
+    assert_confidences("select-star", &cases);
 }
 
 /// `row-by-row-loop` is high only when it sees per-row DML or queries on tables; a loop
@@ -829,20 +884,5 @@ fn row_by_row_loop_confidence_says_why() {
             "",
         ),
     ];
-    let mut m = Mismatches::default();
-    for (fixture, needle, level, reason) in cases {
-        let (text, report) = scan_fixture(fixture);
-        let line = line_of(&text, needle);
-        match report
-            .findings
-            .iter()
-            .find(|f| f.rule == "row-by-row-loop" && f.location.line == Some(line))
-        {
-            Some(f) => m.confidence(&format!("{fixture}:{line}"), f, level, reason),
-            None => {
-                m.0.push(format!("  {fixture}:{line}: no row-by-row-loop finding"))
-            }
-        }
-    }
-    m.assert_none("row-by-row-loop confidence");
+    assert_confidences("row-by-row-loop", &cases);
 }
