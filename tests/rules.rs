@@ -754,6 +754,11 @@ fn non_sargable_confidence_says_why() {
         ("WHERE s.Weight + 10 > 100", High, ""),
         ("COLLATE Latin1_General_BIN", Medium, "COLLATE"),
         (
+            "WHERE ISNULL(Flag, 0) = 1",
+            Medium,
+            "`Flag` is not qualified and the statement also reads `b`",
+        ),
+        (
             "AND ISNULL(t.Region",
             Medium,
             "already matches this table on `",

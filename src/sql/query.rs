@@ -196,23 +196,27 @@ impl QueryShape {
         let business = |s: &Source| s.is_business_table(scratch);
         qualifiers.iter().any(|qualifier| match qualifier {
             Some(q) => self.resolve(scope, Some(q)).is_some_and(business),
-            None => {
-                let mut current = Some(scope);
-                while let Some(s) = current {
-                    let sources: Vec<&Source> = self.scopes[s]
-                        .sources
-                        .iter()
-                        .map(|&i| &self.sources[i])
-                        .filter(|src| src.kind != SourceKind::TargetAlias)
-                        .collect();
-                    if !sources.is_empty() {
-                        return sources.iter().any(|src| business(src));
-                    }
-                    current = self.scopes[s].parent;
-                }
-                false
-            }
+            None => self.unqualified_candidates(scope).into_iter().any(business),
         })
+    }
+
+    /// The sources an unqualified column of `scope` can belong to: those of the scope
+    /// itself, or of the nearest enclosing scope that has any.
+    pub fn unqualified_candidates(&self, scope: usize) -> Vec<&Source> {
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            let sources: Vec<&Source> = self.scopes[s]
+                .sources
+                .iter()
+                .map(|&i| &self.sources[i])
+                .filter(|src| src.kind != SourceKind::TargetAlias)
+                .collect();
+            if !sources.is_empty() {
+                return sources;
+            }
+            current = self.scopes[s].parent;
+        }
+        Vec::new()
     }
 
     /// Whether an unqualified `column` of `scope` is a column of a PostgreSQL system

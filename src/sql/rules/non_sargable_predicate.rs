@@ -44,7 +44,9 @@ declare_rule! {
     /// which rows match), another collation (`col COLLATE Latin1_General_BIN`), a table
     /// named for configuration, settings or lookups (a few rows), a column passed to
     /// `OBJECT_NAME` / `OBJECT_SCHEMA_NAME` and the like (a table about the database's
-    /// own objects), and a statement at the top level of a script (it may run once).
+    /// own objects), an unqualified column in a statement that also reads scratch or
+    /// system data (it may be that source's column), and a statement at the top level
+    /// of a script (it may run once).
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -187,6 +189,20 @@ impl SqlRule for NonSargablePredicate {
                             .first()
                             .and_then(|&at| shape.sources.iter().find(|s| s.at == at));
                         let confidence = &mut finding.confidence;
+                        // `ISNULL(Flag, 0) = 1` over `#batch JOIN dbo.Orders`: the column
+                        // may be the scratch table's.
+                        let scratch = ctx.scratch_tables(stmt);
+                        if let Some(column) = columns.iter().find(|c| c.qualifier.is_none()) {
+                            let candidates = shape.unqualified_candidates(clause.scope);
+                            if let Some(other) =
+                                candidates.iter().find(|s| !s.is_business_table(&scratch))
+                            {
+                                confidence.lower(
+                                    ConfidenceLevel::Medium,
+                                    format!("`{}` is not qualified and the statement also reads `{}`, which is not a stored table: the column may be that one's", column.column, other.alias.as_deref().unwrap_or(&other.name)),
+                                );
+                            }
+                        }
                         if let Some(collation) = collation {
                             confidence.lower(
                                 ConfidenceLevel::Medium,
