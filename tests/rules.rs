@@ -776,7 +776,18 @@ fn non_sargable_confidence_says_why() {
             "OBJECT_SCHEMA_NAME",
         ),
         ("UPPER(c.Name)", High, ""),
-        ("YEAR(s.ShippedOn) = 2024", Medium, "top level of a script"),
+        (
+            "WHERE YEAR(s.ShippedOn) = 2024",
+            Medium,
+            "top level of a script",
+        ),
+        (
+            "AND CONVERT(DATE, s.ShippedOn) >= @Since",
+            Medium,
+            "found by its key (`ShipmentId`",
+        ),
+        ("AND CONVERT(DATE, ShippedOn) < @Since", High, ""),
+        ("OR YEAR(s.ShippedOn) = 2024", High, ""),
     ];
     let (text, report) = scan_fixture(fixture);
     let mut m = Mismatches::default();

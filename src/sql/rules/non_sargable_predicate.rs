@@ -39,7 +39,9 @@ declare_rule! {
     ///
     /// Reported with **medium** confidence, the reason said, where the rewrite may not
     /// give a seek: a comparison in a join's `ON` that already matches the table on a key
-    /// column (it filters the matched rows; it is not how they are found), `ISNULL` /
+    /// column, or a comparison beside `Id = @id` (the table's key, told by its name:
+    /// `id`, `OrderId`, `order_id`) in the same clause and not under an `OR` (either way
+    /// the comparison filters the rows found; it is not how they are found), `ISNULL` /
     /// `COALESCE` on both sides (NULL made equal to a default: a plain rewrite changes
     /// which rows match), another collation (`col COLLATE Latin1_General_BIN`), a table
     /// named for configuration, settings or lookups (a few rows), a column passed to
@@ -209,13 +211,29 @@ impl SqlRule for NonSargablePredicate {
                                 format!("only a COLLATE ({collation}) wraps the column: if that is the column's own collation the index still seeks"),
                             );
                         }
-                        if clause.kind == ClauseKind::On {
-                            if let Some(key) = source.and_then(|s| {
-                                joined_on_column(toks, shape, clause.range.clone(), variables, s.at)
-                            }) {
+                        // The rows of the table are found another way in the same clause:
+                        // this comparison filters them after the seek (not under an OR,
+                        // which could make either branch the way in).
+                        let found_another_way =
+                            source.filter(|_| !has_top_level_or(toks, shape, clause.range.clone()));
+                        if let Some(s) = found_another_way {
+                            let range = clause.range.clone();
+                            if clause.kind == ClauseKind::On {
+                                if let Some(key) =
+                                    joined_on_column(toks, shape, range.clone(), variables, s.at)
+                                {
+                                    confidence.lower(
+                                        ConfidenceLevel::Medium,
+                                        format!("the same ON clause already matches this table on `{key}`: the rows are found by that match and this comparison only filters them"),
+                                    );
+                                }
+                            }
+                            if let Some(key) =
+                                key_equality(toks, shape, clause.scope, range, variables, s)
+                            {
                                 confidence.lower(
                                     ConfidenceLevel::Medium,
-                                    format!("the same ON clause already matches this table on `{key}`: the rows are found by that match and this comparison only filters them"),
+                                    format!("the row is found by its key (`{key}` = a value in the same clause): this comparison only filters it"),
                                 );
                             }
                         }
@@ -319,6 +337,71 @@ fn joined_on_column(
         } else {
             None
         }
+    })
+}
+
+/// An `OR` at the top level of the clause `range` (outside parentheses).
+fn has_top_level_or(toks: &[Tok], shape: &QueryShape, range: std::ops::Range<usize>) -> bool {
+    let mut i = range.start;
+    while i < range.end {
+        if toks[i].is_punct("(") {
+            i = shape.matching[i].map_or(i + 1, |c| c + 1);
+            continue;
+        }
+        if toks[i].is_kw("OR") {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `Id = @id`, `o.OrderId = 42`, `order_id = p_id`: a bare column of `source` named as
+/// its key (`id`, or the table's name, singular, followed by `id` / `_id`) compared with
+/// `=` to a value in the clause `range`: that column's name.
+fn key_equality(
+    toks: &[Tok],
+    shape: &QueryShape,
+    scope: usize,
+    range: std::ops::Range<usize>,
+    variables: &[String],
+    source: &crate::sql::query::Source,
+) -> Option<String> {
+    let table = last_part(&source.name).to_ascii_lowercase();
+    let table = table
+        .strip_prefix("tbl")
+        .unwrap_or(&table)
+        .trim_start_matches('_');
+    let singular = match table.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => table.strip_suffix('s').unwrap_or(table).to_string(),
+    };
+    let is_key = |column: &str| {
+        let column = column.to_ascii_lowercase();
+        column == "id"
+            || [table, singular.as_str()]
+                .iter()
+                .any(|t| column == format!("{t}id") || column == format!("{t}_id"))
+    };
+    comparisons(toks, shape, range).into_iter().find_map(|cmp| {
+        if cmp.op != CompareOp::Eq || cmp.negated {
+            return None;
+        }
+        let left = read_operand(toks, shape, cmp.left.clone(), variables);
+        let right = read_operand(toks, shape, cmp.right.clone(), variables);
+        let sides = [(&left, &right, &cmp.right), (&right, &left, &cmp.left)];
+        let key = sides
+            .into_iter()
+            .find_map(|(column_side, value_side, value_range)| {
+                let column = column_side.bare_column.as_ref()?;
+                let resolved = shape.resolve(scope, column.qualifier.as_deref())?;
+                (resolved.at == source.at
+                    && is_key(&column.column)
+                    && !value_side.has_column()
+                    && !value_range.is_empty())
+                .then(|| column.column.clone())
+            });
+        key
     })
 }
 
