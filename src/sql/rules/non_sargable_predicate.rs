@@ -44,7 +44,7 @@ declare_rule! {
     /// the comparison filters the rows found; it is not how they are found), `ISNULL` /
     /// `COALESCE` on both sides (NULL made equal to a default: a plain rewrite changes
     /// which rows match), another collation (`col COLLATE Latin1_General_BIN`), a table
-    /// named for configuration, settings or lookups (a few rows), a column passed to
+    /// named for configuration or settings (a few rows), a column passed to
     /// `OBJECT_NAME` / `OBJECT_SCHEMA_NAME` and the like (a table about the database's
     /// own objects), an unqualified column in a statement that also reads scratch or
     /// system data (it may be that source's column), and a statement at the top level
@@ -248,7 +248,7 @@ impl SqlRule for NonSargablePredicate {
                         if let Some(table) = source.filter(|s| is_settings_table(&s.name)) {
                             confidence.lower(
                                 ConfidenceLevel::Medium,
-                                format!("`{}` reads like a configuration or lookup table: a few rows, read as fast by a scan as by a seek", last_part(&table.name)),
+                                format!("`{}` reads like a configuration or settings table: a few rows, read as fast by a scan as by a seek", last_part(&table.name)),
                             );
                         }
                         if let Some(function) = object_id_function(&toks[side.clone()]) {
@@ -413,10 +413,11 @@ fn null_default(toks: &[Tok]) -> Option<String> {
     .then(|| head.text.to_ascii_uppercase())
 }
 
-/// A table named for settings or lookups (`app_config`, `UserSettings`, `StatusLookup`).
+/// A table named for configuration or settings (`app_config`, `UserSettings`). Not
+/// "lookup": a `FileLookup` may hold a row per file.
 fn is_settings_table(name: &str) -> bool {
     let table = last_part(name).to_ascii_lowercase();
-    ["config", "setting", "lookup"]
+    ["config", "setting"]
         .iter()
         .any(|word| table.contains(word))
 }
