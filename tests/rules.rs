@@ -216,10 +216,13 @@ fixture_tests! {
     tsql_select_star => "tsql/select-star.sql",
     tsql_select_star_ok => "tsql/select-star_ok.sql",
     tsql_select_star_scratch => "tsql/select-star_scratch.sql",
+    tsql_select_star_diagnostic => "tsql/select-star_diagnostic.sql",
+    postgres_select_star_view => "postgres/select-star_view.sql",
     tsql_leading_wildcard_like_scratch => "tsql/leading-wildcard-like_scratch.sql",
     postgres_select_star_signature => "postgres/select-star_signature.sql",
     postgres_leading_wildcard_like_scratch => "postgres/leading-wildcard-like_scratch.sql",
     tsql_non_sargable_predicate_scratch => "tsql/non-sargable-predicate_scratch.sql",
+    tsql_non_sargable_predicate_residual => "tsql/non-sargable-predicate_residual.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
     tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",
@@ -232,6 +235,7 @@ fixture_tests! {
     postgres_row_by_row_loop_ok => "postgres/row-by-row-loop_ok.sql",
     postgres_non_sargable_predicate => "postgres/non-sargable-predicate.sql",
     postgres_non_sargable_predicate_ok => "postgres/non-sargable-predicate_ok.sql",
+    postgres_non_sargable_predicate_catalog => "postgres/non-sargable-predicate_catalog.sql",
     postgres_leading_wildcard_like => "postgres/leading-wildcard-like.sql",
     postgres_leading_wildcard_like_ok => "postgres/leading-wildcard-like_ok.sql",
 }
@@ -303,6 +307,31 @@ impl Mismatches {
         if !ok {
             self.0.push(format!("  {what}: {detail}"));
         }
+    }
+
+    /// The finding's confidence is `level`, and one of its reasons mentions `reason`
+    /// (an empty `reason`: no reason at all).
+    fn confidence(
+        &mut self,
+        what: &str,
+        f: &dbaudit::model::Finding,
+        level: dbaudit::model::ConfidenceLevel,
+        reason: &str,
+    ) {
+        self.check(
+            what,
+            f.confidence.level == level,
+            format!("level {:?}, expected {level:?}", f.confidence.level),
+        );
+        self.check(
+            what,
+            f.confidence.reasons.iter().any(|r| r.contains(reason))
+                || (reason.is_empty() && f.confidence.reasons.is_empty()),
+            format!(
+                "reasons {:?} should mention `{reason}`",
+                f.confidence.reasons
+            ),
+        );
     }
 
     fn assert_none(self, fixture: &str) {
@@ -694,6 +723,127 @@ fn script_statements_are_reported_with_medium_confidence() {
     assert!(report.findings[0].confidence.reasons[0].contains("top level of a script"));
 }
 
+/// For each (fixture, text on the line, level, words of a reason): the first finding of
+/// `rule` on that line has that confidence and a reason with those words.
+fn assert_confidences(rule: &str, cases: &[(&str, &str, dbaudit::model::ConfidenceLevel, &str)]) {
+    let mut m = Mismatches::default();
+    for &(fixture, needle, level, reason) in cases {
+        let (text, report) = scan_fixture(fixture);
+        let line = line_of(&text, needle);
+        match report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.location.line == Some(line))
+        {
+            Some(f) => m.confidence(&format!("{fixture}:{line}"), f, level, reason),
+            None => m.0.push(format!("  {fixture}:{line}: no {rule} finding")),
+        }
+    }
+    m.assert_none(&format!("{rule} confidence"));
+}
+
+/// `non-sargable-predicate` lowers to medium, saying why, where the rewrite would not give
+/// a seek for sure: a collation of its own, a join already matched on a key, NULL mapped
+/// to a default on both sides, a settings table, object ids, a script's own statement.
+/// Where the expression is how the rows are found, it stays high.
+#[test]
+fn non_sargable_confidence_says_why() {
+    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    let fixture = "tsql/non-sargable-predicate_residual.sql";
+    let cases = [
+        ("WHERE s.Weight + 10 > 100", High, ""),
+        ("COLLATE Latin1_General_BIN", Medium, "COLLATE"),
+        (
+            "WHERE ISNULL(Flag, 0) = 1",
+            Medium,
+            "`Flag` is not qualified and the statement also reads `b`",
+        ),
+        (
+            "AND ISNULL(t.Region",
+            Medium,
+            "already matches this table on `",
+        ),
+        ("AND ISNULL(t.Region", Medium, "ISNULL on both sides"),
+        ("ON CONVERT(DATE, t.LoadedAt)", High, ""),
+        (
+            "UPPER(v.SettingName)",
+            Medium,
+            "`CarrierSettings` reads like a configuration",
+        ),
+        (
+            "OBJECT_SCHEMA_NAME(r.ObjectId)",
+            Medium,
+            "OBJECT_SCHEMA_NAME",
+        ),
+        ("UPPER(c.Name)", High, ""),
+        (
+            "WHERE YEAR(s.ShippedOn) = 2024",
+            Medium,
+            "top level of a script",
+        ),
+        (
+            "AND CONVERT(DATE, s.ShippedOn) >= @Since",
+            Medium,
+            "found by its key (`ShipmentId`",
+        ),
+        ("AND CONVERT(DATE, ShippedOn) < @Since", High, ""),
+        ("OR YEAR(s.ShippedOn) = 2024", High, ""),
+    ];
+    let (text, report) = scan_fixture(fixture);
+    let mut m = Mismatches::default();
+    for (needle, level, reason) in cases {
+        let line = line_of(&text, needle);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "non-sargable-predicate" && f.location.line == Some(line))
+            .collect();
+        if found.is_empty() {
+            m.0.push(format!(
+                "  {fixture}:{line}: no non-sargable-predicate finding"
+            ));
+        }
+        for f in found {
+            m.confidence(&format!("{fixture}:{line}"), f, level, reason);
+        }
+    }
+    m.assert_none("non-sargable-predicate confidence");
+}
+
+/// `select-star` in a PostgreSQL view is low (the star is expanded when the view is
+/// created); in a procedure named for diagnosis, medium; the look-alikes stay high.
+#[test]
+fn select_star_confidence_says_why() {
+    use dbaudit::model::ConfidenceLevel::{High, Low, Medium};
+    let cases = [
+        (
+            "postgres/select-star_view.sql",
+            "SELECT * -- expect",
+            Low,
+            "PostgreSQL view",
+        ),
+        (
+            "postgres/select-star_view.sql",
+            "RETURN QUERY SELECT *",
+            High,
+            "",
+        ),
+        (
+            "tsql/select-star_diagnostic.sql",
+            "SELECT *, CAST",
+            Medium,
+            "`usp_queue_diagnostics` is named for diagnosis",
+        ),
+        (
+            "tsql/select-star_diagnostic.sql",
+            "SELECT TOP (1) *",
+            High,
+            "",
+        ),
+    ];
+    assert_confidences("select-star", &cases);
+}
+
 /// `row-by-row-loop` is high only when it sees per-row DML or queries on tables; a loop
 /// whose only per-row work is a call, a counter that writes, a loop over dynamic SQL's
 /// rows are medium, each with the reason a DBA reads.
@@ -750,35 +900,5 @@ fn row_by_row_loop_confidence_says_why() {
             "",
         ),
     ];
-    let mut m = Mismatches::default();
-    for (fixture, needle, level, reason) in cases {
-        let (text, report) = scan_fixture(fixture);
-        let line = line_of(&text, needle);
-        match report
-            .findings
-            .iter()
-            .find(|f| f.rule == "row-by-row-loop" && f.location.line == Some(line))
-        {
-            Some(f) => {
-                m.check(
-                    &format!("{fixture}:{line}"),
-                    f.confidence.level == level,
-                    format!("level {:?}, expected {level:?}", f.confidence.level),
-                );
-                m.check(
-                    &format!("{fixture}:{line}"),
-                    f.confidence.reasons.iter().any(|r| r.contains(reason))
-                        || (reason.is_empty() && f.confidence.reasons.is_empty()),
-                    format!(
-                        "reasons {:?} should mention `{reason}`",
-                        f.confidence.reasons
-                    ),
-                );
-            }
-            None => {
-                m.0.push(format!("  {fixture}:{line}: no row-by-row-loop finding"))
-            }
-        }
-    }
-    m.assert_none("row-by-row-loop confidence");
+    assert_confidences("row-by-row-loop", &cases);
 }

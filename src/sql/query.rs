@@ -196,23 +196,72 @@ impl QueryShape {
         let business = |s: &Source| s.is_business_table(scratch);
         qualifiers.iter().any(|qualifier| match qualifier {
             Some(q) => self.resolve(scope, Some(q)).is_some_and(business),
-            None => {
-                let mut current = Some(scope);
-                while let Some(s) = current {
-                    let sources: Vec<&Source> = self.scopes[s]
-                        .sources
-                        .iter()
-                        .map(|&i| &self.sources[i])
-                        .filter(|src| src.kind != SourceKind::TargetAlias)
-                        .collect();
-                    if !sources.is_empty() {
-                        return sources.iter().any(|src| business(src));
-                    }
-                    current = self.scopes[s].parent;
-                }
-                false
-            }
+            None => self.unqualified_candidates(scope).into_iter().any(business),
         })
+    }
+
+    /// The sources an unqualified column of `scope` can belong to: those of the scope
+    /// itself, or of the nearest enclosing scope that has any.
+    pub fn unqualified_candidates(&self, scope: usize) -> Vec<&Source> {
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            let sources: Vec<&Source> = self.scopes[s]
+                .sources
+                .iter()
+                .map(|&i| &self.sources[i])
+                .filter(|src| src.kind != SourceKind::TargetAlias)
+                .collect();
+            if !sources.is_empty() {
+                return sources;
+            }
+            current = self.scopes[s].parent;
+        }
+        Vec::new()
+    }
+
+    /// Whether an unqualified `column` of `scope` is a column of a PostgreSQL system
+    /// catalog of that scope, told by the prefix every catalog puts on its column names
+    /// (`pg_namespace.nspname`, `pg_class.relname`, `pg_attribute.attname`...). With
+    /// several sources in scope an unqualified column resolves to none of them; the
+    /// prefix settles it for the catalogs, which no one can index.
+    pub fn is_catalog_column(&self, scope: usize, column: &str) -> bool {
+        const PREFIXES: &[(&str, &str)] = &[
+            ("pg_namespace", "nsp"),
+            ("pg_class", "rel"),
+            ("pg_attribute", "att"),
+            ("pg_proc", "pro"),
+            ("pg_type", "typ"),
+            ("pg_index", "ind"),
+            ("pg_constraint", "con"),
+            ("pg_database", "dat"),
+            ("pg_roles", "rol"),
+            ("pg_authid", "rol"),
+            ("pg_extension", "ext"),
+            ("pg_trigger", "tg"),
+            ("pg_tablespace", "spc"),
+            ("pg_inherits", "inh"),
+            ("pg_am", "am"),
+            ("pg_opclass", "opc"),
+            ("pg_language", "lan"),
+        ];
+        let column = column.to_ascii_lowercase();
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            let found = self.scopes[s].sources.iter().any(|&i| {
+                let source = &self.sources[i];
+                let table = last_part(&source.name).to_ascii_lowercase();
+                source.kind == SourceKind::Table
+                    && is_system_object(&source.name)
+                    && PREFIXES
+                        .iter()
+                        .any(|(t, prefix)| table == *t && column.starts_with(prefix))
+            });
+            if found {
+                return true;
+            }
+            current = self.scopes[s].parent;
+        }
+        false
     }
 
     /// Whether a star over `source` reads columns of a business table: the table itself,

@@ -3,13 +3,13 @@
 
 use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
-use crate::model::{Category, Severity};
+use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
 use crate::sql::lex::Tok;
 use crate::sql::predicate::{
-    comparisons, pattern_starts_with_wildcard, read_operand, CompareOp, Operand,
+    comparisons, pattern_starts_with_wildcard, read_operand, ColumnRef, CompareOp, Operand,
 };
-use crate::sql::query::{ClauseKind, QueryShape};
+use crate::sql::query::{last_part, ClauseKind, QueryShape};
 use crate::sql::unit::excerpt;
 
 declare_rule! {
@@ -32,6 +32,23 @@ declare_rule! {
     /// `TG_*`, record fields (`r.total`, `NEW.status`, `OLD.id`, `EXCLUDED.x`,
     /// `(rec).field`), array elements (`$2[i]`), typed literals (`DATE '2024-01-01'`),
     /// `format()` specifiers of dynamic SQL (`%I`, `%s`) and template placeholders.
+    /// Not reported either: an expression over columns of two tables
+    /// (`s.Qty - p.Qty > 0`: no index holds it), `col COLLATE DATABASE_DEFAULT` (the
+    /// column's own collation), and unqualified PostgreSQL catalog columns told by their
+    /// prefix (`nspname` beside `pg_namespace`).
+    ///
+    /// Reported with **medium** confidence, the reason said, where the rewrite may not
+    /// give a seek: a comparison in a join's `ON` that already matches the table on a key
+    /// column, or a comparison beside `Id = @id` (the table's key, told by its name:
+    /// `id`, `OrderId`, `order_id`) in the same clause and not under an `OR` (either way
+    /// the comparison filters the rows found; it is not how they are found), `ISNULL` /
+    /// `COALESCE` on both sides (NULL made equal to a default: a plain rewrite changes
+    /// which rows match), another collation (`col COLLATE Latin1_General_BIN`), a table
+    /// named for configuration or settings (a few rows), a column passed to
+    /// `OBJECT_NAME` / `OBJECT_SCHEMA_NAME` and the like (a table about the database's
+    /// own objects), an unqualified column in a statement that also reads scratch or
+    /// system data (it may be that source's column), and a statement at the top level
+    /// of a script (it may run once).
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -100,11 +117,20 @@ impl SqlRule for NonSargablePredicate {
                     for side in sides {
                         let is_left = side.start < cmp.op_at;
                         let operand = read_operand(toks, shape, side.clone(), variables);
-                        let other = if is_left { &right_whole } else { &left };
+                        let (other, other_range) = if is_left {
+                            (&right_whole, cmp.right.clone())
+                        } else {
+                            (&left, cmp.left.clone())
+                        };
                         let operand = &operand;
                         // `c.Code = UPPER(o.CustCode)`: the other side is a bare column, which
                         // an index can seek with the computed value (a join or correlation).
-                        if other.bare_column.is_some() {
+                        // `b.Name COLLATE DATABASE_DEFAULT` is still that column for a seek
+                        // when the collation is the column's own (see `collated_column`).
+                        if other.bare_column.is_some()
+                            || collated_column(&toks[other_range.clone()])
+                                .is_some_and(|c| c.eq_ignore_ascii_case("database_default"))
+                        {
                             continue;
                         }
                         // `DATEDIFF(minute, c.LastRun, GETDATE()) >= c.IntervalMinutes`:
@@ -119,29 +145,126 @@ impl SqlRule for NonSargablePredicate {
                         if is_value_side || !operand.wraps_column() {
                             continue;
                         }
-                        let qualifiers: Vec<Option<&str>> = operand
+                        // `s.Count - p.Count > 0`: columns of two sources in one expression.
+                        // No index on either table holds it and no rewrite of the comparison
+                        // lets one seek: it is a filter on the joined rows.
+                        if sources_of(shape, clause.scope, operand).len() >= 2 {
+                            continue;
+                        }
+                        // `Name COLLATE DATABASE_DEFAULT`: the column's collation is the
+                        // database's unless declared otherwise, so the index still seeks.
+                        let collation = collated_column(&toks[side.clone()]);
+                        if collation.is_some_and(|c| c.eq_ignore_ascii_case("database_default")) {
+                            continue;
+                        }
+                        let columns: Vec<&ColumnRef> = operand
                             .columns
                             .iter()
-                            .map(|c| c.qualifier.as_deref())
+                            .filter(|c| {
+                                c.qualifier.is_some()
+                                    || !shape.is_catalog_column(clause.scope, &c.column)
+                            })
                             .collect();
-                        if !shape.columns_on_business_tables(
-                            clause.scope,
-                            &qualifiers,
-                            &ctx.scratch_tables(stmt),
-                        ) {
+                        let qualifiers: Vec<Option<&str>> =
+                            columns.iter().map(|c| c.qualifier.as_deref()).collect();
+                        if qualifiers.is_empty()
+                            || !shape.columns_on_business_tables(
+                                clause.scope,
+                                &qualifiers,
+                                &ctx.scratch_tables(stmt),
+                            )
+                        {
                             continue;
                         }
                         let operand = operand.clone();
                         let expression = excerpt(&toks[side.clone()], 120);
                         let snippet = excerpt(&toks[cmp.left.start..cmp.right.end], 160);
-                        out.push(ctx.finding_at(
+                        let mut finding = ctx.finding_at(
                             &NON_SARGABLE_PREDICATE,
                             stmt,
                             side.start,
                             message(&expression, &operand),
                             snippet,
-                            advice(&toks[side]),
-                        ));
+                            advice(&toks[side.clone()]),
+                        );
+                        let source = sources_of(shape, clause.scope, &operand)
+                            .first()
+                            .and_then(|&at| shape.sources.iter().find(|s| s.at == at));
+                        let confidence = &mut finding.confidence;
+                        // `ISNULL(Flag, 0) = 1` over `#batch JOIN dbo.Orders`: the column
+                        // may be the scratch table's.
+                        let scratch = ctx.scratch_tables(stmt);
+                        if let Some(column) = columns.iter().find(|c| c.qualifier.is_none()) {
+                            let candidates = shape.unqualified_candidates(clause.scope);
+                            if let Some(other) =
+                                candidates.iter().find(|s| !s.is_business_table(&scratch))
+                            {
+                                confidence.lower(
+                                    ConfidenceLevel::Medium,
+                                    format!("`{}` is not qualified and the statement also reads `{}`, which is not a stored table: the column may be that one's", column.column, other.alias.as_deref().unwrap_or(&other.name)),
+                                );
+                            }
+                        }
+                        if let Some(collation) = collation {
+                            confidence.lower(
+                                ConfidenceLevel::Medium,
+                                format!("only a COLLATE ({collation}) wraps the column: if that is the column's own collation the index still seeks"),
+                            );
+                        }
+                        // The rows of the table are found another way in the same clause:
+                        // this comparison filters them after the seek (not under an OR,
+                        // which could make either branch the way in).
+                        let found_another_way =
+                            source.filter(|_| !has_top_level_or(toks, shape, clause.range.clone()));
+                        if let Some(s) = found_another_way {
+                            let range = clause.range.clone();
+                            if clause.kind == ClauseKind::On {
+                                if let Some(key) =
+                                    joined_on_column(toks, shape, range.clone(), variables, s.at)
+                                {
+                                    confidence.lower(
+                                        ConfidenceLevel::Medium,
+                                        format!("the same ON clause already matches this table on `{key}`: the rows are found by that match and this comparison only filters them"),
+                                    );
+                                }
+                            }
+                            if let Some(key) =
+                                key_equality(toks, shape, clause.scope, range, variables, s)
+                            {
+                                confidence.lower(
+                                    ConfidenceLevel::Medium,
+                                    format!("the row is found by its key (`{key}` = a value in the same clause): this comparison only filters it"),
+                                );
+                            }
+                        }
+                        if let Some(head) = null_default(&toks[side.clone()]) {
+                            if null_default(&toks[other_range.clone()]).is_some() {
+                                confidence.lower(
+                                    ConfidenceLevel::Medium,
+                                    format!("{head} on both sides makes NULL equal to the default: a plain rewrite changes which rows match"),
+                                );
+                            }
+                        }
+                        if let Some(table) = source.filter(|s| is_settings_table(&s.name)) {
+                            confidence.lower(
+                                ConfidenceLevel::Medium,
+                                format!("`{}` reads like a configuration or settings table: a few rows, read as fast by a scan as by a seek", last_part(&table.name)),
+                            );
+                        }
+                        if let Some(function) = object_id_function(&toks[side.clone()]) {
+                            confidence.lower(
+                                ConfidenceLevel::Medium,
+                                format!("the column is passed to {function}: it holds ids of the database's own objects, a table with a row per object, not business data"),
+                            );
+                        }
+                        // One scan by hand or in a migration step costs once, not per call.
+                        if ctx.is_script_statement(stmt) {
+                            confidence.lower(
+                                ConfidenceLevel::Medium,
+                                "a statement at the top level of a script, outside any procedure, function or view: it may run once, by hand",
+                            );
+                        }
+                        out.push(finding);
                     }
                 }
             }
@@ -149,17 +272,182 @@ impl SqlRule for NonSargablePredicate {
     }
 }
 
+/// The sources (their `at`) that the columns of `operand` resolve to, each once.
+fn sources_of(shape: &QueryShape, scope: usize, operand: &Operand) -> Vec<usize> {
+    let mut found: Vec<usize> = Vec::new();
+    for column in &operand.columns {
+        if let Some(source) = shape.resolve(scope, column.qualifier.as_deref()) {
+            if !found.contains(&source.at) {
+                found.push(source.at);
+            }
+        }
+    }
+    found
+}
+
+/// `name COLLATE collation` (the name possibly dotted): the collation's name.
+fn collated_column(toks: &[Tok]) -> Option<&str> {
+    let at = toks.iter().position(|t| t.is_kw("COLLATE"))?;
+    let (name, rest) = (&toks[..at], &toks[at + 1..]);
+    let dotted = name.len() % 2 == 1
+        && name.iter().enumerate().all(|(k, t)| {
+            if k % 2 == 0 {
+                t.is_identifier_like()
+            } else {
+                t.is_punct(".")
+            }
+        });
+    match rest {
+        [collation] if dotted && collation.is_identifier_like() => Some(collation.text.as_str()),
+        _ => None,
+    }
+}
+
+/// A bare column of the source at `source_at` compared with `=` to a bare column of
+/// another source in the clause `range` (a join key): that column's name.
+fn joined_on_column(
+    toks: &[Tok],
+    shape: &QueryShape,
+    range: std::ops::Range<usize>,
+    variables: &[String],
+    source_at: usize,
+) -> Option<String> {
+    let scope = shape
+        .clauses
+        .iter()
+        .find(|c| c.range == range)
+        .map(|c| c.scope)?;
+    comparisons(toks, shape, range).into_iter().find_map(|cmp| {
+        if cmp.op != CompareOp::Eq || cmp.negated {
+            return None;
+        }
+        let left = read_operand(toks, shape, cmp.left.clone(), variables).bare_column?;
+        let right = read_operand(toks, shape, cmp.right.clone(), variables).bare_column?;
+        let at = |c: &ColumnRef| {
+            c.qualifier
+                .as_deref()
+                .and_then(|q| shape.resolve(scope, Some(q)))
+                .map(|s| s.at)
+        };
+        let (l, r) = (at(&left)?, at(&right)?);
+        if l == source_at && r != source_at {
+            Some(left.column)
+        } else if r == source_at && l != source_at {
+            Some(right.column)
+        } else {
+            None
+        }
+    })
+}
+
+/// An `OR` at the top level of the clause `range` (outside parentheses).
+fn has_top_level_or(toks: &[Tok], shape: &QueryShape, range: std::ops::Range<usize>) -> bool {
+    let mut i = range.start;
+    while i < range.end {
+        if toks[i].is_punct("(") {
+            i = shape.matching[i].map_or(i + 1, |c| c + 1);
+            continue;
+        }
+        if toks[i].is_kw("OR") {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `Id = @id`, `o.OrderId = 42`, `order_id = p_id`: a bare column of `source` named as
+/// its key (`id`, or the table's name, singular, followed by `id` / `_id`) compared with
+/// `=` to a value in the clause `range`: that column's name.
+fn key_equality(
+    toks: &[Tok],
+    shape: &QueryShape,
+    scope: usize,
+    range: std::ops::Range<usize>,
+    variables: &[String],
+    source: &crate::sql::query::Source,
+) -> Option<String> {
+    let table = last_part(&source.name).to_ascii_lowercase();
+    let table = table
+        .strip_prefix("tbl")
+        .unwrap_or(&table)
+        .trim_start_matches('_');
+    let singular = match table.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => table.strip_suffix('s').unwrap_or(table).to_string(),
+    };
+    let is_key = |column: &str| {
+        let column = column.to_ascii_lowercase();
+        column == "id"
+            || [table, singular.as_str()]
+                .iter()
+                .any(|t| column == format!("{t}id") || column == format!("{t}_id"))
+    };
+    comparisons(toks, shape, range).into_iter().find_map(|cmp| {
+        if cmp.op != CompareOp::Eq || cmp.negated {
+            return None;
+        }
+        let left = read_operand(toks, shape, cmp.left.clone(), variables);
+        let right = read_operand(toks, shape, cmp.right.clone(), variables);
+        let sides = [(&left, &right, &cmp.right), (&right, &left, &cmp.left)];
+        let key = sides
+            .into_iter()
+            .find_map(|(column_side, value_side, value_range)| {
+                let column = column_side.bare_column.as_ref()?;
+                let resolved = shape.resolve(scope, column.qualifier.as_deref())?;
+                (resolved.at == source.at
+                    && is_key(&column.column)
+                    && !value_side.has_column()
+                    && !value_range.is_empty())
+                .then(|| column.column.clone())
+            });
+        key
+    })
+}
+
+/// `ISNULL(x, d)`, `COALESCE(x, d)`, `NVL`, `IFNULL` at the head of an operand.
+fn null_default(toks: &[Tok]) -> Option<String> {
+    let head = toks.first()?;
+    (head.is_any_kw(&["ISNULL", "COALESCE", "NVL", "IFNULL"])
+        && toks.get(1).is_some_and(|t| t.is_punct("(")))
+    .then(|| head.text.to_ascii_uppercase())
+}
+
+/// A table named for configuration or settings (`app_config`, `UserSettings`). Not
+/// "lookup": a `FileLookup` may hold a row per file.
+fn is_settings_table(name: &str) -> bool {
+    let table = last_part(name).to_ascii_lowercase();
+    ["config", "setting"]
+        .iter()
+        .any(|word| table.contains(word))
+}
+
+/// A catalog function that takes an object id (`OBJECT_NAME(t.ObjectId)`), in `toks`.
+fn object_id_function(toks: &[Tok]) -> Option<String> {
+    const FUNCTIONS: &[&str] = &[
+        "OBJECT_NAME",
+        "OBJECT_SCHEMA_NAME",
+        "OBJECT_DEFINITION",
+        "OBJECTPROPERTY",
+        "OBJECTPROPERTYEX",
+        "SCHEMA_NAME",
+        "DB_NAME",
+        "COL_NAME",
+        "TYPE_NAME",
+        "INDEXPROPERTY",
+    ];
+    toks.windows(2)
+        .find(|w| w[0].is_any_kw(FUNCTIONS) && w[1].is_punct("("))
+        .map(|w| w[0].text.to_ascii_uppercase())
+}
+
 /// Whether a column of `operand` and a column of `other` belong to the same source.
 fn reads_same_row(shape: &QueryShape, scope: usize, operand: &Operand, other: &Operand) -> bool {
-    let sources = |o: &Operand| -> Vec<usize> {
-        o.columns
+    let mine = sources_of(shape, scope, operand);
+    !mine.is_empty()
+        && sources_of(shape, scope, other)
             .iter()
-            .filter_map(|c| shape.resolve(scope, c.qualifier.as_deref()))
-            .map(|s| s.at)
-            .collect()
-    };
-    let mine = sources(operand);
-    !mine.is_empty() && sources(other).iter().any(|at| mine.contains(at))
+            .any(|at| mine.contains(at))
 }
 
 /// The two bounds of `x BETWEEN lo AND hi` (the AND at the top level).

@@ -2,7 +2,7 @@
 
 use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
-use crate::model::{Category, ConfidenceLevel, Severity};
+use crate::model::{Category, ConfidenceLevel, ObjectKind, Severity};
 use crate::rules::RuleMeta;
 use crate::sql::lex::{Tok, TokKind};
 use crate::sql::query::{last_part, QueryShape, ScopeContext, ScopeKind, Source, SourceKind};
@@ -25,8 +25,11 @@ declare_rule! {
     /// that `RETURNS SETOF t` / `t` / `TABLE (LIKE t)`; a star over a table named at run
     /// time (`format('SELECT * FROM %I', t)`: generic code cannot list columns). Reported
     /// with medium confidence: a star whose table cannot be told (an alias the scan
-    /// cannot resolve), and a result set at the top level of a script, outside any
-    /// object and without bind parameters (often an ad-hoc look at the data).
+    /// cannot resolve), a result set at the top level of a script, outside any
+    /// object and without bind parameters (often an ad-hoc look at the data), and a star
+    /// in an object named for diagnosis (`usp_broker_diagnostics`: a person reads its
+    /// output). Low: a PostgreSQL view's star (expanded into the table's columns when
+    /// the view is created; a query on the view reads only the columns it uses).
     ///
     /// ## Why it matters
     /// Every column is read and sent, including wide ones nobody uses, so covering
@@ -167,11 +170,42 @@ impl SqlRule for SelectStar {
                             "a query at the top level of a script, outside any procedure, function or view: it may be an ad-hoc look at the data",
                         );
                     }
+                    let object = stmt.object.and_then(|o| ctx.unit.objects.get(o));
+                    // PostgreSQL stores a view with its star expanded: the view's columns
+                    // are fixed when it is created, and a query on the view can read
+                    // only the columns it uses.
+                    if ctx.unit.dialect == SqlDialect::Postgres
+                        && scope.context == ScopeContext::Statement
+                        && object.is_some_and(|o| o.kind == ObjectKind::View)
+                    {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Low,
+                            "a PostgreSQL view: the star is expanded into the table's columns when the view is created, and a query on the view reads only the columns it uses",
+                        );
+                    }
+                    if let Some(name) = object
+                        .map(|o| o.name.as_str())
+                        .filter(|n| named_for_diagnosis(n))
+                    {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Medium,
+                            format!("`{}` is named for diagnosis: its result sets are read by a person troubleshooting, not by an application", last_part(name)),
+                        );
+                    }
                     out.push(finding);
                 }
             }
         }
     }
+}
+
+/// An object named for troubleshooting (`usp_broker_diagnostics`, `dbg_show_queue`,
+/// `Troubleshoot_Locks`): whatever it selects is for a person to read.
+fn named_for_diagnosis(name: &str) -> bool {
+    let name = last_part(name).to_ascii_lowercase();
+    ["diagnos", "troubleshoot", "debug"]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 /// The scope is the source of an `INSERT` whose target is a business table.
