@@ -295,10 +295,10 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             schema: text(&row, "schema")?,
             table: text(&row, "table")?,
             name: text(&row, "name")?,
-            columns: opt_text(&row, "columns")?.unwrap_or_default(),
+            columns: name_list(&row, "columns")?,
             referenced_schema: text(&row, "referenced_schema")?,
             referenced_table: text(&row, "referenced_table")?,
-            referenced_columns: opt_text(&row, "referenced_columns")?.unwrap_or_default(),
+            referenced_columns: name_list(&row, "referenced_columns")?,
         });
     }
     locked.remove_from(&mut snapshot);
@@ -744,6 +744,15 @@ fn text(row: &Row, column: &str) -> Result<String> {
 fn opt_text(row: &Row, column: &str) -> Result<Option<String>> {
     row.try_get::<_, Option<String>>(column)
         .with_context(|| format!("unexpected type in column `{column}`"))
+}
+
+/// A `text[]` of names, written as the model's name list: a name holding a comma or a
+/// quote stays whole (`join_list`), where a server-side comma join would split it.
+fn name_list(row: &Row, column: &str) -> Result<String> {
+    let names = row
+        .try_get::<_, Option<Vec<String>>>(column)
+        .with_context(|| format!("unexpected type in column `{column}`"))?;
+    Ok(join_list(&names.unwrap_or_default()))
 }
 
 fn int(row: &Row, column: &str) -> Result<i64> {

@@ -28,6 +28,8 @@ pub const HOSTILE_NAMES: &[&str] = &[
     "<script>alert(1)</script>|t`x",
     "line\nbreak",
     "esc\u{1b}[31mred",
+    // A comma (and comma-space) inside one name: lists of names must not split it.
+    "comma, in,name",
     // 63 bytes, PostgreSQL's identifier limit.
     "a23456789_123456789_123456789_123456789_123456789_123456789_123",
 ];
