@@ -18,8 +18,8 @@ use super::common::KindExt;
 use super::common::FieldExt;
 
 use crate::app::ir::{
-    AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
-    PerCallConnection, ReceiverType, StringLit,
+    AppFile, Assignment, Call, ClassFacts, Comment, ConnectionSite, DbCall, Disposal, Function,
+    Language, Loop, PerCallConnection, ReceiverType, StringLit,
 };
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 
@@ -811,6 +811,103 @@ const STATIC_CONNECTIONS: &[(&str, &str, &str, bool)] = &[
     ),
 ];
 
+/// Text showing that `Connection` in a file is `java.sql.Connection`: its import or the
+/// package's wildcard import.
+const JDBC_CONNECTION_EVIDENCE: &[&str] = &["java.sql.Connection", "java.sql.*"];
+
+/// Types of the JDK (collections, text, streams, boxes, time): a receiver declared with one
+/// never means a method of the repository, even one of the same name and arity
+/// (`List<Mail> list; list.add(m)` is not `PlayQueueService.add`).
+const LIBRARY_TYPES: &[&str] = &[
+    "List",
+    "ArrayList",
+    "LinkedList",
+    "Vector",
+    "Stack",
+    "Map",
+    "HashMap",
+    "LinkedHashMap",
+    "TreeMap",
+    "SortedMap",
+    "NavigableMap",
+    "ConcurrentMap",
+    "ConcurrentHashMap",
+    "Hashtable",
+    "Properties",
+    "Set",
+    "HashSet",
+    "LinkedHashSet",
+    "TreeSet",
+    "SortedSet",
+    "EnumSet",
+    "EnumMap",
+    "Collection",
+    "Iterable",
+    "Iterator",
+    "ListIterator",
+    "Enumeration",
+    "Queue",
+    "Deque",
+    "ArrayDeque",
+    "PriorityQueue",
+    "BlockingQueue",
+    "LinkedBlockingQueue",
+    "CopyOnWriteArrayList",
+    "Optional",
+    "Stream",
+    "IntStream",
+    "LongStream",
+    "String",
+    "StringBuilder",
+    "StringBuffer",
+    "CharSequence",
+    "Object",
+    "Integer",
+    "Long",
+    "Short",
+    "Byte",
+    "Boolean",
+    "Double",
+    "Float",
+    "Character",
+    "BigDecimal",
+    "BigInteger",
+    "Number",
+    "int",
+    "long",
+    "short",
+    "byte",
+    "boolean",
+    "double",
+    "float",
+    "char",
+    "Date",
+    "Calendar",
+    "LocalDate",
+    "LocalDateTime",
+    "Instant",
+    "Duration",
+    "UUID",
+    "File",
+    "Path",
+    "InputStream",
+    "OutputStream",
+    "Reader",
+    "Writer",
+    "PrintWriter",
+    "StringWriter",
+    "Pattern",
+    "Matcher",
+    "Random",
+    "Thread",
+    "AtomicInteger",
+    "AtomicLong",
+    "AtomicBoolean",
+    "AtomicReference",
+    "Future",
+    "CompletableFuture",
+];
+
 /// `x.getConnection()` on a DataSource-kind receiver opens (borrows) a connection.
 const DATASOURCE_OPEN_METHODS: &[&str] = &["getConnection"];
 
@@ -999,6 +1096,7 @@ pub fn extract(path: &str, text: &str) -> AppFile {
         src: &source,
         file,
         hibernate: text.contains("org.hibernate"),
+        jdbc_connection: imports_jdbc_connection(text),
         frames: Vec::new(),
         class_names: Vec::new(),
         call_by_node: HashMap::new(),
@@ -1076,6 +1174,9 @@ struct Extractor<'a> {
     src: &'a Source<'a>,
     file: AppFile,
     hibernate: bool,
+    /// The file imports (or names) `java.sql.Connection`: only then is a variable declared
+    /// `Connection` a database connection (XMPP, HTTP and project classes share the name).
+    jdbc_connection: bool,
     frames: Vec<Frame<'a>>,
     class_names: Vec<String>,
     call_by_node: HashMap<usize, usize>,
@@ -1184,6 +1285,48 @@ fn climb(node: Node) -> Node {
         cur = p;
     }
     cur
+}
+
+/// Whether the file imports `java.sql.Connection` (or `java.sql.*`), outside comments.
+fn imports_jdbc_connection(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("import ") && JDBC_CONNECTION_EVIDENCE.iter().any(|e| line.contains(e))
+    })
+}
+
+/// A class's name (`ForumRepository`), not a constant's (`DATA_SOURCE`) nor a variable's.
+fn is_class_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().any(|c| c.is_ascii_lowercase())
+}
+
+/// Whether no call, construction or `throw` stands between a connection's creation and a
+/// close of it (the close's own receiver and arguments aside): nothing there can throw, so
+/// the close runs on every path that opened it.
+fn nothing_can_throw_between(creation: Node, close: Node, body: Node) -> bool {
+    let (from, to) = (creation.end_byte(), close.start_byte());
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        if n.end_byte() <= from || n.start_byte() >= to {
+            continue;
+        }
+        if n.start_byte() >= from
+            && matches!(
+                n.kind_name(),
+                "method_invocation"
+                    | "object_creation_expression"
+                    | "explicit_constructor_invocation"
+                    | "throw_statement"
+                    | "array_creation_expression"
+            )
+        {
+            return false;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.children(&mut cursor));
+    }
+    true
 }
 
 /// Through parentheses and casts, downwards.
@@ -1306,6 +1449,13 @@ impl<'a> Extractor<'a> {
             self.params_into(params, &mut fields);
         }
         self.frames.push(Frame::Class(fields));
+        if !name.is_empty() {
+            let bases = self.bases_of(node);
+            self.file.classes.push(ClassFacts {
+                name: name.clone(),
+                bases,
+            });
+        }
         self.class_names.push(name);
         let mut c = Ctx::class_level(None);
         for child in children(node) {
@@ -1316,6 +1466,83 @@ impl<'a> Extractor<'a> {
         self.walk_members(&members, depth);
         self.class_names.pop();
         self.frames.pop();
+    }
+
+    /// The superclass and interfaces a class, enum, record or interface names (simple
+    /// names, generics stripped).
+    fn bases_of(&self, node: Node<'a>) -> Vec<String> {
+        let mut out = Vec::new();
+        for child in children(node) {
+            if !matches!(
+                child.kind_name(),
+                "superclass" | "super_interfaces" | "extends_interfaces"
+            ) {
+                continue;
+            }
+            let mut stack = vec![child];
+            while let Some(n) = stack.pop() {
+                match n.kind_name() {
+                    "type_identifier" | "scoped_type_identifier" | "generic_type" => {
+                        if let Some(ty) = simple_type(self.t(n)) {
+                            if !out.contains(&ty) {
+                                out.push(ty);
+                            }
+                        }
+                    }
+                    _ => stack.extend(named_children(n).into_iter().rev()),
+                }
+            }
+        }
+        out
+    }
+
+    /// What a call's receiver is declared as: a library type (never the repository's
+    /// code), a class (the methods of that class and of the classes around it in its
+    /// hierarchy), or nothing stated (resolved by name as before). A capitalised name
+    /// declared nowhere in scope is a class (a static call).
+    fn receiver_type(&self, object: Option<Node<'a>>) -> ReceiverType {
+        let Some(object) = object.map(unwrap_expr) else {
+            return ReceiverType::Untyped;
+        };
+        let (name, info) = match object.kind_name() {
+            // `(video ? videos : songs).add(f)`: the type both branches agree on.
+            "ternary_expression" => {
+                let consequence = self.receiver_type(object.field("consequence"));
+                let alternative = self.receiver_type(object.field("alternative"));
+                return if consequence == alternative {
+                    consequence
+                } else {
+                    ReceiverType::Untyped
+                };
+            }
+            "identifier" => {
+                let name = self.t(object);
+                (name, self.lookup(name))
+            }
+            "field_access"
+                if object
+                    .field("object")
+                    .is_some_and(|o| o.kind_name() == "this") =>
+            {
+                let Some(field) = object.field("field").map(|f| self.t(f)) else {
+                    return ReceiverType::Untyped;
+                };
+                (field, self.lookup_field(field))
+            }
+            _ => return ReceiverType::Untyped,
+        };
+        let declared = match info {
+            Some(info) => info.ty.as_deref(),
+            None if is_class_name(name) => Some(name),
+            None => None,
+        };
+        match declared {
+            // A type parameter (`T item`) says nothing of the class.
+            Some(ty) if ty.len() == 1 => ReceiverType::Untyped,
+            Some(ty) if LIBRARY_TYPES.contains(&ty) => ReceiverType::Library,
+            Some(ty) => ReceiverType::Class(ty.to_string()),
+            None => ReceiverType::Untyped,
+        }
     }
 
     /// Members of a class / enum / interface body (enum body declarations flattened).
@@ -1630,7 +1857,13 @@ impl<'a> Extractor<'a> {
         match node.kind_name() {
             "identifier" => {
                 let name = self.t(node);
-                self.kind_of_info(name, self.lookup(name), depth)
+                let info = self.lookup(name);
+                if info.is_none() && is_class_name(name) {
+                    // A static call on a class (`ForumRepository.getForum(id)`): the name
+                    // hints are for instances (a Spring Data repository is injected).
+                    return None;
+                }
+                self.kind_of_info(name, info, depth)
             }
             "field_access" => {
                 let field = self.t(node.field("field")?);
@@ -1748,7 +1981,7 @@ impl<'a> Extractor<'a> {
             receiver: object.map(|o| self.src.short(o, 200)),
             receiver_root: root,
             chain,
-            receiver_type: ReceiverType::Untyped,
+            receiver_type: self.receiver_type(object),
             arity,
             start: self.src.start(node),
             end: self.src.end(node),
@@ -2273,7 +2506,7 @@ impl<'a> Extractor<'a> {
     ) {
         let Some(object) = object else {
             if DATASOURCE_OPEN_METHODS.contains(&name) && self.holder_is_connection(node) {
-                self.record_connection(node, name, ctx, false, true);
+                self.record_helper_connection(node, name, ctx);
             }
             return;
         };
@@ -2302,8 +2535,27 @@ impl<'a> Extractor<'a> {
             } else {
                 format!("{}.{name}", self.src.short(object, 60))
             };
-            self.record_connection(node, &api, ctx, false, true);
+            self.record_helper_connection(node, &api, ctx);
         }
+    }
+
+    /// A connection taken from a helper of the project: one it never releases is borrowed
+    /// (the helper may lend a shared or request-scoped connection), not known to leak.
+    fn record_helper_connection(&mut self, node: Node<'a>, api: &str, ctx: &Ctx<'a>) {
+        let (variable, disposal, _) = self.disposal_of(node, ctx);
+        let disposal = match disposal {
+            Disposal::Never => Disposal::Borrowed(format!("{api}()")),
+            other => other,
+        };
+        self.file.connections.push(ConnectionSite {
+            function: ctx.function,
+            variable,
+            api: api.to_string(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            disposal,
+            text: self.src.short(node, 160),
+        });
     }
 
     /// Whether the value of `node` goes into a variable declared `Connection`.
@@ -2332,7 +2584,7 @@ impl<'a> Extractor<'a> {
             }
             _ => None,
         };
-        ty.is_some_and(|t| HELPER_CONNECTION_TYPES.contains(&t.as_str()))
+        self.jdbc_connection && ty.is_some_and(|t| HELPER_CONNECTION_TYPES.contains(&t.as_str()))
     }
 
     fn record_connection(
@@ -2469,6 +2721,7 @@ impl<'a> Extractor<'a> {
         let mut guaranteed: Option<String> = None;
         let mut strong: Option<String> = None;
         let mut normal: Option<String> = None;
+        let mut right_after_open: Option<String> = None;
         let mut weak: Option<String> = None;
         let mut stack = vec![body];
         while let Some(n) = stack.pop() {
@@ -2550,6 +2803,10 @@ impl<'a> Extractor<'a> {
                 let text = self.src.short(call, 80);
                 if self.in_finally(call, creation, body) {
                     guaranteed.get_or_insert(format!("`{text}` in finally"));
+                } else if nothing_can_throw_between(creation, call, body) {
+                    right_after_open.get_or_insert(format!(
+                        "`{text}` right after it is opened, with nothing in between that can throw"
+                    ));
                 } else {
                     normal.get_or_insert(format!("`{text}` outside finally"));
                 }
@@ -2561,6 +2818,8 @@ impl<'a> Extractor<'a> {
             Disposal::Escapes(d)
         } else if let Some(d) = normal {
             Disposal::NormalPathOnly(d)
+        } else if let Some(d) = right_after_open {
+            Disposal::Guaranteed(d)
         } else if let Some(d) = weak {
             Disposal::Escapes(d)
         } else {
@@ -3701,6 +3960,7 @@ class A {
     #[test]
     fn helpers_simple_jdbc_and_sync_callbacks() {
         let f = x(r#"
+import java.sql.Connection;
 class LegacyDao extends BaseDao {
     private final SimpleJdbcInsert insertOrder;
     private final TransactionTemplate transactionTemplate;
@@ -3718,6 +3978,7 @@ class LegacyDao extends BaseDao {
             freeConnection(con);
         }
         Connection other = DBConnection.getConnection();
+        other.setAutoCommit(false);
         other.close();
         String name = helper.getConnection();
         @Cleanup Connection lombok = dataSource.getConnection();
@@ -3787,6 +4048,129 @@ class LegacyDao extends BaseDao {
             .find(|c| c.receiver.as_deref() == Some("transactionTemplate"))
             .unwrap();
         assert_eq!(tx.db, None);
+    }
+
+    #[test]
+    fn connection_type_needs_java_sql() {
+        let xmpp = r#"
+class Router {
+    void route(Session session, Packet p) {
+        Connection connection = session.getConnection();
+        connection.deliver(p);
+    }
+}
+"#;
+        assert!(x(xmpp).connections.is_empty());
+        let jdbc = format!("import java.sql.*;\n{xmpp}");
+        let f = x(&jdbc);
+        assert_eq!(f.connections.len(), 1);
+        assert!(matches!(
+            &f.connections[0].disposal,
+            Disposal::Borrowed(helper) if helper == "session.getConnection()"
+        ));
+    }
+
+    #[test]
+    fn helper_connections_are_borrowed_and_pools_are_not() {
+        let f = x(r#"
+import java.sql.Connection;
+import javax.sql.DataSource;
+class Dao {
+    private DataSource dataSource;
+    void a() throws Exception {
+        Connection c = ContextHolder.getConnection();
+        c.prepareStatement("DELETE FROM t").executeUpdate();
+    }
+    void b() throws Exception {
+        Connection c = dataSource.getConnection();
+        c.prepareStatement("DELETE FROM t").executeUpdate();
+    }
+    void c() throws Exception {
+        Connection c = Pool.getConnection();
+        if (c != null) {
+            Pool.releaseConnection(c);
+        }
+    }
+}
+"#);
+        let disposals: Vec<&Disposal> = f.connections.iter().map(|c| &c.disposal).collect();
+        assert_eq!(disposals.len(), 3, "{disposals:?}");
+        assert!(
+            matches!(disposals[0], Disposal::Borrowed(h) if h == "ContextHolder.getConnection()")
+        );
+        assert_eq!(disposals[1], &Disposal::Never);
+        assert!(
+            matches!(disposals[2], Disposal::Guaranteed(d) if d.contains("right after it is opened"))
+        );
+    }
+
+    #[test]
+    fn receivers_typed_from_declarations() {
+        let f = x(r#"
+class MailService extends BaseService implements Notifier, Audited<Mail> {
+    private MailDao mailDao;
+    void send(List<Mail> outbox, T item) {
+        List<Mail> sent = new ArrayList<>();
+        for (Mail m : outbox) {
+            sent.add(m);
+            (m.isDraft() ? sent : outbox).add(m);
+            mailDao.add(m);
+            item.add(m);
+            MailCache.add(m);
+            unknown.add(m);
+        }
+    }
+}
+interface MailDao extends Dao<Mail> {}
+"#);
+        let types: Vec<&ReceiverType> = f
+            .calls
+            .iter()
+            .filter(|c| c.callee == "add")
+            .map(|c| &c.receiver_type)
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                &ReceiverType::Library,
+                &ReceiverType::Library,
+                &ReceiverType::Class("MailDao".into()),
+                &ReceiverType::Untyped,
+                &ReceiverType::Class("MailCache".into()),
+                &ReceiverType::Untyped,
+            ]
+        );
+        let classes: Vec<(&str, Vec<&str>)> = f
+            .classes
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.bases.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            classes,
+            vec![
+                ("MailService", vec!["BaseService", "Notifier", "Audited"]),
+                ("MailDao", vec!["Dao"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn static_calls_on_a_class_are_not_spring_data() {
+        let f = x(r#"
+class Moderation {
+    private TopicRepository topicRepository;
+    void approve(long id) {
+        ForumRepository.getForum(id);
+        topicRepository.findById(id);
+    }
+}
+"#);
+        assert_eq!(db_calls(&f), vec![("findById", DbCall::Query)]);
     }
 
     #[test]
