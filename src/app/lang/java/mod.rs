@@ -11,7 +11,8 @@
 //! call it was initialised with / assigned from; only an undeclared name (an inherited field,
 //! an untyped lambda parameter) falls back to name heuristics. A name explicitly declared with
 //! an unrelated type never matches. The declared type is also the call's `ReceiverType` for
-//! the cross-file resolution: a JDK type is `Library`, a project type `Class`.
+//! the cross-file resolution: a JDK type is `Library`, a project type `Class`, a receiver
+//! whose type is not stated `Unknown`.
 
 mod catalogue;
 mod resources;
@@ -368,8 +369,10 @@ impl<'a> Extractor<'a> {
 
     /// What a call's receiver is declared as: a library type (never the repository's
     /// code), a class (the methods of that class and of the classes around it in its
-    /// hierarchy), or nothing stated (resolved by name as before). A capitalised name
-    /// declared nowhere in scope is a class (a static call).
+    /// hierarchy; `this` / `super` are the enclosing class), or unknown (resolved by name,
+    /// with medium confidence). A capitalised name declared nowhere in scope is a class (a
+    /// static call). An unqualified call stays untyped: a method of this class, a base or a
+    /// static import.
     fn receiver_type(&self, object: Option<Node<'a>>) -> ReceiverType {
         let Some(object) = object.map(unwrap_expr) else {
             return ReceiverType::Untyped;
@@ -382,7 +385,14 @@ impl<'a> Extractor<'a> {
                 return if consequence == alternative {
                     consequence
                 } else {
-                    ReceiverType::Untyped
+                    ReceiverType::Unknown
+                };
+            }
+            // `this.m()` / `super.m()`: the enclosing class and its hierarchy.
+            "this" | "super" => {
+                return match self.class_names.last().filter(|c| !c.is_empty()) {
+                    Some(class) => ReceiverType::Class(class.clone()),
+                    None => ReceiverType::Unknown,
                 };
             }
             "identifier" => {
@@ -395,11 +405,11 @@ impl<'a> Extractor<'a> {
                     .is_some_and(|o| o.kind_name() == "this") =>
             {
                 let Some(field) = object.field("field").map(|f| self.t(f)) else {
-                    return ReceiverType::Untyped;
+                    return ReceiverType::Unknown;
                 };
                 (field, self.lookup_field(field))
             }
-            _ => return ReceiverType::Untyped,
+            _ => return ReceiverType::Unknown,
         };
         let declared = match info {
             Some(info) => info.ty.as_deref(),
@@ -408,10 +418,10 @@ impl<'a> Extractor<'a> {
         };
         match declared {
             // A type parameter (`T item`) says nothing of the class.
-            Some(ty) if ty.len() == 1 => ReceiverType::Untyped,
+            Some(ty) if ty.len() == 1 => ReceiverType::Unknown,
             Some(ty) if LIBRARY_TYPES.contains(&ty) => ReceiverType::Library,
             Some(ty) => ReceiverType::Class(ty.to_string()),
-            None => ReceiverType::Untyped,
+            None => ReceiverType::Unknown,
         }
     }
 

@@ -836,6 +836,9 @@ class MailService extends BaseService implements Notifier, Audited<Mail> {
             item.add(m);
             MailCache.add(m);
             unknown.add(m);
+            this.add(m);
+            super.add(m);
+            add(m);
         }
     }
 }
@@ -853,8 +856,11 @@ interface MailDao extends Dao<Mail> {}
             &ReceiverType::Library,
             &ReceiverType::Library,
             &ReceiverType::Class("MailDao".into()),
-            &ReceiverType::Untyped,
+            &ReceiverType::Unknown,
             &ReceiverType::Class("MailCache".into()),
+            &ReceiverType::Unknown,
+            &ReceiverType::Class("MailService".into()),
+            &ReceiverType::Class("MailService".into()),
             &ReceiverType::Untyped,
         ]
     );
