@@ -193,6 +193,11 @@ pub enum Disposal {
     Escapes(String),
     /// Never closed, disposed or released in the function.
     Never,
+    /// Taken from a helper of the project (`Db.getConnection()`) and never released in the
+    /// function: whether the helper hands out a fresh connection the caller owns, or lends
+    /// one its owner releases (shared by the application, request- or thread-scoped), is
+    /// not visible from the calling file. The words name the helper.
+    Borrowed(String),
     /// Created and never opened, used or handed on (`new SqlConnection(cs).DataSource`):
     /// it holds no pooled connection, so there is nothing to leak.
     NeverOpened,

@@ -1,7 +1,8 @@
 //! One front end per language. C# is lowered to the typed IR (`csharp/`: its catalogue as
-//! data, the lowering, tests) and analysed by the one core (`app::core`); Java, JavaScript /
-//! TypeScript and Python still extract `AppFile` facts directly, each with its catalogue
-//! of database call sites in one place. `tree` holds the tree helpers they all share.
+//! data, the lowering, tests) and analysed by the one core (`app::core`); Java (`java/`,
+//! its catalogue as data), JavaScript / TypeScript and Python still extract `AppFile` facts
+//! directly, each with its catalogue of database call sites in one place. `tree` holds the
+//! tree helpers they all share.
 
 pub mod common;
 pub mod csharp;

@@ -18,7 +18,10 @@ declare_rule! {
     /// connection that changes owner — returned, stored in a field, handed to a
     /// constructor, registered with a container, or closed by a reader opened with
     /// `CommandBehavior.CloseConnection` — is not reported, nor (in C#) a connection
-    /// created and never opened, used or handed on (only to read its settings).
+    /// created and never opened, used or handed on (only to read its settings). A
+    /// connection taken from a helper of the project (`Db.getConnection()`) is reported
+    /// with medium confidence: the helper may lend a shared or request-scoped connection
+    /// that its owner releases.
     ///
     /// ## Why it matters
     /// Until the garbage collector finalises it (if ever), the connection stays open and
@@ -48,11 +51,16 @@ declare_rule! {
 
 pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
     for site in &file.connections {
-        if site.disposal != Disposal::Never || site.function.is_none() {
+        let helper = match &site.disposal {
+            Disposal::Never => None,
+            Disposal::Borrowed(helper) => Some(helper),
+            _ => continue,
+        };
+        if site.function.is_none() {
             continue;
         }
         let variable = variable_note(site);
-        out.push(finding(
+        let mut found = finding(
                 &UNDISPOSED_CONNECTION,
                 file,
                 site.function,
@@ -65,6 +73,13 @@ pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
                 site.text.clone(),
                 Vec::new(),
                 "Scope the connection: using / using var (C#), try-with-resources (Java), with (Python), release() in finally (node-postgres)".into(),
-            ));
+            );
+        if let Some(helper) = helper {
+            found.confidence.lower(
+                crate::model::ConfidenceLevel::Medium,
+                format!("the connection comes from `{helper}`, a helper of the project: it may lend a connection its owner releases (shared by the application, or scoped to the request or thread) rather than hand over a new one"),
+            );
+        }
+        out.push(found);
     }
 }
