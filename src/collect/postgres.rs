@@ -276,6 +276,22 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             correlation: opt_float(&row, "correlation")?,
         });
     }
+    for row in run_unlocked(
+        &*options.progress,
+        &client,
+        "views",
+        &mut locked,
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.views.push(ViewDef {
+            schema: text(&row, "schema")?,
+            name: text(&row, "name")?,
+            definition: text(&row, "definition")?,
+            security_barrier: boolean(&row, "security_barrier")?,
+        });
+    }
     if snapshot.column_stats.is_empty() && !snapshot.tables.is_empty() {
         notes.push(Note {
             check: "column_stats".into(),

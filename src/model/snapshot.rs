@@ -425,6 +425,19 @@ pub struct Verification {
     pub not_verified: Option<String>,
 }
 
+/// A plain view (PostgreSQL `relkind = 'v'`) and its definition as `pg_get_viewdef`
+/// prints it: text written by the database's users, parsed by the advisor to reach the
+/// base tables of a statement on the view, never run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ViewDef {
+    pub schema: String,
+    pub name: String,
+    pub definition: String,
+    /// `security_barrier` is set: the planner keeps the statement's conditions outside
+    /// the view (unless leakproof), so an index on its base table may not serve them.
+    pub security_barrier: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     pub manifest: Manifest,
@@ -447,6 +460,10 @@ pub struct Snapshot {
     /// idle-in-transaction). Empty in snapshots written before they were collected.
     #[serde(default)]
     pub sessions: Vec<SessionGroup>,
+    /// PostgreSQL plain views with their definitions. Empty in snapshots written before
+    /// they were collected (the importer then notes `views.csv` missing).
+    #[serde(default)]
+    pub views: Vec<ViewDef>,
 }
 
 impl Snapshot {
