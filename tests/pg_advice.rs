@@ -197,7 +197,7 @@ fn every_statement_considered_and_every_no_has_its_reason() {
     );
     let work = tempfile::tempdir().unwrap();
     let (report, markdown) = audit(&pg, work.path());
-    assert_eq!(report["schema_version"], 3);
+    assert_eq!(report["schema_version"], 4);
     let decisions = report["statement_decisions"].as_array().unwrap();
     assert!(!decisions.is_empty(), "statements were considered");
     let of = |needle: &str| -> &Value {
@@ -535,4 +535,70 @@ fn a_statement_on_a_view_gets_its_index_on_the_base_table() {
     apply_and_plan(&pg, rec, on_view);
     let plan = pg.psql("app", &format!("EXPLAIN {on_view_of_view}"));
     assert!(plan.contains("ix_patients_clinic"), "{plan}");
+}
+
+#[test]
+fn the_recommended_set_is_planned_as_a_whole_and_a_redundant_index_is_dropped() {
+    let Some(pg) = start() else { return };
+    // Each filter alone is worth an index for the join (HypoPG verifies both, one at a
+    // time), but once da(x) exists the planner reaches db through its primary key and
+    // leaves db(y) unused.
+    pg.psql(
+        "app",
+        "CREATE TABLE db (id int PRIMARY KEY, y int, pad text); \
+         CREATE TABLE da (id int PRIMARY KEY, b_id int, x int, pad text); \
+         INSERT INTO db SELECT g, g % 6000, 'p' FROM generate_series(1, 60000) g; \
+         INSERT INTO da SELECT g, g, g, 'p' FROM generate_series(1, 60000) g; \
+         CREATE INDEX da_b_id ON da (b_id); \
+         ANALYZE da; ANALYZE db;",
+    );
+    let join =
+        "SELECT da.pad, db.pad FROM da JOIN db ON db.id = da.b_id WHERE da.x = 5 AND db.y = 7";
+    run_workload(&pg, &[(join, 40)]);
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    let evaluation = &report["workload_evaluation"];
+    assert!(evaluation.is_object(), "an evaluation: {report}");
+    let before = evaluation["cost_before"].as_f64().unwrap();
+    let after = evaluation["cost_after"].as_f64().unwrap();
+    assert!(
+        evaluation["statements_planned"].as_u64().unwrap() >= 1,
+        "{evaluation}"
+    );
+    assert!(
+        after < before / 10.0,
+        "the set cuts the workload's planned cost: {before} -> {after}"
+    );
+    assert_eq!(evaluation["indexes"], 2, "{evaluation}");
+    // One index stays, as #1; the other is dropped with its reason.
+    let recs = report["recommendations"].as_array().unwrap();
+    assert_eq!(recs.len(), 1, "{}", report["recommendations"]);
+    let kept = &recs[0];
+    assert_eq!(kept["rank"], 1);
+    let kept_name = kept["name"].as_str().unwrap();
+    let dropped = report["dropped_candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reason"].as_str().unwrap().contains("not used once"))
+        .unwrap_or_else(|| panic!("a redundant candidate: {}", report["dropped_candidates"]));
+    assert_ne!(dropped["table"], kept["table"]);
+    assert!(
+        dropped["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("not used once #1 {kept_name} exists")),
+        "{dropped}"
+    );
+    assert_eq!(evaluation["dropped"].as_array().unwrap().len(), 1);
+    assert!(
+        evaluation["worse"].as_array().unwrap().is_empty(),
+        "{evaluation}"
+    );
+    assert!(
+        markdown.contains("### The recommended set as a whole"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("not used once #1"), "{markdown}");
+    apply_and_plan(&pg, kept, join);
 }
