@@ -9,6 +9,8 @@
 //! index on the base table, and a computed view column, a security_barrier view and an
 //! aggregating view say why they get none; CTEs and ORDER BY positions / aliases reach the base table's
 //! columns (a MATERIALIZED CTE's candidate is refused by the planner, with that reason).
+//! The recommended set is planned as a whole: the workload's cost before and after, and an
+//! index the planner no longer uses once the others exist is dropped with its reason.
 //! Where an index is recommended, its DDL is run on the cluster and the planner is shown
 //! to use it.
 
