@@ -184,6 +184,27 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         warn_before_dropping(&mut findings, &advice.dropped, snapshot);
     }
     let mut recommendations = advice.recommendations;
+    let mut advice_dropped = advice.dropped;
+    let workload_evaluation = input.snapshot.and_then(|snapshot| {
+        crate::advise::workload_set::apply(snapshot, &mut recommendations, &mut advice_dropped)
+    });
+    if let Some(snapshot) = input.snapshot {
+        let from_workload = recommendations.iter().any(|r| {
+            r.served
+                .iter()
+                .any(|s| matches!(s, Served::Statement { .. }))
+        });
+        if workload_evaluation.is_none() && !snapshot.is_mssql() && from_workload {
+            not_checked.push(NotChecked {
+                area: "workload-wide evaluation".to_string(),
+                reason: "the recommended set was not planned as a whole (HypoPG not installed in the audited database, collected with --no-verify, or a snapshot written before dbaudit did it): an index may be redundant once the others exist".to_string(),
+            });
+        }
+    }
+    let advice = plan::Advice {
+        recommendations: Vec::new(),
+        dropped: advice_dropped,
+    };
     for rec in &mut recommendations {
         rec.resolves = resolved_findings(&findings, &rec.schema, &rec.table, &rec.key_columns);
     }
@@ -249,6 +270,7 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         recommendations,
         dropped_candidates: advice.dropped,
         statement_decisions,
+        workload_evaluation,
         not_checked,
         methodology: Methodology {
             scoring: score::FORMULA.to_string(),

@@ -218,6 +218,63 @@ fn a_partial_snapshot_says_what_is_missing_and_leaves_categories_unassessed() {
 }
 
 #[test]
+fn a_snapshot_from_before_views_were_collected_still_imports_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    let demo = repo().join("fixtures/demo/snapshot");
+    for entry in std::fs::read_dir(&demo).unwrap() {
+        let name = entry.unwrap().file_name();
+        let name = name.to_str().unwrap();
+        if !["views.csv", "workload_set.csv", "workload_plans.csv"].contains(&name) {
+            std::fs::copy(demo.join(name), snap.join(name)).unwrap();
+        }
+    }
+    // A hot statement on a name that is no table of the snapshot: a view, perhaps.
+    let mut statements = std::fs::read_to_string(snap.join("statements.csv")).unwrap();
+    statements.push_str(
+        "4242,SELECT id FROM upcoming_visits WHERE client_id = $1,5000,900000,180,5000,0,0,,,,,,,,,,\n",
+    );
+    std::fs::write(snap.join("statements.csv"), statements).unwrap();
+    let out = dir.path().join("out");
+    let run = bin()
+        .args(["audit", "--quiet", "--snapshot"])
+        .arg(&snap)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = read_json(&out.join("report.json"));
+    let not_checked = serde_json::to_string(&report["not_checked"]).unwrap();
+    assert!(
+        not_checked.contains("views.csv is missing"),
+        "{not_checked}"
+    );
+    assert!(
+        not_checked.contains("workload-wide evaluation"),
+        "{not_checked}"
+    );
+    let decision = report["statement_decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["queryid"] == "4242")
+        .unwrap_or_else(|| panic!("a decision: {}", report["statement_decisions"]));
+    assert!(
+        decision["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("upcoming_visits: not a table of the snapshot; if it is a view, the view definition is not in the snapshot (views.csv is missing"),
+        "{decision}"
+    );
+}
+
+#[test]
 fn source_only_audit_scores_what_it_can() {
     let dir = tempfile::tempdir().unwrap();
     let run = bin()

@@ -5,8 +5,12 @@
 //! candidate not recommended comes with its reason, in report.json and report.md; after
 //! `pg_stat_reset()` the planner's `reltuples` sizes the tables (and the report says so);
 //! UPDATE and DELETE are verified with HypoPG and nothing is written; a materialized view
-//! is indexed like a table; CTEs and ORDER BY positions / aliases reach the base table's
+//! is indexed like a table; a statement on a plain view (or a view over a view) gets its
+//! index on the base table, and a computed view column, a security_barrier view and an
+//! aggregating view say why they get none; CTEs and ORDER BY positions / aliases reach the base table's
 //! columns (a MATERIALIZED CTE's candidate is refused by the planner, with that reason).
+//! The recommended set is planned as a whole: the workload's cost before and after, and an
+//! index the planner no longer uses once the others exist is dropped with its reason.
 //! Where an index is recommended, its DDL is run on the cluster and the planner is shown
 //! to use it.
 
@@ -195,7 +199,7 @@ fn every_statement_considered_and_every_no_has_its_reason() {
     );
     let work = tempfile::tempdir().unwrap();
     let (report, markdown) = audit(&pg, work.path());
-    assert_eq!(report["schema_version"], 3);
+    assert_eq!(report["schema_version"], 4);
     let decisions = report["statement_decisions"].as_array().unwrap();
     assert!(!decisions.is_empty(), "statements were considered");
     let of = |needle: &str| -> &Value {
@@ -455,4 +459,148 @@ fn ctes_and_order_by_positions_and_aliases_reach_the_base_table() {
             .contains("not recommended: public.parcels (dest): HypoPG"),
         "{fenced}"
     );
+}
+
+#[test]
+fn a_statement_on_a_view_gets_its_index_on_the_base_table() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE patients (id int, clinic int, ward int, born date); \
+         INSERT INTO patients SELECT g, g % 4000, g % 2500, date '1950-01-01' + (g % 20000) FROM generate_series(1, 60000) g; \
+         CREATE TABLE shipments (id int, depot int, weight int); \
+         INSERT INTO shipments SELECT g, g % 4000, g % 50 FROM generate_series(1, 60000) g; \
+         CREATE VIEW clinic_patients AS SELECT p.id, p.clinic AS clinic_no, p.born FROM patients p; \
+         CREATE VIEW recent_patients AS SELECT c.id, c.clinic_no AS site FROM clinic_patients c; \
+         CREATE VIEW heavy AS SELECT s.id, s.depot + 0 AS depot_calc FROM shipments s; \
+         CREATE VIEW guarded WITH (security_barrier) AS SELECT p.id, p.ward FROM patients p; \
+         CREATE VIEW per_depot AS SELECT s.depot, count(*) AS n FROM shipments s GROUP BY s.depot; \
+         ANALYZE patients; ANALYZE shipments;",
+    );
+    let on_view = "SELECT born FROM clinic_patients WHERE clinic_no = 42";
+    let on_view_of_view = "SELECT id FROM recent_patients WHERE site = 77";
+    let computed = "SELECT id FROM heavy WHERE depot_calc = 9";
+    let barrier = "SELECT id FROM guarded WHERE ward = 5";
+    let aggregated = "SELECT n FROM per_depot WHERE depot = 3";
+    run_workload(
+        &pg,
+        &[
+            (on_view, 50),
+            (on_view_of_view, 40),
+            (computed, 40),
+            (barrier, 40),
+            (aggregated, 40),
+        ],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    let decisions = report["statement_decisions"].to_string();
+    // Both statements (on the view and on the view over it) reach patients.clinic: one
+    // index on the base table serves them.
+    let rec = recommendation(&report, "patients")
+        .unwrap_or_else(|| panic!("an index on the base table: {decisions}"));
+    assert_eq!(rec["key_columns"], serde_json::json!(["clinic"]), "{rec}");
+    assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_patients_clinic ON public.patients (clinic);"
+    );
+    let outcome = |needle: &str| -> String {
+        report["statement_decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["query"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("a decision for {needle}: {decisions}"))
+            .to_string()
+    };
+    assert!(
+        outcome("FROM recent_patients").contains("through view public.recent_patients"),
+        "{}",
+        outcome("FROM recent_patients")
+    );
+    // A computed view column, a security_barrier view and an aggregating view: no
+    // candidate, each with its reason, in report.json and report.md.
+    assert!(
+        recommendation(&report, "shipments").is_none(),
+        "{decisions}"
+    );
+    for (needle, reason) in [
+        ("FROM heavy", "view column depot_calc is computed"),
+        ("FROM guarded", "security_barrier view"),
+        ("FROM per_depot", "aggregates (GROUP BY)"),
+    ] {
+        assert!(outcome(needle).contains(reason), "{}", outcome(needle));
+        assert!(markdown.contains(reason), "{reason} in:\n{markdown}");
+    }
+    // The index applies, and the planner uses it for the statements on the views.
+    apply_and_plan(&pg, rec, on_view);
+    let plan = pg.psql("app", &format!("EXPLAIN {on_view_of_view}"));
+    assert!(plan.contains("ix_patients_clinic"), "{plan}");
+}
+
+#[test]
+fn the_recommended_set_is_planned_as_a_whole_and_a_redundant_index_is_dropped() {
+    let Some(pg) = start() else { return };
+    // Each filter alone is worth an index for the join (HypoPG verifies both, one at a
+    // time), but once da(x) exists the planner reaches db through its primary key and
+    // leaves db(y) unused.
+    pg.psql(
+        "app",
+        "CREATE TABLE db (id int PRIMARY KEY, y int, pad text); \
+         CREATE TABLE da (id int PRIMARY KEY, b_id int, x int, pad text); \
+         INSERT INTO db SELECT g, g % 6000, 'p' FROM generate_series(1, 60000) g; \
+         INSERT INTO da SELECT g, g, g, 'p' FROM generate_series(1, 60000) g; \
+         CREATE INDEX da_b_id ON da (b_id); \
+         ANALYZE da; ANALYZE db;",
+    );
+    let join =
+        "SELECT da.pad, db.pad FROM da JOIN db ON db.id = da.b_id WHERE da.x = 5 AND db.y = 7";
+    run_workload(&pg, &[(join, 40)]);
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    let evaluation = &report["workload_evaluation"];
+    assert!(evaluation.is_object(), "an evaluation: {report}");
+    let before = evaluation["cost_before"].as_f64().unwrap();
+    let after = evaluation["cost_after"].as_f64().unwrap();
+    assert!(
+        evaluation["statements_planned"].as_u64().unwrap() >= 1,
+        "{evaluation}"
+    );
+    assert!(
+        after < before / 10.0,
+        "the set cuts the workload's planned cost: {before} -> {after}"
+    );
+    assert_eq!(evaluation["indexes"], 2, "{evaluation}");
+    // One index stays, as #1; the other is dropped with its reason.
+    let recs = report["recommendations"].as_array().unwrap();
+    assert_eq!(recs.len(), 1, "{}", report["recommendations"]);
+    let kept = &recs[0];
+    assert_eq!(kept["rank"], 1);
+    let kept_name = kept["name"].as_str().unwrap();
+    let dropped = report["dropped_candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reason"].as_str().unwrap().contains("not used once"))
+        .unwrap_or_else(|| panic!("a redundant candidate: {}", report["dropped_candidates"]));
+    assert_ne!(dropped["table"], kept["table"]);
+    assert!(
+        dropped["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("not used once #1 {kept_name} exists")),
+        "{dropped}"
+    );
+    assert_eq!(evaluation["dropped"].as_array().unwrap().len(), 1);
+    assert!(
+        evaluation["worse"].as_array().unwrap().is_empty(),
+        "{evaluation}"
+    );
+    assert!(
+        markdown.contains("### The recommended set as a whole"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("not used once #1"), "{markdown}");
+    apply_and_plan(&pg, kept, join);
 }

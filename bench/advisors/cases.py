@@ -68,6 +68,20 @@ INSERT INTO users SELECT g, 'user' || g, g % 10 <> 0 FROM generate_series(1, {RO
 CREATE VIEW active_users AS SELECT id, username FROM users WHERE active;
 CREATE TABLE sales (id bigint PRIMARY KEY, store_id int NOT NULL, day date NOT NULL, amount numeric NOT NULL);
 INSERT INTO sales SELECT g, g % 500 + 1, date '2026-01-01' + (g / 500) % 200, g % 100 FROM generate_series(1, {ROWS * 2}) g;
+-- a view over a view, and a view over a join (dbaudit resolves both to the base table)
+CREATE TABLE staff (id bigint PRIMARY KEY, badge text NOT NULL, dept int NOT NULL);
+INSERT INTO staff SELECT g, 'B' || g, g % 40 FROM generate_series(1, {ROWS}) g;
+CREATE VIEW staff_v AS SELECT id, badge, dept FROM staff;
+CREATE VIEW staff_badges AS SELECT s.id, s.badge AS badge_no, s.dept FROM staff_v s;
+CREATE VIEW invoice_detail AS SELECT l.id, l.sku, l.qty, i.customer_id
+  FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id;
+-- a join whose two filters each pay alone, but once bookings (ref) exists the planner
+-- reaches rooms through its primary key: an index on rooms (floor_code) is then unused
+CREATE TABLE rooms (id bigint PRIMARY KEY, floor_code int NOT NULL, name text);
+INSERT INTO rooms SELECT g, g % 5000, 'r' || g FROM generate_series(1, {ROWS}) g;
+CREATE TABLE bookings (id bigint PRIMARY KEY, room_id bigint NOT NULL, ref int NOT NULL, note text);
+INSERT INTO bookings SELECT g, g, g, 'b' || g FROM generate_series(1, {ROWS}) g;
+CREATE INDEX bookings_room ON bookings (room_id);
 CREATE MATERIALIZED VIEW daily_sales AS SELECT store_id, day, sum(amount) AS amount, count(*) AS n
   FROM sales GROUP BY store_id, day;
 
@@ -195,6 +209,17 @@ CASES = [
     ("view", "a view over a table", "SELECT id FROM active_users WHERE username = {0}",
      lambda k: [s(f"user{k * 113}")], ["public.users"], ["username"],
      ["CREATE INDEX ON public.users (username)"], None),
+    ("view-of-view", "a view over a view, the column renamed",
+     "SELECT id, dept FROM staff_badges WHERE badge_no = {0}",
+     lambda k: [s(f"B{k * 97}")], ["public.staff"], ["badge"],
+     ["CREATE INDEX ON public.staff (badge)"], None),
+    ("view-join", "a view over a join", "SELECT id, qty, customer_id FROM invoice_detail WHERE sku = {0}",
+     lambda k: [s(f"SKU{k * 7 % 3000}")], ["public.invoice_lines"], ["sku"],
+     ["CREATE INDEX ON public.invoice_lines (sku)"], None),
+    ("set-redundant", "two filters of a join, one index enough once both exist",
+     "SELECT b.note, r.name FROM bookings b JOIN rooms r ON r.id = b.room_id WHERE b.ref = {0} AND r.floor_code = {1}",
+     lambda k: [k * 7 % 50000 + 1, (k * 7 % 50000 + 1) % 5000], ["public.bookings", "public.rooms"],
+     ["ref", "floor_code"], ["CREATE INDEX ON public.bookings (ref)"], None),
     ("matview", "a materialized view", "SELECT amount, n FROM daily_sales WHERE store_id = {0} AND day = {1}",
      lambda k: [k % 500 + 1, s(f"2026-03-{k % 28 + 1:02d}")], ["public.daily_sales"], ["store_id", "day"],
      ["CREATE INDEX ON public.daily_sales (store_id, day)", "CREATE INDEX ON public.daily_sales (day, store_id)"],

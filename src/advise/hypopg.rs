@@ -28,7 +28,7 @@ const MAX_STATEMENTS: usize = 3;
 
 /// With whose rights a statement is planned.
 #[derive(Debug, Clone, PartialEq)]
-enum PlanAs {
+pub(super) enum PlanAs {
     /// The role that ran it (`SET LOCAL ROLE`).
     Role(String),
     /// The auditor: the statement names only PostgreSQL's own code.
@@ -105,7 +105,15 @@ pub async fn verify(
                     continue;
                 }
             };
-            let result = verify_one(client, &statement.query, &ddl, generic_plan, &plan_as).await;
+            let result = verify_one(
+                client,
+                &statement.query,
+                std::slice::from_ref(&ddl),
+                generic_plan,
+                &plan_as,
+            )
+            .await
+            .map(|(before, after, used)| (before, after, used.first().copied().unwrap_or(false)));
             if let Err(message) = &result {
                 failures += 1;
                 first_failure.get_or_insert(format!("queryid {}: {message}", statement.queryid));
@@ -135,7 +143,7 @@ pub async fn verify(
 }
 
 /// Decides with whose rights a statement may be planned, or why it may not be.
-async fn plan_as(
+pub(super) async fn plan_as(
     client: &Client,
     role: Option<&str>,
     query: &str,
@@ -192,29 +200,39 @@ async fn role_can_plan(client: &Client, role: &str, version: i64) -> Result<bool
     }
 }
 
-/// Plans the statement without and with the hypothetical index, inside one READ ONLY
-/// transaction that is rolled back; as the statement's role when `plan_as` says so (the
-/// hypothetical index is created as the auditor: HypoPG's functions need not be granted
-/// to the application's roles, and the index is visible to the whole backend).
-async fn verify_one(
+/// Plans the statement without and with the hypothetical indexes (one candidate, or
+/// the whole recommended set), inside one READ ONLY transaction that is rolled back; as
+/// the statement's role when `plan_as` says so (the hypothetical indexes are created as
+/// the auditor: HypoPG's functions need not be granted to the application's roles, and
+/// the indexes are visible to the whole backend). Returns the costs before and after and,
+/// per index, whether the plan with them uses it.
+pub(super) async fn verify_one(
     client: &Client,
     query: &str,
-    ddl: &str,
+    ddls: &[String],
     generic_plan: bool,
     plan_as: &PlanAs,
-) -> Result<(f64, f64, bool), String> {
+) -> Result<(f64, f64, Vec<bool>), String> {
     let mut prepared = false;
     let result = async {
         send(client, "BEGIN READ ONLY").await?;
         send(client, postgres_query("hypopg_reset")).await?;
         let (before, _) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
-        let created = client
-            .query_one(&marked(postgres_query("hypopg_create_index")), &[&ddl])
-            .await
-            .map_err(|e| cause(&e))?;
-        let name: String = created.try_get(0).map_err(|e| e.to_string())?;
+        let mut names = Vec::new();
+        for ddl in ddls {
+            let created = client
+                .query_one(&marked(postgres_query("hypopg_create_index")), &[ddl])
+                .await
+                .map_err(|e| cause(&e))?;
+            let name: String = created.try_get(0).map_err(|e| e.to_string())?;
+            names.push(name);
+        }
         let (after, plan_text) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
-        Ok((before, after, plan_text.contains(&name)))
+        let used = names
+            .iter()
+            .map(|n| plan_text.contains(n.as_str()))
+            .collect();
+        Ok((before, after, used))
     }
     .await;
     // The reset path: whatever failed above, the role, the settings and the transaction

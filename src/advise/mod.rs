@@ -2,12 +2,14 @@
 //! against the existing indexes, ranked by net benefit and named (`plan`), rendered as
 //! DDL by each engine's module (`crate::engine`); and planner verification with HypoPG
 //! (`hypopg`), which plans a statement only as its own role or, when it names nothing but
-//! PostgreSQL's own code (`foreign_code`), as the auditor.
+//! PostgreSQL's own code (`foreign_code`), as the auditor; and the recommended set
+//! planned as a whole (`workload_set`).
 
 pub mod candidate;
 pub mod foreign_code;
 pub mod hypopg;
 pub mod plan;
+pub mod workload_set;
 
 use serde::{Deserialize, Serialize};
 

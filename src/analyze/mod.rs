@@ -5,6 +5,7 @@
 pub mod mssql_missing;
 pub mod read_only;
 pub mod rules;
+pub mod views;
 pub mod workload;
 
 use serde::{Deserialize, Serialize};

@@ -86,6 +86,8 @@ struct TableUse {
     range: Vec<String>,
     order: Vec<String>,
     uses: Vec<String>,
+    /// The views the statement reaches this table through.
+    through: Vec<String>,
 }
 
 pub fn candidates(
@@ -134,18 +136,20 @@ pub fn candidates(
         let mut outcomes = Vec::new();
         match statement_uses(snapshot, statement) {
             Err(reason) => outcomes.push(reason),
-            Ok(uses) if uses.is_empty() => outcomes.push("no indexable predicate".to_string()),
-            Ok(uses) => {
+            Ok((uses, view_notes)) if uses.is_empty() && !view_notes.is_empty() => {
+                outcomes.extend(view_notes)
+            }
+            Ok((uses, _)) if uses.is_empty() => outcomes.push("no indexable predicate".to_string()),
+            Ok((uses, view_notes)) => {
                 for (table, table_use) in uses {
-                    outcomes.push(consider(
-                        snapshot,
-                        t,
-                        statement,
-                        table,
-                        table_use,
-                        &mut merged,
-                    ));
+                    let through = match table_use.through.as_slice() {
+                        [] => String::new(),
+                        views => format!(" through view {}", views.join(", ")),
+                    };
+                    let outcome = consider(snapshot, t, statement, table, table_use, &mut merged);
+                    outcomes.push(outcome + &through);
                 }
+                outcomes.extend(view_notes);
             }
         }
         decisions.push(decision(outcomes.join("; ")));
@@ -440,11 +444,17 @@ pub fn first_keyword(text: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// Parses a statement and collects, per catalog table, how its columns are used.
+/// Per catalog table, how a statement uses its columns; and why conditions on a view
+/// reached no table.
+type StatementUses<'a> = (Vec<(&'a TableStat, TableUse)>, Vec<String>);
+
+/// Parses a statement and collects, per catalog table, how its columns are used; a
+/// column of a plain view counts as the base-table column it passes through
+/// (`views::base_column`), or its reason is returned.
 fn statement_uses<'a>(
     snapshot: &'a Snapshot,
     statement: &StatementStat,
-) -> Result<Vec<(&'a TableStat, TableUse)>, String> {
+) -> Result<StatementUses<'a>, String> {
     let text = statement.query.trim();
     if text.is_empty() || text == "<insufficient privilege>" {
         return Err("query text hidden (insufficient privilege)".to_string());
@@ -460,14 +470,18 @@ fn statement_uses<'a>(
     let toks = lexed.tokens;
     let shape = query::analyze(&toks);
     let mut per_table: BTreeMap<(String, String), TableUse> = BTreeMap::new();
+    let mut view_notes = unknown_relations(snapshot, &shape);
     let resolve = |scope: usize, column: &ColumnRef| -> Option<String> {
+        // A view is resolved column by column when the use is recorded, so that a
+        // column it cannot map gets its reason.
         let has_column = |name: &str| {
             catalog_table(snapshot, name).is_some_and(|t| {
                 snapshot.columns.is_empty()
                     || snapshot.columns.iter().any(|c| {
                         c.schema == t.schema && c.table == t.name && c.name == column.column
                     })
-            })
+            }) || (catalog_table(snapshot, name).is_none()
+                && super::views::find(snapshot, name).is_some())
         };
         match shape.resolve(scope, column.qualifier.as_deref()) {
             // A table, or a CTE / derived table that passes the column through from its
@@ -509,12 +523,41 @@ fn statement_uses<'a>(
             continue;
         }
         let mut record = |table: String, column: String, usage: PredicateUse, _line: u32| {
-            let Some(catalog) = catalog_table(snapshot, &table) else {
-                return;
+            let (catalog, column, view) = match catalog_table(snapshot, &table) {
+                Some(catalog) => (catalog, column, None),
+                None => {
+                    let Some(view) = super::views::find(snapshot, &table) else {
+                        return;
+                    };
+                    let note = match super::views::base_column(snapshot, view, &column) {
+                        Ok(base) if usage != PredicateUse::OrderBy || base.single_relation => {
+                            Ok((base.table, base.column, Some(super::views::shown(view))))
+                        }
+                        Ok(_) => Err(format!(
+                            "view {}: ORDER BY {column} sorts a view over a join, which no index on one of its tables orders",
+                            super::views::shown(view)
+                        )),
+                        Err(why) => Err(why),
+                    };
+                    match note {
+                        Ok(base) => base,
+                        Err(note) => {
+                            if !view_notes.contains(&note) {
+                                view_notes.push(note);
+                            }
+                            return;
+                        }
+                    }
+                }
             };
             let entry = per_table
                 .entry((catalog.schema.clone(), catalog.name.clone()))
                 .or_default();
+            if let Some(view) = view {
+                if !entry.through.contains(&view) {
+                    entry.through.push(view);
+                }
+            }
             let list = match usage {
                 PredicateUse::Equality | PredicateUse::In => &mut entry.equality,
                 PredicateUse::Join => &mut entry.join,
@@ -547,12 +590,43 @@ fn statement_uses<'a>(
             }
         }
     }
-    Ok(per_table
+    let uses = per_table
         .into_iter()
         .filter_map(|((schema, name), table_use)| {
             snapshot.table(&schema, &name).map(|t| (t, table_use))
         })
-        .collect())
+        .collect();
+    Ok((uses, view_notes))
+}
+
+/// The relations a statement reads that are neither a table nor a view of the snapshot,
+/// named when the snapshot has no view definitions (written by a dbaudit that did not
+/// read them, or the query failed): such a name may be a view. System catalogs are left
+/// out.
+fn unknown_relations(snapshot: &Snapshot, shape: &QueryShape) -> Vec<String> {
+    let Some(note) = snapshot.manifest.notes.iter().find(|n| n.check == "views") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for source in shape.sources.iter().filter(|s| s.kind == SourceKind::Table) {
+        let name = source.name.trim_matches('"');
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("pg_")
+            || lower.starts_with("information_schema.")
+            || catalog_table(snapshot, &source.name).is_some()
+        {
+            continue;
+        }
+        let reason = format!(
+            "{}: not a table of the snapshot; if it is a view, the view definition is not in the snapshot ({})",
+            one_line(&source.name, 80),
+            one_line(&note.message, 120)
+        );
+        if !out.contains(&reason) {
+            out.push(reason);
+        }
+    }
+    out
 }
 
 /// The table a source reads a column from: the source itself when it is a table; for a
@@ -697,15 +771,11 @@ fn order_by_references(
 /// table of that name.
 fn catalog_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat> {
     let unquoted = name.trim_matches('"');
-    if let Some((schema, table)) = unquoted.rsplit_once('.') {
-        return snapshot.table(schema.trim_matches('"'), table.trim_matches('"'));
-    }
-    if let Some(t) = snapshot.table("public", unquoted) {
-        return Some(t);
-    }
-    let mut matches = snapshot.tables.iter().filter(|t| t.name == unquoted);
-    let first = matches.next()?;
-    matches.next().is_none().then_some(first)
+    let (schema, table) = match unquoted.rsplit_once('.') {
+        Some((schema, table)) => (Some(schema.trim_matches('"')), table.trim_matches('"')),
+        None => (None, unquoted),
+    };
+    super::views::by_name(&snapshot.tables, schema, table, |t| (&t.schema, &t.name))
 }
 
 #[cfg(test)]
@@ -744,6 +814,7 @@ mod tests {
         };
         statement_uses(s, &statement)
             .unwrap()
+            .0
             .into_iter()
             .map(|(t, u)| (t.name.clone(), u.equality, u.order))
             .collect()
@@ -767,6 +838,54 @@ mod tests {
         ] {
             assert_eq!(uses(&s, query), vec![], "{query}");
         }
+    }
+
+    #[test]
+    fn a_view_column_is_its_base_table_column_and_an_old_snapshot_says_it_has_no_views() {
+        let mut s = snapshot("tickets", &["id", "owner"]);
+        s.views.push(crate::model::snapshot::ViewDef {
+            schema: "public".into(),
+            name: "open_tickets".into(),
+            definition: " SELECT t.id, t.owner AS who, (t.id * 2) AS twice FROM tickets t;".into(),
+            security_barrier: false,
+        });
+        let statement = |query: &str| StatementStat {
+            queryid: "1".into(),
+            query: query.into(),
+            calls: 100,
+            ..Default::default()
+        };
+        let (found, notes) =
+            statement_uses(&s, &statement("SELECT id FROM open_tickets WHERE who = $1")).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1.equality, vec!["owner".to_string()]);
+        assert_eq!(found[0].1.through, vec!["public.open_tickets".to_string()]);
+        assert!(notes.is_empty(), "{notes:?}");
+        let (found, notes) = statement_uses(
+            &s,
+            &statement("SELECT id FROM open_tickets WHERE twice = $1"),
+        )
+        .unwrap();
+        assert!(found.is_empty());
+        assert_eq!(
+            notes,
+            vec!["view public.open_tickets: view column twice is computed (not a plain column of a base table)".to_string()]
+        );
+        // A snapshot written before views were read: the unknown name is said, not skipped.
+        s.views.clear();
+        s.manifest.notes.push(crate::model::snapshot::Note {
+            check: "views".into(),
+            message: "views.csv is missing from the snapshot: the checks that need it did not run"
+                .into(),
+        });
+        let (found, notes) =
+            statement_uses(&s, &statement("SELECT id FROM open_tickets WHERE who = $1")).unwrap();
+        assert!(found.is_empty());
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("open_tickets: not a table of the snapshot; if it is a view, the view definition is not in the snapshot (views.csv is missing"),
+            "{notes:?}"
+        );
     }
 
     #[test]

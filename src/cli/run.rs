@@ -274,6 +274,7 @@ fn collect_options(
         statement_limit: args.statement_limit,
         verify: !args.no_verify,
         thresholds: config.thresholds.clone(),
+        advisor: config.advisor.clone(),
         ..Default::default()
     };
     if let Some(secs) = args.query_timeout {

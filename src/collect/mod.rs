@@ -41,6 +41,7 @@ pub const POSTGRES_QUERIES: &[(&str, &str)] = &[
         "column_stats",
         include_str!("../../queries/postgres/column_stats.sql"),
     ),
+    ("views", include_str!("../../queries/postgres/views.sql")),
     (
         "foreign_keys",
         include_str!("../../queries/postgres/foreign_keys.sql"),
@@ -200,6 +201,7 @@ mod tests {
             "index_columns",
             "columns",
             "column_stats",
+            "views",
             "foreign_keys",
             "statement_columns",
             "statements",

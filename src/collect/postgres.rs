@@ -18,6 +18,8 @@ pub struct CollectOptions {
     pub verify: bool,
     pub limits: SessionLimits,
     pub thresholds: crate::analyze::Thresholds,
+    /// `[advisor]`: the recommended set evaluated workload-wide is the audit's.
+    pub advisor: crate::advise::AdvisorConfig,
     /// Told of each check and each verified candidate.
     pub progress: std::sync::Arc<dyn crate::model::progress::Progress>,
 }
@@ -29,6 +31,7 @@ impl Default for CollectOptions {
             verify: true,
             limits: SessionLimits::default(),
             thresholds: crate::analyze::Thresholds::default(),
+            advisor: crate::advise::AdvisorConfig::default(),
             progress: std::sync::Arc::new(crate::model::progress::Silent),
         }
     }
@@ -276,6 +279,22 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             correlation: opt_float(&row, "correlation")?,
         });
     }
+    for row in run_unlocked(
+        &*options.progress,
+        &client,
+        "views",
+        &mut locked,
+        &mut notes,
+    )
+    .await
+    {
+        snapshot.views.push(ViewDef {
+            schema: text(&row, "schema")?,
+            name: text(&row, "name")?,
+            definition: text(&row, "definition")?,
+            security_barrier: boolean(&row, "security_barrier")?,
+        });
+    }
     if snapshot.column_stats.is_empty() && !snapshot.tables.is_empty() {
         notes.push(Note {
             check: "column_stats".into(),
@@ -390,6 +409,17 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             &*options.progress,
         )
         .await;
+        let (set, plans) = crate::advise::workload_set::evaluate(
+            &client,
+            &snapshot,
+            &options.thresholds,
+            &options.advisor,
+            &mut verify_notes,
+            &*options.progress,
+        )
+        .await;
+        snapshot.workload_set = set;
+        snapshot.workload_plans = plans;
         snapshot.manifest.notes.extend(verify_notes);
     } else if options.verify && !snapshot.statements.is_empty() {
         snapshot.manifest.notes.push(Note {

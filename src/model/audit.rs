@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::recommendation::{DroppedCandidate, IndexRecommendation, StatementDecision};
+use super::recommendation::{
+    DroppedCandidate, IndexRecommendation, StatementDecision, WorkloadEvaluation,
+};
 use super::report::ToolInfo;
 use super::Finding;
 use crate::score::Score;
@@ -15,7 +17,8 @@ use crate::score::Score;
 /// 3: every finding has a `confidence`; the summary has `min_confidence` and
 /// `below_min_confidence`; `statement_decisions` (every statement the advisor considered
 /// and what became of it).
-pub const AUDIT_SCHEMA_VERSION: u32 = 3;
+/// 4: `workload_evaluation` (the recommended set planned as a whole).
+pub const AUDIT_SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditReport {
@@ -37,6 +40,11 @@ pub struct AuditReport {
     /// Empty only when no statement was considered (no workload, or SQL Server).
     #[serde(default)]
     pub statement_decisions: Vec<StatementDecision>,
+    /// The recommended set planned as a whole (HypoPG at collection): the workload's
+    /// planned cost before and after, recommendations taken out as redundant, statements
+    /// whose plan got worse. Absent when no such evaluation was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_evaluation: Option<WorkloadEvaluation>,
     /// What was not checked, or checked only in part, and why.
     pub not_checked: Vec<NotChecked>,
     pub methodology: Methodology,

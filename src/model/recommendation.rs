@@ -176,3 +176,35 @@ pub struct StatementDecision {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice: Vec<String>,
 }
+
+/// The recommended set judged as a whole (HypoPG at collection: every index of the set
+/// created together, every top statement planned once more, never executed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WorkloadEvaluation {
+    /// Statements planned without and with the set, and those that could not be.
+    pub statements_planned: usize,
+    pub statements_not_planned: usize,
+    /// Σ calls × planned total cost over the planned statements: with the existing
+    /// indexes only, and with the whole set added.
+    pub cost_before: f64,
+    pub cost_after: f64,
+    /// Indexes of the set evaluated.
+    pub indexes: usize,
+    /// Recommendations taken out because the planner used them for none of the
+    /// statements once the others existed (they are in `dropped_candidates`).
+    pub dropped: Vec<String>,
+    /// Statements whose plan with the set costs more than without it.
+    pub worse: Vec<WorseStatement>,
+    /// What limits the comparison (the evaluated set differs from the recommendations,
+    /// statements not planned), in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WorseStatement {
+    pub queryid: String,
+    pub query: String,
+    pub cost_before: f64,
+    pub cost_after: f64,
+}

@@ -141,6 +141,9 @@ pub fn scrub_snapshot(snapshot: &mut super::snapshot::Snapshot) -> usize {
             scrub(text);
         }
     }
+    for v in &mut snapshot.views {
+        scrub(&mut v.definition);
+    }
     // Application names are set by the client: a connection string pasted there would
     // carry its password.
     for g in &mut snapshot.sessions {

@@ -491,6 +491,48 @@ pub struct Verification {
     pub not_verified: Option<String>,
 }
 
+/// A plain view (PostgreSQL `relkind = 'v'`) and its definition as `pg_get_viewdef`
+/// prints it: text written by the database's users, parsed by the advisor to reach the
+/// base tables of a statement on the view, never run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ViewDef {
+    pub schema: String,
+    pub name: String,
+    pub definition: String,
+    /// `security_barrier` is set: the planner keeps the statement's conditions outside
+    /// the view (unless leakproof), so an index on its base table may not serve them.
+    pub security_barrier: bool,
+}
+
+/// One index of the set evaluated workload-wide at collection: the recommendations the
+/// advisor made from the workload, created together as hypothetical indexes (HypoPG).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WorkloadIndex {
+    /// 0-based, referred to by `WorkloadPlan::indexes_used`.
+    pub position: i64,
+    pub schema: String,
+    pub table: String,
+    /// Key columns, comma-separated, in order.
+    pub key_columns: String,
+}
+
+/// A top statement planned without and with the whole evaluated set (HypoPG, generic
+/// plan, never executed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WorkloadPlan {
+    pub queryid: String,
+    pub calls: i64,
+    /// Planned total cost with the existing indexes only, and with the set added.
+    pub cost_before: f64,
+    pub cost_after: f64,
+    /// Positions (`WorkloadIndex::position`) of the set's indexes the plan with the set
+    /// uses, comma-separated.
+    pub indexes_used: String,
+    /// Set when the statement was not planned: the real cause; the costs are then 0.
+    #[serde(default)]
+    pub not_planned: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     pub manifest: Manifest,
@@ -513,6 +555,16 @@ pub struct Snapshot {
     /// idle-in-transaction). Empty in snapshots written before they were collected.
     #[serde(default)]
     pub sessions: Vec<SessionGroup>,
+    /// PostgreSQL plain views with their definitions. Empty in snapshots written before
+    /// they were collected (the importer then notes `views.csv` missing).
+    #[serde(default)]
+    pub views: Vec<ViewDef>,
+    /// The workload-wide evaluation made at collection (empty without HypoPG, without
+    /// recommendations from the workload, or in older snapshots).
+    #[serde(default)]
+    pub workload_set: Vec<WorkloadIndex>,
+    #[serde(default)]
+    pub workload_plans: Vec<WorkloadPlan>,
 }
 
 impl Snapshot {

@@ -358,6 +358,35 @@ struct RecommendationRow {
 
 /// The summary printed after an audit, fitted to `width` columns when given; names and
 /// messages from the input go through `escape::terminal`.
+/// The workload-wide evaluation in one line of the terminal summary.
+fn workload_line(w: &crate::model::recommendation::WorkloadEvaluation) -> String {
+    let change = if w.cost_before > 0.0 {
+        format!(
+            " ({:+.1}%)",
+            (w.cost_after - w.cost_before) / w.cost_before * 100.0
+        )
+    } else {
+        String::new()
+    };
+    let mut line = format!(
+        "Workload planned cost {} -> {} with the recommended set{change}, {} statement(s) planned",
+        num(w.cost_before),
+        num(w.cost_after),
+        w.statements_planned
+    );
+    if !w.dropped.is_empty() {
+        line.push_str(&format!(
+            "; {} dropped as unused once the others exist",
+            w.dropped.len()
+        ));
+    }
+    if !w.worse.is_empty() {
+        line.push_str(&format!("; {} statement(s) planned worse", w.worse.len()));
+    }
+    line.push('\n');
+    line
+}
+
 pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
     use super::width::{fit_table, wrap_lines};
     let mut out = String::new();
@@ -442,6 +471,9 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
         out.push_str(&table.to_string());
         out.push('\n');
     }
+    if let Some(w) = &report.workload_evaluation {
+        out.push_str(&workload_line(w));
+    }
     out.push_str(&format!(
         "\n{} findings ({} critical, {} high), {} index recommendation(s), {} item(s) not checked\n",
         report.summary.findings,
@@ -462,7 +494,31 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::num;
+    use super::{num, workload_line};
+
+    #[test]
+    fn the_workload_evaluation_is_one_line() {
+        let mut w = crate::model::recommendation::WorkloadEvaluation {
+            statements_planned: 3,
+            statements_not_planned: 0,
+            cost_before: 43_400.0,
+            cost_after: 713.0,
+            indexes: 2,
+            dropped: vec!["ix_db_y".into()],
+            worse: vec![],
+            caveats: vec![],
+        };
+        assert_eq!(
+            workload_line(&w),
+            "Workload planned cost 43,400 -> 713 with the recommended set (-98.4%), 3 statement(s) planned; 1 dropped as unused once the others exist\n"
+        );
+        w.cost_before = 0.0;
+        w.dropped.clear();
+        assert_eq!(
+            workload_line(&w),
+            "Workload planned cost 0 -> 713 with the recommended set, 3 statement(s) planned\n"
+        );
+    }
 
     #[test]
     fn numbers_read_well() {

@@ -22,7 +22,7 @@ use crate::model::snapshot::{Note, Snapshot, ENGINE_MSSQL, SNAPSHOT_SCHEMA_VERSI
 pub const MANIFEST: &str = "manifest.json";
 
 /// The kinds (CSV files without `.csv`) a PostgreSQL snapshot has.
-const POSTGRES_KINDS: [&str; 13] = [
+const POSTGRES_KINDS: [&str; 16] = [
     "database",
     "tables",
     "indexes",
@@ -36,6 +36,9 @@ const POSTGRES_KINDS: [&str; 13] = [
     "settings",
     "verifications",
     "sessions",
+    "views",
+    "workload_set",
+    "workload_plans",
 ];
 
 /// The engines a manifest may name.
@@ -74,6 +77,9 @@ pub fn write(snapshot: &Snapshot, dir: &Path) -> Result<()> {
     write_csv(dir, "procedures.csv", &snapshot.procedures)?;
     write_csv(dir, "statistics.csv", &snapshot.statistics)?;
     write_csv(dir, "sessions.csv", &snapshot.sessions)?;
+    write_csv(dir, "views.csv", &snapshot.views)?;
+    write_csv(dir, "workload_set.csv", &snapshot.workload_set)?;
+    write_csv(dir, "workload_plans.csv", &snapshot.workload_plans)?;
     Ok(())
 }
 
@@ -141,6 +147,9 @@ pub fn read(dir: &Path) -> Result<Snapshot> {
         procedures: read_csv(dir, "procedures.csv", &mut missing)?,
         statistics: read_csv(dir, "statistics.csv", &mut missing)?,
         sessions: read_csv(dir, "sessions.csv", &mut missing)?,
+        views: read_csv(dir, "views.csv", &mut missing)?,
+        workload_set: read_csv(dir, "workload_set.csv", &mut missing)?,
+        workload_plans: read_csv(dir, "workload_plans.csv", &mut missing)?,
         manifest: Default::default(),
     };
     // Kinds one engine never has are not gaps: snapshots written before SQL Server
