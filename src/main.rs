@@ -4,7 +4,8 @@ use clap::Parser;
 use std::ffi::c_void;
 
 /// mimalloc for Rust's allocations: the application-source scan allocates and frees many small
-/// objects from several worker threads, where glibc's malloc spends noticeably more.
+/// objects from several worker threads, where glibc's malloc spends noticeably more. Built
+/// without transparent huge pages (Cargo.toml: libmimalloc-sys `no_thp`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

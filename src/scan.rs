@@ -186,7 +186,12 @@ pub fn run_with_progress(
     crate::timing::phase("walk");
     let max_size = config.max_file_size_bytes();
     let tests_security_only = config.scan.test_code == TestCode::Security;
-    let store = FactStore::temporary();
+    // Only application files put facts in the store: a SQL-only scan needs no temporary file.
+    let store = if options.app {
+        FactStore::temporary()
+    } else {
+        FactStore::in_memory()
+    };
     // Worker stacks sized for the recursive parsers' nesting limits, with room to spare.
     const WORKER_STACK: usize = 16 * 1024 * 1024;
     let pool = rayon::ThreadPoolBuilder::new()

@@ -86,27 +86,100 @@ pub struct Lexed {
     pub errors: Vec<LexError>,
 }
 
+/// Bytes of text handed to sqlparser's tokenizer at once. Its buffer holds every token of
+/// what it is given, a space or a newline included (about 90 bytes each), so one call on a
+/// 500 KB procedure held tens of MB, grown by doubling; piece by piece the buffer stays near
+/// 3 MB and is reused, and the tokens kept are only the compact `Tok`s.
+const PIECE_BYTES: usize = 32 * 1024;
+
 /// Lexes `text`, whose first character sits at file position (`base_line`, `base_col`).
 /// Appends to `out`. On a tokenizer error, the tokens before it are kept, the error line
 /// is recorded, and lexing resumes at the next line.
 pub fn lex_into(text: &str, dialect: SqlDialect, base_line: u32, base_col: u32, out: &mut Lexed) {
+    lex_pieces(text, dialect, base_line, base_col, PIECE_BYTES, out);
+}
+
+/// `lex_into`, tokenizing at most about `piece_bytes` at a time; the result is the same as
+/// one call on the whole text:
+/// - a piece ends just after a newline, and is accepted only if the tokenizer read it
+///   without error, so no token crosses its end (a string, comment, quoted name or
+///   dollar-quoted body cut there is unterminated, which is an error);
+/// - after an error in a piece that is not the rest of the text, the tokens up to the last
+///   one ending a line are kept and the next piece starts on that line; with no such token,
+///   the piece is doubled; an error in the rest of the text is a real one, handled as a
+///   single call handles it;
+/// - the tokenizer's look-behind (the previous token and the previous one that is not
+///   white space) is carried into the next piece;
+/// - COPY … FROM STDIN data is read by the tokenizer up to its `\.` line across any piece
+///   end, so PostgreSQL text that mentions STDIN is tokenized in one piece.
+fn lex_pieces(
+    text: &str,
+    dialect: SqlDialect,
+    base_line: u32,
+    base_col: u32,
+    piece_bytes: usize,
+    out: &mut Lexed,
+) {
+    let piecewise = !(dialect == SqlDialect::Postgres && contains_ignore_ascii_case(text, "stdin"));
     let mut offset = 0usize;
     let mut line = base_line;
     let mut first_col = base_col;
+    let mut piece_len = piece_bytes.max(1);
+    // Holds the look-behind tokens (already converted) at the start of each piece.
     let mut buf: Vec<TokenWithSpan> = Vec::new();
     while offset < text.len() {
         let rest = &text[offset..];
-        buf.clear();
-        let result = match dialect {
-            SqlDialect::Tsql => tokenize(&MsSqlDialect {}, rest, &mut buf),
-            SqlDialect::Postgres => tokenize(&PostgreSqlDialect {}, rest, &mut buf),
+        let end = if piecewise {
+            piece_end(rest, piece_len)
+        } else {
+            rest.len()
         };
-        for token in buf.drain(..) {
-            convert(token, line, first_col, out);
-        }
+        let piece = &rest[..end];
+        let seeds = buf.len();
+        let result = match dialect {
+            SqlDialect::Tsql => tokenize(&MsSqlDialect {}, piece, &mut buf),
+            SqlDialect::Postgres => tokenize(&PostgreSqlDialect {}, piece, &mut buf),
+        };
         match result {
-            Ok(()) => break,
+            Ok(()) if end < rest.len() => {
+                take_tokens(&mut buf, seeds, line, first_col, out);
+                line += piece.bytes().filter(|&b| b == b'\n').count() as u32;
+                first_col = 1;
+                offset += end;
+                piece_len = piece_bytes.max(1);
+            }
+            Ok(()) => {
+                take_tokens(&mut buf, seeds, line, first_col, out);
+                break;
+            }
+            Err(_) if end < rest.len() => {
+                // Perhaps a token cut by the piece's end: keep the tokens up to the last one
+                // that ends a line, and start the next piece on the line after it.
+                let line_end = (seeds..buf.len())
+                    .rev()
+                    .find(|&i| buf[i].span.end.column == 1 && buf[i].span.end.line > 1);
+                match line_end.and_then(|i| {
+                    Some((i, nth_line_start(piece, buf[i].span.end.line as u32 - 1)?))
+                }) {
+                    Some((i, next)) => {
+                        let lines = buf[i].span.end.line as u32 - 1;
+                        buf.truncate(i + 1);
+                        take_tokens(&mut buf, seeds, line, first_col, out);
+                        line += lines;
+                        first_col = 1;
+                        offset += next;
+                        piece_len = piece_bytes.max(1);
+                    }
+                    None => {
+                        buf.truncate(seeds);
+                        piece_len = piece_len.saturating_mul(2);
+                    }
+                }
+            }
             Err((message, error_line)) => {
+                take_tokens(&mut buf, seeds, line, first_col, out);
+                // After an error the tokenizer starts afresh: no look-behind.
+                buf.clear();
                 let error_line = error_line.max(1);
                 out.errors.push(LexError {
                     message,
@@ -120,9 +193,52 @@ pub fn lex_into(text: &str, dialect: SqlDialect, base_line: u32, base_col: u32, 
                 offset += next;
                 line += error_line;
                 first_col = 1;
+                piece_len = piece_bytes.max(1);
             }
         }
     }
+}
+
+/// Converts the tokens of `buf` after its first `seeds` (the look-behind of the piece,
+/// converted before) into `out`, and leaves in `buf` the look-behind of the next piece:
+/// the last token that is not white space, and the last token.
+fn take_tokens(
+    buf: &mut Vec<TokenWithSpan>,
+    seeds: usize,
+    base_line: u32,
+    first_col: u32,
+    out: &mut Lexed,
+) {
+    let is_space = |t: &TokenWithSpan| matches!(t.token, Token::Whitespace(_));
+    let last = buf.last().cloned();
+    let last_not_space = match &last {
+        Some(t) if is_space(t) => buf.iter().rev().find(|t| !is_space(t)).cloned(),
+        _ => None,
+    };
+    for token in buf.drain(seeds..) {
+        convert(token, base_line, first_col, out);
+    }
+    buf.clear();
+    buf.extend(last_not_space);
+    buf.extend(last);
+}
+
+/// Where a piece of about `len` bytes of `rest` ends: just after the first newline at or
+/// after `len`, or at the end of `rest`.
+fn piece_end(rest: &str, len: usize) -> usize {
+    if rest.len() <= len {
+        return rest.len();
+    }
+    rest.as_bytes()[len..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(rest.len(), |i| len + i + 1)
+}
+
+fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn tokenize(
@@ -272,6 +388,104 @@ mod tests {
         lex_into("a\nb", SqlDialect::Postgres, 10, 5, &mut out);
         assert_eq!((out.tokens[0].line, out.tokens[0].col), (10, 5));
         assert_eq!((out.tokens[1].line, out.tokens[1].col), (11, 1));
+    }
+
+    fn lex_in_pieces(text: &str, dialect: SqlDialect, piece_bytes: usize) -> Lexed {
+        let mut out = Lexed::default();
+        lex_pieces(text, dialect, 3, 7, piece_bytes, &mut out);
+        out
+    }
+
+    /// Lexing piece by piece gives what one call on the whole text gives, whatever the
+    /// piece size: tokens, positions, comments and errors.
+    fn assert_pieces_change_nothing(text: &str, dialect: SqlDialect) {
+        let whole = lex_in_pieces(text, dialect, usize::MAX);
+        for piece_bytes in [1, 2, 3, 5, 8, 13, 40, 100, 1000] {
+            let pieces = lex_in_pieces(text, dialect, piece_bytes);
+            assert_eq!(
+                pieces.tokens, whole.tokens,
+                "tokens, pieces of {piece_bytes}: {text:?}"
+            );
+            assert_eq!(
+                pieces.comments, whole.comments,
+                "comments, pieces of {piece_bytes}"
+            );
+            assert_eq!(
+                pieces.errors, whole.errors,
+                "errors, pieces of {piece_bytes}"
+            );
+        }
+    }
+
+    #[test]
+    fn pieces_change_nothing_on_tokens_that_span_lines() {
+        let texts = [
+            "SELECT 'a\nb''c\n' AS x, N'd\ne' FROM t\nWHERE y = 1\n",
+            "/* one\n two /* nested\n */ three\n */ SELECT [a\nb] FROM \"c\nd\"\n",
+            "CREATE FUNCTION f() RETURNS int AS $fn$\nBEGIN\n  RETURN 1;\nEND\n$fn$ LANGUAGE plpgsql;\nSELECT $$x\ny$$;\n",
+            "SELECT a -- comment\n  , b\r\n  FROM t\r\n GO\r\n",
+            "SELECT t\n._x FROM t\n",
+            "SELECT t.\n1, 1.\n5e\n3 FROM t\n",
+            "SELECT 'été' AS \"naïve\nx\", 'ü\n' FROM t\n",
+            "SELECT 1\nSELECT 'unterminated\nSELECT 3\nSELECT '\n'\n",
+            "SELECT 1\nSELECT 'never closed\nSELECT 3\n",
+            "SELECT 1\n/* never closed\nSELECT 2\n",
+            "SELECT 1\nSELECT $$ never closed\nSELECT 2\n",
+            "SELECT 1 ^ \u{1}\nSELECT 2\n",
+            "\n\n\nSELECT 1\n\n",
+            "SELECT 1",
+            "",
+        ];
+        for text in texts {
+            assert_pieces_change_nothing(text, SqlDialect::Tsql);
+            assert_pieces_change_nothing(text, SqlDialect::Postgres);
+        }
+    }
+
+    #[test]
+    fn pieces_change_nothing_on_the_projects_sql_files() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("fixtures"), root.join("tests")];
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+                {
+                    let Ok(text) = std::fs::read_to_string(&path) else {
+                        continue;
+                    };
+                    for dialect in [SqlDialect::Tsql, SqlDialect::Postgres] {
+                        let whole = lex_in_pieces(&text, dialect, usize::MAX);
+                        for piece_bytes in [1, 64, 1000] {
+                            let pieces = lex_in_pieces(&text, dialect, piece_bytes);
+                            assert!(
+                                pieces.tokens == whole.tokens
+                                    && pieces.comments == whole.comments
+                                    && pieces.errors == whole.errors,
+                                "{} ({dialect:?}, pieces of {piece_bytes}) lexes differently",
+                                path.display()
+                            );
+                        }
+                    }
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 20, "only {files} .sql files found");
+    }
+
+    #[test]
+    fn copy_from_stdin_data_is_read_in_one_piece() {
+        let text = "COPY t (a) FROM STDIN;\n1\n2\n3\n\\.\nSELECT 1;\n";
+        assert_pieces_change_nothing(text, SqlDialect::Postgres);
     }
 
     #[test]
