@@ -45,6 +45,9 @@
 //!   `self.X` class constants, `text(...)`, `sql.SQL(...)`, `dedent(...)`. Docstrings are
 //!   never literals; `EXEC` / `CALL` prose is kept only at a database call.
 
+pub mod catalogue;
+mod types;
+
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -54,6 +57,7 @@ use super::common::KindExt;
 use super::common::FieldExt;
 
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
+use crate::app::ir::typed::{LanguageFrontEnd, Unit};
 use crate::app::ir::{
     AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
     PerCallConnection, Pos, ReceiverType, StringLit,
@@ -816,7 +820,71 @@ pub fn extract(path: &str, text: &str) -> AppFile {
     record_errors(&mut file, &source, root);
     let mut x = Extractor::new(&source, root, file);
     x.run();
+    // Receiver types: the file's types lowered to the typed IR, read by the core.
+    let unit = x.typed_unit();
+    let typing = crate::app::core::types::Typing::new(&Python, &unit);
+    for (call, typed) in x.file.calls.iter_mut().zip(&unit.calls) {
+        call.receiver_type = typing.receiver_type(typed);
+    }
+    x.file.classes = crate::app::core::class_facts(&unit);
     x.file
+}
+
+/// Python's front end on the typed IR, for its types: `lower` gives the classes, functions,
+/// locals, imports and call receivers (`types`), which the core types (module scope);
+/// the other facts are extracted by this adapter (`extract`).
+pub struct Python;
+
+impl LanguageFrontEnd for Python {
+    fn language(&self) -> Language {
+        Language::Python
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["py"]
+    }
+
+    fn grammar(&self) -> tree_sitter::Language {
+        tree_sitter_python::LANGUAGE.into()
+    }
+
+    fn is_test_file(&self, path: &str) -> bool {
+        is_test_file(path)
+    }
+
+    fn is_library_type(&self, name: &str) -> bool {
+        catalogue::LIBRARY_TYPES.contains(&name)
+    }
+
+    fn is_untyped(&self, name: &str) -> bool {
+        catalogue::UNTYPED.contains(&name)
+    }
+
+    fn has_module_scope(&self) -> bool {
+        true
+    }
+
+    fn lower(&self, path: &str, text: &str) -> Unit {
+        let mut file = AppFile::new(path, Language::Python);
+        let Some((tree, _kind_names)) =
+            super::common::parse_tree(&mut file, text, &tree_sitter_python::LANGUAGE.into())
+        else {
+            let mut unit = Unit::new(path, Language::Python);
+            unit.error_share = file.error_share;
+            unit.not_parsed = file.not_parsed;
+            return unit;
+        };
+        let source = Source::new(text);
+        let root = tree.root_node();
+        record_errors(&mut file, &source, root);
+        let (error_share, error_regions) = (file.error_share, file.error_regions.clone());
+        let mut x = Extractor::new(&source, root, file);
+        x.run();
+        let mut unit = x.typed_unit();
+        unit.error_share = error_share;
+        unit.error_regions = error_regions;
+        unit
+    }
 }
 
 /// What a variable was bound to.
@@ -1426,17 +1494,7 @@ impl<'a> Extractor<'a> {
                     if module.starts_with("django") {
                         self.uses_django = true;
                     }
-                    let mut cursor = node.walk();
-                    let names: Vec<Node<'a>> =
-                        node.children_by_field_name("name", &mut cursor).collect();
-                    for name in names {
-                        let (imported, alias) = match name.kind_name() {
-                            "aliased_import" => (
-                                self.field_text(name, "name"),
-                                self.field_text(name, "alias"),
-                            ),
-                            _ => (self.text(name).to_string(), self.text(name).to_string()),
-                        };
+                    for (imported, alias) in self.imported_names(node) {
                         if !alias.is_empty() {
                             self.imports.insert(alias, format!("{module}.{imported}"));
                         }
