@@ -415,7 +415,11 @@ impl<'a> Extractor<'a> {
             let Some((label, _)) = self.pool_constructor(func) else {
                 continue;
             };
-            if self.is_setup_function(f) {
+            // `poolclass=NullPool`: the caller asked for no pool, so none is defeated.
+            let no_pool = self
+                .keyword_arg(node, &["poolclass"])
+                .is_some_and(|v| self.text(v).rsplit('.').next() == Some("NullPool"));
+            if self.is_setup_function(f) || no_pool {
                 continue;
             }
             // Stored, cached, global or returned: created once / owned elsewhere.
