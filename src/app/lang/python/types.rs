@@ -2,7 +2,8 @@
 //! (`app::core::types`) gives each call's receiver its type: classes with their bases and
 //! the fields their methods assign (`self.x = T(...)`, `x: T`), functions with their
 //! annotated parameters, locals and module-level variables with their annotated or
-//! constructed type (`x: T = ...`, `x = T(...)`, `x = []` is a `list`), loop and `with`
+//! constructed type (`x: T = ...`, `x = T(...)`, `x = []` is a `list`, `x = make()` the
+//! type `make` of the same file declares it returns), loop and `with`
 //! variables, imports, and each call with its receiver (`self`, `super()`, `self.x`, a
 //! name, an expression). The database roles, loops and connections of the file are still
 //! extracted by the adapter (`super`), from the same tree.
@@ -113,7 +114,7 @@ impl<'a> Extractor<'a> {
                                     function: self.fn_of[i],
                                     name: self.text(target).to_string(),
                                     declared: None,
-                                    constructed: self.constructed(source),
+                                    constructed: self.constructed(source, i, &unit.functions),
                                     init_call: None,
                                     start: self.start(target),
                                     at: self.nodes[i].end_byte(),
@@ -209,7 +210,7 @@ impl<'a> Extractor<'a> {
         };
         let declared = Self::field(node, "type").and_then(|t| self.type_name(t));
         let right = Self::field(node, "right");
-        let constructed = right.and_then(|r| self.constructed(r));
+        let constructed = right.and_then(|r| self.constructed(r, i, &unit.functions));
         match left.kind_name() {
             "identifier" => {
                 let name = self.text(left).to_string();
@@ -299,8 +300,48 @@ impl<'a> Extractor<'a> {
     }
 
     /// The type a value is built as: a class called (`T(...)`, `models.T(...)`), a
-    /// library constructor (`dict()`, `defaultdict(list)`), a literal or display.
-    fn constructed(&self, value: Node<'a>) -> Option<TypeName> {
+    /// library constructor (`dict()`, `defaultdict(list)`), a literal or display, or what
+    /// a factory of the file declares it returns (`make_store()`, `self.store()`, with
+    /// `-> T`). `at` is the node the value is assigned at.
+    fn constructed(&self, value: Node<'a>, at: usize, functions: &[Function]) -> Option<TypeName> {
+        self.built(value)
+            .or_else(|| self.returned(value, at, functions))
+    }
+
+    /// The declared return type of the file's function a call means: a bare call of a
+    /// module-level function, or `self.m()` of a method of the caller's class; every
+    /// function of that name there must declare the same type.
+    fn returned(&self, value: Node<'a>, at: usize, functions: &[Function]) -> Option<TypeName> {
+        let value = Self::unwrap(value);
+        if value.kind_name() != "call" {
+            return None;
+        }
+        let function = Self::field(value, "function")?;
+        let (name, class) = match function.kind_name() {
+            "identifier" => (self.text(function).to_string(), None),
+            "attribute" => {
+                let object = Self::field(function, "object")?;
+                if object.kind_name() != "identifier"
+                    || !matches!(self.text(object), "self" | "cls")
+                {
+                    return None;
+                }
+                let caller = functions.get(self.fn_of[at]?)?;
+                (self.field_text(function, "attribute"), Some(caller.class?))
+            }
+            _ => return None,
+        };
+        let mut matching = functions
+            .iter()
+            .filter(|f| f.name == name && f.class == class);
+        let first = matching.next()?.returns.clone()?;
+        matching
+            .all(|f| f.returns.as_ref() == Some(&first))
+            .then_some(first)
+    }
+
+    /// A class, library constructor, literal or display.
+    fn built(&self, value: Node<'a>) -> Option<TypeName> {
         let value = Self::unwrap(value);
         let kind = value.kind_name();
         if let Some((_, ty)) = LITERAL_TYPES.iter().find(|(k, _)| *k == kind) {
@@ -522,6 +563,9 @@ KINDS = {}
 def helper(x):
     return x
 
+def make_store(conn) -> MailStore:
+    return MailStore(conn)
+
 class Digest(Base):
     labels: set = set()
 
@@ -555,6 +599,15 @@ class Digest(Base):
         for item in ids:
             item.save(17)
         self.labels.add(18)
+        made = make_store(self.conn)
+        made.sender_of(19)
+        kept = self.archive_store()
+        kept.sender_of(20)
+        other = helper(self.conn)
+        other.sender_of(21)
+
+    def archive_store(self) -> "MailStore":
+        return self.archive
 "#;
         let class = |name: &str| ReceiverType::Class(name.to_string());
         let module = |name: &str| ReceiverType::Module(Some(name.to_string()));
@@ -590,6 +643,13 @@ class Digest(Base):
         assert_eq!(receiver_type(code, "ids.get"), ReceiverType::Unknown);
         assert_eq!(receiver_type(code, "ARCHIVE.get"), ReceiverType::Unknown);
         assert_eq!(receiver_type(code, "item.save"), ReceiverType::Unknown);
+        // A factory of the file that declares its return type.
+        assert_eq!(receiver_type(code, "made.sender_of"), class("MailStore"));
+        assert_eq!(receiver_type(code, "kept.sender_of"), class("MailStore"));
+        assert_eq!(
+            receiver_type(code, "other.sender_of"),
+            ReceiverType::Unknown
+        );
         let file = super::super::extract("app/services/digest.py", code);
         assert_eq!(file.classes.len(), 1);
         assert_eq!(file.classes[0].bases, vec!["Base".to_string()]);
