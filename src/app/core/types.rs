@@ -12,7 +12,7 @@
 //! field of the function explains is then a module-level variable of the file, or an
 //! imported module (its functions) or class.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::app::ir::typed::{
     Call, FnId, Import, LanguageFrontEnd, Local, Receiver, TypeName, Unit,
@@ -26,6 +26,8 @@ pub struct Typing<'u> {
     locals: HashMap<(FnId, &'u str), Vec<&'u Local>>,
     /// Module-level variables by name, in file order (languages with module scope).
     globals: HashMap<&'u str, Vec<&'u Local>>,
+    /// Names of the functions that are no method (module-level or nested).
+    free_functions: HashSet<&'u str>,
 }
 
 impl<'u> Typing<'u> {
@@ -44,11 +46,18 @@ impl<'u> Typing<'u> {
                 None => {}
             }
         }
+        let free_functions = unit
+            .functions
+            .iter()
+            .filter(|f| f.class.is_none())
+            .map(|f| f.name.as_str())
+            .collect();
         Typing {
             front_end,
             unit,
             locals,
             globals,
+            free_functions,
         }
     }
 
@@ -172,12 +181,7 @@ impl<'u> Typing<'u> {
 
     /// An unqualified call in a language with module scope.
     fn module_function(&self, call: &Call) -> ReceiverType {
-        let defined = self
-            .unit
-            .functions
-            .iter()
-            .any(|f| f.class.is_none() && f.name == call.callee);
-        if defined {
+        if self.free_functions.contains(call.callee.as_str()) {
             let own = crate::app::resolve::owner(&self.unit.path, None);
             return ReceiverType::Module(Some(own));
         }
