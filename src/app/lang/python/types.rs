@@ -133,8 +133,9 @@ impl<'a> Extractor<'a> {
                 function: call.function,
                 callee: call.callee.clone(),
                 receiver: self.receiver(node),
-                receiver_text: call.receiver.clone(),
-                chain: call.chain.clone(),
+                // The facts keep the text and chain; typing reads neither.
+                receiver_text: None,
+                chain: Vec::new(),
                 args: Vec::new(),
                 role: CallRole::Plain,
                 loops: Vec::new(),
