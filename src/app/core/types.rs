@@ -77,8 +77,12 @@ impl<'u> Typing<'u> {
 
     /// The class a function (or the function around a lambda) belongs to.
     fn class_of(&self, function: Option<FnId>) -> Option<&'u str> {
-        let f = self.unit.functions.get(function?)?;
-        let class = self.unit.classes.get(f.class?)?;
+        // A function written in a method (a Python closure using `self`) is the method's.
+        let class = self
+            .scopes(function)
+            .into_iter()
+            .find_map(|f| self.unit.functions.get(f)?.class)?;
+        let class = self.unit.classes.get(class)?;
         (!class.name.is_empty()).then_some(class.name.as_str())
     }
 

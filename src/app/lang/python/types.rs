@@ -608,7 +608,9 @@ class Digest(Base):
         other.sender_of(21)
 
     def archive_store(self) -> "MailStore":
-        return self.archive
+        def again():
+            return self.reload(22)
+        return again()
 "#;
         let class = |name: &str| ReceiverType::Class(name.to_string());
         let module = |name: &str| ReceiverType::Module(Some(name.to_string()));
@@ -651,6 +653,8 @@ class Digest(Base):
             receiver_type(code, "other.sender_of"),
             ReceiverType::Unknown
         );
+        // `self` in a function written in a method is the method's.
+        assert_eq!(receiver_type(code, "self.reload"), class("Digest"));
         let file = super::super::extract("app/services/digest.py", code);
         assert_eq!(file.classes.len(), 1);
         assert_eq!(file.classes[0].bases, vec!["Base".to_string()]);
