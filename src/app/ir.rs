@@ -102,6 +102,11 @@ pub enum ReceiverType {
     /// An instance of this class or of one deriving from it (`this`, a declared,
     /// constructed, field or parameter type), or the class itself for a static call.
     Class(String),
+    /// A function of a module, not a method (languages with module scope: a bare call of a
+    /// function the file defines or imports, `module.f()` on an imported module): of the
+    /// module named (its file's stem, or the package of an `__init__.py`), or of any module
+    /// when the source does not say which (a star import), a guess by name.
+    Module(Option<String>),
 }
 
 /// What a database call site does, according to the language's catalogue.
@@ -369,6 +374,11 @@ impl FileNames<'_> {
             ReceiverType::Unknown => TypeKey::Unknown,
             ReceiverType::Library => TypeKey::Library,
             ReceiverType::Class(class) => TypeKey::Class(self.id(class)),
+            ReceiverType::Module(module) => TypeKey::Module(
+                module
+                    .as_deref()
+                    .map_or(NO_NAME, |m| self.id(&super::resolve::normalise(m))),
+            ),
         }
     }
 }
@@ -398,6 +408,15 @@ pub enum TypeKey {
     Unknown,
     Library,
     Class(Name),
+    /// The module's normalised name, `NO_NAME` for any module.
+    Module(Name),
+}
+
+impl TypeKey {
+    /// Whether resolving a call of this receiver is a guess by name and arity.
+    pub fn is_guess(self) -> bool {
+        matches!(self, TypeKey::Unknown | TypeKey::Module(NO_NAME))
+    }
 }
 
 /// A class of the repository and what it derives from, for the typed resolution.

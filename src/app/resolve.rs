@@ -214,7 +214,7 @@ impl<'a> Repo<'a> {
                     }
                     groups.push(CallGroup {
                         first_candidate,
-                        by_name: edge.receiver_type == TypeKey::Unknown,
+                        by_name: edge.receiver_type.is_guess(),
                         remaining,
                     });
                     Some(id)
@@ -301,6 +301,11 @@ impl<'a> Repo<'a> {
             ReceiverType::Library => TypeKey::Library,
             // A class the index lacks is no class of the repository.
             ReceiverType::Class(class) => TypeKey::Class(self.names.id(class)?),
+            // Nor is a module it lacks a module of the repository.
+            ReceiverType::Module(None) => TypeKey::Module(NO_NAME),
+            ReceiverType::Module(Some(module)) => {
+                TypeKey::Module(self.names.id(&normalise(module))?)
+            }
         };
         let candidates = candidates(
             &Lookup {
@@ -336,7 +341,7 @@ impl<'a> Repo<'a> {
                 })
             }
         } else {
-            ty == TypeKey::Unknown || self.rests_on_names(target)
+            ty.is_guess() || self.rests_on_names(target)
         };
         Some(Reach::Method {
             function: target,
@@ -445,6 +450,18 @@ fn candidates(
                 })
                 .collect();
         }
+        TypeKey::Module(module) => {
+            // A module's functions, not methods: of that module (its owner is its
+            // normalised file stem), or of any when the source does not say which.
+            return defs
+                .iter()
+                .copied()
+                .filter(|&(fi, f)| {
+                    let def = &files[fi as usize].functions[f as usize];
+                    def.class == NO_NAME && (module == NO_NAME || def.owner == module)
+                })
+                .collect();
+        }
         TypeKey::Untyped | TypeKey::Unknown => {}
     }
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
@@ -489,17 +506,24 @@ pub fn owner(path: &str, class: Option<&str>) -> String {
             c == 'I' && class.len() > 1 && class[1..].starts_with(char::is_uppercase)
         })),
         _ => {
-            let stem = std::path::Path::new(path)
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("");
+            let path = std::path::Path::new(path);
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            // A package's `__init__.py` is the module named by its directory.
+            let stem = match stem {
+                "__init__" => path
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .and_then(|s| s.to_str())
+                    .unwrap_or(stem),
+                _ => stem,
+            };
             normalise(stem)
         }
     }
 }
 
 /// `_providerRepository` -> `providerrepository`; `user-repo` -> `userrepo`.
-fn normalise(name: &str) -> String {
+pub fn normalise(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_alphanumeric())
         .collect::<String>()

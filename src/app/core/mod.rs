@@ -51,14 +51,7 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         }
         None
     };
-    file.classes = unit
-        .classes
-        .iter()
-        .map(|c| ClassFacts {
-            name: c.name.clone(),
-            bases: c.bases.clone(),
-        })
-        .collect();
+    file.classes = class_facts(&unit);
     let typing = types::Typing::new(front_end, &unit);
     for call in &unit.calls {
         let (db, db_api) = match &call.role {
@@ -156,4 +149,15 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
     file.error_regions = unit.error_regions;
     file.not_parsed = unit.not_parsed;
     file
+}
+
+/// The classes of a unit as the typed resolution reads them: names and bases.
+pub fn class_facts(unit: &Unit) -> Vec<ClassFacts> {
+    unit.classes
+        .iter()
+        .map(|c| ClassFacts {
+            name: c.name.clone(),
+            bases: c.bases.clone(),
+        })
+        .collect()
 }

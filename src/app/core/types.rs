@@ -4,10 +4,19 @@
 //! a parameter, else a field or property of the class; a capitalised name that is none of
 //! these is a class (a static call). A library type (the front end's catalogue) never means
 //! the repository's code. Anything else is unknown, and resolves by name.
+//!
+//! In a language with module scope (Python) an unqualified call is a function of the
+//! module, not a method: one the file defines (its own module), one it imports (that
+//! module), else a builtin or a callable value (none of the repository's code), unless a
+//! star import may have brought it (any module's, by name). A name no local, parameter or
+//! field of the function explains is then a module-level variable of the file, or an
+//! imported module (its functions) or class.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::app::ir::typed::{Call, FnId, LanguageFrontEnd, Local, Receiver, TypeName, Unit};
+use crate::app::ir::typed::{
+    Call, FnId, Import, LanguageFrontEnd, Local, Receiver, TypeName, Unit,
+};
 use crate::app::ir::ReceiverType;
 
 pub struct Typing<'u> {
@@ -15,28 +24,47 @@ pub struct Typing<'u> {
     unit: &'u Unit,
     /// The locals of each (function, name), in file order.
     locals: HashMap<(FnId, &'u str), Vec<&'u Local>>,
+    /// Module-level variables by name, in file order (languages with module scope).
+    globals: HashMap<&'u str, Vec<&'u Local>>,
+    /// Names of the functions that are no method (module-level or nested).
+    free_functions: HashSet<&'u str>,
 }
 
 impl<'u> Typing<'u> {
     pub fn new(front_end: &'u dyn LanguageFrontEnd, unit: &'u Unit) -> Typing<'u> {
         let mut locals: HashMap<(FnId, &'u str), Vec<&'u Local>> = HashMap::new();
+        let mut globals: HashMap<&'u str, Vec<&'u Local>> = HashMap::new();
         for local in &unit.locals {
-            if let Some(function) = local.function {
-                locals
+            match local.function {
+                Some(function) => locals
                     .entry((function, local.name.as_str()))
                     .or_default()
-                    .push(local);
+                    .push(local),
+                None if front_end.has_module_scope() => {
+                    globals.entry(local.name.as_str()).or_default().push(local)
+                }
+                None => {}
             }
         }
+        let free_functions = unit
+            .functions
+            .iter()
+            .filter(|f| f.class.is_none())
+            .map(|f| f.name.as_str())
+            .collect();
         Typing {
             front_end,
             unit,
             locals,
+            globals,
+            free_functions,
         }
     }
 
     pub fn receiver_type(&self, call: &Call) -> ReceiverType {
         match &call.receiver {
+            Receiver::None if self.front_end.has_module_scope() => self.module_function(call),
+            Receiver::Field(name) => self.field_type(call.function, name),
             Receiver::None | Receiver::This | Receiver::Base => self
                 .class_of(call.function)
                 .map_or(ReceiverType::Unknown, |class| {
@@ -49,8 +77,12 @@ impl<'u> Typing<'u> {
 
     /// The class a function (or the function around a lambda) belongs to.
     fn class_of(&self, function: Option<FnId>) -> Option<&'u str> {
-        let f = self.unit.functions.get(function?)?;
-        let class = self.unit.classes.get(f.class?)?;
+        // A function written in a method (a Python closure using `self`) is the method's.
+        let class = self
+            .scopes(function)
+            .into_iter()
+            .find_map(|f| self.unit.functions.get(f)?.class)?;
+        let class = self.unit.classes.get(class)?;
         (!class.name.is_empty()).then_some(class.name.as_str())
     }
 
@@ -94,18 +126,83 @@ impl<'u> Typing<'u> {
                 return self.of(param.ty.as_ref());
             }
         }
-        let class = call
-            .function
-            .and_then(|f| self.unit.functions.get(f))
-            .and_then(|f| f.class)
-            .and_then(|c| self.unit.classes.get(c));
-        if let Some(field) = class.and_then(|c| c.fields.iter().find(|f| f.name == name)) {
-            return self.of(field.ty.as_ref());
+        if self.front_end.has_module_scope() {
+            // A module-level variable: bound before any function of the module runs (at
+            // module level itself, before the call).
+            let global = self
+                .globals
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter(|l| call.function.is_some() || l.at < call.span.0)
+                .max_by_key(|l| l.at);
+            if let Some(global) = global {
+                return self.of(global.declared.as_ref().or(global.constructed.as_ref()));
+            }
+            if let Some(import) = self.import(name) {
+                let last = import.path.last().map(String::as_str).unwrap_or(name);
+                return if is_class_name(last) {
+                    self.class_type(last)
+                } else if last.chars().any(|c| c.is_lowercase()) {
+                    // `import psycopg2`, `from app.db import queries`: a module.
+                    ReceiverType::Module(Some(last.to_string()))
+                } else {
+                    // An imported constant (`CLASSES`): a value of unknown type.
+                    ReceiverType::Unknown
+                };
+            }
+            if is_class_name(name) {
+                return self.class_type(name);
+            }
+            return ReceiverType::Unknown;
+        }
+        if let Some(ty) = self.field(call.function, name) {
+            return ty;
         }
         if name.starts_with(char::is_uppercase) {
             return self.class_type(name);
         }
         ReceiverType::Unknown
+    }
+
+    /// The type of a field of the class a function belongs to, if it has that field.
+    fn field(&self, function: Option<FnId>, name: &str) -> Option<ReceiverType> {
+        let class = function
+            .and_then(|f| self.unit.functions.get(f))
+            .and_then(|f| f.class)
+            .and_then(|c| self.unit.classes.get(c))?;
+        let field = class.fields.iter().find(|f| f.name == name)?;
+        Some(self.of(field.ty.as_ref()))
+    }
+
+    fn field_type(&self, function: Option<FnId>, name: &str) -> ReceiverType {
+        self.field(function, name).unwrap_or(ReceiverType::Unknown)
+    }
+
+    fn import(&self, name: &str) -> Option<&'u Import> {
+        self.unit.imports.iter().rev().find(|i| i.name == name)
+    }
+
+    /// An unqualified call in a language with module scope.
+    fn module_function(&self, call: &Call) -> ReceiverType {
+        if self.free_functions.contains(call.callee.as_str()) {
+            let own = crate::app::resolve::owner(&self.unit.path, None);
+            return ReceiverType::Module(Some(own));
+        }
+        if let Some(import) = self.import(&call.callee) {
+            // `from a.b import f`: a function of module `b`; `from . import f`: of the
+            // package, which the path does not name.
+            let module = match import.path.as_slice() {
+                [.., module, _] if import.is_member => Some(module.clone()),
+                _ => None,
+            };
+            return ReceiverType::Module(module);
+        }
+        if self.unit.star_import && !is_class_name(&call.callee) {
+            return ReceiverType::Module(None);
+        }
+        // A builtin (`len`, `dict`), a class being constructed, or a callable value.
+        ReceiverType::Library
     }
 
     /// A stated type as a receiver type (`var`, `dynamic`, `object`: unknown).
@@ -123,4 +220,9 @@ impl<'u> Typing<'u> {
             ReceiverType::Class(name.to_string())
         }
     }
+}
+
+/// `User`, `UserRepository`: capitalised with a lower-case letter (not a constant).
+fn is_class_name(name: &str) -> bool {
+    name.starts_with(char::is_uppercase) && name.chars().any(|c| c.is_lowercase())
 }

@@ -36,6 +36,12 @@ pub trait LanguageFrontEnd: Sync {
     fn is_library_type(&self, name: &str) -> bool;
     /// Whether a declared type says nothing of the value's class (`var`, `dynamic`).
     fn is_untyped(&self, name: &str) -> bool;
+    /// Whether the language has module scope (Python): an unqualified call means a
+    /// function the file defines or imports, never a method of the enclosing class, and a
+    /// module-level variable is seen by every function of the file.
+    fn has_module_scope(&self) -> bool {
+        false
+    }
     /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
     /// `not_parsed` reason and error share set, never a panic.
     fn lower(&self, path: &str, text: &str) -> Unit;
@@ -137,6 +143,17 @@ pub struct Local {
     pub at: usize,
 }
 
+/// A name an import binds: `import a.b as m` binds `m` to module `b`; `from a.b import c`
+/// binds `c` (a module, class or function) to `["a", "b", "c"]`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub name: String,
+    /// The imported path's segments, relative-import dots removed.
+    pub path: Vec<String>,
+    /// `import x` binds a module; `from m import x` a member of module `m`.
+    pub is_member: bool,
+}
+
 /// What a call is called on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receiver {
@@ -149,6 +166,9 @@ pub enum Receiver {
     /// A name: a local, parameter, field, or a class for a static call (`Repo.Get()`),
     /// `this.` removed.
     Name(String),
+    /// A field of this object, `self.x.m()`, where the language keeps `this.` (a bare name
+    /// is never a field in Python).
+    Field(String),
     /// Any other expression: a member chain (`_context.Users.Where(...)`), a call's
     /// result, an indexer (`patterns[i]`).
     Expression,
@@ -342,6 +362,10 @@ pub struct Unit {
     pub classes: Vec<Class>,
     pub functions: Vec<Function>,
     pub locals: Vec<Local>,
+    /// Names bound by imports (languages with module scope).
+    pub imports: Vec<Import>,
+    /// Whether a star import (`from m import *`) brings names the file does not list.
+    pub star_import: bool,
     pub calls: Vec<Call>,
     pub loops: Vec<Loop>,
     pub scopes: Vec<Scope>,
@@ -365,6 +389,8 @@ impl Unit {
             classes: Vec::new(),
             functions: Vec::new(),
             locals: Vec::new(),
+            imports: Vec::new(),
+            star_import: false,
             calls: Vec::new(),
             loops: Vec::new(),
             scopes: Vec::new(),
