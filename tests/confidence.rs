@@ -271,7 +271,7 @@ fn category_score(report: &serde_json::Value, category: &str) -> u64 {
 fn the_audit_says_what_it_left_out_of_the_findings_and_the_score() {
     let dir = fixture();
     let shown = audit(dir.path(), &[]);
-    assert_eq!(shown["schema_version"], 3);
+    assert_eq!(shown["schema_version"], 4);
     assert_eq!(shown["summary"]["below_min_confidence"], 2);
     assert_eq!(shown["summary"]["min_confidence"], "high");
     assert!(shown["findings"]

@@ -185,6 +185,13 @@ pub struct ColumnStat {
     /// Frequency of the most common value, when known.
     pub most_common_freq: Option<f64>,
     pub correlation: Option<f64>,
+    /// A boolean column: the share of rows that are true / false (pg_stats'
+    /// most-common values; a value absent from them holds the rest). `None` for other
+    /// columns and in older snapshots.
+    #[serde(default)]
+    pub true_frac: Option<f64>,
+    #[serde(default)]
+    pub false_frac: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -419,6 +426,9 @@ pub struct Verification {
     pub cost_after: f64,
     /// The planner chose the hypothetical index.
     pub index_used: bool,
+    /// ...as an Index Only Scan (what an INCLUDE variant is tried for).
+    #[serde(default)]
+    pub index_only: bool,
     /// Set when the statement was not planned: the real cause (not planned because it
     /// calls user code, parse failure, timeout, permission, ...). The costs are then 0.
     #[serde(default)]

@@ -259,18 +259,7 @@ pub fn indexes_sql(report: &AuditReport) -> String {
         out.push('\n');
         out.push_str(&format!(
             "-- {}\n",
-            comment(&format!(
-                "#{} {}.{} ({}){}",
-                r.rank,
-                r.schema,
-                r.table,
-                r.key_columns.join(", "),
-                if r.include_columns.is_empty() {
-                    String::new()
-                } else {
-                    format!(" INCLUDE ({})", r.include_columns.join(", "))
-                }
-            ))
+            comment(&format!("#{} {}", r.rank, r.identity()))
         ));
         out.push_str(&format!(
             "--    benefit: {}; write penalty {:.1}% -> net {} {}\n",
