@@ -413,7 +413,12 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
             .map(|r| RecommendationRow {
                 rank: r.rank,
                 table: terminal(&format!("{}.{}", r.schema, r.table)).into_owned(),
-                key: terminal(&r.key_columns.join(", ")).into_owned(),
+                key: terminal(&format!(
+                    "{}{}",
+                    r.shape.key_text(&r.key_columns),
+                    r.shape.predicate_text()
+                ))
+                .into_owned(),
                 action: match &r.action {
                     Action::Widen { replaces, .. } if r.advice == AdviceLevel::Consider => {
                         format!("consider widening {}", terminal(replaces))
