@@ -585,7 +585,13 @@ fn a_partial_index_for_a_rare_condition_and_none_for_a_common_one() {
         ],
     );
     let work = tempfile::tempdir().unwrap();
-    let (report, _) = audit(&pg, work.path());
+    let (report, markdown) = audit(&pg, work.path());
+    for shown in [
+        "partial: WHERE finished_at IS NULL",
+        "partial: WHERE NOT done",
+    ] {
+        assert!(markdown.contains(shown), "{shown} in:\n{markdown}");
+    }
     for (table, predicate, ddl, query) in [
         (
             "queue",
@@ -651,11 +657,12 @@ fn an_expression_index_for_an_allow_listed_function_and_never_for_user_code() {
     )
     .unwrap();
     let work = tempfile::tempdir().unwrap();
-    let (report, _) = audit_with(
+    let (report, markdown) = audit_with(
         &pg,
         work.path(),
         &["--source", source.path().to_str().unwrap()],
     );
+    assert!(markdown.contains("email through lower()"), "{markdown}");
     let rec = expect_recommendation(&report, "subscribers");
     let static_finding = report["findings"]
         .as_array()
@@ -719,7 +726,8 @@ fn desc_keys_only_for_mixed_sort_directions() {
     let one_way = "SELECT body FROM feed WHERE author = 5 ORDER BY created DESC LIMIT 10";
     run_workload(&pg, &[(mixed, 40), (one_way, 40)]);
     let work = tempfile::tempdir().unwrap();
-    let (report, _) = audit(&pg, work.path());
+    let (report, markdown) = audit(&pg, work.path());
+    assert!(markdown.contains("descending: seq"), "{markdown}");
     let rec = expect_recommendation(&report, "timeline");
     assert_eq!(
         rec["key_columns"],

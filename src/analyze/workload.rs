@@ -300,7 +300,14 @@ fn consider(
         return with_notes(format!("{name}: no indexable predicate"), &notes);
     }
     let covered = if shape.functions.is_empty() && shape.descending.is_empty() {
-        covering_index(snapshot, table, &equality, &key)
+        covering_index(snapshot, table, &equality, &key).or_else(|| {
+            // A partial index with the same condition and key (PostgreSQL prints it
+            // `(finished_at IS NULL)`): the candidate exists already.
+            shape
+                .predicate
+                .as_ref()
+                .and_then(|_| shaped_covering_index(snapshot, table, &key, &shape))
+        })
     } else {
         shaped_covering_index(snapshot, table, &key, &shape)
     };

@@ -309,9 +309,9 @@ pub(super) fn descending_keys(
         .collect()
 }
 
-/// An existing valid, non-partial B-tree that serves a shaped candidate: its key parts
-/// start with the candidate's (the same function on the same column; the same
-/// directions, or all of them reversed).
+/// An existing valid B-tree that serves a shaped candidate: its key parts start with the
+/// candidate's (the same function on the same column; the same directions, or all of
+/// them reversed), and it is not partial or has the candidate's own condition.
 pub(super) fn shaped_covering_index(
     snapshot: &Snapshot,
     table: &TableStat,
@@ -343,8 +343,12 @@ pub(super) fn shaped_covering_index(
             i.schema == table.schema
                 && i.table == table.name
                 && i.is_valid
-                && i.predicate.is_none()
                 && i.access_method == "btree"
+                && match (&i.predicate, &shape.predicate) {
+                    (None, _) => true,
+                    (Some(theirs), Some(ours)) => normal(theirs) == normal(&ours.text()),
+                    (Some(_), None) => false,
+                }
         })
         .find(|i| {
             let mut parts: Vec<&crate::model::snapshot::IndexColumn> = snapshot
@@ -548,6 +552,7 @@ fn partial_conditions(
 mod tests {
     use super::super::tests::{snapshot, table_uses};
     use super::*;
+    use crate::model::snapshot::StatementStat;
 
     fn table_use(s: &Snapshot, query: &str) -> TableUse {
         table_uses(s, query)
@@ -658,6 +663,68 @@ mod tests {
             &mut notes
         )
         .is_empty());
+    }
+
+    #[test]
+    fn an_existing_partial_index_with_the_same_condition_covers_the_candidate() {
+        use crate::model::snapshot::{ColumnStat, IndexColumn, IndexStat};
+        let mut s = snapshot("jobs", &["id", "owner", "finished_at"]);
+        s.column_stats.push(ColumnStat {
+            schema: "public".into(),
+            table: "jobs".into(),
+            column: "finished_at".into(),
+            null_frac: 0.01,
+            ..Default::default()
+        });
+        s.statements.push(StatementStat {
+            queryid: "7".into(),
+            query: "SELECT id FROM jobs WHERE finished_at IS NULL AND owner = $1".into(),
+            calls: 100,
+            total_time_ms: 10.0,
+            ..Default::default()
+        });
+        let t = Thresholds::default();
+        let (candidates, _) = super::super::candidates(&s, &t);
+        assert_eq!(
+            candidates[0].shape.predicate,
+            Some(PartialPredicate::new(
+                "finished_at",
+                PartialCondition::IsNull
+            ))
+        );
+        // The same partial index exists: no candidate, and the decision names it.
+        for (name, predicate, covered) in [
+            ("ix_other", "(finished_at IS NOT NULL)", false),
+            ("ix_pending", "(finished_at IS NULL)", true),
+        ] {
+            s.indexes = vec![IndexStat {
+                schema: "public".into(),
+                table: "jobs".into(),
+                name: name.into(),
+                access_method: "btree".into(),
+                is_valid: true,
+                predicate: Some(predicate.into()),
+                ..Default::default()
+            }];
+            s.index_columns = vec![IndexColumn {
+                schema: "public".into(),
+                table: "jobs".into(),
+                index: name.into(),
+                position: 1,
+                column: Some("owner".into()),
+                expression: None,
+                is_key: true,
+                descending: false,
+            }];
+            let (candidates, decisions) = super::super::candidates(&s, &t);
+            assert_eq!(candidates.is_empty(), covered, "{predicate}");
+            assert_eq!(
+                decisions[0].outcome.contains("covered by ix_pending"),
+                covered,
+                "{:?}",
+                decisions[0]
+            );
+        }
     }
 
     #[test]
