@@ -206,8 +206,14 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         dropped: advice_dropped,
     };
     for rec in &mut recommendations {
-        rec.resolves = resolved_findings(&findings, &rec.schema, &rec.table, &rec.key_columns);
+        rec.resolves = resolved_findings(
+            &findings,
+            &rec.schema,
+            &rec.table,
+            &rec.shape.key_parts(&rec.key_columns),
+        );
     }
+    tie_expression_indexes(&mut findings, &mut recommendations);
     point_fixes_at_recommendations(&mut findings, &recommendations);
     let statement_decisions = decide(decisions, &recommendations, &advice.dropped);
     sort_findings(&mut findings);
@@ -350,12 +356,10 @@ fn decide(
             .filter(|r| serves(&r.served, &decision.queryid))
         {
             decision.advice.push(format!(
-                "recommended #{} {} on {}.{} ({})",
+                "recommended #{} {} on {}",
                 r.rank,
                 r.name,
-                r.schema,
-                r.table,
-                r.key_columns.join(", ")
+                r.identity()
             ));
         }
         for d in dropped
@@ -363,15 +367,59 @@ fn decide(
             .filter(|d| serves(&d.served, &decision.queryid))
         {
             decision.advice.push(format!(
-                "not recommended: {}.{} ({}): {}",
+                "not recommended: {}.{} ({}){}: {}",
                 d.schema,
                 d.table,
-                d.key_columns.join(", "),
+                d.shape.key_text(&d.key_columns),
+                d.shape.predicate_text(),
                 d.reason
             ));
         }
     }
     decisions
+}
+
+/// An expression index recommended for the workload's `f(column) = …` answers the
+/// static `non-sargable-predicate` findings of the scanned source that wrap the same
+/// column in the same function: each such finding is resolved by it, and its evidence
+/// says how often the workload runs the predicate. (The static finding names the column,
+/// not its table: a source that wraps a same-named column of another table in the same
+/// function is tied too, and the evidence names the table, so a reader sees it.)
+fn tie_expression_indexes(
+    findings: &mut [Finding],
+    recommendations: &mut [crate::model::recommendation::IndexRecommendation],
+) {
+    for rec in recommendations.iter_mut() {
+        let calls: i64 = rec
+            .served
+            .iter()
+            .map(|s| match s {
+                crate::model::recommendation::Served::Statement { calls, .. } => *calls,
+                _ => 0,
+            })
+            .sum();
+        for function in &rec.shape.functions {
+            let head = format!("`{}(", function.function);
+            let wraps = format!("wraps column `{}`", function.column);
+            for finding in findings.iter_mut().filter(|f| {
+                f.rule == "non-sargable-predicate"
+                    && f.message.to_ascii_lowercase().starts_with(&head)
+                    && f.message.contains(&wraps)
+            }) {
+                finding.evidence.related.push(crate::model::RelatedLocation {
+                    line: 0,
+                    column: 0,
+                    text: format!(
+                        "the workload runs this predicate {calls} times on {}.{}: index recommendation #{} ({}) serves it",
+                        rec.schema, rec.table, rec.rank, rec.name
+                    ),
+                });
+                if !rec.resolves.contains(&finding.fingerprint) {
+                    rec.resolves.push(finding.fingerprint.clone());
+                }
+            }
+        }
+    }
 }
 
 /// An unindexed foreign key that a recommended index covers gets that recommendation as

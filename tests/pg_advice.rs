@@ -56,16 +56,24 @@ fn run_workload(pg: &pg_cluster::PgCluster, statements: &[(&str, usize)]) {
 
 /// `dbaudit audit --db` as the superuser into `out`: report.json, and report.md's text.
 fn audit(pg: &pg_cluster::PgCluster, out: &Path) -> (Value, String) {
-    let output = dbaudit(&[
+    audit_with(pg, out, &[])
+}
+
+/// [`audit`] with more arguments (`--source DIR`).
+fn audit_with(pg: &pg_cluster::PgCluster, out: &Path, more: &[&str]) -> (Value, String) {
+    let url = pg.url("postgres", None, "app");
+    let mut args = vec![
         "audit",
         "--db",
-        &pg.url("postgres", None, "app"),
+        &url,
         "--out",
         out.to_str().unwrap(),
         "--quiet",
         "--fail-on",
         "none",
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let output = dbaudit(&args);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -603,4 +611,341 @@ fn the_recommended_set_is_planned_as_a_whole_and_a_redundant_index_is_dropped() 
     );
     assert!(markdown.contains("not used once #1"), "{markdown}");
     apply_and_plan(&pg, kept, join);
+}
+
+/// The recommendation for `table` or a panic naming what the advisor decided.
+fn expect_recommendation<'a>(report: &'a Value, table: &str) -> &'a Value {
+    recommendation(report, table).unwrap_or_else(|| {
+        panic!(
+            "an index for {table}: {} / dropped: {}",
+            report["statement_decisions"], report["dropped_candidates"]
+        )
+    })
+}
+
+/// The plan of `query` after the recommendation's DDL ran, for the shape's own check.
+fn apply_and_explain(pg: &pg_cluster::PgCluster, rec: &Value, query: &str) -> String {
+    apply_and_plan(pg, rec, query);
+    pg.psql("app", &format!("EXPLAIN {query}"))
+}
+
+#[test]
+fn include_columns_only_when_the_plan_becomes_an_index_only_scan() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE gauges (id int, device int, taken int, reading int); \
+         INSERT INTO gauges SELECT g, g % 2000, g, g % 97 FROM generate_series(1, 100000) g; \
+         CREATE TABLE logs (id int, device int, taken int, line text); \
+         INSERT INTO logs SELECT g, g % 2000, g, md5(g::text) FROM generate_series(1, 100000) g;",
+    );
+    // The visibility map set (VACUUM cannot run in psql's one transaction above): what
+    // makes an Index Only Scan cheaper than an Index Scan.
+    // A concurrent transaction (autovacuum's ANALYZE of the other table, on a busy
+    // machine) can keep VACUUM from marking the pages: repeat until they all are.
+    for table in ["gauges", "logs"] {
+        for _ in 0..30 {
+            pg.psql("app", &format!("VACUUM ANALYZE {table}"));
+            let marked = pg.psql(
+                "app",
+                &format!("SELECT relallvisible = relpages FROM pg_class WHERE relname = '{table}'"),
+            );
+            if marked.trim() == "t" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+    let narrow = "SELECT taken, reading FROM gauges WHERE device = 42";
+    let wide = "SELECT line FROM logs WHERE device = 42";
+    run_workload(&pg, &[(narrow, 40), (wide, 40)]);
+    let work = tempfile::tempdir().unwrap();
+    let (report, _) = audit(&pg, work.path());
+    // A hot narrow select: the key index with the two columns it reads, because HypoPG
+    // shows an Index Only Scan that costs less than the key alone.
+    let rec = expect_recommendation(&report, "gauges");
+    assert_eq!(rec["key_columns"], serde_json::json!(["device"]), "{rec}");
+    assert_eq!(
+        rec["include_columns"],
+        serde_json::json!(["taken", "reading"]),
+        "{rec}"
+    );
+    assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_gauges_device ON public.gauges (device) INCLUDE (taken, reading);"
+    );
+    assert!(
+        rec["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("INCLUDE (taken, reading): the plan becomes an Index Only Scan"),
+        "{rec}"
+    );
+    // The whole-set evaluation created this index as recommended (with its INCLUDE
+    // columns): the evaluated set is the recommended one, and the index stays.
+    let evaluation = &report["workload_evaluation"];
+    assert!(
+        evaluation["statements_planned"].as_u64().unwrap_or(0) >= 2,
+        "{evaluation}"
+    );
+    assert!(
+        !evaluation["caveats"]
+            .to_string()
+            .contains("not among these recommendations"),
+        "{evaluation}"
+    );
+    assert!(
+        !evaluation["dropped"]
+            .to_string()
+            .contains("ix_gauges_device"),
+        "{evaluation}"
+    );
+    let plan = apply_and_explain(&pg, rec, narrow);
+    assert!(
+        plan.contains("Index Only Scan using ix_gauges_device"),
+        "{plan}"
+    );
+    // Its look-alike reads a text column: no INCLUDE, and the reason.
+    let rec = expect_recommendation(&report, "logs");
+    assert_eq!(rec["key_columns"], serde_json::json!(["device"]), "{rec}");
+    assert_eq!(rec["include_columns"], serde_json::json!([]), "{rec}");
+    assert!(
+        rec["explanation"].as_str().unwrap().contains(
+            "no INCLUDE: the statement reads 1 column(s) beyond the key, not at most 3 narrow ones"
+        ),
+        "{rec}"
+    );
+    apply_and_plan(&pg, rec, wide);
+}
+
+#[test]
+fn a_partial_index_for_a_rare_condition_and_none_for_a_common_one() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE queue (id int, owner int, finished_at timestamptz, payload text); \
+         INSERT INTO queue SELECT g, g % 500, CASE WHEN g % 100 = 0 THEN NULL ELSE now() END, 'p' \
+           FROM generate_series(1, 100000) g; \
+         CREATE TABLE chores (id int, owner int, done boolean NOT NULL, title text); \
+         INSERT INTO chores SELECT g, g % 500, g % 100 <> 0, 't' FROM generate_series(1, 100000) g; \
+         CREATE TABLE archive (id int, owner int, archived_at timestamptz, payload text); \
+         INSERT INTO archive SELECT g, g % 500, CASE WHEN g % 10 = 0 THEN now() END, 'p' \
+           FROM generate_series(1, 100000) g; \
+         CREATE TABLE inbox (id int, status text, owner int, body text); \
+         INSERT INTO inbox SELECT g, CASE WHEN g % 100 = 0 THEN 'pending' ELSE 'done' END, g % 500, 'b' \
+           FROM generate_series(1, 100000) g; \
+         ANALYZE queue; ANALYZE chores; ANALYZE archive; ANALYZE inbox;",
+    );
+    let rare_null = "SELECT payload FROM queue WHERE finished_at IS NULL AND owner = 7";
+    let rare_false = "SELECT title FROM chores WHERE NOT done AND owner = 7";
+    let common_null = "SELECT payload FROM archive WHERE archived_at IS NULL AND owner = 7";
+    // pg_stat_statements keeps `$1` for 'pending': the constant never reaches the advisor.
+    let constant = "SELECT body FROM inbox WHERE status = 'pending' AND owner = 7";
+    run_workload(
+        &pg,
+        &[
+            (rare_null, 40),
+            (rare_false, 40),
+            (common_null, 40),
+            (constant, 40),
+        ],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    for shown in [
+        "partial: WHERE finished_at IS NULL",
+        "partial: WHERE NOT done",
+    ] {
+        assert!(markdown.contains(shown), "{shown} in:\n{markdown}");
+    }
+    for (table, predicate, ddl, query) in [
+        (
+            "queue",
+            serde_json::json!({"column": "finished_at", "condition": "is-null"}),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_queue_owner_where_finished_at_null ON public.queue (owner) WHERE finished_at IS NULL;",
+            rare_null,
+        ),
+        (
+            "chores",
+            serde_json::json!({"column": "done", "condition": "is-false"}),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_chores_owner_where_done_false ON public.chores (owner) WHERE NOT done;",
+            rare_false,
+        ),
+    ] {
+        let rec = expect_recommendation(&report, table);
+        assert_eq!(rec["key_columns"], serde_json::json!(["owner"]), "{rec}");
+        assert_eq!(rec["shape"]["predicate"], predicate, "{rec}");
+        assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+        assert_eq!(rec["ddl"], ddl, "{rec}");
+        assert!(
+            rec["explanation"].as_str().unwrap().contains("% of the rows (pg_stats), at most thresholds.partial_index_max_fraction = 20%"),
+            "{rec}"
+        );
+        apply_and_plan(&pg, rec, query);
+    }
+    // The whole-set evaluation created the partial indexes as recommended (their
+    // definitions match) and the plans with the set use them.
+    let evaluation = &report["workload_evaluation"];
+    assert!(
+        !evaluation["caveats"]
+            .to_string()
+            .contains("not among these recommendations"),
+        "{evaluation}"
+    );
+    for name in [
+        "ix_queue_owner_where_finished_at_null",
+        "ix_chores_owner_where_done_false",
+    ] {
+        assert!(
+            !evaluation["dropped"].to_string().contains(name),
+            "{name}: {evaluation}"
+        );
+    }
+    // A condition most rows meet: the plain key index, and why not a partial one.
+    let rec = expect_recommendation(&report, "archive");
+    assert_eq!(rec["key_columns"], serde_json::json!(["owner"]), "{rec}");
+    assert!(rec.get("shape").is_none(), "{rec}");
+    assert!(
+        rec["explanation"].as_str().unwrap().contains(
+            "no partial index on `archived_at IS NULL`: it holds for 90% of the rows (pg_stats), over thresholds.partial_index_max_fraction = 20%"
+        ),
+        "{rec}"
+    );
+    apply_and_plan(&pg, rec, common_null);
+    // A constant pg_stat_statements normalised: a plain index on the two columns.
+    let rec = expect_recommendation(&report, "inbox");
+    assert!(rec.get("shape").is_none(), "{rec}");
+    assert!(!rec["ddl"].as_str().unwrap().contains("WHERE"), "{rec}");
+}
+
+#[test]
+fn an_expression_index_for_an_allow_listed_function_and_never_for_user_code() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE subscribers (id int, email text, name text); \
+         INSERT INTO subscribers SELECT g, 'User' || g || '@Example.com', 'n' FROM generate_series(1, 100000) g; \
+         CREATE TABLE contacts (id int, email text, name text); \
+         INSERT INTO contacts SELECT g, 'User' || g || '@Example.com', 'n' FROM generate_series(1, 100000) g; \
+         CREATE FUNCTION normalize_email(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)'; \
+         ANALYZE subscribers; ANALYZE contacts;",
+    );
+    let builtin = "SELECT name FROM subscribers WHERE lower(email) = 'user42@example.com'";
+    let user_code = "SELECT name FROM contacts WHERE normalize_email(email) = 'user42@example.com'";
+    run_workload(&pg, &[(builtin, 40), (user_code, 40)]);
+    // The application's source has the same predicate: the static finding is tied to it.
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(
+        source.path().join("lookup.sql"),
+        "SELECT name FROM subscribers WHERE lower(email) = $1;\n",
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit_with(
+        &pg,
+        work.path(),
+        &["--source", source.path().to_str().unwrap()],
+    );
+    assert!(markdown.contains("email through lower()"), "{markdown}");
+    let rec = expect_recommendation(&report, "subscribers");
+    let static_finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "non-sargable-predicate")
+        .unwrap_or_else(|| panic!("the static finding: {}", report["findings"]));
+    assert!(
+        rec["resolves"]
+            .as_array()
+            .unwrap()
+            .contains(&static_finding["fingerprint"]),
+        "{rec}"
+    );
+    assert!(
+        static_finding["evidence"]["related"]
+            .to_string()
+            .contains("the workload runs this predicate 40 times on public.subscribers: index recommendation #"),
+        "{static_finding}"
+    );
+    assert_eq!(rec["key_columns"], serde_json::json!(["email"]), "{rec}");
+    assert_eq!(
+        rec["shape"]["functions"],
+        serde_json::json!([{"column": "email", "function": "lower"}]),
+        "{rec}"
+    );
+    assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_subscribers_lower_email ON public.subscribers ((pg_catalog.lower(email)));"
+    );
+    apply_and_plan(&pg, rec, builtin);
+    // The database's own function is never indexed, and the decision says why.
+    assert!(recommendation(&report, "contacts").is_none(), "{report}");
+    let decision = report["statement_decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["query"].as_str().unwrap().contains("normalize_email"))
+        .unwrap_or_else(|| panic!("a decision: {}", report["statement_decisions"]));
+    assert!(
+        decision["outcome"].as_str().unwrap().contains(
+            "no expression index on normalize_email(email): only immutable built-in functions"
+        ),
+        "{decision}"
+    );
+}
+
+#[test]
+fn desc_keys_only_for_mixed_sort_directions() {
+    let Some(pg) = start() else { return };
+    pg.psql(
+        "app",
+        "CREATE TABLE timeline (id int, kind int, day int, seq int, body text); \
+         INSERT INTO timeline SELECT g, g % 50, g % 365, g, 'b' FROM generate_series(1, 100000) g; \
+         CREATE TABLE feed (id int, author int, created int, body text); \
+         INSERT INTO feed SELECT g, g % 1000, g, 'b' FROM generate_series(1, 100000) g; \
+         ANALYZE timeline; ANALYZE feed;",
+    );
+    let mixed = "SELECT body FROM timeline WHERE kind = 3 ORDER BY day, seq DESC LIMIT 10";
+    let one_way = "SELECT body FROM feed WHERE author = 5 ORDER BY created DESC LIMIT 10";
+    run_workload(&pg, &[(mixed, 40), (one_way, 40)]);
+    let work = tempfile::tempdir().unwrap();
+    let (report, markdown) = audit(&pg, work.path());
+    assert!(markdown.contains("descending: seq"), "{markdown}");
+    let rec = expect_recommendation(&report, "timeline");
+    assert_eq!(
+        rec["key_columns"],
+        serde_json::json!(["kind", "day", "seq"]),
+        "{rec}"
+    );
+    assert_eq!(
+        rec["shape"]["descending"],
+        serde_json::json!(["seq"]),
+        "{rec}"
+    );
+    assert_eq!(rec["basis"]["kind"], "verified", "{rec}");
+    assert_eq!(
+        rec["ddl"],
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_timeline_kind_day_seq_desc ON public.timeline (kind, day, seq DESC);"
+    );
+    let plan = apply_and_explain(&pg, rec, mixed);
+    assert!(!plan.contains("Sort"), "the index gives the order: {plan}");
+    // One direction: a B-tree is read backwards, so the key stays ascending.
+    let rec = expect_recommendation(&report, "feed");
+    assert_eq!(
+        rec["key_columns"],
+        serde_json::json!(["author", "created"]),
+        "{rec}"
+    );
+    assert!(rec.get("shape").is_none(), "{rec}");
+    assert!(
+        rec["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("a B-tree is read backwards, so the key stays ascending"),
+        "{rec}"
+    );
+    let plan = apply_and_explain(&pg, rec, one_way);
+    assert!(plan.contains("Index Scan Backward"), "{plan}");
 }

@@ -139,6 +139,18 @@ CREATE TABLE jobs (id bigint PRIMARY KEY, status text NOT NULL, created_at times
 INSERT INTO jobs SELECT g, CASE WHEN g % 200 = 0 THEN 'pending' ELSE 'done' END,
   timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, {ROWS * 2}) g;
 
+-- index shapes (issue 18): INCLUDE for an index-only scan, partial on IS NULL / a boolean
+-- (conditions pg_stat_statements keeps as written), DESC for mixed sort directions
+CREATE TABLE gauges (id bigint PRIMARY KEY, device int NOT NULL, taken int NOT NULL, reading int NOT NULL);
+INSERT INTO gauges SELECT g, g % 2000, g, g % 97 FROM generate_series(1, {ROWS}) g;
+CREATE TABLE queue_items (id bigint PRIMARY KEY, owner int NOT NULL, finished_at timestamptz, payload text);
+INSERT INTO queue_items SELECT g, g % 500, CASE WHEN g % 100 <> 0 THEN timestamptz '2026-01-01' END, md5(g::text)
+  FROM generate_series(1, {ROWS}) g;
+CREATE TABLE chores (id bigint PRIMARY KEY, owner int NOT NULL, done boolean NOT NULL, title text);
+INSERT INTO chores SELECT g, g % 500, g % 100 <> 0, md5(g::text) FROM generate_series(1, {ROWS}) g;
+CREATE TABLE timeline (id bigint PRIMARY KEY, kind int NOT NULL, day int NOT NULL, seq int NOT NULL, body text);
+INSERT INTO timeline SELECT g, g % 50, g % 365, g, md5(g::text) FROM generate_series(1, {ROWS}) g;
+
 -- IN list, LIKE prefix, range on a number
 CREATE TABLE coupons (id bigint PRIMARY KEY, code text NOT NULL, discount int NOT NULL);
 INSERT INTO coupons SELECT g, 'CPN' || g, g % 50 FROM generate_series(1, {ROWS}) g;
@@ -290,6 +302,22 @@ CASES = [
      "SELECT id, created_at FROM jobs WHERE status = 'pending' AND created_at >= {0} ORDER BY created_at LIMIT 20",
      lambda k: [s(f"2026-01-{k % 28 + 1:02d} 00:00+00")], ["public.jobs"], ["status", "created_at"],
      ["CREATE INDEX ON public.jobs (created_at) WHERE status = 'pending'"], None),
+    ("include", "hot narrow select: INCLUDE for an index-only scan",
+     "SELECT taken, reading FROM gauges WHERE device = {0}",
+     lambda k: [k * 7 % 2000], ["public.gauges"], ["device"],
+     ["CREATE INDEX ON public.gauges (device) INCLUDE (taken, reading)"], None),
+    ("partial-null", "IS NULL on a column rarely NULL (1%)",
+     "SELECT payload FROM queue_items WHERE finished_at IS NULL AND owner = {0}",
+     lambda k: [k * 3 % 500], ["public.queue_items"], ["owner", "finished_at"],
+     ["CREATE INDEX ON public.queue_items (owner) WHERE finished_at IS NULL"], None),
+    ("partial-bool", "NOT a boolean rarely false (1%)",
+     "SELECT title FROM chores WHERE NOT done AND owner = {0}",
+     lambda k: [k * 3 % 500], ["public.chores"], ["owner", "done"],
+     ["CREATE INDEX ON public.chores (owner) WHERE NOT done"], None),
+    ("desc-mixed", "ORDER BY with mixed directions",
+     "SELECT body FROM timeline WHERE kind = {0} ORDER BY day, seq DESC LIMIT 10",
+     lambda k: [k % 50], ["public.timeline"], ["kind"],
+     ["CREATE INDEX ON public.timeline (kind, day, seq DESC)"], None),
     ("in-list", "IN (...)", "SELECT id, discount FROM coupons WHERE code IN ({0}, {1}, {2})",
      lambda k: [s(f"CPN{k}"), s(f"CPN{k * 7}"), s(f"CPN{k * 13}")], ["public.coupons"], ["code"],
      ["CREATE INDEX ON public.coupons (code)"], None),

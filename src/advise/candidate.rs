@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::analyze::workload::{self, IndexCandidate, Verdict};
 use crate::analyze::Thresholds;
-use crate::model::recommendation::{BenefitBasis, DroppedCandidate, Served};
+use crate::model::recommendation::{BenefitBasis, DroppedCandidate, IndexShape, Served};
 use crate::model::snapshot::{days_text, Snapshot, TableStat};
 use crate::model::{ObjectFact, PredicateUse};
 
@@ -20,6 +20,8 @@ pub struct Candidate {
     pub table: String,
     pub key_columns: Vec<String>,
     pub include_columns: Vec<String>,
+    /// DESC keys, function keys, a partial condition (the workload's, confirmed by HypoPG).
+    pub shape: IndexShape,
     /// Per day, in the unit of the engine (see `AdvisorConfig` docs).
     pub benefit: f64,
     pub basis: BenefitBasis,
@@ -84,7 +86,8 @@ pub fn from_workload(
                     table: c.table.clone(),
                     key_columns: c.key_columns.clone(),
                     include_columns: Vec::new(),
-                    reason: format!("HypoPG: {reason}"),
+                    shape: c.shape.clone(),
+                    reason: format!("HypoPG: {reason}{}", shape_notes(&c.shape_notes)),
                     covered_by: None,
                     served,
                 });
@@ -122,24 +125,35 @@ pub fn from_workload(
             schema: c.schema.clone(),
             table: c.table.clone(),
             key_columns: c.key_columns.clone(),
-            include_columns: Vec::new(),
+            include_columns: c.include_columns.clone(),
+            shape: c.shape.clone(),
             benefit,
             basis,
             explanation: format!(
-                "{how} of {:.0} ms over {} = {benefit:.0} {}{}",
+                "{how} of {:.0} ms over {} = {benefit:.0} {}{}{}",
                 c.total_time_ms,
                 days_text(window_days(snapshot)),
                 per(snapshot),
                 c.size_note
                     .as_deref()
                     .map(|note| format!(" (table size: {note})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                shape_notes(&c.shape_notes)
             ),
             served,
             table_rows: c.table_rows,
         });
     }
     (kept, dropped)
+}
+
+/// The reasons each index shape was or was not taken, after the explanation.
+fn shape_notes(notes: &[String]) -> String {
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" (index shape: {})", notes.join("; "))
+    }
 }
 
 fn served_statement(s: &workload::Served) -> Served {
@@ -165,6 +179,7 @@ pub fn from_missing_index(
             table: r.table.clone(),
             key_columns: r.key_columns.clone(),
             include_columns: r.include_columns.clone(),
+            shape: IndexShape::default(),
             benefit: r.benefit_per_day,
             basis: BenefitBasis::EngineEstimate,
             explanation: format!(
@@ -297,6 +312,7 @@ pub fn from_objects(
                 table: table.name.clone(),
                 key_columns: key,
                 include_columns: Vec::new(),
+                shape: IndexShape::default(),
                 benefit,
                 basis: BenefitBasis::Static,
                 explanation,

@@ -53,11 +53,30 @@ pub async fn verify(
     let mut can_set_role: BTreeMap<String, Result<bool, String>> = BTreeMap::new();
     for candidate in candidates.iter().take(MAX_CANDIDATES) {
         progress.advance(&format!("{}.{}", candidate.schema, candidate.table));
-        let ddl = crate::engine::postgres::hypothetical_create_index(
-            &candidate.schema,
-            &candidate.table,
-            &candidate.key_columns,
-        );
+        // The key index with its shape, and (for a hot narrow select) the same with the
+        // INCLUDE columns that could make it an Index Only Scan.
+        let mut variants = vec![(
+            candidate.key(),
+            crate::engine::postgres::hypothetical_create_index(
+                &candidate.schema,
+                &candidate.table,
+                &candidate.key_columns,
+                &[],
+                &candidate.shape,
+            ),
+        )];
+        if !candidate.include_option.is_empty() {
+            variants.push((
+                candidate.include_key(),
+                crate::engine::postgres::hypothetical_create_index(
+                    &candidate.schema,
+                    &candidate.table,
+                    &candidate.key_columns,
+                    &candidate.include_option,
+                    &candidate.shape,
+                ),
+            ));
+        }
         for served in candidate.served.iter().take(MAX_STATEMENTS) {
             let Some(statement) = snapshot
                 .statements
@@ -66,28 +85,34 @@ pub async fn verify(
             else {
                 continue;
             };
-            let record = |cost: Result<(f64, f64, bool), String>| {
-                let (cost_before, cost_after, index_used, not_verified) = match cost {
-                    Ok((before, after, used)) => (before, after, used, None),
-                    Err(reason) => (0.0, 0.0, false, Some(reason)),
+            let record = |key: &str, cost: Result<Planned, String>| {
+                let (planned, not_verified) = match cost {
+                    Ok(planned) => (planned, None),
+                    Err(reason) => (Planned::default(), Some(reason)),
                 };
+                // One index was created: its use is the first.
+                let index = planned.uses.first().copied().unwrap_or_default();
                 Verification {
                     schema: candidate.schema.clone(),
                     table: candidate.table.clone(),
-                    key_columns: candidate.key(),
+                    key_columns: key.to_string(),
                     queryid: statement.queryid.clone(),
-                    cost_before,
-                    cost_after,
-                    index_used,
+                    cost_before: planned.cost_before,
+                    cost_after: planned.cost_after,
+                    index_used: index.used,
+                    index_only: index.index_only,
                     not_verified,
                 }
             };
             let first = crate::analyze::workload::first_keyword(&statement.query);
             if !matches!(first.as_str(), "SELECT" | "WITH" | "UPDATE" | "DELETE") {
-                out.push(record(Err(format!(
+                let reason = format!(
                     "not planned: only SELECT, UPDATE and DELETE statements are planned (this one starts with {})",
                     crate::model::finding::one_line(&first, 20)
-                ))));
+                );
+                for (key, _) in &variants {
+                    out.push(record(key, Err(reason.clone())));
+                }
                 continue;
             }
             let plan_as = match plan_as(
@@ -101,24 +126,28 @@ pub async fn verify(
             {
                 Ok(plan_as) => plan_as,
                 Err(reason) => {
-                    out.push(record(Err(reason)));
+                    for (key, _) in &variants {
+                        out.push(record(key, Err(reason.clone())));
+                    }
                     continue;
                 }
             };
-            let result = verify_one(
-                client,
-                &statement.query,
-                std::slice::from_ref(&ddl),
-                generic_plan,
-                &plan_as,
-            )
-            .await
-            .map(|(before, after, used)| (before, after, used.first().copied().unwrap_or(false)));
-            if let Err(message) = &result {
-                failures += 1;
-                first_failure.get_or_insert(format!("queryid {}: {message}", statement.queryid));
+            for (key, ddl) in &variants {
+                let result = verify_one(
+                    client,
+                    &statement.query,
+                    std::slice::from_ref(ddl),
+                    generic_plan,
+                    &plan_as,
+                )
+                .await;
+                if let Err(message) = &result {
+                    failures += 1;
+                    first_failure
+                        .get_or_insert(format!("queryid {}: {message}", statement.queryid));
+                }
+                out.push(record(key, result));
             }
-            out.push(record(result));
         }
     }
     if candidates.len() > MAX_CANDIDATES {
@@ -200,19 +229,54 @@ async fn role_can_plan(client: &Client, role: &str, version: i64) -> Result<bool
     }
 }
 
-/// Plans the statement without and with the hypothetical indexes (one candidate, or
-/// the whole recommended set), inside one READ ONLY transaction that is rolled back; as
-/// the statement's role when `plan_as` says so (the hypothetical indexes are created as
-/// the auditor: HypoPG's functions need not be granted to the application's roles, and
-/// the indexes are visible to the whole backend). Returns the costs before and after and,
-/// per index, whether the plan with them uses it.
+/// What planning a statement without and with hypothetical indexes showed.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Planned {
+    pub(super) cost_before: f64,
+    pub(super) cost_after: f64,
+    /// Per hypothetical index, in the order given: how the plan with them all uses it.
+    pub(super) uses: Vec<IndexUse>,
+}
+
+/// How the plan with the hypothetical indexes uses one of them.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub(super) struct IndexUse {
+    /// The plan names the hypothetical index.
+    pub(super) used: bool,
+    /// ...in an Index Only Scan node.
+    pub(super) index_only: bool,
+}
+
+/// Whether a plan (EXPLAIN's JSON) has an Index Only Scan on the index `name`.
+fn index_only_scan(plan: &Value, name: &str) -> bool {
+    fn walk(node: &Value, name: &str, depth: usize) -> bool {
+        if depth > 256 {
+            return false;
+        }
+        if node["Node Type"] == "Index Only Scan" && node["Index Name"] == name {
+            return true;
+        }
+        node["Plans"]
+            .as_array()
+            .is_some_and(|plans| plans.iter().any(|p| walk(p, name, depth + 1)))
+    }
+    walk(&plan[0]["Plan"], name, 0)
+}
+
+/// Plans the statement without and with the hypothetical indexes (one candidate variant,
+/// or the whole recommended set, each written by `engine::postgres::index_statement`
+/// with its INCLUDE columns and shape), inside one READ ONLY transaction that is rolled
+/// back; as the statement's role when `plan_as` says so (the hypothetical indexes are
+/// created as the auditor: HypoPG's functions need not be granted to the application's
+/// roles, and the indexes are visible to the whole backend). Returns the costs before and
+/// after and, per index, whether the plan with them uses it and in an Index Only Scan.
 pub(super) async fn verify_one(
     client: &Client,
     query: &str,
     ddls: &[String],
     generic_plan: bool,
     plan_as: &PlanAs,
-) -> Result<(f64, f64, Vec<bool>), String> {
+) -> Result<Planned, String> {
     let mut prepared = false;
     let result = async {
         send(client, "BEGIN READ ONLY").await?;
@@ -228,11 +292,21 @@ pub(super) async fn verify_one(
             names.push(name);
         }
         let (after, plan_text) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
-        let used = names
+        let json = serde_json::from_str::<Value>(&plan_text).ok();
+        let uses = names
             .iter()
-            .map(|n| plan_text.contains(n.as_str()))
+            .map(|name| IndexUse {
+                used: plan_text.contains(name.as_str()),
+                index_only: json
+                    .as_ref()
+                    .is_some_and(|json| index_only_scan(json, name)),
+            })
             .collect();
-        Ok((before, after, used))
+        Ok(Planned {
+            cost_before: before,
+            cost_after: after,
+            uses,
+        })
     }
     .await;
     // The reset path: whatever failed above, the role, the settings and the transaction

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::recommendation::{
-    Action, AdviceLevel, BenefitBasis, DroppedCandidate, IndexRecommendation, Served,
+    Action, AdviceLevel, BenefitBasis, DroppedCandidate, IndexRecommendation, IndexShape, Served,
 };
 use crate::model::snapshot::{IndexStat, Snapshot, TableStat};
 
@@ -81,8 +81,13 @@ pub fn plan(
         let mut widened: BTreeSet<String> = BTreeSet::new();
         for work in merged {
             let c = work.candidate;
+            // A shaped candidate (DESC, function keys, partial) was checked against the
+            // existing indexes shape for shape by the workload; a plain key here says
+            // nothing about it, and widening a plain index would lose the shape.
+            let plain = c.shape.is_plain();
             if let Some((index, key, _)) = existing
                 .iter()
+                .filter(|_| plain)
                 .find(|(i, key, include)| covers(i, key, include, &c))
             {
                 dropped.push(DroppedCandidate {
@@ -90,6 +95,7 @@ pub fn plan(
                     table: c.table.clone(),
                     key_columns: c.key_columns.clone(),
                     include_columns: c.include_columns.clone(),
+                    shape: c.shape.clone(),
                     reason: format!(
                         "covered by the existing index {} ({})",
                         index.name,
@@ -108,6 +114,7 @@ pub fn plan(
             // equal to it, lacking INCLUDE columns) is the one to widen.
             let mut prefixes: Vec<&(&IndexStat, Vec<String>, Vec<String>)> = existing
                 .iter()
+                .filter(|_| plain)
                 .filter(|(_, key, _)| {
                     !key.is_empty()
                         && (is_prefix(key, &c.key_columns) || is_prefix(&c.key_columns, key))
@@ -169,6 +176,7 @@ pub fn plan(
                 name: String::new(),
                 key_columns,
                 include_columns,
+                shape: c.shape,
                 action,
                 advice: if c.benefit * (1.0 - write_penalty) > 0.0 {
                     AdviceLevel::Recommended
@@ -218,6 +226,7 @@ pub fn plan(
                     table: rec.table.clone(),
                     key_columns: rec.key_columns.clone(),
                     include_columns: rec.include_columns.clone(),
+                    shape: rec.shape.clone(),
                     reason: format!(
                         "the table already gets {} new indexes, the cap (advisor.max_new_indexes_per_table); this one ranks lower",
                         config.max_new_indexes_per_table
@@ -276,9 +285,9 @@ pub fn benefit_unit(snapshot: &Snapshot) -> String {
 /// Same key: one candidate. Prefix key: absorbed by the widest candidate that can take
 /// its INCLUDE columns under the cap.
 fn merge(list: Vec<Candidate>, config: &AdvisorConfig) -> Vec<Working> {
-    let mut by_key: BTreeMap<Vec<String>, Candidate> = BTreeMap::new();
+    let mut by_key: BTreeMap<(Vec<String>, IndexShape), Candidate> = BTreeMap::new();
     for c in list {
-        match by_key.get_mut(&c.key_columns) {
+        match by_key.get_mut(&(c.key_columns.clone(), c.shape.clone())) {
             Some(existing) => {
                 unite_includes(
                     &mut existing.include_columns,
@@ -288,7 +297,7 @@ fn merge(list: Vec<Candidate>, config: &AdvisorConfig) -> Vec<Working> {
                 combine(existing, c);
             }
             None => {
-                by_key.insert(c.key_columns.clone(), c);
+                by_key.insert((c.key_columns.clone(), c.shape.clone()), c);
             }
         }
     }
@@ -307,6 +316,11 @@ fn merge(list: Vec<Candidate>, config: &AdvisorConfig) -> Vec<Working> {
             .filter(|w| {
                 w.candidate.key_columns.len() > c.key_columns.len()
                     && is_prefix(&c.key_columns, &w.candidate.key_columns)
+                    // A plain key is served by a wider key with DESC parts; function
+                    // keys and partial conditions serve only their own statements.
+                    && c.shape.is_plain()
+                    && w.candidate.shape.functions.is_empty()
+                    && w.candidate.shape.predicate.is_none()
                     && united_len(&w.candidate, &c) <= config.max_include_columns
             })
             .max_by(|a, b| a.candidate.benefit.total_cmp(&b.candidate.benefit));
@@ -466,7 +480,7 @@ fn write_penalty(
 }
 
 fn unique_name(rec: &IndexRecommendation, taken: &mut BTreeSet<String>, max_len: usize) -> String {
-    let base = engine::index_name(&rec.table, &rec.key_columns, max_len);
+    let base = engine::index_name(&rec.table, &rec.shape.name_parts(&rec.key_columns), max_len);
     let mut name = base.clone();
     let mut n = 2;
     while taken.contains(&format!("{}.{}", rec.schema, name).to_lowercase()) {
@@ -588,6 +602,7 @@ mod tests {
                 uses: vec![],
             }],
             table_rows: 200_000,
+            shape: IndexShape::default(),
         }
     }
 

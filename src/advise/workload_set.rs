@@ -8,8 +8,10 @@
 //! pure function of the snapshot. In the audit (`apply`): the workload's planned cost
 //! before and after (Σ calls × planned cost), a recommendation the planner uses for none
 //! of its statements once the others exist taken out with its reason ("not used once #n
-//! exists"), and the statements whose plan got worse named. INCLUDE columns are not
-//! part of the hypothetical indexes (HypoPG's statement here takes the key only).
+//! exists"), and the statements whose plan got worse named. Each hypothetical index is
+//! the recommendation as it would be built (key, INCLUDE columns and shape: DESC keys,
+//! function keys, a partial condition), written by `engine::postgres::index_statement`
+//! like the DDL, so the set evaluated is the set recommended.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,20 +54,17 @@ pub async fn evaluate(
     if set.is_empty() {
         return (Vec::new(), Vec::new());
     }
+    let ddls: Vec<String> = set.iter().map(hypothetical_definition).collect();
     let indexes: Vec<WorkloadIndex> = set
         .iter()
+        .zip(&ddls)
         .enumerate()
-        .map(|(i, r)| WorkloadIndex {
+        .map(|(i, (r, ddl))| WorkloadIndex {
             position: i as i64,
             schema: r.schema.clone(),
             table: r.table.clone(),
             key_columns: r.key_columns.join(","),
-        })
-        .collect();
-    let ddls: Vec<String> = set
-        .iter()
-        .map(|r| {
-            crate::engine::postgres::hypothetical_create_index(&r.schema, &r.table, &r.key_columns)
+            definition: ddl.clone(),
         })
         .collect();
     let statements: Vec<_> = decisions
@@ -116,13 +115,14 @@ pub async fn evaluate(
             Err(reason) => Err(reason),
         };
         match result {
-            Ok((before, after, used)) => {
-                row.cost_before = before;
-                row.cost_after = after;
-                row.indexes_used = used
+            Ok(planned) => {
+                row.cost_before = planned.cost_before;
+                row.cost_after = planned.cost_after;
+                row.indexes_used = planned
+                    .uses
                     .iter()
                     .enumerate()
-                    .filter(|(_, u)| **u)
+                    .filter(|(_, u)| u.used)
                     .map(|(i, _)| i.to_string())
                     .collect::<Vec<_>>()
                     .join(",");
@@ -132,6 +132,18 @@ pub async fn evaluate(
         plans.push(row);
     }
     (indexes, plans)
+}
+
+/// The statement given to HypoPG for a recommendation: its key, INCLUDE columns and shape,
+/// through the one writer of index definitions.
+fn hypothetical_definition(r: &IndexRecommendation) -> String {
+    crate::engine::postgres::hypothetical_create_index(
+        &r.schema,
+        &r.table,
+        &r.key_columns,
+        &r.include_columns,
+        &r.shape,
+    )
 }
 
 /// Judges the recommendations against the evaluation the snapshot holds: takes out those
@@ -147,12 +159,18 @@ pub fn apply(
         return None;
     }
     let mut caveats = Vec::new();
-    // Each evaluated index and the recommendation it is (same table and key).
+    // Each evaluated index and the recommendation it is: the same definition (key,
+    // INCLUDE, shape); in a snapshot written before definitions were kept, the same table
+    // and key.
     let mut rec_at: BTreeMap<i64, usize> = BTreeMap::new();
     for index in &snapshot.workload_set {
         let key = split_list(&index.key_columns);
         if let Some(i) = recommendations.iter().position(|r| {
-            r.schema == index.schema && r.table == index.table && r.key_columns == key
+            if index.definition.is_empty() {
+                r.schema == index.schema && r.table == index.table && r.key_columns == key
+            } else {
+                hypothetical_definition(r) == index.definition
+            }
         }) {
             rec_at.insert(index.position, i);
         }
@@ -269,6 +287,7 @@ pub fn apply(
             table: r.table.clone(),
             key_columns: r.key_columns.clone(),
             include_columns: r.include_columns.clone(),
+            shape: r.shape.clone(),
             reason,
             covered_by: None,
             served: r.served.clone(),
@@ -328,6 +347,7 @@ mod tests {
             name: format!("ix_{table}_{key}"),
             key_columns: vec![key.into()],
             include_columns: vec![],
+            shape: Default::default(),
             action: Action::Create,
             advice: AdviceLevel::Recommended,
             benefit: 1.0,
@@ -359,6 +379,7 @@ mod tests {
             schema: "public".into(),
             table: table.into(),
             key_columns: key.into(),
+            definition: String::new(),
         }
     }
 
@@ -443,5 +464,47 @@ mod tests {
         assert!(dropped.is_empty());
         assert_eq!(eval.statements_planned, 0);
         assert!(apply(&Snapshot::default(), &mut recs, &mut dropped).is_none());
+    }
+
+    #[test]
+    fn a_shaped_index_is_evaluated_as_recommended_and_matched_by_its_definition() {
+        use crate::model::recommendation::{IndexShape, PartialCondition, PartialPredicate};
+        let mut partial = rec(1, "queue", "owner", "1");
+        partial.include_columns = vec!["payload".into()];
+        partial.shape = IndexShape {
+            predicate: Some(PartialPredicate::new(
+                "finished_at",
+                PartialCondition::IsNull,
+            )),
+            ..Default::default()
+        };
+        let definition = hypothetical_definition(&partial);
+        assert_eq!(
+            definition,
+            "CREATE INDEX ON public.queue (owner) INCLUDE (payload) WHERE finished_at IS NULL"
+        );
+        let evaluated = WorkloadIndex {
+            definition: definition.clone(),
+            ..index(0, "queue", "owner")
+        };
+        // The same definition: matched, used, kept.
+        let snapshot = Snapshot {
+            workload_set: vec![evaluated.clone()],
+            workload_plans: vec![plan("1", 10, 100.0, 5.0, "0")],
+            ..Default::default()
+        };
+        let mut recs = vec![partial.clone()];
+        let mut dropped = Vec::new();
+        let eval = apply(&snapshot, &mut recs, &mut dropped).unwrap();
+        assert!(eval.caveats.is_empty(), "{:?}", eval.caveats);
+        assert_eq!(recs.len(), 1);
+        // The same key without the shape is another index: not the one evaluated.
+        let mut plain = vec![rec(1, "queue", "owner", "1")];
+        let eval = apply(&snapshot, &mut plain, &mut dropped).unwrap();
+        assert!(
+            eval.caveats[0].contains("not among these recommendations"),
+            "{:?}",
+            eval.caveats
+        );
     }
 }

@@ -64,6 +64,12 @@ pub struct Thresholds {
     pub missing_index_max_columns: usize,
     /// HypoPG: candidates saving less than this share of the plan cost are dropped.
     pub hypopg_min_saving: f64,
+    /// Index shapes: an INCLUDE variant is kept only when its plan is an Index Only Scan
+    /// costing at least this share less than the plain key index's plan.
+    pub include_min_saving: f64,
+    /// Index shapes: a partial index is tried for a condition (`IS NULL`, `IS NOT NULL`,
+    /// a boolean column) that at most this share of the table's rows meet (pg_stats).
+    pub partial_index_max_fraction: f64,
     /// Statistics younger than this (seconds) are flagged as young.
     pub young_stats_seconds: f64,
     /// missing-index (SQL Server): report DMV requests whose benefit per day,
@@ -148,6 +154,8 @@ impl Default for Thresholds {
             missing_index_max_statements: 500,
             missing_index_max_columns: 3,
             hypopg_min_saving: 0.3,
+            include_min_saving: 0.5,
+            partial_index_max_fraction: 0.2,
             young_stats_seconds: 86_400.0,
             missing_index_min_benefit_per_day: 100_000.0,
             missing_index_high_benefit_per_day: 1_000_000.0,
@@ -211,7 +219,9 @@ fn threshold_range(key: &str) -> (f64, f64, &'static str) {
         "cache_hit_ratio_min"
         | "vacuum_dead_ratio"
         | "sequence_used_ratio"
-        | "hypopg_min_saving" => (0.0, 1.0, "a fraction from 0 to 1"),
+        | "hypopg_min_saving"
+        | "include_min_saving"
+        | "partial_index_max_fraction" => (0.0, 1.0, "a fraction from 0 to 1"),
         "scan_heavy_index_use_pct" | "slow_procedure_high_share_pct" => {
             (0.0, 100.0, "a percentage from 0 to 100")
         }

@@ -17,12 +17,17 @@ use serde::Serialize;
 use super::Thresholds;
 use crate::model::finding::one_line;
 pub use crate::model::recommendation::StatementDecision;
+use crate::model::recommendation::{IndexShape, KeyFunction, PartialCondition};
 use crate::model::snapshot::{Snapshot, StatementStat, TableStat};
 use crate::model::PredicateUse;
 use crate::sql::lex::{lex_into, Lexed, Tok};
 use crate::sql::predicate::ColumnRef;
 use crate::sql::query::{self, ClauseKind, QueryShape, Source, SourceKind};
 use crate::sql::SqlDialect;
+use shapes::{
+    choose_include, descending_keys, is_narrow_type, partial_predicate, shaped_covering_index,
+    MAX_INCLUDE_COLUMNS,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Served {
@@ -69,14 +74,52 @@ pub struct IndexCandidate {
     /// A partitioned table (its index reaches every partition; no CONCURRENTLY).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partitioned: bool,
+    /// DESC keys, function keys, a partial condition (issue 18); plain when empty.
+    #[serde(skip_serializing_if = "IndexShape::is_plain")]
+    pub shape: IndexShape,
+    /// The INCLUDE columns kept: HypoPG showed an Index Only Scan with them that costs
+    /// enough less than the key alone (`thresholds.include_min_saving`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include_columns: Vec<String>,
+    /// The INCLUDE columns tried: the few narrow columns the statements read beyond the
+    /// key (hot narrow selects on one table).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include_option: Vec<String>,
+    /// Why each shape was or was not taken, in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shape_notes: Vec<String>,
     pub verdict: Verdict,
 }
 
 impl IndexCandidate {
+    /// The key HypoPG's verifications are recorded under: the columns (as before the
+    /// shapes, so older snapshots still match), the shape in words when it has one.
     pub fn key(&self) -> String {
-        self.key_columns.join(",")
+        variant_key(&self.key_columns, &[], &self.shape)
+    }
+
+    /// The key of the INCLUDE variant.
+    pub fn include_key(&self) -> String {
+        variant_key(&self.key_columns, &self.include_option, &self.shape)
     }
 }
+
+fn variant_key(key: &[String], include: &[String], shape: &IndexShape) -> String {
+    let mut text = key.join(",");
+    if !shape.is_plain() {
+        text.push_str(&format!(
+            " [{}{}]",
+            shape.key_text(key),
+            shape.predicate_text()
+        ));
+    }
+    if !include.is_empty() {
+        text.push_str(&format!(" INCLUDE ({})", include.join(",")));
+    }
+    text
+}
+
+mod shapes;
 
 /// Columns one statement filters / sorts one table by.
 #[derive(Default)]
@@ -88,6 +131,17 @@ struct TableUse {
     uses: Vec<String>,
     /// The views the statement reaches this table through.
     through: Vec<String>,
+    /// ORDER BY columns with their direction (true: DESC).
+    order_directions: Vec<(String, bool)>,
+    /// Equality / IN columns compared through an allow-listed function: (column, function).
+    functions: Vec<(String, &'static str)>,
+    /// `col IS NULL`, `col IS NOT NULL`, `col`, `NOT col` ANDed into the WHERE clause.
+    conditions: Vec<(String, PartialCondition)>,
+    /// Every column of the table the statement names, when it reads only this one table
+    /// with no `*` (the INCLUDE candidates); `None` otherwise.
+    read_columns: Option<Vec<String>>,
+    /// Why a shape was not tried (a function that is not allow-listed).
+    notes: Vec<String>,
 }
 
 pub fn candidates(
@@ -157,6 +211,9 @@ pub fn candidates(
     let mut candidates: Vec<IndexCandidate> = merged.into_values().collect();
     for candidate in &mut candidates {
         candidate.verdict = verdict(snapshot, candidate, t);
+        if !candidate.include_option.is_empty() {
+            choose_include(snapshot, candidate, t);
+        }
     }
     candidates.sort_by(|a, b| {
         b.total_time_ms
@@ -193,6 +250,18 @@ fn consider(
     } else {
         table_use.equality.clone()
     };
+    // Columns compared through an allow-listed function (`lower(email) = $1`) are keys
+    // of an expression index, unless the statement also compares the bare column.
+    let mut functions: Vec<KeyFunction> = Vec::new();
+    for (column, function) in &table_use.functions {
+        if !equality.contains(column) && !functions.iter().any(|f| &f.column == column) {
+            equality.push(column.clone());
+            functions.push(KeyFunction {
+                column: column.clone(),
+                function: function.to_string(),
+            });
+        }
+    }
     // Most selective first: more distinct values, fewer rows per value.
     equality.sort_by(|a, b| {
         let da = distinct(snapshot, table, a).unwrap_or(0.0);
@@ -209,14 +278,80 @@ fn consider(
         key.push(range.clone());
     }
     key.truncate(t.missing_index_max_columns);
+    let mut notes = table_use.notes.clone();
+    let predicate = partial_predicate(snapshot, t, table, &table_use.conditions, &mut notes);
+    if let Some(p) = &predicate {
+        key.retain(|c| c != &p.column);
+        if key.is_empty() {
+            key.push(p.column.clone());
+        }
+    }
+    let descending = descending_keys(&key, &equality, &table_use.order_directions, &mut notes);
+    functions.retain(|f| key.contains(&f.column));
+    let shape = IndexShape {
+        descending,
+        functions,
+        predicate,
+    };
+    let with_notes = |text: String, notes: &[String]| {
+        if notes.is_empty() {
+            text
+        } else {
+            format!("{text} [{}]", notes.join("; "))
+        }
+    };
     if key.is_empty() {
-        return format!("{name}: no indexable predicate");
+        return with_notes(format!("{name}: no indexable predicate"), &notes);
     }
-    if let Some(index) = covering_index(snapshot, table, &equality, &key) {
-        return format!("{name}: covered by {index} (it leads with {})", key[0]);
+    let covered = if shape.functions.is_empty() && shape.descending.is_empty() {
+        covering_index(snapshot, table, &equality, &key).or_else(|| {
+            // A partial index with the same condition and key (PostgreSQL prints it
+            // `(finished_at IS NULL)`): the candidate exists already.
+            shape
+                .predicate
+                .as_ref()
+                .and_then(|_| shaped_covering_index(snapshot, table, &key, &shape))
+        })
+    } else {
+        shaped_covering_index(snapshot, table, &key, &shape)
+    };
+    if let Some(index) = covered {
+        return with_notes(
+            format!(
+                "{name}: covered by {index} (it leads with {})",
+                shape.key_text(&key[..1])
+            ),
+            &notes,
+        );
     }
+    // INCLUDE: the narrow columns a one-table statement reads beyond the key, when they
+    // are all narrow and few (otherwise no Index Only Scan is within reach).
+    let beyond: Vec<String> = table_use
+        .read_columns
+        .iter()
+        .flatten()
+        .filter(|c| !key.contains(c))
+        .cloned()
+        .collect();
+    let all_narrow = beyond.iter().all(|c| {
+        snapshot
+            .columns
+            .iter()
+            .find(|i| i.schema == table.schema && i.table == table.name && &i.name == c)
+            .is_some_and(|i| is_narrow_type(&i.data_type))
+    });
+    let include_option = if beyond.len() <= MAX_INCLUDE_COLUMNS && all_narrow {
+        beyond
+    } else {
+        notes.push(format!(
+            "no INCLUDE: the statement reads {} column(s) beyond the key, not at most {MAX_INCLUDE_COLUMNS} narrow ones",
+            beyond.len()
+        ));
+        Vec::new()
+    };
+    let signature = variant_key(&key, &[], &shape);
     let entry = merged
-        .entry((table.schema.clone(), table.name.clone(), key.join(",")))
+        .entry((table.schema.clone(), table.name.clone(), signature))
         .or_insert_with(|| IndexCandidate {
             schema: table.schema.clone(),
             table: table.name.clone(),
@@ -230,10 +365,27 @@ fn consider(
             rows_estimated: size_note
                 .as_deref()
                 .is_some_and(|n| n.contains("pg_class.reltuples")),
+            shape: shape.clone(),
+            include_columns: Vec::new(),
+            include_option: Vec::new(),
+            shape_notes: Vec::new(),
             verdict: Verdict::Unverified {
                 reason: String::new(),
             },
         });
+    for column in include_option {
+        if !entry.include_option.contains(&column) {
+            entry.include_option.push(column);
+        }
+    }
+    if entry.include_option.len() > MAX_INCLUDE_COLUMNS {
+        entry.include_option.clear();
+    }
+    for note in &notes {
+        if !entry.shape_notes.contains(note) {
+            entry.shape_notes.push(note.clone());
+        }
+    }
     entry.calls += statement.calls;
     entry.total_time_ms += statement.total_time_ms;
     entry.served.push(Served {
@@ -243,7 +395,14 @@ fn consider(
         uses: table_use.uses,
         query: one_line(&statement.query, 200),
     });
-    format!("candidate: {name} ({})", key.join(", "))
+    with_notes(
+        format!(
+            "candidate: {name} ({}){}",
+            shape.key_text(&key),
+            shape.predicate_text()
+        ),
+        &notes,
+    )
 }
 
 /// An existing valid, non-partial index that already serves the candidate: a B-tree
@@ -339,15 +498,23 @@ pub(crate) fn distinct(snapshot: &Snapshot, table: &TableStat, column: &str) -> 
     })
 }
 
-fn verdict(snapshot: &Snapshot, candidate: &IndexCandidate, t: &Thresholds) -> Verdict {
-    let key = candidate.key();
-    let checks: Vec<_> = snapshot
+/// The verifications recorded for one variant of a candidate.
+fn checks_of<'s>(
+    snapshot: &'s Snapshot,
+    candidate: &IndexCandidate,
+    key: &str,
+) -> Vec<&'s crate::model::snapshot::Verification> {
+    snapshot
         .verifications
         .iter()
         .filter(|v| {
             v.schema == candidate.schema && v.table == candidate.table && v.key_columns == key
         })
-        .collect();
+        .collect()
+}
+
+fn verdict(snapshot: &Snapshot, candidate: &IndexCandidate, t: &Thresholds) -> Verdict {
+    let checks = checks_of(snapshot, candidate, &candidate.key());
     let planned: Vec<_> = checks.iter().filter(|v| v.not_verified.is_none()).collect();
     if planned.is_empty() {
         return Verdict::Unverified {
@@ -589,7 +756,18 @@ fn statement_uses<'a>(
                 }
             }
         }
+        shapes::read_clause(
+            snapshot,
+            &toks,
+            &shape,
+            clause.kind,
+            clause.scope,
+            clause.range.clone(),
+            &resolve,
+            &mut per_table,
+        );
     }
+    shapes::read_columns(snapshot, text, &toks, &shape, &mut per_table);
     let uses = per_table
         .into_iter()
         .filter_map(|((schema, name), table_use)| {
@@ -627,6 +805,20 @@ fn unknown_relations(snapshot: &Snapshot, shape: &QueryShape) -> Vec<String> {
         }
     }
     out
+}
+
+/// The use of the catalog table `table` names, created empty on first use.
+fn table_use_of<'m>(
+    per_table: &'m mut BTreeMap<(String, String), TableUse>,
+    snapshot: &Snapshot,
+    table: &str,
+) -> Option<&'m mut TableUse> {
+    let catalog = catalog_table(snapshot, table)?;
+    Some(
+        per_table
+            .entry((catalog.schema.clone(), catalog.name.clone()))
+            .or_default(),
+    )
 }
 
 /// The table a source reads a column from: the source itself when it is a table; for a
@@ -779,140 +971,4 @@ fn catalog_table<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a TableStat
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::snapshot::ColumnInfo;
-
-    fn snapshot(table: &str, columns: &[&str]) -> Snapshot {
-        Snapshot {
-            tables: vec![TableStat {
-                schema: "public".into(),
-                name: table.into(),
-                live_rows: 60_000,
-                ..Default::default()
-            }],
-            columns: columns
-                .iter()
-                .map(|c| ColumnInfo {
-                    schema: "public".into(),
-                    table: table.into(),
-                    name: c.to_string(),
-                    data_type: "integer".into(),
-                    not_null: false,
-                })
-                .collect(),
-            ..Default::default()
-        }
-    }
-
-    fn uses(s: &Snapshot, query: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
-        let statement = StatementStat {
-            queryid: "1".into(),
-            query: query.into(),
-            calls: 100,
-            ..Default::default()
-        };
-        statement_uses(s, &statement)
-            .unwrap()
-            .0
-            .into_iter()
-            .map(|(t, u)| (t.name.clone(), u.equality, u.order))
-            .collect()
-    }
-
-    #[test]
-    fn ctes_and_derived_tables_pass_columns_through_to_their_table() {
-        let s = snapshot("tickets", &["id", "owner"]);
-        let expected = vec![("tickets".to_string(), vec!["owner".to_string()], vec![])];
-        for query in [
-            "WITH t AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE owner = $1",
-            "WITH t AS MATERIALIZED (SELECT * FROM tickets) SELECT id FROM t WHERE owner = $1",
-            "SELECT id FROM (SELECT * FROM tickets) d WHERE d.owner = $1",
-        ] {
-            assert_eq!(uses(&s, query), expected, "{query}");
-        }
-        // Renamed by a column list, or not in the CTE's select list: not passed through.
-        for query in [
-            "WITH t (id, o) AS (SELECT id, owner FROM tickets) SELECT id FROM t WHERE o = $1",
-            "WITH t AS (SELECT id, owner + 1 AS owner FROM tickets) SELECT id FROM t WHERE owner = $1",
-        ] {
-            assert_eq!(uses(&s, query), vec![], "{query}");
-        }
-    }
-
-    #[test]
-    fn a_view_column_is_its_base_table_column_and_an_old_snapshot_says_it_has_no_views() {
-        let mut s = snapshot("tickets", &["id", "owner"]);
-        s.views.push(crate::model::snapshot::ViewDef {
-            schema: "public".into(),
-            name: "open_tickets".into(),
-            definition: " SELECT t.id, t.owner AS who, (t.id * 2) AS twice FROM tickets t;".into(),
-            security_barrier: false,
-        });
-        let statement = |query: &str| StatementStat {
-            queryid: "1".into(),
-            query: query.into(),
-            calls: 100,
-            ..Default::default()
-        };
-        let (found, notes) =
-            statement_uses(&s, &statement("SELECT id FROM open_tickets WHERE who = $1")).unwrap();
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].1.equality, vec!["owner".to_string()]);
-        assert_eq!(found[0].1.through, vec!["public.open_tickets".to_string()]);
-        assert!(notes.is_empty(), "{notes:?}");
-        let (found, notes) = statement_uses(
-            &s,
-            &statement("SELECT id FROM open_tickets WHERE twice = $1"),
-        )
-        .unwrap();
-        assert!(found.is_empty());
-        assert_eq!(
-            notes,
-            vec!["view public.open_tickets: view column twice is computed (not a plain column of a base table)".to_string()]
-        );
-        // A snapshot written before views were read: the unknown name is said, not skipped.
-        s.views.clear();
-        s.manifest.notes.push(crate::model::snapshot::Note {
-            check: "views".into(),
-            message: "views.csv is missing from the snapshot: the checks that need it did not run"
-                .into(),
-        });
-        let (found, notes) =
-            statement_uses(&s, &statement("SELECT id FROM open_tickets WHERE who = $1")).unwrap();
-        assert!(found.is_empty());
-        assert_eq!(notes.len(), 1);
-        assert!(
-            notes[0].starts_with("open_tickets: not a table of the snapshot; if it is a view, the view definition is not in the snapshot (views.csv is missing"),
-            "{notes:?}"
-        );
-    }
-
-    #[test]
-    fn the_first_keyword_comes_after_leading_comments() {
-        assert_eq!(first_keyword("/* app */ -- x\n  select 1"), "SELECT");
-        assert_eq!(first_keyword("-- only a comment"), "");
-        assert_eq!(first_keyword("WITH(x) AS"), "WITH");
-        assert_eq!(
-            not_indexable("/* load */ INSERT INTO t VALUES ($1)").as_deref(),
-            Some("no indexable predicate (INSERT statement)")
-        );
-    }
-
-    #[test]
-    fn order_by_positions_and_aliases_name_their_column() {
-        let s = snapshot("orders_log", &["id", "region", "order"]);
-        let expected = vec![(
-            "orders_log".to_string(),
-            vec!["region".to_string()],
-            vec!["order".to_string()],
-        )];
-        for query in [
-            "SELECT \"order\", id FROM orders_log WHERE region = $1 ORDER BY 1 DESC LIMIT $2",
-            "SELECT id, \"order\" AS o FROM orders_log WHERE region = $1 ORDER BY o",
-            "SELECT id, l.\"order\" o FROM orders_log l WHERE region = $1 ORDER BY o DESC",
-        ] {
-            assert_eq!(uses(&s, query), expected, "{query}");
-        }
-    }
-}
+mod tests;

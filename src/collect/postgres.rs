@@ -277,6 +277,8 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
             n_distinct: opt_float(&row, "n_distinct")?.unwrap_or(0.0),
             most_common_freq: opt_float(&row, "most_common_freq")?,
             correlation: opt_float(&row, "correlation")?,
+            true_frac: opt_float(&row, "true_frac")?,
+            false_frac: opt_float(&row, "false_frac")?,
         });
     }
     for row in run_unlocked(

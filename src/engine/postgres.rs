@@ -1,7 +1,7 @@
 //! PostgreSQL SQL text: `quote_ident` semantics (reserved words included), qualified
 //! names, string literals, and the DDL of every recommendation and fix.
 
-use crate::model::recommendation::{Action, IndexRecommendation};
+use crate::model::recommendation::{Action, IndexRecommendation, IndexShape, PartialCondition};
 
 /// PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -213,6 +213,62 @@ fn column_list(columns: &[String]) -> String {
     super::name_list(columns, quote_ident)
 }
 
+/// The immutable built-in functions (`pg_proc.provolatile = 'i'` for their text and
+/// numeric forms) an expression index may be built on. Written `pg_catalog.f(…)` in the
+/// DDL, so a function of the same name in another schema (anyone's code) is never the
+/// one indexed; the planner then uses the index only where the statement calls the same
+/// function, which HypoPG checks before anything is recommended.
+pub const INDEXABLE_FUNCTIONS: &[&str] =
+    &["abs", "btrim", "lower", "ltrim", "md5", "rtrim", "upper"];
+
+/// The allow-listed spelling of a function named in a statement (case-insensitive), or
+/// `None`: nothing else is ever indexed.
+pub fn indexable_function(name: &str) -> Option<&'static str> {
+    INDEXABLE_FUNCTIONS
+        .iter()
+        .copied()
+        .find(|f| f.eq_ignore_ascii_case(name))
+}
+
+/// One key element: the quoted column, through its allow-listed function when the shape
+/// says so, `DESC` when it is stored descending.
+fn key_element(column: &str, shape: &IndexShape) -> String {
+    let mut element = match shape.function_of(column).and_then(indexable_function) {
+        Some(function) => format!("(pg_catalog.{function}({}))", quote_ident(column)),
+        None => quote_ident(column),
+    };
+    if shape.descending.iter().any(|d| d == column) {
+        element.push_str(" DESC");
+    }
+    element
+}
+
+/// The key list of an index with its shape: `(a, (pg_catalog.lower(b)), c DESC)`.
+fn key_list(key: &[String], shape: &IndexShape) -> String {
+    key.iter()
+        .map(|c| key_element(c, shape))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` INCLUDE (…)` and ` WHERE …` of an index, or nothing.
+fn index_tail(include: &[String], shape: &IndexShape) -> String {
+    let mut tail = String::new();
+    if !include.is_empty() {
+        tail.push_str(&format!(" INCLUDE ({})", column_list(include)));
+    }
+    if let Some(p) = &shape.predicate {
+        let column = quote_ident(&p.column);
+        tail.push_str(&match p.condition {
+            PartialCondition::IsNull => format!(" WHERE {column} IS NULL"),
+            PartialCondition::IsNotNull => format!(" WHERE {column} IS NOT NULL"),
+            PartialCondition::IsTrue => format!(" WHERE {column}"),
+            PartialCondition::IsFalse => format!(" WHERE NOT {column}"),
+        });
+    }
+    tail
+}
+
 /// `CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON schema.table (key) [INCLUDE (...)];`
 /// (the index lands in the table's schema). CONCURRENTLY builds without blocking writes
 /// and cannot run inside a transaction block.
@@ -223,17 +279,45 @@ pub fn create_index_concurrently(
     key: &[String],
     include: &[String],
 ) -> String {
-    let mut ddl = format!(
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
-        quote_ident(name),
-        qualified(schema, table),
-        column_list(key)
+    create_shaped_index_concurrently(name, schema, table, key, include, &IndexShape::default())
+}
+
+/// [`create_index_concurrently`] with a shape: DESC keys, function keys, a partial
+/// condition.
+pub fn create_shaped_index_concurrently(
+    name: &str,
+    schema: &str,
+    table: &str,
+    key: &[String],
+    include: &[String],
+    shape: &IndexShape,
+) -> String {
+    let head = format!(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {}",
+        quote_ident(name)
     );
-    if !include.is_empty() {
-        ddl.push_str(&format!(" INCLUDE ({})", column_list(include)));
-    }
-    ddl.push(';');
-    ddl
+    format!(
+        "{};",
+        index_statement(&head, schema, table, key, include, shape)
+    )
+}
+
+/// `head ON schema.table (key) [INCLUDE (…)] [WHERE …]`: the one writer of an index's
+/// definition, for the DDL and for HypoPG.
+fn index_statement(
+    head: &str,
+    schema: &str,
+    table: &str,
+    key: &[String],
+    include: &[String],
+    shape: &IndexShape,
+) -> String {
+    format!(
+        "{head} ON {} ({}){}",
+        qualified(schema, table),
+        key_list(key, shape),
+        index_tail(include, shape)
+    )
 }
 
 /// What the index statement on a partitioned table says before it, in SQL comments
@@ -255,9 +339,10 @@ pub fn create_index_for(
     table: &str,
     key: &[String],
     include: &[String],
+    shape: &IndexShape,
     partitioned: bool,
 ) -> String {
-    let concurrent = create_index_concurrently(name, schema, table, key, include);
+    let concurrent = create_shaped_index_concurrently(name, schema, table, key, include, shape);
     if partitioned {
         format!(
             "{PARTITIONED_NOTE}{}",
@@ -268,14 +353,17 @@ pub fn create_index_for(
     }
 }
 
-/// The statement given to `hypopg_create_index`: a plain `CREATE INDEX ON schema.table
-/// (key)`, no name and no terminator (HypoPG names it and takes one statement).
-pub fn hypothetical_create_index(schema: &str, table: &str, key: &[String]) -> String {
-    format!(
-        "CREATE INDEX ON {} ({})",
-        qualified(schema, table),
-        column_list(key)
-    )
+/// The statement given to `hypopg_create_index`: `CREATE INDEX ON schema.table (key)`
+/// with the shape and INCLUDE columns, no name and no terminator (HypoPG names it and
+/// takes one statement).
+pub fn hypothetical_create_index(
+    schema: &str,
+    table: &str,
+    key: &[String],
+    include: &[String],
+    shape: &IndexShape,
+) -> String {
+    index_statement("CREATE INDEX", schema, table, key, include, shape)
 }
 
 /// `DROP INDEX CONCURRENTLY [IF EXISTS] schema.name;`
@@ -313,6 +401,7 @@ pub fn recommendation_ddl(rec: &IndexRecommendation, partitioned: bool) -> Strin
         &rec.table,
         &rec.key_columns,
         &rec.include_columns,
+        &rec.shape,
         partitioned,
     );
     if let Action::Widen { replaces, .. } = &rec.action {
@@ -406,6 +495,54 @@ mod tests {
     }
 
     #[test]
+    fn shapes_are_written_with_quoted_names_and_allow_listed_functions() {
+        use crate::model::recommendation::{KeyFunction, PartialPredicate};
+        let shape = IndexShape {
+            descending: vec!["Created At".into()],
+            functions: vec![KeyFunction {
+                column: "order".into(),
+                function: "LOWER".into(),
+            }],
+            predicate: Some(PartialPredicate::new(
+                "deleted_at",
+                PartialCondition::IsNull,
+            )),
+        };
+        assert_eq!(
+            hypothetical_create_index(
+                "public",
+                "t",
+                &["order".into(), "Created At".into()],
+                &["id".into()],
+                &shape
+            ),
+            "CREATE INDEX ON public.t ((pg_catalog.lower(\"order\")), \"Created At\" DESC) INCLUDE (id) WHERE deleted_at IS NULL"
+        );
+        // A function outside the allow-list is never written: the column stays plain.
+        let user_code = IndexShape {
+            functions: vec![KeyFunction {
+                column: "email".into(),
+                function: "evil); DROP TABLE t; --".into(),
+            }],
+            predicate: Some(PartialPredicate::new("Done", PartialCondition::IsFalse)),
+            ..Default::default()
+        };
+        assert_eq!(
+            create_shaped_index_concurrently(
+                "ix",
+                "public",
+                "t",
+                &["email".into()],
+                &[],
+                &user_code
+            ),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON public.t (email) WHERE NOT \"Done\";"
+        );
+        assert_eq!(indexable_function("Upper"), Some("upper"));
+        assert_eq!(indexable_function("my_lower"), None);
+    }
+
+    #[test]
     fn only_one_create_index_is_repeated() {
         assert!(is_single_create_index(
             "CREATE UNIQUE INDEX inv ON public.t USING btree (k)"
@@ -426,6 +563,7 @@ mod tests {
             name: "ix_measurements_order_v".into(),
             key_columns: vec!["order".into(), "v".into()],
             include_columns: vec![],
+            shape: IndexShape::default(),
             action: Action::Widen {
                 replaces: "ix_measurements_order".into(),
                 replaced_key: vec!["order".into()],

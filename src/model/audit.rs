@@ -17,7 +17,9 @@ use crate::score::Score;
 /// 3: every finding has a `confidence`; the summary has `min_confidence` and
 /// `below_min_confidence`; `statement_decisions` (every statement the advisor considered
 /// and what became of it).
-/// 4: `workload_evaluation` (the recommended set planned as a whole).
+/// 4: `workload_evaluation` (the recommended set planned as a whole); a recommendation
+/// (and a dropped candidate) may have a `shape` (`descending` keys, `functions` keys, a
+/// partial `predicate`): its key is not plain columns then.
 pub const AUDIT_SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

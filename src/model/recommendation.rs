@@ -76,6 +76,162 @@ pub enum AdviceLevel {
     Consider,
 }
 
+/// What an index is beyond its plain ascending key columns (issue 18), each part present
+/// only when the workload asked for it and the planner (HypoPG) confirmed it: the engine
+/// module (`engine::postgres`) writes it; names stay names, never SQL text.
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+pub struct IndexShape {
+    /// Key columns stored descending: only for an ORDER BY with mixed directions (a plain
+    /// B-tree is read backwards, so one direction never needs DESC).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub descending: Vec<String>,
+    /// Key columns indexed through an immutable built-in function (`lower(email)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<KeyFunction>,
+    /// A partial index's condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<PartialPredicate>,
+}
+
+impl IndexShape {
+    pub fn is_plain(&self) -> bool {
+        self.descending.is_empty() && self.functions.is_empty() && self.predicate.is_none()
+    }
+
+    /// The function a key column is indexed through, if any.
+    pub fn function_of(&self, column: &str) -> Option<&str> {
+        self.functions
+            .iter()
+            .find(|f| f.column == column)
+            .map(|f| f.function.as_str())
+    }
+
+    /// Words for reports and identities: `lower(email)`, `created_at DESC`, `WHERE
+    /// deleted_at IS NULL` (names as they are: the renderers escape them).
+    pub fn key_text(&self, key: &[String]) -> String {
+        self.key_parts(key).join(", ")
+    }
+
+    /// Each key part in words (see [`IndexShape::key_text`]).
+    pub fn key_parts(&self, key: &[String]) -> Vec<String> {
+        key.iter()
+            .map(|c| {
+                let mut part = match self.function_of(c) {
+                    Some(f) => format!("{f}({c})"),
+                    None => c.clone(),
+                };
+                if self.descending.contains(c) {
+                    part.push_str(" DESC");
+                }
+                part
+            })
+            .collect()
+    }
+
+    /// The words an index name is made of: `lower_email`, `created_at_desc`, then
+    /// `where_deleted_at_null` (the engine bounds and cleans the name).
+    pub fn name_parts(&self, key: &[String]) -> Vec<String> {
+        let mut parts: Vec<String> = key
+            .iter()
+            .map(|c| {
+                let mut part = match self.function_of(c) {
+                    Some(f) => format!("{f}_{c}"),
+                    None => c.clone(),
+                };
+                if self.descending.contains(c) {
+                    part.push_str("_desc");
+                }
+                part
+            })
+            .collect();
+        if let Some(p) = &self.predicate {
+            parts.push(format!(
+                "where_{}_{}",
+                p.column,
+                match p.condition {
+                    PartialCondition::IsNull => "null",
+                    PartialCondition::IsNotNull => "not_null",
+                    PartialCondition::IsTrue => "true",
+                    PartialCondition::IsFalse => "false",
+                }
+            ));
+        }
+        parts
+    }
+
+    /// ` WHERE …` in words, or empty.
+    pub fn predicate_text(&self) -> String {
+        self.predicate
+            .as_ref()
+            .map(|p| format!(" WHERE {}", p.text()))
+            .unwrap_or_default()
+    }
+}
+
+/// A key column indexed through a function: `function(column)`. `function` is one of the
+/// engine module's allow-listed immutable built-ins, never a name from the workload.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct KeyFunction {
+    pub column: String,
+    pub function: String,
+}
+
+/// The condition of a partial index: one a statement of pg_stat_statements keeps as it
+/// was written (it replaces every constant with `$n`, so `status = 'pending'` never
+/// reaches the advisor; `IS NULL`, `IS NOT NULL` and a bare boolean column do).
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct PartialPredicate {
+    pub column: String,
+    pub condition: PartialCondition,
+}
+
+/// `column IS NULL`, `column IS NOT NULL`, `column` (a true boolean), `NOT column`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartialCondition {
+    IsNull,
+    IsNotNull,
+    IsTrue,
+    IsFalse,
+}
+
+impl PartialPredicate {
+    pub fn new(column: &str, condition: PartialCondition) -> Self {
+        PartialPredicate {
+            column: column.to_string(),
+            condition,
+        }
+    }
+
+    /// The condition in words (the name as it is).
+    pub fn text(&self) -> String {
+        let c = &self.column;
+        match self.condition {
+            PartialCondition::IsNull => format!("{c} IS NULL"),
+            PartialCondition::IsNotNull => format!("{c} IS NOT NULL"),
+            PartialCondition::IsTrue => c.clone(),
+            PartialCondition::IsFalse => format!("NOT {c}"),
+        }
+    }
+}
+
 /// Create a new index, or replace an existing one with a wider one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
@@ -101,6 +257,9 @@ pub struct IndexRecommendation {
     pub name: String,
     pub key_columns: Vec<String>,
     pub include_columns: Vec<String>,
+    /// DESC keys, function keys, a partial condition (absent for a plain index).
+    #[serde(default, skip_serializing_if = "IndexShape::is_plain")]
+    pub shape: IndexShape,
     pub action: Action,
     /// `recommended`, or `consider` when no benefit could be measured.
     #[serde(default)]
@@ -131,15 +290,16 @@ impl IndexRecommendation {
     /// Identity across audits: table and key (for `dbaudit diff`).
     pub fn identity(&self) -> String {
         format!(
-            "{}.{} ({}){}",
+            "{}.{} ({}){}{}",
             self.schema,
             self.table,
-            self.key_columns.join(", "),
+            self.shape.key_text(&self.key_columns),
             if self.include_columns.is_empty() {
                 String::new()
             } else {
                 format!(" INCLUDE ({})", self.include_columns.join(", "))
-            }
+            },
+            self.shape.predicate_text()
         )
     }
 }
@@ -151,6 +311,8 @@ pub struct DroppedCandidate {
     pub table: String,
     pub key_columns: Vec<String>,
     pub include_columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "IndexShape::is_plain")]
+    pub shape: IndexShape,
     pub reason: String,
     /// The existing index that already serves it, when that is the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -185,6 +185,13 @@ pub struct ColumnStat {
     /// Frequency of the most common value, when known.
     pub most_common_freq: Option<f64>,
     pub correlation: Option<f64>,
+    /// A boolean column: the share of rows that are true / false (pg_stats'
+    /// most-common values; a value absent from them holds the rest). `None` for other
+    /// columns and in older snapshots.
+    #[serde(default)]
+    pub true_frac: Option<f64>,
+    #[serde(default)]
+    pub false_frac: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -485,6 +492,9 @@ pub struct Verification {
     pub cost_after: f64,
     /// The planner chose the hypothetical index.
     pub index_used: bool,
+    /// ...as an Index Only Scan (what an INCLUDE variant is tried for).
+    #[serde(default)]
+    pub index_only: bool,
     /// Set when the statement was not planned: the real cause (not planned because it
     /// calls user code, parse failure, timeout, permission, ...). The costs are then 0.
     #[serde(default)]
@@ -514,6 +524,10 @@ pub struct WorkloadIndex {
     pub table: String,
     /// Key columns, comma-separated, in order.
     pub key_columns: String,
+    /// The statement the index was created with in HypoPG (key, INCLUDE columns, shape);
+    /// empty in a snapshot written before it was kept.
+    #[serde(default)]
+    pub definition: String,
 }
 
 /// A top statement planned without and with the whole evaluated set (HypoPG, generic

@@ -259,18 +259,7 @@ pub fn indexes_sql(report: &AuditReport) -> String {
         out.push('\n');
         out.push_str(&format!(
             "-- {}\n",
-            comment(&format!(
-                "#{} {}.{} ({}){}",
-                r.rank,
-                r.schema,
-                r.table,
-                r.key_columns.join(", "),
-                if r.include_columns.is_empty() {
-                    String::new()
-                } else {
-                    format!(" INCLUDE ({})", r.include_columns.join(", "))
-                }
-            ))
+            comment(&format!("#{} {}", r.rank, r.identity()))
         ));
         out.push_str(&format!(
             "--    benefit: {}; write penalty {:.1}% -> net {} {}\n",
@@ -453,7 +442,12 @@ pub fn terminal_summary(report: &AuditReport, width: Option<usize>) -> String {
             .map(|r| RecommendationRow {
                 rank: r.rank,
                 table: terminal(&format!("{}.{}", r.schema, r.table)).into_owned(),
-                key: terminal(&r.key_columns.join(", ")).into_owned(),
+                key: terminal(&format!(
+                    "{}{}",
+                    r.shape.key_text(&r.key_columns),
+                    r.shape.predicate_text()
+                ))
+                .into_owned(),
                 action: match &r.action {
                     Action::Widen { replaces, .. } if r.advice == AdviceLevel::Consider => {
                         format!("consider widening {}", terminal(replaces))

@@ -321,7 +321,12 @@ pub fn render_live(
             .iter()
             .map(|c| CandidateRow {
                 table: terminal(&format!("{}.{}", c.schema, c.table)).into_owned(),
-                key: terminal(&c.key_columns.join(", ")).into_owned(),
+                key: terminal(&format!(
+                    "{}{}",
+                    c.shape.key_text(&c.key_columns),
+                    c.shape.predicate_text()
+                ))
+                .into_owned(),
                 calls: c.calls,
                 total_ms: format!("{:.0}", c.total_time_ms),
                 verification: match &c.verdict {

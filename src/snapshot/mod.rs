@@ -395,7 +395,9 @@ impl Allowed {
 /// The range of one numeric column of one kind (file name).
 fn allowed_range(file: &str, column: &str) -> Allowed {
     match (file.trim_end_matches(".csv"), column) {
-        ("column_stats", "null_frac" | "most_common_freq") => Allowed::Fraction,
+        ("column_stats", "null_frac" | "most_common_freq" | "true_frac" | "false_frac") => {
+            Allowed::Fraction
+        }
         ("column_stats", "correlation") => Allowed::Correlation,
         ("column_stats", "n_distinct") => Allowed::NDistinct,
         ("missing_indexes", "avg_user_impact") => Allowed::Percent,

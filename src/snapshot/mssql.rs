@@ -1171,6 +1171,8 @@ fn import_column_stats(rows: &Reader<'_>) -> Result<Vec<ColumnStat>> {
                 n_distinct: row.float("distinct_values")?.unwrap_or(0.0),
                 most_common_freq: None,
                 correlation: None,
+                true_frac: None,
+                false_frac: None,
             })
         })
         .collect()

@@ -55,8 +55,29 @@ fn every_generated_postgres_statement_is_one_statement_naming_exactly_the_hostil
                 vec![&name, &name, &name, &name, "order", &name],
             ),
             (
-                postgres::hypothetical_create_index(&name, &name, &cols),
+                postgres::hypothetical_create_index(&name, &name, &cols, &[], &Default::default()),
                 vec![&name, &name, &name, "order"],
+            ),
+            // The shapes (issue 18): a function key, a DESC key, a partial condition.
+            (
+                postgres::hypothetical_create_index(
+                    &name,
+                    &name,
+                    &cols,
+                    &include,
+                    &::dbaudit::model::recommendation::IndexShape {
+                        descending: vec!["order".to_string()],
+                        functions: vec![::dbaudit::model::recommendation::KeyFunction {
+                            column: name.clone(),
+                            function: "lower".to_string(),
+                        }],
+                        predicate: Some(::dbaudit::model::recommendation::PartialPredicate::new(
+                            &name,
+                            ::dbaudit::model::recommendation::PartialCondition::IsNotNull,
+                        )),
+                    },
+                ),
+                vec![&name, &name, &name, "order", &name, &name],
             ),
             (
                 postgres::drop_index_concurrently(&name, &name, false),

@@ -17,7 +17,11 @@ declare_rule! {
     /// installed, each candidate is created as a hypothetical index in the audit session
     /// and the statements it serves are planned before and after: candidates saving
     /// under 30% of the plan cost are dropped, with the reason. Without HypoPG the
-    /// candidate stays, marked unverified.
+    /// candidate stays, marked unverified. A key takes a shape only when the planner
+    /// confirms it: `INCLUDE` columns for an Index Only Scan of a hot narrow select, a
+    /// partial `WHERE col IS [NOT] NULL` / boolean condition that few rows meet
+    /// (`pg_stats`), `lower(col)`-style keys for allow-listed immutable built-ins, `DESC`
+    /// for mixed sort directions.
     ///
     /// SQL Server: the optimizer's own requests (the missing-index DMVs), ranked as
     /// sp_BlitzIndex ranks them: `(user_seeks + user_scans) × avg_total_user_cost ×
@@ -84,7 +88,7 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     c.total_time_ms,
                     uses.join(", "),
                     c.table_rows,
-                    c.key_columns.join(", ")
+                    c.shape.key_text(&c.key_columns)
                 ),
                 metrics,
                 postgres::create_index_for(
@@ -92,7 +96,8 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     &c.schema,
                     &c.table,
                     &c.key_columns,
-                    &[],
+                    &c.include_columns,
+                    &c.shape,
                     c.partitioned,
                 ),
             );
@@ -102,7 +107,11 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                     "the table's size is the planner's estimate (pg_class.reltuples): its statistics counters read 0, reset or never gathered",
                 );
             }
-            finding.evidence.snippet = Some(format!("{table} ({})", c.key_columns.join(", ")));
+            finding.evidence.snippet = Some(format!(
+                "{table} ({}){}",
+                c.shape.key_text(&c.key_columns),
+                c.shape.predicate_text()
+            ));
             finding.evidence.related = c
                 .served
                 .iter()
