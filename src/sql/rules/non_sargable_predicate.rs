@@ -5,6 +5,7 @@ use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
+use crate::sql::declared_index::{expression_key, table_key, IndexCheck};
 use crate::sql::lex::Tok;
 use crate::sql::predicate::{
     comparisons, pattern_starts_with_wildcard, read_operand, ColumnRef, CompareOp, Operand,
@@ -190,6 +191,17 @@ impl SqlRule for NonSargablePredicate {
                         let source = sources_of(shape, clause.scope, &operand)
                             .first()
                             .and_then(|&at| shape.sources.iter().find(|s| s.at == at));
+                        // Whether an index the expression defeats exists is known only
+                        // after every file is read: the scan checks this then.
+                        finding.index_check = Some(match source {
+                            Some(s) => IndexCheck::Table {
+                                table: table_key(&s.name),
+                                shown: s.name.clone(),
+                                columns: columns.iter().map(|c| c.column.clone()).collect(),
+                                expression: expression_key(&toks[side.clone()]),
+                            },
+                            None => IndexCheck::UnknownTable,
+                        });
                         let confidence = &mut finding.confidence;
                         // `ISNULL(Flag, 0) = 1` over `#batch JOIN dbo.Orders`: the column
                         // may be the scratch table's.
