@@ -6,7 +6,8 @@
 //! Why: wrapping a column in an expression costs only where an index could otherwise be
 //! used for it (`non-sargable-predicate`). Each file contributes its declarations during
 //! the scan; after every file, the scan keeps a finding high only when one of them has the
-//! column as a key. Names only are kept (no statement text), capped at `MAX_ENTRIES`.
+//! column as a key. Names only are kept (no statement text), capped at `MAX_ENTRIES`
+//! entries, expressions at `MAX_EXPRESSION_LEN` bytes.
 //! INCLUDE columns are not keys and are left out; columnstore, XML, spatial and full-text
 //! indexes are not seekable B-tree keys and are left out too.
 
@@ -18,6 +19,10 @@ use super::unit::SqlUnit;
 
 /// Entries kept per scan (names only): far above any real schema, a bound on hostile input.
 pub const MAX_ENTRIES: usize = 200_000;
+
+/// Longest expression key kept (bytes): real index expressions are short, and a hostile
+/// file must not fill the catalogue with megabytes of text.
+pub const MAX_EXPRESSION_LEN: usize = 512;
 
 /// Declared index keys: (table, column) and (table, expression), normalised by
 /// [`table_key`] and [`expression_key`].
@@ -91,7 +96,7 @@ impl IndexCatalogue {
             }
             None => {
                 let expression = expression_key(key);
-                if !expression.is_empty() {
+                if !expression.is_empty() && expression.len() <= MAX_EXPRESSION_LEN {
                     self.expressions.insert((table.to_string(), expression));
                 }
             }
@@ -472,5 +477,7 @@ mod tests {
             let _ = catalogue(text, SqlDialect::Tsql);
             let _ = catalogue(text, SqlDialect::Postgres);
         }
+        let long = format!("CREATE INDEX ix ON t (({}));", vec!["a"; 1000].join(" + "));
+        assert!(catalogue(&long, SqlDialect::Postgres).is_empty());
     }
 }
