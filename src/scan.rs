@@ -20,6 +20,7 @@ use crate::model::{
 };
 use crate::source::walk::WalkEntry;
 use crate::source::{decode, walk, FileSet, WalkOptions};
+use crate::sql::declared_index::{IndexCatalogue, IndexCheck, IndexVerdict};
 use crate::sql::rules::{RawFinding, SqlContext};
 use crate::sql::{self, query, SqlDialect};
 use crate::suppress::Suppressions;
@@ -54,6 +55,10 @@ struct FileOutcome {
     app_file: bool,
     /// Application test code: only the security rules ran.
     test_code: bool,
+    /// The indexes a SQL file declares.
+    indexes: IndexCatalogue,
+    /// (index in `findings`, what the catalogue must hold for that finding).
+    index_checks: Vec<(usize, IndexCheck)>,
 }
 
 /// An application file's index for the cross-file resolution, and where its edges and the
@@ -79,6 +84,10 @@ struct Gathered {
     app_edges: Vec<Stored<Vec<Edge>>>,
     /// (index in `app_indexes`, stored facts).
     app_facts: Vec<(usize, Stored<RuleFacts>)>,
+    /// The indexes the SQL files declare (names only).
+    indexes: IndexCatalogue,
+    /// (index in `findings`, what the catalogue must hold for that finding), SQL files only.
+    index_checks: Vec<(usize, IndexCheck)>,
 }
 
 impl Gathered {
@@ -122,6 +131,12 @@ impl Gathered {
             ..ScanSummary::default()
         };
         gathered.findings = outcome.findings;
+        // The catalogue is of SQL files' declarations; application files' embedded SQL
+        // keeps the confidence its rules gave it.
+        if !outcome.app_file {
+            gathered.indexes = outcome.indexes;
+            gathered.index_checks = outcome.index_checks;
+        }
         gathered.objects = outcome.objects;
         gathered.diagnostics = outcome.diagnostics;
         gathered
@@ -130,6 +145,14 @@ impl Gathered {
     /// `self` followed by `later` (the files after `self`'s).
     fn merge(mut self, later: Gathered) -> Gathered {
         let offset = self.app_indexes.len();
+        let findings_before = self.findings.len();
+        self.index_checks.extend(
+            later
+                .index_checks
+                .into_iter()
+                .map(|(index, check)| (index + findings_before, check)),
+        );
+        self.indexes = self.indexes.merge(later.indexes);
         self.findings.extend(later.findings);
         self.objects.extend(later.objects);
         self.diagnostics.extend(later.diagnostics);
@@ -362,6 +385,7 @@ fn analyze_text(
         outcome.error = Some(e.to_string());
         return outcome;
     }
+    outcome.indexes = IndexCatalogue::of_unit(&unit);
     outcome.objects = sql::facts::object_facts(&unit, &shapes, name);
     let mut regions = unit.not_understood.clone();
     for (stmt, shape) in unit.statements.iter().zip(&shapes) {
@@ -492,10 +516,13 @@ fn keep_unsuppressed<'c>(
     outcome: &mut FileOutcome,
 ) -> Result<()> {
     let suppressions = Suppressions::from_comments(file, comments)?;
-    for finding in raw {
+    for mut finding in raw {
         if suppressions.silences(finding.rule.name, &[finding.line, finding.statement_line]) {
             outcome.suppressed += 1;
         } else {
+            if let Some(check) = finding.index_check.take() {
+                outcome.index_checks.push((outcome.findings.len(), check));
+            }
             outcome.findings.push(to_finding(finding, file, config));
         }
     }
@@ -614,7 +641,10 @@ fn assemble(gathered: Gathered, config: &Config, store: &FactStore) -> Result<Sc
         app_indexes,
         app_edges,
         app_facts,
+        indexes,
+        index_checks,
     } = gathered;
+    let findings = checked_against_indexes(findings, &indexes, index_checks);
     let mut report = ScanReport {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
@@ -641,6 +671,35 @@ fn assemble(gathered: Gathered, config: &Config, store: &FactStore) -> Result<Sc
     finish(&mut report);
     crate::timing::phase("sorted and fingerprinted");
     Ok(report)
+}
+
+/// The findings that hold only where an index exists, judged against the indexes every
+/// scanned file declares: kept as they are where an index has the wrapped column as a
+/// key, dropped where an index is on exactly the expression (it seeks), lowered to medium
+/// with the reason otherwise.
+fn checked_against_indexes(
+    findings: Vec<Finding>,
+    indexes: &IndexCatalogue,
+    checks: Vec<(usize, IndexCheck)>,
+) -> Vec<Finding> {
+    let mut verdicts: HashMap<usize, IndexVerdict> = HashMap::with_capacity(checks.len());
+    for (index, check) in checks {
+        verdicts.insert(index, check.verdict(indexes));
+    }
+    findings
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, mut finding)| match verdicts.remove(&index) {
+            Some(IndexVerdict::Drop) => None,
+            Some(IndexVerdict::Lower(reason)) => {
+                finding
+                    .confidence
+                    .lower(crate::model::ConfidenceLevel::Medium, reason);
+                Some(finding)
+            }
+            Some(IndexVerdict::Keep) | None => Some(finding),
+        })
+        .collect()
 }
 
 /// Sorts everything, assigns fingerprints and fills the summary.

@@ -902,3 +902,96 @@ fn row_by_row_loop_confidence_says_why() {
     ];
     assert_confidences("row-by-row-loop", &cases);
 }
+
+/// `non-sargable-predicate` is high only where an index declared in the scanned files has
+/// the wrapped column as a key; the declarations are in another file than the queries
+/// (`fixtures/index_evidence/`). Without one it is medium, saying which index is missing;
+/// an expression index on exactly the expression makes the comparison sargable: no finding.
+#[test]
+fn non_sargable_needs_a_declared_index() {
+    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/index_evidence");
+    let options = dbaudit::scan::ScanOptions {
+        paths: vec![root.clone()],
+        dialect: None,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        app: false,
+    };
+    let report = dbaudit::scan::run(&options, &Config::default())
+        .unwrap_or_else(|e| panic!("scan of {} failed: {e:#}", root.display()));
+    let cases = [
+        ("tsql/Procedures.sql", "CONVERT(DATE, TakenAt)", Some((High, ""))),
+        (
+            "tsql/Procedures.sql",
+            "UPPER(Label)",
+            Some((Medium, "no index on dbo.Readings(Label) is declared in the scanned files; the expression costs only if one exists")),
+        ),
+        (
+            "tsql/Procedures.sql",
+            "LTRIM(Serial)",
+            Some((Medium, "no index on Sensors.Devices(Serial)")),
+        ),
+        (
+            "tsql/Procedures.sql",
+            "YEAR(TakenAt)",
+            Some((Medium, "no index on Archive.Readings(TakenAt)")),
+        ),
+        ("postgres/functions.sql", "lower(email) = lower(p_email)", None),
+        (
+            "postgres/functions.sql",
+            "upper(nickname)",
+            Some((Medium, "no index on members(nickname)")),
+        ),
+        ("postgres/functions.sql", "seen_at::date", Some((High, ""))),
+        (
+            "postgres/functions.sql",
+            "upper(email)",
+            Some((Medium, "no index on members(email)")),
+        ),
+    ];
+    let mut m = Mismatches::default();
+    let mut seen = 0;
+    for (file, needle, expected) in cases {
+        let text = std::fs::read_to_string(root.join(file))
+            .unwrap_or_else(|e| panic!("cannot read fixture {file}: {e}"));
+        let line = line_of(&text, needle);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.rule == "non-sargable-predicate"
+                    && f.location.line == Some(line)
+                    && f.location
+                        .file
+                        .as_deref()
+                        .is_some_and(|p| p.ends_with(file))
+            })
+            .collect();
+        seen += found.len();
+        match expected {
+            None => m.check(
+                &format!("{file}:{line}"),
+                found.is_empty(),
+                format!("expected no finding, got {found:?}"),
+            ),
+            Some((level, reason)) => {
+                m.check(
+                    &format!("{file}:{line}"),
+                    found.len() == 1,
+                    format!("expected one finding, got {}", found.len()),
+                );
+                for f in found {
+                    m.confidence(&format!("{file}:{line}"), f, level, reason);
+                }
+            }
+        }
+    }
+    m.eq(
+        "every finding of the directory is a case above",
+        report.findings.len(),
+        seen,
+    );
+    m.assert_none("non-sargable-predicate index evidence");
+}

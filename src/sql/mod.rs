@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod catalogue;
+pub mod declared_index;
 pub mod facts;
 pub mod lex;
 pub mod literal_body;

@@ -101,6 +101,7 @@ pub fn finding(
         related,
         recommendation,
         confidence: crate::model::Confidence::high(),
+        index_check: None,
     }
 }
 

@@ -26,6 +26,9 @@ pub struct RawFinding {
     pub recommendation: String,
     /// How sure the rule is, and why not fully (see `model::Confidence`).
     pub confidence: Confidence,
+    /// For a finding that holds only where an index exists: what the scan's catalogue of
+    /// declared indexes must hold, checked after every file is read.
+    pub index_check: Option<super::declared_index::IndexCheck>,
 }
 
 /// What a rule sees: the file's structure and the shape of each statement.
@@ -103,6 +106,7 @@ impl SqlContext<'_> {
             related: Vec::new(),
             recommendation,
             confidence: Confidence::high(),
+            index_check: None,
         }
     }
 }

@@ -5,6 +5,7 @@ use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
+use crate::sql::declared_index::{expression_key, table_key, IndexCheck};
 use crate::sql::lex::Tok;
 use crate::sql::predicate::{
     comparisons, pattern_starts_with_wildcard, read_operand, ColumnRef, CompareOp, Operand,
@@ -37,6 +38,17 @@ declare_rule! {
     /// column's own collation), and unqualified PostgreSQL catalog columns told by their
     /// prefix (`nspname` beside `pg_namespace`).
     ///
+    /// Index evidence, from every file of the scan: a finding is **high** only when an
+    /// index declared in the scanned files (`CREATE INDEX`, a `PRIMARY KEY` or `UNIQUE`
+    /// constraint in `CREATE TABLE` / `ALTER TABLE`) has the wrapped column among its key
+    /// columns, in any position (`INCLUDE` columns are not keys); the table's name matches
+    /// with or without `dbo.` / `public.`, ignoring case. An index on exactly the
+    /// expression (`CREATE INDEX ... ON users (lower(email))`) makes the comparison
+    /// sargable: not reported. Otherwise it is **medium**: "no index on t(col) is declared
+    /// in the scanned files; the expression costs only if one exists" (also when the
+    /// column's table cannot be told). SQL embedded in application code keeps the
+    /// confidence below: its indexes are declared elsewhere.
+    ///
     /// Reported with **medium** confidence, the reason said, where the rewrite may not
     /// give a seek: a comparison in a join's `ON` that already matches the table on a key
     /// column, or a comparison beside `Id = @id` (the table's key, told by its name:
@@ -54,10 +66,13 @@ declare_rule! {
     /// An index stores the column's values, not the function's results: the optimizer
     /// cannot seek to `YEAR(CreatedDate) = 2025`, so it scans the whole index or table
     /// and evaluates the function on every row. Estimates suffer too, so joins and
-    /// memory grants are planned for the wrong row counts.
+    /// memory grants are planned for the wrong row counts. Without an index on the
+    /// column there is no seek to lose, which is why the index evidence sets the
+    /// confidence.
     ///
     /// ## Example
     /// ```sql
+    /// CREATE INDEX IX_Payments_Created ON dbo.Payments (CreatedDate);  -- another file may hold it
     /// SELECT PaymentId, Amount FROM dbo.Payments
     /// WHERE YEAR(CreatedDate) = @Year AND ISNULL(Status, 0) = @Status;
     /// ```
@@ -190,6 +205,17 @@ impl SqlRule for NonSargablePredicate {
                         let source = sources_of(shape, clause.scope, &operand)
                             .first()
                             .and_then(|&at| shape.sources.iter().find(|s| s.at == at));
+                        // Whether an index the expression defeats exists is known only
+                        // after every file is read: the scan checks this then.
+                        finding.index_check = Some(match source {
+                            Some(s) => IndexCheck::Table {
+                                table: table_key(&s.name),
+                                shown: s.name.clone(),
+                                columns: columns.iter().map(|c| c.column.clone()).collect(),
+                                expression: expression_key(&toks[side.clone()]),
+                            },
+                            None => IndexCheck::UnknownTable,
+                        });
                         let confidence = &mut finding.confidence;
                         // `ISNULL(Flag, 0) = 1` over `#batch JOIN dbo.Orders`: the column
                         // may be the scratch table's.

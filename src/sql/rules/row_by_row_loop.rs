@@ -236,5 +236,6 @@ fn finding(
         }
         .to_string(),
         confidence,
+        index_check: None,
     }
 }

@@ -1,0 +1,483 @@
+//! The indexes a scanned file declares, by table and key column: `CREATE [UNIQUE]
+//! [CLUSTERED | NONCLUSTERED] INDEX … ON t [USING m] (keys) [INCLUDE (…)]`, `PRIMARY KEY`
+//! and `UNIQUE` constraints in `CREATE TABLE` (column-level or table-level, T-SQL inline
+//! `INDEX ix (…)` too) and in `ALTER TABLE … ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)`.
+//!
+//! Why: wrapping a column in an expression costs only where an index could otherwise be
+//! used for it (`non-sargable-predicate`). Each file contributes its declarations during
+//! the scan; after every file, the scan keeps a finding high only when one of them has the
+//! column as a key. Names only are kept (no statement text), capped at `MAX_ENTRIES`
+//! entries, expressions at `MAX_EXPRESSION_LEN` bytes.
+//! INCLUDE columns are not keys and are left out; columnstore, XML, spatial and full-text
+//! indexes are not seekable B-tree keys and are left out too.
+
+use std::collections::HashSet;
+
+use super::lex::{Tok, TokKind};
+use super::query::read_name;
+use super::unit::SqlUnit;
+
+/// Entries kept per scan (names only): far above any real schema, a bound on hostile input.
+pub const MAX_ENTRIES: usize = 200_000;
+
+/// Longest expression key kept (bytes): real index expressions are short, and a hostile
+/// file must not fill the catalogue with megabytes of text.
+pub const MAX_EXPRESSION_LEN: usize = 512;
+
+/// Declared index keys: (table, column) and (table, expression), normalised by
+/// [`table_key`] and [`expression_key`].
+#[derive(Debug, Default, Clone)]
+pub struct IndexCatalogue {
+    columns: HashSet<(String, String)>,
+    expressions: HashSet<(String, String)>,
+}
+
+impl IndexCatalogue {
+    /// The indexes `unit`'s file declares (its tokens, literal bodies included).
+    pub fn of_unit(unit: &SqlUnit) -> IndexCatalogue {
+        let mut catalogue = IndexCatalogue::default();
+        let toks = &unit.tokens;
+        for (i, tok) in toks.iter().enumerate() {
+            if tok.is_kw("CREATE") {
+                catalogue.read_create(toks, i + 1);
+            } else if tok.is_kw("ALTER") && toks.get(i + 1).is_some_and(|t| t.is_kw("TABLE")) {
+                catalogue.read_alter_table(toks, i + 2);
+            }
+        }
+        catalogue
+    }
+
+    /// `self` and `other` together (bounded by `MAX_ENTRIES`).
+    pub fn merge(mut self, other: IndexCatalogue) -> IndexCatalogue {
+        for entry in other.columns {
+            if self.len() >= MAX_ENTRIES {
+                break;
+            }
+            self.columns.insert(entry);
+        }
+        for entry in other.expressions {
+            if self.len() >= MAX_ENTRIES {
+                break;
+            }
+            self.expressions.insert(entry);
+        }
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.columns.len() + self.expressions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether an index on `table` (a [`table_key`]) has `column` among its key columns.
+    pub fn has_key_column(&self, table: &str, column: &str) -> bool {
+        self.columns
+            .contains(&(table.to_string(), column.to_ascii_lowercase()))
+    }
+
+    /// Whether an index on `table` has the expression `expression` (an
+    /// [`expression_key`]) as a key.
+    pub fn has_expression(&self, table: &str, expression: &str) -> bool {
+        self.expressions
+            .contains(&(table.to_string(), expression.to_string()))
+    }
+
+    fn add(&mut self, table: &str, key: &[Tok]) {
+        if self.len() >= MAX_ENTRIES || table.is_empty() {
+            return;
+        }
+        match key_column(key) {
+            Some(column) => {
+                self.columns
+                    .insert((table.to_string(), column.to_ascii_lowercase()));
+            }
+            None => {
+                let expression = expression_key(key);
+                if !expression.is_empty() && expression.len() <= MAX_EXPRESSION_LEN {
+                    self.expressions.insert((table.to_string(), expression));
+                }
+            }
+        }
+    }
+
+    /// Each key of the list in the parentheses that open at `open`.
+    fn add_keys(&mut self, table: &str, toks: &[Tok], open: usize) {
+        if let Some(keys) = parenthesised(toks, open) {
+            for key in split_top_level(&toks[keys]) {
+                self.add(table, key);
+            }
+        }
+    }
+
+    /// After `CREATE`: an index or a table.
+    fn read_create(&mut self, toks: &[Tok], mut j: usize) {
+        if toks.get(j).is_some_and(|t| t.is_kw("UNIQUE")) {
+            j += 1;
+        }
+        if toks
+            .get(j)
+            .is_some_and(|t| t.is_any_kw(&["CLUSTERED", "NONCLUSTERED"]))
+        {
+            j += 1;
+        }
+        match toks.get(j) {
+            Some(t) if t.is_kw("INDEX") => self.read_create_index(toks, j + 1),
+            Some(t) if t.is_kw("TABLE") => self.read_create_table(toks, j + 1),
+            _ => {}
+        }
+    }
+
+    /// After `CREATE … INDEX`: `[CONCURRENTLY] [IF NOT EXISTS] [name] ON [ONLY] t [USING m] (keys)`.
+    fn read_create_index(&mut self, toks: &[Tok], j: usize) {
+        let Some(on) = toks[j.min(toks.len())..]
+            .iter()
+            .take(12)
+            .position(|t| t.is_kw("ON"))
+            .map(|o| j + o)
+        else {
+            return;
+        };
+        let mut k = on + 1;
+        if toks.get(k).is_some_and(|t| t.is_kw("ONLY")) {
+            k += 1;
+        }
+        let (name, mut k) = read_name(toks, k, toks.len().min(k + 8));
+        let table = table_key(&name);
+        if toks.get(k).is_some_and(|t| t.is_kw("USING")) {
+            k += 2;
+        }
+        self.add_keys(&table, toks, k);
+    }
+
+    /// After `CREATE TABLE`: `[IF NOT EXISTS] t ( elements )`.
+    fn read_create_table(&mut self, toks: &[Tok], mut j: usize) {
+        if toks.get(j).is_some_and(|t| t.is_kw("IF")) {
+            j += 3;
+        }
+        let (name, k) = read_name(toks, j, toks.len().min(j + 8));
+        let table = table_key(&name);
+        let Some(body) = parenthesised(toks, k) else {
+            return;
+        };
+        for element in split_top_level(&toks[body]) {
+            self.read_table_element(&table, element);
+        }
+    }
+
+    /// One element of `CREATE TABLE ( … )`: a constraint, an inline index or a column.
+    fn read_table_element(&mut self, table: &str, element: &[Tok]) {
+        let Some(first) = element.first() else {
+            return;
+        };
+        if first.is_kw("CONSTRAINT") || first.is_any_kw(&["PRIMARY", "UNIQUE"]) {
+            self.read_constraint(table, element);
+        } else if first.is_kw("INDEX") {
+            // T-SQL inline `INDEX ix [UNIQUE] [CLUSTERED | NONCLUSTERED] (cols)`.
+            let columnstore = element.iter().any(|t| t.is_kw("COLUMNSTORE"));
+            let open = element.iter().position(|t| t.is_punct("("));
+            if let (false, Some(open)) = (columnstore, open) {
+                self.add_keys(table, element, open);
+            }
+        } else if first.is_identifier_like()
+            && !first.is_any_kw(&["FOREIGN", "CHECK", "EXCLUDE", "LIKE", "PERIOD"])
+        {
+            // `id int NOT NULL PRIMARY KEY`, `email text UNIQUE`: a key on the column.
+            let keyed = element
+                .windows(2)
+                .any(|w| (w[0].is_kw("PRIMARY") && w[1].is_kw("KEY")) || w[1].is_kw("UNIQUE"));
+            if keyed {
+                self.add(table, &element[..1]);
+            }
+        }
+    }
+
+    /// `[CONSTRAINT c] PRIMARY KEY | UNIQUE [CLUSTERED | NONCLUSTERED] (cols)`.
+    fn read_constraint(&mut self, table: &str, element: &[Tok]) {
+        let Some(kind) = element
+            .iter()
+            .position(|t| t.is_any_kw(&["PRIMARY", "UNIQUE"]))
+        else {
+            return;
+        };
+        // `CONSTRAINT c FOREIGN KEY …`, `CHECK (…)`: not an index.
+        if element[..kind]
+            .iter()
+            .any(|t| t.is_any_kw(&["FOREIGN", "CHECK", "EXCLUDE"]))
+        {
+            return;
+        }
+        let Some(open) = element[kind..]
+            .iter()
+            .take(5)
+            .position(|t| t.is_punct("("))
+            .map(|o| kind + o)
+        else {
+            return;
+        };
+        self.add_keys(table, element, open);
+    }
+
+    /// After `ALTER TABLE`: `[ONLY] [IF EXISTS] t [WITH CHECK | NOCHECK] ADD [CONSTRAINT c]
+    /// PRIMARY KEY | UNIQUE …`.
+    fn read_alter_table(&mut self, toks: &[Tok], mut j: usize) {
+        if toks.get(j).is_some_and(|t| t.is_kw("IF")) {
+            j += 2;
+        }
+        if toks.get(j).is_some_and(|t| t.is_kw("ONLY")) {
+            j += 1;
+        }
+        let (name, mut k) = read_name(toks, j, toks.len().min(j + 8));
+        let table = table_key(&name);
+        if toks.get(k).is_some_and(|t| t.is_kw("WITH")) {
+            k += 2;
+        }
+        if !toks.get(k).is_some_and(|t| t.is_kw("ADD")) {
+            return;
+        }
+        let start = k + 1;
+        let end = toks[start.min(toks.len())..]
+            .iter()
+            .take(64)
+            .position(|t| t.is_punct(";") || t.is_kw("GO"))
+            .map_or(toks.len().min(start + 64), |o| start + o);
+        if start < end {
+            self.read_constraint(&table, &toks[start..end]);
+        }
+    }
+}
+
+/// What a finding needs of the catalogue: the table (its [`table_key`] and its name as
+/// written) and the wrapped columns and expression, or that the table is not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexCheck {
+    Table {
+        table: String,
+        shown: String,
+        columns: Vec<String>,
+        expression: String,
+    },
+    UnknownTable,
+}
+
+/// What the catalogue says of a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexVerdict {
+    /// An index has a wrapped column as a key: the expression defeats it.
+    Keep,
+    /// An index on exactly the expression: the comparison can seek, nothing to report.
+    Drop,
+    /// No index evidence: the finding is a guess, with this reason.
+    Lower(String),
+}
+
+impl IndexCheck {
+    pub fn verdict(&self, catalogue: &IndexCatalogue) -> IndexVerdict {
+        match self {
+            IndexCheck::UnknownTable => IndexVerdict::Lower(
+                "the column's table could not be told, so no declared index was looked for; the expression costs only if one exists".to_string(),
+            ),
+            IndexCheck::Table {
+                table,
+                shown,
+                columns,
+                expression,
+            } => {
+                if catalogue.has_expression(table, expression) {
+                    IndexVerdict::Drop
+                } else if columns.iter().any(|c| catalogue.has_key_column(table, c)) {
+                    IndexVerdict::Keep
+                } else {
+                    IndexVerdict::Lower(format!(
+                        "no index on {shown}({}) is declared in the scanned files; the expression costs only if one exists",
+                        columns.join(", ")
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// A table's name as the catalogue keys it: parts lower-cased (T-SQL names and unquoted
+/// PostgreSQL identifiers are case-insensitive; a quoted mixed-case PostgreSQL name is
+/// taken as the same table, a rare confusion towards keeping a finding), a database
+/// part dropped, and the default schema (`dbo`, `public`) dropped, so `dbo.Orders`,
+/// `[dbo].[Orders]` and `Orders` are one table.
+pub fn table_key(name: &str) -> String {
+    let parts: Vec<String> = name
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let parts = &parts[parts.len().saturating_sub(2)..];
+    match parts {
+        [schema, table] if schema == "dbo" || schema == "public" => table.clone(),
+        _ => parts.join("."),
+    }
+}
+
+/// An expression as the catalogue keys it: its tokens lower-cased and spaced, the
+/// qualifiers of its columns (`u.`) and one pair of outer parentheses dropped, so
+/// `lower(u.email)` in a query and `(lower(email))` in `CREATE INDEX` are one key.
+pub fn expression_key(toks: &[Tok]) -> String {
+    let mut toks = toks;
+    while toks.len() >= 2
+        && toks[0].is_punct("(")
+        && toks[toks.len() - 1].is_punct(")")
+        && parenthesised(toks, 0).is_some_and(|r| r.end == toks.len() - 1)
+    {
+        toks = &toks[1..toks.len() - 1];
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let tok = &toks[i];
+        let qualifier = tok.is_identifier_like()
+            && toks.get(i + 1).is_some_and(|t| t.is_punct("."))
+            && toks.get(i + 2).is_some_and(Tok::is_identifier_like);
+        if qualifier {
+            i += 2;
+            continue;
+        }
+        parts.push(match tok.kind {
+            TokKind::Str => format!("'{}'", tok.text),
+            _ => tok.text.to_lowercase(),
+        });
+        i += 1;
+    }
+    parts.join(" ")
+}
+
+/// A key that is a plain column (`col`, `[col] ASC`, `col DESC NULLS LAST`, `col
+/// text_pattern_ops`, `col COLLATE "C"`): its name. None for an expression.
+fn key_column(key: &[Tok]) -> Option<&str> {
+    let first = key.first()?;
+    let plain = first.is_identifier_like()
+        && key
+            .get(1)
+            .is_none_or(|t| t.kind == TokKind::Word || t.kind == TokKind::QuotedIdent);
+    plain.then_some(first.text.as_str())
+}
+
+/// The token range inside the parentheses that open at `open` (None if `open` is not
+/// `(` or they do not close).
+fn parenthesised(toks: &[Tok], open: usize) -> Option<std::ops::Range<usize>> {
+    if !toks.get(open)?.is_punct("(") {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, tok) in toks.iter().enumerate().skip(open) {
+        if tok.is_punct("(") {
+            depth += 1;
+        } else if tok.is_punct(")") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(open + 1..i);
+            }
+        }
+    }
+    None
+}
+
+/// `toks` split at its top-level commas.
+fn split_top_level(toks: &[Tok]) -> Vec<&[Tok]> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, tok) in toks.iter().enumerate() {
+        if tok.is_punct("(") {
+            depth += 1;
+        } else if tok.is_punct(")") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && tok.is_punct(",") {
+            parts.push(&toks[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&toks[start..]);
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::{parse, SqlDialect};
+
+    fn catalogue(text: &str, dialect: SqlDialect) -> IndexCatalogue {
+        IndexCatalogue::of_unit(&parse(text, dialect))
+    }
+
+    #[test]
+    fn tsql_declarations() {
+        let c = catalogue(
+            "CREATE TABLE [dbo].[Snap] ([snapshot_time] datetime2 NOT NULL, [Host] nvarchar(50) UNIQUE, [Note] nvarchar(max), [Other] int,\n CONSTRAINT [PK_Snap] PRIMARY KEY CLUSTERED ([snapshot_time] ASC, [Host]), INDEX ix_other NONCLUSTERED (Other))\nGO\nCREATE NONCLUSTERED INDEX IX_Orders ON Sales.Orders (CustomerId DESC) INCLUDE (Total)\nGO\nALTER TABLE dbo.Items WITH CHECK ADD CONSTRAINT PK_Items PRIMARY KEY NONCLUSTERED (ItemCode)\nGO\nCREATE NONCLUSTERED COLUMNSTORE INDEX cs ON dbo.Facts (Amount)\nGO\n",
+            SqlDialect::Tsql,
+        );
+        for (table, column) in [
+            ("snap", "snapshot_time"),
+            ("snap", "host"),
+            ("snap", "other"),
+            ("sales.orders", "customerid"),
+            ("items", "itemcode"),
+        ] {
+            assert!(c.has_key_column(table, column), "{table}({column}): {c:?}");
+        }
+        for (table, column) in [
+            ("snap", "note"),
+            ("sales.orders", "total"),
+            ("facts", "amount"),
+        ] {
+            assert!(!c.has_key_column(table, column), "{table}({column})");
+        }
+    }
+
+    #[test]
+    fn postgres_declarations() {
+        let c = catalogue(
+            "CREATE TABLE public.users (id serial PRIMARY KEY, email text NOT NULL, created timestamptz, UNIQUE (created));\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON ONLY users USING btree ((lower(email)));\nCREATE INDEX ON powa.archive USING gist (srvid, coalesce_range);\nALTER TABLE ONLY public.t ADD CONSTRAINT t_pk PRIMARY KEY (a, b);\n",
+            SqlDialect::Postgres,
+        );
+        assert!(c.has_key_column("users", "id"));
+        assert!(c.has_key_column("users", "created"));
+        assert!(!c.has_key_column("users", "email"));
+        assert!(c.has_expression("users", "lower ( email )"));
+        assert!(c.has_key_column("powa.archive", "coalesce_range"));
+        assert!(c.has_key_column("t", "b"));
+    }
+
+    #[test]
+    fn names_and_expressions_normalise() {
+        assert_eq!(table_key("dbo.Orders"), "orders");
+        assert_eq!(table_key("Shop.dbo.Orders"), "orders");
+        assert_eq!(table_key("Sales.Orders"), "sales.orders");
+        let unit = parse("SELECT 1 FROM u WHERE LOWER(u.Email) = 1", SqlDialect::Tsql);
+        let at = unit
+            .tokens
+            .iter()
+            .position(|t| t.is_kw("LOWER"))
+            .unwrap_or(0);
+        assert_eq!(expression_key(&unit.tokens[at..at + 6]), "lower ( email )");
+    }
+
+    #[test]
+    fn hostile_declarations_do_not_panic() {
+        for text in [
+            "CREATE INDEX",
+            "CREATE INDEX ix ON",
+            "CREATE INDEX ix ON t (",
+            "CREATE TABLE t (",
+            "ALTER TABLE",
+            "ALTER TABLE t ADD",
+            "ALTER TABLE t ADD PRIMARY KEY (",
+            "CREATE UNIQUE CLUSTERED",
+            "CREATE TABLE IF",
+        ] {
+            let _ = catalogue(text, SqlDialect::Tsql);
+            let _ = catalogue(text, SqlDialect::Postgres);
+        }
+        let long = format!("CREATE INDEX ix ON t (({}));", vec!["a"; 1000].join(" + "));
+        assert!(catalogue(&long, SqlDialect::Postgres).is_empty());
+    }
+}
