@@ -192,6 +192,18 @@ pub fn run_with_progress(
     config: &Config,
     progress: &dyn crate::model::progress::Progress,
 ) -> Result<ScanReport> {
+    run_knowing_indexes(options, config, progress, IndexCatalogue::default())
+}
+
+/// [`run_with_progress`], with indexes known from elsewhere than the scanned files (the
+/// audited database's snapshot): evidence for the findings that hold only where an index
+/// exists, beside the indexes the files declare.
+pub fn run_knowing_indexes(
+    options: &ScanOptions,
+    config: &Config,
+    progress: &dyn crate::model::progress::Progress,
+    known_indexes: IndexCatalogue,
+) -> Result<ScanReport> {
     crate::timing::begin();
     let mut include = config.scan.include.clone();
     include.extend(options.include.iter().cloned());
@@ -262,6 +274,8 @@ pub fn run_with_progress(
             // finished first.
             .reduce(Gathered::default, Gathered::merge)
     });
+    let mut gathered = gathered;
+    gathered.indexes = std::mem::take(&mut gathered.indexes).merge(known_indexes);
     crate::timing::phase("files read, parsed and analysed");
     // On the pool too: the repository rules run per file on its workers.
     let mut report = pool.install(|| assemble(gathered, config, &store))?;

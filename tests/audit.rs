@@ -35,6 +35,35 @@ fn run_demo(out: &Path) -> std::process::Output {
     output
 }
 
+/// A wrapped column is worth rewriting only where an index could seek it: the audited
+/// database's indexes are that evidence too, not only the indexes the scanned files
+/// declare. The demo's SQL declares none; its snapshot has `users (email)`, so
+/// `lower(u.email)` stays high while the T-SQL procedures' wrapped columns, with no index
+/// known on them, drop to medium and are counted as left out.
+#[test]
+fn the_audited_databases_indexes_are_evidence_for_non_sargable_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let report = read_json(&dir.path().join("report.json"));
+    let findings = report["findings"].as_array().expect("findings");
+    let non_sargable: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "non-sargable-predicate")
+        .collect();
+    assert_eq!(non_sargable.len(), 1, "{non_sargable:#?}");
+    assert_eq!(
+        non_sargable[0]["location"]["file"],
+        "fixtures/demo/database/postgres/notifications.sql"
+    );
+    assert_eq!(non_sargable[0]["confidence"]["level"], "high");
+    let left_out = report["not_checked"]
+        .as_array()
+        .expect("not_checked")
+        .iter()
+        .any(|item| item["area"] == "lower-confidence findings");
+    assert!(left_out, "{:#}", report["not_checked"]);
+}
+
 #[test]
 fn demo_report_json_and_markdown_are_golden() {
     let dir = tempfile::tempdir().unwrap();

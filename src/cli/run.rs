@@ -617,7 +617,18 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
             no_ignore: args.no_ignore,
             app: true,
         };
-        let mut scan = scan::run_with_progress(&options, &config, &*progress)?;
+        // The audited database's index keys are evidence for the static findings that
+        // hold only where an index exists (non-sargable-predicate), beside the indexes the
+        // scanned files declare.
+        let mut known_indexes = crate::sql::declared_index::IndexCatalogue::default();
+        if let Some(snapshot) = &snapshot {
+            for key in snapshot.index_columns.iter().filter(|c| c.is_key) {
+                if let Some(column) = &key.column {
+                    known_indexes.add_key_column(&format!("{}.{}", key.schema, key.table), column);
+                }
+            }
+        }
+        let mut scan = scan::run_knowing_indexes(&options, &config, &*progress, known_indexes)?;
         // Static findings below it are neither reported nor scored; the report says how
         // many (audit::build), so that seeing less never passes for a better score.
         scan.apply_min_confidence(args.rules.min_confidence(&config));

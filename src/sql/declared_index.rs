@@ -64,6 +64,15 @@ impl IndexCatalogue {
         self
     }
 
+    /// Adds a key column of an index known from elsewhere (the audited database's
+    /// snapshot): `table` schema-qualified or not, as [`table_key`] reads it.
+    pub fn add_key_column(&mut self, table: &str, column: &str) {
+        if self.len() < MAX_ENTRIES && !table.is_empty() && !column.is_empty() {
+            self.columns
+                .insert((table_key(table), column.to_ascii_lowercase()));
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.columns.len() + self.expressions.len()
     }
