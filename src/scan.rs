@@ -131,12 +131,11 @@ impl Gathered {
             ..ScanSummary::default()
         };
         gathered.findings = outcome.findings;
-        // The catalogue is of SQL files' declarations; application files' embedded SQL
-        // keeps the confidence its rules gave it.
-        if !outcome.app_file {
-            gathered.indexes = outcome.indexes;
-            gathered.index_checks = outcome.index_checks;
-        }
+        // SQL files declare indexes; every file's findings that hold only where an index
+        // exists (SQL files' and application files' embedded SQL alike) are checked
+        // against them once all files are read.
+        gathered.indexes = outcome.indexes;
+        gathered.index_checks = outcome.index_checks;
         gathered.objects = outcome.objects;
         gathered.diagnostics = outcome.diagnostics;
         gathered

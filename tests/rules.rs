@@ -917,11 +917,18 @@ fn non_sargable_needs_a_declared_index() {
         include: Vec::new(),
         exclude: Vec::new(),
         no_ignore: false,
-        app: false,
+        // The application file's embedded SQL is checked against the same declarations.
+        app: true,
     };
     let report = dbaudit::scan::run(&options, &Config::default())
         .unwrap_or_else(|e| panic!("scan of {} failed: {e:#}", root.display()));
     let cases = [
+        ("app/visits.py", "seen_at::date", Some((High, ""))),
+        (
+            "app/visits.py",
+            "upper(nickname)",
+            Some((Medium, "no index on members(nickname)")),
+        ),
         ("tsql/Procedures.sql", "CONVERT(DATE, TakenAt)", Some((High, ""))),
         (
             "tsql/Procedures.sql",

@@ -47,8 +47,9 @@ declare_rule! {
     /// sargable: not reported. Otherwise it is **medium**: "no index on t(col) is declared
     /// in the scanned files; the expression costs only if one exists" (also when the
     /// column's table cannot be told). In `dbaudit audit`, the audited database's index
-    /// keys (its snapshot) count as declared too. SQL embedded in application code keeps
-    /// the confidence below: its indexes are declared elsewhere.
+    /// keys (its snapshot) count as declared too. SQL embedded in application code is
+    /// judged against the same declarations (an application whose schema lives in
+    /// migrations the scan does not read gets medium findings, with the reason).
     ///
     /// Reported with **medium** confidence, the reason said, where the rewrite may not
     /// give a seek: a comparison in a join's `ON` that already matches the table on a key
