@@ -10,8 +10,8 @@ use super::recommendation::{
     DroppedCandidate, IndexRecommendation, StatementDecision, WorkloadEvaluation,
 };
 use super::report::ToolInfo;
+use super::score::Score;
 use super::Finding;
-use crate::score::Score;
 
 /// Version of the audit report's JSON contract. Bump on any incompatible change.
 /// 3: every finding has a `confidence`; the summary has `min_confidence` and

@@ -7,6 +7,7 @@ pub mod object;
 pub mod progress;
 pub mod recommendation;
 pub mod report;
+pub mod score;
 pub mod secrets;
 pub mod snapshot;
 
