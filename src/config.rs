@@ -23,7 +23,7 @@ pub struct Config {
     pub thresholds: crate::analyze::Thresholds,
     /// The index advisor: caps and assumptions of the ranking.
     #[serde(default)]
-    pub advisor: crate::advise::AdvisorConfig,
+    pub advisor: crate::model::settings::AdvisorConfig,
     /// The scoring model: category weights, severity points, decay.
     #[serde(default)]
     pub score: crate::score::ScoreConfig,

@@ -15,19 +15,9 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
          Analysis; they move with the issue-18 work on analyze/workload.rs, which is changing them",
     ),
     (
-        "model",
-        "advise",
-        "the audit report echoes AdvisorConfig; it moves with the issue-18 advisor work",
-    ),
-    (
         "config",
         "analyze",
         "dbaudit.toml's [thresholds] is analyze::Thresholds; the settings types belong below config",
-    ),
-    (
-        "config",
-        "advise",
-        "dbaudit.toml's [advisor] is advise::AdvisorConfig",
     ),
     (
         "config",

@@ -19,7 +19,7 @@ pub struct CollectOptions {
     pub limits: SessionLimits,
     pub thresholds: crate::analyze::Thresholds,
     /// `[advisor]`: the recommended set evaluated workload-wide is the audit's.
-    pub advisor: crate::advise::AdvisorConfig,
+    pub advisor: crate::model::settings::AdvisorConfig,
     /// Told of each check and each verified candidate.
     pub progress: std::sync::Arc<dyn crate::model::progress::Progress>,
 }
@@ -31,7 +31,7 @@ impl Default for CollectOptions {
             verify: true,
             limits: SessionLimits::default(),
             thresholds: crate::analyze::Thresholds::default(),
-            advisor: crate::advise::AdvisorConfig::default(),
+            advisor: crate::model::settings::AdvisorConfig::default(),
             progress: std::sync::Arc::new(crate::model::progress::Silent),
         }
     }

@@ -111,7 +111,7 @@ pub struct Methodology {
     pub scoring: String,
     pub ranking: String,
     pub thresholds: crate::analyze::Thresholds,
-    pub advisor: crate::advise::AdvisorConfig,
+    pub advisor: super::settings::AdvisorConfig,
 }
 
 /// The JSON Schema of `report.json`, as kept in `schemas/audit-report.schema.json`.

@@ -9,6 +9,7 @@ pub mod recommendation;
 pub mod report;
 pub mod score;
 pub mod secrets;
+pub mod settings;
 pub mod snapshot;
 
 pub use finding::{
