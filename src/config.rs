@@ -20,7 +20,7 @@ pub struct Config {
     pub rules: RulesConfig,
     /// Thresholds of the live rules (PgHero's defaults).
     #[serde(default)]
-    pub thresholds: crate::analyze::Thresholds,
+    pub thresholds: crate::model::settings::Thresholds,
     /// The index advisor: caps and assumptions of the ranking.
     #[serde(default)]
     pub advisor: crate::model::settings::AdvisorConfig,

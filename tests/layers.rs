@@ -16,11 +16,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "config",
-        "analyze",
-        "dbaudit.toml's [thresholds] is analyze::Thresholds; the settings types belong below config",
-    ),
-    (
-        "config",
         "score",
         "dbaudit.toml's [score] is score::ScoreConfig",
     ),

@@ -110,7 +110,7 @@ pub struct NotChecked {
 pub struct Methodology {
     pub scoring: String,
     pub ranking: String,
-    pub thresholds: crate::analyze::Thresholds,
+    pub thresholds: super::settings::Thresholds,
     pub advisor: super::settings::AdvisorConfig,
 }
 
