@@ -9,12 +9,6 @@ use std::path::{Path, PathBuf};
 /// (from module, to module, why it is allowed for now).
 const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     (
-        "model",
-        "analyze",
-        "the report contracts hold analyze's Thresholds, IndexCandidate, StatementDecision and \
-         Analysis; they move with the issue-18 work on analyze/workload.rs, which is changing them",
-    ),
-    (
         "config",
         "score",
         "dbaudit.toml's [score] is score::ScoreConfig",

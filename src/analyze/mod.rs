@@ -4,6 +4,7 @@
 
 pub mod mssql_missing;
 pub mod read_only;
+pub mod report;
 pub mod rules;
 pub mod views;
 pub mod workload;
