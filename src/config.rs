@@ -26,7 +26,7 @@ pub struct Config {
     pub advisor: crate::model::settings::AdvisorConfig,
     /// The scoring model: category weights, severity points, decay.
     #[serde(default)]
-    pub score: crate::score::ScoreConfig,
+    pub score: crate::model::settings::ScoreConfig,
     /// Where the file was read from (None: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,

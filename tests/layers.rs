@@ -9,11 +9,6 @@ use std::path::{Path, PathBuf};
 /// (from module, to module, why it is allowed for now).
 const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     (
-        "config",
-        "score",
-        "dbaudit.toml's [score] is score::ScoreConfig",
-    ),
-    (
         "rules",
         "sql",
         "the registry (rules::all) lists every rule's metadata, RuleMeta and declare_rule! sit below",

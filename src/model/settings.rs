@@ -1,8 +1,12 @@
 //! The settings of dbaudit.toml that the report contracts echo (`Methodology`): plain
 //! data with their defaults and range checks, needing nothing above `model`. The code that
-//! applies them lives above and re-exports them (`advise::AdvisorConfig`, `analyze::Thresholds`).
+//! applies them lives above and re-exports them (`advise::AdvisorConfig`, `analyze::Thresholds`, `score::ScoreConfig`).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use super::{Category, Severity};
 
 /// `[advisor]` in dbaudit.toml.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -257,5 +261,86 @@ fn threshold_range(key: &str) -> (f64, f64, &'static str) {
             (0.01, f64::MAX, "a finite number ≥ 0.01")
         }
         _ => (0.0, f64::MAX, "a finite number ≥ 0"),
+    }
+}
+
+/// `[score]` in dbaudit.toml.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreConfig {
+    /// Category (kebab-case) -> weight in the overall score.
+    pub weights: BTreeMap<String, f64>,
+    /// Severity -> points a first finding costs.
+    pub points: BTreeMap<String, f64>,
+    /// Share of a rule's points each further finding of the same rule costs (0..1).
+    pub decay: f64,
+}
+
+impl Default for ScoreConfig {
+    fn default() -> Self {
+        ScoreConfig {
+            weights: Category::ALL
+                .iter()
+                .map(|c| (c.as_str().to_string(), 1.0))
+                .collect(),
+            points: [
+                ("critical", 30.0),
+                ("high", 15.0),
+                ("medium", 6.0),
+                ("low", 2.0),
+                ("info", 0.0),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            decay: 0.6,
+        }
+    }
+}
+
+impl ScoreConfig {
+    /// Unknown categories or severities, negative weights, a decay outside 0..1: errors
+    /// that name the key.
+    pub fn validate(&self, place: &str) -> anyhow::Result<()> {
+        for (name, weight) in &self.weights {
+            if !Category::ALL.iter().any(|c| c.as_str() == name) {
+                anyhow::bail!(
+                    "{place}: [score.weights] has unknown category `{name}` (use {})",
+                    Category::ALL
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            if !weight.is_finite() || *weight < 0.0 {
+                anyhow::bail!("{place}: [score.weights] `{name}` must be a number ≥ 0");
+            }
+        }
+        for (name, points) in &self.points {
+            if Severity::parse(name).is_none() {
+                anyhow::bail!("{place}: [score.points] has unknown severity `{name}` (use critical, high, medium, low or info)");
+            }
+            if !points.is_finite() || *points < 0.0 {
+                anyhow::bail!("{place}: [score.points] `{name}` must be a number ≥ 0");
+            }
+        }
+        if !(0.0..1.0).contains(&self.decay) {
+            anyhow::bail!("{place}: [score] decay must be at least 0 and below 1");
+        }
+        Ok(())
+    }
+
+    /// A category's weight in the overall score (1 unless `[score.weights]` says otherwise).
+    pub fn weight(&self, category: Category) -> f64 {
+        self.weights.get(category.as_str()).copied().unwrap_or(1.0)
+    }
+
+    /// The points a first finding of this severity costs.
+    pub fn points(&self, severity: Severity) -> f64 {
+        self.points
+            .get(severity.as_str())
+            .copied()
+            .unwrap_or_else(|| ScoreConfig::default().points[severity.as_str()])
     }
 }
