@@ -20,13 +20,13 @@ pub struct Config {
     pub rules: RulesConfig,
     /// Thresholds of the live rules (PgHero's defaults).
     #[serde(default)]
-    pub thresholds: crate::analyze::Thresholds,
+    pub thresholds: crate::model::settings::Thresholds,
     /// The index advisor: caps and assumptions of the ranking.
     #[serde(default)]
-    pub advisor: crate::advise::AdvisorConfig,
+    pub advisor: crate::model::settings::AdvisorConfig,
     /// The scoring model: category weights, severity points, decay.
     #[serde(default)]
-    pub score: crate::score::ScoreConfig,
+    pub score: crate::model::settings::ScoreConfig,
     /// Where the file was read from (None: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,

@@ -21,160 +21,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use crate::model::{Category, Finding};
 
-use crate::model::{Category, Finding, Severity};
-
-/// `[score]` in dbaudit.toml.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScoreConfig {
-    /// Category (kebab-case) -> weight in the overall score.
-    pub weights: BTreeMap<String, f64>,
-    /// Severity -> points a first finding costs.
-    pub points: BTreeMap<String, f64>,
-    /// Share of a rule's points each further finding of the same rule costs (0..1).
-    pub decay: f64,
-}
-
-impl Default for ScoreConfig {
-    fn default() -> Self {
-        ScoreConfig {
-            weights: Category::ALL
-                .iter()
-                .map(|c| (c.as_str().to_string(), 1.0))
-                .collect(),
-            points: [
-                ("critical", 30.0),
-                ("high", 15.0),
-                ("medium", 6.0),
-                ("low", 2.0),
-                ("info", 0.0),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-            decay: 0.6,
-        }
-    }
-}
-
-impl ScoreConfig {
-    /// Unknown categories or severities, negative weights, a decay outside 0..1: errors
-    /// that name the key.
-    pub fn validate(&self, place: &str) -> anyhow::Result<()> {
-        for (name, weight) in &self.weights {
-            if !Category::ALL.iter().any(|c| c.as_str() == name) {
-                anyhow::bail!(
-                    "{place}: [score.weights] has unknown category `{name}` (use {})",
-                    Category::ALL
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-            if !weight.is_finite() || *weight < 0.0 {
-                anyhow::bail!("{place}: [score.weights] `{name}` must be a number ≥ 0");
-            }
-        }
-        for (name, points) in &self.points {
-            if Severity::parse(name).is_none() {
-                anyhow::bail!("{place}: [score.points] has unknown severity `{name}` (use critical, high, medium, low or info)");
-            }
-            if !points.is_finite() || *points < 0.0 {
-                anyhow::bail!("{place}: [score.points] `{name}` must be a number ≥ 0");
-            }
-        }
-        if !(0.0..1.0).contains(&self.decay) {
-            anyhow::bail!("{place}: [score] decay must be at least 0 and below 1");
-        }
-        Ok(())
-    }
-
-    fn weight(&self, category: Category) -> f64 {
-        self.weights.get(category.as_str()).copied().unwrap_or(1.0)
-    }
-
-    fn points(&self, severity: Severity) -> f64 {
-        self.points
-            .get(severity.as_str())
-            .copied()
-            .unwrap_or_else(|| ScoreConfig::default().points[severity.as_str()])
-    }
-}
-
-/// How much of a category the audit saw.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Assessment {
-    /// Every check that feeds it ran on complete input (also what a report of schema
-    /// version 1, which did not record it, is read as).
-    #[default]
-    Assessed,
-    /// It had input, but a check that feeds it failed, timed out or left objects out:
-    /// its score covers what was seen and it earns nothing in the overall.
-    Partial,
-    /// No input at all.
-    NotAssessed,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct CategoryScore {
-    pub category: Category,
-    /// True when it had input (fully or partially assessed).
-    pub assessed: bool,
-    #[serde(default)]
-    pub assessment: Assessment,
-    /// What a partially assessed category did not see (the checks and why).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub gaps: Vec<String>,
-    /// 0..100; absent when not assessed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub score: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade: Option<String>,
-    pub weight: f64,
-    pub findings: usize,
-    pub penalty: f64,
-    /// What was assessed, or why not.
-    pub basis: String,
-}
-
-/// One finding's share of the points lost overall.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PointsCost {
-    pub fingerprint: String,
-    pub rule: String,
-    pub category: Category,
-    pub severity: Severity,
-    pub message: String,
-    /// Points of the overall score this finding costs.
-    pub points: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Score {
-    /// 0..100; absent when no category could be assessed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub overall: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade: Option<String>,
-    /// Percent (0..100) of the weighted categories fully assessed: the share of the
-    /// checks that ran (0 in a report of schema version 1, which did not measure it).
-    #[serde(default)]
-    pub coverage: u32,
-    /// True when coverage is below 100%: the grade is computed on what was seen, with
-    /// the unseen categories earning nothing, and must be read with its coverage.
-    #[serde(default)]
-    pub partial: bool,
-    pub categories: Vec<CategoryScore>,
-    /// The findings that cost the most points, most first (at most 10).
-    pub costliest: Vec<PointsCost>,
-    pub formula: String,
-}
+/// The score's data types live in `model` (the audit report holds them); they are
+/// re-exported here, beside the code that computes them.
+pub use crate::model::score::{Assessment, CategoryScore, PointsCost, Score};
+/// `[score]` in dbaudit.toml; it lives in `model/settings.rs` with the other settings.
+pub use crate::model::settings::ScoreConfig;
 
 /// How the score is computed, in words, for the report.
 pub const FORMULA: &str = "Each finding costs its severity's points (critical 30, high 15, medium 6, low 2, info 0); \
@@ -378,7 +231,7 @@ pub fn grade(score: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Evidence, Location};
+    use crate::model::{Evidence, Location, Severity};
     use proptest::prelude::*;
 
     fn finding(rule: &str, category: Category, severity: Severity, n: usize) -> Finding {

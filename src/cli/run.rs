@@ -423,7 +423,7 @@ fn run_analyze(args: AnalyzeArgs, terminal: TerminalArgs) -> Result<i32> {
     };
     progress.finish();
     let analysis = crate::analyze::analyze(&snapshot, &config);
-    let report = crate::model::report::LiveReport::new(&snapshot, analysis);
+    let report = crate::analyze::report::LiveReport::new(&snapshot, analysis);
     let color = use_color(args.color, args.output.is_none());
     let rendered = match args.format {
         LiveFormat::Text => {

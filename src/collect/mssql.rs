@@ -35,7 +35,7 @@ impl Default for CollectOptions {
         CollectOptions {
             query_timeout: DEFAULT_QUERY_TIMEOUT,
             lock_timeout: Duration::from_secs(5),
-            young_stats_seconds: crate::analyze::Thresholds::default().young_stats_seconds,
+            young_stats_seconds: crate::model::settings::Thresholds::default().young_stats_seconds,
         }
     }
 }

@@ -17,9 +17,9 @@ pub struct CollectOptions {
     /// Verify index candidates with HypoPG when it is installed.
     pub verify: bool,
     pub limits: SessionLimits,
-    pub thresholds: crate::analyze::Thresholds,
+    pub thresholds: crate::model::settings::Thresholds,
     /// `[advisor]`: the recommended set evaluated workload-wide is the audit's.
-    pub advisor: crate::advise::AdvisorConfig,
+    pub advisor: crate::model::settings::AdvisorConfig,
     /// Told of each check and each verified candidate.
     pub progress: std::sync::Arc<dyn crate::model::progress::Progress>,
 }
@@ -30,8 +30,8 @@ impl Default for CollectOptions {
             statement_limit: 5000,
             verify: true,
             limits: SessionLimits::default(),
-            thresholds: crate::analyze::Thresholds::default(),
-            advisor: crate::advise::AdvisorConfig::default(),
+            thresholds: crate::model::settings::Thresholds::default(),
+            advisor: crate::model::settings::AdvisorConfig::default(),
             progress: std::sync::Arc::new(crate::model::progress::Silent),
         }
     }

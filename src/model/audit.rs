@@ -10,8 +10,8 @@ use super::recommendation::{
     DroppedCandidate, IndexRecommendation, StatementDecision, WorkloadEvaluation,
 };
 use super::report::ToolInfo;
+use super::score::Score;
 use super::Finding;
-use crate::score::Score;
 
 /// Version of the audit report's JSON contract. Bump on any incompatible change.
 /// 3: every finding has a `confidence`; the summary has `min_confidence` and
@@ -110,8 +110,8 @@ pub struct NotChecked {
 pub struct Methodology {
     pub scoring: String,
     pub ranking: String,
-    pub thresholds: crate::analyze::Thresholds,
-    pub advisor: crate::advise::AdvisorConfig,
+    pub thresholds: super::settings::Thresholds,
+    pub advisor: super::settings::AdvisorConfig,
 }
 
 /// The JSON Schema of `report.json`, as kept in `schemas/audit-report.schema.json`.

@@ -7,7 +7,9 @@ pub mod object;
 pub mod progress;
 pub mod recommendation;
 pub mod report;
+pub mod score;
 pub mod secrets;
+pub mod settings;
 pub mod snapshot;
 
 pub use finding::{

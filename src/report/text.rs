@@ -277,7 +277,7 @@ struct CandidateRow {
 
 /// The terminal view of a live analysis.
 pub fn render_live(
-    report: &crate::model::report::LiveReport,
+    report: &crate::analyze::report::LiveReport,
     color: bool,
     width: Option<usize>,
 ) -> String {
