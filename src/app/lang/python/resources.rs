@@ -6,6 +6,18 @@
 use super::*;
 
 impl<'a> Extractor<'a> {
+    /// The call whose argument `p` (an `argument_list`, or a `keyword_argument` in one)
+    /// belongs to.
+    fn call_of_argument(&self, p: usize) -> Option<usize> {
+        let args = if self.kind(p) == "keyword_argument" {
+            self.up(p)
+        } else {
+            Some(p)
+        };
+        args.and_then(|a| self.up(a))
+            .filter(|f| self.kind(*f) == "call")
+    }
+
     // ---- connections ----
 
     pub(super) fn pool_constructor(&self, func: Node<'a>) -> Option<(&'static str, Recv)> {
@@ -110,15 +122,7 @@ impl<'a> Extractor<'a> {
         let end = self.nodes[i].end_byte();
         match self.kind(p) {
             "argument_list" | "keyword_argument" => {
-                let args = if self.kind(p) == "keyword_argument" {
-                    self.up(p)
-                } else {
-                    Some(p)
-                };
-                let Some(f) = args
-                    .and_then(|a| self.up(a))
-                    .filter(|f| self.kind(*f) == "call")
-                else {
+                let Some(f) = self.call_of_argument(p) else {
                     return (None, Disposal::Never);
                 };
                 let callee = self.callee_name(self.nodes[f]);
@@ -311,15 +315,7 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 "argument_list" | "keyword_argument" => {
-                    let args = if self.kind(p) == "keyword_argument" {
-                        self.up(p)
-                    } else {
-                        Some(p)
-                    };
-                    let Some(f) = args
-                        .and_then(|a| self.up(a))
-                        .filter(|f| self.kind(*f) == "call")
-                    else {
+                    let Some(f) = self.call_of_argument(p) else {
                         continue;
                     };
                     let callee = self.callee_name(self.nodes[f]);
