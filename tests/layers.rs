@@ -16,11 +16,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     ("rules", "app", "the registry lists the application rules"),
     ("rules", "analyze", "the registry lists the live rules"),
     (
-        "snapshot",
-        "collect",
-        "the SQL Server importer reads collect::MSSQL_QUERIES for each query's minimum version",
-    ),
-    (
         "collect",
         "advise",
         "the collector runs advise::hypopg::verify and advise::workload_set::evaluate in its session \

@@ -1,5 +1,5 @@
 //! The SQL text dbaudit writes, one module per engine: quoting of names and literals,
-//! name limits and index naming, and every DDL statement (CREATE / DROP / REINDEX
+//! name limits and index naming, the collectors' query catalogue (`queries`), and every DDL statement (CREATE / DROP / REINDEX
 //! INDEX, widening, VACUUM, UPDATE STATISTICS) that a recommendation or a finding's fix
 //! carries.
 //!
@@ -9,6 +9,7 @@
 
 pub mod mssql;
 pub mod postgres;
+pub mod queries;
 
 /// `ix_<table>_<cols>` in lower-case ASCII (anything else becomes `_`), cut to `max_len`
 /// bytes with a short hash so that cut names stay unique.

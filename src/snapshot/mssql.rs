@@ -70,7 +70,7 @@ pub static UPTIME_COLUMNS: QueryColumns = QueryColumns {
     optional: &[],
 };
 
-/// Every query's columns, in `collect::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
+/// Every query's columns, in `engine::queries::MSSQL_QUERIES` order. `tests/mssql_queries.rs`
 /// checks that each query's SELECT list produces exactly these.
 pub const QUERY_COLUMNS: &[QueryColumns] = &[
     QueryColumns {
@@ -295,10 +295,10 @@ pub fn from_raw(raw: RawSnapshot) -> Result<Snapshot> {
             && !read_elsewhere
             && !notes.iter().any(|n| n.check == spec.name)
         {
-            let version = crate::collect::MSSQL_QUERIES
+            let version = crate::engine::queries::MSSQL_QUERIES
                 .iter()
                 .find(|(name, _)| *name == spec.name)
-                .and_then(|(_, sql)| crate::collect::required_major_version(sql))
+                .and_then(|(_, sql)| crate::engine::queries::required_major_version(sql))
                 .map_or(String::new(), |v| {
                     format!(" (it needs SQL Server major version {v} or later)")
                 });
