@@ -1,5 +1,8 @@
 //! The rule registry: every rule's metadata and documentation, for `dbaudit rules`, the
-//! configuration's validation and the reporters.
+//! configuration's validation and the reporters. Each `declare_rule!` adds its rule to
+//! `REGISTERED` at link time (linkme), so this module lists the rules of every layer
+//! without importing them; a test in `scan` checks that the list is exactly the rules the
+//! engines run.
 
 use crate::model::{Category, Severity};
 
@@ -110,15 +113,20 @@ macro_rules! declare_rule {
             $($field: $value,)*
             doc: concat!($($doc, "\n"),*),
         };
+        const _: () = {
+            #[::linkme::distributed_slice($crate::rules::REGISTERED)]
+            static REGISTER: &$crate::rules::RuleMeta = &$id;
+        };
     };
 }
 
+/// Every rule declared with `declare_rule!`, gathered at link time.
+#[linkme::distributed_slice]
+pub static REGISTERED: [&'static RuleMeta];
+
 /// Every rule dbaudit has, in code order.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut rules: Vec<&'static RuleMeta> =
-        crate::sql::rules::ALL.iter().map(|r| r.meta()).collect();
-    rules.extend(crate::analyze::rules::metas());
-    rules.extend(crate::app::rules::ALL.iter().map(|r| r.meta));
+    let mut rules: Vec<&'static RuleMeta> = REGISTERED.to_vec();
     rules.sort_by_key(|r| r.code);
     rules
 }

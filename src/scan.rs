@@ -889,4 +889,20 @@ mod tests {
             assert_eq!(shape(&merged), expected, "split at {split}");
         }
     }
+
+    /// The registry gathers `declare_rule!` at link time: it must hold exactly the rules
+    /// the three engines run, no rule declared and never run, none run and not listed.
+    #[test]
+    fn the_registry_is_exactly_the_rules_the_engines_run() {
+        let mut run: Vec<&str> = crate::sql::rules::ALL
+            .iter()
+            .map(|r| r.meta().name)
+            .chain(crate::analyze::rules::metas().iter().map(|m| m.name))
+            .chain(crate::app::rules::ALL.iter().map(|r| r.meta.name))
+            .collect();
+        run.sort_unstable();
+        let mut listed: Vec<&str> = crate::rules::all().iter().map(|m| m.name).collect();
+        listed.sort_unstable();
+        assert_eq!(listed, run);
+    }
 }

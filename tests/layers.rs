@@ -7,21 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// (from module, to module, why it is allowed for now).
-const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
-    (
-        "rules",
-        "sql",
-        "the registry (rules::all) lists every rule's metadata, RuleMeta and declare_rule! sit below",
-    ),
-    ("rules", "app", "the registry lists the application rules"),
-    ("rules", "analyze", "the registry lists the live rules"),
-    (
-        "collect",
-        "advise",
-        "the collector runs advise::hypopg::verify and advise::workload_set::evaluate in its session \
+const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[(
+    "collect",
+    "advise",
+    "the collector runs advise::hypopg::verify and advise::workload_set::evaluate in its session \
          (issue 18: a verification trait)",
-    ),
-];
+)];
 
 /// Macros exported at the crate root (`#[macro_export]`) and the module that defines them.
 const MACROS: &[(&str, &str)] = &[("declare_rule", "rules")];
