@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Index-advisor benchmark (issue #18): dbaudit vs pg_qualstats 2 (`pg_qualstats_index_advisor()`)
 # vs supabase index_advisor 0.2.0 (`index_advisor(query)`), in one run on one throwaway
-# PostgreSQL cluster, on the same workload: the 34 cases of bench/advisors/cases.py, each
+# PostgreSQL cluster, on the same workload: the 41 cases of bench/advisors/cases.py, each
 # statement run 30-100 times with varying literals. Prints, per advisor, cases right / missed /
 # wrong, number and HypoPG-estimated size of the indexes it recommends, and the workload's
 # planned cost with its set (calls x EXPLAIN cost, the set created as hypothetical indexes);
