@@ -20,12 +20,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "collect",
         "the SQL Server importer reads collect::MSSQL_QUERIES for each query's minimum version",
     ),
-    (
-        "collect",
-        "advise",
-        "the collector runs advise::hypopg::verify and advise::workload_set::evaluate in its session \
-         (issue 18: a verification trait)",
-    ),
 ];
 
 /// Macros exported at the crate root (`#[macro_export]`) and the module that defines them.
