@@ -270,11 +270,19 @@ fn collect_options(
     args: &ConnectArgs,
     config: &Config,
 ) -> crate::collect::postgres::CollectOptions {
+    // The advisor's HypoPG verification runs in the collector's session; collect does
+    // not know it (docs/ARCHITECTURE.md, "## Layers").
+    let verifier: Option<std::sync::Arc<dyn crate::collect::plan_session::SessionWork>> =
+        (!args.no_verify).then(|| {
+            std::sync::Arc::new(crate::advise::Verifier {
+                thresholds: config.thresholds.clone(),
+                advisor: config.advisor.clone(),
+            }) as _
+        });
     let mut options = crate::collect::postgres::CollectOptions {
         statement_limit: args.statement_limit,
-        verify: !args.no_verify,
+        session_work: verifier,
         thresholds: config.thresholds.clone(),
-        advisor: config.advisor.clone(),
         ..Default::default()
     };
     if let Some(secs) = args.query_timeout {
