@@ -881,7 +881,8 @@ fn non_sargable_by_line(report: &serde_json::Value) -> BTreeMap<u64, serde_json:
 /// workload is the missing evidence, so it is raised to high with that reason and listed
 /// by default, resolved by the recommendation. Not raised: the same function on
 /// `contacts.email` and on `archive.subscribers.email` (other tables: not tied either),
-/// and the predicate beside `id = $2` (the key finds the row: tied, still medium). Those
+/// the predicate beside `id = $2` (the key finds the row: tied, still medium) and an
+/// unqualified `email` over two tables (its table unknown: tied, still medium). Those
 /// stay hidden by default and are counted as left out; `resolves` never points at them.
 #[test]
 fn the_workloads_evidence_raises_the_static_finding_it_backs_and_no_look_alike() {
@@ -909,7 +910,7 @@ fn the_workloads_evidence_raises_the_static_finding_it_backs_and_no_look_alike()
     let resolves = rec["resolves"].as_array().unwrap();
     assert!(resolves.contains(&raised["fingerprint"]), "{rec}");
     assert!(resolves.iter().all(|r| listed.contains(&r)), "{rec}");
-    assert_eq!(report["summary"]["below_min_confidence"], 3);
+    assert_eq!(report["summary"]["below_min_confidence"], 4);
     let left_out = report["not_checked"]
         .as_array()
         .unwrap()
@@ -920,17 +921,17 @@ fn the_workloads_evidence_raises_the_static_finding_it_backs_and_no_look_alike()
         left_out["reason"]
             .as_str()
             .unwrap()
-            .starts_with("3 static finding(s) with a confidence below high"),
+            .starts_with("4 static finding(s) with a confidence below high"),
         "{left_out}"
     );
 
     let report = audit_expression_tie(None, &["--min-confidence", "medium"]);
     let all = non_sargable_by_line(&report);
-    assert_eq!(all.keys().copied().collect::<Vec<_>>(), [3, 7, 11, 14]);
+    assert_eq!(all.keys().copied().collect::<Vec<_>>(), [3, 7, 11, 14, 18]);
     assert_eq!(report["summary"]["below_min_confidence"], 0);
     let rec = &report["recommendations"][0];
     let resolves = rec["resolves"].as_array().unwrap();
-    for (line, tied) in [(3, true), (7, false), (11, true), (14, false)] {
+    for (line, tied) in [(3, true), (7, false), (11, true), (14, false), (18, true)] {
         let f = &all[&line];
         assert_eq!(
             resolves.contains(&f["fingerprint"]),
@@ -951,6 +952,9 @@ fn the_workloads_evidence_raises_the_static_finding_it_backs_and_no_look_alike()
     assert!(all[&11]["confidence"]["reasons"]
         .to_string()
         .contains("the row is found by its key"));
+    assert!(all[&18]["confidence"]["reasons"]
+        .to_string()
+        .contains("the column's table could not be told"));
 }
 
 /// Without HypoPG's plan (a snapshot collected with --no-verify: the same workload, no
@@ -974,7 +978,7 @@ fn an_unverified_expression_index_ties_its_evidence_but_does_not_raise() {
     }
     let report = audit_expression_tie(Some(snapshot.path()), &[]);
     assert!(non_sargable_by_line(&report).is_empty(), "{report:#}");
-    assert_eq!(report["summary"]["below_min_confidence"], 4);
+    assert_eq!(report["summary"]["below_min_confidence"], 5);
     let report = audit_expression_tie(Some(snapshot.path()), &["--min-confidence", "medium"]);
     let rec = &report["recommendations"][0];
     assert_eq!(rec["basis"]["kind"], "unverified", "{rec}");
