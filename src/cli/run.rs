@@ -636,11 +636,14 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
                 }
             }
         }
-        let mut scan = scan::run_knowing_indexes(&options, &config, &*progress, known_indexes)?;
-        // Static findings below it are neither reported nor scored; the report says how
-        // many (audit::build), so that seeing less never passes for a better score.
-        scan.apply_min_confidence(args.rules.min_confidence(&config));
-        Some(scan)
+        // Not filtered by --min-confidence here: audit::build does it once the workload's
+        // evidence has raised the findings it backs, and says how many it left out.
+        Some(scan::run_knowing_indexes(
+            &options,
+            &config,
+            &*progress,
+            known_indexes,
+        )?)
     };
     progress.step("analysing, advising, scoring");
     let source_paths = match &display_root {
@@ -651,6 +654,7 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
         snapshot: snapshot.as_ref(),
         data_source,
         scan: scan.as_ref(),
+        min_confidence: args.rules.min_confidence(&config),
         source_paths,
         config: &config,
     });
