@@ -352,6 +352,41 @@ fn names_statements(text: &str) -> bool {
     .any(|w| lower.contains(w))
 }
 
+/// Folder names and words of a class or function name that mark one-off code: an upgrade,
+/// a migration, a bug fix applied once, an installer, a seed.
+const ONE_OFF_FOLDERS: &[&str] = &[
+    "migration",
+    "migrations",
+    "upgrade",
+    "upgrades",
+    "bugfix",
+    "install",
+    "installer",
+    "seed",
+    "seeds",
+];
+const ONE_OFF_WORDS: &[&str] = &["migrat", "upgrade", "install", "bugfix", "seed"];
+
+/// Whether a loop stands in one-off code, which runs once per installation or version
+/// rather than per request: a file directly in a `migrations` / `upgrade` / `bugfix` /
+/// `install` / `seed` folder (only its own folder: the path may run above the scanned
+/// root), or a class or function whose name says so (`BlowfishMigrationServlet`,
+/// `upgradeSchema`). The text says which.
+pub fn one_off_code(path: &str, class: Option<&str>, function: Option<&str>) -> Option<String> {
+    let folder = path.rsplit(['/', '\\']).nth(1).unwrap_or("");
+    if ONE_OFF_FOLDERS.contains(&folder.to_ascii_lowercase().as_str()) {
+        return Some(format!("{folder}/"));
+    }
+    [class, function]
+        .into_iter()
+        .flatten()
+        .find(|name| {
+            let lower = name.to_ascii_lowercase();
+            ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
+        })
+        .map(str::to_string)
+}
+
 /// `int[]`, `long[]`, `String[]`, `string[]`, `Integer[]`: an array of ids or strings, the
 /// shape a form's ticked items or a request's values arrive in; a parameter of that type
 /// is no evidence that the loop walks rows.
@@ -619,6 +654,32 @@ mod tests {
         );
         let counter = lp("for", None, &["i"]);
         assert_eq!(origin(&counter, None), Origin::Unknown(None));
+    }
+
+    #[test]
+    fn one_off_code_by_folder_or_name() {
+        assert!(one_off_code("server/db/migrations/2.5.1.js", None, Some("up")).is_some());
+        assert!(one_off_code("src/database/bugfix/OF33.java", Some("OF33"), None).is_some());
+        assert!(one_off_code(
+            "src/admin/Tools.java",
+            Some("BlowfishMigrationServlet"),
+            None
+        )
+        .is_some());
+        assert!(one_off_code("app/db.py", None, Some("upgrade_schema")).is_some());
+        // Only the file's own folder: a checkout under `install/` is not one-off code.
+        assert_eq!(
+            one_off_code(
+                "/home/me/install/app/src/Orders.java",
+                Some("Orders"),
+                Some("list")
+            ),
+            None
+        );
+        assert_eq!(
+            one_off_code("src/OrderService.cs", Some("OrderService"), Some("Archive")),
+            None
+        );
     }
 
     #[test]

@@ -259,6 +259,20 @@ pub fn lower_if_resolved_by_name(finding: &mut RawFinding, reaches: &[&Reach]) {
     }
 }
 
+/// Lowers a loop finding in one-off code (`loop_shape::one_off_code`): an upgrade, a
+/// migration or an installer runs its per-row statements once, not per request.
+pub fn lower_if_one_off(finding: &mut RawFinding, file: &AppFile, function: Option<usize>) {
+    let f = function.and_then(|f| file.functions.get(f));
+    let class = f.and_then(|f| f.class.as_deref());
+    let name = f.map(|f| f.name.as_str());
+    if let Some(what) = crate::app::loop_shape::one_off_code(&file.path, class, name) {
+        finding.confidence.lower(
+            crate::model::ConfidenceLevel::Medium,
+            format!("the loop is in one-off upgrade, migration or install code (`{what}`): it runs once per installation or version, not per request"),
+        );
+    }
+}
+
 /// How a call reaches the database, in words.
 pub fn describe_reach(repo: &Repo, reach: &Reach) -> String {
     match reach {

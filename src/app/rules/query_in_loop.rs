@@ -1,6 +1,9 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
-use super::{describe_reach, finding, is_follow_up_read, lower_if_resolved_by_name, LoopFacts};
+use super::{
+    describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
+    LoopFacts,
+};
 use crate::app::ir::{AppFile, Call};
 use crate::app::loop_shape::{uses_element, Iterates, Origin};
 use crate::app::resolve::Repo;
@@ -101,6 +104,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                 );
             lower_if_resolved_by_name(&mut found, &[&reach]);
             lower_for_loop_shape(&mut found, file, call, &facts.iterates[li]);
+            lower_if_one_off(&mut found, file, call.function);
             // A `while` loop judged a collection drains one (`shift`, `pop`, `Dequeue` in
             // its body): the collection is named there, not in the header the origin reads.
             let drains = (lp.kind.starts_with("while") || lp.kind.starts_with("do"))
