@@ -120,12 +120,18 @@ impl SqlRule for NonSargablePredicate {
                 if !matches!(clause.kind, ClauseKind::Where | ClauseKind::On) {
                     continue;
                 }
+                // Facts of the whole clause, read once (not once per finding: a clause
+                // of thousands of comparisons must stay linear).
+                let negated = negated_groups(toks, shape, clause.range.clone());
+                let has_or = has_top_level_or(toks, shape, clause.range.clone());
+                let mut equalities_of: std::collections::HashMap<usize, Vec<Equality>> =
+                    std::collections::HashMap::new();
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
                     // `<>`, `NOT IN`, `NOT LIKE`, `NOT BETWEEN`: no index seeks a negation,
                     // whatever the operands, so unwrapping the column would gain nothing.
                     if cmp.op == CompareOp::NotEq
                         || cmp.negated
-                        || under_negated_group(toks, shape, clause.range.clone(), cmp.op_at)
+                        || under_negated_group(&negated, cmp.op_at)
                     {
                         continue;
                     }
@@ -222,26 +228,33 @@ impl SqlRule for NonSargablePredicate {
                             .and_then(|&at| shape.sources.iter().find(|s| s.at == at));
                         // Whether an index the expression defeats exists is known only
                         // after every file is read: the scan checks this then.
+                        let equal: &[Equality] = match source {
+                            Some(s) => equalities_of.entry(s.at).or_insert_with(|| {
+                                equalities(
+                                    toks,
+                                    shape,
+                                    clause.scope,
+                                    clause.range.clone(),
+                                    variables,
+                                    s,
+                                    &negated,
+                                )
+                            }),
+                            None => &[],
+                        };
                         finding.index_check = Some(match source {
                             Some(s) => IndexCheck::Table {
                                 table: table_key(&s.name),
                                 shown: s.name.clone(),
                                 columns: columns.iter().map(|c| c.column.clone()).collect(),
                                 expression: expression_key(&toks[side.clone()]),
-                                equal: if has_top_level_or(toks, shape, clause.range.clone()) {
+                                equal: if has_or {
                                     Vec::new()
                                 } else {
-                                    equalities(
-                                        toks,
-                                        shape,
-                                        clause.scope,
-                                        clause.range.clone(),
-                                        variables,
-                                        s,
-                                    )
-                                    .into_iter()
-                                    .map(|e| e.column.to_ascii_lowercase())
-                                    .collect()
+                                    equal
+                                        .iter()
+                                        .map(|e| e.column.to_ascii_lowercase())
+                                        .collect()
                                 },
                             },
                             None => IndexCheck::UnknownTable,
@@ -270,8 +283,7 @@ impl SqlRule for NonSargablePredicate {
                         // The rows of the table are found another way in the same clause:
                         // this comparison filters them after the seek (not under an OR,
                         // which could make either branch the way in).
-                        let found_another_way =
-                            source.filter(|_| !has_top_level_or(toks, shape, clause.range.clone()));
+                        let found_another_way = source.filter(|_| !has_or);
                         if let Some(s) = found_another_way {
                             let range = clause.range.clone();
                             if clause.kind == ClauseKind::On {
@@ -284,9 +296,7 @@ impl SqlRule for NonSargablePredicate {
                                     );
                                 }
                             }
-                            if let Some(key) =
-                                key_equality(toks, shape, clause.scope, range, variables, s)
-                            {
+                            if let Some(key) = key_equality(s, equal) {
                                 confidence.lower(
                                     ConfidenceLevel::Medium,
                                     format!("the row is found by its key (`{key}` = a value in the same clause): this comparison only filters it"),
@@ -420,17 +430,10 @@ fn has_top_level_or(toks: &[Tok], shape: &QueryShape, range: std::ops::Range<usi
     false
 }
 
-/// `Id = @id`, `o.OrderId = 42`, `order_id = p_id`: a bare column of `source` named as
-/// its key (`id`, or the table's name, singular, followed by `id` / `_id`) compared with
-/// `=` to a value in the clause `range`: that column's name.
-fn key_equality(
-    toks: &[Tok],
-    shape: &QueryShape,
-    scope: usize,
-    range: std::ops::Range<usize>,
-    variables: &[String],
-    source: &crate::sql::query::Source,
-) -> Option<String> {
+/// `Id = @id`, `o.OrderId = 42`, `order_id = p_id`: among the `equal` columns of `source`
+/// (see [`equalities`]), one named as its key (`id`, or the table's name, singular,
+/// followed by `id` / `_id`) compared with a value: that column's name.
+fn key_equality(source: &crate::sql::query::Source, equal: &[Equality]) -> Option<String> {
     let table = last_part(&source.name).to_ascii_lowercase();
     let table = table
         .strip_prefix("tbl")
@@ -447,25 +450,28 @@ fn key_equality(
                 .iter()
                 .any(|t| column == format!("{t}id") || column == format!("{t}_id"))
     };
-    equalities(toks, shape, scope, range, variables, source)
-        .into_iter()
+    equal
+        .iter()
         .find(|e| e.against_value && is_key(&e.column))
-        .map(|e| e.column)
+        .map(|e| e.column.clone())
 }
 
-/// Whether the token at `at` lies inside a `NOT ( ... )` group of the clause `range`.
-fn under_negated_group(
+/// The `NOT ( ... )` groups of the clause `range`: the token indices of each `(` and its `)`.
+fn negated_groups(
     toks: &[Tok],
     shape: &QueryShape,
     range: std::ops::Range<usize>,
-    at: usize,
-) -> bool {
-    range.clone().any(|i| {
-        toks[i].is_kw("NOT")
-            && i + 1 < range.end
-            && toks[i + 1].is_punct("(")
-            && shape.matching[i + 1].is_some_and(|close| i + 1 < at && at < close)
-    })
+) -> Vec<(usize, usize)> {
+    range
+        .clone()
+        .filter(|&i| toks[i].is_kw("NOT") && i + 1 < range.end && toks[i + 1].is_punct("("))
+        .filter_map(|i| shape.matching[i + 1].map(|close| (i + 1, close)))
+        .collect()
+}
+
+/// Whether the token at `at` lies inside one of the `groups` (see [`negated_groups`]).
+fn under_negated_group(groups: &[(usize, usize)], at: usize) -> bool {
+    groups.iter().any(|&(open, close)| open < at && at < close)
 }
 
 /// `dbo.CheckRights(@UserId, t.OwnerId)`: a call of a schema-qualified function (in
@@ -529,6 +535,7 @@ fn equalities(
     range: std::ops::Range<usize>,
     variables: &[String],
     source: &crate::sql::query::Source,
+    negated: &[(usize, usize)],
 ) -> Vec<Equality> {
     let resolves_to = |column: &ColumnRef| {
         shape
@@ -537,10 +544,7 @@ fn equalities(
     };
     let mut found = Vec::new();
     for cmp in comparisons(toks, shape, range.clone()) {
-        if cmp.op != CompareOp::Eq
-            || cmp.negated
-            || under_negated_group(toks, shape, range.clone(), cmp.op_at)
-        {
+        if cmp.op != CompareOp::Eq || cmp.negated || under_negated_group(negated, cmp.op_at) {
             continue;
         }
         let left = read_operand(toks, shape, cmp.left.clone(), variables);
