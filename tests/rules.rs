@@ -223,6 +223,8 @@ fixture_tests! {
     postgres_leading_wildcard_like_scratch => "postgres/leading-wildcard-like_scratch.sql",
     tsql_non_sargable_predicate_scratch => "tsql/non-sargable-predicate_scratch.sql",
     tsql_non_sargable_predicate_residual => "tsql/non-sargable-predicate_residual.sql",
+    tsql_non_sargable_predicate_function => "tsql/non-sargable-predicate_function.sql",
+    tsql_row_by_row_loop_hierarchy => "tsql/row-by-row-loop_hierarchy.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
     tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",
@@ -810,6 +812,29 @@ fn non_sargable_confidence_says_why() {
     m.assert_none("non-sargable-predicate confidence");
 }
 
+/// `non-sargable-predicate` on a column passed with other values to a user-defined
+/// function (a check relating them to the row) is low; a user function of the column
+/// alone and a built-in with several arguments stay high. Under `NOT ( ... )` nothing is
+/// reported (`fixtures/rules` markers); `NOT EXISTS` beside a comparison negates only
+/// the subquery.
+#[test]
+fn non_sargable_function_and_negation() {
+    use dbaudit::model::ConfidenceLevel::{High, Low};
+    let fixture = "tsql/non-sargable-predicate_function.sql";
+    let cases = [
+        (
+            fixture,
+            "dbo.CanViewParcel(@ViewerId, p.ParcelId)",
+            Low,
+            "several arguments of the user-defined function dbo.CanViewParcel",
+        ),
+        (fixture, "dbo.WeekOf(p.SentOn)", High, ""),
+        (fixture, "DATEADD(day, 2, p.SentOn)", High, ""),
+        (fixture, "AND CAST(p.Code AS INT) > 10; -- expect", High, ""),
+    ];
+    assert_confidences("non-sargable-predicate", &cases);
+}
+
 /// `select-star` in a PostgreSQL view is low (the star is expanded when the view is
 /// created); in a procedure named for diagnosis, medium; the look-alikes stay high.
 #[test]
@@ -849,7 +874,7 @@ fn select_star_confidence_says_why() {
 /// rows are medium, each with the reason a DBA reads.
 #[test]
 fn row_by_row_loop_confidence_says_why() {
-    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    use dbaudit::model::ConfidenceLevel::{High, Low, Medium};
     let cases = [
         (
             "tsql/row-by-row-loop.sql",
@@ -899,6 +924,30 @@ fn row_by_row_loop_confidence_says_why() {
             High,
             "",
         ),
+        (
+            "tsql/row-by-row-loop_hierarchy.sql",
+            "WHILE 1 = 1",
+            Low,
+            "climbs a hierarchy",
+        ),
+        (
+            "tsql/row-by-row-loop_hierarchy.sql",
+            "WHILE @Id IS NOT NULL",
+            High,
+            "",
+        ),
+        (
+            "tsql/row-by-row-loop_hierarchy.sql",
+            "WHILE @Row <= @Count",
+            High,
+            "",
+        ),
+        (
+            "tsql/row-by-row-loop_hierarchy.sql",
+            "WHILE @@FETCH_STATUS = 0",
+            Medium,
+            "top level of a script",
+        ),
     ];
     assert_confidences("row-by-row-loop", &cases);
 }
@@ -923,7 +972,11 @@ fn non_sargable_needs_a_declared_index() {
     let report = dbaudit::scan::run(&options, &Config::default())
         .unwrap_or_else(|e| panic!("scan of {} failed: {e:#}", root.display()));
     let cases = [
-        ("app/visits.py", "seen_at::date", Some((High, ""))),
+        (
+            "app/visits.py",
+            "seen_at::date",
+            Some((Medium, "`seen_at` is a key of an index on visits but not its first")),
+        ),
         (
             "app/visits.py",
             "upper(nickname)",
@@ -951,7 +1004,22 @@ fn non_sargable_needs_a_declared_index() {
             "upper(nickname)",
             Some((Medium, "no index on members(nickname)")),
         ),
-        ("postgres/functions.sql", "seen_at::date", Some((High, ""))),
+        (
+            "postgres/functions.sql",
+            "seen_at::date",
+            Some((Medium, "`seen_at` is a key of an index on visits but not its first")),
+        ),
+        ("postgres/functions.sql", "member_id::text", Some((High, ""))),
+        (
+            "postgres/functions.sql",
+            "member_id = p_member AND seen_at::date",
+            Some((High, "")),
+        ),
+        (
+            "tsql/Procedures.sql",
+            "CAST(ReadingId",
+            Some((Medium, "`ReadingId` is a key of an index on dbo.Readings but not its first")),
+        ),
         (
             "postgres/functions.sql",
             "upper(email)",

@@ -191,9 +191,14 @@ def language_of(repo, file):
     return LANGUAGE_OF_EXTENSION.get(ext, ext.lstrip(".") or "other")
 
 
-def selected(manifest, kind):
-    """The repositories of one kind (`sql`, `app`) or all of them."""
-    return [r for r in manifest["repo"] if kind == "all" or scan_kind(r) == kind]
+def selected(manifest, kind, batch=None):
+    """The repositories of one kind (`sql`, `app`) or all of them; with `batch`, only those
+    split under that seed (a batch added later carries its own `split_seed`)."""
+    return [
+        r
+        for r in manifest["repo"]
+        if (kind == "all" or scan_kind(r) == kind) and (batch is None or split_seed(manifest, r) == batch)
+    ]
 
 
 def load_findings(manifest, out):
@@ -370,6 +375,12 @@ def main():
         default="all",
         help="scan / report / sample only the SQL repositories or only the application ones",
     )
+    parser.add_argument(
+        "--batch",
+        default=None,
+        metavar="SPLIT_SEED",
+        help="scan / report / sample only the repositories split under this seed (one batch)",
+    )
     args = parser.parse_args()
     env = {
         "MIRRORS": os.environ.get("MIRRORS", "/work/.mirror"),
@@ -381,7 +392,7 @@ def main():
         return cmd_split(manifest)
     if cmd_split_quiet(manifest):
         return 2
-    manifest = dict(manifest, repo=selected(manifest, args.kind))
+    manifest = dict(manifest, repo=selected(manifest, args.kind, args.batch))
     if args.command in ("scan", "run"):
         cmd_scan(manifest, env)
     if args.command in ("report", "run"):

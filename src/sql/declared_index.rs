@@ -9,9 +9,14 @@
 //! column as a key. Names only are kept (no statement text), capped at `MAX_ENTRIES`
 //! entries, expressions at `MAX_EXPRESSION_LEN` bytes.
 //! INCLUDE columns are not keys and are left out; columnstore, XML, spatial and full-text
-//! indexes are not seekable B-tree keys and are left out too.
+//! indexes are not seekable B-tree keys and are left out too. Which key columns can start
+//! a seek is kept apart: a B-tree index seeks on its first key column (the later ones only
+//! behind equalities on those before), a GiST / GIN / BRIN / SP-GiST index on any of its
+//! columns. A later B-tree key counts where the same clause compares every key column
+//! before it with `=` (`WHERE srvid = @s AND upper(coalesce_range) < @t` on a key
+//! `(srvid, coalesce_range)`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::lex::{Tok, TokKind};
 use super::query::read_name;
@@ -29,6 +34,12 @@ pub const MAX_EXPRESSION_LEN: usize = 512;
 #[derive(Debug, Default, Clone)]
 pub struct IndexCatalogue {
     columns: HashSet<(String, String)>,
+    /// The key columns an index can seek on by themselves: a B-tree's first key, any
+    /// key of a GiST / GIN / BRIN / SP-GiST index (a subset of `columns`).
+    leading: HashSet<(String, String)>,
+    /// B-tree indexes of two or more keys, by table: their key columns in order (an
+    /// expression key as an empty name), for a seek behind equalities on the first ones.
+    composite: HashMap<String, Vec<Vec<String>>>,
     expressions: HashSet<(String, String)>,
 }
 
@@ -53,6 +64,9 @@ impl IndexCatalogue {
             if self.len() >= MAX_ENTRIES {
                 break;
             }
+            if other.leading.contains(&entry) {
+                self.leading.insert(entry.clone());
+            }
             self.columns.insert(entry);
         }
         for entry in other.expressions {
@@ -61,20 +75,33 @@ impl IndexCatalogue {
             }
             self.expressions.insert(entry);
         }
+        for (table, indexes) in other.composite {
+            for keys in indexes {
+                if self.len() >= MAX_ENTRIES {
+                    break;
+                }
+                self.composite.entry(table.clone()).or_default().push(keys);
+            }
+        }
         self
     }
 
     /// Adds a key column of an index known from elsewhere (the audited database's
-    /// snapshot): `table` schema-qualified or not, as [`table_key`] reads it.
+    /// snapshot): `table` schema-qualified or not, as [`table_key`] reads it. Counted as
+    /// one an index can seek on by itself: the snapshot does not say the index's method,
+    /// and a GiST index seeks on any of its columns.
     pub fn add_key_column(&mut self, table: &str, column: &str) {
         if self.len() < MAX_ENTRIES && !table.is_empty() && !column.is_empty() {
-            self.columns
-                .insert((table_key(table), column.to_ascii_lowercase()));
+            let entry = (table_key(table), column.to_ascii_lowercase());
+            self.leading.insert(entry.clone());
+            self.columns.insert(entry);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.columns.len() + self.expressions.len()
+        self.columns.len()
+            + self.expressions.len()
+            + self.composite.values().map(Vec::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -87,6 +114,30 @@ impl IndexCatalogue {
             .contains(&(table.to_string(), column.to_ascii_lowercase()))
     }
 
+    /// Whether an index on `table` can seek on `column` by itself: its first key column
+    /// (B-tree), or any key column of a GiST / GIN / BRIN / SP-GiST index.
+    pub fn has_leading_column(&self, table: &str, column: &str) -> bool {
+        self.leading
+            .contains(&(table.to_string(), column.to_ascii_lowercase()))
+    }
+
+    /// Whether a B-tree index on `table` can seek on `column` behind equalities on the
+    /// key columns before it: every key column before `column` is in `equal` (lower-case
+    /// names of columns the same clause compares with `=`).
+    pub fn seeks_behind_equalities(&self, table: &str, column: &str, equal: &[String]) -> bool {
+        let column = column.to_ascii_lowercase();
+        self.composite.get(table).is_some_and(|indexes| {
+            indexes.iter().any(|keys| {
+                keys.iter().position(|k| *k == column).is_some_and(|at| {
+                    at > 0
+                        && keys[..at]
+                            .iter()
+                            .all(|k| !k.is_empty() && equal.contains(k))
+                })
+            })
+        })
+    }
+
     /// Whether an index on `table` has the expression `expression` (an
     /// [`expression_key`]) as a key.
     pub fn has_expression(&self, table: &str, expression: &str) -> bool {
@@ -94,14 +145,18 @@ impl IndexCatalogue {
             .contains(&(table.to_string(), expression.to_string()))
     }
 
-    fn add(&mut self, table: &str, key: &[Tok]) {
+    /// One key of an index; `seeks_alone`: the index can seek on this key by itself.
+    fn add(&mut self, table: &str, key: &[Tok], seeks_alone: bool) {
         if self.len() >= MAX_ENTRIES || table.is_empty() {
             return;
         }
         match key_column(key) {
             Some(column) => {
-                self.columns
-                    .insert((table.to_string(), column.to_ascii_lowercase()));
+                let entry = (table.to_string(), column.to_ascii_lowercase());
+                if seeks_alone {
+                    self.leading.insert(entry.clone());
+                }
+                self.columns.insert(entry);
             }
             None => {
                 let expression = expression_key(key);
@@ -112,11 +167,28 @@ impl IndexCatalogue {
         }
     }
 
-    /// Each key of the list in the parentheses that open at `open`.
-    fn add_keys(&mut self, table: &str, toks: &[Tok], open: usize) {
+    /// Each key of the list in the parentheses that open at `open`; `any_key_seeks`: the
+    /// index method seeks on any of its columns (GiST, GIN, BRIN, SP-GiST), not only on
+    /// the first (B-tree).
+    fn add_keys(&mut self, table: &str, toks: &[Tok], open: usize, any_key_seeks: bool) {
         if let Some(keys) = parenthesised(toks, open) {
-            for key in split_top_level(&toks[keys]) {
-                self.add(table, key);
+            let keys = split_top_level(&toks[keys]);
+            for (position, key) in keys.iter().enumerate() {
+                self.add(table, key, position == 0 || any_key_seeks);
+            }
+            if keys.len() >= 2 && !any_key_seeks && !table.is_empty() && self.len() < MAX_ENTRIES {
+                let names = keys
+                    .iter()
+                    .map(|k| {
+                        key_column(k)
+                            .map(str::to_ascii_lowercase)
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                self.composite
+                    .entry(table.to_string())
+                    .or_default()
+                    .push(names);
             }
         }
     }
@@ -155,10 +227,14 @@ impl IndexCatalogue {
         }
         let (name, mut k) = read_name(toks, k, toks.len().min(k + 8));
         let table = table_key(&name);
+        let mut any_key_seeks = false;
         if toks.get(k).is_some_and(|t| t.is_kw("USING")) {
+            any_key_seeks = toks
+                .get(k + 1)
+                .is_some_and(|m| m.is_any_kw(&["GIST", "GIN", "BRIN", "SPGIST"]));
             k += 2;
         }
-        self.add_keys(&table, toks, k);
+        self.add_keys(&table, toks, k, any_key_seeks);
     }
 
     /// After `CREATE TABLE`: `[IF NOT EXISTS] t ( elements )`.
@@ -188,7 +264,7 @@ impl IndexCatalogue {
             let columnstore = element.iter().any(|t| t.is_kw("COLUMNSTORE"));
             let open = element.iter().position(|t| t.is_punct("("));
             if let (false, Some(open)) = (columnstore, open) {
-                self.add_keys(table, element, open);
+                self.add_keys(table, element, open, false);
             }
         } else if first.is_identifier_like()
             && !first.is_any_kw(&["FOREIGN", "CHECK", "EXCLUDE", "LIKE", "PERIOD"])
@@ -198,7 +274,7 @@ impl IndexCatalogue {
                 .windows(2)
                 .any(|w| (w[0].is_kw("PRIMARY") && w[1].is_kw("KEY")) || w[1].is_kw("UNIQUE"));
             if keyed {
-                self.add(table, &element[..1]);
+                self.add(table, &element[..1], true);
             }
         }
     }
@@ -226,7 +302,7 @@ impl IndexCatalogue {
         else {
             return;
         };
-        self.add_keys(table, element, open);
+        self.add_keys(table, element, open, false);
     }
 
     /// After `ALTER TABLE`: `[ONLY] [IF EXISTS] t [WITH CHECK | NOCHECK] ADD [CONSTRAINT c]
@@ -267,6 +343,9 @@ pub enum IndexCheck {
         shown: String,
         columns: Vec<String>,
         expression: String,
+        /// Columns of the table the same clause compares with `=` (lower-case): a
+        /// composite index can seek on a later key behind them.
+        equal: Vec<String>,
     },
     UnknownTable,
 }
@@ -293,11 +372,21 @@ impl IndexCheck {
                 shown,
                 columns,
                 expression,
+                equal,
             } => {
                 if catalogue.has_expression(table, expression) {
                     IndexVerdict::Drop
-                } else if columns.iter().any(|c| catalogue.has_key_column(table, c)) {
+                } else if columns.iter().any(|c| {
+                    catalogue.has_leading_column(table, c)
+                        || catalogue.seeks_behind_equalities(table, c, equal)
+                }) {
                     IndexVerdict::Keep
+                } else if let Some(column) =
+                    columns.iter().find(|c| catalogue.has_key_column(table, c))
+                {
+                    IndexVerdict::Lower(format!(
+                        "`{column}` is a key of an index on {shown} but not its first: the index seeks on it only behind equalities on the key columns before it"
+                    ))
                 } else {
                     IndexVerdict::Lower(no_index_reason(shown, columns))
                 }
@@ -412,8 +501,8 @@ fn parenthesised(toks: &[Tok], open: usize) -> Option<std::ops::Range<usize>> {
     None
 }
 
-/// `toks` split at its top-level commas.
-fn split_top_level(toks: &[Tok]) -> Vec<&[Tok]> {
+/// `toks` split at its top-level commas (empty parts left out).
+pub(crate) fn split_top_level(toks: &[Tok]) -> Vec<&[Tok]> {
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
     for (i, tok) in toks.iter().enumerate() {
@@ -500,6 +589,40 @@ mod tests {
         assert!(c.has_expression("users", "lower ( email )"));
         assert!(c.has_key_column("powa.archive", "coalesce_range"));
         assert!(c.has_key_column("t", "b"));
+    }
+
+    #[test]
+    fn which_keys_an_index_seeks_on_alone() {
+        let c = catalogue(
+            "CREATE UNIQUE NONCLUSTERED INDEX IX_Client ON dbo.Client (Name ASC, Major DESC, Minor)\nGO\nCREATE TABLE dbo.Visit (Day date NOT NULL, Hour int NOT NULL, CONSTRAINT PK_Visit PRIMARY KEY (Day, Hour))\nGO\n",
+            SqlDialect::Tsql,
+        );
+        assert!(c.has_leading_column("client", "name"));
+        assert!(c.has_key_column("client", "major") && !c.has_leading_column("client", "major"));
+        assert!(!c.has_leading_column("client", "minor"));
+        assert!(c.has_leading_column("visit", "day") && !c.has_leading_column("visit", "hour"));
+        let pg = catalogue(
+            "CREATE INDEX ON archive USING gist (srvid, coalesce_range);\nCREATE INDEX ON archive USING btree (srvid, ts);\n",
+            SqlDialect::Postgres,
+        );
+        assert!(pg.has_leading_column("archive", "coalesce_range"));
+        assert!(!pg.has_leading_column("archive", "ts"));
+        let verdict = IndexCheck::Table {
+            table: "client".into(),
+            shown: "dbo.Client".into(),
+            columns: vec!["Major".into()],
+            expression: "cast ( major as int )".into(),
+            equal: Vec::new(),
+        }
+        .verdict(&c);
+        assert!(
+            matches!(&verdict, IndexVerdict::Lower(why) if why.contains("not its first")),
+            "{verdict:?}"
+        );
+        // Behind an equality on the key column before it, the index seeks on it.
+        assert!(c.seeks_behind_equalities("client", "major", &["name".to_string()]));
+        assert!(!c.seeks_behind_equalities("client", "minor", &["name".to_string()]));
+        assert!(c.seeks_behind_equalities("visit", "hour", &["day".to_string()]));
     }
 
     #[test]

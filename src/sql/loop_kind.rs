@@ -4,7 +4,9 @@
 //! maintenance loops (per database, index, partition, role, catalog row), retry and wait
 //! loops, counters and batching loops can be told apart from row-by-row processing.
 
+use super::declared_index::split_top_level;
 use super::lex::{Tok, TokKind};
+use super::predicate::{comparisons, CompareOp};
 use super::query::{
     is_system_object, last_part, ClauseKind, QueryShape, Scope, ScopeKind, Source, SourceKind,
 };
@@ -27,6 +29,11 @@ pub enum Iterates {
     Values,
     /// A counter: a `WHILE` that reads no table, a `FOR i IN 1..n`.
     Counter,
+    /// A chain of rows, each found by a column of the one before: `SELECT @parent =
+    /// ParentId FROM dbo.Packages WHERE PackageId = @current` then `SET @current =
+    /// @parent`. The loop climbs a hierarchy (parent packages, owners, managers) one
+    /// level per round: as many rounds as the hierarchy is deep, not one per table row.
+    Chain,
     /// A query built at run time (`FOR r IN EXECUTE ...`, `OPEN c FOR EXECUTE`).
     DynamicQuery,
     /// A cursor whose query is not visible here (a cursor variable, a refcursor).
@@ -207,6 +214,12 @@ fn iterates(
             if let Some(rows) = condition.and_then(|c| rows_of(&shapes[c])) {
                 return rows;
             }
+            if body
+                .iter()
+                .any(|&i| is_chain_step(unit, &unit.statements[i], &shapes[i], body))
+            {
+                return Iterates::Chain;
+            }
             let mut found: Option<Iterates> = None;
             for &i in body {
                 let stmt = &unit.statements[i];
@@ -275,6 +288,85 @@ fn reads_into_variables(unit: &SqlUnit, stmt: &Stmt, shape: &QueryShape) -> bool
         }),
         _ => false,
     }
+}
+
+/// `SELECT @parent = ParentId FROM t WHERE Id = @current` (T-SQL): the statement
+/// assigns a variable from one column of a persistent table, filtered by another column
+/// compared with `=` to a variable, and the assigned variable becomes the filter's on the
+/// next round (the same variable, or `SET @current = @parent` in the loop's `body`).
+/// Walking keys in order (`SELECT TOP (1) @id = id ... WHERE id > @id`) is not a chain:
+/// the assigned column is the compared one.
+fn is_chain_step(unit: &SqlUnit, stmt: &Stmt, shape: &QueryShape, body: &[usize]) -> bool {
+    if unit.dialect != SqlDialect::Tsql
+        || stmt.kind != StmtKind::Select
+        || rows_of(shape) != Some(Iterates::TableRows)
+    {
+        return false;
+    }
+    let toks = unit.stmt_tokens(stmt);
+    let Some(projection) = shape.scopes.first().and_then(|s| s.projection.clone()) else {
+        return false;
+    };
+    // `@v = [alias.]column` items of the projection.
+    let assigned: Vec<(String, String)> = split_top_level(&toks[projection])
+        .into_iter()
+        .filter_map(|item| match item {
+            [v, eq, rest @ ..] if v.kind == TokKind::Variable && eq.is_punct("=") => {
+                single_column(rest).map(|c| (v.text.to_ascii_lowercase(), c))
+            }
+            _ => None,
+        })
+        .collect();
+    if assigned.is_empty() {
+        return false;
+    }
+    // `column = @v` / `@v = column` in the WHERE clause.
+    let variable = |side: &[Tok]| match side {
+        [v] if v.kind == TokKind::Variable => Some(v.text.to_ascii_lowercase()),
+        _ => None,
+    };
+    let keys: Vec<(String, String)> = shape
+        .clauses
+        .iter()
+        .filter(|c| c.kind == ClauseKind::Where)
+        .flat_map(|c| comparisons(toks, shape, c.range.clone()))
+        .filter(|cmp| cmp.op == CompareOp::Eq && !cmp.negated)
+        .filter_map(|cmp| {
+            let (left, right) = (&toks[cmp.left.clone()], &toks[cmp.right.clone()]);
+            match (single_column(left), variable(right)) {
+                (Some(column), Some(v)) => Some((column, v)),
+                _ => Some((single_column(right)?, variable(left)?)),
+            }
+        })
+        .collect();
+    let passes_on = |from: &str, to: &str| {
+        from == to
+            || body.iter().any(|&i| {
+                let s = &unit.statements[i];
+                s.kind == StmtKind::Set
+                    && matches!(unit.stmt_tokens(s), [set, a, eq, b, ..]
+                        if set.is_kw("SET") && eq.is_punct("=")
+                            && a.text.eq_ignore_ascii_case(to) && b.text.eq_ignore_ascii_case(from))
+            })
+    };
+    assigned.iter().any(|(var, column)| {
+        keys.iter()
+            .any(|(key, filter_var)| key != column && passes_on(var, filter_var))
+    })
+}
+
+/// `col`, `[col]`, `alias.col`: the column's name, lower-cased.
+fn single_column(toks: &[Tok]) -> Option<String> {
+    let name = match toks {
+        [c] => c,
+        [_, dot, c] if dot.is_punct(".") => c,
+        _ => return None,
+    };
+    (name.is_identifier_like() && name.kind != TokKind::Variable).then(|| {
+        name.text
+            .trim_matches(|c| c == '[' || c == ']')
+            .to_ascii_lowercase()
+    })
 }
 
 fn filters_by_variable(unit: &SqlUnit, stmt: &Stmt, toks: &[Tok], shape: &QueryShape) -> bool {
@@ -746,6 +838,15 @@ mod tests {
         assert_eq!(
             walks("WHILE @i < @n BEGIN SELECT @id = id FROM #list WHERE rn = @i; SET @i += 1; END"),
             Iterates::ScratchRows
+        );
+        // Climbing a hierarchy: each round looks up the row the previous one points to.
+        assert_eq!(
+            walks("WHILE 1 = 1 BEGIN SELECT @parent = ParentId, @flag = Flag FROM dbo.Packages WHERE PackageId = @current; IF @parent IS NULL BREAK; SELECT @q = Quota FROM dbo.Quotas WHERE PackageId = @current; SET @current = @parent; END"),
+            Iterates::Chain
+        );
+        assert_eq!(
+            walks("WHILE @id IS NOT NULL BEGIN UPDATE dbo.Nodes SET Seen = 1 WHERE NodeId = @id; SELECT @id = ParentNodeId FROM dbo.Nodes WHERE NodeId = @id; END"),
+            Iterates::Chain
         );
         // The same query each round, filtered by constants: a counter, not a walk.
         assert_eq!(

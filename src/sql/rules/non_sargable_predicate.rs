@@ -25,7 +25,9 @@ declare_rule! {
     /// (`DATEDIFF(minute, s.LastRun, GETDATE()) >= s.IntervalMinutes`: no value exists
     /// before the row is read, whatever the form), `LIKE` with a leading wildcard (its own
     /// rule), negations (`<>`, `NOT IN`, `NOT LIKE`, `NOT BETWEEN`), which no index seeks
-    /// whatever the form, columns of scratch data (`#temp` tables, table variables,
+    /// whatever the form, comparisons inside `NOT ( ... )` (a negated group: `NOT (Kind =
+    /// 'x' AND CAST(Major AS int) > 10)` is an `OR` of negations, which no index seeks),
+    /// columns of scratch data (`#temp` tables, table variables,
     /// temporary tables the file creates, CTEs, a T-SQL trigger's `inserted` / `deleted`)
     /// and of system catalogs and DMVs (`sys.*`, `INFORMATION_SCHEMA`, `pg_catalog`,
     /// `msdb`), which nobody indexes. Operands that are
@@ -40,8 +42,13 @@ declare_rule! {
     ///
     /// Index evidence, from every file of the scan: a finding is **high** only when an
     /// index declared in the scanned files (`CREATE INDEX`, a `PRIMARY KEY` or `UNIQUE`
-    /// constraint in `CREATE TABLE` / `ALTER TABLE`) has the wrapped column among its key
-    /// columns, in any position (`INCLUDE` columns are not keys); the table's name matches
+    /// constraint in `CREATE TABLE` / `ALTER TABLE`) can seek on the wrapped column by
+    /// itself: its first key column, or any key column of a GiST / GIN / BRIN / SP-GiST
+    /// index (`INCLUDE` columns are not keys), or a later key column of a B-tree index
+    /// whose earlier key columns the same clause compares with `=` (`srvid = @s AND
+    /// upper(range) < @t` on a key `(srvid, range)`). Otherwise a later key column gives
+    /// **medium** ("a key of an index on t but not its first"): the index seeks on it only
+    /// behind equalities on the columns before it. The table's name matches
     /// with or without `dbo.` / `public.`, ignoring case. An index on exactly the
     /// expression (`CREATE INDEX ... ON users (lower(email))`) makes the comparison
     /// sargable: not reported. Otherwise it is **medium**: "no index on t(col) is declared
@@ -67,7 +74,10 @@ declare_rule! {
     /// which rows match), another collation (`col COLLATE Latin1_General_BIN`), a table
     /// named for configuration or settings (a few rows), a column passed to
     /// `OBJECT_NAME` / `OBJECT_SCHEMA_NAME` and the like (a table about the database's
-    /// own objects), an unqualified column in a statement that also reads scratch or
+    /// own objects), a column passed with other arguments to a user-defined function
+    /// (`dbo.CheckRights(@UserId, t.OwnerId) = 1`, **low**: a check relating a value to
+    /// the row, which no rewrite turns into a seek on the column; its cost is the call on
+    /// every row), an unqualified column in a statement that also reads scratch or
     /// system data (it may be that source's column), and a statement at the top level
     /// of a script (it may run once).
     ///
@@ -117,10 +127,19 @@ impl SqlRule for NonSargablePredicate {
                 if !matches!(clause.kind, ClauseKind::Where | ClauseKind::On) {
                     continue;
                 }
+                // Facts of the whole clause, read once (not once per finding: a clause
+                // of thousands of comparisons must stay linear).
+                let negated = negated_groups(toks, shape, clause.range.clone());
+                let has_or = has_top_level_or(toks, shape, clause.range.clone());
+                let mut equalities_of: std::collections::HashMap<usize, Vec<Equality>> =
+                    std::collections::HashMap::new();
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
                     // `<>`, `NOT IN`, `NOT LIKE`, `NOT BETWEEN`: no index seeks a negation,
                     // whatever the operands, so unwrapping the column would gain nothing.
-                    if cmp.op == CompareOp::NotEq || cmp.negated {
+                    if cmp.op == CompareOp::NotEq
+                        || cmp.negated
+                        || under_negated_group(&negated, cmp.op_at)
+                    {
                         continue;
                     }
                     // A leading-wildcard LIKE cannot seek anyway: that rule reports it.
@@ -216,12 +235,34 @@ impl SqlRule for NonSargablePredicate {
                             .and_then(|&at| shape.sources.iter().find(|s| s.at == at));
                         // Whether an index the expression defeats exists is known only
                         // after every file is read: the scan checks this then.
+                        let equal: &[Equality] = match source {
+                            Some(s) => equalities_of.entry(s.at).or_insert_with(|| {
+                                equalities(
+                                    toks,
+                                    shape,
+                                    clause.scope,
+                                    clause.range.clone(),
+                                    variables,
+                                    s,
+                                    &negated,
+                                )
+                            }),
+                            None => &[],
+                        };
                         finding.index_check = Some(match source {
                             Some(s) => IndexCheck::Table {
                                 table: table_key(&s.name),
                                 shown: s.name.clone(),
                                 columns: columns.iter().map(|c| c.column.clone()).collect(),
                                 expression: expression_key(&toks[side.clone()]),
+                                equal: if has_or {
+                                    Vec::new()
+                                } else {
+                                    equal
+                                        .iter()
+                                        .map(|e| e.column.to_ascii_lowercase())
+                                        .collect()
+                                },
                             },
                             None => IndexCheck::UnknownTable,
                         });
@@ -249,8 +290,7 @@ impl SqlRule for NonSargablePredicate {
                         // The rows of the table are found another way in the same clause:
                         // this comparison filters them after the seek (not under an OR,
                         // which could make either branch the way in).
-                        let found_another_way =
-                            source.filter(|_| !has_top_level_or(toks, shape, clause.range.clone()));
+                        let found_another_way = source.filter(|_| !has_or);
                         if let Some(s) = found_another_way {
                             let range = clause.range.clone();
                             if clause.kind == ClauseKind::On {
@@ -263,9 +303,7 @@ impl SqlRule for NonSargablePredicate {
                                     );
                                 }
                             }
-                            if let Some(key) =
-                                key_equality(toks, shape, clause.scope, range, variables, s)
-                            {
+                            if let Some(key) = key_equality(s, equal) {
                                 confidence.lower(
                                     ConfidenceLevel::Medium,
                                     format!("the row is found by its key (`{key}` = a value in the same clause): this comparison only filters it"),
@@ -284,6 +322,14 @@ impl SqlRule for NonSargablePredicate {
                             confidence.lower(
                                 ConfidenceLevel::Medium,
                                 format!("`{}` reads like a configuration or settings table: a few rows, read as fast by a scan as by a seek", last_part(&table.name)),
+                            );
+                        }
+                        if let Some(function) =
+                            user_function_among_arguments(toks, shape, side.clone(), &operand)
+                        {
+                            confidence.lower(
+                                ConfidenceLevel::Low,
+                                format!("the column is one of several arguments of the user-defined function {function}: a check relating those values to the row, which no rewrite turns into a seek on the column (its cost is the call on every row)"),
                             );
                         }
                         if let Some(function) = object_id_function(&toks[side.clone()]) {
@@ -391,17 +437,10 @@ fn has_top_level_or(toks: &[Tok], shape: &QueryShape, range: std::ops::Range<usi
     false
 }
 
-/// `Id = @id`, `o.OrderId = 42`, `order_id = p_id`: a bare column of `source` named as
-/// its key (`id`, or the table's name, singular, followed by `id` / `_id`) compared with
-/// `=` to a value in the clause `range`: that column's name.
-fn key_equality(
-    toks: &[Tok],
-    shape: &QueryShape,
-    scope: usize,
-    range: std::ops::Range<usize>,
-    variables: &[String],
-    source: &crate::sql::query::Source,
-) -> Option<String> {
+/// `Id = @id`, `o.OrderId = 42`, `order_id = p_id`: among the `equal` columns of `source`
+/// (see [`equalities`]), one named as its key (`id`, or the table's name, singular,
+/// followed by `id` / `_id`) compared with a value: that column's name.
+fn key_equality(source: &crate::sql::query::Source, equal: &[Equality]) -> Option<String> {
     let table = last_part(&source.name).to_ascii_lowercase();
     let table = table
         .strip_prefix("tbl")
@@ -418,26 +457,129 @@ fn key_equality(
                 .iter()
                 .any(|t| column == format!("{t}id") || column == format!("{t}_id"))
     };
-    comparisons(toks, shape, range).into_iter().find_map(|cmp| {
-        if cmp.op != CompareOp::Eq || cmp.negated {
-            return None;
+    equal
+        .iter()
+        .find(|e| e.against_value && is_key(&e.column))
+        .map(|e| e.column.clone())
+}
+
+/// The `NOT ( ... )` groups of the clause `range`: the token indices of each `(` and its `)`.
+fn negated_groups(
+    toks: &[Tok],
+    shape: &QueryShape,
+    range: std::ops::Range<usize>,
+) -> Vec<(usize, usize)> {
+    range
+        .clone()
+        .filter(|&i| toks[i].is_kw("NOT") && i + 1 < range.end && toks[i + 1].is_punct("("))
+        .filter_map(|i| shape.matching[i + 1].map(|close| (i + 1, close)))
+        .collect()
+}
+
+/// Whether the token at `at` lies inside one of the `groups` (see [`negated_groups`]).
+fn under_negated_group(groups: &[(usize, usize)], at: usize) -> bool {
+    groups.iter().any(|&(open, close)| open < at && at < close)
+}
+
+/// `dbo.CheckRights(@UserId, t.OwnerId)`: a call of a schema-qualified function (in
+/// T-SQL a user-defined scalar function is always called by a two-part name; built-ins
+/// never are) with two or more arguments, one of them a column of `operand`, within
+/// `side`: the function's name. `pg_catalog.` / `sys.` functions are built-ins.
+fn user_function_among_arguments(
+    toks: &[Tok],
+    shape: &QueryShape,
+    side: std::ops::Range<usize>,
+    operand: &Operand,
+) -> Option<String> {
+    for open in side.clone() {
+        if !toks[open].is_punct("(") || open < side.start + 3 {
+            continue;
+        }
+        let (schema, dot, name) = (&toks[open - 3], &toks[open - 2], &toks[open - 1]);
+        if !(schema.is_identifier_like() && dot.is_punct(".") && name.is_identifier_like())
+            || schema.text.eq_ignore_ascii_case("pg_catalog")
+            || schema.text.eq_ignore_ascii_case("sys")
+        {
+            continue;
+        }
+        let Some(close) = shape.matching[open].filter(|&c| c <= side.end) else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut commas = 0usize;
+        for tok in &toks[open + 1..close] {
+            if tok.is_punct("(") {
+                depth += 1;
+            } else if tok.is_punct(")") {
+                depth = depth.saturating_sub(1);
+            } else if depth == 0 && tok.is_punct(",") {
+                commas += 1;
+            }
+        }
+        let has_column = operand.columns.iter().any(|c| open < c.at && c.at < close);
+        if commas >= 1 && has_column {
+            return Some(format!("{}.{}", schema.text, name.text));
+        }
+    }
+    None
+}
+
+/// A bare column of one source compared with `=` (not negated) in a clause.
+struct Equality {
+    /// The column's name as written.
+    column: String,
+    /// Compared with a value (a variable, a literal); otherwise with a column of
+    /// another source (a join).
+    against_value: bool,
+}
+
+/// Bare columns of `source` compared with `=` in the clause `range`, each to a value or to
+/// a column of another source.
+fn equalities(
+    toks: &[Tok],
+    shape: &QueryShape,
+    scope: usize,
+    range: std::ops::Range<usize>,
+    variables: &[String],
+    source: &crate::sql::query::Source,
+    negated: &[(usize, usize)],
+) -> Vec<Equality> {
+    let resolves_to = |column: &ColumnRef| {
+        shape
+            .resolve(scope, column.qualifier.as_deref())
+            .map(|s| s.at)
+    };
+    let mut found = Vec::new();
+    for cmp in comparisons(toks, shape, range.clone()) {
+        if cmp.op != CompareOp::Eq || cmp.negated || under_negated_group(negated, cmp.op_at) {
+            continue;
         }
         let left = read_operand(toks, shape, cmp.left.clone(), variables);
         let right = read_operand(toks, shape, cmp.right.clone(), variables);
-        let sides = [(&left, &right, &cmp.right), (&right, &left, &cmp.left)];
-        let key = sides
-            .into_iter()
-            .find_map(|(column_side, value_side, value_range)| {
-                let column = column_side.bare_column.as_ref()?;
-                let resolved = shape.resolve(scope, column.qualifier.as_deref())?;
-                (resolved.at == source.at
-                    && is_key(&column.column)
-                    && !value_side.has_column()
-                    && !value_range.is_empty())
-                .then(|| column.column.clone())
-            });
-        key
-    })
+        for (column_side, other, other_range) in
+            [(&left, &right, &cmp.right), (&right, &left, &cmp.left)]
+        {
+            let Some(column) = column_side.bare_column.as_ref() else {
+                continue;
+            };
+            if resolves_to(column) != Some(source.at) {
+                continue;
+            }
+            let against_value = !other.has_column() && !other_range.is_empty();
+            let against_other_source = other
+                .bare_column
+                .as_ref()
+                .and_then(resolves_to)
+                .is_some_and(|at| at != source.at);
+            if against_value || against_other_source {
+                found.push(Equality {
+                    column: column.column.clone(),
+                    against_value,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// `ISNULL(x, d)`, `COALESCE(x, d)`, `NVL`, `IFNULL` at the head of an operand.

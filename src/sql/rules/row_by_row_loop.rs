@@ -23,7 +23,12 @@ declare_rule! {
     /// is a procedure or function call (`EXEC dbo.p`, `PERFORM f()`, `CALL p()`: whether
     /// a set-based statement can replace it depends on the callee), a `WHILE` counter
     /// that writes a table each round, a loop over rows of dynamic SQL (`FOR r IN
-    /// EXECUTE`) or of a cursor whose query is not visible.
+    /// EXECUTE`) or of a cursor whose query is not visible; a loop at the top level of a
+    /// script, outside any procedure, function or trigger (an install or upgrade step:
+    /// it runs once, not per call). With **low** confidence: a `WHILE` loop that climbs a
+    /// hierarchy, each round looking up the row the previous one points to (`SELECT
+    /// @parent = ParentId FROM dbo.Packages WHERE PackageId = @current; SET @current =
+    /// @parent`): it runs once per level, and a recursive query does the same seeks.
     ///
     /// Not reported: maintenance and administration loops, one command per object,
     /// which no set-based statement replaces: loops over system catalogs and DMVs
@@ -94,9 +99,17 @@ impl SqlRule for RowByRowLoop {
             if !walks_rows || source_returns_one_row(ctx, info) {
                 continue;
             }
-            let Some(confidence) = confidence(class) else {
+            let Some(mut confidence) = confidence(class) else {
                 continue;
             };
+            // An install or upgrade script's own loop runs once, by hand or in a
+            // migration step, not on every call of the application.
+            if info.object.is_none() && !ctx.unit.from_application {
+                confidence.lower(
+                    ConfidenceLevel::Medium,
+                    "a loop at the top level of a script, outside any procedure, function or trigger: it runs once (an install or upgrade step), not per call",
+                );
+            }
             let per_row: Vec<&Stmt> = class
                 .per_row
                 .iter()
@@ -133,6 +146,10 @@ fn confidence(class: &LoopClass) -> Option<Confidence> {
         Iterates::Counter if class.has_dml() => Some(high.lowered(
             ConfidenceLevel::Medium,
             "the loop counts with a variable instead of walking table rows",
+        )),
+        Iterates::Chain if data || calls => Some(high.lowered(
+            ConfidenceLevel::Low,
+            "the loop climbs a hierarchy (each round looks up the row the previous one points to): it runs once per level, not once per row of a table",
         )),
         Iterates::DynamicQuery if data => Some(high.lowered(
             ConfidenceLevel::Medium,
