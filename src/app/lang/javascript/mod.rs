@@ -17,8 +17,6 @@ mod resources;
 mod strings;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_walk;
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,19 +1,21 @@
 //! The JavaScript / TypeScript adapter's tests: the catalogue (which calls reach the
-//! database, and which do not) and SQL strings. The walk's tests are in `tests_walk`.
+//! database, and which do not) and SQL strings. The walk's tests are in `walk`.
 
 use super::*;
 use crate::app::ir::{Disposal, Pos};
 
-pub(super) fn js(text: &str) -> AppFile {
+mod walk;
+
+fn js(text: &str) -> AppFile {
     checked(extract("app.js", text, Language::JavaScript))
 }
 
-pub(super) fn ts(text: &str) -> AppFile {
+fn ts(text: &str) -> AppFile {
     checked(extract("app.ts", text, Language::TypeScript))
 }
 
 /// The facts' cross references hold (every test's file goes through this).
-pub(super) fn checked(f: AppFile) -> AppFile {
+fn checked(f: AppFile) -> AppFile {
     for c in &f.calls {
         assert!(c.function.is_none_or(|x| x < f.functions.len()));
         for &l in &c.loops {
@@ -67,7 +69,7 @@ fn db_calls(file: &AppFile) -> Vec<(String, DbCall, String)> {
         .collect()
 }
 
-pub(super) fn call<'a>(file: &'a AppFile, callee: &str) -> &'a Call {
+fn call<'a>(file: &'a AppFile, callee: &str) -> &'a Call {
     file.calls
         .iter()
         .find(|c| c.callee == callee)

@@ -2,7 +2,6 @@
 //! connection lifetimes, functions, TypeScript / TSX syntax, comments and strings, broken
 //! input.
 
-use super::tests::{call, checked, js, ts};
 use super::*;
 use crate::app::ir::{Disposal, Pos};
 
