@@ -77,6 +77,7 @@ fn main() -> anyhow::Result<()> {
             snapshot: Some(&snapshot),
             data_source: None,
             scan: Some(&scan),
+            min_confidence: dbaudit::model::ConfidenceLevel::Low,
             source_paths: vec!["src".to_string()],
             config: &config,
         });

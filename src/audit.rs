@@ -10,12 +10,13 @@ use crate::model::audit::{
     AuditContext, AuditReport, AuditSummary, Methodology, NotChecked, AUDIT_SCHEMA_VERSION,
 };
 use crate::model::recommendation::{
-    DroppedCandidate, IndexRecommendation, Served, StatementDecision,
+    BenefitBasis, DroppedCandidate, IndexRecommendation, Served, StatementDecision,
 };
 use crate::model::report::ToolInfo;
 use crate::model::snapshot::Snapshot;
-use crate::model::{Category, Finding, ScanReport};
+use crate::model::{Category, ConfidenceLevel, Finding, ScanReport};
 use crate::score::{self, Assessed, Gaps};
+use crate::sql::declared_index::no_index_reason_table;
 
 /// What one audit reads.
 pub struct AuditInput<'a> {
@@ -23,7 +24,12 @@ pub struct AuditInput<'a> {
     /// Where the snapshot came from, for the report (a URL without password, or a
     /// directory).
     pub data_source: Option<String>,
+    /// The static scan, not yet filtered by confidence: the workload's evidence may raise
+    /// a finding first (`tie_expression_indexes`).
     pub scan: Option<&'a ScanReport>,
+    /// The scan's findings below it are left out (and counted) after that; the live
+    /// findings are not filtered.
+    pub min_confidence: ConfidenceLevel,
     pub source_paths: Vec<String>,
     pub config: &'a Config,
 }
@@ -31,6 +37,10 @@ pub struct AuditInput<'a> {
 pub fn build(input: AuditInput<'_>) -> AuditReport {
     let config = input.config;
     let mut findings: Vec<Finding> = Vec::new();
+    // The scan's findings, kept apart until the workload's evidence is tied to them and
+    // the confidence filter has run.
+    let mut static_findings: Vec<Finding> = Vec::new();
+    let mut left_out_slot = None;
     let mut not_checked: Vec<NotChecked> = Vec::new();
     let mut candidates = Vec::new();
     let mut dropped = Vec::new();
@@ -113,7 +123,7 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         });
     }
     if let Some(scan) = input.scan {
-        findings.extend(scan.findings.iter().cloned());
+        static_findings.extend(scan.findings.iter().cloned());
         let s = &scan.summary;
         if s.files_skipped > 0 {
             let shown: Vec<String> = s
@@ -156,16 +166,8 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
                 ),
             });
         }
-        if s.below_min_confidence > 0 {
-            // Scored only when shown: said here, so that the grade is read knowing it.
-            not_checked.push(NotChecked {
-                area: "lower-confidence findings".to_string(),
-                reason: format!(
-                    "{} static finding(s) with a confidence below {} (they rest on a guess, such as a call resolved by name only) are not listed and not scored (`--min-confidence low` or scan.min_confidence = \"low\" lists and scores them)",
-                    s.below_min_confidence, s.min_confidence
-                ),
-            });
-        }
+        // Said here once the count is known (after the ties), in this place of the list.
+        left_out_slot = Some(not_checked.len());
         if s.files_ignored > 0 {
             not_checked.push(NotChecked {
                 area: "source files".to_string(),
@@ -213,7 +215,27 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
             &rec.shape.key_parts(&rec.key_columns),
         );
     }
-    tie_expression_indexes(&mut findings, &mut recommendations);
+    tie_expression_indexes(&mut static_findings, &mut recommendations);
+    let below_min_confidence = input.scan.map_or(0, |s| s.summary.below_min_confidence)
+        + leave_out_below(
+            &mut static_findings,
+            &mut recommendations,
+            input.min_confidence,
+        );
+    findings.extend(static_findings);
+    if let Some(slot) = left_out_slot.filter(|_| below_min_confidence > 0) {
+        // Scored only when shown: said here, so that the grade is read knowing it.
+        not_checked.insert(
+            slot,
+            NotChecked {
+                area: "lower-confidence findings".to_string(),
+                reason: format!(
+                    "{below_min_confidence} static finding(s) with a confidence below {} (they rest on a guess, such as a call resolved by name only) are not listed and not scored (`--min-confidence low` or scan.min_confidence = \"low\" lists and scores them)",
+                    input.min_confidence
+                ),
+            },
+        );
+    }
     point_fixes_at_recommendations(&mut findings, &recommendations);
     let statement_decisions = decide(decisions, &recommendations, &advice.dropped);
     sort_findings(&mut findings);
@@ -263,7 +285,9 @@ pub fn build(input: AuditInput<'_>) -> AuditReport {
         &recommendations,
         advice.dropped.len(),
         input.snapshot,
-        input.scan,
+        input
+            .scan
+            .map(|scan| (scan, input.min_confidence, below_min_confidence)),
     );
     AuditReport {
         schema_version: AUDIT_SCHEMA_VERSION,
@@ -381,23 +405,26 @@ fn decide(
 
 /// An expression index recommended for the workload's `f(column) = …` answers the
 /// static `non-sargable-predicate` findings of the scanned source that wrap the same
-/// column in the same function: each such finding is resolved by it, and its evidence
-/// says how often the workload runs the predicate. (The static finding names the column,
-/// not its table: a source that wraps a same-named column of another table in the same
-/// function is tied too, and the evidence names the table, so a reader sees it.)
-fn tie_expression_indexes(
-    findings: &mut [Finding],
-    recommendations: &mut [crate::model::recommendation::IndexRecommendation],
-) {
+/// column in the same function on the same table: each is resolved by it, and its
+/// evidence says how often the workload runs the predicate. The finding is medium when
+/// no index on the column exists ("no index on t(col) is declared", which also names its
+/// table); the workload running the predicate, with an index HypoPG planned for it, is
+/// the evidence that was missing, so such a finding is raised to high with that reason.
+/// Not raised: a finding tied to an unverified recommendation (no plan), one whose table
+/// is not known (tied on function and column alone, as the evidence's table name shows
+/// the reader), and one lowered for another reason too (the key found another way, a
+/// one-off script: the workload does not answer those).
+fn tie_expression_indexes(findings: &mut [Finding], recommendations: &mut [IndexRecommendation]) {
     for rec in recommendations.iter_mut() {
         let calls: i64 = rec
             .served
             .iter()
             .map(|s| match s {
-                crate::model::recommendation::Served::Statement { calls, .. } => *calls,
+                Served::Statement { calls, .. } => *calls,
                 _ => 0,
             })
             .sum();
+        let verified = matches!(rec.basis, BenefitBasis::Verified { .. });
         for function in &rec.shape.functions {
             let head = format!("`{}(", function.function);
             let wraps = format!("wraps column `{}`", function.column);
@@ -406,20 +433,103 @@ fn tie_expression_indexes(
                     && f.message.to_ascii_lowercase().starts_with(&head)
                     && f.message.contains(&wraps)
             }) {
+                let table = finding
+                    .confidence
+                    .reasons
+                    .iter()
+                    .find_map(|r| no_index_reason_table(r));
+                if table.is_some_and(|t| !names_table(t, &rec.schema, &rec.table)) {
+                    continue;
+                }
+                let raise = verified && table.is_some();
                 finding.evidence.related.push(crate::model::RelatedLocation {
                     line: 0,
                     column: 0,
                     text: format!(
-                        "the workload runs this predicate {calls} times on {}.{}: index recommendation #{} ({}) serves it",
-                        rec.schema, rec.table, rec.rank, rec.name
+                        "the workload runs this predicate {calls} times on {}.{}: index recommendation #{} ({}) serves it{}",
+                        rec.schema,
+                        rec.table,
+                        rec.rank,
+                        rec.name,
+                        if verified {
+                            ""
+                        } else {
+                            " (not planned with HypoPG, so the finding keeps its confidence)"
+                        }
                     ),
                 });
+                if raise {
+                    raise_with_workload_evidence(
+                        finding,
+                        format!(
+                            "{WORKLOAD_EVIDENCE}{calls} times on {}.{}, and the planner (HypoPG) uses index recommendation #{} ({}) for it",
+                            rec.schema, rec.table, rec.rank, rec.name
+                        ),
+                    );
+                }
                 if !rec.resolves.contains(&finding.fingerprint) {
                     rec.resolves.push(finding.fingerprint.clone());
                 }
             }
         }
     }
+}
+
+/// The head of the confidence reason `tie_expression_indexes` gives a raised finding.
+const WORKLOAD_EVIDENCE: &str = "the audited workload runs this predicate ";
+
+/// High, with `reason` in place of the missing index's, when that was the only reason the
+/// finding was lowered (besides the workload evidence of another recommendation).
+fn raise_with_workload_evidence(finding: &mut Finding, reason: String) {
+    let confidence = &mut finding.confidence;
+    let answered =
+        |r: &String| no_index_reason_table(r).is_some() || r.starts_with(WORKLOAD_EVIDENCE);
+    if !confidence.reasons.iter().all(answered) {
+        return;
+    }
+    confidence
+        .reasons
+        .retain(|r| r.starts_with(WORKLOAD_EVIDENCE));
+    if !confidence.reasons.contains(&reason) {
+        confidence.reasons.push(reason);
+    }
+    confidence.level = ConfidenceLevel::High;
+}
+
+/// Whether `shown` (a table as a statement names it: `t`, `s.t`, `db.s.t`) is `schema.table`:
+/// the table's name, and the schema when the statement gives one (an unqualified name is
+/// resolved by the search path, which the source does not tell). Case-insensitive, as the
+/// declared-index catalogue matches names.
+fn names_table(shown: &str, schema: &str, table: &str) -> bool {
+    let parts: Vec<&str> = shown.split('.').collect();
+    match parts.as_slice() {
+        [name] => name.eq_ignore_ascii_case(table),
+        [.., in_schema, name] => {
+            in_schema.eq_ignore_ascii_case(schema) && name.eq_ignore_ascii_case(table)
+        }
+        [] => false,
+    }
+}
+
+/// Takes out the static findings below `min`, and their fingerprints from the
+/// recommendations' `resolves` (a tie never points at a finding the report does not
+/// list); returns how many.
+fn leave_out_below(
+    findings: &mut Vec<Finding>,
+    recommendations: &mut [IndexRecommendation],
+    min: ConfidenceLevel,
+) -> usize {
+    let (kept, left_out): (Vec<Finding>, Vec<Finding>) = std::mem::take(findings)
+        .into_iter()
+        .partition(|f| f.confidence.level >= min);
+    *findings = kept;
+    let gone: std::collections::HashSet<&str> =
+        left_out.iter().map(|f| f.fingerprint.as_str()).collect();
+    for rec in recommendations {
+        rec.resolves
+            .retain(|fingerprint| !gone.contains(fingerprint.as_str()));
+    }
+    left_out.len()
 }
 
 /// An unindexed foreign key that a recommended index covers gets that recommendation as
@@ -640,7 +750,7 @@ fn summary(
     recommendations: &[crate::model::recommendation::IndexRecommendation],
     dropped: usize,
     snapshot: Option<&Snapshot>,
-    scan: Option<&ScanReport>,
+    scan: Option<(&ScanReport, ConfidenceLevel, usize)>,
 ) -> AuditSummary {
     let mut by_category: BTreeMap<String, usize> = Category::ALL
         .iter()
@@ -660,10 +770,10 @@ fn summary(
         tables: snapshot.map_or(0, |s| s.tables.len()),
         indexes: snapshot.map_or(0, |s| s.indexes.len()),
         statements: snapshot.map_or(0, |s| s.statements.len()),
-        files_scanned: scan.map_or(0, |s| s.summary.files_scanned),
-        objects: scan.map_or(0, |s| s.objects.len()),
-        min_confidence: scan.map_or_else(Default::default, |s| s.summary.min_confidence),
-        below_min_confidence: scan.map_or(0, |s| s.summary.below_min_confidence),
+        files_scanned: scan.map_or(0, |(s, ..)| s.summary.files_scanned),
+        objects: scan.map_or(0, |(s, ..)| s.objects.len()),
+        min_confidence: scan.map_or_else(Default::default, |(_, min, _)| min),
+        below_min_confidence: scan.map_or(0, |(.., left_out)| left_out),
     }
 }
 

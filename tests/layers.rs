@@ -6,13 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// (from module, to module, why it is allowed for now).
-const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[(
-    "collect",
-    "advise",
-    "the collector runs advise::hypopg::verify and advise::workload_set::evaluate in its session \
-         (issue 18: a verification trait)",
-)];
+/// (from module, to module, why it is allowed for now). Empty: every module points down. An edge that must break the order for a while is
+/// listed here with its reason, and the list only shrinks.
+const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[];
 
 /// Macros exported at the crate root (`#[macro_export]`) and the module that defines them.
 const MACROS: &[(&str, &str)] = &[("declare_rule", "rules")];

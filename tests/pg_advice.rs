@@ -835,34 +835,48 @@ fn an_expression_index_for_an_allow_listed_function_and_never_for_user_code() {
     let user_code = "SELECT name FROM contacts WHERE normalize_email(email) = 'user42@example.com'";
     run_workload(&pg, &[(builtin, 40), (user_code, 40)]);
     // The application's source has the same predicate: the static finding is tied to it.
-    // No index on subscribers (email) is declared or exists, so the static finding is
-    // medium ("no index ... is declared") and shown with --min-confidence medium; the
-    // recommendation itself is high either way.
+    // No index on subscribers (email) is declared or exists, so on its own the static
+    // finding is medium ("no index ... is declared"); the workload running the predicate,
+    // with the expression index HypoPG planned for it, is the evidence that was missing:
+    // it is shown at high by default. The same function on contacts.email (a look-alike
+    // column of another table, which the workload never filters through lower()) stays
+    // medium, hidden and counted as left out.
     let source = tempfile::tempdir().unwrap();
     std::fs::write(
         source.path().join("lookup.sql"),
-        "SELECT name FROM subscribers WHERE lower(email) = $1;\n",
+        "SELECT name FROM subscribers WHERE lower(email) = $1;\n\
+         SELECT name FROM contacts WHERE lower(email) = $1;\n",
     )
     .unwrap();
     let work = tempfile::tempdir().unwrap();
     let (report, markdown) = audit_with(
         &pg,
         work.path(),
-        &[
-            "--source",
-            source.path().to_str().unwrap(),
-            "--min-confidence",
-            "medium",
-        ],
+        &["--source", source.path().to_str().unwrap()],
     );
     assert!(markdown.contains("email through lower()"), "{markdown}");
     let rec = expect_recommendation(&report, "subscribers");
-    let static_finding = report["findings"]
+    let static_findings: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "non-sargable-predicate")
-        .unwrap_or_else(|| panic!("the static finding: {}", report["findings"]));
+        .filter(|f| f["rule"] == "non-sargable-predicate")
+        .collect();
+    assert_eq!(static_findings.len(), 1, "{static_findings:#?}");
+    let static_finding = static_findings[0];
+    assert_eq!(static_finding["location"]["line"], 1, "{static_finding}");
+    assert_eq!(
+        static_finding["confidence"]["level"], "high",
+        "{static_finding}"
+    );
+    assert!(
+        static_finding["confidence"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("the audited workload runs this predicate 40 times on public.subscribers, and the planner (HypoPG) uses index recommendation #"),
+        "{static_finding}"
+    );
+    assert_eq!(report["summary"]["below_min_confidence"], 1, "{report:#}");
     assert!(
         rec["resolves"]
             .as_array()

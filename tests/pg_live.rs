@@ -214,7 +214,15 @@ fn live_audit_of_a_planted_database() {
     // 2. Round trip: a live collection and its saved snapshot give identical findings.
     let env = |_: &str| None;
     let target = resolve(Some(&full_url), &env).unwrap();
-    let live = collect(&target, &CollectOptions::default()).unwrap();
+    // With the advisor's verification, as `dbaudit collect` runs it.
+    let options = CollectOptions {
+        session_work: Some(std::sync::Arc::new(dbaudit::advise::Verifier {
+            thresholds: Default::default(),
+            advisor: Default::default(),
+        })),
+        ..Default::default()
+    };
+    let live = collect(&target, &options).unwrap();
     let dir = work.path().join("roundtrip");
     dbaudit::snapshot::write(&live, &dir).unwrap();
     let loaded = dbaudit::snapshot::read(&dir).unwrap();

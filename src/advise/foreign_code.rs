@@ -15,7 +15,8 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use tokio_postgres::Client;
+
+use crate::collect::plan_session::{Param, PlainRow, PlanSession};
 
 /// The system schemas: what is in them was created by PostgreSQL itself.
 const SYSTEM_SCHEMAS: &[&str] = &["pg_catalog", "information_schema"];
@@ -256,7 +257,7 @@ pub fn refusal_by_name(names: &NamesUsed) -> Option<String> {
 
 /// Whether the statement may be planned as the auditor: `Err(reason)` when it may run
 /// code that is not PostgreSQL's own, or cannot be judged. Runs catalog queries only.
-pub async fn check(client: &Client, query: &str) -> Result<(), String> {
+pub fn check(session: &dyn PlanSession, query: &str) -> Result<(), String> {
     let names = names_used(query)?;
     if let Some(reason) = refusal_by_name(&names) {
         return Err(reason);
@@ -274,12 +275,12 @@ pub async fn check(client: &Client, query: &str) -> Result<(), String> {
         }
     }
     if !kinds.is_empty() {
-        let rows = catalog(client, "plan_safety_names", &kinds, &unqualified).await?;
+        let rows = catalog(session, "plan_safety_names", &kinds, &unqualified)?;
         for row in rows {
-            let kind: String = column(&row, "kind")?;
-            let name: String = column(&row, "name")?;
-            let in_system: bool = column(&row, "in_system")?;
-            let elsewhere: Option<String> = column(&row, "elsewhere")?;
+            let kind = required(row.text("kind"), "kind")?;
+            let name = required(row.text("name"), "name")?;
+            let in_system = required(row.boolean("in_system"), "in_system")?;
+            let elsewhere = optional(row.text("elsewhere"), "elsewhere")?;
             let shown = if kind == "function" {
                 format!("{name}()")
             } else {
@@ -302,12 +303,12 @@ pub async fn check(client: &Client, query: &str) -> Result<(), String> {
             .map(|r| r.schema.clone().unwrap_or_default())
             .collect();
         let relations: Vec<String> = names.relations.iter().map(|r| r.name.clone()).collect();
-        let rows = catalog(client, "plan_safety_relations", &schemas, &relations).await?;
+        let rows = catalog(session, "plan_safety_relations", &schemas, &relations)?;
         for row in rows {
-            let schema: String = column(&row, "schema")?;
-            let name: String = column(&row, "name")?;
-            let found: i64 = column(&row, "found")?;
-            let unsafe_: Option<String> = column(&row, "unsafe")?;
+            let schema = required(row.text("schema"), "schema")?;
+            let name = required(row.text("name"), "name")?;
+            let found = required(row.int("found"), "found")?;
+            let unsafe_ = optional(row.text("unsafe"), "unsafe")?;
             let shown = if schema.is_empty() {
                 name
             } else {
@@ -329,32 +330,27 @@ pub async fn check(client: &Client, query: &str) -> Result<(), String> {
 }
 
 /// Runs one of the catalog checks (`queries/postgres/<name>.sql`, two text arrays).
-async fn catalog(
-    client: &Client,
+fn catalog(
+    session: &dyn PlanSession,
     name: &str,
     first: &[String],
     second: &[String],
-) -> Result<Vec<tokio_postgres::Row>, String> {
-    client
+) -> Result<Vec<PlainRow>, String> {
+    session
         .query(
-            &crate::collect::postgres::marked(crate::collect::postgres_query(name)),
-            &[&first, &second],
+            crate::collect::postgres_query(name),
+            &[Param::TextArray(first), Param::TextArray(second)],
         )
-        .await
-        .map_err(|e| {
-            format!(
-                "the catalog check ({name}) failed: {}",
-                crate::collect::connection::explain(&e)
-            )
-        })
+        .map_err(|e| format!("the catalog check ({name}) failed: {}", e.message))
 }
 
-fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
-    row: &'a tokio_postgres::Row,
-    name: &str,
-) -> Result<T, String> {
-    row.try_get(name)
-        .map_err(|e| format!("unexpected catalog answer in `{name}`: {e}"))
+/// A column the catalog check always fills.
+fn required<T>(value: Result<Option<T>, String>, name: &str) -> Result<T, String> {
+    optional(value, name)?.ok_or_else(|| format!("unexpected catalog answer in `{name}`: NULL"))
+}
+
+fn optional<T>(value: Result<Option<T>, String>, name: &str) -> Result<Option<T>, String> {
+    value.map_err(|e| format!("unexpected catalog answer in `{name}`: {e}"))
 }
 
 #[cfg(test)]

@@ -8,17 +8,17 @@
 //! transaction after `SET LOCAL ROLE` to that role, rolled back after. When the auditor
 //! cannot take that role, the statement is planned as the auditor only if it names
 //! nothing but PostgreSQL's own code (`foreign_code::check`); otherwise it is not planned,
-//! and its candidate says why. Every statement sent starts with the `/* dbaudit */`
-//! marker; a prepared statement is deallocated only when it was prepared.
+//! and its candidate says why. Every statement is sent through the collector's
+//! `PlanSession` (which marks it `/* dbaudit */`); a prepared statement is deallocated only
+//! when it was prepared.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::analyze::workload::candidates;
 use crate::analyze::Thresholds;
-use crate::collect::postgres::marked;
+use crate::collect::plan_session::{Param, PlanSession, SessionError};
 use crate::collect::postgres_query;
 use crate::model::snapshot::{Note, Snapshot, Verification};
 
@@ -35,8 +35,8 @@ pub(super) enum PlanAs {
     Auditor,
 }
 
-pub async fn verify(
-    client: &Client,
+pub fn verify(
+    session: &dyn PlanSession,
     snapshot: &Snapshot,
     t: &Thresholds,
     notes: &mut Vec<Note>,
@@ -116,14 +116,12 @@ pub async fn verify(
                 continue;
             }
             let plan_as = match plan_as(
-                client,
+                session,
                 statement.role.as_deref(),
                 &statement.query,
                 version,
                 &mut can_set_role,
-            )
-            .await
-            {
+            ) {
                 Ok(plan_as) => plan_as,
                 Err(reason) => {
                     for (key, _) in &variants {
@@ -134,13 +132,12 @@ pub async fn verify(
             };
             for (key, ddl) in &variants {
                 let result = verify_one(
-                    client,
+                    session,
                     &statement.query,
                     std::slice::from_ref(ddl),
                     generic_plan,
                     &plan_as,
-                )
-                .await;
+                );
                 if let Err(message) = &result {
                     failures += 1;
                     first_failure
@@ -172,8 +169,8 @@ pub async fn verify(
 }
 
 /// Decides with whose rights a statement may be planned, or why it may not be.
-pub(super) async fn plan_as(
-    client: &Client,
+pub(super) fn plan_as(
+    session: &dyn PlanSession,
     role: Option<&str>,
     query: &str,
     version: i64,
@@ -185,7 +182,7 @@ pub(super) async fn plan_as(
             let answer = match cache.get(role) {
                 Some(answer) => answer.clone(),
                 None => {
-                    let answer = role_can_plan(client, role, version).await;
+                    let answer = role_can_plan(session, role, version);
                     cache.insert(role.to_string(), answer.clone());
                     answer
                 }
@@ -197,7 +194,7 @@ pub(super) async fn plan_as(
             }
         }
     };
-    match crate::advise::foreign_code::check(client, query).await {
+    match crate::advise::foreign_code::check(session, query) {
         Ok(()) => Ok(PlanAs::Auditor),
         Err(reason) => Err(format!("not planned: {reason}, and {why_not_role}")),
     }
@@ -205,25 +202,24 @@ pub(super) async fn plan_as(
 
 /// Whether the auditor may `SET ROLE` to `role`; `Err` when the role no longer exists or
 /// the catalog could not say.
-async fn role_can_plan(client: &Client, role: &str, version: i64) -> Result<bool, String> {
+fn role_can_plan(session: &dyn PlanSession, role: &str, version: i64) -> Result<bool, String> {
     // Since PostgreSQL 16 a membership may lack the SET option.
     let privilege = if version >= 160_000 { "SET" } else { "MEMBER" };
-    let rows = client
+    let rows = session
         .query(
-            &marked(postgres_query("role_can_plan")),
-            &[&role, &privilege],
+            postgres_query("role_can_plan"),
+            &[Param::Text(role), Param::Text(privilege)],
         )
-        .await
         .map_err(|e| {
             format!(
                 "whether the auditor may take the role {role} could not be read: {}",
-                crate::collect::connection::explain(&e)
+                e.message
             )
         })?;
     match rows.first() {
         None => Err(format!("the role {role} that ran it no longer exists")),
         Some(row) => row
-            .try_get::<_, Option<bool>>("can_set_role")
+            .boolean("can_set_role")
             .map(|b| b.unwrap_or(false))
             .map_err(|e| format!("unexpected answer on role {role}: {e}")),
     }
@@ -270,102 +266,93 @@ fn index_only_scan(plan: &Value, name: &str) -> bool {
 /// created as the auditor: HypoPG's functions need not be granted to the application's
 /// roles, and the indexes are visible to the whole backend). Returns the costs before and
 /// after and, per index, whether the plan with them uses it and in an Index Only Scan.
-pub(super) async fn verify_one(
-    client: &Client,
+pub(super) fn verify_one(
+    session: &dyn PlanSession,
     query: &str,
     ddls: &[String],
     generic_plan: bool,
     plan_as: &PlanAs,
 ) -> Result<Planned, String> {
     let mut prepared = false;
-    let result = async {
-        send(client, "BEGIN READ ONLY").await?;
-        send(client, postgres_query("hypopg_reset")).await?;
-        let (before, _) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
-        let mut names = Vec::new();
-        for ddl in ddls {
-            let created = client
-                .query_one(&marked(postgres_query("hypopg_create_index")), &[ddl])
-                .await
-                .map_err(|e| cause(&e))?;
-            let name: String = created.try_get(0).map_err(|e| e.to_string())?;
-            names.push(name);
-        }
-        let (after, plan_text) = plan(client, query, generic_plan, plan_as, &mut prepared).await?;
-        let json = serde_json::from_str::<Value>(&plan_text).ok();
-        let uses = names
-            .iter()
-            .map(|name| IndexUse {
-                used: plan_text.contains(name.as_str()),
-                index_only: json
-                    .as_ref()
-                    .is_some_and(|json| index_only_scan(json, name)),
-            })
-            .collect();
-        Ok(Planned {
-            cost_before: before,
-            cost_after: after,
-            uses,
-        })
-    }
-    .await;
+    let result = plan_with_indexes(session, query, ddls, generic_plan, plan_as, &mut prepared);
     // The reset path: whatever failed above, the role, the settings and the transaction
     // end here; the prepared statement (not transactional) is dropped only if it exists.
-    let _ = send(client, "ROLLBACK").await;
+    let _ = send(session, "ROLLBACK");
     if prepared {
-        let _ = send(client, "DEALLOCATE dbaudit_verify").await;
+        let _ = send(session, "DEALLOCATE dbaudit_verify");
     }
-    let _ = send(client, postgres_query("hypopg_reset")).await;
+    let _ = send(session, postgres_query("hypopg_reset"));
     result
 }
 
+/// `verify_one` up to the first failure, inside the READ ONLY transaction it opens.
+fn plan_with_indexes(
+    session: &dyn PlanSession,
+    query: &str,
+    ddls: &[String],
+    generic_plan: bool,
+    plan_as: &PlanAs,
+    prepared: &mut bool,
+) -> Result<Planned, String> {
+    send(session, "BEGIN READ ONLY")?;
+    send(session, postgres_query("hypopg_reset"))?;
+    let (before, _) = plan(session, query, generic_plan, plan_as, prepared)?;
+    let mut names = Vec::new();
+    for ddl in ddls {
+        let rows = session
+            .query(postgres_query("hypopg_create_index"), &[Param::Text(ddl)])
+            .map_err(|e| cause(&e))?;
+        // One row, as `query_one` wants it.
+        let [created] = rows.as_slice() else {
+            return Err("query returned an unexpected number of rows".to_string());
+        };
+        let name = created
+            .text("indexname")?
+            .ok_or_else(|| "hypopg_create_index returned no index name".to_string())?;
+        names.push(name);
+    }
+    let (after, plan_text) = plan(session, query, generic_plan, plan_as, prepared)?;
+    let json = serde_json::from_str::<Value>(&plan_text).ok();
+    let uses = names
+        .iter()
+        .map(|name| IndexUse {
+            used: plan_text.contains(name.as_str()),
+            index_only: json
+                .as_ref()
+                .is_some_and(|json| index_only_scan(json, name)),
+        })
+        .collect();
+    Ok(Planned {
+        cost_before: before,
+        cost_after: after,
+        uses,
+    })
+}
+
 /// The generic plan's total cost and its JSON text, planned with `plan_as`'s rights.
-async fn plan(
-    client: &Client,
+fn plan(
+    session: &dyn PlanSession,
     query: &str,
     generic_plan: bool,
     plan_as: &PlanAs,
     prepared: &mut bool,
 ) -> Result<(f64, String), String> {
     if let PlanAs::Role(role) = plan_as {
-        send(client, &crate::engine::postgres::set_local_role(role)).await?;
+        send(session, &crate::engine::postgres::set_local_role(role))?;
     }
     let text = if generic_plan {
         explain_text(
-            client,
+            session,
             &format!("EXPLAIN (FORMAT JSON, GENERIC_PLAN) {query}"),
         )
-        .await
     } else {
-        // Before PostgreSQL 16: a prepared statement planned generically.
-        // Prepared anew for each plan: a cached generic plan would not see the
-        // hypothetical index created between the two.
-        async {
-            send(client, &format!("PREPARE dbaudit_verify AS {query}")).await?;
-            *prepared = true;
-            send(client, "SET LOCAL plan_cache_mode = force_generic_plan").await?;
-            let params = max_parameter(query);
-            let args = if params == 0 {
-                String::new()
-            } else {
-                format!("({})", vec!["NULL"; params].join(", "))
-            };
-            let text = explain_text(
-                client,
-                &format!("EXPLAIN (FORMAT JSON) EXECUTE dbaudit_verify{args}"),
-            )
-            .await?;
-            send(client, "DEALLOCATE dbaudit_verify").await?;
-            *prepared = false;
-            Ok(text)
-        }
-        .await
+        prepared_plan(session, query, prepared)
     };
     if matches!(plan_as, PlanAs::Role(_)) {
         // Back to the auditor before anything else runs (an error above aborted the
         // transaction instead, and the ROLLBACK resets the role).
         if text.is_ok() {
-            send(client, "RESET ROLE").await?;
+            send(session, "RESET ROLE")?;
         }
     }
     let text = text?;
@@ -377,33 +364,45 @@ async fn plan(
     Ok((cost, text))
 }
 
-/// Sends one marked statement, its error as its cause.
-async fn send(client: &Client, sql: &str) -> Result<(), String> {
-    client
-        .simple_query(&marked(sql))
-        .await
-        .map(|_| ())
-        .map_err(|e| cause(&e))
-}
-
-async fn explain_text(client: &Client, sql: &str) -> Result<String, String> {
-    let messages = client
-        .simple_query(&marked(sql))
-        .await
-        .map_err(|e| cause(&e))?;
-    let mut text = String::new();
-    for message in messages {
-        if let SimpleQueryMessage::Row(row) = message {
-            text.push_str(row.get(0).unwrap_or(""));
-        }
-    }
+/// Before PostgreSQL 16: a prepared statement planned generically. Prepared anew for each
+/// plan: a cached generic plan would not see the hypothetical index created between the
+/// two.
+fn prepared_plan(
+    session: &dyn PlanSession,
+    query: &str,
+    prepared: &mut bool,
+) -> Result<String, String> {
+    send(session, &format!("PREPARE dbaudit_verify AS {query}"))?;
+    *prepared = true;
+    send(session, "SET LOCAL plan_cache_mode = force_generic_plan")?;
+    let params = max_parameter(query);
+    let args = if params == 0 {
+        String::new()
+    } else {
+        format!("({})", vec!["NULL"; params].join(", "))
+    };
+    let text = explain_text(
+        session,
+        &format!("EXPLAIN (FORMAT JSON) EXECUTE dbaudit_verify{args}"),
+    )?;
+    send(session, "DEALLOCATE dbaudit_verify")?;
+    *prepared = false;
     Ok(text)
 }
 
+/// Sends one statement, its error as its cause.
+fn send(session: &dyn PlanSession, sql: &str) -> Result<(), String> {
+    session.execute(sql).map_err(|e| cause(&e))
+}
+
+fn explain_text(session: &dyn PlanSession, sql: &str) -> Result<String, String> {
+    session.explain(sql).map_err(|e| cause(&e))
+}
+
 /// A planning error as the real cause, with what fixes it.
-fn cause(error: &tokio_postgres::Error) -> String {
-    let text = crate::collect::connection::explain(error);
-    match error.code().map(|c| c.code()) {
+fn cause(error: &SessionError) -> String {
+    let text = error.message.clone();
+    match error.code.as_deref() {
         Some("42601") => format!(
             "the statement does not parse after normalisation (pg_stat_statements replaced its constants with $n): {text}"
         ),

@@ -15,12 +15,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tokio_postgres::Client;
-
 use super::hypopg::{plan_as, verify_one};
 use super::{candidate, plan, AdvisorConfig};
 use crate::analyze::workload::{candidates, first_keyword};
 use crate::analyze::Thresholds;
+use crate::collect::plan_session::PlanSession;
 use crate::model::finding::one_line;
 use crate::model::recommendation::{
     AdviceLevel, DroppedCandidate, IndexRecommendation, Served, WorkloadEvaluation, WorseStatement,
@@ -36,8 +35,8 @@ const WORSE_MARGIN: f64 = 1e-6;
 
 /// Creates the recommended set as hypothetical indexes together and plans the top
 /// statements without and with it. Empty when the workload yields no recommendation.
-pub async fn evaluate(
-    client: &Client,
+pub fn evaluate(
+    session: &dyn PlanSession,
     snapshot: &Snapshot,
     t: &Thresholds,
     advisor: &AdvisorConfig,
@@ -101,17 +100,13 @@ pub async fn evaluate(
             continue;
         }
         let result = match plan_as(
-            client,
+            session,
             statement.role.as_deref(),
             &statement.query,
             snapshot.manifest.server_version_num,
             &mut can_set_role,
-        )
-        .await
-        {
-            Ok(plan_as) => {
-                verify_one(client, &statement.query, &ddls, generic_plan, &plan_as).await
-            }
+        ) {
+            Ok(plan_as) => verify_one(session, &statement.query, &ddls, generic_plan, &plan_as),
             Err(reason) => Err(reason),
         };
         match result {

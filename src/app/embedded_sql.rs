@@ -6,9 +6,11 @@
 //! of the same length, so positions still line up: driver placeholders (`@p`, `$1`, `%s`,
 //! `%(name)s`, `?`, `:name`), format holes (`{0}`, `{name}`, `{}`) and ClickHouse
 //! parameters (`{name:Type}`); a placeholder where a name stands (`t.${column}`,
-//! `FROM {table}`) becomes an identifier instead, never a value around a column. MySQL's
-//! back-quoted names become double-quoted ones. WMI queries (`SELECT * FROM Win32_…`) look
-//! like SQL but are not, and are not read.
+//! `FROM {table}`, `"{table}"`, `[{schema}].Job`, `{prefix}LOCKS`) becomes an identifier
+//! instead, never a value around a column. MySQL's back-quoted names become double-quoted
+//! ones. WMI queries (`SELECT * FROM Win32_…`, `meta_class`) look like SQL but are not,
+//! and are not read. A star in a `WITH` statement one of whose CTEs is a hole may read a
+//! CTE the text does not show: medium.
 
 use super::ir::{AppFile, Language};
 use super::lang::common::looks_like_sql;
@@ -52,6 +54,12 @@ pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::R
                     "part of the statement is a name filled in at run time; which column it is is not known",
                 );
             }
+            if raw.rule.name == "select-star" && cte_filled_at_run_time(&literal.text) {
+                raw.confidence.lower(
+                    ConfidenceLevel::Medium,
+                    "a common table expression of the statement's WITH list is filled in at run time; the star may read it",
+                );
+            }
             raw.message = format!("embedded SQL: {message}");
             out.push(raw);
         }
@@ -72,8 +80,8 @@ fn dialect_of(language: Language, text: &str) -> SqlDialect {
     }
 }
 
-/// A WMI query (WQL): its classes are `Win32_…`, `CIM_…`, `Msvm_…`, `MSFT_…` or system
-/// classes `__…`; no database table is named so.
+/// A WMI query (WQL): its classes are `Win32_…`, `CIM_…`, `Msvm_…`, `MSFT_…`, system
+/// classes `__…` or `meta_class`; no database table is named so.
 fn is_wmi_query(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     let Some(at) = upper.find("FROM") else {
@@ -81,15 +89,65 @@ fn is_wmi_query(text: &str) -> bool {
     };
     let class = upper[at + 4..].trim_start();
     (upper[at + 4..].starts_with(char::is_whitespace))
-        && ["WIN32_", "CIM_", "MSVM_", "MSFT_", "__"]
+        && (["WIN32_", "CIM_", "MSVM_", "MSFT_", "__"]
             .iter()
             .any(|prefix| class.starts_with(prefix))
+            // WQL's schema query: `SELECT * FROM meta_class WHERE __CLASS = '…'`.
+            || class
+                .strip_prefix("META_CLASS")
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')))
 }
 
-/// Whether a placeholder at `start..end` stands where a name does: after `.` or before
-/// it, or after `FROM`, `JOIN`, `INTO`, `UPDATE`, `TABLE`.
+/// A `WITH` statement one of whose common table expressions is a hole filled in at run
+/// time (`WITH a AS (…), ${more} SELECT * FROM b`): a star may be over a CTE the text does
+/// not show, which the SQL rules would not report if they saw it.
+fn cte_filled_at_run_time(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    if !upper.trim_start().starts_with("WITH") {
+        return false;
+    }
+    let bytes = upper.as_bytes();
+    // The holes the front ends write for an expression (`$1`, `?`, `@p`, `{…}`, `%s`).
+    // Byte positions: every hole is ASCII, so `at` and `end` are character boundaries.
+    let hole_end = |at: usize| -> Option<usize> {
+        let rest = &bytes[at..];
+        if rest.starts_with(b"$1") || rest.starts_with(b"@P") || rest.starts_with(b"%S") {
+            Some(at + 2)
+        } else if rest.starts_with(b"?") {
+            Some(at + 1)
+        } else if rest.starts_with(b"{") {
+            brace_hole_end(bytes, at)
+        } else {
+            None
+        }
+    };
+    (0..bytes.len()).any(|at| {
+        let Some(end) = hole_end(at) else {
+            return false;
+        };
+        let (Some(before), Some(after)) = (upper.get(..at), upper.get(end..)) else {
+            return false;
+        };
+        let before = before.trim_end();
+        let after = after.trim_start();
+        let opens =
+            before.ends_with(',') || before.ends_with("WITH") || before.ends_with("RECURSIVE");
+        let closes = after.starts_with(',')
+            || after
+                .strip_prefix("SELECT")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '*'));
+        opens && closes
+    })
+}
+
+/// Whether a placeholder at `start..end` stands where a name does: inside a quoted or
+/// bracketed name (`"{table}"`, `[{schema}]`), after `.` or before it, or after `FROM`,
+/// `JOIN`, `INTO`, `UPDATE`, `TABLE`.
 fn in_name_position(bytes: &[u8], start: usize, end: usize) -> bool {
     if bytes.get(end) == Some(&b'.') {
+        return true;
+    }
+    if start > 0 && matches!(bytes[start - 1], b'"' | b'[') {
         return true;
     }
     let before = &bytes[..start];
@@ -159,6 +217,18 @@ pub fn normalise_placeholders(text: &str) -> String {
 fn normalise(text: &str) -> (String, Vec<(String, String)>) {
     let mut names: Vec<(String, String)> = Vec::new();
     let mut name = |start: usize, end: usize, out: &[u8]| {
+        // A hole that is part of a longer name (`{prefix}LOCKS`) is restored as that
+        // whole name, so that the message shows `{prefix}LOCKS`, not `___LOCKS`.
+        let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+        let start = out[..start]
+            .iter()
+            .rposition(|c| !word(c))
+            .map_or(0, |p| p + 1)
+            .min(start);
+        let end = out[end..]
+            .iter()
+            .position(|c| !word(c))
+            .map_or(out.len(), |p| end + p);
         let written = String::from_utf8_lossy(&out[start..end]).into_owned();
         let original = text.get(start..end).unwrap_or_default().to_string();
         if !names.iter().any(|(w, _)| *w == written) {
@@ -344,7 +414,42 @@ mod tests {
     }
 
     #[test]
+    fn holes_in_quoted_names_and_name_prefixes_are_names() {
+        // C# `$@"… ""{table}"" …"`, `[{schema}].Job`: the hole inside a quoted or
+        // bracketed name is the name; a value elsewhere stays a value.
+        let (text, names) = normalise("SELECT * FROM \"@p\" WHERE a = @p");
+        assert_eq!(text, "SELECT * FROM \"_p\" WHERE a = @p");
+        assert_eq!(restore_names("from _p", &names), "from @p");
+        let (text, _) = normalise("SELECT * FROM [@p].Job WHERE Id = @p");
+        assert_eq!(text, "SELECT * FROM [_p].Job WHERE Id = @p");
+        // `{0}LOCKS`: a table prefix filled in at run time is shown whole, as written.
+        let (text, names) = normalise("SELECT * FROM {0}LOCKS WHERE a = {1}");
+        assert_eq!(text, "SELECT * FROM ___LOCKS WHERE a = 000");
+        assert_eq!(
+            restore_names("`SELECT *` from ___LOCKS", &names),
+            "`SELECT *` from {0}LOCKS"
+        );
+    }
+
+    #[test]
+    fn a_cte_list_with_a_hole_is_told() {
+        assert!(cte_filled_at_run_time(
+            "\n WITH e AS (SELECT a FROM t), $1\n select * from s"
+        ));
+        assert!(cte_filled_at_run_time("WITH {0} SELECT * FROM s"));
+        // A value hole inside a CTE, or no WITH at all: nothing to say.
+        assert!(!cte_filled_at_run_time(
+            "WITH e AS (SELECT a FROM t WHERE b = $1) SELECT * FROM e2"
+        ));
+        assert!(!cte_filled_at_run_time("SELECT * FROM t, $1"));
+    }
+
+    #[test]
     fn wmi_queries_are_not_sql() {
+        assert!(is_wmi_query(
+            "SELECT * FROM meta_class WHERE __CLASS = 'Msvm_ComputerSystem'"
+        ));
+        assert!(!is_wmi_query("SELECT * FROM meta_classes"));
         assert!(is_wmi_query("SELECT * FROM Win32_OperatingSystem"));
         assert!(is_wmi_query(
             "select * from Msvm_ComputerSystem where ElementName = 'x'"

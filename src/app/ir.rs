@@ -173,6 +173,11 @@ pub struct Loop {
     pub source_var: Option<String>,
     /// The loop variable names, when known.
     pub variables: Vec<String>,
+    /// The iteration source is (a member of) a parameter of the loop's function: a
+    /// collection the caller passes in (`loop_shape::origin`). Set by the front ends that
+    /// know their functions' parameters.
+    #[serde(default)]
+    pub source_param: bool,
 }
 
 /// `var x = call(...)` / `const x = await call(...)` / `x = call(...)`.

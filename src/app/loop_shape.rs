@@ -244,6 +244,179 @@ fn is_path(text: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
+/// Where the collection a loop walks comes from, as far as the facts tell: the positive
+/// evidence that the loop's size grows with the data (`query-in-loop` keeps its default
+/// confidence only with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The result of a call (a data-access, service or ORM call): directly, or through a
+    /// variable assigned from it before the loop. The text is the call.
+    Returned(String),
+    /// A parameter of the function, or a member of one: a collection the caller passes in.
+    Parameter(String),
+    /// What a request, a form, a folder or a script hands over (request parameters,
+    /// files of a directory, statements split out of a script): a handful of items a user
+    /// sent, not rows that grow with use. The text is what shows it.
+    Input(String),
+    /// Nothing the facts trace: a field, a local filled by hand, a member of a local, a
+    /// counting loop over no named collection. The text is the source, if any.
+    Unknown(Option<String>),
+}
+
+/// Calls whose result is input rather than data: request / form parameters, the files of
+/// a folder, the lines or statements of a text, the elements of a message.
+const INPUT_CALLS: &[&str] = &[
+    "getParameterValues",
+    "getParameterNames",
+    "getParameterMap",
+    "getIntParameters",
+    "getLongParameters",
+    "getStringParameters",
+    "getBooleanParameters",
+    "getlist",
+    "listFiles",
+    "listdir",
+    "iterdir",
+    "glob",
+    "readdir",
+    "readdirSync",
+    "GetFiles",
+    "EnumerateFiles",
+    "GetDirectories",
+    "readLines",
+    "readlines",
+    "splitlines",
+    "split",
+    "Split",
+    "elementIterator",
+];
+
+/// Receivers whose values are a request's or a form's.
+const INPUT_ROOTS: &[&str] = &["request", "req", "Request", "form", "Form", "args", "argv"];
+
+/// Where `lp`'s collection comes from; `feeding` is the call it walks (its source call,
+/// or the call its source variable was last assigned from before the loop).
+pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
+    if let Some(call) = feeding {
+        let input_root = call
+            .receiver_root
+            .as_deref()
+            .or_else(|| source_root(&call.text))
+            .is_some_and(|r| INPUT_ROOTS.contains(&r));
+        // `getRequiredIntParameters(request, "id")`: a helper reading the request.
+        let request_argument = call
+            .text
+            .split_once('(')
+            .and_then(|(_, args)| args.split([',', ')']).next())
+            .is_some_and(|first| INPUT_ROOTS.contains(&first.trim()));
+        let input = INPUT_CALLS.contains(&call.callee.as_str())
+            || call.callee.contains("Parameter")
+            || input_root
+            || request_argument
+            || names_statements(&call.callee);
+        if input {
+            return Origin::Input(call.text.clone());
+        }
+        if lp.source_text.as_deref().is_some_and(names_statements) {
+            return Origin::Input(lp.source_text.clone().unwrap_or_default());
+        }
+        return Origin::Returned(call.text.clone());
+    }
+    let source = lp.source_text.as_deref().map(str::trim);
+    if let Some(source) = source {
+        // Before the parameter test: `req.body.ids` is rooted at the handler's parameter.
+        let from_request = source_root(source).is_some_and(|r| INPUT_ROOTS.contains(&r));
+        if from_request || names_statements(source) {
+            return Origin::Input(source.to_string());
+        }
+    }
+    if lp.source_param {
+        return Origin::Parameter(lp.source_text.clone().unwrap_or_default());
+    }
+    Origin::Unknown(source.map(str::to_string))
+}
+
+/// A name that says it holds the statements of a script (`statements`, `sqlScript`,
+/// `ddlQueries`, `getMigrations`): an installer or upgrade running them one by one.
+fn names_statements(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "statements",
+        "script",
+        "queries",
+        "sqls",
+        "ddl",
+        "migrations",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// Folder names and words of a class or function name that mark one-off code: an upgrade,
+/// a migration, a bug fix applied once, an installer, a seed.
+const ONE_OFF_FOLDERS: &[&str] = &[
+    "migration",
+    "migrations",
+    "upgrade",
+    "upgrades",
+    "bugfix",
+    "install",
+    "installer",
+    "seed",
+    "seeds",
+];
+const ONE_OFF_WORDS: &[&str] = &["migrat", "upgrade", "install", "bugfix", "seed"];
+
+/// Whether a loop stands in one-off code, which runs once per installation or version
+/// rather than per request: a file directly in a `migrations` / `upgrade` / `bugfix` /
+/// `install` / `seed` folder (only its own folder: the path may run above the scanned
+/// root), or a class or function whose name says so (`BlowfishMigrationServlet`,
+/// `upgradeSchema`). The text says which.
+pub fn one_off_code(path: &str, class: Option<&str>, function: Option<&str>) -> Option<String> {
+    let folder = path.rsplit(['/', '\\']).nth(1).unwrap_or("");
+    if ONE_OFF_FOLDERS.contains(&folder.to_ascii_lowercase().as_str()) {
+        return Some(format!("{folder}/"));
+    }
+    [class, function]
+        .into_iter()
+        .flatten()
+        .find(|name| {
+            let lower = name.to_ascii_lowercase();
+            ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
+        })
+        .map(str::to_string)
+}
+
+/// `int[]`, `long[]`, `String[]`, `string[]`, `Integer[]`: an array of ids or strings, the
+/// shape a form's ticked items or a request's values arrive in; a parameter of that type
+/// is no evidence that the loop walks rows.
+pub fn is_scalar_array(type_text: &str) -> bool {
+    let compact: String = type_text.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.strip_suffix("[]").is_some_and(|element| {
+        matches!(
+            element,
+            "int" | "long" | "short" | "Integer" | "Long" | "String" | "string" | "Guid"
+        )
+    })
+}
+
+/// The variable an iteration source starts from (`order` of `order.items`, `ids` of
+/// `ids!`); `None` for a member of `this` / `self` (a field), a call or a literal. The
+/// front ends test it against their functions' parameters.
+pub fn source_root(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let text = text.strip_prefix("await ").unwrap_or(text).trim_start();
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .unwrap_or(text.len());
+    let root = &text[..end];
+    let rest = &text[end..];
+    let valid = root.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '$')
+        && !matches!(root, "this" | "self" | "base" | "super" | "new")
+        && !rest.trim_start().starts_with('(');
+    valid.then_some(root)
+}
+
 /// Whether `call` mentions a variable of the loops around it (`loops`: their variables'
 /// texts): `Some(true)` it works on an element, `Some(false)` it names none of them,
 /// `None` the facts cannot tell (no loop variable known, a loop with no source, or the
@@ -305,6 +478,7 @@ mod tests {
             source_call: None,
             source_var: source.map(str::to_string),
             variables: variables.iter().map(|v| v.to_string()).collect(),
+            source_param: false,
         }
     }
 
@@ -438,6 +612,89 @@ mod tests {
             iterates(&lp("while", Some("reader"), &[]), [], Language::Java),
             Iterates::Collection
         );
+    }
+
+    #[test]
+    fn origin_needs_a_call_result_or_a_parameter() {
+        // A call's result, or a variable assigned from one: data.
+        let overdue = call("findOverdue", "invoices.findOverdue()", 0);
+        let each = lp("foreach", Some("overdue"), &["invoice"]);
+        assert!(matches!(origin(&each, Some(&overdue)), Origin::Returned(_)));
+        // The caller's collection.
+        let mut passed = lp("foreach", Some("orders"), &["order"]);
+        passed.source_param = true;
+        assert!(matches!(origin(&passed, None), Origin::Parameter(_)));
+        // A request's values, even through the handler's parameter.
+        let mut body = lp("for...of", Some("req.body.ids"), &["id"]);
+        body.source_param = true;
+        assert!(matches!(origin(&body, None), Origin::Input(_)));
+        for (callee, text) in [
+            ("getParameterValues", "request.getParameterValues(\"id\")"),
+            (
+                "getRequiredIntParameters",
+                "getRequiredIntParameters(request, \"id\")",
+            ),
+            ("getlist", "request.form.getlist(\"id\")"),
+            ("listFiles", "folder.listFiles()"),
+            ("Split", "script.Split(';')"),
+        ] {
+            let c = call(callee, text, 1);
+            assert!(
+                matches!(origin(&each, Some(&c)), Origin::Input(_)),
+                "{text}"
+            );
+        }
+        // A script's statements by name; a field, a counter: nothing known.
+        let statements = lp("for", Some("statements"), &["it"]);
+        assert!(matches!(origin(&statements, None), Origin::Input(_)));
+        let field = lp("foreach", Some("_regions"), &["r"]);
+        assert_eq!(
+            origin(&field, None),
+            Origin::Unknown(Some("_regions".into()))
+        );
+        let counter = lp("for", None, &["i"]);
+        assert_eq!(origin(&counter, None), Origin::Unknown(None));
+    }
+
+    #[test]
+    fn one_off_code_by_folder_or_name() {
+        assert!(one_off_code("server/db/migrations/2.5.1.js", None, Some("up")).is_some());
+        assert!(one_off_code("src/database/bugfix/OF33.java", Some("OF33"), None).is_some());
+        assert!(one_off_code(
+            "src/admin/Tools.java",
+            Some("BlowfishMigrationServlet"),
+            None
+        )
+        .is_some());
+        assert!(one_off_code("app/db.py", None, Some("upgrade_schema")).is_some());
+        // Only the file's own folder: a checkout under `install/` is not one-off code.
+        assert_eq!(
+            one_off_code(
+                "/home/me/install/app/src/Orders.java",
+                Some("Orders"),
+                Some("list")
+            ),
+            None
+        );
+        assert_eq!(
+            one_off_code("src/OrderService.cs", Some("OrderService"), Some("Archive")),
+            None
+        );
+    }
+
+    #[test]
+    fn source_roots_and_scalar_arrays() {
+        assert_eq!(source_root("order.items"), Some("order"));
+        assert_eq!(source_root("ids!"), Some("ids"));
+        assert_eq!(source_root("await rows"), Some("rows"));
+        assert_eq!(source_root("this.items"), None);
+        assert_eq!(source_root("self.items"), None);
+        assert_eq!(source_root("load(ids)"), None);
+        assert_eq!(source_root("[1, 2]"), None);
+        assert!(is_scalar_array("int[]"));
+        assert!(is_scalar_array("String []"));
+        assert!(!is_scalar_array("Order[]"));
+        assert!(!is_scalar_array("List<Long>"));
     }
 
     #[test]

@@ -138,6 +138,7 @@ mod tests {
                 source_call: None,
                 source_var: Some("users".into()),
                 variables: vec!["u".into()],
+                source_param: false,
             }],
             comments: vec![Comment {
                 line: n,

@@ -270,11 +270,19 @@ fn collect_options(
     args: &ConnectArgs,
     config: &Config,
 ) -> crate::collect::postgres::CollectOptions {
+    // The advisor's HypoPG verification runs in the collector's session; collect does
+    // not know it (docs/ARCHITECTURE.md, "## Layers").
+    let verifier: Option<std::sync::Arc<dyn crate::collect::plan_session::SessionWork>> =
+        (!args.no_verify).then(|| {
+            std::sync::Arc::new(crate::advise::Verifier {
+                thresholds: config.thresholds.clone(),
+                advisor: config.advisor.clone(),
+            }) as _
+        });
     let mut options = crate::collect::postgres::CollectOptions {
         statement_limit: args.statement_limit,
-        verify: !args.no_verify,
+        session_work: verifier,
         thresholds: config.thresholds.clone(),
-        advisor: config.advisor.clone(),
         ..Default::default()
     };
     if let Some(secs) = args.query_timeout {
@@ -628,11 +636,14 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
                 }
             }
         }
-        let mut scan = scan::run_knowing_indexes(&options, &config, &*progress, known_indexes)?;
-        // Static findings below it are neither reported nor scored; the report says how
-        // many (audit::build), so that seeing less never passes for a better score.
-        scan.apply_min_confidence(args.rules.min_confidence(&config));
-        Some(scan)
+        // Not filtered by --min-confidence here: audit::build does it once the workload's
+        // evidence has raised the findings it backs, and says how many it left out.
+        Some(scan::run_knowing_indexes(
+            &options,
+            &config,
+            &*progress,
+            known_indexes,
+        )?)
     };
     progress.step("analysing, advising, scoring");
     let source_paths = match &display_root {
@@ -643,6 +654,7 @@ fn run_audit(args: AuditArgs, terminal: TerminalArgs) -> Result<i32> {
         snapshot: snapshot.as_ref(),
         data_source,
         scan: scan.as_ref(),
+        min_confidence: args.rules.min_confidence(&config),
         source_paths,
         config: &config,
     });

@@ -5,6 +5,7 @@ pub mod connection;
 pub mod libpq_files;
 pub mod mssql;
 pub mod mssql_connection;
+pub mod plan_session;
 pub mod postgres;
 pub mod tls;
 

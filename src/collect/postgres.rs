@@ -1,12 +1,14 @@
 //! The PostgreSQL collector: one read-only connection, the queries of
 //! `queries/postgres/` run one at a time, each failure a note (permission, missing
-//! extension, timeout) while the rest still runs; then, when HypoPG is installed, the
-//! index candidates are verified with hypothetical indexes (never created for real).
+//! extension, timeout) while the rest still runs; then the caller's `SessionWork` (the
+//! advisor's HypoPG verification, `--no-verify` leaves it out) runs in the same session
+//! before it closes.
 
 use anyhow::{Context, Result};
 use tokio_postgres::{Client, Row};
 
 use super::connection::{connect, explain, PgTarget, SessionLimits};
+use super::plan_session::{PgSession, SessionWork};
 use super::postgres_query;
 use crate::engine::postgres::{qualified, quote_ident};
 use crate::model::snapshot::*;
@@ -14,12 +16,10 @@ use crate::model::snapshot::*;
 pub struct CollectOptions {
     /// Top statements read from pg_stat_statements, by total time.
     pub statement_limit: i64,
-    /// Verify index candidates with HypoPG when it is installed.
-    pub verify: bool,
+    /// Run in the session after the checks (the advisor's verification); `None`: nothing.
+    pub session_work: Option<std::sync::Arc<dyn SessionWork>>,
     pub limits: SessionLimits,
     pub thresholds: crate::model::settings::Thresholds,
-    /// `[advisor]`: the recommended set evaluated workload-wide is the audit's.
-    pub advisor: crate::model::settings::AdvisorConfig,
     /// Told of each check and each verified candidate.
     pub progress: std::sync::Arc<dyn crate::model::progress::Progress>,
 }
@@ -28,10 +28,9 @@ impl Default for CollectOptions {
     fn default() -> Self {
         CollectOptions {
             statement_limit: 5000,
-            verify: true,
+            session_work: None,
             limits: SessionLimits::default(),
             thresholds: crate::model::settings::Thresholds::default(),
-            advisor: crate::model::settings::AdvisorConfig::default(),
             progress: std::sync::Arc::new(crate::model::progress::Silent),
         }
     }
@@ -43,10 +42,20 @@ pub fn collect(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> 
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    runtime.block_on(collect_async(target, options))
+    let (mut snapshot, client) = runtime.block_on(collect_async(target, options))?;
+    // After the collecting future returned: the session's calls each run on the runtime.
+    if let Some(work) = &options.session_work {
+        let session = PgSession {
+            runtime: &runtime,
+            client: &client,
+        };
+        work.run(&session, &mut snapshot, &*options.progress);
+    }
+    snapshot.manifest.notes.sort();
+    Ok(snapshot)
 }
 
-async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Snapshot> {
+async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<(Snapshot, Client)> {
     let client = connect(target, &options.limits).await?;
     options.progress.start("collecting", None);
     let mut notes: Vec<Note> = Vec::new();
@@ -396,41 +405,7 @@ async fn collect_async(target: &PgTarget, options: &CollectOptions) -> Result<Sn
     }
     manifest.notes = notes;
     snapshot.manifest = manifest;
-    let has_hypopg = snapshot
-        .manifest
-        .extensions
-        .iter()
-        .any(|e| e.name == "hypopg");
-    if options.verify && has_hypopg {
-        let mut verify_notes = Vec::new();
-        snapshot.verifications = crate::advise::hypopg::verify(
-            &client,
-            &snapshot,
-            &options.thresholds,
-            &mut verify_notes,
-            &*options.progress,
-        )
-        .await;
-        let (set, plans) = crate::advise::workload_set::evaluate(
-            &client,
-            &snapshot,
-            &options.thresholds,
-            &options.advisor,
-            &mut verify_notes,
-            &*options.progress,
-        )
-        .await;
-        snapshot.workload_set = set;
-        snapshot.workload_plans = plans;
-        snapshot.manifest.notes.extend(verify_notes);
-    } else if options.verify && !snapshot.statements.is_empty() {
-        snapshot.manifest.notes.push(Note {
-            check: "verification".into(),
-            message: "hypopg is not installed in this database: index candidates are not verified by the planner (dbaudit never installs anything)".into(),
-        });
-    }
-    snapshot.manifest.notes.sort();
-    Ok(snapshot)
+    Ok((snapshot, client))
 }
 
 async fn collect_statements(

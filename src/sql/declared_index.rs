@@ -299,14 +299,36 @@ impl IndexCheck {
                 } else if columns.iter().any(|c| catalogue.has_key_column(table, c)) {
                     IndexVerdict::Keep
                 } else {
-                    IndexVerdict::Lower(format!(
-                        "no index on {shown}({}) is declared in the scanned files; the expression costs only if one exists",
-                        columns.join(", ")
-                    ))
+                    IndexVerdict::Lower(no_index_reason(shown, columns))
                 }
             }
         }
     }
+}
+
+const NO_INDEX_HEAD: &str = "no index on ";
+const NO_INDEX_TAIL: &str =
+    ") is declared in the scanned files; the expression costs only if one exists";
+
+/// Why a finding is lowered when no index has a wrapped column as a key: the table as the
+/// statement names it (`shown`) and the columns. `dbaudit audit` reads the table back
+/// ([`no_index_reason_table`]) to tie the workload's evidence to the finding.
+pub fn no_index_reason(shown: &str, columns: &[String]) -> String {
+    format!(
+        "{NO_INDEX_HEAD}{shown}({}{NO_INDEX_TAIL}",
+        columns.join(", ")
+    )
+}
+
+/// The table of a reason written by [`no_index_reason`], as the statement names it; `None`
+/// for any other reason, and when a `(` in the table's or a column's name leaves two
+/// readings (the table is then not known, never guessed).
+pub fn no_index_reason_table(reason: &str) -> Option<&str> {
+    let inner = reason
+        .strip_prefix(NO_INDEX_HEAD)?
+        .strip_suffix(NO_INDEX_TAIL)?;
+    let (table, columns) = inner.split_once('(')?;
+    (!table.is_empty() && !columns.contains('(')).then_some(table)
 }
 
 /// A table's name as the catalogue keys it: parts lower-cased (T-SQL names and unquoted
@@ -416,6 +438,30 @@ mod tests {
 
     fn catalogue(text: &str, dialect: SqlDialect) -> IndexCatalogue {
         IndexCatalogue::of_unit(&parse(text, dialect))
+    }
+
+    #[test]
+    fn the_table_of_a_no_index_reason_is_read_back_only_when_unambiguous() {
+        let cols = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let reason = no_index_reason("app.subscribers", &cols(&["email"]));
+        assert_eq!(
+            reason,
+            "no index on app.subscribers(email) is declared in the scanned files; the expression costs only if one exists"
+        );
+        assert_eq!(no_index_reason_table(&reason), Some("app.subscribers"));
+        let two = no_index_reason("t)x", &cols(&["a)", "b"]));
+        assert_eq!(no_index_reason_table(&two), Some("t)x"));
+        // A `(` in a name: two readings, so no table.
+        for (table, columns) in [("users(email", cols(&["email"])), ("users", cols(&["f(x"]))] {
+            assert_eq!(
+                no_index_reason_table(&no_index_reason(table, &columns)),
+                None
+            );
+        }
+        assert_eq!(
+            no_index_reason_table("the column's table could not be told, so no declared index was looked for; the expression costs only if one exists"),
+            None
+        );
     }
 
     #[test]

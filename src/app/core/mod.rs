@@ -93,6 +93,26 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             IterSource::Name(name) => (None, Some(name.clone())),
             IterSource::Other | IterSource::None => (None, None),
         };
+        // A source rooted at a parameter of the loop's function or of one around it (a
+        // lambda's holder): the caller's collection.
+        let source_param = lp
+            .source_text
+            .as_deref()
+            .and_then(crate::app::loop_shape::source_root)
+            .is_some_and(|root| {
+                let mut function = lp.function;
+                // Bounded: lambdas nest a few deep; a cycle would be a front-end bug.
+                for _ in 0..64 {
+                    let Some(f) = function.and_then(|f| unit.functions.get(f)) else {
+                        return false;
+                    };
+                    if f.params.iter().any(|p| p.name == root) {
+                        return true;
+                    }
+                    function = f.parent;
+                }
+                false
+            });
         file.loops.push(Loop {
             function: holder(lp.function),
             kind,
@@ -103,6 +123,7 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             source_call,
             source_var,
             variables: lp.variables.clone(),
+            source_param,
         });
     }
     for local in &unit.locals {

@@ -110,11 +110,13 @@ pub fn finding(
 pub type LoopSource = (String, Pos, Reach);
 
 /// Per-file loop facts computed once for the loop rules: each loop's query source, the
-/// calls inside each loop (at any depth), and what each loop walks.
+/// calls inside each loop (at any depth), what each loop walks and where its collection
+/// comes from.
 pub struct LoopFacts {
     pub sources: Vec<Option<LoopSource>>,
     pub calls_within: Vec<Vec<usize>>,
     pub iterates: Vec<crate::app::loop_shape::Iterates>,
+    pub origins: Vec<crate::app::loop_shape::Origin>,
 }
 
 impl LoopFacts {
@@ -129,15 +131,14 @@ impl LoopFacts {
                 .or_default()
                 .push(a);
         }
-        let sources = file
+        // The call each loop walks: its source call, or the call its source variable was
+        // last assigned from before the loop.
+        let feeding: Vec<Option<&crate::app::ir::Call>> = file
             .loops
             .iter()
             .map(|lp| {
                 if let Some(ci) = lp.source_call {
-                    let call = &file.calls[ci];
-                    return repo
-                        .reach(file, call)
-                        .map(|r| (call.text.clone(), call.start, r));
+                    return file.calls.get(ci);
                 }
                 let variable = lp.source_var.as_deref()?;
                 let assignment = assignments
@@ -145,10 +146,28 @@ impl LoopFacts {
                     .iter()
                     .filter(|a| a.start < lp.start)
                     .max_by_key(|a| a.start)?;
-                let call = &file.calls[assignment.call];
-                repo.reach(file, call)
-                    .map(|r| (format!("{variable} = {}", call.text), call.start, r))
+                file.calls.get(assignment.call)
             })
+            .collect();
+        let sources = file
+            .loops
+            .iter()
+            .zip(&feeding)
+            .map(|(lp, call)| {
+                let call = (*call)?;
+                let reach = repo.reach(file, call)?;
+                let text = match (lp.source_call, lp.source_var.as_deref()) {
+                    (None, Some(variable)) => format!("{variable} = {}", call.text),
+                    _ => call.text.clone(),
+                };
+                Some((text, call.start, reach))
+            })
+            .collect();
+        let origins = file
+            .loops
+            .iter()
+            .zip(&feeding)
+            .map(|(lp, call)| crate::app::loop_shape::origin(lp, *call))
             .collect();
         let mut calls_within = vec![Vec::new(); file.loops.len()];
         for (ci, call) in file.calls.iter().enumerate() {
@@ -174,6 +193,7 @@ impl LoopFacts {
             sources,
             calls_within,
             iterates,
+            origins,
         }
     }
 }
@@ -235,6 +255,20 @@ pub fn lower_if_resolved_by_name(finding: &mut RawFinding, reaches: &[&Reach]) {
         finding.confidence.lower(
             crate::model::ConfidenceLevel::Medium,
             "a call matched to a query method of the repository by name and argument count only (its receiver's type is not known)",
+        );
+    }
+}
+
+/// Lowers a loop finding in one-off code (`loop_shape::one_off_code`): an upgrade, a
+/// migration or an installer runs its per-row statements once, not per request.
+pub fn lower_if_one_off(finding: &mut RawFinding, file: &AppFile, function: Option<usize>) {
+    let f = function.and_then(|f| file.functions.get(f));
+    let class = f.and_then(|f| f.class.as_deref());
+    let name = f.map(|f| f.name.as_str());
+    if let Some(what) = crate::app::loop_shape::one_off_code(&file.path, class, name) {
+        finding.confidence.lower(
+            crate::model::ConfidenceLevel::Medium,
+            format!("the loop is in one-off upgrade, migration or install code (`{what}`): it runs once per installation or version, not per request"),
         );
     }
 }

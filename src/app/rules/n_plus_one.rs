@@ -1,6 +1,9 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
-use super::{describe_reach, finding, is_follow_up_read, lower_if_resolved_by_name, LoopFacts};
+use super::{
+    describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
+    LoopFacts,
+};
 use crate::app::ir::AppFile;
 use crate::app::resolve::Repo;
 use crate::declare_rule;
@@ -99,6 +102,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) before the loop".into(),
                 );
             lower_if_resolved_by_name(&mut found, &[&reach, &source_reach]);
+            lower_if_one_off(&mut found, file, call.function);
             out.push(found);
         }
     }

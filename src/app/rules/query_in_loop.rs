@@ -1,8 +1,11 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
-use super::{describe_reach, finding, is_follow_up_read, lower_if_resolved_by_name, LoopFacts};
+use super::{
+    describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
+    LoopFacts,
+};
 use crate::app::ir::{AppFile, Call};
-use crate::app::loop_shape::{uses_element, Iterates};
+use crate::app::loop_shape::{uses_element, Iterates, Origin};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, RelatedLocation, Severity};
@@ -18,7 +21,12 @@ declare_rule! {
     /// walks sets the confidence: a loop that waits on every pass (polling, retry), walks
     /// a fixed set written in the code (a literal list, an enum's values, a constant) or
     /// chunks of a list (batched already) is low; a `while` / `do` loop over no
-    /// collection, or a call that names none of the loop's variables, is medium.
+    /// collection, or a call that names none of the loop's variables, is medium. The
+    /// default (high) needs positive evidence that the loop's size comes from data: it
+    /// walks a call's result (directly or through a variable assigned from one) or a
+    /// collection passed in as a parameter; a request's or a form's values, a folder's
+    /// files, a script's statements, a field, a local filled by hand or a counting loop
+    /// over no named collection are medium.
     ///
     /// ## Why it matters
     /// Each iteration is a round trip: latency times the number of items, and as many
@@ -96,6 +104,15 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                 );
             lower_if_resolved_by_name(&mut found, &[&reach]);
             lower_for_loop_shape(&mut found, file, call, &facts.iterates[li]);
+            lower_if_one_off(&mut found, file, call.function);
+            // A `while` loop judged a collection drains one (`shift`, `pop`, `Dequeue` in
+            // its body): the collection is named there, not in the header the origin reads.
+            let drains = (lp.kind.starts_with("while") || lp.kind.starts_with("do"))
+                && lp.source_call.is_none()
+                && lp.source_var.is_none();
+            if facts.iterates[li] == Iterates::Collection && !drains {
+                lower_for_origin(&mut found, &facts.origins[li]);
+            }
             out.push(found);
         }
     }
@@ -136,5 +153,32 @@ fn lower_for_loop_shape(found: &mut RawFinding, file: &AppFile, call: &Call, ite
             ConfidenceLevel::Medium,
             "the call names none of the loop's variables: it may repeat the same work on each pass rather than query per element",
         );
+    }
+}
+
+/// Keeps the default confidence only with positive evidence that the loop's size comes
+/// from data: it walks a call's result (a query, a service or repository call) or a
+/// collection the caller passes in. A request's or a form's values, a folder's files or a
+/// script's statements are a handful a user sent; a field, a local filled by hand or a
+/// counting loop is not known to grow with the data (medium either way: a guess).
+fn lower_for_origin(found: &mut RawFinding, origin: &Origin) {
+    match origin {
+        Origin::Returned(_) | Origin::Parameter(_) => {}
+        Origin::Input(what) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks what a request, a form, a folder or a script hands over (`{what}`): a handful of items sent in, not rows that grow with use"
+            ),
+        ),
+        Origin::Unknown(Some(source)) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks `{source}`; its size is not known to come from the database (it is not a query's or a data-access call's result, nor a collection of entities passed in)"
+            ),
+        ),
+        Origin::Unknown(None) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            "the loop counts over no named collection; its size is not known to come from the database",
+        ),
     }
 }

@@ -47,7 +47,14 @@ declare_rule! {
     /// sargable: not reported. Otherwise it is **medium**: "no index on t(col) is declared
     /// in the scanned files; the expression costs only if one exists" (also when the
     /// column's table cannot be told). In `dbaudit audit`, the audited database's index
-    /// keys (its snapshot) count as declared too. SQL embedded in application code is
+    /// keys (its snapshot) count as declared too, and the workload is evidence as well: a
+    /// medium finding for want of an index is raised to **high** when the audit recommends
+    /// an expression index on the same function of the same column of the same table
+    /// (the schema too when the statement names one) that HypoPG verified for the
+    /// workload's statements, its reason then saying how often the workload runs the
+    /// predicate and which recommendation serves it (not raised: an unverified
+    /// recommendation, a finding whose table cannot be told, one lowered for another
+    /// reason too). SQL embedded in application code is
     /// judged against the same declarations (an application whose schema lives in
     /// migrations the scan does not read gets medium findings, with the reason).
     ///

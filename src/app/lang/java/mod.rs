@@ -1104,6 +1104,7 @@ impl<'a> Extractor<'a> {
             Vec::new()
         };
         let li = self.file.loops.len();
+        let source_param = self.source_is_parameter(source.0.as_deref(), ctx);
         self.file.loops.push(Loop {
             function: ctx.function,
             kind,
@@ -1114,6 +1115,7 @@ impl<'a> Extractor<'a> {
             source_call: source.1,
             source_var: source.2,
             variables,
+            source_param,
         });
         ctx.loops.push(li);
         if callback.kind_name() == "method_reference" {
@@ -1157,6 +1159,7 @@ impl<'a> Extractor<'a> {
         ctx: &Ctx<'a>,
     ) -> usize {
         let li = self.file.loops.len();
+        let source_param = self.source_is_parameter(source.0.as_deref(), ctx);
         self.file.loops.push(Loop {
             function: ctx.function,
             kind: kind.to_string(),
@@ -1167,8 +1170,73 @@ impl<'a> Extractor<'a> {
             source_call: source.1,
             source_var: source.2,
             variables,
+            source_param,
         });
         li
+    }
+
+    /// Whether a loop's source (`orders`, `order.getItems()`) starts from a parameter of
+    /// the method around it: a collection the caller passes in (not an array of ids or
+    /// strings, `loop_shape::is_scalar_array`).
+    fn source_is_parameter(&self, source: Option<&str>, ctx: &Ctx<'a>) -> bool {
+        let Some(root) = source.and_then(crate::app::loop_shape::source_root) else {
+            return false;
+        };
+        let Some(params) = ctx
+            .body
+            .and_then(|b| b.parent())
+            .and_then(|m| m.field("parameters"))
+        else {
+            return false;
+        };
+        named_children(params).iter().any(|p| {
+            let name = p
+                .field("name")
+                .or_else(|| {
+                    named_children(*p)
+                        .into_iter()
+                        .find(|c| c.kind_name() == "variable_declarator")
+                        .and_then(|d| d.field("name"))
+                })
+                .map(|n| self.t(n));
+            let ty = p.field("type").map(|t| self.t(t)).unwrap_or("");
+            let spread = p.kind_name() == "spread_parameter";
+            let scalar_array = crate::app::loop_shape::is_scalar_array(ty)
+                || (spread && crate::app::loop_shape::is_scalar_array(&format!("{ty}[]")));
+            name == Some(root) && !scalar_array
+        })
+    }
+
+    /// `for (Iterator it = xs.iterator(); it.hasNext();)`: the loop walks `xs` (or the
+    /// call that hands out the iterator, `getHistory()`, `e.elementIterator("item")`).
+    fn iterator_source(
+        &self,
+        init: &[Node<'a>],
+    ) -> Option<(Option<String>, Option<usize>, Option<String>)> {
+        let declaration = init
+            .iter()
+            .find(|n| n.kind_name() == "local_variable_declaration")?;
+        let ty = self.t(declaration.field("type")?);
+        if !["Iterator", "ListIterator", "Enumeration"]
+            .iter()
+            .any(|t| ty == *t || ty.starts_with(&format!("{t}<")))
+        {
+            return None;
+        }
+        let value = unwrap_expr(declaration.field("declarator")?.field("value")?);
+        if value.kind_name() != "method_invocation" {
+            return None;
+        }
+        let name = self.t(value.field("name")?);
+        let walked = match value.field("object") {
+            Some(object)
+                if matches!(name, "iterator" | "listIterator") && args_of(value).is_empty() =>
+            {
+                object
+            }
+            _ => value,
+        };
+        Some(self.loop_source(walked))
     }
 
     fn visit_foreach(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
@@ -1221,6 +1289,7 @@ impl<'a> Extractor<'a> {
         let source = node
             .field("condition")
             .and_then(|c| self.indexed_source(c))
+            .or_else(|| self.iterator_source(&init))
             .unwrap_or_default();
         let li = self.push_loop(node, "for", source, variables, ctx);
         ctx.loops.push(li);

@@ -144,6 +144,7 @@ impl<'s, 't> Extractor<'s, 't> {
             None => (None, None, None),
         };
         let index = self.file.loops.len();
+        let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
         self.file.loops.push(Loop {
             function: ctx.function,
             kind: kind.to_string(),
@@ -154,8 +155,22 @@ impl<'s, 't> Extractor<'s, 't> {
             source_call,
             source_var,
             variables,
+            source_param,
         });
         index
+    }
+
+    /// Whether a loop's source (`ids`, `order.items`) starts from a parameter of the
+    /// function around it: a collection the caller passes in.
+    pub(super) fn source_is_parameter(&self, source: Option<&str>, ctx: &Ctx<'t>) -> bool {
+        let Some(root) = source.and_then(crate::app::loop_shape::source_root) else {
+            return false;
+        };
+        ctx.function.is_some()
+            && self
+                .params(ctx.scope)
+                .into_iter()
+                .any(|p| self.pattern_names(p).iter().any(|n| n == root))
     }
 
     pub(super) fn for_statement(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {

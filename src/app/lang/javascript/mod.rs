@@ -532,6 +532,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 .map(|p| self.pattern_names(*p))
                 .unwrap_or_default();
             let index = self.file.loops.len();
+            let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
             self.file.loops.push(Loop {
                 function: ctx.function,
                 kind,
@@ -542,6 +543,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 source_call,
                 source_var,
                 variables,
+                source_param,
             });
             let mut inner = ctx.clone();
             inner.loops.push(index);

@@ -115,6 +115,24 @@ impl<'a> Extractor<'a> {
             }
             None => (None, None, None),
         };
+        // A source rooted at a parameter of the function around the loop: the caller's
+        // collection.
+        let source_param = source_text
+            .as_deref()
+            .and_then(crate::app::loop_shape::source_root)
+            .is_some_and(|root| {
+                self.fn_of[node].is_some_and(|fi| {
+                    let is_method = self
+                        .file
+                        .functions
+                        .get(fi)
+                        .is_some_and(|f| f.class.is_some());
+                    self.fn_node
+                        .get(fi)
+                        .and_then(|&n| self.nodes.get(n))
+                        .is_some_and(|&f| self.params(f, is_method).iter().any(|p| p.name == root))
+                })
+            });
         let li = self.file.loops.len();
         self.loop_of.insert(node, li);
         self.loop_node.push(node);
@@ -128,6 +146,7 @@ impl<'a> Extractor<'a> {
             source_call,
             source_var,
             variables,
+            source_param,
         });
     }
 

@@ -164,7 +164,7 @@ impl<'a> Extractor<'a> {
     }
 
     /// Parameters with their annotations; a method's `self` / `cls` is not one.
-    fn params(&self, function: Node<'a>, is_method: bool) -> Vec<Param> {
+    pub(super) fn params(&self, function: Node<'a>, is_method: bool) -> Vec<Param> {
         let mut out = Vec::new();
         let Some(params) = Self::field(function, "parameters") else {
             return out;
