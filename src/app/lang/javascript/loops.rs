@@ -1,0 +1,224 @@
+//! Loops: `for` / `for…of` / `for…in` statements, and function literals passed as
+//! iteration callbacks (`forEach`, `map`, `Promise.all(xs.map(…))`, iteration helpers),
+//! with the source they iterate.
+
+use tree_sitter::Node;
+
+use super::catalogue::*;
+use super::{call_function, children, range, unwrap_await, unwrap_expr, Ctx, Extractor};
+use crate::app::ir::Loop;
+use crate::app::lang::common::{FieldExt, KindExt};
+use crate::app::lang::tree::named_children;
+
+impl<'s, 't> Extractor<'s, 't> {
+    /// A function literal passed as an iteration callback: (kind, source expression, index of
+    /// the element parameter).
+    pub(super) fn loop_callback(&self, node: Node<'t>) -> Option<(String, Node<'t>, usize)> {
+        let args = self.parent(node)?;
+        if args.kind_name() != "arguments" {
+            return None;
+        }
+        let call = self.parent(args)?;
+        if call.kind_name() != "call_expression" {
+            return None;
+        }
+        let (func, _) = call_function(call)?;
+        let func = unwrap_expr(func);
+        if func.kind_name() != "member_expression" {
+            return None;
+        }
+        let method = self.text(func.field("property")?);
+        let object = func.field("object")?;
+        let list = named_children(args);
+        let position = list.iter().position(|a| *a == node)?;
+        if position == 0 {
+            if let Some((_, param)) = LOOP_CALLBACK_METHODS.iter().find(|(m, _)| *m == method) {
+                let mut kind = format!("{method} callback");
+                if method == "map" {
+                    if let Some(combinator) = self.promise_combinator(call) {
+                        kind = format!("Promise.{combinator}(map) callback");
+                    }
+                }
+                return Some((kind, object, *param));
+            }
+        }
+        let object_name = self.text(unwrap_expr(object));
+        if position >= 1
+            && ITERATION_HELPERS
+                .iter()
+                .any(|(r, ms)| *r == object_name && ms.contains(&method))
+        {
+            let source = *list.first()?;
+            return Some((format!("{object_name}.{method} callback"), source, 0));
+        }
+        None
+    }
+
+    /// `Promise.all(<call>)`: "all".
+    fn promise_combinator(&self, call: Node) -> Option<String> {
+        let (_, args) = self.logical_parent(call)?;
+        if args.kind_name() != "arguments" {
+            return None;
+        }
+        let outer = self.parent(args)?;
+        let (func, _) = call_function(outer)?;
+        let (qualifier, name) = self.split_name(func);
+        let q = qualifier?;
+        (self.text(q) == "Promise" && PROMISE_COMBINATORS.contains(&name.as_str())).then_some(name)
+    }
+
+    /// Source text, call index and variable of an iteration source.
+    pub(super) fn loop_source(
+        &self,
+        expr: Node<'t>,
+    ) -> (Option<String>, Option<usize>, Option<String>) {
+        let text = Some(self.short(expr, 120));
+        let mut e = unwrap_await(expr);
+        for _ in 0..20 {
+            let next = match e.kind_name() {
+                "call_expression" => {
+                    let Some((func, _)) = call_function(e) else {
+                        break;
+                    };
+                    let (qualifier, name) = self.split_name(func);
+                    let args = e.field("arguments").map(named_children).unwrap_or_default();
+                    match (qualifier, name.as_str(), args.len()) {
+                        (Some(q), "keys" | "values" | "entries", 1) if self.text(q) == "Object" => {
+                            Some(args[0])
+                        }
+                        (Some(q), "from", 1) if self.text(q) == "Array" => Some(args[0]),
+                        (Some(q), "keys" | "values" | "entries", 0) => Some(q),
+                        _ => None,
+                    }
+                }
+                "member_expression" => {
+                    let prop = e.field("property").map(|p| self.text(p)).unwrap_or("");
+                    if prop == "rows" || prop == "recordset" {
+                        e.field("object")
+                    } else {
+                        None
+                    }
+                }
+                "array" => {
+                    let items = named_children(e);
+                    match items.as_slice() {
+                        [one] if one.kind_name() == "spread_element" => {
+                            named_children(*one).into_iter().next()
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => e = unwrap_await(n),
+                None => break,
+            }
+        }
+        match e.kind_name() {
+            "call_expression" => (text, self.call_at.get(&range(e)).copied(), None),
+            "identifier" => (text, None, Some(self.text(e).to_string())),
+            "member_expression" => {
+                let object = e.field("object");
+                if object.is_some_and(|o| o.kind_name() == "this") {
+                    let prop = e.field("property").map(|p| self.text(p)).unwrap_or("");
+                    (text, None, Some(format!("this.{prop}")))
+                } else {
+                    (text, None, None)
+                }
+            }
+            _ => (text, None, None),
+        }
+    }
+
+    pub(super) fn push_loop(
+        &mut self,
+        node: Node<'t>,
+        ctx: &Ctx<'t>,
+        kind: &str,
+        source: Option<Node<'t>>,
+        variables: Vec<String>,
+    ) -> usize {
+        let (source_text, source_call, source_var) = match source {
+            Some(s) => self.loop_source(s),
+            None => (None, None, None),
+        };
+        let index = self.file.loops.len();
+        let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
+        self.file.loops.push(Loop {
+            function: ctx.function,
+            kind: kind.to_string(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            span: range(node),
+            source_text,
+            source_call,
+            source_var,
+            variables,
+            source_param,
+        });
+        index
+    }
+
+    /// Whether a loop's source (`ids`, `order.items`) starts from a parameter of the
+    /// function around it: a collection the caller passes in.
+    pub(super) fn source_is_parameter(&self, source: Option<&str>, ctx: &Ctx<'t>) -> bool {
+        let Some(root) = source.and_then(crate::app::loop_shape::source_root) else {
+            return false;
+        };
+        ctx.function.is_some()
+            && self
+                .params(ctx.scope)
+                .into_iter()
+                .any(|p| self.pattern_names(p).iter().any(|n| n == root))
+    }
+
+    pub(super) fn for_statement(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        let initializer = node.field("initializer");
+        let mut variables = Vec::new();
+        if let Some(init) = initializer {
+            for decl in named_children(init) {
+                if decl.kind_name() == "variable_declarator" {
+                    if let Some(name) = decl.field("name") {
+                        variables.extend(self.pattern_names(name));
+                    }
+                }
+            }
+            self.walk(init, ctx, depth + 1);
+        }
+        let index = self.push_loop(node, ctx, "for", None, variables);
+        let mut inner = ctx.clone();
+        inner.loops.push(index);
+        for child in children(node) {
+            if Some(child) != initializer {
+                self.walk(child, &inner, depth + 1);
+            }
+        }
+    }
+
+    pub(super) fn for_in(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        let right = node.field("right");
+        if let Some(r) = right {
+            self.walk(r, ctx, depth + 1);
+        }
+        let of = node.field("operator").is_some_and(|o| self.text(o) == "of");
+        let awaited = children(node).iter().any(|c| c.kind_name() == "await");
+        let kind = match (of, awaited) {
+            (true, true) => "for await...of",
+            (true, false) => "for...of",
+            (false, _) => "for...in",
+        };
+        let variables = node
+            .field("left")
+            .map(|l| self.pattern_names(l))
+            .unwrap_or_default();
+        let index = self.push_loop(node, ctx, kind, right, variables);
+        let mut inner = ctx.clone();
+        inner.loops.push(index);
+        for child in children(node) {
+            if Some(child) != right {
+                self.walk(child, &inner, depth + 1);
+            }
+        }
+    }
+}

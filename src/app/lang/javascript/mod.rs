@@ -1,0 +1,838 @@
+//! JavaScript / TypeScript adapter (`.js` `.jsx` `.mjs` `.cjs` with tree-sitter-javascript,
+//! which handles JSX; `.ts` `.mts` `.cts` with tree-sitter-typescript; `.tsx` with its TSX
+//! grammar): tree-sitter tree -> `AppFile` facts.
+//!
+//! The catalogue of database call sites, connection creations and iteration callbacks is
+//! data (`catalogue`); the recognisers only read those tables. Here: the extraction's entry,
+//! its state, the pre-order walk, functions, calls and assignments. The pre-pass (imports,
+//! handles, models, string constants) is in `bindings`, which call reaches the database in
+//! `calls`, SQL strings in `strings`, loops and iteration callbacks in `loops`, connection
+//! lifetime in `resources`.
+
+mod bindings;
+mod calls;
+mod catalogue;
+mod loops;
+mod resources;
+mod strings;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use crate::app::ir::{AppFile, Assignment, Call, DbCall, Function, Language, Loop, ReceiverType};
+use crate::app::lang::common::{record_errors, FieldExt, IdMap, KindExt, Source};
+use crate::app::lang::tree::named_children;
+use catalogue::*;
+
+/// Recursion cap of the walk (deeper subtrees are not read).
+/// The walk needs `WALK_STACK` bytes of stack (a debug build uses about 4 KiB per level): it
+/// runs directly on threads declared to have that much (the scan's worker pool, whose
+/// thread-local parser is then reused), else on a thread of its own; if that thread cannot be
+/// started it runs on the caller's thread with the cap at `FALLBACK_DEPTH`.
+const MAX_DEPTH: usize = 500;
+const WALK_STACK: usize = 16 << 20;
+const FALLBACK_DEPTH: usize = 100;
+
+pub fn extract(path: &str, text: &str, language: Language) -> AppFile {
+    let outcome = if super::common::declared_thread_stack() >= WALK_STACK {
+        Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || extract_with_depth(path, text, language, MAX_DEPTH),
+        )))
+    } else {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("dbaudit-js".into())
+                .stack_size(WALK_STACK)
+                .spawn_scoped(scope, || {
+                    extract_with_depth(path, text, language, MAX_DEPTH)
+                })
+                .ok()
+                .map(|handle| handle.join())
+        })
+    };
+    match outcome {
+        Some(Ok(file)) => file,
+        // A panic in the walk (none is expected): report the file as not understood.
+        Some(Err(_)) => {
+            let mut file = AppFile::new(path, language);
+            file.error_share = 1.0;
+            file
+        }
+        None => extract_with_depth(path, text, language, FALLBACK_DEPTH),
+    }
+}
+
+fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> AppFile {
+    let mut file = AppFile::new(path, language);
+    let lower = path.to_ascii_lowercase();
+    let grammar: tree_sitter::Language = if lower.ends_with(".tsx") {
+        tree_sitter_typescript::LANGUAGE_TSX.into()
+    } else if lower.ends_with(".ts")
+        || lower.ends_with(".mts")
+        || lower.ends_with(".cts")
+        || (language == Language::TypeScript
+            && ![".js", ".jsx", ".mjs", ".cjs"]
+                .iter()
+                .any(|e| lower.ends_with(e)))
+    {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    } else {
+        tree_sitter_javascript::LANGUAGE.into()
+    };
+    let Some((tree, _kind_names)) = super::common::parse_tree(&mut file, text, &grammar) else {
+        return file;
+    };
+    let source = Source::new(text);
+    let root = tree.root_node();
+    let mut extractor = Extractor::new(&source, root, file);
+    extractor.max_depth = max_depth;
+    extractor.prepass();
+    let top = Ctx {
+        function: None,
+        scope: root,
+        loops: Vec::new(),
+        class: None,
+    };
+    extractor.walk(root, &top, 0);
+    let mut file = extractor.file;
+    record_errors(&mut file, &source, root);
+    file
+}
+
+#[derive(Clone)]
+struct Ctx<'t> {
+    function: Option<usize>,
+    /// The enclosing function's node (the program at top level): the scope searched for
+    /// releases, escapes and declarations.
+    scope: Node<'t>,
+    loops: Vec<usize>,
+    class: Option<String>,
+}
+
+struct CallInfo<'t> {
+    /// The function expression, without the TypeScript `await f<T>()` wrapping.
+    func: Node<'t>,
+    callee: String,
+    receiver: Option<Node<'t>>,
+    /// Names along the receiver chain (without `this`), outermost first.
+    chain: Vec<String>,
+    /// Names of member calls in the receiver chain (`request` in `pool.request().query`).
+    member_calls: Vec<String>,
+    /// The receiver chain's innermost call (`knex('users')` in `knex('users').where().first()`).
+    deepest_call: Option<Node<'t>>,
+    args: Vec<Node<'t>>,
+    /// `tag`...``: the template is the only argument.
+    template: Option<Node<'t>>,
+    awaited: bool,
+}
+
+struct DbMatch<'t> {
+    kind: DbCall,
+    api: String,
+    sql: Option<Node<'t>>,
+    /// Refine the kind from the SQL text when it is literal.
+    refine: bool,
+}
+
+struct Extractor<'s, 't> {
+    src: &'s Source<'s>,
+    root: Node<'t>,
+    file: AppFile,
+    modules: HashSet<String>,
+    /// Local name -> module it was imported / required from.
+    bindings: HashMap<String, String>,
+    handles: HashMap<String, Handle>,
+    /// Capitalised names defined as models in this file.
+    models: HashSet<String>,
+    /// `const NAME = <string expression>`: name -> (value node, at module level), in order.
+    string_decls: HashMap<String, Vec<(Node<'t>, bool)>>,
+    call_at: HashMap<(usize, usize), usize>,
+    string_at: HashMap<(usize, usize), usize>,
+    max_depth: usize,
+    /// Node id -> parent, for every node (filled by the pre-pass).
+    parents: IdMap<Node<'t>>,
+}
+
+fn range(node: Node) -> (usize, usize) {
+    (node.start_byte(), node.end_byte())
+}
+
+fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration"
+            | "function_expression"
+            | "generator_function_declaration"
+            | "generator_function"
+            | "arrow_function"
+            | "method_definition"
+    )
+}
+
+fn children(node: Node) -> Vec<Node> {
+    super::common::children_of(node, false)
+}
+
+/// Without parentheses and TypeScript type wrappers (`as`, `!`, `satisfies`, `<T>x`).
+fn unwrap_expr(mut node: Node) -> Node {
+    for _ in 0..200 {
+        let next = match node.kind_name() {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression" => named_children(node).into_iter().next(),
+            "type_assertion" => named_children(node).into_iter().last(),
+            _ => None,
+        };
+        match next {
+            Some(inner) => node = inner,
+            None => return node,
+        }
+    }
+    node
+}
+
+/// Without parentheses, type wrappers and `await`.
+fn unwrap_await(mut node: Node) -> Node {
+    for _ in 0..200 {
+        node = unwrap_expr(node);
+        if node.kind_name() == "await_expression" {
+            match named_children(node).into_iter().next() {
+                Some(inner) => node = inner,
+                None => return node,
+            }
+        } else {
+            return node;
+        }
+    }
+    node
+}
+
+/// The function expression of a call, without TypeScript's `await f<T>()` misparse
+/// (`call(function: await_expression(f))`), and whether that wrapping awaited it.
+fn call_function(call: Node) -> Option<(Node, bool)> {
+    let func = call.field("function")?;
+    if func.kind_name() == "await_expression" {
+        if let Some(inner) = named_children(func).into_iter().next() {
+            return Some((inner, true));
+        }
+    }
+    Some((func, false))
+}
+
+/// camelCase / snake_case words of a name, lowercased (`DBPool` -> `db`, `pool`).
+fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn lookup(table: &[(&str, DbCall)], name: &str) -> Option<DbCall> {
+    table.iter().find(|(m, _)| *m == name).map(|(_, k)| *k)
+}
+
+fn is_capitalised(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// The statement kind of SQL text: writes for INSERT / UPDATE / DELETE / MERGE / DDL.
+fn sql_kind(text: &str) -> Option<DbCall> {
+    let first: String = text
+        .trim_start()
+        .trim_start_matches('(')
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match first.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "CREATE" | "ALTER" | "DROP"
+        | "REPLACE" | "UPSERT" | "GRANT" | "REVOKE" => Some(DbCall::Execute),
+        "SELECT" | "WITH" | "SHOW" | "EXPLAIN" | "VALUES" | "TABLE" => Some(DbCall::Query),
+        _ => None,
+    }
+}
+
+fn strip_quotes(text: &str) -> &str {
+    let t = text.trim();
+    if t.len() >= 2 && (t.starts_with('"') || t.starts_with('\'') || t.starts_with('`')) {
+        t.get(1..t.len() - 1).unwrap_or(t)
+    } else {
+        t
+    }
+}
+
+impl<'s, 't> Extractor<'s, 't> {
+    /// The parent, from the map of the pre-pass (`Node::parent` searches down from the
+    /// root, which costs more than the rest of the extraction on large files).
+    fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        match self.parents.get(&node.id()) {
+            Some(parent) => Some(*parent),
+            None => node.parent(),
+        }
+    }
+
+    /// The parent, skipping parentheses and type wrappers.
+    fn logical_parent(&self, node: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+        let mut child = node;
+        let mut parent = self.parent(node)?;
+        for _ in 0..200 {
+            match parent.kind_name() {
+                "parenthesized_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "non_null_expression"
+                | "type_assertion" => {
+                    child = parent;
+                    parent = self.parent(parent)?;
+                }
+                _ => return Some((child, parent)),
+            }
+        }
+        Some((child, parent))
+    }
+    fn new(src: &'s Source<'s>, root: Node<'t>, file: AppFile) -> Self {
+        Extractor {
+            src,
+            root,
+            file,
+            modules: HashSet::new(),
+            bindings: HashMap::new(),
+            handles: HashMap::new(),
+            models: HashSet::new(),
+            string_decls: HashMap::new(),
+            call_at: HashMap::new(),
+            string_at: HashMap::new(),
+            max_depth: MAX_DEPTH,
+            parents: IdMap::default(),
+        }
+    }
+
+    fn text(&self, node: Node) -> &'s str {
+        self.src.text(node)
+    }
+
+    fn short(&self, node: Node, max: usize) -> String {
+        self.src.short(node, max)
+    }
+
+    /// `a.b.C` -> (Some(a.b), "C"); `C` -> (None, "C").
+    fn split_name(&self, node: Node<'t>) -> (Option<Node<'t>>, String) {
+        let node = unwrap_expr(node);
+        match node.kind_name() {
+            "member_expression" => {
+                let name = node
+                    .field("property")
+                    .map(|p| self.text(p).to_string())
+                    .unwrap_or_default();
+                (node.field("object"), name)
+            }
+            "identifier" => (None, self.text(node).to_string()),
+            _ => (None, String::new()),
+        }
+    }
+
+    /// The last name of an expression: `pool`, `this.pool` -> `pool`, `getPool()` -> `getPool`.
+    fn last_name(&self, node: Node) -> Option<String> {
+        let (chain, _, _) = self.chain_of(node);
+        chain.last().cloned()
+    }
+
+    /// Names along a receiver chain without `this`, outermost first; member call names; the
+    /// innermost call.
+    fn chain_of(&self, node: Node<'t>) -> (Vec<String>, Vec<String>, Option<Node<'t>>) {
+        let mut names = Vec::new();
+        let mut member_calls = Vec::new();
+        let mut deepest = None;
+        let mut n = node;
+        for _ in 0..500 {
+            match n.kind_name() {
+                "identifier" | "property_identifier" | "private_property_identifier" => {
+                    names.push(self.text(n).trim_start_matches('#').to_string());
+                    break;
+                }
+                "member_expression" => {
+                    if let Some(p) = n.field("property") {
+                        names.push(self.text(p).trim_start_matches('#').to_string());
+                    }
+                    match n.field("object") {
+                        Some(o) => n = o,
+                        None => break,
+                    }
+                }
+                "call_expression" => {
+                    deepest = Some(n);
+                    let Some((func, _)) = call_function(n) else {
+                        break;
+                    };
+                    let func = unwrap_expr(func);
+                    if func.kind_name() == "member_expression" {
+                        if let Some(p) = func.field("property") {
+                            member_calls.push(self.text(p).to_string());
+                        }
+                    }
+                    n = func;
+                }
+                "subscript_expression" => match n.field("object") {
+                    Some(o) => n = o,
+                    None => break,
+                },
+                "parenthesized_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "non_null_expression"
+                | "type_assertion" => {
+                    let inner = unwrap_expr(n);
+                    if inner == n {
+                        break;
+                    }
+                    n = inner;
+                }
+                "await_expression" => match named_children(n).into_iter().next() {
+                    Some(inner) => n = inner,
+                    None => break,
+                },
+                "new_expression" => match n.field("constructor") {
+                    Some(c) => n = c,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        names.reverse();
+        member_calls.reverse();
+        (names, member_calls, deepest)
+    }
+
+    // ── Walk ───────────────────────────────────────────────────────────────────────────
+
+    fn walk_children(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        // `walk` ignores anonymous nodes.
+        super::common::for_each_child(node, true, |child| self.walk(child, ctx, depth + 1));
+    }
+
+    fn walk(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        if depth > self.max_depth || !node.is_named() {
+            return;
+        }
+        match node.kind_name() {
+            k if is_function(k) => self.function(node, ctx, depth),
+            "class_declaration" | "class" | "abstract_class_declaration" => {
+                let mut inner = ctx.clone();
+                let name = node
+                    .field("name")
+                    .map(|n| self.text(n).to_string())
+                    .or_else(|| {
+                        let (_, parent) = self.logical_parent(node)?;
+                        (parent.kind_name() == "variable_declarator")
+                            .then(|| parent.field("name").map(|n| self.text(n).to_string()))
+                            .flatten()
+                    });
+                if name.is_some() {
+                    inner.class = name;
+                }
+                self.walk_children(node, &inner, depth);
+            }
+            "for_statement" => self.for_statement(node, ctx, depth),
+            "for_in_statement" => self.for_in(node, ctx, depth),
+            "while_statement" | "do_statement" => {
+                let kind = if node.kind_name() == "while_statement" {
+                    "while"
+                } else {
+                    "do...while"
+                };
+                let index = self.push_loop(node, ctx, kind, None, Vec::new());
+                let mut inner = ctx.clone();
+                inner.loops.push(index);
+                self.walk_children(node, &inner, depth);
+            }
+            "call_expression" => self.call(node, ctx, depth),
+            "new_expression" => {
+                self.new_expression(node, ctx);
+                self.walk_children(node, ctx, depth);
+            }
+            "string" => self.string_expr(node, ctx),
+            "template_string" => {
+                self.string_expr(node, ctx);
+                self.walk_substitutions(node, ctx, depth);
+            }
+            "binary_expression" if self.is_string_expr(node) => {
+                self.string_expr(node, ctx);
+                for op in self.plus_operands(node) {
+                    let inner = unwrap_expr(op);
+                    if inner.kind_name() == "template_string" {
+                        self.walk_substitutions(inner, ctx, depth);
+                    } else if inner.kind_name() != "string" {
+                        self.walk(op, ctx, depth + 1);
+                    }
+                }
+            }
+            "variable_declarator" => {
+                let mut inner = ctx.clone();
+                if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
+                    if unwrap_expr(value).kind_name() == "object"
+                        && name.kind_name() == "identifier"
+                    {
+                        inner.class = Some(self.text(name).to_string());
+                    }
+                }
+                self.walk_children(node, &inner, depth);
+                self.assignment(node, ctx);
+            }
+            "assignment_expression" => {
+                self.walk_children(node, ctx, depth);
+                self.assignment(node, ctx);
+            }
+            "comment" | "html_comment" => {}
+            _ => self.walk_children(node, ctx, depth),
+        }
+    }
+
+    fn walk_substitutions(&mut self, template: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        for child in children(template) {
+            if child.kind_name() == "template_substitution" {
+                self.walk_children(child, ctx, depth + 1);
+            }
+        }
+    }
+
+    // ── Functions and loop callbacks ───────────────────────────────────────────────────
+
+    fn function(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        if let Some((kind, source, param)) = self.loop_callback(node) {
+            let (source_text, source_call, source_var) = self.loop_source(source);
+            let variables = self
+                .params(node)
+                .get(param)
+                .map(|p| self.pattern_names(*p))
+                .unwrap_or_default();
+            let index = self.file.loops.len();
+            let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
+            self.file.loops.push(Loop {
+                function: ctx.function,
+                kind,
+                start: self.src.start(node),
+                end: self.src.end(node),
+                span: range(node),
+                source_text,
+                source_call,
+                source_var,
+                variables,
+                source_param,
+            });
+            let mut inner = ctx.clone();
+            inner.loops.push(index);
+            self.walk_children(node, &inner, depth);
+            return;
+        }
+        let index = self.file.functions.len();
+        let body = node.field("body").map(range).unwrap_or_else(|| range(node));
+        let arity = if node.field("parameter").is_some() {
+            1
+        } else {
+            self.params(node).len()
+        };
+        self.file.functions.push(Function {
+            name: self.function_name(node),
+            arity,
+            class: ctx.class.clone(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            body,
+            is_async: children(node).iter().any(|c| c.kind_name() == "async"),
+            is_abstract: false,
+        });
+        let inner = Ctx {
+            function: Some(index),
+            scope: node,
+            loops: Vec::new(),
+            class: ctx.class.clone(),
+        };
+        self.walk_children(node, &inner, depth);
+    }
+
+    /// Parameters (patterns), without TypeScript's `this` parameter.
+    fn params(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        if let Some(p) = node.field("parameter") {
+            return vec![p];
+        }
+        let Some(params) = node.field("parameters") else {
+            return Vec::new();
+        };
+        named_children(params)
+            .into_iter()
+            .filter(|p| p.field("pattern").is_none_or(|x| x.kind_name() != "this"))
+            .collect()
+    }
+
+    /// Identifiers bound by a pattern (or TypeScript parameter).
+    fn pattern_names(&self, pattern: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![pattern];
+        let mut steps = 0;
+        while let Some(p) = stack.pop() {
+            steps += 1;
+            if steps > 10_000 {
+                break;
+            }
+            match p.kind_name() {
+                "identifier" | "shorthand_property_identifier_pattern" => {
+                    out.push(self.text(p).to_string())
+                }
+                "required_parameter" | "optional_parameter" => {
+                    if let Some(x) = p.field("pattern").or_else(|| p.field("name")) {
+                        stack.push(x);
+                    }
+                }
+                "pair_pattern" => {
+                    if let Some(v) = p.field("value") {
+                        stack.push(v);
+                    }
+                }
+                "assignment_pattern" | "object_assignment_pattern" => {
+                    if let Some(l) = p.field("left") {
+                        stack.push(l);
+                    }
+                }
+                "object_pattern" | "array_pattern" | "rest_pattern" => {
+                    for c in named_children(p).into_iter().rev() {
+                        stack.push(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn function_name(&self, node: Node) -> String {
+        if let Some(name) = node.field("name") {
+            return strip_quotes(self.text(name)).to_string();
+        }
+        let Some((child, parent)) = self.logical_parent(node) else {
+            return "<anonymous>".into();
+        };
+        let named = |n: Option<Node>| {
+            n.map(|n| {
+                strip_quotes(self.text(n))
+                    .trim_start_matches('#')
+                    .to_string()
+            })
+        };
+        let name = match parent.kind_name() {
+            "variable_declarator" => named(
+                parent
+                    .field("name")
+                    .filter(|n| n.kind_name() == "identifier"),
+            ),
+            "assignment_expression" if parent.field("right") == Some(child) => {
+                let left = parent.field("left");
+                match left.map(|l| l.kind_name()) {
+                    Some("identifier") => named(left),
+                    Some("member_expression") => {
+                        let text = left.map(|l| self.text(l)).unwrap_or("");
+                        if text == "module.exports" {
+                            Some("default".to_string())
+                        } else {
+                            named(left.and_then(|l| l.field("property")))
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            "pair" => named(parent.field("key")),
+            "public_field_definition" | "field_definition" => {
+                named(parent.field("name").or_else(|| parent.field("property")))
+            }
+            "export_statement" => Some("default".to_string()),
+            "arguments" => {
+                // const handler = asyncHandler(async (req, res) => ...): the wrapper's variable.
+                let call = self
+                    .parent(parent)
+                    .filter(|c| c.kind_name() == "call_expression");
+                let bare = call
+                    .and_then(call_function)
+                    .is_some_and(|(f, _)| f.kind_name() == "identifier");
+                let first = named_children(parent).into_iter().next() == Some(child);
+                let wrapped = match (call, bare && first) {
+                    (Some(call), true) => match self.logical_parent(call) {
+                        Some((_, decl)) if decl.kind_name() == "variable_declarator" => {
+                            named(decl.field("name").filter(|n| n.kind_name() == "identifier"))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                // Otherwise `<router.get('/orders') callback>`: synthetic, never a callee.
+                wrapped.or_else(|| {
+                    let call = call?;
+                    let (func, _) = call_function(call)?;
+                    let mut label = self.short(func, 40);
+                    if let Some(route) = named_children(parent)
+                        .into_iter()
+                        .next()
+                        .filter(|a| a.kind_name() == "string")
+                    {
+                        label = format!("{label}({})", self.short(route, 40));
+                    }
+                    Some(format!("<{label} callback>"))
+                })
+            }
+            _ => None,
+        };
+        name.filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "<anonymous>".into())
+    }
+
+    // ── Calls ──────────────────────────────────────────────────────────────────────────
+
+    fn call_info(&self, node: Node<'t>) -> Option<CallInfo<'t>> {
+        let (func, quirk_awaited) = call_function(node)?;
+        let func = unwrap_expr(func);
+        let callee = match func.kind_name() {
+            "identifier" => self.text(func).to_string(),
+            "member_expression" => func
+                .field("property")
+                .map(|p| self.text(p).to_string())
+                .unwrap_or_default(),
+            "import" => "import".to_string(),
+            "super" => "super".to_string(),
+            _ => self.short(func, 40),
+        };
+        let receiver = if func.kind_name() == "member_expression" {
+            func.field("object")
+        } else {
+            None
+        };
+        let (chain, member_calls, deepest_call) = match receiver {
+            Some(r) => self.chain_of(r),
+            None => (Vec::new(), Vec::new(), None),
+        };
+        let arguments = node.field("arguments");
+        let (args, template) = match arguments {
+            Some(a) if a.kind_name() == "template_string" => (vec![a], Some(a)),
+            Some(a) => (named_children(a), None),
+            None => (Vec::new(), None),
+        };
+        let awaited = quirk_awaited
+            || self
+                .logical_parent(node)
+                .is_some_and(|(_, p)| p.kind_name() == "await_expression");
+        Some(CallInfo {
+            func,
+            callee,
+            receiver,
+            chain,
+            member_calls,
+            deepest_call,
+            args,
+            template,
+            awaited,
+        })
+    }
+
+    fn call(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
+        let Some(info) = self.call_info(node) else {
+            self.walk_children(node, ctx, depth);
+            return;
+        };
+        let index = self.file.calls.len();
+        self.file.calls.push(Call {
+            function: ctx.function,
+            callee: info.callee.clone(),
+            receiver: info.receiver.map(|r| self.short(r, 200)),
+            receiver_root: info.chain.first().cloned(),
+            receiver_type: ReceiverType::Untyped,
+            chain: info.chain.clone(),
+            arity: info.args.len(),
+            start: self.src.start(node),
+            end: self.src.end(node),
+            start_byte: node.start_byte(),
+            end_byte: node.end_byte(),
+            loops: ctx.loops.clone(),
+            db: None,
+            db_api: None,
+            awaited: info.awaited,
+            blocked_by: None,
+            sql_argument: None,
+            text: self.short(node, 120),
+        });
+        self.call_at.insert(range(node), index);
+        if let Some(m) = self.classify(node, &info) {
+            let mut kind = m.kind;
+            let sql = m.sql.and_then(|s| self.sql_argument(s, node, ctx));
+            if let Some(s) = sql {
+                if m.refine {
+                    if let Some(k) = self.file.strings.get(s).and_then(|lit| sql_kind(&lit.text)) {
+                        kind = k;
+                    }
+                }
+            }
+            let call = &mut self.file.calls[index];
+            call.db = Some(kind);
+            call.db_api = Some(m.api);
+            call.sql_argument = sql;
+        }
+        self.call_connection(node, &info, ctx);
+        self.walk_children(node, ctx, depth);
+    }
+
+    // ── Assignments ────────────────────────────────────────────────────────────────────
+
+    fn assignment(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
+        let (target, value) = if node.kind_name() == "variable_declarator" {
+            (node.field("name"), node.field("value"))
+        } else {
+            (node.field("left"), node.field("right"))
+        };
+        let (Some(target), Some(value)) = (target, value) else {
+            return;
+        };
+        let v = unwrap_await(value);
+        if v.kind_name() != "call_expression" {
+            return;
+        }
+        let Some(&call) = self.call_at.get(&range(v)) else {
+            return;
+        };
+        let names = match target.kind_name() {
+            "identifier" => vec![self.text(target).to_string()],
+            "member_expression" => vec![self.short(target, 80)],
+            _ => self.pattern_names(target),
+        };
+        let start = self.src.start(node);
+        for variable in names {
+            self.file.assignments.push(Assignment {
+                function: ctx.function,
+                variable,
+                call,
+                start,
+            });
+        }
+    }
+}
