@@ -505,7 +505,8 @@ fn check_with_postgres_parser(
     let Some(source) = text.get(start..end.max(start)) else {
         return;
     };
-    if let Err(pg_query::Error::Parse(message)) = pg_query::parse_plpgsql(source) {
+    // Only the answer is used: `check_plpgsql` does not parse the JSON `parse_plpgsql` builds.
+    if let Err(pg_query::Error::Parse(message)) = pg_query::check_plpgsql(source) {
         let known_false = message.contains("Not implemented")
             || message.contains("VARIADIC")
             || message.contains("is not a known variable")
@@ -1082,5 +1083,31 @@ mod tests {
         let unit = parse(text);
         assert_eq!(unit.objects.len(), 1);
         assert_eq!(unit.not_understood.len(), 1);
+    }
+
+    #[test]
+    fn the_postgresql_cross_check_reports_its_rejections_only() {
+        let rejects = |text: &str| {
+            parse(text)
+                .not_understood
+                .iter()
+                .filter(|r| {
+                    r.message
+                        .starts_with("PostgreSQL rejects this PL/pgSQL body")
+                })
+                .map(|r| r.message.clone())
+                .collect::<Vec<_>>()
+        };
+        // Valid bodies, a trigger function among them (pg_query's JSON of one is malformed;
+        // only PostgreSQL's answer counts).
+        for valid in [
+            "DO $$ BEGIN PERFORM 1; END $$;",
+            "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND\n$$;",
+        ] {
+            assert!(rejects(valid).is_empty(), "{valid}: {:?}", rejects(valid));
+        }
+        let rejected = rejects("DO $$ BEGIN PERFORM 1 END $$;");
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("syntax error"), "{rejected:?}");
     }
 }

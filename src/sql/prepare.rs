@@ -34,9 +34,10 @@ pub fn prepare(text: &str, dialect: SqlDialect) -> Prepared<'_> {
     let source = text.as_bytes();
     let mut line_start = 0usize;
     while line_start < source.len() {
-        let line_end = source[line_start..]
-            .iter()
-            .position(|&b| b == b'\n')
+        // `str::find` searches a word at a time (`line_start` follows a newline: a char
+        // boundary).
+        let line_end = text[line_start..]
+            .find('\n')
             .map_or(source.len(), |p| line_start + p);
         let line = &source[line_start..line_end];
         let first = line.iter().position(|b| !b.is_ascii_whitespace());
@@ -114,6 +115,10 @@ pub fn prepare(text: &str, dialect: SqlDialect) -> Prepared<'_> {
 
 /// ` \gset`, ` \g file` at the end of a line (preceded by white space).
 fn find_trailing_meta(line: &[u8]) -> Option<usize> {
+    // Most lines have no backslash; `contains` on bytes is a memchr, the window scan is not.
+    if !line.contains(&b'\\') {
+        return None;
+    }
     let at = line
         .windows(3)
         .position(|w| w[0] == b' ' && w[1] == b'\\' && w[2] == b'g')?;

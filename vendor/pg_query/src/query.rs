@@ -282,6 +282,30 @@ pub fn parse_plpgsql(stmt: &str) -> Result<serde_json::Value> {
     structure
 }
 
+/// Whether PostgreSQL's PL/pgSQL compiler accepts a function or DO block: `parse_plpgsql`
+/// with the same errors, without parsing its JSON output (a dbaudit addition: its syntax
+/// cross-check needs only the answer; parsing the JSON, then dropping it, was about 7% of the
+/// CPU time of its scan of a PL/pgSQL repository).
+///
+/// # Example
+///
+/// ```rust
+/// assert!(pg_query::check_plpgsql("DO $$ BEGIN PERFORM 1; END $$;").is_ok());
+/// assert!(pg_query::check_plpgsql("DO $$ BEGIN PERFORM 1 END $$;").is_err());
+/// ```
+pub fn check_plpgsql(stmt: &str) -> Result<()> {
+    let input = CString::new(stmt)?;
+    let result = unsafe { pg_query_parse_plpgsql(input.as_ptr()) };
+    let answer = if !result.error.is_null() {
+        let message = unsafe { CStr::from_ptr((*result.error).message) }.to_string_lossy().to_string();
+        Err(Error::Parse(message))
+    } else {
+        Ok(())
+    };
+    unsafe { pg_query_free_plpgsql_parse_result(result) };
+    answer
+}
+
 /// Split a well-formed query into separate statements.
 ///
 /// # Example
