@@ -662,7 +662,14 @@ impl AppFile {
         }
         let mut param_loop_calls = Vec::new();
         for (li, lp) in self.loops.iter().enumerate() {
-            let Some(function) = lp.function.filter(|_| lp.source_param) else {
+            // The parameter's own elements, not a member of one (`room.getOccupants()`
+            // walks what one row holds, not the rows the caller passes).
+            let walks_parameter = lp.source_param
+                && lp
+                    .source_text
+                    .as_deref()
+                    .is_some_and(crate::app::loop_shape::is_bare_collection);
+            let Some(function) = lp.function.filter(|_| walks_parameter) else {
                 continue;
             };
             for (ci, call) in self.calls.iter().enumerate() {

@@ -417,6 +417,34 @@ pub fn source_root(text: &str) -> Option<&str> {
     valid.then_some(root)
 }
 
+/// Calls that walk a collection's own elements (`users.iterator()`, `rows.stream()`).
+const ELEMENT_WALKS: &[&str] = &[
+    "iterator()",
+    "stream()",
+    "values()",
+    "items()",
+    "entrySet()",
+    "keySet()",
+    "asList()",
+    "toList()",
+    "ToList()",
+];
+
+/// A source that is a variable itself, or its elements through an iteration adaptor
+/// (`users`, `await rows`, `users.iterator()`), not a member of it (`room.occupants`).
+pub fn is_bare_collection(text: &str) -> bool {
+    let text = text.trim();
+    let text = text.strip_prefix("await ").unwrap_or(text).trim_start();
+    let Some(root) = source_root(text) else {
+        return false;
+    };
+    let rest = text[root.len()..].trim();
+    rest.is_empty()
+        || rest
+            .strip_prefix('.')
+            .is_some_and(|adaptor| ELEMENT_WALKS.contains(&adaptor))
+}
+
 /// Whether `call` mentions a variable of the loops around it (`loops`: their variables'
 /// texts): `Some(true)` it works on an element, `Some(false)` it names none of them,
 /// `None` the facts cannot tell (no loop variable known, a loop with no source, or the
@@ -680,6 +708,22 @@ mod tests {
             one_off_code("src/OrderService.cs", Some("OrderService"), Some("Archive")),
             None
         );
+    }
+
+    #[test]
+    fn bare_collections_are_the_variable_or_its_elements() {
+        for text in ["users", "await rows", "users.iterator()", "rows.items()"] {
+            assert!(is_bare_collection(text), "{text}");
+        }
+        for text in [
+            "room.getOccupants()",
+            "order.items",
+            "self.rows",
+            "load(ids)",
+            "users.subList(0, 3)",
+        ] {
+            assert!(!is_bare_collection(text), "{text}");
+        }
     }
 
     #[test]
