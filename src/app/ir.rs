@@ -293,6 +293,11 @@ pub struct AppFile {
     pub error_regions: Vec<(Pos, Pos)>,
     /// Why the file could not be parsed at all (the scan reports it as not scanned).
     pub not_parsed: Option<String>,
+    /// (loop, parameter position) for the loops that walk a parameter of their own
+    /// function (`Loop::source_param`), when the front end knows the position (counted
+    /// as call arguments are: no `self`, no receiver). A caller's argument at that position
+    /// is what the loop walks.
+    pub loop_parameters: Vec<(usize, usize)>,
 }
 
 /// A name of the repository's index (function, class, owner, callee, receiver, database
@@ -481,6 +486,10 @@ pub struct ParamLoopCall {
     pub function: u32,
     pub loop_line: u32,
     pub loop_column: u32,
+    /// The position of the parameter the loop walks, when the front end records it
+    /// (`AppFile::loop_parameters`), and its name (a keyword argument names it).
+    pub parameter: Option<u32>,
+    pub parameter_name: Name,
     /// The loop's kind and source (`foreach`, `list`), for evidence.
     pub loop_text: Box<str>,
     pub callee: Name,
@@ -539,7 +548,7 @@ impl RuleFacts {
                 let call = &self.calls[c];
                 call.argument_texts()
                     .into_iter()
-                    .map(move |a| (call.function, a))
+                    .map(move |a| (call.function, strip_await(keyword_argument(a).1)))
             })
             .collect();
         let mut assignments: Vec<Assignment> = self
@@ -672,6 +681,16 @@ impl AppFile {
             let Some(function) = lp.function.filter(|_| walks_parameter) else {
                 continue;
             };
+            let parameter = self
+                .loop_parameters
+                .iter()
+                .find(|&&(l, _)| l == li)
+                .map(|&(_, position)| position as u32);
+            let parameter_name = lp
+                .source_text
+                .as_deref()
+                .and_then(crate::app::loop_shape::source_root)
+                .map(|root| names.id(root));
             for (ci, call) in self.calls.iter().enumerate() {
                 // A DB-API fetch reads the rows of a statement already run: no round trip.
                 let follow_up = call.db_api.as_deref() == Some("DB-API fetch");
@@ -682,6 +701,8 @@ impl AppFile {
                     function: function as u32,
                     loop_line: lp.start.line,
                     loop_column: lp.start.column,
+                    parameter,
+                    parameter_name: parameter_name.unwrap_or(NO_NAME),
                     loop_text: format!(
                         "{} over `{}`",
                         lp.kind,
@@ -782,6 +803,7 @@ impl AppFile {
             error_share: 0.0,
             error_regions: Vec::new(),
             not_parsed: None,
+            loop_parameters: Vec::new(),
         }
     }
 }
@@ -857,7 +879,7 @@ pub fn query_argument_sites(
                 && outer_call
                     .argument_texts()
                     .iter()
-                    .any(|a| strip_await(a) == call.text);
+                    .any(|a| strip_await(keyword_argument(a).1) == call.text);
             if is_argument {
                 sites.push((outer, Some(ci)));
             }
@@ -869,10 +891,24 @@ pub fn query_argument_sites(
             && call
                 .argument_texts()
                 .iter()
-                .any(|a| assigned.contains(&(call.function, *a)))
+                .any(|a| assigned.contains(&(call.function, strip_await(keyword_argument(a).1))))
         {
             sites.push((ci, None));
         }
     }
     sites
+}
+
+/// `rows=article_rows` → (`rows`, `article_rows`); a positional argument has no keyword.
+pub fn keyword_argument(argument: &str) -> (Option<&str>, &str) {
+    if let Some((name, value)) = argument.split_once('=') {
+        let name = name.trim();
+        let is_name = !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if is_name && !value.starts_with('=') {
+            return (Some(name), value.trim());
+        }
+    }
+    (None, argument)
 }

@@ -396,7 +396,14 @@ impl<'a> Repo<'a> {
     /// When every function of the repository `call` can mean loops over a parameter and
     /// runs a query per item (`ir::ParamLoopCall`): the first one's loop and query, and
     /// whether the call was matched to them by name alone.
-    pub fn param_loop_query(&self, file: &AppFile, call: &Call) -> Option<ParamLoopQuery<'a>> {
+    /// `walks` tells whether the loop walks what the call passes (by the parameter's
+    /// position or name).
+    pub fn param_loop_query(
+        &self,
+        file: &AppFile,
+        call: &Call,
+        walks: &dyn Fn(&ParamLoopCall) -> bool,
+    ) -> Option<ParamLoopQuery<'a>> {
         if call.db.is_some() {
             return None;
         }
@@ -411,7 +418,7 @@ impl<'a> Repo<'a> {
             let found = index
                 .param_loop_calls
                 .iter()
-                .filter(|p| p.function == f)
+                .filter(|p| p.function == f && walks(p))
                 .find_map(|p| {
                     let reach = match p.db_api {
                         Some(api) => Reach::Direct(self.names.get(api).to_string()),
@@ -483,6 +490,11 @@ impl<'a> Repo<'a> {
             }
         }
         parts.join(" → ")
+    }
+
+    /// The text of a name of the index.
+    pub fn name(&self, id: Name) -> &str {
+        self.names.get(id)
     }
 
     pub fn query_method_count(&self) -> usize {

@@ -4,7 +4,7 @@ use super::{
     describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
     LoopFacts,
 };
-use crate::app::ir::AppFile;
+use crate::app::ir::{AppFile, ParamLoopCall};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
@@ -119,12 +119,34 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
         if call.db.is_some() || call.arity == 0 || call.function.is_none() || in_query_loop {
             continue;
         }
-        let Some((source_text, source_pos, source_reach)) = passed_query(repo, file, ci) else {
+        let passed = passed_queries(repo, file, ci);
+        if passed.is_empty() {
+            continue;
+        }
+        // The loop must walk the argument holding a query's rows, by position or keyword;
+        // when the front end did not record which parameter it walks, any may be it.
+        let matching = |p: &ParamLoopCall| -> Option<&PassedQuery> {
+            match p.parameter {
+                None => passed.first(),
+                Some(position) => passed.iter().find(|q| match &q.keyword {
+                    Some(keyword) => repo.name(p.parameter_name) == keyword,
+                    None => q.position == position as usize,
+                }),
+            }
+        };
+        let Some(callee) = repo.param_loop_query(file, call, &|p| matching(p).is_some()) else {
             continue;
         };
-        let Some(callee) = repo.param_loop_query(file, call) else {
+        let Some(PassedQuery {
+            text: source_text,
+            at: source_pos,
+            reach: source_reach,
+            ..
+        }) = matching(callee.inner).cloned()
+        else {
             continue;
         };
+        let position_unknown = callee.inner.parameter.is_none();
         let inner = callee.inner;
         let where_it_goes = describe_reach(repo, &callee.reach);
         let callee_name = repo.chain(callee.function);
@@ -166,7 +188,7 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
                 "the call was matched to the looping function by name and argument count only (its receiver's type is not known)",
             );
         }
-        if call.arity > 1 {
+        if call.arity > 1 && position_unknown {
             found.confidence.lower(
                 crate::model::ConfidenceLevel::Medium,
                 "the callee loops over one of its parameters; which one receives the query's rows is not recorded",
@@ -177,44 +199,63 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
     }
 }
 
-/// The query whose rows call `ci` passes: an argument that is a call reaching the
-/// database (`loadDetails(findAll())`), or a variable last assigned from one before the
-/// call in the same function (`loadDetails(list)`).
-fn passed_query(
-    repo: &Repo,
-    file: &AppFile,
-    ci: usize,
-) -> Option<(String, crate::app::ir::Pos, crate::app::resolve::Reach)> {
-    let call = file.calls.get(ci)?;
-    let arguments = call.argument_texts();
-    for argument in &arguments {
-        let argument = crate::app::ir::strip_await(argument);
+/// An argument holding a query's rows: its position (or keyword), the query and how it
+/// reaches the database.
+#[derive(Clone)]
+struct PassedQuery {
+    position: usize,
+    keyword: Option<String>,
+    text: String,
+    at: crate::app::ir::Pos,
+    reach: crate::app::resolve::Reach,
+}
+
+/// The arguments of call `ci` that hold a query's rows: a call reaching the database
+/// (`loadDetails(findAll())`), or a variable last assigned from one before the call in
+/// the same function (`loadDetails(list)`); a keyword argument (`rows=rows`) says which
+/// parameter it fills.
+fn passed_queries(repo: &Repo, file: &AppFile, ci: usize) -> Vec<PassedQuery> {
+    let Some(call) = file.calls.get(ci) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (position, argument) in call.argument_texts().into_iter().enumerate() {
+        let (keyword, value) = crate::app::ir::keyword_argument(argument);
+        let value = crate::app::ir::strip_await(value);
         let nested = file.calls.iter().find(|inner| {
             inner.function == call.function
                 && inner.start_byte > call.start_byte
                 && inner.end_byte <= call.end_byte
-                && inner.text == argument
+                && inner.text == value
         });
-        if let Some(inner) = nested {
-            if let Some(reach) = repo.reach(file, inner) {
-                return Some((inner.text.clone(), inner.start, reach));
-            }
-            continue;
-        }
-        let assignment = file
-            .assignments
-            .iter()
-            .filter(|a| {
-                a.function == call.function && a.variable == argument && a.start < call.start
-            })
-            .max_by_key(|a| a.start);
-        if let Some(source) = assignment.and_then(|a| file.calls.get(a.call)) {
-            if let Some(reach) = repo.reach(file, source) {
-                return Some((format!("{argument} = {}", source.text), source.start, reach));
-            }
+        let source = match nested {
+            Some(inner) => repo
+                .reach(file, inner)
+                .map(|reach| (inner.text.clone(), inner.start, reach)),
+            None => file
+                .assignments
+                .iter()
+                .filter(|a| {
+                    a.function == call.function && a.variable == value && a.start < call.start
+                })
+                .max_by_key(|a| a.start)
+                .and_then(|a| file.calls.get(a.call))
+                .and_then(|source| {
+                    let reach = repo.reach(file, source)?;
+                    Some((format!("{value} = {}", source.text), source.start, reach))
+                }),
+        };
+        if let Some((text, at, reach)) = source {
+            out.push(PassedQuery {
+                position,
+                keyword: keyword.map(str::to_string),
+                text,
+                at,
+                reach,
+            });
         }
     }
-    None
+    out
 }
 
 /// The related location of the query whose rows are walked.
