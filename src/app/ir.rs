@@ -899,16 +899,87 @@ pub fn query_argument_sites(
     sites
 }
 
-/// `rows=article_rows` → (`rows`, `article_rows`); a positional argument has no keyword.
+/// `rows=article_rows` (Python) or `rows: articleRows` (C#) → the keyword and the value;
+/// a positional argument has no keyword.
 pub fn keyword_argument(argument: &str) -> (Option<&str>, &str) {
-    if let Some((name, value)) = argument.split_once('=') {
-        let name = name.trim();
+    if let Some(at) = argument.find(['=', ':']) {
+        let name = argument[..at].trim();
+        let value = &argument[at + 1..];
         let is_name = !name.is_empty()
             && name.chars().all(|c| c.is_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
-        if is_name && !value.starts_with('=') {
+        // Not `a == b`, `Type::method`.
+        if is_name && !value.starts_with(['=', ':']) {
             return (Some(name), value.trim());
         }
     }
     (None, argument)
+}
+
+#[cfg(test)]
+impl Call {
+    /// A call of no function, in the first loop, for tests of the facts read off calls.
+    pub(crate) fn for_test(callee: &str, text: &str, arity: usize) -> Call {
+        Call {
+            function: None,
+            callee: callee.into(),
+            receiver: None,
+            receiver_root: None,
+            chain: Vec::new(),
+            receiver_type: ReceiverType::Untyped,
+            arity,
+            start: Pos::default(),
+            end: Pos::default(),
+            start_byte: 0,
+            end_byte: 0,
+            loops: vec![0],
+            db: None,
+            db_api: None,
+            awaited: false,
+            blocked_by: None,
+            sql_argument: None,
+            text: text.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod argument_tests {
+    use super::*;
+
+    fn call(text: &str) -> Call {
+        Call::for_test("", text, 1)
+    }
+
+    #[test]
+    fn arguments_and_keywords_are_read_from_the_call_text() {
+        assert_eq!(
+            call("load(a, f(b, c), [1, 2])").argument_texts(),
+            ["a", "f(b, c)", "[1, 2]"]
+        );
+        assert_eq!(call("repo.x.load()").argument_texts(), Vec::<&str>::new());
+        assert_eq!(
+            call("load(rows, other…").argument_texts(),
+            ["rows", "other"]
+        );
+        assert_eq!(
+            keyword_argument("rows=article_rows"),
+            (Some("rows"), "article_rows")
+        );
+        assert_eq!(keyword_argument("rows: All()"), (Some("rows"), "All()"));
+        for positional in [
+            "a == b",
+            "Type::method",
+            "\"k=v\"",
+            "lambda r: r.id",
+            "x <= y",
+        ] {
+            assert_eq!(
+                keyword_argument(positional),
+                (None, positional),
+                "{positional}"
+            );
+        }
+        assert_eq!(strip_await("await  rows()"), "rows()");
+    }
 }

@@ -493,7 +493,7 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ir::{Pos, ReceiverType};
+    use crate::app::ir::Pos;
 
     fn lp(kind: &str, source: Option<&str>, variables: &[&str]) -> Loop {
         Loop {
@@ -511,26 +511,7 @@ mod tests {
     }
 
     fn call(callee: &str, text: &str, arity: usize) -> Call {
-        Call {
-            function: None,
-            callee: callee.into(),
-            receiver: None,
-            receiver_root: None,
-            chain: Vec::new(),
-            receiver_type: ReceiverType::Untyped,
-            arity,
-            start: Pos::default(),
-            end: Pos::default(),
-            start_byte: 0,
-            end_byte: 0,
-            loops: vec![0],
-            db: None,
-            db_api: None,
-            awaited: false,
-            blocked_by: None,
-            sql_argument: None,
-            text: text.into(),
-        }
+        Call::for_test(callee, text, arity)
     }
 
     #[test]
