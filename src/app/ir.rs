@@ -293,6 +293,11 @@ pub struct AppFile {
     pub error_regions: Vec<(Pos, Pos)>,
     /// Why the file could not be parsed at all (the scan reports it as not scanned).
     pub not_parsed: Option<String>,
+    /// (loop, parameter position) for the loops that walk a parameter of their own
+    /// function (`Loop::source_param`), when the front end knows the position (counted
+    /// as call arguments are: no `self`, no receiver). A caller's argument at that position
+    /// is what the loop walks.
+    pub loop_parameters: Vec<(usize, usize)>,
 }
 
 /// A name of the repository's index (function, class, owner, callee, receiver, database
@@ -466,6 +471,36 @@ pub struct FileIndex {
     pub direct: Box<[DirectCall]>,
     /// Classes with their bases (typed front ends only).
     pub classes: Box<[IndexedClass]>,
+    /// The calls inside loops over a parameter of their function, by function: what a
+    /// caller passing a query's rows to that function runs per row (`n-plus-one` with the
+    /// loop in the callee).
+    pub param_loop_calls: Box<[ParamLoopCall]>,
+}
+
+/// A call inside a loop that walks a parameter of its function (`Loop::source_param`),
+/// kept in the index so that a call site in another file can tell that the function runs
+/// it once per item of what it is passed.
+#[derive(Debug, Clone)]
+pub struct ParamLoopCall {
+    /// Index of the function in `FileIndex::functions`.
+    pub function: u32,
+    pub loop_line: u32,
+    pub loop_column: u32,
+    /// The position of the parameter the loop walks, when the front end records it
+    /// (`AppFile::loop_parameters`), and its name (a keyword argument names it).
+    pub parameter: Option<u32>,
+    pub parameter_name: Name,
+    /// The loop's kind and source (`foreach`, `list`), for evidence.
+    pub loop_text: Box<str>,
+    pub callee: Name,
+    pub arity: u32,
+    /// As `Edge::receiver`.
+    pub receiver: Name,
+    pub receiver_type: TypeKey,
+    /// The catalogue entry when the call is a database call itself.
+    pub db_api: Option<Name>,
+    pub line: u32,
+    pub text: Box<str>,
 }
 
 /// A file as the cross-file pass takes it: its index, its calls between functions (one
@@ -501,19 +536,39 @@ impl RuleFacts {
             .iter()
             .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
             .collect();
-        let mut assignments: Vec<Assignment> = self
-            .assignments
-            .into_iter()
-            .filter(|a| loop_variables.contains(&(a.function, a.variable.as_str())))
-            .collect();
         let comments: Vec<Comment> = self
             .comments
             .into_iter()
             .filter(|c| c.text.contains(crate::suppress::SUPPRESSION_MARKER))
             .collect();
+        let sites = query_argument_sites(&self.calls, &self.assignments);
+        let passed: HashSet<(Option<usize>, &str)> = sites
+            .iter()
+            .flat_map(|&(c, _)| {
+                let call = &self.calls[c];
+                call.argument_texts()
+                    .into_iter()
+                    .map(move |a| (call.function, strip_await(keyword_argument(a).1)))
+            })
+            .collect();
+        let mut assignments: Vec<Assignment> = self
+            .assignments
+            .into_iter()
+            .filter(|a| {
+                loop_variables.contains(&(a.function, a.variable.as_str()))
+                    || passed.contains(&(a.function, a.variable.as_str()))
+            })
+            .collect();
         let mut keep = vec![false; self.calls.len()];
         let loop_sources = self.loops.iter().filter_map(|l| l.source_call);
-        for c in loop_sources.chain(assignments.iter().map(|a| a.call)) {
+        let site_calls = sites
+            .iter()
+            .flat_map(|&(c, inner)| [Some(c), inner])
+            .flatten();
+        for c in loop_sources
+            .chain(assignments.iter().map(|a| a.call))
+            .chain(site_calls)
+        {
             if let Some(k) = keep.get_mut(c) {
                 *k = true;
             }
@@ -614,6 +669,58 @@ impl AppFile {
                 edges.push(edge);
             }
         }
+        let mut param_loop_calls = Vec::new();
+        for (li, lp) in self.loops.iter().enumerate() {
+            // The parameter's own elements, not a member of one (`room.getOccupants()`
+            // walks what one row holds, not the rows the caller passes).
+            let walks_parameter = lp.source_param
+                && lp
+                    .source_text
+                    .as_deref()
+                    .is_some_and(crate::app::loop_shape::is_bare_collection);
+            let Some(function) = lp.function.filter(|_| walks_parameter) else {
+                continue;
+            };
+            let parameter = self
+                .loop_parameters
+                .iter()
+                .find(|&&(l, _)| l == li)
+                .map(|&(_, position)| position as u32);
+            let parameter_name = lp
+                .source_text
+                .as_deref()
+                .and_then(crate::app::loop_shape::source_root)
+                .map(|root| names.id(root));
+            for (ci, call) in self.calls.iter().enumerate() {
+                // A DB-API fetch reads the rows of a statement already run: no round trip.
+                let follow_up = call.db_api.as_deref() == Some("DB-API fetch");
+                if !call.loops.contains(&li) || lp.source_call == Some(ci) || follow_up {
+                    continue;
+                }
+                param_loop_calls.push(ParamLoopCall {
+                    function: function as u32,
+                    loop_line: lp.start.line,
+                    loop_column: lp.start.column,
+                    parameter,
+                    parameter_name: parameter_name.unwrap_or(NO_NAME),
+                    loop_text: format!(
+                        "{} over `{}`",
+                        lp.kind,
+                        lp.source_text.as_deref().unwrap_or("")
+                    )
+                    .into(),
+                    callee: names.id(&call.callee),
+                    arity: call.arity as u32,
+                    receiver: names.id_of(call.chain.last().map(String::as_str)),
+                    receiver_type: names.type_key(&call.receiver_type),
+                    db_api: call
+                        .db
+                        .map(|_| names.id(call.db_api.as_deref().unwrap_or(&call.callee))),
+                    line: call.start.line,
+                    text: call.text.as_str().into(),
+                });
+            }
+        }
         let classes: Vec<IndexedClass> = self
             .classes
             .iter()
@@ -628,9 +735,11 @@ impl AppFile {
             functions: functions.into(),
             direct: direct.into(),
             classes: classes.into(),
+            param_loop_calls: param_loop_calls.into(),
         };
-        let read_by_rules =
-            !self.loops.is_empty() || self.calls.iter().any(|c| c.blocked_by.is_some());
+        let read_by_rules = !self.loops.is_empty()
+            || self.calls.iter().any(|c| c.blocked_by.is_some())
+            || !query_argument_sites(&self.calls, &self.assignments).is_empty();
         let facts = RuleFacts {
             calls: self.calls,
             loops: self.loops,
@@ -694,6 +803,183 @@ impl AppFile {
             error_share: 0.0,
             error_regions: Vec::new(),
             not_parsed: None,
+            loop_parameters: Vec::new(),
         }
+    }
+}
+
+impl Call {
+    /// The top-level argument texts of the call, read from its text (`load(a, f(b, c))` →
+    /// `a`, `f(b, c)`); a cut text (`…`) gives the arguments it still holds. Brackets in
+    /// strings are not told apart: a string argument is never a query's rows anyway.
+    pub fn argument_texts(&self) -> Vec<&str> {
+        let Some(open) = self.text.find('(') else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut depth = 0usize;
+        let mut start = open + 1;
+        for (i, c) in self.text.char_indices().skip_while(|&(i, _)| i <= open) {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => {
+                    out.push(self.text[start..i].trim());
+                    return out.into_iter().filter(|a| !a.is_empty()).collect();
+                }
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.push(self.text[start..i].trim());
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(self.text[start..].trim_end_matches('…').trim());
+        out.into_iter().filter(|a| !a.is_empty()).collect()
+    }
+}
+
+/// `await f()` → `f()`: an argument as the call it holds is written.
+pub fn strip_await(argument: &str) -> &str {
+    argument
+        .strip_prefix("await ")
+        .map_or(argument, str::trim_start)
+}
+
+/// The calls of functions that may pass a query's rows to a function of the repository:
+/// a call with an argument that is itself a call (`loadDetails(findAll())`, with that
+/// inner call's index) or a variable assigned from a call in the same function
+/// (`loadDetails(list)`, no inner index). Whether the inner call queries and the callee
+/// loops over its parameter is for the resolution to tell; this only keeps the facts.
+pub fn query_argument_sites(
+    calls: &[Call],
+    assignments: &[Assignment],
+) -> Vec<(usize, Option<usize>)> {
+    let assigned: HashSet<(Option<usize>, &str)> = assignments
+        .iter()
+        .map(|a| (a.function, a.variable.as_str()))
+        .collect();
+    // Calls nested in another call's byte range, found by one sweep in start order.
+    let mut order: Vec<usize> = (0..calls.len()).collect();
+    order.sort_by_key(|&c| (calls[c].start_byte, std::cmp::Reverse(calls[c].end_byte)));
+    let mut open: Vec<usize> = Vec::new();
+    let mut sites = Vec::new();
+    let candidate = |c: &Call| c.function.is_some() && c.db.is_none() && c.arity >= 1;
+    for &ci in &order {
+        let call = &calls[ci];
+        while open.last().is_some_and(|&o| {
+            calls[o].end_byte < call.end_byte || calls[o].end_byte <= call.start_byte
+        }) {
+            open.pop();
+        }
+        if let Some(&outer) = open.last() {
+            let outer_call = &calls[outer];
+            let is_argument = candidate(outer_call)
+                && outer_call.function == call.function
+                && outer_call
+                    .argument_texts()
+                    .iter()
+                    .any(|a| strip_await(keyword_argument(a).1) == call.text);
+            if is_argument {
+                sites.push((outer, Some(ci)));
+            }
+        }
+        open.push(ci);
+    }
+    for (ci, call) in calls.iter().enumerate() {
+        if candidate(call)
+            && call
+                .argument_texts()
+                .iter()
+                .any(|a| assigned.contains(&(call.function, strip_await(keyword_argument(a).1))))
+        {
+            sites.push((ci, None));
+        }
+    }
+    sites
+}
+
+/// `rows=article_rows` (Python) or `rows: articleRows` (C#) → the keyword and the value;
+/// a positional argument has no keyword.
+pub fn keyword_argument(argument: &str) -> (Option<&str>, &str) {
+    if let Some(at) = argument.find(['=', ':']) {
+        let name = argument[..at].trim();
+        let value = &argument[at + 1..];
+        let is_name = !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        // Not `a == b`, `Type::method`.
+        if is_name && !value.starts_with(['=', ':']) {
+            return (Some(name), value.trim());
+        }
+    }
+    (None, argument)
+}
+
+#[cfg(test)]
+impl Call {
+    /// A call of no function, in the first loop, for tests of the facts read off calls.
+    pub(crate) fn for_test(callee: &str, text: &str, arity: usize) -> Call {
+        Call {
+            function: None,
+            callee: callee.into(),
+            receiver: None,
+            receiver_root: None,
+            chain: Vec::new(),
+            receiver_type: ReceiverType::Untyped,
+            arity,
+            start: Pos::default(),
+            end: Pos::default(),
+            start_byte: 0,
+            end_byte: 0,
+            loops: vec![0],
+            db: None,
+            db_api: None,
+            awaited: false,
+            blocked_by: None,
+            sql_argument: None,
+            text: text.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod argument_tests {
+    use super::*;
+
+    fn call(text: &str) -> Call {
+        Call::for_test("", text, 1)
+    }
+
+    #[test]
+    fn arguments_and_keywords_are_read_from_the_call_text() {
+        assert_eq!(
+            call("load(a, f(b, c), [1, 2])").argument_texts(),
+            ["a", "f(b, c)", "[1, 2]"]
+        );
+        assert_eq!(call("repo.x.load()").argument_texts(), Vec::<&str>::new());
+        assert_eq!(
+            call("load(rows, other…").argument_texts(),
+            ["rows", "other"]
+        );
+        assert_eq!(
+            keyword_argument("rows=article_rows"),
+            (Some("rows"), "article_rows")
+        );
+        assert_eq!(keyword_argument("rows: All()"), (Some("rows"), "All()"));
+        for positional in [
+            "a == b",
+            "Type::method",
+            "\"k=v\"",
+            "lambda r: r.id",
+            "x <= y",
+        ] {
+            assert_eq!(
+                keyword_argument(positional),
+                (None, positional),
+                "{positional}"
+            );
+        }
+        assert_eq!(strip_await("await  rows()"), "rows()");
     }
 }

@@ -417,6 +417,34 @@ pub fn source_root(text: &str) -> Option<&str> {
     valid.then_some(root)
 }
 
+/// Calls that walk a collection's own elements (`users.iterator()`, `rows.stream()`).
+const ELEMENT_WALKS: &[&str] = &[
+    "iterator()",
+    "stream()",
+    "values()",
+    "items()",
+    "entrySet()",
+    "keySet()",
+    "asList()",
+    "toList()",
+    "ToList()",
+];
+
+/// A source that is a variable itself, or its elements through an iteration adaptor
+/// (`users`, `await rows`, `users.iterator()`), not a member of it (`room.occupants`).
+pub fn is_bare_collection(text: &str) -> bool {
+    let text = text.trim();
+    let text = text.strip_prefix("await ").unwrap_or(text).trim_start();
+    let Some(root) = source_root(text) else {
+        return false;
+    };
+    let rest = text[root.len()..].trim();
+    rest.is_empty()
+        || rest
+            .strip_prefix('.')
+            .is_some_and(|adaptor| ELEMENT_WALKS.contains(&adaptor))
+}
+
 /// Whether `call` mentions a variable of the loops around it (`loops`: their variables'
 /// texts): `Some(true)` it works on an element, `Some(false)` it names none of them,
 /// `None` the facts cannot tell (no loop variable known, a loop with no source, or the
@@ -465,7 +493,7 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ir::{Pos, ReceiverType};
+    use crate::app::ir::Pos;
 
     fn lp(kind: &str, source: Option<&str>, variables: &[&str]) -> Loop {
         Loop {
@@ -483,26 +511,7 @@ mod tests {
     }
 
     fn call(callee: &str, text: &str, arity: usize) -> Call {
-        Call {
-            function: None,
-            callee: callee.into(),
-            receiver: None,
-            receiver_root: None,
-            chain: Vec::new(),
-            receiver_type: ReceiverType::Untyped,
-            arity,
-            start: Pos::default(),
-            end: Pos::default(),
-            start_byte: 0,
-            end_byte: 0,
-            loops: vec![0],
-            db: None,
-            db_api: None,
-            awaited: false,
-            blocked_by: None,
-            sql_argument: None,
-            text: text.into(),
-        }
+        Call::for_test(callee, text, arity)
     }
 
     #[test]
@@ -680,6 +689,22 @@ mod tests {
             one_off_code("src/OrderService.cs", Some("OrderService"), Some("Archive")),
             None
         );
+    }
+
+    #[test]
+    fn bare_collections_are_the_variable_or_its_elements() {
+        for text in ["users", "await rows", "users.iterator()", "rows.items()"] {
+            assert!(is_bare_collection(text), "{text}");
+        }
+        for text in [
+            "room.getOccupants()",
+            "order.items",
+            "self.rows",
+            "load(ids)",
+            "users.subList(0, 3)",
+        ] {
+            assert!(!is_bare_collection(text), "{text}");
+        }
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! owner the receiver's name plausibly means — a guess, which the typed languages' findings
 //! show in their confidence.
 
-use super::ir::{AppFile, Call, Edge, FileIndex, Name, NameTable, ReceiverType, TypeKey, NO_NAME};
+use super::ir::{
+    AppFile, Call, Edge, FileIndex, Name, NameTable, ParamLoopCall, ReceiverType, TypeKey, NO_NAME,
+};
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 
@@ -292,7 +294,20 @@ impl<'a> Repo<'a> {
                 call.db_api.clone().unwrap_or_else(|| call.callee.clone()),
             ));
         }
+        let (callee, ty) = self.key_of(call)?;
         let receiver = call.chain.last().map(String::as_str);
+        self.reach_key(
+            &caller_owner(file, call),
+            callee,
+            call.arity as u32,
+            receiver,
+            ty,
+        )
+    }
+
+    /// The callee's name and the receiver's type as the index numbers them; `None` when
+    /// the index lacks either (no function or class of the repository).
+    fn key_of(&self, call: &Call) -> Option<(Name, TypeKey)> {
         // A name the index lacks is no function of the repository.
         let callee = self.names.id(&call.callee)?;
         let ty = match &call.receiver_type {
@@ -307,7 +322,17 @@ impl<'a> Repo<'a> {
                 TypeKey::Module(self.names.id(&normalise(module))?)
             }
         };
-        let candidates = candidates(
+        Some((callee, ty))
+    }
+
+    fn targets(
+        &self,
+        callee: Name,
+        arity: u32,
+        receiver: Option<&str>,
+        ty: TypeKey,
+    ) -> Vec<FunctionRef> {
+        candidates(
             &Lookup {
                 definitions: &self.definitions,
                 files: self.files,
@@ -315,38 +340,106 @@ impl<'a> Repo<'a> {
                 hierarchy: &self.hierarchy,
             },
             callee,
-            call.arity as u32,
+            arity,
             receiver,
             ty,
-        );
+        )
+    }
+
+    /// Whether the call itself was matched by name alone: from a typed language, its
+    /// receiver's type was unknown; from an untyped one, no receiver narrowed it and none
+    /// of the candidates is in the caller's own class or module (`caller_owner`).
+    fn guessed(
+        &self,
+        ty: TypeKey,
+        receiver: Option<&str>,
+        candidates: &[FunctionRef],
+        caller_owner: &str,
+    ) -> bool {
+        if ty != TypeKey::Untyped {
+            return ty.is_guess();
+        }
+        let narrowed_by_receiver = receiver.is_some_and(|r| !is_self(&normalise(r)));
+        // A bare or `this.` call means the caller's own class (or module) when it has a
+        // function of that name; only when none does is the match a guess.
+        !narrowed_by_receiver
+            && !candidates.iter().any(|&(fi, f)| {
+                self.names
+                    .get(self.files[fi as usize].functions[f as usize].owner)
+                    == caller_owner
+            })
+    }
+
+    /// `reach` for a call known by its index numbers, made in a function of `caller_owner`.
+    fn reach_key(
+        &self,
+        caller_owner: &str,
+        callee: Name,
+        arity: u32,
+        receiver: Option<&str>,
+        ty: TypeKey,
+    ) -> Option<Reach> {
+        let candidates = self.targets(callee, arity, receiver, ty);
         let all_query = !candidates.is_empty()
             && candidates
                 .iter()
                 .all(|d| self.query_functions.contains_key(d));
         let target = *candidates.first().filter(|_| all_query)?;
-        let by_name = if ty == TypeKey::Untyped {
-            let narrowed_by_receiver = receiver.is_some_and(|r| !is_self(&normalise(r)));
-            !narrowed_by_receiver && {
-                // A bare or `this.` call means the caller's own class (or module) when it
-                // has a function of that name; only when none does is the match a guess.
-                let class = call
-                    .function
-                    .and_then(|f| file.functions.get(f))
-                    .and_then(|f| f.class.as_deref());
-                let caller_owner = owner(&file.path, class);
-                !candidates.iter().any(|&(fi, f)| {
-                    self.names
-                        .get(self.files[fi as usize].functions[f as usize].owner)
-                        == caller_owner
-                })
-            }
-        } else {
-            ty.is_guess() || self.rests_on_names(target)
-        };
+        let by_name = self.guessed(ty, receiver, &candidates, caller_owner)
+            || (ty != TypeKey::Untyped && self.rests_on_names(target));
         Some(Reach::Method {
             function: target,
             by_name,
         })
+    }
+
+    /// When every function of the repository `call` can mean loops over a parameter and
+    /// runs a query per item (`ir::ParamLoopCall`): the first one's loop and query, and
+    /// whether the call was matched to them by name alone.
+    /// `walks` tells whether the loop walks what the call passes (by the parameter's
+    /// position or name).
+    pub fn param_loop_query(
+        &self,
+        file: &AppFile,
+        call: &Call,
+        walks: &dyn Fn(&ParamLoopCall) -> bool,
+    ) -> Option<ParamLoopQuery<'a>> {
+        if call.db.is_some() {
+            return None;
+        }
+        let (callee, ty) = self.key_of(call)?;
+        let receiver = call.chain.last().map(String::as_str);
+        let candidates = self.targets(callee, call.arity as u32, receiver, ty);
+        let by_name = self.guessed(ty, receiver, &candidates, &caller_owner(file, call));
+        let mut first = None;
+        for &(fi, f) in &candidates {
+            let index = &self.files[fi as usize];
+            let owner = self.names.get(index.functions[f as usize].owner);
+            let found = index
+                .param_loop_calls
+                .iter()
+                .filter(|p| p.function == f && walks(p))
+                .find_map(|p| {
+                    let reach = match p.db_api {
+                        Some(api) => Reach::Direct(self.names.get(api).to_string()),
+                        None => {
+                            let receiver =
+                                (p.receiver != NO_NAME).then(|| self.names.get(p.receiver));
+                            self.reach_key(owner, p.callee, p.arity, receiver, p.receiver_type)?
+                        }
+                    };
+                    Some((p, reach))
+                });
+            let (inner, reach) = found?;
+            first.get_or_insert(ParamLoopQuery {
+                function: (fi, f),
+                path: &index.path,
+                inner,
+                reach,
+                by_name,
+            });
+        }
+        first
     }
 
     /// Whether a query method is one through a call resolved by name from a typed
@@ -399,9 +492,37 @@ impl<'a> Repo<'a> {
         parts.join(" → ")
     }
 
+    /// The text of a name of the index.
+    pub fn name(&self, id: Name) -> &str {
+        self.names.get(id)
+    }
+
     pub fn query_method_count(&self) -> usize {
         self.query_functions.len()
     }
+}
+
+/// A function a call passes a collection to, which loops over its parameter and runs a
+/// query per item (`Repo::param_loop_query`).
+pub struct ParamLoopQuery<'a> {
+    pub function: FunctionRef,
+    /// The function's file.
+    pub path: &'a str,
+    /// The query call in its loop.
+    pub inner: &'a ParamLoopCall,
+    /// How that call reaches the database.
+    pub reach: Reach,
+    /// The call site was matched to the function by name and argument count alone.
+    pub by_name: bool,
+}
+
+/// The normalised class or module of the function a call is made in.
+fn caller_owner(file: &AppFile, call: &Call) -> String {
+    let class = call
+        .function
+        .and_then(|f| file.functions.get(f))
+        .and_then(|f| f.class.as_deref());
+    owner(&file.path, class)
 }
 
 /// What `candidates` looks definitions up in.

@@ -95,6 +95,9 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         };
         // A source rooted at a parameter of the loop's function or of one around it (a
         // lambda's holder): the caller's collection.
+        // The position is kept only for a parameter of the loop's own function (not of a
+        // lambda's holder), counted as a call's arguments are.
+        let mut position = None;
         let source_param = lp
             .source_text
             .as_deref()
@@ -102,17 +105,27 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             .is_some_and(|root| {
                 let mut function = lp.function;
                 // Bounded: lambdas nest a few deep; a cycle would be a front-end bug.
-                for _ in 0..64 {
+                for depth in 0..64 {
                     let Some(f) = function.and_then(|f| unit.functions.get(f)) else {
                         return false;
                     };
-                    if f.params.iter().any(|p| p.name == root) {
+                    if let Some(at) = f.params.iter().position(|p| p.name == root) {
+                        let own = depth == 0
+                            && holder(lp.function)
+                                == index_of
+                                    .get(lp.function.unwrap_or(usize::MAX))
+                                    .copied()
+                                    .flatten();
+                        position = own.then_some(at);
                         return true;
                     }
                     function = f.parent;
                 }
                 false
             });
+        if let Some(at) = position {
+            file.loop_parameters.push((file.loops.len(), at));
+        }
         file.loops.push(Loop {
             function: holder(lp.function),
             kind,

@@ -4,7 +4,7 @@ use super::{
     describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
     LoopFacts,
 };
-use crate::app::ir::AppFile;
+use crate::app::ir::{AppFile, ParamLoopCall};
 use crate::app::resolve::Repo;
 use crate::declare_rule;
 use crate::model::{Category, RelatedLocation, Severity};
@@ -19,7 +19,10 @@ declare_rule! {
     /// Sequelize, TypeORM, DB-API, SQLAlchemy, Django, JDBC, JdbcTemplate, JPA...) or a
     /// method of the repository that reaches one. Loops include iteration callbacks
     /// (`ForEach`, LINQ `Select` in memory, `forEach` / `map`, `Promise.all(xs.map(...))`,
-    /// comprehensions, Java streams). The evidence shows the chain: outer query → loop →
+    /// comprehensions, Java streams). The loop may be in a callee: a call that passes a
+    /// query's rows (`loadDetails(findAll())`, or a variable assigned from a query) to a
+    /// function of the repository whose loop walks its parameter and runs a query per item
+    /// is reported at the call site. The evidence shows the chain: outer query → loop →
     /// inner call → where it reaches the database.
     ///
     /// ## Why it matters
@@ -48,10 +51,8 @@ declare_rule! {
 }
 
 pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
-    if file.loops.is_empty() {
-        return;
-    }
     let facts = LoopFacts::new(repo, file);
+    check_loop_in_callee(repo, file, &facts, out);
     for (li, lp) in file.loops.iter().enumerate() {
         let Some((source_text, source_pos, source_reach)) = facts.sources[li].clone() else {
             continue;
@@ -88,11 +89,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     format!("`{}` runs once per item of a loop over a query's results: {chain}", call.text),
                     format!("{} | {}", lp.source_text.clone().unwrap_or_default(), call.text),
                     vec![
-                        RelatedLocation {
-                            line: source_pos.line,
-                            column: source_pos.column,
-                            text: format!("outer query: {source_text} ({})", describe_reach(repo, &source_reach)),
-                        },
+                        outer_query_location(repo, &source_text, source_pos, &source_reach),
                         RelatedLocation {
                             line: lp.start.line,
                             column: lp.start.column,
@@ -105,5 +102,175 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             lower_if_one_off(&mut found, file, call.function);
             out.push(found);
         }
+    }
+}
+
+/// The loop is in a callee: `loadDetails(findAll())`, or `list = findAll();
+/// loadDetails(list)`, where every function the call can mean loops over a parameter and
+/// runs a query per item. Reported at the call site, with the query passed in and the
+/// callee's loop and query as related locations.
+fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mut Vec<RawFinding>) {
+    for (ci, call) in file.calls.iter().enumerate() {
+        // A call inside a loop over a query is that loop's finding already.
+        let in_query_loop = call
+            .loops
+            .iter()
+            .any(|&l| facts.sources.get(l).is_some_and(Option::is_some));
+        if call.db.is_some() || call.arity == 0 || call.function.is_none() || in_query_loop {
+            continue;
+        }
+        let passed = passed_queries(repo, file, ci);
+        if passed.is_empty() {
+            continue;
+        }
+        // The loop must walk the argument holding a query's rows, by position or keyword;
+        // when the front end did not record which parameter it walks, any may be it.
+        let matching = |p: &ParamLoopCall| -> Option<&PassedQuery> {
+            match p.parameter {
+                None => passed.first(),
+                Some(position) => passed.iter().find(|q| match &q.keyword {
+                    Some(keyword) => repo.name(p.parameter_name) == keyword,
+                    None => q.position == position as usize,
+                }),
+            }
+        };
+        let Some(callee) = repo.param_loop_query(file, call, &|p| matching(p).is_some()) else {
+            continue;
+        };
+        let Some(PassedQuery {
+            text: source_text,
+            at: source_pos,
+            reach: source_reach,
+            ..
+        }) = matching(callee.inner).cloned()
+        else {
+            continue;
+        };
+        let position_unknown = callee.inner.parameter.is_none();
+        let inner = callee.inner;
+        let where_it_goes = describe_reach(repo, &callee.reach);
+        let callee_name = repo.chain(callee.function);
+        let callee_name = callee_name.split(" → ").next().unwrap_or_default();
+        let chain = format!(
+            "outer query `{source_text}` (line {}) → passed to {callee_name}, whose {} ({}:{}) → `{}` ({}:{}) → {where_it_goes}",
+            source_pos.line, inner.loop_text, callee.path, inner.loop_line, inner.text, callee.path, inner.line
+        );
+        let mut found = finding(
+            &N_PLUS_ONE,
+            file,
+            call.function,
+            call.start,
+            call.end.line,
+            format!(
+                "`{}` hands a query's rows to a function that runs a query per item: {chain}",
+                call.text
+            ),
+            format!("{source_text} | {} | {}", call.text, inner.text),
+            vec![
+                outer_query_location(repo, &source_text, source_pos, &source_reach),
+                RelatedLocation {
+                    line: inner.loop_line,
+                    column: inner.loop_column,
+                    text: format!("loop in the callee: {} ({}:{})", inner.loop_text, callee.path, inner.loop_line),
+                },
+                RelatedLocation {
+                    line: inner.line,
+                    column: 0,
+                    text: format!("query per item in the callee: {} ({}:{})", inner.text, callee.path, inner.line),
+                },
+            ],
+            "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) inside the callee instead of one per item".into(),
+        );
+        lower_if_resolved_by_name(&mut found, &[&source_reach, &callee.reach]);
+        if callee.by_name {
+            found.confidence.lower(
+                crate::model::ConfidenceLevel::Medium,
+                "the call was matched to the looping function by name and argument count only (its receiver's type is not known)",
+            );
+        }
+        if call.arity > 1 && position_unknown {
+            found.confidence.lower(
+                crate::model::ConfidenceLevel::Medium,
+                "the callee loops over one of its parameters; which one receives the query's rows is not recorded",
+            );
+        }
+        lower_if_one_off(&mut found, file, call.function);
+        out.push(found);
+    }
+}
+
+/// An argument holding a query's rows: its position (or keyword), the query and how it
+/// reaches the database.
+#[derive(Clone)]
+struct PassedQuery {
+    position: usize,
+    keyword: Option<String>,
+    text: String,
+    at: crate::app::ir::Pos,
+    reach: crate::app::resolve::Reach,
+}
+
+/// The arguments of call `ci` that hold a query's rows: a call reaching the database
+/// (`loadDetails(findAll())`), or a variable last assigned from one before the call in
+/// the same function (`loadDetails(list)`); a keyword argument (`rows=rows`) says which
+/// parameter it fills.
+fn passed_queries(repo: &Repo, file: &AppFile, ci: usize) -> Vec<PassedQuery> {
+    let Some(call) = file.calls.get(ci) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (position, argument) in call.argument_texts().into_iter().enumerate() {
+        let (keyword, value) = crate::app::ir::keyword_argument(argument);
+        let value = crate::app::ir::strip_await(value);
+        let nested = file.calls.iter().find(|inner| {
+            inner.function == call.function
+                && inner.start_byte > call.start_byte
+                && inner.end_byte <= call.end_byte
+                && inner.text == value
+        });
+        let source = match nested {
+            Some(inner) => repo
+                .reach(file, inner)
+                .map(|reach| (inner.text.clone(), inner.start, reach)),
+            None => file
+                .assignments
+                .iter()
+                .filter(|a| {
+                    a.function == call.function && a.variable == value && a.start < call.start
+                })
+                .max_by_key(|a| a.start)
+                .and_then(|a| file.calls.get(a.call))
+                .and_then(|source| {
+                    let reach = repo.reach(file, source)?;
+                    Some((format!("{value} = {}", source.text), source.start, reach))
+                }),
+        };
+        if let Some((text, at, reach)) = source {
+            out.push(PassedQuery {
+                position,
+                keyword: keyword.map(str::to_string),
+                text,
+                at,
+                reach,
+            });
+        }
+    }
+    out
+}
+
+/// The related location of the query whose rows are walked.
+fn outer_query_location(
+    repo: &Repo,
+    source_text: &str,
+    at: crate::app::ir::Pos,
+    reach: &crate::app::resolve::Reach,
+) -> RelatedLocation {
+    RelatedLocation {
+        line: at.line,
+        column: at.column,
+        text: format!(
+            "outer query: {source_text} ({})",
+            describe_reach(repo, reach)
+        ),
     }
 }

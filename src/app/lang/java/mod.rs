@@ -1104,7 +1104,11 @@ impl<'a> Extractor<'a> {
             Vec::new()
         };
         let li = self.file.loops.len();
-        let source_param = self.source_is_parameter(source.0.as_deref(), ctx);
+        let parameter = self.source_parameter(source.0.as_deref(), ctx);
+        let source_param = parameter.is_some();
+        if let Some(position) = parameter {
+            self.file.loop_parameters.push((li, position));
+        }
         self.file.loops.push(Loop {
             function: ctx.function,
             kind,
@@ -1159,7 +1163,11 @@ impl<'a> Extractor<'a> {
         ctx: &Ctx<'a>,
     ) -> usize {
         let li = self.file.loops.len();
-        let source_param = self.source_is_parameter(source.0.as_deref(), ctx);
+        let parameter = self.source_parameter(source.0.as_deref(), ctx);
+        let source_param = parameter.is_some();
+        if let Some(position) = parameter {
+            self.file.loop_parameters.push((li, position));
+        }
         self.file.loops.push(Loop {
             function: ctx.function,
             kind: kind.to_string(),
@@ -1178,18 +1186,18 @@ impl<'a> Extractor<'a> {
     /// Whether a loop's source (`orders`, `order.getItems()`) starts from a parameter of
     /// the method around it: a collection the caller passes in (not an array of ids or
     /// strings, `loop_shape::is_scalar_array`).
-    fn source_is_parameter(&self, source: Option<&str>, ctx: &Ctx<'a>) -> bool {
-        let Some(root) = source.and_then(crate::app::loop_shape::source_root) else {
-            return false;
-        };
-        let Some(params) = ctx
+    /// Its position among the parameters, when it is one.
+    fn source_parameter(&self, source: Option<&str>, ctx: &Ctx<'a>) -> Option<usize> {
+        let root = source.and_then(crate::app::loop_shape::source_root)?;
+        let params = ctx
             .body
             .and_then(|b| b.parent())
-            .and_then(|m| m.field("parameters"))
-        else {
-            return false;
-        };
-        named_children(params).iter().any(|p| {
+            .and_then(|m| m.field("parameters"))?;
+        let params: Vec<Node<'a>> = named_children(params)
+            .into_iter()
+            .filter(|p| matches!(p.kind_name(), "formal_parameter" | "spread_parameter"))
+            .collect();
+        params.iter().position(|p| {
             let name = p
                 .field("name")
                 .or_else(|| {

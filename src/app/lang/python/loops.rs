@@ -117,23 +117,26 @@ impl<'a> Extractor<'a> {
         };
         // A source rooted at a parameter of the function around the loop: the caller's
         // collection.
-        let source_param = source_text
+        let parameter = source_text
             .as_deref()
             .and_then(crate::app::loop_shape::source_root)
-            .is_some_and(|root| {
-                self.fn_of[node].is_some_and(|fi| {
-                    let is_method = self
-                        .file
-                        .functions
-                        .get(fi)
-                        .is_some_and(|f| f.class.is_some());
-                    self.fn_node
-                        .get(fi)
-                        .and_then(|&n| self.nodes.get(n))
-                        .is_some_and(|&f| self.params(f, is_method).iter().any(|p| p.name == root))
-                })
+            .and_then(|root| {
+                let fi = self.fn_of[node]?;
+                let is_method = self
+                    .file
+                    .functions
+                    .get(fi)
+                    .is_some_and(|f| f.class.is_some());
+                let &f = self.fn_node.get(fi).and_then(|&n| self.nodes.get(n))?;
+                self.params(f, is_method)
+                    .iter()
+                    .position(|p| p.name == root)
             });
+        let source_param = parameter.is_some();
         let li = self.file.loops.len();
+        if let Some(position) = parameter {
+            self.file.loop_parameters.push((li, position));
+        }
         self.loop_of.insert(node, li);
         self.loop_node.push(node);
         self.file.loops.push(Loop {
