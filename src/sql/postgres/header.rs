@@ -17,8 +17,6 @@ pub(super) struct Header {
     pub(super) returns_rows_of: Option<String>,
 }
 
-/// Recognises `CREATE [OR REPLACE] FUNCTION | PROCEDURE | [MATERIALIZED] VIEW |
-/// [CONSTRAINT] TRIGGER` and `DO`.
 /// Words between `CREATE [OR REPLACE]` and the kind of object it defines.
 pub(in crate::sql) const DEFINITION_MODIFIERS: &[&str] = &[
     "TEMP",
@@ -28,6 +26,8 @@ pub(in crate::sql) const DEFINITION_MODIFIERS: &[&str] = &[
     "CONSTRAINT",
 ];
 
+/// Recognises `CREATE [OR REPLACE] FUNCTION | PROCEDURE | [MATERIALIZED] VIEW |
+/// [CONSTRAINT] TRIGGER` and `DO`.
 pub(super) fn read_header(toks: &[Tok]) -> Option<Header> {
     let first = toks.first()?;
     if first.is_kw("DO") {

@@ -191,7 +191,6 @@ struct PendingBody {
     statement: std::ops::Range<usize>,
 }
 
-/// Splits `lo..hi` on top-level semicolons (`BEGIN ATOMIC ... END` kept whole).
 /// Variables every PL/pgSQL function has without declaring them (the trigger's context,
 /// `FOUND`, the error fields in a handler): values, never columns.
 const PLPGSQL_SPECIAL_VARIABLES: &[&str] = &[
@@ -212,6 +211,7 @@ const PLPGSQL_SPECIAL_VARIABLES: &[&str] = &[
     "sqlerrm",
 ];
 
+/// Splits `lo..hi` on top-level semicolons (`BEGIN ATOMIC ... END` kept whole).
 fn split_statements(toks: &[Tok], lo: usize, hi: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = lo;
