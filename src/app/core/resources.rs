@@ -7,6 +7,8 @@
 //! - closed, and every close comes right after the open with no call or construction in
 //!   between (nothing there can throw): released on every path;
 //! - closed otherwise: released on the normal path only;
+//! - never opened by the code, and every use a call that opens it and closes it again
+//!   (Dapper's extension methods): released after each call, only Dispose is skipped;
 //! - never opened, used, or handed on: it holds no pooled connection;
 //! - else never released.
 
@@ -45,6 +47,11 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
     if let Some(reason) = events.iter().find_map(escape) {
         return Disposal::Escapes(reason);
     }
+    if let Some(callee) = only_self_opening_calls(events) {
+        return Disposal::Guaranteed(format!(
+            "never opened here, and every use is a call that opens a closed connection and closes it again before it returns (`{callee}`, as Dapper does); only Dispose is skipped"
+        ));
+    }
     if !closes.is_empty() {
         if closes.iter().all(|c| right_after_open(unit, events, c)) {
             return Disposal::Guaranteed(
@@ -58,6 +65,7 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
             e.kind,
             ResourceEventKind::Open
                 | ResourceEventKind::Use
+                | ResourceEventKind::SelfOpeningCall { .. }
                 | ResourceEventKind::PassToCall { .. }
                 | ResourceEventKind::PassToConstructor { .. }
         )
@@ -67,6 +75,23 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
     } else {
         Disposal::NeverOpened
     }
+}
+
+/// The first callee when the connection is never opened by the code and every event but a
+/// close is a call that opens it and closes it again: the pooled connection goes back
+/// after each, also when one throws, so a close outside a `finally` loses nothing.
+fn only_self_opening_calls(events: &[ResourceEvent]) -> Option<&str> {
+    let mut first = None;
+    for event in events {
+        match &event.kind {
+            ResourceEventKind::SelfOpeningCall { callee } => {
+                first.get_or_insert(callee.as_str());
+            }
+            ResourceEventKind::Close => {}
+            _ => return None,
+        }
+    }
+    first
 }
 
 /// Where an event hands the connection to another owner.

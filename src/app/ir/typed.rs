@@ -318,7 +318,13 @@ pub enum ResourceEventKind {
     },
     /// A reader opened with `CommandBehavior.CloseConnection` closes it.
     ClosedByReader,
-    /// Any other call on it (`conn.Query(...)`, `conn.BeginTransaction()`).
+    /// A call that opens the connection itself when it is closed and closes it again
+    /// before it returns (Dapper's `conn.QueryAsync(...)`): the pooled connection goes back
+    /// with nothing else done.
+    SelfOpeningCall {
+        callee: String,
+    },
+    /// Any other call on it (`conn.BeginTransaction()`).
     Use,
 }
 

@@ -15,10 +15,14 @@ declare_rule! {
     /// `Client` or `pool.connect()` checkout; `new sql.ConnectionPool(...)`) that is never
     /// disposed, closed or released there: not in `using` / `using var` / `await using`,
     /// try-with-resources or `with`, not closed in a `finally`, not closed at all. A
-    /// connection that changes owner — returned, stored in a field, handed to a
+    /// connection that changes owner — returned (also as `c ?? throw ...`), stored in a field, handed to a
     /// constructor, registered with a container, or closed by a reader opened with
     /// `CommandBehavior.CloseConnection` — is not reported, nor (in C#) a connection
-    /// created and never opened, used or handed on (only to read its settings). A
+    /// created and never opened, used or handed on (only to read its settings), nor one the
+    /// code never opens whose every use is a Dapper call that opens a closed connection and
+    /// closes it again (`conn.QueryAsync(...)`, `conn.Execute(...)`; only Dispose is
+    /// skipped: not `QueryMultiple`, `ExecuteReader` or `buffered: false`, which keep it
+    /// open; a connection opened by hand stays open after Dapper is done with it). A
     /// connection taken from a helper of the project (`Db.getConnection()`) is reported
     /// with medium confidence: the helper may lend a shared or request-scoped connection
     /// that its owner releases.

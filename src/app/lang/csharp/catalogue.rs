@@ -183,6 +183,27 @@ pub const OPEN_METHODS: &[&str] = &["Open", "OpenAsync"];
 /// Methods that close or dispose a connection.
 pub const CLOSE_METHODS: &[&str] = &["Close", "Dispose", "CloseAsync", "DisposeAsync"];
 
+/// Dapper's extension methods that open a closed connection and close it again before
+/// they return. Not `QueryMultiple` / `ExecuteReader` (the grid or reader they return keeps
+/// it open until disposed), nor an unbuffered `Query(..., buffered: false)` (open until
+/// its rows are read to the end).
+pub const SELF_OPENING_METHODS: &[&str] = &[
+    "Query",
+    "QueryAsync",
+    "QueryFirst",
+    "QueryFirstAsync",
+    "QueryFirstOrDefault",
+    "QueryFirstOrDefaultAsync",
+    "QuerySingle",
+    "QuerySingleAsync",
+    "QuerySingleOrDefault",
+    "QuerySingleOrDefaultAsync",
+    "Execute",
+    "ExecuteAsync",
+    "ExecuteScalar",
+    "ExecuteScalarAsync",
+];
+
 /// Dependency-injection registrations: a connection created in their factory is the
 /// container's.
 pub const CONTAINER_REGISTRATIONS: &[&str] = &[

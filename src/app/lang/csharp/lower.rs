@@ -120,7 +120,7 @@ impl<'a> Lowering<'a, '_> {
             "using_statement" => self.scope(ScopeKind::Using, node),
             "return_statement" | "yield_statement" => {
                 if let Some(value) = node.named_child(0) {
-                    let text = self.source.text(value);
+                    let text = self.source.text(returned_value(value));
                     self.event_on(text, node, ResourceEventKind::Return);
                 }
             }
@@ -885,4 +885,25 @@ fn unwrap_expression(node: Node) -> Node {
         }
     }
     current
+}
+
+/// The variable a `return` hands back through the wrappers that keep its value:
+/// `(x)`, `(T)x`, `x!`, `x ?? throw ...`, `x ?? other`.
+fn returned_value(mut value: Node<'_>) -> Node<'_> {
+    for _ in 0..8 {
+        let inner = match value.kind_name() {
+            "parenthesized_expression" => value.named_child(0),
+            "cast_expression" => value.field("value"),
+            "postfix_unary_expression" => value.named_child(0),
+            "binary_expression" if value.field("operator").map(|o| o.kind()) == Some("??") => {
+                value.field("left")
+            }
+            _ => None,
+        };
+        match inner {
+            Some(inner) => value = inner,
+            None => break,
+        }
+    }
+    value
 }

@@ -6,6 +6,7 @@ use tree_sitter::Node;
 
 use super::catalogue::{
     CLOSE_METHODS, CONNECTION_TYPES, CONTAINER_REGISTRATIONS, NON_OWNING, OPEN_METHODS,
+    SELF_OPENING_METHODS,
 };
 use super::lower::{without_generics, Ctx, Lowering, Tracked};
 use crate::app::ir::typed::{Resource, ResourceEvent, ResourceEventKind, ResourceOrigin};
@@ -54,6 +55,10 @@ impl<'a> Lowering<'a, '_> {
                 ResourceEventKind::Open
             } else if CLOSE_METHODS.contains(&callee) {
                 ResourceEventKind::Close
+            } else if SELF_OPENING_METHODS.contains(&callee) && !self.unbuffered(arguments) {
+                ResourceEventKind::SelfOpeningCall {
+                    callee: callee.to_string(),
+                }
             } else {
                 ResourceEventKind::Use
             };
@@ -92,6 +97,20 @@ impl<'a> Lowering<'a, '_> {
                 }
             }
         }
+    }
+
+    /// `buffered: false`: Dapper keeps the connection open until the rows are read to the
+    /// end.
+    fn unbuffered(&self, arguments: &[Node<'a>]) -> bool {
+        arguments.iter().any(|a| {
+            let text: String = self
+                .source
+                .text(*a)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            text == "buffered:false"
+        })
     }
 
     pub(super) fn creation(&mut self, node: Node<'a>, ctx: &Ctx) {

@@ -151,6 +151,45 @@ void Reader() { var c = new SqlConnection(cs); c.Open(); var cmd = new SqlComman
 }
 
 #[test]
+fn returned_through_wrappers_and_self_opening_calls() {
+    let f = facts(
+        r#"
+class R {
+async Task<SqliteConnection> Coalesced() { SqliteConnection? c = null; try { c = new SqliteConnection(); } catch { await Drop(c); throw; } return c ?? throw new InvalidOperationException("none"); }
+SqlConnection Forgiven() { SqlConnection? c = null; c = new SqlConnection(cs); return (c!); }
+SqlConnection Other() { var c = new SqlConnection(cs); c.Open(); return d ?? c; }
+async Task<int> DapperOnly() { var c = new SqlConnection(cs); var rows = await c.QueryAsync<int>("SELECT 1"); await c.ExecuteAsync("UPDATE T SET A = 1"); return rows.Count(); }
+int DapperDisposed() { var c = new SqlConnection(cs); var n = c.ExecuteScalar<int>("SELECT 1"); c.Dispose(); return n; }
+async Task<int> DapperOpened() { var c = new SqlConnection(cs); await c.OpenAsync(); return await c.ExecuteAsync("UPDATE T SET A = 1"); }
+void DapperAndCommand() { var c = new SqlConnection(cs); c.Execute("UPDATE T SET A = 1"); var cmd = new SqlCommand("SELECT 1", c); }
+void Unbuffered() { var c = new SqlConnection(cs); var rows = c.Query<int>("SELECT 1", buffered: false); }
+void Grid() { var c = new SqlConnection(cs); var grid = c.QueryMultiple("SELECT 1; SELECT 2"); }
+}"#,
+    );
+    let by_function = |name: &str| disposal_in(&f, name);
+    assert_eq!(
+        by_function("Coalesced"),
+        Disposal::Escapes("returned to the caller".into())
+    );
+    assert_eq!(
+        by_function("Forgiven"),
+        Disposal::Escapes("returned to the caller".into())
+    );
+    // `d ?? c` returns `c` only when `d` is null: not taken as handing it back.
+    assert_eq!(by_function("Other"), Disposal::Never);
+    assert!(
+        matches!(by_function("DapperOnly"), Disposal::Guaranteed(d) if d.contains("`QueryAsync`") && d.contains("only Dispose is skipped"))
+    );
+    assert!(
+        matches!(by_function("DapperDisposed"), Disposal::Guaranteed(d) if d.contains("`ExecuteScalar`"))
+    );
+    assert_eq!(by_function("DapperOpened"), Disposal::Never);
+    assert_eq!(by_function("DapperAndCommand"), Disposal::Never);
+    assert_eq!(by_function("Unbuffered"), Disposal::Never);
+    assert_eq!(by_function("Grid"), Disposal::Never);
+}
+
+#[test]
 fn blocking_on_database_tasks() {
     let f = facts("class R { void M() { var a = cmd.ExecuteReaderAsync().Result; _context.Users.ToListAsync().Wait(); var b = conn.QueryAsync<int>(\"SELECT 1 FROM T\").GetAwaiter().GetResult(); } }");
     let blocked: Vec<_> = f
