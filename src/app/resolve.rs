@@ -48,10 +48,24 @@ impl Reach {
 #[derive(Default)]
 struct Hierarchy {
     bases: HashMap<Name, Vec<Name>>,
+    /// (class, method) -> the method's declared return type; `NO_NAME` where the
+    /// declarations of that name (overloads, several classes of one name) disagree.
+    returns: HashMap<(Name, Name), Name>,
 }
 
 impl Hierarchy {
     fn new(files: &[FileIndex]) -> Hierarchy {
+        let mut returns: HashMap<(Name, Name), Name> = HashMap::new();
+        for &(class, method, ty) in files.iter().flat_map(|f| f.returns.iter()) {
+            returns
+                .entry((class, method))
+                .and_modify(|known| {
+                    if *known != ty {
+                        *known = NO_NAME;
+                    }
+                })
+                .or_insert(ty);
+        }
         let mut bases: HashMap<Name, Vec<Name>> = HashMap::new();
         for class in files.iter().flat_map(|f| f.classes.iter()) {
             let entry = bases.entry(class.name).or_default();
@@ -61,7 +75,46 @@ impl Hierarchy {
                 }
             }
         }
-        Hierarchy { bases }
+        Hierarchy { bases, returns }
+    }
+
+    /// The declared return type of `method` called on `class`: the class's own
+    /// declaration, else the nearest one among the classes it derives from (an inherited
+    /// or abstract method). Bounded, as `derives`.
+    fn return_type(&self, class: Name, method: Name) -> Option<Name> {
+        let mut queue = std::collections::VecDeque::from([class]);
+        let mut seen = HashSet::new();
+        while let Some(current) = queue.pop_front() {
+            if !seen.insert(current) || seen.len() > 64 {
+                continue;
+            }
+            if let Some(&ty) = self.returns.get(&(current, method)) {
+                return (ty != NO_NAME).then_some(ty);
+            }
+            queue.extend(self.bases.get(&current).into_iter().flatten().copied());
+        }
+        None
+    }
+
+    /// A receiver type with a call chain (`TypeKey::Returned`) as the class the chain's
+    /// last method is declared to return, following each method's declared return type
+    /// from the starting class; unknown (resolved by name, a guess) where a step's return
+    /// type is not known. Any other type as it is.
+    fn settle(&self, names: &NameTable, ty: TypeKey) -> TypeKey {
+        let TypeKey::Returned { class, chain } = ty else {
+            return ty;
+        };
+        let mut current = class;
+        for method in names.get(chain).split('.') {
+            let step = names
+                .id(method)
+                .and_then(|method| self.return_type(current, method));
+            match step {
+                Some(ty) => current = ty,
+                None => return TypeKey::Unknown,
+            }
+        }
+        TypeKey::Class(current)
     }
 
     fn is_class(&self, name: Name) -> bool {
@@ -190,7 +243,8 @@ impl<'a> Repo<'a> {
                 if !definitions.contains_key(&(edge.callee, edge.arity)) {
                     continue;
                 }
-                let key = (edge.callee, edge.arity, edge.receiver, edge.receiver_type);
+                let receiver_type = hierarchy.settle(names, edge.receiver_type);
+                let key = (edge.callee, edge.arity, edge.receiver, receiver_type);
                 let group = *group_of.entry(key).or_insert_with(|| {
                     let receiver = (edge.receiver != NO_NAME).then(|| names.get(edge.receiver));
                     let candidates = candidates(
@@ -203,7 +257,7 @@ impl<'a> Repo<'a> {
                         edge.callee,
                         edge.arity,
                         receiver,
-                        edge.receiver_type,
+                        receiver_type,
                     );
                     let &first_candidate = candidates.first()?;
                     let id = groups.len() as u32;
@@ -216,7 +270,7 @@ impl<'a> Repo<'a> {
                     }
                     groups.push(CallGroup {
                         first_candidate,
-                        by_name: edge.receiver_type.is_guess(),
+                        by_name: receiver_type.is_guess(),
                         remaining,
                     });
                     Some(id)
@@ -320,6 +374,15 @@ impl<'a> Repo<'a> {
             ReceiverType::Module(None) => TypeKey::Module(NO_NAME),
             ReceiverType::Module(Some(module)) => {
                 TypeKey::Module(self.names.id(&normalise(module))?)
+            }
+            // A chain starting on a class the index lacks: its return types are unknown.
+            ReceiverType::Returned { class, methods } => {
+                match (self.names.id(class), self.names.id(&methods.join("."))) {
+                    (Some(class), Some(chain)) => self
+                        .hierarchy
+                        .settle(self.names, TypeKey::Returned { class, chain }),
+                    _ => TypeKey::Unknown,
+                }
             }
         };
         Some((callee, ty))
@@ -425,7 +488,8 @@ impl<'a> Repo<'a> {
                         None => {
                             let receiver =
                                 (p.receiver != NO_NAME).then(|| self.names.get(p.receiver));
-                            self.reach_key(owner, p.callee, p.arity, receiver, p.receiver_type)?
+                            let ty = self.hierarchy.settle(self.names, p.receiver_type);
+                            self.reach_key(owner, p.callee, p.arity, receiver, ty)?
                         }
                     };
                     Some((p, reach))
@@ -583,7 +647,8 @@ fn candidates(
                 })
                 .collect();
         }
-        TypeKey::Untyped | TypeKey::Unknown => {}
+        // Settled before (`Hierarchy::settle`); unsettled, a guess by name.
+        TypeKey::Untyped | TypeKey::Unknown | TypeKey::Returned { .. } => {}
     }
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
     // means a method of ProviderRepository, `userRepo.findById` a function of userRepo.js;
