@@ -4,7 +4,9 @@
 //! a receiver whose type the typed core knows (`ReceiverType::Class`), the methods of that
 //! name and arity in that class, the classes deriving from it (an interface's
 //! implementations) and the classes it derives from (inherited methods), bodiless
-//! declarations left out; for a library type, nothing; for an unknown type (and for the
+//! declarations left out; a receiver that is a chain of calls (`ReceiverType::Returned`)
+//! is the class its last method is declared to return, when every step's return type is
+//! known; for a library type, nothing; for an unknown type (and for the
 //! languages not yet lowered to the typed IR), every function of that name and arity whose
 //! owner the receiver's name plausibly means — a guess, which the typed languages' findings
 //! show in their confidence.

@@ -16,6 +16,7 @@
 
 mod catalogue;
 mod resources;
+mod returns;
 mod strings;
 
 use std::collections::{HashMap, HashSet};
@@ -27,8 +28,8 @@ use super::common::KindExt;
 use super::common::FieldExt;
 
 use crate::app::ir::{
-    AppFile, Assignment, Call, ClassFacts, Comment, DbCall, Function, Language, Loop, MethodReturn,
-    ReceiverType, StringLit,
+    AppFile, Assignment, Call, ClassFacts, Comment, DbCall, Function, Language, Loop, ReceiverType,
+    StringLit,
 };
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use catalogue::*;
@@ -427,45 +428,6 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// The type of a call's result as a chain of declared return types from the class
-    /// the chain starts on (`ReceiverType::Returned`): `Factory.instance().newOrderDao()`
-    /// is `newOrderDao` of what `instance` of `Factory` returns; a bare first call is a
-    /// method of the enclosing class. Walked without recursion (a chain thousands of
-    /// calls long is hostile input) and given up past a few calls.
-    fn returned_type(&self, call: Node<'a>) -> ReceiverType {
-        const MAX_CHAIN: usize = 8;
-        let mut methods = Vec::new();
-        let mut current = call;
-        loop {
-            if methods.len() == MAX_CHAIN {
-                return ReceiverType::Unknown;
-            }
-            let Some(method) = current.field("name") else {
-                return ReceiverType::Unknown;
-            };
-            methods.push(self.t(method).to_string());
-            match current.field("object").map(unwrap_expr) {
-                Some(inner) if inner.kind_name() == "method_invocation" => current = inner,
-                start => {
-                    let start = match start {
-                        None => self
-                            .class_names
-                            .last()
-                            .filter(|c| !c.is_empty())
-                            .map_or(ReceiverType::Unknown, |c| ReceiverType::Class(c.clone())),
-                        start => self.receiver_type(start),
-                    };
-                    let ReceiverType::Class(class) = start else {
-                        // A library type's methods return what the source does not say.
-                        return ReceiverType::Unknown;
-                    };
-                    methods.reverse();
-                    return ReceiverType::Returned { class, methods };
-                }
-            }
-        }
-    }
-
     /// Members of a class / enum / interface body (enum body declarations flattened).
     fn class_members(body: Node<'a>) -> Vec<Node<'a>> {
         let mut out = Vec::new();
@@ -551,26 +513,6 @@ impl<'a> Extractor<'a> {
                 }
                 _ => {}
             }
-        }
-    }
-
-    /// A method's declared return type, when it names a class (not `void`, a primitive
-    /// or a type parameter): what a call of it hands to a call on its result
-    /// (`ReceiverType::Returned`).
-    fn record_return_type(&mut self, node: Node<'a>) {
-        let Some(class) = self.class_names.last().filter(|c| !c.is_empty()) else {
-            return;
-        };
-        let Some(method) = node.field("name").map(|n| self.t(n)) else {
-            return;
-        };
-        let returns = node.field("type").and_then(|t| simple_type(self.t(t)));
-        if let Some(returns) = returns.filter(|t| is_class_name(t)) {
-            self.file.method_returns.push(MethodReturn {
-                class: class.clone(),
-                method: method.to_string(),
-                returns,
-            });
         }
     }
 
