@@ -813,6 +813,67 @@ mod tests {
         );
     }
 
+    /// A receiver that is a call (`Stores.instance().ledger()`) is the type its last
+    /// method is declared to return, through an abstract factory method and an interface's
+    /// implementation: the N+1 is certain. Where overloads of a step disagree on their
+    /// return type, the receiver is unknown and nothing is certain.
+    #[test]
+    fn call_results_resolve_by_declared_return_types() {
+        let stores = r#"
+import org.springframework.jdbc.core.JdbcTemplate;
+abstract class Stores {
+    static Stores instance() { return null; }
+    abstract Ledger ledger();
+    Ledger named(String name) { return null; }
+    Cache named(int id) { return null; }
+}
+interface Ledger { long balance(long id); }
+class JdbcLedger implements Ledger {
+    private JdbcTemplate jdbcTemplate;
+    public long balance(long id) {
+        return jdbcTemplate.queryForObject("SELECT sum(points) FROM ledger WHERE id = ?", Long.class, id);
+    }
+}
+class Cache { public long balance(long id) { return 0; } }
+"#;
+        let report = r#"
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+class Report {
+    private JdbcTemplate jdbcTemplate;
+    void typed() {
+        List<Long> ids = jdbcTemplate.queryForList("SELECT id FROM members", Long.class);
+        for (Long id : ids) { Stores.instance().ledger().balance(id); }
+    }
+    void overloaded() {
+        List<Long> ids = jdbcTemplate.queryForList("SELECT id FROM members", Long.class);
+        for (Long id : ids) { Stores.instance().named("a").balance(id); }
+    }
+}
+"#;
+        let files = vec![
+            crate::app::extract("Stores.java", stores).expect("Java"),
+            crate::app::extract("Report.java", report).expect("Java"),
+        ];
+        let found = findings(&files, true);
+        let n_plus_one: Vec<&String> = found
+            .iter()
+            .filter(|f| f.starts_with("n-plus-one Report.java"))
+            .collect();
+        assert!(
+            n_plus_one
+                .iter()
+                .any(|f| f.contains("ledger().balance(id)") && f.contains("level: High")),
+            "{found:#?}"
+        );
+        assert!(
+            !n_plus_one
+                .iter()
+                .any(|f| f.contains("named(") && f.contains("level: High")),
+            "{found:#?}"
+        );
+    }
+
     /// A query method reached only through calls outside loops (edges only, after
     /// `split`) still makes the loop's call an n-plus-one, with the whole chain as its
     /// reason.
