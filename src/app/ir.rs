@@ -107,6 +107,12 @@ pub enum ReceiverType {
     /// module named (its file's stem, or the package of an `__init__.py`), or of any module
     /// when the source does not say which (a star import), a guess by name.
     Module(Option<String>),
+    /// What a chain of calls returns, starting on an instance of `class` (or the class
+    /// itself, for a static call): `Factory.instance().newOrderDao()` is
+    /// `{ class: Factory, methods: [instance, newOrderDao] }`. The cross-file resolution
+    /// follows each method's declared return type (`MethodReturn`); where one is not
+    /// known, the receiver is unknown.
+    Returned { class: String, methods: Vec<String> },
 }
 
 /// What a database call site does, according to the language's catalogue.
@@ -298,6 +304,19 @@ pub struct AppFile {
     /// as call arguments are: no `self`, no receiver). A caller's argument at that position
     /// is what the loop walks.
     pub loop_parameters: Vec<(usize, usize)>,
+    /// The declared return types of the file's methods (bodiless ones too), for typing a
+    /// receiver that is itself a call (`ReceiverType::Returned`). Only front ends that
+    /// read return types record them (Java).
+    pub method_returns: Vec<MethodReturn>,
+}
+
+/// A method's declared return type: `KarmaDAO newKarmaDAO()` in class `DataAccessDriver`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodReturn {
+    pub class: String,
+    pub method: String,
+    /// The type's simple name (`KarmaDAO`, `List` for `List<User>`).
+    pub returns: String,
 }
 
 /// A name of the repository's index (function, class, owner, callee, receiver, database
@@ -389,6 +408,10 @@ impl FileNames<'_> {
                     .as_deref()
                     .map_or(NO_NAME, |m| self.id(&super::resolve::normalise(m))),
             ),
+            ReceiverType::Returned { class, methods } => TypeKey::Returned {
+                class: self.id(class),
+                chain: self.id(&methods.join(".")),
+            },
         }
     }
 }
@@ -420,6 +443,11 @@ pub enum TypeKey {
     Class(Name),
     /// The module's normalised name, `NO_NAME` for any module.
     Module(Name),
+    /// `ReceiverType::Returned`: the methods' names joined by `.` as one name.
+    Returned {
+        class: Name,
+        chain: Name,
+    },
 }
 
 impl TypeKey {
@@ -475,6 +503,9 @@ pub struct FileIndex {
     /// caller passing a query's rows to that function runs per row (`n-plus-one` with the
     /// loop in the callee).
     pub param_loop_calls: Box<[ParamLoopCall]>,
+    /// (class, method, declared return type) of the file's methods
+    /// (`AppFile::method_returns`).
+    pub returns: Box<[(Name, Name, Name)]>,
 }
 
 /// A call inside a loop that walks a parameter of its function (`Loop::source_param`),
@@ -736,6 +767,17 @@ impl AppFile {
             direct: direct.into(),
             classes: classes.into(),
             param_loop_calls: param_loop_calls.into(),
+            returns: self
+                .method_returns
+                .iter()
+                .map(|r| {
+                    (
+                        names.id(&r.class),
+                        names.id(&r.method),
+                        names.id(&r.returns),
+                    )
+                })
+                .collect(),
         };
         let read_by_rules = !self.loops.is_empty()
             || self.calls.iter().any(|c| c.blocked_by.is_some())
@@ -804,6 +846,7 @@ impl AppFile {
             error_regions: Vec::new(),
             not_parsed: None,
             loop_parameters: Vec::new(),
+            method_returns: Vec::new(),
         }
     }
 }

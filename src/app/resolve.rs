@@ -4,7 +4,9 @@
 //! a receiver whose type the typed core knows (`ReceiverType::Class`), the methods of that
 //! name and arity in that class, the classes deriving from it (an interface's
 //! implementations) and the classes it derives from (inherited methods), bodiless
-//! declarations left out; for a library type, nothing; for an unknown type (and for the
+//! declarations left out; a receiver that is a chain of calls (`ReceiverType::Returned`)
+//! is the class its last method is declared to return, when every step's return type is
+//! known; for a library type, nothing; for an unknown type (and for the
 //! languages not yet lowered to the typed IR), every function of that name and arity whose
 //! owner the receiver's name plausibly means — a guess, which the typed languages' findings
 //! show in their confidence.
@@ -48,10 +50,24 @@ impl Reach {
 #[derive(Default)]
 struct Hierarchy {
     bases: HashMap<Name, Vec<Name>>,
+    /// (class, method) -> the method's declared return type; `NO_NAME` where the
+    /// declarations of that name (overloads, several classes of one name) disagree.
+    returns: HashMap<(Name, Name), Name>,
 }
 
 impl Hierarchy {
     fn new(files: &[FileIndex]) -> Hierarchy {
+        let mut returns: HashMap<(Name, Name), Name> = HashMap::new();
+        for &(class, method, ty) in files.iter().flat_map(|f| f.returns.iter()) {
+            returns
+                .entry((class, method))
+                .and_modify(|known| {
+                    if *known != ty {
+                        *known = NO_NAME;
+                    }
+                })
+                .or_insert(ty);
+        }
         let mut bases: HashMap<Name, Vec<Name>> = HashMap::new();
         for class in files.iter().flat_map(|f| f.classes.iter()) {
             let entry = bases.entry(class.name).or_default();
@@ -61,7 +77,46 @@ impl Hierarchy {
                 }
             }
         }
-        Hierarchy { bases }
+        Hierarchy { bases, returns }
+    }
+
+    /// The declared return type of `method` called on `class`: the class's own
+    /// declaration, else the nearest one among the classes it derives from (an inherited
+    /// or abstract method). Bounded, as `derives`.
+    fn return_type(&self, class: Name, method: Name) -> Option<Name> {
+        let mut queue = std::collections::VecDeque::from([class]);
+        let mut seen = HashSet::new();
+        while let Some(current) = queue.pop_front() {
+            if !seen.insert(current) || seen.len() > 64 {
+                continue;
+            }
+            if let Some(&ty) = self.returns.get(&(current, method)) {
+                return (ty != NO_NAME).then_some(ty);
+            }
+            queue.extend(self.bases.get(&current).into_iter().flatten().copied());
+        }
+        None
+    }
+
+    /// A receiver type with a call chain (`TypeKey::Returned`) as the class the chain's
+    /// last method is declared to return, following each method's declared return type
+    /// from the starting class; unknown (resolved by name, a guess) where a step's return
+    /// type is not known. Any other type as it is.
+    fn settle(&self, names: &NameTable, ty: TypeKey) -> TypeKey {
+        let TypeKey::Returned { class, chain } = ty else {
+            return ty;
+        };
+        let mut current = class;
+        for method in names.get(chain).split('.') {
+            let step = names
+                .id(method)
+                .and_then(|method| self.return_type(current, method));
+            match step {
+                Some(ty) => current = ty,
+                None => return TypeKey::Unknown,
+            }
+        }
+        TypeKey::Class(current)
     }
 
     fn is_class(&self, name: Name) -> bool {
@@ -190,7 +245,8 @@ impl<'a> Repo<'a> {
                 if !definitions.contains_key(&(edge.callee, edge.arity)) {
                     continue;
                 }
-                let key = (edge.callee, edge.arity, edge.receiver, edge.receiver_type);
+                let receiver_type = hierarchy.settle(names, edge.receiver_type);
+                let key = (edge.callee, edge.arity, edge.receiver, receiver_type);
                 let group = *group_of.entry(key).or_insert_with(|| {
                     let receiver = (edge.receiver != NO_NAME).then(|| names.get(edge.receiver));
                     let candidates = candidates(
@@ -203,7 +259,7 @@ impl<'a> Repo<'a> {
                         edge.callee,
                         edge.arity,
                         receiver,
-                        edge.receiver_type,
+                        receiver_type,
                     );
                     let &first_candidate = candidates.first()?;
                     let id = groups.len() as u32;
@@ -216,7 +272,7 @@ impl<'a> Repo<'a> {
                     }
                     groups.push(CallGroup {
                         first_candidate,
-                        by_name: edge.receiver_type.is_guess(),
+                        by_name: receiver_type.is_guess(),
                         remaining,
                     });
                     Some(id)
@@ -320,6 +376,15 @@ impl<'a> Repo<'a> {
             ReceiverType::Module(None) => TypeKey::Module(NO_NAME),
             ReceiverType::Module(Some(module)) => {
                 TypeKey::Module(self.names.id(&normalise(module))?)
+            }
+            // A chain starting on a class the index lacks: its return types are unknown.
+            ReceiverType::Returned { class, methods } => {
+                match (self.names.id(class), self.names.id(&methods.join("."))) {
+                    (Some(class), Some(chain)) => self
+                        .hierarchy
+                        .settle(self.names, TypeKey::Returned { class, chain }),
+                    _ => TypeKey::Unknown,
+                }
             }
         };
         Some((callee, ty))
@@ -425,7 +490,8 @@ impl<'a> Repo<'a> {
                         None => {
                             let receiver =
                                 (p.receiver != NO_NAME).then(|| self.names.get(p.receiver));
-                            self.reach_key(owner, p.callee, p.arity, receiver, p.receiver_type)?
+                            let ty = self.hierarchy.settle(self.names, p.receiver_type);
+                            self.reach_key(owner, p.callee, p.arity, receiver, ty)?
                         }
                     };
                     Some((p, reach))
@@ -583,7 +649,8 @@ fn candidates(
                 })
                 .collect();
         }
-        TypeKey::Untyped | TypeKey::Unknown => {}
+        // Settled before (`Hierarchy::settle`); unsettled, a guess by name.
+        TypeKey::Untyped | TypeKey::Unknown | TypeKey::Returned { .. } => {}
     }
     // Only the definitions the receiver can plausibly mean: `_providerRepository.GetProvider`
     // means a method of ProviderRepository, `userRepo.findById` a function of userRepo.js;
@@ -743,6 +810,67 @@ mod tests {
         assert!(
             compared > 20,
             "the fixtures produce findings to compare ({compared})"
+        );
+    }
+
+    /// A receiver that is a call (`Stores.instance().ledger()`) is the type its last
+    /// method is declared to return, through an abstract factory method and an interface's
+    /// implementation: the N+1 is certain. Where overloads of a step disagree on their
+    /// return type, the receiver is unknown and nothing is certain.
+    #[test]
+    fn call_results_resolve_by_declared_return_types() {
+        let stores = r#"
+import org.springframework.jdbc.core.JdbcTemplate;
+abstract class Stores {
+    static Stores instance() { return null; }
+    abstract Ledger ledger();
+    Ledger named(String name) { return null; }
+    Cache named(int id) { return null; }
+}
+interface Ledger { long balance(long id); }
+class JdbcLedger implements Ledger {
+    private JdbcTemplate jdbcTemplate;
+    public long balance(long id) {
+        return jdbcTemplate.queryForObject("SELECT sum(points) FROM ledger WHERE id = ?", Long.class, id);
+    }
+}
+class Cache { public long balance(long id) { return 0; } }
+"#;
+        let report = r#"
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+class Report {
+    private JdbcTemplate jdbcTemplate;
+    void typed() {
+        List<Long> ids = jdbcTemplate.queryForList("SELECT id FROM members", Long.class);
+        for (Long id : ids) { Stores.instance().ledger().balance(id); }
+    }
+    void overloaded() {
+        List<Long> ids = jdbcTemplate.queryForList("SELECT id FROM members", Long.class);
+        for (Long id : ids) { Stores.instance().named("a").balance(id); }
+    }
+}
+"#;
+        let files = vec![
+            crate::app::extract("Stores.java", stores).expect("Java"),
+            crate::app::extract("Report.java", report).expect("Java"),
+        ];
+        let found = findings(&files, true);
+        let n_plus_one: Vec<&String> = found
+            .iter()
+            .filter(|f| f.starts_with("n-plus-one Report.java"))
+            .collect();
+        assert!(
+            n_plus_one
+                .iter()
+                .any(|f| f.contains("ledger().balance(id)") && f.contains("level: High")),
+            "{found:#?}"
+        );
+        assert!(
+            !n_plus_one
+                .iter()
+                .any(|f| f.contains("named(") && f.contains("level: High")),
+            "{found:#?}"
         );
     }
 

@@ -16,6 +16,7 @@
 
 mod catalogue;
 mod resources;
+mod returns;
 mod strings;
 
 use std::collections::{HashMap, HashSet};
@@ -399,6 +400,8 @@ impl<'a> Extractor<'a> {
                 let name = self.t(object);
                 (name, self.lookup(name))
             }
+            // `Factory.instance().newOrderDao()`: the inner calls' declared return types.
+            "method_invocation" => return self.returned_type(object),
             "field_access"
                 if object
                     .field("object")
@@ -531,6 +534,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn visit_method(&mut self, node: Node<'a>, depth: usize) {
+        self.record_return_type(node);
         let Some(body) = node.field("body") else {
             // Abstract / interface method: only its annotations (`@Query("select ..")`).
             let mut c = Ctx::class_level(None);

@@ -923,3 +923,62 @@ fn garbage_does_not_panic() {
         assert!(f.error_share >= 0.0);
     }
 }
+
+#[test]
+fn call_results_typed_by_the_chain_of_declared_return_types() {
+    let f = x(r#"
+abstract class Stores {
+    static Stores instance() { return null; }
+    abstract Ledger ledger();
+    abstract void reset();
+    abstract <T> T any();
+    abstract int count();
+    abstract List<Ledger> ledgers();
+    void run(Ledger given, Map<String, Ledger> byName) {
+        Stores.instance().ledger().balance(1);
+        this.ledger().balance(2);
+        ledger().balance(3);
+        given.owner().balance(4);
+        byName.get("a").balance(5);
+        unknown.ledger().balance(6);
+    }
+}
+"#);
+    let types: Vec<&ReceiverType> = f
+        .calls
+        .iter()
+        .filter(|c| c.callee == "balance")
+        .map(|c| &c.receiver_type)
+        .collect();
+    let returned = |class: &str, methods: &[&str]| ReceiverType::Returned {
+        class: class.into(),
+        methods: methods.iter().map(|m| m.to_string()).collect(),
+    };
+    assert_eq!(
+        types,
+        vec![
+            &returned("Stores", &["instance", "ledger"]),
+            &returned("Stores", &["ledger"]),
+            &returned("Stores", &["ledger"]),
+            &returned("Ledger", &["owner"]),
+            // A library type's methods return what the source does not say.
+            &ReceiverType::Unknown,
+            &ReceiverType::Unknown,
+        ]
+    );
+    // Only class types are recorded: not `void`, a primitive or a type parameter;
+    // `List<Ledger>` is its raw type.
+    let returns: Vec<(&str, &str, &str)> = f
+        .method_returns
+        .iter()
+        .map(|r| (r.class.as_str(), r.method.as_str(), r.returns.as_str()))
+        .collect();
+    assert_eq!(
+        returns,
+        vec![
+            ("Stores", "instance", "Stores"),
+            ("Stores", "ledger", "Ledger"),
+            ("Stores", "ledgers", "List"),
+        ]
+    );
+}
