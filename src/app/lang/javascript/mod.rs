@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use crate::app::ir::{AppFile, Assignment, Call, DbCall, Function, Language, Loop, ReceiverType};
+use crate::app::ir::{AppFile, Assignment, Call, DbCall, Function, Language, ReceiverType};
 use crate::app::lang::common::{record_errors, FieldExt, IdMap, KindExt, Source};
 use crate::app::lang::tree::named_children;
 use catalogue::*;
@@ -525,26 +525,12 @@ impl<'s, 't> Extractor<'s, 't> {
 
     fn function(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
         if let Some((kind, source, param)) = self.loop_callback(node) {
-            let (source_text, source_call, source_var) = self.loop_source(source);
             let variables = self
                 .params(node)
                 .get(param)
                 .map(|p| self.pattern_names(*p))
                 .unwrap_or_default();
-            let index = self.file.loops.len();
-            let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
-            self.file.loops.push(Loop {
-                function: ctx.function,
-                kind,
-                start: self.src.start(node),
-                end: self.src.end(node),
-                span: range(node),
-                source_text,
-                source_call,
-                source_var,
-                variables,
-                source_param,
-            });
+            let index = self.push_loop(node, ctx, &kind, Some(source), variables);
             let mut inner = ctx.clone();
             inner.loops.push(index);
             self.walk_children(node, &inner, depth);
