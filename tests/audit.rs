@@ -22,6 +22,26 @@ fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// `dbaudit audit --quiet --snapshot SNAPSHOT [MORE...] --out OUT`, run from the
+/// repository's root; asserts exit 0 and returns `report.json`.
+fn audit_snapshot(snapshot: &Path, out: &Path, more: &[&str]) -> serde_json::Value {
+    let run = bin()
+        .args(["audit", "--quiet", "--snapshot"])
+        .arg(snapshot)
+        .args(more)
+        .arg("--out")
+        .arg(out)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    read_json(&out.join("report.json"))
+}
+
 fn run_demo(out: &Path) -> std::process::Output {
     let output = bin()
         .args(["audit", "--demo", "--out"])
@@ -217,19 +237,7 @@ fn a_partial_snapshot_says_what_is_missing_and_leaves_categories_unassessed() {
         std::fs::copy(demo.join(file), snap.join(file)).unwrap();
     }
     let out = dir.path().join("out");
-    let run = bin()
-        .args(["audit", "--quiet", "--snapshot"])
-        .arg(&snap)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report: serde_json::Value = read_json(&out.join("report.json"));
+    let report = audit_snapshot(&snap, &out, &[]);
     let not_checked = serde_json::to_string(&report["not_checked"]).unwrap();
     assert!(not_checked.contains("statements.csv"), "{not_checked}");
     let runtime = report["score"]["categories"]
@@ -267,19 +275,7 @@ fn a_snapshot_from_before_views_were_collected_still_imports_and_says_so() {
     );
     std::fs::write(snap.join("statements.csv"), statements).unwrap();
     let out = dir.path().join("out");
-    let run = bin()
-        .args(["audit", "--quiet", "--snapshot"])
-        .arg(&snap)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report: serde_json::Value = read_json(&out.join("report.json"));
+    let report = audit_snapshot(&snap, &out, &[]);
     let not_checked = serde_json::to_string(&report["not_checked"]).unwrap();
     assert!(
         not_checked.contains("views.csv is missing"),
@@ -627,26 +623,16 @@ fn a_window_under_a_day_is_not_extrapolated_and_unused_index_waits_for_a_week() 
     )
     .unwrap();
     let run_on = |snapshot: &Path, out: &Path| {
-        let run = bin()
-            .args(["audit", "--quiet", "--snapshot"])
-            .arg(snapshot)
-            .args([
+        audit_snapshot(
+            snapshot,
+            out,
+            &[
                 "--source",
                 "fixtures/demo/app",
                 "--source",
                 "fixtures/demo/database",
-                "--out",
-            ])
-            .arg(out)
-            .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        read_json(&out.join("report.json"))
+            ],
+        )
     };
     let young = run_on(&snapshot, &dir.path().join("young"));
     let week = run_on(
@@ -843,25 +829,14 @@ fn missing_session_and_spread_data_is_not_checked_never_a_free_pass() {
 fn audit_expression_tie(snapshot: Option<&Path>, more: &[&str]) -> serde_json::Value {
     let fixture = repo().join("fixtures/expression_tie");
     let out = tempfile::tempdir().unwrap();
-    let output = bin()
-        .arg("audit")
-        .arg("--snapshot")
-        .arg(snapshot.map_or_else(|| fixture.join("snapshot"), Path::to_path_buf))
-        .arg("--source")
-        .arg(fixture.join("source"))
-        .arg("--out")
-        .arg(out.path())
-        .args(["--quiet", "--fail-on", "none"])
-        .args(more)
-        .output()
-        .expect("run dbaudit");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    read_json(&out.path().join("report.json"))
+    let source = fixture.join("source");
+    let mut args = vec!["--source", source.to_str().unwrap(), "--fail-on", "none"];
+    args.extend_from_slice(more);
+    audit_snapshot(
+        &snapshot.map_or_else(|| fixture.join("snapshot"), Path::to_path_buf),
+        out.path(),
+        &args,
+    )
 }
 
 /// The non-sargable-predicate findings of fixtures/expression_tie/source/lookup.sql, by line.
