@@ -443,6 +443,7 @@ fn tie_expression_indexes(findings: &mut [Finding], recommendations: &mut [Index
                 }
                 let raise = verified && table.is_some();
                 finding.evidence.related.push(crate::model::RelatedLocation {
+                    file: None,
                     line: 0,
                     column: 0,
                     text: format!(

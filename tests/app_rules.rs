@@ -376,3 +376,64 @@ fn reference_findings_of_every_language() {
         insta::assert_snapshot!(format!("reference_{language}"), reference(language));
     }
 }
+
+/// A callee's loop defined in another file is a related place in that file, in the JSON and
+/// in SARIF's `relatedLocations`: a code-scanning viewer must not point at a line of the
+/// caller's file that has nothing to do with it.
+#[test]
+fn a_callee_in_another_file_is_related_in_its_own_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app/java/n-plus-one");
+    let report = scan_dir(&dir).unwrap();
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| {
+            f.rule == "n-plus-one"
+                && file_name(f) == "BadgeReport.java"
+                && f.location.line == Some(17)
+        })
+        .expect("the call handing a query's rows to BadgeDao.printBadgeCounts is reported");
+    let related = &finding.evidence.related;
+    let in_callee: Vec<_> = related
+        .iter()
+        .filter(|r| r.text.contains("in the callee"))
+        .collect();
+    assert_eq!(in_callee.len(), 2, "{related:?}");
+    for r in &in_callee {
+        let file = r.file.as_deref().expect("the callee's file is named");
+        assert!(file.ends_with("BadgeDao.java"), "{r:?}");
+    }
+    // The outer query is in the caller's own function: no file of its own.
+    assert!(related
+        .iter()
+        .any(|r| r.text.starts_with("outer query") && r.file.is_none()));
+
+    let mut sarif = Vec::new();
+    dbaudit::report::sarif::write(&report, None, &mut sarif).unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["ruleId"] == finding.code.as_str()
+                && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 17
+        })
+        .expect("the finding is a SARIF result");
+    let uris: Vec<&str> = result["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris.len(), 3, "{uris:?}");
+    assert!(uris[0].ends_with("BadgeReport.java"), "{uris:?}");
+    assert!(
+        uris[1..].iter().all(|u| u.ends_with("BadgeDao.java")),
+        "{uris:?}"
+    );
+}

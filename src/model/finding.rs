@@ -154,6 +154,10 @@ impl Location {
 /// Another place that explains a finding (the per-row statements of a loop, say).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RelatedLocation {
+    /// The file of this place when it is not the finding's own (the loop of a callee
+    /// defined in another file); absent means the finding's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub line: u32,
     pub column: u32,
     pub text: String,

@@ -272,7 +272,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
                     "id": id,
                     "message": { "text": r.text },
                     "physicalLocation":
-                        physical_location(file, Some(r.line), Some(r.column), None),
+                        physical_location(r.file.as_deref().unwrap_or(file), Some(r.line), Some(r.column), None),
                 })
             })
             .collect();

@@ -116,6 +116,7 @@ pub fn findings(candidates: &[IndexCandidate]) -> Vec<Finding> {
                 .served
                 .iter()
                 .map(|s| crate::model::RelatedLocation {
+                    file: None,
                     line: 0,
                     column: 0,
                     text: format!("queryid {} ({} calls): {}", s.queryid, s.calls, s.query),
@@ -183,6 +184,7 @@ pub fn mssql_findings(requests: &[MissingIndexRequest], t: &Thresholds) -> Vec<F
             }
             if let Some(query) = &r.query_text {
                 finding.evidence.related.push(crate::model::RelatedLocation {
+                    file: None,
                     line: 0,
                     column: 0,
                     text: format!("requested by: {}", crate::model::finding::one_line(query, 200)),

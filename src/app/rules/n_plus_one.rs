@@ -91,6 +91,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     vec![
                         outer_query_location(repo, &source_text, source_pos, &source_reach),
                         RelatedLocation {
+                            file: None,
                             line: lp.start.line,
                             column: lp.start.column,
                             text: format!("loop: {}", lp.kind),
@@ -155,6 +156,8 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
             "outer query `{source_text}` (line {}) → passed to {callee_name}, whose {} ({}:{}) → `{}` ({}:{}) → {where_it_goes}",
             source_pos.line, inner.loop_text, callee.path, inner.loop_line, inner.text, callee.path, inner.line
         );
+        // The callee may be defined in another file: its places must not point into this one.
+        let callee_file = (*callee.path != *file.path).then(|| callee.path.to_string());
         let mut found = finding(
             &N_PLUS_ONE,
             file,
@@ -169,11 +172,13 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
             vec![
                 outer_query_location(repo, &source_text, source_pos, &source_reach),
                 RelatedLocation {
+                    file: callee_file.clone(),
                     line: inner.loop_line,
                     column: inner.loop_column,
                     text: format!("loop in the callee: {} ({}:{})", inner.loop_text, callee.path, inner.loop_line),
                 },
                 RelatedLocation {
+                    file: callee_file,
                     line: inner.line,
                     column: 0,
                     text: format!("query per item in the callee: {} ({}:{})", inner.text, callee.path, inner.line),
@@ -266,6 +271,7 @@ fn outer_query_location(
     reach: &crate::app::resolve::Reach,
 ) -> RelatedLocation {
     RelatedLocation {
+        file: None,
         line: at.line,
         column: at.column,
         text: format!(

@@ -96,6 +96,7 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     ),
                     format!("{} | {}", lp.source_text.clone().unwrap_or_default(), call.text),
                     vec![RelatedLocation {
+                        file: None,
                         line: lp.start.line,
                         column: lp.start.column,
                         text: format!("loop: {}", lp.kind),

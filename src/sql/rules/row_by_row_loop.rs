@@ -206,6 +206,7 @@ fn finding(
         .map(|s| {
             let first = &toks[s.range.start];
             RelatedLocation {
+                file: None,
                 line: first.line,
                 column: first.col,
                 text: ctx.unit.stmt_excerpt(s, 100),
