@@ -11,6 +11,7 @@ Usage (from the repository root; python3 >= 3.11, standard library only):
     python3 bench/accuracy/accuracy.py run              # scan every repo, print the tables
     python3 bench/accuracy/accuracy.py report           # print the tables from the last scan
     python3 bench/accuracy/accuracy.py sample --per 8   # unlabelled findings to read next
+    python3 bench/accuracy/accuracy.py agreement        # labels.csv against labels-second-reader.csv
 
 Environment:
     MIRRORS  directory holding the mirrors, one per repo as <owner>+<name>/repo (a bare git
@@ -235,15 +236,29 @@ def read_csv(name):
         return [row for row in csv.DictReader(fh)]
 
 
-def load_labels():
+def load_label_rows(name):
+    """One reader's labels: (repo, file, line, rule) -> (verdict, why). Refuses a malformed
+    row (wrong field count, unknown verdict, non-numeric line) or a key given twice, naming
+    the file and line, rather than guessing."""
     labels = {}
-    for n, row in enumerate(read_csv("labels.csv"), start=2):
+    for n, row in enumerate(read_csv(name), start=2):
         if None in row or None in row.values():
-            raise SystemExit(f"labels.csv line {n}: expected 6 fields (quote a `why` that holds a comma)")
+            raise SystemExit(f"{name} line {n}: expected 6 fields (quote a `why` that holds a comma)")
         if row["verdict"] not in VERDICTS:
-            raise SystemExit(f"labels.csv line {n}: verdict must be one of {VERDICTS}, got {row['verdict']!r}")
-        labels[(row["repo"], row["file"], int(row["line"]), row["rule"])] = row["verdict"]
+            raise SystemExit(f"{name} line {n}: verdict must be one of {VERDICTS}, got {row['verdict']!r}")
+        try:
+            line = int(row["line"])
+        except ValueError:
+            raise SystemExit(f"{name} line {n}: line must be a number, got {row['line']!r}") from None
+        key = (row["repo"], row["file"], line, row["rule"])
+        if key in labels:
+            raise SystemExit(f"{name} line {n}: a second label for {','.join(str(x) for x in key)} (one row per key)")
+        labels[key] = (row["verdict"], row["why"])
     return labels
+
+
+def load_labels():
+    return {key: verdict for key, (verdict, _why) in load_label_rows("labels.csv").items()}
 
 
 def pct(num, den):
@@ -357,9 +372,153 @@ def cmd_sample(manifest, env, per, seed, repo_filter):
     return 0
 
 
+SECOND_READER = "labels-second-reader.csv"
+
+
+def cohen_kappa(pairs):
+    """Cohen's kappa of two readers over the three verdicts; None when it is undefined
+    (no pairs, or both readers gave one and the same verdict to every key, so chance
+    agreement is already 1).
+
+    >>> cohen_kappa([("true", "true"), ("false", "false"), ("false", "true"), ("debatable", "debatable")])
+    0.6363636363636364
+    >>> cohen_kappa([("false", "false"), ("false", "false")]) is None
+    True
+    >>> cohen_kappa([("true", "false"), ("false", "true")])
+    -1.0
+    """
+    n = len(pairs)
+    if n == 0:
+        return None
+    observed = sum(a == b for a, b in pairs) / n
+    chance = sum(
+        (sum(a == v for a, _ in pairs) / n) * (sum(b == v for _, b in pairs) / n) for v in VERDICTS
+    )
+    if chance >= 1.0:
+        return None
+    return (observed - chance) / (1.0 - chance)
+
+
+def precision_of(verdicts):
+    """`true / (true + false)` as "pct (true/judged)"; debatable ones are left out.
+
+    >>> precision_of(["true", "false", "false", "debatable"])
+    '33% (1/3)'
+    >>> precision_of(["debatable"])
+    '- (0/0)'
+    """
+    t = sum(v == "true" for v in verdicts)
+    f = sum(v == "false" for v in verdicts)
+    return f"{pct(t, t + f)} ({t}/{t + f})"
+
+
+def agreed_verdicts(pairs):
+    """Each key's verdict for the "agreed" precision: the shared verdict where both readers
+    said the same, `debatable` where they disagree (a disagreement is never settled by the
+    people tuning the rules).
+
+    >>> agreed_verdicts([("true", "true"), ("true", "false"), ("false", "false")])
+    ['true', 'debatable', 'false']
+    """
+    return [a if a == b else "debatable" for a, b in pairs]
+
+
+def agreement_rows(pairs_by_group):
+    """Table rows: group key, count, agreement %, kappa, precision by reader 1, by reader 2,
+    and on the keys both agree on.
+
+    >>> agreement_rows({("r", "tsql", "check"): [("true", "true"), ("false", "true")]})
+    [(('r', 'tsql', 'check'), 2, '50%', '0.00', '50% (1/2)', '100% (2/2)', '100% (1/1)')]
+    """
+    rows = []
+    for key in sorted(pairs_by_group):
+        pairs = pairs_by_group[key]
+        kappa = cohen_kappa(pairs)
+        rows.append(
+            (
+                key,
+                len(pairs),
+                pct(sum(a == b for a, b in pairs), len(pairs)),
+                "-" if kappa is None else f"{kappa:.2f}",
+                precision_of([a for a, _ in pairs]),
+                precision_of([b for _, b in pairs]),
+                precision_of(agreed_verdicts(pairs)),
+            )
+        )
+    return rows
+
+
+def one_line(text):
+    """A `why` as one Markdown table cell: whitespace collapsed, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def cmd_agreement(manifest):
+    """labels.csv (reader one) against labels-second-reader.csv (reader two, who judged
+    without seeing reader one's verdicts), over the keys both judged, per rule x dialect
+    (or language) x half of the selected repositories."""
+    for name in ("labels.csv", SECOND_READER):
+        if not (HERE / name).exists():
+            raise SystemExit(f"{HERE / name} not found: agreement needs both readers' label files")
+    first = load_label_rows("labels.csv")
+    second = load_label_rows(SECOND_READER)
+    repos = {r["name"]: r for r in manifest["repo"]}
+    outside = sorted(k for k in second if k[0] not in repos)
+    second = {k: v for k, v in second.items() if k[0] in repos}
+    first = {k: v for k, v in first.items() if k[0] in repos}
+    both = sorted(k for k in second if k in first)
+    only_second = sorted(k for k in second if k not in first)
+    print(f"reader one: labels.csv, {len(first)} keys in the selected repositories")
+    print(f"reader two: {SECOND_READER}, {len(second)} keys in the selected repositories")
+    print(f"judged by both: {len(both)}")
+    if outside:
+        print(f"{len(outside)} key(s) of {SECOND_READER} are outside the selected repositories (another --kind?), not counted")
+    print()
+    groups = defaultdict(list)
+    totals = defaultdict(list)
+    for k in both:
+        repo = repos[k[0]]
+        pair = (first[k][0], second[k][0])
+        groups[(k[3], language_of(repo, k[1]), repo["half"])].append(pair)
+        totals[("**all**", "all", repo["half"])].append(pair)
+    print("| rule | language | half | judged by both | agreement | kappa | precision, reader 1 | precision, reader 2 | precision, agreed |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for key, n, agree, kappa, p1, p2, pa in agreement_rows(groups) + agreement_rows(totals):
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {n} | {agree} | {kappa} | {p1} | {p2} | {pa} |")
+    print()
+    print("precision = true / (true + false), debatable left out; agreed: keys where the readers disagree count")
+    print("as debatable; kappa: Cohen's, over true / false / debatable (- when undefined: every key got one and")
+    print("the same verdict from both readers).")
+    if both:
+        print()
+        print("Verdicts (rows: reader one; columns: reader two):")
+        print()
+        print("| reader 1 \\ reader 2 | " + " | ".join(VERDICTS) + " |")
+        print("|---|" + "---|" * len(VERDICTS))
+        for a in VERDICTS:
+            cells = [sum(first[k][0] == a and second[k][0] == b for k in both) for b in VERDICTS]
+            print(f"| {a} | " + " | ".join(str(c) for c in cells) + " |")
+    disagreements = [k for k in both if first[k][0] != second[k][0]]
+    print()
+    print(f"Disagreements: {len(disagreements)}")
+    if disagreements:
+        print()
+        print("| key | verdict 1 | verdict 2 | why 1 | why 2 |")
+        print("|---|---|---|---|---|")
+        for k in disagreements:
+            key = f"{k[0]} `{k[1]}:{k[2]}` {k[3]}"
+            print(f"| {one_line(key)} | {first[k][0]} | {second[k][0]} | {one_line(first[k][1])} | {one_line(second[k][1])} |")
+    if only_second:
+        print()
+        print(f"{len(only_second)} key(s) judged by reader two only (no row in labels.csv), not in the tables:")
+        for k in only_second:
+            print("  " + ",".join(str(x) for x in k))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["split", "scan", "report", "run", "sample"])
+    parser.add_argument("command", choices=["split", "scan", "report", "run", "sample", "agreement"])
     parser.add_argument("--per", type=int, default=8, help="sample: findings per repo and rule")
     parser.add_argument("--seed", default="labels-2026-12-07", help="sample: random seed")
     parser.add_argument("--repo", default=None, help="sample: only this repo")
@@ -373,7 +532,7 @@ def main():
         "--kind",
         choices=["all", "sql", "app"],
         default="all",
-        help="scan / report / sample only the SQL repositories or only the application ones",
+        help="scan / report / sample / agreement only the SQL repositories or only the application ones",
     )
     parser.add_argument(
         "--batch",
@@ -399,6 +558,8 @@ def main():
         return cmd_report(manifest, env, args.min_confidence)
     if args.command == "sample":
         return cmd_sample(manifest, env, args.per, args.seed, args.repo)
+    if args.command == "agreement":
+        return cmd_agreement(manifest)
     return 0
 
 
