@@ -377,6 +377,103 @@ fn reference_findings_of_every_language() {
     }
 }
 
+/// Scans the files written into a temporary repository: (file name, line, rule,
+/// confidence level) of every finding.
+fn scan_files(files: &[(&str, &str)]) -> BTreeSet<(String, u32, String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let report = scan_dir(dir.path()).unwrap();
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                file_name(f),
+                f.location.line.unwrap_or(0),
+                f.rule.clone(),
+                f.confidence.level.as_str().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn has(
+    found: &BTreeSet<(String, u32, String, String)>,
+    file: &str,
+    line: u32,
+    rule: &str,
+    level: &str,
+) -> bool {
+    found.contains(&(file.into(), line, rule.into(), level.into()))
+}
+
+/// One-off code (a module named for migrations, a dated backfill script, a Liquibase
+/// custom change) runs once per installation: its loops and embedded statements are
+/// medium; the same code in an ordinary module stays high.
+#[test]
+fn one_off_code_by_file_name_and_migration_interface_is_medium() {
+    let loop_over_orders = "async function run(pool) {\n  const { rows } = await pool.query('SELECT id FROM orders');\n  for (const o of rows) {\n    await pool.query('UPDATE orders SET total = 0 WHERE id = $1', [o.id]);\n  }\n}\nmodule.exports = { run };\n";
+    let java_star = |class: &str, base: &str| {
+        format!("import java.sql.*;\npublic class {class}{base} {{\n    public void execute(Connection connection) throws SQLException {{\n        Statement stmt = connection.createStatement();\n        ResultSet rs = stmt.executeQuery(\"SELECT * FROM cohort_member\");\n        rs.close();\n    }}\n}}\n")
+    };
+    let liquibase = java_star("FillMemberIds", " implements CustomTaskChange");
+    let report = java_star("MemberReport", " implements Serializable");
+    let found = scan_files(&[
+        ("scripts/20240101-backfill-totals.js", loop_over_orders),
+        ("server/orders.js", loop_over_orders),
+        ("core/migrations.py", "async def m002_copy_orders(db):\n    rows = await db.fetchall(\"SELECT * FROM orders\")\n    return rows\n"),
+        ("core/crud.py", "async def get_orders(db):\n    rows = await db.fetchall(\"SELECT * FROM orders\")\n    return rows\n"),
+        ("FillMemberIds.java", &liquibase),
+        ("MemberReport.java", &report),
+    ]);
+    let want = [
+        ("20240101-backfill-totals.js", 4, "n-plus-one", "medium"),
+        ("orders.js", 4, "n-plus-one", "high"),
+        ("migrations.py", 2, "select-star", "medium"),
+        ("crud.py", 2, "select-star", "high"),
+        ("FillMemberIds.java", 5, "select-star", "medium"),
+        ("MemberReport.java", 5, "select-star", "high"),
+    ];
+    for (file, line, rule, level) in want {
+        assert!(
+            has(&found, file, line, rule, level),
+            "expected {file}:{line} {rule} {level} in {found:?}"
+        );
+    }
+}
+
+/// A SQLite file opened in process holds no server session or pool slot: a connection
+/// left open is medium; the same code on a server driver stays high.
+#[test]
+fn in_process_sqlite_connections_are_medium() {
+    let found = scan_files(&[(
+        "store.py",
+        "import sqlite3\nimport psycopg2\n\ndef check_file(path):\n    conn = sqlite3.connect(path)\n    conn.execute(\"SELECT 1\")\n    return True\n\ndef count_orders(dsn):\n    conn = psycopg2.connect(dsn)\n    cur = conn.cursor()\n    cur.execute(\"SELECT count(*) FROM orders\")\n    return cur.fetchone()\n\ndef validate(path):\n    conn = sqlite3.connect(path)\n    conn.execute(\"SELECT version FROM meta\")\n    conn.close()\n    return True\n",
+    )]);
+    assert!(
+        has(&found, "store.py", 5, "undisposed-connection", "medium"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "store.py", 10, "undisposed-connection", "high"),
+        "{found:?}"
+    );
+    assert!(
+        has(
+            &found,
+            "store.py",
+            16,
+            "connection-leak-on-exception",
+            "medium"
+        ),
+        "{found:?}"
+    );
+}
+
 /// A callee's loop defined in another file is a related place in that file, in the JSON and
 /// in SARIF's `relatedLocations`: a code-scanning viewer must not point at a line of the
 /// caller's file that has nothing to do with it.

@@ -10,7 +10,8 @@
 //! instead, never a value around a column. MySQL's back-quoted names become double-quoted
 //! ones. WMI queries (`SELECT * FROM Win32_…`, `meta_class`) look like SQL but are not,
 //! and are not read. A star in a `WITH` statement one of whose CTEs is a hole may read a
-//! CTE the text does not show: medium.
+//! CTE the text does not show: medium. A statement in one-off code (a migration, an
+//! upgrade, an installer: `rules::one_off_code`) runs once per installation: medium.
 
 use super::ir::{AppFile, Language};
 use super::lang::common::looks_like_sql;
@@ -58,6 +59,12 @@ pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::R
                 raw.confidence.lower(
                     ConfidenceLevel::Medium,
                     "a common table expression of the statement's WITH list is filled in at run time; the star may read it",
+                );
+            }
+            if let Some(what) = super::rules::one_off_code(file, literal.function) {
+                raw.confidence.lower(
+                    ConfidenceLevel::Medium,
+                    format!("the statement is in one-off upgrade, migration or install code (`{what}`): it runs once per installation or version, not per request"),
                 );
             }
             raw.message = format!("embedded SQL: {message}");

@@ -230,6 +230,9 @@ pub struct ConnectionSite {
     pub end: Pos,
     pub disposal: Disposal,
     pub text: String,
+    /// An in-process database (SQLite, by the language's catalogue): opening it holds no
+    /// server session and no pool slot, only a file handle until the object is collected.
+    pub in_process: bool,
 }
 
 /// A connection or pool created inside a function, where the ecosystem has a pool.

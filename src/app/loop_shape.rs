@@ -365,26 +365,57 @@ const ONE_OFF_FOLDERS: &[&str] = &[
     "seed",
     "seeds",
 ];
-const ONE_OFF_WORDS: &[&str] = &["migrat", "upgrade", "install", "bugfix", "seed"];
+const ONE_OFF_WORDS: &[&str] = &["migrat", "upgrade", "install", "bugfix", "seed", "backfill"];
+
+/// Interfaces of migration frameworks whose implementations are one-off code whatever
+/// their name: Liquibase's custom changes (`implements CustomTaskChange`). Flyway's
+/// `BaseJavaMigration` / `JavaMigration` and EF's or FluentMigrator's `Migration` already
+/// say so by their name.
+const ONE_OFF_BASES: &[&str] = &["CustomTaskChange", "CustomSqlChange", "CustomChange"];
 
 /// Whether a loop stands in one-off code, which runs once per installation or version
 /// rather than per request: a file directly in a `migrations` / `upgrade` / `bugfix` /
-/// `install` / `seed` folder (only its own folder: the path may run above the scanned
-/// root), or a class or function whose name says so (`BlowfishMigrationServlet`,
-/// `upgradeSchema`). The text says which.
+/// `install` / `seed` folder, or one whose folder name starts with such a word
+/// (`migrations-sqlite`; only its own folder: the path may run above the scanned root), a
+/// file, class or function whose name says so (`migrations.py`,
+/// `20210716-backfill-revisions.ts`, `BlowfishMigrationServlet`, `upgradeSchema`). The
+/// text says which.
 pub fn one_off_code(path: &str, class: Option<&str>, function: Option<&str>) -> Option<String> {
-    let folder = path.rsplit(['/', '\\']).nth(1).unwrap_or("");
-    if ONE_OFF_FOLDERS.contains(&folder.to_ascii_lowercase().as_str()) {
+    let mut parts = path.rsplit(['/', '\\']);
+    let file = parts.next().unwrap_or("");
+    let folder = parts.next().unwrap_or("");
+    let folder_lower = folder.to_ascii_lowercase();
+    let folder_word = folder_lower.split(['-', '_', '.']).next().unwrap_or("");
+    if ONE_OFF_FOLDERS.contains(&folder_lower.as_str()) || ONE_OFF_FOLDERS.contains(&folder_word) {
         return Some(format!("{folder}/"));
     }
-    [class, function]
+    let says_one_off = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
+    };
+    if let Some(name) = [class, function]
         .into_iter()
         .flatten()
-        .find(|name| {
-            let lower = name.to_ascii_lowercase();
-            ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
+        .find(|n| says_one_off(n))
+    {
+        return Some(name.to_string());
+    }
+    let stem = file.split('.').next().unwrap_or("");
+    says_one_off(stem).then(|| file.to_string())
+}
+
+/// Whether a class is one-off code by what it implements: a migration framework's
+/// interface (`ONE_OFF_BASES`) or a base whose name says migration / upgrade / install.
+/// The text names the base.
+pub fn one_off_base(bases: &[String]) -> Option<String> {
+    bases
+        .iter()
+        .find(|base| {
+            let lower = base.to_ascii_lowercase();
+            ONE_OFF_BASES.contains(&base.as_str())
+                || ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
         })
-        .map(str::to_string)
+        .map(|base| format!("implements {base}"))
 }
 
 /// `int[]`, `long[]`, `String[]`, `string[]`, `Integer[]`: an array of ids or strings, the
@@ -687,6 +718,45 @@ mod tests {
         );
         assert_eq!(
             one_off_code("src/OrderService.cs", Some("OrderService"), Some("Archive")),
+            None
+        );
+    }
+
+    #[test]
+    fn one_off_code_by_file_name_folder_word_and_base() {
+        // A module named for migrations, a dated backfill script, a dialect's migration folder.
+        assert_eq!(
+            one_off_code("app/core/migrations.py", None, Some("m004_add_index")),
+            Some("migrations.py".into())
+        );
+        assert!(one_off_code(
+            "server/scripts/20210716000000-backfill-revisions.ts",
+            None,
+            Some("main")
+        )
+        .is_some());
+        assert!(one_off_code("server/db/migrations-sqlite/2.5.1.js", None, Some("up")).is_some());
+        // Look-alikes: ordinary modules and folders whose name only contains a word.
+        assert_eq!(
+            one_off_code("app/core/payments.py", None, Some("list_payments")),
+            None
+        );
+        assert_eq!(
+            one_off_code("server/seedling/Orders.java", Some("Orders"), None),
+            None
+        );
+        assert_eq!(
+            one_off_code("app/crud/users.py", None, Some("get_user")),
+            None
+        );
+        // Liquibase's custom change interface, whatever the class is called.
+        assert_eq!(
+            one_off_base(&["CustomTaskChange".to_string()]),
+            Some("implements CustomTaskChange".into())
+        );
+        assert!(one_off_base(&["BaseJavaMigration".to_string()]).is_some());
+        assert_eq!(
+            one_off_base(&["Serializable".to_string(), "Runnable".to_string()]),
             None
         );
     }

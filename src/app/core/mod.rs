@@ -158,6 +158,7 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             end: resource.end,
             disposal: resources::disposal(&unit, resource),
             text: resource.text.clone(),
+            in_process: false,
         });
     }
     for per_call in &unit.per_call {

@@ -1,6 +1,6 @@
 //! `connection-leak-on-exception`: a connection closed only on the normal path.
 
-use super::{finding, variable_note};
+use super::{finding, lower_if_in_process, variable_note};
 use crate::app::ir::AppFile;
 use crate::app::ir::Disposal;
 use crate::declare_rule;
@@ -13,7 +13,8 @@ declare_rule! {
     /// there — but not in a `finally`, `using`, try-with-resources or `with`, so an
     /// exception between opening and closing skips the close. In C#, a close that comes
     /// right after the open, with no call or construction in between (nothing there can
-    /// throw), is not reported.
+    /// throw), is not reported. An in-process SQLite file (Python `sqlite3.connect`) is
+    /// reported with medium confidence: it holds no server session or pool slot.
     ///
     /// ## Why it matters
     /// Errors are exactly when load is high and the pool is tight: every failed request
@@ -47,7 +48,7 @@ pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
             continue;
         };
         let variable = variable_note(site);
-        out.push(finding(
+        let mut found = finding(
             &CONNECTION_LEAK_ON_EXCEPTION,
             file,
             site.function,
@@ -61,6 +62,8 @@ pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
             Vec::new(),
             "Close it in a finally block, or scope it with using / try-with-resources / with"
                 .into(),
-        ));
+        );
+        lower_if_in_process(&mut found, site);
+        out.push(found);
     }
 }

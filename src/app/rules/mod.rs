@@ -262,13 +262,36 @@ pub fn lower_if_resolved_by_name(finding: &mut RawFinding, reaches: &[&Reach]) {
 /// Lowers a loop finding in one-off code (`loop_shape::one_off_code`): an upgrade, a
 /// migration or an installer runs its per-row statements once, not per request.
 pub fn lower_if_one_off(finding: &mut RawFinding, file: &AppFile, function: Option<usize>) {
-    let f = function.and_then(|f| file.functions.get(f));
-    let class = f.and_then(|f| f.class.as_deref());
-    let name = f.map(|f| f.name.as_str());
-    if let Some(what) = crate::app::loop_shape::one_off_code(&file.path, class, name) {
+    if let Some(what) = one_off_code(file, function) {
         finding.confidence.lower(
             crate::model::ConfidenceLevel::Medium,
             format!("the loop is in one-off upgrade, migration or install code (`{what}`): it runs once per installation or version, not per request"),
+        );
+    }
+}
+
+/// Whether `function` of `file` is one-off code (`loop_shape::one_off_code`: its folder,
+/// file, class or function name; `loop_shape::one_off_base`: its class implements a
+/// migration framework's interface), and what says so.
+pub fn one_off_code(file: &AppFile, function: Option<usize>) -> Option<String> {
+    let f = function.and_then(|f| file.functions.get(f));
+    let class = f.and_then(|f| f.class.as_deref());
+    let name = f.map(|f| f.name.as_str());
+    crate::app::loop_shape::one_off_code(&file.path, class, name).or_else(|| {
+        let class = class?;
+        let facts = file.classes.iter().find(|c| c.name == class)?;
+        crate::app::loop_shape::one_off_base(&facts.bases)
+    })
+}
+
+/// Lowers a connection finding on an in-process database (`ConnectionSite::in_process`):
+/// nothing on a server waits for it and no pool runs dry; only a file handle stays open
+/// until the object is collected.
+pub fn lower_if_in_process(finding: &mut RawFinding, site: &crate::app::ir::ConnectionSite) {
+    if site.in_process {
+        finding.confidence.lower(
+            crate::model::ConfidenceLevel::Medium,
+            format!("`{}` opens an in-process SQLite file: no server session or pool slot is held, only a file handle until the object is collected", site.api),
         );
     }
 }

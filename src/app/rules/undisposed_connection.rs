@@ -1,6 +1,6 @@
 //! `undisposed-connection`: a connection created or opened and never released.
 
-use super::{finding, variable_note};
+use super::{finding, lower_if_in_process, variable_note};
 use crate::app::ir::AppFile;
 use crate::app::ir::Disposal;
 use crate::declare_rule;
@@ -25,7 +25,8 @@ declare_rule! {
     /// open; a connection opened by hand stays open after Dapper is done with it). A
     /// connection taken from a helper of the project (`Db.getConnection()`) is reported
     /// with medium confidence: the helper may lend a shared or request-scoped connection
-    /// that its owner releases.
+    /// that its owner releases. So is an in-process SQLite file (Python `sqlite3.connect`):
+    /// it holds no server session or pool slot, only a file handle until it is collected.
     ///
     /// ## Why it matters
     /// Until the garbage collector finalises it (if ever), the connection stays open and
@@ -84,6 +85,7 @@ pub fn check(file: &AppFile, out: &mut Vec<RawFinding>) {
                 format!("the connection comes from `{helper}`, a helper of the project: it may lend a connection its owner releases (shared by the application, or scoped to the request or thread) rather than hand over a new one"),
             );
         }
+        lower_if_in_process(&mut found, site);
         out.push(found);
     }
 }

@@ -139,6 +139,7 @@ impl<'a> Extractor<'a> {
                 end: self.src.end(node),
                 disposal,
                 text: self.src.short(node, 160),
+                in_process: false,
             });
         }
         if per_call && ctx.per_call_ok && !in_field {

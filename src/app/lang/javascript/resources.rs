@@ -145,6 +145,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 end: self.src.end(node),
                 disposal: disposal.clone(),
                 text: self.short(node, 120),
+                in_process: false,
             });
         }
         if let (Some(api), Some(function)) = (per_call_api, ctx.function) {

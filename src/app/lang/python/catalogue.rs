@@ -375,6 +375,10 @@ pub(super) const DRIVER_CONNECT: &[(&str, &str)] = &[
     ("mariadb.connect", "mariadb"),
 ];
 
+/// Drivers of `DRIVER_CONNECT` whose database runs inside the process (a SQLite file): a
+/// connection holds no server session or pool slot.
+pub(super) const IN_PROCESS_DRIVERS: &[&str] = &["sqlite3", "aiosqlite"];
+
 /// SQLAlchemy engine methods that open a connection (receiver: an engine).
 pub(super) const ENGINE_CONNECT_METHODS: &[&str] = &["connect", "raw_connection", "begin"];
 

@@ -86,6 +86,9 @@ impl<'a> Extractor<'a> {
                 continue;
             };
             let (variable, disposal) = self.disposal_of(i, scope);
+            let in_process = DRIVER_CONNECT
+                .iter()
+                .any(|(path, driver)| *path == api && IN_PROCESS_DRIVERS.contains(driver));
             self.file.connections.push(ConnectionSite {
                 function: scope,
                 variable,
@@ -94,6 +97,7 @@ impl<'a> Extractor<'a> {
                 end: self.end(node),
                 disposal,
                 text: self.short(node, 120),
+                in_process,
             });
         }
     }
