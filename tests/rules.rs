@@ -225,6 +225,9 @@ fixture_tests! {
     tsql_non_sargable_predicate_residual => "tsql/non-sargable-predicate_residual.sql",
     tsql_non_sargable_predicate_function => "tsql/non-sargable-predicate_function.sql",
     tsql_row_by_row_loop_hierarchy => "tsql/row-by-row-loop_hierarchy.sql",
+    tsql_row_by_row_loop_call => "tsql/row-by-row-loop_call.sql",
+    tsql_non_sargable_predicate_date_cast => "tsql/non-sargable-predicate_date_cast.sql",
+    tsql_select_star_expanded => "tsql/select-star_expanded.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
     tsql_non_sargable_predicate => "tsql/non-sargable-predicate.sql",
@@ -766,7 +769,7 @@ fn non_sargable_confidence_says_why() {
             "already matches this table on `",
         ),
         ("AND ISNULL(t.Region", Medium, "ISNULL on both sides"),
-        ("ON CONVERT(DATE, t.LoadedAt)", High, ""),
+        ("ON DATEADD(hour, 2, t.LoadedAt)", High, ""),
         (
             "UPPER(v.SettingName)",
             Medium,
@@ -784,11 +787,11 @@ fn non_sargable_confidence_says_why() {
             "top level of a script",
         ),
         (
-            "AND CONVERT(DATE, s.ShippedOn) >= @Since",
+            "AND DATEADD(hour, 2, s.ShippedOn) >= @Since",
             Medium,
             "found by its key (`ShipmentId`",
         ),
-        ("AND CONVERT(DATE, ShippedOn) < @Since", High, ""),
+        ("AND DATEADD(hour, 2, ShippedOn) < @Since", High, ""),
         ("OR YEAR(s.ShippedOn) = 2024", High, ""),
     ];
     let (text, report) = scan_fixture(fixture);
@@ -835,6 +838,36 @@ fn non_sargable_function_and_negation() {
     assert_confidences("non-sargable-predicate", &cases);
 }
 
+/// `non-sargable-predicate` in T-SQL: a cast of a date/time column to `date` is a range
+/// seek for SQL Server (low), a bit-flag test has no seekable form (low); conversions to
+/// text and date arithmetic, the look-alikes, stay high (each wrapped column leads an
+/// index declared in the fixture).
+#[test]
+fn non_sargable_date_cast_and_bit_test() {
+    use dbaudit::model::ConfidenceLevel::{High, Low};
+    let fixture = "tsql/non-sargable-predicate_date_cast.sql";
+    let cases = [
+        (
+            fixture,
+            "CAST(s.DispatchedAt AS date) = @Day",
+            Low,
+            "dynamic seek",
+        ),
+        (
+            fixture,
+            "CONVERT(date, s.DispatchedAt) BETWEEN",
+            Low,
+            "dynamic seek",
+        ),
+        (fixture, "CONVERT(char(8), s.DispatchedAt, 112)", High, ""),
+        (fixture, "DATEADD(hour, 2, s.DispatchedAt)", High, ""),
+        (fixture, "s.Flags & 4 = 4", Low, "bit-flag test on `Flags`"),
+        (fixture, "(s.Flags & @Mask) = @Mask", Low, "bit-flag test"),
+        (fixture, "s.Priority * 2 > @Mask", High, ""),
+    ];
+    assert_confidences("non-sargable-predicate", &cases);
+}
+
 /// `select-star` in a PostgreSQL view is low (the star is expanded when the view is
 /// created); in a procedure named for diagnosis, medium; the look-alikes stay high.
 #[test]
@@ -862,6 +895,36 @@ fn select_star_confidence_says_why() {
         (
             "tsql/select-star_diagnostic.sql",
             "SELECT TOP (1) *",
+            High,
+            "",
+        ),
+        (
+            "tsql/select-star_expanded.sql",
+            "SELECT * -- expect",
+            Low,
+            "view or inline table-valued function",
+        ),
+        (
+            "tsql/select-star_expanded.sql",
+            "    SELECT * -- expect",
+            Low,
+            "expanded into the calling query",
+        ),
+        (
+            "tsql/select-star_expanded.sql",
+            "WHERE StartsOn < @Before; -- expect",
+            Medium,
+            "no column list",
+        ),
+        (
+            "tsql/select-star_expanded.sql",
+            "WHERE EndsOn < @Before; -- expect",
+            Medium,
+            "no column list",
+        ),
+        (
+            "tsql/select-star_expanded.sql",
+            "SELECT * INTO #recent",
             High,
             "",
         ),
@@ -948,6 +1011,21 @@ fn row_by_row_loop_confidence_says_why() {
             Medium,
             "top level of a script",
         ),
+        (
+            "tsql/row-by-row-loop_call.sql",
+            "/* send */",
+            Medium,
+            "handed to a procedure call",
+        ),
+        (
+            "tsql/row-by-row-loop_call.sql",
+            "/* members */",
+            Medium,
+            "call",
+        ),
+        ("tsql/row-by-row-loop_call.sql", "/* close */", High, ""),
+        ("tsql/row-by-row-loop_call.sql", "/* listed */", High, ""),
+        ("tsql/row-by-row-loop_call.sql", "/* remind */", High, ""),
     ];
     assert_confidences("row-by-row-loop", &cases);
 }
@@ -982,7 +1060,7 @@ fn non_sargable_needs_a_declared_index() {
             "upper(nickname)",
             Some((Medium, "no index on members(nickname)")),
         ),
-        ("tsql/Procedures.sql", "CONVERT(DATE, TakenAt)", Some((High, ""))),
+        ("tsql/Procedures.sql", "DATEADD(hour, 2, TakenAt)", Some((High, ""))),
         (
             "tsql/Procedures.sql",
             "UPPER(Label)",

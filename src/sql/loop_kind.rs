@@ -58,6 +58,10 @@ pub enum Administration {
     Messaging,
     /// `dblink` calls: work on another server per round.
     Remote,
+    /// A file read per round: an extended-event, trace or audit file
+    /// (`sys.fn_xe_file_target_read_file(@path, ...)`, `fn_trace_gettable`,
+    /// `fn_get_audit_file`) or `OPENROWSET(BULK @path ...)`: one file per round.
+    FileRead,
 }
 
 impl Administration {
@@ -70,6 +74,7 @@ impl Administration {
             Administration::Wait => "waits between rounds",
             Administration::Messaging => "exchanges Service Broker messages",
             Administration::Remote => "works on a remote server",
+            Administration::FileRead => "reads a file per round",
         }
     }
 }
@@ -408,6 +413,11 @@ pub fn statement_role(unit: &SqlUnit, stmt: &Stmt, shape: &QueryShape) -> Statem
         }
         _ => {}
     }
+    // `INSERT INTO t EXEC dbo.p @x`: the rows come from a procedure, whose work is not
+    // visible here; the INSERT only stores what it returns.
+    if unit.dialect == SqlDialect::Tsql && inserts_from_exec(toks) {
+        return StatementRole::Work(Work::Call);
+    }
     let writes: Vec<&Scope> = shape
         .scopes
         .iter()
@@ -432,6 +442,26 @@ pub fn statement_role(unit: &SqlUnit, stmt: &Stmt, shape: &QueryShape) -> Statem
         return StatementRole::Work(Work::Query);
     }
     StatementRole::None
+}
+
+/// `INSERT [INTO] t [(cols)] EXEC[UTE] ...` (an `EXEC` at the top level, not in parentheses).
+fn inserts_from_exec(toks: &[Tok]) -> bool {
+    if !toks.first().is_some_and(|t| t.is_kw("INSERT")) {
+        return false;
+    }
+    let mut depth = 0usize;
+    for tok in &toks[1..] {
+        if tok.is_punct("(") {
+            depth += 1;
+        } else if tok.is_punct(")") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && tok.is_any_kw(&["SELECT", "VALUES", "DEFAULT", "OUTPUT"]) {
+            return false;
+        } else if depth == 0 && tok.is_any_kw(&["EXEC", "EXECUTE"]) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Reads a persistent table that is not a system catalog.
@@ -630,6 +660,9 @@ fn administration(dialect: SqlDialect, toks: &[Tok], shape: &QueryShape) -> Opti
         if tok.kind != TokKind::Word {
             continue;
         }
+        if dialect == SqlDialect::Tsql && reads_a_file(toks, i) {
+            return Some(Administration::FileRead);
+        }
         if tok.is_any_kw(&["EXEC", "EXECUTE"]) {
             if let Some(admin) = exec_administration(dialect, toks, i) {
                 return Some(admin);
@@ -647,6 +680,25 @@ fn administration(dialect: SqlDialect, toks: &[Tok], shape: &QueryShape) -> Opti
         }
     }
     None
+}
+
+/// System functions that read one file (or file pattern) named by their first argument.
+const FILE_READERS: &[&str] = &[
+    "fn_xe_file_target_read_file",
+    "fn_trace_gettable",
+    "fn_get_audit_file",
+];
+
+/// A file reader called at `i`: `sys.fn_xe_file_target_read_file(...)` and the like, or
+/// `OPENROWSET(BULK ...)`.
+fn reads_a_file(toks: &[Tok], i: usize) -> bool {
+    let opens = toks.get(i + 1).is_some_and(|t| t.is_punct("("));
+    if !opens {
+        return false;
+    }
+    let name = toks[i].text.trim_matches(|c| c == '[' || c == ']');
+    FILE_READERS.iter().any(|f| name.eq_ignore_ascii_case(f))
+        || (toks[i].is_kw("OPENROWSET") && toks.get(i + 2).is_some_and(|t| t.is_kw("BULK")))
 }
 
 /// `EXEC` / `EXECUTE` at `i`: dynamic SQL, or a system procedure.

@@ -17,7 +17,7 @@ declare_rule! {
     /// ## What it finds
     /// A comparison in `WHERE` or `JOIN ... ON` where a column is wrapped in a function,
     /// a cast or arithmetic: `YEAR(CreatedDate) = @y`, `ISNULL(Status, 0) = @s`,
-    /// `UPPER(Email) = @e`, `CONVERT(date, StartDate) = @d`, `Amount + 1 = @x`,
+    /// `UPPER(Email) = @e`, `DATEADD(day, 1, StartDate) > @d`, `Amount + 1 = @x`,
     /// `lower(email) = lower(p_email)`, `id::text = p_id`. Not reported: a function
     /// applied to a value (`CreatedDate >= DATEADD(day, -7, GETDATE())`), an expression
     /// compared with another bare column (`c.Code = UPPER(o.CustCode)`: the index on
@@ -79,7 +79,17 @@ declare_rule! {
     /// the row, which no rewrite turns into a seek on the column; its cost is the call on
     /// every row), an unqualified column in a statement that also reads scratch or
     /// system data (it may be that source's column), and a statement at the top level
-    /// of a script (it may run once).
+    /// of a script (it may run once). Also **low**, from how SQL Server's optimizer
+    /// works rather than from any benchmark: `CAST(col AS date)` / `CONVERT(date, col)`
+    /// compared with `=`, `<`, `>`, `BETWEEN` in T-SQL, which SQL Server seeks as a
+    /// range on a date/time column (a "dynamic seek" through its internal
+    /// `GetRangeThroughConvert`: Martin Smith's answer to "Cast to date is sargable but
+    /// is it a good idea?", dba.stackexchange.com/q/34047, and Rob Farley, "Beware the
+    /// width of the covering range", 2021): the index is used, a plain range is only
+    /// tighter (PostgreSQL's `col::date` gets no such help and stays as it is); and a
+    /// bit-flag test (`Flags & 4 = 4`, `Status & @mask = @mask`), which no way of
+    /// writing lets an index on the column seek: only a column, or an indexed computed
+    /// column, per flag would.
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -338,6 +348,27 @@ impl SqlRule for NonSargablePredicate {
                                 format!("the column is passed to {function}: it holds ids of the database's own objects, a table with a row per object, not business data"),
                             );
                         }
+                        // `CAST(CreatedAt AS date) = @day`: SQL Server turns it into a range
+                        // seek on the column (a dynamic seek), when the column is a date/time.
+                        if ctx.unit.dialect == crate::sql::SqlDialect::Tsql
+                            && matches!(
+                                cmp.op,
+                                CompareOp::Eq | CompareOp::Range | CompareOp::Between
+                            )
+                            && casts_to_date(toks, shape, side.clone())
+                        {
+                            confidence.lower(
+                                ConfidenceLevel::Low,
+                                "SQL Server seeks `CAST(col AS date)` / `CONVERT(date, col)` as a range on a date/time column (a dynamic seek): an index on the column is still used; a plain range on the column reads a tighter range and estimates better",
+                            );
+                        }
+                        // `Flags & 4 = 4`: a bit test has no seekable form at all.
+                        if let Some(column) = bit_test(&toks[side.clone()]) {
+                            confidence.lower(
+                                ConfidenceLevel::Low,
+                                format!("a bit-flag test on `{column}`: no way of writing it lets an index on the column seek; only a computed column per flag (indexed) or a column per flag would"),
+                            );
+                        }
                         // One scan by hand or in a migration step costs once, not per call.
                         if ctx.is_script_statement(stmt) {
                             confidence.lower(
@@ -351,6 +382,69 @@ impl SqlRule for NonSargablePredicate {
             }
         }
     }
+}
+
+/// `CAST(x AS date)` or `CONVERT(date, x [, style])` making up the whole of `side`, `x`
+/// a (dotted) column name.
+fn casts_to_date(toks: &[Tok], shape: &QueryShape, side: std::ops::Range<usize>) -> bool {
+    let part = &toks[side.clone()];
+    let is_name = |range: &[Tok]| {
+        range.len() % 2 == 1
+            && range.iter().enumerate().all(|(k, t)| {
+                if k % 2 == 0 {
+                    t.is_identifier_like()
+                } else {
+                    t.is_punct(".")
+                }
+            })
+    };
+    let (Some(head), Some(open)) = (part.first(), part.get(1)) else {
+        return false;
+    };
+    let closes_at_end = open.is_punct("(") && shape.matching[side.start + 1] == Some(side.end - 1);
+    if !closes_at_end {
+        return false;
+    }
+    let inner = &part[2..part.len() - 1];
+    if head.is_kw("CAST") {
+        // x AS date
+        let n = inner.len();
+        n >= 3
+            && inner[n - 1].text.eq_ignore_ascii_case("date")
+            && inner[n - 2].is_kw("AS")
+            && is_name(&inner[..n - 2])
+    } else if head.is_kw("CONVERT") {
+        // date, x [, style]
+        let parts: Vec<&[Tok]> = inner.split(|t| t.is_punct(",")).collect();
+        matches!(parts.len(), 2 | 3)
+            && parts[0].len() == 1
+            && parts[0][0].text.eq_ignore_ascii_case("date")
+            && is_name(parts[1])
+    } else {
+        false
+    }
+}
+
+/// `Flags & 4`, `c.Status & @mask`, `(Flags & 2)`: a bitwise AND of a column and a value,
+/// making up the whole operand: the column's name.
+fn bit_test(toks: &[Tok]) -> Option<String> {
+    let mut part = toks;
+    while part.len() >= 2 && part[0].is_punct("(") && part[part.len() - 1].is_punct(")") {
+        part = &part[1..part.len() - 1];
+    }
+    let at = part.iter().position(|t| t.is_punct("&"))?;
+    let (column, mask) = (&part[..at], &part[at + 1..]);
+    let name_ok = !column.is_empty()
+        && column.len() % 2 == 1
+        && column.iter().enumerate().all(|(k, t)| {
+            if k % 2 == 0 {
+                t.is_identifier_like() && t.kind != crate::sql::lex::TokKind::Variable
+            } else {
+                t.is_punct(".")
+            }
+        });
+    let mask_ok = matches!(mask, [m] if m.kind == crate::sql::lex::TokKind::Number || m.kind == crate::sql::lex::TokKind::Variable);
+    (name_ok && mask_ok).then(|| column[column.len() - 1].text.clone())
 }
 
 /// The sources (their `at`) that the columns of `operand` resolve to, each once.

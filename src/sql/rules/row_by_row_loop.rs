@@ -19,9 +19,12 @@ declare_rule! {
     /// DML or a query on a persistent table inside. The evidence names the loop, the
     /// cursor or query it walks, and the statements that run per row.
     ///
-    /// Reported with medium confidence, with the reason: a body whose only per-row work
-    /// is a procedure or function call (`EXEC dbo.p`, `PERFORM f()`, `CALL p()`: whether
-    /// a set-based statement can replace it depends on the callee), a `WHILE` counter
+    /// Reported with medium confidence, with the reason: a body whose per-row work is a
+    /// procedure or function call (`EXEC dbo.p`, `INSERT INTO t EXEC dbo.p`, `PERFORM
+    /// f()`, `CALL p()`: whether a set-based statement can replace it depends on the
+    /// callee), also when the other per-row statements only keep the call's bookkeeping
+    /// (DML on a table named for a log, history or audit trail, or on the table the loop
+    /// walks: the processed row's status), a `WHILE` counter
     /// that writes a table each round, a loop over rows of dynamic SQL (`FOR r IN
     /// EXECUTE`) or of a cursor whose query is not visible; a loop at the top level of a
     /// script, outside any procedure, function or trigger (an install or upgrade step:
@@ -36,8 +39,10 @@ declare_rule! {
     /// body runs DDL or permissions (`CREATE` / `ALTER` / `DROP` / `TRUNCATE` / `GRANT`),
     /// `BACKUP`, `RESTORE`, `DBCC`, `UPDATE STATISTICS`, `VACUUM` / `ANALYZE`, system
     /// procedures (`sp_*`, `xp_*`), dynamic SQL (`EXEC (@sql)`, `sp_executesql`, PL/pgSQL
-    /// `EXECUTE`) or `dblink`; retry, wait and polling loops (`WAITFOR`, `pg_sleep`,
-    /// Service Broker `RECEIVE`); counters that run the same queries each round;
+    /// `EXECUTE`) or `dblink`; loops that read one file per round
+    /// (`sys.fn_xe_file_target_read_file(@path, ...)`, `fn_trace_gettable`,
+    /// `fn_get_audit_file`, `OPENROWSET(BULK ...)`); retry, wait and polling loops
+    /// (`WAITFOR`, `pg_sleep`, Service Broker `RECEIVE`); counters that run the same queries each round;
     /// batching loops whose DML is bounded (`DELETE TOP (1000)`, a CTE with `TOP
     /// (@batch)`, `WHERE id IN (SELECT ... LIMIT n)`); loops whose only DML touches
     /// `#temp` tables or table variables, or that only build output.
@@ -99,7 +104,8 @@ impl SqlRule for RowByRowLoop {
             if !walks_rows || source_returns_one_row(ctx, info) {
                 continue;
             }
-            let Some(mut confidence) = confidence(class) else {
+            let bookkeeping = writes_only_bookkeeping(ctx, info, class);
+            let Some(mut confidence) = confidence(class, bookkeeping) else {
                 continue;
             };
             // An install or upgrade script's own loop runs once, by hand or in a
@@ -126,7 +132,7 @@ impl SqlRule for RowByRowLoop {
 /// Whether the loop is row-by-row processing of table rows, and how sure that is.
 /// None: a maintenance, administration, wait or dynamic-SQL loop, a loop over catalog
 /// rows, a counter that only reads, or a body without per-row work.
-fn confidence(class: &LoopClass) -> Option<Confidence> {
+fn confidence(class: &LoopClass, bookkeeping: bool) -> Option<Confidence> {
     if class.admin.is_some() || class.iterates == Iterates::CatalogRows {
         return None;
     }
@@ -134,6 +140,17 @@ fn confidence(class: &LoopClass) -> Option<Confidence> {
     let data = class.has_data_work();
     let calls = class.per_row.iter().any(|(_, w)| *w == Work::Call);
     match class.iterates {
+        // A procedure called per row whose DML around it is only its bookkeeping (a log
+        // row, the processed row's own flag): no set-based statement replaces the loop
+        // unless the callee gets a set-based form.
+        Iterates::TableRows | Iterates::ScratchRows | Iterates::Values
+            if calls && data && bookkeeping =>
+        {
+            Some(high.lowered(
+                ConfidenceLevel::Medium,
+                "each row is handed to a procedure call, and the other per-row statements only keep its bookkeeping (a log or history row, the processed row's own status): one set-based statement replaces the loop only if the callee has a set-based form",
+            ))
+        }
         Iterates::TableRows | Iterates::ScratchRows | Iterates::Values if data => Some(high),
         Iterates::TableRows | Iterates::ScratchRows | Iterates::Values if calls => {
             Some(high.lowered(
@@ -161,6 +178,63 @@ fn confidence(class: &LoopClass) -> Option<Confidence> {
         )),
         _ => None,
     }
+}
+
+/// Whether the loop's per-row statements, beside its calls, only keep the calls'
+/// bookkeeping: no per-row query, and DML only on a table the loop's own query reads (the
+/// processed row's status) or on a table named for a log, history or audit trail
+/// (`dbo.JobRunLog`, `sma_servers_logs`, `AlertsHist`).
+fn writes_only_bookkeeping(ctx: &SqlContext, info: &LoopInfo, class: &LoopClass) -> bool {
+    let walked: Vec<String> = info
+        .source
+        .and_then(|s| ctx.shapes.get(s))
+        .map(|shape| shape.sources.iter().map(|s| table_word(&s.name)).collect())
+        .unwrap_or_default();
+    class.per_row.iter().all(|&(i, work)| match work {
+        Work::Call => true,
+        Work::Query => false,
+        Work::Dml => ctx.shapes.get(i).is_some_and(|shape| {
+            shape
+                .scopes
+                .iter()
+                .filter_map(|s| s.target.as_deref())
+                .all(|target| walked.contains(&table_word(target)) || named_for_a_trail(target))
+        }),
+    })
+}
+
+/// A table's last name part, brackets and quotes off, lower-cased.
+fn table_word(name: &str) -> String {
+    crate::sql::query::last_part(name)
+        .trim_matches(|c| c == '[' || c == ']' || c == '"')
+        .to_ascii_lowercase()
+}
+
+/// A table named for a log, history or audit trail: one of its words (split at `_` and
+/// at lower-to-upper case changes) is `log`, `logs`, `history`, `hist` or `audit`.
+/// `Blog` and `Catalog` are not.
+fn named_for_a_trail(name: &str) -> bool {
+    let name =
+        crate::sql::query::last_part(name).trim_matches(|c| c == '[' || c == ']' || c == '"');
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == ' ' {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    words.push(current);
+    words
+        .iter()
+        .any(|w| matches!(w.as_str(), "log" | "logs" | "history" | "hist" | "audit"))
 }
 
 /// `FOR r IN SELECT ... LIMIT 1 LOOP` / `TOP (1)`: the loop runs at most once.

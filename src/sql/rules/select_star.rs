@@ -28,8 +28,19 @@ declare_rule! {
     /// cannot resolve), a result set at the top level of a script, outside any
     /// object and without bind parameters (often an ad-hoc look at the data), and a star
     /// in an object named for diagnosis (`usp_broker_diagnostics`: a person reads its
-    /// output). Low: a PostgreSQL view's star (expanded into the table's columns when
-    /// the view is created; a query on the view reads only the columns it uses).
+    /// output), and the source of an `INSERT` written without a column list (`INSERT
+    /// INTO dbo.OrdersHistory SELECT * FROM dbo.Orders WHERE ...`: the target takes
+    /// every column by position, so the star reads what the copy needs; the risk left is
+    /// the two tables drifting apart). Low: a PostgreSQL view's star (expanded into the
+    /// table's columns when the view is created; a query on the view reads only the
+    /// columns it uses), and likewise a SQL Server view's or inline table-valued
+    /// function's (`RETURNS TABLE AS RETURN (SELECT * ...)`, a parameterised view): SQL
+    /// Server resolves a non-indexed view into the plan of the statement that uses it,
+    /// with no plan of its own ("View Resolution", SQL Server documentation,
+    /// learn.microsoft.com ms190237), and expands an inline function the same way, so
+    /// only the columns the caller uses are read; the star's column list is fixed when
+    /// the object is created (`sp_refreshview` after a table change). General SQL
+    /// Server knowledge, not something a benchmark showed.
     ///
     /// ## Why it matters
     /// Every column is read and sent, including wide ones nobody uses, so covering
@@ -183,6 +194,32 @@ impl SqlRule for SelectStar {
                             "a PostgreSQL view: the star is expanded into the table's columns when the view is created, and a query on the view reads only the columns it uses",
                         );
                     }
+                    // SQL Server resolves a (non-indexed) view or an inline table-valued
+                    // function into the calling query, which reads only the columns it uses.
+                    if ctx.unit.dialect == SqlDialect::Tsql
+                        && scope.context == ScopeContext::Statement
+                        && scope.into.is_none()
+                        && object.is_some_and(|o| {
+                            o.kind == ObjectKind::View
+                                || (o.kind == ObjectKind::Function
+                                    && (follows_return(toks, scope.keyword_at)
+                                        || follows_return(&ctx.unit.tokens, stmt.range.start)))
+                        })
+                    {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Low,
+                            "a SQL Server view or inline table-valued function: it is expanded into the calling query, which reads only the columns it uses; the star's column list is fixed when the object is created",
+                        );
+                    }
+                    // `INSERT INTO dbo.OrdersHistory SELECT * FROM dbo.Orders WHERE ...`:
+                    // without a column list the target takes every column by position, so
+                    // the star reads what the copy needs.
+                    if let Some(target) = insert_without_column_list(shape, scope_index, toks) {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Medium,
+                            format!("the INSERT into `{}` has no column list: it takes every column the star reads, by position, so the read is what the copy needs; what the star risks is a column added to one table and not the other", last_part(&target)),
+                        );
+                    }
                     if let Some(name) = object
                         .map(|o| o.name.as_str())
                         .filter(|n| named_for_diagnosis(n))
@@ -220,6 +257,43 @@ fn inserts_into_business_table(shape: &QueryShape, scope: usize, scratch: &[Stri
         .find(|s| s.kind == ScopeKind::Insert && s.keyword_at < select.keyword_at)
         .and_then(|insert| insert.sources.first())
         .is_some_and(|&target| shape.sources[target].is_business_table(scratch))
+}
+
+/// `RETURN` or `RETURN (` right before the token at `at` (an inline table-valued
+/// function's query).
+fn follows_return(tokens: &[Tok], at: usize) -> bool {
+    let mut i = at;
+    while i > 0 && tokens[i - 1].is_punct("(") {
+        i -= 1;
+    }
+    i > 0 && tokens[i - 1].is_kw("RETURN")
+}
+
+/// The scope is the source of an `INSERT` written without a column list (`INSERT INTO t
+/// SELECT ...`, a table hint `WITH (TABLOCK)` aside): the target's name.
+fn insert_without_column_list(shape: &QueryShape, scope: usize, toks: &[Tok]) -> Option<String> {
+    let select = &shape.scopes[scope];
+    if select.context != ScopeContext::InsertSource {
+        return None;
+    }
+    let insert = shape.scopes[..scope]
+        .iter()
+        .rev()
+        .find(|s| s.kind == ScopeKind::Insert && s.keyword_at < select.keyword_at)?;
+    let between = toks.get(insert.keyword_at + 1..select.keyword_at)?;
+    let column_list = between
+        .iter()
+        .enumerate()
+        .any(|(k, t)| t.is_punct("(") && !(k > 0 && between[k - 1].is_kw("WITH")));
+    if column_list {
+        return None;
+    }
+    insert.target.clone().or_else(|| {
+        insert
+            .sources
+            .first()
+            .map(|&t| shape.sources[t].name.clone())
+    })
 }
 
 /// A stored source whose columns the statement does not show (a `#temp` table, a table
