@@ -42,6 +42,11 @@ pub trait LanguageFrontEnd: Sync {
     fn has_module_scope(&self) -> bool {
         false
     }
+    /// How the language words a loop kind in evidence, when not as the core does
+    /// (`foreach`, `for`, `while`, `do`, `comprehension`): Python's for-each is `for`.
+    fn loop_word(&self, _kind: LoopKind) -> Option<&'static str> {
+        None
+    }
     /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
     /// `not_parsed` reason and error share set, never a panic.
     fn lower(&self, path: &str, text: &str) -> Unit;
@@ -232,6 +237,9 @@ pub enum LoopKind {
     DoWhile,
     /// A lambda a per-element method runs (`ForEach`, `Select`, `forEach`, `map`).
     Callback,
+    /// A comprehension or generator expression (`[f(x) for x in xs]`): its first source
+    /// is evaluated once, outside it.
+    Comprehension,
 }
 
 /// What a loop iterates over.
@@ -253,6 +261,8 @@ pub struct Loop {
     pub kind: LoopKind,
     /// The per-element method of a callback loop (`ForEach`, `Select`).
     pub method: Option<String>,
+    /// Written as an asynchronous loop where the language words it so (`async for`).
+    pub is_async: bool,
     pub source: IterSource,
     /// The iteration source's text, shortened, for evidence.
     pub source_text: Option<String>,

@@ -86,7 +86,7 @@ impl<'a> Extractor<'a> {
                 continue;
             };
             let (variable, disposal) = self.disposal_of(i, scope);
-            self.file.connections.push(ConnectionSite {
+            self.connections.push(ConnectionSite {
                 function: scope,
                 variable,
                 api,
@@ -238,7 +238,7 @@ impl<'a> Extractor<'a> {
     pub(super) fn variable_uses(&self, var: &str, scope: Option<usize>, from: usize) -> Uses {
         let mut uses = Uses::default();
         let (lo, hi) = match scope {
-            Some(f) => self.file.functions[f].body,
+            Some(f) => self.unit.functions[f].body,
             None => (0, self.src.text.len()),
         };
         let is_attr = var.contains('.');
@@ -386,7 +386,7 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn is_setup_function(&self, f: usize) -> bool {
-        let name = self.file.functions[f].name.to_ascii_lowercase();
+        let name = self.unit.functions[f].name.to_ascii_lowercase();
         SETUP_FUNCTIONS.contains(&name.as_str())
             || SETUP_FUNCTION_PREFIXES.iter().any(|p| name.starts_with(p))
             || self
@@ -396,7 +396,7 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn per_call_connections(&mut self) {
-        if is_test_file(&self.file.path) || is_run_once_file(&self.file.path) {
+        if is_test_file(&self.unit.path) || is_run_once_file(&self.unit.path) {
             return;
         }
         for ci in 0..self.call_node.len() {
@@ -443,7 +443,7 @@ impl<'a> Extractor<'a> {
             if kept {
                 continue;
             }
-            self.file.per_call_connections.push(PerCallConnection {
+            self.unit.per_call.push(PerCall {
                 function: f,
                 api: label.to_string(),
                 start: self.start(node),

@@ -3,6 +3,8 @@
 //! together until its extraction moves onto the typed IR, when they split by part.)
 
 use super::*;
+// The facts' call, not the typed IR's.
+use crate::app::ir::Call;
 
 fn facts(code: &str) -> AppFile {
     extract("app/service.py", code)
@@ -1055,7 +1057,7 @@ fn positions_and_shortening_match_source() {
     let x = Extractor::new(
         &source,
         tree.root_node(),
-        AppFile::new("x.py", Language::Python),
+        Unit::new("x.py", Language::Python),
     );
     for &n in &x.nodes {
         assert_eq!(x.start(n), source.start(n));
