@@ -336,6 +336,16 @@ pub enum ResourceEventKind {
     },
     /// Any other call on it (`conn.BeginTransaction()`).
     Use,
+    /// Put, after its creation, in a scope that releases it on every path (`with conn:`,
+    /// `with closing(conn)`, `stack.enter_context(conn)`): the words say which.
+    Scoped(String),
+    /// Passed to a call that may keep or close it, in a language whose helpers commonly
+    /// take over a connection they are given (Python: `register(conn)`); the front end's
+    /// catalogue leaves out the calls that only look at it (`isinstance`, `print`). Its
+    /// owner changes.
+    HandedTo {
+        callee: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -344,6 +354,9 @@ pub struct ResourceEvent {
     /// Byte offset where it happens.
     pub at: usize,
     pub end: usize,
+    /// Words for evidence, where the front end keeps them: a close's call text (`closed
+    /// (`conn.close()`), but not in a finally`), the field a store names (`self.conn`).
+    pub text: Option<String>,
 }
 
 /// A connection created in the file.

@@ -1,6 +1,6 @@
 //! One front end per language. C# is lowered to the typed IR (`csharp/`: its catalogue as
-//! data, the lowering, tests) and analysed by the one core (`app::core`); so is Python
-//! (`python/`), except that it still decides its connections' release itself; Java (`java/`) and JavaScript / TypeScript (`javascript/`)
+//! data, the lowering, tests) and analysed by the one core (`app::core`), and so is
+//! Python (`python/`); Java (`java/`) and JavaScript / TypeScript (`javascript/`)
 //! extract `AppFile` facts directly, each with its catalogue of database call sites as data
 //! in one place. `tree` holds the tree helpers they all share.
 

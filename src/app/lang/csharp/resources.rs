@@ -33,6 +33,7 @@ impl<'a> Lowering<'a, '_> {
                     kind: kind.clone(),
                     at,
                     end,
+                    text: None,
                 });
             }
         }
@@ -93,6 +94,7 @@ impl<'a> Lowering<'a, '_> {
                         kind: ResourceEventKind::ClosedByReader,
                         at,
                         end,
+                        text: None,
                     });
                 }
             }

@@ -49,8 +49,7 @@
 //! (the node table, classes, functions, calls), `loops`, `bindings` (what variables hold),
 //! `roles` (which calls reach the database), `strings`, `resources` (connections and
 //! per-call pools), `types` (locals, fields, imports, receivers) and `tests`. It lowers the
-//! file to the typed IR, which the core (`app::core`) turns into the facts; the
-//! connections' release is still decided here (`resources`) and set on those facts.
+//! file to the typed IR, which the core (`app::core`) turns into the facts.
 
 mod bindings;
 pub mod catalogue;
@@ -73,11 +72,9 @@ use super::common::FieldExt;
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use crate::app::ir::typed::{
     Arg, Call, CallRole, Function, FunctionKind, IterSource, LanguageFrontEnd, Loop, LoopKind,
-    PerCall, Unit,
+    PerCall, Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, Scope, ScopeKind, Unit,
 };
-use crate::app::ir::{
-    AppFile, Comment, ConnectionSite, DbCall, Disposal, Language, Pos, StringLit,
-};
+use crate::app::ir::{AppFile, Comment, DbCall, Language, Pos, StringLit};
 
 // =====================================================================================
 // Extraction
@@ -88,17 +85,13 @@ use super::common::{IdMap, IdSet};
 /// Nodes deeper than this are not visited (pathological nesting).
 const MAX_DEPTH: usize = 1000;
 
-/// The facts of one Python file: lowered to the typed IR, then analysed by the core; the
-/// connections are still decided here (`resources`) and set on the facts.
+/// The facts of one Python file: lowered to the typed IR, then analysed by the core.
 pub fn extract(path: &str, text: &str) -> AppFile {
-    let (unit, connections) = lower_file(path, text);
-    let mut file = crate::app::core::facts(&Python, unit);
-    file.connections = connections;
-    file
+    crate::app::core::extract(&Python, path, text)
 }
 
-/// The typed unit of a file, and its connections with how each is released.
-fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
+/// The typed unit of a file.
+fn lower_file(path: &str, text: &str) -> Unit {
     let mut file = AppFile::new(path, Language::Python);
     let Some((tree, _kind_names)) =
         super::common::parse_tree(&mut file, text, &tree_sitter_python::LANGUAGE.into())
@@ -106,7 +99,7 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
         let mut unit = Unit::new(path, Language::Python);
         unit.error_share = file.error_share;
         unit.not_parsed = file.not_parsed;
-        return (unit, Vec::new());
+        return unit;
     };
     let source = Source::new(text);
     let root = tree.root_node();
@@ -116,12 +109,12 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
     unit.error_regions = file.error_regions;
     let mut x = Extractor::new(&source, root, unit);
     x.run();
-    (x.unit, x.connections)
+    x.unit
 }
 
 /// Python's front end: `lower` gives the typed unit (functions, classes, locals, imports,
-/// calls with their database roles, loops, strings, per-call pools); the connections are
-/// still decided by the adapter (`extract`).
+/// calls with their database roles, loops, strings, connections with their events,
+/// per-call pools).
 pub struct Python;
 
 impl LanguageFrontEnd for Python {
@@ -159,7 +152,7 @@ impl LanguageFrontEnd for Python {
     }
 
     fn lower(&self, path: &str, text: &str) -> Unit {
-        lower_file(path, text).0
+        lower_file(path, text)
     }
 }
 
@@ -197,14 +190,6 @@ struct Candidate {
     at_db_call: bool,
 }
 
-/// What a function does with a connection variable.
-#[derive(Default)]
-struct Uses {
-    guaranteed: Option<String>,
-    normal: Option<String>,
-    escapes: Vec<String>,
-}
-
 /// One step of a member chain: `.name` or `.name(...)`.
 struct Elem<'a> {
     name: String,
@@ -240,8 +225,6 @@ struct Extractor<'a> {
     /// `x = call(...)` (and `:=`, `with call() as x`): (statement node, variable, call), for
     /// the locals' `init_call`.
     assigned: Vec<(usize, String, usize)>,
-    /// The connections and how each is released (decided here, not yet by the core).
-    connections: Vec<ConnectionSite>,
     fn_of: Vec<Option<usize>>,
     fn_node: Vec<usize>,
     call_node: Vec<usize>,
@@ -396,7 +379,6 @@ impl<'a> Extractor<'a> {
             unit,
             class_of_node: HashMap::new(),
             assigned: Vec::new(),
-            connections: Vec::new(),
             fn_of: vec![None; n],
             fn_node: Vec::new(),
             call_node: Vec::new(),

@@ -4,7 +4,7 @@
 
 use super::*;
 // The facts' call, not the typed IR's.
-use crate::app::ir::Call;
+use crate::app::ir::{Call, Disposal};
 
 fn facts(code: &str) -> AppFile {
     extract("app/service.py", code)
@@ -577,6 +577,72 @@ async def a(session):
     assert_eq!(api(&f, "conn.fetchrow("), "asyncpg connection.fetchrow");
 }
 
+/// What `core::resources` decides from the events Python lowers, where it differs from
+/// the adapter's own lifetime logic it replaced: a connection that changes owner anywhere
+/// is its new owner's to release, a close with nothing before it that can throw releases
+/// it on every path; a module-level variable closed in module code is followed like a
+/// local (one never released is the module's, `disposal_outcomes`).
+#[test]
+fn connection_events_are_decided_by_the_core() {
+    let f = facts(
+        r#"
+import psycopg2
+
+def closed_and_returned(flag):
+    conn = psycopg2.connect(DSN)
+    if flag:
+        return conn
+    conn.cursor().execute("SELECT 1")
+    conn.close()
+
+def closed_at_once():
+    conn = psycopg2.connect(DSN)
+    conn.close()
+
+def closed_after_work():
+    conn = psycopg2.connect(DSN)
+    conn.cursor().execute("SELECT 1")
+    conn.close()
+
+def handed_on():
+    conn = psycopg2.connect(DSN)
+    print(conn)
+    register(conn)
+
+def looked_at_only():
+    conn = psycopg2.connect(DSN)
+    print(conn)
+
+conn = psycopg2.connect(DSN)
+conn.cursor().execute("SELECT 1")
+conn.close()
+"#,
+    );
+    assert!(matches!(
+        disposal(&f, "closed_and_returned"),
+        Disposal::Escapes(d) if d.contains("returned")
+    ));
+    assert!(matches!(
+        disposal(&f, "closed_at_once"),
+        Disposal::Guaranteed(d) if d.contains("right after")
+    ));
+    assert!(matches!(
+        disposal(&f, "closed_after_work"),
+        Disposal::NormalPathOnly(d) if d == "closed (`conn.close()`), but not in a finally"
+    ));
+    assert!(matches!(
+        disposal(&f, "handed_on"),
+        Disposal::Escapes(d) if d == "passed to register()"
+    ));
+    assert_eq!(disposal(&f, "looked_at_only"), Disposal::Never);
+    let module = f
+        .connections
+        .iter()
+        .find(|c| c.function.is_none())
+        .expect("module-level connection");
+    assert!(matches!(&module.disposal, Disposal::NormalPathOnly(_)));
+}
+
 #[test]
 fn disposal_outcomes() {
     let f = facts(
@@ -686,7 +752,8 @@ conn = psycopg2.connect(DSN)
         .iter()
         .find(|c| c.function.is_none())
         .expect("module-level connection");
-    assert!(matches!(&module.disposal, Disposal::Escapes(d) if d.contains("module")));
+    // A module-level variable is the module's for as long as the program runs.
+    assert!(matches!(&module.disposal, Disposal::Escapes(_)));
     // Aliased imports resolve: `odbc.connect` is pyodbc, bare `connect` is sqlite3.
     assert!(f.connections.iter().any(|c| c.api == "pyodbc.connect"));
     assert!(f.connections.iter().any(|c| c.api == "sqlite3.connect"));
