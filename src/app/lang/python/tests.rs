@@ -1,6 +1,7 @@
-//! The Python adapter's tests: catalogue, receivers, ORM chains, loops, connections,
-//! strings, positions and broken input. (Over 1,000 lines: one adapter's behaviour, kept
-//! together until its extraction moves onto the typed IR, when they split by part.)
+//! The Python front end's tests: catalogue, receivers, ORM chains, loops, connections,
+//! strings, positions and broken input. (Over 1,000 lines: one front end's behaviour, read
+//! through the facts the core makes of its lowering; not split by part yet, to keep merges
+//! with the catalogue work in flight easy.)
 
 use super::*;
 // The facts' call, not the typed IR's.
@@ -370,6 +371,60 @@ def view(request):
     );
     assert_eq!(api(&f, "get_object_or_404("), "Django get_object_or_404");
     assert_eq!(db(&f, "render("), None);
+}
+
+/// Loops over a parameter, as the core reads them from the lowered loops: a `for` over a
+/// parameter walks the caller's collection (with its position), a `while` whose condition
+/// names a parameter walks nothing, and a nested `def` looping over a parameter of the
+/// function around it walks the caller's collection too (no position of its own).
+#[test]
+fn loops_over_parameters_as_the_core_reads_them() {
+    let f = facts(
+        r#"
+def load_all(ids, repo):
+    for i in ids:
+        repo.get(i)
+
+def countdown(n):
+    while n > 0:
+        n = step(n)
+
+def outer(rows):
+    def inner():
+        for row in rows:
+            save(row)
+    inner()
+"#,
+    );
+    let walk = |kind: &str, source: &str| {
+        let at = f
+            .loops
+            .iter()
+            .position(|l| l.kind == kind && l.source_text.as_deref() == Some(source))
+            .unwrap_or_else(|| panic!("no {kind} loop over {source}: {:#?}", f.loops));
+        let position = f
+            .loop_parameters
+            .iter()
+            .find(|&&(l, _)| l == at)
+            .map(|&(_, p)| p);
+        (f.loops[at].source_param, position)
+    };
+    assert_eq!(walk("for", "ids"), (true, Some(0)));
+    assert_eq!(walk("while", "n > 0"), (false, None));
+    assert_eq!(walk("for", "rows"), (true, None));
+}
+
+/// `x := f()` binds a local typed by its value, like `x = f()`.
+#[test]
+fn a_walrus_binds_a_typed_local() {
+    let f = facts(
+        "from app.stores import MailStore\n\ndef run(conn):\n    if (store := MailStore(conn)):\n        store.sender_of(1)\n",
+    );
+    assert_eq!(
+        find(&f, "store.sender_of").receiver_type,
+        crate::app::ir::ReceiverType::Class("MailStore".into())
+    );
+    assert!(f.assignments.iter().any(|a| a.variable == "store"));
 }
 
 #[test]
