@@ -80,13 +80,18 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         });
     }
     for lp in &unit.loops {
+        let word = front_end.loop_word(lp.kind).unwrap_or(match lp.kind {
+            LoopKind::ForEach => "foreach",
+            LoopKind::For => "for",
+            LoopKind::While => "while",
+            LoopKind::DoWhile => "do",
+            LoopKind::Callback => "callback",
+            LoopKind::Comprehension => "comprehension",
+        });
         let kind = match (lp.kind, &lp.method) {
-            (LoopKind::ForEach, _) => "foreach".to_string(),
-            (LoopKind::For, _) => "for".to_string(),
-            (LoopKind::While, _) => "while".to_string(),
-            (LoopKind::DoWhile, _) => "do".to_string(),
-            (LoopKind::Callback, Some(method)) => format!("{method} callback"),
-            (LoopKind::Callback, None) => "callback".to_string(),
+            (LoopKind::Callback, Some(method)) => format!("{method} {word}"),
+            _ if lp.is_async => format!("async {word}"),
+            _ => word.to_string(),
         };
         let (source_call, source_var) = match &lp.source {
             IterSource::Call(call) => (Some(*call), None),
@@ -97,10 +102,12 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         // lambda's holder): the caller's collection.
         // The position is kept only for a parameter of the loop's own function (not of a
         // lambda's holder), counted as a call's arguments are.
+        // A loop that walks no collection (`while n > 0`) has no source, whatever its
+        // condition's text.
         let mut position = None;
-        let source_param = lp
-            .source_text
-            .as_deref()
+        let source_param = (lp.source != IterSource::None)
+            .then_some(lp.source_text.as_deref())
+            .flatten()
             .and_then(crate::app::loop_shape::source_root)
             .is_some_and(|root| {
                 let mut function = lp.function;
@@ -158,7 +165,7 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             end: resource.end,
             disposal: resources::disposal(&unit, resource),
             text: resource.text.clone(),
-            in_process: false,
+            in_process: resource.in_process,
         });
     }
     for per_call in &unit.per_call {

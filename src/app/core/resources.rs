@@ -1,9 +1,11 @@
 //! How a connection is released, from where it was created and what happens to it
 //! afterwards (its events), the same for every language lowered to the typed IR:
-//! - scoped (`using`, `using var`, `with`): released on every path;
+//! - scoped (`using`, `using var`, `with`), or put in such a scope later (`with conn:`,
+//!   `with closing(conn)`): released on every path;
 //! - closed inside a `finally`: released on every path;
-//! - returned, stored in a field, handed to a constructor that owns it, registered with a
-//!   container, closed by a reader opened to close it: its owner changes;
+//! - returned, stored in a field, handed to a constructor that owns it or to a call that
+//!   may keep it (`HandedTo`), registered with a container, closed by a reader opened to
+//!   close it: its owner changes;
 //! - closed, and every close comes right after the open with no call or construction in
 //!   between (nothing there can throw): released on every path;
 //! - closed otherwise: released on the normal path only;
@@ -38,11 +40,20 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
         .iter()
         .filter(|e| e.kind == ResourceEventKind::Close)
         .collect();
-    if closes
+    if let Some(close) = closes
         .iter()
-        .any(|c| in_scope(unit, ScopeKind::Finally, c.at))
+        .find(|c| in_scope(unit, ScopeKind::Finally, c.at))
     {
-        return Disposal::Guaranteed("closed in finally".into());
+        return Disposal::Guaranteed(match &close.text {
+            Some(text) => format!("closed in finally (`{text}`)"),
+            None => "closed in finally".into(),
+        });
+    }
+    if let Some(words) = events.iter().find_map(|e| match &e.kind {
+        ResourceEventKind::Scoped(words) => Some(words),
+        _ => None,
+    }) {
+        return Disposal::Guaranteed(words.clone());
     }
     if let Some(reason) = events.iter().find_map(escape) {
         return Disposal::Escapes(reason);
@@ -58,7 +69,10 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
                 "closed right after it is opened, with nothing in between that can throw".into(),
             );
         }
-        return Disposal::NormalPathOnly("closed, but not in a finally".into());
+        return Disposal::NormalPathOnly(match closes.first().and_then(|c| c.text.as_deref()) {
+            Some(text) => format!("closed (`{text}`), but not in a finally"),
+            None => "closed, but not in a finally".into(),
+        });
     }
     let touched = events.iter().any(|e| {
         matches!(
@@ -98,13 +112,17 @@ fn only_self_opening_calls(events: &[ResourceEvent]) -> Option<&str> {
 fn escape(event: &ResourceEvent) -> Option<String> {
     match &event.kind {
         ResourceEventKind::Return => Some("returned to the caller".into()),
-        ResourceEventKind::StoreInField => Some("stored in a field".into()),
+        ResourceEventKind::StoreInField => Some(match &event.text {
+            Some(field) => format!("stored in {field}"),
+            None => "stored in a field".into(),
+        }),
         ResourceEventKind::PassToConstructor { ty, owning: true } => {
             Some(format!("handed to new {ty}"))
         }
         ResourceEventKind::ClosedByReader => {
             Some("a reader opened with CommandBehavior.CloseConnection closes it".into())
         }
+        ResourceEventKind::HandedTo { callee } => Some(format!("passed to {callee}()")),
         _ => None,
     }
 }

@@ -42,6 +42,11 @@ pub trait LanguageFrontEnd: Sync {
     fn has_module_scope(&self) -> bool {
         false
     }
+    /// How the language words a loop kind in evidence, when not as the core does
+    /// (`foreach`, `for`, `while`, `do`, `comprehension`): Python's for-each is `for`.
+    fn loop_word(&self, _kind: LoopKind) -> Option<&'static str> {
+        None
+    }
     /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
     /// `not_parsed` reason and error share set, never a panic.
     fn lower(&self, path: &str, text: &str) -> Unit;
@@ -232,6 +237,9 @@ pub enum LoopKind {
     DoWhile,
     /// A lambda a per-element method runs (`ForEach`, `Select`, `forEach`, `map`).
     Callback,
+    /// A comprehension or generator expression (`[f(x) for x in xs]`): its first source
+    /// is evaluated once, outside it.
+    Comprehension,
 }
 
 /// What a loop iterates over.
@@ -253,6 +261,8 @@ pub struct Loop {
     pub kind: LoopKind,
     /// The per-element method of a callback loop (`ForEach`, `Select`).
     pub method: Option<String>,
+    /// Written as an asynchronous loop where the language words it so (`async for`).
+    pub is_async: bool,
     pub source: IterSource,
     /// The iteration source's text, shortened, for evidence.
     pub source_text: Option<String>,
@@ -326,6 +336,16 @@ pub enum ResourceEventKind {
     },
     /// Any other call on it (`conn.BeginTransaction()`).
     Use,
+    /// Put, after its creation, in a scope that releases it on every path (`with conn:`,
+    /// `with closing(conn)`, `stack.enter_context(conn)`): the words say which.
+    Scoped(String),
+    /// Passed to a call that may keep or close it, in a language whose helpers commonly
+    /// take over a connection they are given (Python: `register(conn)`); the front end's
+    /// catalogue leaves out the calls that only look at it (`isinstance`, `print`). Its
+    /// owner changes.
+    HandedTo {
+        callee: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -334,6 +354,9 @@ pub struct ResourceEvent {
     /// Byte offset where it happens.
     pub at: usize,
     pub end: usize,
+    /// Words for evidence, where the front end keeps them: a close's call text (`closed
+    /// (`conn.close()`), but not in a finally`), the field a store names (`self.conn`).
+    pub text: Option<String>,
 }
 
 /// A connection created in the file.
@@ -349,6 +372,8 @@ pub struct Resource {
     pub end: Pos,
     pub span: (usize, usize),
     pub text: String,
+    /// An in-process database (SQLite): no server session or pool slot is held.
+    pub in_process: bool,
 }
 
 /// A connection or pool created per call where the ecosystem has a pool.

@@ -1,7 +1,6 @@
 //! One front end per language. C# is lowered to the typed IR (`csharp/`: its catalogue as
-//! data, the lowering, tests) and analysed by the one core (`app::core`); Python
-//! (`python/`) lowers its types to the IR for the core's receiver types and still extracts
-//! its other facts directly; Java (`java/`) and JavaScript / TypeScript (`javascript/`)
+//! data, the lowering, tests) and analysed by the one core (`app::core`), and so is
+//! Python (`python/`); Java (`java/`) and JavaScript / TypeScript (`javascript/`)
 //! extract `AppFile` facts directly, each with its catalogue of database call sites as data
 //! in one place. `tree` holds the tree helpers they all share.
 

@@ -33,6 +33,7 @@ impl<'a> Lowering<'a, '_> {
                     kind: kind.clone(),
                     at,
                     end,
+                    text: None,
                 });
             }
         }
@@ -93,6 +94,7 @@ impl<'a> Lowering<'a, '_> {
                         kind: ResourceEventKind::ClosedByReader,
                         at,
                         end,
+                        text: None,
                     });
                 }
             }
@@ -169,6 +171,8 @@ impl<'a> Lowering<'a, '_> {
             end: self.source.end(creation),
             span: (creation.start_byte(), creation.end_byte()),
             text: self.source.short(creation, 120),
+            // Not told for C#: its SQLite providers (SqliteConnection) are not yet marked in-process.
+            in_process: false,
         });
         if let (Some(name), ResourceOrigin::Local) = (variable, origin) {
             let end = ctx

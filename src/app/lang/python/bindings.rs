@@ -180,11 +180,10 @@ impl<'a> Extractor<'a> {
             return same;
         }
         if key.starts_with("self.") || key.starts_with("cls.") {
-            let class = scope.and_then(|f| self.file.functions[f].class.clone());
+            let class = scope.and_then(|f| self.class_name_of(f));
             if class.is_some() {
                 let found = list.iter().map(|&b| &self.bindings[b]).rfind(|b| {
-                    b.scope
-                        .is_some_and(|f| self.file.functions[f].class == class)
+                    b.scope.is_some_and(|f| self.class_name_of(f) == class)
                         && b.kind != BindKind::Other
                 });
                 if found.is_some() {
@@ -404,12 +403,7 @@ impl<'a> Extractor<'a> {
             let Some(&ci) = self.idx(value).and_then(|v| self.call_of.get(&v)) else {
                 continue;
             };
-            self.file.assignments.push(Assignment {
-                function: self.fn_of[i],
-                variable,
-                call: ci,
-                start: self.start(node),
-            });
+            self.assigned.push((i, variable, ci));
         }
     }
 }

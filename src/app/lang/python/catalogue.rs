@@ -740,8 +740,7 @@ pub(super) const FUNCTIONS: &[(&str, bool, DbCall, &str, SqlArg)] = &[
 
 /// Iteration callbacks: `map(lambda x: ..., xs)`, `filter(lambda x: ..., xs)`,
 /// `executor.map(lambda x: ..., xs)`.
-pub(super) const LOOP_CALLBACKS: &[(&str, &str)] =
-    &[("map", "map callback"), ("filter", "filter callback")];
+pub(super) const LOOP_CALLBACKS: &[&str] = &["map", "filter"];
 
 /// Builtins, `collections`, `typing` and other standard-library types.
 pub const LIBRARY_TYPES: &[&str] = &[

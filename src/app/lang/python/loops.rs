@@ -89,12 +89,13 @@ impl<'a> Extractor<'a> {
     pub(super) fn push_loop(
         &mut self,
         node: usize,
-        kind: &str,
+        kind: LoopKind,
+        method: Option<&str>,
         source: Option<Node<'a>>,
         variables: Vec<String>,
         span_node: Node<'a>,
     ) {
-        let (source_text, source_call, source_var) = match source {
+        let (source_text, iter) = match source {
             Some(s) => {
                 let text = Some(self.short(s, 120));
                 let u = self.unwrap_source(s);
@@ -111,46 +112,48 @@ impl<'a> Extractor<'a> {
                     }
                     _ => None,
                 };
-                (text, call, var)
+                let iter = match (call, var) {
+                    (Some(call), _) => IterSource::Call(call),
+                    (None, Some(var)) => IterSource::Name(var),
+                    (None, None) => IterSource::Other,
+                };
+                (text, iter)
             }
-            None => (None, None, None),
+            None => (None, IterSource::None),
         };
-        // A source rooted at a parameter of the function around the loop: the caller's
-        // collection.
-        let parameter = source_text
-            .as_deref()
-            .and_then(crate::app::loop_shape::source_root)
-            .and_then(|root| {
-                let fi = self.fn_of[node]?;
-                let is_method = self
-                    .file
-                    .functions
-                    .get(fi)
-                    .is_some_and(|f| f.class.is_some());
-                let &f = self.fn_node.get(fi).and_then(|&n| self.nodes.get(n))?;
-                self.params(f, is_method)
-                    .iter()
-                    .position(|p| p.name == root)
-            });
-        let source_param = parameter.is_some();
-        let li = self.file.loops.len();
-        if let Some(position) = parameter {
-            self.file.loop_parameters.push((li, position));
-        }
+        let li = self.unit.loops.len();
         self.loop_of.insert(node, li);
         self.loop_node.push(node);
-        self.file.loops.push(Loop {
+        self.unit.loops.push(Loop {
             function: self.fn_of[node],
-            kind: kind.to_string(),
+            kind,
+            method: method.map(str::to_string),
+            is_async: self.nodes[node]
+                .child(0)
+                .is_some_and(|c| c.kind_name() == "async"),
+            source: iter,
+            source_text,
+            variables,
             start: self.start(span_node),
             end: self.end(span_node),
             span: (span_node.start_byte(), span_node.end_byte()),
-            source_text,
-            source_call,
-            source_var,
-            variables,
-            source_param,
         });
+    }
+
+    /// The call a loop iterates, when its source is one.
+    pub(super) fn loop_source_call(&self, li: usize) -> Option<usize> {
+        match self.unit.loops.get(li).map(|l| &l.source) {
+            Some(IterSource::Call(call)) => Some(*call),
+            _ => None,
+        }
+    }
+
+    /// The variable a loop iterates, when its source is one.
+    pub(super) fn loop_source_var(&self, li: usize) -> Option<&str> {
+        match self.unit.loops.get(li).map(|l| &l.source) {
+            Some(IterSource::Name(name)) => Some(name),
+            _ => None,
+        }
     }
 
     pub(super) fn loops(&mut self) {
@@ -158,23 +161,21 @@ impl<'a> Extractor<'a> {
             let node = self.nodes[i];
             match self.kinds[i] {
                 "for_statement" => {
-                    let kind = if node.child(0).is_some_and(|c| c.kind_name() == "async") {
-                        "async for"
-                    } else {
-                        "for"
-                    };
                     let vars = Self::field(node, "left")
                         .map(|l| self.variables_of(&[l]))
                         .unwrap_or_default();
                     let source =
                         Self::field(node, "right").filter(|r| r.kind_name() != "expression_list");
-                    self.push_loop(i, kind, source, vars, node);
+                    self.push_loop(i, LoopKind::ForEach, None, source, vars, node);
                 }
                 "while_statement" => {
-                    let li = self.file.loops.len();
-                    self.push_loop(i, "while", None, Vec::new(), node);
-                    self.file.loops[li].source_text =
-                        Self::field(node, "condition").map(|c| self.short(c, 120));
+                    let li = self.unit.loops.len();
+                    self.push_loop(i, LoopKind::While, None, None, Vec::new(), node);
+                    // The condition, for evidence; the loop walks no collection.
+                    let condition = Self::field(node, "condition").map(|c| self.short(c, 120));
+                    if let Some(lp) = self.unit.loops.get_mut(li) {
+                        lp.source_text = condition;
+                    }
                 }
                 "list_comprehension"
                 | "set_comprehension"
@@ -190,7 +191,7 @@ impl<'a> Extractor<'a> {
                         .collect();
                     let vars = self.variables_of(&lefts);
                     let source = clauses.first().and_then(|c| Self::field(*c, "right"));
-                    self.push_loop(i, "comprehension", source, vars, node);
+                    self.push_loop(i, LoopKind::Comprehension, None, source, vars, node);
                 }
                 "call" => {
                     let Some(func) = Self::field(node, "function") else {
@@ -201,9 +202,9 @@ impl<'a> Extractor<'a> {
                         "attribute" => self.field_text(func, "attribute"),
                         _ => continue,
                     };
-                    let Some(&(_, kind)) = LOOP_CALLBACKS.iter().find(|(n, _)| *n == name) else {
+                    if !LOOP_CALLBACKS.contains(&name.as_str()) {
                         continue;
-                    };
+                    }
                     if func.kind_name() == "attribute" && name != "map" {
                         continue;
                     }
@@ -221,7 +222,14 @@ impl<'a> Extractor<'a> {
                     let vars = Self::field(lambda, "parameters")
                         .map(|p| self.variables_of(&[p]))
                         .unwrap_or_default();
-                    self.push_loop(li, kind, args.get(1).copied(), vars, lambda);
+                    self.push_loop(
+                        li,
+                        LoopKind::Callback,
+                        Some(&name),
+                        args.get(1).copied(),
+                        vars,
+                        lambda,
+                    );
                 }
                 _ => {}
             }
@@ -290,7 +298,9 @@ impl<'a> Extractor<'a> {
     pub(super) fn call_loops(&mut self) {
         for ci in 0..self.call_node.len() {
             let loops = self.loops_around(self.call_node[ci]);
-            self.file.calls[ci].loops = loops;
+            if let Some(call) = self.unit.calls.get_mut(ci) {
+                call.loops = loops;
+            }
         }
     }
 }

@@ -45,11 +45,11 @@
 //!   `self.X` class constants, `text(...)`, `sql.SQL(...)`, `dedent(...)`. Docstrings are
 //!   never literals; `EXEC` / `CALL` prose is kept only at a database call.
 //!
-//! The adapter's parts: `catalogue` (call sites and library types, as data), this file
-//! (the node table, functions, calls), `loops`, `bindings` (what variables hold), `roles`
-//! (which calls reach the database), `strings`, `resources` (connections and per-call
-//! pools), `types` (the file's types lowered to the typed IR for the core's receiver
-//! types) and `tests`.
+//! The front end's parts: `catalogue` (call sites and library types, as data), this file
+//! (the node table, classes, functions, calls), `loops`, `bindings` (what variables hold),
+//! `roles` (which calls reach the database), `strings`, `resources` (connections and
+//! per-call pools), `types` (locals, fields, imports, receivers) and `tests`. It lowers the
+//! file to the typed IR, which the core (`app::core`) turns into the facts.
 
 mod bindings;
 pub mod catalogue;
@@ -70,11 +70,11 @@ use super::common::KindExt;
 use super::common::FieldExt;
 
 use super::common::{looks_like_sql, masked_credentials, record_errors, Source};
-use crate::app::ir::typed::{LanguageFrontEnd, Unit};
-use crate::app::ir::{
-    AppFile, Assignment, Call, Comment, ConnectionSite, DbCall, Disposal, Function, Language, Loop,
-    PerCallConnection, Pos, ReceiverType, StringLit,
+use crate::app::ir::typed::{
+    Arg, Call, CallRole, Function, FunctionKind, IterSource, LanguageFrontEnd, Loop, LoopKind,
+    PerCall, Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, Scope, ScopeKind, Unit,
 };
+use crate::app::ir::{AppFile, Comment, DbCall, Language, Pos, StringLit};
 
 // =====================================================================================
 // Extraction
@@ -85,31 +85,36 @@ use super::common::{IdMap, IdSet};
 /// Nodes deeper than this are not visited (pathological nesting).
 const MAX_DEPTH: usize = 1000;
 
+/// The facts of one Python file: lowered to the typed IR, then analysed by the core.
 pub fn extract(path: &str, text: &str) -> AppFile {
+    crate::app::core::extract(&Python, path, text)
+}
+
+/// The typed unit of a file.
+fn lower_file(path: &str, text: &str) -> Unit {
     let mut file = AppFile::new(path, Language::Python);
     let Some((tree, _kind_names)) =
         super::common::parse_tree(&mut file, text, &tree_sitter_python::LANGUAGE.into())
     else {
-        return file;
+        let mut unit = Unit::new(path, Language::Python);
+        unit.error_share = file.error_share;
+        unit.not_parsed = file.not_parsed;
+        return unit;
     };
     let source = Source::new(text);
     let root = tree.root_node();
     record_errors(&mut file, &source, root);
-    let mut x = Extractor::new(&source, root, file);
+    let mut unit = Unit::new(path, Language::Python);
+    unit.error_share = file.error_share;
+    unit.error_regions = file.error_regions;
+    let mut x = Extractor::new(&source, root, unit);
     x.run();
-    // Receiver types: the file's types lowered to the typed IR, read by the core.
-    let unit = x.typed_unit();
-    let typing = crate::app::core::types::Typing::new(&Python, &unit);
-    for (call, typed) in x.file.calls.iter_mut().zip(&unit.calls) {
-        call.receiver_type = typing.receiver_type(typed);
-    }
-    x.file.classes = crate::app::core::class_facts(&unit);
-    x.file
+    x.unit
 }
 
-/// Python's front end on the typed IR, for its types: `lower` gives the classes, functions,
-/// locals, imports and call receivers (`types`), which the core types (module scope);
-/// the other facts are extracted by this adapter (`extract`).
+/// Python's front end: `lower` gives the typed unit (functions, classes, locals, imports,
+/// calls with their database roles, loops, strings, connections with their events,
+/// per-call pools).
 pub struct Python;
 
 impl LanguageFrontEnd for Python {
@@ -141,26 +146,13 @@ impl LanguageFrontEnd for Python {
         true
     }
 
+    fn loop_word(&self, kind: LoopKind) -> Option<&'static str> {
+        // `for x in xs` walks a collection: the core's `foreach`.
+        (kind == LoopKind::ForEach).then_some("for")
+    }
+
     fn lower(&self, path: &str, text: &str) -> Unit {
-        let mut file = AppFile::new(path, Language::Python);
-        let Some((tree, _kind_names)) =
-            super::common::parse_tree(&mut file, text, &tree_sitter_python::LANGUAGE.into())
-        else {
-            let mut unit = Unit::new(path, Language::Python);
-            unit.error_share = file.error_share;
-            unit.not_parsed = file.not_parsed;
-            return unit;
-        };
-        let source = Source::new(text);
-        let root = tree.root_node();
-        record_errors(&mut file, &source, root);
-        let (error_share, error_regions) = (file.error_share, file.error_regions.clone());
-        let mut x = Extractor::new(&source, root, file);
-        x.run();
-        let mut unit = x.typed_unit();
-        unit.error_share = error_share;
-        unit.error_regions = error_regions;
-        unit
+        lower_file(path, text)
     }
 }
 
@@ -198,14 +190,6 @@ struct Candidate {
     at_db_call: bool,
 }
 
-/// What a function does with a connection variable.
-#[derive(Default)]
-struct Uses {
-    guaranteed: Option<String>,
-    normal: Option<String>,
-    escapes: Vec<String>,
-}
-
 /// One step of a member chain: `.name` or `.name(...)`.
 struct Elem<'a> {
     name: String,
@@ -234,7 +218,13 @@ struct Extractor<'a> {
     /// Node kinds, cached (`Node::kind` is an FFI call).
     kinds: Vec<&'static str>,
     index: IdMap<usize>,
-    file: AppFile,
+    /// The typed unit being lowered.
+    unit: Unit,
+    /// Class definitions' node indices -> `Unit::classes`.
+    class_of_node: HashMap<usize, usize>,
+    /// `x = call(...)` (and `:=`, `with call() as x`): (statement node, variable, call), for
+    /// the locals' `init_call`.
+    assigned: Vec<(usize, String, usize)>,
     fn_of: Vec<Option<usize>>,
     fn_node: Vec<usize>,
     call_node: Vec<usize>,
@@ -366,7 +356,7 @@ fn is_test_file(path: &str) -> bool {
 }
 
 impl<'a> Extractor<'a> {
-    fn new(src: &'a Source<'a>, root: Node<'a>, file: AppFile) -> Extractor<'a> {
+    fn new(src: &'a Source<'a>, root: Node<'a>, unit: Unit) -> Extractor<'a> {
         let count = root.descendant_count().min(1 << 24);
         let mut nodes = Vec::with_capacity(count);
         let mut parent = Vec::with_capacity(count);
@@ -386,7 +376,9 @@ impl<'a> Extractor<'a> {
             parent,
             kinds,
             index,
-            file,
+            unit,
+            class_of_node: HashMap::new(),
+            assigned: Vec::new(),
             fn_of: vec![None; n],
             fn_node: Vec::new(),
             call_node: Vec::new(),
@@ -430,6 +422,7 @@ impl<'a> Extractor<'a> {
         self.emit_strings();
         self.connections();
         self.per_call_connections();
+        self.types();
     }
 
     // ---- small tree helpers ----
@@ -735,7 +728,7 @@ impl<'a> Extractor<'a> {
         for i in 0..self.nodes.len() {
             let node = self.nodes[i];
             match self.kinds[i] {
-                "comment" => self.file.comments.push(Comment {
+                "comment" => self.unit.comments.push(Comment {
                     line: node.start_position().row as u32 + 1,
                     text: self.text(node).to_string(),
                 }),
@@ -785,58 +778,56 @@ impl<'a> Extractor<'a> {
     // ---- functions ----
 
     fn functions(&mut self) {
+        // Classes first: a method names its class by index.
+        for i in 0..self.nodes.len() {
+            if self.kinds[i] != "class_definition" {
+                continue;
+            }
+            let node = self.nodes[i];
+            let bases = Self::field(node, "superclasses")
+                .map(|list| {
+                    Self::named_children(list)
+                        .into_iter()
+                        .filter_map(|b| self.type_name(b).map(|t| t.name))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.class_of_node.insert(i, self.unit.classes.len());
+            self.unit.classes.push(crate::app::ir::typed::Class {
+                name: self.field_text(node, "name"),
+                bases,
+                fields: Vec::new(),
+                is_interface: false,
+                start: self.start(node),
+            });
+        }
         let mut body_fn: HashMap<usize, usize> = HashMap::new();
         for i in 0..self.nodes.len() {
             let node = self.nodes[i];
             if self.kinds[i] != "function_definition" {
                 continue;
             }
-            let class = self.class_of_function(i);
-            let mut arity = 0usize;
-            if let Some(params) = Self::field(node, "parameters") {
-                for (k, p) in Self::named_children(params).into_iter().enumerate() {
-                    let splat = matches!(
-                        p.kind_name(),
-                        "list_splat_pattern" | "dictionary_splat_pattern"
-                    ) || (p.kind_name() == "typed_parameter"
-                        && Self::named_children(p).first().is_some_and(|c| {
-                            matches!(
-                                c.kind_name(),
-                                "list_splat_pattern" | "dictionary_splat_pattern"
-                            )
-                        }));
-                    if splat
-                        || matches!(p.kind_name(), "positional_separator" | "keyword_separator")
-                    {
-                        continue;
-                    }
-                    let name = match p.kind_name() {
-                        "identifier" => self.text(p).to_string(),
-                        "default_parameter" | "typed_default_parameter" => {
-                            self.field_text(p, "name")
-                        }
-                        "typed_parameter" => Self::named_children(p)
-                            .first()
-                            .map(|c| self.text(*c).to_string())
-                            .unwrap_or_default(),
-                        _ => String::new(),
-                    };
-                    if k == 0 && class.is_some() && (name == "self" || name == "cls") {
-                        continue;
-                    }
-                    arity += 1;
-                }
-            }
+            let class = self
+                .class_node_of_function(i)
+                .and_then(|c| self.class_of_node.get(&c).copied());
             let body = Self::field(node, "body");
-            let fi = self.file.functions.len();
+            let fi = self.unit.functions.len();
             if let Some(b) = body.and_then(|b| self.idx(b)) {
                 body_fn.insert(b, fi);
             }
             let is_async = node.child(0).is_some_and(|c| c.kind_name() == "async");
-            self.file.functions.push(Function {
+            self.unit.functions.push(Function {
+                kind: if class.is_some() {
+                    FunctionKind::Method
+                } else {
+                    FunctionKind::LocalFunction
+                },
                 name: self.field_text(node, "name"),
-                arity,
                 class,
+                // Set below, once every node knows its function.
+                parent: None,
+                params: self.params(node, class.is_some()),
+                returns: Self::field(node, "return_type").and_then(|t| self.type_name(t)),
                 start: self.start(node),
                 end: self.end(node),
                 body: body
@@ -844,6 +835,7 @@ impl<'a> Extractor<'a> {
                     .unwrap_or((node.end_byte(), node.end_byte())),
                 is_async,
                 is_abstract: false,
+                binding: None,
             });
             self.fn_node.push(i);
         }
@@ -853,17 +845,15 @@ impl<'a> Extractor<'a> {
                 None => self.up(i).and_then(|p| self.fn_of[p]),
             };
         }
+        for fi in 0..self.unit.functions.len() {
+            self.unit.functions[fi].parent = self.fn_of[self.fn_node[fi]];
+        }
     }
 
-    fn class_of_function(&self, i: usize) -> Option<String> {
-        let mut p = self.up(i)?;
-        if self.kind(p) == "decorated_definition" {
-            p = self.up(p)?;
-        }
-        if self.kind(p) == "block" {
-            p = self.up(p)?;
-        }
-        (self.kind(p) == "class_definition").then(|| self.field_text(self.nodes[p], "name"))
+    /// The name of the class a function (by index) is a method of.
+    fn class_name_of(&self, function: usize) -> Option<&str> {
+        let class = self.unit.functions.get(function)?.class?;
+        self.unit.classes.get(class).map(|c| c.name.as_str())
     }
 
     // ---- calls ----
@@ -878,19 +868,26 @@ impl<'a> Extractor<'a> {
             let receiver = func
                 .filter(|f| f.kind_name() == "attribute")
                 .and_then(|f| Self::field(f, "object"));
-            let (receiver_root, chain) = match receiver {
+            let chain = match receiver {
                 Some(r) => {
                     let c = self.chain_of(r);
-                    let mut names: Vec<String> = c.root.iter().cloned().collect();
+                    let mut names: Vec<String> = c.root.into_iter().collect();
                     names.extend(c.elems.into_iter().map(|e| e.name));
-                    (c.root, names)
+                    names
                 }
-                None => (None, Vec::new()),
+                None => Vec::new(),
             };
-            let arity = match Self::field(node, "arguments") {
-                Some(a) if a.kind_name() == "argument_list" => Self::named_children(a).len(),
-                Some(_) => 1,
-                None => 0,
+            let args = match Self::field(node, "arguments") {
+                Some(a) if a.kind_name() == "argument_list" => Self::named_children(a)
+                    .into_iter()
+                    .map(|arg| match arg.kind_name() {
+                        "identifier" => Arg::Name(self.text(arg).to_string()),
+                        _ => Arg::Other,
+                    })
+                    .collect(),
+                // `f(x for x in xs)`: one generator argument.
+                Some(_) => vec![Arg::Other],
+                None => Vec::new(),
             };
             let awaited = self.up(i).is_some_and(|p| match self.kind(p) {
                 "await" => true,
@@ -900,29 +897,49 @@ impl<'a> Extractor<'a> {
                     .is_some_and(|c| c.kind_name() == "from"),
                 _ => false,
             });
-            let ci = self.file.calls.len();
+            let ci = self.unit.calls.len();
             self.call_of.insert(i, ci);
             self.call_node.push(i);
-            self.file.calls.push(Call {
+            self.unit.calls.push(Call {
                 function: self.fn_of[i],
                 callee: self.callee_name(node),
-                receiver: receiver.map(|r| self.short(r, 200)),
-                receiver_root,
+                receiver: self.receiver(node),
+                receiver_text: receiver.map(|r| self.short(r, 200)),
                 chain,
-                receiver_type: ReceiverType::Untyped,
-                arity,
+                args,
+                role: CallRole::Plain,
+                loops: Vec::new(),
                 start: self.start(node),
                 end: self.end(node),
-                start_byte: node.start_byte(),
-                end_byte: node.end_byte(),
-                loops: Vec::new(),
-                db: None,
-                db_api: None,
+                span: (node.start_byte(), node.end_byte()),
                 awaited,
                 blocked_by: None,
                 sql_argument: None,
                 text: self.short(node, 120),
             });
+        }
+        // Arguments that are calls, once every call has its index.
+        for ci in 0..self.call_node.len() {
+            let Some(args) = Self::field(self.nodes[self.call_node[ci]], "arguments")
+                .filter(|a| a.kind_name() == "argument_list")
+            else {
+                continue;
+            };
+            for (k, arg) in Self::named_children(args).into_iter().enumerate() {
+                let inner = self.idx(arg).and_then(|a| self.call_of.get(&a)).copied();
+                let slot = self.unit.calls.get_mut(ci).and_then(|c| c.args.get_mut(k));
+                if let (Some(inner), Some(slot)) = (inner, slot) {
+                    *slot = Arg::Call(inner);
+                }
+            }
+        }
+    }
+
+    /// The database role the catalogue gave a call, if any.
+    fn db_of(&self, ci: usize) -> Option<DbCall> {
+        match self.unit.calls.get(ci).map(|c| &c.role) {
+            Some(CallRole::Database { kind, .. }) => Some(*kind),
+            _ => None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Python connections: the sites that create one (driver `connect` functions through
 //! import aliases, `engine.connect()` / `.begin()` / `.raw_connection()`, pool checkouts),
-//! how each is released (`with`, `closing`, `finally`, returned, stored, handed on), and
-//! pools and engines created per call.
+//! lowered as IR resources with their origin and events (`with`, `closing`, closes and
+//! releases, `finally` scopes, returned, stored, handed on), which `core::resources`
+//! decides; and pools and engines created per call.
 
 use super::*;
 
@@ -77,6 +78,8 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// Each connection the file creates, lowered as a resource with its origin and the
+    /// events that follow it; `core::resources` decides how it is released.
     pub(super) fn connections(&mut self) {
         for ci in 0..self.call_node.len() {
             let i = self.call_node[ci];
@@ -85,27 +88,55 @@ impl<'a> Extractor<'a> {
             let Some(api) = self.connection_api(node, scope, 0) else {
                 continue;
             };
-            let (variable, disposal) = self.disposal_of(i, scope);
+            let (variable, origin, mut events) = self.origin_of(i, scope);
             let in_process = DRIVER_CONNECT
                 .iter()
                 .any(|(path, driver)| *path == api && IN_PROCESS_DRIVERS.contains(driver));
-            self.file.connections.push(ConnectionSite {
+            // A driver's `connect` and a checkout open it as they create it.
+            events.insert(
+                0,
+                ResourceEvent {
+                    kind: ResourceEventKind::Open,
+                    at: node.start_byte(),
+                    end: node.end_byte(),
+                    text: None,
+                },
+            );
+            self.unit.resources.push(Resource {
                 function: scope,
-                variable,
                 api,
+                variable,
+                origin,
+                events,
                 start: self.start(node),
                 end: self.end(node),
-                disposal,
+                span: (node.start_byte(), node.end_byte()),
                 text: self.short(node, 120),
                 in_process,
             });
         }
+        // `finally` blocks, for the closes in them.
+        for i in 0..self.nodes.len() {
+            if self.kinds[i] == "finally_clause" {
+                let node = self.nodes[i];
+                self.unit.scopes.push(Scope {
+                    kind: ScopeKind::Finally,
+                    span: (node.start_byte(), node.end_byte()),
+                });
+            }
+        }
     }
 
-    pub(super) fn disposal_of(&self, i: usize, scope: Option<usize>) -> (Option<String>, Disposal) {
+    /// Where the connection created by the call at node `i` goes: the variable holding it,
+    /// how it came to be, and, when a variable holds it, what happens to it afterwards.
+    fn origin_of(
+        &self,
+        i: usize,
+        scope: Option<usize>,
+    ) -> (Option<String>, ResourceOrigin, Vec<ResourceEvent>) {
         if let Some(item) = self.in_with_item(i) {
             let var = self.with_target(item).and_then(|t| self.binding_key(t));
-            return (var, Disposal::Guaranteed("with".into()));
+            return (var, ResourceOrigin::Scoped("with".into()), Vec::new());
         }
         let mut e = self.climb(i);
         let mut in_container = false;
@@ -121,80 +152,94 @@ impl<'a> Extractor<'a> {
             }
         }
         let Some(p) = self.up(e) else {
-            return (None, Disposal::Never);
+            return (None, ResourceOrigin::Other, Vec::new());
         };
         let end = self.nodes[i].end_byte();
+        let passed = ResourceOrigin::Argument {
+            owner: None,
+            owning: false,
+        };
         match self.kind(p) {
             "argument_list" | "keyword_argument" => {
                 let Some(f) = self.call_of_argument(p) else {
-                    return (None, Disposal::Never);
+                    return (None, ResourceOrigin::Other, Vec::new());
                 };
                 let callee = self.callee_name(self.nodes[f]);
                 match callee.as_str() {
                     "closing" | "aclosing" => match self.in_with_item(f) {
                         Some(item) => {
                             let var = self.with_target(item).and_then(|t| self.binding_key(t));
-                            (var, Disposal::Guaranteed(format!("with {callee}(...)")))
+                            let words = format!("with {callee}(...)");
+                            (var, ResourceOrigin::Scoped(words), Vec::new())
                         }
-                        None => (None, Disposal::Escapes(format!("passed to {callee}()"))),
+                        None => (None, passed, Vec::new()),
                     },
                     "enter_context" | "enter_async_context" => (
                         None,
-                        Disposal::Guaranteed("registered with ExitStack.enter_context".into()),
+                        ResourceOrigin::Scoped("registered with ExitStack.enter_context".into()),
+                        Vec::new(),
                     ),
-                    _ => (None, Disposal::Escapes(format!("passed to {callee}()"))),
+                    _ => (None, passed, Vec::new()),
                 }
             }
-            "return_statement" => (None, Disposal::Escapes("returned to the caller".into())),
-            "yield" => (None, Disposal::Escapes("yielded to the caller".into())),
-            "lambda" => (None, Disposal::Escapes("returned by a lambda".into())),
-            _ if in_container => (None, Disposal::Escapes("stored in a container".into())),
+            // Returned, yielded, or the value of a lambda: the caller's.
+            "return_statement" | "yield" | "lambda" => (None, ResourceOrigin::Returned, Vec::new()),
+            _ if in_container => (None, ResourceOrigin::Field, Vec::new()),
             "assignment" if self.is_field(p, "right", e) => {
                 let Some(left) = Self::field(self.nodes[p], "left") else {
-                    return (None, Disposal::Never);
+                    return (None, ResourceOrigin::Other, Vec::new());
                 };
                 match left.kind_name() {
                     "identifier" => {
                         let var = self.text(left).to_string();
-                        let d = self.variable_disposal(&var, scope, end, None);
-                        (Some(var), d)
+                        self.held_in(var, scope, end, false)
                     }
                     "attribute" => {
                         let var = self
                             .dotted(left)
                             .unwrap_or_else(|| self.text(left).to_string());
-                        let d = self.variable_disposal(
-                            &var,
-                            scope,
-                            end,
-                            Some(format!("stored in {var}")),
-                        );
-                        (Some(var), d)
+                        self.held_in(var, scope, end, true)
                     }
-                    "subscript" => (None, Disposal::Escapes("stored in a container".into())),
-                    _ => (None, Disposal::Never),
+                    "subscript" => (None, ResourceOrigin::Field, Vec::new()),
+                    _ => (None, ResourceOrigin::Other, Vec::new()),
                 }
             }
             "named_expression" => {
                 let var = self.field_text(self.nodes[p], "name");
-                let d = self.variable_disposal(&var, scope, end, None);
-                (Some(var), d)
+                self.held_in(var, scope, end, false)
             }
-            _ => (None, Disposal::Never),
+            _ => (None, ResourceOrigin::Other, Vec::new()),
         }
     }
 
-    pub(super) fn has_finally_ancestor(&self, i: usize) -> bool {
-        let mut child = i;
-        while let Some(p) = self.up(child) {
-            match self.kind(p) {
-                "finally_clause" => return true,
-                "function_definition" | "class_definition" | "lambda" => return false,
-                _ => {}
-            }
-            child = p;
+    /// A connection assigned to `var` at byte `from`: a module-level variable is the
+    /// module's for as long as the program runs; anything else is followed through its
+    /// events (an attribute, `self.conn = ...`, is stored in a field as it is assigned).
+    fn held_in(
+        &self,
+        var: String,
+        scope: Option<usize>,
+        from: usize,
+        stored: bool,
+    ) -> (Option<String>, ResourceOrigin, Vec<ResourceEvent>) {
+        let mut events = self.variable_events(&var, scope, from);
+        if stored {
+            events.insert(
+                0,
+                ResourceEvent {
+                    kind: ResourceEventKind::StoreInField,
+                    at: from,
+                    end: from,
+                    text: Some(var.clone()),
+                },
+            );
         }
-        false
+        let origin = if scope.is_none() && events.is_empty() {
+            ResourceOrigin::Field
+        } else {
+            ResourceOrigin::Local
+        };
+        (Some(var), origin, events)
     }
 
     pub(super) fn declared_global(&self, var: &str, scope: Option<usize>) -> bool {
@@ -215,34 +260,18 @@ impl<'a> Extractor<'a> {
             })
     }
 
-    /// How a connection held in `var` is released in its scope after `from` (byte).
-    pub(super) fn variable_disposal(
+    /// What happens to `var` in its scope after `from` (byte), in source order: closes
+    /// and releases, scopes that release it (`with var:`, `closing(var)`), and the ways
+    /// it changes owner (returned, stored, handed to a call that may keep it, global).
+    pub(super) fn variable_events(
         &self,
         var: &str,
         scope: Option<usize>,
         from: usize,
-        stored: Option<String>,
-    ) -> Disposal {
-        let uses = self.variable_uses(var, scope, from);
-        if let Some(g) = uses.guaranteed {
-            Disposal::Guaranteed(g)
-        } else if let Some(n) = uses.normal {
-            Disposal::NormalPathOnly(n)
-        } else if let Some(e) = uses.escapes.into_iter().next().or(stored) {
-            Disposal::Escapes(e)
-        } else if scope.is_none() {
-            Disposal::Escapes("assigned at module level".into())
-        } else {
-            Disposal::Never
-        }
-    }
-
-    /// What happens to `var` in its scope after `from` (byte): closes / releases (in a
-    /// `finally` or `with`, or not), and the ways it changes owner, in source order.
-    pub(super) fn variable_uses(&self, var: &str, scope: Option<usize>, from: usize) -> Uses {
-        let mut uses = Uses::default();
+    ) -> Vec<ResourceEvent> {
+        let mut events = Vec::new();
         let (lo, hi) = match scope {
-            Some(f) => self.file.functions[f].body,
+            Some(f) => self.unit.functions[f].body,
             None => (0, self.src.text.len()),
         };
         let is_attr = var.contains('.');
@@ -301,20 +330,19 @@ impl<'a> Extractor<'a> {
             let Some(p) = self.up(e) else {
                 continue;
             };
+            let event = |kind: ResourceEventKind, node: Node<'a>, text: bool| ResourceEvent {
+                kind,
+                at: node.start_byte(),
+                end: node.end_byte(),
+                text: text.then(|| self.short(node, 60)),
+            };
+            let stored = ResourceEventKind::StoreInField;
             match self.kind(p) {
                 "attribute" if self.is_field(p, "object", e) => {
                     let method = self.field_text(self.nodes[p], "attribute");
                     if CLOSE_METHODS.contains(&method.as_str()) {
                         if let Some(call) = self.up(p).filter(|c| self.kind(*c) == "call") {
-                            let text = self.short(self.nodes[call], 60);
-                            if self.has_finally_ancestor(call) {
-                                uses.guaranteed
-                                    .get_or_insert(format!("closed in finally (`{text}`)"));
-                            } else {
-                                uses.normal.get_or_insert(format!(
-                                    "closed (`{text}`), but not in a finally"
-                                ));
-                            }
+                            events.push(event(ResourceEventKind::Close, self.nodes[call], true));
                         }
                     }
                 }
@@ -322,54 +350,61 @@ impl<'a> Extractor<'a> {
                     let Some(f) = self.call_of_argument(p) else {
                         continue;
                     };
-                    let callee = self.callee_name(self.nodes[f]);
-                    if RELEASE_FUNCTIONS.contains(&callee.as_str()) {
-                        let text = self.short(self.nodes[f], 60);
-                        if self.has_finally_ancestor(f) {
-                            uses.guaranteed
-                                .get_or_insert(format!("released in finally (`{text}`)"));
-                        } else {
-                            uses.normal.get_or_insert(format!(
-                                "released (`{text}`), but not in a finally"
-                            ));
-                        }
+                    let call = self.nodes[f];
+                    let callee = self.callee_name(call);
+                    let kind = if RELEASE_FUNCTIONS.contains(&callee.as_str()) {
+                        ResourceEventKind::Close
                     } else if matches!(callee.as_str(), "closing" | "aclosing")
                         && self.in_with_item(f).is_some()
                     {
-                        uses.guaranteed.get_or_insert(format!("with {callee}(...)"));
+                        ResourceEventKind::Scoped(format!("with {callee}(...)"))
                     } else if matches!(callee.as_str(), "enter_context" | "enter_async_context") {
-                        uses.guaranteed
-                            .get_or_insert("registered with ExitStack.enter_context".into());
+                        ResourceEventKind::Scoped("registered with ExitStack.enter_context".into())
                     } else if !NON_OWNING_FUNCTIONS.contains(&callee.as_str()) {
-                        uses.escapes.push(format!("passed to {callee}()"));
-                    }
+                        ResourceEventKind::HandedTo { callee }
+                    } else {
+                        continue;
+                    };
+                    let text = kind == ResourceEventKind::Close;
+                    events.push(event(kind, call, text));
                 }
                 "with_item" | "as_pattern" if !in_container && self.in_with_item(e).is_some() => {
-                    uses.guaranteed.get_or_insert("with".into());
+                    events.push(event(
+                        ResourceEventKind::Scoped("with".into()),
+                        self.nodes[e],
+                        false,
+                    ));
                 }
-                "return_statement" => uses.escapes.push("returned to the caller".into()),
-                "yield" => uses.escapes.push("yielded to the caller".into()),
-                "lambda" => uses.escapes.push("returned by a lambda".into()),
+                "return_statement" | "yield" | "lambda" => {
+                    events.push(event(ResourceEventKind::Return, self.nodes[p], false))
+                }
                 "assignment" if self.is_field(p, "right", e) => {
-                    let left = Self::field(self.nodes[p], "left");
-                    match left.map(|l| l.kind_name()) {
-                        Some("attribute") => {
-                            let l = left.map(|l| self.short(l, 60)).unwrap_or_default();
-                            uses.escapes.push(format!("stored in {l}"));
+                    // `self.conn = conn` names the field; `d[k] = conn`, `x = (conn, y)`
+                    // store it in a container.
+                    match Self::field(self.nodes[p], "left") {
+                        Some(l) if l.kind_name() == "attribute" => events.push(ResourceEvent {
+                            text: Some(self.short(l, 60)),
+                            ..event(stored, self.nodes[p], false)
+                        }),
+                        Some(l) if l.kind_name() == "subscript" || in_container => {
+                            events.push(event(stored, self.nodes[p], false))
                         }
-                        Some("subscript") => uses.escapes.push("stored in a container".into()),
-                        _ if in_container => uses.escapes.push("stored in a container".into()),
                         _ => {}
                     }
                 }
-                _ if in_container => uses.escapes.push("stored in a container".into()),
+                _ if in_container => events.push(event(stored, self.nodes[e], false)),
                 _ => {}
             }
         }
         if !is_attr && self.declared_global(var, scope) {
-            uses.escapes.push("stored in a global variable".into());
+            events.push(ResourceEvent {
+                kind: ResourceEventKind::StoreInField,
+                at: from,
+                end: from,
+                text: None,
+            });
         }
-        uses
+        events
     }
 
     // ---- per-call pools / engines ----
@@ -390,7 +425,7 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn is_setup_function(&self, f: usize) -> bool {
-        let name = self.file.functions[f].name.to_ascii_lowercase();
+        let name = self.unit.functions[f].name.to_ascii_lowercase();
         SETUP_FUNCTIONS.contains(&name.as_str())
             || SETUP_FUNCTION_PREFIXES.iter().any(|p| name.starts_with(p))
             || self
@@ -400,7 +435,7 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn per_call_connections(&mut self) {
-        if is_test_file(&self.file.path) || is_run_once_file(&self.file.path) {
+        if is_test_file(&self.unit.path) || is_run_once_file(&self.unit.path) {
             return;
         }
         for ci in 0..self.call_node.len() {
@@ -434,10 +469,14 @@ impl<'a> Extractor<'a> {
                         // Kept when it outlives the call: returned (a factory), stored, global.
                         Some(l) if l.kind_name() == "identifier" => {
                             let var = self.text(l).to_string();
-                            self.variable_uses(&var, Some(f), node.end_byte())
-                                .escapes
+                            self.variable_events(&var, Some(f), node.end_byte())
                                 .iter()
-                                .any(|why| !why.starts_with("passed to "))
+                                .any(|e| {
+                                    matches!(
+                                        e.kind,
+                                        ResourceEventKind::Return | ResourceEventKind::StoreInField
+                                    )
+                                })
                         }
                         _ => true,
                     }
@@ -447,7 +486,7 @@ impl<'a> Extractor<'a> {
             if kept {
                 continue;
             }
-            self.file.per_call_connections.push(PerCallConnection {
+            self.unit.per_call.push(PerCall {
                 function: f,
                 api: label.to_string(),
                 start: self.start(node),

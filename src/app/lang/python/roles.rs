@@ -211,17 +211,18 @@ impl<'a> Extractor<'a> {
     pub(super) fn db_calls(&mut self) {
         for ci in 0..self.call_node.len() {
             if let Some((db, api, _)) = self.classify_call(ci) {
-                self.file.calls[ci].db = Some(db);
-                self.file.calls[ci].db_api = Some(api);
+                if let Some(call) = self.unit.calls.get_mut(ci) {
+                    call.role = CallRole::Database { kind: db, api };
+                }
             }
         }
     }
 
     pub(super) fn mark(&mut self, ci: usize, db: DbCall, api: String) {
-        let call = &mut self.file.calls[ci];
-        if call.db.is_none() {
-            call.db = Some(db);
-            call.db_api = Some(api);
+        if let Some(call) = self.unit.calls.get_mut(ci) {
+            if call.role == CallRole::Plain {
+                call.role = CallRole::Database { kind: db, api };
+            }
         }
     }
 
@@ -234,9 +235,9 @@ impl<'a> Extractor<'a> {
 
     /// Lazy QuerySets / Queries evaluated by a loop, a comprehension or a wrapper.
     pub(super) fn lazy_evaluations(&mut self) {
-        for li in 0..self.file.loops.len() {
-            let lp = &self.file.loops[li];
-            if let Some(sc) = lp.source_call {
+        for li in 0..self.unit.loops.len() {
+            let lp = &self.unit.loops[li];
+            if let Some(sc) = self.loop_source_call(li) {
                 if let Some(family) = self.lazy_family(sc) {
                     self.mark(
                         sc,
@@ -244,7 +245,7 @@ impl<'a> Extractor<'a> {
                         format!("{family} query iterated by a loop"),
                     );
                 }
-            } else if let Some(var) = lp.source_var.clone() {
+            } else if let Some(var) = self.loop_source_var(li).map(str::to_string) {
                 let at = lp.span.0;
                 let scope = lp.function;
                 if let Some(BindKind::Lazy(bc)) = self.lookup(&var, scope, at).map(|b| b.kind) {
@@ -260,7 +261,7 @@ impl<'a> Extractor<'a> {
         }
         for ci in 0..self.call_node.len() {
             let i = self.call_node[ci];
-            if self.source_wrappers.contains(&i) || self.file.calls[ci].db.is_some() {
+            if self.source_wrappers.contains(&i) || self.db_of(ci).is_some() {
                 continue;
             }
             let node = self.nodes[i];
@@ -305,8 +306,10 @@ impl<'a> Extractor<'a> {
 
     /// Whether loop `li` iterates a Django QuerySet (directly or through a variable).
     pub(super) fn loop_over_django(&self, li: usize) -> bool {
-        let lp = &self.file.loops[li];
-        let family = match (lp.source_call, &lp.source_var) {
+        let Some(lp) = self.unit.loops.get(li) else {
+            return false;
+        };
+        let family = match (self.loop_source_call(li), self.loop_source_var(li)) {
             (Some(sc), _) => match &self.chain_class[sc] {
                 Some(ChainClass::Lazy(f)) => Some(*f),
                 Some(ChainClass::Eval(_, api)) if api.starts_with("Django") => Some("Django"),
@@ -324,7 +327,7 @@ impl<'a> Extractor<'a> {
     /// Django related managers and instance writes on a loop variable.
     pub(super) fn loop_variable_calls(&mut self) {
         for ci in 0..self.call_node.len() {
-            if self.file.calls[ci].db.is_some() || self.file.calls[ci].loops.is_empty() {
+            if self.db_of(ci).is_some() || self.unit.calls[ci].loops.is_empty() {
                 continue;
             }
             let i = self.call_node[ci];
@@ -333,12 +336,12 @@ impl<'a> Extractor<'a> {
             let Some(root) = chain.root.clone().filter(|_| !chain.root_is_call) else {
                 continue;
             };
-            let Some(li) = self.file.calls[ci]
+            let Some(li) = self.unit.calls[ci]
                 .loops
                 .iter()
                 .rev()
                 .copied()
-                .find(|&l| self.file.loops[l].variables.contains(&root))
+                .find(|&l| self.unit.loops[l].variables.contains(&root))
             else {
                 continue;
             };

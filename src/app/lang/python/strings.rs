@@ -313,11 +313,11 @@ impl<'a> Extractor<'a> {
         for ci in 0..self.call_node.len() {
             let i = self.call_node[ci];
             let node = self.nodes[i];
-            let is_raw = self.file.calls[ci].callee == "raw"
+            let is_raw = self.unit.calls[ci].callee == "raw"
                 && matches!(&self.chain_class[ci], Some(ChainClass::Lazy("Django")));
             let sql = if is_raw {
                 SqlArg::First
-            } else if self.file.calls[ci].db.is_some() {
+            } else if self.db_of(ci).is_some() {
                 self.classify_call(ci)
                     .map(|(_, _, s)| s)
                     .unwrap_or(SqlArg::None)
@@ -340,14 +340,18 @@ impl<'a> Extractor<'a> {
                 self.sql_cand.insert(ci, c);
             }
             // Query / Execute from the verb.
-            let callee = self.file.calls[ci].callee.clone();
-            if VERB_SENSITIVE.contains(&callee.as_str()) && self.file.calls[ci].db.is_some() {
+            let callee = self.unit.calls[ci].callee.clone();
+            if VERB_SENSITIVE.contains(&callee.as_str()) && self.db_of(ci).is_some() {
                 let verb = match self.sqla_statement_arg(node) {
                     Some((_, Some(db))) => Some(db),
                     _ => cand.and_then(|c| sql_verb_call(&self.candidates[c].text)),
                 };
                 if let Some(db) = verb {
-                    self.file.calls[ci].db = Some(db);
+                    if let Some(CallRole::Database { kind, .. }) =
+                        self.unit.calls.get_mut(ci).map(|c| &mut c.role)
+                    {
+                        *kind = db;
+                    }
                 }
             }
         }
@@ -360,8 +364,8 @@ impl<'a> Extractor<'a> {
                 || (looks_like_sql(&cand.text) && !is_procedure_call_prose(&cand.text))
                 || masked_credentials(&cand.text).is_some()
             {
-                string_of.insert(c, self.file.strings.len());
-                self.file.strings.push(StringLit {
+                string_of.insert(c, self.unit.strings.len());
+                self.unit.strings.push(StringLit {
                     function: cand.function,
                     text: cand.text.clone(),
                     segments: cand.segments.clone(),
@@ -372,7 +376,9 @@ impl<'a> Extractor<'a> {
         }
         for (&ci, &c) in &self.sql_cand {
             if let Some(&s) = string_of.get(&c) {
-                self.file.calls[ci].sql_argument = Some(s);
+                if let Some(call) = self.unit.calls.get_mut(ci) {
+                    call.sql_argument = Some(s);
+                }
             }
         }
     }

@@ -1,20 +1,15 @@
 //! Python's types, lowered to the typed IR (`app::ir::typed`) so that the one core
-//! (`app::core::types`) gives each call's receiver its type: classes with their bases and
-//! the fields their methods assign (`self.x = T(...)`, `x: T`), functions with their
-//! annotated parameters, locals and module-level variables with their annotated or
-//! constructed type (`x: T = ...`, `x = T(...)`, `x = []` is a `list`, `x = make()` the
-//! type `make` of the same file declares it returns), loop and `with`
-//! variables, imports, and each call with its receiver (`self`, `super()`, `self.x`, a
-//! name, an expression). The database roles, loops and connections of the file are still
-//! extracted by the adapter (`super`), from the same tree.
+//! (`app::core::types`) gives each call's receiver its type: the fields methods assign
+//! (`self.x = T(...)`, `x: T`), annotated parameters, locals and module-level variables
+//! with their annotated or constructed type (`x: T = ...`, `x = T(...)`, `x = []` is a
+//! `list`, `x = make()` the type `make` of the same file declares it returns) and the call
+//! they take their value from, loop, `:=` and `with` variables, imports, and each call's
+//! receiver (`self`, `super()`, `self.x`, a name, an expression).
 
 use tree_sitter::Node;
 
 use super::Extractor;
-use crate::app::ir::typed::{
-    Call, CallRole, Class, Field, Function, FunctionKind, Import, Local, Param, Receiver, TypeName,
-    Unit,
-};
+use crate::app::ir::typed::{Field, Function, Import, Local, Param, Receiver, TypeName, Unit};
 use crate::app::ir::Language;
 use crate::app::lang::common::{FieldExt, KindExt};
 
@@ -36,65 +31,41 @@ const LITERAL_TYPES: &[(&str, &str)] = &[
 ];
 
 impl<'a> Extractor<'a> {
-    /// The typed unit of the file: run after `functions` and `calls`, whose indices it
-    /// keeps (`Unit::functions[i]` is `AppFile::functions[i]`, and so for calls).
-    pub(super) fn typed_unit(&self) -> Unit {
-        let mut unit = Unit::new(&self.file.path, Language::Python);
-        // Classes, by node.
-        let mut class_of_node = std::collections::HashMap::new();
+    /// The file's locals, module-level variables, fields and imports, lowered once the
+    /// functions, classes and calls are (`functions`, `calls`) and the assignments from a
+    /// call are known (`assignments`): each such assignment is the local's `init_call`.
+    pub(super) fn types(&mut self) {
+        let assigned: std::collections::HashMap<usize, (String, usize)> = self
+            .assigned
+            .drain(..)
+            .map(|(node, variable, call)| (node, (variable, call)))
+            .collect();
+        let mut unit = std::mem::replace(&mut self.unit, Unit::new("", Language::Python));
         for i in 0..self.nodes.len() {
-            if self.kind(i) != "class_definition" {
-                continue;
-            }
-            let node = self.nodes[i];
-            let bases = Self::field(node, "superclasses")
-                .map(|list| {
-                    Self::named_children(list)
-                        .into_iter()
-                        .filter_map(|b| self.type_name(b).map(|t| t.name))
-                        .collect()
-                })
-                .unwrap_or_default();
-            class_of_node.insert(i, unit.classes.len());
-            unit.classes.push(Class {
-                name: self.field_text(node, "name"),
-                bases,
-                fields: Vec::new(),
-                is_interface: false,
-                start: self.start(node),
-            });
-        }
-        for (fi, f) in self.file.functions.iter().enumerate() {
-            let node_index = self.fn_node[fi];
-            let node = self.nodes[node_index];
-            let class = self
-                .class_node_of_function(node_index)
-                .and_then(|c| class_of_node.get(&c).copied());
-            unit.functions.push(Function {
-                kind: if class.is_some() {
-                    FunctionKind::Method
-                } else {
-                    FunctionKind::LocalFunction
-                },
-                name: f.name.clone(),
-                class,
-                parent: self.fn_of[node_index],
-                params: self.params(node, class.is_some()),
-                returns: Self::field(node, "return_type").and_then(|t| self.type_name(t)),
-                start: f.start,
-                end: f.end,
-                body: f.body,
-                is_async: f.is_async,
-                is_abstract: false,
-                binding: None,
-            });
-        }
-        for i in 0..self.nodes.len() {
+            let from_call = assigned.get(&i);
+            let locals_before = unit.locals.len();
             match self.kind(i) {
-                "assignment" => self.assignment(i, &mut unit, &class_of_node),
+                "assignment" => self.assignment(i, &mut unit),
                 "for_statement" | "for_in_clause" => {
                     if let Some(left) = Self::field(self.nodes[i], "left") {
                         self.untyped_locals(left, i, &mut unit);
+                    }
+                }
+                "named_expression" => {
+                    // `(row := cur.fetchone())`: a local, typed by its value.
+                    let name = Self::field(self.nodes[i], "name");
+                    if let Some(name) = name.filter(|n| n.kind_name() == "identifier") {
+                        let constructed = Self::field(self.nodes[i], "value")
+                            .and_then(|v| self.constructed(v, i, &unit.functions));
+                        unit.locals.push(Local {
+                            function: self.fn_of[i],
+                            name: self.text(name).to_string(),
+                            declared: None,
+                            constructed,
+                            init_call: None,
+                            start: self.start(self.nodes[i]),
+                            at: self.nodes[i].end_byte(),
+                        });
                     }
                 }
                 "with_item" => {
@@ -116,7 +87,8 @@ impl<'a> Extractor<'a> {
                                     declared: None,
                                     constructed: self.constructed(source, i, &unit.functions),
                                     init_call: None,
-                                    start: self.start(target),
+                                    // The item is where it is assigned.
+                                    start: self.start(self.nodes[i]),
                                     at: self.nodes[i].end_byte(),
                                 });
                             }
@@ -126,33 +98,35 @@ impl<'a> Extractor<'a> {
                 "import_statement" | "import_from_statement" => self.import(i, &mut unit),
                 _ => {}
             }
+            let Some((variable, call)) = from_call else {
+                continue;
+            };
+            // The local this statement bound, or (`self.x = f()`, `with f() as self.x`) a
+            // variable of its own, which no receiver names.
+            let bound = unit.locals[locals_before..]
+                .iter_mut()
+                .find(|l| l.name == *variable);
+            match bound {
+                Some(local) => local.init_call = Some(*call),
+                // A class attribute (`objects = Manager()`) is no variable of the code
+                // around it.
+                None if self.class_body_of(i).is_some() => {}
+                None => unit.locals.push(Local {
+                    function: self.fn_of[i],
+                    name: variable.clone(),
+                    declared: None,
+                    constructed: None,
+                    init_call: Some(*call),
+                    start: self.start(self.nodes[i]),
+                    at: self.nodes[i].end_byte(),
+                }),
+            }
         }
-        for (ci, call) in self.file.calls.iter().enumerate() {
-            let node = self.nodes[self.call_node[ci]];
-            unit.calls.push(Call {
-                function: call.function,
-                callee: call.callee.clone(),
-                receiver: self.receiver(node),
-                // The facts keep the text and chain; typing reads neither.
-                receiver_text: None,
-                chain: Vec::new(),
-                args: Vec::new(),
-                role: CallRole::Plain,
-                loops: Vec::new(),
-                start: call.start,
-                end: call.end,
-                span: (call.start_byte, call.end_byte),
-                awaited: call.awaited,
-                blocked_by: None,
-                sql_argument: None,
-                text: String::new(),
-            });
-        }
-        unit
+        self.unit = unit;
     }
 
     /// The class whose body defines the function at node `i`.
-    fn class_node_of_function(&self, i: usize) -> Option<usize> {
+    pub(super) fn class_node_of_function(&self, i: usize) -> Option<usize> {
         let mut p = self.up(i)?;
         if self.kind(p) == "decorated_definition" {
             p = self.up(p)?;
@@ -184,11 +158,18 @@ impl<'a> Extractor<'a> {
                             self.text(n).to_string(),
                             Self::field(p, "type").and_then(|t| self.type_name(t)),
                         ),
-                        // `*args: T`, `**kwargs: T`: not counted, as the arity does not.
+                        // `*args: T`, `**kwargs: T`: not counted in the arity.
                         _ => continue,
                     }
                 }
-                _ => continue,
+                "list_splat_pattern"
+                | "dictionary_splat_pattern"
+                | "positional_separator"
+                | "keyword_separator"
+                | "comment" => continue,
+                // A tuple parameter (Python 2) or a part the parser did not understand:
+                // a parameter all the same, for the arity.
+                _ => (self.text(p).to_string(), None),
             };
             if k == 0 && is_method && (name == "self" || name == "cls") {
                 continue;
@@ -199,12 +180,7 @@ impl<'a> Extractor<'a> {
     }
 
     /// `x = ...`, `x: T = ...`, `x: T`, `a, b = ...`, `self.x = ...` (a field).
-    fn assignment(
-        &self,
-        i: usize,
-        unit: &mut Unit,
-        class_of_node: &std::collections::HashMap<usize, usize>,
-    ) {
+    fn assignment(&self, i: usize, unit: &mut Unit) {
         let node = self.nodes[i];
         let Some(left) = Self::field(node, "left") else {
             return;
@@ -216,7 +192,10 @@ impl<'a> Extractor<'a> {
             "identifier" => {
                 let name = self.text(left).to_string();
                 // In a class body: a field (class attribute or annotated instance field).
-                if let Some(class) = self.class_body_of(i).and_then(|c| class_of_node.get(&c)) {
+                if let Some(class) = self
+                    .class_body_of(i)
+                    .and_then(|c| self.class_of_node.get(&c))
+                {
                     if let Some(c) = unit.classes.get_mut(*class) {
                         c.fields.push(Field {
                             name,
@@ -247,7 +226,7 @@ impl<'a> Extractor<'a> {
                 };
                 let class = self
                     .class_node_of_function(self.fn_node[function])
-                    .and_then(|c| class_of_node.get(&c).copied());
+                    .and_then(|c| self.class_of_node.get(&c).copied());
                 let name = self.field_text(left, "attribute");
                 let ty = declared.or(constructed);
                 if let Some(c) = class.and_then(|c| unit.classes.get_mut(c)) {
@@ -369,7 +348,7 @@ impl<'a> Extractor<'a> {
 
     /// A type annotation as a type name: `T`, `a.b.T`, `"T"`, `Optional[T]`, `T | None`,
     /// `List[T]` (a `List` of `T`); a union of several types says nothing.
-    fn type_name(&self, node: Node<'a>) -> Option<TypeName> {
+    pub(super) fn type_name(&self, node: Node<'a>) -> Option<TypeName> {
         let text: String = self
             .text(node)
             .chars()
@@ -447,7 +426,7 @@ impl<'a> Extractor<'a> {
     }
 
     /// What a call is called on.
-    fn receiver(&self, call: Node<'a>) -> Receiver {
+    pub(super) fn receiver(&self, call: Node<'a>) -> Receiver {
         let Some(function) = Self::field(call, "function") else {
             return Receiver::Expression;
         };
