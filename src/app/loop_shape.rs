@@ -387,6 +387,18 @@ pub fn one_off_code(path: &str, class: Option<&str>, function: Option<&str>) -> 
         .map(str::to_string)
 }
 
+/// Words in a function's name that mean recovery code: `RecoverJobs`, `ClusterRecover`,
+/// `RecoverStaleAcquiredTriggers`. (Not a class's: a `PasswordRecoveryController` serves
+/// requests.)
+const RECOVERY_WORDS: &[&str] = &["recover"];
+
+/// The function name that says a function is recovery code (after a crash, a failover,
+/// at start-up): it walks what was left behind, once, not per request.
+pub fn recovery_code(function: &str) -> bool {
+    let lower = function.to_ascii_lowercase();
+    RECOVERY_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// `int[]`, `long[]`, `String[]`, `string[]`, `Integer[]`: an array of ids or strings, the
 /// shape a form's ticked items or a request's values arrive in; a parameter of that type
 /// is no evidence that the loop walks rows.
@@ -512,6 +524,16 @@ mod tests {
 
     fn call(callee: &str, text: &str, arity: usize) -> Call {
         Call::for_test(callee, text, arity)
+    }
+
+    #[test]
+    fn recovery_code_is_named_so_by_its_function() {
+        for name in ["RecoverJobs", "ClusterRecover", "recover_stale_locks"] {
+            assert!(recovery_code(name), "{name}");
+        }
+        for name in ["DiscoverJobs", "DeleteJobs", "cover"] {
+            assert!(!recovery_code(name), "{name}");
+        }
     }
 
     #[test]

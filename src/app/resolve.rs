@@ -172,6 +172,32 @@ struct PendingCall {
     group: u32,
 }
 
+/// Methods that read a keyed store without computing anything (`get`, `TryGetValue`,
+/// `getIfPresent`, `containsKey`).
+const CACHE_READS: &[&str] = &[
+    "get",
+    "Get",
+    "getIfPresent",
+    "containsKey",
+    "ContainsKey",
+    "TryGetValue",
+    "GetValueOrDefault",
+    "TryGet",
+];
+
+/// A read of a cache: a `CACHE_READS` method on a receiver whose name says cache
+/// (`listsCache.get(key)`, `this.cache.get(id)`, `_cache.TryGetValue(key, out v)`). A
+/// function holding one answers from memory first; what it queries below runs on a miss.
+pub fn reads_cache(call: &Call) -> bool {
+    let receiver = call
+        .chain
+        .last()
+        .or(call.receiver_root.as_ref())
+        .map(String::as_str)
+        .unwrap_or("");
+    CACHE_READS.contains(&call.callee.as_str()) && receiver.to_ascii_lowercase().contains("cache")
+}
+
 /// The calls of one callee, arity and receiver, which can mean the same definitions.
 struct CallGroup {
     first_candidate: FunctionRef,
@@ -558,6 +584,52 @@ impl<'a> Repo<'a> {
         parts.join(" → ")
     }
 
+    /// The first function along the chain from `reach` to the database that reads a cache
+    /// (`IndexedFunction::reads_cache`), as `Class.method`: the query behind it may run
+    /// only on a miss. None for a catalogued call itself.
+    pub fn cache_on_chain(&self, reach: &Reach) -> Option<String> {
+        let Reach::Method { function, .. } = reach else {
+            return None;
+        };
+        let mut current = *function;
+        let mut seen = HashSet::new();
+        while seen.insert(current) {
+            let indexed = &self.files[current.0 as usize].functions[current.1 as usize];
+            if indexed.reads_cache {
+                return Some(match indexed.class {
+                    NO_NAME => self.names.get(indexed.name).to_string(),
+                    class => format!("{}.{}", self.names.get(class), self.names.get(indexed.name)),
+                });
+            }
+            match self.query_functions.get(&current) {
+                Some(Why::Calls { target, .. }) => current = *target,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The in-process database (`AppFile::embedded_database`) of the file holding the
+    /// catalogued call that `reach` ends at: `file`'s own for a direct call, else the file
+    /// of the last function of the chain.
+    pub fn embedded_database<'f>(&'f self, file: &'f AppFile, reach: &Reach) -> Option<&'f str> {
+        let Reach::Method { function, .. } = reach else {
+            return file.embedded_database.as_deref();
+        };
+        let mut current = *function;
+        let mut seen = HashSet::new();
+        while seen.insert(current) {
+            match self.query_functions.get(&current) {
+                Some(Why::Calls { target, .. }) => current = *target,
+                Some(Why::Direct { .. }) => {
+                    return self.files[current.0 as usize].embedded_database.as_deref();
+                }
+                None => return None,
+            }
+        }
+        None
+    }
+
     /// The text of a name of the index.
     pub fn name(&self, id: Name) -> &str {
         self.names.get(id)
@@ -912,5 +984,29 @@ public class AppointmentService {
                 && f.contains("QueryFirst")),
             "{found:#?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::reads_cache;
+    use crate::app::ir::Call;
+
+    fn call(callee: &str, chain: &[&str]) -> Call {
+        let mut call = Call::for_test(callee, "", 1);
+        call.chain = chain.iter().map(|c| c.to_string()).collect();
+        call.receiver_root = chain.first().map(|c| c.to_string());
+        call
+    }
+
+    #[test]
+    fn a_cache_read_is_a_lookup_on_a_receiver_named_for_a_cache() {
+        assert!(reads_cache(&call("get", &["listsCache"])));
+        assert!(reads_cache(&call("get", &["this", "cache"])));
+        assert!(reads_cache(&call("TryGetValue", &["_memoryCache"])));
+        // A lookup in a map that is no cache, a write to a cache, a bare call.
+        assert!(!reads_cache(&call("get", &["reserved"])));
+        assert!(!reads_cache(&call("put", &["priceCache"])));
+        assert!(!reads_cache(&call("get", &[])));
     }
 }
