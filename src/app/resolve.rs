@@ -148,6 +148,10 @@ pub struct Repo<'a> {
     names: &'a NameTable,
     /// Why each query method is one.
     query_functions: HashMap<FunctionRef, Why>,
+    /// Functions that read a cache through a lookup of the repository's own that reads
+    /// one (`CallGroup::wraps_cache`); those that read one directly say so in their
+    /// `IndexedFunction::reads_cache`.
+    cache_readers: HashSet<FunctionRef>,
     definitions: Definitions,
     hierarchy: Hierarchy,
     /// How many edges the resolution read.
@@ -205,6 +209,10 @@ struct CallGroup {
     by_name: bool,
     /// Candidates not yet known to be query methods.
     remaining: u32,
+    /// A cache read through the repository's own wrapper: the callee is a lookup
+    /// (`CACHE_READS`) and every candidate reads a cache (`roomManager.get(name)` over a
+    /// class whose `get` reads its cache).
+    wraps_cache: bool,
 }
 
 /// The values of `key` in a table of (key, value) pairs sorted by key.
@@ -263,7 +271,11 @@ impl<'a> Repo<'a> {
             let fi = fi as u32;
             for edge in &edges {
                 let caller = (fi, edge.function);
-                if query_functions.contains_key(&caller) {
+                // A query method's other calls make it nothing more, except a lookup that
+                // may read a cache (`CallGroup::wraps_cache`).
+                if query_functions.contains_key(&caller)
+                    && !CACHE_READS.contains(&names.get(edge.callee))
+                {
                     continue;
                 }
                 // Most calls are of libraries: no function of the repository has their
@@ -288,6 +300,10 @@ impl<'a> Repo<'a> {
                         receiver_type,
                     );
                     let &first_candidate = candidates.first()?;
+                    let wraps_cache = CACHE_READS.contains(&names.get(edge.callee))
+                        && candidates
+                            .iter()
+                            .all(|&(fi, f)| files[fi as usize].functions[f as usize].reads_cache);
                     let id = groups.len() as u32;
                     let mut remaining = 0;
                     for candidate in candidates {
@@ -300,6 +316,7 @@ impl<'a> Repo<'a> {
                         first_candidate,
                         by_name: receiver_type.is_guess(),
                         remaining,
+                        wraps_cache,
                     });
                     Some(id)
                 });
@@ -314,6 +331,11 @@ impl<'a> Repo<'a> {
             }
         }
         drop(group_of);
+        let cache_readers: HashSet<FunctionRef> = pending
+            .iter()
+            .filter(|p| groups[p.group as usize].wraps_cache)
+            .map(|p| p.caller)
+            .collect();
         watchers.sort_unstable();
         // Each group's calls, by group (a flat table again).
         let mut members: Vec<(u32, usize)> = pending
@@ -363,6 +385,7 @@ impl<'a> Repo<'a> {
             files,
             names,
             query_functions,
+            cache_readers,
             definitions,
             hierarchy,
             edge_count,
@@ -595,7 +618,7 @@ impl<'a> Repo<'a> {
         let mut seen = HashSet::new();
         while seen.insert(current) {
             let indexed = &self.files[current.0 as usize].functions[current.1 as usize];
-            if indexed.reads_cache {
+            if indexed.reads_cache || self.cache_readers.contains(&current) {
                 return Some(match indexed.class {
                     NO_NAME => self.names.get(indexed.name).to_string(),
                     class => format!("{}.{}", self.names.get(class), self.names.get(indexed.name)),

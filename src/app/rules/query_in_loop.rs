@@ -29,7 +29,8 @@ declare_rule! {
     /// over no named collection are medium. It also needs each pass to cost a round trip:
     /// a statement that goes to an in-process database (a file importing SQLite's client
     /// and no server's), a call that reaches the database only through a function reading
-    /// a cache first (`fooCache.get(id)`: a query on a miss), or a loop in recovery code
+    /// a cache first (`fooCache.get(id)`, or a `get` of the repository's own that reads
+    /// one: a query on a miss), or a loop in recovery code
     /// (a function named `Recover…`: after a crash, a failover or at start-up) is medium.
     ///
     /// ## Why it matters
