@@ -258,6 +258,10 @@ pub enum Origin {
     /// files of a directory, statements split out of a script): a handful of items a user
     /// sent, not rows that grow with use. The text is what shows it.
     Input(String),
+    /// A configuration list: what a settings or configuration object returns (the music
+    /// folders, the players, the providers set up). A handful an administrator set up,
+    /// not rows that grow with use. The text is the call.
+    Configuration(String),
     /// Nothing the facts trace: a field, a local filled by hand, a member of a local, a
     /// counting loop over no named collection. The text is the source, if any.
     Unknown(Option<String>),
@@ -320,6 +324,13 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
         if lp.source_text.as_deref().is_some_and(names_statements) {
             return Origin::Input(lp.source_text.clone().unwrap_or_default());
         }
+        let receiver = call
+            .receiver_root
+            .as_deref()
+            .or_else(|| source_root(&call.text));
+        if receiver.is_some_and(names_configuration) {
+            return Origin::Configuration(call.text.clone());
+        }
         return Origin::Returned(call.text.clone());
     }
     let source = lp.source_text.as_deref().map(str::trim);
@@ -338,6 +349,19 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
 
 /// A name that says it holds the statements of a script (`statements`, `sqlScript`,
 /// `ddlQueries`, `getMigrations`): an installer or upgrade running them one by one.
+/// Words in a receiver's name that mean configuration: `settingsService`, `config`,
+/// `_configuration`, `preferences`.
+const CONFIGURATION_WORDS: &[&str] = &["setting", "config", "preference"];
+
+/// Whether a receiver's name says it holds configuration (not a repository or DAO of
+/// settings rows: `userSettingsRepository` reads data).
+fn names_configuration(receiver: &str) -> bool {
+    let lower = receiver.to_ascii_lowercase();
+    CONFIGURATION_WORDS.iter().any(|w| lower.contains(w))
+        && !lower.contains("repositor")
+        && !lower.contains("dao")
+}
+
 fn names_statements(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     [
@@ -685,6 +709,23 @@ mod tests {
         );
         let counter = lp("for", None, &["i"]);
         assert_eq!(origin(&counter, None), Origin::Unknown(None));
+        // A configuration object's list; a service of another name returns data.
+        let mut folders = call(
+            "getAllMusicFolders",
+            "settingsService.getAllMusicFolders()",
+            0,
+        );
+        folders.receiver_root = Some("settingsService".into());
+        assert!(matches!(
+            origin(&each, Some(&folders)),
+            Origin::Configuration(_)
+        ));
+        let mut albums = call("getAlbums", "albumService.getAlbums()", 0);
+        albums.receiver_root = Some("albumService".into());
+        assert!(matches!(origin(&each, Some(&albums)), Origin::Returned(_)));
+        let mut rows = call("findAll", "userSettingsRepository.findAll()", 0);
+        rows.receiver_root = Some("userSettingsRepository".into());
+        assert!(matches!(origin(&each, Some(&rows)), Origin::Returned(_)));
     }
 
     #[test]

@@ -25,7 +25,7 @@ declare_rule! {
     /// default (high) needs positive evidence that the loop's size comes from data: it
     /// walks a call's result (directly or through a variable assigned from one) or a
     /// collection passed in as a parameter; a request's or a form's values, a folder's
-    /// files, a script's statements, a field, a local filled by hand or a counting loop
+    /// files, a script's statements, a configuration object's list, a field, a local filled by hand or a counting loop
     /// over no named collection are medium. It also needs each pass to cost a round trip:
     /// a statement that goes to an in-process database (a file importing SQLite's client
     /// and no server's), a call that reaches the database only through a function reading
@@ -215,6 +215,12 @@ fn lower_for_origin(found: &mut RawFinding, origin: &Origin) {
             ConfidenceLevel::Medium,
             format!(
                 "the loop walks what a request, a form, a folder or a script hands over (`{what}`): a handful of items sent in, not rows that grow with use"
+            ),
+        ),
+        Origin::Configuration(what) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks a configuration list (`{what}`): a handful of items set up by an administrator, not rows that grow with use"
             ),
         ),
         Origin::Unknown(Some(source)) => found.confidence.lower(
