@@ -255,8 +255,9 @@ pub enum Origin {
     /// A parameter of the function, or a member of one: a collection the caller passes in.
     Parameter(String),
     /// What a request, a form, a folder or a script hands over (request parameters,
-    /// files of a directory, statements split out of a script): a handful of items a user
-    /// sent, not rows that grow with use. The text is what shows it.
+    /// files of a directory, statements split out of a script, a form-backing `command`'s
+    /// or a `parser`'s values), directly or through a helper given it as an argument: a
+    /// handful of items a user sent, not rows that grow with use. The text shows it.
     Input(String),
     /// A configuration list: what a settings or configuration object returns (the music
     /// folders, the players, the providers set up). A handful an administrator set up,
@@ -295,8 +296,21 @@ const INPUT_CALLS: &[&str] = &[
     "elementIterator",
 ];
 
-/// Receivers whose values are a request's or a form's.
-const INPUT_ROOTS: &[&str] = &["request", "req", "Request", "form", "Form", "args", "argv"];
+/// Receivers whose values are a request's or a form's (a form-backing or CQRS `command`),
+/// or what a `parser` took out of a text handed over.
+const INPUT_ROOTS: &[&str] = &[
+    "request", "req", "Request", "form", "Form", "args", "argv", "command", "parser",
+];
+
+/// Whether an argument's text reads input itself: `FileUtil.listFiles(dir)`,
+/// `request.getParameter("ids")` passed to a helper that filters or parses it.
+fn reads_input(argument: &str) -> bool {
+    let argument = argument.trim();
+    let calls_input = INPUT_CALLS.iter().chain(&["getParameter"]).any(|name| {
+        argument.starts_with(&format!("{name}(")) || argument.contains(&format!(".{name}("))
+    });
+    calls_input || source_root(argument).is_some_and(|r| INPUT_ROOTS.contains(&r))
+}
 
 /// Where `lp`'s collection comes from; `feeding` is the call it walks (its source call,
 /// or the call its source variable was last assigned from before the loop).
@@ -317,6 +331,7 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
             || call.callee.contains("Parameter")
             || input_root
             || request_argument
+            || call.argument_texts().into_iter().any(reads_input)
             || names_statements(&call.callee);
         if input {
             return Origin::Input(call.text.clone());
@@ -692,6 +707,16 @@ mod tests {
             ("getlist", "request.form.getlist(\"id\")"),
             ("listFiles", "folder.listFiles()"),
             ("Split", "script.Split(';')"),
+            (
+                "filterMediaFiles",
+                "filterMediaFiles(FileUtil.listFiles(dir))",
+            ),
+            (
+                "parseInts",
+                "StringUtil.parseInts(request.getParameter(\"id\"))",
+            ),
+            ("getItems", "command.getItems()"),
+            ("getMessages", "parser.getMessages()"),
         ] {
             let c = call(callee, text, 1);
             assert!(
@@ -723,6 +748,9 @@ mod tests {
         let mut albums = call("getAlbums", "albumService.getAlbums()", 0);
         albums.receiver_root = Some("albumService".into());
         assert!(matches!(origin(&each, Some(&albums)), Origin::Returned(_)));
+        // A helper given data, not input.
+        let page = call("toPage", "toPage(repo.findAll(), 20)", 2);
+        assert!(matches!(origin(&each, Some(&page)), Origin::Returned(_)));
         let mut rows = call("findAll", "userSettingsRepository.findAll()", 0);
         rows.receiver_root = Some("userSettingsRepository".into());
         assert!(matches!(origin(&each, Some(&rows)), Origin::Returned(_)));
