@@ -311,6 +311,10 @@ pub struct AppFile {
     /// receiver that is itself a call (`ReceiverType::Returned`). Only front ends that
     /// read return types record them (Java).
     pub method_returns: Vec<MethodReturn>,
+    /// The in-process database the file's queries go to, when its imports name one
+    /// (`Microsoft.Data.Sqlite`) and no server's client (`lang::common::embedded_database`):
+    /// a statement there costs no network round trip.
+    pub embedded_database: Option<String>,
 }
 
 /// A method's declared return type: `KarmaDAO newKarmaDAO()` in class `DataAccessDriver`.
@@ -479,6 +483,9 @@ pub struct IndexedFunction {
     pub owner: Name,
     /// No body: an interface or abstract method (typed front ends only).
     pub is_abstract: bool,
+    /// The function reads a cache (`listsCache.get(key)`, `_cache.TryGetValue(…)`,
+    /// `resolve::reads_cache`): a query further down may run only on a miss.
+    pub reads_cache: bool,
 }
 
 /// A function's first database call: why it is a query method.
@@ -509,6 +516,8 @@ pub struct FileIndex {
     /// (class, method, declared return type) of the file's methods
     /// (`AppFile::method_returns`).
     pub returns: Box<[(Name, Name, Name)]>,
+    /// As `AppFile::embedded_database`.
+    pub embedded_database: Option<Box<str>>,
 }
 
 /// A call inside a loop that walks a parameter of its function (`Loop::source_param`),
@@ -651,16 +660,24 @@ impl AppFile {
             shared,
             local: HashMap::new(),
         };
+        let mut reads_cache = vec![false; self.functions.len()];
+        for call in self.calls.iter().filter(|c| super::resolve::reads_cache(c)) {
+            if let Some(flag) = call.function.and_then(|f| reads_cache.get_mut(f)) {
+                *flag = true;
+            }
+        }
         let functions: Vec<IndexedFunction> = self
             .functions
             .iter()
-            .map(|f| IndexedFunction {
+            .zip(reads_cache)
+            .map(|(f, reads_cache)| IndexedFunction {
                 name: names.id(&f.name),
                 class: names.id_of(f.class.as_deref()),
                 arity: f.arity as u32,
                 line: f.start.line,
                 owner: names.id(&super::resolve::owner(&self.path, f.class.as_deref())),
                 is_abstract: f.is_abstract,
+                reads_cache,
             })
             .collect();
         let mut direct = Vec::new();
@@ -781,6 +798,7 @@ impl AppFile {
                     )
                 })
                 .collect(),
+            embedded_database: self.embedded_database.as_deref().map(Into::into),
         };
         let read_by_rules = !self.loops.is_empty()
             || self.calls.iter().any(|c| c.blocked_by.is_some())
@@ -829,6 +847,7 @@ impl AppFile {
         file.loops = facts.loops;
         file.assignments = facts.assignments;
         file.comments = facts.comments;
+        file.embedded_database = index.embedded_database.as_deref().map(str::to_string);
         file
     }
 
@@ -850,6 +869,7 @@ impl AppFile {
             not_parsed: None,
             loop_parameters: Vec::new(),
             method_returns: Vec::new(),
+            embedded_database: None,
         }
     }
 }

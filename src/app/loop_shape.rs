@@ -255,9 +255,14 @@ pub enum Origin {
     /// A parameter of the function, or a member of one: a collection the caller passes in.
     Parameter(String),
     /// What a request, a form, a folder or a script hands over (request parameters,
-    /// files of a directory, statements split out of a script): a handful of items a user
-    /// sent, not rows that grow with use. The text is what shows it.
+    /// files of a directory, statements split out of a script, a form-backing `command`'s
+    /// or a `parser`'s values), directly or through a helper given it as an argument: a
+    /// handful of items a user sent, not rows that grow with use. The text shows it.
     Input(String),
+    /// A configuration list: what a settings or configuration object returns (the music
+    /// folders, the players, the providers set up). A handful an administrator set up,
+    /// not rows that grow with use. The text is the call.
+    Configuration(String),
     /// Nothing the facts trace: a field, a local filled by hand, a member of a local, a
     /// counting loop over no named collection. The text is the source, if any.
     Unknown(Option<String>),
@@ -291,8 +296,21 @@ const INPUT_CALLS: &[&str] = &[
     "elementIterator",
 ];
 
-/// Receivers whose values are a request's or a form's.
-const INPUT_ROOTS: &[&str] = &["request", "req", "Request", "form", "Form", "args", "argv"];
+/// Receivers whose values are a request's or a form's (a form-backing or CQRS `command`),
+/// or what a `parser` took out of a text handed over.
+const INPUT_ROOTS: &[&str] = &[
+    "request", "req", "Request", "form", "Form", "args", "argv", "command", "parser",
+];
+
+/// Whether an argument's text reads input itself: `FileUtil.listFiles(dir)`,
+/// `request.getParameter("ids")` passed to a helper that filters or parses it.
+fn reads_input(argument: &str) -> bool {
+    let argument = argument.trim();
+    let calls_input = INPUT_CALLS.iter().chain(&["getParameter"]).any(|name| {
+        argument.starts_with(&format!("{name}(")) || argument.contains(&format!(".{name}("))
+    });
+    calls_input || source_root(argument).is_some_and(|r| INPUT_ROOTS.contains(&r))
+}
 
 /// Where `lp`'s collection comes from; `feeding` is the call it walks (its source call,
 /// or the call its source variable was last assigned from before the loop).
@@ -313,12 +331,20 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
             || call.callee.contains("Parameter")
             || input_root
             || request_argument
+            || call.argument_texts().into_iter().any(reads_input)
             || names_statements(&call.callee);
         if input {
             return Origin::Input(call.text.clone());
         }
         if lp.source_text.as_deref().is_some_and(names_statements) {
             return Origin::Input(lp.source_text.clone().unwrap_or_default());
+        }
+        let receiver = call
+            .receiver_root
+            .as_deref()
+            .or_else(|| source_root(&call.text));
+        if receiver.is_some_and(names_configuration) {
+            return Origin::Configuration(call.text.clone());
         }
         return Origin::Returned(call.text.clone());
     }
@@ -338,6 +364,19 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
 
 /// A name that says it holds the statements of a script (`statements`, `sqlScript`,
 /// `ddlQueries`, `getMigrations`): an installer or upgrade running them one by one.
+/// Words in a receiver's name that mean configuration: `settingsService`, `config`,
+/// `_configuration`, `preferences`.
+const CONFIGURATION_WORDS: &[&str] = &["setting", "config", "preference"];
+
+/// Whether a receiver's name says it holds configuration (not a repository or DAO of
+/// settings rows: `userSettingsRepository` reads data).
+fn names_configuration(receiver: &str) -> bool {
+    let lower = receiver.to_ascii_lowercase();
+    CONFIGURATION_WORDS.iter().any(|w| lower.contains(w))
+        && !lower.contains("repositor")
+        && !lower.contains("dao")
+}
+
 fn names_statements(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     [
@@ -416,6 +455,18 @@ pub fn one_off_base(bases: &[String]) -> Option<String> {
                 || ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
         })
         .map(|base| format!("implements {base}"))
+}
+
+/// Words in a function's name that mean recovery code: `RecoverJobs`, `ClusterRecover`,
+/// `RecoverStaleAcquiredTriggers`. (Not a class's: a `PasswordRecoveryController` serves
+/// requests.)
+const RECOVERY_WORDS: &[&str] = &["recover"];
+
+/// The function name that says a function is recovery code (after a crash, a failover,
+/// at start-up): it walks what was left behind, once, not per request.
+pub fn recovery_code(function: &str) -> bool {
+    let lower = function.to_ascii_lowercase();
+    RECOVERY_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// `int[]`, `long[]`, `String[]`, `string[]`, `Integer[]`: an array of ids or strings, the
@@ -543,6 +594,16 @@ mod tests {
 
     fn call(callee: &str, text: &str, arity: usize) -> Call {
         Call::for_test(callee, text, arity)
+    }
+
+    #[test]
+    fn recovery_code_is_named_so_by_its_function() {
+        for name in ["RecoverJobs", "ClusterRecover", "recover_stale_locks"] {
+            assert!(recovery_code(name), "{name}");
+        }
+        for name in ["DiscoverJobs", "DeleteJobs", "cover"] {
+            assert!(!recovery_code(name), "{name}");
+        }
     }
 
     #[test]
@@ -677,6 +738,16 @@ mod tests {
             ("getlist", "request.form.getlist(\"id\")"),
             ("listFiles", "folder.listFiles()"),
             ("Split", "script.Split(';')"),
+            (
+                "filterMediaFiles",
+                "filterMediaFiles(FileUtil.listFiles(dir))",
+            ),
+            (
+                "parseInts",
+                "StringUtil.parseInts(request.getParameter(\"id\"))",
+            ),
+            ("getItems", "command.getItems()"),
+            ("getMessages", "parser.getMessages()"),
         ] {
             let c = call(callee, text, 1);
             assert!(
@@ -694,6 +765,26 @@ mod tests {
         );
         let counter = lp("for", None, &["i"]);
         assert_eq!(origin(&counter, None), Origin::Unknown(None));
+        // A configuration object's list; a service of another name returns data.
+        let mut folders = call(
+            "getAllMusicFolders",
+            "settingsService.getAllMusicFolders()",
+            0,
+        );
+        folders.receiver_root = Some("settingsService".into());
+        assert!(matches!(
+            origin(&each, Some(&folders)),
+            Origin::Configuration(_)
+        ));
+        let mut albums = call("getAlbums", "albumService.getAlbums()", 0);
+        albums.receiver_root = Some("albumService".into());
+        assert!(matches!(origin(&each, Some(&albums)), Origin::Returned(_)));
+        // A helper given data, not input.
+        let page = call("toPage", "toPage(repo.findAll(), 20)", 2);
+        assert!(matches!(origin(&each, Some(&page)), Origin::Returned(_)));
+        let mut rows = call("findAll", "userSettingsRepository.findAll()", 0);
+        rows.receiver_root = Some("userSettingsRepository".into());
+        assert!(matches!(origin(&each, Some(&rows)), Origin::Returned(_)));
     }
 
     #[test]

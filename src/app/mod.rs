@@ -28,7 +28,7 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
         Language::Python => "parse + extract python",
         Language::Java => "parse + extract java",
     };
-    Some(crate::timing::measure(name, text.len(), || {
+    let mut file = crate::timing::measure(name, text.len(), || {
         if let Some(front_end) = front_end(language) {
             return core::extract(front_end, path, text);
         }
@@ -40,7 +40,9 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
             Language::Python => lang::python::extract(path, text),
             Language::Java => lang::java::extract(path, text),
         }
-    }))
+    });
+    file.embedded_database = lang::embedded_database(language, text);
+    Some(file)
 }
 
 /// The front end of a language lowered to the typed IR and analysed by `core` (C#); the

@@ -148,6 +148,10 @@ pub struct Repo<'a> {
     names: &'a NameTable,
     /// Why each query method is one.
     query_functions: HashMap<FunctionRef, Why>,
+    /// Functions that read a cache through a lookup of the repository's own that reads
+    /// one (`CallGroup::wraps_cache`); those that read one directly say so in their
+    /// `IndexedFunction::reads_cache`.
+    cache_readers: HashSet<FunctionRef>,
     definitions: Definitions,
     hierarchy: Hierarchy,
     /// How many edges the resolution read.
@@ -172,6 +176,32 @@ struct PendingCall {
     group: u32,
 }
 
+/// Methods that read a keyed store without computing anything (`get`, `TryGetValue`,
+/// `getIfPresent`, `containsKey`).
+const CACHE_READS: &[&str] = &[
+    "get",
+    "Get",
+    "getIfPresent",
+    "containsKey",
+    "ContainsKey",
+    "TryGetValue",
+    "GetValueOrDefault",
+    "TryGet",
+];
+
+/// A read of a cache: a `CACHE_READS` method on a receiver whose name says cache
+/// (`listsCache.get(key)`, `this.cache.get(id)`, `_cache.TryGetValue(key, out v)`). A
+/// function holding one answers from memory first; what it queries below runs on a miss.
+pub fn reads_cache(call: &Call) -> bool {
+    let receiver = call
+        .chain
+        .last()
+        .or(call.receiver_root.as_ref())
+        .map(String::as_str)
+        .unwrap_or("");
+    CACHE_READS.contains(&call.callee.as_str()) && receiver.to_ascii_lowercase().contains("cache")
+}
+
 /// The calls of one callee, arity and receiver, which can mean the same definitions.
 struct CallGroup {
     first_candidate: FunctionRef,
@@ -179,6 +209,10 @@ struct CallGroup {
     by_name: bool,
     /// Candidates not yet known to be query methods.
     remaining: u32,
+    /// A cache read through the repository's own wrapper: the callee is a lookup
+    /// (`CACHE_READS`) and every candidate reads a cache (`roomManager.get(name)` over a
+    /// class whose `get` reads its cache).
+    wraps_cache: bool,
 }
 
 /// The values of `key` in a table of (key, value) pairs sorted by key.
@@ -237,7 +271,11 @@ impl<'a> Repo<'a> {
             let fi = fi as u32;
             for edge in &edges {
                 let caller = (fi, edge.function);
-                if query_functions.contains_key(&caller) {
+                // A query method's other calls make it nothing more, except a lookup that
+                // may read a cache (`CallGroup::wraps_cache`).
+                if query_functions.contains_key(&caller)
+                    && !CACHE_READS.contains(&names.get(edge.callee))
+                {
                     continue;
                 }
                 // Most calls are of libraries: no function of the repository has their
@@ -262,6 +300,10 @@ impl<'a> Repo<'a> {
                         receiver_type,
                     );
                     let &first_candidate = candidates.first()?;
+                    let wraps_cache = CACHE_READS.contains(&names.get(edge.callee))
+                        && candidates
+                            .iter()
+                            .all(|&(fi, f)| files[fi as usize].functions[f as usize].reads_cache);
                     let id = groups.len() as u32;
                     let mut remaining = 0;
                     for candidate in candidates {
@@ -274,6 +316,7 @@ impl<'a> Repo<'a> {
                         first_candidate,
                         by_name: receiver_type.is_guess(),
                         remaining,
+                        wraps_cache,
                     });
                     Some(id)
                 });
@@ -288,6 +331,11 @@ impl<'a> Repo<'a> {
             }
         }
         drop(group_of);
+        let cache_readers: HashSet<FunctionRef> = pending
+            .iter()
+            .filter(|p| groups[p.group as usize].wraps_cache)
+            .map(|p| p.caller)
+            .collect();
         watchers.sort_unstable();
         // Each group's calls, by group (a flat table again).
         let mut members: Vec<(u32, usize)> = pending
@@ -337,6 +385,7 @@ impl<'a> Repo<'a> {
             files,
             names,
             query_functions,
+            cache_readers,
             definitions,
             hierarchy,
             edge_count,
@@ -556,6 +605,52 @@ impl<'a> Repo<'a> {
             }
         }
         parts.join(" → ")
+    }
+
+    /// The first function along the chain from `reach` to the database that reads a cache
+    /// (`IndexedFunction::reads_cache`), as `Class.method`: the query behind it may run
+    /// only on a miss. None for a catalogued call itself.
+    pub fn cache_on_chain(&self, reach: &Reach) -> Option<String> {
+        let Reach::Method { function, .. } = reach else {
+            return None;
+        };
+        let mut current = *function;
+        let mut seen = HashSet::new();
+        while seen.insert(current) {
+            let indexed = &self.files[current.0 as usize].functions[current.1 as usize];
+            if indexed.reads_cache || self.cache_readers.contains(&current) {
+                return Some(match indexed.class {
+                    NO_NAME => self.names.get(indexed.name).to_string(),
+                    class => format!("{}.{}", self.names.get(class), self.names.get(indexed.name)),
+                });
+            }
+            match self.query_functions.get(&current) {
+                Some(Why::Calls { target, .. }) => current = *target,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The in-process database (`AppFile::embedded_database`) of the file holding the
+    /// catalogued call that `reach` ends at: `file`'s own for a direct call, else the file
+    /// of the last function of the chain.
+    pub fn embedded_database<'f>(&'f self, file: &'f AppFile, reach: &Reach) -> Option<&'f str> {
+        let Reach::Method { function, .. } = reach else {
+            return file.embedded_database.as_deref();
+        };
+        let mut current = *function;
+        let mut seen = HashSet::new();
+        while seen.insert(current) {
+            match self.query_functions.get(&current) {
+                Some(Why::Calls { target, .. }) => current = *target,
+                Some(Why::Direct { .. }) => {
+                    return self.files[current.0 as usize].embedded_database.as_deref();
+                }
+                None => return None,
+            }
+        }
+        None
     }
 
     /// The text of a name of the index.
@@ -912,5 +1007,29 @@ public class AppointmentService {
                 && f.contains("QueryFirst")),
             "{found:#?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::reads_cache;
+    use crate::app::ir::Call;
+
+    fn call(callee: &str, chain: &[&str]) -> Call {
+        let mut call = Call::for_test(callee, "", 1);
+        call.chain = chain.iter().map(|c| c.to_string()).collect();
+        call.receiver_root = chain.first().map(|c| c.to_string());
+        call
+    }
+
+    #[test]
+    fn a_cache_read_is_a_lookup_on_a_receiver_named_for_a_cache() {
+        assert!(reads_cache(&call("get", &["listsCache"])));
+        assert!(reads_cache(&call("get", &["this", "cache"])));
+        assert!(reads_cache(&call("TryGetValue", &["_memoryCache"])));
+        // A lookup in a map that is no cache, a write to a cache, a bare call.
+        assert!(!reads_cache(&call("get", &["reserved"])));
+        assert!(!reads_cache(&call("put", &["priceCache"])));
+        assert!(!reads_cache(&call("get", &[])));
     }
 }

@@ -5,8 +5,8 @@ use super::{
     LoopFacts,
 };
 use crate::app::ir::{AppFile, Call};
-use crate::app::loop_shape::{uses_element, Iterates, Origin};
-use crate::app::resolve::Repo;
+use crate::app::loop_shape::{recovery_code, uses_element, Iterates, Origin};
+use crate::app::resolve::{Reach, Repo};
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, RelatedLocation, Severity};
 use crate::sql::rules::RawFinding;
@@ -25,8 +25,13 @@ declare_rule! {
     /// default (high) needs positive evidence that the loop's size comes from data: it
     /// walks a call's result (directly or through a variable assigned from one) or a
     /// collection passed in as a parameter; a request's or a form's values, a folder's
-    /// files, a script's statements, a field, a local filled by hand or a counting loop
-    /// over no named collection are medium.
+    /// files, a script's statements, a configuration object's list, a field, a local filled by hand or a counting loop
+    /// over no named collection are medium. It also needs each pass to cost a round trip:
+    /// a statement that goes to an in-process database (a file importing SQLite's client
+    /// and no server's), a call that reaches the database only through a function reading
+    /// a cache first (`fooCache.get(id)`, or a `get` of the repository's own that reads
+    /// one: a query on a miss), or a loop in recovery code
+    /// (a function named `Recover…`: after a crash, a failover or at start-up) is medium.
     ///
     /// ## Why it matters
     /// Each iteration is a round trip: latency times the number of items, and as many
@@ -104,8 +109,10 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     "Batch the work: one multi-row statement or bulk API, or one query with IN (...) for all items".into(),
                 );
             lower_if_resolved_by_name(&mut found, &[&reach]);
+            lower_for_reach(&mut found, repo, file, &reach);
             lower_for_loop_shape(&mut found, file, call, &facts.iterates[li]);
             lower_if_one_off(&mut found, file, call.function);
+            lower_if_recovery(&mut found, file, call.function);
             // A `while` loop judged a collection drains one (`shift`, `pop`, `Dequeue` in
             // its body): the collection is named there, not in the header the origin reads.
             let drains = (lp.kind.starts_with("while") || lp.kind.starts_with("do"))
@@ -116,6 +123,46 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             }
             out.push(found);
         }
+    }
+}
+
+/// Keeps the default confidence only when each pass surely costs a round trip: lowers it
+/// when the statement goes to an in-process database (SQLite in the application's own
+/// process: no network between them) or when the chain to the database passes through a
+/// function that reads a cache first (the query runs on a miss, not on every pass).
+fn lower_for_reach(found: &mut RawFinding, repo: &Repo, file: &AppFile, reach: &Reach) {
+    if let Some(database) = repo.embedded_database(file, reach) {
+        found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the statement goes to an in-process database ({database}): one per item costs no network round trip"
+            ),
+        );
+    }
+    if let Some(function) = repo.cache_on_chain(reach) {
+        found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the call reaches the database only through `{function}`, which reads a cache first: the query runs on a miss, not on every pass"
+            ),
+        );
+    }
+}
+
+/// Lowers a finding in recovery code (`loop_shape::recovery_code`): it runs after a crash,
+/// a failover or at start-up, over what was left behind, not per request.
+fn lower_if_recovery(found: &mut RawFinding, file: &AppFile, function: Option<usize>) {
+    let Some(f) = function.and_then(|f| file.functions.get(f)) else {
+        return;
+    };
+    if recovery_code(&f.name) {
+        let what = &f.name;
+        found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop is in recovery code (`{what}`): it runs after a crash, a failover or at start-up, not per request"
+            ),
+        );
     }
 }
 
@@ -169,6 +216,12 @@ fn lower_for_origin(found: &mut RawFinding, origin: &Origin) {
             ConfidenceLevel::Medium,
             format!(
                 "the loop walks what a request, a form, a folder or a script hands over (`{what}`): a handful of items sent in, not rows that grow with use"
+            ),
+        ),
+        Origin::Configuration(what) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks a configuration list (`{what}`): a handful of items set up by an administrator, not rows that grow with use"
             ),
         ),
         Origin::Unknown(Some(source)) => found.confidence.lower(

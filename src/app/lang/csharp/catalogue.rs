@@ -294,3 +294,25 @@ pub const LIBRARY_TYPES: &[&str] = &[
 
 /// Declared types that say nothing of the value's class.
 pub const UNTYPED: &[&str] = &["var", "dynamic", "object", "Object"];
+
+/// `using` directives of in-process database providers, with the name a finding gives:
+/// a file importing one (and no `SERVER_CLIENT_IMPORTS`) runs its statements in the
+/// process, with no network round trip (`lang::embedded_database`).
+pub const EMBEDDED_DATABASE_IMPORTS: &[(&str, &str)] = &[
+    (
+        "using Microsoft.Data.Sqlite",
+        "SQLite (Microsoft.Data.Sqlite)",
+    ),
+    ("using System.Data.SQLite", "SQLite (System.Data.SQLite)"),
+];
+
+/// `using` directives of database servers' clients: a file holding one may send its
+/// statements over the network, whatever else it imports.
+pub const SERVER_CLIENT_IMPORTS: &[&str] = &[
+    "using System.Data.SqlClient",
+    "using Microsoft.Data.SqlClient",
+    "using Npgsql",
+    "using MySql.Data",
+    "using MySqlConnector",
+    "using Oracle.ManagedDataAccess",
+];
