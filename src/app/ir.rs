@@ -184,6 +184,13 @@ pub struct Loop {
     /// know their functions' parameters.
     #[serde(default)]
     pub source_param: bool,
+    /// Index in `AppFile::calls` of the query whose rows the loop walks when its source
+    /// is not that call itself: a cursor iterated after its `execute(...)`
+    /// (`cur.execute(sql); for row in cur:`), a promise callback's parameter
+    /// (`getPosts().then(res => res.rows.forEach(...))`). Recorded by the front end, which
+    /// knows its library; read as the loop's source by the loop rules.
+    #[serde(default)]
+    pub rows_of: Option<usize>,
 }
 
 /// `var x = call(...)` / `const x = await call(...)` / `x = call(...)`.
@@ -591,7 +598,11 @@ impl RuleFacts {
             })
             .collect();
         let mut keep = vec![false; self.calls.len()];
-        let loop_sources = self.loops.iter().filter_map(|l| l.source_call);
+        let loop_sources = self
+            .loops
+            .iter()
+            .flat_map(|l| [l.source_call, l.rows_of])
+            .flatten();
         let site_calls = sites
             .iter()
             .flat_map(|&(c, inner)| [Some(c), inner])
@@ -618,6 +629,7 @@ impl RuleFacts {
         let mut loops = self.loops;
         for l in &mut loops {
             l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
+            l.rows_of = l.rows_of.and_then(|c| new_index.get(c).copied());
         }
         for a in &mut assignments {
             a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
@@ -704,7 +716,9 @@ impl AppFile {
         for (li, lp) in self.loops.iter().enumerate() {
             // The parameter's own elements, not a member of one (`room.getOccupants()`
             // walks what one row holds, not the rows the caller passes).
+            // A cursor parameter walked after an `execute` on it walks that query's rows.
             let walks_parameter = lp.source_param
+                && lp.rows_of.is_none()
                 && lp
                     .source_text
                     .as_deref()

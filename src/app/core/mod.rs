@@ -137,6 +137,7 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             source_var,
             variables: lp.variables.clone(),
             source_param,
+            rows_of: None,
         });
     }
     for local in &unit.locals {

@@ -156,6 +156,7 @@ impl<'s, 't> Extractor<'s, 't> {
             source_var,
             variables,
             source_param,
+            rows_of: None,
         });
         index
     }

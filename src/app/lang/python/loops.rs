@@ -150,6 +150,7 @@ impl<'a> Extractor<'a> {
             source_var,
             variables,
             source_param,
+            rows_of: None,
         });
     }
 
@@ -225,6 +226,41 @@ impl<'a> Extractor<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A loop over a cursor variable (`cur.execute(sql); for row in cur:`) walks the rows
+    /// of the last statement run on it before the loop and after the variable was last
+    /// bound: that call is the loop's `rows_of`.
+    pub(super) fn cursor_rows(&mut self) {
+        for li in 0..self.file.loops.len() {
+            let lp = &self.file.loops[li];
+            let Some(var) = lp
+                .source_var
+                .as_deref()
+                .filter(|_| lp.source_call.is_none())
+            else {
+                continue;
+            };
+            let (scope, at) = (lp.function, lp.span.0);
+            let bound_at = self.lookup(var, scope, at).map_or(0, |b| b.pos);
+            let rows_of = self
+                .file
+                .calls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    c.function == scope
+                        && c.start_byte >= bound_at
+                        && c.end_byte <= at
+                        && c.receiver.as_deref() == Some(var)
+                        && c.db_api
+                            .as_deref()
+                            .is_some_and(|api| ROWS_ON_CURSOR.contains(&api))
+                })
+                .max_by_key(|(_, c)| c.start_byte)
+                .map(|(ci, _)| ci);
+            self.file.loops[li].rows_of = rows_of;
         }
     }
 
