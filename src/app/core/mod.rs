@@ -9,7 +9,8 @@ pub mod types;
 
 use super::ir::typed::{CallRole, FunctionKind, IterSource, LanguageFrontEnd, LoopKind, Unit};
 use super::ir::{
-    AppFile, Assignment, Call, ClassFacts, ConnectionSite, Function, Loop, PerCallConnection,
+    AppFile, Assignment, Call, ClassFacts, ConnectionSite, Disposal, Function, Loop,
+    PerCallConnection,
 };
 
 /// Parses, lowers and analyses one file with its front end.
@@ -159,6 +160,26 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             end: resource.end,
             disposal: resources::disposal(&unit, resource),
             text: resource.text.clone(),
+        });
+    }
+    for held in resources::helper_held(&unit) {
+        let (Some(open), Some(close)) = (
+            unit.calls.get(held.opened_by),
+            unit.calls.get(held.closed_by),
+        ) else {
+            continue;
+        };
+        file.connections.push(ConnectionSite {
+            function: holder(held.function),
+            variable: Some(held.variable),
+            api: format!("connection opened by {}", open.callee),
+            start: open.start,
+            end: open.end,
+            disposal: Disposal::NormalPathOnly(format!(
+                "opened by `{}` and closed by `{}` (line {}), not in a finally",
+                open.callee, close.text, close.start.line
+            )),
+            text: open.text.clone(),
         });
     }
     for per_call in &unit.per_call {

@@ -326,6 +326,11 @@ pub enum ResourceEventKind {
     },
     /// Any other call on it (`conn.BeginTransaction()`).
     Use,
+    /// Handed to an object that only uses it (a command), and that object is returned
+    /// (`return new SqlCommand(sql, connection)`): the caller holds the connection now.
+    ReturnedInside {
+        holder: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -376,6 +381,10 @@ pub struct Unit {
     pub loops: Vec<Loop>,
     pub scopes: Vec<Scope>,
     pub resources: Vec<Resource>,
+    /// Functions that close the connection a parameter holds or carries
+    /// (`command.Connection.Close()` in `CloseReader(SqlCommand command)`): (function,
+    /// parameter position). A caller handing them a connection counts that as its close.
+    pub param_closes: Vec<(FnId, usize)>,
     pub per_call: Vec<PerCall>,
     /// Byte offsets of object creations (`new T(...)`): points that can throw, besides
     /// the calls.
@@ -401,6 +410,7 @@ impl Unit {
             loops: Vec::new(),
             scopes: Vec::new(),
             resources: Vec::new(),
+            param_closes: Vec::new(),
             per_call: Vec::new(),
             creations: Vec::new(),
             strings: Vec::new(),

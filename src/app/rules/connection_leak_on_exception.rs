@@ -13,7 +13,9 @@ declare_rule! {
     /// there — but not in a `finally`, `using`, try-with-resources or `with`, so an
     /// exception between opening and closing skips the close. In C#, a close that comes
     /// right after the open, with no call or construction in between (nothing there can
-    /// throw), is not reported.
+    /// throw), is not reported. Also a connection one helper of the same file opens and
+    /// hands back (itself, or inside a command: `GetCommand(connString)`) and another
+    /// closes (`CloseReader(command)`), when the caller's close is not in a `finally`.
     ///
     /// ## Why it matters
     /// Errors are exactly when load is high and the pool is tight: every failed request

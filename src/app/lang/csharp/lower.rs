@@ -44,6 +44,7 @@ pub fn lower(path: &str, text: &str) -> Unit {
         classes: Vec::new(),
         parents: Vec::new(),
         tracked: Vec::new(),
+        holders: Vec::new(),
     };
     lowering.walk(root, &Ctx::default(), 0);
     unit
@@ -74,6 +75,9 @@ pub(super) struct Lowering<'a, 'u> {
     /// root).
     parents: Vec<Node<'a>>,
     pub(super) tracked: Vec<Tracked>,
+    /// Locals holding an object a tracked connection was handed to (`var command = new
+    /// SqlCommand(sql, connection)`): returning one hands the connection to the caller.
+    pub(super) holders: Vec<Tracked>,
 }
 
 const MAX_DEPTH: usize = 400;
@@ -122,6 +126,7 @@ impl<'a> Lowering<'a, '_> {
                 if let Some(value) = node.named_child(0) {
                     let text = self.source.text(returned_value(value));
                     self.event_on(text, node, ResourceEventKind::Return);
+                    self.holder_returned(text, node);
                 }
             }
             "foreach_statement" => {
@@ -655,6 +660,7 @@ impl<'a> Lowering<'a, '_> {
         let blocked_by = self.blocking(node);
         let receiver_kind = self.receiver(receiver);
         self.resource_events(node, &callee, receiver, &argument_nodes);
+        self.param_close(&callee, receiver, ctx);
         let index = self.unit.calls.len();
         self.unit.calls.push(Call {
             function: ctx.function,
