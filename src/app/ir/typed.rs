@@ -143,6 +143,25 @@ pub struct Local {
     pub at: usize,
 }
 
+/// A delegate or function value bound to a method group: `Func<int, Order> load =
+/// repo.Get;` (a local), `_load = repo.Get;` in a constructor (a field). A call of that
+/// name (`load(id)`, `_load(id)`) calls the method.
+#[derive(Debug, Clone)]
+pub struct MethodBinding {
+    /// The function the binding is written in: the receiver's type is read there.
+    pub function: Option<FnId>,
+    /// The local or field it is bound to, `this.` removed.
+    pub name: String,
+    /// A field of the class (every method of the class sees it), else a local of `function`.
+    pub field: bool,
+    pub method: String,
+    pub receiver: Receiver,
+    pub receiver_text: Option<String>,
+    pub chain: Vec<String>,
+    /// Byte offset of the binding.
+    pub at: usize,
+}
+
 /// A name an import binds: `import a.b as m` binds `m` to module `b`; `from a.b import c`
 /// binds `c` (a module, class or function) to `["a", "b", "c"]`.
 #[derive(Debug, Clone)]
@@ -373,6 +392,8 @@ pub struct Unit {
     pub classes: Vec<Class>,
     pub functions: Vec<Function>,
     pub locals: Vec<Local>,
+    /// Delegates and function fields bound to a method (`MethodBinding`).
+    pub method_bindings: Vec<MethodBinding>,
     /// Names bound by imports (languages with module scope).
     pub imports: Vec<Import>,
     /// Whether a star import (`from m import *`) brings names the file does not list.
@@ -404,6 +425,7 @@ impl Unit {
             classes: Vec::new(),
             functions: Vec::new(),
             locals: Vec::new(),
+            method_bindings: Vec::new(),
             imports: Vec::new(),
             star_import: false,
             calls: Vec::new(),
