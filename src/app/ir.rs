@@ -202,6 +202,25 @@ pub struct Assignment {
     pub start: Pos,
 }
 
+/// A local a function takes from a call and later hands to another call (`var command =
+/// Sql.GetCommand(cs); …; Sql.CloseReader(command);`): a connection held between two
+/// helpers when the first opens and returns one and the second closes that parameter,
+/// which the resolution decides across files (`connection-leak-on-exception`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandOver {
+    pub function: Option<usize>,
+    pub variable: String,
+    /// Index in `AppFile::calls` of the call the local takes its value from.
+    pub from: usize,
+    /// Index in `AppFile::calls` of the call it is handed to, at argument `position`.
+    pub to: usize,
+    pub position: usize,
+    /// The call it is handed to stands in a `finally` or `catch`.
+    pub guarded: bool,
+    /// A call or construction stands between the two: something there can throw.
+    pub can_throw: bool,
+}
+
 /// How a created or opened connection is released.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
@@ -315,6 +334,12 @@ pub struct AppFile {
     /// receiver that is itself a call (`ReceiverType::Returned`). Only front ends that
     /// read return types record them (Java).
     pub method_returns: Vec<MethodReturn>,
+    /// Functions that open a connection and hand it back to their caller (itself or inside
+    /// a command), and (function, parameter position) of the functions that close the
+    /// connection a parameter holds: the helpers `hand_overs` are judged against.
+    pub opens_for_caller: Vec<usize>,
+    pub param_closes: Vec<(usize, usize)>,
+    pub hand_overs: Vec<HandOver>,
 }
 
 /// A method's declared return type: `KarmaDAO newKarmaDAO()` in class `DataAccessDriver`.
@@ -513,6 +538,9 @@ pub struct FileIndex {
     /// (class, method, declared return type) of the file's methods
     /// (`AppFile::method_returns`).
     pub returns: Box<[(Name, Name, Name)]>,
+    /// As `AppFile::opens_for_caller` and `AppFile::param_closes`.
+    pub opens_for_caller: Box<[u32]>,
+    pub param_closes: Box<[(u32, u32)]>,
 }
 
 /// A call inside a loop that walks a parameter of its function (`Loop::source_param`),
@@ -561,6 +589,8 @@ pub struct RuleFacts {
     pub loops: Vec<Loop>,
     pub assignments: Vec<Assignment>,
     pub comments: Vec<Comment>,
+    #[serde(default)]
+    pub hand_overs: Vec<HandOver>,
 }
 
 impl RuleFacts {
@@ -607,9 +637,11 @@ impl RuleFacts {
             .iter()
             .flat_map(|&(c, inner)| [Some(c), inner])
             .flatten();
+        let hand_over_calls = self.hand_overs.iter().flat_map(|h| [h.from, h.to]);
         for c in loop_sources
             .chain(assignments.iter().map(|a| a.call))
             .chain(site_calls)
+            .chain(hand_over_calls)
         {
             if let Some(k) = keep.get_mut(c) {
                 *k = true;
@@ -634,11 +666,17 @@ impl RuleFacts {
         for a in &mut assignments {
             a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
         }
+        let mut hand_overs = self.hand_overs;
+        for h in &mut hand_overs {
+            h.from = new_index.get(h.from).copied().unwrap_or(usize::MAX);
+            h.to = new_index.get(h.to).copied().unwrap_or(usize::MAX);
+        }
         RuleFacts {
             calls,
             loops,
             assignments,
             comments,
+            hand_overs,
         }
     }
 }
@@ -792,8 +830,15 @@ impl AppFile {
                     )
                 })
                 .collect(),
+            opens_for_caller: self.opens_for_caller.iter().map(|&f| f as u32).collect(),
+            param_closes: self
+                .param_closes
+                .iter()
+                .map(|&(f, p)| (f as u32, p as u32))
+                .collect(),
         };
         let read_by_rules = !self.loops.is_empty()
+            || !self.hand_overs.is_empty()
             || self.calls.iter().any(|c| c.blocked_by.is_some())
             || !query_argument_sites(&self.calls, &self.assignments).is_empty();
         let facts = RuleFacts {
@@ -801,6 +846,7 @@ impl AppFile {
             loops: self.loops,
             assignments: self.assignments,
             comments: self.comments,
+            hand_overs: self.hand_overs,
         };
         let facts = match (prune, read_by_rules) {
             (false, _) => Some(facts),
@@ -840,6 +886,7 @@ impl AppFile {
         file.loops = facts.loops;
         file.assignments = facts.assignments;
         file.comments = facts.comments;
+        file.hand_overs = facts.hand_overs;
         file
     }
 
@@ -861,6 +908,9 @@ impl AppFile {
             not_parsed: None,
             loop_parameters: Vec::new(),
             method_returns: Vec::new(),
+            opens_for_caller: Vec::new(),
+            param_closes: Vec::new(),
+            hand_overs: Vec::new(),
         }
     }
 }

@@ -12,8 +12,7 @@ use super::ir::typed::{
     Unit,
 };
 use super::ir::{
-    AppFile, Assignment, Call, ClassFacts, ConnectionSite, Disposal, Function, Loop,
-    PerCallConnection,
+    AppFile, Assignment, Call, ClassFacts, ConnectionSite, Function, Loop, PerCallConnection,
 };
 
 /// Parses, lowers and analyses one file with its front end.
@@ -189,25 +188,19 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             text: resource.text.clone(),
         });
     }
-    for held in resources::helper_held(&unit) {
-        let (Some(open), Some(close)) = (
-            unit.calls.get(held.opened_by),
-            unit.calls.get(held.closed_by),
-        ) else {
-            continue;
-        };
-        file.connections.push(ConnectionSite {
-            function: holder(held.function),
-            variable: Some(held.variable),
-            api: format!("connection opened by {}", open.callee),
-            start: open.start,
-            end: open.end,
-            disposal: Disposal::NormalPathOnly(format!(
-                "opened by `{}` and closed by `{}` (line {}), not in a finally",
-                open.callee, close.text, close.start.line
-            )),
-            text: open.text.clone(),
-        });
+    file.opens_for_caller = resources::opens_for_caller(&unit)
+        .into_iter()
+        .filter_map(|f| index_of.get(f).copied().flatten())
+        .collect();
+    file.param_closes = unit
+        .param_closes
+        .iter()
+        .filter_map(|&(f, position)| Some((index_of.get(f).copied().flatten()?, position)))
+        .collect();
+    // Calls are numbered as in the unit (one `Call` each, in order).
+    for mut hand_over in resources::hand_overs(&unit) {
+        hand_over.function = holder(hand_over.function);
+        file.hand_overs.push(hand_over);
     }
     for per_call in &unit.per_call {
         if let Some(function) = holder(Some(per_call.function)) {

@@ -13,13 +13,14 @@
 //! - else never released.
 //!
 //! A connection can also be opened by one helper and closed by another (`var command =
-//! GetCommand(cs); …; CloseReader(command);`): `helper_held` finds those, in one file.
+//! GetCommand(cs); …; CloseReader(command);`): `opens_for_caller`, `Unit::param_closes`
+//! and `hand_overs` are the facts the resolution judges that by, across files.
 
 use crate::app::ir::typed::{
-    Arg, CallId, FnId, FunctionKind, Receiver, Resource, ResourceEvent, ResourceEventKind,
-    ResourceOrigin, ScopeKind, Unit,
+    Arg, CallRole, FnId, Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, ScopeKind,
+    Unit,
 };
-use crate::app::ir::Disposal;
+use crate::app::ir::{Disposal, HandOver};
 
 pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
     match &resource.origin {
@@ -136,25 +137,11 @@ fn right_after_open(unit: &Unit, events: &[ResourceEvent], close: &ResourceEvent
     !unit.calls.iter().any(|c| between(c.span.0)) && !unit.creations.iter().any(|&at| between(at))
 }
 
-/// A connection a caller holds between two helpers of the file: one opens it and returns
-/// it (or a command holding it), the other closes what it is handed, and the close is
-/// not in a `finally`, with calls in between that can throw.
-pub struct HelperHeld {
-    pub function: Option<FnId>,
-    pub variable: String,
-    /// The call that opened it (`SqlHelper.GetCommand(cs, sql)`).
-    pub opened_by: CallId,
-    /// The call that closes it (`SqlHelper.CloseReader(command)`).
-    pub closed_by: CallId,
-}
-
-/// The connections of the file opened by one helper and closed by another on the normal
-/// path only (`HelperHeld`). Helpers are matched by name, argument count and, for a
-/// static call (`SqlHelper.GetCommand`), class; every function a call can mean must open
-/// (or close) for it to count.
-pub fn helper_held(unit: &Unit) -> Vec<HelperHeld> {
-    let opens: Vec<bool> = (0..unit.functions.len())
-        .map(|f| {
+/// The functions of the unit that open a connection and hand it back to their caller,
+/// returned as it is or inside a command it was given to.
+pub fn opens_for_caller(unit: &Unit) -> Vec<FnId> {
+    (0..unit.functions.len())
+        .filter(|&f| {
             unit.resources.iter().any(|r| {
                 r.function == Some(f)
                     && r.events.iter().any(|e| e.kind == ResourceEventKind::Open)
@@ -166,87 +153,52 @@ pub fn helper_held(unit: &Unit) -> Vec<HelperHeld> {
                     })
             })
         })
-        .collect();
-    if !opens.contains(&true) || unit.param_closes.is_empty() {
-        return Vec::new();
-    }
+        .collect()
+}
+
+/// Every local taken from a plain call and later handed, by name, to another plain call
+/// of the same function (`var command = Sql.GetCommand(cs); …; Sql.CloseReader(command)`):
+/// the resolution tells which of them open and close a connection. The function is the
+/// unit's (`FnId`), calls are numbered as in the unit.
+pub fn hand_overs(unit: &Unit) -> Vec<HandOver> {
     let mut out = Vec::new();
     for local in &unit.locals {
-        let Some(opened_by) = local.init_call else {
+        let Some(from) = local.init_call else {
             continue;
         };
-        let Some(open_call) = unit.calls.get(opened_by) else {
+        let Some(open_call) = unit.calls.get(from).filter(|c| c.role == CallRole::Plain) else {
             continue;
         };
-        let openers = helpers_meant(unit, opened_by);
-        if openers.is_empty() || !openers.iter().all(|&f| opens[f]) {
-            continue;
-        }
-        let closes: Vec<CallId> = unit
-            .calls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.function == local.function && c.span.0 >= open_call.span.1)
-            .filter(|(ci, c)| {
-                c.args.iter().enumerate().any(|(position, a)| {
-                    let closers = helpers_meant(unit, *ci);
-                    matches!(a, Arg::Name(n) if *n == local.name)
-                        && !closers.is_empty()
-                        && closers
-                            .iter()
-                            .all(|&g| unit.param_closes.contains(&(g, position)))
-                })
-            })
-            .map(|(ci, _)| ci)
-            .collect();
-        let Some(&closed_by) = closes.first() else {
-            continue;
-        };
-        let guarded = closes.iter().any(|&ci| {
-            let at = unit.calls[ci].span.0;
-            in_scope(unit, ScopeKind::Finally, at) || in_scope(unit, ScopeKind::Catch, at)
-        });
-        let close_at = unit.calls[closed_by].span.0;
-        let between = |at: usize| open_call.span.1 <= at && at < close_at;
-        let can_throw = unit.calls.iter().any(|c| between(c.span.0))
-            || unit.creations.iter().any(|&at| between(at));
-        if !guarded && can_throw {
-            out.push(HelperHeld {
+        for (to, call) in unit.calls.iter().enumerate() {
+            if call.function != local.function
+                || call.span.0 < open_call.span.1
+                || call.role != CallRole::Plain
+            {
+                continue;
+            }
+            let Some(position) = call
+                .args
+                .iter()
+                .position(|a| matches!(a, Arg::Name(n) if *n == local.name))
+            else {
+                continue;
+            };
+            let at = call.span.0;
+            let guarded =
+                in_scope(unit, ScopeKind::Finally, at) || in_scope(unit, ScopeKind::Catch, at);
+            let between = |x: usize| open_call.span.1 <= x && x < at;
+            let can_throw = unit.calls.iter().any(|c| between(c.span.0))
+                || unit.creations.iter().any(|&x| between(x));
+            out.push(HandOver {
                 function: local.function,
                 variable: local.name.clone(),
-                opened_by,
-                closed_by,
+                from,
+                to,
+                position,
+                guarded,
+                can_throw,
             });
         }
     }
     out
-}
-
-/// The functions of the file a call can mean: same name and argument count, not a
-/// lambda, and for a static call on a name (`SqlHelper.Close(...)`) a method of the class
-/// of that name. Empty when the receiver is anything else.
-fn helpers_meant(unit: &Unit, call: CallId) -> Vec<FnId> {
-    let Some(call) = unit.calls.get(call) else {
-        return Vec::new();
-    };
-    let class_named = |f: &crate::app::ir::typed::Function, name: &str| {
-        f.class
-            .and_then(|c| unit.classes.get(c))
-            .is_some_and(|c| c.name == name)
-    };
-    unit.functions
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| {
-            f.kind != FunctionKind::Lambda
-                && f.name == call.callee
-                && f.params.len() == call.args.len()
-                && match &call.receiver {
-                    Receiver::None | Receiver::This => true,
-                    Receiver::Name(name) => class_named(f, name),
-                    _ => false,
-                }
-        })
-        .map(|(i, _)| i)
-        .collect()
 }

@@ -45,6 +45,12 @@ pub static ALL: &[AppRule] = &[
         meta: &connection_leak_on_exception::CONNECTION_LEAK_ON_EXCEPTION,
         check: Check::File(connection_leak_on_exception::check),
     },
+    // The same rule again, for connections opened and closed by helpers the resolution
+    // finds across files.
+    AppRule {
+        meta: &connection_leak_on_exception::CONNECTION_LEAK_ON_EXCEPTION,
+        check: Check::Repository(connection_leak_on_exception::check_helpers),
+    },
     AppRule {
         meta: &connection_per_call::CONNECTION_PER_CALL,
         check: Check::File(connection_per_call::check),
