@@ -162,6 +162,24 @@ pub fn opens_for_caller(unit: &Unit) -> Vec<FnId> {
 /// unit's (`FnId`), calls are numbered as in the unit.
 pub fn hand_overs(unit: &Unit) -> Vec<HandOver> {
     let mut out = Vec::new();
+    if unit.locals.iter().all(|l| l.init_call.is_none()) {
+        return out;
+    }
+    // The points that can throw, in order: a count in a range says whether any stands there.
+    let mut throw_points: Vec<usize> = unit.calls.iter().map(|c| c.span.0).collect();
+    throw_points.extend(&unit.creations);
+    throw_points.sort_unstable();
+    let any_between = |from: usize, to: usize| {
+        throw_points.partition_point(|&x| x < to) > throw_points.partition_point(|&x| x < from)
+    };
+    // The calls of each function that take a plain name as an argument.
+    let mut by_function: std::collections::HashMap<Option<FnId>, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (ci, call) in unit.calls.iter().enumerate() {
+        if call.role == CallRole::Plain && call.args.iter().any(|a| matches!(a, Arg::Name(_))) {
+            by_function.entry(call.function).or_default().push(ci);
+        }
+    }
     for local in &unit.locals {
         let Some(from) = local.init_call else {
             continue;
@@ -169,11 +187,9 @@ pub fn hand_overs(unit: &Unit) -> Vec<HandOver> {
         let Some(open_call) = unit.calls.get(from).filter(|c| c.role == CallRole::Plain) else {
             continue;
         };
-        for (to, call) in unit.calls.iter().enumerate() {
-            if call.function != local.function
-                || call.span.0 < open_call.span.1
-                || call.role != CallRole::Plain
-            {
+        for &to in by_function.get(&local.function).into_iter().flatten() {
+            let call = &unit.calls[to];
+            if call.span.0 < open_call.span.1 {
                 continue;
             }
             let Some(position) = call
@@ -184,19 +200,15 @@ pub fn hand_overs(unit: &Unit) -> Vec<HandOver> {
                 continue;
             };
             let at = call.span.0;
-            let guarded =
-                in_scope(unit, ScopeKind::Finally, at) || in_scope(unit, ScopeKind::Catch, at);
-            let between = |x: usize| open_call.span.1 <= x && x < at;
-            let can_throw = unit.calls.iter().any(|c| between(c.span.0))
-                || unit.creations.iter().any(|&x| between(x));
             out.push(HandOver {
                 function: local.function,
                 variable: local.name.clone(),
                 from,
                 to,
                 position,
-                guarded,
-                can_throw,
+                guarded: in_scope(unit, ScopeKind::Finally, at)
+                    || in_scope(unit, ScopeKind::Catch, at),
+                can_throw: any_between(open_call.span.1, at),
             });
         }
     }
