@@ -184,6 +184,13 @@ pub struct Loop {
     /// know their functions' parameters.
     #[serde(default)]
     pub source_param: bool,
+    /// Index in `AppFile::calls` of the query whose rows the loop walks when its source
+    /// is not that call itself: a cursor iterated after its `execute(...)`
+    /// (`cur.execute(sql); for row in cur:`), a promise callback's parameter
+    /// (`getPosts().then(res => res.rows.forEach(...))`). Recorded by the front end, which
+    /// knows its library; read as the loop's source by the loop rules.
+    #[serde(default)]
+    pub rows_of: Option<usize>,
 }
 
 /// `var x = call(...)` / `const x = await call(...)` / `x = call(...)`.
@@ -193,6 +200,25 @@ pub struct Assignment {
     pub variable: String,
     pub call: usize,
     pub start: Pos,
+}
+
+/// A local a function takes from a call and later hands to another call (`var command =
+/// Sql.GetCommand(cs); …; Sql.CloseReader(command);`): a connection held between two
+/// helpers when the first opens and returns one and the second closes that parameter,
+/// which the resolution decides across files (`connection-leak-on-exception`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandOver {
+    pub function: Option<usize>,
+    pub variable: String,
+    /// Index in `AppFile::calls` of the call the local takes its value from.
+    pub from: usize,
+    /// Index in `AppFile::calls` of the call it is handed to, at argument `position`.
+    pub to: usize,
+    pub position: usize,
+    /// The call it is handed to stands in a `finally` or `catch`.
+    pub guarded: bool,
+    /// A call or construction stands between the two: something there can throw.
+    pub can_throw: bool,
 }
 
 /// How a created or opened connection is released.
@@ -315,6 +341,12 @@ pub struct AppFile {
     /// (`Microsoft.Data.Sqlite`) and no server's client (`lang::common::embedded_database`):
     /// a statement there costs no network round trip.
     pub embedded_database: Option<String>,
+    /// Functions that open a connection and hand it back to their caller (itself or inside
+    /// a command), and (function, parameter position) of the functions that close the
+    /// connection a parameter holds: the helpers `hand_overs` are judged against.
+    pub opens_for_caller: Vec<usize>,
+    pub param_closes: Vec<(usize, usize)>,
+    pub hand_overs: Vec<HandOver>,
 }
 
 /// A method's declared return type: `KarmaDAO newKarmaDAO()` in class `DataAccessDriver`.
@@ -518,6 +550,9 @@ pub struct FileIndex {
     pub returns: Box<[(Name, Name, Name)]>,
     /// As `AppFile::embedded_database`.
     pub embedded_database: Option<Box<str>>,
+    /// As `AppFile::opens_for_caller` and `AppFile::param_closes`.
+    pub opens_for_caller: Box<[u32]>,
+    pub param_closes: Box<[(u32, u32)]>,
 }
 
 /// A call inside a loop that walks a parameter of its function (`Loop::source_param`),
@@ -566,6 +601,8 @@ pub struct RuleFacts {
     pub loops: Vec<Loop>,
     pub assignments: Vec<Assignment>,
     pub comments: Vec<Comment>,
+    #[serde(default)]
+    pub hand_overs: Vec<HandOver>,
 }
 
 impl RuleFacts {
@@ -603,14 +640,20 @@ impl RuleFacts {
             })
             .collect();
         let mut keep = vec![false; self.calls.len()];
-        let loop_sources = self.loops.iter().filter_map(|l| l.source_call);
+        let loop_sources = self
+            .loops
+            .iter()
+            .flat_map(|l| [l.source_call, l.rows_of])
+            .flatten();
         let site_calls = sites
             .iter()
             .flat_map(|&(c, inner)| [Some(c), inner])
             .flatten();
+        let hand_over_calls = self.hand_overs.iter().flat_map(|h| [h.from, h.to]);
         for c in loop_sources
             .chain(assignments.iter().map(|a| a.call))
             .chain(site_calls)
+            .chain(hand_over_calls)
         {
             if let Some(k) = keep.get_mut(c) {
                 *k = true;
@@ -630,15 +673,22 @@ impl RuleFacts {
         let mut loops = self.loops;
         for l in &mut loops {
             l.source_call = l.source_call.and_then(|c| new_index.get(c).copied());
+            l.rows_of = l.rows_of.and_then(|c| new_index.get(c).copied());
         }
         for a in &mut assignments {
             a.call = new_index.get(a.call).copied().unwrap_or(usize::MAX);
+        }
+        let mut hand_overs = self.hand_overs;
+        for h in &mut hand_overs {
+            h.from = new_index.get(h.from).copied().unwrap_or(usize::MAX);
+            h.to = new_index.get(h.to).copied().unwrap_or(usize::MAX);
         }
         RuleFacts {
             calls,
             loops,
             assignments,
             comments,
+            hand_overs,
         }
     }
 }
@@ -724,7 +774,9 @@ impl AppFile {
         for (li, lp) in self.loops.iter().enumerate() {
             // The parameter's own elements, not a member of one (`room.getOccupants()`
             // walks what one row holds, not the rows the caller passes).
+            // A cursor parameter walked after an `execute` on it walks that query's rows.
             let walks_parameter = lp.source_param
+                && lp.rows_of.is_none()
                 && lp
                     .source_text
                     .as_deref()
@@ -799,8 +851,15 @@ impl AppFile {
                 })
                 .collect(),
             embedded_database: self.embedded_database.as_deref().map(Into::into),
+            opens_for_caller: self.opens_for_caller.iter().map(|&f| f as u32).collect(),
+            param_closes: self
+                .param_closes
+                .iter()
+                .map(|&(f, p)| (f as u32, p as u32))
+                .collect(),
         };
         let read_by_rules = !self.loops.is_empty()
+            || !self.hand_overs.is_empty()
             || self.calls.iter().any(|c| c.blocked_by.is_some())
             || !query_argument_sites(&self.calls, &self.assignments).is_empty();
         let facts = RuleFacts {
@@ -808,6 +867,7 @@ impl AppFile {
             loops: self.loops,
             assignments: self.assignments,
             comments: self.comments,
+            hand_overs: self.hand_overs,
         };
         let facts = match (prune, read_by_rules) {
             (false, _) => Some(facts),
@@ -848,6 +908,7 @@ impl AppFile {
         file.assignments = facts.assignments;
         file.comments = facts.comments;
         file.embedded_database = index.embedded_database.as_deref().map(str::to_string);
+        file.hand_overs = facts.hand_overs;
         file
     }
 
@@ -870,6 +931,9 @@ impl AppFile {
             loop_parameters: Vec::new(),
             method_returns: Vec::new(),
             embedded_database: None,
+            opens_for_caller: Vec::new(),
+            param_closes: Vec::new(),
+            hand_overs: Vec::new(),
         }
     }
 }

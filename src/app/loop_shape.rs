@@ -589,6 +589,7 @@ mod tests {
             source_var: source.map(str::to_string),
             variables: variables.iter().map(|v| v.to_string()).collect(),
             source_param: false,
+            rows_of: None,
         }
     }
 

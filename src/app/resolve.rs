@@ -557,6 +557,28 @@ impl<'a> Repo<'a> {
         first
     }
 
+    /// Whether every function of the repository `call` can mean passes `test` (its file's
+    /// index and its number there), and there is one: `Some(by_name)`, whether the call was
+    /// matched by name alone; `None` otherwise (`connection-leak-on-exception`'s helpers).
+    pub fn every_target(
+        &self,
+        file: &AppFile,
+        call: &Call,
+        test: &dyn Fn(&FileIndex, u32) -> bool,
+    ) -> Option<bool> {
+        if call.db.is_some() {
+            return None;
+        }
+        let (callee, ty) = self.key_of(call)?;
+        let receiver = call.chain.last().map(String::as_str);
+        let candidates = self.targets(callee, call.arity as u32, receiver, ty);
+        let all = !candidates.is_empty()
+            && candidates
+                .iter()
+                .all(|&(fi, f)| test(&self.files[fi as usize], f));
+        all.then(|| self.guessed(ty, receiver, &candidates, &caller_owner(file, call)))
+    }
+
     /// Whether a query method is one through a call resolved by name from a typed
     /// language, anywhere along its chain.
     fn rests_on_names(&self, start: FunctionRef) -> bool {

@@ -139,6 +139,7 @@ mod tests {
                 source_var: Some("users".into()),
                 variables: vec!["u".into()],
                 source_param: false,
+                rows_of: None,
             }],
             comments: vec![Comment {
                 line: n,

@@ -7,7 +7,10 @@
 pub mod resources;
 pub mod types;
 
-use super::ir::typed::{CallRole, FunctionKind, IterSource, LanguageFrontEnd, LoopKind, Unit};
+use super::ir::typed::{
+    self, CallRole, FunctionKind, IterSource, LanguageFrontEnd, LoopKind, MethodBinding, Receiver,
+    Unit,
+};
 use super::ir::{
     AppFile, Assignment, Call, ClassFacts, ConnectionSite, Function, Loop, PerCallConnection,
 };
@@ -58,13 +61,37 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             CallRole::Database { kind, api } => (Some(*kind), Some(api.clone())),
             CallRole::Plain => (None, None),
         };
+        // `load(id)` where `load` is bound to `repo.Get`: a call of `repo.Get`.
+        let bound = bound_method(&unit, call);
+        let (callee, receiver, chain, receiver_type) = match bound {
+            Some(b) => {
+                let at_binding = typed::Call {
+                    function: b.function,
+                    receiver: b.receiver.clone(),
+                    span: (b.at, b.at),
+                    ..call.clone()
+                };
+                (
+                    b.method.clone(),
+                    b.receiver_text.clone(),
+                    b.chain.clone(),
+                    typing.receiver_type(&at_binding),
+                )
+            }
+            None => (
+                call.callee.clone(),
+                call.receiver_text.clone(),
+                call.chain.clone(),
+                typing.receiver_type(call),
+            ),
+        };
         file.calls.push(Call {
             function: holder(call.function),
-            callee: call.callee.clone(),
-            receiver: call.receiver_text.clone(),
-            receiver_root: call.chain.first().cloned(),
-            chain: call.chain.clone(),
-            receiver_type: typing.receiver_type(call),
+            callee,
+            receiver,
+            receiver_root: chain.first().cloned(),
+            chain,
+            receiver_type,
             arity: call.args.len(),
             start: call.start,
             end: call.end,
@@ -144,6 +171,7 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             source_var,
             variables: lp.variables.clone(),
             source_param,
+            rows_of: lp.rows_of,
         });
     }
     for local in &unit.locals {
@@ -168,6 +196,20 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             in_process: resource.in_process,
         });
     }
+    file.opens_for_caller = resources::opens_for_caller(&unit)
+        .into_iter()
+        .filter_map(|f| index_of.get(f).copied().flatten())
+        .collect();
+    file.param_closes = unit
+        .param_closes
+        .iter()
+        .filter_map(|&(f, position)| Some((index_of.get(f).copied().flatten()?, position)))
+        .collect();
+    // Calls are numbered as in the unit (one `Call` each, in order).
+    for mut hand_over in resources::hand_overs(&unit) {
+        hand_over.function = holder(hand_over.function);
+        file.hand_overs.push(hand_over);
+    }
     for per_call in &unit.per_call {
         if let Some(function) = holder(Some(per_call.function)) {
             file.per_call_connections.push(PerCallConnection {
@@ -191,6 +233,45 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
     file.error_regions = unit.error_regions;
     file.not_parsed = unit.not_parsed;
     file
+}
+
+/// The method a call of a delegate or function field calls (`load(id)` after `load =
+/// repo.Get`): the latest binding of a local of that name before the call in its function
+/// or one around it, else a field of that name bound anywhere in the call's class.
+fn bound_method<'u>(unit: &'u Unit, call: &typed::Call) -> Option<&'u MethodBinding> {
+    if unit.method_bindings.is_empty() || !matches!(call.receiver, Receiver::None | Receiver::This)
+    {
+        return None;
+    }
+    let mut scopes = Vec::new();
+    let mut current = call.function;
+    while let Some(f) = current.filter(|f| !scopes.contains(f) && scopes.len() < 32) {
+        scopes.push(f);
+        current = unit.functions.get(f).and_then(|f| f.parent);
+    }
+    let named = |b: &&MethodBinding| b.name == call.callee;
+    let local = unit
+        .method_bindings
+        .iter()
+        .filter(named)
+        .filter(|b| !b.field && b.at < call.span.0)
+        .filter(|b| b.function.is_some_and(|f| scopes.contains(&f)))
+        .max_by_key(|b| b.at);
+    if local.is_some() {
+        return local;
+    }
+    let class_of = |f: Option<usize>| f.and_then(|f| unit.functions.get(f)).and_then(|f| f.class);
+    let class = scopes.iter().find_map(|&f| class_of(Some(f)))?;
+    let mut fields = unit
+        .method_bindings
+        .iter()
+        .filter(named)
+        .filter(|b| b.field && class_of(b.function) == Some(class));
+    let first = fields.next()?;
+    // Bound to two different methods: which one a call means is not known.
+    fields
+        .all(|b| b.method == first.method && b.receiver_text == first.receiver_text)
+        .then_some(first)
 }
 
 /// The classes of a unit as the typed resolution reads them: names and bases.

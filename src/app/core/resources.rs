@@ -13,11 +13,16 @@
 //!   (Dapper's extension methods): released after each call, only Dispose is skipped;
 //! - never opened, used, or handed on: it holds no pooled connection;
 //! - else never released.
+//!
+//! A connection can also be opened by one helper and closed by another (`var command =
+//! GetCommand(cs); …; CloseReader(command);`): `opens_for_caller`, `Unit::param_closes`
+//! and `hand_overs` are the facts the resolution judges that by, across files.
 
 use crate::app::ir::typed::{
-    Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, ScopeKind, Unit,
+    Arg, CallRole, FnId, Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, ScopeKind,
+    Unit,
 };
-use crate::app::ir::Disposal;
+use crate::app::ir::{Disposal, HandOver};
 
 pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
     match &resource.origin {
@@ -112,6 +117,9 @@ fn only_self_opening_calls(events: &[ResourceEvent]) -> Option<&str> {
 fn escape(event: &ResourceEvent) -> Option<String> {
     match &event.kind {
         ResourceEventKind::Return => Some("returned to the caller".into()),
+        ResourceEventKind::ReturnedInside { holder } => {
+            Some(format!("returned to the caller inside `{holder}`"))
+        }
         ResourceEventKind::StoreInField => Some(match &event.text {
             Some(field) => format!("stored in {field}"),
             None => "stored in a field".into(),
@@ -145,4 +153,82 @@ fn right_after_open(unit: &Unit, events: &[ResourceEvent], close: &ResourceEvent
     };
     let between = |at: usize| open.end <= at && at < close.at;
     !unit.calls.iter().any(|c| between(c.span.0)) && !unit.creations.iter().any(|&at| between(at))
+}
+
+/// The functions of the unit that open a connection and hand it back to their caller,
+/// returned as it is or inside a command it was given to.
+pub fn opens_for_caller(unit: &Unit) -> Vec<FnId> {
+    (0..unit.functions.len())
+        .filter(|&f| {
+            unit.resources.iter().any(|r| {
+                r.function == Some(f)
+                    && r.events.iter().any(|e| e.kind == ResourceEventKind::Open)
+                    && r.events.iter().any(|e| {
+                        matches!(
+                            e.kind,
+                            ResourceEventKind::Return | ResourceEventKind::ReturnedInside { .. }
+                        )
+                    })
+            })
+        })
+        .collect()
+}
+
+/// Every local taken from a plain call and later handed, by name, to another plain call
+/// of the same function (`var command = Sql.GetCommand(cs); …; Sql.CloseReader(command)`):
+/// the resolution tells which of them open and close a connection. The function is the
+/// unit's (`FnId`), calls are numbered as in the unit.
+pub fn hand_overs(unit: &Unit) -> Vec<HandOver> {
+    let mut out = Vec::new();
+    if unit.locals.iter().all(|l| l.init_call.is_none()) {
+        return out;
+    }
+    // The points that can throw, in order: a count in a range says whether any stands there.
+    let mut throw_points: Vec<usize> = unit.calls.iter().map(|c| c.span.0).collect();
+    throw_points.extend(&unit.creations);
+    throw_points.sort_unstable();
+    let any_between = |from: usize, to: usize| {
+        throw_points.partition_point(|&x| x < to) > throw_points.partition_point(|&x| x < from)
+    };
+    // The calls of each function that take a plain name as an argument.
+    let mut by_function: std::collections::HashMap<Option<FnId>, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (ci, call) in unit.calls.iter().enumerate() {
+        if call.role == CallRole::Plain && call.args.iter().any(|a| matches!(a, Arg::Name(_))) {
+            by_function.entry(call.function).or_default().push(ci);
+        }
+    }
+    for local in &unit.locals {
+        let Some(from) = local.init_call else {
+            continue;
+        };
+        let Some(open_call) = unit.calls.get(from).filter(|c| c.role == CallRole::Plain) else {
+            continue;
+        };
+        for &to in by_function.get(&local.function).into_iter().flatten() {
+            let call = &unit.calls[to];
+            if call.span.0 < open_call.span.1 {
+                continue;
+            }
+            let Some(position) = call
+                .args
+                .iter()
+                .position(|a| matches!(a, Arg::Name(n) if *n == local.name))
+            else {
+                continue;
+            };
+            let at = call.span.0;
+            out.push(HandOver {
+                function: local.function,
+                variable: local.name.clone(),
+                from,
+                to,
+                position,
+                guarded: in_scope(unit, ScopeKind::Finally, at)
+                    || in_scope(unit, ScopeKind::Catch, at),
+                can_throw: any_between(open_call.span.1, at),
+            });
+        }
+    }
+    out
 }

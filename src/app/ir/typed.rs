@@ -148,6 +148,25 @@ pub struct Local {
     pub at: usize,
 }
 
+/// A delegate or function value bound to a method group: `Func<int, Order> load =
+/// repo.Get;` (a local), `_load = repo.Get;` in a constructor (a field). A call of that
+/// name (`load(id)`, `_load(id)`) calls the method.
+#[derive(Debug, Clone)]
+pub struct MethodBinding {
+    /// The function the binding is written in: the receiver's type is read there.
+    pub function: Option<FnId>,
+    /// The local or field it is bound to, `this.` removed.
+    pub name: String,
+    /// A field of the class (every method of the class sees it), else a local of `function`.
+    pub field: bool,
+    pub method: String,
+    pub receiver: Receiver,
+    pub receiver_text: Option<String>,
+    pub chain: Vec<String>,
+    /// Byte offset of the binding.
+    pub at: usize,
+}
+
 /// A name an import binds: `import a.b as m` binds `m` to module `b`; `from a.b import c`
 /// binds `c` (a module, class or function) to `["a", "b", "c"]`.
 #[derive(Debug, Clone)]
@@ -270,6 +289,9 @@ pub struct Loop {
     pub start: Pos,
     pub end: Pos,
     pub span: (usize, usize),
+    /// The query whose rows the loop walks when its source is a variable that holds them
+    /// after a call on it (`cur.execute(sql); for row in cur:`): that call.
+    pub rows_of: Option<CallId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,6 +368,11 @@ pub enum ResourceEventKind {
     HandedTo {
         callee: String,
     },
+    /// Handed to an object that only uses it (a command), and that object is returned
+    /// (`return new SqlCommand(sql, connection)`): the caller holds the connection now.
+    ReturnedInside {
+        holder: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -393,6 +420,8 @@ pub struct Unit {
     pub classes: Vec<Class>,
     pub functions: Vec<Function>,
     pub locals: Vec<Local>,
+    /// Delegates and function fields bound to a method (`MethodBinding`).
+    pub method_bindings: Vec<MethodBinding>,
     /// Names bound by imports (languages with module scope).
     pub imports: Vec<Import>,
     /// Whether a star import (`from m import *`) brings names the file does not list.
@@ -401,6 +430,10 @@ pub struct Unit {
     pub loops: Vec<Loop>,
     pub scopes: Vec<Scope>,
     pub resources: Vec<Resource>,
+    /// Functions that close the connection a parameter holds or carries
+    /// (`command.Connection.Close()` in `CloseReader(SqlCommand command)`): (function,
+    /// parameter position). A caller handing them a connection counts that as its close.
+    pub param_closes: Vec<(FnId, usize)>,
     pub per_call: Vec<PerCall>,
     /// Byte offsets of object creations (`new T(...)`): points that can throw, besides
     /// the calls.
@@ -420,12 +453,14 @@ impl Unit {
             classes: Vec::new(),
             functions: Vec::new(),
             locals: Vec::new(),
+            method_bindings: Vec::new(),
             imports: Vec::new(),
             star_import: false,
             calls: Vec::new(),
             loops: Vec::new(),
             scopes: Vec::new(),
             resources: Vec::new(),
+            param_closes: Vec::new(),
             per_call: Vec::new(),
             creations: Vec::new(),
             strings: Vec::new(),

@@ -45,6 +45,12 @@ pub static ALL: &[AppRule] = &[
         meta: &connection_leak_on_exception::CONNECTION_LEAK_ON_EXCEPTION,
         check: Check::File(connection_leak_on_exception::check),
     },
+    // The same rule again, for connections opened and closed by helpers the resolution
+    // finds across files.
+    AppRule {
+        meta: &connection_leak_on_exception::CONNECTION_LEAK_ON_EXCEPTION,
+        check: Check::Repository(connection_leak_on_exception::check_helpers),
+    },
     AppRule {
         meta: &connection_per_call::CONNECTION_PER_CALL,
         check: Check::File(connection_per_call::check),
@@ -131,13 +137,14 @@ impl LoopFacts {
                 .or_default()
                 .push(a);
         }
-        // The call each loop walks: its source call, or the call its source variable was
-        // last assigned from before the loop.
+        // The call each loop walks: its source call, the query whose rows the front end
+        // says it walks (a cursor after `execute`, a promise callback's parameter), or the
+        // call its source variable was last assigned from before the loop.
         let feeding: Vec<Option<&crate::app::ir::Call>> = file
             .loops
             .iter()
             .map(|lp| {
-                if let Some(ci) = lp.source_call {
+                if let Some(ci) = lp.source_call.or(lp.rows_of) {
                     return file.calls.get(ci);
                 }
                 let variable = lp.source_var.as_deref()?;
@@ -157,7 +164,9 @@ impl LoopFacts {
                 let call = (*call)?;
                 let reach = repo.reach(file, call)?;
                 let text = match (lp.source_call, lp.source_var.as_deref()) {
-                    (None, Some(variable)) => format!("{variable} = {}", call.text),
+                    (None, Some(variable)) if lp.rows_of.is_none() => {
+                        format!("{variable} = {}", call.text)
+                    }
                     _ => call.text.clone(),
                 };
                 Some((text, call.start, reach))

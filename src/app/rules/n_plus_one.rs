@@ -14,10 +14,13 @@ declare_rule! {
     /// ## What it finds
     /// A loop whose iteration source is the result of a query — directly
     /// (`foreach (var a in repo.GetAppointments(id))`) or through a variable assigned from
-    /// a query or a query method before the loop — and whose body runs a query call: a
-    /// catalogued database call (ADO.NET, Dapper, Entity Framework, pg, mssql, Prisma,
-    /// Sequelize, TypeORM, DB-API, SQLAlchemy, Django, JDBC, JdbcTemplate, JPA...) or a
-    /// method of the repository that reaches one. Loops include iteration callbacks
+    /// a query or a query method before the loop, a DB-API cursor iterated after its
+    /// `execute` (`for row in cur:`), or the parameter of a promise's `.then` callback
+    /// (`getPosts().then(res => res.rows.forEach(...))`) — and whose body runs a query
+    /// call: a catalogued database call (ADO.NET, Dapper, Entity Framework, pg, mssql,
+    /// Prisma, Sequelize, TypeORM, DB-API, SQLAlchemy, Django, JDBC, JdbcTemplate, JPA...)
+    /// or a method of the repository that reaches one, also through a delegate or function
+    /// field bound to it (`Func<int, Order> load = repo.Get; … load(id)`). Loops include iteration callbacks
     /// (`ForEach`, LINQ `Select` in memory, `forEach` / `map`, `Promise.all(xs.map(...))`,
     /// comprehensions, Java streams). The loop may be in a callee: a call that passes a
     /// query's rows (`loadDetails(findAll())`, or a variable assigned from a query) to a

@@ -180,6 +180,10 @@ pub fn classify(
 /// Methods that open a connection.
 pub const OPEN_METHODS: &[&str] = &["Open", "OpenAsync"];
 
+/// Delegate types: a local of one assigned a method group (`Func<int, Order> load =
+/// repo.Get`) calls that method when called.
+pub const DELEGATE_TYPES: &[&str] = &["Func", "Action", "Predicate", "Converter", "Comparison"];
+
 /// Methods that close or dispose a connection.
 pub const CLOSE_METHODS: &[&str] = &["Close", "Dispose", "CloseAsync", "DisposeAsync"];
 

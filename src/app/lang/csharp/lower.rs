@@ -9,10 +9,11 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::catalogue::{classify, looks_like_context, ITERATION_CALLBACKS};
+use super::catalogue::{classify, looks_like_context, DELEGATE_TYPES, ITERATION_CALLBACKS};
 use crate::app::ir::typed::{
     Arg, Call, CallRole, Class, Field, FnId, Function, FunctionKind, IterSource, LambdaBinding,
-    Local, Loop, LoopKind, Param, Receiver, ResourceEventKind, Scope, ScopeKind, TypeName, Unit,
+    Local, Loop, LoopKind, MethodBinding, Param, Receiver, ResourceEventKind, Scope, ScopeKind,
+    TypeName, Unit,
 };
 use crate::app::ir::{AppFile, Comment, Language};
 use crate::app::lang::common::{
@@ -44,6 +45,7 @@ pub fn lower(path: &str, text: &str) -> Unit {
         classes: Vec::new(),
         parents: Vec::new(),
         tracked: Vec::new(),
+        holders: Vec::new(),
     };
     lowering.walk(root, &Ctx::default(), 0);
     unit
@@ -74,6 +76,9 @@ pub(super) struct Lowering<'a, 'u> {
     /// root).
     parents: Vec<Node<'a>>,
     pub(super) tracked: Vec<Tracked>,
+    /// Locals holding an object a tracked connection was handed to (`var command = new
+    /// SqlCommand(sql, connection)`): returning one hands the connection to the caller.
+    pub(super) holders: Vec<Tracked>,
 }
 
 const MAX_DEPTH: usize = 400;
@@ -122,6 +127,7 @@ impl<'a> Lowering<'a, '_> {
                 if let Some(value) = node.named_child(0) {
                     let text = self.source.text(returned_value(value));
                     self.event_on(text, node, ResourceEventKind::Return);
+                    self.holder_returned(text, node);
                 }
             }
             "foreach_statement" => {
@@ -167,6 +173,7 @@ impl<'a> Lowering<'a, '_> {
                     start: self.source.start(node),
                     end: self.source.end(node),
                     span: (node.start_byte(), node.end_byte()),
+                    rows_of: None,
                 });
                 let mut inner = ctx.clone();
                 inner.loops.push(index);
@@ -500,6 +507,7 @@ impl<'a> Lowering<'a, '_> {
             start: self.source.start(node),
             end: self.source.end(node),
             span: (node.start_byte(), node.end_byte()),
+            rows_of: None,
         });
         self.unit.loops.len() - 1
     }
@@ -657,6 +665,7 @@ impl<'a> Lowering<'a, '_> {
         let blocked_by = self.blocking(node);
         let receiver_kind = self.receiver(receiver);
         self.resource_events(node, &callee, receiver, &argument_nodes);
+        self.param_close(&callee, receiver, ctx);
         let index = self.unit.calls.len();
         self.unit.calls.push(Call {
             function: ctx.function,
@@ -797,6 +806,9 @@ impl<'a> Lowering<'a, '_> {
                 value
             }
         });
+        if let Some(v) = value.filter(|v| v.kind_name() == "member_access_expression") {
+            self.method_binding(left, declared.as_ref(), v, ctx);
+        }
         let init_call = value.and_then(|v| self.call_of_node.get(&v.id()).copied());
         let constructed = value
             .filter(|v| v.kind_name() == "object_creation_expression")
@@ -817,6 +829,41 @@ impl<'a> Lowering<'a, '_> {
             init_call,
             start: self.source.start(left),
             at: left.start_byte(),
+        });
+    }
+}
+
+impl<'a> Lowering<'a, '_> {
+    /// `Func<int, Order> load = repo.Get;` (a local of a delegate type) or `_load =
+    /// repo.Get;` / `this.load = repo.Get;` (a field): a method group bound to a name whose
+    /// calls then call that method (`Unit::method_bindings`).
+    fn method_binding(
+        &mut self,
+        left: Node<'a>,
+        declared: Option<&TypeName>,
+        value: Node<'a>,
+        ctx: &Ctx,
+    ) {
+        let left_text = self.source.text(left);
+        let field = left_text.starts_with("this.") || left_text.starts_with('_');
+        let delegate = declared.is_some_and(|t| DELEGATE_TYPES.contains(&t.name.as_str()));
+        if !(field || delegate) || left_text.trim_start_matches("this.").contains('.') {
+            return;
+        }
+        let (Some(method), Some(receiver)) = (value.field("name"), value.field("expression"))
+        else {
+            return;
+        };
+        let (_, chain) = self.chain(receiver);
+        self.unit.method_bindings.push(MethodBinding {
+            function: ctx.function,
+            name: left_text.trim_start_matches("this.").to_string(),
+            field,
+            method: without_generics(self.source.text(method)).to_string(),
+            receiver: self.receiver(Some(receiver)),
+            receiver_text: Some(self.source.short(receiver, 120)),
+            chain,
+            at: value.start_byte(),
         });
     }
 }

@@ -21,13 +21,12 @@ impl<'a> Lowering<'a, '_> {
             return;
         }
         let (at, end) = (node.start_byte(), node.end_byte());
-        let resources: Vec<usize> = self
-            .tracked
-            .iter()
-            .filter(|t| t.name == text && t.span.0 <= at && end <= t.span.1)
-            .map(|t| t.resource)
-            .collect();
-        for r in resources {
+        let resources = named_at(&self.tracked, text, at, end);
+        self.push_events(&resources, kind, at, end);
+    }
+
+    fn push_events(&mut self, resources: &[usize], kind: ResourceEventKind, at: usize, end: usize) {
+        for &r in resources {
             if let Some(resource) = self.unit.resources.get_mut(r) {
                 resource.events.push(ResourceEvent {
                     kind: kind.clone(),
@@ -101,6 +100,88 @@ impl<'a> Lowering<'a, '_> {
         }
     }
 
+    /// A tracked connection named `text` handed to `creation`, an object that only uses it
+    /// (a command): returned at once (`return new SqlCommand(sql, connection)`), the
+    /// caller holds the connection; assigned to a local, returning that local does.
+    fn held_by(&mut self, text: &str, creation: Node<'a>, holder: &str) {
+        let (at, end) = (creation.start_byte(), creation.end_byte());
+        let resources: Vec<(usize, usize)> = self
+            .tracked
+            .iter()
+            .filter(|t| t.name == text && t.span.0 <= at && end <= t.span.1)
+            .map(|t| (t.resource, t.span.1))
+            .collect();
+        let mut parent = creation.parent();
+        while let Some(p) = parent.filter(|p| {
+            matches!(
+                p.kind_name(),
+                "parenthesized_expression" | "cast_expression" | "equals_value_clause"
+            )
+        }) {
+            parent = p.parent();
+        }
+        for (resource, scope_end) in resources {
+            match parent.map(|p| (p, p.kind_name())) {
+                Some((_, "return_statement" | "arrow_expression_clause")) => {
+                    let holder = holder.to_string();
+                    let kind = ResourceEventKind::ReturnedInside { holder };
+                    self.push_events(&[resource], kind, at, end);
+                }
+                Some((p, "variable_declarator")) => {
+                    if let Some(name) = p.field("name") {
+                        self.holders.push(Tracked {
+                            name: self.source.text(name).to_string(),
+                            resource,
+                            span: (at, scope_end),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `return command;` where `command` holds a tracked connection (`held_by`).
+    pub(super) fn holder_returned(&mut self, text: &str, node: Node<'a>) {
+        let (at, end) = (node.start_byte(), node.end_byte());
+        let returned = named_at(&self.holders, text, at, end);
+        let holder = text.to_string();
+        self.push_events(
+            &returned,
+            ResourceEventKind::ReturnedInside { holder },
+            at,
+            end,
+        );
+    }
+
+    /// A close on a parameter's connection (`command.Connection.Close()`, or
+    /// `connection.Dispose()` on a parameter of a connection type): the function closes
+    /// what its caller hands it there (`Unit::param_closes`).
+    pub(super) fn param_close(&mut self, callee: &str, receiver: Option<Node<'a>>, ctx: &Ctx) {
+        let (Some(receiver), Some(function)) = (receiver, ctx.function) else {
+            return;
+        };
+        if !CLOSE_METHODS.contains(&callee) {
+            return;
+        }
+        let text = self.source.text(receiver);
+        let Some(f) = self.unit.functions.get(function) else {
+            return;
+        };
+        let position = f.params.iter().position(|p| {
+            let of_connection_type =
+                p.ty.as_ref()
+                    .is_some_and(|t| CONNECTION_TYPES.contains(&t.name.as_str()));
+            text.strip_suffix(".Connection") == Some(p.name.as_str())
+                || (text == p.name && of_connection_type)
+        });
+        if let Some(position) = position {
+            if !self.unit.param_closes.contains(&(function, position)) {
+                self.unit.param_closes.push((function, position));
+            }
+        }
+    }
+
     /// `buffered: false`: Dapper keeps the connection open until the rows are read to the
     /// end.
     fn unbuffered(&self, arguments: &[Node<'a>]) -> bool {
@@ -128,6 +209,9 @@ impl<'a> Lowering<'a, '_> {
                 let owning = !NON_OWNING.iter().any(|n| type_text.ends_with(n));
                 for argument in named_children(arguments) {
                     let text = self.source.text(argument);
+                    if !owning {
+                        self.held_by(text, node, type_text);
+                    }
                     self.event_on(
                         text,
                         node,
@@ -296,4 +380,12 @@ impl<'a> Lowering<'a, '_> {
         }
         false
     }
+}
+
+/// The resources of the tracked locals named `text` whose scope holds `at..end`.
+fn named_at(list: &[Tracked], text: &str, at: usize, end: usize) -> Vec<usize> {
+    list.iter()
+        .filter(|t| t.name == text && t.span.0 <= at && end <= t.span.1)
+        .map(|t| t.resource)
+        .collect()
 }

@@ -407,3 +407,68 @@ fn the_front_end_is_the_one_the_scan_takes_for_its_extensions() {
     let unit = front_end.lower("Broken.cs", "class { void ( { ");
     assert!(unit.error_share > 0.0);
 }
+
+#[test]
+fn a_connection_returned_inside_a_command_is_the_callers_and_param_closes_are_recorded() {
+    let code = r#"
+static class Sql {
+    static SqlCommand Direct(string cs, string sql) {
+        var connection = new SqlConnection(cs);
+        connection.Open();
+        return new SqlCommand(sql, connection);
+    }
+    static SqlCommand ThroughLocal(string cs, string sql) {
+        var connection = new SqlConnection(cs);
+        var command = new SqlCommand(sql, connection);
+        connection.Open();
+        return command;
+    }
+    static void CloseReader(SqlDataReader reader, SqlCommand command) { command.Connection.Close(); }
+    static void CloseConnection(SqlConnection connection) { connection.Dispose(); }
+    static void NotAClose(SqlCommand command) { command.Dispose(); }
+}"#;
+    let f = facts(code);
+    assert_eq!(f.connections.len(), 2);
+    for site in &f.connections {
+        assert!(
+            matches!(&site.disposal, Disposal::Escapes(why) if why.starts_with("returned to the caller inside")),
+            "{:?}",
+            site.disposal
+        );
+    }
+    let unit = lowered(code);
+    let closes: Vec<(String, usize)> = unit
+        .param_closes
+        .iter()
+        .map(|&(f, p)| (unit.functions[f].name.clone(), p))
+        .collect();
+    assert_eq!(
+        closes,
+        vec![
+            ("CloseReader".to_string(), 1),
+            ("CloseConnection".to_string(), 0)
+        ]
+    );
+}
+
+#[test]
+fn a_call_of_a_delegate_bound_to_a_method_is_a_call_of_that_method() {
+    let f = facts(
+        r#"
+class Report {
+    private readonly Repo _repo;
+    private readonly Func<int, Item> _load;
+    private string _title;
+    Report(Repo repo, Options options) { _repo = repo; _load = repo.Get; _title = options.Title; }
+    void Local() { Func<int, Item> find = _repo.Find; find(1); }
+    void Field() { _load(2); this._load(3); }
+    void NotBound() { var title = _title; Render(title); }
+}"#,
+    );
+    let class = |name: &str| ReceiverType::Class(name.to_string());
+    let callees: Vec<&str> = f.calls.iter().map(|c| c.callee.as_str()).collect();
+    assert_eq!(callees, vec!["Find", "Get", "Get", "Render"]);
+    assert_eq!(receiver_type(&f, "Find"), class("Repo"));
+    assert_eq!(receiver_type(&f, "Get"), class("Repo"));
+    assert_eq!(receiver_type(&f, "Render"), class("Report"));
+}

@@ -1128,6 +1128,7 @@ impl<'a> Extractor<'a> {
             source_var: source.2,
             variables,
             source_param,
+            rows_of: None,
         });
         ctx.loops.push(li);
         if callback.kind_name() == "method_reference" {
@@ -1187,6 +1188,7 @@ impl<'a> Extractor<'a> {
             source_var: source.2,
             variables,
             source_param,
+            rows_of: None,
         });
         li
     }

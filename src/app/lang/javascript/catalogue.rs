@@ -460,6 +460,9 @@ pub(super) const SQL_TAG_MODULES: &[&str] = &["postgres", "@vercel/postgres"];
 /// Loop callbacks: `xs.forEach(cb)`, `xs.map(cb)`, ...: (method, index of the parameter holding
 /// the element). The callback must be the first argument and a function literal.
 /// `Promise.all(xs.map(cb))` / `Promise.allSettled(...)` make the kind `Promise.all(map) callback`
+/// Promise methods whose first callback receives the promise's resolved value: a loop in
+/// `getPosts().then((res) => res.rows.forEach(...))` walks `getPosts()`'s rows.
+pub(super) const RESOLVED_VALUE_CALLBACKS: &[&str] = &["then"];
 /// (concurrent, still one round trip per element).
 pub(super) const LOOP_CALLBACK_METHODS: &[(&str, usize)] = &[
     ("forEach", 0),

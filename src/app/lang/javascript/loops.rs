@@ -145,6 +145,10 @@ impl<'s, 't> Extractor<'s, 't> {
         };
         let index = self.file.loops.len();
         let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
+        let rows_of = match (source_call, source_var.as_deref()) {
+            (None, Some(variable)) => self.promise_rows(variable, ctx),
+            _ => None,
+        };
         self.file.loops.push(Loop {
             function: ctx.function,
             kind: kind.to_string(),
@@ -156,8 +160,35 @@ impl<'s, 't> Extractor<'s, 't> {
             source_var,
             variables,
             source_param,
+            rows_of,
         });
         index
+    }
+
+    /// The query whose resolved value a loop walks through a promise callback's parameter:
+    /// `variable` is the first parameter of the function around the loop, and that function
+    /// is the callback of `<call>.then(...)` (`getPosts().then((res) => res.rows.forEach(...))`,
+    /// `.then((rows) => Promise.all(rows.map(...)))`). The call's index, when it is one.
+    fn promise_rows(&self, variable: &str, ctx: &Ctx<'t>) -> Option<usize> {
+        ctx.function?;
+        let first = *self.params(ctx.scope).first()?;
+        if !self.pattern_names(first).iter().any(|n| n == variable) {
+            return None;
+        }
+        let (callback, args) = self.logical_parent(ctx.scope)?;
+        if args.kind_name() != "arguments" || named_children(args).first() != Some(&callback) {
+            return None;
+        }
+        let (func, _) = call_function(self.parent(args)?)?;
+        let func = unwrap_expr(func);
+        let method = func.field("property").map(|p| self.text(p))?;
+        if func.kind_name() != "member_expression" || !RESOLVED_VALUE_CALLBACKS.contains(&method) {
+            return None;
+        }
+        let promise = unwrap_await(func.field("object")?);
+        (promise.kind_name() == "call_expression")
+            .then(|| self.call_at.get(&range(promise)).copied())
+            .flatten()
     }
 
     /// Whether a loop's source (`ids`, `order.items`) starts from a parameter of the

@@ -21,6 +21,10 @@ impl Recv {
     }
 }
 
+/// The database calls that leave their rows on the cursor they ran on (DB-API: the
+/// cursor is iterable), so that `cur.execute(sql); for row in cur:` walks that query's rows.
+pub(super) const ROWS_ON_CURSOR: &[&str] = &["DB-API cursor.execute", "DB-API cursor.callproc"];
+
 /// Where a call's SQL text is: nowhere, or the first positional argument (or one of
 /// `SQL_KEYWORDS`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -4,6 +4,7 @@
 //! loops surround each call.
 
 use super::*;
+use crate::app::ir::typed::Receiver;
 
 impl<'a> Extractor<'a> {
     // ---- loops ----
@@ -137,6 +138,7 @@ impl<'a> Extractor<'a> {
             start: self.start(span_node),
             end: self.end(span_node),
             span: (span_node.start_byte(), span_node.end_byte()),
+            rows_of: None,
         });
     }
 
@@ -233,6 +235,40 @@ impl<'a> Extractor<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A loop over a cursor variable (`cur.execute(sql); for row in cur:`) walks the rows
+    /// of the last statement run on it before the loop and after the variable was last
+    /// bound: that call is the loop's `rows_of`.
+    pub(super) fn cursor_rows(&mut self) {
+        for li in 0..self.unit.loops.len() {
+            let lp = &self.unit.loops[li];
+            let IterSource::Name(var) = &lp.source else {
+                continue;
+            };
+            let (scope, at) = (lp.function, lp.span.0);
+            let bound_at = self.lookup(var, scope, at).map_or(0, |b| b.pos);
+            let field = var.strip_prefix("self.");
+            let rows_of = self
+                .unit
+                .calls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    c.function == scope
+                        && c.span.0 >= bound_at
+                        && c.span.1 <= at
+                        && match &c.receiver {
+                            Receiver::Name(name) => name == var,
+                            Receiver::Field(name) => Some(name.as_str()) == field,
+                            _ => false,
+                        }
+                        && matches!(&c.role, CallRole::Database { api, .. } if ROWS_ON_CURSOR.contains(&api.as_str()))
+                })
+                .max_by_key(|(_, c)| c.span.0)
+                .map(|(ci, _)| ci);
+            self.unit.loops[li].rows_of = rows_of;
         }
     }
 

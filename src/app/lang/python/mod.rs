@@ -416,6 +416,7 @@ impl<'a> Extractor<'a> {
             .map(|ci| self.classify_chain(self.nodes[self.call_node[ci]]))
             .collect();
         self.db_calls();
+        self.cursor_rows();
         self.lazy_evaluations();
         self.loop_variable_calls();
         self.sql_arguments();

@@ -1319,3 +1319,35 @@ fn garbage_and_deep_nesting_do_not_panic() {
     let _ = extract("x.py", "");
     let _ = extract("x.py", "\u{feff}é = 'ü' + \"SELECT ü FROM t\"");
 }
+
+#[test]
+fn a_loop_over_a_cursor_walks_the_rows_of_its_last_execute() {
+    let f = facts(
+        r#"
+def rooms(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT id FROM rooms")
+    cur.execute("SELECT id, clinic_id FROM rooms")
+    for row in cur:
+        print(row)
+    cur = [1, 2]
+    for n in cur:
+        print(n)
+    for row in cur.fetchall():
+        print(row)
+"#,
+    );
+    let rows_of: Vec<Option<&str>> = f
+        .loops
+        .iter()
+        .map(|l| l.rows_of.map(|c| f.calls[c].text.as_str()))
+        .collect();
+    assert_eq!(
+        rows_of,
+        vec![
+            Some(r#"cur.execute("SELECT id, clinic_id FROM rooms")"#),
+            None,
+            None
+        ]
+    );
+}

@@ -600,3 +600,24 @@ fn deep_nesting_within_stack() {
         .join()
         .unwrap();
 }
+
+#[test]
+fn a_loop_over_a_then_callbacks_parameter_walks_the_promises_rows() {
+    let f = js(r#"
+const getPosts = () => pool.query('SELECT id FROM posts');
+function a() { return getPosts().then((res) => res.rows.forEach((p) => show(p))); }
+function b() { return getPosts().then(({ rows }) => Promise.all(rows.map((r) => show(r)))); }
+function c() { return getPosts().then((res, extra) => extra.forEach((p) => show(p))); }
+function d() { return getPosts().catch((err) => err.list.forEach((p) => show(p))); }
+function e() { return ready.then((res) => res.forEach((p) => show(p))); }
+"#);
+    let rows_of: Vec<Option<&str>> = f
+        .loops
+        .iter()
+        .map(|l| l.rows_of.map(|c| f.calls[c].text.as_str()))
+        .collect();
+    assert_eq!(
+        rows_of,
+        vec![Some("getPosts()"), Some("getPosts()"), None, None, None]
+    );
+}
