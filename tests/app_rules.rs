@@ -568,3 +568,31 @@ fn n_plus_one_through_a_cache_is_medium() {
         );
     }
 }
+
+/// The repository rules know a class's bases too: a per-row lookup in a Liquibase custom
+/// change (one-off upgrade code by the interface it implements) is medium; the same code
+/// in an ordinary class stays high.
+#[test]
+fn n_plus_one_in_a_migration_interface_is_medium() {
+    let java = |class: &str, base: &str| {
+        format!("import java.sql.*;\n\npublic class {class} implements {base} {{\n    public void execute(Connection connection) throws SQLException {{\n        Statement stmt = connection.createStatement();\n        ResultSet rs = stmt.executeQuery(\"SELECT id FROM drug\");\n        while (rs.next()) {{\n            codeOf(connection, rs.getInt(1));\n        }}\n    }}\n\n    private String codeOf(Connection connection, int id) throws SQLException {{\n        PreparedStatement ps = connection.prepareStatement(\"SELECT code FROM drug_code WHERE drug_id = ?\");\n        ps.setInt(1, id);\n        ResultSet rs = ps.executeQuery();\n        return rs.next() ? rs.getString(1) : null;\n    }}\n}}\n")
+    };
+    let found = scan_files(&[
+        (
+            "FillDrugCodes.java",
+            &java("FillDrugCodes", "CustomTaskChange"),
+        ),
+        (
+            "DrugCodeReport.java",
+            &java("DrugCodeReport", "Serializable"),
+        ),
+    ]);
+    assert!(
+        has(&found, "FillDrugCodes.java", 8, "n-plus-one", "medium"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "DrugCodeReport.java", 8, "n-plus-one", "high"),
+        "{found:?}"
+    );
+}

@@ -890,6 +890,16 @@ impl AppFile {
             .collect();
         let mut file = AppFile::new(&index.path, index.language);
         file.functions = functions;
+        // The classes with their bases: one-off code is also known by the interface its
+        // class implements (`rules::one_off_code`, a Liquibase `CustomTaskChange`).
+        file.classes = index
+            .classes
+            .iter()
+            .map(|c| ClassFacts {
+                name: names.get(c.name).to_string(),
+                bases: c.bases.iter().map(|&b| names.get(b).to_string()).collect(),
+            })
+            .collect();
         file.calls = facts.calls;
         file.loops = facts.loops;
         file.assignments = facts.assignments;
