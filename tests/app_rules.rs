@@ -534,3 +534,65 @@ fn a_callee_in_another_file_is_related_in_its_own_file() {
         "{uris:?}"
     );
 }
+
+/// A per-item call whose query is reached only through a cache (a map the class fills
+/// after a miss, a `Cache` field, a project class wrapping one, `@Cacheable`) runs the
+/// query once per key: medium, with the cache named. Look-alikes stay high: a map the
+/// class only reads (a table, not a cache), a cache read after the query, a project
+/// class whose lookup reads no cache, the loop's item itself handed over as the key
+/// (every item misses), a write after the lookup (it runs every time).
+#[test]
+fn n_plus_one_through_a_cache_is_medium() {
+    let dao = "import java.util.List;\nimport org.springframework.jdbc.core.JdbcTemplate;\n\npublic class TariffDao {\n    private final JdbcTemplate jdbc;\n    public TariffDao(JdbcTemplate jdbc) { this.jdbc = jdbc; }\n    public List<Long> shipmentIds() {\n        return jdbc.queryForList(\"SELECT id FROM shipments\", Long.class);\n    }\n    public Integer rateFor(String zone) {\n        return jdbc.queryForObject(\"SELECT rate FROM tariffs WHERE zone = ?\", Integer.class, zone);\n    }\n    public List<String> zoneNames() {\n        return jdbc.queryForList(\"SELECT zone FROM tariffs\", String.class);\n    }\n    public void dropRate(String zone) {\n        jdbc.update(\"DELETE FROM tariffs WHERE zone = ?\", zone);\n    }\n}\n";
+    let stores = "import java.util.ArrayList;\nimport java.util.List;\nimport com.github.benmanes.caffeine.cache.Cache;\n\npublic class ZoneStore {\n    private final Cache<String, Integer> zones;\n    public ZoneStore(Cache<String, Integer> zones) { this.zones = zones; }\n    Integer get(String zone) { return zones.getIfPresent(zone); }\n    void add(String zone, Integer rate) { zones.put(zone, rate); }\n}\n\nclass ZoneLog {\n    private final List<String> seen = new ArrayList<>();\n    Integer get(String zone) { return seen.indexOf(zone); }\n    void add(String zone, Integer rate) { seen.add(zone); }\n}\n";
+    let service = "import java.util.HashMap;\nimport java.util.List;\nimport java.util.Map;\nimport java.util.concurrent.ConcurrentHashMap;\nimport org.springframework.cache.annotation.Cacheable;\n\npublic class TariffService {\n    private final TariffDao dao;\n    private final ZoneStore store;\n    private final ZoneLog log;\n    private final Map<String, Integer> ratesByZone = new ConcurrentHashMap<>();\n    private final Map<String, String> aliases = new HashMap<>();\n\n    public TariffService(TariffDao dao, ZoneStore store, ZoneLog log) {\n        this.dao = dao;\n        this.store = store;\n        this.log = log;\n    }\n\n    public Integer memoRate(String zone) {\n        Integer rate = ratesByZone.get(zone);\n        if (rate == null) {\n            rate = dao.rateFor(zone);\n            ratesByZone.put(zone, rate);\n        }\n        return rate;\n    }\n\n    public Integer aliasRate(String zone) {\n        String alias = aliases.get(zone);\n        return dao.rateFor(alias == null ? zone : alias);\n    }\n\n    public Integer lateRate(String zone) {\n        Integer rate = dao.rateFor(zone);\n        ratesByZone.put(zone, rate);\n        return ratesByZone.get(zone);\n    }\n\n    public Integer storedRate(String zone) {\n        Integer rate = store.get(zone);\n        if (rate == null) {\n            rate = dao.rateFor(zone);\n            store.add(zone, rate);\n        }\n        return rate;\n    }\n\n    public Integer loggedRate(String zone) {\n        Integer seen = log.get(zone);\n        Integer rate = dao.rateFor(zone);\n        log.add(zone, rate);\n        return rate;\n    }\n\n    @Cacheable(\"tariffs\")\n    public Integer publishedRate(String zone) {\n        return dao.rateFor(zone);\n    }\n\n    public void priceAll() {\n        for (Long id : dao.shipmentIds()) {\n            memoRate(\"z\" + id);\n            aliasRate(\"z\" + id);\n            lateRate(\"z\" + id);\n            storedRate(\"z\" + id);\n            loggedRate(\"z\" + id);\n            publishedRate(\"z\" + id);\n        }\n    }\n\n    public void forgetRate(String zone) {\n        Integer rate = ratesByZone.get(zone);\n        if (rate != null) {\n            ratesByZone.remove(zone);\n            dao.dropRate(zone);\n        }\n    }\n\n    public void warmAll() {\n        for (String zone : dao.zoneNames()) {\n            memoRate(zone);\n            forgetRate(\"z\" + zone);\n        }\n    }\n}\n";
+    let found = scan_files(&[
+        ("TariffDao.java", dao),
+        ("ZoneStore.java", stores),
+        ("TariffService.java", service),
+    ]);
+    let want = [
+        (63, "medium"), // memoRate: a map filled after a miss
+        (64, "high"),   // aliasRate: a map only read is a table
+        (65, "high"),   // lateRate: the cache is read after the query
+        (66, "medium"), // storedRate: a project class wrapping a Cache
+        (67, "high"),   // loggedRate: a project class whose lookup reads no cache
+        (68, "medium"), // publishedRate: @Cacheable
+        (82, "high"),   // memoRate(zone) over zone names: each item is its own key
+        (83, "high"),   // forgetRate: a write after the lookup runs every time
+    ];
+    for (line, level) in want {
+        assert!(
+            has(&found, "TariffService.java", line, "n-plus-one", level),
+            "expected TariffService.java:{line} n-plus-one {level} in {found:?}"
+        );
+    }
+}
+
+/// The repository rules know a class's bases too: a per-row lookup in a Liquibase custom
+/// change (one-off upgrade code by the interface it implements) is medium; the same code
+/// in an ordinary class stays high.
+#[test]
+fn n_plus_one_in_a_migration_interface_is_medium() {
+    let java = |class: &str, base: &str| {
+        format!("import java.sql.*;\n\npublic class {class} implements {base} {{\n    public void execute(Connection connection) throws SQLException {{\n        Statement stmt = connection.createStatement();\n        ResultSet rs = stmt.executeQuery(\"SELECT id FROM drug\");\n        while (rs.next()) {{\n            codeOf(connection, rs.getInt(1));\n        }}\n    }}\n\n    private String codeOf(Connection connection, int id) throws SQLException {{\n        PreparedStatement ps = connection.prepareStatement(\"SELECT code FROM drug_code WHERE drug_id = ?\");\n        ps.setInt(1, id);\n        ResultSet rs = ps.executeQuery();\n        return rs.next() ? rs.getString(1) : null;\n    }}\n}}\n")
+    };
+    let found = scan_files(&[
+        (
+            "FillDrugCodes.java",
+            &java("FillDrugCodes", "CustomTaskChange"),
+        ),
+        (
+            "DrugCodeReport.java",
+            &java("DrugCodeReport", "Serializable"),
+        ),
+    ]);
+    assert!(
+        has(&found, "FillDrugCodes.java", 8, "n-plus-one", "medium"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "DrugCodeReport.java", 8, "n-plus-one", "high"),
+        "{found:?}"
+    );
+}

@@ -347,6 +347,27 @@ pub struct AppFile {
     pub opens_for_caller: Vec<usize>,
     pub param_closes: Vec<(usize, usize)>,
     pub hand_overs: Vec<HandOver>,
+    /// Where a function reads a cache (`cache.get(key)` on a field the front end's
+    /// catalogue calls a cache, `@Cacheable`): a query it runs after that read is made
+    /// once per key, not once per call. Only front ends that read field types record them
+    /// (Java).
+    pub cache_reads: Vec<CacheRead>,
+}
+
+/// A function's read of a cache (`AppFile::cache_reads`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheRead {
+    /// Index in `AppFile::functions`.
+    pub function: usize,
+    /// The call that reads it (index in `AppFile::calls`); `None` when the framework caches
+    /// the whole method (`@Cacheable`).
+    pub call: Option<usize>,
+    /// The field read (`folderCache`), or the annotation (`@Cacheable`).
+    pub field: String,
+    /// The field is an object of a class of the project (`RoomStore rooms`), looked up
+    /// (`rooms.get(name)`) and filled (`rooms.add(room)`) by this class: a cache only when
+    /// the method called (class, method, arity) reads one itself.
+    pub through: Option<(String, String, usize)>,
 }
 
 /// A method's declared return type: `KarmaDAO newKarmaDAO()` in class `DataAccessDriver`.
@@ -527,6 +548,26 @@ pub struct DirectCall {
     /// The catalogue entry (`ADO.NET ExecuteReader`), or the callee's name.
     pub api: Name,
     pub line: u32,
+    /// The call's index among the file's calls (as `Edge::order`).
+    pub order: u32,
+    /// It reads rows (`DbCall::Query`), rather than running a statement for its effect.
+    pub reads: bool,
+}
+
+/// A function's read of a cache (`ir::CacheRead`) as the resolution keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexedCacheRead {
+    /// Index of the function in `FileIndex::functions`.
+    pub function: u32,
+    /// The reading call's index among the file's calls (as `Edge::order`); `None` for a
+    /// method cached whole (`@Cacheable`).
+    pub order: Option<u32>,
+    pub field: Name,
+    /// `CacheRead::through`: the class (`NO_NAME` for a cache read directly), the method
+    /// called and its arity.
+    pub through_class: Name,
+    pub through_method: Name,
+    pub through_arity: u32,
 }
 
 /// What the cross-file resolution needs of one file in memory: its functions and their
@@ -553,6 +594,8 @@ pub struct FileIndex {
     /// As `AppFile::opens_for_caller` and `AppFile::param_closes`.
     pub opens_for_caller: Box<[u32]>,
     pub param_closes: Box<[(u32, u32)]>,
+    /// The functions' cache reads (`AppFile::cache_reads`).
+    pub cache_reads: Box<[IndexedCacheRead]>,
 }
 
 /// A call inside a loop that walks a parameter of its function (`Loop::source_param`),
@@ -747,6 +790,8 @@ impl AppFile {
                         function: function as u32,
                         api: names.id(api),
                         line: call.start.line,
+                        order: order as u32,
+                        reads: call.db == Some(DbCall::Query),
                     });
                 }
                 continue;
@@ -857,6 +902,26 @@ impl AppFile {
                 .iter()
                 .map(|&(f, p)| (f as u32, p as u32))
                 .collect(),
+            cache_reads: self
+                .cache_reads
+                .iter()
+                .map(|r| {
+                    let (class, method, arity) = match &r.through {
+                        Some((class, method, arity)) => {
+                            (names.id(class), names.id(method), *arity as u32)
+                        }
+                        None => (NO_NAME, NO_NAME, 0),
+                    };
+                    IndexedCacheRead {
+                        function: r.function as u32,
+                        order: r.call.map(|c| c as u32),
+                        field: names.id(&r.field),
+                        through_class: class,
+                        through_method: method,
+                        through_arity: arity,
+                    }
+                })
+                .collect(),
         };
         let read_by_rules = !self.loops.is_empty()
             || !self.hand_overs.is_empty()
@@ -903,6 +968,16 @@ impl AppFile {
             .collect();
         let mut file = AppFile::new(&index.path, index.language);
         file.functions = functions;
+        // The classes with their bases: one-off code is also known by the interface its
+        // class implements (`rules::one_off_code`, a Liquibase `CustomTaskChange`).
+        file.classes = index
+            .classes
+            .iter()
+            .map(|c| ClassFacts {
+                name: names.get(c.name).to_string(),
+                bases: c.bases.iter().map(|&b| names.get(b).to_string()).collect(),
+            })
+            .collect();
         file.calls = facts.calls;
         file.loops = facts.loops;
         file.assignments = facts.assignments;
@@ -934,6 +1009,7 @@ impl AppFile {
             opens_for_caller: Vec::new(),
             param_closes: Vec::new(),
             hand_overs: Vec::new(),
+            cache_reads: Vec::new(),
         }
     }
 }

@@ -163,8 +163,28 @@ type Definitions = HashMap<(Name, u32), Vec<FunctionRef>>;
 
 #[derive(Debug, Clone)]
 enum Why {
-    Direct { api: Name, line: u32 },
-    Calls { target: FunctionRef, by_name: bool },
+    /// `order`: the call's index among its file's calls (as `Edge::order`); `reads`: it
+    /// reads rows (`DirectCall::reads`).
+    Direct {
+        api: Name,
+        line: u32,
+        order: u32,
+        reads: bool,
+    },
+    Calls {
+        target: FunctionRef,
+        by_name: bool,
+        order: u32,
+    },
+}
+
+impl Why {
+    /// The index of the call that makes the function a query method.
+    fn order(&self) -> u32 {
+        match self {
+            Why::Direct { order, .. } | Why::Calls { order, .. } => *order,
+        }
+    }
 }
 
 /// A call of a function of the repository, waiting for its group's definitions to become
@@ -249,6 +269,8 @@ impl<'a> Repo<'a> {
                     Why::Direct {
                         api: direct.api,
                         line: direct.line,
+                        order: direct.order,
+                        reads: direct.reads,
                     },
                 );
             }
@@ -363,6 +385,7 @@ impl<'a> Repo<'a> {
                     Why::Calls {
                         target,
                         by_name: group.by_name,
+                        order: p.order,
                     },
                 );
                 added.push(p.caller);
@@ -586,7 +609,9 @@ impl<'a> Repo<'a> {
         let mut seen = HashSet::new();
         while seen.insert(current) {
             match self.query_functions.get(&current) {
-                Some(Why::Calls { target, by_name }) => {
+                Some(Why::Calls {
+                    target, by_name, ..
+                }) => {
                     if *by_name {
                         return true;
                     }
@@ -618,7 +643,7 @@ impl<'a> Repo<'a> {
                 function.line
             ));
             match self.query_functions.get(&current) {
-                Some(Why::Direct { api, line }) => {
+                Some(Why::Direct { api, line, .. }) => {
                     parts.push(format!("{} ({}:{line})", self.names.get(*api), file.path));
                     break;
                 }
@@ -676,6 +701,83 @@ impl<'a> Repo<'a> {
     }
 
     /// The text of a name of the index.
+    /// The first function along the chain from `reach` to the database that reads a cache
+    /// before its query (`ir::CacheRead`), when the chain ends in a read of rows (a write
+    /// after a lookup, `item = items.get(k); delete(item)`, runs every time): the
+    /// function's name as `chain` shows it and the cache's field (or annotation). A call
+    /// through it runs the query once per key, not once per call. `skip_first`: the
+    /// function `reach` names does not count (the caller hands it the loop's item, its
+    /// own key, which misses for every item).
+    pub fn cached_on_chain(&self, reach: &Reach, skip_first: bool) -> Option<(String, String)> {
+        let Reach::Method { function, .. } = reach else {
+            return None;
+        };
+        let mut chain = Vec::new();
+        let mut current = *function;
+        let mut seen = HashSet::new();
+        loop {
+            if !seen.insert(current) || seen.len() > 16 {
+                return None;
+            }
+            let why = self.query_functions.get(&current)?;
+            chain.push((current, why.order()));
+            match why {
+                Why::Calls { target, .. } => current = *target,
+                Why::Direct { reads, .. } if *reads => break,
+                Why::Direct { .. } => return None,
+            }
+        }
+        chain
+            .into_iter()
+            .skip(usize::from(skip_first))
+            .find_map(|(function, order)| {
+                let field = self.cache_read_before(function, Some(order))?;
+                let file = &self.files[function.0 as usize];
+                let f = &file.functions[function.1 as usize];
+                let name = if f.class == NO_NAME {
+                    self.names.get(f.name).to_string()
+                } else {
+                    format!("{}.{}", self.names.get(f.class), self.names.get(f.name))
+                };
+                Some((name, self.names.get(field).to_string()))
+            })
+    }
+
+    /// The field of a cache `function` reads before the call at `before` (any of its
+    /// reads when `before` is `None`). A read through an object of a project class
+    /// (`rooms.get(name)`) counts when every method it can mean reads a cache itself.
+    fn cache_read_before(&self, function: FunctionRef, before: Option<u32>) -> Option<Name> {
+        let file = &self.files[function.0 as usize];
+        file.cache_reads
+            .iter()
+            .filter(|r| r.function == function.1)
+            .filter(|r| match (r.order, before) {
+                (Some(read), Some(query)) => read < query,
+                _ => true,
+            })
+            .find(|r| {
+                if r.through_class == NO_NAME {
+                    return true;
+                }
+                // One step through the project class only: its method must read a cache
+                // directly.
+                let targets = self.targets(
+                    r.through_method,
+                    r.through_arity,
+                    None,
+                    TypeKey::Class(r.through_class),
+                );
+                !targets.is_empty()
+                    && targets.iter().all(|&(fi, f)| {
+                        self.files[fi as usize]
+                            .cache_reads
+                            .iter()
+                            .any(|t| t.function == f && t.through_class == NO_NAME)
+                    })
+            })
+            .map(|r| r.field)
+    }
+
     pub fn name(&self, id: Name) -> &str {
         self.names.get(id)
     }

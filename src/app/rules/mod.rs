@@ -268,6 +268,21 @@ pub fn lower_if_resolved_by_name(finding: &mut RawFinding, reaches: &[&Reach]) {
     }
 }
 
+/// Lowers a per-item finding whose query is reached only through a cache
+/// (`Repo::cached_on_chain`): the first call for a key queries, the ones after it are
+/// served from memory, so the loop costs one query per distinct key at most, and none
+/// once the cache is warm. A cache in the function the call names does not count when the
+/// call hands it the loop's item itself (`getRoom(name)` over room names): each item is
+/// its own key, and every one misses.
+pub fn lower_if_cached(finding: &mut RawFinding, repo: &Repo, reach: &Reach, item_is_key: bool) {
+    if let Some((function, field)) = repo.cached_on_chain(reach, item_is_key) {
+        finding.confidence.lower(
+            crate::model::ConfidenceLevel::Medium,
+            format!("`{function}` is read through a cache (`{field}`): repeated items are served from memory"),
+        );
+    }
+}
+
 /// Lowers a loop finding in one-off code (`loop_shape::one_off_code`): an upgrade, a
 /// migration or an installer runs its per-row statements once, not per request.
 pub fn lower_if_one_off(finding: &mut RawFinding, file: &AppFile, function: Option<usize>) {

@@ -1,8 +1,8 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
 use super::{
-    describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
-    LoopFacts,
+    describe_reach, finding, is_follow_up_read, lower_if_cached, lower_if_one_off,
+    lower_if_resolved_by_name, LoopFacts,
 };
 use crate::app::ir::{AppFile, ParamLoopCall};
 use crate::app::resolve::Repo;
@@ -26,7 +26,10 @@ declare_rule! {
     /// query's rows (`loadDetails(findAll())`, or a variable assigned from a query) to a
     /// function of the repository whose loop walks its parameter and runs a query per item
     /// is reported at the call site. The evidence shows the chain: outer query → loop →
-    /// inner call → where it reaches the database.
+    /// inner call → where it reaches the database. When a function along that chain looks
+    /// the key up in a cache before it reads (a cache field, a map its class fills after a
+    /// miss, `@Cacheable`), the finding is medium: repeated items are served from memory
+    /// (unless the loop's item itself is handed to that function as its key).
     ///
     /// ## Why it matters
     /// One query for the list and one more per item: 100 appointments cost 101 round trips
@@ -103,6 +106,12 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                     "Fetch the related rows with the first query (JOIN / Include / select_related / include), or in one batched query (WHERE id IN (...)) before the loop".into(),
                 );
             lower_if_resolved_by_name(&mut found, &[&reach, &source_reach]);
+            // `getRoom(name)` in a loop over names: the item itself is the key.
+            let passes_item = call
+                .argument_texts()
+                .iter()
+                .any(|a| lp.variables.iter().any(|v| v == a.trim()));
+            lower_if_cached(&mut found, repo, &reach, passes_item);
             lower_if_one_off(&mut found, file, call.function);
             out.push(found);
         }
@@ -202,6 +211,8 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
                 "the callee loops over one of its parameters; which one receives the query's rows is not recorded",
             );
         }
+        // Which argument of the callee's inner call is its loop's item is not recorded.
+        lower_if_cached(&mut found, repo, &callee.reach, false);
         lower_if_one_off(&mut found, file, call.function);
         out.push(found);
     }

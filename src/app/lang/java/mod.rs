@@ -18,6 +18,7 @@
 //! the cross-file resolution: a JDK type is `Library`, a project type `Class`, a receiver
 //! whose type is not stated `Unknown`.
 
+mod caches;
 mod catalogue;
 mod resources;
 mod returns;
@@ -64,10 +65,12 @@ pub fn extract(path: &str, text: &str) -> AppFile {
         str_by_node: HashMap::new(),
         consumed: HashSet::new(),
         string_vars: HashMap::new(),
+        field_calls: Vec::new(),
     };
     ex.collect_comments(root);
     let mut ctx = Ctx::class_level(None);
     ex.walk(root, &mut ctx, 0);
+    ex.finish_cache_reads();
     let mut file = ex.file;
     record_errors(&mut file, &source, root);
     file
@@ -149,6 +152,8 @@ struct Extractor<'a> {
     consumed: HashSet<usize>,
     /// (function, variable) → the string last assigned to it.
     string_vars: HashMap<(Option<usize>, String), StrRef>,
+    /// Calls on fields of the enclosing class, for the cache reads (`caches`).
+    field_calls: Vec<caches::FieldCall>,
 }
 
 use super::tree::{is_comment, named_children};
@@ -578,6 +583,7 @@ impl<'a> Extractor<'a> {
             is_async,
             is_abstract: false,
         });
+        self.record_cached_method(&annotations, index);
         let locals = self.prescan(node);
         self.frames.push(Frame::Function(locals));
         let mut c = Ctx {
@@ -892,6 +898,7 @@ impl<'a> Extractor<'a> {
         let object = node.field("object");
         let args = args_of(node);
         let idx = self.push_call(node, name, object, args.len(), ctx);
+        self.record_field_call(idx, name, object, args.len(), ctx);
         let entry = self.classify(name, object);
         let carrier = self.is_carrier(name, object);
         if entry.is_some_and(|e| e.sql_arg) || carrier {

@@ -982,3 +982,48 @@ abstract class Stores {
         ]
     );
 }
+
+/// Cache reads: a lookup in a `Cache` field, in a map the class also fills, through a
+/// project class the class looks up and fills, and a `@Cacheable` method; not a map only
+/// read, a local of a map type, or a project class only read.
+#[test]
+fn cache_reads_by_field_type_fill_and_annotation() {
+    let f = x(r#"
+class Quotes {
+    private Cache<String, Quote> recent;
+    private final Map<String, Quote> memo = new HashMap<>();
+    private final Map<String, String> symbols = new HashMap<>();
+    private QuoteShelf shelf;
+    private QuoteBook book;
+    Quote a(String k) { return recent.getIfPresent(k); }
+    Quote b(String k) { Quote q = memo.get(k); if (q == null) { memo.put(k, q = load(k)); } return q; }
+    String c(String k) { return symbols.get(k); }
+    Quote d(String k) { Quote q = this.shelf.get(k); shelf.add(q); return q; }
+    Quote e(String k) { return book.get(k); }
+    Quote g(Map<String, Quote> memo, String k) { return memo.get(k); }
+    @Cacheable("quotes") Quote h(String k) { return load(k); }
+}
+"#);
+    let mut reads: Vec<String> = f
+        .cache_reads
+        .iter()
+        .map(|r| {
+            let through = r
+                .through
+                .as_ref()
+                .map(|(c, m, a)| format!(" through {c}.{m}/{a}"))
+                .unwrap_or_default();
+            format!("{} {}{through}", f.functions[r.function].name, r.field)
+        })
+        .collect();
+    reads.sort();
+    assert_eq!(
+        reads,
+        vec![
+            "a recent",
+            "b memo",
+            "d shelf through QuoteShelf.get/1",
+            "h @Cacheable",
+        ]
+    );
+}

@@ -2,14 +2,16 @@
 //! DataSource, Spring JdbcTemplate / JdbcClient / SimpleJdbc, JPA EntityManager and queries,
 //! Hibernate Session, Spring Data repositories, jOOQ) by its declared type, its name or the
 //! call it came from; which methods of each reach the database; connection APIs, pools and
-//! release helpers; loop callbacks and iteration sources; the JDK's library types. The
+//! release helpers; caches (types, lookups, fills, annotations); loop callbacks and iteration sources; the JDK's library types. The
 //! extraction (`super`) only reads these tables.
 
+mod caches;
 mod connections;
 mod db_calls;
 mod loops;
 mod receivers;
 
+pub(super) use caches::*;
 pub(super) use connections::*;
 pub(super) use db_calls::*;
 pub(super) use loops::*;
