@@ -711,6 +711,10 @@ fn checked_against_indexes(
                     .lower(crate::model::ConfidenceLevel::Medium, reason);
                 Some(finding)
             }
+            Some(IndexVerdict::KeepWith(why)) => {
+                finding.message = format!("{}; {why}", finding.message);
+                Some(finding)
+            }
             Some(IndexVerdict::Keep) | None => Some(finding),
         })
         .collect()

@@ -380,14 +380,7 @@ fn reference_findings_of_every_language() {
 /// Scans the files written into a temporary repository: (file name, line, rule,
 /// confidence level) of every finding.
 fn scan_files(files: &[(&str, &str)]) -> BTreeSet<(String, u32, String, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    let report = scan_dir(dir.path()).unwrap();
-    report
+    scan_written(files)
         .findings
         .iter()
         .map(|f| {
@@ -399,6 +392,17 @@ fn scan_files(files: &[(&str, &str)]) -> BTreeSet<(String, u32, String, String)>
             )
         })
         .collect()
+}
+
+/// Scans the files written into a temporary repository: the report.
+fn scan_written(files: &[(&str, &str)]) -> dbaudit::model::ScanReport {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    scan_dir(dir.path()).unwrap()
 }
 
 fn has(
@@ -596,6 +600,34 @@ fn embedded_select_star_is_high_only_over_a_declared_large_object_column() {
             .iter()
             .any(|(file, _, rule, _)| file == "migrations.py" && rule == "select-star"),
         "{found:?}"
+    );
+}
+
+/// The finding kept high says which declared column is the evidence.
+#[test]
+fn embedded_select_star_names_the_large_object_column() {
+    let report = scan_written(&[
+        (
+            "schema.sql",
+            "CREATE TABLE scans (id int PRIMARY KEY, page bytea);\n",
+        ),
+        (
+            "scans.py",
+            "def get_scan(cur, scan_id):\n    cur.execute(\"SELECT * FROM scans WHERE id = %s\", (scan_id,))\n    return cur.fetchone()\n",
+        ),
+    ]);
+    let star = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "select-star")
+        .expect("a select-star finding");
+    assert_eq!(star.confidence.level.as_str(), "high");
+    assert!(
+        star.message.ends_with(
+            "`scans` is declared with the large object column `page`, fetched on every row"
+        ),
+        "{}",
+        star.message
     );
 }
 

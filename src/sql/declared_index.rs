@@ -403,6 +403,8 @@ pub enum IndexVerdict {
     Drop,
     /// No index evidence: the finding is a guess, with this reason.
     Lower(String),
+    /// The evidence holds, and the message says what it is (added to the finding's).
+    KeepWith(String),
 }
 
 impl IndexCheck {
@@ -412,11 +414,13 @@ impl IndexCheck {
                 "the column's table could not be told, so no declared index was looked for; the expression costs only if one exists".to_string(),
             ),
             IndexCheck::LargeObject { tables } => {
-                if tables
+                if let Some((table, column)) = tables
                     .iter()
-                    .any(|t| catalogue.large_object_column(t).is_some())
+                    .find_map(|t| Some((t, catalogue.large_object_column(t)?)))
                 {
-                    IndexVerdict::Keep
+                    IndexVerdict::KeepWith(format!(
+                        "`{table}` is declared with the large object column `{column}`, fetched on every row"
+                    ))
                 } else {
                     IndexVerdict::Lower(STAR_MAPPED_WHOLE.to_string())
                 }
@@ -644,7 +648,13 @@ mod tests {
             }
             .verdict(&all)
         };
-        assert_eq!(star(&["plain", "assets"]), IndexVerdict::Keep);
+        assert_eq!(
+            star(&["plain", "assets"]),
+            IndexVerdict::KeepWith(
+                "`assets` is declared with the large object column `data`, fetched on every row"
+                    .to_string()
+            )
+        );
         assert_eq!(
             star(&["plain"]),
             IndexVerdict::Lower(STAR_MAPPED_WHOLE.to_string())
