@@ -55,7 +55,7 @@ struct FileOutcome {
     app_file: bool,
     /// Application test code: only the security rules ran.
     test_code: bool,
-    /// The indexes a SQL file declares.
+    /// The indexes a SQL file declares (and the large binary columns of any file's tables).
     indexes: IndexCatalogue,
     /// (index in `findings`, what the catalogue must hold for that finding).
     index_checks: Vec<(usize, IndexCheck)>,
@@ -499,7 +499,8 @@ fn analyze_app_text(
         }
     }
     if !test_code {
-        crate::app::embedded_sql::check(&facts, config, &mut raw);
+        let declared = crate::app::embedded_sql::check(&facts, config, &mut raw);
+        outcome.indexes = std::mem::take(&mut outcome.indexes).merge(declared);
     }
     let comments = facts.comments.iter().map(|c| (c.line, c.text.as_str()));
     if let Err(e) = keep_unsuppressed(raw, name, comments, config, &mut outcome) {
@@ -708,6 +709,10 @@ fn checked_against_indexes(
                 finding
                     .confidence
                     .lower(crate::model::ConfidenceLevel::Medium, reason);
+                Some(finding)
+            }
+            Some(IndexVerdict::KeepWith(why)) => {
+                finding.message = format!("{}; {why}", finding.message);
                 Some(finding)
             }
             Some(IndexVerdict::Keep) | None => Some(finding),

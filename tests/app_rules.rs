@@ -380,14 +380,7 @@ fn reference_findings_of_every_language() {
 /// Scans the files written into a temporary repository: (file name, line, rule,
 /// confidence level) of every finding.
 fn scan_files(files: &[(&str, &str)]) -> BTreeSet<(String, u32, String, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    let report = scan_dir(dir.path()).unwrap();
-    report
+    scan_written(files)
         .findings
         .iter()
         .map(|f| {
@@ -399,6 +392,17 @@ fn scan_files(files: &[(&str, &str)]) -> BTreeSet<(String, u32, String, String)>
             )
         })
         .collect()
+}
+
+/// Scans the files written into a temporary repository: the report.
+fn scan_written(files: &[(&str, &str)]) -> dbaudit::model::ScanReport {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    scan_dir(dir.path()).unwrap()
 }
 
 fn has(
@@ -422,7 +426,12 @@ fn one_off_code_by_file_name_and_migration_interface_is_medium() {
     };
     let liquibase = java_star("FillMemberIds", " implements CustomTaskChange");
     let report = java_star("MemberReport", " implements Serializable");
+    // The tables hold a large object, so the ordinary module's `SELECT *` is high.
     let found = scan_files(&[
+        (
+            "db/schema.sql",
+            "CREATE TABLE orders (id int PRIMARY KEY, receipt bytea);\nCREATE TABLE cohort_member (id int PRIMARY KEY, photo BLOB);\n",
+        ),
         ("scripts/20240101-backfill-totals.js", loop_over_orders),
         ("server/orders.js", loop_over_orders),
         ("core/migrations.py", "async def m002_copy_orders(db):\n    rows = await db.fetchall(\"SELECT * FROM orders\")\n    return rows\n"),
@@ -593,6 +602,107 @@ fn n_plus_one_in_a_migration_interface_is_medium() {
     );
     assert!(
         has(&found, "DrugCodeReport.java", 8, "n-plus-one", "high"),
+        "{found:?}"
+    );
+}
+
+/// A `SELECT *` in application code is mapped into the application's own objects, which
+/// may use every column: medium, except where a table it reads is declared (in a SQL file
+/// or a `CREATE TABLE` string of the application, a blob type filled in at run time
+/// included) with a large object column. Each language, with a look-alike over a table
+/// without one (or not declared at all).
+#[test]
+fn embedded_select_star_is_high_only_over_a_declared_large_object_column() {
+    let found = scan_files(&[
+        (
+            "db/schema.sql",
+            "CREATE TABLE dbo.Invoices (Id int PRIMARY KEY, Number varchar(20), Scan varbinary(max) NOT NULL);\nCREATE TABLE dbo.Currencies (Code char(3) PRIMARY KEY, Name varchar(40));\nCREATE TABLE attachments (id int PRIMARY KEY, body CLOB);\nCREATE TABLE labels (id int PRIMARY KEY, caption varchar(4000));\n",
+        ),
+        (
+            "InvoiceStore.cs",
+            "using Dapper;\nusing System.Data.SqlClient;\npublic class InvoiceStore {\n    private readonly string cs;\n    public Invoice Find(int id) { using var c = new SqlConnection(cs); return c.QueryFirst<Invoice>(\"SELECT * FROM dbo.Invoices WHERE Id = @id\", new { id }); }\n    public Currency Rate(string code) { using var c = new SqlConnection(cs); return c.QueryFirst<Currency>(\"SELECT * FROM Currencies WHERE Code = @code\", new { code }); }\n}\n",
+        ),
+        (
+            "Attachments.java",
+            "import java.sql.*;\npublic class Attachments {\n    public void read(Connection connection) throws SQLException {\n        Statement stmt = connection.createStatement();\n        ResultSet a = stmt.executeQuery(\"SELECT * FROM attachments\");\n        ResultSet b = stmt.executeQuery(\"SELECT * FROM labels\");\n        a.close();\n        b.close();\n    }\n}\n",
+        ),
+        (
+            "core/migrations.py",
+            "async def m001_tables(db):\n    await db.execute(\n        f\"CREATE TABLE IF NOT EXISTS photos (id TEXT PRIMARY KEY, owner TEXT, image {db.blob} NOT NULL, taken {db.timestamp_now})\"\n    )\n    await db.execute(\"CREATE TABLE IF NOT EXISTS albums (id TEXT PRIMARY KEY, title TEXT)\")\n",
+        ),
+        (
+            "core/crud.py",
+            "async def get_photo(db, photo_id):\n    return await db.fetchone(\"SELECT * FROM photos WHERE id = :id\", {\"id\": photo_id})\n\n\nasync def get_album(db, album_id):\n    return await db.fetchone(\"SELECT * FROM albums WHERE id = :id\", {\"id\": album_id})\n\n\nasync def get_owner(db, owner_id):\n    return await db.fetchone(\"SELECT * FROM owners WHERE id = :id\", {\"id\": owner_id})\n",
+        ),
+        (
+            "server/photos.js",
+            "async function withAlbum(pool, id) {\n  return pool.query('SELECT * FROM photos p JOIN albums a ON a.id = p.album_id WHERE p.id = $1', [id]);\n}\nasync function album(pool, id) {\n  return pool.query('SELECT * FROM albums WHERE id = $1', [id]);\n}\nmodule.exports = { withAlbum, album };\n",
+        ),
+    ]);
+    let want = [
+        ("InvoiceStore.cs", 5, "high"),
+        ("InvoiceStore.cs", 6, "medium"),
+        ("Attachments.java", 5, "high"),
+        ("Attachments.java", 6, "medium"),
+        ("crud.py", 2, "high"),
+        ("crud.py", 6, "medium"),
+        ("crud.py", 10, "medium"),
+        ("photos.js", 2, "high"),
+        ("photos.js", 5, "medium"),
+    ];
+    for (file, line, level) in want {
+        assert!(
+            has(&found, file, line, "select-star", level),
+            "expected {file}:{line} select-star {level} in {found:?}"
+        );
+    }
+    // The DDL strings themselves are no finding, and a SQL file's star is judged as before.
+    assert!(
+        !found
+            .iter()
+            .any(|(file, _, rule, _)| file == "migrations.py" && rule == "select-star"),
+        "{found:?}"
+    );
+}
+
+/// The finding kept high says which declared column is the evidence.
+#[test]
+fn embedded_select_star_names_the_large_object_column() {
+    let report = scan_written(&[
+        (
+            "schema.sql",
+            "CREATE TABLE scans (id int PRIMARY KEY, page bytea);\n",
+        ),
+        (
+            "scans.py",
+            "def get_scan(cur, scan_id):\n    cur.execute(\"SELECT * FROM scans WHERE id = %s\", (scan_id,))\n    return cur.fetchone()\n",
+        ),
+    ]);
+    let star = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "select-star")
+        .expect("a select-star finding");
+    assert_eq!(star.confidence.level.as_str(), "high");
+    assert!(
+        star.message.ends_with(
+            "`scans` is declared with the large object column `page`, fetched on every row"
+        ),
+        "{}",
+        star.message
+    );
+}
+
+/// A SQL file's `SELECT *` in a procedure keeps its confidence whatever the tables
+/// declare: the large-object evidence is for application code only.
+#[test]
+fn select_star_in_a_sql_file_is_not_judged_by_large_objects() {
+    let found = scan_files(&[(
+        "procs.sql",
+        "CREATE TABLE dbo.Tags (Id int PRIMARY KEY, Label varchar(40));\nGO\nCREATE PROCEDURE dbo.Tags_Get @Id int AS\nSELECT * FROM dbo.Tags WHERE Id = @Id;\n",
+    )]);
+    assert!(
+        has(&found, "procs.sql", 4, "select-star", "high"),
         "{found:?}"
     );
 }

@@ -12,12 +12,18 @@
 //! and are not read. A star in a `WITH` statement one of whose CTEs is a hole may read a
 //! CTE the text does not show: medium. A statement in one-off code (a migration, an
 //! upgrade, an installer: `rules::one_off_code`) runs once per installation: medium.
+//! A `SELECT *` here is high only where a table it reads is declared (in a SQL file or a
+//! `CREATE TABLE` string of the application) with a large binary column
+//! (`IndexCheck::LargeObject`, judged after every file): this module returns the ones
+//! its strings declare, a type filled in at run time whose name says blob or binary
+//! (`data {db.blob}`) read as one.
 
 use super::ir::{AppFile, Language};
 use super::lang::common::looks_like_sql;
 use crate::config::Config;
 use crate::model::ConfidenceLevel;
 use crate::source::LineIndex;
+use crate::sql::declared_index::{IndexCatalogue, RUN_TIME_BLOB_TYPE};
 use crate::sql::SqlDialect;
 
 /// The SQL rules that apply to a single embedded statement.
@@ -27,13 +33,24 @@ const EMBEDDED_RULES: &[&str] = &[
     "leading-wildcard-like",
 ];
 
-pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::RawFinding>) {
+/// The SQL rules' findings on `file`'s SQL strings, into `out`; returns the large binary
+/// columns its `CREATE TABLE` strings declare.
+pub fn check(
+    file: &AppFile,
+    config: &Config,
+    out: &mut Vec<crate::sql::rules::RawFinding>,
+) -> IndexCatalogue {
+    let mut declared = IndexCatalogue::default();
     for literal in &file.strings {
         if !(literal.at_db_call || looks_like_sql(&literal.text)) || is_wmi_query(&literal.text) {
             continue;
         }
         let literal = &super::literal_text::decoded(file.language, literal);
         let dialect = dialect_of(file.language, &literal.text);
+        if let Some(ddl) = create_table_text(&literal.text) {
+            let unit = crate::sql::parse(&normalise(&ddl).0, dialect);
+            declared = declared.merge(IndexCatalogue::large_objects_of_unit(&unit));
+        }
         let (text, names) = normalise(&literal.text);
         let mut unit = crate::sql::parse(&text, dialect);
         unit.from_application = true;
@@ -71,6 +88,42 @@ pub fn check(file: &AppFile, config: &Config, out: &mut Vec<crate::sql::rules::R
             out.push(raw);
         }
     }
+    declared
+}
+
+/// A literal that creates a table, with each format hole whose expression names a binary
+/// type (`{db.blob}`, `{BINARY_TYPE}`, `{self.bytea}`) written as the type the catalogue
+/// reads for it; `None` for any other literal.
+fn create_table_text(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper.find("CREATE")?;
+    if !upper[at + 6..].trim_start().starts_with("TABLE") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if bytes[i] == b'{' {
+            if let Some(end) = brace_hole_end(bytes, i) {
+                let inner = text[i..end].to_ascii_lowercase();
+                if ["blob", "binary", "bytea"]
+                    .iter()
+                    .any(|w| inner.contains(w))
+                {
+                    out.push_str(RUN_TIME_BLOB_TYPE);
+                } else {
+                    out.push_str(&text[i..end]);
+                }
+                i = end;
+                continue;
+            }
+        }
+        let len = text[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&text[i..i + len]);
+        i += len;
+    }
+    Some(out)
 }
 
 fn dialect_of(language: Language, text: &str) -> SqlDialect {
@@ -449,6 +502,30 @@ mod tests {
             "WITH e AS (SELECT a FROM t WHERE b = $1) SELECT * FROM e2"
         ));
         assert!(!cte_filled_at_run_time("SELECT * FROM t, $1"));
+    }
+
+    #[test]
+    fn create_table_strings_declare_large_binary_columns() {
+        let ddl = create_table_text(
+            "CREATE TABLE IF NOT EXISTS assets (\n id TEXT PRIMARY KEY, data {db.blob} NOT NULL, at {db.timestamp_now})",
+        )
+        .expect("a CREATE TABLE");
+        assert!(ddl.contains(&format!("data {RUN_TIME_BLOB_TYPE} NOT NULL")));
+        assert!(ddl.contains("at {db.timestamp_now}"));
+        let unit = crate::sql::parse(&normalise(&ddl).0, SqlDialect::Postgres);
+        let declared = IndexCatalogue::large_objects_of_unit(&unit);
+        assert_eq!(declared.large_object_column("assets"), Some("data"));
+        // Text columns, and statements that create no table, declare none.
+        let unit = crate::sql::parse(
+            "CREATE TABLE notes (id int, body text)",
+            SqlDialect::Postgres,
+        );
+        assert_eq!(
+            IndexCatalogue::large_objects_of_unit(&unit).large_object_column("notes"),
+            None
+        );
+        assert!(create_table_text("SELECT * FROM assets").is_none());
+        assert!(create_table_text("CREATE INDEX ix ON assets (id)").is_none());
     }
 
     #[test]

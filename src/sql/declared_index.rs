@@ -8,6 +8,11 @@
 //! the scan; after every file, the scan keeps a finding high only when one of them has the
 //! column as a key. Names only are kept (no statement text), capped at `MAX_ENTRIES`
 //! entries, expressions at `MAX_EXPRESSION_LEN` bytes.
+//! The catalogue also keeps, per table, a column `CREATE TABLE` declares as a large
+//! object (`BLOB`, `CLOB`, `bytea`, `varbinary(max)`, `image`, or a type filled in at run
+//! time whose name says blob / binary, as the embedded-SQL bridge reads it): the evidence
+//! that a `SELECT *` in application code reads a wide column the code may never use
+//! (`IndexCheck::LargeObject`). Application strings contribute only these, not indexes.
 //! INCLUDE columns are not keys and are left out; columnstore, XML, spatial and full-text
 //! indexes are not seekable B-tree keys and are left out too. Which key columns can start
 //! a seek is kept apart: a B-tree index seeks on its first key column (the later ones only
@@ -41,6 +46,8 @@ pub struct IndexCatalogue {
     /// expression key as an empty name), for a seek behind equalities on the first ones.
     composite: HashMap<String, Vec<Vec<String>>>,
     expressions: HashSet<(String, String)>,
+    /// Tables declared with a large binary column: table key → the first such column.
+    large_objects: HashMap<String, String>,
 }
 
 impl IndexCatalogue {
@@ -58,8 +65,30 @@ impl IndexCatalogue {
         catalogue
     }
 
+    /// Only the large binary columns `unit`'s file declares (SQL embedded in application
+    /// code: its indexes are not read, so the SQL rules' index evidence stays the SQL
+    /// files').
+    pub fn large_objects_of_unit(unit: &SqlUnit) -> IndexCatalogue {
+        IndexCatalogue {
+            large_objects: IndexCatalogue::of_unit(unit).large_objects,
+            ..IndexCatalogue::default()
+        }
+    }
+
+    /// The first column `table` (a [`table_key`]) is declared with as a large binary
+    /// object.
+    pub fn large_object_column(&self, table: &str) -> Option<&str> {
+        self.large_objects.get(table).map(String::as_str)
+    }
+
     /// `self` and `other` together (bounded by `MAX_ENTRIES`).
     pub fn merge(mut self, other: IndexCatalogue) -> IndexCatalogue {
+        for (table, column) in other.large_objects {
+            if self.len() >= MAX_ENTRIES {
+                break;
+            }
+            self.large_objects.entry(table).or_insert(column);
+        }
         for entry in other.columns {
             if self.len() >= MAX_ENTRIES {
                 break;
@@ -102,6 +131,7 @@ impl IndexCatalogue {
         self.columns.len()
             + self.expressions.len()
             + self.composite.values().map(Vec::len).sum::<usize>()
+            + self.large_objects.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -276,6 +306,14 @@ impl IndexCatalogue {
             if keyed {
                 self.add(table, &element[..1], true);
             }
+            if is_large_object_type(&element[1..])
+                && !table.is_empty()
+                && self.len() < MAX_ENTRIES
+                && !self.large_objects.contains_key(table)
+            {
+                let column = first.text.trim_matches(['[', ']', '"']).to_string();
+                self.large_objects.insert(table.to_string(), column);
+            }
         }
     }
 
@@ -348,6 +386,12 @@ pub enum IndexCheck {
         equal: Vec<String>,
     },
     UnknownTable,
+    /// A `SELECT *` in application code (`select-star`), over these tables (their
+    /// [`table_key`]s): high only where one of them is declared with a large binary
+    /// column, else a guess.
+    LargeObject {
+        tables: Vec<String>,
+    },
 }
 
 /// What the catalogue says of a finding.
@@ -359,6 +403,8 @@ pub enum IndexVerdict {
     Drop,
     /// No index evidence: the finding is a guess, with this reason.
     Lower(String),
+    /// The evidence holds, and the message says what it is (added to the finding's).
+    KeepWith(String),
 }
 
 impl IndexCheck {
@@ -367,6 +413,18 @@ impl IndexCheck {
             IndexCheck::UnknownTable => IndexVerdict::Lower(
                 "the column's table could not be told, so no declared index was looked for; the expression costs only if one exists".to_string(),
             ),
+            IndexCheck::LargeObject { tables } => {
+                if let Some((table, column)) = tables
+                    .iter()
+                    .find_map(|t| Some((t, catalogue.large_object_column(t)?)))
+                {
+                    IndexVerdict::KeepWith(format!(
+                        "`{table}` is declared with the large object column `{column}`, fetched on every row"
+                    ))
+                } else {
+                    IndexVerdict::Lower(STAR_MAPPED_WHOLE.to_string())
+                }
+            }
             IndexCheck::Table {
                 table,
                 shown,
@@ -394,6 +452,9 @@ impl IndexCheck {
         }
     }
 }
+
+/// Why an embedded `SELECT *` without evidence is medium.
+pub const STAR_MAPPED_WHOLE: &str = "the application maps the whole row into its own object; whether it uses every column is not known (no table the star reads is declared in the scanned files with a BLOB, CLOB, bytea, varbinary(max) or image column)";
 
 const NO_INDEX_HEAD: &str = "no index on ";
 const NO_INDEX_TAIL: &str =
@@ -481,6 +542,38 @@ fn key_column(key: &[Tok]) -> Option<&str> {
     plain.then_some(first.text.as_str())
 }
 
+/// A column type that stores a large object: `BLOB` / `LONGBLOB` / `MEDIUMBLOB`, `CLOB` /
+/// `NCLOB`, `bytea`, `image`, `varbinary(max)`, `BINARY LARGE OBJECT`, or the identifier the
+/// embedded-SQL bridge writes for a type filled in at run time whose name says so
+/// (`{db.blob}`: [`RUN_TIME_BLOB_TYPE`]). `text` / `nvarchar(max)` are not: most of them hold short strings.
+fn is_large_object_type(ty: &[Tok]) -> bool {
+    let Some(first) = ty.first() else {
+        return false;
+    };
+    let name = first.text.trim_matches(['[', ']', '"']);
+    let word = |i: usize, w: &str| ty.get(i).is_some_and(|t| t.is_kw(w));
+    [
+        "BLOB",
+        "LONGBLOB",
+        "MEDIUMBLOB",
+        "BYTEA",
+        "IMAGE",
+        "CLOB",
+        "NCLOB",
+        RUN_TIME_BLOB_TYPE,
+    ]
+    .iter()
+    .any(|t| name.eq_ignore_ascii_case(t))
+        || (name.eq_ignore_ascii_case("VARBINARY")
+            && ty.get(1).is_some_and(|t| t.is_punct("("))
+            && word(2, "MAX"))
+        || (name.eq_ignore_ascii_case("BINARY") && word(1, "LARGE") && word(2, "OBJECT"))
+}
+
+/// The type name the embedded-SQL bridge gives a column type filled in at run time whose
+/// expression names a binary type (`data {db.blob} NOT NULL`).
+pub const RUN_TIME_BLOB_TYPE: &str = "run_time_blob_type";
+
 /// The token range inside the parentheses that open at `open` (None if `open` is not
 /// `(` or they do not close).
 fn parenthesised(toks: &[Tok], open: usize) -> Option<std::ops::Range<usize>> {
@@ -527,6 +620,56 @@ mod tests {
 
     fn catalogue(text: &str, dialect: SqlDialect) -> IndexCatalogue {
         IndexCatalogue::of_unit(&parse(text, dialect))
+    }
+
+    #[test]
+    fn large_object_columns_by_table_and_the_star_verdict() {
+        let c = catalogue(
+            "CREATE TABLE [dbo].[Files] ([Id] int PRIMARY KEY, [Name] nvarchar(max), [Content] varbinary(max));\n\
+             CREATE TABLE dbo.Notes (Id int, Body nvarchar(max), Hash varbinary(32), Photo image);\n\
+             CREATE TABLE docs (id int, body text, raw BINARY LARGE OBJECT);\n\
+             CREATE TABLE plain (id int, body text, hash varbinary(64));",
+            SqlDialect::Tsql,
+        );
+        assert_eq!(c.large_object_column("files"), Some("Content"));
+        assert_eq!(c.large_object_column("notes"), Some("Photo"));
+        assert_eq!(c.large_object_column("docs"), Some("raw"));
+        // `text`, `nvarchar(max)` and a sized `varbinary` are not large objects here.
+        assert_eq!(c.large_object_column("plain"), None);
+        let pg = catalogue(
+            "CREATE TABLE IF NOT EXISTS public.assets (id text, data bytea NOT NULL);",
+            SqlDialect::Postgres,
+        );
+        assert_eq!(pg.large_object_column("assets"), Some("data"));
+        let all = c.merge(pg);
+        let star = |tables: &[&str]| {
+            IndexCheck::LargeObject {
+                tables: tables.iter().map(|t| t.to_string()).collect(),
+            }
+            .verdict(&all)
+        };
+        assert_eq!(
+            star(&["plain", "assets"]),
+            IndexVerdict::KeepWith(
+                "`assets` is declared with the large object column `data`, fetched on every row"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            star(&["plain"]),
+            IndexVerdict::Lower(STAR_MAPPED_WHOLE.to_string())
+        );
+        assert_eq!(
+            star(&[]),
+            IndexVerdict::Lower(STAR_MAPPED_WHOLE.to_string())
+        );
+        // Application strings add no index, only their large objects.
+        let app = IndexCatalogue::large_objects_of_unit(&parse(
+            "CREATE TABLE t (id int PRIMARY KEY, b bytea); CREATE INDEX ix ON t (id)",
+            SqlDialect::Postgres,
+        ));
+        assert_eq!(app.len(), 1);
+        assert!(!app.has_key_column("t", "id"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, ObjectKind, Severity};
 use crate::rules::RuleMeta;
+use crate::sql::declared_index::{table_key, IndexCheck};
 use crate::sql::lex::{Tok, TokKind};
 use crate::sql::query::{last_part, QueryShape, ScopeContext, ScopeKind, Source, SourceKind};
 use crate::sql::unit::{excerpt, StmtKind};
@@ -40,7 +41,13 @@ declare_rule! {
     /// learn.microsoft.com ms190237), and expands an inline function the same way, so
     /// only the columns the caller uses are read; the star's column list is fixed when
     /// the object is created (`sp_refreshview` after a table change). General SQL
-    /// Server knowledge, not something a benchmark showed.
+    /// Server knowledge, not something a benchmark showed. In SQL embedded in application
+    /// code (a string passed to a driver, Dapper, an ORM's raw query) the rows go into the
+    /// application's own objects (a model, an entity, a row factory), which may well use
+    /// every column: medium, unless a table the star reads is declared in the scanned
+    /// files (a SQL file or a `CREATE TABLE` string of the application) with a large
+    /// object column (`BLOB`, `CLOB`, `bytea`, `varbinary(max)`, `image`) that every row
+    /// then carries, used or not.
     ///
     /// ## Why it matters
     /// Every column is read and sent, including wide ones nobody uses, so covering
@@ -228,6 +235,19 @@ impl SqlRule for SelectStar {
                             ConfidenceLevel::Medium,
                             format!("`{}` is named for diagnosis: its result sets are read by a person troubleshooting, not by an application", last_part(name)),
                         );
+                    }
+                    // SQL in application code: the rows go into the application's own
+                    // objects, which may well use every column (a model, an entity, a
+                    // row factory); high only where a table the star reads is declared
+                    // with a large binary column, judged after every file is read.
+                    if ctx.unit.from_application {
+                        finding.index_check = Some(IndexCheck::LargeObject {
+                            tables: covered
+                                .iter()
+                                .filter(|s| s.kind == SourceKind::Table)
+                                .map(|s| table_key(&s.name))
+                                .collect(),
+                        });
                     }
                     out.push(finding);
                 }

@@ -84,6 +84,28 @@ impl<'a> Extractor<'a> {
             .flatten()
     }
 
+    /// An f-string interpolation (`start..end`, braces included) that is a plain dotted
+    /// name saying blob / binary / bytea (`{db.blob}`): a column type filled in at run time.
+    fn names_a_binary_type(&self, start: usize, end: usize) -> bool {
+        let Some(inner) = self
+            .src
+            .text
+            .get(start..end)
+            .and_then(|t| t.strip_prefix('{'))
+            .and_then(|t| t.strip_suffix('}'))
+        else {
+            return false;
+        };
+        let lower = inner.to_ascii_lowercase();
+        inner.len() <= 40
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            && ["blob", "binary", "bytea"]
+                .iter()
+                .any(|w| lower.contains(w))
+    }
+
     /// Literal runs (byte ranges) and holes of a string expression, in order.
     pub(super) fn string_parts(
         &self,
@@ -116,6 +138,11 @@ impl<'a> Extractor<'a> {
                     .max(start);
                 let mut cur = start;
                 for c in children.iter().filter(|c| c.kind_name() == "interpolation") {
+                    // `{db.blob}` in a `CREATE TABLE`: kept as written, so that the
+                    // embedded-SQL bridge can read the column's type from its name.
+                    if self.names_a_binary_type(c.start_byte(), c.end_byte()) {
+                        continue;
+                    }
                     if c.start_byte() >= cur && c.end_byte() <= end {
                         parts.push(Some((cur, c.start_byte())));
                         parts.push(None);
