@@ -96,7 +96,7 @@ const PIECE_BYTES: usize = 32 * 1024;
 /// Appends to `out`. On a tokenizer error, the tokens before it are kept, the error line
 /// is recorded, and lexing resumes at the next line.
 pub fn lex_into(text: &str, dialect: SqlDialect, base_line: u32, base_col: u32, out: &mut Lexed) {
-    lex_pieces(text, dialect, base_line, base_col, PIECE_BYTES, out);
+    lex_pieces(text, dialect, base_line, base_col, PIECE_BYTES, true, out);
 }
 
 /// `lex_into`, tokenizing at most about `piece_bytes` at a time; the result is the same as
@@ -111,22 +111,29 @@ pub fn lex_into(text: &str, dialect: SqlDialect, base_line: u32, base_col: u32, 
 /// - the tokenizer's look-behind (the previous token and the previous one that is not
 ///   white space) is carried into the next piece;
 /// - COPY … FROM STDIN data is read by the tokenizer up to its `\.` line across any piece
-///   end, so PostgreSQL text that mentions STDIN is tokenized in one piece.
+///   end, so PostgreSQL text that mentions STDIN is tokenized in one piece;
+/// - with `dollar_quotes` (PostgreSQL, piecewise), a dollar-quoted string is taken by
+///   `take_dollar_quote` with two substring searches instead of the tokenizer's loop over
+///   its characters (a function body is most of a PL/pgSQL file, and is lexed again in
+///   place), when it provably starts a token there; otherwise the tokenizer reads it.
 fn lex_pieces(
     text: &str,
     dialect: SqlDialect,
     base_line: u32,
     base_col: u32,
     piece_bytes: usize,
+    dollar_quotes: bool,
     out: &mut Lexed,
 ) {
     let piecewise = !(dialect == SqlDialect::Postgres && contains_ignore_ascii_case(text, "stdin"));
+    let dollar_quotes = dollar_quotes && piecewise && dialect == SqlDialect::Postgres;
     let mut offset = 0usize;
     let mut line = base_line;
     let mut first_col = base_col;
     let mut piece_len = piece_bytes.max(1);
     // Holds the look-behind tokens (already converted) at the start of each piece.
-    let mut buf: Vec<TokenWithSpan> = Vec::new();
+    let mut buf = TOKEN_BUFFER.take();
+    buf.clear();
     while offset < text.len() {
         let rest = &text[offset..];
         let end = if piecewise {
@@ -134,6 +141,18 @@ fn lex_pieces(
         } else {
             rest.len()
         };
+        if dollar_quotes {
+            let mut at = Position {
+                offset,
+                line,
+                col: first_col,
+            };
+            if take_dollar_quote(text, &mut at, end, &mut buf, out) {
+                (offset, line, first_col) = (at.offset, at.line, at.col);
+                piece_len = piece_bytes.max(1);
+                continue;
+            }
+        }
         let piece = &rest[..end];
         let seeds = buf.len();
         let result = match dialect {
@@ -197,6 +216,23 @@ fn lex_pieces(
             }
         }
     }
+    buf.clear();
+    if buf.capacity() <= KEPT_BUFFER_TOKENS {
+        TOKEN_BUFFER.set(buf);
+    }
+}
+
+/// Tokens of sqlparser's buffer kept between calls: a 32 KB piece holds at most one token a
+/// byte (about 90 bytes each, so 2.9 MB), and capacity doubles; a larger buffer (a doubled
+/// piece, a text read in one call) is freed.
+const KEPT_BUFFER_TOKENS: usize = 2 * PIECE_BYTES;
+
+thread_local! {
+    /// sqlparser's token buffer, kept with its capacity from one `lex_into` call to the
+    /// next on a thread: grown afresh for each file and each function body, its doubling
+    /// (memory copied, new pages zeroed by the kernel on first touch) was most of a
+    /// PL/pgSQL scan's page faults.
+    static TOKEN_BUFFER: std::cell::Cell<Vec<TokenWithSpan>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Converts the tokens of `buf` after its first `seeds` (the look-behind of the piece,
@@ -221,6 +257,118 @@ fn take_tokens(
     buf.clear();
     buf.extend(last_not_space);
     buf.extend(last);
+}
+
+/// Where lexing stands: a byte offset in the text and its file position.
+struct Position {
+    offset: usize,
+    line: u32,
+    col: u32,
+}
+
+/// The tokenizer's reading of a dollar-quoted string, done with substring searches: if a
+/// `$tag$` (`tag` ASCII `[A-Za-z_][A-Za-z0-9_]*`, or empty) opens within the first
+/// `piece_end` bytes after `at`, and its closing `$tag$` follows, the text before it is
+/// tokenized as a piece and the string becomes one token, exactly as one call of the
+/// tokenizer would make them; `at` moves past the closing tag. That holds when the `$`
+/// starts a token in a call on the whole text: at `at` itself (a piece boundary is a
+/// token boundary), or right after a space, tab or newline that the tokenizer read as a
+/// token of its own (not inside a comment or string: an unterminated comment or string
+/// before the `$` is an error, a `--` comment would be the last token). Then no token
+/// before it looked past it (a space or newline reads no further), and the tokenizer,
+/// at a `$` followed by a tag and a `$`, reads up to the first closing `$tag$` (for `$$`,
+/// the first `$$`). Returns false, with nothing taken, in every other case (no such
+/// opening, no closing, a tokenizer error or a different token before it), and the
+/// tokenizer reads the piece as before.
+fn take_dollar_quote(
+    text: &str,
+    at: &mut Position,
+    piece_end: usize,
+    buf: &mut Vec<TokenWithSpan>,
+    out: &mut Lexed,
+) -> bool {
+    let rest = &text[at.offset..];
+    let bytes = rest.as_bytes();
+    let mut search = 0usize;
+    let (open, tag, close) = loop {
+        let Some(found) = bytes[search..piece_end.min(bytes.len())]
+            .iter()
+            .position(|&b| b == b'$')
+        else {
+            return false;
+        };
+        let dollar = search + found;
+        search = dollar + 1;
+        if dollar > 0 && !matches!(bytes[dollar - 1], b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        }
+        let tag_len = bytes[dollar + 1..]
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+            .unwrap_or(bytes.len() - dollar - 1);
+        let tag = &rest[dollar + 1..dollar + 1 + tag_len];
+        if bytes.get(dollar + 1 + tag_len) != Some(&b'$')
+            || tag.starts_with(|c: char| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let delimiter = &rest[dollar..dollar + tag_len + 2];
+        let body_start = dollar + delimiter.len();
+        // The first closing delimiter, as the tokenizer finds it; none: its error path.
+        let Some(close) = rest[body_start..].find(delimiter) else {
+            return false;
+        };
+        break (dollar, tag, body_start + close);
+    };
+    let before = &rest[..open];
+    let seeds = buf.len();
+    if !before.is_empty() {
+        let clean = tokenize(&PostgreSqlDialect {}, before, buf).is_ok()
+            && matches!(
+                buf.last().map(|t| &t.token),
+                Some(Token::Whitespace(
+                    Whitespace::Space | Whitespace::Tab | Whitespace::Newline
+                ))
+            )
+            && buf.len() > seeds;
+        if !clean {
+            buf.truncate(seeds);
+            return false;
+        }
+        take_tokens(buf, seeds, at.line, at.col, out);
+        advance(before, &mut at.line, &mut at.col);
+    }
+    let end = close + tag.len() + 2;
+    let quoted = &rest[open..end];
+    let (mut end_line, mut end_col) = (1u32, 1u32);
+    advance(quoted, &mut end_line, &mut end_col);
+    let token = TokenWithSpan::new(
+        Token::DollarQuotedString(sqlparser::ast::DollarQuotedString {
+            value: rest[open + tag.len() + 2..close].to_string(),
+            tag: (!tag.is_empty()).then(|| tag.to_string()),
+        }),
+        sqlparser::tokenizer::Span::new(
+            sqlparser::tokenizer::Location::new(1, 1),
+            sqlparser::tokenizer::Location::new(u64::from(end_line), u64::from(end_col)),
+        ),
+    );
+    let seeds = buf.len();
+    buf.push(token);
+    take_tokens(buf, seeds, at.line, at.col, out);
+    advance(quoted, &mut at.line, &mut at.col);
+    at.offset += end;
+    true
+}
+
+/// Moves a position (line, column in characters, as the tokenizer counts them) over `text`.
+fn advance(text: &str, line: &mut u32, col: &mut u32) {
+    match text.rfind('\n') {
+        None => *col += text.chars().count() as u32,
+        Some(last) => {
+            *line += text.bytes().filter(|&b| b == b'\n').count() as u32;
+            *col = text[last + 1..].chars().count() as u32 + 1;
+        }
+    }
 }
 
 /// Where a piece of about `len` bytes of `rest` ends: just after the first newline at or
@@ -392,15 +540,23 @@ mod tests {
 
     fn lex_in_pieces(text: &str, dialect: SqlDialect, piece_bytes: usize) -> Lexed {
         let mut out = Lexed::default();
-        lex_pieces(text, dialect, 3, 7, piece_bytes, &mut out);
+        lex_pieces(text, dialect, 3, 7, piece_bytes, true, &mut out);
         out
     }
 
-    /// Lexing piece by piece gives what one call on the whole text gives, whatever the
-    /// piece size: tokens, positions, comments and errors.
+    /// One call of the tokenizer on the whole text: what lexing must give.
+    fn lex_whole(text: &str, dialect: SqlDialect) -> Lexed {
+        let mut out = Lexed::default();
+        lex_pieces(text, dialect, 3, 7, usize::MAX, false, &mut out);
+        out
+    }
+
+    /// Lexing piece by piece, dollar-quoted strings taken by `take_dollar_quote`, gives
+    /// what one call of the tokenizer on the whole text gives, whatever the piece size:
+    /// tokens, positions, comments and errors.
     fn assert_pieces_change_nothing(text: &str, dialect: SqlDialect) {
-        let whole = lex_in_pieces(text, dialect, usize::MAX);
-        for piece_bytes in [1, 2, 3, 5, 8, 13, 40, 100, 1000] {
+        let whole = lex_whole(text, dialect);
+        for piece_bytes in [1, 2, 3, 5, 8, 13, 40, 100, 1000, usize::MAX] {
             let pieces = lex_in_pieces(text, dialect, piece_bytes);
             assert_eq!(
                 pieces.tokens, whole.tokens,
@@ -432,6 +588,18 @@ mod tests {
             "SELECT 1\n/* never closed\nSELECT 2\n",
             "SELECT 1\nSELECT $$ never closed\nSELECT 2\n",
             "SELECT 1 ^ \u{1}\nSELECT 2\n",
+            // Dollar quotes that `take_dollar_quote` takes, and look-alikes it must leave to
+            // the tokenizer: in comments and strings, after a word, a placeholder, a
+            // non-ASCII or digit tag, nested, unterminated, back to back.
+            "CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN $q$ a $$ b $q$;\nEND $$ LANGUAGE plpgsql;\n",
+            "DO $body$ BEGIN PERFORM 1; END $body$;\nDO\t$$x$$; SELECT\r\n$_a1$ é\n $_a1$, 'ü' ;\n",
+            "-- a comment with $$ in it\nSELECT 1;\n/* and $x$ here */ SELECT $$ z $$;\n",
+            "SELECT ' $$ ', \" $$ \", E' $$ \\' $$ ' FROM t;\nSELECT $$ after $$;\n",
+            "SELECT a$b$c, $1, $1$x$1$, x $é$ y $é$ z, $$ w $$;\n",
+            "SELECT $a$ nested $b$ inner $b$ still $a$ $b$ next $b$;\n",
+            "SELECT $$ never closed\nSELECT 2;\nSELECT $t$ not closed either $$\n",
+            "SELECT $$a$$$$b$$ , $$$, $$ $ $$;\n",
+            "SELECT 1; $$ at a line start $$;\n $x$\n\n$x$\n",
             "\n\n\nSELECT 1\n\n",
             "SELECT 1",
             "",
@@ -445,7 +613,25 @@ mod tests {
     #[test]
     fn pieces_change_nothing_on_the_projects_sql_files() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("fixtures"), root.join("tests")];
+        let files = assert_sql_files_lex_the_same(vec![root.join("fixtures"), root.join("tests")]);
+        assert!(files > 20, "only {files} .sql files found");
+    }
+
+    /// The same on the .sql files under `DBAUDIT_LEX_CORPUS` (e.g. the corpora that
+    /// `bench/same_findings.sh` extracts): `DBAUDIT_LEX_CORPUS=dir cargo test --lib
+    /// sql::lex:: -- --ignored`.
+    #[test]
+    #[ignore = "reads the directory DBAUDIT_LEX_CORPUS names"]
+    fn pieces_change_nothing_on_a_corpus() {
+        let dir =
+            std::env::var_os("DBAUDIT_LEX_CORPUS").expect("DBAUDIT_LEX_CORPUS names a directory");
+        let files = assert_sql_files_lex_the_same(vec![std::path::PathBuf::from(dir)]);
+        assert!(files > 0, "no .sql file found");
+    }
+
+    /// Lexes every .sql file under `roots` in both dialects, piece by piece and in one
+    /// tokenizer call, and asserts the same result; returns how many files were read.
+    fn assert_sql_files_lex_the_same(mut stack: Vec<std::path::PathBuf>) -> usize {
         let mut files = 0;
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -463,8 +649,8 @@ mod tests {
                         continue;
                     };
                     for dialect in [SqlDialect::Tsql, SqlDialect::Postgres] {
-                        let whole = lex_in_pieces(&text, dialect, usize::MAX);
-                        for piece_bytes in [1, 64, 1000] {
+                        let whole = lex_whole(&text, dialect);
+                        for piece_bytes in [1, 64, 1000, PIECE_BYTES] {
                             let pieces = lex_in_pieces(&text, dialect, piece_bytes);
                             assert!(
                                 pieces.tokens == whole.tokens
@@ -479,13 +665,54 @@ mod tests {
                 }
             }
         }
-        assert!(files > 20, "only {files} .sql files found");
+        files
     }
 
     #[test]
     fn copy_from_stdin_data_is_read_in_one_piece() {
         let text = "COPY t (a) FROM STDIN;\n1\n2\n3\n\\.\nSELECT 1;\n";
         assert_pieces_change_nothing(text, SqlDialect::Postgres);
+    }
+
+    /// The searches take a body where it provably starts a token, and leave every
+    /// look-alike to the tokenizer (the tests above compare the results).
+    #[test]
+    fn dollar_quotes_are_taken_only_where_a_token_starts() {
+        let taken = |text: &str| {
+            let mut at = Position {
+                offset: 0,
+                line: 1,
+                col: 1,
+            };
+            let mut out = Lexed::default();
+            let took = take_dollar_quote(text, &mut at, text.len(), &mut Vec::new(), &mut out);
+            (
+                took,
+                at.offset,
+                out.tokens.last().map(|t| (t.kind, t.text.clone())),
+            )
+        };
+        let text = "AS $fn$ BEGIN; END $fn$;";
+        assert_eq!(
+            taken(text),
+            (
+                true,
+                23,
+                Some((TokKind::DollarStr, " BEGIN; END ".to_string()))
+            )
+        );
+        assert!(taken("$$x$$").0);
+        for text in [
+            "-- $$ x $$\n",
+            "' $$ x $$ '",
+            "/* $$ */ x",
+            "a$$ x $$",
+            "$1$ x $1$",
+            "$$ unterminated",
+            "x $é$ y $é$",
+        ] {
+            assert!(!taken(text).0, "{text:?}");
+        }
     }
 
     #[test]

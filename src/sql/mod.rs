@@ -152,7 +152,8 @@ fn parse_nested(text: &str, dialect: SqlDialect, depth: usize) -> SqlUnit {
             object.name = prepared.restore(&object.name);
         }
         for tok in &mut unit.tokens {
-            if tok.is_identifier_like() && tok.text.contains('_') {
+            // Most names hold no placeholder: then `restore` would copy them unchanged.
+            if tok.is_identifier_like() && prepared.mentions_placeholder(&tok.text) {
                 tok.text = prepared.restore(&tok.text);
             }
         }

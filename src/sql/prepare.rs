@@ -18,6 +18,14 @@ pub struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
+    /// Whether `name` holds a placeholder as written in the prepared text (otherwise
+    /// `restore` returns it unchanged).
+    pub fn mentions_placeholder(&self, name: &str) -> bool {
+        self.placeholders
+            .iter()
+            .any(|(written, _)| name.contains(written.as_str()))
+    }
+
     /// Restores placeholders in a name read from the prepared text.
     pub fn restore(&self, name: &str) -> String {
         let mut out = name.to_string();

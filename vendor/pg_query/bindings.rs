@@ -3057,6 +3057,11 @@ extern "C" {
     ) -> PgQueryPlpgsqlParseResult;
 }
 extern "C" {
+    pub fn pg_query_check_plpgsql(
+        input: *const ::std::os::raw::c_char,
+    ) -> PgQueryPlpgsqlParseResult;
+}
+extern "C" {
     pub fn pg_query_fingerprint(input: *const ::std::os::raw::c_char) -> PgQueryFingerprintResult;
 }
 extern "C" {

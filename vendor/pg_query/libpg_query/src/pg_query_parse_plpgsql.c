@@ -603,7 +603,12 @@ static bool stmts_walker(Node *node, plStmts *state)
 	return result;
 }
 
-PgQueryPlpgsqlParseResult pg_query_parse_plpgsql(const char* input)
+/*
+ * dbaudit: with_json false compiles the same way and reports the same errors, but writes no
+ * JSON (plpgsql_funcs stays NULL): pg_query_check_plpgsql, for a caller that needs only the
+ * answer.
+ */
+static PgQueryPlpgsqlParseResult parse_plpgsql(const char* input, bool with_json)
 {
 	MemoryContext ctx = NULL;
 	PgQueryPlpgsqlParseResult result = {0};
@@ -627,13 +632,15 @@ PgQueryPlpgsqlParseResult pg_query_parse_plpgsql(const char* input)
 	stmts_walker((Node*) parse_result.tree, &statements);
 
 	if (statements.stmts_count == 0) {
-		result.plpgsql_funcs = strdup("[]");
+		if (with_json)
+			result.plpgsql_funcs = strdup("[]");
 		free(parse_result.stderr_buffer);
 		pg_query_exit_memory_context(ctx);
 		return result;
 	}
 
-	result.plpgsql_funcs = strdup("[\n");
+	if (with_json)
+		result.plpgsql_funcs = strdup("[\n");
 
 	for (i = 0; i < statements.stmts_count; i++) {
 		PgQueryInternalPlpgsqlFuncAndError func_and_error;
@@ -649,7 +656,9 @@ PgQueryPlpgsqlParseResult pg_query_parse_plpgsql(const char* input)
 			return result;
 		}
 
-		if (func_and_error.func != NULL) {
+		if (func_and_error.func != NULL && !with_json) {
+			plpgsql_free_function_memory(func_and_error.func);
+		} else if (func_and_error.func != NULL) {
 			char *func_json;
 			char *new_out;
 			size_t new_out_len;
@@ -673,13 +682,25 @@ PgQueryPlpgsqlParseResult pg_query_parse_plpgsql(const char* input)
 		}
 	}
 
-	result.plpgsql_funcs[strlen(result.plpgsql_funcs) - 2] = '\n';
-	result.plpgsql_funcs[strlen(result.plpgsql_funcs) - 1] = ']';
+	if (with_json) {
+		result.plpgsql_funcs[strlen(result.plpgsql_funcs) - 2] = '\n';
+		result.plpgsql_funcs[strlen(result.plpgsql_funcs) - 1] = ']';
+	}
 
 	free(parse_result.stderr_buffer);
 	pg_query_exit_memory_context(ctx);
 
 	return result;
+}
+
+PgQueryPlpgsqlParseResult pg_query_parse_plpgsql(const char* input)
+{
+	return parse_plpgsql(input, true);
+}
+
+PgQueryPlpgsqlParseResult pg_query_check_plpgsql(const char* input)
+{
+	return parse_plpgsql(input, false);
 }
 
 void pg_query_free_plpgsql_parse_result(PgQueryPlpgsqlParseResult result)
