@@ -700,7 +700,6 @@ impl<'a> Repo<'a> {
         None
     }
 
-    /// The text of a name of the index.
     /// The first function along the chain from `reach` to the database that reads a cache
     /// before its query (`ir::CacheRead`), when the chain ends in a read of rows (a write
     /// after a lookup, `item = items.get(k); delete(item)`, runs every time): the
@@ -778,6 +777,7 @@ impl<'a> Repo<'a> {
             .map(|r| r.field)
     }
 
+    /// The text of a name of the index.
     pub fn name(&self, id: Name) -> &str {
         self.names.get(id)
     }
