@@ -536,8 +536,9 @@ pub struct IndexedFunction {
     pub owner: Name,
     /// No body: an interface or abstract method (typed front ends only).
     pub is_abstract: bool,
-    /// The function reads a cache (`listsCache.get(key)`, `_cache.TryGetValue(…)`,
-    /// `resolve::reads_cache`): a query further down may run only on a miss.
+    /// The function reads a cache itself: a `CacheRead` of its file not made through a
+    /// project class (a typed read its front end records, or a lookup on a receiver named
+    /// for a cache, `resolve::cache_receiver`): a query further down may run only on a miss.
     pub reads_cache: bool,
 }
 
@@ -753,9 +754,31 @@ impl AppFile {
             shared,
             local: HashMap::new(),
         };
+        // One notion of a cache read for every rule: the front end's typed reads
+        // (`cache_reads`: Java) and, in every language, a lookup on a receiver named for
+        // a cache (`resolve::cache_receiver`), each kept with the reading call's order.
+        let mut cache_reads = self.cache_reads.clone();
+        for (order, call) in self.calls.iter().enumerate() {
+            let (Some(function), Some(receiver)) =
+                (call.function, super::resolve::cache_receiver(call))
+            else {
+                continue;
+            };
+            if !cache_reads
+                .iter()
+                .any(|r| r.function == function && r.call == Some(order))
+            {
+                cache_reads.push(CacheRead {
+                    function,
+                    call: Some(order),
+                    field: receiver.to_string(),
+                    through: None,
+                });
+            }
+        }
         let mut reads_cache = vec![false; self.functions.len()];
-        for call in self.calls.iter().filter(|c| super::resolve::reads_cache(c)) {
-            if let Some(flag) = call.function.and_then(|f| reads_cache.get_mut(f)) {
+        for r in cache_reads.iter().filter(|r| r.through.is_none()) {
+            if let Some(flag) = reads_cache.get_mut(r.function) {
                 *flag = true;
             }
         }
@@ -902,8 +925,7 @@ impl AppFile {
                 .iter()
                 .map(|&(f, p)| (f as u32, p as u32))
                 .collect(),
-            cache_reads: self
-                .cache_reads
+            cache_reads: cache_reads
                 .iter()
                 .map(|r| {
                     let (class, method, arity) = match &r.through {

@@ -149,9 +149,9 @@ pub struct Repo<'a> {
     /// Why each query method is one.
     query_functions: HashMap<FunctionRef, Why>,
     /// Functions that read a cache through a lookup of the repository's own that reads
-    /// one (`CallGroup::wraps_cache`); those that read one directly say so in their
-    /// `IndexedFunction::reads_cache`.
-    cache_readers: HashSet<FunctionRef>,
+    /// one (`CallGroup::wraps_cache`): the first such call's order and its receiver; those
+    /// that read one directly have it in their file's `cache_reads`.
+    cache_readers: HashMap<FunctionRef, (u32, Name)>,
     definitions: Definitions,
     hierarchy: Hierarchy,
     /// How many edges the resolution read.
@@ -209,17 +209,19 @@ const CACHE_READS: &[&str] = &[
     "TryGet",
 ];
 
-/// A read of a cache: a `CACHE_READS` method on a receiver whose name says cache
-/// (`listsCache.get(key)`, `this.cache.get(id)`, `_cache.TryGetValue(key, out v)`). A
-/// function holding one answers from memory first; what it queries below runs on a miss.
-pub fn reads_cache(call: &Call) -> bool {
+/// The receiver of a read of a cache: a `CACHE_READS` method on a receiver whose name
+/// says cache (`listsCache.get(key)`, `this.cache.get(id)`, `_cache.TryGetValue(key, out
+/// v)`). A function holding one answers from memory first; what it queries below runs on
+/// a miss. The index keeps each as a `CacheRead`, beside the typed ones a front end records.
+pub fn cache_receiver(call: &Call) -> Option<&str> {
     let receiver = call
         .chain
         .last()
         .or(call.receiver_root.as_ref())
         .map(String::as_str)
         .unwrap_or("");
-    CACHE_READS.contains(&call.callee.as_str()) && receiver.to_ascii_lowercase().contains("cache")
+    (CACHE_READS.contains(&call.callee.as_str()) && receiver.to_ascii_lowercase().contains("cache"))
+        .then_some(receiver)
 }
 
 /// The calls of one callee, arity and receiver, which can mean the same definitions.
@@ -231,8 +233,8 @@ struct CallGroup {
     remaining: u32,
     /// A cache read through the repository's own wrapper: the callee is a lookup
     /// (`CACHE_READS`) and every candidate reads a cache (`roomManager.get(name)` over a
-    /// class whose `get` reads its cache).
-    wraps_cache: bool,
+    /// class whose `get` reads its cache): the lookup's receiver (or name).
+    wraps_cache: Option<Name>,
 }
 
 /// The values of `key` in a table of (key, value) pairs sorted by key.
@@ -322,10 +324,15 @@ impl<'a> Repo<'a> {
                         receiver_type,
                     );
                     let &first_candidate = candidates.first()?;
-                    let wraps_cache = CACHE_READS.contains(&names.get(edge.callee))
+                    let wraps_cache = (CACHE_READS.contains(&names.get(edge.callee))
                         && candidates
                             .iter()
-                            .all(|&(fi, f)| files[fi as usize].functions[f as usize].reads_cache);
+                            .all(|&(fi, f)| files[fi as usize].functions[f as usize].reads_cache))
+                    .then_some(if edge.receiver != NO_NAME {
+                        edge.receiver
+                    } else {
+                        edge.callee
+                    });
                     let id = groups.len() as u32;
                     let mut remaining = 0;
                     for candidate in candidates {
@@ -353,11 +360,15 @@ impl<'a> Repo<'a> {
             }
         }
         drop(group_of);
-        let cache_readers: HashSet<FunctionRef> = pending
-            .iter()
-            .filter(|p| groups[p.group as usize].wraps_cache)
-            .map(|p| p.caller)
-            .collect();
+        let mut cache_readers: HashMap<FunctionRef, (u32, Name)> = HashMap::new();
+        for p in &pending {
+            if let Some(lookup) = groups[p.group as usize].wraps_cache {
+                let first = cache_readers.entry(p.caller).or_insert((p.order, lookup));
+                if p.order < first.0 {
+                    *first = (p.order, lookup);
+                }
+            }
+        }
         watchers.sort_unstable();
         // Each group's calls, by group (a flat table again).
         let mut members: Vec<(u32, usize)> = pending
@@ -654,31 +665,6 @@ impl<'a> Repo<'a> {
         parts.join(" → ")
     }
 
-    /// The first function along the chain from `reach` to the database that reads a cache
-    /// (`IndexedFunction::reads_cache`), as `Class.method`: the query behind it may run
-    /// only on a miss. None for a catalogued call itself.
-    pub fn cache_on_chain(&self, reach: &Reach) -> Option<String> {
-        let Reach::Method { function, .. } = reach else {
-            return None;
-        };
-        let mut current = *function;
-        let mut seen = HashSet::new();
-        while seen.insert(current) {
-            let indexed = &self.files[current.0 as usize].functions[current.1 as usize];
-            if indexed.reads_cache || self.cache_readers.contains(&current) {
-                return Some(match indexed.class {
-                    NO_NAME => self.names.get(indexed.name).to_string(),
-                    class => format!("{}.{}", self.names.get(class), self.names.get(indexed.name)),
-                });
-            }
-            match self.query_functions.get(&current) {
-                Some(Why::Calls { target, .. }) => current = *target,
-                _ => return None,
-            }
-        }
-        None
-    }
-
     /// The in-process database (`AppFile::embedded_database`) of the file holding the
     /// catalogued call that `reach` ends at: `file`'s own for a direct call, else the file
     /// of the last function of the chain.
@@ -730,7 +716,12 @@ impl<'a> Repo<'a> {
             .into_iter()
             .skip(usize::from(skip_first))
             .find_map(|(function, order)| {
-                let field = self.cache_read_before(function, Some(order))?;
+                let field = self.cache_read_before(function, Some(order)).or_else(|| {
+                    self.cache_readers
+                        .get(&function)
+                        .filter(|(read, _)| *read < order)
+                        .map(|&(_, lookup)| lookup)
+                })?;
                 let file = &self.files[function.0 as usize];
                 let f = &file.functions[function.1 as usize];
                 let name = if f.class == NO_NAME {
@@ -1136,7 +1127,10 @@ public class AppointmentService {
 
 #[cfg(test)]
 mod cache_tests {
-    use super::reads_cache;
+    use super::cache_receiver;
+    fn reads_cache(call: &Call) -> bool {
+        cache_receiver(call).is_some()
+    }
     use crate::app::ir::Call;
 
     fn call(callee: &str, chain: &[&str]) -> Call {

@@ -28,7 +28,7 @@ declare_rule! {
     /// is reported at the call site. The evidence shows the chain: outer query → loop →
     /// inner call → where it reaches the database. When a function along that chain looks
     /// the key up in a cache before it reads (a cache field, a map its class fills after a
-    /// miss, `@Cacheable`), the finding is medium: repeated items are served from memory
+    /// miss, `@Cacheable`, a lookup on a receiver named for a cache), the finding is medium: repeated items are served from memory
     /// (unless the loop's item itself is handed to that function as its key).
     ///
     /// ## Why it matters

@@ -1,8 +1,8 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
 use super::{
-    describe_reach, finding, is_follow_up_read, lower_if_one_off, lower_if_resolved_by_name,
-    LoopFacts,
+    describe_reach, finding, is_follow_up_read, lower_if_cached, lower_if_one_off,
+    lower_if_resolved_by_name, LoopFacts,
 };
 use crate::app::ir::{AppFile, Call};
 use crate::app::loop_shape::{recovery_code, uses_element, Iterates, Origin};
@@ -29,8 +29,9 @@ declare_rule! {
     /// over no named collection are medium. It also needs each pass to cost a round trip:
     /// a statement that goes to an in-process database (a file importing SQLite's client
     /// and no server's), a call that reaches the database only through a function reading
-    /// a cache first (`fooCache.get(id)`, or a `get` of the repository's own that reads
-    /// one: a query on a miss), or a loop in recovery code
+    /// a cache first (`fooCache.get(id)`, a cache-typed field, `@Cacheable`, or a `get` of
+    /// the repository's own that reads one: a query on a miss; not when the chain ends in a
+    /// write, which runs every time), or a loop in recovery code
     /// (a function named `Recover…`: after a crash, a failover or at start-up) is medium.
     ///
     /// ## Why it matters
@@ -110,6 +111,10 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                 );
             lower_if_resolved_by_name(&mut found, &[&reach]);
             lower_for_reach(&mut found, repo, file, &reach);
+            // Unlike n-plus-one, a cache keyed by the loop's own item counts too: the loop
+            // walks keys the application already holds, and a kept cache answers them after
+            // the first pass (the query runs on a miss, not on every pass).
+            lower_if_cached(&mut found, repo, &reach, false);
             lower_for_loop_shape(&mut found, file, call, &facts.iterates[li]);
             lower_if_one_off(&mut found, file, call.function);
             lower_if_recovery(&mut found, file, call.function);
@@ -126,24 +131,15 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
     }
 }
 
-/// Keeps the default confidence only when each pass surely costs a round trip: lowers it
-/// when the statement goes to an in-process database (SQLite in the application's own
-/// process: no network between them) or when the chain to the database passes through a
-/// function that reads a cache first (the query runs on a miss, not on every pass).
+/// Lowers the confidence when the statement goes to an in-process database (SQLite in
+/// the application's own process: no network between them); a cache on the chain is
+/// `lower_if_cached`'s, as for n-plus-one.
 fn lower_for_reach(found: &mut RawFinding, repo: &Repo, file: &AppFile, reach: &Reach) {
     if let Some(database) = repo.embedded_database(file, reach) {
         found.confidence.lower(
             ConfidenceLevel::Medium,
             format!(
                 "the statement goes to an in-process database ({database}): one per item costs no network round trip"
-            ),
-        );
-    }
-    if let Some(function) = repo.cache_on_chain(reach) {
-        found.confidence.lower(
-            ConfidenceLevel::Medium,
-            format!(
-                "the call reaches the database only through `{function}`, which reads a cache first: the query runs on a miss, not on every pass"
             ),
         );
     }
