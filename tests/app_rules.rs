@@ -706,3 +706,83 @@ fn select_star_in_a_sql_file_is_not_judged_by_large_objects() {
         "{found:?}"
     );
 }
+
+/// A loop over the child list of one object the function was given or loaded
+/// (`encounter.getObs()`, `person.names`) is bounded by that object, not by a table:
+/// query-in-loop is medium there. Look-alikes stay high: a DAO call's result, a list
+/// passed in, the children of an outer loop's element.
+#[test]
+fn a_loop_over_one_objects_children_is_medium() {
+    let java = r#"import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+public class VisitWriter {
+    private final JdbcTemplate jdbcTemplate;
+    private final VisitDao visitDao;
+
+    public VisitWriter(JdbcTemplate jdbcTemplate, VisitDao visitDao) {
+        this.jdbcTemplate = jdbcTemplate;
+        this.visitDao = visitDao;
+    }
+
+    public void closeVisit(Visit visit) {
+        for (Note note : visit.getNotes()) {
+            jdbcTemplate.update("UPDATE note SET closed = 1 WHERE id = ?", note.getId());
+        }
+    }
+
+    public void closeLoaded(Long visitId) {
+        Visit loaded = visitDao.findVisit(visitId);
+        for (Task task : loaded.getTasks()) {
+            jdbcTemplate.update("UPDATE task SET closed = 1 WHERE id = ?", task.getId());
+        }
+    }
+
+    public void closeAllNotes(Patient patient) {
+        for (Note note : visitDao.getNotes(patient)) {
+            jdbcTemplate.update("UPDATE note SET closed = 1 WHERE id = ?", note.getId());
+        }
+    }
+
+    public void closeGiven(List<Note> notes) {
+        for (Note note : notes) {
+            jdbcTemplate.update("UPDATE note SET closed = 1 WHERE id = ?", note.getId());
+        }
+    }
+
+    public void closeEach(List<Visit> visits) {
+        for (Visit each : visits) {
+            for (Note note : each.getNotes()) {
+                jdbcTemplate.update("UPDATE note SET closed = 1 WHERE id = ?", note.getId());
+            }
+        }
+    }
+}
+"#;
+    let python = "def close_names(conn, person):\n    cur = conn.cursor()\n    for name in person.names:\n        cur.execute(\"UPDATE names SET closed = 1 WHERE id = %s\", (name.id,))\n\n\ndef close_given(conn, names):\n    cur = conn.cursor()\n    for name in names:\n        cur.execute(\"UPDATE names SET closed = 1 WHERE id = %s\", (name.id,))\n";
+    let found = scan_files(&[("VisitWriter.java", java), ("people.py", python)]);
+    let want = [
+        ("VisitWriter.java", 15, "medium"),
+        ("VisitWriter.java", 22, "medium"),
+        ("VisitWriter.java", 28, "high"),
+        ("VisitWriter.java", 34, "high"),
+        ("VisitWriter.java", 41, "high"),
+        ("people.py", 4, "medium"),
+        ("people.py", 10, "high"),
+    ];
+    for (file, line, level) in want {
+        assert!(
+            has(&found, file, line, "query-in-loop", level),
+            "expected {file}:{line} query-in-loop {level} in {found:?}"
+        );
+    }
+    let found_report = scan_files(&[("VisitWriter.java", java)]);
+    assert_eq!(
+        found_report
+            .iter()
+            .filter(|f| f.2 == "query-in-loop")
+            .count(),
+        5,
+        "{found_report:?}"
+    );
+}

@@ -654,11 +654,22 @@ impl RuleFacts {
     /// the assignments that can be a loop's source, and the suppression comments.
     fn pruned(self) -> RuleFacts {
         // Only an assignment to a variable some loop of the same function iterates can be
-        // a loop's source; only a comment holding `dbaudit:ignore` can suppress a finding.
+        // a loop's source, or to the object whose children it walks (`loaded` of
+        // `loaded.getTasks()`, `loop_shape::children_of_one_object`); only a comment
+        // holding `dbaudit:ignore` can suppress a finding.
         let loop_variables: HashSet<(Option<usize>, &str)> = self
             .loops
             .iter()
-            .filter_map(|l| Some((l.function, l.source_var.as_deref()?)))
+            .flat_map(|l| {
+                let owner = l
+                    .source_text
+                    .as_deref()
+                    .and_then(crate::app::loop_shape::source_root);
+                [l.source_var.as_deref(), owner]
+                    .into_iter()
+                    .flatten()
+                    .map(move |v| (l.function, v))
+            })
             .collect();
         let comments: Vec<Comment> = self
             .comments

@@ -9,6 +9,9 @@
 //! values, a constant), loops over chunks (already batched) and condition loops with no
 //! collection are the false shapes the benchmark's dev half shows
 //! (`bench/accuracy/README.md`, second reader on `query-in-loop`).
+//!
+//! Past 1,000 lines with its unit tests (about a third of it): every loop-shape fact the
+//! loop rules weigh is kept here, one place for all languages.
 
 use super::ir::{Call, Language, Loop};
 
@@ -263,6 +266,10 @@ pub enum Origin {
     /// folders, the players, the providers set up). A handful an administrator set up,
     /// not rows that grow with use. The text is the call.
     Configuration(String),
+    /// The children of one object the function was given or loaded
+    /// (`encounter.getObs()`, `person.names`; `children_of_one_object`): as many as that
+    /// object holds, not rows of a table. The text is the source.
+    ChildrenOf(String),
     /// Nothing the facts trace: a field, a local filled by hand, a member of a local, a
     /// counting loop over no named collection. The text is the source, if any.
     Unknown(Option<String>),
@@ -497,6 +504,147 @@ pub fn source_root(text: &str) -> Option<&str> {
         && !matches!(root, "this" | "self" | "base" | "super" | "new")
         && !rest.trim_start().starts_with('(');
     valid.then_some(root)
+}
+
+/// Words in a receiver's name that mean it queries (a repository, a DAO, a service, a
+/// session or context): its getters run statements, they do not hand over children held
+/// in memory.
+const QUERY_RECEIVER_WORDS: &[&str] = &[
+    "dao", "repo", "service", "session", "context", "db", "database", "query", "mapper", "manager",
+    "client", "cursor", "conn", "store", "template",
+];
+
+/// Words in an owner's name that mean it holds results or a list rather than being one
+/// object: `searchResult`, `folderContent`, `page`, `response`, `playQueue`.
+const CONTAINER_WORDS: &[&str] = &[
+    "result",
+    "content",
+    "page",
+    "response",
+    "search",
+    "data",
+    "list",
+    "queue",
+    "batch",
+    "collection",
+    "set",
+    "map",
+    "array",
+    "rows",
+];
+
+/// The object and its child list when a loop walks the children of one object the
+/// function was given or loaded (`encounter.getObs()`, `person.names`, `order.Lines`):
+/// a getter with no arguments (`get…()`) or a field of a variable `owner` that is a
+/// parameter or a local of the function, not a variable of a loop around this one, and
+/// not a query object by its name or type (`dao.getObs()` queries). Their number is that
+/// object's (tens), not a table's. `owner_is_local` says whether `owner` is a parameter
+/// or a local assigned before the loop; `outer_variables` are the variables of the loops
+/// around this one; `receiver_type` is the owner's class when a typed front end knows it.
+/// Returns the source text.
+pub fn children_of_one_object<'s>(
+    source: &'s str,
+    owner_is_local: bool,
+    outer_variables: &[&str],
+    receiver_type: Option<&str>,
+) -> Option<&'s str> {
+    let source = source.trim();
+    let owner = source_root(source)?;
+    let member = source[owner.len()..].strip_prefix('.')?;
+    let plain_getter = member
+        .strip_prefix("get")
+        .and_then(|m| m.strip_suffix("()"))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        });
+    let field = !member.is_empty()
+        && member.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && member.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !ELEMENT_WALKS
+            .iter()
+            .any(|w| w.trim_end_matches("()") == member);
+    let queries = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        QUERY_RECEIVER_WORDS.iter().any(|w| lower.contains(w))
+    };
+    // A list of keys sent in (`dto.notificationIds`, `request.getIds()`): the batch a
+    // `WHERE id IN (…)` is for, not children an object holds.
+    let keys = {
+        let lower = member.trim_end_matches("()").to_ascii_lowercase();
+        lower.ends_with("ids") || lower.ends_with("keys")
+    };
+    let sent_in = {
+        let lower = owner.to_ascii_lowercase();
+        [
+            "dto", "request", "req", "body", "payload", "input", "params", "args", "form",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    };
+    // A container of results or a plural name (`result.getMediaFiles()`,
+    // `albums.getMediaFiles()`, `playQueue.getFiles()`): a page of rows or a list, not
+    // one object's children.
+    let container = {
+        let lower = owner.to_ascii_lowercase();
+        CONTAINER_WORDS.iter().any(|w| lower.contains(w))
+            || (lower.ends_with('s') && !lower.ends_with("ss") && !lower.ends_with("us"))
+    };
+    let ok = (plain_getter || field)
+        && !container
+        && !keys
+        && !sent_in
+        && owner_is_local
+        && !outer_variables.contains(&owner)
+        && !queries(owner)
+        && !receiver_type.is_some_and(queries);
+    ok.then_some(source)
+}
+
+/// Whether a call's name says it loads one object by its key or name: `findById`,
+/// `getEncounterByUuid`, `findOne`, `get`, `load`, or a lookup verb and a singular noun
+/// with nothing after it (`getPatient`, `findVisit`); not `getPatients`, `findAll`,
+/// `getVisitList`, `findByStatus`, `getPage`.
+pub fn loads_one_object(callee: &str) -> bool {
+    if matches!(
+        callee,
+        "get" | "find" | "load" | "findOne" | "getOne" | "Find" | "Get"
+    ) || ["ById", "ByUuid", "ByKey", "ByName"]
+        .iter()
+        .any(|key| callee.ends_with(key))
+    {
+        return true;
+    }
+    let noun = [
+        "get", "find", "load", "fetch", "Get", "Find", "Load", "Fetch",
+    ]
+    .iter()
+    .find_map(|verb| callee.strip_prefix(verb));
+    noun.is_some_and(|noun| {
+        noun.starts_with(|c: char| c.is_ascii_uppercase())
+            && noun.chars().all(|c| c.is_ascii_alphanumeric())
+            && !noun.ends_with('s')
+            && ![
+                "All",
+                "List",
+                "Page",
+                "By",
+                "Count",
+                "Ids",
+                "Set",
+                "Map",
+                "Collection",
+                "Rows",
+                "Result",
+                "Content",
+                "Queue",
+                "Search",
+                "Data",
+                "Response",
+            ]
+            .iter()
+            .any(|w| noun.contains(w))
+    })
 }
 
 /// Calls that walk a collection's own elements (`users.iterator()`, `rows.stream()`).
@@ -866,6 +1014,67 @@ mod tests {
             "users.subList(0, 3)",
         ] {
             assert!(!is_bare_collection(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn children_of_one_object_are_a_plain_getter_or_field_of_it() {
+        for source in ["encounter.getObs()", "person.names", "order.Lines"] {
+            assert_eq!(
+                children_of_one_object(source, true, &[], None),
+                Some(source),
+                "{source}"
+            );
+        }
+        // Look-alikes: a query with arguments, a DAO's getter, the list itself, an outer
+        // loop's element, a result or plural container, keys sent in, a field of `this`,
+        // an owner that is neither a parameter nor a local loaded by key, a query type.
+        for (source, local, outer) in [
+            ("dao.getObs(patient)", true, &[][..]),
+            ("obsDao.getAll()", true, &[]),
+            ("observations", true, &[]),
+            ("each.getNotes()", true, &["each"][..]),
+            ("result.getMediaFiles()", true, &[]),
+            ("albums.getMediaFiles()", true, &[]),
+            ("dto.notificationIds", true, &[]),
+            ("visit.getNoteIds()", true, &[]),
+            ("this.children", true, &[]),
+            ("visit.getNotes()", false, &[]),
+            ("visit.iterator()", true, &[]),
+        ] {
+            assert_eq!(
+                children_of_one_object(source, local, outer, None),
+                None,
+                "{source}"
+            );
+        }
+        assert_eq!(
+            children_of_one_object("holder.getRows()", true, &[], Some("OrderRepository")),
+            None
+        );
+    }
+
+    #[test]
+    fn single_object_loads_by_name() {
+        for callee in [
+            "findById",
+            "getEncounterByUuid",
+            "getPatient",
+            "findVisit",
+            "get",
+        ] {
+            assert!(loads_one_object(callee), "{callee}");
+        }
+        for callee in [
+            "findAll",
+            "getPatients",
+            "getVisitList",
+            "findByStatus",
+            "search",
+            "getMusicFolderContent",
+            "getPlayQueue",
+        ] {
+            assert!(!loads_one_object(callee), "{callee}");
         }
     }
 

@@ -176,7 +176,16 @@ impl LoopFacts {
             .loops
             .iter()
             .zip(&feeding)
-            .map(|(lp, call)| crate::app::loop_shape::origin(lp, *call))
+            .map(|(lp, call)| {
+                let origin = crate::app::loop_shape::origin(lp, *call);
+                match origin {
+                    crate::app::loop_shape::Origin::Returned(_)
+                    | crate::app::loop_shape::Origin::Parameter(_) => {
+                        children_of_one_object(file, &assignments, lp, *call).unwrap_or(origin)
+                    }
+                    other => other,
+                }
+            })
             .collect();
         let mut calls_within = vec![Vec::new(); file.loops.len()];
         for (ci, call) in file.calls.iter().enumerate() {
@@ -205,6 +214,60 @@ impl LoopFacts {
             origins,
         }
     }
+}
+
+/// `Origin::ChildrenOf` when `lp` walks the child list of one object its function was given
+/// or loaded (`loop_shape::children_of_one_object`): the owner is a parameter, or a local
+/// assigned in the same function before the loop from a call that loads one object, and
+/// no variable of a loop around this one.
+fn children_of_one_object(
+    file: &AppFile,
+    assignments: &std::collections::HashMap<
+        (Option<usize>, &str),
+        Vec<&crate::app::ir::Assignment>,
+    >,
+    lp: &crate::app::ir::Loop,
+    feeding: Option<&crate::app::ir::Call>,
+) -> Option<crate::app::loop_shape::Origin> {
+    let source = lp.source_text.as_deref()?;
+    let owner = crate::app::loop_shape::source_root(source)?;
+    // A local is one object only when the call it comes from loads one by its key or
+    // name (`loop_shape::loads_one_object`: `findVisit(id)`, `getEncounterByUuid(uuid)`);
+    // a query's or a search's result holds rows (`res.rows`, `result.getMediaFiles()`).
+    let last_assignment = assignments.get(&(lp.function, owner)).and_then(|list| {
+        list.iter()
+            .filter(|a| a.start < lp.start)
+            .max_by_key(|a| a.start)
+    });
+    let local = match last_assignment {
+        Some(a) => match file.calls.get(a.call) {
+            Some(call) => crate::app::loop_shape::loads_one_object(&call.callee),
+            None => false,
+        },
+        None => false,
+    };
+    let outer_variables: Vec<&str> = file
+        .loops
+        .iter()
+        .filter(|outer| {
+            outer.function == lp.function
+                && outer.span != lp.span
+                && outer.span.0 <= lp.span.0
+                && lp.span.1 <= outer.span.1
+        })
+        .flat_map(|outer| outer.variables.iter().map(String::as_str))
+        .collect();
+    let receiver_type = feeding.and_then(|call| match &call.receiver_type {
+        crate::app::ir::ReceiverType::Class(name) => Some(name.as_str()),
+        _ => None,
+    });
+    crate::app::loop_shape::children_of_one_object(
+        source,
+        lp.source_param || local,
+        &outer_variables,
+        receiver_type,
+    )
+    .map(|s| crate::app::loop_shape::Origin::ChildrenOf(s.to_string()))
 }
 
 /// A call that reads rows of a statement already run: DB-API `fetchone` / `fetchall` on a

@@ -26,7 +26,10 @@ declare_rule! {
     /// walks a call's result (directly or through a variable assigned from one) or a
     /// collection passed in as a parameter; a request's or a form's values, a folder's
     /// files, a script's statements, a configuration object's list, a field, a local filled by hand or a counting loop
-    /// over no named collection are medium. It also needs each pass to cost a round trip:
+    /// over no named collection are medium, and so are the children of one object the
+    /// function was given or loaded by key (`encounter.getObs()`, `person.names`: a
+    /// getter with no arguments or a field of a parameter or such a local, not of a DAO,
+    /// a result or a list): their number is that object's. It also needs each pass to cost a round trip:
     /// a statement that goes to an in-process database (a file importing SQLite's client
     /// and no server's), a call that reaches the database only through a function reading
     /// a cache first (`fooCache.get(id)`, a cache-typed field, `@Cacheable`, or a `get` of
@@ -218,6 +221,12 @@ fn lower_for_origin(found: &mut RawFinding, origin: &Origin) {
             ConfidenceLevel::Medium,
             format!(
                 "the loop walks a configuration list (`{what}`): a handful of items set up by an administrator, not rows that grow with use"
+            ),
+        ),
+        Origin::ChildrenOf(source) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks the children of one object (`{source}`): their number is that object's, not a table's"
             ),
         ),
         Origin::Unknown(Some(source)) => found.confidence.lower(
