@@ -413,6 +413,53 @@ const ONE_OFF_FOLDERS: &[&str] = &[
 ];
 const ONE_OFF_WORDS: &[&str] = &["migrat", "upgrade", "install", "bugfix", "seed", "backfill"];
 
+/// Words that start like a one-off word but name business data or a state: a loan's
+/// `Installment`, the `installed` plugins a page lists, a `Seedling`.
+const ONE_OFF_LOOK_ALIKES: &[&str] = &[
+    "installment",
+    "installments",
+    "installed",
+    "seedling",
+    "seedlings",
+];
+
+/// Whether one word of a name (lower case) says one-off code: it starts with a one-off stem
+/// (`migration`, `upgrader`, `seeding`) and is not a look-alike (`installment`).
+fn is_one_off_word(word: &str) -> bool {
+    ONE_OFF_WORDS.iter().any(|stem| word.starts_with(stem)) && !ONE_OFF_LOOK_ALIKES.contains(&word)
+}
+
+/// The words of an identifier or file stem, lower case: split at `_`, `-`, `.`, digits and
+/// case changes (`BlowfishMigrationServlet` → blowfish, migration, servlet; `XMLMigrator` →
+/// xml, migrator; `upgrade_schema` → upgrade, schema).
+fn name_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphabetic() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let previous = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let starts_word = c.is_uppercase()
+            && previous.is_some_and(|p| {
+                p.is_lowercase() || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+            });
+        if starts_word && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
 /// Interfaces of migration frameworks whose implementations are one-off code whatever
 /// their name: Liquibase's custom changes (`implements CustomTaskChange`). Flyway's
 /// `BaseJavaMigration` / `JavaMigration` and EF's or FluentMigrator's `Migration` already
@@ -435,10 +482,7 @@ pub fn one_off_code(path: &str, class: Option<&str>, function: Option<&str>) -> 
     if ONE_OFF_FOLDERS.contains(&folder_lower.as_str()) || ONE_OFF_FOLDERS.contains(&folder_word) {
         return Some(format!("{folder}/"));
     }
-    let says_one_off = |name: &str| {
-        let lower = name.to_ascii_lowercase();
-        ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
-    };
+    let says_one_off = |name: &str| name_words(name).iter().any(|w| is_one_off_word(w));
     if let Some(name) = [class, function]
         .into_iter()
         .flatten()
@@ -457,9 +501,8 @@ pub fn one_off_base(bases: &[String]) -> Option<String> {
     bases
         .iter()
         .find(|base| {
-            let lower = base.to_ascii_lowercase();
             ONE_OFF_BASES.contains(&base.as_str())
-                || ONE_OFF_WORDS.iter().any(|w| lower.contains(w))
+                || name_words(base).iter().any(|w| is_one_off_word(w))
         })
         .map(|base| format!("implements {base}"))
 }
@@ -958,6 +1001,37 @@ mod tests {
         );
         assert_eq!(
             one_off_code("src/OrderService.cs", Some("OrderService"), Some("Archive")),
+            None
+        );
+    }
+
+    #[test]
+    fn one_off_words_are_whole_words() {
+        assert_eq!(
+            name_words("XMLMigrator_v2-upgradeSchema"),
+            vec!["xml", "migrator", "v", "upgrade", "schema"]
+        );
+        assert!(one_off_code("src/Setup.java", Some("PluginInstaller"), None).is_some());
+        assert!(one_off_code("db/seed_users.py", None, Some("main")).is_some());
+        // A loan's installments and the installed plugins are business data, not an installer.
+        assert_eq!(
+            one_off_code(
+                "src/loan/LoanService.java",
+                Some("LoanService"),
+                Some("recalculateInstallments")
+            ),
+            None
+        );
+        assert_eq!(
+            one_off_code(
+                "src/Plugins.java",
+                Some("Plugins"),
+                Some("listInstalledPlugins")
+            ),
+            None
+        );
+        assert_eq!(
+            one_off_code("src/LoanInstallmentRepository.java", None, None),
             None
         );
     }
