@@ -429,30 +429,32 @@ fn is_one_off_word(word: &str) -> bool {
     ONE_OFF_WORDS.iter().any(|stem| word.starts_with(stem)) && !ONE_OFF_LOOK_ALIKES.contains(&word)
 }
 
-/// The words of an identifier or file stem, lower case: split at `_`, `-`, `.`, digits and
-/// case changes (`BlowfishMigrationServlet` → blowfish, migration, servlet; `XMLMigrator` →
-/// xml, migrator; `upgrade_schema` → upgrade, schema).
-fn name_words(name: &str) -> Vec<String> {
+/// The words of an identifier or file stem, lower case: split at `_`, `-`, `.` and other
+/// punctuation and at case changes, digits kept with their word (`BlowfishMigrationServlet`
+/// → blowfish, migration, servlet; `DBPool` → db, pool; `user_repo2` → user, repo2). The one
+/// splitter the front ends and the loop facts share.
+pub fn name_words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut words = Vec::new();
     let mut current = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphabetic() {
+        if !c.is_ascii_alphanumeric() {
             if !current.is_empty() {
                 words.push(std::mem::take(&mut current));
             }
             continue;
         }
-        let previous = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1);
-        let starts_word = c.is_uppercase()
-            && previous.is_some_and(|p| {
-                p.is_lowercase() || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
-            });
-        if starts_word && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            let previous = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_ascii_uppercase() && next_lower)
+            {
+                words.push(std::mem::take(&mut current));
+            }
         }
-        current.extend(c.to_lowercase());
+        current.push(c.to_ascii_lowercase());
     }
     if !current.is_empty() {
         words.push(current);
@@ -1009,7 +1011,7 @@ mod tests {
     fn one_off_words_are_whole_words() {
         assert_eq!(
             name_words("XMLMigrator_v2-upgradeSchema"),
-            vec!["xml", "migrator", "v", "upgrade", "schema"]
+            vec!["xml", "migrator", "v2", "upgrade", "schema"]
         );
         assert!(one_off_code("src/Setup.java", Some("PluginInstaller"), None).is_some());
         assert!(one_off_code("db/seed_users.py", None, Some("main")).is_some());

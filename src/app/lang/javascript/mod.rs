@@ -25,6 +25,7 @@ use tree_sitter::Node;
 use crate::app::ir::{AppFile, Assignment, Call, DbCall, Function, Language, ReceiverType};
 use crate::app::lang::common::{record_errors, FieldExt, IdMap, KindExt, Source};
 use crate::app::lang::tree::named_children;
+use crate::app::loop_shape::name_words as words;
 use catalogue::*;
 
 /// Recursion cap of the walk (deeper subtrees are not read).
@@ -221,36 +222,6 @@ fn call_function(call: Node) -> Option<(Node, bool)> {
         }
     }
     Some((func, false))
-}
-
-/// camelCase / snake_case words of a name, lowercased (`DBPool` -> `db`, `pool`).
-fn words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if c.is_ascii_uppercase() && !current.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_lower)
-            {
-                out.push(std::mem::take(&mut current));
-            }
-        }
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 fn lookup(table: &[(&str, DbCall)], name: &str) -> Option<DbCall> {
