@@ -296,6 +296,26 @@ fn template_placeholders_never_become_columns() {
     }
 }
 
+/// A template parameter in brackets names a schema or database: the statement is read, and
+/// messages show it as one `?`, not as the blanks it was replaced by.
+#[test]
+fn a_bracketed_template_schema_shows_as_one_placeholder() {
+    let text = "CREATE PROCEDURE [<owner,sysname,dbo>].[ListDue]\nAS\nSELECT Id FROM [<db_name,varchar,Shop>].[<owner,sysname,dbo>].[Invoice] WHERE YEAR(DueDate) = 2024\nGO\n";
+    let report = scan("template.sql", text, Some(SqlDialect::Tsql));
+    let everything = serde_json::to_string(&report).unwrap_or_default();
+    assert!(
+        !everything.contains("?  "),
+        "a blanked template shown with its padding: {everything}"
+    );
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "non-sargable-predicate")
+        .map(|f| serde_json::to_string(f).unwrap_or_default())
+        .unwrap_or_default();
+    assert!(finding.contains("?.?.Invoice(DueDate)"), "{finding}");
+}
+
 #[test]
 fn an_empty_stub_before_its_alter_is_one_object() {
     let text = "IF NOT EXISTS (SELECT * FROM sys.objects WHERE object_id = OBJECT_ID(N'[dbo].[P]') AND type in (N'P', N'PC'))\nBEGIN\nEXEC dbo.sp_executesql @statement = N'CREATE PROCEDURE [dbo].[P] AS' \nEND\nGO\nALTER PROCEDURE [dbo].[P]\nAS\nSELECT * FROM dbo.T\nGO\nIF NOT EXISTS (SELECT * FROM sys.objects WHERE object_id = OBJECT_ID(N'[dbo].[Q]'))\nEXEC dbo.sp_executesql @statement = N'CREATE PROCEDURE [dbo].[Q] AS'\nGO\n";

@@ -105,7 +105,15 @@ pub fn read_name_with(
             }
         }
         if expect && (tok.is_identifier_like() || (variables && tok.kind == TokKind::Variable)) {
-            parts.push(strip_placeholders(&tok.text));
+            let part = strip_placeholders(&tok.text);
+            // A bracketed template parameter (`[<dbUser,varchar,dbo>]`) was blanked to `?`
+            // and spaces of its length: one `?` names it in messages.
+            let part = if part.trim() == "?" {
+                "?".to_string()
+            } else {
+                part
+            };
+            parts.push(part);
             expect = false;
         } else if tok.is_punct("{") {
             match toks[i..hi].iter().position(|t| t.is_punct("}")) {
