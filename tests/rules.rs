@@ -227,6 +227,8 @@ fixture_tests! {
     tsql_row_by_row_loop_hierarchy => "tsql/row-by-row-loop_hierarchy.sql",
     tsql_row_by_row_loop_call => "tsql/row-by-row-loop_call.sql",
     tsql_non_sargable_predicate_date_cast => "tsql/non-sargable-predicate_date_cast.sql",
+    tsql_non_sargable_predicate_filter => "tsql/non-sargable-predicate_filter.sql",
+    tsql_leading_wildcard_like_fixed => "tsql/leading-wildcard-like_fixed.sql",
     tsql_select_star_expanded => "tsql/select-star_expanded.sql",
     tsql_row_by_row_loop => "tsql/row-by-row-loop.sql",
     tsql_row_by_row_loop_ok => "tsql/row-by-row-loop_ok.sql",
@@ -703,7 +705,7 @@ fn row_by_row_loop_advice_is_in_the_code_s_dialect() {
 #[test]
 fn script_statements_are_reported_with_medium_confidence() {
     use dbaudit::model::ConfidenceLevel;
-    let text = "SELECT * FROM dbo.Orders;\nSELECT OrderId FROM dbo.Orders WHERE Note LIKE '%late%';\nGO\nCREATE PROCEDURE dbo.P AS\nSELECT * FROM dbo.Orders;\nSELECT OrderId FROM dbo.Orders WHERE Note LIKE '%late%';\nGO\n";
+    let text = "SELECT * FROM dbo.Orders;\nSELECT OrderId FROM dbo.Orders WHERE Note LIKE '%' + @Note;\nGO\nCREATE PROCEDURE dbo.P @Note VARCHAR(20) AS\nSELECT * FROM dbo.Orders;\nSELECT OrderId FROM dbo.Orders WHERE Note LIKE '%' + @Note;\nGO\n";
     let report = scan_text(
         "script.sql",
         text,
@@ -866,6 +868,79 @@ fn non_sargable_date_cast_and_bit_test() {
         (fixture, "s.Priority * 2 > @Mask", High, ""),
     ];
     assert_confidences("non-sargable-predicate", &cases);
+}
+
+/// `non-sargable-predicate` (fourth SQL batch): a length test and a CASE value are
+/// medium, said why; the look-alikes beside them stay high. The comparisons that are not
+/// reported at all (a column already equal to a value, a validity window of a joined
+/// table) are checked by the fixture's markers.
+#[test]
+fn non_sargable_filters_and_length_tests() {
+    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    let fixture = "tsql/non-sargable-predicate_filter.sql";
+    let cases = [
+        (fixture, "DATEADD(day, 30, m.LeftOn)", High, ""),
+        (
+            fixture,
+            "LEN(m.Nickname) > 40",
+            Medium,
+            "a length test on `Nickname`",
+        ),
+        (
+            fixture,
+            "DATALENGTH(m.Nickname) > 0",
+            Medium,
+            "only a non-empty test",
+        ),
+        (fixture, "LEFT(m.Nickname, 3)", High, ""),
+        (fixture, "CASE WHEN m.Kind = 1", Medium, "a CASE expression"),
+    ];
+    assert_confidences("non-sargable-predicate", &cases);
+    // Every UPPER(m.Badge) look-alike (another column's equality, an equality under OR,
+    // one inside a call's arguments) is high.
+    let (text, report) = scan_fixture(fixture);
+    let upper_lines: Vec<u32> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("UPPER(m.Badge) = @Badge"))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(upper_lines.len(), 3);
+    for line in upper_lines {
+        let levels: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "non-sargable-predicate" && f.location.line == Some(line))
+            .map(|f| f.confidence.level)
+            .collect();
+        assert!(levels.contains(&High), "line {line}: {levels:?}");
+    }
+}
+
+/// `leading-wildcard-like` (fourth SQL batch): a fixed pattern in a procedure is medium,
+/// said why; a search built from a parameter and a fixed pattern in a trigger stay high.
+#[test]
+fn leading_wildcard_fixed_patterns() {
+    use dbaudit::model::ConfidenceLevel::{High, Medium};
+    let fixture = "tsql/leading-wildcard-like_fixed.sql";
+    let cases = [
+        (
+            fixture,
+            "r.RoleName LIKE '%admin%'",
+            Medium,
+            "a fixed pattern",
+        ),
+        (
+            fixture,
+            "s.Mail LIKE N'%@clinic.example'",
+            Medium,
+            "a fixed pattern",
+        ),
+        (fixture, "s.FullName LIKE '%' + @Search + '%'", High, ""),
+        (fixture, "p.PayerName LIKE '%' + @Search", High, ""),
+        (fixture, "DeviceName LIKE '%Fax%'", High, ""),
+    ];
+    assert_confidences("leading-wildcard-like", &cases);
 }
 
 /// `select-star` in a PostgreSQL view is low (the star is expanded when the view is

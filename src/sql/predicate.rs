@@ -542,6 +542,104 @@ fn after_subscript(toks: &[Tok], open: usize, end: usize) -> usize {
     end
 }
 
+/// The `NOT ( ... )` groups of the clause `range`: the token indices of each `(` and its `)`.
+/// A comparison inside one is negated: `NOT (a = 1 AND b LIKE '%x')` is an `OR` of
+/// negations, which no index seeks whatever the operands.
+pub fn negated_groups(
+    toks: &[Tok],
+    shape: &QueryShape,
+    range: Range<usize>,
+) -> Vec<(usize, usize)> {
+    range
+        .clone()
+        .filter(|&i| toks[i].is_kw("NOT") && i + 1 < range.end && toks[i + 1].is_punct("("))
+        .filter_map(|i| shape.matching[i + 1].map(|close| (i + 1, close)))
+        .collect()
+}
+
+/// Whether the token at `at` lies inside one of the `groups` (see [`negated_groups`]).
+pub fn under_negated_group(groups: &[(usize, usize)], at: usize) -> bool {
+    groups.iter().any(|&(open, close)| open < at && at < close)
+}
+
+/// For each token of the clause `range` (index `i - range.start`), whether it lies in the
+/// clause's top-level conjunction: no `OR` at the top level of the clause, none at the
+/// top level of any parenthesized group around it, and no `NOT ( ... )` around it. A
+/// comparison there holds for every row the clause keeps: in `a = @x AND (b = 1 OR c = 2)`
+/// every row has `a = @x`. One pass over the clause, whatever its size.
+pub fn top_conjunction(toks: &[Tok], shape: &QueryShape, range: Range<usize>) -> Vec<bool> {
+    let len = range.end.saturating_sub(range.start);
+    // Pass 1: which groups (by the index of their `(`; the clause itself is `None`) hold
+    // an `OR` at their own top level, subqueries aside.
+    let mut has_or: std::collections::HashSet<Option<usize>> = std::collections::HashSet::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = range.start;
+    while i < range.end {
+        if let Some(sub) = shape.subqueries.iter().find(|s| s.start == i) {
+            i = sub.end.max(i + 1);
+            continue;
+        }
+        let tok = &toks[i];
+        if tok.is_punct("(") {
+            stack.push(i);
+        } else if tok.is_punct(")") {
+            stack.pop();
+        } else if tok.is_kw("OR") {
+            has_or.insert(stack.last().copied());
+        }
+        i += 1;
+    }
+    // Pass 2: a token is in the conjunction when no group around it (nor the clause)
+    // holds an OR or is negated.
+    // The arguments of a call (`IIF(a = 1, ...)`, `COALESCE(...)`) and the branches of a
+    // `CASE` are values, not conditions of the clause.
+    let logical_group = |open: usize| {
+        open == range.start
+            || toks[open - 1].is_punct("(")
+            || toks[open - 1].is_any_kw(&["AND", "OR", "NOT", "WHERE", "ON", "HAVING"])
+            || !toks[open - 1].is_identifier_like()
+    };
+    let mut mask = vec![false; len];
+    let clause_ok = !has_or.contains(&None);
+    let mut stack: Vec<bool> = Vec::new();
+    let mut case_depth = 0usize;
+    for (k, i) in range.clone().enumerate() {
+        let tok = &toks[i];
+        if tok.is_kw("CASE") {
+            case_depth += 1;
+        } else if tok.is_kw("END") {
+            case_depth = case_depth.saturating_sub(1);
+        }
+        let outer = stack.last().copied().unwrap_or(clause_ok);
+        if tok.is_punct("(") {
+            let negated = i > range.start && toks[i - 1].is_kw("NOT");
+            stack.push(outer && logical_group(i) && !negated && !has_or.contains(&Some(i)));
+            mask[k] = outer;
+        } else if tok.is_punct(")") {
+            stack.pop();
+            mask[k] = stack.last().copied().unwrap_or(clause_ok);
+        } else {
+            mask[k] = outer && case_depth == 0;
+        }
+    }
+    mask
+}
+
+/// A pattern that is one string literal (`'%abc%'`, `N'%abc'`, possibly in parentheses),
+/// not built from a variable, a parameter or a column.
+pub fn pattern_is_literal(pattern: &[Tok]) -> bool {
+    let mut part = pattern;
+    while part.len() >= 2 && part[0].is_punct("(") && part[part.len() - 1].is_punct(")") {
+        part = &part[1..part.len() - 1];
+    }
+    // `'%x%' ESCAPE '!'`: the escape character is part of the literal's meaning.
+    let part = match part.iter().position(|t| t.is_kw("ESCAPE")) {
+        Some(at) => &part[..at],
+        None => part,
+    };
+    matches!(part, [t] if t.kind == TokKind::Str)
+}
+
 /// A LIKE pattern that starts with a wildcard: `'%abc'`, `'_abc'`, `'%' + @x`,
 /// `'%' || x`, `CONCAT('%', x)`, `N'%'`.
 pub fn pattern_starts_with_wildcard(pattern: &[Tok]) -> bool {

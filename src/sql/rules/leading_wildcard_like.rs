@@ -4,7 +4,10 @@ use super::{RawFinding, SqlContext, SqlRule};
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, Severity};
 use crate::rules::RuleMeta;
-use crate::sql::predicate::{comparisons, pattern_starts_with_wildcard, read_operand, CompareOp};
+use crate::sql::predicate::{
+    comparisons, negated_groups, pattern_is_literal, pattern_starts_with_wildcard, read_operand,
+    under_negated_group, CompareOp,
+};
 use crate::sql::query::ClauseKind;
 use crate::sql::unit::excerpt;
 
@@ -14,11 +17,19 @@ declare_rule! {
     /// pattern starts with a wildcard: a literal `'%...'` or `'_...'`, or a pattern built
     /// with a leading `'%'` (`'%' + @x`, `'%' || p_name`, `CONCAT('%', @x)`). `NOT LIKE`
     /// is not reported: it cannot seek whatever the pattern, so the wildcard is not the
-    /// cause. Nor are columns of scratch data (`#temp` tables, table variables,
+    /// cause; nor is a `LIKE` inside a negated group (`NOT (a.Name LIKE '%x%' AND ...)`),
+    /// for the same reason. Nor are columns of scratch data (`#temp` tables, table variables,
     /// temporary tables the file creates, CTEs, derived tables) or of system catalogs and
     /// DMVs, which nobody indexes, nor searches that run only under a debug flag. A
     /// statement at the top level of a script (outside any object, without bind
-    /// parameters) is reported with medium confidence: it may run once, by hand.
+    /// parameters) is reported with medium confidence: it may run once, by hand. So is a
+    /// fixed pattern, one string literal written in a `.sql` file (`Name LIKE '%Admin%'`,
+    /// `Account LIKE '%H'`) outside a trigger: it picks a category of rows (a report, a
+    /// lookup), not a search a user types, and whether its scan matters depends on the
+    /// table's size and how often the code runs, which the scan cannot tell. In a trigger
+    /// the statement runs on every write of its table, so a fixed pattern there stays
+    /// high; in SQL embedded in application code a literal may hold an interpolated
+    /// value, so it stays high too.
     ///
     /// ## Why it matters
     /// A B-tree index is ordered by the column's leading characters; a pattern that
@@ -59,6 +70,10 @@ impl SqlRule for LeadingWildcardLike {
             }
             let toks = ctx.unit.stmt_tokens(stmt);
             let variables = ctx.variables(stmt);
+            let in_trigger = stmt
+                .object
+                .and_then(|o| ctx.unit.objects.get(o))
+                .is_some_and(|o| o.kind == crate::model::ObjectKind::Trigger);
             for clause in &shape.clauses {
                 if !matches!(
                     clause.kind,
@@ -66,10 +81,13 @@ impl SqlRule for LeadingWildcardLike {
                 ) {
                     continue;
                 }
+                let negated = negated_groups(toks, shape, clause.range.clone());
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
-                    // NOT LIKE cannot seek whatever its pattern: the wildcard is not the cause.
+                    // NOT LIKE, or a LIKE under NOT ( ... ), cannot seek whatever its
+                    // pattern: the wildcard is not the cause.
                     if cmp.op != CompareOp::Like
                         || cmp.negated
+                        || under_negated_group(&negated, cmp.op_at)
                         || !pattern_starts_with_wildcard(&toks[cmp.right.clone()])
                     {
                         continue;
@@ -107,6 +125,17 @@ impl SqlRule for LeadingWildcardLike {
                         finding.confidence.lower(
                             ConfidenceLevel::Medium,
                             "a statement at the top level of a script, outside any procedure, function or view: it may run once, by hand",
+                        );
+                    }
+                    // `Name LIKE '%Admin%'`: a category of rows chosen by the code's
+                    // author, not a search; the scan's cost depends on the table's size.
+                    if !ctx.unit.from_application
+                        && !in_trigger
+                        && pattern_is_literal(&toks[cmp.right.clone()])
+                    {
+                        finding.confidence.lower(
+                            ConfidenceLevel::Medium,
+                            "a fixed pattern written in the code, not a value a user searches with: it picks a category of rows (a report, a lookup), and whether the scan matters depends on the table's size, which the scan cannot tell",
                         );
                     }
                     out.push(finding);

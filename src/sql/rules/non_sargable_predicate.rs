@@ -8,7 +8,8 @@ use crate::rules::RuleMeta;
 use crate::sql::declared_index::{expression_key, table_key, IndexCheck};
 use crate::sql::lex::Tok;
 use crate::sql::predicate::{
-    comparisons, pattern_starts_with_wildcard, read_operand, ColumnRef, CompareOp, Operand,
+    comparisons, negated_groups, pattern_starts_with_wildcard, read_operand, top_conjunction,
+    under_negated_group, ColumnRef, CompareOp, Operand,
 };
 use crate::sql::query::{last_part, ClauseKind, QueryShape};
 use crate::sql::unit::excerpt;
@@ -38,7 +39,15 @@ declare_rule! {
     /// Not reported either: an expression over columns of two tables
     /// (`s.Qty - p.Qty > 0`: no index holds it), `col COLLATE DATABASE_DEFAULT` (the
     /// column's own collation), and unqualified PostgreSQL catalog columns told by their
-    /// prefix (`nspname` beside `pg_namespace`).
+    /// prefix (`nspname` beside `pg_namespace`). Nor an expression checked `BETWEEN` two
+    /// columns (`ISNULL(@d, c.ClosedOn) BETWEEN r.ValidFrom AND r.ValidTo`: a join to a
+    /// validity window, where the expression is the value an index on those columns seeks
+    /// with, as with a bare column on the other side), nor a wrapped column that the same
+    /// clause already makes equal to a value for every row it keeps (`SSN = @ssn AND
+    /// DATALENGTH(SSN) > 0`, the equality in the clause's top-level conjunction: not under
+    /// an `OR`, a `NOT ( ... )`, a `CASE` or a call's arguments): that equality is what
+    /// uses an index on the column, and the wrapped comparison only filters the rows it
+    /// finds (general knowledge of how a B-tree seek works, not a benchmark finding).
     ///
     /// Index evidence, from every file of the scan: a finding is **high** only when an
     /// index declared in the scanned files (`CREATE INDEX`, a `PRIMARY KEY` or `UNIQUE`
@@ -89,7 +98,12 @@ declare_rule! {
     /// tighter (PostgreSQL's `col::date` gets no such help and stays as it is); and a
     /// bit-flag test (`Flags & 4 = 4`, `Status & @mask = @mask`), which no way of
     /// writing lets an index on the column seek: only a column, or an indexed computed
-    /// column, per flag would.
+    /// column, per flag would. **Medium**, said why: a length test (`LEN(Name) > 60`,
+    /// `DATALENGTH(Email) > 0`, `length(col)`): a B-tree index is ordered by the value,
+    /// not its length, so only a non-empty test has a seekable form (`col > ''`), and it
+    /// reads every non-empty value, while other lengths need an indexed computed column;
+    /// and a `CASE` value (`CASE WHEN Kind = 1 THEN Region END = @r`), which has a
+    /// seekable form only when its branches split into `OR`s of plain comparisons.
     ///
     /// ## Why it matters
     /// An index stores the column's values, not the function's results: the optimizer
@@ -141,6 +155,7 @@ impl SqlRule for NonSargablePredicate {
                 // of thousands of comparisons must stay linear).
                 let negated = negated_groups(toks, shape, clause.range.clone());
                 let has_or = has_top_level_or(toks, shape, clause.range.clone());
+                let fixed = fixed_columns(toks, shape, clause, variables, &negated);
                 let mut equalities_of: std::collections::HashMap<usize, Vec<Equality>> =
                     std::collections::HashMap::new();
                 for cmp in comparisons(toks, shape, clause.range.clone()) {
@@ -186,6 +201,19 @@ impl SqlRule for NonSargablePredicate {
                         {
                             continue;
                         }
+                        // `ISNULL(@d, c.DateEnd) BETWEEN r.ValidFrom AND r.ValidTo`: both
+                        // bounds are columns, so the expression is the value an index on
+                        // them seeks with (a join to a validity window), as above.
+                        if is_left
+                            && cmp.op == CompareOp::Between
+                            && between_bounds(toks, cmp.right.clone()).iter().all(|b| {
+                                read_operand(toks, shape, b.clone(), variables)
+                                    .bare_column
+                                    .is_some()
+                            })
+                        {
+                            continue;
+                        }
                         // `DATEDIFF(minute, c.LastRun, GETDATE()) >= c.IntervalMinutes`:
                         // both sides read the same row, so there is no value to seek
                         // with before the row is read, whatever the form.
@@ -227,6 +255,20 @@ impl SqlRule for NonSargablePredicate {
                                 &ctx.scratch_tables(stmt),
                             )
                         {
+                            continue;
+                        }
+                        // `Tech.SSN = @ssn AND DATALENGTH(Tech.SSN) > 0`: the same column is
+                        // equal to a value for every row the clause keeps, so an index on it
+                        // is used by that equality; this comparison only filters those rows.
+                        if columns.iter().any(|c| {
+                            let at = shape
+                                .resolve(clause.scope, c.qualifier.as_deref())
+                                .map(|s| s.at);
+                            at.is_some()
+                                && fixed.iter().any(|(source, column)| {
+                                    *source == at && column.eq_ignore_ascii_case(&c.column)
+                                })
+                        }) {
                             continue;
                         }
                         let operand = operand.clone();
@@ -369,6 +411,20 @@ impl SqlRule for NonSargablePredicate {
                                 format!("a bit-flag test on `{column}`: no way of writing it lets an index on the column seek; only a computed column per flag (indexed) or a column per flag would"),
                             );
                         }
+                        // `LEN(Name) > 60`, `DATALENGTH(Email) > 0`: a length test.
+                        if let Some(column) = length_test(&toks[side.clone()]) {
+                            confidence.lower(
+                                ConfidenceLevel::Medium,
+                                format!("a length test on `{column}`: an index on the column is ordered by its value, not its length, so only a non-empty test has a seekable form (`{column} > ''`), and that reads every non-empty value; other lengths need an indexed computed column"),
+                            );
+                        }
+                        // `CASE WHEN ... END = 1`: a condition written as a value.
+                        if starts_with_case(&toks[side.clone()]) {
+                            confidence.lower(
+                                ConfidenceLevel::Medium,
+                                "a CASE expression: whether a seekable form exists depends on its branches (a catch-all over parameters splits into ORs, a classification of the row has none)",
+                            );
+                        }
                         // One scan by hand or in a migration step costs once, not per call.
                         if ctx.is_script_statement(stmt) {
                             confidence.lower(
@@ -434,17 +490,22 @@ fn bit_test(toks: &[Tok]) -> Option<String> {
     }
     let at = part.iter().position(|t| t.is_punct("&"))?;
     let (column, mask) = (&part[..at], &part[at + 1..]);
-    let name_ok = !column.is_empty()
-        && column.len() % 2 == 1
-        && column.iter().enumerate().all(|(k, t)| {
+    let mask_ok = matches!(mask, [m] if m.kind == crate::sql::lex::TokKind::Number || m.kind == crate::sql::lex::TokKind::Variable);
+    dotted_column(column).filter(|_| mask_ok)
+}
+
+/// `col`, `t.col`, `dbo.t.col` (not a variable): the column's name.
+fn dotted_column(name: &[Tok]) -> Option<String> {
+    let dotted = !name.is_empty()
+        && name.len() % 2 == 1
+        && name.iter().enumerate().all(|(k, t)| {
             if k % 2 == 0 {
                 t.is_identifier_like() && t.kind != crate::sql::lex::TokKind::Variable
             } else {
                 t.is_punct(".")
             }
         });
-    let mask_ok = matches!(mask, [m] if m.kind == crate::sql::lex::TokKind::Number || m.kind == crate::sql::lex::TokKind::Variable);
-    (name_ok && mask_ok).then(|| column[column.len() - 1].text.clone())
+    dotted.then(|| name[name.len() - 1].text.clone())
 }
 
 /// The sources (their `at`) that the columns of `operand` resolve to, each once.
@@ -557,22 +618,65 @@ fn key_equality(source: &crate::sql::query::Source, equal: &[Equality]) -> Optio
         .map(|e| e.column.clone())
 }
 
-/// The `NOT ( ... )` groups of the clause `range`: the token indices of each `(` and its `)`.
-fn negated_groups(
+/// The columns that every row kept by `clause` has equal to a value: a bare column
+/// compared with `=` to a value (no column on the other side) in the clause's top-level
+/// conjunction, not negated. Each as (the source it resolves to, its name); read once
+/// per clause.
+fn fixed_columns(
     toks: &[Tok],
     shape: &QueryShape,
-    range: std::ops::Range<usize>,
-) -> Vec<(usize, usize)> {
-    range
-        .clone()
-        .filter(|&i| toks[i].is_kw("NOT") && i + 1 < range.end && toks[i + 1].is_punct("("))
-        .filter_map(|i| shape.matching[i + 1].map(|close| (i + 1, close)))
+    clause: &crate::sql::query::Clause,
+    variables: &[String],
+    negated: &[(usize, usize)],
+) -> Vec<(Option<usize>, String)> {
+    let range = clause.range.clone();
+    let conjunction = top_conjunction(toks, shape, range.clone());
+    column_equalities(toks, shape, range.clone(), variables, negated)
+        .into_iter()
+        .filter(|e| {
+            e.against_value
+                && conjunction
+                    .get(e.op_at - range.start)
+                    .copied()
+                    .unwrap_or(false)
+        })
+        .map(|e| {
+            let source = shape
+                .resolve(clause.scope, e.column.qualifier.as_deref())
+                .map(|s| s.at);
+            (source, e.column.column)
+        })
         .collect()
 }
 
-/// Whether the token at `at` lies inside one of the `groups` (see [`negated_groups`]).
-fn under_negated_group(groups: &[(usize, usize)], at: usize) -> bool {
-    groups.iter().any(|&(open, close)| open < at && at < close)
+/// `LEN(col)`, `DATALENGTH(t.col)`, `length(col)`, `char_length(col)`, `octet_length(col)`
+/// making up the whole operand (possibly in parentheses): the column's name.
+fn length_test(toks: &[Tok]) -> Option<String> {
+    let mut part = toks;
+    while part.len() >= 2 && part[0].is_punct("(") && part[part.len() - 1].is_punct(")") {
+        part = &part[1..part.len() - 1];
+    }
+    let (head, open, close) = (part.first()?, part.get(1)?, part.last()?);
+    if !head.is_any_kw(&[
+        "LEN",
+        "DATALENGTH",
+        "LENGTH",
+        "CHAR_LENGTH",
+        "CHARACTER_LENGTH",
+        "OCTET_LENGTH",
+    ]) || !open.is_punct("(")
+        || !close.is_punct(")")
+    {
+        return None;
+    }
+    dotted_column(&part[2..part.len() - 1])
+}
+
+/// An operand that is a `CASE` expression (possibly in parentheses).
+fn starts_with_case(toks: &[Tok]) -> bool {
+    toks.iter()
+        .find(|t| !t.is_punct("("))
+        .is_some_and(|t| t.is_kw("CASE"))
 }
 
 /// `dbo.CheckRights(@UserId, t.OwnerId)`: a call of a schema-qualified function (in
@@ -627,6 +731,47 @@ struct Equality {
     against_value: bool,
 }
 
+/// One side of an `=` (not negated, not under `NOT ( ... )`) that is a bare column, with
+/// what it is compared with: the token index of the `=`, the column, the other side.
+struct ColumnEquality {
+    op_at: usize,
+    column: ColumnRef,
+    other: Operand,
+    /// The other side is a value: no column in it, and not empty.
+    against_value: bool,
+}
+
+/// Every [`ColumnEquality`] of the clause `range` (each `=` gives up to two).
+fn column_equalities(
+    toks: &[Tok],
+    shape: &QueryShape,
+    range: std::ops::Range<usize>,
+    variables: &[String],
+    negated: &[(usize, usize)],
+) -> Vec<ColumnEquality> {
+    let mut found = Vec::new();
+    for cmp in comparisons(toks, shape, range) {
+        if cmp.op != CompareOp::Eq || cmp.negated || under_negated_group(negated, cmp.op_at) {
+            continue;
+        }
+        let left = read_operand(toks, shape, cmp.left.clone(), variables);
+        let right = read_operand(toks, shape, cmp.right.clone(), variables);
+        for (column_side, other, other_range) in
+            [(&left, &right, &cmp.right), (&right, &left, &cmp.left)]
+        {
+            if let Some(column) = column_side.bare_column.clone() {
+                found.push(ColumnEquality {
+                    op_at: cmp.op_at,
+                    column,
+                    against_value: !other.has_column() && !other_range.is_empty(),
+                    other: other.clone(),
+                });
+            }
+        }
+    }
+    found
+}
+
 /// Bare columns of `source` compared with `=` in the clause `range`, each to a value or to
 /// a column of another source.
 fn equalities(
@@ -643,37 +788,22 @@ fn equalities(
             .resolve(scope, column.qualifier.as_deref())
             .map(|s| s.at)
     };
-    let mut found = Vec::new();
-    for cmp in comparisons(toks, shape, range.clone()) {
-        if cmp.op != CompareOp::Eq || cmp.negated || under_negated_group(negated, cmp.op_at) {
-            continue;
-        }
-        let left = read_operand(toks, shape, cmp.left.clone(), variables);
-        let right = read_operand(toks, shape, cmp.right.clone(), variables);
-        for (column_side, other, other_range) in
-            [(&left, &right, &cmp.right), (&right, &left, &cmp.left)]
-        {
-            let Some(column) = column_side.bare_column.as_ref() else {
-                continue;
-            };
-            if resolves_to(column) != Some(source.at) {
-                continue;
-            }
-            let against_value = !other.has_column() && !other_range.is_empty();
-            let against_other_source = other
-                .bare_column
-                .as_ref()
-                .and_then(resolves_to)
-                .is_some_and(|at| at != source.at);
-            if against_value || against_other_source {
-                found.push(Equality {
-                    column: column.column.clone(),
-                    against_value,
-                });
-            }
-        }
-    }
-    found
+    column_equalities(toks, shape, range, variables, negated)
+        .into_iter()
+        .filter(|e| resolves_to(&e.column) == Some(source.at))
+        .filter(|e| {
+            e.against_value
+                || e.other
+                    .bare_column
+                    .as_ref()
+                    .and_then(resolves_to)
+                    .is_some_and(|at| at != source.at)
+        })
+        .map(|e| Equality {
+            column: e.column.column,
+            against_value: e.against_value,
+        })
+        .collect()
 }
 
 /// `ISNULL(x, d)`, `COALESCE(x, d)`, `NVL`, `IFNULL` at the head of an operand.
