@@ -1,6 +1,8 @@
 //! JavaScript / TypeScript adapter (`.js` `.jsx` `.mjs` `.cjs` with tree-sitter-javascript,
 //! which handles JSX; `.ts` `.mts` `.cts` with tree-sitter-typescript; `.tsx` with its TSX
-//! grammar): tree-sitter tree -> `AppFile` facts.
+//! grammar): tree-sitter tree -> the typed IR (`ir::typed::Unit`), which the core
+//! (`app::core`) turns into `AppFile` facts; the connections and how they are released are
+//! still decided here and set on the facts by `extract`.
 //!
 //! The catalogue of database call sites, connection creations and iteration callbacks is
 //! data (`catalogue`); the recognisers only read those tables. Here: the extraction's entry,
@@ -22,7 +24,11 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use crate::app::ir::{AppFile, Assignment, Call, DbCall, Function, Language, ReceiverType};
+use crate::app::ir::typed::{
+    self, Arg, CallRole, FnId, FunctionKind, LambdaBinding, LanguageFrontEnd, Local, LoopKind,
+    Param, Receiver, Unit,
+};
+use crate::app::ir::{AppFile, ConnectionSite, DbCall, Language};
 use crate::app::lang::common::{record_errors, FieldExt, IdMap, KindExt, Source};
 use crate::app::lang::tree::named_children;
 use catalogue::*;
@@ -36,36 +42,155 @@ const MAX_DEPTH: usize = 500;
 const WALK_STACK: usize = 16 << 20;
 const FALLBACK_DEPTH: usize = 100;
 
+/// The JavaScript / TypeScript front end: `lower` gives the typed unit (functions with
+/// their parameters and bindings, calls with their database roles, loops, locals taken from
+/// calls, strings, per-call pools). Its source states no types the front end reads, so its
+/// calls resolve by name and arity (`types_receivers`).
+pub struct JavaScript {
+    language: Language,
+}
+
+/// The front end of `.js` `.jsx` `.mjs` `.cjs` files.
+pub static JAVASCRIPT: JavaScript = JavaScript {
+    language: Language::JavaScript,
+};
+/// The front end of `.ts` `.mts` `.cts` `.tsx` files.
+pub static TYPESCRIPT: JavaScript = JavaScript {
+    language: Language::TypeScript,
+};
+
+impl LanguageFrontEnd for JavaScript {
+    fn language(&self) -> Language {
+        self.language
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        match self.language {
+            Language::TypeScript => &["ts", "mts", "cts", "tsx"],
+            _ => &["js", "mjs", "cjs", "jsx"],
+        }
+    }
+
+    /// The grammar of the front end's main extension (`lower` takes TSX's for `.tsx`).
+    fn grammar(&self) -> tree_sitter::Language {
+        match self.language {
+            Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            _ => tree_sitter_javascript::LANGUAGE.into(),
+        }
+    }
+
+    fn is_test_file(&self, path: &str) -> bool {
+        crate::source::test_code::is_test_path(std::path::Path::new(path))
+    }
+
+    /// No receiver is typed (`types_receivers`): no type is the library's.
+    fn is_library_type(&self, _name: &str) -> bool {
+        false
+    }
+
+    fn is_untyped(&self, name: &str) -> bool {
+        matches!(name, "any" | "unknown" | "object")
+    }
+
+    fn types_receivers(&self) -> bool {
+        false
+    }
+
+    fn loop_word(&self, kind: LoopKind) -> Option<&'static str> {
+        match kind {
+            LoopKind::ForEach => Some("for...of"),
+            LoopKind::Keys => Some("for...in"),
+            LoopKind::DoWhile => Some("do...while"),
+            _ => None,
+        }
+    }
+
+    fn async_loop_word(&self, kind: LoopKind) -> Option<&'static str> {
+        (kind == LoopKind::ForEach).then_some("for await...of")
+    }
+
+    fn lower(&self, path: &str, text: &str) -> Unit {
+        lower(path, text, self.language).0
+    }
+}
+
+/// The front end of a language `extract` reads.
+fn front_end(language: Language) -> &'static JavaScript {
+    match language {
+        Language::TypeScript => &TYPESCRIPT,
+        _ => &JAVASCRIPT,
+    }
+}
+
+/// The facts of one file: lowered to the typed IR and analysed by the core, plus the
+/// connections, whose release this front end still decides (`resources`).
 pub fn extract(path: &str, text: &str, language: Language) -> AppFile {
+    let (unit, sites) = lower(path, text, language);
+    facts_with_sites(language, unit, sites)
+}
+
+fn facts_with_sites(language: Language, unit: Unit, sites: Vec<ConnectionSite>) -> AppFile {
+    // A site's function is the unit's (never a lambda): its index among the functions the
+    // core keeps.
+    let mut index_of = Vec::with_capacity(unit.functions.len());
+    let mut kept = 0;
+    for f in &unit.functions {
+        index_of.push(kept);
+        if f.kind != FunctionKind::Lambda {
+            kept += 1;
+        }
+    }
+    let mut file = crate::app::core::facts(front_end(language), unit);
+    file.connections = sites
+        .into_iter()
+        .map(|mut site| {
+            site.function = site.function.and_then(|f| index_of.get(f).copied());
+            site
+        })
+        .collect();
+    file
+}
+
+/// The typed unit of a file and its connection sites (each site's function a `FnId`).
+fn lower(path: &str, text: &str, language: Language) -> (Unit, Vec<ConnectionSite>) {
     let outcome = if super::common::declared_thread_stack() >= WALK_STACK {
         Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-            || extract_with_depth(path, text, language, MAX_DEPTH),
+            || lower_with_depth(path, text, language, MAX_DEPTH),
         )))
     } else {
         std::thread::scope(|scope| {
             std::thread::Builder::new()
                 .name("dbaudit-js".into())
                 .stack_size(WALK_STACK)
-                .spawn_scoped(scope, || {
-                    extract_with_depth(path, text, language, MAX_DEPTH)
-                })
+                .spawn_scoped(scope, || lower_with_depth(path, text, language, MAX_DEPTH))
                 .ok()
                 .map(|handle| handle.join())
         })
     };
     match outcome {
-        Some(Ok(file)) => file,
+        Some(Ok(lowered)) => lowered,
         // A panic in the walk (none is expected): report the file as not understood.
         Some(Err(_)) => {
-            let mut file = AppFile::new(path, language);
-            file.error_share = 1.0;
-            file
+            let mut unit = Unit::new(path, language);
+            unit.error_share = 1.0;
+            (unit, Vec::new())
         }
-        None => extract_with_depth(path, text, language, FALLBACK_DEPTH),
+        None => lower_with_depth(path, text, language, FALLBACK_DEPTH),
     }
 }
 
+#[cfg(test)]
 fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> AppFile {
+    let (unit, sites) = lower_with_depth(path, text, language, max_depth);
+    facts_with_sites(language, unit, sites)
+}
+
+fn lower_with_depth(
+    path: &str,
+    text: &str,
+    language: Language,
+    max_depth: usize,
+) -> (Unit, Vec<ConnectionSite>) {
     let mut file = AppFile::new(path, language);
     let lower = path.to_ascii_lowercase();
     let grammar: tree_sitter::Language = if lower.ends_with(".tsx") {
@@ -82,29 +207,39 @@ fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usi
     } else {
         tree_sitter_javascript::LANGUAGE.into()
     };
+    let mut unit = Unit::new(path, language);
     let Some((tree, _kind_names)) = super::common::parse_tree(&mut file, text, &grammar) else {
-        return file;
+        unit.error_share = file.error_share;
+        unit.not_parsed = file.not_parsed;
+        return (unit, Vec::new());
     };
     let source = Source::new(text);
     let root = tree.root_node();
-    let mut extractor = Extractor::new(&source, root, file);
+    record_errors(&mut file, &source, root);
+    unit.error_share = file.error_share;
+    unit.error_regions = file.error_regions;
+    let mut extractor = Extractor::new(&source, root, unit);
     extractor.max_depth = max_depth;
     extractor.prepass();
     let top = Ctx {
         function: None,
+        innermost: None,
         scope: root,
         loops: Vec::new(),
         class: None,
     };
     extractor.walk(root, &top, 0);
-    let mut file = extractor.file;
-    record_errors(&mut file, &source, root);
-    file
+    (extractor.unit, extractor.connections)
 }
 
 #[derive(Clone)]
 struct Ctx<'t> {
-    function: Option<usize>,
+    /// The enclosing function that is not an iteration callback (None at top level): the
+    /// function whose scope is searched, and that the core counts a callback's calls to.
+    function: Option<FnId>,
+    /// The innermost function, iteration callbacks included: what the unit's calls, loops,
+    /// locals and strings are written in.
+    innermost: Option<FnId>,
     /// The enclosing function's node (the program at top level): the scope searched for
     /// releases, escapes and declarations.
     scope: Node<'t>,
@@ -140,7 +275,12 @@ struct DbMatch<'t> {
 struct Extractor<'s, 't> {
     src: &'s Source<'s>,
     root: Node<'t>,
-    file: AppFile,
+    unit: Unit,
+    /// Connection sites with their release, decided here (`resources`); a site's function
+    /// is a `FnId`.
+    connections: Vec<ConnectionSite>,
+    /// Class (or named object literal) -> index in `Unit::classes`.
+    class_index: HashMap<String, usize>,
     modules: HashSet<String>,
     /// Local name -> module it was imported / required from.
     bindings: HashMap<String, String>,
@@ -316,11 +456,13 @@ impl<'s, 't> Extractor<'s, 't> {
         }
         Some((child, parent))
     }
-    fn new(src: &'s Source<'s>, root: Node<'t>, file: AppFile) -> Self {
+    fn new(src: &'s Source<'s>, root: Node<'t>, unit: Unit) -> Self {
         Extractor {
             src,
             root,
-            file,
+            unit,
+            connections: Vec::new(),
+            class_index: HashMap::new(),
             modules: HashSet::new(),
             bindings: HashMap::new(),
             handles: HashMap::new(),
@@ -462,11 +604,11 @@ impl<'s, 't> Extractor<'s, 't> {
             "for_in_statement" => self.for_in(node, ctx, depth),
             "while_statement" | "do_statement" => {
                 let kind = if node.kind_name() == "while_statement" {
-                    "while"
+                    LoopKind::While
                 } else {
-                    "do...while"
+                    LoopKind::DoWhile
                 };
-                let index = self.push_loop(node, ctx, kind, None, Vec::new());
+                let index = self.push_loop(node, ctx, kind, None, None, Vec::new());
                 let mut inner = ctx.clone();
                 inner.loops.push(index);
                 self.walk_children(node, &inner, depth);
@@ -524,42 +666,146 @@ impl<'s, 't> Extractor<'s, 't> {
     // ── Functions and loop callbacks ───────────────────────────────────────────────────
 
     fn function(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
-        if let Some((kind, source, param)) = self.loop_callback(node) {
+        if let Some((method, source, param)) = self.loop_callback(node) {
             let variables = self
                 .params(node)
                 .get(param)
                 .map(|p| self.pattern_names(*p))
                 .unwrap_or_default();
-            let index = self.push_loop(node, ctx, &kind, Some(source), variables);
+            let index = self.push_loop(
+                node,
+                ctx,
+                LoopKind::Callback,
+                Some(method.clone()),
+                Some(source),
+                variables,
+            );
+            // The callback is a lambda the per-element method runs: its calls are the
+            // holder's, inside the loop.
+            let binding = LambdaBinding::Argument {
+                call: self.enclosing_call(node),
+                method,
+                per_element: true,
+            };
+            let lambda = self.push_function(node, ctx, FunctionKind::Lambda, Some(binding));
             let mut inner = ctx.clone();
+            inner.innermost = Some(lambda);
             inner.loops.push(index);
             self.walk_children(node, &inner, depth);
             return;
         }
-        let index = self.file.functions.len();
-        let body = node.field("body").map(range).unwrap_or_else(|| range(node));
-        let arity = if node.field("parameter").is_some() {
-            1
-        } else {
-            self.params(node).len()
+        let kind = match node.kind_name() {
+            "method_definition" if self.function_name(node) == "constructor" => {
+                FunctionKind::Constructor
+            }
+            "method_definition" => FunctionKind::Method,
+            _ => FunctionKind::LocalFunction,
         };
-        self.file.functions.push(Function {
-            name: self.function_name(node),
-            arity,
-            class: ctx.class.clone(),
-            start: self.src.start(node),
-            end: self.src.end(node),
-            body,
-            is_async: children(node).iter().any(|c| c.kind_name() == "async"),
-            is_abstract: false,
-        });
+        let binding = self.function_binding(node);
+        let index = self.push_function(node, ctx, kind, binding);
         let inner = Ctx {
             function: Some(index),
+            innermost: Some(index),
             scope: node,
             loops: Vec::new(),
             class: ctx.class.clone(),
         };
         self.walk_children(node, &inner, depth);
+    }
+
+    fn push_function(
+        &mut self,
+        node: Node<'t>,
+        ctx: &Ctx<'t>,
+        kind: FunctionKind,
+        binding: Option<LambdaBinding>,
+    ) -> FnId {
+        let class = ctx.class.clone().map(|name| {
+            let next = self.unit.classes.len();
+            let index = *self.class_index.entry(name.clone()).or_insert(next);
+            if index == next {
+                self.unit.classes.push(typed::Class {
+                    name,
+                    bases: Vec::new(),
+                    fields: Vec::new(),
+                    is_interface: false,
+                    start: self.src.start(node),
+                });
+            }
+            index
+        });
+        let params = self
+            .params(node)
+            .into_iter()
+            .map(|p| {
+                let names = self.pattern_names(p);
+                let plain = matches!(
+                    p.field("pattern").unwrap_or(p).kind_name(),
+                    "identifier" | "assignment_pattern"
+                );
+                Param {
+                    name: names.first().cloned().unwrap_or_else(|| self.short(p, 40)),
+                    ty: None,
+                    destructured: if plain { Vec::new() } else { names },
+                }
+            })
+            .collect();
+        let index = self.unit.functions.len();
+        self.unit.functions.push(typed::Function {
+            kind,
+            name: self.function_name(node),
+            class,
+            parent: ctx.innermost,
+            params,
+            returns: None,
+            start: self.src.start(node),
+            end: self.src.end(node),
+            body: node.field("body").map(range).unwrap_or_else(|| range(node)),
+            is_async: children(node).iter().any(|c| c.kind_name() == "async"),
+            is_abstract: false,
+            binding,
+        });
+        index
+    }
+
+    /// The call a function literal is an argument of (already in the unit: a call is
+    /// recorded before its arguments are walked).
+    fn enclosing_call(&self, node: Node<'t>) -> Option<usize> {
+        let (_, args) = self.logical_parent(node)?;
+        if args.kind_name() != "arguments" {
+            return None;
+        }
+        let call = self.parent(args)?;
+        self.call_at.get(&range(call)).copied()
+    }
+
+    /// Where a function that is not an iteration callback is bound: an argument of a call
+    /// (run whenever the callee runs it), or a variable, property or field.
+    fn function_binding(&self, node: Node<'t>) -> Option<LambdaBinding> {
+        if node.kind_name() == "method_definition" || node.kind_name() == "function_declaration" {
+            return None;
+        }
+        let (child, parent) = self.logical_parent(node)?;
+        match parent.kind_name() {
+            "arguments" => {
+                let call = self.parent(parent)?;
+                let method = call_function(call)
+                    .map(|(f, _)| self.split_name(f).1)
+                    .unwrap_or_default();
+                Some(LambdaBinding::Argument {
+                    call: self.call_at.get(&range(call)).copied(),
+                    method,
+                    per_element: false,
+                })
+            }
+            "variable_declarator" | "public_field_definition" | "field_definition" | "pair" => {
+                Some(LambdaBinding::Assigned(self.function_name(node)))
+            }
+            "assignment_expression" if parent.field("right") == Some(child) => parent
+                .field("left")
+                .map(|l| LambdaBinding::Assigned(self.short(l, 80))),
+            _ => Some(LambdaBinding::Other),
+        }
     }
 
     /// Parameters (patterns), without TypeScript's `this` parameter.
@@ -747,22 +993,30 @@ impl<'s, 't> Extractor<'s, 't> {
             self.walk_children(node, ctx, depth);
             return;
         };
-        let index = self.file.calls.len();
-        self.file.calls.push(Call {
-            function: ctx.function,
+        let index = self.unit.calls.len();
+        let args = info
+            .args
+            .iter()
+            .map(|a| {
+                let a = unwrap_expr(*a);
+                match a.kind_name() {
+                    "identifier" => Arg::Name(self.text(a).to_string()),
+                    _ => Arg::Other,
+                }
+            })
+            .collect();
+        self.unit.calls.push(typed::Call {
+            function: ctx.innermost,
             callee: info.callee.clone(),
-            receiver: info.receiver.map(|r| self.short(r, 200)),
-            receiver_root: info.chain.first().cloned(),
-            receiver_type: ReceiverType::Untyped,
+            receiver: self.receiver(info.receiver),
+            receiver_text: info.receiver.map(|r| self.short(r, 200)),
             chain: info.chain.clone(),
-            arity: info.args.len(),
+            args,
+            role: CallRole::Plain,
+            loops: ctx.loops.clone(),
             start: self.src.start(node),
             end: self.src.end(node),
-            start_byte: node.start_byte(),
-            end_byte: node.end_byte(),
-            loops: ctx.loops.clone(),
-            db: None,
-            db_api: None,
+            span: range(node),
             awaited: info.awaited,
             blocked_by: None,
             sql_argument: None,
@@ -774,18 +1028,38 @@ impl<'s, 't> Extractor<'s, 't> {
             let sql = m.sql.and_then(|s| self.sql_argument(s, node, ctx));
             if let Some(s) = sql {
                 if m.refine {
-                    if let Some(k) = self.file.strings.get(s).and_then(|lit| sql_kind(&lit.text)) {
+                    if let Some(k) = self.unit.strings.get(s).and_then(|lit| sql_kind(&lit.text)) {
                         kind = k;
                     }
                 }
             }
-            let call = &mut self.file.calls[index];
-            call.db = Some(kind);
-            call.db_api = Some(m.api);
+            let call = &mut self.unit.calls[index];
+            call.role = CallRole::Database { kind, api: m.api };
             call.sql_argument = sql;
         }
         self.call_connection(node, &info, ctx);
         self.walk_children(node, ctx, depth);
+    }
+
+    /// What a call is called on: `this`, `super`, a name, a field of `this`, or an
+    /// expression.
+    fn receiver(&self, receiver: Option<Node<'t>>) -> Receiver {
+        let Some(r) = receiver.map(unwrap_expr) else {
+            return Receiver::None;
+        };
+        match r.kind_name() {
+            "this" => Receiver::This,
+            "super" => Receiver::Base,
+            "identifier" => Receiver::Name(self.text(r).to_string()),
+            "member_expression"
+                if r.field("object").is_some_and(|o| o.kind_name() == "this")
+                    && r.field("property").is_some() =>
+            {
+                let property = r.field("property").map(|p| self.text(p)).unwrap_or("");
+                Receiver::Field(property.trim_start_matches('#').to_string())
+            }
+            _ => Receiver::Expression,
+        }
     }
 
     // ── Assignments ────────────────────────────────────────────────────────────────────
@@ -812,12 +1086,15 @@ impl<'s, 't> Extractor<'s, 't> {
             _ => self.pattern_names(target),
         };
         let start = self.src.start(node);
-        for variable in names {
-            self.file.assignments.push(Assignment {
-                function: ctx.function,
-                variable,
-                call,
+        for name in names {
+            self.unit.locals.push(Local {
+                function: ctx.innermost,
+                name,
+                declared: None,
+                constructed: None,
+                init_call: Some(call),
                 start,
+                at: node.start_byte(),
             });
         }
     }

@@ -6,7 +6,8 @@ use tree_sitter::Node;
 
 use super::catalogue::*;
 use super::{call_function, children, is_function, unwrap_expr, words, CallInfo, Ctx, Extractor};
-use crate::app::ir::{ConnectionSite, Disposal, PerCallConnection};
+use crate::app::ir::typed::PerCall;
+use crate::app::ir::{ConnectionSite, Disposal};
 use crate::app::lang::common::{FieldExt, KindExt};
 use crate::app::lang::tree::named_children;
 
@@ -137,7 +138,7 @@ impl<'s, 't> Extractor<'s, 't> {
             None => self.disposal(node, ctx),
         };
         if let Some(api) = site_api {
-            self.file.connections.push(ConnectionSite {
+            self.connections.push(ConnectionSite {
                 function: ctx.function,
                 variable,
                 api: api.to_string(),
@@ -150,7 +151,7 @@ impl<'s, 't> Extractor<'s, 't> {
         }
         if let (Some(api), Some(function)) = (per_call_api, ctx.function) {
             if !matches!(disposal, Disposal::Escapes(_)) {
-                self.file.per_call_connections.push(PerCallConnection {
+                self.unit.per_call.push(PerCall {
                     function,
                     api: api.to_string(),
                     start: self.src.start(node),

@@ -2,7 +2,7 @@
 //! database, and which do not) and SQL strings. The walk's tests are in `walk`.
 
 use super::*;
-use crate::app::ir::{Disposal, Pos};
+use crate::app::ir::{Call, Disposal, Pos};
 
 mod walk;
 
