@@ -45,11 +45,13 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
     Some(file)
 }
 
-/// The front end of a language lowered to the typed IR and analysed by `core` (C#); the
-/// other languages still extract their facts directly.
+/// The front end of a language lowered to the typed IR and analysed by `core` (C#,
+/// JavaScript / TypeScript; Python's `extract` takes the core itself); Java still extracts
+/// its facts directly.
 pub fn front_end(language: Language) -> Option<&'static dyn ir::typed::LanguageFrontEnd> {
     match language {
         Language::CSharp => Some(&lang::csharp::CSharp),
-        Language::JavaScript | Language::TypeScript | Language::Python | Language::Java => None,
+        Language::JavaScript | Language::TypeScript => Some(lang::javascript::front_end(language)),
+        Language::Python | Language::Java => None,
     }
 }

@@ -313,8 +313,12 @@ pub struct Loop {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeKind {
+    /// The guarded block of a `try` statement (without its handlers).
     Try,
     Catch,
+    /// A `catch` that takes every exception (JavaScript's `catch`), right after the `Try`
+    /// block it guards.
+    CatchAll,
     Finally,
     /// `using (...) { }`, `with`, try-with-resources: disposes what it holds on every path.
     Using,

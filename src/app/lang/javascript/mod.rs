@@ -1,15 +1,15 @@
 //! JavaScript / TypeScript adapter (`.js` `.jsx` `.mjs` `.cjs` with tree-sitter-javascript,
 //! which handles JSX; `.ts` `.mts` `.cts` with tree-sitter-typescript; `.tsx` with its TSX
 //! grammar): tree-sitter tree -> the typed IR (`ir::typed::Unit`), which the core
-//! (`app::core`) turns into `AppFile` facts; the connections and how they are released are
-//! still decided here and set on the facts by `extract`.
+//! (`app::core`) turns into `AppFile` facts, connections' release included.
 //!
 //! The catalogue of database call sites, connection creations and iteration callbacks is
 //! data (`catalogue`); the recognisers only read those tables. Here: the extraction's entry,
 //! its state, the pre-order walk, functions, calls and assignments. The pre-pass (imports,
 //! handles, models, string constants) is in `bindings`, which call reaches the database in
-//! `calls`, SQL strings in `strings`, loops and iteration callbacks in `loops`, connection
-//! lifetime in `resources`.
+//! `calls`, SQL strings in `strings`, loops and iteration callbacks in `loops`, connections
+//! as resources with their events, and the `try` / `catch` / `finally` scopes, in
+//! `resources`.
 
 mod bindings;
 mod calls;
@@ -28,7 +28,7 @@ use crate::app::ir::typed::{
     self, Arg, CallRole, FnId, FunctionKind, LambdaBinding, LanguageFrontEnd, Local, LoopKind,
     Param, Receiver, Unit,
 };
-use crate::app::ir::{AppFile, ConnectionSite, DbCall, Language};
+use crate::app::ir::{AppFile, DbCall, Language};
 use crate::app::lang::common::{record_errors, FieldExt, IdMap, KindExt, Source};
 use crate::app::lang::tree::named_children;
 use catalogue::*;
@@ -44,7 +44,7 @@ const FALLBACK_DEPTH: usize = 100;
 
 /// The JavaScript / TypeScript front end: `lower` gives the typed unit (functions with
 /// their parameters and bindings, calls with their database roles, loops, locals taken from
-/// calls, strings, per-call pools). Its source states no types the front end reads, so its
+/// calls, strings, scopes, connections with their events, per-call pools). Its source states no types the front end reads, so its
 /// calls resolve by name and arity (`types_receivers`).
 pub struct JavaScript {
     language: Language,
@@ -110,49 +110,26 @@ impl LanguageFrontEnd for JavaScript {
     }
 
     fn lower(&self, path: &str, text: &str) -> Unit {
-        lower(path, text, self.language).0
+        lower(path, text, self.language)
     }
 }
 
-/// The front end of a language `extract` reads.
-fn front_end(language: Language) -> &'static JavaScript {
+/// The front end of `.js` files for `Language::JavaScript`, of `.ts` files for
+/// `Language::TypeScript`.
+pub fn front_end(language: Language) -> &'static JavaScript {
     match language {
         Language::TypeScript => &TYPESCRIPT,
         _ => &JAVASCRIPT,
     }
 }
 
-/// The facts of one file: lowered to the typed IR and analysed by the core, plus the
-/// connections, whose release this front end still decides (`resources`).
+/// The facts of one file: lowered to the typed IR and analysed by the core.
 pub fn extract(path: &str, text: &str, language: Language) -> AppFile {
-    let (unit, sites) = lower(path, text, language);
-    facts_with_sites(language, unit, sites)
+    crate::app::core::extract(front_end(language), path, text)
 }
 
-fn facts_with_sites(language: Language, unit: Unit, sites: Vec<ConnectionSite>) -> AppFile {
-    // A site's function is the unit's (never a lambda): its index among the functions the
-    // core keeps.
-    let mut index_of = Vec::with_capacity(unit.functions.len());
-    let mut kept = 0;
-    for f in &unit.functions {
-        index_of.push(kept);
-        if f.kind != FunctionKind::Lambda {
-            kept += 1;
-        }
-    }
-    let mut file = crate::app::core::facts(front_end(language), unit);
-    file.connections = sites
-        .into_iter()
-        .map(|mut site| {
-            site.function = site.function.and_then(|f| index_of.get(f).copied());
-            site
-        })
-        .collect();
-    file
-}
-
-/// The typed unit of a file and its connection sites (each site's function a `FnId`).
-fn lower(path: &str, text: &str, language: Language) -> (Unit, Vec<ConnectionSite>) {
+/// The typed unit of a file.
+fn lower(path: &str, text: &str, language: Language) -> Unit {
     let outcome = if super::common::declared_thread_stack() >= WALK_STACK {
         Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
             || lower_with_depth(path, text, language, MAX_DEPTH),
@@ -173,7 +150,7 @@ fn lower(path: &str, text: &str, language: Language) -> (Unit, Vec<ConnectionSit
         Some(Err(_)) => {
             let mut unit = Unit::new(path, language);
             unit.error_share = 1.0;
-            (unit, Vec::new())
+            unit
         }
         None => lower_with_depth(path, text, language, FALLBACK_DEPTH),
     }
@@ -181,16 +158,13 @@ fn lower(path: &str, text: &str, language: Language) -> (Unit, Vec<ConnectionSit
 
 #[cfg(test)]
 fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> AppFile {
-    let (unit, sites) = lower_with_depth(path, text, language, max_depth);
-    facts_with_sites(language, unit, sites)
+    crate::app::core::facts(
+        front_end(language),
+        lower_with_depth(path, text, language, max_depth),
+    )
 }
 
-fn lower_with_depth(
-    path: &str,
-    text: &str,
-    language: Language,
-    max_depth: usize,
-) -> (Unit, Vec<ConnectionSite>) {
+fn lower_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> Unit {
     let mut file = AppFile::new(path, language);
     let lower = path.to_ascii_lowercase();
     let grammar: tree_sitter::Language = if lower.ends_with(".tsx") {
@@ -211,7 +185,7 @@ fn lower_with_depth(
     let Some((tree, _kind_names)) = super::common::parse_tree(&mut file, text, &grammar) else {
         unit.error_share = file.error_share;
         unit.not_parsed = file.not_parsed;
-        return (unit, Vec::new());
+        return unit;
     };
     let source = Source::new(text);
     let root = tree.root_node();
@@ -229,7 +203,8 @@ fn lower_with_depth(
         class: None,
     };
     extractor.walk(root, &top, 0);
-    (extractor.unit, extractor.connections)
+    extractor.finish_connections();
+    extractor.unit
 }
 
 #[derive(Clone)]
@@ -276,9 +251,8 @@ struct Extractor<'s, 't> {
     src: &'s Source<'s>,
     root: Node<'t>,
     unit: Unit,
-    /// Connection sites with their release, decided here (`resources`); a site's function
-    /// is a `FnId`.
-    connections: Vec<ConnectionSite>,
+    /// Connections and pools created, in order, until the walk ends (`resources`).
+    creations_seen: Vec<resources::Created>,
     /// Class (or named object literal) -> index in `Unit::classes`.
     class_index: HashMap<String, usize>,
     modules: HashSet<String>,
@@ -461,7 +435,7 @@ impl<'s, 't> Extractor<'s, 't> {
             src,
             root,
             unit,
-            connections: Vec::new(),
+            creations_seen: Vec::new(),
             class_index: HashMap::new(),
             modules: HashSet::new(),
             bindings: HashMap::new(),
@@ -599,6 +573,10 @@ impl<'s, 't> Extractor<'s, 't> {
                     inner.class = name;
                 }
                 self.walk_children(node, &inner, depth);
+            }
+            "try_statement" | "catch_clause" | "finally_clause" => {
+                self.scope_of(node);
+                self.walk_children(node, ctx, depth);
             }
             "for_statement" => self.for_statement(node, ctx, depth),
             "for_in_statement" => self.for_in(node, ctx, depth),
@@ -1038,6 +1016,7 @@ impl<'s, 't> Extractor<'s, 't> {
             call.sql_argument = sql;
         }
         self.call_connection(node, &info, ctx);
+        self.promise_finally(&info);
         self.walk_children(node, ctx, depth);
     }
 

@@ -140,7 +140,7 @@ async function rename(id, name) {
     assert_eq!(c.variable.as_deref(), Some("client"));
     assert_eq!(
         c.disposal,
-        Disposal::Guaranteed("released with client.release() in finally".into())
+        Disposal::Guaranteed("closed in finally (`client.release()`)".into())
     );
     assert_eq!(c.function, Some(1));
     // Module-level pool: no per-call connection.

@@ -185,7 +185,7 @@ const moduleClient = new Client();
         d[0],
         (
             Some("client"),
-            &Disposal::Guaranteed("closed with client.end() in finally".into())
+            &Disposal::Guaranteed("closed in finally (`client.end()`)".into())
         )
     );
     assert_eq!(f.connections[0].api, "new Client (pg)");
@@ -193,20 +193,21 @@ const moduleClient = new Client();
         d[1],
         (
             Some("client"),
-            &Disposal::NormalPathOnly(
-                "released with client.release(), but not in a finally".into()
-            )
+            &Disposal::NormalPathOnly("closed (`client.release()`), but not in a finally".into())
         )
     );
     assert_eq!(
         d[2],
-        (Some("client"), &Disposal::Escapes("returned".into()))
+        (
+            Some("client"),
+            &Disposal::Escapes("returned to the caller".into())
+        )
     );
     assert_eq!(
         d[3],
         (
             Some("this.client"),
-            &Disposal::Escapes("stored in this.client".into())
+            &Disposal::Escapes("stored in a field".into())
         )
     );
     assert_eq!(
@@ -221,38 +222,72 @@ const moduleClient = new Client();
         d[6],
         (
             Some("client"),
-            &Disposal::NormalPathOnly("released with done(), but not in a finally".into())
+            &Disposal::NormalPathOnly("closed (`done()`), but not in a finally".into())
         )
     );
     assert_eq!(
         d[7],
         (
             Some("client"),
-            &Disposal::Guaranteed("released with client.release() in finally".into())
+            &Disposal::Guaranteed("closed in finally (`client.release()`)".into())
         )
     );
     assert_eq!(
         d[8],
         (
             Some("globalClient"),
-            &Disposal::Escapes("module-level variable globalClient".into())
+            &Disposal::Escapes(
+                "stored in globalClient, a variable that outlives the function".into()
+            )
         )
     );
     assert_eq!(
         d[9],
         (
             Some("client"),
-            &Disposal::Guaranteed("released in both try and catch".into())
+            &Disposal::Guaranteed(
+                "closed in a try block and in the catch after it, which takes every exception"
+                    .into()
+            )
         )
     );
     assert_eq!(
         d[10],
         (
             Some("moduleClient"),
-            &Disposal::Escapes("module-level variable moduleClient".into())
+            &Disposal::Escapes(
+                "stored in moduleClient, a variable that outlives the function".into()
+            )
         )
     );
     assert!(f.per_call_connections.is_empty());
+}
+
+#[test]
+fn a_catch_pairs_only_with_the_try_block_it_guards() {
+    let f = js(r#"
+const { Pool } = require('pg');
+const pool = new Pool();
+async function separate() {
+  const client = await pool.connect();
+  try { await client.query('SELECT 1 FROM t'); } catch (e) { client.release(); throw e; }
+  try { await client.query('SELECT 2 FROM t'); client.release(); } finally { log(); }
+}
+async function nested() {
+  const client = await pool.connect();
+  try {
+    try { await client.query('SELECT 1 FROM t'); } catch (inner) { log(inner); }
+    await client.query('SELECT 2 FROM t');
+    client.release();
+  } catch (e) { client.release(); throw e; }
+}
+"#);
+    let d: Vec<&Disposal> = f.connections.iter().map(|c| &c.disposal).collect();
+    // The release in the first catch guards a block that releases nothing; the second
+    // block's release has no catch: the normal path only.
+    assert!(matches!(d[0], Disposal::NormalPathOnly(_)), "{d:?}");
+    // The outer catch guards the outer block, which releases (an inner try sits in it).
+    assert!(matches!(d[1], Disposal::Guaranteed(_)), "{d:?}");
 }
 
 #[test]
@@ -296,14 +331,17 @@ const shared = new pg.Pool();
         sites[0],
         (
             "mysql.createConnection",
-            &Disposal::NormalPathOnly("closed with conn.end(), but not in a finally".into())
+            // Nothing between the connect and the close can throw (the core's rule).
+            &Disposal::Guaranteed(
+                "closed right after it is opened, with nothing in between that can throw".into()
+            )
         )
     );
     assert_eq!(
         sites[1],
         (
             "pool.getConnection()",
-            &Disposal::Guaranteed("released with c2.release() in finally".into())
+            &Disposal::Guaranteed("closed in finally (`c2.release()`)".into())
         )
     );
 }
