@@ -59,7 +59,14 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
     if front_end.types_receivers() {
         file.classes = class_facts(&unit);
     }
-    let typing = types::Typing::new(front_end, &unit);
+    // Receivers are typed only where the front end lowers types.
+    let typing = front_end
+        .types_receivers()
+        .then(|| types::Typing::new(front_end, &unit));
+    let receiver_type = |call: &typed::Call| match &typing {
+        Some(typing) => typing.receiver_type(call),
+        None => ReceiverType::Untyped,
+    };
     for call in &unit.calls {
         let (db, db_api) = match &call.role {
             CallRole::Database { kind, api } => (Some(*kind), Some(api.clone())),
@@ -79,20 +86,15 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
                     b.method.clone(),
                     b.receiver_text.clone(),
                     b.chain.clone(),
-                    typing.receiver_type(&at_binding),
+                    receiver_type(&at_binding),
                 )
             }
             None => (
                 call.callee.clone(),
                 call.receiver_text.clone(),
                 call.chain.clone(),
-                typing.receiver_type(call),
+                receiver_type(call),
             ),
-        };
-        let receiver_type = if front_end.types_receivers() {
-            receiver_type
-        } else {
-            ReceiverType::Untyped
         };
         file.calls.push(Call {
             function: holder(call.function),

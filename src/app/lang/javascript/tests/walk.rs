@@ -659,3 +659,92 @@ function e() { return ready.then((res) => res.forEach((p) => show(p))); }
         vec![Some("getPosts()"), Some("getPosts()"), None, None, None]
     );
 }
+
+#[test]
+fn the_unit_holds_callbacks_parameters_and_scopes() {
+    use crate::app::ir::typed::{
+        CallRole, FunctionKind, IterSource, LambdaBinding, LoopKind, ScopeKind,
+    };
+    let src = r#"
+const { Pool } = require('pg');
+const pool = new Pool();
+async function load({ ids, user }, extra) {
+  ids.forEach((id) => pool.query('SELECT 1 FROM t WHERE id = $1', [id]));
+  for (const k in extra) {}
+  try { await pool.query('SELECT 1 FROM t'); } catch (e) {} finally { log(); }
+  return fetchAll().finally(() => done());
+}
+"#;
+    let front_end = crate::app::front_end(Language::JavaScript).expect("lowered to the IR");
+    assert_eq!(front_end.language(), Language::JavaScript);
+    assert!(!front_end.types_receivers());
+    assert!(front_end.extensions().contains(&"mjs"));
+    let unit = front_end.lower("load.js", src);
+    let load = unit
+        .functions
+        .iter()
+        .position(|f| f.name == "load")
+        .expect("load is lowered");
+    let params = &unit.functions[load].params;
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[0].name, "ids");
+    assert_eq!(params[0].destructured, vec!["ids", "user"]);
+    assert!(params[1].destructured.is_empty());
+    // The forEach callback: a lambda written in `load`, bound per element to the forEach call.
+    let (lambda, callback) = unit
+        .functions
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.kind == FunctionKind::Lambda)
+        .expect("the callback is a lambda");
+    assert_eq!(callback.parent, Some(load));
+    match &callback.binding {
+        Some(LambdaBinding::Argument {
+            call: Some(call),
+            method,
+            per_element: true,
+        }) => {
+            assert_eq!(method, "forEach");
+            assert_eq!(unit.calls[*call].callee, "forEach");
+        }
+        other => panic!("bound per element to forEach, not {other:?}"),
+    }
+    let kinds: Vec<LoopKind> = unit.loops.iter().map(|l| l.kind).collect();
+    assert_eq!(kinds, vec![LoopKind::Callback, LoopKind::Keys]);
+    assert_eq!(unit.loops[0].source, IterSource::Name("ids".into()));
+    // The query in the callback is the lambda's, inside the callback loop, a database call.
+    let query = unit
+        .calls
+        .iter()
+        .find(|c| c.callee == "query" && c.function == Some(lambda))
+        .expect("the callback's query");
+    assert_eq!(query.loops, vec![0]);
+    assert!(matches!(query.role, CallRole::Database { .. }));
+    let mut scopes: Vec<ScopeKind> = unit.scopes.iter().map(|s| s.kind).collect();
+    scopes.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(
+        scopes,
+        vec![
+            ScopeKind::CatchAll,
+            ScopeKind::Finally,
+            ScopeKind::Finally,
+            ScopeKind::Try
+        ]
+    );
+    // In the facts the callback's query is `load`'s, untyped, and each loop walks a
+    // parameter of `load` at its position (`ids` 0, `extra` 1).
+    let file = js(src);
+    let fact = file
+        .calls
+        .iter()
+        .find(|c| c.callee == "query" && !c.loops.is_empty())
+        .expect("the query");
+    assert_eq!(
+        fact.function.map(|f| file.functions[f].name.as_str()),
+        Some("load")
+    );
+    assert_eq!(fact.receiver_type, crate::app::ir::ReceiverType::Untyped);
+    assert!(file.loops[0].source_param);
+    assert_eq!(file.loop_parameters, vec![(0, 0), (1, 1)]);
+    assert!(file.classes.is_empty());
+}
