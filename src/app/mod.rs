@@ -1,7 +1,7 @@
 //! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
-//! trees: C#'s front end lowers its tree to the typed IR (`ir::typed`), which the one core
-//! (`core`) turns into the language-neutral facts of `ir`; the other adapters (`lang/`)
-//! still extract those facts directly;
+//! trees: the C#, Python and JavaScript / TypeScript front ends lower their trees to the
+//! typed IR (`ir::typed`), which the one core (`core`) turns into the language-neutral
+//! facts of `ir`; Java's adapter (`lang/java`) still extracts those facts directly;
 //! `resolve` finds the repository's query methods across files; `rules/` report on them;
 //! `store` keeps the repository rules' facts on disk between the two passes.
 
@@ -45,11 +45,13 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
     Some(file)
 }
 
-/// The front end of a language lowered to the typed IR and analysed by `core` (C#); the
-/// other languages still extract their facts directly.
+/// The front end of a language lowered to the typed IR and analysed by `core` (C#,
+/// JavaScript / TypeScript; Python's `extract` takes the core itself); Java still extracts
+/// its facts directly.
 pub fn front_end(language: Language) -> Option<&'static dyn ir::typed::LanguageFrontEnd> {
     match language {
         Language::CSharp => Some(&lang::csharp::CSharp),
-        Language::JavaScript | Language::TypeScript | Language::Python | Language::Java => None,
+        Language::JavaScript | Language::TypeScript => Some(lang::javascript::front_end(language)),
+        Language::Python | Language::Java => None,
     }
 }

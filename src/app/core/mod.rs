@@ -13,6 +13,7 @@ use super::ir::typed::{
 };
 use super::ir::{
     AppFile, Assignment, Call, ClassFacts, ConnectionSite, Function, Loop, PerCallConnection,
+    ReceiverType,
 };
 
 /// Parses, lowers and analyses one file with its front end.
@@ -54,8 +55,18 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         }
         None
     };
-    file.classes = class_facts(&unit);
-    let typing = types::Typing::new(front_end, &unit);
+    // The class hierarchy serves typed resolution only.
+    if front_end.types_receivers() {
+        file.classes = class_facts(&unit);
+    }
+    // Receivers are typed only where the front end lowers types.
+    let typing = front_end
+        .types_receivers()
+        .then(|| types::Typing::new(front_end, &unit));
+    let receiver_type = |call: &typed::Call| match &typing {
+        Some(typing) => typing.receiver_type(call),
+        None => ReceiverType::Untyped,
+    };
     for call in &unit.calls {
         let (db, db_api) = match &call.role {
             CallRole::Database { kind, api } => (Some(*kind), Some(api.clone())),
@@ -75,14 +86,14 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
                     b.method.clone(),
                     b.receiver_text.clone(),
                     b.chain.clone(),
-                    typing.receiver_type(&at_binding),
+                    receiver_type(&at_binding),
                 )
             }
             None => (
                 call.callee.clone(),
                 call.receiver_text.clone(),
                 call.chain.clone(),
-                typing.receiver_type(call),
+                receiver_type(call),
             ),
         };
         file.calls.push(Call {
@@ -114,10 +125,14 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
             LoopKind::DoWhile => "do",
             LoopKind::Callback => "callback",
             LoopKind::Comprehension => "comprehension",
+            LoopKind::Keys => "keys",
         });
         let kind = match (lp.kind, &lp.method) {
             (LoopKind::Callback, Some(method)) => format!("{method} {word}"),
-            _ if lp.is_async => format!("async {word}"),
+            _ if lp.is_async => match front_end.async_loop_word(lp.kind) {
+                Some(words) => words.to_string(),
+                None => format!("async {word}"),
+            },
             _ => word.to_string(),
         };
         let (source_call, source_var) = match &lp.source {
@@ -132,31 +147,34 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         // A loop that walks no collection (`while n > 0`) has no source, whatever its
         // condition's text.
         let mut position = None;
-        let source_param = (lp.source != IterSource::None)
-            .then_some(lp.source_text.as_deref())
-            .flatten()
-            .and_then(crate::app::loop_shape::source_root)
-            .is_some_and(|root| {
-                let mut function = lp.function;
-                // Bounded: lambdas nest a few deep; a cycle would be a front-end bug.
-                for depth in 0..64 {
-                    let Some(f) = function.and_then(|f| unit.functions.get(f)) else {
-                        return false;
-                    };
-                    if let Some(at) = f.params.iter().position(|p| p.name == root) {
-                        let own = depth == 0
-                            && holder(lp.function)
-                                == index_of
-                                    .get(lp.function.unwrap_or(usize::MAX))
-                                    .copied()
-                                    .flatten();
-                        position = own.then_some(at);
-                        return true;
+        let source_param =
+            (lp.source != IterSource::None)
+                .then_some(lp.source_text.as_deref())
+                .flatten()
+                .and_then(crate::app::loop_shape::source_root)
+                .is_some_and(|root| {
+                    let mut function = lp.function;
+                    // Bounded: lambdas nest a few deep; a cycle would be a front-end bug.
+                    for depth in 0..64 {
+                        let Some(f) = function.and_then(|f| unit.functions.get(f)) else {
+                            return false;
+                        };
+                        if let Some(at) = f.params.iter().position(|p| {
+                            p.name == root || p.destructured.iter().any(|n| n == root)
+                        }) {
+                            let own = depth == 0
+                                && holder(lp.function)
+                                    == index_of
+                                        .get(lp.function.unwrap_or(usize::MAX))
+                                        .copied()
+                                        .flatten();
+                            position = own.then_some(at);
+                            return true;
+                        }
+                        function = f.parent;
                     }
-                    function = f.parent;
-                }
-                false
-            });
+                    false
+                });
         if let Some(at) = position {
             file.loop_parameters.push((file.loops.len(), at));
         }

@@ -3,6 +3,8 @@
 //! - scoped (`using`, `using var`, `with`), or put in such a scope later (`with conn:`,
 //!   `with closing(conn)`): released on every path;
 //! - closed inside a `finally`: released on every path;
+//! - closed in a `try` block and in a `catch` after it that takes every exception:
+//!   released on every path;
 //! - returned, stored in a field, handed to a constructor that owns it or to a call that
 //!   may keep it (`HandedTo`), registered with a container, closed by a reader opened to
 //!   close it: its owner changes;
@@ -53,6 +55,11 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
             Some(text) => format!("closed in finally (`{text}`)"),
             None => "closed in finally".into(),
         });
+    }
+    if closed_in_try_and_catch_all(unit, &closes) {
+        return Disposal::Guaranteed(
+            "closed in a try block and in the catch after it, which takes every exception".into(),
+        );
     }
     if let Some(words) = events.iter().find_map(|e| match &e.kind {
         ResourceEventKind::Scoped(words) => Some(words),
@@ -141,6 +148,25 @@ fn in_scope(unit: &Unit, kind: ScopeKind, at: usize) -> bool {
         .any(|s| s.kind == kind && s.span.0 <= at && at < s.span.1)
 }
 
+/// Whether one close stands in a catch-all `catch` and another in the `try` block that
+/// catch guards (the `Try` scope ending last before the catch starts): the normal path
+/// closes in the block, an exception there in the catch.
+fn closed_in_try_and_catch_all(unit: &Unit, closes: &[&ResourceEvent]) -> bool {
+    let within = |span: (usize, usize), at: usize| span.0 <= at && at < span.1;
+    unit.scopes
+        .iter()
+        .filter(|s| s.kind == ScopeKind::CatchAll)
+        .filter(|catch| closes.iter().any(|c| within(catch.span, c.at)))
+        .any(|catch| {
+            let guarded = unit
+                .scopes
+                .iter()
+                .filter(|s| s.kind == ScopeKind::Try && s.span.1 <= catch.span.0)
+                .max_by_key(|s| s.span.1);
+            guarded.is_some_and(|block| closes.iter().any(|c| within(block.span, c.at)))
+        })
+}
+
 /// Whether a close follows an open of the same connection with no call or construction in
 /// between: nothing between them can throw.
 fn right_after_open(unit: &Unit, events: &[ResourceEvent], close: &ResourceEvent) -> bool {
@@ -225,7 +251,8 @@ pub fn hand_overs(unit: &Unit) -> Vec<HandOver> {
                 to,
                 position,
                 guarded: in_scope(unit, ScopeKind::Finally, at)
-                    || in_scope(unit, ScopeKind::Catch, at),
+                    || in_scope(unit, ScopeKind::Catch, at)
+                    || in_scope(unit, ScopeKind::CatchAll, at),
                 can_throw: any_between(open_call.span.1, at),
             });
         }

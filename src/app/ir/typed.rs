@@ -47,6 +47,18 @@ pub trait LanguageFrontEnd: Sync {
     fn loop_word(&self, _kind: LoopKind) -> Option<&'static str> {
         None
     }
+    /// How the language words an asynchronous loop of a kind (`for await...of`), when not
+    /// as the core does (`async ` and the loop's word).
+    fn async_loop_word(&self, _kind: LoopKind) -> Option<&'static str> {
+        None
+    }
+    /// Whether the front end lowers what the core types receivers by (declared and
+    /// constructed types, fields, classes). When not (JavaScript, whose source states no
+    /// types the front end reads), every call's receiver is `ReceiverType::Untyped` and
+    /// resolves by name and arity, and the file records no class facts.
+    fn types_receivers(&self) -> bool {
+        true
+    }
     /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
     /// `not_parsed` reason and error share set, never a panic.
     fn lower(&self, path: &str, text: &str) -> Unit;
@@ -94,6 +106,9 @@ pub enum FunctionKind {
 pub struct Param {
     pub name: String,
     pub ty: Option<TypeName>,
+    /// The names a destructuring parameter binds (`({ user, ids }) => …`), `name` the first
+    /// of them; empty for a plain parameter.
+    pub destructured: Vec<String>,
 }
 
 /// Where a lambda is bound.
@@ -259,6 +274,8 @@ pub enum LoopKind {
     /// A comprehension or generator expression (`[f(x) for x in xs]`): its first source
     /// is evaluated once, outside it.
     Comprehension,
+    /// A loop over the keys (property names) of an object: JavaScript's `for...in`.
+    Keys,
 }
 
 /// What a loop iterates over.
@@ -296,8 +313,12 @@ pub struct Loop {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeKind {
+    /// The guarded block of a `try` statement (without its handlers).
     Try,
     Catch,
+    /// A `catch` that takes every exception (JavaScript's `catch`), right after the `Try`
+    /// block it guards.
+    CatchAll,
     Finally,
     /// `using (...) { }`, `with`, try-with-resources: disposes what it holds on every path.
     Using,

@@ -383,6 +383,7 @@ impl<'a> Lowering<'a, '_> {
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
                 ty: p.field("type").and_then(|t| type_name(self.source.text(t))),
+                destructured: Vec::new(),
             })
             .collect()
     }
@@ -419,6 +420,7 @@ impl<'a> Lowering<'a, '_> {
             Some(p) => vec![Param {
                 name: self.source.text(p).to_string(),
                 ty: None,
+                destructured: Vec::new(),
             }],
             None => Vec::new(),
         };

@@ -22,7 +22,7 @@ impl<'s, 't> Extractor<'s, 't> {
             match node.kind_name() {
                 "comment" | "html_comment" => {
                     let line = self.src.start(node).line;
-                    self.file.comments.push(Comment {
+                    self.unit.comments.push(Comment {
                         line,
                         text: self.text(node).to_string(),
                     });

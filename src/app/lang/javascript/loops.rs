@@ -6,13 +6,14 @@ use tree_sitter::Node;
 
 use super::catalogue::*;
 use super::{call_function, children, range, unwrap_await, unwrap_expr, Ctx, Extractor};
-use crate::app::ir::Loop;
+use crate::app::ir::typed::{IterSource, Loop, LoopKind};
 use crate::app::lang::common::{FieldExt, KindExt};
 use crate::app::lang::tree::named_children;
 
 impl<'s, 't> Extractor<'s, 't> {
-    /// A function literal passed as an iteration callback: (kind, source expression, index of
-    /// the element parameter).
+    /// A function literal passed as an iteration callback: (the per-element method as the
+    /// evidence words it: `forEach`, `Promise.all(map)`, `async.each`; source expression,
+    /// index of the element parameter).
     pub(super) fn loop_callback(&self, node: Node<'t>) -> Option<(String, Node<'t>, usize)> {
         let args = self.parent(node)?;
         if args.kind_name() != "arguments" {
@@ -33,10 +34,10 @@ impl<'s, 't> Extractor<'s, 't> {
         let position = list.iter().position(|a| *a == node)?;
         if position == 0 {
             if let Some((_, param)) = LOOP_CALLBACK_METHODS.iter().find(|(m, _)| *m == method) {
-                let mut kind = format!("{method} callback");
+                let mut kind = method.to_string();
                 if method == "map" {
                     if let Some(combinator) = self.promise_combinator(call) {
-                        kind = format!("Promise.{combinator}(map) callback");
+                        kind = format!("Promise.{combinator}(map)");
                     }
                 }
                 return Some((kind, object, *param));
@@ -49,7 +50,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 .any(|(r, ms)| *r == object_name && ms.contains(&method))
         {
             let source = *list.first()?;
-            return Some((format!("{object_name}.{method} callback"), source, 0));
+            return Some((format!("{object_name}.{method}"), source, 0));
         }
         None
     }
@@ -131,11 +132,14 @@ impl<'s, 't> Extractor<'s, 't> {
         }
     }
 
+    /// Records a loop: `method` is a callback loop's per-element method, `is_async` a
+    /// `for await`.
     pub(super) fn push_loop(
         &mut self,
         node: Node<'t>,
         ctx: &Ctx<'t>,
-        kind: &str,
+        kind: LoopKind,
+        method: Option<String>,
         source: Option<Node<'t>>,
         variables: Vec<String>,
     ) -> usize {
@@ -143,23 +147,30 @@ impl<'s, 't> Extractor<'s, 't> {
             Some(s) => self.loop_source(s),
             None => (None, None, None),
         };
-        let index = self.file.loops.len();
-        let source_param = self.source_is_parameter(source_text.as_deref(), ctx);
+        let index = self.unit.loops.len();
         let rows_of = match (source_call, source_var.as_deref()) {
             (None, Some(variable)) => self.promise_rows(variable, ctx),
             _ => None,
         };
-        self.file.loops.push(Loop {
-            function: ctx.function,
-            kind: kind.to_string(),
+        let source = match (source_call, source_var, &source_text) {
+            (Some(call), _, _) => IterSource::Call(call),
+            (None, Some(variable), _) => IterSource::Name(variable),
+            (None, None, Some(_)) => IterSource::Other,
+            (None, None, None) => IterSource::None,
+        };
+        let is_async =
+            kind == LoopKind::ForEach && children(node).iter().any(|c| c.kind_name() == "await");
+        self.unit.loops.push(Loop {
+            function: ctx.innermost,
+            kind,
+            method,
+            is_async,
+            source,
+            source_text,
+            variables,
             start: self.src.start(node),
             end: self.src.end(node),
             span: range(node),
-            source_text,
-            source_call,
-            source_var,
-            variables,
-            source_param,
             rows_of,
         });
         index
@@ -191,19 +202,6 @@ impl<'s, 't> Extractor<'s, 't> {
             .flatten()
     }
 
-    /// Whether a loop's source (`ids`, `order.items`) starts from a parameter of the
-    /// function around it: a collection the caller passes in.
-    pub(super) fn source_is_parameter(&self, source: Option<&str>, ctx: &Ctx<'t>) -> bool {
-        let Some(root) = source.and_then(crate::app::loop_shape::source_root) else {
-            return false;
-        };
-        ctx.function.is_some()
-            && self
-                .params(ctx.scope)
-                .into_iter()
-                .any(|p| self.pattern_names(p).iter().any(|n| n == root))
-    }
-
     pub(super) fn for_statement(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
         let initializer = node.field("initializer");
         let mut variables = Vec::new();
@@ -217,7 +215,7 @@ impl<'s, 't> Extractor<'s, 't> {
             }
             self.walk(init, ctx, depth + 1);
         }
-        let index = self.push_loop(node, ctx, "for", None, variables);
+        let index = self.push_loop(node, ctx, LoopKind::For, None, None, variables);
         let mut inner = ctx.clone();
         inner.loops.push(index);
         for child in children(node) {
@@ -233,17 +231,16 @@ impl<'s, 't> Extractor<'s, 't> {
             self.walk(r, ctx, depth + 1);
         }
         let of = node.field("operator").is_some_and(|o| self.text(o) == "of");
-        let awaited = children(node).iter().any(|c| c.kind_name() == "await");
-        let kind = match (of, awaited) {
-            (true, true) => "for await...of",
-            (true, false) => "for...of",
-            (false, _) => "for...in",
+        let kind = if of {
+            LoopKind::ForEach
+        } else {
+            LoopKind::Keys
         };
         let variables = node
             .field("left")
             .map(|l| self.pattern_names(l))
             .unwrap_or_default();
-        let index = self.push_loop(node, ctx, kind, right, variables);
+        let index = self.push_loop(node, ctx, kind, None, right, variables);
         let mut inner = ctx.clone();
         inner.loops.push(index);
         for child in children(node) {

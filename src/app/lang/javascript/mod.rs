@@ -1,17 +1,21 @@
 //! JavaScript / TypeScript adapter (`.js` `.jsx` `.mjs` `.cjs` with tree-sitter-javascript,
 //! which handles JSX; `.ts` `.mts` `.cts` with tree-sitter-typescript; `.tsx` with its TSX
-//! grammar): tree-sitter tree -> `AppFile` facts.
+//! grammar): tree-sitter tree -> the typed IR (`ir::typed::Unit`), which the core
+//! (`app::core`) turns into `AppFile` facts, connections' release included.
 //!
 //! The catalogue of database call sites, connection creations and iteration callbacks is
-//! data (`catalogue`); the recognisers only read those tables. Here: the extraction's entry,
-//! its state, the pre-order walk, functions, calls and assignments. The pre-pass (imports,
+//! data (`catalogue`); the recognisers only read those tables. Here: the front end and its
+//! entry, its state, the pre-order walk, calls and locals. Functions and iteration callbacks
+//! are lowered in `functions`, the pre-pass (imports,
 //! handles, models, string constants) is in `bindings`, which call reaches the database in
-//! `calls`, SQL strings in `strings`, loops and iteration callbacks in `loops`, connection
-//! lifetime in `resources`.
+//! `calls`, SQL strings in `strings`, loops and iteration callbacks in `loops`, connections
+//! as resources with their events, and the `try` / `catch` / `finally` scopes, in
+//! `resources`.
 
 mod bindings;
 mod calls;
 mod catalogue;
+mod functions;
 mod loops;
 mod resources;
 mod strings;
@@ -22,7 +26,10 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use crate::app::ir::{AppFile, Assignment, Call, DbCall, Function, Language, ReceiverType};
+use crate::app::ir::typed::{
+    self, Arg, CallRole, FnId, LanguageFrontEnd, Local, LoopKind, Receiver, Unit,
+};
+use crate::app::ir::{AppFile, DbCall, Language};
 use crate::app::lang::common::{record_errors, FieldExt, IdMap, KindExt, Source};
 use crate::app::lang::tree::named_children;
 use crate::app::loop_shape::name_words as words;
@@ -37,36 +44,129 @@ const MAX_DEPTH: usize = 500;
 const WALK_STACK: usize = 16 << 20;
 const FALLBACK_DEPTH: usize = 100;
 
+/// The JavaScript / TypeScript front end: `lower` gives the typed unit (functions with
+/// their parameters and bindings, calls with their database roles, loops, locals taken from
+/// calls, strings, scopes, connections with their events, per-call pools). Its source states no types the front end reads, so its
+/// calls resolve by name and arity (`types_receivers`).
+pub struct JavaScript {
+    language: Language,
+}
+
+/// The front end of `.js` `.jsx` `.mjs` `.cjs` files.
+pub static JAVASCRIPT: JavaScript = JavaScript {
+    language: Language::JavaScript,
+};
+/// The front end of `.ts` `.mts` `.cts` `.tsx` files.
+pub static TYPESCRIPT: JavaScript = JavaScript {
+    language: Language::TypeScript,
+};
+
+impl LanguageFrontEnd for JavaScript {
+    fn language(&self) -> Language {
+        self.language
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        match self.language {
+            Language::TypeScript => &["ts", "mts", "cts", "tsx"],
+            _ => &["js", "mjs", "cjs", "jsx"],
+        }
+    }
+
+    /// The grammar of the front end's main extension (`lower` takes TSX's for `.tsx`).
+    fn grammar(&self) -> tree_sitter::Language {
+        match self.language {
+            Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            _ => tree_sitter_javascript::LANGUAGE.into(),
+        }
+    }
+
+    fn is_test_file(&self, path: &str) -> bool {
+        crate::source::test_code::is_test_path(std::path::Path::new(path))
+    }
+
+    /// No receiver is typed (`types_receivers`): no type is the library's.
+    fn is_library_type(&self, _name: &str) -> bool {
+        false
+    }
+
+    fn is_untyped(&self, name: &str) -> bool {
+        matches!(name, "any" | "unknown" | "object")
+    }
+
+    fn types_receivers(&self) -> bool {
+        false
+    }
+
+    fn loop_word(&self, kind: LoopKind) -> Option<&'static str> {
+        match kind {
+            LoopKind::ForEach => Some("for...of"),
+            LoopKind::Keys => Some("for...in"),
+            LoopKind::DoWhile => Some("do...while"),
+            _ => None,
+        }
+    }
+
+    fn async_loop_word(&self, kind: LoopKind) -> Option<&'static str> {
+        (kind == LoopKind::ForEach).then_some("for await...of")
+    }
+
+    fn lower(&self, path: &str, text: &str) -> Unit {
+        lower(path, text, self.language)
+    }
+}
+
+/// The front end of `.js` files for `Language::JavaScript`, of `.ts` files for
+/// `Language::TypeScript`.
+pub fn front_end(language: Language) -> &'static JavaScript {
+    match language {
+        Language::TypeScript => &TYPESCRIPT,
+        _ => &JAVASCRIPT,
+    }
+}
+
+/// The facts of one file: lowered to the typed IR and analysed by the core.
 pub fn extract(path: &str, text: &str, language: Language) -> AppFile {
+    crate::app::core::extract(front_end(language), path, text)
+}
+
+/// The typed unit of a file.
+fn lower(path: &str, text: &str, language: Language) -> Unit {
     let outcome = if super::common::declared_thread_stack() >= WALK_STACK {
         Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-            || extract_with_depth(path, text, language, MAX_DEPTH),
+            || lower_with_depth(path, text, language, MAX_DEPTH),
         )))
     } else {
         std::thread::scope(|scope| {
             std::thread::Builder::new()
                 .name("dbaudit-js".into())
                 .stack_size(WALK_STACK)
-                .spawn_scoped(scope, || {
-                    extract_with_depth(path, text, language, MAX_DEPTH)
-                })
+                .spawn_scoped(scope, || lower_with_depth(path, text, language, MAX_DEPTH))
                 .ok()
                 .map(|handle| handle.join())
         })
     };
     match outcome {
-        Some(Ok(file)) => file,
+        Some(Ok(lowered)) => lowered,
         // A panic in the walk (none is expected): report the file as not understood.
         Some(Err(_)) => {
-            let mut file = AppFile::new(path, language);
-            file.error_share = 1.0;
-            file
+            let mut unit = Unit::new(path, language);
+            unit.error_share = 1.0;
+            unit
         }
-        None => extract_with_depth(path, text, language, FALLBACK_DEPTH),
+        None => lower_with_depth(path, text, language, FALLBACK_DEPTH),
     }
 }
 
+#[cfg(test)]
 fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> AppFile {
+    crate::app::core::facts(
+        front_end(language),
+        lower_with_depth(path, text, language, max_depth),
+    )
+}
+
+fn lower_with_depth(path: &str, text: &str, language: Language, max_depth: usize) -> Unit {
     let mut file = AppFile::new(path, language);
     let lower = path.to_ascii_lowercase();
     let grammar: tree_sitter::Language = if lower.ends_with(".tsx") {
@@ -83,29 +183,40 @@ fn extract_with_depth(path: &str, text: &str, language: Language, max_depth: usi
     } else {
         tree_sitter_javascript::LANGUAGE.into()
     };
+    let mut unit = Unit::new(path, language);
     let Some((tree, _kind_names)) = super::common::parse_tree(&mut file, text, &grammar) else {
-        return file;
+        unit.error_share = file.error_share;
+        unit.not_parsed = file.not_parsed;
+        return unit;
     };
     let source = Source::new(text);
     let root = tree.root_node();
-    let mut extractor = Extractor::new(&source, root, file);
+    record_errors(&mut file, &source, root);
+    unit.error_share = file.error_share;
+    unit.error_regions = file.error_regions;
+    let mut extractor = Extractor::new(&source, root, unit);
     extractor.max_depth = max_depth;
     extractor.prepass();
     let top = Ctx {
         function: None,
+        innermost: None,
         scope: root,
         loops: Vec::new(),
         class: None,
     };
     extractor.walk(root, &top, 0);
-    let mut file = extractor.file;
-    record_errors(&mut file, &source, root);
-    file
+    extractor.finish_connections();
+    extractor.unit
 }
 
 #[derive(Clone)]
 struct Ctx<'t> {
-    function: Option<usize>,
+    /// The enclosing function that is not an iteration callback (None at top level): the
+    /// function whose scope is searched, and that the core counts a callback's calls to.
+    function: Option<FnId>,
+    /// The innermost function, iteration callbacks included: what the unit's calls, loops,
+    /// locals and strings are written in.
+    innermost: Option<FnId>,
     /// The enclosing function's node (the program at top level): the scope searched for
     /// releases, escapes and declarations.
     scope: Node<'t>,
@@ -141,7 +252,11 @@ struct DbMatch<'t> {
 struct Extractor<'s, 't> {
     src: &'s Source<'s>,
     root: Node<'t>,
-    file: AppFile,
+    unit: Unit,
+    /// Connections and pools created, in order, until the walk ends (`resources`).
+    creations_seen: Vec<resources::Created>,
+    /// Class (or named object literal) -> index in `Unit::classes`.
+    class_index: HashMap<String, usize>,
     modules: HashSet<String>,
     /// Local name -> module it was imported / required from.
     bindings: HashMap<String, String>,
@@ -287,11 +402,13 @@ impl<'s, 't> Extractor<'s, 't> {
         }
         Some((child, parent))
     }
-    fn new(src: &'s Source<'s>, root: Node<'t>, file: AppFile) -> Self {
+    fn new(src: &'s Source<'s>, root: Node<'t>, unit: Unit) -> Self {
         Extractor {
             src,
             root,
-            file,
+            unit,
+            creations_seen: Vec::new(),
+            class_index: HashMap::new(),
             modules: HashSet::new(),
             bindings: HashMap::new(),
             handles: HashMap::new(),
@@ -429,15 +546,19 @@ impl<'s, 't> Extractor<'s, 't> {
                 }
                 self.walk_children(node, &inner, depth);
             }
+            "try_statement" | "catch_clause" | "finally_clause" => {
+                self.scope_of(node);
+                self.walk_children(node, ctx, depth);
+            }
             "for_statement" => self.for_statement(node, ctx, depth),
             "for_in_statement" => self.for_in(node, ctx, depth),
             "while_statement" | "do_statement" => {
                 let kind = if node.kind_name() == "while_statement" {
-                    "while"
+                    LoopKind::While
                 } else {
-                    "do...while"
+                    LoopKind::DoWhile
                 };
-                let index = self.push_loop(node, ctx, kind, None, Vec::new());
+                let index = self.push_loop(node, ctx, kind, None, None, Vec::new());
                 let mut inner = ctx.clone();
                 inner.loops.push(index);
                 self.walk_children(node, &inner, depth);
@@ -492,180 +613,6 @@ impl<'s, 't> Extractor<'s, 't> {
         }
     }
 
-    // ── Functions and loop callbacks ───────────────────────────────────────────────────
-
-    fn function(&mut self, node: Node<'t>, ctx: &Ctx<'t>, depth: usize) {
-        if let Some((kind, source, param)) = self.loop_callback(node) {
-            let variables = self
-                .params(node)
-                .get(param)
-                .map(|p| self.pattern_names(*p))
-                .unwrap_or_default();
-            let index = self.push_loop(node, ctx, &kind, Some(source), variables);
-            let mut inner = ctx.clone();
-            inner.loops.push(index);
-            self.walk_children(node, &inner, depth);
-            return;
-        }
-        let index = self.file.functions.len();
-        let body = node.field("body").map(range).unwrap_or_else(|| range(node));
-        let arity = if node.field("parameter").is_some() {
-            1
-        } else {
-            self.params(node).len()
-        };
-        self.file.functions.push(Function {
-            name: self.function_name(node),
-            arity,
-            class: ctx.class.clone(),
-            start: self.src.start(node),
-            end: self.src.end(node),
-            body,
-            is_async: children(node).iter().any(|c| c.kind_name() == "async"),
-            is_abstract: false,
-        });
-        let inner = Ctx {
-            function: Some(index),
-            scope: node,
-            loops: Vec::new(),
-            class: ctx.class.clone(),
-        };
-        self.walk_children(node, &inner, depth);
-    }
-
-    /// Parameters (patterns), without TypeScript's `this` parameter.
-    fn params(&self, node: Node<'t>) -> Vec<Node<'t>> {
-        if let Some(p) = node.field("parameter") {
-            return vec![p];
-        }
-        let Some(params) = node.field("parameters") else {
-            return Vec::new();
-        };
-        named_children(params)
-            .into_iter()
-            .filter(|p| p.field("pattern").is_none_or(|x| x.kind_name() != "this"))
-            .collect()
-    }
-
-    /// Identifiers bound by a pattern (or TypeScript parameter).
-    fn pattern_names(&self, pattern: Node) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut stack = vec![pattern];
-        let mut steps = 0;
-        while let Some(p) = stack.pop() {
-            steps += 1;
-            if steps > 10_000 {
-                break;
-            }
-            match p.kind_name() {
-                "identifier" | "shorthand_property_identifier_pattern" => {
-                    out.push(self.text(p).to_string())
-                }
-                "required_parameter" | "optional_parameter" => {
-                    if let Some(x) = p.field("pattern").or_else(|| p.field("name")) {
-                        stack.push(x);
-                    }
-                }
-                "pair_pattern" => {
-                    if let Some(v) = p.field("value") {
-                        stack.push(v);
-                    }
-                }
-                "assignment_pattern" | "object_assignment_pattern" => {
-                    if let Some(l) = p.field("left") {
-                        stack.push(l);
-                    }
-                }
-                "object_pattern" | "array_pattern" | "rest_pattern" => {
-                    for c in named_children(p).into_iter().rev() {
-                        stack.push(c);
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-
-    fn function_name(&self, node: Node) -> String {
-        if let Some(name) = node.field("name") {
-            return strip_quotes(self.text(name)).to_string();
-        }
-        let Some((child, parent)) = self.logical_parent(node) else {
-            return "<anonymous>".into();
-        };
-        let named = |n: Option<Node>| {
-            n.map(|n| {
-                strip_quotes(self.text(n))
-                    .trim_start_matches('#')
-                    .to_string()
-            })
-        };
-        let name = match parent.kind_name() {
-            "variable_declarator" => named(
-                parent
-                    .field("name")
-                    .filter(|n| n.kind_name() == "identifier"),
-            ),
-            "assignment_expression" if parent.field("right") == Some(child) => {
-                let left = parent.field("left");
-                match left.map(|l| l.kind_name()) {
-                    Some("identifier") => named(left),
-                    Some("member_expression") => {
-                        let text = left.map(|l| self.text(l)).unwrap_or("");
-                        if text == "module.exports" {
-                            Some("default".to_string())
-                        } else {
-                            named(left.and_then(|l| l.field("property")))
-                        }
-                    }
-                    _ => None,
-                }
-            }
-            "pair" => named(parent.field("key")),
-            "public_field_definition" | "field_definition" => {
-                named(parent.field("name").or_else(|| parent.field("property")))
-            }
-            "export_statement" => Some("default".to_string()),
-            "arguments" => {
-                // const handler = asyncHandler(async (req, res) => ...): the wrapper's variable.
-                let call = self
-                    .parent(parent)
-                    .filter(|c| c.kind_name() == "call_expression");
-                let bare = call
-                    .and_then(call_function)
-                    .is_some_and(|(f, _)| f.kind_name() == "identifier");
-                let first = named_children(parent).into_iter().next() == Some(child);
-                let wrapped = match (call, bare && first) {
-                    (Some(call), true) => match self.logical_parent(call) {
-                        Some((_, decl)) if decl.kind_name() == "variable_declarator" => {
-                            named(decl.field("name").filter(|n| n.kind_name() == "identifier"))
-                        }
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                // Otherwise `<router.get('/orders') callback>`: synthetic, never a callee.
-                wrapped.or_else(|| {
-                    let call = call?;
-                    let (func, _) = call_function(call)?;
-                    let mut label = self.short(func, 40);
-                    if let Some(route) = named_children(parent)
-                        .into_iter()
-                        .next()
-                        .filter(|a| a.kind_name() == "string")
-                    {
-                        label = format!("{label}({})", self.short(route, 40));
-                    }
-                    Some(format!("<{label} callback>"))
-                })
-            }
-            _ => None,
-        };
-        name.filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "<anonymous>".into())
-    }
-
     // ── Calls ──────────────────────────────────────────────────────────────────────────
 
     fn call_info(&self, node: Node<'t>) -> Option<CallInfo<'t>> {
@@ -718,22 +665,30 @@ impl<'s, 't> Extractor<'s, 't> {
             self.walk_children(node, ctx, depth);
             return;
         };
-        let index = self.file.calls.len();
-        self.file.calls.push(Call {
-            function: ctx.function,
+        let index = self.unit.calls.len();
+        let args = info
+            .args
+            .iter()
+            .map(|a| {
+                let a = unwrap_expr(*a);
+                match a.kind_name() {
+                    "identifier" => Arg::Name(self.text(a).to_string()),
+                    _ => Arg::Other,
+                }
+            })
+            .collect();
+        self.unit.calls.push(typed::Call {
+            function: ctx.innermost,
             callee: info.callee.clone(),
-            receiver: info.receiver.map(|r| self.short(r, 200)),
-            receiver_root: info.chain.first().cloned(),
-            receiver_type: ReceiverType::Untyped,
+            receiver: self.receiver(info.receiver),
+            receiver_text: info.receiver.map(|r| self.short(r, 200)),
             chain: info.chain.clone(),
-            arity: info.args.len(),
+            args,
+            role: CallRole::Plain,
+            loops: ctx.loops.clone(),
             start: self.src.start(node),
             end: self.src.end(node),
-            start_byte: node.start_byte(),
-            end_byte: node.end_byte(),
-            loops: ctx.loops.clone(),
-            db: None,
-            db_api: None,
+            span: range(node),
             awaited: info.awaited,
             blocked_by: None,
             sql_argument: None,
@@ -745,18 +700,39 @@ impl<'s, 't> Extractor<'s, 't> {
             let sql = m.sql.and_then(|s| self.sql_argument(s, node, ctx));
             if let Some(s) = sql {
                 if m.refine {
-                    if let Some(k) = self.file.strings.get(s).and_then(|lit| sql_kind(&lit.text)) {
+                    if let Some(k) = self.unit.strings.get(s).and_then(|lit| sql_kind(&lit.text)) {
                         kind = k;
                     }
                 }
             }
-            let call = &mut self.file.calls[index];
-            call.db = Some(kind);
-            call.db_api = Some(m.api);
+            let call = &mut self.unit.calls[index];
+            call.role = CallRole::Database { kind, api: m.api };
             call.sql_argument = sql;
         }
         self.call_connection(node, &info, ctx);
+        self.promise_finally(&info);
         self.walk_children(node, ctx, depth);
+    }
+
+    /// What a call is called on: `this`, `super`, a name, a field of `this`, or an
+    /// expression.
+    fn receiver(&self, receiver: Option<Node<'t>>) -> Receiver {
+        let Some(r) = receiver.map(unwrap_expr) else {
+            return Receiver::None;
+        };
+        match r.kind_name() {
+            "this" => Receiver::This,
+            "super" => Receiver::Base,
+            "identifier" => Receiver::Name(self.text(r).to_string()),
+            "member_expression"
+                if r.field("object").is_some_and(|o| o.kind_name() == "this")
+                    && r.field("property").is_some() =>
+            {
+                let property = r.field("property").map(|p| self.text(p)).unwrap_or("");
+                Receiver::Field(property.trim_start_matches('#').to_string())
+            }
+            _ => Receiver::Expression,
+        }
     }
 
     // ── Assignments ────────────────────────────────────────────────────────────────────
@@ -783,12 +759,15 @@ impl<'s, 't> Extractor<'s, 't> {
             _ => self.pattern_names(target),
         };
         let start = self.src.start(node);
-        for variable in names {
-            self.file.assignments.push(Assignment {
-                function: ctx.function,
-                variable,
-                call,
+        for name in names {
+            self.unit.locals.push(Local {
+                function: ctx.innermost,
+                name,
+                declared: None,
+                constructed: None,
+                init_call: Some(call),
                 start,
+                at: node.start_byte(),
             });
         }
     }

@@ -1,14 +1,35 @@
 //! Connections: where one is created or checked out (a pool or client constructor, a
-//! `createConnection` / `connect` / `getConnection` call) and how it is released (`finally`,
-//! `using`, try and catch both, the normal path only, returned, stored, passed on, or never).
+//! `createConnection` / `connect` / `getConnection` call), lowered as IR resources: opened
+//! as created, where the creation's value goes (`ResourceOrigin`: a `using` declaration,
+//! returned, stored, passed on, assigned) and what happens to the variable holding it
+//! afterwards (`ResourceEvent`s: released or closed, by `v.release()`, `releaseConnection(v)`
+//! or a `pool.connect((err, client, release) => …)` callback's `release()`; returned,
+//! yielded, stored in an object, a property or a variable outside the function; passed to a
+//! call). `core::resources` decides how each is released, with the `try` / `catch` /
+//! `finally` scopes (and `.finally(...)` callbacks) the walk lowers. Pools created per call
+//! are the ones that core decision does not see escape.
 
 use tree_sitter::Node;
 
 use super::catalogue::*;
-use super::{call_function, children, is_function, unwrap_expr, words, CallInfo, Ctx, Extractor};
-use crate::app::ir::{ConnectionSite, Disposal, PerCallConnection};
+use super::{
+    call_function, children, is_function, range, unwrap_expr, words, CallInfo, Ctx, Extractor,
+};
+use crate::app::ir::typed::{
+    FnId, PerCall, Resource, ResourceEvent, ResourceEventKind, ResourceOrigin, Scope, ScopeKind,
+};
+use crate::app::ir::Disposal;
 use crate::app::lang::common::{FieldExt, KindExt};
 use crate::app::lang::tree::named_children;
+
+/// A connection or pool created, kept until the walk ends.
+pub(super) struct Created {
+    resource: Resource,
+    /// A connection site (not only a pool).
+    site: bool,
+    /// (function, api) of a pool made in a function.
+    per_call: Option<(FnId, String)>,
+}
 
 impl<'s, 't> Extractor<'s, 't> {
     pub(super) fn new_expression(&mut self, node: Node<'t>, ctx: &Ctx<'t>) {
@@ -115,9 +136,11 @@ impl<'s, 't> Extractor<'s, 't> {
         self.connection(node, ctx, Some(api), None, None);
     }
 
-    /// Records a creation: its variable, disposal, and (inside a function, not escaping) a
-    /// per-call connection. `callback`: (callback scope, its connection parameter, its release
-    /// parameter) for callback-style checkouts.
+    /// Records a creation as a resource (opened as it is created), with where its value goes
+    /// and the events on the variable holding it. `callback`: (callback scope, its connection
+    /// parameter, its release parameter) for callback-style checkouts. Whether it is a
+    /// connection site and whether a pool is made per call is settled after the walk
+    /// (`finish_connections`), when every scope is known.
     fn connection(
         &mut self,
         node: Node<'t>,
@@ -126,42 +149,81 @@ impl<'s, 't> Extractor<'s, 't> {
         per_call_api: Option<&str>,
         callback: Option<(Node<'t>, Option<String>, Option<String>)>,
     ) {
-        let (variable, disposal) = match callback {
-            Some((scope, variable, release)) => match &variable {
-                Some(v) => (
-                    variable.clone(),
-                    self.uses_disposal(v, scope, scope.start_byte(), release.as_deref(), false),
-                ),
-                None => (None, Disposal::Never),
-            },
-            None => self.disposal(node, ctx),
-        };
-        if let Some(api) = site_api {
-            self.file.connections.push(ConnectionSite {
-                function: ctx.function,
-                variable,
-                api: api.to_string(),
-                start: self.src.start(node),
-                end: self.src.end(node),
-                disposal: disposal.clone(),
-                text: self.short(node, 120),
-                in_process: false,
-            });
+        if site_api.is_none() && (per_call_api.is_none() || ctx.function.is_none()) {
+            return;
         }
-        if let (Some(api), Some(function)) = (per_call_api, ctx.function) {
-            if !matches!(disposal, Disposal::Escapes(_)) {
-                self.file.per_call_connections.push(PerCallConnection {
-                    function,
-                    api: api.to_string(),
-                    start: self.src.start(node),
-                    text: self.short(node, 120),
-                });
+        let open = ResourceEvent {
+            kind: ResourceEventKind::Open,
+            at: node.start_byte(),
+            end: node.end_byte(),
+            text: None,
+        };
+        let (variable, origin, mut events) = match callback {
+            Some((scope, Some(variable), release)) => {
+                let events =
+                    self.variable_events(&variable, scope, scope.start_byte(), release.as_deref());
+                (Some(variable), ResourceOrigin::Local, events)
+            }
+            Some((_, None, _)) => (None, ResourceOrigin::Local, Vec::new()),
+            None => self.placement(node, ctx),
+        };
+        events.insert(0, open);
+        events.sort_by_key(|e| e.at);
+        let resource = Resource {
+            function: ctx.innermost,
+            api: site_api.or(per_call_api).unwrap_or_default().to_string(),
+            variable,
+            origin,
+            events,
+            start: self.src.start(node),
+            end: self.src.end(node),
+            span: range(node),
+            text: self.short(node, 120),
+            in_process: false,
+        };
+        let per_call = per_call_api
+            .zip(ctx.function)
+            .map(|(api, function)| (function, api.to_string()));
+        self.creations_seen.push(Created {
+            resource,
+            site: site_api.is_some(),
+            per_call,
+        });
+    }
+
+    /// After the walk: the connection sites become the unit's resources, and a pool made in
+    /// a function is made per call unless the core sees it change owner.
+    pub(super) fn finish_connections(&mut self) {
+        for Created {
+            resource,
+            site,
+            per_call,
+        } in std::mem::take(&mut self.creations_seen)
+        {
+            if let Some((function, api)) = per_call {
+                let disposal = crate::app::core::resources::disposal(&self.unit, &resource);
+                if !matches!(disposal, Disposal::Escapes(_)) {
+                    self.unit.per_call.push(PerCall {
+                        function,
+                        api,
+                        start: resource.start,
+                        text: resource.text.clone(),
+                    });
+                }
+            }
+            if site {
+                self.unit.resources.push(resource);
             }
         }
     }
 
-    /// Where a creation's result goes, and how it is released.
-    fn disposal(&self, node: Node<'t>, ctx: &Ctx<'t>) -> (Option<String>, Disposal) {
+    /// Where a creation's value goes: (the variable holding it, its origin, the events on
+    /// that variable).
+    fn placement(
+        &self,
+        node: Node<'t>,
+        ctx: &Ctx<'t>,
+    ) -> (Option<String>, ResourceOrigin, Vec<ResourceEvent>) {
         // Climb `await`, parentheses, `new X(...).connect()`, `pool || new Pool()`,
         // `cond ? new Pool() : other`.
         let mut holder = node;
@@ -194,8 +256,9 @@ impl<'s, 't> Extractor<'s, 't> {
             }
         }
         let module_level = ctx.function.is_none();
+        let nowhere = (None, ResourceOrigin::Other, Vec::new());
         let Some((child, parent)) = self.logical_parent(holder) else {
-            return (None, Disposal::Never);
+            return nowhere;
         };
         let variable = match parent.kind_name() {
             "variable_declarator" if parent.field("value") == Some(child) => {
@@ -203,7 +266,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     .field("name")
                     .filter(|n| n.kind_name() == "identifier")
                 else {
-                    return (None, Disposal::Never);
+                    return nowhere;
                 };
                 let name = self.text(name).to_string();
                 if let Some(decl) = self.parent(parent) {
@@ -214,13 +277,18 @@ impl<'s, 't> Extractor<'s, 't> {
                         } else {
                             "using"
                         };
-                        return (Some(name), Disposal::Guaranteed(detail.into()));
+                        return (
+                            Some(name),
+                            ResourceOrigin::Scoped(detail.into()),
+                            Vec::new(),
+                        );
                     }
                     if decl
                         .parent()
                         .is_some_and(|e| e.kind_name() == "export_statement")
                     {
-                        return (Some(name), Disposal::Escapes("exported".into()));
+                        // An exported module-level binding: a static of the module.
+                        return (Some(name), ResourceOrigin::Field, Vec::new());
                     }
                 }
                 name
@@ -229,45 +297,59 @@ impl<'s, 't> Extractor<'s, 't> {
                 if parent.field("right") == Some(child) =>
             {
                 let Some(left) = parent.field("left") else {
-                    return (None, Disposal::Never);
+                    return nowhere;
                 };
-                match left.kind_name() {
-                    "identifier" => {
-                        let name = self.text(left).to_string();
-                        if !module_level && !self.declared_in(&name, ctx.scope) {
-                            let d =
-                                self.uses_disposal(&name, ctx.scope, node.end_byte(), None, true);
-                            return (Some(name.clone()), d);
-                        }
-                        name
-                    }
-                    _ => {
-                        let text = self.short(left, 80);
-                        return (
-                            Some(text.clone()),
-                            Disposal::Escapes(format!("stored in {text}")),
-                        );
-                    }
+                if left.kind_name() != "identifier" {
+                    let text = self.short(left, 80);
+                    return (Some(text), ResourceOrigin::Field, Vec::new());
                 }
+                let name = self.text(left).to_string();
+                if !module_level && !self.declared_in(&name, ctx.scope) {
+                    // A variable of an outer scope: it outlives the function.
+                    let mut events = self.variable_events(&name, ctx.scope, node.end_byte(), None);
+                    events.push(self.outliving(&name, node));
+                    return (Some(name), ResourceOrigin::Local, events);
+                }
+                name
             }
-            "return_statement" => return (None, Disposal::Escapes("returned".into())),
-            "arrow_function" => return (None, Disposal::Escapes("returned".into())),
+            "return_statement" | "arrow_function" | "yield_expression" => {
+                return (None, ResourceOrigin::Returned, Vec::new())
+            }
             "arguments" => {
-                let callee = parent
+                let owner = parent
                     .parent()
-                    .map(|c| self.callee_text(c))
-                    .unwrap_or_default();
-                return (None, Disposal::Escapes(format!("passed to {callee}()")));
+                    .and_then(|c| (c.kind_name() == "new_expression").then(|| self.callee_text(c)));
+                return (
+                    None,
+                    ResourceOrigin::Argument {
+                        owner,
+                        owning: false,
+                    },
+                    Vec::new(),
+                );
             }
             "pair" | "array" | "spread_element" => {
-                return (None, Disposal::Escapes("stored in an object".into()))
+                return (None, ResourceOrigin::Field, Vec::new())
             }
-            "yield_expression" => return (None, Disposal::Escapes("yielded".into())),
-            _ => return (None, Disposal::Never),
+            _ => return nowhere,
         };
         let scope = if module_level { self.root } else { ctx.scope };
-        let disposal = self.uses_disposal(&variable, scope, node.end_byte(), None, module_level);
-        (Some(variable), disposal)
+        let mut events = self.variable_events(&variable, scope, node.end_byte(), None);
+        if module_level {
+            events.push(self.outliving(&variable, node));
+        }
+        (Some(variable), ResourceOrigin::Local, events)
+    }
+
+    /// A connection held by a module-level variable, or by one of a scope around the
+    /// function: it lives on after the function returns.
+    fn outliving(&self, variable: &str, node: Node<'t>) -> ResourceEvent {
+        ResourceEvent {
+            kind: ResourceEventKind::StoreInField,
+            at: node.end_byte(),
+            end: node.end_byte(),
+            text: Some(format!("{variable}, a variable that outlives the function")),
+        }
     }
 
     fn callee_text(&self, call: Node) -> String {
@@ -307,21 +389,24 @@ impl<'s, 't> Extractor<'s, 't> {
         false
     }
 
-    /// Classifies the uses of `variable` in `scope` after byte `from`: released in a finally
-    /// (or a promise `.finally`) -> Guaranteed; escaping -> Escapes; released otherwise ->
-    /// NormalPathOnly; else Never (Escapes for module-level variables: they live on).
-    fn uses_disposal(
+    /// What happens to `variable` in `scope` after byte `from`: released or closed
+    /// (`v.release()`, `releaseConnection(v)`, a call of the callback's `release_param`),
+    /// returned or yielded, stored in an object, a property or a variable not declared in
+    /// the scope, passed to a call (any but `console.*`).
+    fn variable_events(
         &self,
         variable: &str,
         scope: Node<'t>,
         from: usize,
         release_param: Option<&str>,
-        module_level: bool,
-    ) -> Disposal {
-        let mut guaranteed: Option<String> = None;
-        let mut escapes: Option<String> = None;
-        let mut normal: Option<String> = None;
-        let mut normal_releases: Vec<Node<'t>> = Vec::new();
+    ) -> Vec<ResourceEvent> {
+        let mut events = Vec::new();
+        let event = |kind, node: Node, text: Option<String>| ResourceEvent {
+            kind,
+            at: node.start_byte(),
+            end: node.end_byte(),
+            text,
+        };
         let mut stack = vec![scope];
         while let Some(n) = stack.pop() {
             if n.end_byte() <= from {
@@ -335,7 +420,11 @@ impl<'s, 't> Extractor<'s, 't> {
             }
             let kind = n.kind_name();
             if kind == "shorthand_property_identifier" && self.text(n) == variable {
-                escapes.get_or_insert_with(|| "stored in an object".into());
+                events.push(event(
+                    ResourceEventKind::StoreInField,
+                    n,
+                    Some("an object".into()),
+                ));
                 continue;
             }
             if kind != "identifier" || self.text(n) != variable {
@@ -348,7 +437,6 @@ impl<'s, 't> Extractor<'s, 't> {
             if release_param == Some(variable) {
                 continue;
             }
-            let mut release: Option<(Node, String)> = None;
             match parent.kind_name() {
                 "member_expression" if parent.field("object") == Some(child) => {
                     let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
@@ -357,12 +445,8 @@ impl<'s, 't> Extractor<'s, 't> {
                             .parent(parent)
                             .filter(|c| c.kind_name() == "call_expression")
                         {
-                            let verb = if prop == "release" {
-                                "released"
-                            } else {
-                                "closed"
-                            };
-                            release = Some((call, format!("{verb} with {variable}.{prop}()")));
+                            let text = format!("{variable}.{prop}()");
+                            events.push(event(ResourceEventKind::Close, call, Some(text)));
                         }
                     }
                 }
@@ -371,49 +455,38 @@ impl<'s, 't> Extractor<'s, 't> {
                         let callee = self.callee_text(call);
                         let last = callee.rsplit('.').next().unwrap_or("");
                         if CLOSE_METHODS.contains(&last) || RELEASE_BY_ARGUMENT.contains(&last) {
-                            release = Some((call, format!("released with {callee}({variable})")));
+                            let text = format!("{callee}({variable})");
+                            events.push(event(ResourceEventKind::Close, call, Some(text)));
                         } else if !callee.starts_with("console.") {
-                            escapes.get_or_insert_with(|| format!("passed to {callee}()"));
+                            events.push(event(ResourceEventKind::HandedTo { callee }, call, None));
                         }
                     }
                 }
-                "return_statement" => {
-                    escapes.get_or_insert_with(|| "returned".into());
+                "return_statement" | "yield_expression" => {
+                    events.push(event(ResourceEventKind::Return, n, None));
                 }
                 "arrow_function" if parent.field("body") == Some(child) => {
-                    escapes.get_or_insert_with(|| "returned".into());
-                }
-                "yield_expression" => {
-                    escapes.get_or_insert_with(|| "yielded".into());
+                    events.push(event(ResourceEventKind::Return, n, None));
                 }
                 "pair" | "array" | "spread_element" => {
-                    escapes.get_or_insert_with(|| "stored in an object".into());
+                    events.push(event(
+                        ResourceEventKind::StoreInField,
+                        n,
+                        Some("an object".into()),
+                    ));
                 }
                 "assignment_expression" if parent.field("right") == Some(child) => {
                     if let Some(left) = parent.field("left") {
                         if left.kind_name() != "identifier"
                             || !self.declared_in(self.text(left), scope)
                         {
-                            escapes.get_or_insert_with(|| {
-                                format!("stored in {}", self.short(left, 60))
-                            });
+                            let text = self.short(left, 60);
+                            events.push(event(ResourceEventKind::StoreInField, n, Some(text)));
                         }
                     }
                 }
                 _ => {}
             }
-            if let Some((call, detail)) = release {
-                if self.in_finally(call, scope) {
-                    guaranteed.get_or_insert_with(|| format!("{detail} in finally"));
-                } else {
-                    normal.get_or_insert(detail);
-                    normal_releases.push(call);
-                }
-            }
-        }
-        // Released at the end of a try block and in its catch: every path releases.
-        if guaranteed.is_none() && self.released_in_try_and_catch(&normal_releases, scope) {
-            guaranteed = Some("released in both try and catch".into());
         }
         if let Some(param) = release_param {
             // Callback-style release: done() / release() called in the callback.
@@ -427,81 +500,54 @@ impl<'s, 't> Extractor<'s, 't> {
                         f.kind_name() == "identifier" && self.text(f) == param
                     })
                 {
-                    if self.in_finally(n, scope) {
-                        guaranteed
-                            .get_or_insert_with(|| format!("released with {param}() in finally"));
-                    } else {
-                        normal.get_or_insert_with(|| format!("released with {param}()"));
-                    }
+                    events.push(event(
+                        ResourceEventKind::Close,
+                        n,
+                        Some(format!("{param}()")),
+                    ));
                 }
             }
         }
-        if let Some(d) = guaranteed {
-            Disposal::Guaranteed(d)
-        } else if let Some(d) = escapes {
-            Disposal::Escapes(d)
-        } else if module_level {
-            Disposal::Escapes(format!("module-level variable {variable}"))
-        } else if let Some(d) = normal {
-            Disposal::NormalPathOnly(format!("{d}, but not in a finally"))
-        } else {
-            Disposal::Never
-        }
+        events
     }
 
-    /// Some release sits in a `catch` clause whose `try` block also holds a release.
-    fn released_in_try_and_catch(&self, releases: &[Node<'t>], scope: Node<'t>) -> bool {
-        let ancestor_of_kind = |node: Node<'t>, kind: &str| -> Option<Node<'t>> {
-            let mut current = self.parent(node);
-            while let Some(n) = current {
-                if n == scope || is_function(n.kind_name()) {
-                    return None;
+    /// `try` / `catch` / `finally` as scopes (every JavaScript `catch` takes every
+    /// exception), and a function passed to a promise's `.finally(...)`, which runs on
+    /// every path as a `finally` block does.
+    pub(super) fn scope_of(&mut self, node: Node<'t>) {
+        let kind = match node.kind_name() {
+            "try_statement" => {
+                if let Some(body) = node.field("body") {
+                    self.unit.scopes.push(Scope {
+                        kind: ScopeKind::Try,
+                        span: range(body),
+                    });
                 }
-                if n.kind_name() == kind {
-                    return Some(n);
-                }
-                current = self.parent(n);
+                return;
             }
-            None
+            "catch_clause" => ScopeKind::CatchAll,
+            "finally_clause" => ScopeKind::Finally,
+            _ => return,
         };
-        releases.iter().any(|&r| {
-            let Some(catch) = ancestor_of_kind(r, "catch_clause") else {
-                return false;
-            };
-            let Some(body) = self.parent(catch).and_then(|t| t.field("body")) else {
-                return false;
-            };
-            releases.iter().any(|&other| {
-                other.start_byte() >= body.start_byte() && other.end_byte() <= body.end_byte()
-            })
-        })
+        self.unit.scopes.push(Scope {
+            kind,
+            span: range(node),
+        });
     }
 
-    /// Inside a `finally` block, or a callback passed to `.finally(...)`, within `scope`.
-    fn in_finally(&self, node: Node, scope: Node) -> bool {
-        let mut current = self.parent(node);
-        while let Some(n) = current {
-            if n == scope {
-                return false;
-            }
-            if n.kind_name() == "finally_clause" {
-                return true;
-            }
-            if is_function(n.kind_name()) {
-                if let Some((_, args)) = self.logical_parent(n) {
-                    if args.kind_name() == "arguments" {
-                        if let Some(call) = self.parent(args) {
-                            if call_function(call)
-                                .is_some_and(|(f, _)| self.split_name(f).1 == "finally")
-                            {
-                                return true;
-                            }
-                        }
-                    }
-                }
-            }
-            current = self.parent(n);
+    /// The function literals passed to `<promise>.finally(...)`: `finally` scopes.
+    pub(super) fn promise_finally(&mut self, info: &CallInfo<'t>) {
+        if info.callee != "finally" || info.receiver.is_none() {
+            return;
         }
-        false
+        for arg in &info.args {
+            let arg = unwrap_expr(*arg);
+            if is_function(arg.kind_name()) {
+                self.unit.scopes.push(Scope {
+                    kind: ScopeKind::Finally,
+                    span: range(arg),
+                });
+            }
+        }
     }
 }

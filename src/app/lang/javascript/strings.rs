@@ -133,13 +133,13 @@ impl<'s, 't> Extractor<'s, 't> {
                 if !self.is_string_expr(a) {
                     return None;
                 }
-                self.push_sql_string(a, ctx.function)
+                self.push_sql_string(a, ctx.innermost)
             }
             "call_expression" => {
                 let template = a
                     .field("arguments")
                     .filter(|t| t.kind_name() == "template_string")?;
-                self.push_sql_string(template, ctx.function)
+                self.push_sql_string(template, ctx.innermost)
             }
             "object" => {
                 let pair = named_children(a).into_iter().find(|p| {
@@ -167,7 +167,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 });
                 let &(value, module_level) =
                     local.or_else(|| decls.iter().rfind(|(_, module_level)| *module_level))?;
-                self.push_sql_string(value, if module_level { None } else { ctx.function })
+                self.push_sql_string(value, if module_level { None } else { ctx.innermost })
             }
             _ => None,
         }
@@ -175,7 +175,7 @@ impl<'s, 't> Extractor<'s, 't> {
 
     fn push_sql_string(&mut self, node: Node<'t>, function: Option<usize>) -> Option<usize> {
         if let Some(&existing) = self.string_at.get(&range(node)) {
-            if let Some(lit) = self.file.strings.get_mut(existing) {
+            if let Some(lit) = self.unit.strings.get_mut(existing) {
                 lit.at_db_call = true;
             }
             return Some(existing);
@@ -183,8 +183,8 @@ impl<'s, 't> Extractor<'s, 't> {
         let mut lit = self.build_string(node)?;
         lit.function = function;
         lit.at_db_call = true;
-        let index = self.file.strings.len();
-        self.file.strings.push(lit);
+        let index = self.unit.strings.len();
+        self.unit.strings.push(lit);
         self.string_at.insert(range(node), index);
         Some(index)
     }
@@ -197,9 +197,9 @@ impl<'s, 't> Extractor<'s, 't> {
             return;
         };
         if looks_like_sql(&lit.text) || masked_credentials(&lit.text).is_some() {
-            lit.function = ctx.function;
-            self.string_at.insert(range(node), self.file.strings.len());
-            self.file.strings.push(lit);
+            lit.function = ctx.innermost;
+            self.string_at.insert(range(node), self.unit.strings.len());
+            self.unit.strings.push(lit);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! database, and which do not) and SQL strings. The walk's tests are in `walk`.
 
 use super::*;
-use crate::app::ir::{Disposal, Pos};
+use crate::app::ir::{Call, Disposal, Pos};
 
 mod walk;
 
@@ -140,7 +140,7 @@ async function rename(id, name) {
     assert_eq!(c.variable.as_deref(), Some("client"));
     assert_eq!(
         c.disposal,
-        Disposal::Guaranteed("released with client.release() in finally".into())
+        Disposal::Guaranteed("closed in finally (`client.release()`)".into())
     );
     assert_eq!(c.function, Some(1));
     // Module-level pool: no per-call connection.

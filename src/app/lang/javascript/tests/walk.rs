@@ -185,7 +185,7 @@ const moduleClient = new Client();
         d[0],
         (
             Some("client"),
-            &Disposal::Guaranteed("closed with client.end() in finally".into())
+            &Disposal::Guaranteed("closed in finally (`client.end()`)".into())
         )
     );
     assert_eq!(f.connections[0].api, "new Client (pg)");
@@ -193,20 +193,21 @@ const moduleClient = new Client();
         d[1],
         (
             Some("client"),
-            &Disposal::NormalPathOnly(
-                "released with client.release(), but not in a finally".into()
-            )
+            &Disposal::NormalPathOnly("closed (`client.release()`), but not in a finally".into())
         )
     );
     assert_eq!(
         d[2],
-        (Some("client"), &Disposal::Escapes("returned".into()))
+        (
+            Some("client"),
+            &Disposal::Escapes("returned to the caller".into())
+        )
     );
     assert_eq!(
         d[3],
         (
             Some("this.client"),
-            &Disposal::Escapes("stored in this.client".into())
+            &Disposal::Escapes("stored in a field".into())
         )
     );
     assert_eq!(
@@ -221,38 +222,72 @@ const moduleClient = new Client();
         d[6],
         (
             Some("client"),
-            &Disposal::NormalPathOnly("released with done(), but not in a finally".into())
+            &Disposal::NormalPathOnly("closed (`done()`), but not in a finally".into())
         )
     );
     assert_eq!(
         d[7],
         (
             Some("client"),
-            &Disposal::Guaranteed("released with client.release() in finally".into())
+            &Disposal::Guaranteed("closed in finally (`client.release()`)".into())
         )
     );
     assert_eq!(
         d[8],
         (
             Some("globalClient"),
-            &Disposal::Escapes("module-level variable globalClient".into())
+            &Disposal::Escapes(
+                "stored in globalClient, a variable that outlives the function".into()
+            )
         )
     );
     assert_eq!(
         d[9],
         (
             Some("client"),
-            &Disposal::Guaranteed("released in both try and catch".into())
+            &Disposal::Guaranteed(
+                "closed in a try block and in the catch after it, which takes every exception"
+                    .into()
+            )
         )
     );
     assert_eq!(
         d[10],
         (
             Some("moduleClient"),
-            &Disposal::Escapes("module-level variable moduleClient".into())
+            &Disposal::Escapes(
+                "stored in moduleClient, a variable that outlives the function".into()
+            )
         )
     );
     assert!(f.per_call_connections.is_empty());
+}
+
+#[test]
+fn a_catch_pairs_only_with_the_try_block_it_guards() {
+    let f = js(r#"
+const { Pool } = require('pg');
+const pool = new Pool();
+async function separate() {
+  const client = await pool.connect();
+  try { await client.query('SELECT 1 FROM t'); } catch (e) { client.release(); throw e; }
+  try { await client.query('SELECT 2 FROM t'); client.release(); } finally { log(); }
+}
+async function nested() {
+  const client = await pool.connect();
+  try {
+    try { await client.query('SELECT 1 FROM t'); } catch (inner) { log(inner); }
+    await client.query('SELECT 2 FROM t');
+    client.release();
+  } catch (e) { client.release(); throw e; }
+}
+"#);
+    let d: Vec<&Disposal> = f.connections.iter().map(|c| &c.disposal).collect();
+    // The release in the first catch guards a block that releases nothing; the second
+    // block's release has no catch: the normal path only.
+    assert!(matches!(d[0], Disposal::NormalPathOnly(_)), "{d:?}");
+    // The outer catch guards the outer block, which releases (an inner try sits in it).
+    assert!(matches!(d[1], Disposal::Guaranteed(_)), "{d:?}");
 }
 
 #[test]
@@ -296,14 +331,17 @@ const shared = new pg.Pool();
         sites[0],
         (
             "mysql.createConnection",
-            &Disposal::NormalPathOnly("closed with conn.end(), but not in a finally".into())
+            // Nothing between the connect and the close can throw (the core's rule).
+            &Disposal::Guaranteed(
+                "closed right after it is opened, with nothing in between that can throw".into()
+            )
         )
     );
     assert_eq!(
         sites[1],
         (
             "pool.getConnection()",
-            &Disposal::Guaranteed("released with c2.release() in finally".into())
+            &Disposal::Guaranteed("closed in finally (`c2.release()`)".into())
         )
     );
 }
@@ -620,4 +658,93 @@ function e() { return ready.then((res) => res.forEach((p) => show(p))); }
         rows_of,
         vec![Some("getPosts()"), Some("getPosts()"), None, None, None]
     );
+}
+
+#[test]
+fn the_unit_holds_callbacks_parameters_and_scopes() {
+    use crate::app::ir::typed::{
+        CallRole, FunctionKind, IterSource, LambdaBinding, LoopKind, ScopeKind,
+    };
+    let src = r#"
+const { Pool } = require('pg');
+const pool = new Pool();
+async function load({ ids, user }, extra) {
+  ids.forEach((id) => pool.query('SELECT 1 FROM t WHERE id = $1', [id]));
+  for (const k in extra) {}
+  try { await pool.query('SELECT 1 FROM t'); } catch (e) {} finally { log(); }
+  return fetchAll().finally(() => done());
+}
+"#;
+    let front_end = crate::app::front_end(Language::JavaScript).expect("lowered to the IR");
+    assert_eq!(front_end.language(), Language::JavaScript);
+    assert!(!front_end.types_receivers());
+    assert!(front_end.extensions().contains(&"mjs"));
+    let unit = front_end.lower("load.js", src);
+    let load = unit
+        .functions
+        .iter()
+        .position(|f| f.name == "load")
+        .expect("load is lowered");
+    let params = &unit.functions[load].params;
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[0].name, "ids");
+    assert_eq!(params[0].destructured, vec!["ids", "user"]);
+    assert!(params[1].destructured.is_empty());
+    // The forEach callback: a lambda written in `load`, bound per element to the forEach call.
+    let (lambda, callback) = unit
+        .functions
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.kind == FunctionKind::Lambda)
+        .expect("the callback is a lambda");
+    assert_eq!(callback.parent, Some(load));
+    match &callback.binding {
+        Some(LambdaBinding::Argument {
+            call: Some(call),
+            method,
+            per_element: true,
+        }) => {
+            assert_eq!(method, "forEach");
+            assert_eq!(unit.calls[*call].callee, "forEach");
+        }
+        other => panic!("bound per element to forEach, not {other:?}"),
+    }
+    let kinds: Vec<LoopKind> = unit.loops.iter().map(|l| l.kind).collect();
+    assert_eq!(kinds, vec![LoopKind::Callback, LoopKind::Keys]);
+    assert_eq!(unit.loops[0].source, IterSource::Name("ids".into()));
+    // The query in the callback is the lambda's, inside the callback loop, a database call.
+    let query = unit
+        .calls
+        .iter()
+        .find(|c| c.callee == "query" && c.function == Some(lambda))
+        .expect("the callback's query");
+    assert_eq!(query.loops, vec![0]);
+    assert!(matches!(query.role, CallRole::Database { .. }));
+    let mut scopes: Vec<ScopeKind> = unit.scopes.iter().map(|s| s.kind).collect();
+    scopes.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(
+        scopes,
+        vec![
+            ScopeKind::CatchAll,
+            ScopeKind::Finally,
+            ScopeKind::Finally,
+            ScopeKind::Try
+        ]
+    );
+    // In the facts the callback's query is `load`'s, untyped, and each loop walks a
+    // parameter of `load` at its position (`ids` 0, `extra` 1).
+    let file = js(src);
+    let fact = file
+        .calls
+        .iter()
+        .find(|c| c.callee == "query" && !c.loops.is_empty())
+        .expect("the query");
+    assert_eq!(
+        fact.function.map(|f| file.functions[f].name.as_str()),
+        Some("load")
+    );
+    assert_eq!(fact.receiver_type, crate::app::ir::ReceiverType::Untyped);
+    assert!(file.loops[0].source_param);
+    assert_eq!(file.loop_parameters, vec![(0, 0), (1, 1)]);
+    assert!(file.classes.is_empty());
 }
