@@ -144,6 +144,9 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
                         return false;
                     };
                     if let Some(at) = f.params.iter().position(|p| p.name == root) {
+                        if f.params[at].is_scalar_array {
+                            return false;
+                        }
                         let own = depth == 0
                             && holder(lp.function)
                                 == index_of
@@ -210,6 +213,18 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         hand_over.function = holder(hand_over.function);
         file.hand_overs.push(hand_over);
     }
+    file.method_returns = unit.method_returns.clone();
+    // Calls are numbered as in the unit; functions through their holder.
+    file.cache_reads = unit
+        .cache_reads
+        .iter()
+        .filter_map(|read| {
+            Some(crate::app::ir::CacheRead {
+                function: holder(Some(read.function))?,
+                ..read.clone()
+            })
+        })
+        .collect();
     for per_call in &unit.per_call {
         if let Some(function) = holder(Some(per_call.function)) {
             file.per_call_connections.push(PerCallConnection {
@@ -278,6 +293,7 @@ fn bound_method<'u>(unit: &'u Unit, call: &typed::Call) -> Option<&'u MethodBind
 pub fn class_facts(unit: &Unit) -> Vec<ClassFacts> {
     unit.classes
         .iter()
+        .filter(|c| !c.anonymous)
         .map(|c| ClassFacts {
             name: c.name.clone(),
             bases: c.bases.clone(),

@@ -282,6 +282,8 @@ impl<'a> Lowering<'a, '_> {
             fields: Vec::new(),
             is_interface: node.kind_name() == "interface_declaration",
             start: self.source.start(node),
+            outer: None,
+            anonymous: false,
         });
         self.classes.push(self.unit.classes.len() - 1);
     }
@@ -383,6 +385,7 @@ impl<'a> Lowering<'a, '_> {
                     .map(|n| self.source.text(n).to_string())
                     .unwrap_or_default(),
                 ty: p.field("type").and_then(|t| type_name(self.source.text(t))),
+                is_scalar_array: false,
             })
             .collect()
     }
@@ -419,6 +422,7 @@ impl<'a> Lowering<'a, '_> {
             Some(p) => vec![Param {
                 name: self.source.text(p).to_string(),
                 ty: None,
+                is_scalar_array: false,
             }],
             None => Vec::new(),
         };
@@ -668,6 +672,7 @@ impl<'a> Lowering<'a, '_> {
         self.param_close(&callee, receiver, ctx);
         let index = self.unit.calls.len();
         self.unit.calls.push(Call {
+            class: None,
             function: ctx.function,
             callee,
             receiver: receiver_kind,

@@ -81,7 +81,7 @@ impl<'a> Extractor<'a> {
     /// A method a framework caches whole (`@Cacheable`).
     pub(super) fn record_cached_method(&mut self, annotations: &[&str], function: usize) {
         if let Some(annotation) = annotations.iter().find(|a| CACHING_ANNOTATIONS.contains(a)) {
-            self.file.cache_reads.push(CacheRead {
+            self.unit.cache_reads.push(CacheRead {
                 function,
                 call: None,
                 field: format!("@{annotation}"),
@@ -121,6 +121,6 @@ impl<'a> Extractor<'a> {
                 through,
             });
         }
-        self.file.cache_reads.extend(reads);
+        self.unit.cache_reads.extend(reads);
     }
 }

@@ -1,22 +1,23 @@
-//! Java adapter: turns a tree-sitter-java tree into the language-neutral facts of
-//! `AppFile`. Its catalogue of database call sites, connection APIs, loop callbacks and
-//! library types is data (`catalogue`); this module walks the tree (classes, methods,
-//! calls, loops, assignments), `resources` decides where connections come from and how
-//! they are released, `strings` assembles SQL strings. Java still extracts `AppFile`
-//! directly; its move onto the typed IR and the one core (issue #17) is not done.
+//! Java front end: lowers a tree-sitter-java tree to the typed IR (`ir::typed`), which the
+//! one core (`app::core`) turns into the language-neutral facts of `AppFile`. Its catalogue
+//! of database call sites, connection APIs, loop callbacks and library types is data
+//! (`catalogue`); this module walks the tree (classes, methods, locals, calls, loops),
+//! `resources` decides where connections come from and how they are released (not yet IR
+//! resources: `extract` adds them to the core's facts), `strings` assembles SQL strings,
+//! `returns` records declared return types, `caches` the functions' cache reads.
 //!
-//! Length (about 1,400 lines): the walk, its scopes and the receiver typing share one
-//! `Extractor` whose state every recogniser reads; it shrinks when Java is lowered to the
-//! typed IR (issue #17), or is split by role the way `javascript/` was.
+//! Length (about 1,700 lines): the walk, its scopes and the database-role recognisers
+//! share one `Extractor` whose state every recogniser reads; it is split by concept once
+//! the connections are IR resources (issue #17).
 //!
-//! Receivers are typed from declarations in scope: class fields (of the enclosing classes),
-//! method and lambda parameters, locals and try-with-resources resources (one flat scope per
-//! method). A declared type decides; a `var` (or untyped lambda parameter) is typed from the
-//! call it was initialised with / assigned from; only an undeclared name (an inherited field,
-//! an untyped lambda parameter) falls back to name heuristics. A name explicitly declared with
-//! an unrelated type never matches. The declared type is also the call's `ReceiverType` for
-//! the cross-file resolution: a JDK type is `Library`, a project type `Class`, a receiver
-//! whose type is not stated `Unknown`.
+//! Which calls reach the database is decided here, from declarations in scope: class
+//! fields (of the enclosing classes), method and lambda parameters, locals and
+//! try-with-resources resources (one flat scope per method). A declared type decides; a
+//! `var` (or untyped lambda parameter) is classified from the call it was initialised with
+//! / assigned from; only an undeclared name (an inherited field, an untyped lambda
+//! parameter) falls back to name heuristics. A name explicitly declared with an unrelated
+//! type never matches. The receivers' types for the cross-file resolution are the core's
+//! (`core::types`), from the classes, parameters and locals lowered here.
 
 mod caches;
 mod catalogue;
@@ -32,9 +33,12 @@ use super::common::KindExt;
 
 use super::common::FieldExt;
 
+use crate::app::ir::typed::{
+    self, Arg, CallRole, Class, Field, Function, FunctionKind, IterSource, LanguageFrontEnd, Local,
+    Loop, LoopKind, Param, Receiver, TypeName, Unit,
+};
 use crate::app::ir::{
-    AppFile, Assignment, Call, ClassFacts, Comment, DbCall, Function, Language, Loop, ReceiverType,
-    StringLit,
+    AppFile, Comment, ConnectionSite, DbCall, Language, PerCallConnection, StringLit,
 };
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use catalogue::*;
@@ -43,18 +47,83 @@ use catalogue::*;
 // Extraction
 // ======================================================================================
 
+/// The facts of one Java file: lowered to the typed IR and analysed by the core, plus the
+/// connections and per-call pools the front end still decides itself.
 pub fn extract(path: &str, text: &str) -> AppFile {
+    let (unit, connections, per_call) = lower_file(path, text);
+    let mut file = crate::app::core::facts(&Java, unit);
+    file.connections = connections;
+    file.per_call_connections = per_call;
+    file
+}
+
+/// Java's front end: `lower` gives the typed unit (classes with bases and typed fields,
+/// methods and constructors with typed parameters, typed locals, calls with their receiver
+/// and database role, loops, strings, cache reads, declared return types).
+pub struct Java;
+
+impl LanguageFrontEnd for Java {
+    fn language(&self) -> Language {
+        Language::Java
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["java"]
+    }
+
+    fn grammar(&self) -> tree_sitter::Language {
+        tree_sitter_java::LANGUAGE.into()
+    }
+
+    fn is_test_file(&self, path: &str) -> bool {
+        crate::source::test_code::is_test_path(std::path::Path::new(path))
+    }
+
+    fn is_library_type(&self, name: &str) -> bool {
+        LIBRARY_TYPES.contains(&name)
+    }
+
+    /// `var`, and a type parameter (`T item`), say nothing of the class.
+    fn is_untyped(&self, name: &str) -> bool {
+        name == "var" || name.chars().count() == 1
+    }
+
+    fn types_unqualified_calls(&self) -> bool {
+        false
+    }
+
+    fn is_class_name(&self, name: &str) -> bool {
+        is_class_name(name)
+    }
+
+    fn lower(&self, path: &str, text: &str) -> Unit {
+        lower_file(path, text).0
+    }
+}
+
+/// The typed unit of a file, with its connection sites and per-call pools.
+fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCallConnection>) {
     let mut file = AppFile::new(path, Language::Java);
+    let mut unit = Unit::new(path, Language::Java);
     let Some((tree, _kind_names)) =
         super::common::parse_tree(&mut file, text, &tree_sitter_java::LANGUAGE.into())
     else {
-        return file;
+        unit.error_share = file.error_share;
+        unit.not_parsed = file.not_parsed;
+        return (unit, Vec::new(), Vec::new());
     };
     let source = Source::new(text);
     let root = tree.root_node();
+    record_errors(&mut file, &source, root);
+    unit.error_share = file.error_share;
+    unit.error_regions = file.error_regions;
     let mut ex = Extractor {
         src: &source,
-        file,
+        unit,
+        connections: Vec::new(),
+        per_call: Vec::new(),
+        class_indices: Vec::new(),
+        outer_functions: Vec::new(),
         hibernate: text.contains("org.hibernate"),
         jdbc_connection: imports_jdbc_connection(text),
         frames: Vec::new(),
@@ -71,9 +140,7 @@ pub fn extract(path: &str, text: &str) -> AppFile {
     let mut ctx = Ctx::class_level(None);
     ex.walk(root, &mut ctx, 0);
     ex.finish_cache_reads();
-    let mut file = ex.file;
-    record_errors(&mut file, &source, root);
-    file
+    (ex.unit, ex.connections, ex.per_call)
 }
 
 #[derive(Debug, Clone)]
@@ -134,7 +201,16 @@ enum Mode {
 
 struct Extractor<'a> {
     src: &'a Source<'a>,
-    file: AppFile,
+    unit: Unit,
+    /// Connection sites and pools created per call, decided here (not yet IR resources).
+    connections: Vec<ConnectionSite>,
+    per_call: Vec<PerCallConnection>,
+    /// `Unit::classes` index of each class being walked, innermost last (beside
+    /// `class_names`).
+    class_indices: Vec<usize>,
+    /// The function each class being walked is written in (local and anonymous classes),
+    /// innermost last.
+    outer_functions: Vec<Option<usize>>,
     hibernate: bool,
     /// The file imports (or names) `java.sql.Connection`: only then is a variable declared
     /// `Connection` a database connection (XMPP, HTTP and project classes share the name).
@@ -249,7 +325,7 @@ impl<'a> Extractor<'a> {
         }
         found.sort_by_key(|n| n.start_byte());
         for n in found {
-            self.file.comments.push(Comment {
+            self.unit.comments.push(Comment {
                 line: self.src.start(n).line,
                 text: self.t(n).to_string(),
             });
@@ -267,7 +343,7 @@ impl<'a> Extractor<'a> {
             | "interface_declaration"
             | "enum_declaration"
             | "record_declaration"
-            | "annotation_type_declaration" => self.visit_class(node, depth),
+            | "annotation_type_declaration" => self.visit_class(node, ctx.function, depth),
             "method_declaration"
             | "constructor_declaration"
             | "compact_constructor_declaration" => self.visit_method(node, depth),
@@ -284,6 +360,7 @@ impl<'a> Extractor<'a> {
                 self.walk_children(node, &mut c, depth);
             }
             "lambda_expression" => {
+                self.lambda_locals(node, ctx);
                 // A lambda that is not a loop (or synchronous) callback: a new loop context.
                 let saved = std::mem::take(&mut ctx.loops);
                 self.walk_children(node, ctx, depth);
@@ -307,7 +384,13 @@ impl<'a> Extractor<'a> {
             }
             "variable_declarator" | "assignment_expression" | "resource" => {
                 self.walk_children(node, ctx, depth);
-                self.record_assignment(node, ctx);
+                self.record_local(node, ctx);
+            }
+            "catch_formal_parameter" => {
+                if let Some(name) = node.field("name") {
+                    self.push_local(name, Some("Exception".to_string()), ctx);
+                }
+                self.walk_children(node, ctx, depth);
             }
             _ => self.walk_children(node, ctx, depth),
         }
@@ -317,7 +400,7 @@ impl<'a> Extractor<'a> {
         super::common::for_each_child(node, false, |child| self.walk(child, ctx, depth + 1));
     }
 
-    fn visit_class(&mut self, node: Node<'a>, depth: usize) {
+    fn visit_class(&mut self, node: Node<'a>, function: Option<usize>, depth: usize) {
         let name = node
             .field("name")
             .map(|n| self.t(n).to_string())
@@ -325,19 +408,25 @@ impl<'a> Extractor<'a> {
         let body = node.field("body");
         let members = body.map(Self::class_members).unwrap_or_default();
         let mut fields = self.fields_of(&members);
+        let mut typed_fields = self.typed_fields(&members);
         if let Some(params) = node.field("parameters") {
             // record components
             self.params_into(params, &mut fields);
+            typed_fields.extend(self.params(params).into_iter().map(|p| Field {
+                name: p.name,
+                ty: p.ty,
+            }));
         }
         self.frames.push(Frame::Class(fields));
-        if !name.is_empty() {
-            let bases = self.bases_of(node);
-            self.file.classes.push(ClassFacts {
-                name: name.clone(),
-                bases,
-            });
-        }
+        self.push_class(
+            name.clone(),
+            self.bases_of(node),
+            typed_fields,
+            node,
+            name.is_empty(),
+        );
         self.class_names.push(name);
+        self.outer_functions.push(function);
         let mut c = Ctx::class_level(None);
         for child in children(node) {
             if Some(child.id()) != body.map(|b| b.id()) {
@@ -345,8 +434,108 @@ impl<'a> Extractor<'a> {
             }
         }
         self.walk_members(&members, depth);
+        self.outer_functions.pop();
         self.class_names.pop();
+        self.class_indices.pop();
         self.frames.pop();
+    }
+
+    /// Records a class of the unit (and makes it the innermost one being walked).
+    fn push_class(
+        &mut self,
+        name: String,
+        bases: Vec<String>,
+        fields: Vec<Field>,
+        node: Node<'a>,
+        anonymous: bool,
+    ) {
+        self.unit.classes.push(Class {
+            name,
+            bases,
+            fields,
+            is_interface: node.kind_name() == "interface_declaration",
+            start: self.src.start(node),
+            outer: self.class_indices.last().copied(),
+            anonymous,
+        });
+        self.class_indices.push(self.unit.classes.len() - 1);
+    }
+
+    /// The fields of a class body with their declared types, in the order written (the
+    /// first of a name is the one seen).
+    fn typed_fields(&self, members: &[Node<'a>]) -> Vec<Field> {
+        let mut out: Vec<Field> = Vec::new();
+        for &m in members {
+            if !matches!(m.kind_name(), "field_declaration" | "constant_declaration") {
+                continue;
+            }
+            let ty = m.field("type").and_then(|t| self.type_name(t));
+            let mut cursor = m.walk();
+            for d in m.children_by_field_name("declarator", &mut cursor) {
+                if let Some(n) = d.field("name") {
+                    let name = self.t(n);
+                    if !out.iter().any(|f| f.name == name) {
+                        out.push(Field {
+                            name: name.to_string(),
+                            ty: ty.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A declared type as the IR names it (`List<Mail>` -> `List`; `var`: none).
+    fn type_name(&self, node: Node<'a>) -> Option<TypeName> {
+        simple_type(self.t(node)).map(|name| TypeName {
+            name,
+            arguments: Vec::new(),
+        })
+    }
+
+    /// The parameters of a method, constructor, record or lambda with their declared
+    /// types (a spread parameter's is not said: `String... names` is an array).
+    fn params(&self, list: Node<'a>) -> Vec<Param> {
+        let mut out = Vec::new();
+        for p in named_children(list) {
+            match p.kind_name() {
+                "formal_parameter" => {
+                    let Some(n) = p.field("name") else {
+                        continue;
+                    };
+                    let ty_text = p.field("type").map(|t| self.t(t)).unwrap_or("");
+                    out.push(Param {
+                        name: self.t(n).to_string(),
+                        ty: p.field("type").and_then(|t| self.type_name(t)),
+                        is_scalar_array: crate::app::loop_shape::is_scalar_array(ty_text),
+                    });
+                }
+                "spread_parameter" => {
+                    let name = named_children(p)
+                        .into_iter()
+                        .find(|c| c.kind_name() == "variable_declarator")
+                        .and_then(|d| d.field("name"))
+                        .map(|n| self.t(n).to_string())
+                        .unwrap_or_default();
+                    let ty_text = p.field("type").map(|t| self.t(t)).unwrap_or("");
+                    out.push(Param {
+                        name,
+                        ty: None,
+                        is_scalar_array: crate::app::loop_shape::is_scalar_array(&format!(
+                            "{ty_text}[]"
+                        )),
+                    });
+                }
+                "identifier" => out.push(Param {
+                    name: self.t(p).to_string(),
+                    ty: None,
+                    is_scalar_array: false,
+                }),
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The superclass and interfaces a class, enum, record or interface names (simple
@@ -377,63 +566,67 @@ impl<'a> Extractor<'a> {
         out
     }
 
-    /// What a call's receiver is declared as: a library type (never the repository's
-    /// code), a class (the methods of that class and of the classes around it in its
-    /// hierarchy; `this` / `super` are the enclosing class), or unknown (resolved by name,
-    /// with medium confidence). A capitalised name declared nowhere in scope is a class (a
-    /// static call). An unqualified call stays untyped: a method of this class, a base or a
-    /// static import.
-    fn receiver_type(&self, object: Option<Node<'a>>) -> ReceiverType {
+    /// What a call is called on, as the source writes it (parentheses and casts
+    /// removed); the core types it.
+    fn receiver_of(&self, object: Option<Node<'a>>, depth: usize) -> Receiver {
         let Some(object) = object.map(unwrap_expr) else {
-            return ReceiverType::Untyped;
+            return Receiver::None;
         };
-        let (name, info) = match object.kind_name() {
+        if depth > 32 {
+            return Receiver::Expression;
+        }
+        match object.kind_name() {
             // `(video ? videos : songs).add(f)`: the type both branches agree on.
-            "ternary_expression" => {
-                let consequence = self.receiver_type(object.field("consequence"));
-                let alternative = self.receiver_type(object.field("alternative"));
-                return if consequence == alternative {
-                    consequence
-                } else {
-                    ReceiverType::Unknown
-                };
+            "ternary_expression" => Receiver::Conditional(
+                ["consequence", "alternative"]
+                    .iter()
+                    .map(|b| match object.field(b) {
+                        Some(branch) => self.receiver_of(Some(branch), depth + 1),
+                        None => Receiver::Expression,
+                    })
+                    .collect(),
+            ),
+            "this" => Receiver::This,
+            "super" => Receiver::Base,
+            "identifier" => Receiver::Name(self.t(object).to_string()),
+            // `Factory.instance().newOrderDao()`: the methods called in turn, from the
+            // receiver the chain starts on. Walked without recursion (a chain thousands of
+            // calls long is hostile input) and given up past a few calls.
+            "method_invocation" => {
+                const MAX_CHAIN: usize = 8;
+                let mut methods = Vec::new();
+                let mut current = object;
+                loop {
+                    if methods.len() == MAX_CHAIN {
+                        return Receiver::Expression;
+                    }
+                    let Some(method) = current.field("name") else {
+                        return Receiver::Expression;
+                    };
+                    methods.push(self.t(method).to_string());
+                    match current.field("object").map(unwrap_expr) {
+                        Some(inner) if inner.kind_name() == "method_invocation" => current = inner,
+                        start => {
+                            methods.reverse();
+                            return Receiver::CallResult {
+                                start: Box::new(self.receiver_of(start, depth + 1)),
+                                methods,
+                            };
+                        }
+                    }
+                }
             }
-            // `this.m()` / `super.m()`: the enclosing class and its hierarchy.
-            "this" | "super" => {
-                return match self.class_names.last().filter(|c| !c.is_empty()) {
-                    Some(class) => ReceiverType::Class(class.clone()),
-                    None => ReceiverType::Unknown,
-                };
-            }
-            "identifier" => {
-                let name = self.t(object);
-                (name, self.lookup(name))
-            }
-            // `Factory.instance().newOrderDao()`: the inner calls' declared return types.
-            "method_invocation" => return self.returned_type(object),
             "field_access"
                 if object
                     .field("object")
                     .is_some_and(|o| o.kind_name() == "this") =>
             {
-                let Some(field) = object.field("field").map(|f| self.t(f)) else {
-                    return ReceiverType::Unknown;
-                };
-                (field, self.lookup_field(field))
+                match object.field("field") {
+                    Some(field) => Receiver::Field(self.t(field).to_string()),
+                    None => Receiver::Expression,
+                }
             }
-            _ => return ReceiverType::Unknown,
-        };
-        let declared = match info {
-            Some(info) => info.ty.as_deref(),
-            None if is_class_name(name) => Some(name),
-            None => None,
-        };
-        match declared {
-            // A type parameter (`T item`) says nothing of the class.
-            Some(ty) if ty.len() == 1 => ReceiverType::Unknown,
-            Some(ty) if LIBRARY_TYPES.contains(&ty) => ReceiverType::Library,
-            Some(ty) => ReceiverType::Class(ty.to_string()),
-            None => ReceiverType::Unknown,
+            _ => Receiver::Expression,
         }
     }
 
@@ -552,15 +745,10 @@ impl<'a> Extractor<'a> {
         };
         let name = node.field("name").map(|n| self.t(n)).unwrap_or("");
         let annotations = self.annotations(node);
-        let params = node.field("parameters");
-        let arity = params
-            .map(|p| {
-                named_children(p)
-                    .iter()
-                    .filter(|c| matches!(c.kind_name(), "formal_parameter" | "spread_parameter"))
-                    .count()
-            })
-            .unwrap_or(0);
+        let params = node
+            .field("parameters")
+            .map(|p| self.params(p))
+            .unwrap_or_default();
         let return_type = node.field("type").and_then(|t| simple_type(self.t(t)));
         let is_async = annotations.contains(&"Async")
             || return_type
@@ -572,16 +760,26 @@ impl<'a> Extractor<'a> {
             && name != "main"
             && !lower.contains("datasource")
             && !lower.contains("pool");
-        let index = self.file.functions.len();
-        self.file.functions.push(Function {
+        let index = self.unit.functions.len();
+        self.unit.functions.push(Function {
+            kind: if node.kind_name() == "method_declaration" {
+                FunctionKind::Method
+            } else {
+                FunctionKind::Constructor
+            },
             name: name.to_string(),
-            arity,
-            class: self.class_names.last().cloned(),
+            class: self.class_indices.last().copied(),
+            // A method of a local or anonymous class sees the locals of the method the
+            // class is written in.
+            parent: self.outer_functions.last().copied().flatten(),
+            params,
+            returns: node.field("type").and_then(|t| self.type_name(t)),
             start: self.src.start(node),
             end: self.src.end(node),
             body: (body.start_byte(), body.end_byte()),
             is_async,
             is_abstract: false,
+            binding: None,
         });
         self.record_cached_method(&annotations, index);
         let locals = self.prescan(node);
@@ -866,24 +1064,33 @@ impl<'a> Extractor<'a> {
         arity: usize,
         ctx: &Ctx<'a>,
     ) -> usize {
-        let (chain, root) = self.chain_of(object);
+        let (chain, _root) = self.chain_of(object);
         let entry = self.classify(name, object);
-        let idx = self.file.calls.len();
-        self.file.calls.push(Call {
+        let idx = self.unit.calls.len();
+        let args = if node.kind_name() == "method_invocation" {
+            args_of(node).into_iter().map(|a| self.arg(a)).collect()
+        } else {
+            vec![Arg::Other; arity]
+        };
+        self.unit.calls.push(typed::Call {
             function: ctx.function,
+            class: self.class_indices.last().copied(),
             callee: name.to_string(),
-            receiver: object.map(|o| self.src.short(o, 200)),
-            receiver_root: root,
+            receiver: self.receiver_of(object, 0),
+            receiver_text: object.map(|o| self.src.short(o, 200)),
             chain,
-            receiver_type: self.receiver_type(object),
-            arity,
+            args,
+            role: match entry {
+                Some(e) => CallRole::Database {
+                    kind: e.op,
+                    api: e.api.to_string(),
+                },
+                None => CallRole::Plain,
+            },
+            loops: ctx.loops.clone(),
             start: self.src.start(node),
             end: self.src.end(node),
-            start_byte: node.start_byte(),
-            end_byte: node.end_byte(),
-            loops: ctx.loops.clone(),
-            db: entry.map(|e| e.op),
-            db_api: entry.map(|e| e.api.to_string()),
+            span: (node.start_byte(), node.end_byte()),
             awaited: false,
             blocked_by: None,
             sql_argument: None,
@@ -891,6 +1098,23 @@ impl<'a> Extractor<'a> {
         });
         self.call_by_node.insert(node.id(), idx);
         idx
+    }
+
+    /// One argument as the IR names it.
+    fn arg(&self, node: Node<'a>) -> Arg {
+        let node = unwrap_expr(node);
+        match node.kind_name() {
+            "identifier" => Arg::Name(self.t(node).to_string()),
+            "object_creation_expression" => node
+                .field("type")
+                .and_then(|t| simple_type(self.t(t)))
+                .map_or(Arg::Other, Arg::New),
+            "method_invocation" => self
+                .call_by_node
+                .get(&node.id())
+                .map_or(Arg::Other, |&c| Arg::Call(c)),
+            _ => Arg::Other,
+        }
     }
 
     fn visit_call(&mut self, node: Node<'a>, ctx: &mut Ctx<'a>, depth: usize) {
@@ -916,15 +1140,19 @@ impl<'a> Extractor<'a> {
             let lambda = arg.kind_name() == "lambda_expression";
             let callback = lambda || arg.kind_name() == "method_reference";
             match &mode {
-                Mode::Loop(kind) if callback => {
+                Mode::Loop(method) if callback => {
                     let source = object.map(|o| self.loop_source(o)).unwrap_or_default();
-                    self.callback_loop(arg, kind.clone(), source, ctx, depth);
+                    self.callback_loop(arg, method.clone(), source, ctx, depth);
                 }
+                // A `RowMapper` / `RowCallbackHandler` lambda runs once per row.
                 Mode::Rows if lambda && i == last && self.lambda_params(arg).len() == 2 => {
                     let source = (Some(self.src.short(node, 200)), Some(idx), None);
-                    self.callback_loop(arg, "row callback".to_string(), source, ctx, depth);
+                    self.callback_loop(arg, "row".to_string(), source, ctx, depth);
                 }
-                Mode::Sync if lambda => self.walk_children(arg, ctx, depth + 1),
+                Mode::Sync if lambda => {
+                    self.lambda_locals(arg, ctx);
+                    self.walk_children(arg, ctx, depth + 1)
+                }
                 _ => self.walk(arg, ctx, depth + 1),
             }
         }
@@ -935,7 +1163,7 @@ impl<'a> Extractor<'a> {
         if carrier {
             if let Some(s) = self.first_arg_string(node, ctx) {
                 self.carrier_str.insert(node.id(), s);
-                if let Some(lit) = self.file.strings.get_mut(s) {
+                if let Some(lit) = self.unit.strings.get_mut(s) {
                     lit.at_db_call = true;
                 }
             }
@@ -954,7 +1182,7 @@ impl<'a> Extractor<'a> {
         if ALWAYS_LOOP_CALLBACKS.contains(&name)
             || (STREAM_LOOP_CALLBACKS.contains(&name) && self.is_stream(object))
         {
-            return Mode::Loop(format!("{name} callback"));
+            return Mode::Loop(name.to_string());
         }
         if entry.is_some_and(|e| e.kind == Kind::JdbcTemplate && e.method == "query") {
             return Mode::Rows;
@@ -1108,35 +1336,25 @@ impl<'a> Extractor<'a> {
     fn callback_loop(
         &mut self,
         callback: Node<'a>,
-        kind: String,
+        method: String,
         source: (Option<String>, Option<usize>, Option<String>),
         ctx: &mut Ctx<'a>,
         depth: usize,
     ) {
         let variables = if callback.kind_name() == "lambda_expression" {
+            self.lambda_locals(callback, ctx);
             self.lambda_params(callback)
         } else {
             Vec::new()
         };
-        let li = self.file.loops.len();
-        let parameter = self.source_parameter(source.0.as_deref(), ctx);
-        let source_param = parameter.is_some();
-        if let Some(position) = parameter {
-            self.file.loop_parameters.push((li, position));
-        }
-        self.file.loops.push(Loop {
-            function: ctx.function,
-            kind,
-            start: self.src.start(callback),
-            end: self.src.end(callback),
-            span: (callback.start_byte(), callback.end_byte()),
-            source_text: source.0,
-            source_call: source.1,
-            source_var: source.2,
+        let li = self.push_loop(
+            callback,
+            LoopKind::Callback,
+            Some(method),
+            source,
             variables,
-            source_param,
-            rows_of: None,
-        });
+            ctx,
+        );
         ctx.loops.push(li);
         if callback.kind_name() == "method_reference" {
             self.method_reference_call(callback, ctx);
@@ -1173,63 +1391,34 @@ impl<'a> Extractor<'a> {
     fn push_loop(
         &mut self,
         node: Node<'a>,
-        kind: &str,
+        kind: LoopKind,
+        method: Option<String>,
         source: (Option<String>, Option<usize>, Option<String>),
         variables: Vec<String>,
         ctx: &Ctx<'a>,
     ) -> usize {
-        let li = self.file.loops.len();
-        let parameter = self.source_parameter(source.0.as_deref(), ctx);
-        let source_param = parameter.is_some();
-        if let Some(position) = parameter {
-            self.file.loop_parameters.push((li, position));
-        }
-        self.file.loops.push(Loop {
+        let li = self.unit.loops.len();
+        let (source_text, call, variable) = source;
+        let source = match (call, variable) {
+            (Some(call), _) => IterSource::Call(call),
+            (None, Some(name)) => IterSource::Name(name),
+            (None, None) if source_text.is_some() => IterSource::Other,
+            (None, None) => IterSource::None,
+        };
+        self.unit.loops.push(Loop {
             function: ctx.function,
-            kind: kind.to_string(),
+            kind,
+            method,
+            is_async: false,
+            source,
+            source_text,
+            variables,
             start: self.src.start(node),
             end: self.src.end(node),
             span: (node.start_byte(), node.end_byte()),
-            source_text: source.0,
-            source_call: source.1,
-            source_var: source.2,
-            variables,
-            source_param,
             rows_of: None,
         });
         li
-    }
-
-    /// Whether a loop's source (`orders`, `order.getItems()`) starts from a parameter of
-    /// the method around it: a collection the caller passes in (not an array of ids or
-    /// strings, `loop_shape::is_scalar_array`).
-    /// Its position among the parameters, when it is one.
-    fn source_parameter(&self, source: Option<&str>, ctx: &Ctx<'a>) -> Option<usize> {
-        let root = source.and_then(crate::app::loop_shape::source_root)?;
-        let params = ctx
-            .body
-            .and_then(|b| b.parent())
-            .and_then(|m| m.field("parameters"))?;
-        let params: Vec<Node<'a>> = named_children(params)
-            .into_iter()
-            .filter(|p| matches!(p.kind_name(), "formal_parameter" | "spread_parameter"))
-            .collect();
-        params.iter().position(|p| {
-            let name = p
-                .field("name")
-                .or_else(|| {
-                    named_children(*p)
-                        .into_iter()
-                        .find(|c| c.kind_name() == "variable_declarator")
-                        .and_then(|d| d.field("name"))
-                })
-                .map(|n| self.t(n));
-            let ty = p.field("type").map(|t| self.t(t)).unwrap_or("");
-            let spread = p.kind_name() == "spread_parameter";
-            let scalar_array = crate::app::loop_shape::is_scalar_array(ty)
-                || (spread && crate::app::loop_shape::is_scalar_array(&format!("{ty}[]")));
-            name == Some(root) && !scalar_array
-        })
     }
 
     /// `for (Iterator it = xs.iterator(); it.hasNext();)`: the loop walks `xs` (or the
@@ -1274,7 +1463,11 @@ impl<'a> Extractor<'a> {
             .field("name")
             .map(|n| vec![self.t(n).to_string()])
             .unwrap_or_default();
-        let li = self.push_loop(node, "foreach", source, variables, ctx);
+        if let Some(name) = node.field("name") {
+            let declared = node.field("type").and_then(|t| simple_type(self.t(t)));
+            self.push_local(name, declared, ctx);
+        }
+        let li = self.push_loop(node, LoopKind::ForEach, None, source, variables, ctx);
         ctx.loops.push(li);
         for child in children(node) {
             if Some(child.id()) != value.map(|v| v.id()) {
@@ -1316,7 +1509,7 @@ impl<'a> Extractor<'a> {
             .and_then(|c| self.indexed_source(c))
             .or_else(|| self.iterator_source(&init))
             .unwrap_or_default();
-        let li = self.push_loop(node, "for", source, variables, ctx);
+        let li = self.push_loop(node, LoopKind::For, None, source, variables, ctx);
         ctx.loops.push(li);
         let init_ids: Vec<usize> = init.iter().map(|n| n.id()).collect();
         for child in children(node) {
@@ -1392,52 +1585,142 @@ impl<'a> Extractor<'a> {
             })
             .unwrap_or_default();
         let kind = if node.kind_name() == "do_statement" {
-            "do"
+            LoopKind::DoWhile
         } else {
-            "while"
+            LoopKind::While
         };
-        let li = self.push_loop(node, kind, source, Vec::new(), ctx);
+        let li = self.push_loop(node, kind, None, source, Vec::new(), ctx);
         ctx.loops.push(li);
         self.walk_children(node, ctx, depth);
         ctx.loops.pop();
     }
 
-    // ---------------------------------------------------------------- assignments
+    // ---------------------------------------------------------------- locals
 
-    fn record_assignment(&mut self, node: Node<'a>, ctx: &Ctx<'a>) {
-        let (name, value) = match node.kind_name() {
-            "variable_declarator" | "resource" => (node.field("name"), node.field("value")),
+    /// A local declared (`Foo x = ..`, a try-with-resources resource) or a variable or
+    /// field assigned (`x = ..`, `this.x = ..`): its declared type (for an assignment, the
+    /// one the name is declared with in scope) and the call it takes its value from.
+    fn record_local(&mut self, node: Node<'a>, ctx: &Ctx<'a>) {
+        let (name, value, declared) = match node.kind_name() {
+            "variable_declarator" => {
+                let declared = node
+                    .parent()
+                    .filter(|d| {
+                        matches!(
+                            d.kind_name(),
+                            "local_variable_declaration"
+                                | "field_declaration"
+                                | "constant_declaration"
+                        )
+                    })
+                    .and_then(|d| d.field("type"))
+                    .and_then(|t| self.type_name(t));
+                (node.field("name"), node.field("value"), declared)
+            }
+            "resource" => (
+                node.field("name"),
+                node.field("value"),
+                node.field("type").and_then(|t| self.type_name(t)),
+            ),
             "assignment_expression" => {
                 if node.field("operator").is_none_or(|o| o.kind_name() != "=") {
                     return;
                 }
-                let left = node.field("left");
-                let left = left.and_then(|l| match l.kind_name() {
-                    "identifier" => Some(l),
-                    "field_access"
-                        if l.field("object").is_some_and(|o| o.kind_name() == "this") =>
+                let left = match node.field("left") {
+                    Some(l) if l.kind_name() == "identifier" => Some(l),
+                    Some(l)
+                        if l.kind_name() == "field_access"
+                            && l.field("object").is_some_and(|o| o.kind_name() == "this") =>
                     {
                         l.field("field")
                     }
-                    _ => None,
+                    _ => return,
+                };
+                // The type the name has in the method (`this.x = ..` too: a later `x.m()`
+                // means what the name is declared as there).
+                let info = left.and_then(|l| self.lookup(self.t(l)));
+                let declared = info.and_then(|i| i.ty.clone()).map(|name| TypeName {
+                    name,
+                    arguments: Vec::new(),
                 });
-                (left, node.field("right"))
+                (left, node.field("right"), declared)
             }
             _ => return,
         };
-        let (Some(name), Some(value)) = (name, value) else {
+        let Some(name) = name else {
             return;
         };
-        let value = unwrap_expr(value);
-        if value.kind_name() != "method_invocation" {
+        let init_call = value
+            .map(unwrap_expr)
+            .filter(|v| v.kind_name() == "method_invocation")
+            .and_then(|v| self.call_by_node.get(&v.id()).copied());
+        // A field declared without a call: its type is the class's (`Class::fields`).
+        if ctx.function.is_none() && init_call.is_none() {
             return;
         }
-        if let Some(&call) = self.call_by_node.get(&value.id()) {
-            self.file.assignments.push(Assignment {
+        // An assignment that takes no call's value changes no type.
+        if node.kind_name() == "assignment_expression" && init_call.is_none() {
+            return;
+        }
+        self.unit.locals.push(Local {
+            function: ctx.function,
+            name: self.t(name).to_string(),
+            declared,
+            constructed: None,
+            init_call,
+            start: self.src.start(node),
+            // It takes effect once its value is computed.
+            at: node.end_byte(),
+        });
+    }
+
+    /// A local a statement or lambda declares with no value of its own (a loop variable, a
+    /// caught exception, a lambda's parameter).
+    fn push_local(&mut self, name: Node<'a>, declared: Option<String>, ctx: &Ctx<'a>) {
+        if ctx.function.is_none() {
+            return;
+        }
+        self.unit.locals.push(Local {
+            function: ctx.function,
+            name: self.t(name).to_string(),
+            declared: declared.map(|name| TypeName {
+                name,
+                arguments: Vec::new(),
+            }),
+            constructed: None,
+            init_call: None,
+            start: self.src.start(name),
+            at: name.start_byte(),
+        });
+    }
+
+    /// A lambda's parameters are locals of the method it is written in (Java lambdas are
+    /// not functions of their own in the IR: their calls and loops are their method's).
+    fn lambda_locals(&mut self, lambda: Node<'a>, ctx: &Ctx<'a>) {
+        let Some(list) = lambda.field("parameters") else {
+            return;
+        };
+        let params = if list.kind_name() == "identifier" {
+            vec![Param {
+                name: self.t(list).to_string(),
+                ty: None,
+                is_scalar_array: false,
+            }]
+        } else {
+            self.params(list)
+        };
+        if ctx.function.is_none() {
+            return;
+        }
+        for p in params {
+            self.unit.locals.push(Local {
                 function: ctx.function,
-                variable: self.t(name).to_string(),
-                call,
-                start: self.src.start(node),
+                name: p.name,
+                declared: p.ty,
+                constructed: None,
+                init_call: None,
+                start: self.src.start(list),
+                at: list.start_byte(),
             });
         }
     }

@@ -800,6 +800,8 @@ impl<'a> Extractor<'a> {
                 fields: Vec::new(),
                 is_interface: false,
                 start: self.start(node),
+                outer: None,
+                anonymous: false,
             });
         }
         let mut body_fn: HashMap<usize, usize> = HashMap::new();
@@ -902,6 +904,7 @@ impl<'a> Extractor<'a> {
             self.call_of.insert(i, ci);
             self.call_node.push(i);
             self.unit.calls.push(Call {
+                class: None,
                 function: self.fn_of[i],
                 callee: self.callee_name(node),
                 receiver: self.receiver(node),

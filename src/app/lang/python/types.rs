@@ -174,7 +174,11 @@ impl<'a> Extractor<'a> {
             if k == 0 && is_method && (name == "self" || name == "cls") {
                 continue;
             }
-            out.push(Param { name, ty });
+            out.push(Param {
+                name,
+                ty,
+                is_scalar_array: false,
+            });
         }
         out
     }
