@@ -2,8 +2,10 @@
 //! front end lowers: it turns a `typed::Unit` into the facts the rules and the cross-file
 //! resolution read (`ir::AppFile`). Lambdas' calls belong to the function that holds them;
 //! each call's receiver gets its type (`types`); each connection's events decide how it is
-//! released (`resources`); loops carry their typed kind and source.
+//! released (`resources`); the front end's cache catalogue says where a function reads a
+//! cache (`caches`); loops carry their typed kind and source.
 
+pub mod caches;
 pub mod resources;
 pub mod types;
 
@@ -215,13 +217,12 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
     }
     file.method_returns = unit.method_returns.clone();
     // Calls are numbered as in the unit; functions through their holder.
-    file.cache_reads = unit
-        .cache_reads
-        .iter()
+    file.cache_reads = caches::reads(front_end, &unit)
+        .into_iter()
         .filter_map(|read| {
             Some(crate::app::ir::CacheRead {
                 function: holder(Some(read.function))?,
-                ..read.clone()
+                ..read
             })
         })
         .collect();

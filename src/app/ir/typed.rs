@@ -13,7 +13,7 @@
 //! Which languages are lowered to it and which still extract `AppFile` facts directly is
 //! said in docs/ARCHITECTURE.md.
 
-use super::{CacheRead, Comment, DbCall, Language, MethodReturn, Pos, StringLit};
+use super::{Comment, DbCall, Language, MethodReturn, Pos, StringLit};
 
 /// Index of a function in `Unit::functions`.
 pub type FnId = usize;
@@ -60,9 +60,28 @@ pub trait LanguageFrontEnd: Sync {
     fn is_class_name(&self, name: &str) -> bool {
         name.starts_with(char::is_uppercase)
     }
+    /// What the language's libraries say of caches (`core::caches`), if the front end
+    /// lists them.
+    fn caches(&self) -> Option<&'static CacheCatalogue> {
+        None
+    }
     /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
     /// `not_parsed` reason and error share set, never a panic.
     fn lower(&self, path: &str, text: &str) -> Unit;
+}
+
+/// Caches as a front end's catalogue lists them, for `core::caches`: which field types
+/// hold one, which methods look a key up or fill one, and which annotations make a
+/// framework cache a whole function.
+pub struct CacheCatalogue {
+    /// A type that is a cache by what it is (`LoadingCache`, a project's `RoomCache`).
+    pub is_cache_type: fn(&str) -> bool,
+    /// Maps a class can keep as a cache: one when the same class also fills the field.
+    pub maps: &'static [&'static str],
+    pub lookups: &'static [&'static str],
+    pub fills: &'static [&'static str],
+    /// Annotations (`Cacheable`) that serve a function's result from a cache.
+    pub annotations: &'static [&'static str],
 }
 
 /// A type named by the source: its last segment without generic arguments
@@ -153,6 +172,9 @@ pub struct Function {
     /// No body: an interface or abstract method, which runs nothing of its own.
     pub is_abstract: bool,
     pub binding: Option<LambdaBinding>,
+    /// Its annotations, decorators or attributes, last segment of the name (`Cacheable`,
+    /// `Async`), where the front end records them.
+    pub annotations: Vec<String>,
 }
 
 /// A local variable with its type: declared (`List<Mail> list`), or the type it is
@@ -165,6 +187,10 @@ pub struct Local {
     pub constructed: Option<TypeName>,
     /// The call whose value it takes (`var xs = repo.GetAll()`), awaits and casts removed.
     pub init_call: Option<CallId>,
+    /// It declares the name in its function (a declaration, a loop or lambda variable, a
+    /// language's binding assignment), not an assignment to a name declared elsewhere (a
+    /// field, `this.x = ..`).
+    pub is_declaration: bool,
     /// Where it is declared or assigned.
     pub start: Pos,
     pub at: usize,
@@ -475,9 +501,6 @@ pub struct Unit {
     /// Methods' declared return types that name a class, bodiless methods too (the
     /// front ends that read them: Java), for `Receiver::CallResult`.
     pub method_returns: Vec<MethodReturn>,
-    /// Where a function reads a cache (`AppFile::cache_reads`; function and call are
-    /// indices of this unit).
-    pub cache_reads: Vec<CacheRead>,
     /// Byte offsets of object creations (`new T(...)`): points that can throw, besides
     /// the calls.
     pub creations: Vec<usize>,
@@ -506,7 +529,6 @@ impl Unit {
             param_closes: Vec::new(),
             per_call: Vec::new(),
             method_returns: Vec::new(),
-            cache_reads: Vec::new(),
             creations: Vec::new(),
             strings: Vec::new(),
             comments: Vec::new(),

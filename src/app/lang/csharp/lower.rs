@@ -368,6 +368,7 @@ impl<'a> Lowering<'a, '_> {
             is_async,
             is_abstract: body_node.is_none(),
             binding: None,
+            annotations: Vec::new(),
         });
         Ctx {
             function: Some(self.unit.functions.len() - 1),
@@ -440,6 +441,7 @@ impl<'a> Lowering<'a, '_> {
             is_async: false,
             is_abstract: false,
             binding: Some(binding),
+            annotations: Vec::new(),
         });
         let function = Some(self.unit.functions.len() - 1);
         if let Some((invocation, method, true)) = callback {
@@ -832,6 +834,7 @@ impl<'a> Lowering<'a, '_> {
             declared,
             constructed,
             init_call,
+            is_declaration: at.kind_name() == "variable_declarator",
             start: self.source.start(left),
             at: left.start_byte(),
         });

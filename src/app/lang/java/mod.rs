@@ -4,9 +4,10 @@
 //! (`catalogue`). This file holds the walk (classes, methods, calls); `types` what the
 //! source states of types (classes, parameters, locals, receivers), `bindings` the names
 //! in scope for the recognisers, `roles` which calls reach the database, `loops` loops and
-//! per-element callbacks, `strings` SQL strings, `returns` declared return types, `caches`
-//! the functions' cache reads, and `resources` where connections come from and how they
-//! are released (not yet IR resources: `extract` adds them to the core's facts).
+//! per-element callbacks, `strings` SQL strings, `returns` declared return types, and
+//! `resources` where connections come from and how they are released (not yet IR
+//! resources: `extract` adds them to the core's facts). Its cache catalogue (`CACHES`)
+//! lets the core find the functions' cache reads (`core::caches`).
 //!
 //! Which calls reach the database the front end decides (`roles` over `bindings`), from
 //! declarations in scope: class fields (of the enclosing classes), method and lambda
@@ -19,7 +20,6 @@
 //! lowered here.
 
 mod bindings;
-mod caches;
 mod catalogue;
 mod loops;
 mod resources;
@@ -37,8 +37,8 @@ use super::common::KindExt;
 use super::common::FieldExt;
 
 use crate::app::ir::typed::{
-    self, Arg, CallRole, Class, Field, Function, FunctionKind, IterSource, LanguageFrontEnd, Local,
-    Loop, LoopKind, Param, Receiver, TypeName, Unit,
+    self, Arg, CacheCatalogue, CallRole, Class, Field, Function, FunctionKind, IterSource,
+    LanguageFrontEnd, Local, Loop, LoopKind, Param, Receiver, TypeName, Unit,
 };
 use crate::app::ir::{
     AppFile, Comment, ConnectionSite, DbCall, Language, PerCallConnection, StringLit,
@@ -99,10 +99,23 @@ impl LanguageFrontEnd for Java {
         is_class_name(name)
     }
 
+    fn caches(&self) -> Option<&'static CacheCatalogue> {
+        Some(&CACHES)
+    }
+
     fn lower(&self, path: &str, text: &str) -> Unit {
         lower_file(path, text).0
     }
 }
+
+/// Java's caches (`catalogue::caches`), for `core::caches`.
+static CACHES: CacheCatalogue = CacheCatalogue {
+    is_cache_type,
+    maps: MAP_TYPES,
+    lookups: CACHE_LOOKUPS,
+    fills: CACHE_FILLS,
+    annotations: CACHING_ANNOTATIONS,
+};
 
 /// The typed unit of a file, with its connection sites and per-call pools.
 fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCallConnection>) {
@@ -137,12 +150,10 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCall
         str_by_node: HashMap::new(),
         consumed: HashSet::new(),
         string_vars: HashMap::new(),
-        field_calls: Vec::new(),
     };
     ex.collect_comments(root);
     let mut ctx = Ctx::class_level(None);
     ex.walk(root, &mut ctx, 0);
-    ex.finish_cache_reads();
     (ex.unit, ex.connections, ex.per_call)
 }
 
@@ -231,8 +242,6 @@ struct Extractor<'a> {
     consumed: HashSet<usize>,
     /// (function, variable) → the string last assigned to it.
     string_vars: HashMap<(Option<usize>, String), StrRef>,
-    /// Calls on fields of the enclosing class, for the cache reads (`caches`).
-    field_calls: Vec<caches::FieldCall>,
 }
 
 use super::tree::{is_comment, named_children};
@@ -534,8 +543,8 @@ impl<'a> Extractor<'a> {
             is_async,
             is_abstract: false,
             binding: None,
+            annotations: annotations.iter().map(|a| a.to_string()).collect(),
         });
-        self.record_cached_method(&annotations, index);
         let locals = self.prescan(node);
         self.frames.push(Frame::Function(locals));
         let mut c = Ctx {
@@ -650,7 +659,6 @@ impl<'a> Extractor<'a> {
         let object = node.field("object");
         let args = args_of(node);
         let idx = self.push_call(node, name, object, args.len(), ctx);
-        self.record_field_call(idx, name, object, args.len(), ctx);
         let entry = self.classify(name, object);
         let carrier = self.is_carrier(name, object);
         if entry.is_some_and(|e| e.sql_arg) || carrier {

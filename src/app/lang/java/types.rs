@@ -267,6 +267,7 @@ impl<'a> Extractor<'a> {
             declared,
             constructed: None,
             init_call,
+            is_declaration: node.kind_name() != "assignment_expression",
             start: self.src.start(node),
             // It takes effect once its value is computed.
             at: node.end_byte(),
@@ -288,6 +289,7 @@ impl<'a> Extractor<'a> {
             }),
             constructed: None,
             init_call: None,
+            is_declaration: true,
             start: self.src.start(name),
             at: name.start_byte(),
         });
@@ -318,6 +320,7 @@ impl<'a> Extractor<'a> {
                 declared: p.ty,
                 constructed: None,
                 init_call: None,
+                is_declaration: true,
                 start: self.src.start(list),
                 at: list.start_byte(),
             });

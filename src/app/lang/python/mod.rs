@@ -839,6 +839,7 @@ impl<'a> Extractor<'a> {
                 is_async,
                 is_abstract: false,
                 binding: None,
+                annotations: Vec::new(),
             });
             self.fn_node.push(i);
         }
