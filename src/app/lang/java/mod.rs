@@ -40,9 +40,7 @@ use crate::app::ir::typed::{
     self, Arg, CacheCatalogue, CallRole, Class, Field, Function, FunctionKind, IterSource,
     LanguageFrontEnd, Local, Loop, LoopKind, Param, Receiver, TypeName, Unit,
 };
-use crate::app::ir::{
-    AppFile, Comment, ConnectionSite, DbCall, Language, PerCallConnection, StringLit,
-};
+use crate::app::ir::{AppFile, Comment, ConnectionSite, DbCall, Language, StringLit};
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use catalogue::*;
 
@@ -51,12 +49,11 @@ use catalogue::*;
 // ======================================================================================
 
 /// The facts of one Java file: lowered to the typed IR and analysed by the core, plus the
-/// connections and per-call pools the front end still decides itself.
+/// connections the front end still decides itself.
 pub fn extract(path: &str, text: &str) -> AppFile {
-    let (unit, connections, per_call) = lower_file(path, text);
+    let (unit, connections) = lower_file(path, text);
     let mut file = crate::app::core::facts(&Java, unit);
     file.connections = connections;
-    file.per_call_connections = per_call;
     file
 }
 
@@ -117,8 +114,9 @@ static CACHES: CacheCatalogue = CacheCatalogue {
     annotations: CACHING_ANNOTATIONS,
 };
 
-/// The typed unit of a file, with its connection sites and per-call pools.
-fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCallConnection>) {
+/// The typed unit of a file (pools created per call included), with its connection
+/// sites.
+fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
     let mut file = AppFile::new(path, Language::Java);
     let mut unit = Unit::new(path, Language::Java);
     let Some((tree, _kind_names)) =
@@ -126,7 +124,7 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCall
     else {
         unit.error_share = file.error_share;
         unit.not_parsed = file.not_parsed;
-        return (unit, Vec::new(), Vec::new());
+        return (unit, Vec::new());
     };
     let source = Source::new(text);
     let root = tree.root_node();
@@ -137,7 +135,6 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCall
         src: &source,
         unit,
         connections: Vec::new(),
-        per_call: Vec::new(),
         class_indices: Vec::new(),
         outer_functions: Vec::new(),
         hibernate: text.contains("org.hibernate"),
@@ -154,7 +151,7 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>, Vec<PerCall
     ex.collect_comments(root);
     let mut ctx = Ctx::class_level(None);
     ex.walk(root, &mut ctx, 0);
-    (ex.unit, ex.connections, ex.per_call)
+    (ex.unit, ex.connections)
 }
 
 #[derive(Debug, Clone)]
@@ -216,9 +213,8 @@ enum Mode {
 struct Extractor<'a> {
     src: &'a Source<'a>,
     unit: Unit,
-    /// Connection sites and pools created per call, decided here (not yet IR resources).
+    /// Connection sites, decided here (not yet IR resources).
     connections: Vec<ConnectionSite>,
-    per_call: Vec<PerCallConnection>,
     /// `Unit::classes` index of each class being walked, innermost last (beside
     /// `class_names`).
     class_indices: Vec<usize>,

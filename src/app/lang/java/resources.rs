@@ -8,7 +8,8 @@ use tree_sitter::Node;
 
 use super::catalogue::*;
 use super::{children, climb, simple_type, Ctx, Extractor, Frame};
-use crate::app::ir::{ConnectionSite, Disposal, PerCallConnection};
+use crate::app::ir::typed::PerCall;
+use crate::app::ir::{ConnectionSite, Disposal};
 use crate::app::lang::common::{FieldExt, KindExt};
 use crate::app::lang::tree::named_children;
 
@@ -149,7 +150,7 @@ impl<'a> Extractor<'a> {
         }
         if per_call && ctx.per_call_ok && !in_field {
             if let Some(function) = ctx.function {
-                self.per_call.push(PerCallConnection {
+                self.unit.per_call.push(PerCall {
                     function,
                     api: api.to_string(),
                     start: self.src.start(node),
