@@ -275,6 +275,6 @@ impl<'u> Typing<'u> {
 }
 
 /// `User`, `UserRepository`: capitalised with a lower-case letter (not a constant).
-fn is_class_name(name: &str) -> bool {
+pub fn is_class_name(name: &str) -> bool {
     name.starts_with(char::is_uppercase) && name.chars().any(|c| c.is_lowercase())
 }

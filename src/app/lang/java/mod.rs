@@ -36,6 +36,7 @@ use super::common::KindExt;
 
 use super::common::FieldExt;
 
+use crate::app::core::types::is_class_name;
 use crate::app::ir::typed::{
     self, Arg, CacheCatalogue, CallRole, Class, Field, Function, FunctionKind, IterSource,
     LanguageFrontEnd, Local, Loop, LoopKind, Param, Receiver, TypeName, Unit,
@@ -286,12 +287,6 @@ fn climb(node: Node) -> Node {
         cur = p;
     }
     cur
-}
-
-/// A class's name (`ForumRepository`), not a constant's (`DATA_SOURCE`) nor a variable's.
-fn is_class_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_uppercase())
-        && name.chars().any(|c| c.is_ascii_lowercase())
 }
 
 /// Through parentheses and casts, downwards.
