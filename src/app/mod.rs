@@ -1,7 +1,8 @@
 //! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
-//! trees: C#'s front end lowers its tree to the typed IR (`ir::typed`), which the one core
-//! (`core`) turns into the language-neutral facts of `ir`; the other adapters (`lang/`)
-//! still extract those facts directly;
+//! trees: the C#, Python and Java front ends lower their trees to the typed IR
+//! (`ir::typed`), which the one core (`core`) turns into the language-neutral facts of
+//! `ir` (Java's connection sites still decided by its front end); the JavaScript /
+//! TypeScript adapter (`lang/javascript/`) still extracts those facts directly;
 //! `resolve` finds the repository's query methods across files; `rules/` report on them;
 //! `store` keeps the repository rules' facts on disk between the two passes.
 
