@@ -7,7 +7,9 @@
 //! function a framework caches whole (`@Cacheable`). A query run after such a read runs
 //! once per key, not once per call.
 
-use crate::app::ir::typed::{Call, LanguageFrontEnd, Receiver, Unit};
+use std::collections::{HashMap, HashSet};
+
+use crate::app::ir::typed::{Call, Field, LanguageFrontEnd, Receiver, Unit};
 use crate::app::ir::CacheRead;
 
 /// A call on a typed field of the calling function's class (`folderCache.get(user)`).
@@ -42,11 +44,34 @@ pub fn reads(front_end: &dyn LanguageFrontEnd, unit: &Unit) -> Vec<CacheRead> {
             });
         }
     }
+    let scope = Scope {
+        declared: unit
+            .locals
+            .iter()
+            .filter(|l| l.is_declaration)
+            .filter_map(|l| Some((l.function?, l.name.as_str())))
+            .collect(),
+        fields: unit
+            .classes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                c.fields
+                    .iter()
+                    .rev()
+                    .map(move |f| ((i, f.name.as_str()), f))
+            })
+            .collect(),
+    };
     let field_calls: Vec<FieldCall> = unit
         .calls
         .iter()
         .enumerate()
-        .filter_map(|(call, c)| field_call(unit, call, c))
+        .filter(|(_, c)| {
+            catalogue.lookups.contains(&c.callee.as_str())
+                || catalogue.fills.contains(&c.callee.as_str())
+        })
+        .filter_map(|(call, c)| field_call(unit, &scope, call, c))
         .collect();
     let filled = |class: &str, field: &str| {
         field_calls
@@ -80,22 +105,34 @@ pub fn reads(front_end: &dyn LanguageFrontEnd, unit: &Unit) -> Vec<CacheRead> {
     out
 }
 
+/// The names each function declares and each class's fields (the first of a name), once:
+/// a file may hold thousands of calls and fields.
+struct Scope<'u> {
+    declared: HashSet<(usize, &'u str)>,
+    fields: HashMap<(usize, &'u str), &'u Field>,
+}
+
 /// Call `call` when it is made in a function on a field of that function's class (or of
 /// a class it is written in) with a declared type: `this.x.get(k)`, or `x.get(k)` where no
 /// local or parameter in scope is named `x`.
-fn field_call<'u>(unit: &'u Unit, call: usize, c: &'u Call) -> Option<FieldCall<'u>> {
+fn field_call<'u>(
+    unit: &'u Unit,
+    scope: &Scope<'u>,
+    call: usize,
+    c: &'u Call,
+) -> Option<FieldCall<'u>> {
     let function = c.function?;
     let field = match &c.receiver {
         Receiver::Field(name) => name.as_str(),
-        Receiver::Name(name) if !is_local(unit, c, name) => name.as_str(),
+        Receiver::Name(name) if !is_local(unit, &scope.declared, c, name) => name.as_str(),
         _ => return None,
     };
     let own = unit.functions.get(function)?.class?;
     let mut class = Some(own);
     // Bounded: classes nest a few deep; a cycle would be a front-end bug.
     for _ in 0..32 {
-        let current = unit.classes.get(class?)?;
-        if let Some(declared) = current.fields.iter().find(|f| f.name == field) {
+        let index = class?;
+        if let Some(declared) = scope.fields.get(&(index, field)) {
             let ty = declared.ty.as_ref()?;
             let class = unit.classes.get(own)?.name.as_str();
             return (!class.is_empty()).then_some(FieldCall {
@@ -108,7 +145,7 @@ fn field_call<'u>(unit: &'u Unit, call: usize, c: &'u Call) -> Option<FieldCall<
                 arity: c.args.len(),
             });
         }
-        class = current.outer;
+        class = unit.classes.get(index)?.outer;
     }
     None
 }
@@ -116,20 +153,16 @@ fn field_call<'u>(unit: &'u Unit, call: usize, c: &'u Call) -> Option<FieldCall<
 /// Whether a name is declared as a local or parameter of the call's function or of the
 /// ones it is written in (anywhere in them: a field of that name is shadowed there); an
 /// assignment to it (`cache = load()`) declares nothing.
-fn is_local(unit: &Unit, call: &Call, name: &str) -> bool {
+fn is_local(unit: &Unit, declared: &HashSet<(usize, &str)>, call: &Call, name: &str) -> bool {
     let mut function = call.function;
     for _ in 0..32 {
         let Some(f) = function else {
             return false;
         };
-        let declared = unit
-            .locals
-            .iter()
-            .any(|l| l.function == Some(f) && l.is_declaration && l.name == name);
         let Some(func) = unit.functions.get(f) else {
             return false;
         };
-        if declared || func.params.iter().any(|p| p.name == name) {
+        if declared.contains(&(f, name)) || func.params.iter().any(|p| p.name == name) {
             return true;
         }
         function = func.parent;

@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::app::ir::typed::{
-    Call, FnId, Import, LanguageFrontEnd, Local, Receiver, TypeName, Unit,
+    Call, Field, FnId, Import, LanguageFrontEnd, Local, Receiver, TypeName, Unit,
 };
 use crate::app::ir::ReceiverType;
 
@@ -28,6 +28,9 @@ pub struct Typing<'u> {
     globals: HashMap<&'u str, Vec<&'u Local>>,
     /// Names of the functions that are no method (module-level or nested).
     free_functions: HashSet<&'u str>,
+    /// Each class's fields by name, the first of a name (a generated class may declare
+    /// thousands).
+    fields: HashMap<(usize, &'u str), &'u Field>,
 }
 
 impl<'u> Typing<'u> {
@@ -52,12 +55,19 @@ impl<'u> Typing<'u> {
             .filter(|f| f.class.is_none())
             .map(|f| f.name.as_str())
             .collect();
+        let mut fields = HashMap::new();
+        for (class, c) in unit.classes.iter().enumerate() {
+            for field in &c.fields {
+                fields.entry((class, field.name.as_str())).or_insert(field);
+            }
+        }
         Typing {
             front_end,
             unit,
             locals,
             globals,
             free_functions,
+            fields,
         }
     }
 
@@ -218,11 +228,11 @@ impl<'u> Typing<'u> {
         };
         // Bounded: classes nest a few deep; a cycle would be a front-end bug.
         for _ in 0..32 {
-            let c = self.unit.classes.get(class?)?;
-            if let Some(field) = c.fields.iter().find(|f| f.name == name) {
+            let index = class?;
+            if let Some(field) = self.fields.get(&(index, name)) {
                 return Some(self.of(field.ty.as_ref()));
             }
-            class = c.outer;
+            class = self.unit.classes.get(index)?.outer;
         }
         None
     }

@@ -31,6 +31,7 @@ impl<'a> Extractor<'a> {
     /// first of a name is the one seen).
     pub(super) fn typed_fields(&self, members: &[Node<'a>]) -> Vec<Field> {
         let mut out: Vec<Field> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for &m in members {
             if !matches!(m.kind_name(), "field_declaration" | "constant_declaration") {
                 continue;
@@ -40,7 +41,7 @@ impl<'a> Extractor<'a> {
             for d in m.children_by_field_name("declarator", &mut cursor) {
                 if let Some(n) = d.field("name") {
                     let name = self.t(n);
-                    if !out.iter().any(|f| f.name == name) {
+                    if seen.insert(name) {
                         out.push(Field {
                             name: name.to_string(),
                             ty: ty.clone(),
