@@ -2,8 +2,10 @@
 //! front end lowers: it turns a `typed::Unit` into the facts the rules and the cross-file
 //! resolution read (`ir::AppFile`). Lambdas' calls belong to the function that holds them;
 //! each call's receiver gets its type (`types`); each connection's events decide how it is
-//! released (`resources`); loops carry their typed kind and source.
+//! released (`resources`); the front end's cache catalogue says where a function reads a
+//! cache (`caches`); loops carry their typed kind and source.
 
+pub mod caches;
 pub mod resources;
 pub mod types;
 
@@ -162,6 +164,9 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
                         if let Some(at) = f.params.iter().position(|p| {
                             p.name == root || p.destructured.iter().any(|n| n == root)
                         }) {
+                            if f.params[at].is_scalar_array {
+                                return false;
+                            }
                             let own = depth == 0
                                 && holder(lp.function)
                                     == index_of
@@ -228,6 +233,17 @@ pub fn facts(front_end: &dyn LanguageFrontEnd, unit: Unit) -> AppFile {
         hand_over.function = holder(hand_over.function);
         file.hand_overs.push(hand_over);
     }
+    file.method_returns = unit.method_returns.clone();
+    // Calls are numbered as in the unit; functions through their holder.
+    file.cache_reads = caches::reads(front_end, &unit)
+        .into_iter()
+        .filter_map(|read| {
+            Some(crate::app::ir::CacheRead {
+                function: holder(Some(read.function))?,
+                ..read
+            })
+        })
+        .collect();
     for per_call in &unit.per_call {
         if let Some(function) = holder(Some(per_call.function)) {
             file.per_call_connections.push(PerCallConnection {
@@ -296,6 +312,7 @@ fn bound_method<'u>(unit: &'u Unit, call: &typed::Call) -> Option<&'u MethodBind
 pub fn class_facts(unit: &Unit) -> Vec<ClassFacts> {
     unit.classes
         .iter()
+        .filter(|c| !c.anonymous)
         .map(|c| ClassFacts {
             name: c.name.clone(),
             bases: c.bases.clone(),

@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::app::ir::typed::{
-    Call, FnId, Import, LanguageFrontEnd, Local, Receiver, TypeName, Unit,
+    Call, Field, FnId, Import, LanguageFrontEnd, Local, Receiver, TypeName, Unit,
 };
 use crate::app::ir::ReceiverType;
 
@@ -28,6 +28,9 @@ pub struct Typing<'u> {
     globals: HashMap<&'u str, Vec<&'u Local>>,
     /// Names of the functions that are no method (module-level or nested).
     free_functions: HashSet<&'u str>,
+    /// Each class's fields by name, the first of a name (a generated class may declare
+    /// thousands).
+    fields: HashMap<(usize, &'u str), &'u Field>,
 }
 
 impl<'u> Typing<'u> {
@@ -52,36 +55,86 @@ impl<'u> Typing<'u> {
             .filter(|f| f.class.is_none())
             .map(|f| f.name.as_str())
             .collect();
+        let mut fields = HashMap::new();
+        for (class, c) in unit.classes.iter().enumerate() {
+            for field in &c.fields {
+                fields.entry((class, field.name.as_str())).or_insert(field);
+            }
+        }
         Typing {
             front_end,
             unit,
             locals,
             globals,
             free_functions,
+            fields,
         }
     }
 
     pub fn receiver_type(&self, call: &Call) -> ReceiverType {
-        match &call.receiver {
+        self.type_of(call, &call.receiver)
+    }
+
+    fn type_of(&self, call: &Call, receiver: &Receiver) -> ReceiverType {
+        match receiver {
             Receiver::None if self.front_end.has_module_scope() => self.module_function(call),
-            Receiver::Field(name) => self.field_type(call.function, name),
-            Receiver::None | Receiver::This | Receiver::Base => self
-                .class_of(call.function)
-                .map_or(ReceiverType::Unknown, |class| {
-                    ReceiverType::Class(class.to_string())
-                }),
+            Receiver::None if !self.front_end.types_unqualified_calls() => ReceiverType::Untyped,
+            Receiver::Field(name) => self.field_type(call, name),
+            Receiver::None | Receiver::This | Receiver::Base => self.enclosing_class(call),
             Receiver::Name(name) => self.name_type(call, name),
+            Receiver::CallResult { start, methods } => self.call_result(call, start, methods),
+            Receiver::Conditional(branches) => {
+                let mut types = branches.iter().map(|b| self.type_of(call, b));
+                let first = types.next().unwrap_or(ReceiverType::Unknown);
+                if types.all(|t| t == first) {
+                    first
+                } else {
+                    ReceiverType::Unknown
+                }
+            }
             Receiver::Expression => ReceiverType::Unknown,
         }
     }
 
-    /// The class a function (or the function around a lambda) belongs to.
-    fn class_of(&self, function: Option<FnId>) -> Option<&'u str> {
+    fn enclosing_class(&self, call: &Call) -> ReceiverType {
+        self.class_of(call).map_or(ReceiverType::Unknown, |class| {
+            ReceiverType::Class(class.to_string())
+        })
+    }
+
+    /// What methods called in turn return, from the class the chain starts on (the
+    /// enclosing class for a bare first call): the cross-file resolution follows their
+    /// declared return types. A chain that starts on a library type, on something unknown
+    /// or is longer than a few calls is unknown.
+    fn call_result(&self, call: &Call, start: &Receiver, methods: &[String]) -> ReceiverType {
+        const MAX_CHAIN: usize = 8;
+        if methods.is_empty() || methods.len() > MAX_CHAIN {
+            return ReceiverType::Unknown;
+        }
+        let start = match start {
+            Receiver::None => self.enclosing_class(call),
+            start => self.type_of(call, start),
+        };
+        match start {
+            ReceiverType::Class(class) => ReceiverType::Returned {
+                class,
+                methods: methods.to_vec(),
+            },
+            _ => ReceiverType::Unknown,
+        }
+    }
+
+    /// The class a call's function (or the function around a lambda) belongs to; for a
+    /// call outside any function, the class it is written in, where the front end says.
+    fn class_of(&self, call: &Call) -> Option<&'u str> {
         // A function written in a method (a Python closure using `self`) is the method's.
-        let class = self
-            .scopes(function)
-            .into_iter()
-            .find_map(|f| self.unit.functions.get(f)?.class)?;
+        let class = match call.function {
+            None => call.class?,
+            function => self
+                .scopes(function)
+                .into_iter()
+                .find_map(|f| self.unit.functions.get(f)?.class)?,
+        };
         let class = self.unit.classes.get(class)?;
         (!class.name.is_empty()).then_some(class.name.as_str())
     }
@@ -156,27 +209,36 @@ impl<'u> Typing<'u> {
             }
             return ReceiverType::Unknown;
         }
-        if let Some(ty) = self.field(call.function, name) {
+        if let Some(ty) = self.field(call, name) {
             return ty;
         }
-        if name.starts_with(char::is_uppercase) {
+        if self.front_end.is_class_name(name) {
             return self.class_type(name);
         }
         ReceiverType::Unknown
     }
 
-    /// The type of a field of the class a function belongs to, if it has that field.
-    fn field(&self, function: Option<FnId>, name: &str) -> Option<ReceiverType> {
-        let class = function
-            .and_then(|f| self.unit.functions.get(f))
-            .and_then(|f| f.class)
-            .and_then(|c| self.unit.classes.get(c))?;
-        let field = class.fields.iter().find(|f| f.name == name)?;
-        Some(self.of(field.ty.as_ref()))
+    /// The type of a field of the class a call's function belongs to (or, outside any
+    /// function, the call's class), or of a class that one is written in, if one has that
+    /// field.
+    fn field(&self, call: &Call, name: &str) -> Option<ReceiverType> {
+        let mut class = match call.function {
+            None => call.class,
+            Some(f) => self.unit.functions.get(f).and_then(|f| f.class),
+        };
+        // Bounded: classes nest a few deep; a cycle would be a front-end bug.
+        for _ in 0..32 {
+            let index = class?;
+            if let Some(field) = self.fields.get(&(index, name)) {
+                return Some(self.of(field.ty.as_ref()));
+            }
+            class = self.unit.classes.get(index)?.outer;
+        }
+        None
     }
 
-    fn field_type(&self, function: Option<FnId>, name: &str) -> ReceiverType {
-        self.field(function, name).unwrap_or(ReceiverType::Unknown)
+    fn field_type(&self, call: &Call, name: &str) -> ReceiverType {
+        self.field(call, name).unwrap_or(ReceiverType::Unknown)
     }
 
     fn import(&self, name: &str) -> Option<&'u Import> {
@@ -223,6 +285,6 @@ impl<'u> Typing<'u> {
 }
 
 /// `User`, `UserRepository`: capitalised with a lower-case letter (not a constant).
-fn is_class_name(name: &str) -> bool {
+pub fn is_class_name(name: &str) -> bool {
     name.starts_with(char::is_uppercase) && name.chars().any(|c| c.is_lowercase())
 }

@@ -13,7 +13,7 @@
 //! Which languages are lowered to it and which still extract `AppFile` facts directly is
 //! said in docs/ARCHITECTURE.md.
 
-use super::{Comment, DbCall, Language, Pos, StringLit};
+use super::{Comment, DbCall, Language, MethodReturn, Pos, StringLit};
 
 /// Index of a function in `Unit::functions`.
 pub type FnId = usize;
@@ -59,9 +59,41 @@ pub trait LanguageFrontEnd: Sync {
     fn types_receivers(&self) -> bool {
         true
     }
+    /// Whether an unqualified call (`load(id)`) is known to mean a method of the enclosing
+    /// class or its bases. Not in Java, where it may also mean a method of an outer class
+    /// (from an inner or anonymous class) or a static import: such a call is resolved by
+    /// name, as before (`ReceiverType::Untyped`).
+    fn types_unqualified_calls(&self) -> bool {
+        true
+    }
+    /// Whether a name no local, parameter or field explains names a class (a static call,
+    /// `Repo.get()`): capitalised by default; Java also wants a lower-case letter
+    /// (`DATA_SOURCE` is an inherited constant, `T` a type parameter).
+    fn is_class_name(&self, name: &str) -> bool {
+        name.starts_with(char::is_uppercase)
+    }
+    /// What the language's libraries say of caches (`core::caches`), if the front end
+    /// lists them.
+    fn caches(&self) -> Option<&'static CacheCatalogue> {
+        None
+    }
     /// Parses and lowers one file. A file that cannot be parsed gives a unit with its
     /// `not_parsed` reason and error share set, never a panic.
     fn lower(&self, path: &str, text: &str) -> Unit;
+}
+
+/// Caches as a front end's catalogue lists them, for `core::caches`: which field types
+/// hold one, which methods look a key up or fill one, and which annotations make a
+/// framework cache a whole function.
+pub struct CacheCatalogue {
+    /// A type that is a cache by what it is (`LoadingCache`, a project's `RoomCache`).
+    pub is_cache_type: fn(&str) -> bool,
+    /// Maps a class can keep as a cache: one when the same class also fills the field.
+    pub maps: &'static [&'static str],
+    pub lookups: &'static [&'static str],
+    pub fills: &'static [&'static str],
+    /// Annotations (`Cacheable`) that serve a function's result from a cache.
+    pub annotations: &'static [&'static str],
 }
 
 /// A type named by the source: its last segment without generic arguments
@@ -89,6 +121,12 @@ pub struct Class {
     pub fields: Vec<Field>,
     pub is_interface: bool,
     pub start: Pos,
+    /// The class it is written in (a nested, inner, local or anonymous class): its fields
+    /// are seen too, after the class's own.
+    pub outer: Option<usize>,
+    /// An anonymous class (`new Runnable() { ... }`): named as the class around it, whose
+    /// `this` its methods' calls are typed as, and no class of the hierarchy itself.
+    pub anonymous: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +147,9 @@ pub struct Param {
     /// The names a destructuring parameter binds (`({ user, ids }) => …`), `name` the first
     /// of them; empty for a plain parameter.
     pub destructured: Vec<String>,
+    /// An array of numbers or strings (`int[] ids`, `String... names`): a loop over it
+    /// walks keys, not the caller's rows, and is no parameter source.
+    pub is_scalar_array: bool,
 }
 
 /// Where a lambda is bound.
@@ -146,6 +187,9 @@ pub struct Function {
     /// No body: an interface or abstract method, which runs nothing of its own.
     pub is_abstract: bool,
     pub binding: Option<LambdaBinding>,
+    /// Its annotations, decorators or attributes, last segment of the name (`Cacheable`,
+    /// `Async`), where the front end records them.
+    pub annotations: Vec<String>,
 }
 
 /// A local variable with its type: declared (`List<Mail> list`), or the type it is
@@ -158,6 +202,10 @@ pub struct Local {
     pub constructed: Option<TypeName>,
     /// The call whose value it takes (`var xs = repo.GetAll()`), awaits and casts removed.
     pub init_call: Option<CallId>,
+    /// It declares the name in its function (a declaration, a loop or lambda variable, a
+    /// language's binding assignment), not an assignment to a name declared elsewhere (a
+    /// field, `this.x = ..`).
+    pub is_declaration: bool,
     /// Where it is declared or assigned.
     pub start: Pos,
     pub at: usize,
@@ -208,8 +256,19 @@ pub enum Receiver {
     /// A field of this object, `self.x.m()`, where the language keeps `this.` (a bare name
     /// is never a field in Python).
     Field(String),
+    /// The result of methods called in turn on `start` (`Factory.instance().newOrderDao()`
+    /// is `instance`, `newOrderDao` on `Factory`; a bare first call, `dao().find()`, starts
+    /// on `None`, the enclosing class): typed through the methods' declared return types
+    /// (`Unit::method_returns`) by the cross-file resolution.
+    CallResult {
+        start: Box<Receiver>,
+        methods: Vec<String>,
+    },
+    /// A conditional expression (`(video ? videos : songs).add(f)`): the type its branches
+    /// agree on.
+    Conditional(Vec<Receiver>),
     /// Any other expression: a member chain (`_context.Users.Where(...)`), a call's
-    /// result, an indexer (`patterns[i]`).
+    /// result the front end does not follow, an indexer (`patterns[i]`).
     Expression,
 }
 
@@ -241,6 +300,10 @@ pub enum CallRole {
 pub struct Call {
     /// The innermost function it is written in (a lambda's calls are the lambda's).
     pub function: Option<FnId>,
+    /// Index in `Unit::classes` of the class it is written in, where the front end says
+    /// (Java): what `this`, a field or an unqualified name mean in a call outside any
+    /// function (a field's initializer, a static block).
+    pub class: Option<usize>,
     pub callee: String,
     pub receiver: Receiver,
     /// The receiver expression's text, shortened.
@@ -456,6 +519,9 @@ pub struct Unit {
     /// parameter position). A caller handing them a connection counts that as its close.
     pub param_closes: Vec<(FnId, usize)>,
     pub per_call: Vec<PerCall>,
+    /// Methods' declared return types that name a class, bodiless methods too (the
+    /// front ends that read them: Java), for `Receiver::CallResult`.
+    pub method_returns: Vec<MethodReturn>,
     /// Byte offsets of object creations (`new T(...)`): points that can throw, besides
     /// the calls.
     pub creations: Vec<usize>,
@@ -483,6 +549,7 @@ impl Unit {
             resources: Vec::new(),
             param_closes: Vec::new(),
             per_call: Vec::new(),
+            method_returns: Vec::new(),
             creations: Vec::new(),
             strings: Vec::new(),
             comments: Vec::new(),

@@ -1,7 +1,8 @@
 //! One front end per language. C# is lowered to the typed IR (`csharp/`: its catalogue as
 //! data, the lowering, tests) and analysed by the one core (`app::core`), and so are
-//! Python (`python/`) and JavaScript / TypeScript (`javascript/`); Java (`java/`) extracts `AppFile` facts directly, with its
-//! catalogue of database call sites as data in one place. `tree` holds the tree helpers they all share.
+//! Python (`python/`), JavaScript / TypeScript (`javascript/`) and Java (`java/`, whose
+//! connections its front end still decides), each with its catalogue of database call sites
+//! as data in one place. `tree` holds the tree helpers they all share.
 
 pub mod common;
 pub mod csharp;

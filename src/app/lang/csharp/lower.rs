@@ -282,6 +282,8 @@ impl<'a> Lowering<'a, '_> {
             fields: Vec::new(),
             is_interface: node.kind_name() == "interface_declaration",
             start: self.source.start(node),
+            outer: None,
+            anonymous: false,
         });
         self.classes.push(self.unit.classes.len() - 1);
     }
@@ -366,6 +368,7 @@ impl<'a> Lowering<'a, '_> {
             is_async,
             is_abstract: body_node.is_none(),
             binding: None,
+            annotations: Vec::new(),
         });
         Ctx {
             function: Some(self.unit.functions.len() - 1),
@@ -384,6 +387,7 @@ impl<'a> Lowering<'a, '_> {
                     .unwrap_or_default(),
                 ty: p.field("type").and_then(|t| type_name(self.source.text(t))),
                 destructured: Vec::new(),
+                is_scalar_array: false,
             })
             .collect()
     }
@@ -421,6 +425,7 @@ impl<'a> Lowering<'a, '_> {
                 name: self.source.text(p).to_string(),
                 ty: None,
                 destructured: Vec::new(),
+                is_scalar_array: false,
             }],
             None => Vec::new(),
         };
@@ -438,6 +443,7 @@ impl<'a> Lowering<'a, '_> {
             is_async: false,
             is_abstract: false,
             binding: Some(binding),
+            annotations: Vec::new(),
         });
         let function = Some(self.unit.functions.len() - 1);
         if let Some((invocation, method, true)) = callback {
@@ -670,6 +676,7 @@ impl<'a> Lowering<'a, '_> {
         self.param_close(&callee, receiver, ctx);
         let index = self.unit.calls.len();
         self.unit.calls.push(Call {
+            class: None,
             function: ctx.function,
             callee,
             receiver: receiver_kind,
@@ -829,6 +836,7 @@ impl<'a> Lowering<'a, '_> {
             declared,
             constructed,
             init_call,
+            is_declaration: at.kind_name() == "variable_declarator",
             start: self.source.start(left),
             at: left.start_byte(),
         });

@@ -8,7 +8,8 @@ use tree_sitter::Node;
 
 use super::catalogue::*;
 use super::{children, climb, simple_type, Ctx, Extractor, Frame};
-use crate::app::ir::{ConnectionSite, Disposal, PerCallConnection};
+use crate::app::ir::typed::PerCall;
+use crate::app::ir::{ConnectionSite, Disposal};
 use crate::app::lang::common::{FieldExt, KindExt};
 use crate::app::lang::tree::named_children;
 
@@ -33,9 +34,14 @@ impl<'a> Extractor<'a> {
             let fields = self.fields_of(&members);
             self.frames.push(Frame::Class(fields));
             let name = self.class_names.last().cloned().unwrap_or_default();
+            let typed_fields = self.typed_fields(&members);
+            self.push_class(name.clone(), Vec::new(), typed_fields, node, true);
             self.class_names.push(name);
+            self.outer_functions.push(ctx.function);
             self.walk_members(&members, depth + 1);
+            self.outer_functions.pop();
             self.class_names.pop();
+            self.class_indices.pop();
             self.frames.pop();
         }
     }
@@ -131,7 +137,7 @@ impl<'a> Extractor<'a> {
             disposal = Disposal::Borrowed(format!("{api}()"));
         }
         if site {
-            self.file.connections.push(ConnectionSite {
+            self.connections.push(ConnectionSite {
                 function: ctx.function,
                 variable,
                 api: api.to_string(),
@@ -144,7 +150,7 @@ impl<'a> Extractor<'a> {
         }
         if per_call && ctx.per_call_ok && !in_field {
             if let Some(function) = ctx.function {
-                self.file.per_call_connections.push(PerCallConnection {
+                self.unit.per_call.push(PerCall {
                     function,
                     api: api.to_string(),
                     start: self.src.start(node),

@@ -277,8 +277,8 @@ impl<'a> Extractor<'a> {
             at_db || looks_like_sql(&lit.text) || masked_credentials(&lit.text).is_some();
         let var = self.assigned_var(expr);
         if interesting {
-            let idx = self.file.strings.len();
-            self.file.strings.push(lit);
+            let idx = self.unit.strings.len();
+            self.unit.strings.push(lit);
             self.str_by_node.insert(expr.id(), idx);
             if let Some(v) = var {
                 self.string_vars
@@ -360,10 +360,10 @@ impl<'a> Extractor<'a> {
             match entry {
                 StrRef::Recorded(i) => return Some(*i),
                 StrRef::Pending(_) => {
-                    let idx = self.file.strings.len();
+                    let idx = self.unit.strings.len();
                     let lit = std::mem::replace(entry, StrRef::Recorded(idx));
                     if let StrRef::Pending(lit) = lit {
-                        self.file.strings.push(*lit);
+                        self.unit.strings.push(*lit);
                     }
                     return Some(idx);
                 }
@@ -421,7 +421,7 @@ impl<'a> Extractor<'a> {
         let Some(s) = s else {
             return;
         };
-        let Some(lit) = self.file.strings.get_mut(s) else {
+        let Some(lit) = self.unit.strings.get_mut(s) else {
             return;
         };
         lit.at_db_call = true;
@@ -430,13 +430,15 @@ impl<'a> Extractor<'a> {
             let head: String = t.chars().take(6).collect::<String>().to_ascii_uppercase();
             head.starts_with("SELECT") || head.starts_with("WITH ")
         };
-        if let Some(call) = self.file.calls.get_mut(idx) {
+        if let Some(call) = self.unit.calls.get_mut(idx) {
             call.sql_argument = Some(s);
             if entry.method == "execute"
                 && matches!(entry.kind, Kind::Statement | Kind::JdbcTemplate)
                 && reads
             {
-                call.db = Some(DbCall::Query);
+                if let CallRole::Database { kind, .. } = &mut call.role {
+                    *kind = DbCall::Query;
+                }
             }
         }
     }

@@ -76,6 +76,8 @@ impl<'s, 't> Extractor<'s, 't> {
                     fields: Vec::new(),
                     is_interface: false,
                     start: self.src.start(node),
+                    outer: None,
+                    anonymous: false,
                 });
             }
             index
@@ -93,6 +95,7 @@ impl<'s, 't> Extractor<'s, 't> {
                     name: names.first().cloned().unwrap_or_else(|| self.short(p, 40)),
                     ty: None,
                     destructured: if plain { Vec::new() } else { names },
+                    is_scalar_array: false,
                 }
             })
             .collect();
@@ -104,6 +107,7 @@ impl<'s, 't> Extractor<'s, 't> {
             parent: ctx.innermost,
             params,
             returns: None,
+            annotations: Vec::new(),
             start: self.src.start(node),
             end: self.src.end(node),
             body: node.field("body").map(range).unwrap_or_else(|| range(node)),

@@ -693,6 +693,7 @@ impl<'s, 't> Extractor<'s, 't> {
             blocked_by: None,
             sql_argument: None,
             text: self.short(node, 120),
+            class: None,
         });
         self.call_at.insert(range(node), index);
         if let Some(m) = self.classify(node, &info) {
@@ -759,6 +760,8 @@ impl<'s, 't> Extractor<'s, 't> {
             _ => self.pattern_names(target),
         };
         let start = self.src.start(node);
+        // `const x = f()` declares; `x = f()` and `this.x = f()` assign.
+        let is_declaration = node.kind_name() == "variable_declarator";
         for name in names {
             self.unit.locals.push(Local {
                 function: ctx.innermost,
@@ -768,6 +771,7 @@ impl<'s, 't> Extractor<'s, 't> {
                 init_call: Some(call),
                 start,
                 at: node.start_byte(),
+                is_declaration,
             });
         }
     }

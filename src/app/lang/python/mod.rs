@@ -800,6 +800,8 @@ impl<'a> Extractor<'a> {
                 fields: Vec::new(),
                 is_interface: false,
                 start: self.start(node),
+                outer: None,
+                anonymous: false,
             });
         }
         let mut body_fn: HashMap<usize, usize> = HashMap::new();
@@ -837,6 +839,7 @@ impl<'a> Extractor<'a> {
                 is_async,
                 is_abstract: false,
                 binding: None,
+                annotations: Vec::new(),
             });
             self.fn_node.push(i);
         }
@@ -902,6 +905,7 @@ impl<'a> Extractor<'a> {
             self.call_of.insert(i, ci);
             self.call_node.push(i);
             self.unit.calls.push(Call {
+                class: None,
                 function: self.fn_of[i],
                 callee: self.callee_name(node),
                 receiver: self.receiver(node),

@@ -63,6 +63,7 @@ impl<'a> Extractor<'a> {
                             declared: None,
                             constructed,
                             init_call: None,
+                            is_declaration: true,
                             start: self.start(self.nodes[i]),
                             at: self.nodes[i].end_byte(),
                         });
@@ -87,6 +88,7 @@ impl<'a> Extractor<'a> {
                                     declared: None,
                                     constructed: self.constructed(source, i, &unit.functions),
                                     init_call: None,
+                                    is_declaration: true,
                                     // The item is where it is assigned.
                                     start: self.start(self.nodes[i]),
                                     at: self.nodes[i].end_byte(),
@@ -117,6 +119,7 @@ impl<'a> Extractor<'a> {
                     declared: None,
                     constructed: None,
                     init_call: Some(*call),
+                    is_declaration: false,
                     start: self.start(self.nodes[i]),
                     at: self.nodes[i].end_byte(),
                 }),
@@ -178,6 +181,7 @@ impl<'a> Extractor<'a> {
                 name,
                 ty,
                 destructured: Vec::new(),
+                is_scalar_array: false,
             });
         }
         out
@@ -214,6 +218,7 @@ impl<'a> Extractor<'a> {
                     declared,
                     constructed,
                     init_call: None,
+                    is_declaration: true,
                     start: self.start(left),
                     at: node.end_byte(),
                 });
@@ -277,6 +282,7 @@ impl<'a> Extractor<'a> {
                 declared: None,
                 constructed: None,
                 init_call: None,
+                is_declaration: true,
                 start: self.start(name),
                 at: self.nodes[i].start_byte(),
             });
