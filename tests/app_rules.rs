@@ -568,7 +568,7 @@ fn n_plus_one_through_a_cache_is_medium() {
         (67, "high"),   // loggedRate: a project class whose lookup reads no cache
         (68, "medium"), // publishedRate: @Cacheable
         (82, "high"),   // memoRate(zone) over zone names: each item is its own key
-        (83, "high"),   // forgetRate: a write after the lookup runs every time
+        (83, "medium"), // forgetRate: a write for the row (not the cache: it runs every time)
     ];
     for (line, level) in want {
         assert!(
@@ -576,6 +576,24 @@ fn n_plus_one_through_a_cache_is_medium() {
             "expected TariffService.java:{line} n-plus-one {level} in {found:?}"
         );
     }
+    // The write after the lookup is not served by the cache: the only reason is the write.
+    let report = scan_written(&[
+        ("TariffDao.java", dao),
+        ("ZoneStore.java", stores),
+        ("TariffService.java", service),
+    ]);
+    let forget = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "n-plus-one" && f.location.line == Some(83))
+        .expect("the finding at line 83");
+    assert!(
+        forget.confidence.reasons.len() == 1
+            && forget.confidence.reasons[0].contains("writes")
+            && !forget.confidence.reasons[0].contains("cache"),
+        "{:?}",
+        forget.confidence.reasons
+    );
 }
 
 /// The repository rules know a class's bases too: a per-row lookup in a Liquibase custom
@@ -909,6 +927,37 @@ def mark_seen(conn):
         assert!(
             has(&found, file, line, "n-plus-one", level),
             "expected {file}:{line} n-plus-one {level} in {found:?}"
+        );
+    }
+}
+
+/// A tree walked one query per node (the loop's own query again, or the function the loop
+/// is in) is medium, a read per child stays high; an iterator loop that deletes the element
+/// it takes off `next()` is medium (the element is a local of the body), one that deletes
+/// by something else stays high (fixtures/app/java/n-plus-one/CategoryService.java).
+#[test]
+fn n_plus_one_tree_walks_and_iterator_writes_are_medium() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app/java/n-plus-one");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let service = read("CategoryService.java");
+    let dao = read("CategoryDao.java");
+    let found = scan_files(&[
+        ("CategoryService.java", &service),
+        ("CategoryDao.java", &dao),
+    ]);
+    let want = [
+        (14, "medium"), // collect(child, out) inside collect: recursion
+        (20, "medium"), // dao.getChildren(child) over dao.getChildren(root)
+        (21, "high"),   // dao.countProducts(child): a read per child
+        (29, "medium"), // deleteCategory(item), item = items.next()
+        (37, "high"),   // deleteDrafts(root): not the element
+        (44, "medium"), // tidy(child): its chain ends in a DELETE of the child
+        (45, "high"),   // tidy(root): not the element
+    ];
+    for (line, level) in want {
+        assert!(
+            has(&found, "CategoryService.java", line, "n-plus-one", level),
+            "expected CategoryService.java:{line} n-plus-one {level} in {found:?}"
         );
     }
 }

@@ -755,6 +755,50 @@ pub fn uses_element<'a>(
     Some(false)
 }
 
+/// Calls that take a loop's next element off an iterator or cursor the loop's condition
+/// reads (`while (it.hasNext()) { Item item = it.next(); … }`).
+const NEXT_CALLS: &[&str] = &["next", "nextElement"];
+
+/// Whether a call takes the next element off an iterator (`it.next()`).
+pub fn takes_next(call: &Call) -> bool {
+    NEXT_CALLS.contains(&call.callee.as_str()) && call.arity == 0
+}
+
+/// The names a `while` / `do` loop over an iterator or a cursor holds its element in,
+/// where the front end records none (`Loop::variables` empty): the source variable itself
+/// (`rs` in `while (rs.next())`: `rs.getLong(1)` reads the current row) and the locals
+/// assigned in the loop from its `next()` (`item = items.next()`). Empty for other loops.
+pub fn iterator_elements<'a>(
+    lp: &'a Loop,
+    calls: &'a [Call],
+    assignments: &'a [super::ir::Assignment],
+) -> Vec<&'a str> {
+    let condition_loop = lp.kind.starts_with("while") || lp.kind.starts_with("do");
+    let Some(source) = lp
+        .source_var
+        .as_deref()
+        .filter(|_| condition_loop && lp.variables.is_empty())
+    else {
+        return Vec::new();
+    };
+    let mut out = vec![source];
+    for a in assignments {
+        let inside = a.function == lp.function && lp.start <= a.start && a.start <= lp.end;
+        let from_next = calls
+            .get(a.call)
+            .is_some_and(|c| takes_next(c) && c.chain.last().map(String::as_str) == Some(source));
+        if inside && from_next {
+            out.push(a.variable.as_str());
+        }
+    }
+    out
+}
+
+/// Whether a call's text names one of `names` (as a whole identifier).
+pub fn names_any(call: &Call, names: &[&str]) -> bool {
+    identifiers(&call.text).any(|i| names.contains(&i))
+}
+
 /// The identifiers of a piece of code, in order (no keywords removed).
 fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))

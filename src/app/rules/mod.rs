@@ -124,6 +124,10 @@ pub struct LoopFacts {
     pub calls_within: Vec<Vec<usize>>,
     pub iterates: Vec<crate::app::loop_shape::Iterates>,
     pub origins: Vec<crate::app::loop_shape::Origin>,
+    /// The call whose result each loop walks (index in `AppFile::calls`), when the facts
+    /// trace one: its source call, the query whose rows it walks, or the call its source
+    /// variable was last assigned from before the loop.
+    pub feeding: Vec<Option<usize>>,
 }
 
 impl LoopFacts {
@@ -141,12 +145,12 @@ impl LoopFacts {
         // The call each loop walks: its source call, the query whose rows the front end
         // says it walks (a cursor after `execute`, a promise callback's parameter), or the
         // call its source variable was last assigned from before the loop.
-        let feeding: Vec<Option<&crate::app::ir::Call>> = file
+        let feeding_calls: Vec<Option<usize>> = file
             .loops
             .iter()
             .map(|lp| {
                 if let Some(ci) = lp.source_call.or(lp.rows_of) {
-                    return file.calls.get(ci);
+                    return Some(ci);
                 }
                 let variable = lp.source_var.as_deref()?;
                 let assignment = assignments
@@ -154,8 +158,12 @@ impl LoopFacts {
                     .iter()
                     .filter(|a| a.start < lp.start)
                     .max_by_key(|a| a.start)?;
-                file.calls.get(assignment.call)
+                Some(assignment.call)
             })
+            .collect();
+        let feeding: Vec<Option<&crate::app::ir::Call>> = feeding_calls
+            .iter()
+            .map(|ci| ci.and_then(|ci| file.calls.get(ci)))
             .collect();
         let sources = file
             .loops
@@ -213,6 +221,7 @@ impl LoopFacts {
             calls_within,
             iterates,
             origins,
+            feeding: feeding_calls,
         }
     }
 }
@@ -338,6 +347,20 @@ const WRITE_STATEMENTS: &[&str] = &[
 /// (`execute("UPDATE …")`), or the first word of its name (`saveCondition`,
 /// `delete_file`). The text says which, for a finding's reason.
 pub fn writes(call: &crate::app::ir::Call) -> Option<Write> {
+    writes_itself(call)
+}
+
+/// `writes`, or else the chain the resolution found from the call to the database ends in
+/// a statement that writes (`Repo::chain_ends_in_write`: `room.addMember(…)` →
+/// `saveMember` → `executeUpdate`).
+pub fn writes_through(repo: &Repo, call: &crate::app::ir::Call, reach: &Reach) -> Option<Write> {
+    writes_itself(call).or_else(|| {
+        repo.chain_ends_in_write(reach)
+            .map(|api| Write::Chain(format!("{} → … → {api}", call.callee)))
+    })
+}
+
+fn writes_itself(call: &crate::app::ir::Call) -> Option<Write> {
     if call.db == Some(crate::app::ir::DbCall::Execute) {
         return Some(Write::Statement(
             call.db_api.as_deref().unwrap_or(&call.callee).to_string(),
@@ -365,6 +388,9 @@ pub enum Write {
     Statement(String),
     /// A function whose name's first word is a write verb (`saveCondition`). The name.
     Named(String),
+    /// A call whose chain to the database ends in a write (`Repo::chain_ends_in_write`).
+    /// The call and the catalogue entry.
+    Chain(String),
 }
 
 /// The first word of a camelCase, PascalCase or snake_case name (`saveUser` → `save`,
@@ -396,33 +422,49 @@ fn statement_keyword(call: &crate::app::ir::Call) -> Option<String> {
 /// a statement that writes (`UPDATE … WHERE id = ?`) unless it is seen to take nothing of
 /// the row. That is row-by-row processing of what the query read (a merge, a clean-up, an
 /// outbox marking each event), not related rows fetched one item at a time, which a join
-/// or `IN (…)` would bring with the first query. A method named for a write that does not
-/// take the loop's item (`roster.deleteRosterItem(user)` per roster) stays as it is: it may
-/// load before it writes.
+/// or `IN (…)` would bring with the first query. A method named for a write, or whose
+/// chain to the database ends in one, must be seen taking the loop's item; one that does
+/// not (`roster.deleteRosterItem(user)` per roster) stays as it is: it may load before it
+/// writes.
 ///
 /// `walked` is the loop over the query's rows: the item is its element or an element of a
 /// loop inside it (a `while (true)` around it that fetches the next batch is not read).
 pub fn lower_if_writes_item(
     found: &mut RawFinding,
+    repo: &Repo,
     file: &AppFile,
     call: &crate::app::ir::Call,
+    reach: &Reach,
     walked: usize,
 ) {
-    let Some(write) = writes(call) else {
+    let Some(write) = writes_through(repo, call, reach) else {
         return;
     };
-    let enclosing = call
+    let enclosing: Vec<&crate::app::ir::Loop> = call
         .loops
         .iter()
         .skip_while(|&&l| l != walked)
-        .filter_map(|&l| file.loops.get(l));
-    let names_item = crate::app::loop_shape::uses_element(call, enclosing, file.language);
+        .filter_map(|&l| file.loops.get(l))
+        .collect();
+    let mut names_item =
+        crate::app::loop_shape::uses_element(call, enclosing.iter().copied(), file.language);
+    // An iterator or cursor loop holds its element in the source variable or a local taken
+    // from its `next()`, which the front end does not list as the loop's variables.
+    let elements: Vec<&str> = enclosing
+        .iter()
+        .flat_map(|lp| {
+            crate::app::loop_shape::iterator_elements(lp, &file.calls, &file.assignments)
+        })
+        .collect();
+    if names_item != Some(true) && !elements.is_empty() {
+        names_item = Some(crate::app::loop_shape::names_any(call, &elements));
+    }
     // A statement that writes is row-by-row work unless it is known to take nothing of
     // the row (its text may be cut short, or the row is read through a local); a method
     // named for a write must be seen taking the item: it may load before it writes.
     let (lowered, what) = match &write {
         Write::Statement(what) => (names_item != Some(false), what),
-        Write::Named(what) => (names_item == Some(true), what),
+        Write::Named(what) | Write::Chain(what) => (names_item == Some(true), what),
     };
     if !lowered {
         return;
@@ -431,6 +473,50 @@ pub fn lower_if_writes_item(
         ConfidenceLevel::Medium,
         format!("the per-item call writes (`{what}`) for the row the loop is on: row-by-row processing of what the query read, not related rows fetched one at a time; batch the writes if this path runs often"),
     );
+}
+
+/// Lowers a per-item finding that walks a tree one level per query: the per-item call is
+/// the loop's own query again (`for (t : dao.getSubtypes(type)) dao.getSubtypes(t)`) or
+/// the function the loop is in (`getDescendants(child)` inside `getDescendants`). Each
+/// pass reads the next level of a hierarchy (groups, folders, categories, types): as many
+/// queries as the tree has nodes, which is its shape rather than a list's size, and a
+/// recursive CTE is the fix only where the database has one.
+pub fn lower_if_tree_walk(
+    found: &mut RawFinding,
+    file: &AppFile,
+    call: &crate::app::ir::Call,
+    feeding: Option<&crate::app::ir::Call>,
+) {
+    // A catalogued call (`executeQuery`, `pool.query`) runs whatever statement it is
+    // given: the same name twice is two queries, not one query method walking a tree.
+    let same_query = call.db.is_none()
+        && feeding.is_some_and(|f| f.callee == call.callee && f.arity == call.arity);
+    // Recursion is a call of the function itself: unqualified or on `this` / `self`
+    // (`itemService.delete(item)` inside a `delete` is another class's method).
+    let on_itself = match call.chain.as_slice() {
+        [] => true,
+        [only] => matches!(only.as_str(), "this" | "self"),
+        _ => false,
+    };
+    let recursion = on_itself
+        && call
+            .function
+            .and_then(|f| file.functions.get(f))
+            .is_some_and(|f| f.name == call.callee && f.arity == call.arity);
+    if same_query || recursion {
+        found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "`{}` {} for each item: a walk down a hierarchy, one query per node, as many as the tree has rather than a list's rows",
+                call.callee,
+                if recursion {
+                    "calls the function the loop is in again"
+                } else {
+                    "runs the loop's own query again"
+                }
+            ),
+        );
+    }
 }
 
 /// Lowers a finding's confidence when a call it rests on was resolved by name alone

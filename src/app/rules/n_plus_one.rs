@@ -2,8 +2,8 @@
 
 use super::{
     describe_reach, finding, is_follow_up_read, lower_for_origin, lower_if_cached,
-    lower_if_one_off, lower_if_recovery, lower_if_resolved_by_name, lower_if_writes_item,
-    LoopFacts,
+    lower_if_one_off, lower_if_recovery, lower_if_resolved_by_name, lower_if_tree_walk,
+    lower_if_writes_item, LoopFacts,
 };
 use crate::app::ir::{AppFile, ParamLoopCall};
 use crate::app::resolve::Repo;
@@ -33,13 +33,15 @@ declare_rule! {
     /// (unless the loop's item itself is handed to that function as its key).
     /// The default (high) is kept for a body that fetches per row; medium, with the
     /// reason, when the per-item call writes for the row the loop is on (a method named
-    /// for a write handed the item, `saveCondition(condition)`, `delete_file(f.id)`, or a
-    /// statement that writes, `UPDATE … WHERE id = ?`: row-by-row processing of what was
+    /// for a write, or whose chain to the database ends in one, handed the item,
+    /// `saveCondition(condition)`, `delete_file(f.id)`, or a statement that writes,
+    /// `UPDATE … WHERE id = ?`: row-by-row processing of what was
     /// read, which a join cannot replace), when the rows are a configuration list (the
     /// query's receiver or name says settings, config, preferences, global or system
     /// properties) or what a request or a script handed over, when the loop walks the
-    /// children of one object, and in start-up or recovery code (`onStartup`,
-    /// `Recover…`) as in one-off code.
+    /// children of one object, when the loop walks a tree one query per node (the
+    /// per-item call is the loop's own query method again, or the function the loop is
+    /// in), and in start-up or recovery code (`onStartup`, `Recover…`) as in one-off code.
     ///
     /// ## Why it matters
     /// One query for the list and one more per item: 100 appointments cost 101 round trips
@@ -126,7 +128,9 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
             lower_if_recovery(&mut found, file, call.function);
             // The rows are a configuration list or what a request sent: a handful.
             lower_for_origin(&mut found, &facts.origins[li]);
-            lower_if_writes_item(&mut found, file, call, li);
+            lower_if_writes_item(&mut found, repo, file, call, &reach, li);
+            let feeding = facts.feeding[li].and_then(|c| file.calls.get(c));
+            lower_if_tree_walk(&mut found, file, call, feeding);
             out.push(found);
         }
     }
