@@ -696,6 +696,9 @@ impl RuleFacts {
                         .is_some_and(|v| loop_variables.contains(&(a.function, v.as_str())))
             })
         };
+        // A local assigned in a loop from a call there may hold a value of the loop's row
+        // (`loop_shape::read_off_element`).
+        let in_loop = |a: &Assignment| self.calls.get(a.call).is_some_and(|c| !c.loops.is_empty());
         let mut assignments: Vec<Assignment> = self
             .assignments
             .into_iter()
@@ -703,6 +706,7 @@ impl RuleFacts {
                 loop_variables.contains(&(a.function, a.variable.as_str()))
                     || passed.contains(&(a.function, a.variable.as_str()))
                     || takes_next(a)
+                    || in_loop(a)
             })
             .collect();
         let mut keep = vec![false; self.calls.len()];

@@ -794,6 +794,43 @@ pub fn iterator_elements<'a>(
     out
 }
 
+/// The locals a loop's body reads off its element: assigned inside `lp`, before `before`,
+/// from a call whose text names one of `elements` (`key = rs.getString(1)`,
+/// `jid = JID.parse(rs.getString("jid"))`, `id = item.getId()`). One hop: a value of the
+/// row, not an object loaded by it (that one is still named by the caller's test on
+/// arguments only).
+pub fn read_off_element<'a>(
+    lp: &Loop,
+    before: super::ir::Pos,
+    elements: &[&str],
+    calls: &[Call],
+    assignments: &'a [super::ir::Assignment],
+) -> Vec<&'a str> {
+    assignments
+        .iter()
+        .filter(|a| a.function == lp.function && lp.start <= a.start && a.start < before)
+        .filter(|a| calls.get(a.call).is_some_and(|c| names_any(c, elements)))
+        .map(|a| a.variable.as_str())
+        .collect()
+}
+
+/// The identifiers a loop's `variables` declare (`const { id, name }`, `(k, v)`), keywords
+/// and `_` left out.
+pub fn variable_names(lp: &Loop) -> Vec<&str> {
+    lp.variables
+        .iter()
+        .flat_map(|v| identifiers(v))
+        .filter(|v| !matches!(*v, "var" | "let" | "const" | "final" | "auto" | "_"))
+        .collect()
+}
+
+/// Whether one of a call's arguments names one of `names` (as a whole identifier).
+pub fn argument_names_any(call: &Call, names: &[&str]) -> bool {
+    call.argument_texts()
+        .into_iter()
+        .any(|a| identifiers(a).any(|i| names.contains(&i)))
+}
+
 /// Whether a call's text names one of `names` (as a whole identifier).
 pub fn names_any(call: &Call, names: &[&str]) -> bool {
     identifiers(&call.text).any(|i| names.contains(&i))

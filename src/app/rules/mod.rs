@@ -459,6 +459,30 @@ pub fn lower_if_writes_item(
     if names_item != Some(true) && !elements.is_empty() {
         names_item = Some(crate::app::loop_shape::names_any(call, &elements));
     }
+    // A value the body read off the row (`key = rs.getString(1)`) handed to the write as
+    // an argument is the row's too; an object loaded by it and written through
+    // (`roster = getRoster(name); roster.deleteRosterItem(user)`) is not.
+    if names_item != Some(true) {
+        let mut names: Vec<&str> = elements;
+        for lp in &enclosing {
+            names.extend(crate::app::loop_shape::variable_names(lp));
+        }
+        let read_off: Vec<&str> = enclosing
+            .iter()
+            .flat_map(|lp| {
+                crate::app::loop_shape::read_off_element(
+                    lp,
+                    call.start,
+                    &names,
+                    &file.calls,
+                    &file.assignments,
+                )
+            })
+            .collect();
+        if crate::app::loop_shape::argument_names_any(call, &read_off) {
+            names_item = Some(true);
+        }
+    }
     // A statement that writes is row-by-row work unless it is known to take nothing of
     // the row (its text may be cut short, or the row is read through a local); a method
     // named for a write must be seen taking the item: it may load before it writes.
