@@ -686,12 +686,27 @@ impl RuleFacts {
                     .map(move |a| (call.function, strip_await(keyword_argument(a).1)))
             })
             .collect();
+        // A local taken from a loop source's `next()` holds an iterator loop's element
+        // (`loop_shape::iterator_elements`).
+        let takes_next = |a: &Assignment| {
+            self.calls.get(a.call).is_some_and(|c| {
+                crate::app::loop_shape::takes_next(c)
+                    && c.chain
+                        .last()
+                        .is_some_and(|v| loop_variables.contains(&(a.function, v.as_str())))
+            })
+        };
+        // A local assigned in a loop from a call there may hold a value of the loop's row
+        // (`loop_shape::read_off_element`).
+        let in_loop = |a: &Assignment| self.calls.get(a.call).is_some_and(|c| !c.loops.is_empty());
         let mut assignments: Vec<Assignment> = self
             .assignments
             .into_iter()
             .filter(|a| {
                 loop_variables.contains(&(a.function, a.variable.as_str()))
                     || passed.contains(&(a.function, a.variable.as_str()))
+                    || takes_next(a)
+                    || in_loop(a)
             })
             .collect();
         let mut keep = vec![false; self.calls.len()];

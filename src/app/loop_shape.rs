@@ -346,11 +346,7 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
         if lp.source_text.as_deref().is_some_and(names_statements) {
             return Origin::Input(lp.source_text.clone().unwrap_or_default());
         }
-        let receiver = call
-            .receiver_root
-            .as_deref()
-            .or_else(|| source_root(&call.text));
-        if receiver.is_some_and(names_configuration) {
+        if reads_configuration(call) {
             return Origin::Configuration(call.text.clone());
         }
         return Origin::Returned(call.text.clone());
@@ -369,14 +365,20 @@ pub fn origin(lp: &Loop, feeding: Option<&Call>) -> Origin {
     Origin::Unknown(source.map(str::to_string))
 }
 
-/// A name that says it holds the statements of a script (`statements`, `sqlScript`,
-/// `ddlQueries`, `getMigrations`): an installer or upgrade running them one by one.
-/// Words in a receiver's name that mean configuration: `settingsService`, `config`,
-/// `_configuration`, `preferences`.
-const CONFIGURATION_WORDS: &[&str] = &["setting", "config", "preference"];
+/// Words in a receiver's or a call's name that mean configuration: `settingsService`,
+/// `config`, `_configuration`, `preferences`, `getAllGlobalProperties`,
+/// `getSystemProperties`.
+const CONFIGURATION_WORDS: &[&str] = &[
+    "setting",
+    "config",
+    "preference",
+    "globalpropert",
+    "systempropert",
+];
 
-/// Whether a receiver's name says it holds configuration (not a repository or DAO of
-/// settings rows: `userSettingsRepository` reads data).
+/// Whether a receiver's name (`settingsService`) or a call's name
+/// (`getAttributeTypesFromGlobalProperties`) says it holds or returns configuration (not a
+/// repository or DAO of settings rows: `userSettingsRepository` reads data).
 fn names_configuration(receiver: &str) -> bool {
     let lower = receiver.to_ascii_lowercase();
     CONFIGURATION_WORDS.iter().any(|w| lower.contains(w))
@@ -384,18 +386,57 @@ fn names_configuration(receiver: &str) -> bool {
         && !lower.contains("dao")
 }
 
+/// Whether a call returns configuration: its receiver (`settingsService.getAllMusicFolders()`)
+/// or its own name (`dao.getAllGlobalProperties()`) says so (`names_configuration`).
+pub fn reads_configuration(call: &Call) -> bool {
+    let receiver = call
+        .receiver_root
+        .as_deref()
+        .or_else(|| source_root(&call.text));
+    // `ConfigureAwait(false)` ends an awaited chain in C#: it configures the await, and
+    // the collection is what the call before it returns.
+    receiver.is_some_and(names_configuration)
+        || (call.callee != "ConfigureAwait" && names_configuration(&call.callee))
+}
+
+/// A name that says it holds the statements of a script (`statements`, `sqlScript`,
+/// `ddlQueries`, `getMigrations`): an installer or upgrade running them one by one.
+/// Whole words only: `_prescriptions` holds "script" but names prescriptions.
 fn names_statements(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    [
-        "statements",
-        "script",
-        "queries",
-        "sqls",
-        "ddl",
-        "migrations",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    name_words(text).any(|w| {
+        matches!(
+            w.as_str(),
+            "statements" | "script" | "scripts" | "queries" | "sqls" | "ddl" | "migrations"
+        )
+    })
+}
+
+/// The words of the names in a piece of code, lower-cased: split at every character that
+/// is not a letter or digit, where a lower-case letter or digit meets an upper-case one
+/// (`sqlScript` → `sql`, `script`) and before the last capital of an acronym followed by
+/// a lower-case letter (`DDLQueries` → `ddl`, `queries`).
+fn name_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).flat_map(|part| {
+        let chars: Vec<char> = part.chars().collect();
+        let mut words = Vec::new();
+        let mut current = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let previous = i.checked_sub(1).and_then(|p| chars.get(p));
+            let next = chars.get(i + 1);
+            let boundary = c.is_uppercase()
+                && (previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                    || (previous.is_some_and(|p| p.is_uppercase())
+                        && next.is_some_and(|n| n.is_lowercase())));
+            if boundary && !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            current.extend(c.to_lowercase());
+        }
+        if !current.is_empty() {
+            words.push(current);
+        }
+        words
+    })
 }
 
 /// Folder names and words of a class or function name that mark one-off code: an upgrade,
@@ -509,10 +550,10 @@ pub fn one_off_base(bases: &[String]) -> Option<String> {
         .map(|base| format!("implements {base}"))
 }
 
-/// Words in a function's name that mean recovery code: `RecoverJobs`, `ClusterRecover`,
-/// `RecoverStaleAcquiredTriggers`. (Not a class's: a `PasswordRecoveryController` serves
-/// requests.)
-const RECOVERY_WORDS: &[&str] = &["recover"];
+/// Words in a function's name that mean recovery or start-up code: `RecoverJobs`,
+/// `ClusterRecover`, `RecoverStaleAcquiredTriggers`, `onStartup`. (Not a class's: a
+/// `PasswordRecoveryController` serves requests.)
+const RECOVERY_WORDS: &[&str] = &["recover", "startup"];
 
 /// The function name that says a function is recovery code (after a crash, a failover,
 /// at start-up): it walks what was left behind, once, not per request.
@@ -759,6 +800,87 @@ pub fn uses_element<'a>(
     Some(false)
 }
 
+/// Calls that take a loop's next element off an iterator or cursor the loop's condition
+/// reads (`while (it.hasNext()) { Item item = it.next(); … }`).
+const NEXT_CALLS: &[&str] = &["next", "nextElement"];
+
+/// Whether a call takes the next element off an iterator (`it.next()`).
+pub fn takes_next(call: &Call) -> bool {
+    NEXT_CALLS.contains(&call.callee.as_str()) && call.arity == 0
+}
+
+/// The names a `while` / `do` loop over an iterator or a cursor holds its element in,
+/// where the front end records none (`Loop::variables` empty): the source variable itself
+/// (`rs` in `while (rs.next())`: `rs.getLong(1)` reads the current row) and the locals
+/// assigned in the loop from its `next()` (`item = items.next()`). Empty for other loops.
+pub fn iterator_elements<'a>(
+    lp: &'a Loop,
+    calls: &'a [Call],
+    assignments: &'a [super::ir::Assignment],
+) -> Vec<&'a str> {
+    let condition_loop = lp.kind.starts_with("while") || lp.kind.starts_with("do");
+    let Some(source) = lp
+        .source_var
+        .as_deref()
+        .filter(|_| condition_loop && lp.variables.is_empty())
+    else {
+        return Vec::new();
+    };
+    let mut out = vec![source];
+    for a in assignments {
+        let inside = a.function == lp.function && lp.start <= a.start && a.start <= lp.end;
+        let from_next = calls
+            .get(a.call)
+            .is_some_and(|c| takes_next(c) && c.chain.last().map(String::as_str) == Some(source));
+        if inside && from_next {
+            out.push(a.variable.as_str());
+        }
+    }
+    out
+}
+
+/// The locals a loop's body reads off its element: assigned inside `lp`, before `before`,
+/// from a call whose text names one of `elements` (`key = rs.getString(1)`,
+/// `jid = JID.parse(rs.getString("jid"))`, `id = item.getId()`). One hop: a value of the
+/// row, not an object loaded by it (that one is still named by the caller's test on
+/// arguments only).
+pub fn read_off_element<'a>(
+    lp: &Loop,
+    before: super::ir::Pos,
+    elements: &[&str],
+    calls: &[Call],
+    assignments: &'a [super::ir::Assignment],
+) -> Vec<&'a str> {
+    assignments
+        .iter()
+        .filter(|a| a.function == lp.function && lp.start <= a.start && a.start < before)
+        .filter(|a| calls.get(a.call).is_some_and(|c| names_any(c, elements)))
+        .map(|a| a.variable.as_str())
+        .collect()
+}
+
+/// The identifiers a loop's `variables` declare (`const { id, name }`, `(k, v)`), keywords
+/// and `_` left out.
+pub fn variable_names(lp: &Loop) -> Vec<&str> {
+    lp.variables
+        .iter()
+        .flat_map(|v| identifiers(v))
+        .filter(|v| !matches!(*v, "var" | "let" | "const" | "final" | "auto" | "_"))
+        .collect()
+}
+
+/// Whether one of a call's arguments names one of `names` (as a whole identifier).
+pub fn argument_names_any(call: &Call, names: &[&str]) -> bool {
+    call.argument_texts()
+        .into_iter()
+        .any(|a| identifiers(a).any(|i| names.contains(&i)))
+}
+
+/// Whether a call's text names one of `names` (as a whole identifier).
+pub fn names_any(call: &Call, names: &[&str]) -> bool {
+    identifiers(&call.text).any(|i| names.contains(&i))
+}
+
 /// The identifiers of a piece of code, in order (no keywords removed).
 fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
@@ -791,11 +913,45 @@ mod tests {
     }
 
     #[test]
+    fn statements_are_named_by_whole_words() {
+        for name in [
+            "statements",
+            "sqlScript",
+            "DDLQueries",
+            "ddl_queries",
+            "getMigrations",
+            "upgrade_scripts",
+        ] {
+            assert!(names_statements(name), "{name}");
+        }
+        for name in [
+            "_prescriptions",
+            "descriptions",
+            "subscriptions",
+            "transcript",
+        ] {
+            assert!(!names_statements(name), "{name}");
+        }
+    }
+
+    #[test]
     fn recovery_code_is_named_so_by_its_function() {
-        for name in ["RecoverJobs", "ClusterRecover", "recover_stale_locks"] {
+        for name in [
+            "RecoverJobs",
+            "ClusterRecover",
+            "recover_stale_locks",
+            "onStartup",
+            "on_startup",
+        ] {
             assert!(recovery_code(name), "{name}");
         }
-        for name in ["DiscoverJobs", "DeleteJobs", "cover"] {
+        for name in [
+            "DiscoverJobs",
+            "DeleteJobs",
+            "cover",
+            "startPlayback",
+            "upStart",
+        ] {
             assert!(!recovery_code(name), "{name}");
         }
     }

@@ -686,6 +686,26 @@ impl<'a> Repo<'a> {
         None
     }
 
+    /// The catalogued call a chain to the database ends at, when it writes rather than
+    /// reads rows (`DirectCall::reads` false: `executeUpdate`, `persist`): the call's
+    /// catalogue entry. The chain is the one the resolution found first (each function's
+    /// first call that reaches the database), as `chain` shows it.
+    pub fn chain_ends_in_write(&self, reach: &Reach) -> Option<&str> {
+        let Reach::Method { function, .. } = reach else {
+            return None;
+        };
+        let mut current = *function;
+        let mut seen = HashSet::new();
+        while seen.insert(current) && seen.len() <= 16 {
+            match self.query_functions.get(&current)? {
+                Why::Calls { target, .. } => current = *target,
+                Why::Direct { reads: true, .. } => return None,
+                Why::Direct { api, .. } => return Some(self.names.get(*api)),
+            }
+        }
+        None
+    }
+
     /// The first function along the chain from `reach` to the database that reads a cache
     /// before its query (`ir::CacheRead`), when the chain ends in a read of rows (a write
     /// after a lookup, `item = items.get(k); delete(item)`, runs every time): the

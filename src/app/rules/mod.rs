@@ -10,7 +10,8 @@ pub mod undisposed_connection;
 
 use super::ir::{AppFile, Pos};
 use super::resolve::{Reach, Repo};
-use crate::model::RelatedLocation;
+use crate::app::loop_shape::Origin;
+use crate::model::{ConfidenceLevel, RelatedLocation};
 use crate::rules::RuleMeta;
 use crate::sql::rules::RawFinding;
 
@@ -123,6 +124,10 @@ pub struct LoopFacts {
     pub calls_within: Vec<Vec<usize>>,
     pub iterates: Vec<crate::app::loop_shape::Iterates>,
     pub origins: Vec<crate::app::loop_shape::Origin>,
+    /// The call whose result each loop walks (index in `AppFile::calls`), when the facts
+    /// trace one: its source call, the query whose rows it walks, or the call its source
+    /// variable was last assigned from before the loop.
+    pub feeding: Vec<Option<usize>>,
 }
 
 impl LoopFacts {
@@ -140,12 +145,12 @@ impl LoopFacts {
         // The call each loop walks: its source call, the query whose rows the front end
         // says it walks (a cursor after `execute`, a promise callback's parameter), or the
         // call its source variable was last assigned from before the loop.
-        let feeding: Vec<Option<&crate::app::ir::Call>> = file
+        let feeding_calls: Vec<Option<usize>> = file
             .loops
             .iter()
             .map(|lp| {
                 if let Some(ci) = lp.source_call.or(lp.rows_of) {
-                    return file.calls.get(ci);
+                    return Some(ci);
                 }
                 let variable = lp.source_var.as_deref()?;
                 let assignment = assignments
@@ -153,8 +158,12 @@ impl LoopFacts {
                     .iter()
                     .filter(|a| a.start < lp.start)
                     .max_by_key(|a| a.start)?;
-                file.calls.get(assignment.call)
+                Some(assignment.call)
             })
+            .collect();
+        let feeding: Vec<Option<&crate::app::ir::Call>> = feeding_calls
+            .iter()
+            .map(|ci| ci.and_then(|ci| file.calls.get(ci)))
             .collect();
         let sources = file
             .loops
@@ -212,6 +221,7 @@ impl LoopFacts {
             calls_within,
             iterates,
             origins,
+            feeding: feeding_calls,
         }
     }
 }
@@ -319,6 +329,220 @@ fn is_transaction_control(call: &crate::app::ir::Call) -> bool {
     .any(|k| sql.starts_with(k) && sql[k.len()..].starts_with(|c: char| !c.is_ascii_alphanumeric()))
 }
 
+/// The first words of a call's name that say it changes rows rather than reads them
+/// (`saveUser`, `delete_file`, `unvoidEncounter`, `lockEventForProcessing`).
+const WRITE_VERBS: &[&str] = &[
+    "save", "delete", "remove", "purge", "update", "insert", "upsert", "persist", "store", "void",
+    "unvoid", "retire", "unretire", "lock", "destroy", "drop", "truncate", "erase",
+];
+
+/// The first keyword of a statement that changes rows or the schema.
+const WRITE_STATEMENTS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "DROP", "CREATE", "ALTER",
+    "TRUNCATE",
+];
+
+/// What says that `call` changes the database rather than reads from it: the catalogue
+/// (`DbCall::Execute`: `executeUpdate`, `persist`), the statement written in the call
+/// (`execute("UPDATE …")`), or the first word of its name (`saveCondition`,
+/// `delete_file`). The text says which, for a finding's reason.
+pub fn writes(call: &crate::app::ir::Call) -> Option<Write> {
+    writes_itself(call)
+}
+
+/// `writes`, or else the chain the resolution found from the call to the database ends in
+/// a statement that writes (`Repo::chain_ends_in_write`: `room.addMember(…)` →
+/// `saveMember` → `executeUpdate`).
+pub fn writes_through(repo: &Repo, call: &crate::app::ir::Call, reach: &Reach) -> Option<Write> {
+    writes_itself(call).or_else(|| {
+        repo.chain_ends_in_write(reach)
+            .map(|api| Write::Chain(format!("{} → … → {api}", call.callee)))
+    })
+}
+
+fn writes_itself(call: &crate::app::ir::Call) -> Option<Write> {
+    if call.db == Some(crate::app::ir::DbCall::Execute) {
+        return Some(Write::Statement(
+            call.db_api.as_deref().unwrap_or(&call.callee).to_string(),
+        ));
+    }
+    if call.db.is_some() {
+        if let Some(keyword) =
+            statement_keyword(call).filter(|k| WRITE_STATEMENTS.contains(&k.as_str()))
+        {
+            return Some(Write::Statement(keyword));
+        }
+    }
+    let verb = first_word(&call.callee).to_ascii_lowercase();
+    WRITE_VERBS
+        .contains(&verb.as_str())
+        .then(|| Write::Named(call.callee.clone()))
+}
+
+/// How a call is known to write (`writes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// The call is itself a database call that writes: the catalogue says so, or the
+    /// statement it runs starts with `INSERT` / `UPDATE` / `DELETE` / DDL. The text is the
+    /// catalogue entry or the keyword.
+    Statement(String),
+    /// A function whose name's first word is a write verb (`saveCondition`). The name.
+    Named(String),
+    /// A call whose chain to the database ends in a write (`Repo::chain_ends_in_write`).
+    /// The call and the catalogue entry.
+    Chain(String),
+}
+
+/// The first word of a camelCase, PascalCase or snake_case name (`saveUser` → `save`,
+/// `SaveChanges` → `Save`, `delete_file` → `delete`).
+fn first_word(name: &str) -> &str {
+    let name = name.trim_start_matches('_');
+    let end = name
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c.is_uppercase() || c == '_' || c.is_ascii_digit())
+        .map_or(name.len(), |(i, _)| i);
+    &name[..end]
+}
+
+/// The first keyword of the SQL written in a call (its first string literal), upper-cased:
+/// `execute("UPDATE devices SET …")` → `UPDATE`.
+fn statement_keyword(call: &crate::app::ir::Call) -> Option<String> {
+    let open = call.text.find(['\'', '"', '`'])?;
+    let sql = call.text[open + 1..].trim_start();
+    let keyword: String = sql
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    (!keyword.is_empty()).then(|| keyword.to_ascii_uppercase())
+}
+
+/// Lowers a per-item finding whose call writes the row the loop is on: a method named for
+/// a write and handed the loop's item (`saveCondition(condition)`, `delete_file(f.id)`), or
+/// a statement that writes (`UPDATE … WHERE id = ?`) unless it is seen to take nothing of
+/// the row. That is row-by-row processing of what the query read (a merge, a clean-up, an
+/// outbox marking each event), not related rows fetched one item at a time, which a join
+/// or `IN (…)` would bring with the first query. A method named for a write, or whose
+/// chain to the database ends in one, must be seen taking the loop's item; one that does
+/// not (`roster.deleteRosterItem(user)` per roster) stays as it is: it may load before it
+/// writes.
+///
+/// `walked` is the loop over the query's rows: the item is its element or an element of a
+/// loop inside it (a `while (true)` around it that fetches the next batch is not read).
+pub fn lower_if_writes_item(
+    found: &mut RawFinding,
+    repo: &Repo,
+    file: &AppFile,
+    call: &crate::app::ir::Call,
+    reach: &Reach,
+    walked: usize,
+) {
+    let Some(write) = writes_through(repo, call, reach) else {
+        return;
+    };
+    let enclosing: Vec<&crate::app::ir::Loop> = call
+        .loops
+        .iter()
+        .skip_while(|&&l| l != walked)
+        .filter_map(|&l| file.loops.get(l))
+        .collect();
+    let mut names_item =
+        crate::app::loop_shape::uses_element(call, enclosing.iter().copied(), file.language);
+    // An iterator or cursor loop holds its element in the source variable or a local taken
+    // from its `next()`, which the front end does not list as the loop's variables.
+    let elements: Vec<&str> = enclosing
+        .iter()
+        .flat_map(|lp| {
+            crate::app::loop_shape::iterator_elements(lp, &file.calls, &file.assignments)
+        })
+        .collect();
+    if names_item != Some(true) && !elements.is_empty() {
+        names_item = Some(crate::app::loop_shape::names_any(call, &elements));
+    }
+    // A value the body read off the row (`key = rs.getString(1)`) handed to the write as
+    // an argument is the row's too; an object loaded by it and written through
+    // (`roster = getRoster(name); roster.deleteRosterItem(user)`) is not.
+    if names_item != Some(true) {
+        let mut names: Vec<&str> = elements;
+        for lp in &enclosing {
+            names.extend(crate::app::loop_shape::variable_names(lp));
+        }
+        let read_off: Vec<&str> = enclosing
+            .iter()
+            .flat_map(|lp| {
+                crate::app::loop_shape::read_off_element(
+                    lp,
+                    call.start,
+                    &names,
+                    &file.calls,
+                    &file.assignments,
+                )
+            })
+            .collect();
+        if crate::app::loop_shape::argument_names_any(call, &read_off) {
+            names_item = Some(true);
+        }
+    }
+    // A statement that writes is row-by-row work unless it is known to take nothing of
+    // the row (its text may be cut short, or the row is read through a local); a method
+    // named for a write must be seen taking the item: it may load before it writes.
+    let (lowered, what) = match &write {
+        Write::Statement(what) => (names_item != Some(false), what),
+        Write::Named(what) | Write::Chain(what) => (names_item == Some(true), what),
+    };
+    if !lowered {
+        return;
+    }
+    found.confidence.lower(
+        ConfidenceLevel::Medium,
+        format!("the per-item call writes (`{what}`) for the row the loop is on: row-by-row processing of what the query read, not related rows fetched one at a time; batch the writes if this path runs often"),
+    );
+}
+
+/// Lowers a per-item finding that walks a tree one level per query: the per-item call is
+/// the loop's own query again (`for (t : dao.getSubtypes(type)) dao.getSubtypes(t)`) or
+/// the function the loop is in (`getDescendants(child)` inside `getDescendants`). Each
+/// pass reads the next level of a hierarchy (groups, folders, categories, types): as many
+/// queries as the tree has nodes, which is its shape rather than a list's size, and a
+/// recursive CTE is the fix only where the database has one.
+pub fn lower_if_tree_walk(
+    found: &mut RawFinding,
+    file: &AppFile,
+    call: &crate::app::ir::Call,
+    feeding: Option<&crate::app::ir::Call>,
+) {
+    // A catalogued call (`executeQuery`, `pool.query`) runs whatever statement it is
+    // given: the same name twice is two queries, not one query method walking a tree.
+    let same_query = call.db.is_none()
+        && feeding.is_some_and(|f| f.callee == call.callee && f.arity == call.arity);
+    // Recursion is a call of the function itself: unqualified or on `this` / `self`
+    // (`itemService.delete(item)` inside a `delete` is another class's method).
+    let on_itself = match call.chain.as_slice() {
+        [] => true,
+        [only] => matches!(only.as_str(), "this" | "self"),
+        _ => false,
+    };
+    let recursion = on_itself
+        && call
+            .function
+            .and_then(|f| file.functions.get(f))
+            .is_some_and(|f| f.name == call.callee && f.arity == call.arity);
+    if same_query || recursion {
+        found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "`{}` {} for each item: a walk down a hierarchy, one query per node, as many as the tree has rather than a list's rows",
+                call.callee,
+                if recursion {
+                    "calls the function the loop is in again"
+                } else {
+                    "runs the loop's own query again"
+                }
+            ),
+        );
+    }
+}
+
 /// Lowers a finding's confidence when a call it rests on was resolved by name alone
 /// (issue #17): the receiver's type was unknown, so the call may mean another method of
 /// that name.
@@ -388,5 +612,108 @@ pub fn describe_reach(repo: &Repo, reach: &Reach) -> String {
     match reach {
         Reach::Direct(api) => api.clone(),
         Reach::Method { function, .. } => repo.chain(*function),
+    }
+}
+
+/// Lowers a finding in recovery code (`loop_shape::recovery_code`): it runs after a crash,
+/// a failover or at start-up, over what was left behind, not per request.
+pub fn lower_if_recovery(found: &mut RawFinding, file: &AppFile, function: Option<usize>) {
+    let Some(f) = function.and_then(|f| file.functions.get(f)) else {
+        return;
+    };
+    if crate::app::loop_shape::recovery_code(&f.name) {
+        let what = &f.name;
+        found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop is in recovery code (`{what}`): it runs after a crash, a failover or at start-up, not per request"
+            ),
+        );
+    }
+}
+
+/// Keeps the default confidence only with positive evidence that the loop's size comes
+/// from data: it walks a call's result (a query, a service or repository call) or a
+/// collection the caller passes in. A request's or a form's values, a folder's files or a
+/// script's statements are a handful a user sent; a field, a local filled by hand or a
+/// counting loop is not known to grow with the data (medium either way: a guess).
+pub fn lower_for_origin(found: &mut RawFinding, origin: &Origin) {
+    match origin {
+        Origin::Returned(_) | Origin::Parameter(_) => {}
+        Origin::Input(what) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks what a request, a form, a folder or a script hands over (`{what}`): a handful of items sent in, not rows that grow with use"
+            ),
+        ),
+        Origin::Configuration(what) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks a configuration list (`{what}`): a handful of items set up by an administrator, not rows that grow with use"
+            ),
+        ),
+        Origin::ChildrenOf(source) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks the children of one object (`{source}`): their number is that object's, not a table's"
+            ),
+        ),
+        Origin::Unknown(Some(source)) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            format!(
+                "the loop walks `{source}`; its size is not known to come from the database (it is not a query's or a data-access call's result, nor a collection of entities passed in)"
+            ),
+        ),
+        Origin::Unknown(None) => found.confidence.lower(
+            ConfidenceLevel::Medium,
+            "the loop counts over no named collection; its size is not known to come from the database",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ir::{Call, DbCall};
+
+    #[test]
+    fn a_write_is_told_by_the_catalogue_the_statement_or_the_name() {
+        let mut execute = Call::for_test("executeUpdate", "ps.executeUpdate()", 0);
+        execute.db = Some(DbCall::Execute);
+        assert!(matches!(writes(&execute), Some(Write::Statement(_))));
+        let mut update = Call::for_test(
+            "execute",
+            "cur.execute(\"UPDATE device SET seen = 1 WHERE id = ?\", [d])",
+            2,
+        );
+        update.db = Some(DbCall::Query);
+        assert_eq!(writes(&update), Some(Write::Statement("UPDATE".into())));
+        let mut select = Call::for_test("execute", "cur.execute(\"SELECT 1\")", 1);
+        select.db = Some(DbCall::Query);
+        assert_eq!(writes(&select), None);
+        // A statement written in a call that is no database call is not read.
+        let message = Call::for_test("log", "log(\"DELETE pressed\")", 1);
+        assert_eq!(writes(&message), None);
+        for name in [
+            "saveCondition",
+            "SaveChanges",
+            "delete_file",
+            "unvoidEncounter",
+            "_removeItem",
+        ] {
+            let call = Call::for_test(name, &format!("{name}(x)"), 1);
+            assert_eq!(writes(&call), Some(Write::Named(name.into())), "{name}");
+        }
+        for name in [
+            "createJaxbChild",
+            "getRoster",
+            "saved",
+            "storefront",
+            "updated_at",
+            "Lockout",
+        ] {
+            let call = Call::for_test(name, &format!("{name}(x)"), 1);
+            assert_eq!(writes(&call), None, "{name}");
+        }
     }
 }

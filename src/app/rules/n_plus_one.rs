@@ -1,8 +1,9 @@
 //! `n-plus-one`: a loop over a query's results that runs a query per item.
 
 use super::{
-    describe_reach, finding, is_follow_up_read, lower_if_cached, lower_if_one_off,
-    lower_if_resolved_by_name, LoopFacts,
+    describe_reach, finding, is_follow_up_read, lower_for_origin, lower_if_cached,
+    lower_if_one_off, lower_if_recovery, lower_if_resolved_by_name, lower_if_tree_walk,
+    lower_if_writes_item, LoopFacts,
 };
 use crate::app::ir::{AppFile, ParamLoopCall};
 use crate::app::resolve::Repo;
@@ -30,6 +31,17 @@ declare_rule! {
     /// the key up in a cache before it reads (a cache field, a map its class fills after a
     /// miss, `@Cacheable`, a lookup on a receiver named for a cache), the finding is medium: repeated items are served from memory
     /// (unless the loop's item itself is handed to that function as its key).
+    /// The default (high) is kept for a body that fetches per row; medium, with the
+    /// reason, when the per-item call writes for the row the loop is on (a method named
+    /// for a write, or whose chain to the database ends in one, handed the item,
+    /// `saveCondition(condition)`, `delete_file(f.id)`, or a statement that writes,
+    /// `UPDATE … WHERE id = ?`: row-by-row processing of what was
+    /// read, which a join cannot replace), when the rows are a configuration list (the
+    /// query's receiver or name says settings, config, preferences, global or system
+    /// properties) or what a request or a script handed over, when the loop walks the
+    /// children of one object, when the loop walks a tree one query per node (the
+    /// per-item call is the loop's own query method again, or the function the loop is
+    /// in), and in start-up or recovery code (`onStartup`, `Recover…`) as in one-off code.
     ///
     /// ## Why it matters
     /// One query for the list and one more per item: 100 appointments cost 101 round trips
@@ -113,6 +125,12 @@ pub fn check(repo: &Repo, file: &AppFile, out: &mut Vec<RawFinding>) {
                 .any(|a| lp.variables.iter().any(|v| v == a.trim()));
             lower_if_cached(&mut found, repo, &reach, passes_item);
             lower_if_one_off(&mut found, file, call.function);
+            lower_if_recovery(&mut found, file, call.function);
+            // The rows are a configuration list or what a request sent: a handful.
+            lower_for_origin(&mut found, &facts.origins[li]);
+            lower_if_writes_item(&mut found, repo, file, call, &reach, li);
+            let feeding = facts.feeding[li].and_then(|c| file.calls.get(c));
+            lower_if_tree_walk(&mut found, file, call, feeding);
             out.push(found);
         }
     }
@@ -214,6 +232,13 @@ fn check_loop_in_callee(repo: &Repo, file: &AppFile, facts: &LoopFacts, out: &mu
         // Which argument of the callee's inner call is its loop's item is not recorded.
         lower_if_cached(&mut found, repo, &callee.reach, false);
         lower_if_one_off(&mut found, file, call.function);
+        lower_if_recovery(&mut found, file, call.function);
+        if let Some(passed) = matching(callee.inner).filter(|q| q.configuration) {
+            lower_for_origin(
+                &mut found,
+                &crate::app::loop_shape::Origin::Configuration(passed.text.clone()),
+            );
+        }
         out.push(found);
     }
 }
@@ -227,6 +252,8 @@ struct PassedQuery {
     text: String,
     at: crate::app::ir::Pos,
     reach: crate::app::resolve::Reach,
+    /// The query returns configuration (`loop_shape::reads_configuration`).
+    configuration: bool,
 }
 
 /// The arguments of call `ci` that hold a query's rows: a call reaching the database
@@ -248,9 +275,14 @@ fn passed_queries(repo: &Repo, file: &AppFile, ci: usize) -> Vec<PassedQuery> {
                 && inner.text == value
         });
         let source = match nested {
-            Some(inner) => repo
-                .reach(file, inner)
-                .map(|reach| (inner.text.clone(), inner.start, reach)),
+            Some(inner) => repo.reach(file, inner).map(|reach| {
+                (
+                    inner.text.clone(),
+                    inner.start,
+                    reach,
+                    crate::app::loop_shape::reads_configuration(inner),
+                )
+            }),
             None => file
                 .assignments
                 .iter()
@@ -261,16 +293,22 @@ fn passed_queries(repo: &Repo, file: &AppFile, ci: usize) -> Vec<PassedQuery> {
                 .and_then(|a| file.calls.get(a.call))
                 .and_then(|source| {
                     let reach = repo.reach(file, source)?;
-                    Some((format!("{value} = {}", source.text), source.start, reach))
+                    Some((
+                        format!("{value} = {}", source.text),
+                        source.start,
+                        reach,
+                        crate::app::loop_shape::reads_configuration(source),
+                    ))
                 }),
         };
-        if let Some((text, at, reach)) = source {
+        if let Some((text, at, reach, configuration)) = source {
             out.push(PassedQuery {
                 position,
                 keyword: keyword.map(str::to_string),
                 text,
                 at,
                 reach,
+                configuration,
             });
         }
     }

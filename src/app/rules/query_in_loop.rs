@@ -1,11 +1,11 @@
 //! `query-in-loop`: a query call inside a loop over anything else.
 
 use super::{
-    describe_reach, finding, is_follow_up_read, lower_if_cached, lower_if_one_off,
-    lower_if_resolved_by_name, LoopFacts,
+    describe_reach, finding, is_follow_up_read, lower_for_origin, lower_if_cached,
+    lower_if_one_off, lower_if_recovery, lower_if_resolved_by_name, LoopFacts,
 };
 use crate::app::ir::{AppFile, Call};
-use crate::app::loop_shape::{recovery_code, uses_element, Iterates, Origin};
+use crate::app::loop_shape::{uses_element, Iterates};
 use crate::app::resolve::{Reach, Repo};
 use crate::declare_rule;
 use crate::model::{Category, ConfidenceLevel, RelatedLocation, Severity};
@@ -148,23 +148,6 @@ fn lower_for_reach(found: &mut RawFinding, repo: &Repo, file: &AppFile, reach: &
     }
 }
 
-/// Lowers a finding in recovery code (`loop_shape::recovery_code`): it runs after a crash,
-/// a failover or at start-up, over what was left behind, not per request.
-fn lower_if_recovery(found: &mut RawFinding, file: &AppFile, function: Option<usize>) {
-    let Some(f) = function.and_then(|f| file.functions.get(f)) else {
-        return;
-    };
-    if recovery_code(&f.name) {
-        let what = &f.name;
-        found.confidence.lower(
-            ConfidenceLevel::Medium,
-            format!(
-                "the loop is in recovery code (`{what}`): it runs after a crash, a failover or at start-up, not per request"
-            ),
-        );
-    }
-}
-
 /// Lowers the confidence where the loop is not one a developer batches: it waits on every
 /// pass (polling, retry), walks a fixed set written in the code or chunks of a collection
 /// (low: shown with `--min-confidence low`); or it is a condition loop over no collection,
@@ -200,44 +183,5 @@ fn lower_for_loop_shape(found: &mut RawFinding, file: &AppFile, call: &Call, ite
             ConfidenceLevel::Medium,
             "the call names none of the loop's variables: it may repeat the same work on each pass rather than query per element",
         );
-    }
-}
-
-/// Keeps the default confidence only with positive evidence that the loop's size comes
-/// from data: it walks a call's result (a query, a service or repository call) or a
-/// collection the caller passes in. A request's or a form's values, a folder's files or a
-/// script's statements are a handful a user sent; a field, a local filled by hand or a
-/// counting loop is not known to grow with the data (medium either way: a guess).
-fn lower_for_origin(found: &mut RawFinding, origin: &Origin) {
-    match origin {
-        Origin::Returned(_) | Origin::Parameter(_) => {}
-        Origin::Input(what) => found.confidence.lower(
-            ConfidenceLevel::Medium,
-            format!(
-                "the loop walks what a request, a form, a folder or a script hands over (`{what}`): a handful of items sent in, not rows that grow with use"
-            ),
-        ),
-        Origin::Configuration(what) => found.confidence.lower(
-            ConfidenceLevel::Medium,
-            format!(
-                "the loop walks a configuration list (`{what}`): a handful of items set up by an administrator, not rows that grow with use"
-            ),
-        ),
-        Origin::ChildrenOf(source) => found.confidence.lower(
-            ConfidenceLevel::Medium,
-            format!(
-                "the loop walks the children of one object (`{source}`): their number is that object's, not a table's"
-            ),
-        ),
-        Origin::Unknown(Some(source)) => found.confidence.lower(
-            ConfidenceLevel::Medium,
-            format!(
-                "the loop walks `{source}`; its size is not known to come from the database (it is not a query's or a data-access call's result, nor a collection of entities passed in)"
-            ),
-        ),
-        Origin::Unknown(None) => found.confidence.lower(
-            ConfidenceLevel::Medium,
-            "the loop counts over no named collection; its size is not known to come from the database",
-        ),
     }
 }
