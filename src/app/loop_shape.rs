@@ -403,39 +403,11 @@ pub fn reads_configuration(call: &Call) -> bool {
 /// `ddlQueries`, `getMigrations`): an installer or upgrade running them one by one.
 /// Whole words only: `_prescriptions` holds "script" but names prescriptions.
 fn names_statements(text: &str) -> bool {
-    name_words(text).any(|w| {
+    name_words(text).iter().any(|w| {
         matches!(
             w.as_str(),
             "statements" | "script" | "scripts" | "queries" | "sqls" | "ddl" | "migrations"
         )
-    })
-}
-
-/// The words of the names in a piece of code, lower-cased: split at every character that
-/// is not a letter or digit, where a lower-case letter or digit meets an upper-case one
-/// (`sqlScript` → `sql`, `script`) and before the last capital of an acronym followed by
-/// a lower-case letter (`DDLQueries` → `ddl`, `queries`).
-fn name_words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).flat_map(|part| {
-        let chars: Vec<char> = part.chars().collect();
-        let mut words = Vec::new();
-        let mut current = String::new();
-        for (i, &c) in chars.iter().enumerate() {
-            let previous = i.checked_sub(1).and_then(|p| chars.get(p));
-            let next = chars.get(i + 1);
-            let boundary = c.is_uppercase()
-                && (previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
-                    || (previous.is_some_and(|p| p.is_uppercase())
-                        && next.is_some_and(|n| n.is_lowercase())));
-            if boundary && !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            current.extend(c.to_lowercase());
-        }
-        if !current.is_empty() {
-            words.push(current);
-        }
-        words
     })
 }
 
