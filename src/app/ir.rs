@@ -102,6 +102,10 @@ pub enum ReceiverType {
     /// An instance of this class or of one deriving from it (`this`, a declared,
     /// constructed, field or parameter type), or the class itself for a static call.
     Class(String),
+    /// `super.m()` / `base.M()` / `super().m()` written in this class: the method as the
+    /// nearest class it derives from defines it, never its own (or a subclass's) override,
+    /// which is the caller itself.
+    Base(String),
     /// A function of a module, not a method (languages with module scope: a bare call of a
     /// function the file defines or imports, `module.f()` on an imported module): of the
     /// module named (its file's stem, or the package of an `__init__.py`), or of any module
@@ -463,6 +467,7 @@ impl FileNames<'_> {
             ReceiverType::Unknown => TypeKey::Unknown,
             ReceiverType::Library => TypeKey::Library,
             ReceiverType::Class(class) => TypeKey::Class(self.id(class)),
+            ReceiverType::Base(class) => TypeKey::Base(self.id(class)),
             ReceiverType::Module(module) => TypeKey::Module(
                 module
                     .as_deref()
@@ -501,6 +506,8 @@ pub enum TypeKey {
     Unknown,
     Library,
     Class(Name),
+    /// `ReceiverType::Base`: the class the call is written in.
+    Base(Name),
     /// The module's normalised name, `NO_NAME` for any module.
     Module(Name),
     /// `ReceiverType::Returned`: the methods' names joined by `.` as one name.

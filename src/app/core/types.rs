@@ -65,10 +65,16 @@ impl<'u> Typing<'u> {
         match &call.receiver {
             Receiver::None if self.front_end.has_module_scope() => self.module_function(call),
             Receiver::Field(name) => self.field_type(call.function, name),
-            Receiver::None | Receiver::This | Receiver::Base => self
+            Receiver::None | Receiver::This => self
                 .class_of(call.function)
                 .map_or(ReceiverType::Unknown, |class| {
                     ReceiverType::Class(class.to_string())
+                }),
+            // `base.M()` / `super().m()`: the method as a base class defines it.
+            Receiver::Base => self
+                .class_of(call.function)
+                .map_or(ReceiverType::Unknown, |class| {
+                    ReceiverType::Base(class.to_string())
                 }),
             Receiver::Name(name) => self.name_type(call, name),
             Receiver::Expression => ReceiverType::Unknown,

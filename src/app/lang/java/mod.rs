@@ -398,9 +398,12 @@ impl<'a> Extractor<'a> {
                     ReceiverType::Unknown
                 };
             }
-            // `this.m()` / `super.m()`: the enclosing class and its hierarchy.
+            // `this.m()`: the enclosing class and its hierarchy; `super.m()`: its bases'.
             "this" | "super" => {
                 return match self.class_names.last().filter(|c| !c.is_empty()) {
+                    Some(class) if object.kind_name() == "super" => {
+                        ReceiverType::Base(class.clone())
+                    }
                     Some(class) => ReceiverType::Class(class.clone()),
                     None => ReceiverType::Unknown,
                 };

@@ -59,7 +59,7 @@ impl<'a> Extractor<'a> {
                             .map_or(ReceiverType::Unknown, |c| ReceiverType::Class(c.clone())),
                         start => self.receiver_type(start),
                     };
-                    let ReceiverType::Class(class) = start else {
+                    let (ReceiverType::Class(class) | ReceiverType::Base(class)) = start else {
                         // A library type's methods return what the source does not say.
                         return ReceiverType::Unknown;
                     };
