@@ -767,7 +767,8 @@ impl AppFile {
 
     /// `split`, keeping every call, assignment and comment and every repeated edge when
     /// `prune` is false: the reference the pruning is tested against.
-    pub(crate) fn split_pruning(self, shared: &Names, prune: bool) -> SplitFile {
+    pub(crate) fn split_pruning(mut self, shared: &Names, prune: bool) -> SplitFile {
+        self.capture_outer_assignments();
         let mut names = FileNames {
             shared,
             local: HashMap::new(),
@@ -984,6 +985,54 @@ impl AppFile {
             edges,
             facts,
         }
+    }
+
+    /// A loop in a callback walks a variable of the function it is written in (`recipients
+    /// = await find(); transaction(async () => { for (r of recipients) … })`): the closure
+    /// sees that function's assignment, so it is recorded in the callback too (the last
+    /// one before the loop in the function directly around the callback), unless the
+    /// callback assigns the variable itself or the loop walks one of its parameters. Done
+    /// while the functions' bodies are known (the index keeps no body ranges).
+    fn capture_outer_assignments(&mut self) {
+        let mut captured = Vec::new();
+        for lp in &self.loops {
+            let (Some(function), Some(variable)) = (lp.function, lp.source_var.as_deref()) else {
+                continue;
+            };
+            let Some(inner) = self.functions.get(function) else {
+                continue;
+            };
+            let assigned_in = |f: usize| {
+                self.assignments
+                    .iter()
+                    .filter(|a| {
+                        a.function == Some(f) && a.variable == variable && a.start < lp.start
+                    })
+                    .max_by_key(|a| a.start)
+            };
+            if lp.source_param || assigned_in(function).is_some() {
+                continue;
+            }
+            let outer = self
+                .functions
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| {
+                    *i != function
+                        && f.body != inner.body
+                        && f.body.0 <= inner.body.0
+                        && inner.body.1 <= f.body.1
+                })
+                .min_by_key(|(_, f)| f.body.1 - f.body.0)
+                .map(|(i, _)| i);
+            if let Some(assignment) = outer.and_then(assigned_in) {
+                captured.push(Assignment {
+                    function: Some(function),
+                    ..assignment.clone()
+                });
+            }
+        }
+        self.assignments.extend(captured);
     }
 
     /// The facts the repository rules read, as the file they came from: the functions

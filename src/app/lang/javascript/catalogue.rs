@@ -223,6 +223,10 @@ pub(super) const PRISMA_RAW_METHODS: &[(&str, DbCall)] = &[
     ("$executeRaw", DbCall::Execute),
     ("$executeRawUnsafe", DbCall::Execute),
 ];
+/// Properties of a Prisma module object that hold the client itself: `const { client } =
+/// prisma;` and `prisma.client.<model>.<method>(...)` (a module exporting the client beside
+/// its helpers).
+pub(super) const PRISMA_CLIENT_PROPERTIES: &[&str] = &["client"];
 /// Names (exact, lowercased) that are a Prisma client besides those containing `prisma`.
 pub(super) const PRISMA_CLIENT_NAMES: &[&str] = &["db", "tx", "database"];
 
