@@ -430,6 +430,10 @@ impl<'s, 't> Extractor<'s, 't> {
                     if self.in_finally(n, scope) {
                         guaranteed
                             .get_or_insert_with(|| format!("released with {param}() in finally"));
+                    } else if self.first_in_completion_callback(n, variable) {
+                        guaranteed.get_or_insert_with(|| {
+                            format!("released with {param}() first in the query's callback, which runs on error too")
+                        });
                     } else {
                         normal.get_or_insert_with(|| format!("released with {param}()"));
                     }
@@ -447,6 +451,40 @@ impl<'s, 't> Extractor<'s, 't> {
         } else {
             Disposal::Never
         }
+    }
+
+    /// `client.query(sql, (err, result) => { release(); … })`: the release is the first
+    /// statement of the completion callback of a query on the checked-out `variable`, which
+    /// node-style drivers call on success and on error alike.
+    fn first_in_completion_callback(&self, release: Node<'t>, variable: &str) -> bool {
+        let statement = release
+            .parent()
+            .filter(|p| p.kind_name() == "expression_statement");
+        let block = statement
+            .and_then(|s| s.parent())
+            .filter(|b| b.kind_name() == "statement_block");
+        let first = block.and_then(|b| {
+            named_children(b)
+                .into_iter()
+                .find(|c| c.kind_name() != "comment")
+        });
+        let callback = block.and_then(|b| b.parent()).filter(|f| {
+            matches!(
+                f.kind_name(),
+                "arrow_function" | "function_expression" | "function"
+            )
+        });
+        let query = callback
+            .and_then(|f| f.parent())
+            .filter(|a| a.kind_name() == "arguments")
+            .and_then(|a| a.parent())
+            .and_then(|c| call_function(c).map(|(f, _)| f))
+            .filter(|f| f.kind_name() == "member_expression");
+        let on_variable = query.is_some_and(|f| {
+            f.field("object").is_some_and(|o| self.text(o) == variable)
+                && f.field("property").is_some_and(|p| self.text(p) == "query")
+        });
+        on_variable && first.is_some() && first == statement
     }
 
     /// Some release sits in a `catch` clause whose `try` block also holds a release.
