@@ -238,13 +238,42 @@ impl<'a> Extractor<'a> {
         if loaded_here {
             return Some(format!("aiosql query {name}.{method}"));
         }
-        let first = Self::positional_args(call).first().copied()?;
+        let first = Self::unwrap(Self::positional_args(call).first().copied()?);
         let connection = Recv::Connection.bit() | Recv::Cursor.bit() | Recv::Pool.bit();
         let imported_by_name = self.imports.get(name).is_some_and(|p| p.contains('.'));
+        // A loop's variable named `connection` is an element of something (an XML node, a
+        // settings entry), not a database connection taken by name.
+        let loop_variable =
+            first.kind_name() == "identifier" && self.is_loop_variable(first, self.text(first));
         (imported_by_name
+            && !loop_variable
             && !CONNECTION_UPKEEP.contains(&method)
             && self.receiver_kinds(first, scope, call.start_byte(), 0) & connection != 0)
             .then(|| format!("loaded query {name}.{method} (handed a connection)"))
+    }
+
+    /// Whether `name` is bound by a `for` loop or comprehension around `node`.
+    fn is_loop_variable(&self, node: Node<'a>, name: &str) -> bool {
+        let mut current = node.parent();
+        for _ in 0..200 {
+            let Some(n) = current else {
+                return false;
+            };
+            let target = match n.kind_name() {
+                "for_statement" | "for_in_clause" => Self::field(n, "left"),
+                "function_definition" | "lambda" | "class_definition" => return false,
+                _ => None,
+            };
+            if target.is_some_and(|t| {
+                let mut names = Vec::new();
+                Self::identifiers_in(t, &mut names);
+                names.iter().any(|n| self.text(*n) == name)
+            }) {
+                return true;
+            }
+            current = n.parent();
+        }
+        false
     }
 
     pub(super) fn db_calls(&mut self) {
