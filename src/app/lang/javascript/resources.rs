@@ -403,8 +403,16 @@ impl<'s, 't> Extractor<'s, 't> {
                 _ => {}
             }
             if let Some((call, detail)) = release {
+                // Taken and released in the next statement: nothing in between can throw.
+                let right_after = self
+                    .src
+                    .text
+                    .get(from..call.start_byte())
+                    .is_some_and(|between| between.chars().all(|c| c.is_whitespace() || c == ';'));
                 if self.in_finally(call, scope) {
                     guaranteed.get_or_insert_with(|| format!("{detail} in finally"));
+                } else if right_after {
+                    guaranteed.get_or_insert_with(|| format!("{detail} right after it was taken"));
                 } else {
                     normal.get_or_insert(detail);
                     normal_releases.push(call);
