@@ -1081,6 +1081,10 @@ mod tests {
         let mut dirs = Vec::new();
         for language in std::fs::read_dir(&root).expect("fixtures/app exists") {
             let language = language.expect("readable fixtures").path();
+            // `fixtures/app/README.md` (the shapes × language matrix) is no language.
+            if !language.is_dir() {
+                continue;
+            }
             for case in std::fs::read_dir(&language).expect("readable fixtures") {
                 dirs.push(case.expect("readable fixtures").path());
             }
