@@ -554,6 +554,9 @@ pub(super) type Creation = (
     Option<&'static str>,
     Option<&'static str>,
 );
+/// Creations that hold no connection until their `.connect()` (pg's `new Client(config)`):
+/// one whose variable is never connected nor queried is never opened, nothing to release.
+pub(super) const OPENED_BY_CONNECT: &[&str] = &["new Client (pg)"];
 pub(super) const CONNECTION_CREATIONS: &[Creation] = &[
     ("Client", true, Driver::Pg, Some("new Client (pg)"), None),
     ("Pool", true, Driver::Pg, None, Some("new Pool (pg)")),

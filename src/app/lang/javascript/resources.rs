@@ -136,6 +136,17 @@ impl<'s, 't> Extractor<'s, 't> {
             },
             None => self.disposal(node, ctx),
         };
+        // `new Client(config)` only read (`client.database`), never connected nor queried.
+        let never_opened = disposal == Disposal::Never
+            && site_api.is_some_and(|api| OPENED_BY_CONNECT.contains(&api))
+            && variable
+                .as_deref()
+                .is_some_and(|v| !self.calls_on(v, ctx.scope, &["connect", "query"]));
+        let disposal = if never_opened {
+            Disposal::NeverOpened
+        } else {
+            disposal
+        };
         if let Some(api) = site_api {
             self.file.connections.push(ConnectionSite {
                 function: ctx.function,
@@ -459,6 +470,26 @@ impl<'s, 't> Extractor<'s, 't> {
         } else {
             Disposal::Never
         }
+    }
+
+    /// Whether `scope` calls one of `methods` on `variable` (`client.connect()`).
+    fn calls_on(&self, variable: &str, scope: Node<'t>, methods: &[&str]) -> bool {
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            if n.kind_name() == "call_expression" {
+                let called = call_function(n).map(|(f, _)| f).filter(|f| {
+                    f.kind_name() == "member_expression"
+                        && f.field("object").is_some_and(|o| self.text(o) == variable)
+                        && f.field("property")
+                            .is_some_and(|p| methods.contains(&self.text(p)))
+                });
+                if called.is_some() {
+                    return true;
+                }
+            }
+            stack.extend(children(n));
+        }
+        false
     }
 
     /// `client.query(sql, (err, result) => { release(); … })`: the release is the first
