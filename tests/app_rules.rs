@@ -966,3 +966,75 @@ fn n_plus_one_tree_walks_and_iterator_writes_are_medium() {
         );
     }
 }
+
+/// `fixtures/app/README.md`'s matrix of issue #17's shapes × language: every cell names
+/// fixture files that exist (`P:` a positive with at least one `expect:` line, `L:` a
+/// look-alike), or says `n/a` / `gap` with its reason; every shape is covered somewhere.
+#[test]
+fn matrix_names_existing_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let (_, rest) = readme.split_once("<!-- matrix -->").unwrap();
+    let (table, _) = rest.split_once("<!-- /matrix -->").unwrap();
+    let languages = ["csharp", "java", "javascript", "typescript", "python"];
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for line in table.lines().filter(|l| l.starts_with("| ")).skip(1) {
+        // The shape's own text may hold `|` only inside backticks; split after it.
+        let cells: Vec<&str> = line.trim_matches('|').rsplitn(6, " | ").collect();
+        if cells.len() != 6 {
+            failures.push(format!("row without six cells: {line}"));
+            continue;
+        }
+        rows += 1;
+        let shape = cells[5].trim();
+        let mut covered = false;
+        for (language, cell) in languages.iter().zip(cells[..5].iter().rev()) {
+            let cell = cell.trim();
+            if let Some(reason) = cell
+                .strip_prefix("n/a")
+                .or_else(|| cell.strip_prefix("gap"))
+            {
+                if cell.starts_with("gap") && reason.trim_start_matches(':').trim().is_empty() {
+                    failures.push(format!("{shape} / {language}: a gap without its reason"));
+                }
+                continue;
+            }
+            let mut positives = 0;
+            let mut look_alikes = 0;
+            for item in cell.split("<br>").map(str::trim) {
+                let (kind, path) = match item.split_once(": ") {
+                    Some((kind @ ("P" | "L"), path)) => (kind, path.trim()),
+                    _ => {
+                        failures.push(format!("{shape} / {language}: cannot read `{item}`"));
+                        continue;
+                    }
+                };
+                let file = root.join(language).join(path);
+                let Ok(text) = std::fs::read_to_string(&file) else {
+                    failures.push(format!("{shape} / {language}: no file {path}"));
+                    continue;
+                };
+                if kind == "P" {
+                    positives += 1;
+                    if !text.contains("expect:") && !text.contains("expect-above:") {
+                        failures.push(format!("{shape} / {language}: {path} marks no finding"));
+                    }
+                } else {
+                    look_alikes += 1;
+                }
+            }
+            if positives == 0 || look_alikes == 0 {
+                failures.push(format!(
+                    "{shape} / {language}: needs a positive and a look-alike"
+                ));
+            }
+            covered = true;
+        }
+        if !covered {
+            failures.push(format!("{shape}: covered in no language"));
+        }
+    }
+    assert!(rows >= 16, "the matrix lists {rows} shapes");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

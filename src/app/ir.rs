@@ -102,6 +102,10 @@ pub enum ReceiverType {
     /// An instance of this class or of one deriving from it (`this`, a declared,
     /// constructed, field or parameter type), or the class itself for a static call.
     Class(String),
+    /// `super.m()` / `base.M()` / `super().m()` written in this class: the method as the
+    /// nearest class it derives from defines it, never its own (or a subclass's) override,
+    /// which is the caller itself.
+    Base(String),
     /// A function of a module, not a method (languages with module scope: a bare call of a
     /// function the file defines or imports, `module.f()` on an imported module): of the
     /// module named (its file's stem, or the package of an `__init__.py`), or of any module
@@ -463,6 +467,7 @@ impl FileNames<'_> {
             ReceiverType::Unknown => TypeKey::Unknown,
             ReceiverType::Library => TypeKey::Library,
             ReceiverType::Class(class) => TypeKey::Class(self.id(class)),
+            ReceiverType::Base(class) => TypeKey::Base(self.id(class)),
             ReceiverType::Module(module) => TypeKey::Module(
                 module
                     .as_deref()
@@ -501,6 +506,8 @@ pub enum TypeKey {
     Unknown,
     Library,
     Class(Name),
+    /// `ReceiverType::Base`: the class the call is written in.
+    Base(Name),
     /// The module's normalised name, `NO_NAME` for any module.
     Module(Name),
     /// `ReceiverType::Returned`: the methods' names joined by `.` as one name.
@@ -775,7 +782,8 @@ impl AppFile {
 
     /// `split`, keeping every call, assignment and comment and every repeated edge when
     /// `prune` is false: the reference the pruning is tested against.
-    pub(crate) fn split_pruning(self, shared: &Names, prune: bool) -> SplitFile {
+    pub(crate) fn split_pruning(mut self, shared: &Names, prune: bool) -> SplitFile {
+        self.capture_outer_assignments();
         let mut names = FileNames {
             shared,
             local: HashMap::new(),
@@ -992,6 +1000,54 @@ impl AppFile {
             edges,
             facts,
         }
+    }
+
+    /// A loop in a callback walks a variable of the function it is written in (`recipients
+    /// = await find(); transaction(async () => { for (r of recipients) … })`): the closure
+    /// sees that function's assignment, so it is recorded in the callback too (the last
+    /// one before the loop in the function directly around the callback), unless the
+    /// callback assigns the variable itself or the loop walks one of its parameters. Done
+    /// while the functions' bodies are known (the index keeps no body ranges).
+    fn capture_outer_assignments(&mut self) {
+        let mut captured = Vec::new();
+        for lp in &self.loops {
+            let (Some(function), Some(variable)) = (lp.function, lp.source_var.as_deref()) else {
+                continue;
+            };
+            let Some(inner) = self.functions.get(function) else {
+                continue;
+            };
+            let assigned_in = |f: usize| {
+                self.assignments
+                    .iter()
+                    .filter(|a| {
+                        a.function == Some(f) && a.variable == variable && a.start < lp.start
+                    })
+                    .max_by_key(|a| a.start)
+            };
+            if lp.source_param || assigned_in(function).is_some() {
+                continue;
+            }
+            let outer = self
+                .functions
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| {
+                    *i != function
+                        && f.body != inner.body
+                        && f.body.0 <= inner.body.0
+                        && inner.body.1 <= f.body.1
+                })
+                .min_by_key(|(_, f)| f.body.1 - f.body.0)
+                .map(|(i, _)| i);
+            if let Some(assignment) = outer.and_then(assigned_in) {
+                captured.push(Assignment {
+                    function: Some(function),
+                    ..assignment.clone()
+                });
+            }
+        }
+        self.assignments.extend(captured);
     }
 
     /// The facts the repository rules read, as the file they came from: the functions

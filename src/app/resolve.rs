@@ -50,6 +50,8 @@ impl Reach {
 #[derive(Default)]
 struct Hierarchy {
     bases: HashMap<Name, Vec<Name>>,
+    /// The inverse of `bases`: the classes that name each class as a base.
+    children: HashMap<Name, Vec<Name>>,
     /// (class, method) -> the method's declared return type; `NO_NAME` where the
     /// declarations of that name (overloads, several classes of one name) disagree.
     returns: HashMap<(Name, Name), Name>,
@@ -77,7 +79,17 @@ impl Hierarchy {
                 }
             }
         }
-        Hierarchy { bases, returns }
+        let mut children: HashMap<Name, Vec<Name>> = HashMap::new();
+        for (&class, class_bases) in &bases {
+            for &base in class_bases {
+                children.entry(base).or_default().push(class);
+            }
+        }
+        Hierarchy {
+            bases,
+            children,
+            returns,
+        }
     }
 
     /// The declared return type of `method` called on `class`: the class's own
@@ -117,6 +129,54 @@ impl Hierarchy {
             }
         }
         TypeKey::Class(current)
+    }
+
+    /// The first non-empty answer of `defines` on the classes `class` derives from, nearest
+    /// first (breadth-first, bounded as `derives`); `class` itself is not asked.
+    fn nearest_in_bases(
+        &self,
+        class: Name,
+        defines: impl Fn(Name) -> Vec<FunctionRef>,
+    ) -> Vec<FunctionRef> {
+        let mut level: Vec<Name> = self.bases.get(&class).cloned().unwrap_or_default();
+        let mut seen = HashSet::from([class]);
+        while !level.is_empty() && seen.len() <= 64 {
+            let mut found = Vec::new();
+            let mut next = Vec::new();
+            for base in level {
+                if !seen.insert(base) {
+                    continue;
+                }
+                found.extend(defines(base));
+                next.extend(self.bases.get(&base).into_iter().flatten().copied());
+            }
+            if !found.is_empty() {
+                return found;
+            }
+            level = next;
+        }
+        Vec::new()
+    }
+
+    /// Whether a class deriving from `class` inherits `ancestor`'s methods: an interface's
+    /// implementation that takes the method from its own base class
+    /// (`CipherRepository : Repository<Cipher, Guid>, ICipherRepository`, the call typed
+    /// `ICipherRepository`, the method written once in `Repository`). Bounded as `derives`.
+    fn inherited_below(&self, class: Name, ancestor: Name) -> bool {
+        let mut stack = vec![class];
+        let mut seen = HashSet::new();
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current) || seen.len() > 256 {
+                continue;
+            }
+            for &child in self.children.get(&current).into_iter().flatten() {
+                if self.derives(child, ancestor) {
+                    return true;
+                }
+                stack.push(child);
+            }
+        }
+        false
     }
 
     fn is_class(&self, name: Name) -> bool {
@@ -455,6 +515,7 @@ impl<'a> Repo<'a> {
             ReceiverType::Library => TypeKey::Library,
             // A class the index lacks is no class of the repository.
             ReceiverType::Class(class) => TypeKey::Class(self.names.id(class)?),
+            ReceiverType::Base(class) => TypeKey::Base(self.names.id(class)?),
             // Nor is a module it lacks a module of the repository.
             ReceiverType::Module(None) => TypeKey::Module(NO_NAME),
             ReceiverType::Module(Some(module)) => {
@@ -863,9 +924,24 @@ fn candidates(
                         && def.class != NO_NAME
                         && (def.class == class
                             || hierarchy.derives(def.class, class)
-                            || hierarchy.derives(class, def.class))
+                            || hierarchy.derives(class, def.class)
+                            || hierarchy.inherited_below(class, def.class))
                 })
                 .collect();
+        }
+        TypeKey::Base(class) => {
+            // `super.m()`: the definitions of the nearest classes `class` derives from that
+            // define `m` (its own override is the caller); none when its bases are not the
+            // repository's.
+            return hierarchy.nearest_in_bases(class, |base| {
+                defs.iter()
+                    .copied()
+                    .filter(|&(fi, f)| {
+                        let def = &files[fi as usize].functions[f as usize];
+                        !def.is_abstract && def.class == base
+                    })
+                    .collect()
+            });
         }
         TypeKey::Module(module) => {
             // A module's functions, not methods: of that module (its owner is its
@@ -1025,6 +1101,10 @@ mod tests {
         let mut dirs = Vec::new();
         for language in std::fs::read_dir(&root).expect("fixtures/app exists") {
             let language = language.expect("readable fixtures").path();
+            // `fixtures/app/README.md` (the shapes × language matrix) is no language.
+            if !language.is_dir() {
+                continue;
+            }
             for case in std::fs::read_dir(&language).expect("readable fixtures") {
                 dirs.push(case.expect("readable fixtures").path());
             }

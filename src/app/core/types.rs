@@ -80,7 +80,12 @@ impl<'u> Typing<'u> {
             Receiver::None if self.front_end.has_module_scope() => self.module_function(call),
             Receiver::None if !self.front_end.types_unqualified_calls() => ReceiverType::Untyped,
             Receiver::Field(name) => self.field_type(call, name),
-            Receiver::None | Receiver::This | Receiver::Base => self.enclosing_class(call),
+            Receiver::None | Receiver::This => self.enclosing_class(call),
+            // `base.M()` / `super.m()` / `super().m()`: the method as a base class defines it.
+            Receiver::Base => match self.enclosing_class(call) {
+                ReceiverType::Class(class) => ReceiverType::Base(class),
+                other => other,
+            },
             Receiver::Name(name) => self.name_type(call, name),
             Receiver::CallResult { start, methods } => self.call_result(call, start, methods),
             Receiver::Conditional(branches) => {
@@ -116,7 +121,7 @@ impl<'u> Typing<'u> {
             start => self.type_of(call, start),
         };
         match start {
-            ReceiverType::Class(class) => ReceiverType::Returned {
+            ReceiverType::Class(class) | ReceiverType::Base(class) => ReceiverType::Returned {
                 class,
                 methods: methods.to_vec(),
             },

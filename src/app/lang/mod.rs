@@ -42,6 +42,17 @@ pub fn embedded_database(language: crate::app::ir::Language, text: &str) -> Opti
     found
 }
 
+/// Whether a line of the file starts with one of the import directives (`using
+/// Microsoft.EntityFrameworkCore`), as a whole name: followed by `;`, `.` or a space.
+pub fn imports_any(text: &str, directives: &[&str]) -> bool {
+    text.lines().map(str::trim_start).any(|line| {
+        directives.iter().any(|d| {
+            line.strip_prefix(d)
+                .is_some_and(|rest| rest.starts_with([';', '.', ' ']))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::embedded_database;

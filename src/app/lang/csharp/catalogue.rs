@@ -85,6 +85,39 @@ pub const EF_MATERIALISERS: &[(&str, DbCall)] = &[
     ("ExecuteSqlInterpolatedAsync", DbCall::Execute),
 ];
 
+/// `using` directives of Entity Framework Core: in a file holding one, its async
+/// materialisers (`EF_CORE_ASYNC`) are database calls on any receiver, also on a `DbSet`
+/// that a call or delegate hands back (`GetDbSet(dbContext).FindAsync(id)`), which
+/// `classify` cannot trace to a context.
+pub const EF_CORE_IMPORTS: &[&str] = &["using Microsoft.EntityFrameworkCore"];
+
+/// EF Core's async materialisers (`EntityFrameworkQueryableExtensions`, `DbSet.FindAsync`):
+/// System.Linq has no async operators, so in a file importing EF Core these run the query.
+pub const EF_CORE_ASYNC: &[&str] = &[
+    "ToListAsync",
+    "ToArrayAsync",
+    "ToDictionaryAsync",
+    "FirstAsync",
+    "FirstOrDefaultAsync",
+    "SingleAsync",
+    "SingleOrDefaultAsync",
+    "LastAsync",
+    "LastOrDefaultAsync",
+    "FindAsync",
+    "CountAsync",
+    "LongCountAsync",
+    "AnyAsync",
+    "AllAsync",
+    "SumAsync",
+    "MaxAsync",
+    "MinAsync",
+    "AverageAsync",
+    "ContainsAsync",
+    "LoadAsync",
+    "ExecuteUpdateAsync",
+    "ExecuteDeleteAsync",
+];
+
 /// Connection types whose creation must be disposed.
 pub const CONNECTION_TYPES: &[&str] = &[
     "SqlConnection",
@@ -142,6 +175,7 @@ pub fn classify(
     callee: &str,
     root: Option<&str>,
     chain: &[String],
+    ef_core: bool,
 ) -> (Option<DbCall>, Option<String>) {
     if let Some((_, kind)) = ADO_NET.iter().find(|(m, _)| *m == callee) {
         return (Some(*kind), Some(format!("ADO.NET {callee}")));
@@ -172,6 +206,9 @@ pub fn classify(
             || callee.starts_with("ExecuteSql");
         if rooted_at_context && (dbset || on_context || chain.iter().any(|c| c == "Set")) {
             return (Some(*kind), Some(format!("Entity Framework {callee}")));
+        }
+        if ef_core && root.is_some() && EF_CORE_ASYNC.contains(&callee) {
+            return (Some(*kind), Some(format!("Entity Framework Core {callee}")));
         }
     }
     (None, None)

@@ -46,6 +46,7 @@ pub fn lower(path: &str, text: &str) -> Unit {
         parents: Vec::new(),
         tracked: Vec::new(),
         holders: Vec::new(),
+        ef_core: crate::app::lang::imports_any(text, super::catalogue::EF_CORE_IMPORTS),
     };
     lowering.walk(root, &Ctx::default(), 0);
     unit
@@ -79,6 +80,8 @@ pub(super) struct Lowering<'a, 'u> {
     /// Locals holding an object a tracked connection was handed to (`var command = new
     /// SqlCommand(sql, connection)`): returning one hands the connection to the caller.
     pub(super) holders: Vec<Tracked>,
+    /// The file imports Entity Framework Core (`catalogue::EF_CORE_IMPORTS`).
+    ef_core: bool,
 }
 
 const MAX_DEPTH: usize = 400;
@@ -660,7 +663,7 @@ impl<'a> Lowering<'a, '_> {
         let (receiver_root, chain) = receiver
             .map(|r| self.chain(r))
             .unwrap_or((None, Vec::new()));
-        let (db, db_api) = classify(&callee, receiver_root.as_deref(), &chain);
+        let (db, db_api) = classify(&callee, receiver_root.as_deref(), &chain, self.ef_core);
         let role = match (db, db_api) {
             (Some(kind), api) => CallRole::Database {
                 kind,

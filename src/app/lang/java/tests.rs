@@ -865,7 +865,8 @@ interface MailDao extends Dao<Mail> {}
             &ReceiverType::Class("MailCache".into()),
             &ReceiverType::Unknown,
             &ReceiverType::Class("MailService".into()),
-            &ReceiverType::Class("MailService".into()),
+            // `super.add(m)`: the method as a base class defines it.
+            &ReceiverType::Base("MailService".into()),
             &ReceiverType::Untyped,
         ]
     );

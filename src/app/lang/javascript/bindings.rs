@@ -67,6 +67,18 @@ impl<'s, 't> Extractor<'s, 't> {
                                 }
                             }
                         }
+                        // const { client } = prisma: the client the module object holds.
+                        let from_prisma = value
+                            .filter(|v| unwrap_expr(*v).kind_name() == "identifier")
+                            .and_then(|v| self.last_name(v))
+                            .is_some_and(|l| l.to_ascii_lowercase().contains("prisma"));
+                        if from_prisma {
+                            for local in self.pattern_names(name) {
+                                if PRISMA_CLIENT_PROPERTIES.contains(&local.as_str()) {
+                                    self.handles.insert(local, Handle::Prisma);
+                                }
+                            }
+                        }
                     }
                     if name.kind_name() != "identifier" {
                         continue;

@@ -152,10 +152,14 @@ impl<'s, 't> Extractor<'s, 't> {
                 let receiver_is_member = info
                     .receiver
                     .is_some_and(|r| unwrap_expr(r).kind_name() == "member_expression");
+                // `prisma.client.<model>`: the client a Prisma module object holds.
+                let held_client = PRISMA_CLIENT_PROPERTIES.contains(&client.as_str())
+                    && info.chain.len() >= 3
+                    && self.is_prisma_client(&info.chain[info.chain.len() - 3]);
                 if receiver_is_member
                     && !is_capitalised(model)
                     && !model.starts_with('$')
-                    && self.is_prisma_client(client)
+                    && (self.is_prisma_client(client) || held_client)
                 {
                     return Some(DbMatch {
                         kind,
@@ -363,7 +367,10 @@ impl<'s, 't> Extractor<'s, 't> {
     fn model_receiver(&self, info: &CallInfo, distinctive: bool) -> Option<String> {
         let receiver = unwrap_expr(info.receiver?);
         let last = info.chain.last()?;
-        if BUILTIN_GLOBALS.contains(&last.as_str()) {
+        // A global's name the file imports or defines is the file's own (`import {
+        // Notification } from "@server/models"`), not the browser's.
+        let shadowed = self.bindings.contains_key(last.as_str()) || self.models.contains(last);
+        if BUILTIN_GLOBALS.contains(&last.as_str()) && !shadowed {
             return None;
         }
         let is_this_member = receiver.kind_name() == "member_expression"

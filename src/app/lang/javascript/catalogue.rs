@@ -223,6 +223,10 @@ pub(super) const PRISMA_RAW_METHODS: &[(&str, DbCall)] = &[
     ("$executeRaw", DbCall::Execute),
     ("$executeRawUnsafe", DbCall::Execute),
 ];
+/// Properties of a Prisma module object that hold the client itself: `const { client } =
+/// prisma;` and `prisma.client.<model>.<method>(...)` (a module exporting the client beside
+/// its helpers).
+pub(super) const PRISMA_CLIENT_PROPERTIES: &[&str] = &["client"];
 /// Names (exact, lowercased) that are a Prisma client besides those containing `prisma`.
 pub(super) const PRISMA_CLIENT_NAMES: &[&str] = &["db", "tx", "database"];
 
@@ -550,6 +554,9 @@ pub(super) type Creation = (
     Option<&'static str>,
     Option<&'static str>,
 );
+/// Creations that hold no connection until their `.connect()` (pg's `new Client(config)`):
+/// one whose variable is never connected nor queried is never opened, nothing to release.
+pub(super) const OPENED_BY_CONNECT: &[&str] = &["new Client (pg)"];
 pub(super) const CONNECTION_CREATIONS: &[Creation] = &[
     ("Client", true, Driver::Pg, Some("new Client (pg)"), None),
     ("Pool", true, Driver::Pg, None, Some("new Pool (pg)")),

@@ -167,7 +167,16 @@ impl<'s, 't> Extractor<'s, 't> {
             Some((_, None, _)) => (None, ResourceOrigin::Local, Vec::new()),
             None => self.placement(node, ctx),
         };
-        events.insert(0, open);
+        // A pg `new Client(config)` holds no connection until `.connect()`: one never
+        // connected nor queried is never opened (`core::resources`: nothing to release).
+        let opened_later = site_api.is_some_and(|api| OPENED_BY_CONNECT.contains(&api));
+        if !opened_later
+            || variable
+                .as_deref()
+                .is_none_or(|v| self.calls_on(node, v, &["connect", "query"]))
+        {
+            events.insert(0, open);
+        }
         events.sort_by_key(|e| e.at);
         let resource = Resource {
             function: ctx.innermost,
@@ -352,6 +361,73 @@ impl<'s, 't> Extractor<'s, 't> {
         }
     }
 
+    /// Whether `call` is the first statement of a function passed to a call on
+    /// `variable` (`client.query(sql, (err, res) => { release(); … })`).
+    fn first_in_completion_callback(&self, call: Node<'t>, variable: &str) -> bool {
+        let Some(statement) = self
+            .parent(call)
+            .filter(|p| p.kind_name() == "expression_statement")
+        else {
+            return false;
+        };
+        let Some(body) = self
+            .parent(statement)
+            .filter(|p| p.kind_name() == "statement_block")
+        else {
+            return false;
+        };
+        let first = named_children(body)
+            .into_iter()
+            .find(|c| c.kind_name() != "comment");
+        if first.map(|f| f.id()) != Some(statement.id()) {
+            return false;
+        }
+        let Some(function) = self.parent(body).filter(|f| is_function(f.kind_name())) else {
+            return false;
+        };
+        let Some(outer) = self
+            .parent(function)
+            .filter(|a| a.kind_name() == "arguments")
+            .and_then(|a| self.parent(a))
+            .filter(|c| c.kind_name() == "call_expression")
+        else {
+            return false;
+        };
+        self.callee_text(outer)
+            .strip_prefix(variable)
+            .is_some_and(|rest| rest.starts_with('.'))
+    }
+
+    /// Whether the function around `node` calls one of `methods` on `variable`
+    /// (`client.connect()`).
+    fn calls_on(&self, node: Node<'t>, variable: &str, methods: &[&str]) -> bool {
+        let mut scope = node;
+        for _ in 0..200 {
+            match self.parent(scope) {
+                Some(p) => {
+                    scope = p;
+                    if is_function(p.kind_name()) {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            if n.kind_name() == "call_expression" {
+                let callee = self.callee_text(n);
+                if let Some((receiver, method)) = callee.rsplit_once('.') {
+                    if receiver == variable && methods.contains(&method) {
+                        return true;
+                    }
+                }
+            }
+            stack.extend(children(n));
+        }
+        false
+    }
+
     fn callee_text(&self, call: Node) -> String {
         match call.kind_name() {
             "call_expression" => call_function(call)
@@ -500,11 +576,18 @@ impl<'s, 't> Extractor<'s, 't> {
                         f.kind_name() == "identifier" && self.text(f) == param
                     })
                 {
-                    events.push(event(
-                        ResourceEventKind::Close,
-                        n,
-                        Some(format!("{param}()")),
-                    ));
+                    events.push(if self.first_in_completion_callback(n, variable) {
+                        // node-style drivers call a query's callback on error too.
+                        event(
+                            ResourceEventKind::Scoped(format!(
+                                "`{param}()` first in the completion callback of a query on `{variable}`, which the driver calls on error too"
+                            )),
+                            n,
+                            None,
+                        )
+                    } else {
+                        event(ResourceEventKind::Close, n, Some(format!("{param}()")))
+                    });
                 }
             }
         }

@@ -742,6 +742,18 @@ pub(super) const FUNCTIONS: &[(&str, bool, DbCall, &str, SqlArg)] = &[
     ),
 ];
 
+/// Query loaders: `queries = aiosql.from_path("sql", "asyncpg")` makes every method of
+/// `queries` a named statement run on the connection handed first
+/// (`queries.get_tags(conn, post_id=1)`).
+pub(super) const QUERY_LOADERS: &[&str] = &["aiosql.from_path", "aiosql.from_str"];
+
+/// Methods that look after a connection handed to them rather than run a statement on it:
+/// an imported object's method called with a connection first is a loaded query
+/// (`QUERY_LOADERS`) unless it is one of these.
+pub(super) const CONNECTION_UPKEEP: &[&str] = &[
+    "close", "release", "commit", "rollback", "putconn", "cursor", "closing", "register",
+];
+
 /// Iteration callbacks: `map(lambda x: ..., xs)`, `filter(lambda x: ..., xs)`,
 /// `executor.map(lambda x: ..., xs)`.
 pub(super) const LOOP_CALLBACKS: &[&str] = &["map", "filter"];

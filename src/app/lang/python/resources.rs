@@ -115,6 +115,43 @@ impl<'a> Extractor<'a> {
                 in_process,
             });
         }
+        // Helpers that close the connection of a parameter (`cur.connection.close()`,
+        // `conn.close()`): what the caller hands them there (`Unit::param_closes`).
+        for ci in 0..self.call_node.len() {
+            let i = self.call_node[ci];
+            let Some(function) = self.fn_of[i] else {
+                continue;
+            };
+            let Some(func) =
+                Self::field(self.nodes[i], "function").filter(|f| f.kind_name() == "attribute")
+            else {
+                continue;
+            };
+            if !CLOSE_METHODS.contains(&self.field_text(func, "attribute").as_str()) {
+                continue;
+            }
+            let mut object = Self::field(func, "object").map(Self::unwrap);
+            if let Some(o) = object.filter(|o| o.kind_name() == "attribute") {
+                let member = self.field_text(o, "attribute");
+                object = matches!(member.as_str(), "connection" | "conn")
+                    .then(|| Self::field(o, "object"))
+                    .flatten();
+            }
+            let Some(name) = object.filter(|o| o.kind_name() == "identifier") else {
+                continue;
+            };
+            let name = self.text(name);
+            let position = self
+                .unit
+                .functions
+                .get(function)
+                .and_then(|f| f.params.iter().position(|p| p.name == name));
+            if let Some(position) = position {
+                if !self.unit.param_closes.contains(&(function, position)) {
+                    self.unit.param_closes.push((function, position));
+                }
+            }
+        }
         // `finally` blocks, for the closes in them.
         for i in 0..self.nodes.len() {
             if self.kinds[i] == "finally_clause" {
@@ -340,10 +377,20 @@ impl<'a> Extractor<'a> {
             match self.kind(p) {
                 "attribute" if self.is_field(p, "object", e) => {
                     let method = self.field_text(self.nodes[p], "attribute");
+                    let call = self.up(p).filter(|c| self.kind(*c) == "call");
                     if CLOSE_METHODS.contains(&method.as_str()) {
-                        if let Some(call) = self.up(p).filter(|c| self.kind(*c) == "call") {
+                        if let Some(call) = call {
                             events.push(event(ResourceEventKind::Close, self.nodes[call], true));
                         }
+                    }
+                    // `return conn.cursor()`: the caller gets the connection inside its
+                    // cursor (and closes it through `cur.connection`).
+                    let returned = call
+                        .filter(|_| method == "cursor")
+                        .and_then(|c| self.up(self.climb(c)))
+                        .filter(|r| self.kind(*r) == "return_statement");
+                    if let Some(r) = returned {
+                        events.push(event(ResourceEventKind::Return, self.nodes[r], false));
                     }
                 }
                 "argument_list" | "keyword_argument" => {

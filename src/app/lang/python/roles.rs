@@ -188,6 +188,9 @@ impl<'a> Extractor<'a> {
                 SqlArg::None,
             ));
         }
+        if let Some(api) = self.loaded_query(node, obj, &method, scope) {
+            return Some((DbCall::Query, api, SqlArg::None));
+        }
         if !RECEIVER_METHODS.iter().any(|(_, m, ..)| *m == method) {
             return None;
         }
@@ -206,6 +209,71 @@ impl<'a> Extractor<'a> {
             return Some((db, api, sql));
         }
         None
+    }
+
+    /// A statement a query loader (`QUERY_LOADERS`, aiosql) loaded, run on a connection:
+    /// `queries.get_tags(conn, ...)` where `queries` is assigned from the loader in this
+    /// file, or imported by name (`from app.db.queries import queries`: the loader is in
+    /// another file) and handed a connection, cursor or pool first.
+    fn loaded_query(
+        &self,
+        call: Node<'a>,
+        obj: Node<'a>,
+        method: &str,
+        scope: Option<usize>,
+    ) -> Option<String> {
+        let obj = Self::unwrap(obj);
+        if obj.kind_name() != "identifier" {
+            return None;
+        }
+        let name = self.text(obj);
+        let loaded_here = self
+            .lookup(name, scope, call.start_byte())
+            .and_then(|b| b.value)
+            .map(|v| Self::unwrap(self.nodes[v]))
+            .filter(|v| v.kind_name() == "call")
+            .and_then(|v| Self::field(v, "function"))
+            .and_then(|f| self.callee_path(f))
+            .is_some_and(|(path, _)| QUERY_LOADERS.contains(&path.as_str()));
+        if loaded_here {
+            return Some(format!("aiosql query {name}.{method}"));
+        }
+        let first = Self::unwrap(Self::positional_args(call).first().copied()?);
+        let connection = Recv::Connection.bit() | Recv::Cursor.bit() | Recv::Pool.bit();
+        let imported_by_name = self.imports.get(name).is_some_and(|p| p.contains('.'));
+        // A loop's variable named `connection` is an element of something (an XML node, a
+        // settings entry), not a database connection taken by name.
+        let loop_variable =
+            first.kind_name() == "identifier" && self.is_loop_variable(first, self.text(first));
+        (imported_by_name
+            && !loop_variable
+            && !CONNECTION_UPKEEP.contains(&method)
+            && self.receiver_kinds(first, scope, call.start_byte(), 0) & connection != 0)
+            .then(|| format!("loaded query {name}.{method} (handed a connection)"))
+    }
+
+    /// Whether `name` is bound by a `for` loop or comprehension around `node`.
+    fn is_loop_variable(&self, node: Node<'a>, name: &str) -> bool {
+        let mut current = node.parent();
+        for _ in 0..200 {
+            let Some(n) = current else {
+                return false;
+            };
+            let target = match n.kind_name() {
+                "for_statement" | "for_in_clause" => Self::field(n, "left"),
+                "function_definition" | "lambda" | "class_definition" => return false,
+                _ => None,
+            };
+            if target.is_some_and(|t| {
+                let mut names = Vec::new();
+                Self::identifiers_in(t, &mut names);
+                names.iter().any(|n| self.text(*n) == name)
+            }) {
+                return true;
+            }
+            current = n.parent();
+        }
+        false
     }
 
     pub(super) fn db_calls(&mut self) {

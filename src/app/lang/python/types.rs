@@ -9,7 +9,9 @@
 use tree_sitter::Node;
 
 use super::Extractor;
-use crate::app::ir::typed::{Field, Function, Import, Local, Param, Receiver, TypeName, Unit};
+use crate::app::ir::typed::{
+    Field, Function, Import, Local, MethodBinding, Param, Receiver, TypeName, Unit,
+};
 use crate::app::ir::Language;
 use crate::app::lang::common::{FieldExt, KindExt};
 
@@ -195,6 +197,9 @@ impl<'a> Extractor<'a> {
         };
         let declared = Self::field(node, "type").and_then(|t| self.type_name(t));
         let right = Self::field(node, "right");
+        if let Some(value) = right.filter(|r| r.kind_name() == "attribute") {
+            self.method_binding(i, left, value, unit);
+        }
         let constructed = right.and_then(|r| self.constructed(r, i, &unit.functions));
         match left.kind_name() {
             "identifier" => {
@@ -237,7 +242,15 @@ impl<'a> Extractor<'a> {
                     .class_node_of_function(self.fn_node[function])
                     .and_then(|c| self.class_of_node.get(&c).copied());
                 let name = self.field_text(left, "attribute");
-                let ty = declared.or(constructed);
+                // `self.repo = repo` from an annotated parameter (`repo: Repo`): its type.
+                let from_param = right
+                    .map(Self::unwrap)
+                    .filter(|r| r.kind_name() == "identifier")
+                    .and_then(|r| {
+                        let f = unit.functions.get(function)?;
+                        f.params.iter().find(|p| p.name == self.text(r))?.ty.clone()
+                    });
+                let ty = declared.or(constructed).or(from_param);
                 if let Some(c) = class.and_then(|c| unit.classes.get_mut(c)) {
                     match c.fields.iter_mut().find(|f| f.name == name) {
                         // Assigned twice with different types: unknown.
@@ -249,6 +262,41 @@ impl<'a> Extractor<'a> {
             }
             _ => self.untyped_locals(left, i, unit),
         }
+    }
+
+    /// `lookup = self.prescriptions.drug` (a local) or `self.drug_of = repo.drug` (a field)
+    /// in a function: a bound method, whose calls (`lookup(id)`, `self.drug_of(id)`) call
+    /// that method (`Unit::method_bindings`; the core types its receiver where it is bound).
+    fn method_binding(&self, i: usize, left: Node<'a>, value: Node<'a>, unit: &mut Unit) {
+        let Some(function) = self.fn_of[i] else {
+            return;
+        };
+        let (name, field) = match left.kind_name() {
+            "identifier" => (self.text(left).to_string(), false),
+            "attribute"
+                if Self::field(left, "object")
+                    .is_some_and(|o| o.kind_name() == "identifier" && self.text(o) == "self") =>
+            {
+                (self.field_text(left, "attribute"), true)
+            }
+            _ => return,
+        };
+        let Some(object) = Self::field(value, "object").map(Self::unwrap) else {
+            return;
+        };
+        let chain = self.chain_of(object);
+        let mut names: Vec<String> = chain.root.into_iter().collect();
+        names.extend(chain.elems.into_iter().map(|e| e.name));
+        unit.method_bindings.push(MethodBinding {
+            function: Some(function),
+            name,
+            field,
+            method: self.field_text(value, "attribute"),
+            receiver: self.object_receiver(object),
+            receiver_text: Some(self.short(object, 200)),
+            chain: names,
+            at: value.start_byte(),
+        });
     }
 
     /// The class whose body holds the statement at node `i` directly (not in a method).
@@ -449,6 +497,11 @@ impl<'a> Extractor<'a> {
         let Some(object) = Self::field(function, "object").map(Self::unwrap) else {
             return Receiver::Expression;
         };
+        self.object_receiver(object)
+    }
+
+    /// The receiver a member of `object` is called on (`self`, `super()`, `self.x`, a name).
+    fn object_receiver(&self, object: Node<'a>) -> Receiver {
         let is_self =
             |n: Node<'a>| n.kind_name() == "identifier" && matches!(self.text(n), "self" | "cls");
         match object.kind_name() {
@@ -619,7 +672,10 @@ class Digest(Base):
             class("MailStore")
         );
         assert_eq!(receiver_type(code, "self.load"), class("Digest"));
-        assert_eq!(receiver_type(code, "super().load"), class("Digest"));
+        assert_eq!(
+            receiver_type(code, "super().load"),
+            ReceiverType::Base("Digest".to_string())
+        );
         assert_eq!(
             receiver_type(code, "local_store.sender_of"),
             class("MailStore")
