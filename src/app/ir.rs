@@ -1,6 +1,11 @@
 //! The language-neutral facts of one application source file, extracted from its
 //! tree-sitter tree by a language adapter (`app/lang/*`). The rules and the cross-file
 //! resolution read only these facts, so that every language gets every rule.
+//!
+//! Past 1,000 lines (about 1,230 of declarations, then tests): every fact a rule reads,
+//! with the doc comment that says what it means, kept in one file so that a front end's
+//! author sees in one place everything the core must fill; split by concept it would
+//! scatter one contract over many files.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

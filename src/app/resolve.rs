@@ -10,6 +10,11 @@
 //! languages not yet lowered to the typed IR), every function of that name and arity whose
 //! owner the receiver's name plausibly means — a guess, which the typed languages' findings
 //! show in their confidence.
+//!
+//! Past 1,000 lines (about 1,030 of code, then tests): one fixpoint over one class
+//! hierarchy (candidates by receiver type, inheritance both ways, return-type chains,
+//! bound delegates, cache reads along the chain); its parts share the index and the
+//! hierarchy and are read together when a call resolves wrongly.
 
 use super::ir::{
     AppFile, Call, Edge, FileIndex, Name, NameTable, ParamLoopCall, ReceiverType, TypeKey, NO_NAME,
