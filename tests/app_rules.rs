@@ -1038,3 +1038,38 @@ fn matrix_names_existing_fixtures() {
     assert!(rows >= 16, "the matrix lists {rows} shapes");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A per-row `INSERT` of a new row for each row a query read stays `n-plus-one` at `high`:
+/// one `INSERT … SELECT` replaces the loop's round trips. An `UPDATE` of the row the loop is
+/// on is row-by-row processing of what the query read: medium, with its reason.
+#[test]
+fn n_plus_one_insert_per_row_stays_high_an_update_of_the_row_is_medium() {
+    let js = r#"const { Pool } = require('pg');
+const pool = new Pool();
+
+async function remindAll(ownerId) {
+  const { rows } = await pool.query('SELECT id, owner_id FROM bookings WHERE owner_id = $1', [ownerId]);
+  for (const row of rows) {
+    await pool.query('INSERT INTO reminders (booking_id, kind) VALUES ($1, $2)', [row.id, 'mail']);
+  }
+}
+
+async function markAll(ownerId) {
+  const { rows } = await pool.query('SELECT id FROM bookings WHERE owner_id = $1', [ownerId]);
+  for (const row of rows) {
+    await pool.query('UPDATE bookings SET reminded = true WHERE id = $1', [row.id]);
+  }
+}
+
+module.exports = { remindAll, markAll };
+"#;
+    let found = scan_files(&[("bookings.js", js)]);
+    assert!(
+        has(&found, "bookings.js", 7, "n-plus-one", "high"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "bookings.js", 14, "n-plus-one", "medium"),
+        "{found:?}"
+    );
+}

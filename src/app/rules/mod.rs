@@ -362,6 +362,11 @@ pub fn writes_through(repo: &Repo, call: &crate::app::ir::Call, reach: &Reach) -
 
 fn writes_itself(call: &crate::app::ir::Call) -> Option<Write> {
     if call.db == Some(crate::app::ir::DbCall::Execute) {
+        // The statement's own keyword where it is written in the call (`INSERT`), else the
+        // catalogue entry (`executeUpdate`).
+        if let Some(insert) = statement_keyword(call).filter(|k| k == "INSERT") {
+            return Some(Write::Statement(insert));
+        }
         return Some(Write::Statement(
             call.db_api.as_deref().unwrap_or(&call.callee).to_string(),
         ));
@@ -487,6 +492,9 @@ pub fn lower_if_writes_item(
     // the row (its text may be cut short, or the row is read through a local); a method
     // named for a write must be seen taking the item: it may load before it writes.
     let (lowered, what) = match &write {
+        // A new row for each row the query read is one `INSERT … SELECT`: the loop is the
+        // round trips a set-based statement replaces, whatever it is called.
+        Write::Statement(keyword) if keyword == "INSERT" => return,
         Write::Statement(what) => (names_item != Some(false), what),
         Write::Named(what) | Write::Chain(what) => (names_item == Some(true), what),
     };
