@@ -46,12 +46,12 @@ pub fn extract(path: &str, text: &str) -> Option<AppFile> {
 }
 
 /// The front end of a language lowered to the typed IR and analysed by `core` (C#,
-/// JavaScript / TypeScript; Python's `extract` takes the core itself); Java still extracts
-/// its facts directly.
+/// JavaScript / TypeScript, Java; Python's `extract` takes the core itself).
 pub fn front_end(language: Language) -> Option<&'static dyn ir::typed::LanguageFrontEnd> {
     match language {
         Language::CSharp => Some(&lang::csharp::CSharp),
         Language::JavaScript | Language::TypeScript => Some(lang::javascript::front_end(language)),
-        Language::Python | Language::Java => None,
+        Language::Java => Some(&lang::java::Java),
+        Language::Python => None,
     }
 }

@@ -11,10 +11,13 @@
 //! - closed, and every close comes right after the open with no call or construction in
 //!   between (nothing there can throw): released on every path;
 //! - closed otherwise: released on the normal path only;
+//! - else handed where it may be kept (`MaybeKept`: Java's method argument or alias):
+//!   its owner may change;
 //! - never opened by the code, and every use a call that opens it and closes it again
 //!   (Dapper's extension methods): released after each call, only Dispose is skipped;
 //! - never opened, used, or handed on: it holds no pooled connection;
-//! - else never released.
+//! - else never released, or, when taken from a helper of the project that may lend a
+//!   shared connection (`Resource::lender`), borrowed.
 //!
 //! A connection can also be opened by one helper and closed by another (`var command =
 //! GetCommand(cs); …; CloseReader(command);`): `opens_for_caller`, `Unit::param_closes`
@@ -27,6 +30,13 @@ use crate::app::ir::typed::{
 use crate::app::ir::{Disposal, HandOver};
 
 pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
+    match (decide(unit, resource), &resource.lender) {
+        (Disposal::Never, Some(lender)) => Disposal::Borrowed(lender.clone()),
+        (disposal, _) => disposal,
+    }
+}
+
+fn decide(unit: &Unit, resource: &Resource) -> Disposal {
     match &resource.origin {
         ResourceOrigin::Scoped(words) => return Disposal::Guaranteed(words.clone()),
         ResourceOrigin::Field => return Disposal::Escapes("stored in a field".into()),
@@ -39,6 +49,7 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
         ResourceOrigin::Registered => {
             return Disposal::Escapes("registered with a container".into())
         }
+        ResourceOrigin::Escaped(words) => return Disposal::Escapes(words.clone()),
         ResourceOrigin::Other => return Disposal::Never,
         ResourceOrigin::Local => {}
     }
@@ -85,6 +96,12 @@ pub fn disposal(unit: &Unit, resource: &Resource) -> Disposal {
             Some(text) => format!("closed (`{text}`), but not in a finally"),
             None => "closed, but not in a finally".into(),
         });
+    }
+    if let Some(words) = events.iter().find_map(|e| match &e.kind {
+        ResourceEventKind::MaybeKept(words) => Some(words),
+        _ => None,
+    }) {
+        return Disposal::Escapes(words.clone());
     }
     let touched = events.iter().any(|e| {
         matches!(
@@ -138,6 +155,7 @@ fn escape(event: &ResourceEvent) -> Option<String> {
             Some("a reader opened with CommandBehavior.CloseConnection closes it".into())
         }
         ResourceEventKind::HandedTo { callee } => Some(format!("passed to {callee}()")),
+        ResourceEventKind::Escapes(words) => Some(words.clone()),
         _ => None,
     }
 }

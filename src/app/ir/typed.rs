@@ -410,6 +410,9 @@ pub enum ResourceOrigin {
     Argument { owner: Option<String>, owning: bool },
     /// Registered with a dependency-injection container, which owns it.
     Registered,
+    /// Handed on, as it is created, to an owner the front end words itself (Java: `stored
+    /// in an array`, `yielded`, `used in an expression`).
+    Escaped(String),
     /// Anywhere else (a discarded expression).
     Other,
 }
@@ -457,6 +460,13 @@ pub enum ResourceEventKind {
     ReturnedInside {
         holder: String,
     },
+    /// Handed to another owner in a way the front end words itself (Java: `returned`,
+    /// `stored in field `x``, `passed to `new Wrapper``): an escape, like a return.
+    Escapes(String),
+    /// Handed where it may be kept or may only be looked at (Java: passed to a method,
+    /// aliased to another local): an escape only when nothing closes it, so it ranks below
+    /// a close.
+    MaybeKept(String),
 }
 
 #[derive(Debug, Clone)]
@@ -485,6 +495,10 @@ pub struct Resource {
     pub text: String,
     /// An in-process database (SQLite): no server session or pool slot is held.
     pub in_process: bool,
+    /// The helper of the project it was taken from (`Db.getConnection()`), when the front
+    /// end cannot tell whether that helper hands out a fresh connection or lends a shared
+    /// one: never released, it is borrowed (`Disposal::Borrowed`), not known to leak.
+    pub lender: Option<String>,
 }
 
 /// A connection or pool created per call where the ecosystem has a pool.
@@ -522,8 +536,8 @@ pub struct Unit {
     /// Methods' declared return types that name a class, bodiless methods too (the
     /// front ends that read them: Java), for `Receiver::CallResult`.
     pub method_returns: Vec<MethodReturn>,
-    /// Byte offsets of object creations (`new T(...)`): points that can throw, besides
-    /// the calls.
+    /// Byte offsets of object creations (`new T(...)`) and other points that can throw
+    /// besides the calls (Java: `throw`, `this(...)`); a front end may list calls here too.
     pub creations: Vec<usize>,
     pub strings: Vec<StringLit>,
     pub comments: Vec<Comment>,

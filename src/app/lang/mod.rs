@@ -1,8 +1,7 @@
 //! One front end per language. C# is lowered to the typed IR (`csharp/`: its catalogue as
 //! data, the lowering, tests) and analysed by the one core (`app::core`), and so are
-//! Python (`python/`), JavaScript / TypeScript (`javascript/`) and Java (`java/`, whose
-//! connections its front end still decides), each with its catalogue of database call sites
-//! as data in one place. `tree` holds the tree helpers they all share.
+//! Python (`python/`), JavaScript / TypeScript (`javascript/`) and Java (`java/`), each
+//! with its catalogue of database call sites as data in one place. `tree` holds the tree helpers they all share.
 
 pub mod common;
 pub mod csharp;

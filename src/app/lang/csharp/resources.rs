@@ -257,6 +257,7 @@ impl<'a> Lowering<'a, '_> {
             text: self.source.short(creation, 120),
             // Not told for C#: its SQLite providers (SqliteConnection) are not yet marked in-process.
             in_process: false,
+            lender: None,
         });
         if let (Some(name), ResourceOrigin::Local) = (variable, origin) {
             let end = ctx

@@ -5,8 +5,9 @@
 //! source states of types (classes, parameters, locals, receivers), `bindings` the names
 //! in scope for the recognisers, `roles` which calls reach the database, `loops` loops and
 //! per-element callbacks, `strings` SQL strings, `returns` declared return types, and
-//! `resources` where connections come from and how they are released (not yet IR
-//! resources: `extract` adds them to the core's facts). Its cache catalogue (`CACHES`)
+//! `resources` where connections come from and what is done to them (IR resources and
+//! their events, with the `finally` blocks and the points that can throw). Its cache
+//! catalogue (`CACHES`)
 //! lets the core find the functions' cache reads (`core::caches`).
 //!
 //! Which calls reach the database the front end decides (`roles` over `bindings`), from
@@ -41,7 +42,7 @@ use crate::app::ir::typed::{
     self, Arg, CacheCatalogue, CallRole, Class, Field, Function, FunctionKind, IterSource,
     LanguageFrontEnd, Local, Loop, LoopKind, Param, Receiver, TypeName, Unit,
 };
-use crate::app::ir::{AppFile, Comment, ConnectionSite, DbCall, Language, StringLit};
+use crate::app::ir::{AppFile, Comment, DbCall, Language, StringLit};
 use crate::app::lang::common::{looks_like_sql, masked_credentials, record_errors, Source};
 use catalogue::*;
 
@@ -49,13 +50,9 @@ use catalogue::*;
 // Extraction
 // ======================================================================================
 
-/// The facts of one Java file: lowered to the typed IR and analysed by the core, plus the
-/// connections the front end still decides itself.
+/// The facts of one Java file: lowered to the typed IR and analysed by the core.
 pub fn extract(path: &str, text: &str) -> AppFile {
-    let (unit, connections) = lower_file(path, text);
-    let mut file = crate::app::core::facts(&Java, unit);
-    file.connections = connections;
-    file
+    crate::app::core::extract(&Java, path, text)
 }
 
 /// Java's front end: `lower` gives the typed unit (classes with bases and typed fields,
@@ -102,7 +99,7 @@ impl LanguageFrontEnd for Java {
     }
 
     fn lower(&self, path: &str, text: &str) -> Unit {
-        lower_file(path, text).0
+        lower_file(path, text)
     }
 }
 
@@ -115,9 +112,8 @@ static CACHES: CacheCatalogue = CacheCatalogue {
     annotations: CACHING_ANNOTATIONS,
 };
 
-/// The typed unit of a file (pools created per call included), with its connection
-/// sites.
-fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
+/// The typed unit of a file (connections and pools created per call included).
+fn lower_file(path: &str, text: &str) -> Unit {
     let mut file = AppFile::new(path, Language::Java);
     let mut unit = Unit::new(path, Language::Java);
     let Some((tree, _kind_names)) =
@@ -125,7 +121,7 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
     else {
         unit.error_share = file.error_share;
         unit.not_parsed = file.not_parsed;
-        return (unit, Vec::new());
+        return unit;
     };
     let source = Source::new(text);
     let root = tree.root_node();
@@ -135,7 +131,6 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
     let mut ex = Extractor {
         src: &source,
         unit,
-        connections: Vec::new(),
         class_indices: Vec::new(),
         outer_functions: Vec::new(),
         hibernate: text.contains("org.hibernate"),
@@ -152,7 +147,32 @@ fn lower_file(path: &str, text: &str) -> (Unit, Vec<ConnectionSite>) {
     ex.collect_comments(root);
     let mut ctx = Ctx::class_level(None);
     ex.walk(root, &mut ctx, 0);
-    (ex.unit, ex.connections)
+    let mut unit = ex.unit;
+    finally_blocks_and_throw_points(root, &mut unit);
+    unit
+}
+
+/// The `finally` blocks of the file (a close there runs on every path), and every point
+/// that can throw (a call, a construction, a `throw`): a close with none of them between
+/// it and the open runs on every path that opened the connection.
+fn finally_blocks_and_throw_points(root: Node, unit: &mut Unit) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.kind_name() {
+            "finally_clause" => unit.scopes.push(typed::Scope {
+                kind: typed::ScopeKind::Finally,
+                span: (node.start_byte(), node.end_byte()),
+            }),
+            "method_invocation"
+            | "object_creation_expression"
+            | "explicit_constructor_invocation"
+            | "throw_statement"
+            | "array_creation_expression" => unit.creations.push(node.start_byte()),
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -214,8 +234,6 @@ enum Mode {
 struct Extractor<'a> {
     src: &'a Source<'a>,
     unit: Unit,
-    /// Connection sites, decided here (not yet IR resources).
-    connections: Vec<ConnectionSite>,
     /// `Unit::classes` index of each class being walked, innermost last (beside
     /// `class_names`).
     class_indices: Vec<usize>,

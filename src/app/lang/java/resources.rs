@@ -1,15 +1,18 @@
 //! Java connections: where one is created or borrowed (`DriverManager.getConnection`,
 //! `dataSource.getConnection()`, a pool constructor or builder, a helper of the project
-//! whose result is held as a `java.sql.Connection`) and how it is released (try-with-
-//! resources, `@Cleanup`, a close or release helper in `finally`, right after the open,
-//! on the normal path only, handed to another owner, or never).
+//! whose result is held as a `java.sql.Connection`), lowered as IR `Resource`s: where it
+//! goes as it is created (try-with-resources, `@Cleanup`, a field, returned, an argument)
+//! and what is done to it afterwards (closed, also by a release helper; put in a later
+//! try-with-resources; returned, stored, handed to a constructor; passed to a method or
+//! aliased, which rank below a close). How it is released the core decides
+//! (`core::resources`); one taken from a helper of the project and never released is
+//! borrowed (`Resource::lender`).
 
 use tree_sitter::Node;
 
 use super::catalogue::*;
 use super::{children, climb, simple_type, Ctx, Extractor, Frame};
-use crate::app::ir::typed::PerCall;
-use crate::app::ir::{ConnectionSite, Disposal};
+use crate::app::ir::typed::{PerCall, Resource, ResourceEvent, ResourceEventKind, ResourceOrigin};
 use crate::app::lang::common::{FieldExt, KindExt};
 use crate::app::lang::tree::named_children;
 
@@ -123,6 +126,10 @@ impl<'a> Extractor<'a> {
         self.jdbc_connection && ty.is_some_and(|t| HELPER_CONNECTION_TYPES.contains(&t.as_str()))
     }
 
+    /// Lowers a connection created at `node` as an IR `Resource`: where it goes as it is
+    /// created (its origin) and, held in a local, what is done to it afterwards (its
+    /// events); the core decides how it is released. A pool created per call is also
+    /// recorded for `pool-per-request`.
     pub(super) fn record_connection(
         &mut self,
         node: Node<'a>,
@@ -132,20 +139,30 @@ impl<'a> Extractor<'a> {
         site: bool,
         helper: bool,
     ) {
-        let (variable, mut disposal, in_field) = self.disposal_of(node, ctx);
-        if helper && disposal == Disposal::Never {
-            disposal = Disposal::Borrowed(format!("{api}()"));
-        }
+        let (variable, origin, in_field) = self.origin_of(node);
         if site {
-            self.connections.push(ConnectionSite {
+            let open = ResourceEvent {
+                kind: ResourceEventKind::Open,
+                at: node.start_byte(),
+                end: node.end_byte(),
+                text: None,
+            };
+            let mut events = vec![open];
+            if let (ResourceOrigin::Local, Some(name)) = (&origin, variable.as_deref()) {
+                events.extend(self.events_of(name, node, ctx));
+            }
+            self.unit.resources.push(Resource {
                 function: ctx.function,
-                variable,
                 api: api.to_string(),
+                variable,
+                origin,
+                events,
                 start: self.src.start(node),
                 end: self.src.end(node),
-                disposal,
+                span: (node.start_byte(), node.end_byte()),
                 text: self.src.short(node, 160),
                 in_process: false,
+                lender: helper.then(|| format!("{api}()")),
             });
         }
         if per_call && ctx.per_call_ok && !in_field {
@@ -176,30 +193,23 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// The variable holding a new connection, how it is released, and whether it is stored
-    /// in a field.
-    pub(super) fn disposal_of(
-        &self,
-        node: Node<'a>,
-        ctx: &Ctx<'a>,
-    ) -> (Option<String>, Disposal, bool) {
+    /// The variable holding a new connection, where it goes as it is created, and whether
+    /// it is stored in a field.
+    pub(super) fn origin_of(&self, node: Node<'a>) -> (Option<String>, ResourceOrigin, bool) {
         let cur = climb(node);
         let Some(parent) = cur.parent() else {
-            return (None, Disposal::Never, false);
+            return (None, ResourceOrigin::Other, false);
         };
-        let escapes = |d: &str| Disposal::Escapes(d.to_string());
+        let escapes = |d: &str| ResourceOrigin::Escaped(d.to_string());
         match parent.kind_name() {
             "resource" => {
                 let name = parent.field("name").map(|n| self.t(n).to_string());
-                (
-                    name,
-                    Disposal::Guaranteed("try-with-resources".into()),
-                    false,
-                )
+                let scoped = ResourceOrigin::Scoped("try-with-resources".into());
+                (name, scoped, false)
             }
             "variable_declarator" => {
                 let Some(name) = parent.field("name").map(|n| self.t(n).to_string()) else {
-                    return (None, Disposal::Never, false);
+                    return (None, ResourceOrigin::Other, false);
                 };
                 let decl = parent.parent();
                 if decl.is_some_and(|d| {
@@ -209,21 +219,19 @@ impl<'a> Extractor<'a> {
                     return (Some(name), d, true);
                 }
                 if decl.is_some_and(|d| self.annotations(d).contains(&"Cleanup")) {
-                    return (Some(name), Disposal::Guaranteed("@Cleanup".into()), false);
+                    return (Some(name), ResourceOrigin::Scoped("@Cleanup".into()), false);
                 }
-                let d = self.uses_disposal(&name, node, ctx);
-                (Some(name), d, false)
+                (Some(name), ResourceOrigin::Local, false)
             }
             "assignment_expression" => {
                 let Some(left) = parent.field("left") else {
-                    return (None, Disposal::Never, false);
+                    return (None, ResourceOrigin::Other, false);
                 };
                 match left.kind_name() {
                     "identifier" => {
                         let name = self.t(left).to_string();
                         if self.is_local(&name) {
-                            let d = self.uses_disposal(&name, node, ctx);
-                            (Some(name), d, false)
+                            (Some(name), ResourceOrigin::Local, false)
                         } else {
                             let d = escapes(&format!("stored in field `{name}`"));
                             (Some(name), d, true)
@@ -252,22 +260,27 @@ impl<'a> Extractor<'a> {
             "array_initializer" => (None, escapes("stored in an array"), false),
             "yield_statement" => (None, escapes("yielded"), false),
             // Chained (`ds.getConnection().prepareStatement(..)`) or discarded: nothing closes it.
-            "method_invocation" | "expression_statement" => (None, Disposal::Never, false),
+            "method_invocation" | "expression_statement" => (None, ResourceOrigin::Other, false),
             _ => (None, escapes("used in an expression"), false),
         }
     }
 
-    /// Classifies what happens to local `name` after `creation` in the enclosing block.
-    pub(super) fn uses_disposal(&self, name: &str, creation: Node<'a>, ctx: &Ctx<'a>) -> Disposal {
+    /// What is done to local `name` after `creation` in the enclosing block, in source
+    /// order: closes (a close method, a release helper), a later try-with-resources,
+    /// escapes (returned, yielded, stored in a field, an array or a container, handed to a
+    /// constructor, returned from a lambda) and weak escapes (passed to a method, aliased
+    /// to another local), which rank below a close.
+    pub(super) fn events_of(
+        &self,
+        name: &str,
+        creation: Node<'a>,
+        ctx: &Ctx<'a>,
+    ) -> Vec<ResourceEvent> {
+        let mut events = Vec::new();
         let Some(body) = ctx.body else {
-            return Disposal::Never;
+            return events;
         };
         let after = creation.end_byte();
-        let mut guaranteed: Option<String> = None;
-        let mut strong: Option<String> = None;
-        let mut normal: Option<String> = None;
-        let mut right_after_open: Option<String> = None;
-        let mut weak: Option<String> = None;
         let mut stack = vec![body];
         while let Some(n) = stack.pop() {
             let mut cursor = n.walk();
@@ -282,140 +295,74 @@ impl<'a> Extractor<'a> {
                 continue;
             };
             let is = |field: &str| p.field(field).is_some_and(|f| f.id() == cur.id());
+            let escape = |words: String| ResourceEventKind::Escapes(words);
             let mut close_at: Option<Node<'a>> = None;
-            match p.kind_name() {
+            let kind = match p.kind_name() {
                 "method_invocation" if is("object") => {
                     let callee = p.field("name").map(|x| self.t(x)).unwrap_or("");
                     if CLOSE_METHODS.contains(&callee) {
                         close_at = Some(p);
                     }
+                    None
                 }
-                "argument_list" => {
-                    if let Some(g) = p.parent() {
-                        let label = self.callee_label(g);
-                        if g.kind_name() == "method_invocation"
-                            && RELEASE_FUNCTIONS.contains(&label.as_str())
-                        {
-                            close_at = Some(g);
-                        } else if g.kind_name() == "method_invocation"
-                            && CONTAINER_METHODS.contains(&label.as_str())
-                        {
-                            strong.get_or_insert(format!("stored in a container via `{label}`"));
-                        } else if g.kind_name() == "object_creation_expression" {
-                            strong.get_or_insert(format!("passed to `{label}`"));
-                        } else {
-                            weak.get_or_insert(format!("passed to `{label}`"));
-                        }
+                "argument_list" => p.parent().and_then(|g| {
+                    let label = self.callee_label(g);
+                    if g.kind_name() == "method_invocation"
+                        && RELEASE_FUNCTIONS.contains(&label.as_str())
+                    {
+                        close_at = Some(g);
+                        None
+                    } else if g.kind_name() == "method_invocation"
+                        && CONTAINER_METHODS.contains(&label.as_str())
+                    {
+                        Some(escape(format!("stored in a container via `{label}`")))
+                    } else if g.kind_name() == "object_creation_expression" {
+                        Some(escape(format!("passed to `{label}`")))
+                    } else {
+                        Some(ResourceEventKind::MaybeKept(format!("passed to `{label}`")))
                     }
-                }
-                "return_statement" => {
-                    strong.get_or_insert("returned".into());
-                }
-                "yield_statement" => {
-                    strong.get_or_insert("yielded".into());
-                }
-                "array_initializer" => {
-                    strong.get_or_insert("stored in an array".into());
-                }
-                "lambda_expression" if is("body") => {
-                    strong.get_or_insert("returned from a lambda".into());
-                }
+                }),
+                "return_statement" => Some(escape("returned".into())),
+                "yield_statement" => Some(escape("yielded".into())),
+                "array_initializer" => Some(escape("stored in an array".into())),
+                "lambda_expression" if is("body") => Some(escape("returned from a lambda".into())),
                 "assignment_expression" if is("right") => {
-                    if let Some(l) = p.field("left") {
-                        match l.kind_name() {
-                            "identifier" if self.is_local(self.t(l)) => {
-                                weak.get_or_insert(format!("aliased to `{}`", self.t(l)));
-                            }
-                            "identifier" | "field_access" => {
-                                strong.get_or_insert(format!("stored in field `{}`", self.t(l)));
-                            }
-                            _ => {
-                                strong.get_or_insert("stored in an array".into());
-                            }
+                    p.field("left").map(|l| match l.kind_name() {
+                        "identifier" if self.is_local(self.t(l)) => {
+                            ResourceEventKind::MaybeKept(format!("aliased to `{}`", self.t(l)))
                         }
-                    }
+                        "identifier" | "field_access" => {
+                            escape(format!("stored in field `{}`", self.t(l)))
+                        }
+                        _ => escape("stored in an array".into()),
+                    })
                 }
                 "variable_declarator" if is("value") => {
                     let alias = p.field("name").map(|x| self.t(x)).unwrap_or("");
-                    weak.get_or_insert(format!("aliased to `{alias}`"));
+                    Some(ResourceEventKind::MaybeKept(format!(
+                        "aliased to `{alias}`"
+                    )))
                 }
-                "resource" => {
-                    guaranteed.get_or_insert("try-with-resources".into());
-                }
-                _ => {}
-            }
-            if let Some(call) = close_at {
-                let text = self.src.short(call, 80);
-                if self.in_finally(call, creation, body) {
-                    guaranteed.get_or_insert(format!("`{text}` in finally"));
-                } else if nothing_can_throw_between(creation, call, body) {
-                    right_after_open.get_or_insert(format!(
-                        "`{text}` right after it is opened, with nothing in between that can throw"
-                    ));
-                } else {
-                    normal.get_or_insert(format!("`{text}` outside finally"));
-                }
-            }
+                "resource" => Some(ResourceEventKind::Scoped("try-with-resources".into())),
+                _ => None,
+            };
+            let (kind, at, text) = match (close_at, kind) {
+                (Some(call), _) => (
+                    ResourceEventKind::Close,
+                    call,
+                    Some(self.src.short(call, 80)),
+                ),
+                (None, Some(kind)) => (kind, n, None),
+                (None, None) => continue,
+            };
+            events.push(ResourceEvent {
+                kind,
+                at: at.start_byte(),
+                end: at.end_byte(),
+                text,
+            });
         }
-        if let Some(d) = guaranteed {
-            Disposal::Guaranteed(d)
-        } else if let Some(d) = strong {
-            Disposal::Escapes(d)
-        } else if let Some(d) = normal {
-            Disposal::NormalPathOnly(d)
-        } else if let Some(d) = right_after_open {
-            Disposal::Guaranteed(d)
-        } else if let Some(d) = weak {
-            Disposal::Escapes(d)
-        } else {
-            Disposal::Never
-        }
+        events.sort_by_key(|e| e.at);
+        events
     }
-
-    /// In a `finally` of a try that contains or follows the creation.
-    pub(super) fn in_finally(&self, call: Node<'a>, creation: Node<'a>, body: Node<'a>) -> bool {
-        let mut cur = call;
-        while let Some(p) = cur.parent() {
-            if p.id() == body.id() {
-                break;
-            }
-            if p.kind_name() == "finally_clause" {
-                if let Some(t) = p.parent() {
-                    if t.end_byte() > creation.start_byte() {
-                        return true;
-                    }
-                }
-            }
-            cur = p;
-        }
-        false
-    }
-}
-
-/// Whether no call, construction or `throw` stands between a connection's creation and a
-/// close of it (the close's own receiver and arguments aside): nothing there can throw, so
-/// the close runs on every path that opened it.
-fn nothing_can_throw_between(creation: Node, close: Node, body: Node) -> bool {
-    let (from, to) = (creation.end_byte(), close.start_byte());
-    let mut stack = vec![body];
-    while let Some(n) = stack.pop() {
-        if n.end_byte() <= from || n.start_byte() >= to {
-            continue;
-        }
-        if n.start_byte() >= from
-            && matches!(
-                n.kind_name(),
-                "method_invocation"
-                    | "object_creation_expression"
-                    | "explicit_constructor_invocation"
-                    | "throw_statement"
-                    | "array_creation_expression"
-            )
-        {
-            return false;
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.children(&mut cursor));
-    }
-    true
 }

@@ -450,6 +450,14 @@ class A {
     assert!(run.body.0 < run.body.1);
 }
 
+/// Each connection's variable and how it is released, in the order they are created.
+fn disposals(f: &AppFile) -> Vec<(Option<&str>, &Disposal)> {
+    f.connections
+        .iter()
+        .map(|c| (c.variable.as_deref(), &c.disposal))
+        .collect()
+}
+
 #[test]
 fn disposal_outcomes() {
     let f = x(r#"
@@ -483,11 +491,7 @@ class A {
     void other(Executor ex) { ex.getConnection(); }
 }
 "#);
-    let d: Vec<(Option<&str>, &Disposal)> = f
-        .connections
-        .iter()
-        .map(|c| (c.variable.as_deref(), &c.disposal))
-        .collect();
+    let d = disposals(&f);
     assert_eq!(d.len(), 11, "{d:?}");
     assert!(matches!(d[0], (Some("c"), Disposal::Guaranteed(s)) if s == "try-with-resources"));
     assert!(matches!(d[1], (Some("c"), Disposal::Guaranteed(s)) if s.contains("finally")));
@@ -509,6 +513,62 @@ class A {
             line: 4,
             column: 29
         }
+    );
+}
+
+/// How the core ranks what is done to a Java connection: a method argument or an alias
+/// ranks below a close, a container store or a constructor above it, and a `throw` between
+/// the open and the close means the close is not right after the open.
+#[test]
+fn weak_and_strong_escapes_rank_around_a_close() {
+    let f = x(r#"
+class A {
+    void passedThenClosed() throws Exception {
+        Connection c = ds.getConnection();
+        log(c);
+        c.close();
+    }
+    void passedOnly() throws Exception { Connection c = ds.getConnection(); log(c); }
+    void aliased() throws Exception { Connection c = ds.getConnection(); Connection d = c; }
+    void stored(List<Connection> all) throws Exception {
+        Connection c = ds.getConnection();
+        all.add(c);
+        c.close();
+    }
+    void throwBetween(boolean b) throws Exception {
+        Connection c = DriverManager.getConnection(URL);
+        if (b) throw e;
+        c.close();
+    }
+    void quietly() throws Exception {
+        Connection c = ds.getConnection();
+        c.createStatement();
+        DbUtils.closeQuietly(c);
+    }
+}
+"#);
+    let d = disposals(&f);
+    assert_eq!(d.len(), 6, "{d:?}");
+    assert!(
+        matches!(d[0].1, Disposal::NormalPathOnly(s) if s.contains("c.close()")),
+        "{d:?}"
+    );
+    assert!(
+        matches!(d[1].1, Disposal::Escapes(s) if s == "passed to `log`"),
+        "{d:?}"
+    );
+    assert!(
+        matches!(d[2].1, Disposal::Escapes(s) if s == "aliased to `d`"),
+        "{d:?}"
+    );
+    assert!(
+        matches!(d[3].1, Disposal::Escapes(s) if s.contains("container")),
+        "{d:?}"
+    );
+    assert!(matches!(d[4].1, Disposal::NormalPathOnly(_)), "{d:?}");
+    assert!(
+        matches!(d[5].1, Disposal::NormalPathOnly(s) if s.contains("closeQuietly")),
+        "{d:?}"
     );
 }
 

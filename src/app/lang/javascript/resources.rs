@@ -189,6 +189,7 @@ impl<'s, 't> Extractor<'s, 't> {
             span: range(node),
             text: self.short(node, 120),
             in_process: false,
+            lender: None,
         };
         let per_call = per_call_api
             .zip(ctx.function)

@@ -113,6 +113,7 @@ impl<'a> Extractor<'a> {
                 span: (node.start_byte(), node.end_byte()),
                 text: self.short(node, 120),
                 in_process,
+                lender: None,
             });
         }
         // Helpers that close the connection of a parameter (`cur.connection.close()`,
