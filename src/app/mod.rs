@@ -1,7 +1,7 @@
 //! Application-source analysis (C#, JavaScript/TypeScript, Python, Java) on tree-sitter
 //! trees: the C#, Python, JavaScript / TypeScript and Java front ends lower their trees to
 //! the typed IR (`ir::typed`), which the one core (`core`) turns into the language-neutral
-//! facts of `ir` (Java's connection sites still decided by its front end);
+//! facts of `ir`, connections and their release included;
 //! `resolve` finds the repository's query methods across files; `rules/` report on them;
 //! `store` keeps the repository rules' facts on disk between the two passes.
 
