@@ -170,11 +170,13 @@ impl<'s, 't> Extractor<'s, 't> {
         // A pg `new Client(config)` holds no connection until `.connect()`: one never
         // connected nor queried is never opened (`core::resources`: nothing to release).
         let opened_later = site_api.is_some_and(|api| OPENED_BY_CONNECT.contains(&api));
-        if !opened_later
-            || variable
-                .as_deref()
-                .is_none_or(|v| self.calls_on(node, v, &["connect", "query"]))
-        {
+        let connected = events.iter().any(|e| {
+            e.kind == ResourceEventKind::Use
+                && e.text
+                    .as_deref()
+                    .is_some_and(|t| t.ends_with(".connect()") || t.ends_with(".query()"))
+        });
+        if !opened_later || variable.is_none() || connected {
             events.insert(0, open);
         }
         events.sort_by_key(|e| e.at);
@@ -399,36 +401,6 @@ impl<'s, 't> Extractor<'s, 't> {
             .is_some_and(|rest| rest.starts_with('.'))
     }
 
-    /// Whether the function around `node` calls one of `methods` on `variable`
-    /// (`client.connect()`).
-    fn calls_on(&self, node: Node<'t>, variable: &str, methods: &[&str]) -> bool {
-        let mut scope = node;
-        for _ in 0..200 {
-            match self.parent(scope) {
-                Some(p) => {
-                    scope = p;
-                    if is_function(p.kind_name()) {
-                        break;
-                    }
-                }
-                None => break,
-            }
-        }
-        let mut stack = vec![scope];
-        while let Some(n) = stack.pop() {
-            if n.kind_name() == "call_expression" {
-                let callee = self.callee_text(n);
-                if let Some((receiver, method)) = callee.rsplit_once('.') {
-                    if receiver == variable && methods.contains(&method) {
-                        return true;
-                    }
-                }
-            }
-            stack.extend(children(n));
-        }
-        false
-    }
-
     fn callee_text(&self, call: Node) -> String {
         match call.kind_name() {
             "call_expression" => call_function(call)
@@ -517,14 +489,18 @@ impl<'s, 't> Extractor<'s, 't> {
             match parent.kind_name() {
                 "member_expression" if parent.field("object") == Some(child) => {
                     let prop = parent.field("property").map(|p| self.text(p)).unwrap_or("");
-                    if CLOSE_METHODS.contains(&prop) {
-                        if let Some(call) = self
-                            .parent(parent)
-                            .filter(|c| c.kind_name() == "call_expression")
-                        {
-                            let text = format!("{variable}.{prop}()");
-                            events.push(event(ResourceEventKind::Close, call, Some(text)));
-                        }
+                    if let Some(call) = self
+                        .parent(parent)
+                        .filter(|c| c.kind_name() == "call_expression")
+                    {
+                        // Any other call on it (`client.connect()`, `client.query(…)`) uses it:
+                        // the core tells a connection never opened by the absence of both.
+                        let kind = if CLOSE_METHODS.contains(&prop) {
+                            ResourceEventKind::Close
+                        } else {
+                            ResourceEventKind::Use
+                        };
+                        events.push(event(kind, call, Some(format!("{variable}.{prop}()"))));
                     }
                 }
                 "arguments" => {
